@@ -1,0 +1,146 @@
+# xmppd: an XMPP server suite.  GNU make on Linux; see README.md.
+
+PREFIX?=	/usr/local
+SBINDIR?=	${PREFIX}/sbin
+LIBEXECDIR?=	${PREFIX}/libexec/xmppd
+MANDIR?=	${PREFIX}/share/man
+SYSCONFDIR?=	/etc
+DESTDIR?=
+
+CC?=		cc
+YACC?=		yacc
+CFLAGS?=	-O2 -g
+WARNINGS=	-Wall -Wextra -Wmissing-prototypes -Wmissing-declarations \
+		-Wshadow -Wpointer-arith -Wstrict-prototypes -Wsign-compare
+# OBJ is where objects and programs go; `make test` builds a second tree
+# with the regress-only hooks compiled in.
+OBJ?=		.
+EXTRA_CFLAGS?=
+
+-include config.mk
+
+ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} -Icommon -D_GNU_SOURCE \
+		-DLIBEXECDIR=\"${LIBEXECDIR}\" -DSYSCONFDIR=\"${SYSCONFDIR}\" \
+		${EXTRA_CFLAGS}
+LIBS=		-Wl,--as-needed ${PKG_LIBS}
+
+COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
+		common/imsg-buffer.c common/io.c common/jid.c common/log.c \
+		common/proc.c common/sandbox.c common/scram.c \
+		common/throttle.c
+XMPPD_SRCS=	xmppd/xmppd.c xmppd/control.c xmppd/keys.c \
+		xmppd/printconf.c xmppd/router.c xmppd/router_session.c \
+		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
+		xmppd/stream.c
+XMPPCTL_SRCS=	xmppctl/xmppctl.c
+LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c
+MUCD_SRCS=	mucd/mucd.c
+UPLOADD_SRCS=	uploadd/uploadd.c
+
+COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}
+XMPPD_OBJS=	${XMPPD_SRCS:%.c=${OBJ}/%.o} ${OBJ}/xmppd/parse.o
+XMPPCTL_OBJS=	${XMPPCTL_SRCS:%.c=${OBJ}/%.o}
+LDAPAUTHD_OBJS=	${LDAPAUTHD_SRCS:%.c=${OBJ}/%.o}
+MUCD_OBJS=	${MUCD_SRCS:%.c=${OBJ}/%.o}
+UPLOADD_OBJS=	${UPLOADD_SRCS:%.c=${OBJ}/%.o}
+LIBCOMMON=	${OBJ}/common/libcommon.a
+
+PROGS=		${OBJ}/xmppd/xmppd ${OBJ}/xmppctl/xmppctl \
+		${OBJ}/ldapauthd/ldapauthd ${OBJ}/mucd/mucd \
+		${OBJ}/uploadd/uploadd
+MANS8=		man/xmppd.8 man/xmppctl.8 man/ldapauthd.8 man/mucd.8 \
+		man/uploadd.8
+MANS5=		man/xmppd.conf.5
+HEADERS=	common/*.h
+
+all: config.mk ${PROGS}
+
+config.mk: configure
+	./configure
+
+${OBJ}/%.o: %.c ${HEADERS} config.mk
+	@mkdir -p ${@D}
+	${CC} ${ALL_CFLAGS} -c -o $@ $<
+
+${OBJ}/xmppd/parse.c: xmppd/parse.y
+	@mkdir -p ${@D}
+	${YACC} -o $@ xmppd/parse.y
+
+${OBJ}/xmppd/parse.o: ${OBJ}/xmppd/parse.c ${HEADERS} config.mk
+	${CC} ${ALL_CFLAGS} -Ixmppd -Wno-unused-function -c -o $@ $<
+
+${LIBCOMMON}: ${COMMON_OBJS}
+	rm -f $@
+	ar rcs $@ ${COMMON_OBJS}
+
+${OBJ}/xmppd/xmppd: ${XMPPD_OBJS} ${LIBCOMMON}
+	${CC} ${LDFLAGS} -o $@ ${XMPPD_OBJS} ${LIBCOMMON} ${LIBS}
+
+${OBJ}/xmppctl/xmppctl: ${XMPPCTL_OBJS} ${LIBCOMMON}
+	${CC} ${LDFLAGS} -o $@ ${XMPPCTL_OBJS} ${LIBCOMMON} ${LIBS}
+
+${OBJ}/ldapauthd/ldapauthd: ${LDAPAUTHD_OBJS} ${LIBCOMMON}
+	${CC} ${LDFLAGS} -o $@ ${LDAPAUTHD_OBJS} ${LIBCOMMON} ${LIBS}
+
+${OBJ}/mucd/mucd: ${MUCD_OBJS} ${LIBCOMMON}
+	${CC} ${LDFLAGS} -o $@ ${MUCD_OBJS} ${LIBCOMMON} ${LIBS}
+
+${OBJ}/uploadd/uploadd: ${UPLOADD_OBJS} ${LIBCOMMON}
+	${CC} ${LDFLAGS} -o $@ ${UPLOADD_OBJS} ${LIBCOMMON} ${LIBS}
+
+install: all
+	install -d ${DESTDIR}${SBINDIR} ${DESTDIR}${LIBEXECDIR} \
+	    ${DESTDIR}${MANDIR}/man5 ${DESTDIR}${MANDIR}/man8 \
+	    ${DESTDIR}${SYSCONFDIR}
+	install -m 0555 xmppd/xmppd xmppctl/xmppctl ${DESTDIR}${SBINDIR}
+	install -m 0555 ldapauthd/ldapauthd mucd/mucd uploadd/uploadd \
+	    ${DESTDIR}${LIBEXECDIR}
+	install -m 0444 ${MANS5} ${DESTDIR}${MANDIR}/man5
+	install -m 0444 ${MANS8} ${DESTDIR}${MANDIR}/man8
+	if [ ! -e ${DESTDIR}${SYSCONFDIR}/xmppd.conf ]; then \
+		install -m 0600 etc/xmppd.conf ${DESTDIR}${SYSCONFDIR}; fi
+	if [ -z "${DESTDIR}" ]; then scripts/user.sh; fi
+
+uninstall:
+	rm -f ${DESTDIR}${SBINDIR}/xmppd ${DESTDIR}${SBINDIR}/xmppctl
+	rm -rf ${DESTDIR}${LIBEXECDIR}
+	cd ${DESTDIR}${MANDIR} && rm -f man5/xmppd.conf.5 \
+	    man8/xmppd.8 man8/xmppctl.8 man8/ldapauthd.8 man8/mucd.8 \
+	    man8/uploadd.8
+
+# The regress tree: the same programs with the test-only hooks
+# (-DREGRESS) and helpers found in regress/obj/libexec.
+REGRESS_OBJ=	regress/obj
+
+regress-build: config.mk
+	${MAKE} OBJ=${REGRESS_OBJ} EXTRA_CFLAGS=-DREGRESS \
+	    LIBEXECDIR=${CURDIR}/${REGRESS_OBJ}/libexec all
+	@mkdir -p ${REGRESS_OBJ}/libexec
+	ln -sf ../ldapauthd/ldapauthd ${REGRESS_OBJ}/libexec/ldapauthd
+	ln -sf ../mucd/mucd ${REGRESS_OBJ}/libexec/mucd
+	ln -sf ../uploadd/uploadd ${REGRESS_OBJ}/libexec/uploadd
+
+deps:
+	scripts/deps.sh
+
+test: deps
+	${MAKE} all regress-build
+	${MAKE} -C regress
+
+run: deps
+	${MAKE} all
+	scripts/run.sh
+
+lint:
+	cd man && mandoc -Tlint -Wstyle xmppd.conf.5 *.8
+
+clean:
+	rm -rf ${PROGS} ${COMMON_OBJS} ${LIBCOMMON} ${XMPPD_OBJS} \
+	    ${XMPPCTL_OBJS} ${LDAPAUTHD_OBJS} ${MUCD_OBJS} ${UPLOADD_OBJS} \
+	    xmppd/parse.c ${REGRESS_OBJ}
+	${MAKE} -C regress clean
+
+distclean: clean
+	rm -f config.mk
+
+.PHONY: all install uninstall regress-build deps test run lint clean distclean

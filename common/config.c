@@ -1,0 +1,441 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Configuration objects: defaults, lookups and teardown, shared by the
+ * parent (which parses) and the children (which receive the parts).
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/uio.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+
+struct xmppd_config *
+config_new(void)
+{
+	struct xmppd_config	*conf;
+	struct global_conf	*g;
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		return (NULL);
+	TAILQ_INIT(&conf->keypairs);
+	TAILQ_INIT(&conf->keydata);
+	TAILQ_INIT(&conf->ldaps);
+	TAILQ_INIT(&conf->domains);
+	TAILQ_INIT(&conf->mucs);
+	TAILQ_INIT(&conf->uploads);
+	TAILQ_INIT(&conf->components);
+	TAILQ_INIT(&conf->listeners);
+
+	g = &conf->global;
+	(void)strlcpy(g->user, XMPPD_USER, sizeof(g->user));
+	(void)strlcpy(g->datadir, XMPPD_DATADIR, sizeof(g->datadir));
+	(void)strlcpy(g->socket, XMPPD_SOCKET, sizeof(g->socket));
+	g->storage = STORAGE_SQLITE;
+	g->prefork = 0;
+	g->limits.stanza_size = DEFAULT_STANZA_SIZE;
+	g->limits.client_rate = DEFAULT_CLIENT_RATE;
+	g->limits.server_rate = DEFAULT_SERVER_RATE;
+	g->limits.conn_per_addr = DEFAULT_CONN_PER_ADDR;
+	g->limits.auth_failures = DEFAULT_AUTH_FAILURES;
+	g->limits.auth_period = DEFAULT_AUTH_PERIOD;
+	g->limits.xml_depth = DEFAULT_XML_DEPTH;
+	return (conf);
+}
+
+void
+config_wipe_secrets(struct xmppd_config *conf)
+{
+	struct ldap_conf	*l;
+	struct component_conf	*c;
+
+	TAILQ_FOREACH(l, &conf->ldaps, entry)
+		explicit_bzero(l->bindpw, sizeof(l->bindpw));
+	TAILQ_FOREACH(c, &conf->components, entry)
+		explicit_bzero(c->password, sizeof(c->password));
+}
+
+#define CONFIG_FREE_LIST(head, type) do {			\
+	struct type *_o;					\
+	while ((_o = TAILQ_FIRST(head)) != NULL) {		\
+		TAILQ_REMOVE(head, _o, entry);			\
+		freezero(_o, sizeof(*_o));			\
+	}							\
+} while (0)
+
+void
+keydata_free(struct keydata *kd)
+{
+	freezero(kd->cert, kd->certlen);
+	freezero(kd->key, kd->keylen);
+	freezero(kd, sizeof(*kd));
+}
+
+void
+config_free(struct xmppd_config *conf)
+{
+	struct ldap_conf	*l;
+	struct domain_conf	*d;
+	struct listen_conf	*lc;
+	struct keydata		*kd;
+
+	if (conf == NULL)
+		return;
+	while ((kd = TAILQ_FIRST(&conf->keydata)) != NULL) {
+		TAILQ_REMOVE(&conf->keydata, kd, entry);
+		keydata_free(kd);
+	}
+	TAILQ_FOREACH(l, &conf->ldaps, entry)
+		CONFIG_FREE_LIST(&l->servers, ldap_server_conf);
+	TAILQ_FOREACH(d, &conf->domains, entry)
+		CONFIG_FREE_LIST(&d->admins, admin_conf);
+	TAILQ_FOREACH(lc, &conf->listeners, entry)
+		if (lc->fd != -1)
+			close(lc->fd);
+	CONFIG_FREE_LIST(&conf->keypairs, keypair_conf);
+	CONFIG_FREE_LIST(&conf->ldaps, ldap_conf);
+	CONFIG_FREE_LIST(&conf->domains, domain_conf);
+	CONFIG_FREE_LIST(&conf->mucs, muc_conf);
+	CONFIG_FREE_LIST(&conf->uploads, upload_conf);
+	CONFIG_FREE_LIST(&conf->components, component_conf);
+	CONFIG_FREE_LIST(&conf->listeners, listen_conf);
+	freezero(conf, sizeof(*conf));
+}
+
+#define CONFIG_LOOKUP(fn, type, field)				\
+struct type *							\
+fn(struct xmppd_config *conf, const char *name)			\
+{								\
+	struct type *_o;					\
+								\
+	TAILQ_FOREACH(_o, &conf->field, entry)			\
+		if (strcasecmp(_o->name, name) == 0)		\
+			return (_o);				\
+	return (NULL);						\
+}
+
+CONFIG_LOOKUP(config_domain, domain_conf, domains)
+CONFIG_LOOKUP(config_keypair, keypair_conf, keypairs)
+CONFIG_LOOKUP(config_ldap, ldap_conf, ldaps)
+CONFIG_LOOKUP(config_muc, muc_conf, mucs)
+CONFIG_LOOKUP(config_upload, upload_conf, uploads)
+CONFIG_LOOKUP(config_component, component_conf, components)
+
+const char *
+config_listen_kind(int kind)
+{
+	switch (kind) {
+	case LISTEN_CLIENT:
+		return ("client");
+	case LISTEN_SERVER:
+		return ("server");
+	case LISTEN_COMPONENT:
+		return ("component");
+	case LISTEN_HTTP:
+		return ("http");
+	case LISTEN_MULTIPLEX:
+		return ("multiplex");
+	case LISTEN_UPLOAD:
+		return ("upload");
+	}
+	return ("unknown");
+}
+
+/*
+ * Sending the configuration: each process type gets only the objects its
+ * job needs.  Secrets go to the one process that checks them: LDAP bind
+ * passwords to ldapauthd, component secrets to the router.
+ */
+#define CFG_ROUTER	(1 << PROC_ROUTER)
+#define CFG_STORE	(1 << PROC_STORE)
+#define CFG_STREAM	(1 << PROC_STREAM)
+#define CFG_LDAPAUTHD	(1 << PROC_LDAPAUTHD)
+#define CFG_MUCD	(1 << PROC_MUCD)
+#define CFG_UPLOADD	(1 << PROC_UPLOADD)
+
+static int
+config_compose(struct imsgbuf *ibuf, int type, int fd, const void *p,
+    size_t len)
+{
+	return (imsg_compose(ibuf, type, 0, 0, fd, p, len));
+}
+
+static int
+config_send_ldap(struct imsgbuf *ibuf, struct xmppd_config *conf)
+{
+	struct ldap_conf	*l;
+	struct ldap_server_conf	*s;
+
+	TAILQ_FOREACH(l, &conf->ldaps, entry) {
+		if (config_compose(ibuf, IMSG_CFG_LDAP, -1, l, sizeof(*l)) == -1)
+			return (-1);
+		TAILQ_FOREACH(s, &l->servers, entry)
+			if (config_compose(ibuf, IMSG_CFG_LDAP_SERVER, -1, s,
+			    sizeof(*s)) == -1)
+				return (-1);
+	}
+	return (0);
+}
+
+static int
+config_send_domains(struct imsgbuf *ibuf, struct xmppd_config *conf)
+{
+	struct domain_conf	*d;
+	struct admin_conf	*a;
+
+	TAILQ_FOREACH(d, &conf->domains, entry) {
+		if (config_compose(ibuf, IMSG_CFG_DOMAIN, -1, d,
+		    sizeof(*d)) == -1)
+			return (-1);
+		TAILQ_FOREACH(a, &d->admins, entry)
+			if (config_compose(ibuf, IMSG_CFG_ADMIN, -1, a,
+			    sizeof(*a)) == -1)
+				return (-1);
+	}
+	return (0);
+}
+
+static int
+config_send_components(struct imsgbuf *ibuf, struct xmppd_config *conf,
+    int secret)
+{
+	struct component_conf	*c, copy;
+
+	TAILQ_FOREACH(c, &conf->components, entry) {
+		copy = *c;
+		if (!secret)
+			explicit_bzero(copy.password, sizeof(copy.password));
+		if (config_compose(ibuf, IMSG_CFG_COMPONENT, -1, &copy,
+		    sizeof(copy)) == -1) {
+			explicit_bzero(&copy, sizeof(copy));
+			return (-1);
+		}
+		explicit_bzero(&copy, sizeof(copy));
+	}
+	return (0);
+}
+
+static int
+config_send_listeners(struct imsgbuf *ibuf, struct xmppd_config *conf,
+    int upload)
+{
+	struct listen_conf	*lc;
+	int			 fd;
+
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		if ((lc->kind == LISTEN_UPLOAD) != upload || lc->fd == -1)
+			continue;
+		if ((fd = dup(lc->fd)) == -1)
+			return (-1);
+		if (config_compose(ibuf, IMSG_CFG_LISTEN, fd, lc,
+		    sizeof(*lc)) == -1) {
+			close(fd);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static int
+config_send_keydata(struct imsgbuf *ibuf, struct xmppd_config *conf)
+{
+	struct keydata		*kd;
+	struct keydata_hdr	 hdr;
+	struct iovec		 iov[3];
+
+	TAILQ_FOREACH(kd, &conf->keydata, entry) {
+		memset(&hdr, 0, sizeof(hdr));
+		(void)strlcpy(hdr.name, kd->name, sizeof(hdr.name));
+		hdr.certlen = kd->certlen;
+		hdr.keylen = kd->keylen;
+		iov[0].iov_base = &hdr;
+		iov[0].iov_len = sizeof(hdr);
+		iov[1].iov_base = kd->cert;
+		iov[1].iov_len = kd->certlen;
+		iov[2].iov_base = kd->key;
+		iov[2].iov_len = kd->keylen;
+		if (imsg_composev(ibuf, IMSG_CFG_KEYDATA, 0, 0, -1, iov,
+		    3) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+config_recv_keydata(struct xmppd_config *conf, struct imsg *imsg)
+{
+	struct keydata_hdr	 hdr;
+	struct keydata		*kd;
+	struct ibuf		 ib;
+
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_get(&ib, &hdr, sizeof(hdr)) == -1 ||
+	    hdr.certlen > ibuf_size(&ib) ||
+	    hdr.keylen != ibuf_size(&ib) - hdr.certlen ||
+	    hdr.certlen == 0 || hdr.keylen == 0 ||
+	    hdr.name[sizeof(hdr.name) - 1] != '\0')
+		fatalx("config: bad keydata");
+	if ((kd = calloc(1, sizeof(*kd))) == NULL ||
+	    (kd->cert = malloc(hdr.certlen)) == NULL ||
+	    (kd->key = malloc(hdr.keylen)) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(kd->name, hdr.name, sizeof(kd->name));
+	kd->certlen = hdr.certlen;
+	kd->keylen = hdr.keylen;
+	if (ibuf_get(&ib, kd->cert, kd->certlen) == -1 ||
+	    ibuf_get(&ib, kd->key, kd->keylen) == -1)
+		fatalx("config: bad keydata");
+	TAILQ_INSERT_TAIL(&conf->keydata, kd, entry);
+}
+
+int
+config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
+{
+	struct keypair_conf	*k;
+	struct muc_conf		*m;
+	struct upload_conf	*u;
+	int			 what = 1 << type;
+
+	if (config_compose(ibuf, IMSG_CFG_GLOBAL, -1, &conf->global,
+	    sizeof(conf->global)) == -1)
+		return (-1);
+	if (what & (CFG_STREAM | CFG_UPLOADD)) {
+		TAILQ_FOREACH(k, &conf->keypairs, entry)
+			if (config_compose(ibuf, IMSG_CFG_KEYPAIR, -1, k,
+			    sizeof(*k)) == -1)
+				return (-1);
+		if (config_send_keydata(ibuf, conf) == -1)
+			return (-1);
+	}
+	if ((what & CFG_LDAPAUTHD) && config_send_ldap(ibuf, conf) == -1)
+		return (-1);
+	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM | CFG_LDAPAUTHD)) &&
+	    config_send_domains(ibuf, conf) == -1)
+		return (-1);
+	if (what & (CFG_ROUTER | CFG_MUCD))
+		TAILQ_FOREACH(m, &conf->mucs, entry)
+			if (config_compose(ibuf, IMSG_CFG_MUC, -1, m,
+			    sizeof(*m)) == -1)
+				return (-1);
+	if (what & (CFG_ROUTER | CFG_UPLOADD))
+		TAILQ_FOREACH(u, &conf->uploads, entry)
+			if (config_compose(ibuf, IMSG_CFG_UPLOAD, -1, u,
+			    sizeof(*u)) == -1)
+				return (-1);
+	if ((what & (CFG_ROUTER | CFG_STREAM)) &&
+	    config_send_components(ibuf, conf, what & CFG_ROUTER) == -1)
+		return (-1);
+	if ((what & (CFG_STREAM | CFG_UPLOADD)) &&
+	    config_send_listeners(ibuf, conf, what & CFG_UPLOADD) == -1)
+		return (-1);
+	return (config_compose(ibuf, IMSG_CFG_DONE, -1, NULL, 0));
+}
+
+/* Copy a received object into a fresh allocation; its lists are empty. */
+static void *
+config_copy(struct imsg *imsg, size_t size)
+{
+	void	*p;
+
+	if (imsg_get_len(imsg) != size)
+		fatalx("config: bad size %zu for imsg %u, expected %zu",
+		    imsg_get_len(imsg), imsg_get_type(imsg), size);
+	if ((p = malloc(size)) == NULL)
+		fatal("%s", __func__);
+	if (imsg_get_data(imsg, p, size) == -1)
+		fatal("%s", __func__);
+	return (p);
+}
+
+/*
+ * Add one received object to conf.  Returns 1 when the message was a
+ * configuration object, 0 otherwise.
+ */
+int
+config_recv(struct xmppd_config *conf, struct imsg *imsg)
+{
+	struct ldap_conf	*l;
+	struct domain_conf	*d;
+	struct listen_conf	*lc;
+	struct ldap_server_conf	*ls;
+	struct admin_conf	*a;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CFG_GLOBAL:
+		if (imsg_get_data(imsg, &conf->global,
+		    sizeof(conf->global)) == -1)
+			fatalx("config: bad global");
+		break;
+	case IMSG_CFG_KEYPAIR:
+		TAILQ_INSERT_TAIL(&conf->keypairs,
+		    (struct keypair_conf *)config_copy(imsg,
+		    sizeof(struct keypair_conf)), entry);
+		break;
+	case IMSG_CFG_LDAP:
+		l = config_copy(imsg, sizeof(*l));
+		TAILQ_INIT(&l->servers);
+		TAILQ_INSERT_TAIL(&conf->ldaps, l, entry);
+		break;
+	case IMSG_CFG_LDAP_SERVER:
+		if ((l = TAILQ_LAST(&conf->ldaps, ldap_list)) == NULL)
+			fatalx("config: ldap server without ldap");
+		ls = config_copy(imsg, sizeof(*ls));
+		TAILQ_INSERT_TAIL(&l->servers, ls, entry);
+		break;
+	case IMSG_CFG_DOMAIN:
+		d = config_copy(imsg, sizeof(*d));
+		TAILQ_INIT(&d->admins);
+		TAILQ_INSERT_TAIL(&conf->domains, d, entry);
+		break;
+	case IMSG_CFG_ADMIN:
+		if ((d = TAILQ_LAST(&conf->domains, domain_list)) == NULL)
+			fatalx("config: admin without domain");
+		a = config_copy(imsg, sizeof(*a));
+		TAILQ_INSERT_TAIL(&d->admins, a, entry);
+		break;
+	case IMSG_CFG_MUC:
+		TAILQ_INSERT_TAIL(&conf->mucs, (struct muc_conf *)
+		    config_copy(imsg, sizeof(struct muc_conf)), entry);
+		break;
+	case IMSG_CFG_UPLOAD:
+		TAILQ_INSERT_TAIL(&conf->uploads, (struct upload_conf *)
+		    config_copy(imsg, sizeof(struct upload_conf)), entry);
+		break;
+	case IMSG_CFG_COMPONENT:
+		TAILQ_INSERT_TAIL(&conf->components, (struct component_conf *)
+		    config_copy(imsg, sizeof(struct component_conf)), entry);
+		break;
+	case IMSG_CFG_KEYDATA:
+		config_recv_keydata(conf, imsg);
+		break;
+	case IMSG_CFG_LISTEN:
+		lc = config_copy(imsg, sizeof(*lc));
+		lc->fd = imsg_get_fd(imsg);
+		TAILQ_INSERT_TAIL(&conf->listeners, lc, entry);
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}

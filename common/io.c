@@ -1,0 +1,440 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Buffered connections over libevent and libtls.  One event per
+ * connection, re-armed after each callback with what the connection
+ * needs next: TLS may want to write to read, or read to write.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "log.h"
+
+#define IO_READSZ	16384
+#define IO_MAXOUT	(4 * 1024 * 1024)
+
+#define IO_HANDSHAKE	0x01
+#define IO_PAUSED	0x02
+#define IO_CLOSING	0x04	/* close when output is written */
+#define IO_INCB		0x08	/* inside the user callback */
+#define IO_FREED	0x10	/* io_free() called from the callback */
+
+struct io {
+	int		 sock;
+	struct tls	*tls;
+	int		 flags;
+	short		 want;		/* events TLS asked for */
+	struct event	 ev;
+	int		 timeout;	/* ms, 0 = none */
+	char		*in;
+	size_t		 inlen, insize;
+	char		*out;
+	size_t		 outlen, outsize, maxout;
+	char		 err[128];
+	void		(*cb)(struct io *, int, void *);
+	void		*arg;
+};
+
+static void	io_dispatch(int, short, void *);
+static void	io_reload(struct io *);
+
+struct io *
+io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
+{
+	struct io	*io;
+
+	if ((io = calloc(1, sizeof(*io))) == NULL)
+		return (NULL);
+	io->sock = sock;
+	io->cb = cb;
+	io->arg = arg;
+	io->maxout = IO_MAXOUT;
+	event_set(&io->ev, sock, EV_READ, io_dispatch, io);
+	io_reload(io);
+	return (io);
+}
+
+void
+io_free(struct io *io)
+{
+	if (io == NULL)
+		return;
+	if (io->flags & IO_INCB) {
+		io->flags |= IO_FREED;
+		return;
+	}
+	event_del(&io->ev);
+	if (io->tls != NULL) {
+		(void)tls_close(io->tls);
+		tls_free(io->tls);
+	}
+	close(io->sock);
+	freezero(io->in, io->insize);
+	freezero(io->out, io->outsize);
+	free(io);
+}
+
+int
+io_fd(struct io *io)
+{
+	return (io->sock);
+}
+
+struct tls *
+io_tls(struct io *io)
+{
+	return (io->tls);
+}
+
+const char *
+io_error(struct io *io)
+{
+	return (io->err);
+}
+
+void
+io_set_maxout(struct io *io, size_t max)
+{
+	io->maxout = max;
+}
+
+void
+io_set_timeout(struct io *io, int ms)
+{
+	io->timeout = ms;
+	io_reload(io);
+}
+
+size_t
+io_queued(struct io *io)
+{
+	return (io->outlen);
+}
+
+static int
+io_grow(char **buf, size_t *size, size_t need)
+{
+	char	*p;
+	size_t	 n = *size ? *size : 1024;
+
+	if (need <= *size)
+		return (0);
+	while (n < need)
+		n *= 2;
+	if ((p = recallocarray(*buf, *size, n, 1)) == NULL)
+		return (-1);
+	*buf = p;
+	*size = n;
+	return (0);
+}
+
+/* Queue output; fails when the peer does not read fast enough. */
+int
+io_write(struct io *io, const void *data, size_t len)
+{
+	if (io->outlen + len > io->maxout) {
+		(void)strlcpy(io->err, "output buffer full", sizeof(io->err));
+		return (-1);
+	}
+	if (io_grow(&io->out, &io->outsize, io->outlen + len) == -1)
+		return (-1);
+	memcpy(io->out + io->outlen, data, len);
+	io->outlen += len;
+	io_reload(io);
+	return (0);
+}
+
+int
+io_printf(struct io *io, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n, ret;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		return (-1);
+	ret = io_write(io, s, n);
+	free(s);
+	return (ret);
+}
+
+void *
+io_data(struct io *io, size_t *len)
+{
+	*len = io->inlen;
+	return (io->in);
+}
+
+void
+io_drain(struct io *io, size_t len)
+{
+	if (len >= io->inlen) {
+		io->inlen = 0;
+		return;
+	}
+	memmove(io->in, io->in + len, io->inlen - len);
+	io->inlen -= len;
+}
+
+void
+io_discard_input(struct io *io)
+{
+	explicit_bzero(io->in, io->inlen);
+	io->inlen = 0;
+}
+
+void
+io_pause(struct io *io)
+{
+	io->flags |= IO_PAUSED;
+	io_reload(io);
+}
+
+void
+io_resume(struct io *io)
+{
+	io->flags &= ~IO_PAUSED;
+	io_reload(io);
+}
+
+int
+io_paused(struct io *io)
+{
+	return ((io->flags & IO_PAUSED) != 0);
+}
+
+void
+io_close_after_write(struct io *io)
+{
+	io->flags |= IO_CLOSING | IO_PAUSED;
+	io_reload(io);
+}
+
+/*
+ * Upgrade the connection to TLS in place (STARTTLS), or start TLS on a
+ * fresh connection (direct TLS).  Input already buffered was sent in
+ * the clear and is thrown away, never read as if it came over TLS.
+ */
+int
+io_accept_tls(struct io *io, struct tls *ctx)
+{
+	io_discard_input(io);
+	if (tls_accept_socket(ctx, &io->tls, io->sock) == -1) {
+		(void)strlcpy(io->err, tls_error(ctx), sizeof(io->err));
+		return (-1);
+	}
+	io->flags |= IO_HANDSHAKE;
+	io->want = 0;
+	io_reload(io);
+	return (0);
+}
+
+static void
+io_reload(struct io *io)
+{
+	struct timeval	 tv;
+	short		 events = 0;
+
+	if (io->flags & (IO_INCB | IO_FREED))
+		return;
+	if (io->flags & IO_HANDSHAKE)
+		events = io->want ? io->want : EV_READ;
+	else {
+		if (!(io->flags & IO_PAUSED))
+			events |= EV_READ;
+		/* A closing connection with nothing left fires at once. */
+		if (io->outlen > 0 || (io->flags & IO_CLOSING))
+			events |= EV_WRITE;
+		events |= io->want;
+	}
+	event_del(&io->ev);
+	if (events == 0 && io->timeout == 0)
+		return;
+	event_set(&io->ev, io->sock, events, io_dispatch, io);
+	tv.tv_sec = io->timeout / 1000;
+	tv.tv_usec = (io->timeout % 1000) * 1000;
+	event_add(&io->ev, io->timeout ? &tv : NULL);
+}
+
+static int
+io_tls_want(struct io *io, ssize_t r)
+{
+	if (r == TLS_WANT_POLLIN) {
+		io->want = EV_READ;
+		return (1);
+	}
+	if (r == TLS_WANT_POLLOUT) {
+		io->want = EV_WRITE;
+		return (1);
+	}
+	return (0);
+}
+
+/* Returns 0 to go on, or the event to report. */
+static int
+io_do_read(struct io *io)
+{
+	ssize_t	 n;
+
+	if (io_grow(&io->in, &io->insize, io->inlen + IO_READSZ) == -1) {
+		(void)strlcpy(io->err, "out of memory", sizeof(io->err));
+		return (IO_ERROR);
+	}
+	if (io->tls != NULL) {
+		n = tls_read(io->tls, io->in + io->inlen, IO_READSZ);
+		if (io_tls_want(io, n))
+			return (0);
+		if (n == -1) {
+			(void)strlcpy(io->err, tls_error(io->tls),
+			    sizeof(io->err));
+			return (IO_ERROR);
+		}
+	} else {
+		n = read(io->sock, io->in + io->inlen, IO_READSZ);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return (0);
+			(void)strlcpy(io->err, strerror(errno),
+			    sizeof(io->err));
+			return (IO_ERROR);
+		}
+	}
+	if (n == 0)
+		return (IO_DISCONNECTED);
+	io->inlen += n;
+	return (IO_DATAIN);
+}
+
+static int
+io_do_write(struct io *io)
+{
+	ssize_t	 n;
+
+	if (io->tls != NULL) {
+		n = tls_write(io->tls, io->out, io->outlen);
+		if (io_tls_want(io, n))
+			return (0);
+		if (n == -1) {
+			(void)strlcpy(io->err, tls_error(io->tls),
+			    sizeof(io->err));
+			return (IO_ERROR);
+		}
+	} else {
+		n = send(io->sock, io->out, io->outlen, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return (0);
+			(void)strlcpy(io->err, strerror(errno),
+			    sizeof(io->err));
+			return (IO_ERROR);
+		}
+	}
+	memmove(io->out, io->out + n, io->outlen - n);
+	io->outlen -= n;
+	return (io->outlen == 0 ? IO_LOWAT : 0);
+}
+
+static void
+io_callback(struct io *io, int event)
+{
+	io->flags |= IO_INCB;
+	io->cb(io, event, io->arg);
+	io->flags &= ~IO_INCB;
+	if (io->flags & IO_FREED) {
+		io->flags &= ~IO_FREED;
+		io_free(io);
+		return;
+	}
+	io_reload(io);
+}
+
+static void
+io_handshake(struct io *io)
+{
+	int	 r;
+
+	r = tls_handshake(io->tls);
+	if (io_tls_want(io, r)) {
+		io_reload(io);
+		return;
+	}
+	io->flags &= ~IO_HANDSHAKE;
+	io->want = 0;
+	if (r == -1) {
+		(void)strlcpy(io->err, tls_error(io->tls), sizeof(io->err));
+		io_callback(io, IO_ERROR);
+		return;
+	}
+	io_callback(io, IO_TLSREADY);
+}
+
+static void
+io_dispatch(int fd, short event, void *arg)
+{
+	struct io	*io = arg;
+	int		 r;
+
+	(void)fd;
+	if (event & EV_TIMEOUT) {
+		io_callback(io, IO_TIMEOUT);
+		return;
+	}
+	if (io->flags & IO_HANDSHAKE) {
+		io_handshake(io);
+		return;
+	}
+	if ((io->flags & IO_CLOSING) && io->outlen == 0) {
+		io_callback(io, IO_DISCONNECTED);
+		return;
+	}
+	io->want = 0;
+	if (io->outlen > 0) {
+		if ((r = io_do_write(io)) == IO_ERROR) {
+			io_callback(io, r);
+			return;
+		}
+		if (r == IO_LOWAT) {
+			if (io->flags & IO_CLOSING) {
+				io_callback(io, IO_DISCONNECTED);
+				return;
+			}
+			io_callback(io, IO_LOWAT);
+			return;
+		}
+	}
+	if (!(io->flags & IO_PAUSED) && (io->want == 0 || (event & EV_READ))) {
+		if ((r = io_do_read(io)) != 0) {
+			io_callback(io, r);
+			return;
+		}
+	}
+	io_reload(io);
+}

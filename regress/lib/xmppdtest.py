@@ -1,0 +1,169 @@
+"""Runs a real xmppd (the regress build) for end-to-end tests.
+
+Each Server gets its own directory with a configuration, a datadir, a
+control socket and free loopback ports.  The daemon runs in the
+foreground (-d -v); its log lines are collected so tests can wait for
+them instead of sleeping.
+"""
+
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+OBJ = os.path.join(TOP, "regress", "obj")
+XMPPD = os.path.join(OBJ, "xmppd", "xmppd")
+XMPPCTL = os.path.join(OBJ, "xmppctl", "xmppctl")
+USER = "_xmppd"
+TIMEOUT = 20
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, body="", prefork=2, name="xmppd"):
+        self.dir = tempfile.mkdtemp(prefix="xmppd-regress-")
+        os.chmod(self.dir, 0o755)
+        self.datadir = os.path.join(self.dir, "data")
+        self.sock = os.path.join(self.dir, "xmppd.sock")
+        self.conf = os.path.join(self.dir, "xmppd.conf")
+        self.ports = {"client": free_port(), "client_tls": free_port()}
+        self.prefork = prefork
+        self.lines = []
+        self.cond = threading.Condition()
+        self.proc = None
+        self.write_conf(body)
+
+    def base_conf(self):
+        return ('user "%s"\nprefork %d\ndatadir "%s"\nsocket "%s"\n'
+                'domain "example.org" {\n\tauth internal\n}\n'
+                'listen on 127.0.0.1 port %d client\n'
+                % (USER, self.prefork, self.datadir, self.sock,
+                   self.ports["client"]))
+
+    def write_conf(self, body="", raw=None):
+        text = raw if raw is not None else self.base_conf() + body
+        with open(self.conf, "w") as f:
+            f.write(text)
+        os.chmod(self.conf, 0o600)
+
+    def start(self, wait=True, args=()):
+        self.proc = subprocess.Popen(
+            [XMPPD, "-d", "-v", "-f", self.conf] + list(args),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, errors="replace")
+        t = threading.Thread(target=self._reader, daemon=True)
+        t.start()
+        if wait:
+            self.wait_log(r"parent: startup finished|startup finished")
+        return self
+
+    def _reader(self):
+        for line in self.proc.stderr:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append("<EOF>")
+            self.cond.notify_all()
+
+    def mark(self):
+        """A position in the log; wait_log(after=mark) looks past it."""
+        with self.cond:
+            return len(self.lines)
+
+    def wait_log(self, pattern, after=0, timeout=TIMEOUT):
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = after
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return m
+                    if self.lines[i] == "<EOF>":
+                        raise AssertionError(
+                            "xmppd exited while waiting for %r" % pattern)
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("no log line matching %r" % pattern)
+                self.cond.wait(left)
+
+    def log_has(self, pattern, after=0):
+        rx = re.compile(pattern)
+        with self.cond:
+            return any(rx.search(l) for l in self.lines[after:])
+
+    def log_tail(self, n=60):
+        with self.cond:
+            return "\n".join(self.lines[-n:])
+
+    def ctl(self, *args, check=True, user=None):
+        pre = None
+        if user is not None:
+            pw = pwd.getpwnam(user)
+
+            def pre():
+                os.setgid(pw.pw_gid)
+                os.setuid(pw.pw_uid)
+        p = subprocess.run([XMPPCTL, "-s", self.sock] + list(args),
+                           capture_output=True, text=True, timeout=TIMEOUT,
+                           preexec_fn=pre)
+        if check and p.returncode != 0:
+            raise AssertionError("xmppctl %s: %s" % (" ".join(args),
+                                                     p.stderr))
+        return p
+
+    def processes(self):
+        """xmppctl show processes as a list of dicts."""
+        out = self.ctl("show", "processes").stdout.splitlines()
+        procs = []
+        for line in out[1:]:
+            f = line.split()
+            procs.append({"name": f[0], "instance": int(f[1]),
+                          "pid": int(f[2]), "restarts": int(f[-1])})
+        return procs
+
+    def pid_of(self, name, instance=0):
+        for p in self.processes():
+            if p["name"] == name and p["instance"] == instance:
+                return p["pid"]
+        raise AssertionError("no process %s %d" % (name, instance))
+
+    def wait_exit(self, timeout=TIMEOUT):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def proc_status(pid):
+    st = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            st[k] = v.strip()
+    return st

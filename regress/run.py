@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Runs every regress test and ends with one line: N passed, N failed.
+
+Unit test programs (obj-san/test_*) and the config runner print one
+"ok N - ..." or "not ok N - ..." line per check.  End-to-end tests are
+the test_* functions of e2e/test_*.py, each one check.
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+
+passed = 0
+failed = 0
+failures = []
+TAP = re.compile(r"^(not ok|ok) \d+ - (.*)$")
+
+
+def report(ok, name, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - %s" % name)
+    else:
+        failed += 1
+        failures.append(name)
+        print("not ok - %s" % name)
+        for line in detail.rstrip().splitlines()[-40:]:
+            print("#   " + line)
+    sys.stdout.flush()
+
+
+def run_tap(name, argv, timeout=600, env=None):
+    try:
+        p = subprocess.run(argv, cwd=HERE, capture_output=True, text=True,
+                           timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        report(False, "%s: timed out" % name)
+        return
+    seen = 0
+    nfail = 0
+    for line in p.stdout.splitlines():
+        m = TAP.match(line)
+        if m:
+            seen += 1
+            if m.group(1) == "not ok":
+                nfail += 1
+            report(m.group(1) == "ok", "%s: %s" % (name, m.group(2)),
+                   p.stderr if m.group(1) == "not ok" else "")
+    if p.returncode != 0 and nfail == 0:
+        report(False, "%s: exited with %d" % (name, p.returncode),
+               p.stdout[-3000:] + p.stderr[-3000:])
+    elif seen == 0:
+        report(False, "%s: ran no check" % name, p.stderr)
+
+
+def run_units(only):
+    d = os.path.join(HERE, "obj-san")
+    if not os.path.isdir(d):
+        return
+    for f in sorted(os.listdir(d)):
+        if f.startswith("test_") and (not only or f in only):
+            run_tap(f, [os.path.join(d, f)])
+
+
+def run_config(only):
+    if only and "config" not in only:
+        return
+    xmppd = os.path.join(HERE, "obj", "xmppd", "xmppd")
+    runner = os.path.join(HERE, "config", "run.sh")
+    if os.path.exists(runner):
+        run_tap("config", ["sh", runner, xmppd])
+
+
+def run_e2e(only):
+    d = os.path.join(HERE, "e2e")
+    for f in sorted(os.listdir(d)):
+        if not (f.startswith("test_") and f.endswith(".py")):
+            continue
+        if only and f[:-3] not in only and f not in only:
+            continue
+        spec = importlib.util.spec_from_file_location(f[:-3],
+                                                      os.path.join(d, f))
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception:
+            report(False, "%s: import" % f, traceback.format_exc())
+            continue
+        tests = [n for n in dir(mod) if n.startswith("test_")]
+        tests.sort(key=lambda n: getattr(mod, n).__code__.co_firstlineno)
+        ctx = None
+        try:
+            if hasattr(mod, "setup"):
+                ctx = mod.setup()
+        except Exception:
+            report(False, "%s: setup" % f, traceback.format_exc())
+            continue
+        for n in tests:
+            try:
+                getattr(mod, n)(ctx)
+                report(True, "%s: %s" % (f[:-3], n[5:]))
+            except Exception:
+                detail = traceback.format_exc()
+                if ctx is not None and hasattr(ctx, "log_tail"):
+                    detail += "\n--- server log ---\n" + ctx.log_tail()
+                report(False, "%s: %s" % (f[:-3], n[5:]), detail)
+        try:
+            if hasattr(mod, "teardown"):
+                mod.teardown(ctx)
+        except Exception:
+            report(False, "%s: teardown" % f, traceback.format_exc())
+
+
+def main():
+    only = set(sys.argv[1:])
+    run_units(only)
+    run_config(only)
+    run_e2e(only)
+    if failures:
+        print("failed:")
+        for f in failures:
+            print("  " + f)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

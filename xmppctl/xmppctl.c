@@ -1,0 +1,396 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * xmppctl: the control tool.  Sends one request to xmppd's control
+ * socket and prints the answer.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <readpassphrase.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "config.h"
+#include "imsg.h"
+#include "msg.h"
+
+enum action {
+	SHOW_PROCESSES,
+	SHOW_SESSIONS,
+	RELOAD,
+	LOG_VERBOSE,
+	LOG_BRIEF,
+	KICK,
+	USER_ADD,
+	USER_DELETE,
+	USER_PASSWORD,
+	USER_LIST,
+	REGRESS_VIOLATE,
+};
+
+struct command {
+	const char	*words;		/* "*" takes an argument */
+	enum action	 action;
+};
+
+static const struct command commands[] = {
+	{ "show processes",	SHOW_PROCESSES },
+	{ "show sessions",	SHOW_SESSIONS },
+	{ "reload",		RELOAD },
+	{ "log verbose",	LOG_VERBOSE },
+	{ "log brief",		LOG_BRIEF },
+	{ "kick *",		KICK },
+	{ "user add *",		USER_ADD },
+	{ "user delete *",	USER_DELETE },
+	{ "user password *",	USER_PASSWORD },
+	{ "user list *",	USER_LIST },
+#ifdef REGRESS
+	{ "regress violate *",	REGRESS_VIOLATE },
+#endif
+};
+
+static const int ctl_type[] = {
+	[KICK] = IMSG_CTL_KICK,
+	[USER_ADD] = IMSG_CTL_USER_ADD,
+	[USER_DELETE] = IMSG_CTL_USER_DELETE,
+	[USER_PASSWORD] = IMSG_CTL_USER_PASSWORD,
+	[USER_LIST] = IMSG_CTL_USER_LIST,
+};
+
+static __dead void
+usage(void)
+{
+	size_t	 i;
+
+	fprintf(stderr, "usage: %s [-s socket] command [argument]\n",
+	    getprogname());
+	fprintf(stderr, "commands:\n");
+	for (i = 0; i < nitems(commands); i++)
+		fprintf(stderr, "\t%s\n", commands[i].words);
+	exit(1);
+}
+
+/*
+ * Does argv match the words of cmd?  Each word may be abbreviated to a
+ * prefix; "*" takes any argument, returned in *arg.
+ */
+static int
+command_match(const struct command *cmd, int argc, char *argv[],
+    const char **arg)
+{
+	char		 words[128], *w, *p;
+	int		 i = 0;
+
+	(void)strlcpy(words, cmd->words, sizeof(words));
+	p = words;
+	while ((w = strsep(&p, " ")) != NULL) {
+		if (i >= argc)
+			return (0);
+		if (strcmp(w, "*") == 0)
+			*arg = argv[i];
+		else if (argv[i][0] == '\0' ||
+		    strncmp(w, argv[i], strlen(argv[i])) != 0)
+			return (0);
+		i++;
+	}
+	return (i == argc);
+}
+
+static const struct command *
+command_lookup(int argc, char *argv[], const char **arg)
+{
+	const struct command	*found = NULL;
+	size_t			 i;
+	int			 n = 0;
+
+	for (i = 0; i < nitems(commands); i++)
+		if (command_match(&commands[i], argc, argv, arg)) {
+			found = &commands[i];
+			n++;
+		}
+	if (n > 1)
+		errx(1, "ambiguous command");
+	return (found);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		errx(1, "socket path too long: %s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			errx(1, "cannot connect to %s: %s (is xmppd running?)",
+			    path, strerror(errno));
+		err(1, "connect %s", path);
+	}
+	return (fd);
+}
+
+static void
+print_uptime(time_t t)
+{
+	char	 buf[32];
+
+	if (t >= 86400)
+		(void)snprintf(buf, sizeof(buf), "%lldd%02lldh%02lldm",
+		    (long long)t / 86400, (long long)(t % 86400) / 3600,
+		    (long long)(t % 3600) / 60);
+	else
+		(void)snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld",
+		    (long long)t / 3600, (long long)(t % 3600) / 60,
+		    (long long)t % 60);
+	printf("%-10s", buf);
+}
+
+static void
+show_process(struct imsg *imsg)
+{
+	struct ctl_process	 cp;
+
+	if (imsg_get_data(imsg, &cp, sizeof(cp)) == -1)
+		errx(1, "bad answer from xmppd");
+	cp.name[sizeof(cp.name) - 1] = '\0';
+	printf("%-10s %4d %8ld  ", cp.name, cp.instance, (long)cp.pid);
+	if (cp.pid == 0)
+		printf("%-10s", "restarting");
+	else
+		print_uptime(cp.uptime);
+	printf(" %8d\n", cp.restarts);
+}
+
+static void
+show_session(struct imsg *imsg)
+{
+	struct ctl_session	 cs;
+	struct tm		*tm;
+	char			 since[32];
+
+	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
+		errx(1, "bad answer from xmppd");
+	cs.jid[sizeof(cs.jid) - 1] = '\0';
+	cs.addr[sizeof(cs.addr) - 1] = '\0';
+	cs.tls[sizeof(cs.tls) - 1] = '\0';
+	if ((tm = localtime(&cs.since)) == NULL ||
+	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
+		(void)strlcpy(since, "?", sizeof(since));
+	printf("%-40s %6d %-20s %-28s %s\n", cs.jid, cs.stream, cs.addr,
+	    cs.tls, since);
+}
+
+static void
+show_user(struct imsg *imsg)
+{
+	struct ctl_user	 cu;
+
+	if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1)
+		errx(1, "bad answer from xmppd");
+	cu.jid[sizeof(cu.jid) - 1] = '\0';
+	printf("%s\n", cu.jid);
+}
+
+/*
+ * A new password: twice from a terminal, or one line from a pipe.  Never
+ * from the command line, where other users could see it.
+ */
+static void
+read_password(char *buf, size_t len)
+{
+	char	 again[sizeof(((struct ctl_user *)0)->password)];
+	size_t	 n;
+
+	if (isatty(STDIN_FILENO)) {
+		if (readpassphrase("Password: ", buf, len, RPP_REQUIRE_TTY) ==
+		    NULL ||
+		    readpassphrase("Password again: ", again, sizeof(again),
+		    RPP_REQUIRE_TTY) == NULL)
+			errx(1, "cannot read the password");
+		if (strcmp(buf, again) != 0) {
+			explicit_bzero(again, sizeof(again));
+			errx(1, "passwords differ");
+		}
+		explicit_bzero(again, sizeof(again));
+	} else {
+		if (fgets(buf, len, stdin) == NULL)
+			errx(1, "no password on standard input");
+		n = strcspn(buf, "\r\n");
+		if (buf[n] == '\0' && !feof(stdin))
+			errx(1, "password too long");
+		buf[n] = '\0';
+	}
+	if (buf[0] == '\0')
+		errx(1, "empty password");
+}
+
+/* Print answers until the request is done; returns the exit status. */
+static int
+ctl_answer(struct imsgbuf *ibuf)
+{
+	struct imsg	 imsg;
+	char		 msg[256];
+	ssize_t		 n;
+	size_t		 len;
+
+	for (;;) {
+		if ((n = imsg_get(ibuf, &imsg)) == -1)
+			errx(1, "bad answer from xmppd");
+		if (n == 0) {
+			if ((n = imsgbuf_read(ibuf)) == -1 && errno != EAGAIN)
+				err(1, "read");
+			if (n == 0)
+				errx(1, "xmppd closed the connection");
+			continue;
+		}
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CTL_PROCESS:
+			show_process(&imsg);
+			break;
+		case IMSG_CTL_SESSION:
+			show_session(&imsg);
+			break;
+		case IMSG_CTL_USER:
+			show_user(&imsg);
+			break;
+		case IMSG_CTL_END:
+		case IMSG_CTL_OK:
+			imsg_free(&imsg);
+			return (0);
+		case IMSG_CTL_FAIL:
+			len = imsg_get_len(&imsg);
+			if (len > 0 && len <= sizeof(msg) &&
+			    imsg_get_data(&imsg, msg, len) == 0 &&
+			    msg[len - 1] == '\0')
+				fprintf(stderr, "%s: %s\n", getprogname(), msg);
+			else
+				fprintf(stderr, "%s: request failed\n",
+				    getprogname());
+			imsg_free(&imsg);
+			return (1);
+		default:
+			errx(1, "unexpected answer %u", imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct command	*cmd;
+	const char		*sock = XMPPD_SOCKET, *arg = NULL;
+	struct imsgbuf		 ibuf;
+	struct ctl_user		 cu;
+	char			 name[32];
+	int			 ch, fd, v, ret;
+
+	while ((ch = getopt(argc, argv, "s:")) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+	if ((cmd = command_lookup(argc, argv, &arg)) == NULL) {
+		fprintf(stderr, "%s: unknown command:", getprogname());
+		for (ch = 0; ch < argc; ch++)
+			fprintf(stderr, " %s", argv[ch]);
+		fprintf(stderr, "\n");
+		usage();
+	}
+
+	fd = ctl_connect(sock);
+	if (imsgbuf_init(&ibuf, fd) == -1)
+		err(1, "imsgbuf_init");
+	switch (cmd->action) {
+	case SHOW_PROCESSES:
+		printf("%-10s %4s %8s  %-10s %8s\n", "PROCESS", "INST", "PID",
+		    "UPTIME", "RESTARTS");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_PROCESSES, MSG_VERSION,
+		    0, -1, NULL, 0);
+		break;
+	case SHOW_SESSIONS:
+		printf("%-40s %6s %-20s %-28s %s\n", "JID", "STREAM",
+		    "ADDRESS", "TLS", "SINCE");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_SESSIONS, MSG_VERSION,
+		    0, -1, NULL, 0);
+		break;
+	case RELOAD:
+		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,
+		    NULL, 0);
+		break;
+	case KICK:
+	case USER_ADD:
+	case USER_DELETE:
+	case USER_PASSWORD:
+	case USER_LIST:
+		memset(&cu, 0, sizeof(cu));
+		if (strlcpy(cu.jid, arg, sizeof(cu.jid)) >= sizeof(cu.jid))
+			errx(1, "JID too long");
+		if (cmd->action == USER_ADD || cmd->action == USER_PASSWORD)
+			read_password(cu.password, sizeof(cu.password));
+		ret = imsg_compose(&ibuf, ctl_type[cmd->action], MSG_VERSION,
+		    0, -1, &cu, sizeof(cu));
+		explicit_bzero(&cu, sizeof(cu));
+		break;
+	case LOG_VERBOSE:
+	case LOG_BRIEF:
+		v = cmd->action == LOG_VERBOSE ? 1 : 0;
+		ret = imsg_compose(&ibuf, IMSG_CTL_VERBOSE, MSG_VERSION, 0, -1,
+		    &v, sizeof(v));
+		break;
+	case REGRESS_VIOLATE:
+		memset(name, 0, sizeof(name));
+		if (strlcpy(name, arg, sizeof(name)) >= sizeof(name))
+			errx(1, "name too long");
+		ret = imsg_compose(&ibuf, IMSG_CTL_REGRESS_VIOLATE,
+		    MSG_VERSION, 0, -1, name, sizeof(name));
+		break;
+	default:
+		errx(1, "unhandled command");
+	}
+	if (ret == -1 || imsgbuf_flush(&ibuf) == -1)
+		err(1, "send");
+	ret = ctl_answer(&ibuf);
+	if (ret == 0 && cmd->action == RELOAD)
+		printf("configuration reloaded\n");
+	imsgbuf_clear(&ibuf);
+	close(fd);
+	return (ret);
+}

@@ -1,0 +1,98 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The parent reads certificates and keys (before any child sees them),
+ * checks that each certificate and key belong together, and keeps the
+ * bytes in the configuration to send to the processes that terminate TLS.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <tls.h>
+
+#include "config.h"
+#include "log.h"
+#include "xmppd.h"
+
+static int
+keys_check(struct keydata *kd)
+{
+	struct tls_config	*cfg;
+	struct tls		*ctx = NULL;
+	int			 ret = -1;
+
+	if ((cfg = tls_config_new()) == NULL)
+		fatal("tls_config_new");
+	if (tls_config_set_keypair_mem(cfg, kd->cert, kd->certlen, kd->key,
+	    kd->keylen) == -1) {
+		log_warnx("tls keypair \"%s\": %s", kd->name,
+		    tls_config_error(cfg));
+		goto done;
+	}
+	if ((ctx = tls_server()) == NULL)
+		fatal("tls_server");
+	if (tls_configure(ctx, cfg) == -1) {
+		log_warnx("tls keypair \"%s\": %s", kd->name, tls_error(ctx));
+		goto done;
+	}
+	ret = 0;
+ done:
+	tls_free(ctx);
+	tls_config_free(cfg);
+	return (ret);
+}
+
+/*
+ * Load every keypair of conf.  A keypair with no key file has the key in
+ * its certificate file (one PEM with key and chain).
+ */
+int
+keys_load(struct xmppd_config *conf)
+{
+	struct keypair_conf	*k;
+	struct keydata		*kd;
+	int			 errors = 0;
+
+	TAILQ_FOREACH(k, &conf->keypairs, entry) {
+		if ((kd = calloc(1, sizeof(*kd))) == NULL)
+			fatal(NULL);
+		(void)strlcpy(kd->name, k->name, sizeof(kd->name));
+		if ((kd->cert = tls_load_file(k->cert, &kd->certlen,
+		    NULL)) == NULL) {
+			log_warn("tls keypair \"%s\": certificate %s",
+			    k->name, k->cert);
+			goto bad;
+		}
+		if ((kd->key = tls_load_file(k->key[0] ? k->key : k->cert,
+		    &kd->keylen, NULL)) == NULL) {
+			log_warn("tls keypair \"%s\": key %s", k->name,
+			    k->key[0] ? k->key : k->cert);
+			goto bad;
+		}
+		if (keys_check(kd) == -1)
+			goto bad;
+		TAILQ_INSERT_TAIL(&conf->keydata, kd, entry);
+		continue;
+ bad:
+		keydata_free(kd);
+		errors++;
+	}
+	return (errors ? -1 : 0);
+}

@@ -1,0 +1,73 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The router: owns the session table and routes stanzas between stream
+ * processes and services; server features register in router tables,
+ * one feature per file.  It touches nothing but its imsg channels.
+ */
+
+#include <sys/types.h>
+
+#include <event.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "router.h"
+#include "sandbox.h"
+#include "xmppd.h"
+
+static int
+router_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	int	 r;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_SHOW_SESSIONS:
+	case IMSG_CTL_KICK:
+	case IMSG_CTL_USER_DELETE:
+		if (iev->type != PROC_CONTROL && iev->type != PROC_STORE)
+			return (-1);
+		return (session_ctl(iev, imsg));
+	}
+	if ((r = session_dispatch(iev, imsg)) != 1)
+		return (r);
+	return (-1);
+}
+
+static void
+router_peer_down(struct imsgev *iev)
+{
+	log_debug("%s %d link closed", proc_name(iev->type), iev->instance);
+	if (iev->type == PROC_STREAM)
+		session_stream_down(iev->instance);
+}
+
+void
+router_main(int instance)
+{
+	struct proc_self	*ps = &proc_self;
+
+	proc_child_init(PROC_ROUTER, instance);
+	session_init();
+	sandbox("stdio recvfd");
+	ps->dispatch = router_dispatch;
+	ps->peer_down = router_peer_down;
+	log_debug("router ready");
+	proc_child_run();
+}

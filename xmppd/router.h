@@ -1,0 +1,75 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The router's session table: who is online, on which stream process,
+ * under which full JID.  Every "where is this JID" question goes through
+ * the functions here, so that sessions on other nodes can be found the
+ * same way later.
+ */
+
+#ifndef ROUTER_H
+#define ROUTER_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdint.h>
+#include <time.h>
+
+struct imsg;
+struct imsgev;
+
+struct user;
+
+struct session {
+	RB_ENTRY(session)	 by_id;
+	TAILQ_ENTRY(session)	 user_entry;
+	struct user		*user;
+	int			 stream;	/* stream instance */
+	uint32_t		 id;		/* session id on that stream */
+	char			*resource;
+	char			*full;		/* local@domain/resource */
+	char			 addr[64];
+	char			 tls[64];
+	time_t			 since;
+	int			 available;	/* sent initial presence */
+	int			 priority;
+	char			*presence;	/* last available presence */
+	size_t			 presencelen;
+};
+
+struct user {
+	RB_ENTRY(user)		 entry;
+	char			*bare;		/* local@domain */
+	char			*local;
+	char			*domain;
+	TAILQ_HEAD(, session)	 sessions;
+	int			 nsessions;
+};
+
+/* router_session.c */
+void		 session_init(void);
+int		 session_dispatch(struct imsgev *, struct imsg *);
+void		 session_stream_down(int);
+struct session	*session_find_full(const char *);
+struct user	*session_find_user(const char *);
+struct session	*session_find_id(int, uint32_t);
+void		 session_close(struct session *, int, const char *);
+int		 session_ctl(struct imsgev *, struct imsg *);
+
+#endif /* ROUTER_H */

@@ -1,0 +1,156 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The store: owns the database (SQLite in its chroot, the datadir) and
+ * answers the router's, the stream processes' and the control process's
+ * requests for what is persistent.  Runs SASL for internal accounts.
+ */
+
+#include <sys/types.h>
+
+#include <event.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+#include "store.h"
+#include "xmppd.h"
+
+#define STORE_DB		"/xmppd.db"
+
+sqlite3	*store_db;
+
+void
+store_exec(const char *sql)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(store_db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fatalx("store: %s: %s", sql, err ? err : "error");
+}
+
+sqlite3_stmt *
+store_prepare(const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v3(store_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL) != SQLITE_OK)
+		fatalx("store: %s: %s", sql, sqlite3_errmsg(store_db));
+	return (st);
+}
+
+int
+store_begin(void)
+{
+	return (sqlite3_exec(store_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK ? 0 : -1);
+}
+
+int
+store_commit(void)
+{
+	if (sqlite3_exec(store_db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return (0);
+	store_rollback();
+	return (-1);
+}
+
+void
+store_rollback(void)
+{
+	(void)sqlite3_exec(store_db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void
+store_open(void)
+{
+	if (sqlite3_open_v2(STORE_DB, &store_db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		fatalx("store: cannot open %s: %s", STORE_DB,
+		    store_db ? sqlite3_errmsg(store_db) : "out of memory");
+	sqlite3_busy_timeout(store_db, 5000);
+	store_exec("PRAGMA journal_mode=WAL");
+	store_exec("PRAGMA synchronous=NORMAL");
+	store_exec("PRAGMA foreign_keys=ON");
+	store_exec("CREATE TABLE IF NOT EXISTS meta "
+	    "(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+	store_exec("INSERT OR IGNORE INTO meta VALUES ('schema', '1')");
+}
+
+static int
+store_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	int	 r;
+
+	if ((r = auth_dispatch(iev, imsg)) != 1)
+		return (r);
+	if ((r = account_dispatch(iev, imsg)) != 1)
+		return (r);
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_OK:
+	case IMSG_CTL_FAIL:
+		/* The router's answer to a session close we asked for. */
+		if (iev->type == PROC_ROUTER)
+			return (0);
+		break;
+	}
+	return (-1);
+}
+
+static void
+store_peer_down(struct imsgev *iev)
+{
+	if (iev->type == PROC_STREAM)
+		auth_stream_down(iev->instance);
+}
+
+static void
+store_config_commit(struct xmppd_config *old, struct xmppd_config *new)
+{
+	(void)old;
+	(void)new;
+	auth_reconfigure();
+}
+
+static void
+store_shutdown(void)
+{
+	if (store_db != NULL)
+		sqlite3_close_v2(store_db);
+	store_db = NULL;
+}
+
+void
+store_main(int instance)
+{
+	struct proc_self	*ps = &proc_self;
+
+	proc_child_init(PROC_STORE, instance);
+	store_open();
+	account_init();
+	auth_init();
+	sandbox("stdio rpath wpath cpath flock recvfd");
+	ps->dispatch = store_dispatch;
+	ps->peer_down = store_peer_down;
+	ps->shutdown = store_shutdown;
+	ps->config_commit = store_config_commit;
+	proc_child_run();
+}

@@ -1,0 +1,52 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The store process's parts: the database and its helpers (store.c),
+ * accounts (store_account.c) and SASL for internal accounts
+ * (store_auth.c).
+ */
+
+#ifndef STORE_H
+#define STORE_H
+
+#include <sqlite3.h>
+
+struct imsg;
+struct imsgev;
+struct scram_keys;
+
+extern sqlite3	*store_db;
+
+sqlite3_stmt	*store_prepare(const char *);
+void		 store_exec(const char *);
+int		 store_begin(void);
+int		 store_commit(void);
+void		 store_rollback(void);
+
+/* store_account.c */
+void		 account_init(void);
+int		 account_dispatch(struct imsgev *, struct imsg *);
+int		 account_keys(const char *, const char *, int,
+		    struct scram_keys *);
+
+/* store_auth.c */
+void		 auth_init(void);
+int		 auth_dispatch(struct imsgev *, struct imsg *);
+void		 auth_stream_down(int);
+void		 auth_reconfigure(void);
+
+#endif /* STORE_H */
