@@ -380,6 +380,10 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 	struct listen_conf	*lc;
 	struct ldap_server_conf	*ls;
 	struct admin_conf	*a;
+	struct keypair_conf	*k;
+	struct muc_conf		*m;
+	struct upload_conf	*u;
+	struct component_conf	*c;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CFG_GLOBAL:
@@ -388,9 +392,8 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 			fatalx("config: bad global");
 		break;
 	case IMSG_CFG_KEYPAIR:
-		TAILQ_INSERT_TAIL(&conf->keypairs,
-		    (struct keypair_conf *)config_copy(imsg,
-		    sizeof(struct keypair_conf)), entry);
+		k = config_copy(imsg, sizeof(*k));
+		TAILQ_INSERT_TAIL(&conf->keypairs, k, entry);
 		break;
 	case IMSG_CFG_LDAP:
 		l = config_copy(imsg, sizeof(*l));
@@ -415,16 +418,16 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 		TAILQ_INSERT_TAIL(&d->admins, a, entry);
 		break;
 	case IMSG_CFG_MUC:
-		TAILQ_INSERT_TAIL(&conf->mucs, (struct muc_conf *)
-		    config_copy(imsg, sizeof(struct muc_conf)), entry);
+		m = config_copy(imsg, sizeof(*m));
+		TAILQ_INSERT_TAIL(&conf->mucs, m, entry);
 		break;
 	case IMSG_CFG_UPLOAD:
-		TAILQ_INSERT_TAIL(&conf->uploads, (struct upload_conf *)
-		    config_copy(imsg, sizeof(struct upload_conf)), entry);
+		u = config_copy(imsg, sizeof(*u));
+		TAILQ_INSERT_TAIL(&conf->uploads, u, entry);
 		break;
 	case IMSG_CFG_COMPONENT:
-		TAILQ_INSERT_TAIL(&conf->components, (struct component_conf *)
-		    config_copy(imsg, sizeof(struct component_conf)), entry);
+		c = config_copy(imsg, sizeof(*c));
+		TAILQ_INSERT_TAIL(&conf->components, c, entry);
 		break;
 	case IMSG_CFG_KEYDATA:
 		config_recv_keydata(conf, imsg);

@@ -479,8 +479,6 @@ imsgev_add(struct imsgev *iev)
 
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
 		events |= EV_WRITE;
-	if (events == iev->events)
-		return;
 	iev->events = events;
 	event_del(&iev->ev);
 	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev->data);

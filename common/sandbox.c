@@ -20,7 +20,7 @@
  * plus rlimits and a SIGSYS handler that reports the forbidden call.
  */
 
-#ifdef __linux__
+#if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE		/* O_TMPFILE, AT_EMPTY_PATH, F_OFD_* */
 #endif
 

@@ -31,7 +31,7 @@ def report(ok, name, detail=""):
         failed += 1
         failures.append(name)
         print("not ok - %s" % name)
-        for line in detail.rstrip().splitlines()[-40:]:
+        for line in detail.rstrip().splitlines()[:120]:
             print("#   " + line)
     sys.stdout.flush()
 
@@ -39,7 +39,8 @@ def report(ok, name, detail=""):
 def run_tap(name, argv, timeout=600, env=None):
     try:
         p = subprocess.run(argv, cwd=HERE, capture_output=True, text=True,
-                           timeout=timeout, env=env)
+                           timeout=timeout, env=env,
+                           errors="replace")
     except subprocess.TimeoutExpired:
         report(False, "%s: timed out" % name)
         return
@@ -66,7 +67,12 @@ def run_units(only):
         return
     for f in sorted(os.listdir(d)):
         if f.startswith("test_") and (not only or f in only):
-            run_tap(f, [os.path.join(d, f)])
+            argv = [os.path.join(d, f)]
+            arg = os.path.join(HERE, "unit", f + ".conf")
+            if os.path.exists(arg):
+                os.chmod(arg, 0o600)
+                argv.append(arg)
+            run_tap(f, argv)
 
 
 def run_config(only):
@@ -109,7 +115,7 @@ def run_e2e(only):
             except Exception:
                 detail = traceback.format_exc()
                 if ctx is not None and hasattr(ctx, "log_tail"):
-                    detail += "\n--- server log ---\n" + ctx.log_tail()
+                    detail += "\n--- server log ---\n" + ctx.log_tail(40)
                 report(False, "%s: %s" % (f[:-3], n[5:]), detail)
         try:
             if hasattr(mod, "teardown"):

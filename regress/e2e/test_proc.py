@@ -113,6 +113,7 @@ def kill_and_wait_restart(s, name, instance=0):
     new = procs[(name, instance)]
     assert new["pid"] not in (0, old), new
     assert new["restarts"] >= 1, new
+    s.wait_log(r"\[%d\]: sandbox: " % new["pid"], after=m)
     for k, pid in others.items():
         assert procs[k]["pid"] == pid, (k, procs[k]["pid"], pid)
     st = proc_status(new["pid"])

@@ -26,6 +26,28 @@ USER = "_xmppd"
 TIMEOUT = 20
 
 
+CERTS = os.path.join(OBJ, "certs")
+
+
+def certs():
+    """A self-signed certificate for example.org and its subdomains."""
+    crt = os.path.join(CERTS, "example.org.crt")
+    key = os.path.join(CERTS, "example.org.key")
+    if not os.path.exists(crt):
+        os.makedirs(CERTS, exist_ok=True)
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
+             "-subj", "/CN=example.org", "-addext",
+             "subjectAltName=DNS:example.org,DNS:*.example.org",
+             "-keyout", key + ".tmp", "-out", crt + ".tmp"],
+            check=True, capture_output=True)
+        os.chmod(key + ".tmp", 0o600)
+        os.rename(key + ".tmp", key)
+        os.rename(crt + ".tmp", crt)
+    return crt, key
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
@@ -49,11 +71,15 @@ class Server:
         self.write_conf(body)
 
     def base_conf(self):
+        crt, key = certs()
         return ('user "%s"\nprefork %d\ndatadir "%s"\nsocket "%s"\n'
+                'tls keypair "example.org" {\n\tcertificate "%s"\n'
+                '\tkey "%s"\n}\n'
                 'domain "example.org" {\n\tauth internal\n}\n'
                 'listen on 127.0.0.1 port %d client\n'
-                % (USER, self.prefork, self.datadir, self.sock,
-                   self.ports["client"]))
+                'listen on 127.0.0.1 port %d client tls\n'
+                % (USER, self.prefork, self.datadir, self.sock, crt, key,
+                   self.ports["client"], self.ports["client_tls"]))
 
     def write_conf(self, body="", raw=None):
         text = raw if raw is not None else self.base_conf() + body
