@@ -125,7 +125,7 @@ deps:
 
 test: deps
 	${MAKE} all regress-build
-	${MAKE} -C regress
+	@${MAKE} --no-print-directory -C regress
 
 run: deps
 	${MAKE} all

@@ -41,5 +41,20 @@ EOC
 chmod 600 "$run/xmppd.conf"
 xmppd/xmppd -n -f "$run/xmppd.conf"
 echo "xmppd: starting on localhost ports 5222 (STARTTLS) and 5223 (TLS)."
-echo "Control it with: xmppctl/xmppctl -s $run/xmppd.sock show processes"
-exec xmppd/xmppd -d -f "$run/xmppd.conf"
+xmppd/xmppd -d -f "$run/xmppd.conf" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' INT TERM
+ctl="xmppctl/xmppctl -s $run/xmppd.sock"
+i=0
+until $ctl show processes >/dev/null 2>&1; do
+	kill -0 $pid 2>/dev/null || exit 1
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "xmppd did not start" >&2; exit 1; }
+	sleep 0.1
+done
+if ! $ctl user list localhost | grep -qx demo@localhost; then
+	echo demo | $ctl user add demo@localhost
+fi
+echo "Log in as demo@localhost, password demo (self-signed certificate)."
+echo "Control it with: $ctl show processes"
+wait $pid
