@@ -27,9 +27,11 @@ LIBS=		-Wl,--as-needed ${PKG_LIBS}
 COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/imsg-buffer.c common/io.c common/jid.c common/log.c \
 		common/proc.c common/sandbox.c common/scram.c \
-		common/throttle.c
-XMPPD_SRCS=	xmppd/xmppd.c xmppd/control.c xmppd/keys.c \
-		xmppd/printconf.c xmppd/router.c xmppd/router_session.c \
+		common/stanza.c common/throttle.c common/xml.c \
+		common/xml_stream.c
+XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/control.c xmppd/keys.c \
+		xmppd/ping.c xmppd/printconf.c xmppd/router.c \
+		xmppd/router_session.c xmppd/router_stanza.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/stream.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c

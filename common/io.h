@@ -29,7 +29,7 @@
 #include <tls.h>
 
 enum io_event {
-	IO_DATAIN,		/* input is buffered: io_data() */
+	IO_DATAIN = 1,		/* input is buffered: io_data() */
 	IO_LOWAT,		/* output buffer drained */
 	IO_TLSREADY,		/* TLS handshake done */
 	IO_DISCONNECTED,	/* peer closed */

@@ -62,6 +62,25 @@ struct user {
 	int			 nsessions;
 };
 
+struct xml_node;
+struct stanza_msg;
+
+/* A server IQ handler: one feature, one file, listed in router_stanza.c. */
+struct iq_feature {
+	const char	*ns;		/* of the IQ's payload */
+	const char	*name;		/* its element name */
+	/* Answer iq (from session s); returns the reply, or NULL for none. */
+	struct xml_node	*(*handler)(struct session *, struct xml_node *,
+			    struct xml_node *);
+};
+
+extern const struct iq_feature	 ping_feature;
+
+/* router_stanza.c */
+int		 router_stanza(struct imsgev *, struct imsg *);
+struct xml_node	*router_iq_result(struct xml_node *);
+struct xml_node	*router_error(struct xml_node *, const char *, const char *);
+
 /* router_session.c */
 void		 session_init(void);
 int		 session_dispatch(struct imsgev *, struct imsg *);

@@ -15,27 +15,398 @@
  */
 
 /*
- * A stream process: holds the listening sockets the parent passed,
- * terminates TLS and XML streams, and hands stanzas to the router.
+ * A stream process: accepts connections on the listening sockets the
+ * parent passed, terminates TLS and XML streams (c2s.c), and hands
+ * stanzas to the router.  It holds keys but no credentials: SASL goes to
+ * the process that owns them.
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
 #include <event.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <tls.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "io.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "stream.h"
 #include "xmppd.h"
+
+#define STREAM_HANDSHAKE_TIMEOUT	30
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct listen_conf	 conf;
+	int			 fd;
+	struct event		 ev;
+};
+TAILQ_HEAD(listeners, listener);
+
+struct addr_count {
+	RB_ENTRY(addr_count)	 node;
+	char			 addr[64];
+	int			 n;
+};
+
+RB_HEAD(conns, conn);
+RB_HEAD(addr_counts, addr_count);
+
+struct xmppd_config		*stream_conf;
+static struct listeners		 listeners = TAILQ_HEAD_INITIALIZER(listeners);
+static struct conns		 conns = RB_INITIALIZER(&conns);
+static struct addr_counts	 addr_counts = RB_INITIALIZER(&addr_counts);
+static struct tls		*tls_starttls, *tls_direct;
+static struct event		 accept_pause;
+static uint32_t			 next_id = 1;
+
+static void	stream_deadline_cb(int, short, void *);
+static void	stream_rate_resume(int, short, void *);
+
+static int
+conn_cmp(struct conn *a, struct conn *b)
+{
+	return (a->id < b->id ? -1 : a->id > b->id);
+}
+
+static int
+addr_cmp(struct addr_count *a, struct addr_count *b)
+{
+	return (strcmp(a->addr, b->addr));
+}
+
+RB_GENERATE_STATIC(conns, conn, node, conn_cmp);
+RB_GENERATE_STATIC(addr_counts, addr_count, node, addr_cmp);
+
+struct conn *
+conn_find(uint32_t id)
+{
+	struct conn	 key;
+
+	key.id = id;
+	return (RB_FIND(conns, &conns, &key));
+}
+
+struct tls *
+stream_tls(int direct)
+{
+	return (direct ? tls_direct : tls_starttls);
+}
+
+/* The process that runs SASL for a domain's accounts. */
+struct imsgev *
+stream_auth_owner(const char *domain)
+{
+	struct domain_conf	*d;
+
+	if ((d = config_domain(stream_conf, domain)) == NULL)
+		return (NULL);
+	if (d->auth == AUTH_LDAP)
+		return (proc_peer(PROC_LDAPAUTHD, 0));
+	return (proc_peer(PROC_STORE, 0));
+}
+
+static struct tls *
+stream_tls_new(const char *alpn)
+{
+	struct tls_config	*cfg;
+	struct tls		*ctx;
+	struct keydata		*kd;
+	int			 first = 1;
+
+	if (TAILQ_EMPTY(&stream_conf->keydata))
+		return (NULL);
+	if ((cfg = tls_config_new()) == NULL)
+		fatal("tls_config_new");
+	if (tls_config_set_protocols(cfg, TLS_PROTOCOL_TLSv1_2 |
+	    TLS_PROTOCOL_TLSv1_3) == -1 ||
+	    tls_config_set_ciphers(cfg, "secure") == -1 ||
+	    (alpn != NULL && tls_config_set_alpn(cfg, alpn) == -1))
+		fatalx("tls config: %s", tls_config_error(cfg));
+	/* The first keypair is the default; the others are picked by SNI. */
+	TAILQ_FOREACH(kd, &stream_conf->keydata, entry) {
+		if ((first ? tls_config_set_keypair_mem(cfg, kd->cert,
+		    kd->certlen, kd->key, kd->keylen) :
+		    tls_config_add_keypair_mem(cfg, kd->cert, kd->certlen,
+		    kd->key, kd->keylen)) == -1)
+			fatalx("tls keypair %s: %s", kd->name,
+			    tls_config_error(cfg));
+		first = 0;
+	}
+	if ((ctx = tls_server()) == NULL)
+		fatal("tls_server");
+	if (tls_configure(ctx, cfg) == -1)
+		fatalx("tls_configure: %s", tls_error(ctx));
+	tls_config_clear_keys(cfg);
+	tls_config_free(cfg);
+	return (ctx);
+}
+
+static void
+stream_addr_add(const char *addr, int delta)
+{
+	struct addr_count	 key, *a;
+
+	(void)strlcpy(key.addr, addr, sizeof(key.addr));
+	if ((a = RB_FIND(addr_counts, &addr_counts, &key)) == NULL) {
+		if (delta < 0)
+			return;
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			fatal("%s", __func__);
+		(void)strlcpy(a->addr, addr, sizeof(a->addr));
+		RB_INSERT(addr_counts, &addr_counts, a);
+	}
+	if ((a->n += delta) <= 0) {
+		RB_REMOVE(addr_counts, &addr_counts, a);
+		free(a);
+	}
+}
+
+static int
+stream_addr_count(const char *addr)
+{
+	struct addr_count	 key, *a;
+
+	(void)strlcpy(key.addr, addr, sizeof(key.addr));
+	a = RB_FIND(addr_counts, &addr_counts, &key);
+	return (a != NULL ? a->n : 0);
+}
+
+static void
+stream_sockaddr(struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	void	*p;
+
+	if (ss->ss_family == AF_INET)
+		p = &((struct sockaddr_in *)ss)->sin_addr;
+	else
+		p = &((struct sockaddr_in6 *)ss)->sin6_addr;
+	if (inet_ntop(ss->ss_family, p, buf, len) == NULL)
+		(void)strlcpy(buf, "?", len);
+}
+
+static void
+stream_resume_accept(int fd, short event, void *arg)
+{
+	struct listener	*l;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	TAILQ_FOREACH(l, &listeners, entry)
+		event_add(&l->ev, NULL);
+}
+
+static void
+stream_accept(int fd, short event, void *arg)
+{
+	struct listener		*l = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct timeval		 tv = { 1, 0 };
+	struct conn		*c;
+	char			 addr[64];
+	int			 s;
+
+	(void)event;
+	if ((s = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			/* Out of descriptors: stop accepting for a while. */
+			TAILQ_FOREACH(l, &listeners, entry)
+				event_del(&l->ev);
+			evtimer_add(&accept_pause, &tv);
+		}
+		return;
+	}
+	stream_sockaddr(&ss, addr, sizeof(addr));
+	if (stream_addr_count(addr) >=
+	    stream_conf->global.limits.conn_per_addr) {
+		log_info("connection from %s refused: too many from there",
+		    addr);
+		close(s);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(s);
+		return;
+	}
+	while (next_id == 0 || conn_find(next_id) != NULL)
+		next_id++;
+	c->id = next_id++;
+	c->kind = l->conf.kind;
+	c->direct_tls = (l->conf.flags & LISTEN_TLS) != 0;
+	(void)strlcpy(c->addr, addr, sizeof(c->addr));
+	c->since = time(NULL);
+	c->tokens = stream_conf->global.limits.client_rate;
+	clock_gettime(CLOCK_MONOTONIC, &c->last);
+	if ((c->io = io_new(s, c2s_io, c)) == NULL) {
+		close(s);
+		free(c);
+		return;
+	}
+	evtimer_set(&c->deadline, stream_deadline_cb, c);
+	evtimer_set(&c->ratev, stream_rate_resume, c);
+	RB_INSERT(conns, &conns, c);
+	stream_addr_add(addr, 1);
+	log_debug("connection %u from %s", c->id, addr);
+	c2s_start(c);
+}
+
+static void
+stream_deadline_cb(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	c2s_timeout(arg);
+}
+
+/* Arm (seconds > 0) or clear the connection's deadline. */
+void
+conn_deadline(struct conn *c, int seconds)
+{
+	struct timeval	 tv;
+
+	evtimer_del(&c->deadline);
+	if (seconds <= 0)
+		return;
+	evtimer_set(&c->deadline, stream_deadline_cb, c);
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	evtimer_add(&c->deadline, &tv);
+}
+
+void
+conn_close(struct conn *c)
+{
+	c2s_free(c);
+	evtimer_del(&c->deadline);
+	evtimer_del(&c->ratev);
+	io_free(c->io);
+	RB_REMOVE(conns, &conns, c);
+	stream_addr_add(c->addr, -1);
+	free(c->full);
+	free(c);
+}
+
+static void
+stream_rate_resume(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)event;
+	io_resume(c->io);
+}
+
+/*
+ * Token bucket on what a client sends: over its rate, reading pauses
+ * until the bucket refills.  A client is slowed, not disconnected.
+ */
+int
+stream_rate(struct conn *c, size_t len)
+{
+	struct timespec	 now;
+	struct timeval	 tv;
+	double		 rate = stream_conf->global.limits.client_rate, dt;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	dt = (now.tv_sec - c->last.tv_sec) +
+	    (now.tv_nsec - c->last.tv_nsec) / 1e9;
+	c->last = now;
+	c->tokens += dt * rate;
+	if (c->tokens > rate)
+		c->tokens = rate;
+	c->tokens -= len;
+	if (c->tokens >= 0)
+		return (0);
+	dt = -c->tokens / rate;
+	tv.tv_sec = (time_t)dt;
+	tv.tv_usec = (suseconds_t)((dt - tv.tv_sec) * 1e6);
+	io_pause(c->io);
+	evtimer_set(&c->ratev, stream_rate_resume, c);
+	evtimer_add(&c->ratev, &tv);
+	return (1);
+}
+
+static void
+stream_listen(struct xmppd_config *conf)
+{
+	struct listener		*l;
+	struct listen_conf	*lc;
+
+	while ((l = TAILQ_FIRST(&listeners)) != NULL) {
+		TAILQ_REMOVE(&listeners, l, entry);
+		event_del(&l->ev);
+		close(l->fd);
+		free(l);
+	}
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		if (lc->fd == -1)
+			continue;
+		if (lc->kind != LISTEN_CLIENT) {
+			/* Not served yet: the parent's socket stays open. */
+			continue;
+		}
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			fatal("%s", __func__);
+		l->conf = *lc;
+		l->fd = lc->fd;
+		lc->fd = -1;
+		event_set(&l->ev, l->fd, EV_READ | EV_PERSIST, stream_accept,
+		    l);
+		event_add(&l->ev, NULL);
+		TAILQ_INSERT_TAIL(&listeners, l, entry);
+	}
+}
+
+static void
+stream_configure(struct xmppd_config *conf)
+{
+	stream_conf = conf;
+	tls_free(tls_starttls);
+	tls_free(tls_direct);
+	tls_starttls = stream_tls_new(NULL);
+	tls_direct = stream_tls_new("xmpp-client");
+	stream_listen(conf);
+}
+
+static void
+stream_config_commit(struct xmppd_config *old, struct xmppd_config *new)
+{
+	(void)old;
+	/* Established connections keep their TLS; new ones use the new. */
+	stream_configure(new);
+}
 
 static int
 stream_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	(void)iev;
-	(void)imsg;
-	return (-1);
+	return (c2s_dispatch(iev, imsg));
+}
+
+static void
+stream_peer_down(struct imsgev *iev)
+{
+	struct conn	*c, *next;
+
+	/* A credential owner went away with the exchanges it held. */
+	if (iev->type != PROC_LDAPAUTHD && iev->type != PROC_STORE)
+		return;
+	RB_FOREACH_SAFE(c, conns, &conns, next)
+		c2s_owner_down(c, iev->type);
 }
 
 void
@@ -44,7 +415,12 @@ stream_main(int instance)
 	struct proc_self	*ps = &proc_self;
 
 	proc_child_init(PROC_STREAM, instance);
+	/* TLS contexts are built before the sandbox: they need files. */
+	stream_configure(ps->conf);
 	sandbox("stdio inet recvfd");
+	evtimer_set(&accept_pause, stream_resume_accept, NULL);
 	ps->dispatch = stream_dispatch;
+	ps->peer_down = stream_peer_down;
+	ps->config_commit = stream_config_commit;
 	proc_child_run();
 }

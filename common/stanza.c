@@ -1,0 +1,156 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Packing and unpacking stanzas for IMSG_STANZA.  The sender serializes
+ * its own parse tree; the receiver checks every length before use.
+ */
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msg.h"
+#include "proc.h"
+#include "stanza.h"
+#include "xml.h"
+
+int
+stanza_kind(const struct xml_node *n)
+{
+	if (strcmp(n->name, "message") == 0)
+		return (STANZA_MESSAGE);
+	if (strcmp(n->name, "presence") == 0)
+		return (STANZA_PRESENCE);
+	if (strcmp(n->name, "iq") == 0)
+		return (STANZA_IQ);
+	return (-1);
+}
+
+static const char *
+attr_or_empty(const struct xml_node *n, const char *name)
+{
+	const char	*v = xml_get_attr(n, name);
+
+	return (v != NULL ? v : "");
+}
+
+/* Send n, written in namespace ns, on iev with the given peerid. */
+int
+stanza_send(struct imsgev *iev, uint32_t peerid, uint64_t session,
+    const struct xml_node *n, const char *ns)
+{
+	struct stanza_hdr	 hdr;
+	struct xml_buf		 b;
+	struct iovec		 iov[6];
+	const char		*type, *id, *to, *from;
+	int			 ret;
+
+	type = attr_or_empty(n, "type");
+	id = attr_or_empty(n, "id");
+	to = attr_or_empty(n, "to");
+	from = attr_or_empty(n, "from");
+	if (strlen(type) > UINT16_MAX || strlen(id) > UINT16_MAX ||
+	    strlen(to) > UINT16_MAX || strlen(from) > UINT16_MAX)
+		return (-1);
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, ns, &b) == -1) {
+		xml_buf_free(&b);
+		return (-1);
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.session = session;
+	hdr.kind = stanza_kind(n);
+	hdr.type_len = strlen(type);
+	hdr.id_len = strlen(id);
+	hdr.to_len = strlen(to);
+	hdr.from_len = strlen(from);
+	hdr.xml_len = b.len;
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)type;
+	iov[1].iov_len = hdr.type_len;
+	iov[2].iov_base = (void *)id;
+	iov[2].iov_len = hdr.id_len;
+	iov[3].iov_base = (void *)to;
+	iov[3].iov_len = hdr.to_len;
+	iov[4].iov_base = (void *)from;
+	iov[4].iov_len = hdr.from_len;
+	iov[5].iov_base = b.data;
+	iov[5].iov_len = b.len;
+	ret = imsgev_composev(iev, IMSG_STANZA, peerid, 0, -1, iov, 6);
+	xml_buf_free(&b);
+	return (ret == -1 ? -1 : 0);
+}
+
+static char *
+stanza_str(struct ibuf *ib, size_t len)
+{
+	char	*s;
+
+	if (ibuf_size(ib) < len || (s = malloc(len + 1)) == NULL)
+		return (NULL);
+	if (ibuf_get(ib, s, len) == -1) {
+		free(s);
+		return (NULL);
+	}
+	s[len] = '\0';
+	if (strlen(s) != len) {
+		free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+int
+stanza_recv(struct imsg *imsg, struct stanza_msg *m)
+{
+	struct stanza_hdr	 hdr;
+	struct ibuf		 ib;
+
+	memset(m, 0, sizeof(*m));
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_get(&ib, &hdr, sizeof(hdr)) == -1 ||
+	    hdr.kind > STANZA_IQ)
+		return (-1);
+	m->session = hdr.session;
+	m->kind = hdr.kind;
+	if ((m->type = stanza_str(&ib, hdr.type_len)) == NULL ||
+	    (m->id = stanza_str(&ib, hdr.id_len)) == NULL ||
+	    (m->to = stanza_str(&ib, hdr.to_len)) == NULL ||
+	    (m->from = stanza_str(&ib, hdr.from_len)) == NULL ||
+	    ibuf_size(&ib) != hdr.xml_len ||
+	    (m->xml = stanza_str(&ib, hdr.xml_len)) == NULL) {
+		stanza_msg_clear(m);
+		return (-1);
+	}
+	m->xmllen = hdr.xml_len;
+	return (0);
+}
+
+void
+stanza_msg_clear(struct stanza_msg *m)
+{
+	free(m->type);
+	free(m->id);
+	free(m->to);
+	free(m->from);
+	free(m->xml);
+	memset(m, 0, sizeof(*m));
+}

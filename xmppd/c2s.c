@@ -1,0 +1,957 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Client streams (RFC 6120): stream headers and features, STARTTLS
+ * (required), SASL relayed to the owner of the credentials, in-band
+ * registration (XEP-0077), resource binding, then stanzas to the router
+ * with the client's full JID stamped as their sender.
+ */
+
+#include <sys/types.h>
+#include <sys/tree.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <tls.h>
+
+#include "base64.h"
+#include "config.h"
+#include "io.h"
+#include "jid.h"
+#include "log.h"
+#include "proc.h"
+#include "stanza.h"
+#include "stream.h"
+#include "xml.h"
+
+#define NS_TLS		"urn:ietf:params:xml:ns:xmpp-tls"
+#define NS_SASL		"urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_BIND		"urn:ietf:params:xml:ns:xmpp-bind"
+#define NS_SESSION	"urn:ietf:params:xml:ns:xmpp-session"
+#define NS_STREAM_ERR	"urn:ietf:params:xml:ns:xmpp-streams"
+#define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_REGISTER	"jabber:iq:register"
+#define NS_REGISTER_F	"http://jabber.org/features/iq-register"
+
+#define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
+#define C2S_IDLE_TIMEOUT	(300 * 1000)
+#define C2S_AUTH_RETRIES	3
+#define C2S_SASL_MAX		8192	/* base64 of a SASL message */
+
+enum c2s_state {
+	C2S_TLS_HANDSHAKE,
+	C2S_HEADER,		/* waiting for a stream header */
+	C2S_STREAM,		/* header answered, features sent */
+	C2S_STARTTLS,		/* <proceed/> being written */
+	C2S_SASL,		/* waiting for the credential owner */
+	C2S_SASL_CLIENT,	/* waiting for the client's <response/> */
+	C2S_REGISTER,		/* waiting for the store */
+	C2S_BINDING,		/* waiting for the router */
+	C2S_CLOSING,
+};
+
+static int	c2s_open(void *, struct xml_node *);
+static int	c2s_stanza(void *, struct xml_node *);
+static int	c2s_closed(void *);
+static void	c2s_xml_error(void *, int, const char *);
+
+static const struct xml_stream_cb c2s_cb = {
+	c2s_open, c2s_stanza, c2s_closed, c2s_xml_error
+};
+
+static void
+c2s_write(struct conn *c, const char *s)
+{
+	if (io_write(c->io, s, strlen(s)) == -1) {
+		log_info("connection %u: %s", c->id, io_error(c->io));
+		c->state = C2S_CLOSING;
+		io_close_after_write(c->io);
+	}
+}
+
+static void
+c2s_write_node(struct conn *c, struct xml_node *n)
+{
+	struct xml_buf	 b;
+
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, NS_CLIENT, &b) == 0 && xml_buf_add(&b, "", 1) == 0)
+		c2s_write(c, b.data);
+	xml_buf_free(&b);
+}
+
+static void
+c2s_header(struct conn *c)
+{
+	char	 buf[1024];
+
+	if (c->header_sent)
+		return;
+	(void)snprintf(buf, sizeof(buf), "<?xml version='1.0'?>"
+	    "<stream:stream xmlns='" NS_CLIENT "' xmlns:stream='" NS_STREAMS
+	    "' id='%s'%s%s%s version='1.0' xml:lang='en'>", c->streamid,
+	    c->domain[0] ? " from='" : "", c->domain, c->domain[0] ? "'" : "");
+	c2s_write(c, buf);
+	c->header_sent = 1;
+}
+
+/* A stream error ends the stream (RFC 6120 section 4.9). */
+static void
+c2s_error(struct conn *c, const char *cond, const char *text)
+{
+	char	 buf[512];
+
+	if (c->state == C2S_CLOSING)
+		return;
+	c2s_header(c);
+	(void)snprintf(buf, sizeof(buf), "<stream:error><%s xmlns='"
+	    NS_STREAM_ERR "'/>%s%s%s</stream:error></stream:stream>", cond,
+	    text ? "<text xmlns='" NS_STREAM_ERR "'>" : "", text ? text : "",
+	    text ? "</text>" : "");
+	c2s_write(c, buf);
+	log_info("connection %u from %s: stream error %s%s%s", c->id, c->addr,
+	    cond, text ? ": " : "", text ? text : "");
+	c->state = C2S_CLOSING;
+	io_close_after_write(c->io);
+}
+
+static void
+c2s_xml_error(void *arg, int error, const char *text)
+{
+	struct conn	*c = arg;
+
+	(void)text;
+	c2s_error(c, xml_error_name(error), NULL);
+}
+
+void
+c2s_timeout(struct conn *c)
+{
+	c2s_error(c, "connection-timeout", NULL);
+}
+
+static int
+c2s_new_parser(struct conn *c)
+{
+	struct xml_limits	 l;
+	uint8_t			 r[12];
+	size_t			 i;
+
+	/* Each new stream gets a new id (RFC 6120 section 4.7.3). */
+	arc4random_buf(r, sizeof(r));
+	for (i = 0; i < sizeof(r); i++)
+		(void)snprintf(c->streamid + 2 * i, sizeof(c->streamid) - 2 * i,
+		    "%02x", r[i]);
+	l.stanza_size = stream_conf->global.limits.stanza_size;
+	l.max_depth = stream_conf->global.limits.xml_depth;
+	l.max_attrs = 64;
+	if (c->xs == NULL)
+		c->xs = xml_stream_new(&l, &c2s_cb, c);
+	else if (xml_stream_reset(c->xs) == -1) {
+		xml_stream_free(c->xs);
+		c->xs = NULL;
+	}
+	c->header_sent = 0;
+	c->state = C2S_HEADER;
+	return (c->xs == NULL ? -1 : 0);
+}
+
+void
+c2s_start(struct conn *c)
+{
+	conn_deadline(c, C2S_LOGIN_TIMEOUT);
+	io_set_timeout(c->io, C2S_IDLE_TIMEOUT);
+	io_set_maxout(c->io, 4 * stream_conf->global.limits.stanza_size +
+	    65536);
+	if (c2s_new_parser(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (c->direct_tls) {
+		c->state = C2S_TLS_HANDSHAKE;
+		if (stream_tls(1) == NULL ||
+		    io_accept_tls(c->io, stream_tls(1)) == -1) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static void
+c2s_features(struct conn *c)
+{
+	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+
+	c2s_write(c, "<stream:features>");
+	if (!c->tls)
+		c2s_write(c, "<starttls xmlns='" NS_TLS "'><required/>"
+		    "</starttls>");
+	else if (!c->authed) {
+		c2s_write(c, "<mechanisms xmlns='" NS_SASL "'>");
+		if (d->auth == AUTH_INTERNAL)
+			c2s_write(c, "<mechanism>SCRAM-SHA-256</mechanism>"
+			    "<mechanism>SCRAM-SHA-1</mechanism>");
+		c2s_write(c, "<mechanism>PLAIN</mechanism></mechanisms>");
+		if (d->registration && d->auth == AUTH_INTERNAL)
+			c2s_write(c, "<register xmlns='" NS_REGISTER_F "'/>");
+	} else
+		c2s_write(c, "<bind xmlns='" NS_BIND "'/><session xmlns='"
+		    NS_SESSION "'><optional/></session>");
+	c2s_write(c, "</stream:features>");
+}
+
+static int
+c2s_open(void *arg, struct xml_node *h)
+{
+	struct conn	*c = arg;
+	const char	*to = xml_get_attr(h, "to");
+	const char	*version = xml_get_attr(h, "version");
+	char		 dom[CONF_NAMELEN];
+
+	if (h->text == NULL || strcmp(h->text, NS_CLIENT) != 0) {
+		c2s_error(c, "invalid-namespace", NULL);
+		return (-1);
+	}
+	if (to == NULL || strlcpy(dom, to, sizeof(dom)) >= sizeof(dom) ||
+	    jid_prep_domain(dom, sizeof(dom)) == -1 ||
+	    config_domain(stream_conf, dom) == NULL ||
+	    (c->domain[0] != '\0' && strcmp(dom, c->domain) != 0)) {
+		c2s_error(c, "host-unknown", NULL);
+		return (-1);
+	}
+	(void)strlcpy(c->domain, dom, sizeof(c->domain));
+	if (version == NULL || strtol(version, NULL, 10) < 1) {
+		c2s_error(c, "unsupported-version", NULL);
+		return (-1);
+	}
+	c2s_header(c);
+	c2s_features(c);
+	c->state = C2S_STREAM;
+	return (0);
+}
+
+static int
+c2s_closed(void *arg)
+{
+	struct conn	*c = arg;
+
+	c2s_write(c, "</stream:stream>");
+	c->state = C2S_CLOSING;
+	io_close_after_write(c->io);
+	return (-1);
+}
+
+static void
+c2s_sasl_failure(struct conn *c, const char *cond)
+{
+	char	 buf[256];
+
+	(void)snprintf(buf, sizeof(buf), "<failure xmlns='" NS_SASL "'><%s/>"
+	    "</failure>", cond);
+	c2s_write(c, buf);
+	c->state = C2S_STREAM;
+	if (strcmp(cond, "aborted") != 0 &&
+	    ++c->auth_failures >= C2S_AUTH_RETRIES)
+		c2s_error(c, "policy-violation", "Too many failed logins");
+}
+
+/* Decode a SASL payload; "=" is an empty one. */
+static int
+c2s_sasl_decode(struct xml_node *n, uint8_t **out, size_t *len)
+{
+	char	*t;
+	int	 r;
+
+	*out = NULL;
+	*len = 0;
+	if ((t = xml_text(n)) == NULL)
+		return (-1);
+	if (t[0] == '\0' || strcmp(t, "=") == 0) {
+		r = t[0] == '\0' ? 0 : 1;
+		free(t);
+		return (r);
+	}
+	if (strlen(t) > C2S_SASL_MAX || (*out = malloc(strlen(t))) == NULL) {
+		free(t);
+		return (-1);
+	}
+	r = base64_decode(t, strlen(t), *out, strlen(t));
+	free(t);
+	if (r <= 0) {
+		free(*out);
+		*out = NULL;
+		return (-1);
+	}
+	*len = r;
+	return (1);
+}
+
+static void
+c2s_auth(struct conn *c, struct xml_node *n)
+{
+	struct auth_start	 st;
+	struct iovec		 iov[2];
+	struct imsgev		*owner;
+	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	const char		*mech = xml_get_attr(n, "mechanism");
+	uint8_t			*data;
+	size_t			 len;
+	int			 has;
+
+	memset(&st, 0, sizeof(st));
+	if (mech != NULL && strcmp(mech, "PLAIN") == 0)
+		st.mech = SASL_PLAIN;
+	else if (mech != NULL && strcmp(mech, "SCRAM-SHA-1") == 0 &&
+	    d->auth == AUTH_INTERNAL)
+		st.mech = SASL_SCRAM_SHA_1;
+	else if (mech != NULL && strcmp(mech, "SCRAM-SHA-256") == 0 &&
+	    d->auth == AUTH_INTERNAL)
+		st.mech = SASL_SCRAM_SHA_256;
+	else {
+		c2s_sasl_failure(c, "invalid-mechanism");
+		return;
+	}
+	if ((has = c2s_sasl_decode(n, &data, &len)) == -1) {
+		c2s_sasl_failure(c, "incorrect-encoding");
+		return;
+	}
+	if ((owner = stream_auth_owner(c->domain)) == NULL) {
+		free(data);
+		c2s_sasl_failure(c, "temporary-auth-failure");
+		return;
+	}
+	(void)strlcpy(st.domain, c->domain, sizeof(st.domain));
+	(void)strlcpy(st.addr, c->addr, sizeof(st.addr));
+	st.has_initial = has;
+	iov[0].iov_base = &st;
+	iov[0].iov_len = sizeof(st);
+	iov[1].iov_base = data;
+	iov[1].iov_len = len;
+	imsgev_composev(owner, IMSG_AUTH_START, c->id, 0, -1, iov, 2);
+	freezero(data, len);
+	c->sasl_mech = st.mech;
+	c->state = C2S_SASL;
+}
+
+static void
+c2s_sasl_response(struct conn *c, struct xml_node *n)
+{
+	struct imsgev	*owner = stream_auth_owner(c->domain);
+	uint8_t		*data;
+	size_t		 len;
+
+	if (xml_is(n, NS_SASL, "abort")) {
+		if (owner != NULL)
+			imsgev_compose(owner, IMSG_AUTH_ABORT, c->id, 0, -1,
+			    NULL, 0);
+		c2s_sasl_failure(c, "aborted");
+		return;
+	}
+	if (c2s_sasl_decode(n, &data, &len) == -1) {
+		if (owner != NULL)
+			imsgev_compose(owner, IMSG_AUTH_ABORT, c->id, 0, -1,
+			    NULL, 0);
+		c2s_sasl_failure(c, "incorrect-encoding");
+		return;
+	}
+	if (owner == NULL) {
+		free(data);
+		c2s_sasl_failure(c, "temporary-auth-failure");
+		return;
+	}
+	imsgev_compose(owner, IMSG_AUTH_RESPONSE, c->id, 0, -1, data, len);
+	freezero(data, len);
+	c->state = C2S_SASL;
+}
+
+/* An IQ error reply to n (RFC 6120 section 8.3). */
+static void
+c2s_iq_error(struct conn *c, struct xml_node *n, const char *type,
+    const char *cond)
+{
+	struct xml_node	*r, *e;
+	const char	*id = xml_get_attr(n, "id");
+
+	if ((r = xml_node_new(NS_CLIENT, "iq")) == NULL)
+		return;
+	xml_set_attr(r, "type", "error");
+	if (id != NULL)
+		xml_set_attr(r, "id", id);
+	if ((e = xml_add_child(r, NULL, "error")) != NULL) {
+		xml_set_attr(e, "type", type);
+		xml_add_child(e, NS_STANZA_ERR, cond);
+	}
+	c2s_write_node(c, r);
+	xml_node_free(r);
+}
+
+static void
+c2s_iq_result(struct conn *c, const char *id, struct xml_node *payload)
+{
+	struct xml_node	*r;
+
+	if ((r = xml_node_new(NS_CLIENT, "iq")) == NULL)
+		return;
+	xml_set_attr(r, "type", "result");
+	if (id != NULL)
+		xml_set_attr(r, "id", id);
+	if (c->full != NULL)
+		xml_set_attr(r, "to", c->full);
+	if (payload != NULL)
+		xml_append(r, payload);
+	c2s_write_node(c, r);
+	xml_node_free(r);
+}
+
+static void
+c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
+{
+	struct register_req	 req;
+	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	struct imsgev		*store = proc_peer(PROC_STORE, 0);
+	struct xml_node		*r;
+	const char		*type = xml_get_attr(iq, "type");
+	char			*user = NULL, *pass = NULL;
+
+	if (type != NULL && strcmp(type, "get") == 0) {
+		if (!c->authed && !d->registration) {
+			c2s_iq_error(c, iq, "cancel", "not-allowed");
+			return;
+		}
+		r = xml_node_new(NS_REGISTER, "query");
+		if (c->authed) {
+			xml_add_child(r, NULL, "registered");
+			xml_add_text(xml_add_child(r, NULL, "username"),
+			    c->local, strlen(c->local));
+		} else
+			xml_add_child(r, NULL, "username");
+		xml_add_child(r, NULL, "password");
+		c2s_iq_result(c, xml_get_attr(iq, "id"), r);
+		return;
+	}
+	if (type == NULL || strcmp(type, "set") != 0) {
+		c2s_iq_error(c, iq, "modify", "bad-request");
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.op = c->authed ? REGISTER_PASSWORD : REGISTER_CREATE;
+	if (c->authed && xml_find_child(q, NS_REGISTER, "remove") != NULL)
+		req.op = REGISTER_REMOVE;
+	if (!c->authed && !d->registration) {
+		c2s_iq_error(c, iq, "cancel", "not-allowed");
+		return;
+	}
+	if (xml_find_child(q, NS_REGISTER, "username") != NULL)
+		user = xml_text(xml_find_child(q, NS_REGISTER, "username"));
+	if (xml_find_child(q, NS_REGISTER, "password") != NULL)
+		pass = xml_text(xml_find_child(q, NS_REGISTER, "password"));
+	if (req.op == REGISTER_REMOVE) {
+		(void)strlcpy(req.localpart, c->local, sizeof(req.localpart));
+		(void)strlcpy(req.password, "-", sizeof(req.password));
+	} else if (user == NULL || pass == NULL ||
+	    strlcpy(req.localpart, user, sizeof(req.localpart)) >=
+	    sizeof(req.localpart) ||
+	    strlcpy(req.password, pass, sizeof(req.password)) >=
+	    sizeof(req.password) ||
+	    (c->authed && (jid_prep_local(req.localpart,
+	    sizeof(req.localpart)) == -1 ||
+	    strcmp(req.localpart, c->local) != 0))) {
+		free(user);
+		freezero(pass, pass ? strlen(pass) : 0);
+		explicit_bzero(&req, sizeof(req));
+		c2s_iq_error(c, iq, "modify", "not-acceptable");
+		return;
+	}
+	free(user);
+	freezero(pass, pass ? strlen(pass) : 0);
+	if (store == NULL) {
+		explicit_bzero(&req, sizeof(req));
+		c2s_iq_error(c, iq, "wait", "internal-server-error");
+		return;
+	}
+	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
+	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	imsgev_compose(store, IMSG_REGISTER, c->id, 0, -1, &req, sizeof(req));
+	explicit_bzero(&req, sizeof(req));
+	free(c->pending_id);
+	c->pending_id = xml_get_attr(iq, "id") ? strdup(xml_get_attr(iq,
+	    "id")) : NULL;
+	c->state = C2S_REGISTER;
+}
+
+static void
+c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
+{
+	struct session_bind	 req;
+	struct imsgev		*router = proc_peer(PROC_ROUTER, 0);
+	struct xml_node		*r;
+	struct tls		*t = io_tls(c->io);
+	char			*res = NULL;
+
+	memset(&req, 0, sizeof(req));
+	if ((r = xml_find_child(b, NS_BIND, "resource")) != NULL &&
+	    ((res = xml_text(r)) == NULL ||
+	    strlcpy(req.resource, res, sizeof(req.resource)) >=
+	    sizeof(req.resource) || (res[0] != '\0' &&
+	    jid_prep_resource(req.resource, sizeof(req.resource)) == -1))) {
+		free(res);
+		c2s_iq_error(c, iq, "modify", "bad-request");
+		return;
+	}
+	free(res);
+	if (router == NULL) {
+		c2s_iq_error(c, iq, "wait", "internal-server-error");
+		return;
+	}
+	(void)strlcpy(req.localpart, c->local, sizeof(req.localpart));
+	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
+	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	if (t != NULL)
+		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
+		    tls_conn_version(t), tls_conn_cipher(t));
+	req.since = c->since;
+	imsgev_compose(router, IMSG_SESSION_BIND, c->id, 0, -1, &req,
+	    sizeof(req));
+	free(c->pending_id);
+	c->pending_id = xml_get_attr(iq, "id") ? strdup(xml_get_attr(iq,
+	    "id")) : NULL;
+	c->state = C2S_BINDING;
+}
+
+/* Before binding: only the stream's own IQs. */
+static void
+c2s_iq_prebind(struct conn *c, struct xml_node *n)
+{
+	struct xml_node	*q = xml_first_child(n);
+	const char	*type = xml_get_attr(n, "type");
+
+	if (q != NULL && xml_is(q, NS_REGISTER, "query")) {
+		c2s_register(c, n, q);
+		return;
+	}
+	if (!c->authed) {
+		c2s_error(c, "not-authorized", NULL);
+		return;
+	}
+	if (q != NULL && type != NULL && strcmp(type, "set") == 0 &&
+	    xml_is(q, NS_BIND, "bind")) {
+		c2s_bind(c, n, q);
+		return;
+	}
+	c2s_error(c, "not-authorized", NULL);
+}
+
+/* A stanza from a bound client: check, stamp and pass to the router. */
+static void
+c2s_route(struct conn *c, struct xml_node *n)
+{
+	struct imsgev	*router = proc_peer(PROC_ROUTER, 0);
+	struct xml_node	*q = xml_first_child(n);
+	const char	*to = xml_get_attr(n, "to");
+	const char	*type = xml_get_attr(n, "type");
+	struct jid	 j;
+	char		 norm[CONF_JIDLEN];
+
+	if (xml_is(n, NS_CLIENT, "iq") && q != NULL &&
+	    xml_is(q, NS_SESSION, "session") && to == NULL) {
+		c2s_iq_result(c, xml_get_attr(n, "id"), NULL);
+		return;
+	}
+	if (xml_is(n, NS_CLIENT, "iq") && q != NULL &&
+	    xml_is(q, NS_REGISTER, "query") && to == NULL) {
+		c2s_register(c, n, q);
+		return;
+	}
+	if (to != NULL) {
+		if (jid_parse(to, &j) == -1) {
+			if (xml_is(n, NS_CLIENT, "iq") && (type == NULL ||
+			    (strcmp(type, "result") != 0 &&
+			    strcmp(type, "error") != 0)))
+				c2s_iq_error(c, n, "modify", "jid-malformed");
+			return;
+		}
+		(void)jid_full(&j, norm, sizeof(norm));
+		xml_set_attr(n, "to", norm);
+	}
+	/* The sender is who the stream says, whatever the client wrote. */
+	xml_set_attr(n, "from", c->full);
+	if (router == NULL || stanza_send(router, c->id, c->id, n,
+	    NS_CLIENT) == -1)
+		log_warnx("connection %u: stanza not routed", c->id);
+}
+
+static int
+c2s_stanza(void *arg, struct xml_node *n)
+{
+	struct conn	*c = arg;
+	int		 stop = 0;
+
+	if (c->state == C2S_CLOSING) {
+		xml_node_free(n);
+		return (-1);
+	}
+	if (!c->tls) {
+		if (xml_is(n, NS_TLS, "starttls") && stream_tls(0) != NULL) {
+			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
+			c->state = C2S_STARTTLS;
+			io_pause(c->io);
+			stop = 1;
+		} else if (xml_is(n, NS_SASL, "auth")) {
+			c2s_write(c, "<failure xmlns='" NS_SASL "'>"
+			    "<encryption-required/></failure>");
+			c2s_error(c, "policy-violation", "TLS is required");
+		} else
+			c2s_error(c, "policy-violation", "TLS is required");
+	} else if (c->state == C2S_SASL_CLIENT && (xml_is(n, NS_SASL,
+	    "response") || xml_is(n, NS_SASL, "abort")))
+		c2s_sasl_response(c, n);
+	else if (c->state != C2S_STREAM)
+		c2s_error(c, "policy-violation", "Request in progress");
+	else if (!c->authed && xml_is(n, NS_SASL, "auth"))
+		c2s_auth(c, n);
+	else if (!c->authed && xml_is(n, NS_CLIENT, "iq"))
+		c2s_iq_prebind(c, n);
+	else if (!c->authed)
+		c2s_error(c, "not-authorized", NULL);
+	else if (xml_is(n, NS_SASL, "auth"))
+		c2s_error(c, "policy-violation", "Already authenticated");
+	else if (!c->bound && xml_is(n, NS_CLIENT, "iq"))
+		c2s_iq_prebind(c, n);
+	else if (!c->bound)
+		c2s_error(c, "not-authorized", NULL);
+	else if (n->ns == NULL || strcmp(n->ns, NS_CLIENT) != 0 ||
+	    stanza_kind(n) == -1)
+		c2s_error(c, "unsupported-stanza-type", NULL);
+	else
+		c2s_route(c, n);
+	xml_node_free(n);
+	return (stop || c->state == C2S_CLOSING ? -1 : 0);
+}
+
+static void
+c2s_input(struct conn *c)
+{
+	size_t	 len;
+	char	*data;
+
+	while ((data = io_data(c->io, &len)) != NULL && len > 0 &&
+	    c->state != C2S_CLOSING && c->state != C2S_STARTTLS &&
+	    !io_paused(c->io)) {
+		io_drain(c->io, len);
+		if (stream_rate(c, len))
+			log_debug("connection %u: over its rate", c->id);
+		if (xml_stream_feed(c->xs, data, len) != 0)
+			break;
+	}
+	/* What followed <starttls/> in the clear is never read. */
+	if (c->state == C2S_STARTTLS)
+		io_discard_input(c->io);
+}
+
+void
+c2s_io(struct io *io, int event, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)io;
+	switch (event) {
+	case IO_TLSREADY:
+		c->tls = 1;
+		if (c2s_new_parser(c) == -1)
+			conn_close(c);
+		return;
+	case IO_DATAIN:
+		c2s_input(c);
+		return;
+	case IO_LOWAT:
+		if (c->state == C2S_STARTTLS) {
+			c->state = C2S_TLS_HANDSHAKE;
+			io_resume(c->io);
+			if (io_accept_tls(c->io, stream_tls(0)) == -1)
+				conn_close(c);
+		}
+		return;
+	case IO_TIMEOUT:
+		if (c->state != C2S_CLOSING) {
+			c2s_error(c, "connection-timeout", NULL);
+			return;
+		}
+		break;
+	case IO_ERROR:
+		log_debug("connection %u: %s", c->id, io_error(c->io));
+		break;
+	}
+	conn_close(c);
+}
+
+static void
+c2s_auth_result(struct conn *c, struct imsg *imsg)
+{
+	struct auth_result	 res;
+	struct ibuf		 ib;
+	char			 out[8192];
+	const char		*cond;
+
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_get(&ib, &res, sizeof(res)) == -1 ||
+	    ibuf_size(&ib) > 4096)
+		fatalx("%s: bad auth result", __func__);
+	res.localpart[sizeof(res.localpart) - 1] = '\0';
+	if (res.status == AUTH_SUCCESS) {
+		(void)strlcpy(c->local, res.localpart, sizeof(c->local));
+		c->authed = 1;
+		if (ibuf_size(&ib) > 0 && base64_encode(ibuf_data(&ib),
+		    ibuf_size(&ib), out, sizeof(out)) > 0) {
+			c2s_write(c, "<success xmlns='" NS_SASL "'>");
+			c2s_write(c, out);
+			c2s_write(c, "</success>");
+		} else
+			c2s_write(c, "<success xmlns='" NS_SASL "'/>");
+		log_info("connection %u from %s: %s@%s logged in", c->id,
+		    c->addr, c->local, c->domain);
+		/* The client starts a new stream on the same connection. */
+		if (c2s_new_parser(c) == -1) {
+			conn_close(c);
+			return;
+		}
+		return;
+	}
+	switch (res.status) {
+	case AUTH_TEMPORARY_FAILURE:
+		cond = "temporary-auth-failure";
+		break;
+	case AUTH_MALFORMED:
+		cond = "malformed-request";
+		break;
+	case AUTH_INVALID_AUTHZID:
+		cond = "invalid-authzid";
+		break;
+	case AUTH_ACCOUNT_DISABLED:
+		cond = "account-disabled";
+		break;
+	default:
+		cond = "not-authorized";
+		break;
+	}
+	c2s_sasl_failure(c, cond);
+}
+
+static void
+c2s_challenge(struct conn *c, struct imsg *imsg)
+{
+	char	 out[8192];
+	size_t	 len = imsg_get_len(imsg);
+
+	if (len > 4096)
+		fatalx("%s: challenge too long", __func__);
+	if (len == 0)
+		c2s_write(c, "<challenge xmlns='" NS_SASL "'/>");
+	else if (base64_encode(imsg->data, len, out, sizeof(out)) > 0) {
+		c2s_write(c, "<challenge xmlns='" NS_SASL "'>");
+		c2s_write(c, out);
+		c2s_write(c, "</challenge>");
+	}
+	c->state = C2S_SASL_CLIENT;
+}
+
+static void
+c2s_register_result(struct conn *c, struct imsg *imsg)
+{
+	struct register_result	 res;
+	struct xml_node		*iq;
+	const char		*cond, *type = "cancel";
+
+	if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
+		fatalx("%s: bad result", __func__);
+	c->state = C2S_STREAM;
+	if (res.status == REGISTER_OK) {
+		c2s_iq_result(c, c->pending_id, NULL);
+		return;
+	}
+	switch (res.status) {
+	case REGISTER_CONFLICT:
+		cond = "conflict";
+		break;
+	case REGISTER_NOT_ACCEPTABLE:
+		cond = "not-acceptable";
+		type = "modify";
+		break;
+	case REGISTER_NOT_ALLOWED:
+		cond = "not-allowed";
+		break;
+	case REGISTER_RATE_LIMITED:
+		cond = "resource-constraint";
+		type = "wait";
+		break;
+	default:
+		cond = "internal-server-error";
+		type = "wait";
+		break;
+	}
+	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
+		return;
+	if (c->pending_id != NULL)
+		xml_set_attr(iq, "id", c->pending_id);
+	c2s_iq_error(c, iq, type, cond);
+	xml_node_free(iq);
+}
+
+static void
+c2s_bound(struct conn *c, struct imsg *imsg)
+{
+	struct session_bound	 b;
+	struct xml_node		*bind, *iq;
+	char			 full[CONF_JIDLEN];
+
+	if (imsg_get_data(imsg, &b, sizeof(b)) == -1)
+		fatalx("%s: bad bind answer", __func__);
+	b.resource[sizeof(b.resource) - 1] = '\0';
+	c->state = C2S_STREAM;
+	if (b.error) {
+		if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
+			return;
+		if (c->pending_id != NULL)
+			xml_set_attr(iq, "id", c->pending_id);
+		c2s_iq_error(c, iq, "modify", "bad-request");
+		xml_node_free(iq);
+		return;
+	}
+	(void)snprintf(full, sizeof(full), "%s@%s/%s", c->local, c->domain,
+	    b.resource);
+	if ((c->full = strdup(full)) == NULL)
+		fatal("%s", __func__);
+	c->bound = 1;
+	conn_deadline(c, 0);
+	bind = xml_node_new(NS_BIND, "bind");
+	xml_add_text(xml_add_child(bind, NULL, "jid"), full, strlen(full));
+	c2s_iq_result(c, c->pending_id, bind);
+}
+
+static void
+c2s_session_close(struct conn *c, struct imsg *imsg)
+{
+	struct session_close	 sc;
+
+	if (imsg_get_data(imsg, &sc, sizeof(sc)) == -1)
+		fatalx("%s: bad close", __func__);
+	sc.text[sizeof(sc.text) - 1] = '\0';
+	c->bound = 0;		/* the router has forgotten it already */
+	switch (sc.reason) {
+	case CLOSE_CONFLICT:
+		c2s_error(c, "conflict", sc.text[0] ? sc.text : NULL);
+		break;
+	case CLOSE_KICKED:
+		c2s_error(c, "policy-violation", sc.text[0] ? sc.text : NULL);
+		break;
+	case CLOSE_ACCOUNT_DELETED:
+		c2s_error(c, "not-authorized", "Account deleted");
+		break;
+	default:
+		c2s_error(c, "system-shutdown", NULL);
+		break;
+	}
+}
+
+static void
+c2s_deliver(struct conn *c, struct imsg *imsg)
+{
+	struct stanza_msg	 m;
+
+	if (stanza_recv(imsg, &m) == -1)
+		fatalx("%s: bad stanza from the router", __func__);
+	if (c->bound)
+		c2s_write(c, m.xml);
+	stanza_msg_clear(&m);
+}
+
+int
+c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	struct conn	*c = conn_find(imsg_get_id(imsg));
+	uint32_t	 type = imsg_get_type(imsg);
+	int		 from_owner = iev->type == PROC_STORE ||
+			    iev->type == PROC_LDAPAUTHD;
+
+	switch (type) {
+	case IMSG_AUTH_CHALLENGE:
+	case IMSG_AUTH_RESULT:
+		if (!from_owner)
+			return (-1);
+		if (c == NULL || c->state != C2S_SASL)
+			return (0);
+		if (type == IMSG_AUTH_CHALLENGE)
+			c2s_challenge(c, imsg);
+		else
+			c2s_auth_result(c, imsg);
+		return (0);
+	case IMSG_REGISTER_RESULT:
+		if (iev->type != PROC_STORE)
+			return (-1);
+		if (c != NULL && c->state == C2S_REGISTER)
+			c2s_register_result(c, imsg);
+		return (0);
+	case IMSG_SESSION_BOUND:
+	case IMSG_SESSION_CLOSE:
+	case IMSG_STANZA:
+		if (iev->type != PROC_ROUTER)
+			return (-1);
+		if (c == NULL)
+			return (0);
+		if (type == IMSG_SESSION_BOUND && c->state == C2S_BINDING)
+			c2s_bound(c, imsg);
+		else if (type == IMSG_SESSION_CLOSE)
+			c2s_session_close(c, imsg);
+		else if (type == IMSG_STANZA)
+			c2s_deliver(c, imsg);
+		return (0);
+	}
+	return (-1);
+}
+
+/* Forget a connection's state elsewhere: the session, a SASL exchange. */
+void
+c2s_free(struct conn *c)
+{
+	struct imsgev	*iev;
+
+	if (c->bound && (iev = proc_peer(PROC_ROUTER, 0)) != NULL)
+		imsgev_compose(iev, IMSG_SESSION_END, c->id, 0, -1, NULL, 0);
+	if ((c->state == C2S_SASL || c->state == C2S_SASL_CLIENT) &&
+	    (iev = stream_auth_owner(c->domain)) != NULL)
+		imsgev_compose(iev, IMSG_AUTH_ABORT, c->id, 0, -1, NULL, 0);
+	c->bound = 0;
+	xml_stream_free(c->xs);
+	c->xs = NULL;
+	free(c->pending_id);
+	c->pending_id = NULL;
+}
+
+/* A credential owner went away: an exchange with it cannot finish. */
+void
+c2s_owner_down(struct conn *c, int type)
+{
+	struct domain_conf	*d;
+
+	if (c->state != C2S_SASL && c->state != C2S_SASL_CLIENT)
+		return;
+	if ((d = config_domain(stream_conf, c->domain)) == NULL ||
+	    (d->auth == AUTH_LDAP) != (type == PROC_LDAPAUTHD))
+		return;
+	c2s_sasl_failure(c, "temporary-auth-failure");
+}

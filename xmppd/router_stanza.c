@@ -1,0 +1,185 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Routing stanzas from sessions: to another session by full JID, to the
+ * server's IQ features, or back to the sender as an error.  The router
+ * routes on the envelope and parses the XML only to answer or to build
+ * an error.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "jid.h"
+#include "log.h"
+#include "proc.h"
+#include "router.h"
+#include "stanza.h"
+#include "xml.h"
+
+#define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
+
+static const struct iq_feature *router_features[] = {
+	&ping_feature,
+};
+
+static struct xml_limits	 router_limits = { 0, 64, 64 };
+
+/* An empty result for iq, from where it was sent to, to its sender. */
+struct xml_node *
+router_iq_result(struct xml_node *iq)
+{
+	struct xml_node	*r;
+	const char	*v;
+
+	if ((r = xml_node_new(NS_CLIENT, "iq")) == NULL)
+		return (NULL);
+	xml_set_attr(r, "type", "result");
+	if ((v = xml_get_attr(iq, "id")) != NULL)
+		xml_set_attr(r, "id", v);
+	if ((v = xml_get_attr(iq, "to")) != NULL)
+		xml_set_attr(r, "from", v);
+	if ((v = xml_get_attr(iq, "from")) != NULL)
+		xml_set_attr(r, "to", v);
+	return (r);
+}
+
+/* A stanza error in answer to n (RFC 6120 section 8.3). */
+struct xml_node *
+router_error(struct xml_node *n, const char *type, const char *cond)
+{
+	struct xml_node	*r, *e;
+	const char	*v;
+
+	if ((r = xml_node_new(NS_CLIENT, n->name)) == NULL)
+		return (NULL);
+	xml_set_attr(r, "type", "error");
+	if ((v = xml_get_attr(n, "id")) != NULL)
+		xml_set_attr(r, "id", v);
+	if ((v = xml_get_attr(n, "to")) != NULL)
+		xml_set_attr(r, "from", v);
+	if ((v = xml_get_attr(n, "from")) != NULL)
+		xml_set_attr(r, "to", v);
+	if ((e = xml_add_child(r, NULL, "error")) != NULL) {
+		xml_set_attr(e, "type", type);
+		xml_add_child(e, NS_STANZA_ERR, cond);
+	}
+	return (r);
+}
+
+static void
+router_send(struct session *s, struct xml_node *n)
+{
+	struct imsgev	*iev;
+
+	if (n == NULL || (iev = proc_peer(PROC_STREAM, s->stream)) == NULL)
+		return;
+	(void)stanza_send(iev, s->id, s->id, n, NS_CLIENT);
+}
+
+/* Answer the sender with an error, unless the stanza was one. */
+static void
+router_bounce(struct session *from, struct stanza_msg *m, const char *type,
+    const char *cond)
+{
+	struct xml_node	*n, *r;
+
+	if (strcmp(m->type, "error") == 0 || (m->kind == STANZA_IQ &&
+	    strcmp(m->type, "result") == 0))
+		return;
+	if ((n = xml_parse_fragment(m->xml, m->xmllen, &router_limits,
+	    NS_CLIENT)) == NULL)
+		return;
+	r = router_error(n, type, cond);
+	router_send(from, r);
+	xml_node_free(r);
+	xml_node_free(n);
+}
+
+/* An IQ for the server or for an account: the feature table answers. */
+static void
+router_iq_server(struct session *from, struct stanza_msg *m)
+{
+	struct xml_node	*n, *q, *r = NULL;
+	size_t		 i;
+
+	if (strcmp(m->type, "get") != 0 && strcmp(m->type, "set") != 0)
+		return;
+	if ((n = xml_parse_fragment(m->xml, m->xmllen, &router_limits,
+	    NS_CLIENT)) == NULL)
+		return;
+	if ((q = xml_first_child(n)) == NULL)
+		r = router_error(n, "modify", "bad-request");
+	else {
+		for (i = 0; i < nitems(router_features); i++)
+			if (xml_is(q, router_features[i]->ns,
+			    router_features[i]->name))
+				break;
+		if (i < nitems(router_features))
+			r = router_features[i]->handler(from, n, q);
+		else
+			r = router_error(n, "cancel", "service-unavailable");
+	}
+	router_send(from, r);
+	xml_node_free(r);
+	xml_node_free(n);
+}
+
+int
+router_stanza(struct imsgev *iev, struct imsg *imsg)
+{
+	struct stanza_msg	 m;
+	struct session		*from, *to;
+	struct jid		 j;
+	char			 bare[CONF_JIDLEN];
+
+	if (iev->type != PROC_STREAM)
+		return (-1);
+	if (stanza_recv(imsg, &m) == -1)
+		fatalx("%s: bad stanza from stream %d", __func__,
+		    iev->instance);
+	if ((from = session_find_id(iev->instance, imsg_get_id(imsg))) ==
+	    NULL || strcmp(m.from, from->full) != 0) {
+		/* A session that just ended, or a stream gone wrong. */
+		stanza_msg_clear(&m);
+		return (0);
+	}
+	if (m.to[0] == '\0' || jid_parse(m.to, &j) == -1) {
+		if (m.kind == STANZA_IQ)
+			router_iq_server(from, &m);
+		stanza_msg_clear(&m);
+		return (0);
+	}
+	(void)jid_bare(&j, bare, sizeof(bare));
+	if (j.resource[0] != '\0' && (to = session_find_full(m.to)) != NULL)
+		imsgev_forward(proc_peer(PROC_STREAM, to->stream), imsg,
+		    to->id);
+	else if (config_domain(proc_self.conf, j.domain) == NULL)
+		router_bounce(from, &m, "cancel", "remote-server-not-found");
+	else if (j.local[0] == '\0' || (j.resource[0] == '\0' &&
+	    strcmp(bare, from->user->bare) == 0)) {
+		if (m.kind == STANZA_IQ)
+			router_iq_server(from, &m);
+	} else if (m.kind != STANZA_PRESENCE)
+		router_bounce(from, &m, "cancel", "service-unavailable");
+	stanza_msg_clear(&m);
+	return (0);
+}

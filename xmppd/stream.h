@@ -1,0 +1,84 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The stream process's parts: listeners and connections (stream.c) and
+ * client streams (c2s.c).
+ */
+
+#ifndef STREAM_H
+#define STREAM_H
+
+#include <sys/types.h>
+#include <sys/tree.h>
+
+#include <event.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+struct imsg;
+struct imsgev;
+struct io;
+struct xml_stream;
+struct listen_conf;
+
+struct conn {
+	RB_ENTRY(conn)		 node;
+	uint32_t		 id;
+	struct io		*io;
+	struct xml_stream	*xs;
+	int			 kind;		/* listener kind */
+	int			 direct_tls;
+	int			 state;
+	int			 tls;		/* TLS is up */
+	int			 authed;
+	int			 bound;
+	int			 header_sent;
+	int			 auth_failures;
+	int			 sasl_mech;
+	char			 addr[64];
+	char			 domain[CONF_NAMELEN];
+	char			 streamid[40];
+	char			 local[1024];
+	char			*full;		/* bound JID */
+	char			*pending_id;	/* iq awaiting an answer */
+	struct event		 deadline;
+	struct event		 ratev;
+	double			 tokens;
+	struct timespec		 last;
+	time_t			 since;
+};
+
+/* stream.c */
+extern struct xmppd_config	*stream_conf;
+struct conn	*conn_find(uint32_t);
+void		 conn_close(struct conn *);
+void		 conn_deadline(struct conn *, int);
+struct tls	*stream_tls(int);
+struct imsgev	*stream_auth_owner(const char *);
+int		 stream_rate(struct conn *, size_t);
+
+/* c2s.c */
+void		 c2s_start(struct conn *);
+void		 c2s_io(struct io *, int, void *);
+int		 c2s_dispatch(struct imsgev *, struct imsg *);
+void		 c2s_owner_down(struct conn *, int);
+void		 c2s_timeout(struct conn *);
+void		 c2s_free(struct conn *);
+
+#endif /* STREAM_H */
