@@ -43,6 +43,7 @@
 #define MSG_MAXSIZE	(4 * 1024 * 1024)	/* > largest stanza size */
 
 static void	proc_dispatch(int, short, void *);
+static void	proc_handle(struct imsgev *);
 static void	proc_add_peer(struct imsg *);
 static int	proc_generic(struct imsgev *, struct imsg *);
 static void	proc_privdrop(const struct proc_init *);
@@ -277,8 +278,20 @@ proc_child_run(void)
 	signal_add(&ev_hup, NULL);
 	signal_add(&ev_pipe, NULL);
 
-	imsgev_init(&ps->parent, PROC_PARENT_FD, PROC_PARENT, 0,
-	    proc_dispatch, NULL);
+	/*
+	 * The channel keeps what the bootstrap read past its end (a peer
+	 * link sent meanwhile, say): only the event is new.
+	 */
+	if (fcntl(PROC_PARENT_FD, F_SETFL, O_NONBLOCK) == -1)
+		fatal("%s: fcntl", __func__);
+	ps->parent.type = PROC_PARENT;
+	ps->parent.handler = proc_dispatch;
+	ps->parent.data = &ps->parent;
+	ps->parent.events = EV_READ;
+	event_set(&ps->parent.ev, PROC_PARENT_FD, EV_READ, proc_dispatch,
+	    &ps->parent);
+	event_add(&ps->parent.ev, NULL);
+	proc_handle(&ps->parent);
 	proc_ready();
 	event_dispatch();
 	if (ps->shutdown != NULL)
@@ -428,8 +441,6 @@ proc_dispatch(int fd, short event, void *arg)
 {
 	struct proc_self	*ps = &proc_self;
 	struct imsgev		*iev = arg;
-	struct imsg		 imsg;
-	ssize_t			 n;
 
 	(void)fd;
 	if (imsgev_io(iev, event) <= 0) {
@@ -442,6 +453,17 @@ proc_dispatch(int fd, short event, void *arg)
 		proc_peer_close(iev);
 		return;
 	}
+	proc_handle(iev);
+}
+
+/* Handle every complete message the channel holds. */
+static void
+proc_handle(struct imsgev *iev)
+{
+	struct proc_self	*ps = &proc_self;
+	struct imsg		 imsg;
+	ssize_t			 n;
+
 	for (;;) {
 		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
 			fatal("%s: imsg_get", __func__);

@@ -193,3 +193,54 @@ def proc_status(pid):
             k, _, v = line.partition(":")
             st[k] = v.strip()
     return st
+
+
+def add_user(s, jid, password):
+    p = subprocess.run([XMPPCTL, "-s", s.sock, "user", "add", jid],
+                       input=password + "\n", capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError("user add %s: %s" % (jid, p.stderr))
+
+
+def slix_login(port, jid, password, mech=None, direct_tls=False,
+               actions=None, timeout=15):
+    """Log in with slixmpp; returns the bound JID, or raises.  actions is
+    an async callable given the client once the session is up."""
+    import asyncio
+    import ssl
+    from slixmpp import ClientXMPP
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    result = {}
+    c = ClientXMPP(jid, password, sasl_mech=mech)
+    c.register_plugin("xep_0199")
+    c.ssl_context.check_hostname = False
+    c.ssl_context.verify_mode = ssl.CERT_NONE
+    if direct_tls:
+        c.ssl_context.set_alpn_protocols(["xmpp-client"])
+
+    async def start(event):
+        result["jid"] = str(c.boundjid)
+        try:
+            if actions is not None:
+                result["actions"] = await actions(c)
+        except Exception as e:
+            result["error"] = e
+        c.disconnect()
+
+    c.add_event_handler("session_start", start)
+    c.add_event_handler("failed_auth",
+                        lambda e: (result.setdefault("failed", True),
+                                   c.disconnect()))
+    c.connect(("127.0.0.1", port), use_ssl=direct_tls)
+    try:
+        loop.run_until_complete(asyncio.wait_for(c.disconnected, timeout))
+    except asyncio.TimeoutError:
+        raise AssertionError("slixmpp: no session within %ds" % timeout)
+    if "error" in result:
+        raise result["error"]
+    if "jid" not in result:
+        raise AssertionError("slixmpp: login failed: %r" % result)
+    return result
