@@ -362,6 +362,26 @@ xml_stream_free(struct xml_stream *xs)
 }
 
 /*
+ * Expat may defer parsing a token that arrives in small pieces (its
+ * defence against quadratic reparsing).  A chat stream is interactive: at
+ * the end of what the peer sent, parse what is complete now.
+ */
+static int
+xml_stream_flush(struct xml_stream *xs)
+{
+	if (XML_SetReparseDeferralEnabled(xs->parser, XML_FALSE) != XML_TRUE)
+		return (0);
+	if (XML_Parse(xs->parser, "", 0, 0) == XML_STATUS_ERROR &&
+	    !xs->error && !xs->stopped)
+		xml_stream_fail(xs, XML_ERR_NOT_WELL_FORMED,
+		    XML_ErrorString(XML_GetErrorCode(xs->parser)));
+	(void)XML_SetReparseDeferralEnabled(xs->parser, XML_TRUE);
+	if (xs->error)
+		return (-1);
+	return (xs->stopped ? 1 : 0);
+}
+
+/*
  * Feed input.  Returns 0 when all was parsed, 1 when a callback asked to
  * stop (the rest of buf is not looked at), -1 after an error (reported
  * through the error callback, once).
@@ -399,7 +419,7 @@ xml_stream_feed(struct xml_stream *xs, const char *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
-	return (0);
+	return (xml_stream_flush(xs));
 }
 
 struct xml_fragment {
