@@ -24,17 +24,36 @@
 #include <err.h>
 #include <event.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
 
+/*
+ * Binding to the directory is not built yet: a login on an LDAP domain
+ * fails with <temporary-auth-failure/>, never with a guess.
+ */
 static int
 ldapauthd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	(void)iev;
-	(void)imsg;
+	struct auth_result	 res;
+
+	if (iev->type != PROC_STREAM)
+		return (-1);
+	switch (imsg_get_type(imsg)) {
+	case IMSG_AUTH_START:
+		memset(&res, 0, sizeof(res));
+		res.status = AUTH_TEMPORARY_FAILURE;
+		log_warnx("LDAP authentication is not available yet");
+		imsgev_compose(iev, IMSG_AUTH_RESULT, imsg_get_id(imsg), 0, -1,
+		    &res, sizeof(res));
+		return (0);
+	case IMSG_AUTH_RESPONSE:
+	case IMSG_AUTH_ABORT:
+		return (0);
+	}
 	return (-1);
 }
 

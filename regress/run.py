@@ -138,4 +138,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    # Client libraries leave tasks behind; their teardown noise must not
+    # follow the closing line.
+    os._exit(code)

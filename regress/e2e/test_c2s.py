@@ -8,8 +8,14 @@ from rawxmpp import Raw
 from xmppdtest import Server, add_user, slix_login, XMPPCTL
 
 
+LDAP = ('ldap "dir" {\n\tserver "ldaps://127.0.0.1:1"\n'
+        '\tbind "cn=x,dc=example,dc=org" password "secret"\n'
+        '\tbase "dc=example,dc=org"\n}\n'
+        'domain "corp.example.org" {\n\tauth ldap "dir"\n}\n')
+
+
 def setup():
-    s = Server(prefork=2)
+    s = Server(prefork=2, body=LDAP)
     s.start()
     add_user(s, "alice@example.org", "alice-pw")
     add_user(s, "bob@example.org", "bob-pw")
@@ -187,3 +193,15 @@ def test_registration_denied_by_default(s):
     assert "not-allowed" in m.group(0), m.group(0)
     r.close()
     assert "mallory" not in s.ctl("user", "list", "example.org").stdout
+
+
+def test_ldap_domain_offers_plain_only_and_fails_temporarily(s):
+    r = Raw(s.ports["client"])
+    r.starttls("corp.example.org")
+    m = r.header("corp.example.org")
+    assert "<mechanism>PLAIN</mechanism>" in m.group(1)
+    assert "SCRAM" not in m.group(1)
+    m = r.auth_plain("alice", "x")
+    assert "temporary-auth-failure" in m.group(0), m.group(0)
+    r.close()
+    assert s.pid_of("ldapauthd") > 0
