@@ -205,3 +205,38 @@ def test_ldap_domain_offers_plain_only_and_fails_temporarily(s):
     assert "temporary-auth-failure" in m.group(0), m.group(0)
     r.close()
     assert s.pid_of("ldapauthd") > 0
+
+
+def test_reload_keeps_sessions_and_serves_new_ones(s):
+    held = Raw(s.ports["client_tls"], direct_tls=True)
+    held.login("alice", "alice-pw", "held", tls=False)
+    m = s.mark()
+    s.ctl("reload")
+    s.wait_log(r"configuration reloaded", after=m)
+    held.send("<iq type='get' id='p1' to='example.org'>"
+              "<ping xmlns='urn:xmpp:ping'/></iq>")
+    assert "type='result'" in held.expect(r"<iq[^>]*id='p1'[^>]*/>").group(0)
+    fresh = Raw(s.ports["client"])
+    assert fresh.login("alice", "alice-pw", "fresh").endswith("/fresh")
+    fresh.close()
+    held.close()
+    assert not s.log_has(r"killed by signal|exited with status", after=m)
+
+
+def test_client_over_its_rate_is_slowed_not_cut(s):
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "fast")
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "sink")
+    body = "y" * 1000
+    # 25 KB at once against a 10K/s rate: delivered late, all of it.
+    for i in range(25):
+        a.send("<message to='bob@example.org/sink' id='m%d'><body>%s"
+               "</body></message>" % (i, body))
+    for i in range(25):
+        b.expect(r"<message[^>]*id='m%d'" % i, timeout=20)
+    a.send("<iq type='get' id='alive' to='example.org'>"
+           "<ping xmlns='urn:xmpp:ping'/></iq>")
+    a.expect(r"id='alive'")
+    a.close()
+    b.close()

@@ -78,3 +78,19 @@ def test_500_concurrent_logins(s):
     for w in writers:
         w.close()
     loop.close()
+
+
+def test_half_open_connections_do_not_block_logins(s):
+    import socket
+    from rawxmpp import Raw
+    idle = []
+    for _ in range(1000):
+        idle.append(socket.create_connection(("127.0.0.1",
+                                              s.ports["client"])))
+    try:
+        r = Raw(s.ports["client"])
+        assert r.login("load", "load-pw", "busy").endswith("/busy")
+        r.close()
+    finally:
+        for c in idle:
+            c.close()
