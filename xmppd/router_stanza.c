@@ -43,23 +43,29 @@ static const struct iq_feature *router_features[] = {
 
 static struct xml_limits	 router_limits = { 0, 64, 64 };
 
-/* An empty result for iq, from where it was sent to, to its sender. */
-struct xml_node *
-router_iq_result(struct xml_node *iq)
+/* A reply to n of the given type, from where n went, to its sender. */
+static struct xml_node *
+router_reply(struct xml_node *n, const char *name, const char *type)
 {
 	struct xml_node	*r;
 	const char	*v;
 
-	if ((r = xml_node_new(NS_CLIENT, "iq")) == NULL)
+	if ((r = xml_node_new(NS_CLIENT, name)) == NULL)
 		return (NULL);
-	xml_set_attr(r, "type", "result");
-	if ((v = xml_get_attr(iq, "id")) != NULL)
+	xml_set_attr(r, "type", type);
+	if ((v = xml_get_attr(n, "id")) != NULL)
 		xml_set_attr(r, "id", v);
-	if ((v = xml_get_attr(iq, "to")) != NULL)
+	if ((v = xml_get_attr(n, "to")) != NULL)
 		xml_set_attr(r, "from", v);
-	if ((v = xml_get_attr(iq, "from")) != NULL)
+	if ((v = xml_get_attr(n, "from")) != NULL)
 		xml_set_attr(r, "to", v);
 	return (r);
+}
+
+struct xml_node *
+router_iq_result(struct xml_node *iq)
+{
+	return (router_reply(iq, "iq", "result"));
 }
 
 /* A stanza error in answer to n (RFC 6120 section 8.3). */
@@ -67,17 +73,9 @@ struct xml_node *
 router_error(struct xml_node *n, const char *type, const char *cond)
 {
 	struct xml_node	*r, *e;
-	const char	*v;
 
-	if ((r = xml_node_new(NS_CLIENT, n->name)) == NULL)
+	if ((r = router_reply(n, n->name, "error")) == NULL)
 		return (NULL);
-	xml_set_attr(r, "type", "error");
-	if ((v = xml_get_attr(n, "id")) != NULL)
-		xml_set_attr(r, "id", v);
-	if ((v = xml_get_attr(n, "to")) != NULL)
-		xml_set_attr(r, "from", v);
-	if ((v = xml_get_attr(n, "from")) != NULL)
-		xml_set_attr(r, "to", v);
 	if ((e = xml_add_child(r, NULL, "error")) != NULL) {
 		xml_set_attr(e, "type", type);
 		xml_add_child(e, NS_STANZA_ERR, cond);
