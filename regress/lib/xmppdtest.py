@@ -29,20 +29,26 @@ TIMEOUT = 20
 CERTS = os.path.join(OBJ, "certs")
 
 
-def certs():
-    """A self-signed certificate for example.org and its subdomains."""
-    crt = os.path.join(CERTS, "example.org.crt")
-    key = os.path.join(CERTS, "example.org.key")
+def certs(name="example.org"):
+    """A self-signed certificate for name and its subdomains; also one
+    PEM file with the key and the certificate, as ejabberd uses."""
+    crt = os.path.join(CERTS, name + ".crt")
+    key = os.path.join(CERTS, name + ".key")
     if not os.path.exists(crt):
         os.makedirs(CERTS, exist_ok=True)
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
              "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
-             "-subj", "/CN=example.org", "-addext",
-             "subjectAltName=DNS:example.org,DNS:*.example.org",
+             "-subj", "/CN=" + name, "-addext",
+             "subjectAltName=DNS:%s,DNS:*.%s" % (name, name),
              "-keyout", key + ".tmp", "-out", crt + ".tmp"],
             check=True, capture_output=True)
         os.chmod(key + ".tmp", 0o600)
+        pem = os.path.join(CERTS, name + ".pem")
+        with open(pem + ".tmp", "w") as out:
+            out.write(open(key + ".tmp").read() + open(crt + ".tmp").read())
+        os.chmod(pem + ".tmp", 0o600)
+        os.rename(pem + ".tmp", pem)
         os.rename(key + ".tmp", key)
         os.rename(crt + ".tmp", crt)
     return crt, key
