@@ -209,6 +209,26 @@ stream_resume_accept(int fd, short event, void *arg)
 		event_add(&l->ev, NULL);
 }
 
+/*
+ * Listeners whose protocol is not served yet (server, component, http,
+ * multiplex): a peer is told at once by a closed connection rather than
+ * left waiting in the backlog.
+ */
+static void
+stream_refuse(int fd, short event, void *arg)
+{
+	struct listener	*l = arg;
+	int		 s;
+
+	(void)event;
+	if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	log_info("connection on %s port %u closed: %s listeners are not "
+	    "served yet", l->conf.addr, l->conf.port,
+	    config_listen_kind(l->conf.kind));
+	close(s);
+}
+
 static void
 stream_accept(int fd, short event, void *arg)
 {
@@ -356,17 +376,13 @@ stream_listen(struct xmppd_config *conf)
 	TAILQ_FOREACH(lc, &conf->listeners, entry) {
 		if (lc->fd == -1)
 			continue;
-		if (lc->kind != LISTEN_CLIENT) {
-			/* Not served yet: the parent's socket stays open. */
-			continue;
-		}
 		if ((l = calloc(1, sizeof(*l))) == NULL)
 			fatal("%s", __func__);
 		l->conf = *lc;
 		l->fd = lc->fd;
 		lc->fd = -1;
-		event_set(&l->ev, l->fd, EV_READ | EV_PERSIST, stream_accept,
-		    l);
+		event_set(&l->ev, l->fd, EV_READ | EV_PERSIST,
+		    lc->kind == LISTEN_CLIENT ? stream_accept : stream_refuse, l);
 		event_add(&l->ev, NULL);
 		TAILQ_INSERT_TAIL(&listeners, l, entry);
 	}
