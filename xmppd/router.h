@@ -51,6 +51,8 @@ struct session {
 	int			 priority;
 	char			*presence;	/* last available presence */
 	size_t			 presencelen;
+	char			**directed;	/* directed presence sent to */
+	int			 ndirected;
 };
 
 struct user {
@@ -80,6 +82,20 @@ extern const struct iq_feature	 ping_feature;
 int		 router_stanza(struct imsgev *, struct imsg *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
+
+/* router_stanza.c, delivery */
+void		 router_deliver(struct session *, struct imsg *);
+void		 router_deliver_xml(struct session *, int, const char *,
+		    size_t);
+void		 router_bounce(struct session *, struct stanza_msg *,
+		    const char *, const char *);
+int		 router_local_jid(const char *, struct session **,
+		    struct user **);
+
+/* router_presence.c */
+void		 presence_in(struct session *, struct stanza_msg *,
+		    struct imsg *);
+void		 presence_session_end(struct session *);
 
 /* router_session.c */
 void		 session_init(void);

@@ -23,6 +23,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/uio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,40 @@ router_send(struct session *s, struct xml_node *n)
 	(void)stanza_send(iev, s->id, s->id, n, NS_CLIENT);
 }
 
+/* Pass a stanza as received to a session. */
+void
+router_deliver(struct session *to, struct imsg *imsg)
+{
+	struct imsgev	*iev;
+
+	if ((iev = proc_peer(PROC_STREAM, to->stream)) != NULL)
+		imsgev_forward(iev, imsg, to->id);
+}
+
+/* Send serialized XML the router holds (a stored presence) to a session. */
+void
+router_deliver_xml(struct session *to, int kind, const char *xml,
+    size_t len)
+{
+	struct stanza_hdr	 hdr;
+	struct iovec		 iov[2];
+	struct imsgev		*iev;
+
+	if ((iev = proc_peer(PROC_STREAM, to->stream)) == NULL)
+		return;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.session = to->id;
+	hdr.kind = kind;
+	hdr.xml_len = len;
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)xml;
+	iov[1].iov_len = len;
+	imsgev_composev(iev, IMSG_STANZA, to->id, 0, -1, iov, 2);
+}
+
 /* Answer the sender with an error, unless the stanza was one. */
-static void
+void
 router_bounce(struct session *from, struct stanza_msg *m, const char *type,
     const char *cond)
 {
@@ -141,13 +174,112 @@ router_iq_server(struct session *from, struct stanza_msg *m)
 	xml_node_free(n);
 }
 
+/*
+ * Is jid one of ours?  Returns -1 for another domain, 0 for the server,
+ * 1 for a bare JID (*u: its user if online), 2 for a full JID (*s: the
+ * session, if bound).
+ */
+int
+router_local_jid(const char *jid, struct session **s, struct user **u)
+{
+	struct jid	 j;
+	char		 bare[CONF_JIDLEN];
+
+	*s = NULL;
+	*u = NULL;
+	if (jid_parse(jid, &j) == -1 ||
+	    config_domain(proc_self.conf, j.domain) == NULL)
+		return (-1);
+	if (j.local[0] == '\0')
+		return (0);
+	(void)jid_bare(&j, bare, sizeof(bare));
+	*u = session_find_user(bare);
+	if (j.resource[0] == '\0')
+		return (1);
+	*s = session_find_full(jid);
+	return (2);
+}
+
+/*
+ * A message to a bare JID (RFC 6121 section 8.5.2): chat and normal go to
+ * the available resources of highest non-negative priority, headline to
+ * all non-negative ones; with none, the sender learns it.
+ */
+static void
+router_message_bare(struct session *from, struct stanza_msg *m,
+    struct imsg *imsg, struct user *u)
+{
+	struct session	*s;
+	int		 best = -1, headline = strcmp(m->type, "headline") == 0;
+
+	if (strcmp(m->type, "error") == 0)
+		return;
+	if (strcmp(m->type, "groupchat") == 0) {
+		router_bounce(from, m, "cancel", "service-unavailable");
+		return;
+	}
+	if (u != NULL)
+		TAILQ_FOREACH(s, &u->sessions, user_entry)
+			if (s->available && s->priority > best)
+				best = s->priority;
+	if (best < 0) {
+		if (!headline)
+			router_bounce(from, m, "cancel", "service-unavailable");
+		return;
+	}
+	TAILQ_FOREACH(s, &u->sessions, user_entry)
+		if (s->available && s->priority >= 0 &&
+		    (headline || s->priority == best))
+			router_deliver(s, imsg);
+}
+
+static void
+router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
+{
+	struct session	*to;
+	struct user	*u;
+	int		 where, request;
+
+	request = m->kind == STANZA_IQ && (strcmp(m->type, "get") == 0 ||
+	    strcmp(m->type, "set") == 0);
+	if (m->to[0] == '\0') {
+		/* To the user's own account. */
+		if (m->kind == STANZA_IQ)
+			router_iq_server(from, m);
+		else
+			router_message_bare(from, m, imsg, from->user);
+		return;
+	}
+	switch ((where = router_local_jid(m->to, &to, &u))) {
+	case -1:
+		router_bounce(from, m, "cancel", "remote-server-not-found");
+		return;
+	case 0:
+		if (m->kind == STANZA_IQ)
+			router_iq_server(from, m);
+		return;
+	}
+	if (to != NULL) {
+		router_deliver(to, imsg);
+		return;
+	}
+	if (m->kind == STANZA_IQ) {
+		if (where == 1)
+			router_iq_server(from, m);
+		else if (request)
+			router_bounce(from, m, "cancel",
+			    "service-unavailable");
+		return;
+	}
+	/* A full JID with no such resource is treated as the bare one. */
+	router_message_bare(from, m, imsg, u);
+}
+
 int
 router_stanza(struct imsgev *iev, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
-	struct session		*from, *to;
-	struct jid		 j;
-	char			 bare[CONF_JIDLEN];
+	struct session		*from;
 
 	if (iev->type != PROC_STREAM)
 		return (-1);
@@ -160,24 +292,10 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 		stanza_msg_clear(&m);
 		return (0);
 	}
-	if (m.to[0] == '\0' || jid_parse(m.to, &j) == -1) {
-		if (m.kind == STANZA_IQ)
-			router_iq_server(from, &m);
-		stanza_msg_clear(&m);
-		return (0);
-	}
-	(void)jid_bare(&j, bare, sizeof(bare));
-	if (j.resource[0] != '\0' && (to = session_find_full(m.to)) != NULL)
-		imsgev_forward(proc_peer(PROC_STREAM, to->stream), imsg,
-		    to->id);
-	else if (config_domain(proc_self.conf, j.domain) == NULL)
-		router_bounce(from, &m, "cancel", "remote-server-not-found");
-	else if (j.local[0] == '\0' || (j.resource[0] == '\0' &&
-	    strcmp(bare, from->user->bare) == 0)) {
-		if (m.kind == STANZA_IQ)
-			router_iq_server(from, &m);
-	} else if (m.kind != STANZA_PRESENCE)
-		router_bounce(from, &m, "cancel", "service-unavailable");
+	if (m.kind == STANZA_PRESENCE)
+		presence_in(from, &m, imsg);
+	else
+		router_route(from, &m, imsg);
 	stanza_msg_clear(&m);
 	return (0);
 }

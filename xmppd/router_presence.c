@@ -1,0 +1,218 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Presence (RFC 6121 section 4): availability and priority of each
+ * session, broadcast of a user's presence to the user's other resources,
+ * directed presence and the unavailable presence that ends it, sent too
+ * when a session ends without saying so.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "msg.h"
+#include "proc.h"
+#include "router.h"
+#include "stanza.h"
+#include "xml.h"
+
+#define PRESENCE_DIRECTED_MAX	256
+
+static struct xml_limits	 presence_limits = { 0, 64, 64 };
+
+/* The <priority/> of an available presence: -128 to 127, default 0. */
+static int
+presence_priority(struct stanza_msg *m)
+{
+	struct xml_node	*n, *p;
+	const char	*errstr;
+	char		*t;
+	int		 prio = 0;
+
+	if ((n = xml_parse_fragment(m->xml, m->xmllen, &presence_limits,
+	    NS_CLIENT)) == NULL)
+		return (0);
+	if ((p = xml_find_child(n, NS_CLIENT, "priority")) != NULL &&
+	    (t = xml_text(p)) != NULL) {
+		prio = strtonum(t, -128, 127, &errstr);
+		if (errstr != NULL)
+			prio = 0;
+		free(t);
+	}
+	xml_node_free(n);
+	return (prio);
+}
+
+static void
+presence_to_jid(const char *jid, int kind, const char *xml, size_t len,
+    struct imsg *imsg)
+{
+	struct session	*to, *s;
+	struct user	*u;
+
+	switch (router_local_jid(jid, &to, &u)) {
+	case 1:
+		if (u != NULL)
+			TAILQ_FOREACH(s, &u->sessions, user_entry)
+				if (s->available) {
+					if (imsg != NULL)
+						router_deliver(s, imsg);
+					else
+						router_deliver_xml(s, kind,
+						    xml, len);
+				}
+		break;
+	case 2:
+		if (to != NULL) {
+			if (imsg != NULL)
+				router_deliver(to, imsg);
+			else
+				router_deliver_xml(to, kind, xml, len);
+		}
+		break;
+	}
+}
+
+static void
+presence_forget_directed(struct session *s)
+{
+	int	 i;
+
+	for (i = 0; i < s->ndirected; i++)
+		free(s->directed[i]);
+	free(s->directed);
+	s->directed = NULL;
+	s->ndirected = 0;
+}
+
+static void
+presence_remember(struct session *s, const char *jid, int add)
+{
+	char	**p;
+	int	  i;
+
+	for (i = 0; i < s->ndirected; i++)
+		if (strcmp(s->directed[i], jid) == 0) {
+			if (!add) {
+				free(s->directed[i]);
+				s->directed[i] = s->directed[--s->ndirected];
+			}
+			return;
+		}
+	if (!add || s->ndirected >= PRESENCE_DIRECTED_MAX)
+		return;
+	if ((p = reallocarray(s->directed, s->ndirected + 1,
+	    sizeof(*p))) == NULL)
+		fatal("%s", __func__);
+	s->directed = p;
+	if ((s->directed[s->ndirected] = strdup(jid)) == NULL)
+		fatal("%s", __func__);
+	s->ndirected++;
+}
+
+/* Tell the user's other resources and directed recipients s is gone. */
+static void
+presence_unavailable(struct session *s, struct imsg *imsg)
+{
+	struct session	*o;
+	char		 xml[CONF_JIDLEN + 64];
+	int		 i, len;
+
+	len = snprintf(xml, sizeof(xml), "<presence type='unavailable' "
+	    "from='%s'/>", s->full);
+	if (len < 0 || (size_t)len >= sizeof(xml))
+		return;
+	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
+		if (o != s && o->available) {
+			if (imsg != NULL)
+				router_deliver(o, imsg);
+			else
+				router_deliver_xml(o, STANZA_PRESENCE, xml,
+				    len);
+		}
+	for (i = 0; i < s->ndirected; i++)
+		presence_to_jid(s->directed[i], STANZA_PRESENCE, xml, len,
+		    NULL);
+	presence_forget_directed(s);
+	s->available = 0;
+	free(s->presence);
+	s->presence = NULL;
+	s->presencelen = 0;
+}
+
+/* Broadcast presence: to the user's other resources, and theirs back. */
+static void
+presence_broadcast(struct session *from, struct stanza_msg *m,
+    struct imsg *imsg)
+{
+	struct session	*o;
+	int		 initial = !from->available;
+
+	if (strcmp(m->type, "unavailable") == 0) {
+		if (from->available)
+			presence_unavailable(from, imsg);
+		return;
+	}
+	if (m->type[0] != '\0')
+		return;		/* probes and subscriptions go to a contact */
+	free(from->presence);
+	if ((from->presence = strdup(m->xml)) == NULL)
+		fatal("%s", __func__);
+	from->presencelen = m->xmllen;
+	from->priority = presence_priority(m);
+	from->available = 1;
+	TAILQ_FOREACH(o, &from->user->sessions, user_entry) {
+		if (o == from || !o->available)
+			continue;
+		router_deliver(o, imsg);
+		if (initial)
+			router_deliver_xml(from, STANZA_PRESENCE, o->presence,
+			    o->presencelen);
+	}
+	log_debug("presence of %s: %s, priority %d", from->full,
+	    initial ? "available" : "updated", from->priority);
+}
+
+void
+presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
+{
+	int	 avail = m->type[0] == '\0';
+
+	if (m->to[0] == '\0' || strcmp(m->to, from->user->bare) == 0) {
+		presence_broadcast(from, m, imsg);
+		return;
+	}
+	if (!avail && strcmp(m->type, "unavailable") != 0)
+		return;		/* subscriptions: with the roster */
+	presence_to_jid(m->to, STANZA_PRESENCE, NULL, 0, imsg);
+	presence_remember(from, m->to, avail);
+}
+
+/* A session ends: if it was available, it becomes unavailable. */
+void
+presence_session_end(struct session *s)
+{
+	if (s->available)
+		presence_unavailable(s, NULL);
+	presence_forget_directed(s);
+}
