@@ -113,6 +113,13 @@ enum imsg_type {
 	IMSG_SESSION_END,	/* stream -> router: the session is gone */
 	IMSG_SESSION_CLOSE,	/* router -> stream: struct session_close */
 
+	/* offline messages, router <-> store; peerid: request id */
+	IMSG_OFFLINE_STORE,	/* struct offline_req + message XML */
+	IMSG_OFFLINE_STORED,	/* struct offline_res + XML when refused */
+	IMSG_OFFLINE_FETCH,	/* struct offline_req: send and delete */
+	IMSG_OFFLINE_MSG,	/* struct offline_req + message XML */
+	IMSG_OFFLINE_END,	/* struct offline_req */
+
 	/* stanzas, stream <-> router <-> services */
 	IMSG_STANZA,		/* struct stanza_hdr + strings + xml */
 
@@ -253,6 +260,27 @@ enum session_close_reason {
 struct session_close {
 	int		 reason;
 	char		 text[256];
+};
+
+/* For IMSG_OFFLINE_*: the owner, and the sender's session for a bounce. */
+struct offline_req {
+	char		 localpart[1024];
+	char		 domain[CONF_NAMELEN];
+	int		 stream;		/* sender, or the session */
+	uint32_t	 session;		/* fetching or sending */
+	int		 limit;
+};
+
+enum offline_status {
+	OFFLINE_STORED,
+	OFFLINE_NO_ACCOUNT,
+	OFFLINE_FULL,
+	OFFLINE_ERROR,
+};
+
+struct offline_res {
+	struct offline_req	 req;
+	int			 status;
 };
 
 enum stanza_kind {

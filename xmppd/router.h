@@ -97,6 +97,11 @@ void		 presence_in(struct session *, struct stanza_msg *,
 		    struct imsg *);
 void		 presence_session_end(struct session *);
 
+/* router_offline.c */
+int		 offline_keep(struct session *, struct stanza_msg *);
+void		 offline_fetch(struct session *);
+int		 offline_dispatch_router(struct imsgev *, struct imsg *);
+
 /* router_session.c */
 void		 session_init(void);
 int		 session_dispatch(struct imsgev *, struct imsg *);

@@ -191,6 +191,8 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	}
 	log_debug("presence of %s: %s, priority %d", from->full,
 	    initial ? "available" : "updated", from->priority);
+	if (initial && from->priority >= 0)
+		offline_fetch(from);
 }
 
 void

@@ -223,7 +223,7 @@ router_message_bare(struct session *from, struct stanza_msg *m,
 			if (s->available && s->priority > best)
 				best = s->priority;
 	if (best < 0) {
-		if (!headline)
+		if (!headline && offline_keep(from, m) == -1)
 			router_bounce(from, m, "cancel", "service-unavailable");
 		return;
 	}

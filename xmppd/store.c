@@ -104,6 +104,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = account_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = offline_dispatch(iev, imsg)) != 1)
+		return (r);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_OK:
 	case IMSG_CTL_FAIL:
@@ -146,6 +148,7 @@ store_main(int instance)
 	proc_child_init(PROC_STORE, instance);
 	store_open();
 	account_init();
+	offline_init();
 	auth_init();
 	sandbox("stdio rpath wpath cpath flock recvfd");
 	ps->dispatch = store_dispatch;

@@ -43,6 +43,10 @@ int		 account_dispatch(struct imsgev *, struct imsg *);
 int		 account_keys(const char *, const char *, int,
 		    struct scram_keys *);
 
+/* store_offline.c */
+void		 offline_init(void);
+int		 offline_dispatch(struct imsgev *, struct imsg *);
+
 /* store_auth.c */
 void		 auth_init(void);
 int		 auth_dispatch(struct imsgev *, struct imsg *);

@@ -78,10 +78,10 @@ def test_equal_priorities_both_get_it(s):
         r.close()
 
 
-def test_no_available_resource_error(s):
+def test_groupchat_to_bare_jid_is_an_error(s):
     hidden = online(s, "bob", "hidden", show=False)
     a = online(s, "alice", "z")
-    a.send(msg("bob@example.org", "none"))
+    a.send(msg("bob@example.org", "none", mtype="groupchat"))
     m = a.expect(r"<message[^>]*type='error'[^>]*>.*?</message>")
     assert "service-unavailable" in m.group(0) and "id='none'" in m.group(0)
     hidden.close()
@@ -157,4 +157,41 @@ def test_unknown_iq_service_unavailable(s):
            "<query xmlns='urn:example:nothing'/></iq>")
     m = a.expect(r"<iq[^>]*id='u1'.*?</iq>")
     assert "service-unavailable" in m.group(0), m.group(0)
+    a.close()
+
+
+def test_offline_message_stored_and_delivered_once(s):
+    a = online(s, "alice", "off")
+    a.send(msg("bob@example.org", "o1", "while you were away"))
+    a.send(msg("bob@example.org/gone", "o2", "to a resource that left"))
+    a.send("<iq type='get' id='sync' to='example.org'>"
+           "<ping xmlns='urn:xmpp:ping'/></iq>")
+    a.expect(r"id='sync'")
+    assert "type='error'" not in a.buf
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "back")
+    b.send("<presence/>")
+    m1 = b.expect(r"<message[^>]*id='o1'.*?</message>").group(0)
+    m2 = b.expect(r"<message[^>]*id='o2'.*?</message>").group(0)
+    for m in (m1, m2):
+        assert "from='alice@example.org/off'" in m, m
+        assert re.search(r"<delay xmlns='urn:xmpp:delay' "
+                         r"from='example.org' stamp='\d{4}-\d\d-\d\dT"
+                         r"\d\d:\d\d:\d\dZ'/>", m), m
+    b.close()
+    c = Raw(s.ports["client"])
+    c.login("bob", "bob-pw", "again")
+    c.send("<presence/>")
+    c.send("<iq type='get' id='sync2' to='example.org'>"
+           "<ping xmlns='urn:xmpp:ping'/></iq>")
+    assert "id='o1'" not in c.expect(r"(.*?)id='sync2'").group(1)
+    c.close()
+    a.close()
+
+
+def test_offline_to_unknown_user_is_an_error(s):
+    a = online(s, "alice", "unk")
+    a.send(msg("nobody@example.org", "u1"))
+    m = a.expect(r"<message[^>]*type='error'.*?</message>")
+    assert "service-unavailable" in m.group(0) and "id='u1'" in m.group(0)
     a.close()

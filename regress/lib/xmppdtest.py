@@ -181,6 +181,15 @@ class Server:
     def wait_exit(self, timeout=TIMEOUT):
         return self.proc.wait(timeout=timeout)
 
+    def stop_keep(self):
+        """Stop the daemon and keep its files, to start it again."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=TIMEOUT)
+        self.proc = None
+        with self.cond:
+            self.lines = []
+
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

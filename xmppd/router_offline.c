@@ -1,0 +1,185 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Offline messages (XEP-0160): a chat or normal message with a body, for
+ * a user with no available resource, is stored with a XEP-0203 delay
+ * stamp and delivered once after the user's next initial presence.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/uio.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "jid.h"
+#include "log.h"
+#include "proc.h"
+#include "router.h"
+#include "stanza.h"
+#include "xml.h"
+
+#define NS_DELAY	"urn:xmpp:delay"
+
+static struct xml_limits	 offline_limits = { 0, 64, 64 };
+
+static void
+offline_req(struct offline_req *r, struct user *u, const char *local,
+    const char *domain)
+{
+	struct domain_conf	*d;
+
+	memset(r, 0, sizeof(*r));
+	(void)strlcpy(r->localpart, u != NULL ? u->local : local,
+	    sizeof(r->localpart));
+	(void)strlcpy(r->domain, u != NULL ? u->domain : domain,
+	    sizeof(r->domain));
+	d = config_domain(proc_self.conf, r->domain);
+	r->limit = d != NULL ? d->offline_limit : 0;
+}
+
+/*
+ * Keep m for the user it is addressed to.  Returns 0 when handed to the
+ * store, -1 when the message is not one to keep.
+ */
+int
+offline_keep(struct session *from, struct stanza_msg *m)
+{
+	struct offline_req	 req;
+	struct xml_node		*n, *delay;
+	struct xml_buf		 b;
+	struct iovec		 iov[2];
+	struct imsgev		*store;
+	struct jid		 j;
+	char			 stamp[32];
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+
+	if ((strcmp(m->type, "chat") != 0 && strcmp(m->type, "normal") != 0 &&
+	    m->type[0] != '\0') || jid_parse(m->to, &j) == -1 ||
+	    (store = proc_peer(PROC_STORE, 0)) == NULL)
+		return (-1);
+	if ((n = xml_parse_fragment(m->xml, m->xmllen, &offline_limits,
+	    NS_CLIENT)) == NULL)
+		return (-1);
+	if (xml_find_child(n, NS_CLIENT, "body") == NULL) {
+		xml_node_free(n);
+		return (-1);
+	}
+	gmtime_r(&now, &tm);
+	(void)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((delay = xml_add_child(n, NS_DELAY, "delay")) != NULL) {
+		xml_set_attr(delay, "from", j.domain);
+		xml_set_attr(delay, "stamp", stamp);
+	}
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, NS_CLIENT, &b) == -1) {
+		xml_node_free(n);
+		xml_buf_free(&b);
+		return (-1);
+	}
+	xml_node_free(n);
+	offline_req(&req, NULL, j.local, j.domain);
+	req.stream = from->stream;
+	req.session = from->id;
+	iov[0].iov_base = &req;
+	iov[0].iov_len = sizeof(req);
+	iov[1].iov_base = b.data;
+	iov[1].iov_len = b.len;
+	imsgev_composev(store, IMSG_OFFLINE_STORE, 0, 0, -1, iov, 2);
+	xml_buf_free(&b);
+	return (0);
+}
+
+/* A session became available: its waiting messages come to it. */
+void
+offline_fetch(struct session *s)
+{
+	struct offline_req	 req;
+	struct imsgev		*store;
+
+	if ((store = proc_peer(PROC_STORE, 0)) == NULL)
+		return;
+	offline_req(&req, s->user, NULL, NULL);
+	req.stream = s->stream;
+	req.session = s->id;
+	imsgev_compose(store, IMSG_OFFLINE_FETCH, 0, 0, -1, &req, sizeof(req));
+}
+
+/* The store refused a message: its sender hears why. */
+static void
+offline_refused(struct offline_res *res, const char *xml, size_t len)
+{
+	struct session	*from;
+	struct xml_node	*n, *r;
+	struct imsgev	*iev;
+
+	if (res->status == OFFLINE_STORED || (from = session_find_id(
+	    res->req.stream, res->req.session)) == NULL ||
+	    (iev = proc_peer(PROC_STREAM, from->stream)) == NULL)
+		return;
+	if ((n = xml_parse_fragment(xml, len, &offline_limits,
+	    NS_CLIENT)) == NULL)
+		return;
+	if ((r = router_error(n, "cancel", "service-unavailable")) != NULL)
+		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);
+	xml_node_free(r);
+	xml_node_free(n);
+}
+
+int
+offline_dispatch_router(struct imsgev *iev, struct imsg *imsg)
+{
+	struct offline_res	 res;
+	struct offline_req	 req;
+	struct session		*s;
+	struct ibuf		 ib;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_OFFLINE_STORED:
+	case IMSG_OFFLINE_MSG:
+	case IMSG_OFFLINE_END:
+		break;
+	default:
+		return (1);
+	}
+	if (iev->type != PROC_STORE || imsg_get_ibuf(imsg, &ib) == -1)
+		return (-1);
+	switch (imsg_get_type(imsg)) {
+	case IMSG_OFFLINE_STORED:
+		if (ibuf_get(&ib, &res, sizeof(res)) == -1)
+			return (-1);
+		offline_refused(&res, ibuf_data(&ib), ibuf_size(&ib));
+		return (0);
+	case IMSG_OFFLINE_MSG:
+		if (ibuf_get(&ib, &req, sizeof(req)) == -1)
+			return (-1);
+		if ((s = session_find_id(req.stream, req.session)) != NULL)
+			router_deliver_xml(s, STANZA_MESSAGE, ibuf_data(&ib),
+			    ibuf_size(&ib));
+		else
+			log_warnx("offline message for %s@%s lost: session "
+			    "gone", req.localpart, req.domain);
+		return (0);
+	case IMSG_OFFLINE_END:
+		return (0);
+	}
+	return (1);
+}
