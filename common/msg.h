@@ -120,6 +120,14 @@ enum imsg_type {
 	IMSG_OFFLINE_MSG,	/* struct offline_req + message XML */
 	IMSG_OFFLINE_END,	/* struct offline_req */
 
+	/* rosters, router <-> store */
+	IMSG_ROSTER_LOAD,	/* struct roster_owner */
+	IMSG_ROSTER_ITEM,	/* struct roster_item_msg + name, groups,
+				   pending subscription request */
+	IMSG_ROSTER_LOADED,	/* struct roster_owner: ver, exists */
+	IMSG_ROSTER_SAVE,	/* struct roster_item_msg + strings */
+	IMSG_ROSTER_DELETE,	/* struct roster_item_msg */
+
 	/* stanzas, stream <-> router <-> services */
 	IMSG_STANZA,		/* struct stanza_hdr + strings + xml */
 
@@ -281,6 +289,32 @@ enum offline_status {
 struct offline_res {
 	struct offline_req	 req;
 	int			 status;
+};
+
+struct roster_owner {
+	char		 localpart[1024];
+	char		 domain[CONF_NAMELEN];
+	int64_t		 ver;
+	int		 exists;		/* the account exists */
+};
+
+enum roster_sub {
+	SUB_NONE,
+	SUB_TO,
+	SUB_FROM,
+	SUB_BOTH,
+};
+
+struct roster_item_msg {
+	struct roster_owner	 owner;
+	char			 contact[CONF_JIDLEN];
+	int			 sub;		/* enum roster_sub */
+	int			 ask;		/* subscribe sent, no answer */
+	int			 approved;	/* pre-approved */
+	int			 in_roster;	/* the user put it there */
+	uint32_t		 namelen;
+	uint32_t		 groupslen;	/* groups, '\n' between */
+	uint32_t		 pendinglen;	/* a stored subscribe */
 };
 
 enum stanza_kind {

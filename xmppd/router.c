@@ -49,6 +49,8 @@ router_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = offline_dispatch_router(iev, imsg)) != 1)
 		return (r);
+	if ((r = roster_dispatch(iev, imsg)) != 1)
+		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));
 	return (-1);

@@ -53,6 +53,7 @@ struct session {
 	size_t			 presencelen;
 	char			**directed;	/* directed presence sent to */
 	int			 ndirected;
+	int			 roster_requested;	/* gets pushes */
 };
 
 struct user {
@@ -77,6 +78,49 @@ struct iq_feature {
 };
 
 extern const struct iq_feature	 ping_feature;
+extern const struct iq_feature	 roster_feature;
+
+/* A roster item, and a roster as the router caches it. */
+struct ritem {
+	RB_ENTRY(ritem)		 node;
+	char			*jid;
+	char			*name;
+	char			*groups;	/* '\n' between groups */
+	int			 sub;		/* enum roster_sub */
+	int			 ask;
+	int			 approved;
+	int			 in_roster;
+	char			*pending;	/* a stored subscribe */
+};
+RB_HEAD(ritems, ritem);
+RB_PROTOTYPE(ritems, ritem, node, ritem_cmp);
+
+struct roster_job;
+
+struct roster {
+	RB_ENTRY(roster)	 node;
+	TAILQ_ENTRY(roster)	 lru;
+	char			*bare;
+	char			*local;
+	char			*domain;
+	struct ritems		 items;
+	int			 nitems;
+	int			 loaded;
+	int			 exists;
+	int64_t			 ver;
+	TAILQ_HEAD(, roster_job) jobs;
+};
+
+/* Work that needs a roster: run now, or once the store has sent it. */
+struct roster_job {
+	TAILQ_ENTRY(roster_job)	 entry;
+	void			(*fn)(struct roster *, struct roster_job *);
+	int			 stream;	/* the session it came from */
+	uint32_t		 session;
+	char			*xml;		/* the stanza, serialized */
+	char			*jid;		/* the other party */
+	int			 arg;
+};
 
 /* router_stanza.c */
 int		 router_stanza(struct imsgev *, struct imsg *);
@@ -101,6 +145,28 @@ void		 presence_session_end(struct session *);
 int		 offline_keep(struct session *, struct stanza_msg *);
 void		 offline_fetch(struct session *);
 int		 offline_dispatch_router(struct imsgev *, struct imsg *);
+
+/* router_roster.c */
+void		 roster_with(const char *, const char *,
+		    void (*)(struct roster *, struct roster_job *),
+		    struct roster_job *);
+struct roster_job *roster_job_new(struct session *, const char *,
+		    const char *);
+struct ritem	*roster_item(struct roster *, const char *);
+struct ritem	*roster_item_make(struct roster *, const char *);
+void		 roster_changed(struct roster *, struct ritem *);
+void		 roster_drop_item(struct roster *, struct ritem *);
+int		 roster_dispatch(struct imsgev *, struct imsg *);
+struct xml_node	*roster_parse(const char *);
+
+void		 roster_item_xml(struct xml_node *, struct ritem *, int);
+
+/* router_subscription.c */
+void		 subscription_out(struct session *, struct stanza_msg *);
+void		 subscription_cancel(struct session *, struct roster *,
+		    struct ritem *);
+void		 presence_contacts(struct user *, const char *,
+		    const char *, struct session *);
 
 /* router_session.c */
 void		 session_init(void);

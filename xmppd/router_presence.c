@@ -154,6 +154,7 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 		presence_to_jid(s->directed[i], STANZA_PRESENCE, xml, len,
 		    NULL);
 	presence_forget_directed(s);
+	presence_contacts(s->user, s->full, NULL, NULL);
 	s->available = 0;
 	free(s->presence);
 	s->presence = NULL;
@@ -191,6 +192,8 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	}
 	log_debug("presence of %s: %s, priority %d", from->full,
 	    initial ? "available" : "updated", from->priority);
+	presence_contacts(from->user, from->full, from->presence,
+	    initial ? from : NULL);
 	if (initial && from->priority >= 0)
 		offline_fetch(from);
 }
@@ -204,8 +207,10 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 		presence_broadcast(from, m, imsg);
 		return;
 	}
-	if (!avail && strcmp(m->type, "unavailable") != 0)
-		return;		/* subscriptions: with the roster */
+	if (!avail && strcmp(m->type, "unavailable") != 0) {
+		subscription_out(from, m);
+		return;
+	}
 	presence_to_jid(m->to, STANZA_PRESENCE, NULL, 0, imsg);
 	presence_remember(from, m->to, avail);
 }

@@ -40,6 +40,7 @@
 
 static const struct iq_feature *router_features[] = {
 	&ping_feature,
+	&roster_feature,
 };
 
 static struct xml_limits	 router_limits = { 0, 64, 64 };

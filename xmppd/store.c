@@ -106,6 +106,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = offline_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = roster_store_dispatch(iev, imsg)) != 1)
+		return (r);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_OK:
 	case IMSG_CTL_FAIL:
@@ -149,6 +151,7 @@ store_main(int instance)
 	store_open();
 	account_init();
 	offline_init();
+	roster_store_init();
 	auth_init();
 	sandbox("stdio rpath wpath cpath flock recvfd");
 	ps->dispatch = store_dispatch;

@@ -47,6 +47,10 @@ int		 account_keys(const char *, const char *, int,
 void		 offline_init(void);
 int		 offline_dispatch(struct imsgev *, struct imsg *);
 
+/* store_roster.c */
+void		 roster_store_init(void);
+int		 roster_store_dispatch(struct imsgev *, struct imsg *);
+
 /* store_auth.c */
 void		 auth_init(void);
 int		 auth_dispatch(struct imsgev *, struct imsg *);

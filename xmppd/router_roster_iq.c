@@ -1,0 +1,204 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The roster IQs (RFC 6121 section 2.1): get, with XEP-0237 versioning,
+ * and set, to add, change or remove one item.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "jid.h"
+#include "log.h"
+#include "proc.h"
+#include "router.h"
+#include "stanza.h"
+#include "xml.h"
+
+#define NS_ROSTER	"jabber:iq:roster"
+#define ROSTER_MAX_GROUPS	64
+#define ROSTER_MAX_TEXT		1023
+
+static void
+roster_reply(struct roster_job *j, struct xml_node *r)
+{
+	struct session	*s;
+	struct imsgev	*iev;
+
+	if (r != NULL && (s = session_find_id(j->stream, j->session)) != NULL &&
+	    (iev = proc_peer(PROC_STREAM, s->stream)) != NULL)
+		(void)stanza_send(iev, s->id, s->id, r, NS_CLIENT);
+	xml_node_free(r);
+}
+
+static struct xml_node *
+roster_get(struct roster *r, struct session *s, struct xml_node *iq,
+    struct xml_node *q)
+{
+	struct xml_node	*res, *rq;
+	struct ritem	*it;
+	const char	*ver = xml_get_attr(q, "ver");
+	char		 cur[32];
+
+	s->roster_requested = 1;
+	(void)snprintf(cur, sizeof(cur), "%lld", (long long)r->ver);
+	res = router_iq_result(iq);
+	/* The client's copy is current: an empty result says so. */
+	if (ver != NULL && strcmp(ver, cur) == 0)
+		return (res);
+	rq = xml_add_child(res, NS_ROSTER, "query");
+	xml_set_attr(rq, "ver", cur);
+	RB_FOREACH(it, ritems, &r->items)
+		if (it->in_roster)
+			roster_item_xml(rq, it, 0);
+	return (res);
+}
+
+/* Groups of an item, joined by newlines; NULL when not acceptable. */
+static char *
+roster_groups(struct xml_node *item, int *bad)
+{
+	struct xml_node	*g;
+	struct xml_buf	 b;
+	char		*t;
+	int		 n = 0;
+
+	xml_buf_init(&b, 0);
+	*bad = 0;
+	TAILQ_FOREACH(g, &item->children, entry) {
+		if (!xml_is(g, NS_ROSTER, "group"))
+			continue;
+		if ((t = xml_text(g)) == NULL || t[0] == '\0' ||
+		    strlen(t) > ROSTER_MAX_TEXT || strchr(t, '\n') != NULL ||
+		    ++n > ROSTER_MAX_GROUPS) {
+			free(t);
+			*bad = 1;
+			break;
+		}
+		if ((b.len > 0 && xml_buf_add(&b, "\n", 1) == -1) ||
+		    xml_buf_addstr(&b, t) == -1)
+			*bad = 1;
+		free(t);
+	}
+	if (*bad || xml_buf_add(&b, "", 1) == -1) {
+		xml_buf_free(&b);
+		*bad = 1;
+		return (NULL);
+	}
+	return (b.data);
+}
+
+static struct xml_node *
+roster_set(struct roster *r, struct session *s, struct xml_node *iq,
+    struct xml_node *q)
+{
+	struct xml_node	*item = NULL, *c;
+	struct ritem	*it;
+	struct jid	 jj;
+	const char	*jid, *name, *sub;
+	char		 norm[CONF_JIDLEN], *groups;
+	int		 n = 0, bad;
+
+	TAILQ_FOREACH(c, &q->children, entry)
+		if (c->name != NULL && n++ == 0)
+			item = c;
+	if (n != 1 || !xml_is(item, NS_ROSTER, "item") ||
+	    (jid = xml_get_attr(item, "jid")) == NULL ||
+	    jid_parse(jid, &jj) == -1)
+		return (router_error(iq, "modify", "bad-request"));
+	(void)jid_full(&jj, norm, sizeof(norm));
+	if (strcmp(norm, s->user->bare) == 0)
+		return (router_error(iq, "cancel", "not-allowed"));
+	sub = xml_get_attr(item, "subscription");
+	if (sub != NULL && strcmp(sub, "remove") == 0) {
+		if ((it = roster_item(r, norm)) == NULL || !it->in_roster)
+			return (router_error(iq, "cancel", "item-not-found"));
+		subscription_cancel(s, r, it);
+		roster_drop_item(r, it);
+		return (router_iq_result(iq));
+	}
+	name = xml_get_attr(item, "name");
+	if (name != NULL && strlen(name) > ROSTER_MAX_TEXT)
+		return (router_error(iq, "modify", "not-acceptable"));
+	if ((groups = roster_groups(item, &bad)) == NULL)
+		return (router_error(iq, "modify", "not-acceptable"));
+	if ((it = roster_item_make(r, norm)) == NULL) {
+		free(groups);
+		return (router_error(iq, "wait", "resource-constraint"));
+	}
+	free(it->name);
+	free(it->groups);
+	if ((it->name = strdup(name != NULL ? name : "")) == NULL)
+		fatal("%s", __func__);
+	it->groups = groups;
+	it->in_roster = 1;
+	roster_changed(r, it);
+	return (router_iq_result(iq));
+}
+
+static void
+roster_iq_job(struct roster *r, struct roster_job *j)
+{
+	struct session	*s;
+	struct xml_node	*iq, *q;
+	const char	*type;
+
+	if ((s = session_find_id(j->stream, j->session)) == NULL ||
+	    (iq = roster_parse(j->xml)) == NULL)
+		return;
+	type = xml_get_attr(iq, "type");
+	if ((q = xml_find_child(iq, NS_ROSTER, "query")) == NULL)
+		roster_reply(j, router_error(iq, "modify", "bad-request"));
+	else if (!r->exists)
+		roster_reply(j, router_error(iq, "cancel",
+		    "service-unavailable"));
+	else if (strcmp(type, "get") == 0)
+		roster_reply(j, roster_get(r, s, iq, q));
+	else
+		roster_reply(j, roster_set(r, s, iq, q));
+	xml_node_free(iq);
+}
+
+/* The roster is the user's own: only the user's account answers. */
+static struct xml_node *
+roster_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
+{
+	const char	*to = xml_get_attr(iq, "to");
+	struct xml_buf	 b;
+
+	(void)q;
+	if (to != NULL && strcmp(to, s->user->bare) != 0)
+		return (router_error(iq, "cancel", "forbidden"));
+	xml_buf_init(&b, 0);
+	if (xml_serialize(iq, NS_CLIENT, &b) == -1 ||
+	    xml_buf_add(&b, "", 1) == -1) {
+		xml_buf_free(&b);
+		return (router_error(iq, "wait", "internal-server-error"));
+	}
+	roster_with(s->user->local, s->user->domain, roster_iq_job,
+	    roster_job_new(s, b.data, NULL));
+	xml_buf_free(&b);
+	return (NULL);
+}
+
+const struct iq_feature roster_feature = { NS_ROSTER, "query", roster_handle };

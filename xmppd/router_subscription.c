@@ -1,0 +1,364 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Presence subscriptions (RFC 6121 section 3) and presence to contacts:
+ * the subscription state machine on both rosters, pre-approval, requests
+ * kept for a contact who is offline, and broadcast and probes along the
+ * subscriptions.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "jid.h"
+#include "log.h"
+#include "proc.h"
+#include "router.h"
+#include "stanza.h"
+#include "xml.h"
+
+#define SUB_HAS_TO(s)	((s) == SUB_TO || (s) == SUB_BOTH)
+#define SUB_HAS_FROM(s)	((s) == SUB_FROM || (s) == SUB_BOTH)
+
+enum {
+	SUBSCRIBE,
+	SUBSCRIBED,
+	UNSUBSCRIBE,
+	UNSUBSCRIBED,
+};
+
+static const char *sub_types[] = {
+	"subscribe", "subscribed", "unsubscribe", "unsubscribed"
+};
+
+static void	subscription_in(struct roster *, struct roster_job *);
+
+static int
+sub_type(const char *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(sub_types); i++)
+		if (strcmp(t, sub_types[i]) == 0)
+			return (i);
+	return (-1);
+}
+
+/* Deliver XML to every available resource of a local bare JID. */
+static void
+deliver_bare(const char *bare, const char *xml)
+{
+	struct user	*u;
+	struct session	*s;
+
+	if (xml == NULL || (u = session_find_user(bare)) == NULL)
+		return;
+	TAILQ_FOREACH(s, &u->sessions, user_entry)
+		if (s->available)
+			router_deliver_xml(s, STANZA_PRESENCE, xml,
+			    strlen(xml));
+}
+
+static char *
+sub_xml(int type, const char *from, const char *to)
+{
+	char	*x;
+
+	if (asprintf(&x, "<presence type='%s' from='%s' to='%s'/>",
+	    sub_types[type], from, to) == -1)
+		fatal("%s", __func__);
+	return (x);
+}
+
+/* Hand a subscription stanza to the roster of its local recipient. */
+static void
+sub_route(const char *from, const char *to, int type, const char *xml)
+{
+	struct roster_job	*j;
+	struct jid		 jt;
+
+	if (jid_parse(to, &jt) == -1 ||
+	    config_domain(proc_self.conf, jt.domain) == NULL ||
+	    jt.local[0] == '\0')
+		return;		/* no server-to-server yet */
+	j = roster_job_new(NULL, xml, from);
+	j->arg = type;
+	roster_with(jt.local, jt.domain, subscription_in, j);
+}
+
+/* Send presence of every available resource of user to a contact. */
+static void
+presence_of_user_to(struct user *u, const char *contact, int unavailable)
+{
+	struct session	*s;
+	char		*x;
+
+	if (u == NULL)
+		return;
+	TAILQ_FOREACH(s, &u->sessions, user_entry) {
+		if (!s->available)
+			continue;
+		if (!unavailable) {
+			deliver_bare(contact, s->presence);
+			continue;
+		}
+		if (asprintf(&x, "<presence type='unavailable' from='%s'/>",
+		    s->full) == -1)
+			fatal("%s", __func__);
+		deliver_bare(contact, x);
+		free(x);
+	}
+}
+
+/* A subscription stanza received for the user who owns r. */
+static void
+subscription_in(struct roster *r, struct roster_job *j)
+{
+	struct ritem	*it = roster_item(r, j->jid);
+	char		*x;
+
+	if (!r->exists)
+		return;
+	switch (j->arg) {
+	case SUBSCRIBE:
+		if (it != NULL && SUB_HAS_FROM(it->sub)) {
+			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
+			sub_route(r->bare, j->jid, SUBSCRIBED, x);
+			free(x);
+			return;
+		}
+		if (it != NULL && it->approved) {
+			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
+			it->approved = 0;
+			roster_changed(r, it);
+			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
+			sub_route(r->bare, j->jid, SUBSCRIBED, x);
+			free(x);
+			presence_of_user_to(session_find_user(r->bare),
+			    j->jid, 0);
+			return;
+		}
+		if ((it = roster_item_make(r, j->jid)) == NULL)
+			return;
+		free(it->pending);
+		if ((it->pending = strdup(j->xml)) == NULL)
+			fatal("%s", __func__);
+		roster_changed(r, it);
+		deliver_bare(r->bare, j->xml);
+		return;
+	case SUBSCRIBED:
+		if (it == NULL || !it->ask)
+			return;
+		it->ask = 0;
+		it->sub = it->sub == SUB_FROM ? SUB_BOTH : SUB_TO;
+		roster_changed(r, it);
+		deliver_bare(r->bare, j->xml);
+		return;
+	case UNSUBSCRIBE:
+		if (it == NULL)
+			return;
+		free(it->pending);
+		it->pending = NULL;
+		if (SUB_HAS_FROM(it->sub))
+			it->sub = it->sub == SUB_BOTH ? SUB_TO : SUB_NONE;
+		roster_changed(r, it);
+		deliver_bare(r->bare, j->xml);
+		presence_of_user_to(session_find_user(r->bare), j->jid, 1);
+		return;
+	case UNSUBSCRIBED:
+		if (it == NULL || (!SUB_HAS_TO(it->sub) && !it->ask))
+			return;
+		it->ask = 0;
+		if (SUB_HAS_TO(it->sub))
+			it->sub = it->sub == SUB_BOTH ? SUB_FROM : SUB_NONE;
+		roster_changed(r, it);
+		deliver_bare(r->bare, j->xml);
+		return;
+	}
+}
+
+/* A subscription stanza the user sends: the user's side first. */
+static void
+subscription_out_job(struct roster *r, struct roster_job *j)
+{
+	struct ritem	*it = roster_item(r, j->jid);
+	int		 route = 1;
+
+	switch (j->arg) {
+	case SUBSCRIBE:
+		if ((it = roster_item_make(r, j->jid)) == NULL)
+			return;
+		if (!SUB_HAS_TO(it->sub) && !it->ask) {
+			it->ask = 1;
+			it->in_roster = 1;
+			roster_changed(r, it);
+		}
+		break;
+	case SUBSCRIBED:
+		if (it != NULL && it->pending != NULL) {
+			free(it->pending);
+			it->pending = NULL;
+			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
+			it->in_roster = 1;
+			roster_changed(r, it);
+			presence_of_user_to(session_find_user(r->bare),
+			    j->jid, 0);
+		} else if (it == NULL || !SUB_HAS_FROM(it->sub)) {
+			/* Pre-approval (section 3.4). */
+			if ((it = roster_item_make(r, j->jid)) == NULL)
+				return;
+			it->approved = 1;
+			it->in_roster = 1;
+			roster_changed(r, it);
+			route = 0;
+		}
+		break;
+	case UNSUBSCRIBE:
+		if (it != NULL && (SUB_HAS_TO(it->sub) || it->ask)) {
+			it->ask = 0;
+			if (SUB_HAS_TO(it->sub))
+				it->sub = it->sub == SUB_BOTH ? SUB_FROM :
+				    SUB_NONE;
+			roster_changed(r, it);
+		}
+		break;
+	case UNSUBSCRIBED:
+		if (it != NULL) {
+			free(it->pending);
+			it->pending = NULL;
+			it->approved = 0;
+			if (SUB_HAS_FROM(it->sub))
+				it->sub = it->sub == SUB_BOTH ? SUB_TO :
+				    SUB_NONE;
+			roster_changed(r, it);
+			presence_of_user_to(session_find_user(r->bare),
+			    j->jid, 1);
+		}
+		break;
+	}
+	if (route)
+		sub_route(r->bare, j->jid, j->arg, j->xml);
+}
+
+void
+subscription_out(struct session *from, struct stanza_msg *m)
+{
+	struct roster_job	*j;
+	struct xml_node		*n;
+	struct xml_buf		 b;
+	struct jid		 jt;
+	char			 to[CONF_JIDLEN];
+	int			 type;
+
+	if ((type = sub_type(m->type)) == -1 || jid_parse(m->to, &jt) == -1 ||
+	    jt.local[0] == '\0')
+		return;
+	(void)jid_bare(&jt, to, sizeof(to));
+	if (strcmp(to, from->user->bare) == 0)
+		return;
+	if (config_domain(proc_self.conf, jt.domain) == NULL) {
+		router_bounce(from, m, "cancel", "remote-server-not-found");
+		return;
+	}
+	/* Stamped with the user's bare JID (section 3.1.2). */
+	if ((n = roster_parse(m->xml)) == NULL)
+		return;
+	xml_set_attr(n, "from", from->user->bare);
+	xml_set_attr(n, "to", to);
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, NS_CLIENT, &b) == 0 && xml_buf_add(&b, "",
+	    1) == 0) {
+		j = roster_job_new(from, b.data, to);
+		j->arg = type;
+		roster_with(from->user->local, from->user->domain,
+		    subscription_out_job, j);
+	}
+	xml_buf_free(&b);
+	xml_node_free(n);
+}
+
+/* Removing an item ends the subscriptions it carried (section 2.5). */
+void
+subscription_cancel(struct session *s, struct roster *r, struct ritem *it)
+{
+	char	*x;
+
+	if (SUB_HAS_TO(it->sub) || it->ask) {
+		x = sub_xml(UNSUBSCRIBE, r->bare, it->jid);
+		sub_route(r->bare, it->jid, UNSUBSCRIBE, x);
+		free(x);
+	}
+	if (SUB_HAS_FROM(it->sub) || it->pending != NULL) {
+		x = sub_xml(UNSUBSCRIBED, r->bare, it->jid);
+		sub_route(r->bare, it->jid, UNSUBSCRIBED, x);
+		free(x);
+		presence_of_user_to(s->user, it->jid, 1);
+	}
+}
+
+static void
+presence_contacts_job(struct roster *r, struct roster_job *j)
+{
+	struct ritem	*it;
+	struct session	*s, *c;
+	struct user	*cu;
+
+	s = j->stream >= 0 ? session_find_id(j->stream, j->session) : NULL;
+	RB_FOREACH(it, ritems, &r->items) {
+		if (SUB_HAS_FROM(it->sub))
+			deliver_bare(it->jid, j->xml);
+		if (s == NULL)
+			continue;
+		/* An initial presence: probe what the user is subscribed to. */
+		if (SUB_HAS_TO(it->sub) &&
+		    (cu = session_find_user(it->jid)) != NULL)
+			TAILQ_FOREACH(c, &cu->sessions, user_entry)
+				if (c->available)
+					router_deliver_xml(s, STANZA_PRESENCE,
+					    c->presence, c->presencelen);
+		/* Requests that came while the user was away. */
+		if (it->pending != NULL)
+			router_deliver_xml(s, STANZA_PRESENCE, it->pending,
+			    strlen(it->pending));
+	}
+}
+
+/*
+ * Presence xml of user u goes to the contacts subscribed to it; with
+ * initial set to the session that just became available, that session
+ * also gets its contacts' presence and the requests waiting for it.
+ */
+void
+presence_contacts(struct user *u, const char *full, const char *xml,
+    struct session *initial)
+{
+	struct roster_job	*j;
+	char			*x = NULL;
+
+	if (xml == NULL && asprintf(&x, "<presence type='unavailable' "
+	    "from='%s'/>", full) == -1)
+		fatal("%s", __func__);
+	j = roster_job_new(initial, xml != NULL ? xml : x, NULL);
+	free(x);
+	roster_with(u->local, u->domain, presence_contacts_job, j);
+}
