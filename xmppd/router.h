@@ -155,6 +155,7 @@ struct roster_job *roster_job_new(struct session *, const char *,
 struct ritem	*roster_item(struct roster *, const char *);
 struct ritem	*roster_item_make(struct roster *, const char *);
 void		 roster_changed(struct roster *, struct ritem *);
+void		 roster_changed_quiet(struct roster *, struct ritem *);
 void		 roster_drop_item(struct roster *, struct ritem *);
 int		 roster_dispatch(struct imsgev *, struct imsg *);
 struct xml_node	*roster_parse(const char *);

@@ -330,6 +330,13 @@ roster_changed(struct roster *r, struct ritem *it)
 		roster_push(r, it, 0);
 }
 
+/* A change the user does not see (a request kept): saved, not pushed. */
+void
+roster_changed_quiet(struct roster *r, struct ritem *it)
+{
+	roster_send_item(r, it, 0);
+}
+
 void
 roster_drop_item(struct roster *r, struct ritem *it)
 {

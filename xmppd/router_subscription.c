@@ -163,7 +163,7 @@ subscription_in(struct roster *r, struct roster_job *j)
 		free(it->pending);
 		if ((it->pending = strdup(j->xml)) == NULL)
 			fatal("%s", __func__);
-		roster_changed(r, it);
+		roster_changed_quiet(r, it);
 		deliver_bare(r->bare, j->xml);
 		return;
 	case SUBSCRIBED:
@@ -202,7 +202,7 @@ static void
 subscription_out_job(struct roster *r, struct roster_job *j)
 {
 	struct ritem	*it = roster_item(r, j->jid);
-	int		 route = 1;
+	int		 route = 1, show = 0;
 
 	switch (j->arg) {
 	case SUBSCRIBE:
@@ -221,8 +221,7 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
 			it->in_roster = 1;
 			roster_changed(r, it);
-			presence_of_user_to(session_find_user(r->bare),
-			    j->jid, 0);
+			show = 1;
 		} else if (it == NULL || !SUB_HAS_FROM(it->sub)) {
 			/* Pre-approval (section 3.4). */
 			if ((it = roster_item_make(r, j->jid)) == NULL)
@@ -258,6 +257,9 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 	}
 	if (route)
 		sub_route(r->bare, j->jid, j->arg, j->xml);
+	/* The new subscriber sees the user's presence after the answer. */
+	if (show)
+		presence_of_user_to(session_find_user(r->bare), j->jid, 0);
 }
 
 void
