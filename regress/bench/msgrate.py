@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""Messages per second between pairs of clients over TLS through xmppd,
+and the CPU each process kind spends per 100k messages.
+
+    regress/bench/msgrate.py [pairs] [messages-per-pair]
+
+Run after `make test` (it uses the regress build).  It reports; it checks
+nothing.  Comparisons with ejabberd and Prosody live beside it.
+"""
+
+import asyncio
+import base64
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from rawxmpp import HEADER, tls_context          # noqa: E402
+from xmppdtest import Server, XMPPCTL            # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+async def expect(reader, buf, pattern):
+    rx = re.compile(pattern, re.S)
+    while True:
+        m = rx.search(buf[0])
+        if m:
+            buf[0] = buf[0][m.end():]
+            return m
+        data = await reader.read(65536)
+        if not data:
+            raise RuntimeError("closed")
+        buf[0] += data.decode()
+
+
+async def login(port, user):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    buf = [""]
+    writer.write((HEADER % "example.org").encode())
+    await expect(reader, buf, r"</stream:features>")
+    writer.write(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    await expect(reader, buf, r"<proceed[^>]*/>")
+    await writer.start_tls(tls_context(), server_hostname="example.org")
+    buf[0] = ""
+    writer.write((HEADER % "example.org").encode())
+    await expect(reader, buf, r"</stream:features>")
+    plain = base64.b64encode(("\0%s\0pw" % user).encode()).decode()
+    writer.write(("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+                  "mechanism='PLAIN'>%s</auth>" % plain).encode())
+    await expect(reader, buf, r"<success")
+    writer.write((HEADER % "example.org").encode())
+    await expect(reader, buf, r"</stream:features>")
+    writer.write(b"<iq type='set' id='b'><bind xmlns='urn:ietf:params:"
+                 b"xml:ns:xmpp-bind'><resource>r</resource></bind></iq>")
+    await expect(reader, buf, r"</iq>")
+    return reader, writer, buf
+
+
+async def pair(port, i, n):
+    sr, sw, _ = await login(port, "s%d" % i)
+    rr, rw, rbuf = await login(port, "r%d" % i)
+    return (sw, rr, rbuf, "r%d@example.org/r" % i, n)
+
+
+async def run(port, pairs, n):
+    conns = await asyncio.gather(*[pair(port, i, n) for i in range(pairs)])
+
+    async def send(sw, to, count):
+        for k in range(count):
+            sw.write(("<message to='%s' type='chat'><body>message %d"
+                      "</body></message>" % (to, k)).encode())
+            if k % 100 == 99:
+                await sw.drain()
+        await sw.drain()
+
+    async def receive(rr, rbuf, count):
+        got = 0
+        while got < count:
+            data = await rr.read(65536)
+            if not data:
+                raise RuntimeError("closed")
+            got += data.count(b"<message")
+    start = time.monotonic()
+    await asyncio.gather(*[send(c[0], c[3], n) for c in conns],
+                         *[receive(c[1], c[2], n) for c in conns])
+    return time.monotonic() - start
+
+
+def main():
+    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+    s = Server(prefork=2, body="limits {\n\tconnections per address 5000\n"
+               "\tclient rate 10M\n\tauth failures 1000 per 60s\n}\n")
+    try:
+        s.start()
+        for i in range(pairs):
+            for u in ("s%d" % i, "r%d" % i):
+                subprocess.run([XMPPCTL, "-s", s.sock, "user", "add",
+                                "%s@example.org" % u], input="pw\n",
+                               text=True, check=True, capture_output=True)
+        procs = s.processes()
+        before = {(p["name"], p["instance"]): cpu(p["pid"]) for p in procs}
+        elapsed = asyncio.new_event_loop().run_until_complete(
+            run(s.ports["client"], pairs, n))
+        total = pairs * n
+        kinds = {}
+        for p in procs:
+            key = (p["name"], p["instance"])
+            kinds[p["name"]] = kinds.get(p["name"], 0) + \
+                cpu(p["pid"]) - before[key]
+        print("%d messages over %d TLS pairs in %.2f s: %.0f messages/s"
+              % (total, pairs, elapsed, total / elapsed))
+        for k in sorted(kinds):
+            print("  %-8s %7.2f CPU s per 100k messages"
+                  % (k, kinds[k] * 100000 / total))
+    finally:
+        s.stop()
+
+
+if __name__ == "__main__":
+    main()
