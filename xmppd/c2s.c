@@ -50,7 +50,14 @@
 #define NS_REGISTER_F	"http://jabber.org/features/iq-register"
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
-#define C2S_IDLE_TIMEOUT	(300 * 1000)
+#ifndef REGRESS
+#define C2S_IDLE_TIMEOUT	(300 * 1000)	/* then the server pings */
+#define C2S_PING_TIMEOUT	(60 * 1000)	/* for any answer */
+#else
+#define C2S_IDLE_TIMEOUT	(8 * 1000)
+#define C2S_PING_TIMEOUT	(4 * 1000)
+#endif
+#define C2S_PING_ID		"xmppd-ping"
 #define C2S_AUTH_RETRIES	3
 #define C2S_SASL_MAX		8192	/* base64 of a SASL message */
 
@@ -568,6 +575,12 @@ c2s_route(struct conn *c, struct xml_node *n)
 	struct jid	 j;
 	char		 norm[CONF_JIDLEN];
 
+	if (xml_is(n, NS_CLIENT, "iq") && (to == NULL ||
+	    strcmp(to, c->domain) == 0) && type != NULL &&
+	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
+	    xml_get_attr(n, "id") != NULL &&
+	    strcmp(xml_get_attr(n, "id"), C2S_PING_ID) == 0)
+		return;		/* the answer to our ping */
 	if (xml_is(n, NS_CLIENT, "iq") && q != NULL &&
 	    xml_is(q, NS_SESSION, "session") && to == NULL) {
 		c2s_iq_result(c, xml_get_attr(n, "id"), NULL);
@@ -645,6 +658,17 @@ c2s_stanza(void *arg, struct xml_node *n)
 }
 
 static void
+c2s_ping(struct conn *c)
+{
+	char	 buf[CONF_JIDLEN + CONF_NAMELEN + 128];
+
+	(void)snprintf(buf, sizeof(buf), "<iq type='get' id='" C2S_PING_ID
+	    "' from='%s' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>",
+	    c->domain, c->full);
+	c2s_write(c, buf);
+}
+
+static void
 c2s_input(struct conn *c)
 {
 	size_t	 len;
@@ -654,6 +678,10 @@ c2s_input(struct conn *c)
 	    c->state != C2S_CLOSING && c->state != C2S_STARTTLS &&
 	    !io_paused(c->io)) {
 		io_drain(c->io, len);
+		if (c->ping_pending) {
+			c->ping_pending = 0;
+			io_set_timeout(c->io, C2S_IDLE_TIMEOUT);
+		}
 		if (stream_rate(c, len))
 			log_debug("connection %u: over its rate", c->id);
 		if (xml_stream_feed(c->xs, data, len) != 0)
@@ -688,6 +716,13 @@ c2s_io(struct io *io, int event, void *arg)
 		}
 		return;
 	case IO_TIMEOUT:
+		if (c->bound && !c->ping_pending && c->state != C2S_CLOSING) {
+			/* Quiet for long: is anyone there (XEP-0199)? */
+			c2s_ping(c);
+			c->ping_pending = 1;
+			io_set_timeout(c->io, C2S_PING_TIMEOUT);
+			return;
+		}
 		if (c->state != C2S_CLOSING) {
 			c2s_error(c, "connection-timeout", NULL);
 			return;

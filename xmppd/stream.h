@@ -50,6 +50,7 @@ struct conn {
 	int			 bound;
 	int			 header_sent;
 	int			 auth_failures;
+	int			 ping_pending;
 	int			 sasl_mech;
 	char			 addr[64];
 	char			 domain[CONF_NAMELEN];
