@@ -24,6 +24,7 @@
 
 #include <event.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -34,6 +35,15 @@
 #include "xmppd.h"
 
 #define STORE_DB		"/xmppd.db"
+#define STORE_SCHEMA		1
+
+/*
+ * Forward migrations: migrations[n] takes a database from schema n to
+ * n + 1.  The tables of schema 1 are created by each part's init.
+ */
+static const char *store_migrations[STORE_SCHEMA] = {
+	NULL,
+};
 
 sqlite3	*store_db;
 
@@ -79,6 +89,48 @@ store_rollback(void)
 	(void)sqlite3_exec(store_db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static int
+store_schema(void)
+{
+	sqlite3_stmt	*st;
+	int		 v = 0;
+
+	st = store_prepare("SELECT value FROM meta WHERE key = 'schema'");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static void
+store_migrate(void)
+{
+	char	 sql[128];
+	int	 v = store_schema();
+
+	if (v == 0) {
+		(void)snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES "
+		    "('schema', '%d')", STORE_SCHEMA);
+		store_exec(sql);
+		return;
+	}
+	if (v > STORE_SCHEMA)
+		fatalx("store: the database has schema %d, newer than this "
+		    "xmppd's %d", v, STORE_SCHEMA);
+	for (; v < STORE_SCHEMA; v++) {
+		if (store_begin() == -1)
+			fatalx("store: cannot migrate");
+		if (store_migrations[v] != NULL)
+			store_exec(store_migrations[v]);
+		(void)snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' "
+		    "WHERE key = 'schema'", v + 1);
+		store_exec(sql);
+		if (store_commit() == -1)
+			fatalx("store: cannot migrate to schema %d", v + 1);
+		log_info("store: database migrated to schema %d", v + 1);
+	}
+}
+
 static void
 store_open(void)
 {
@@ -92,7 +144,7 @@ store_open(void)
 	store_exec("PRAGMA foreign_keys=ON");
 	store_exec("CREATE TABLE IF NOT EXISTS meta "
 	    "(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-	store_exec("INSERT OR IGNORE INTO meta VALUES ('schema', '1')");
+	store_migrate();
 }
 
 static int
