@@ -9,15 +9,13 @@ nothing.  Comparisons with ejabberd and Prosody live beside it.
 """
 
 import asyncio
-import base64
 import os
-import re
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from rawxmpp import HEADER, tls_context          # noqa: E402
+from rawxmpp import login_async                   # noqa: E402
 from xmppdtest import Server, XMPPCTL            # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -29,45 +27,9 @@ def cpu(pid):
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-async def expect(reader, buf, pattern):
-    rx = re.compile(pattern, re.S)
-    while True:
-        m = rx.search(buf[0])
-        if m:
-            buf[0] = buf[0][m.end():]
-            return m
-        data = await reader.read(65536)
-        if not data:
-            raise RuntimeError("closed")
-        buf[0] += data.decode()
-
-
-async def login(port, user):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    buf = [""]
-    writer.write((HEADER % "example.org").encode())
-    await expect(reader, buf, r"</stream:features>")
-    writer.write(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
-    await expect(reader, buf, r"<proceed[^>]*/>")
-    await writer.start_tls(tls_context(), server_hostname="example.org")
-    buf[0] = ""
-    writer.write((HEADER % "example.org").encode())
-    await expect(reader, buf, r"</stream:features>")
-    plain = base64.b64encode(("\0%s\0pw" % user).encode()).decode()
-    writer.write(("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
-                  "mechanism='PLAIN'>%s</auth>" % plain).encode())
-    await expect(reader, buf, r"<success")
-    writer.write((HEADER % "example.org").encode())
-    await expect(reader, buf, r"</stream:features>")
-    writer.write(b"<iq type='set' id='b'><bind xmlns='urn:ietf:params:"
-                 b"xml:ns:xmpp-bind'><resource>r</resource></bind></iq>")
-    await expect(reader, buf, r"</iq>")
-    return reader, writer, buf
-
-
 async def pair(port, i, n):
-    sr, sw, _ = await login(port, "s%d" % i)
-    rr, rw, rbuf = await login(port, "r%d" % i)
+    sr, sw, _, _ = await login_async(port, "s%d" % i, "pw", "r")
+    rr, rw, rbuf, _ = await login_async(port, "r%d" % i, "pw", "r")
     return (sw, rr, rbuf, "r%d@example.org/r" % i, n)
 
 

@@ -1,10 +1,8 @@
 """Many clients at once: 500 concurrent logins all get a session."""
 
 import asyncio
-import base64
-import re
 
-from rawxmpp import HEADER, tls_context
+from rawxmpp import login_async
 from xmppdtest import Server, add_user
 
 N = 500
@@ -22,43 +20,12 @@ def teardown(s):
     s.stop()
 
 
-async def expect(reader, buf, pattern):
-    rx = re.compile(pattern, re.S)
-    while True:
-        m = rx.search(buf[0])
-        if m:
-            buf[0] = buf[0][m.end():]
-            return m
-        data = await reader.read(65536)
-        if not data:
-            raise AssertionError("closed while waiting for %r: %r" %
-                                 (pattern, buf[0]))
-        buf[0] += data.decode()
-
-
 async def one(port, sem, writers):
     async with sem:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    buf = [""]
-    writer.write((HEADER % "example.org").encode())
-    await expect(reader, buf, r"</stream:features>")
-    writer.write(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
-    await expect(reader, buf, r"<proceed[^>]*/>")
-    await writer.start_tls(tls_context(), server_hostname="example.org")
-    buf[0] = ""
-    writer.write((HEADER % "example.org").encode())
-    await expect(reader, buf, r"</stream:features>")
-    plain = base64.b64encode(b"\0load\0load-pw").decode()
-    writer.write(("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
-                  "mechanism='PLAIN'>%s</auth>" % plain).encode())
-    await expect(reader, buf, r"<success")
-    writer.write((HEADER % "example.org").encode())
-    await expect(reader, buf, r"</stream:features>")
-    writer.write(b"<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
-                 b"ns:xmpp-bind'/></iq>")
-    m = await expect(reader, buf, r"<jid>([^<]+)</jid>")
+        reader, writer, buf, jid = await login_async(port, "load",
+                                                     "load-pw")
     writers.append(writer)
-    return m.group(1)
+    return jid
 
 
 async def many(port):

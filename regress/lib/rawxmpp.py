@@ -1,6 +1,7 @@
 """A raw XMPP client over sockets, for protocol-level and bad-input tests:
 it sends exactly the bytes a test gives and reads what comes back."""
 
+import asyncio
 import base64
 import re
 import socket
@@ -126,3 +127,45 @@ class Raw:
             self.sock.close()
         except OSError:
             pass
+
+
+async def expect_async(reader, buf, pattern):
+    """expect() for asyncio streams; buf is a one-item list."""
+    rx = re.compile(pattern, re.S)
+    while True:
+        m = rx.search(buf[0])
+        if m:
+            buf[0] = buf[0][m.end():]
+            return m
+        data = await reader.read(65536)
+        if not data:
+            raise AssertionError("closed while waiting for %r: %r" %
+                                 (pattern, buf[0][-500:]))
+        buf[0] += data.decode()
+
+
+async def login_async(port, user, password, resource=None,
+                      domain="example.org"):
+    """STARTTLS, PLAIN and bind over asyncio; returns (reader, writer,
+    buf, jid)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    buf = [""]
+    writer.write((HEADER % domain).encode())
+    await expect_async(reader, buf, r"</stream:features>")
+    writer.write(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    await expect_async(reader, buf, r"<proceed[^>]*/>")
+    await writer.start_tls(tls_context(), server_hostname=domain)
+    buf[0] = ""
+    writer.write((HEADER % domain).encode())
+    await expect_async(reader, buf, r"</stream:features>")
+    plain = base64.b64encode(("\0%s\0%s" % (user, password)).encode())
+    writer.write(("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+                  "mechanism='PLAIN'>%s</auth>" % plain.decode()).encode())
+    await expect_async(reader, buf, r"<success")
+    writer.write((HEADER % domain).encode())
+    await expect_async(reader, buf, r"</stream:features>")
+    res = "<resource>%s</resource>" % resource if resource else ""
+    writer.write(("<iq type='set' id='b'><bind xmlns='urn:ietf:params:"
+                  "xml:ns:xmpp-bind'>%s</bind></iq>" % res).encode())
+    m = await expect_async(reader, buf, r"<jid>([^<]+)</jid>")
+    return reader, writer, buf, m.group(1)
