@@ -463,18 +463,25 @@ proc_handle(struct imsgev *iev)
 	struct proc_self	*ps = &proc_self;
 	struct imsg		 imsg;
 	ssize_t			 n;
+	int			 batch = 0;
 
 	for (;;) {
 		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
 			fatal("%s: imsg_get", __func__);
 		if (n == 0)
 			break;
+		if (!batch && ps->batch_begin != NULL) {
+			ps->batch_begin();
+			batch = 1;
+		}
 		if (!proc_generic(iev, &imsg) &&
 		    (ps->dispatch == NULL || ps->dispatch(iev, &imsg) == -1))
 			fatalx("%s: unexpected imsg %u from %s", __func__,
 			    imsg_get_type(&imsg), proc_name(iev->type));
 		imsg_free(&imsg);
 	}
+	if (batch)
+		ps->batch_end();
 	imsgev_add(iev);
 }
 

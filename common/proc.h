@@ -79,6 +79,9 @@ struct proc_self {
 	void			(*config_commit)(struct xmppd_config *,
 				    struct xmppd_config *);
 	void			(*shutdown)(void);
+	/* Around the messages of one read: the store's transactions. */
+	void			(*batch_begin)(void);
+	void			(*batch_end)(void);
 };
 
 extern struct proc_self	 proc_self;

@@ -67,17 +67,44 @@ store_prepare(const char *sql)
 	return (st);
 }
 
+/*
+ * Every message of one read from a channel runs in one transaction, so
+ * that a burst of writes costs one commit; answers leave only after it,
+ * when the channel is written.  A part that needs its own all-or-nothing
+ * step nests a savepoint in it.
+ */
+static int	store_in_batch;
+
+static void
+store_batch_begin(void)
+{
+	if (sqlite3_exec(store_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		store_in_batch = 1;
+}
+
+static void
+store_batch_end(void)
+{
+	if (!store_in_batch)
+		return;
+	store_in_batch = 0;
+	if (sqlite3_exec(store_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		fatalx("store: commit: %s", sqlite3_errmsg(store_db));
+}
+
 int
 store_begin(void)
 {
-	return (sqlite3_exec(store_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-	    SQLITE_OK ? 0 : -1);
+	return (sqlite3_exec(store_db, store_in_batch ? "SAVEPOINT step" :
+	    "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1);
 }
 
 int
 store_commit(void)
 {
-	if (sqlite3_exec(store_db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+	if (sqlite3_exec(store_db, store_in_batch ? "RELEASE step" : "COMMIT",
+	    NULL, NULL, NULL) == SQLITE_OK)
 		return (0);
 	store_rollback();
 	return (-1);
@@ -86,7 +113,11 @@ store_commit(void)
 void
 store_rollback(void)
 {
-	(void)sqlite3_exec(store_db, "ROLLBACK", NULL, NULL, NULL);
+	if (store_in_batch)
+		(void)sqlite3_exec(store_db, "ROLLBACK TO step; RELEASE step",
+		    NULL, NULL, NULL);
+	else
+		(void)sqlite3_exec(store_db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int
@@ -210,5 +241,7 @@ store_main(int instance)
 	ps->peer_down = store_peer_down;
 	ps->shutdown = store_shutdown;
 	ps->config_commit = store_config_commit;
+	ps->batch_begin = store_batch_begin;
+	ps->batch_end = store_batch_end;
 	proc_child_run();
 }
