@@ -4,7 +4,7 @@ and the CPU each process kind spends per 100k messages.
 
     regress/bench/msgrate.py [pairs] [messages-per-pair]
 
-Run after `make test` (it uses the regress build).  It reports; it checks
+Run after `make` and `make test` (it uses the regular build).  It reports; it checks
 nothing.  Comparisons with ejabberd and Prosody live beside it.
 """
 
@@ -16,7 +16,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from rawxmpp import login_async                   # noqa: E402
-from xmppdtest import Server, XMPPCTL            # noqa: E402
+import xmppdtest                                  # noqa: E402
+from xmppdtest import Server                      # noqa: E402
+
+# The build as installed, not the regress one with its short timers.
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+xmppdtest.XMPPD = os.path.join(TOP, "xmppd", "xmppd")
+XMPPCTL = xmppdtest.XMPPCTL = os.path.join(TOP, "xmppctl", "xmppctl")
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -84,6 +90,9 @@ def main():
         for k in sorted(kinds):
             print("  %-8s %7.2f CPU s per 100k messages"
                   % (k, kinds[k] * 100000 / total))
+    except Exception:
+        print(s.log_tail(15))
+        raise
     finally:
         s.stop()
 
