@@ -52,11 +52,15 @@ async def run(port, pairs, n):
 
     async def receive(rr, rbuf, count):
         got = 0
+        carry = b""
         while got < count:
             data = await rr.read(65536)
             if not data:
                 raise RuntimeError("closed")
+            # A tag may straddle two reads: keep what could start one.
+            data = carry + data
             got += data.count(b"<message")
+            carry = data[-7:]
     start = time.monotonic()
     await asyncio.gather(*[send(c[0], c[3], n) for c in conns],
                          *[receive(c[1], c[2], n) for c in conns])
