@@ -77,6 +77,24 @@ struct iq_feature {
 			    struct xml_node *);
 };
 
+/*
+ * Hooks a feature file exports, listed in router_stanza.c: what happens
+ * when a session ends, becomes available, or a message finds no one.
+ */
+struct router_hooks {
+	void	(*session_end)(struct session *);
+	void	(*available)(struct session *, int);	/* initial? */
+	int	(*undeliverable)(struct session *, struct stanza_msg *);
+};
+
+extern const struct router_hooks	 presence_hooks;
+extern const struct router_hooks	 offline_hooks;
+
+void		 router_hook_session_end(struct session *);
+void		 router_hook_available(struct session *, int);
+int		 router_hook_undeliverable(struct session *,
+		    struct stanza_msg *);
+
 extern const struct iq_feature	 ping_feature;
 extern const struct iq_feature	 roster_feature;
 
@@ -139,11 +157,8 @@ int		 router_local_jid(const char *, struct session **,
 /* router_presence.c */
 void		 presence_in(struct session *, struct stanza_msg *,
 		    struct imsg *);
-void		 presence_session_end(struct session *);
 
 /* router_offline.c */
-int		 offline_keep(struct session *, struct stanza_msg *);
-void		 offline_fetch(struct session *);
 int		 offline_dispatch_router(struct imsgev *, struct imsg *);
 
 /* router_roster.c */

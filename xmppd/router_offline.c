@@ -59,7 +59,7 @@ offline_req(struct offline_req *r, struct user *u, const char *local,
  * Keep m for the user it is addressed to.  Returns 0 when handed to the
  * store, -1 when the message is not one to keep.
  */
-int
+static int
 offline_keep(struct session *from, struct stanza_msg *m)
 {
 	struct offline_req	 req;
@@ -109,13 +109,14 @@ offline_keep(struct session *from, struct stanza_msg *m)
 }
 
 /* A session became available: its waiting messages come to it. */
-void
-offline_fetch(struct session *s)
+static void
+offline_fetch(struct session *s, int initial)
 {
 	struct offline_req	 req;
 	struct imsgev		*store;
 
-	if ((store = proc_peer(PROC_STORE, 0)) == NULL)
+	if (!initial || s->priority < 0 ||
+	    (store = proc_peer(PROC_STORE, 0)) == NULL)
 		return;
 	offline_req(&req, s->user, NULL, NULL);
 	req.stream = s->stream;
@@ -183,3 +184,7 @@ offline_dispatch_router(struct imsgev *iev, struct imsg *imsg)
 	}
 	return (1);
 }
+
+const struct router_hooks offline_hooks = {
+	NULL, offline_fetch, offline_keep
+};

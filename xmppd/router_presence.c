@@ -194,8 +194,7 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	    initial ? "available" : "updated", from->priority);
 	presence_contacts(from->user, from->full, from->presence,
 	    initial ? from : NULL);
-	if (initial && from->priority >= 0)
-		offline_fetch(from);
+	router_hook_available(from, initial);
 }
 
 void
@@ -216,10 +215,14 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 }
 
 /* A session ends: if it was available, it becomes unavailable. */
-void
+static void
 presence_session_end(struct session *s)
 {
 	if (s->available)
 		presence_unavailable(s, NULL);
 	presence_forget_directed(s);
 }
+
+const struct router_hooks presence_hooks = {
+	presence_session_end, NULL, NULL
+};

@@ -112,7 +112,7 @@ session_free(struct session *s)
 {
 	struct user	*u = s->user;
 
-	presence_session_end(s);
+	router_hook_session_end(s);
 	RB_REMOVE(session_ids, &sessions_by_id, s);
 	TAILQ_REMOVE(&u->sessions, s, user_entry);
 	if (--u->nsessions == 0) {

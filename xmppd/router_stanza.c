@@ -43,7 +43,45 @@ static const struct iq_feature *router_features[] = {
 	&roster_feature,
 };
 
+static const struct router_hooks *router_hooks[] = {
+	&presence_hooks,
+	&offline_hooks,
+};
+
 static struct xml_limits	 router_limits = { 0, 64, 64 };
+
+void
+router_hook_session_end(struct session *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(router_hooks); i++)
+		if (router_hooks[i]->session_end != NULL)
+			router_hooks[i]->session_end(s);
+}
+
+void
+router_hook_available(struct session *s, int initial)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(router_hooks); i++)
+		if (router_hooks[i]->available != NULL)
+			router_hooks[i]->available(s, initial);
+}
+
+/* Returns 0 when a hook took the message (offline storage). */
+int
+router_hook_undeliverable(struct session *from, struct stanza_msg *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(router_hooks); i++)
+		if (router_hooks[i]->undeliverable != NULL &&
+		    router_hooks[i]->undeliverable(from, m) == 0)
+			return (0);
+	return (-1);
+}
 
 /* A reply to n of the given type, from where n went, to its sender. */
 static struct xml_node *
@@ -224,7 +262,7 @@ router_message_bare(struct session *from, struct stanza_msg *m,
 			if (s->available && s->priority > best)
 				best = s->priority;
 	if (best < 0) {
-		if (!headline && offline_keep(from, m) == -1)
+		if (!headline && router_hook_undeliverable(from, m) == -1)
 			router_bounce(from, m, "cancel", "service-unavailable");
 		return;
 	}
