@@ -238,6 +238,7 @@ control_main(int instance)
 	proc_child_init(PROC_CONTROL, instance);
 	if (ps->control_fd == -1)
 		fatalx("no control socket");
+	/* unix: accepting on the control socket. */
 	sandbox("stdio unix recvfd");
 
 	ps->dispatch = control_dispatch;

@@ -236,6 +236,7 @@ store_main(int instance)
 	offline_init();
 	roster_store_init();
 	auth_init();
+	/* SQLite opens, creates, locks and removes its journal and WAL. */
 	sandbox("stdio rpath wpath cpath flock recvfd");
 	ps->dispatch = store_dispatch;
 	ps->peer_down = store_peer_down;

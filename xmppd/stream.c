@@ -433,6 +433,7 @@ stream_main(int instance)
 	proc_child_init(PROC_STREAM, instance);
 	/* TLS contexts are built before the sandbox: they need files. */
 	stream_configure(ps->conf);
+	/* inet: accepting on the listeners; recvfd: peer links. */
 	sandbox("stdio inet recvfd");
 	evtimer_set(&accept_pause, stream_resume_accept, NULL);
 	ps->dispatch = stream_dispatch;

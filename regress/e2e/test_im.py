@@ -5,15 +5,11 @@ import re
 import signal
 
 from rawxmpp import Raw
-from xmppdtest import Server, add_user
+from xmppdtest import started
 
 
 def setup():
-    s = Server(prefork=2)
-    s.start()
-    add_user(s, "alice@example.org", "alice-pw")
-    add_user(s, "bob@example.org", "bob-pw")
-    return s
+    return started(("alice", "bob"), prefork=2)
 
 
 def teardown(s):

@@ -5,14 +5,11 @@ quiet and 4 s to answer instead of 5 minutes and 1 minute."""
 import re
 
 from rawxmpp import Raw
-from xmppdtest import Server, add_user
+from xmppdtest import started
 
 
 def setup():
-    s = Server(prefork=1)
-    s.start()
-    add_user(s, "alice@example.org", "alice-pw")
-    return s
+    return started(("alice",), prefork=1)
 
 
 def teardown(s):

@@ -6,17 +6,13 @@ import re
 import signal
 
 from rawxmpp import Raw
-from xmppdtest import Server, add_user
+from xmppdtest import started
 
 NS = "jabber:iq:roster"
 
 
 def setup():
-    s = Server(prefork=2)
-    s.start()
-    for u in ("alice", "bob", "carol", "dave", "erin"):
-        add_user(s, "%s@example.org" % u, u + "-pw")
-    return s
+    return started(("alice", "bob", "carol", "dave", "erin"), prefork=2)
 
 
 def teardown(s):

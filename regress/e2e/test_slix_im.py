@@ -6,15 +6,11 @@ import ssl
 
 from slixmpp import ClientXMPP
 
-from xmppdtest import Server, add_user
+from xmppdtest import started
 
 
 def setup():
-    s = Server(prefork=2)
-    s.start()
-    for u in ("ann", "ben", "cid"):
-        add_user(s, "%s@example.org" % u, u + "-pw")
-    return s
+    return started(("ann", "ben", "cid"), prefork=2)
 
 
 def teardown(s):

@@ -259,3 +259,13 @@ def slix_login(port, jid, password, mech=None, direct_tls=False,
     if "jid" not in result:
         raise AssertionError("slixmpp: login failed: %r" % result)
     return result
+
+
+def started(users=("alice", "bob"), **kwargs):
+    """A started Server with accounts user@example.org, password
+    "user-pw"."""
+    s = Server(**kwargs)
+    s.start()
+    for u in users:
+        add_user(s, "%s@example.org" % u, u + "-pw")
+    return s
