@@ -2,9 +2,8 @@
 attack gets its stream error, and afterwards the server still runs and a
 fresh client logs in."""
 
-import time
 
-from rawxmpp import Raw, HEADER
+from rawxmpp import Raw
 from xmppdtest import Server, add_user
 
 STREAMS = "urn:ietf:params:xml:ns:xmpp-streams"

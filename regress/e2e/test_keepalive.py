@@ -2,7 +2,6 @@
 answers stays, one that does not is closed.  Regress builds use 8 s of
 quiet and 4 s to answer instead of 5 minutes and 1 minute."""
 
-import re
 
 from rawxmpp import Raw
 from xmppdtest import started
