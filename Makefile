@@ -29,15 +29,16 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/proc.c common/sandbox.c common/scram.c \
 		common/stanza.c common/throttle.c common/xml.c \
 		common/xml_stream.c
-XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/control.c xmppd/keys.c \
-		xmppd/ping.c xmppd/printconf.c xmppd/router.c \
+XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/control.c xmppd/disco.c \
+		xmppd/keys.c xmppd/last.c xmppd/ping.c xmppd/printconf.c \
+		xmppd/router.c \
 		xmppd/router_offline.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
 		xmppd/router_session.c xmppd/router_stanza.c \
 		xmppd/router_subscription.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c \
-		xmppd/stream.c
+		xmppd/stream.c xmppd/time.c xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c
 MUCD_SRCS=	mucd/mucd.c

@@ -71,6 +71,7 @@ router_main(int instance)
 
 	proc_child_init(PROC_ROUTER, instance);
 	session_init();
+	last_init();
 	/* Nothing but its channels; recvfd for links to restarted peers. */
 	sandbox("stdio recvfd");
 	ps->dispatch = router_dispatch;

@@ -97,6 +97,16 @@ int		 router_hook_undeliverable(struct session *,
 
 extern const struct iq_feature	 ping_feature;
 extern const struct iq_feature	 roster_feature;
+extern const struct iq_feature	 disco_info_feature;
+extern const struct iq_feature	 disco_items_feature;
+extern const struct iq_feature	 version_feature;
+extern const struct iq_feature	 time_feature;
+extern const struct iq_feature	 last_feature;
+
+/* Whom an IQ the router answers is for (router_iq_to). */
+#define IQ_SERVER	0	/* a domain of ours */
+#define IQ_SELF		1	/* the sender's own account, or no 'to' */
+#define IQ_ACCOUNT	2	/* another account's bare JID */
 
 /* A roster item, and a roster as the router caches it. */
 struct ritem {
@@ -144,6 +154,8 @@ struct roster_job {
 int		 router_stanza(struct imsgev *, struct imsg *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
+int		 router_iq_to(struct session *, struct xml_node *);
+const char	*router_feature_ns(size_t);
 
 /* router_stanza.c, delivery */
 void		 router_deliver(struct session *, struct imsg *);
@@ -183,6 +195,9 @@ void		 subscription_cancel(struct session *, struct roster *,
 		    struct ritem *);
 void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
+
+/* last.c */
+void		 last_init(void);
 
 /* router_session.c */
 void		 session_init(void);

@@ -39,8 +39,13 @@
 #define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 
 static const struct iq_feature *router_features[] = {
+	&disco_info_feature,
+	&disco_items_feature,
 	&ping_feature,
 	&roster_feature,
+	&version_feature,
+	&time_feature,
+	&last_feature,
 };
 
 static const struct router_hooks *router_hooks[] = {
@@ -121,6 +126,29 @@ router_error(struct xml_node *n, const char *type, const char *cond)
 		xml_add_child(e, NS_STANZA_ERR, cond);
 	}
 	return (r);
+}
+
+/* The namespace of the i-th IQ feature, NULL past the last: disco.c. */
+const char *
+router_feature_ns(size_t i)
+{
+	return (i < nitems(router_features) ? router_features[i]->ns : NULL);
+}
+
+/*
+ * Whom an IQ handed to a feature is for; its 'to' was normalised by the
+ * stream.  No 'to' is the sender's account (RFC 6120 section 10.3.3).
+ */
+int
+router_iq_to(struct session *s, struct xml_node *iq)
+{
+	const char	*to = xml_get_attr(iq, "to");
+
+	if (to == NULL || strcmp(to, s->user->bare) == 0)
+		return (IQ_SELF);
+	if (to[strcspn(to, "@/")] != '@')
+		return (IQ_SERVER);
+	return (IQ_ACCOUNT);
 }
 
 static void
