@@ -128,6 +128,9 @@ enum imsg_type {
 	IMSG_ROSTER_SAVE,	/* struct roster_item_msg + strings */
 	IMSG_ROSTER_DELETE,	/* struct roster_item_msg */
 
+	/* router -> stream: the server's XEP-0115 hash, NUL-terminated */
+	IMSG_CAPS,
+
 	/* stanzas, stream <-> router <-> services */
 	IMSG_STANZA,		/* struct stanza_hdr + strings + xml */
 

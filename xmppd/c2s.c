@@ -220,6 +220,13 @@ c2s_features(struct conn *c)
 	} else
 		c2s_write(c, "<bind xmlns='" NS_BIND "'/><session xmlns='"
 		    NS_SESSION "'><optional/></session>");
+	if (stream_caps[0] != '\0') {
+		/* XEP-0115 section 6.3: the server's own capabilities. */
+		c2s_write(c, "<c xmlns='http://jabber.org/protocol/caps' "
+		    "hash='sha-1' node='https://xmppd.invalid/caps' ver='");
+		c2s_write(c, stream_caps);
+		c2s_write(c, "'/>");
+	}
 	c2s_write(c, "</stream:features>");
 }
 

@@ -68,6 +68,8 @@ void
 router_main(int instance)
 {
 	struct proc_self	*ps = &proc_self;
+	struct imsgev		*iev;
+	int			 i;
 
 	proc_child_init(PROC_ROUTER, instance);
 	session_init();
@@ -76,6 +78,10 @@ router_main(int instance)
 	sandbox("stdio recvfd");
 	ps->dispatch = router_dispatch;
 	ps->peer_down = router_peer_down;
+	ps->peer_up = caps_send;
+	for (i = 0; i < proc_self.npeers[PROC_STREAM]; i++)
+		if ((iev = proc_peer(PROC_STREAM, i)) != NULL)
+			caps_send(iev);
 	log_debug("router ready");
 	proc_child_run();
 }

@@ -196,6 +196,9 @@ void		 subscription_cancel(struct session *, struct roster *,
 void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
 
+/* caps.c */
+void		 caps_send(struct imsgev *);
+
 /* last.c */
 void		 last_init(void);
 

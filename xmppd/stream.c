@@ -407,9 +407,23 @@ stream_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 	stream_configure(new);
 }
 
+char	stream_caps[64];
+
 static int
 stream_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
+	size_t	 len = imsg_get_len(imsg);
+
+	if (imsg_get_type(imsg) == IMSG_CAPS) {
+		if (iev->type != PROC_ROUTER || len == 0 ||
+		    len > sizeof(stream_caps) ||
+		    imsg_get_data(imsg, stream_caps, len) == -1 ||
+		    stream_caps[len - 1] != '\0' ||
+		    strspn(stream_caps, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+		    "klmnopqrstuvwxyz0123456789+/=") != len - 1)
+			fatalx("%s: bad caps", __func__);
+		return (0);
+	}
 	return (c2s_dispatch(iev, imsg));
 }
 

@@ -67,6 +67,7 @@ struct conn {
 
 /* stream.c */
 extern struct xmppd_config	*stream_conf;
+extern char			 stream_caps[64];
 struct conn	*conn_find(uint32_t);
 void		 conn_close(struct conn *);
 void		 conn_deadline(struct conn *, int);

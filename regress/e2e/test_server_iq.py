@@ -187,3 +187,26 @@ def test_result_and_error_get_no_answer(s):
     # Stanzas are handled in order: an answer to either would come first.
     m = s.alice.expect(r"(.*?)<iq\b[^>]*\bid='after'")
     assert "<iq" not in m.group(1), m.group(1)
+
+
+def test_caps_in_stream_features_match_disco(s):
+    import base64
+    import hashlib
+    from rawxmpp import Raw as R
+    r = R(s.ports["client"])
+    r.starttls()
+    m = r.header()
+    ver = re.search(r"<c xmlns='http://jabber.org/protocol/caps' "
+                    r"hash='sha-1' node='[^']+' ver='([^']+)'/>",
+                    m.group(1)).group(1)
+    r.close()
+    c = R(s.ports["client"])
+    c.login("alice", "alice-pw", "caps")
+    c.send("<iq type='get' id='di' to='example.org'><query xmlns="
+           "'http://jabber.org/protocol/disco#info'/></iq>")
+    info = c.expect(r"<iq[^>]*id='di'.*?</iq>").group(0)
+    feats = sorted(re.findall(r"<feature var='([^']+)'/>", info))
+    text = "server/im//xmppd<" + "".join(f + "<" for f in feats)
+    want = base64.b64encode(hashlib.sha1(text.encode()).digest()).decode()
+    assert ver == want, (ver, want, feats)
+    c.close()
