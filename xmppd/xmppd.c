@@ -343,6 +343,9 @@ main(int argc, char *argv[])
 	}
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
+	if (env.conf->global.storage != STORAGE_SQLITE)
+		errx(1, "storage postgresql is not available yet; use "
+		    "storage sqlite");
 	if ((pw = getpwnam(env.conf->global.user)) == NULL)
 		errx(1, "unknown user %s", env.conf->global.user);
 	if (pw->pw_uid == 0)

@@ -92,3 +92,17 @@ def test_newer_database_refused(_):
         assert s.wait_exit() == 1
     finally:
         s.stop()
+
+
+def test_postgresql_refused_until_built(_):
+    import subprocess
+    from xmppdtest import XMPPD
+    s = Server()
+    try:
+        s.write_conf('storage postgresql "host=db dbname=xmppd"\n')
+        p = subprocess.run([XMPPD, "-d", "-f", s.conf], capture_output=True,
+                           text=True, timeout=20)
+        assert p.returncode == 1 and "not available yet" in p.stderr, \
+            p.stderr
+    finally:
+        s.stop()
