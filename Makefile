@@ -31,7 +31,8 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/xml_stream.c
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
-		xmppd/keys.c xmppd/last.c xmppd/ping.c xmppd/printconf.c \
+		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
+		xmppd/printconf.c \
 		xmppd/router.c \
 		xmppd/router_offline.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \

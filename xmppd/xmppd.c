@@ -46,6 +46,7 @@
 #include "config.h"
 #include "log.h"
 #include "proc.h"
+#include "parent.h"
 #include "sandbox.h"
 #include "xmppd.h"
 
@@ -53,25 +54,6 @@
 #define RESTART_MAX_MS	60000
 #define RESTART_STABLE	30	/* seconds up before backoff resets */
 #define SHUTDOWN_WAIT	5	/* seconds before SIGKILL */
-
-struct child {
-	TAILQ_ENTRY(child)	 entry;
-	const struct proc_role	*role;
-	int			 instance;
-	pid_t			 pid;
-	struct imsgev		 iev;
-	int			 chan_open;
-	int			 logfd;
-	struct event		 logev;
-	struct event		 restartev;
-	time_t			 started;
-	int			 restarts;
-	int			 quick_deaths;
-	int			 wanted;
-	int			 ready;
-	int			 cfg_pending;
-};
-TAILQ_HEAD(child_list, child);
 
 /* Processes that talk to each other get a socketpair of their own. */
 static const struct {
@@ -88,24 +70,7 @@ static const struct {
 	{ PROC_CONTROL,	PROC_STORE },
 };
 
-static struct {
-	struct xmppd_config	*conf;
-	struct xmppd_config	*newconf;	/* reload in progress */
-	uint32_t		 reload_peer;	/* control request, or 0 */
-	int			 reload_acks;
-	const char		*conffile;
-	char			 self[PATH_MAX];
-	struct passwd		 pw;
-	char			 pw_name[CONF_NAMELEN];
-	int			 debug;
-	int			 verbose;
-	int			 ready;
-	int			 started;
-	int			 shutting_down;
-	int			 control_fd;
-	time_t			 start_time;
-	struct child_list	 children;
-} env;
+struct parent_env	 env;
 
 static __dead void	usage(void);
 static void		parent_sig(int, short, void *);
@@ -114,15 +79,13 @@ static void		parent_log_read(int, short, void *);
 static void		parent_reap(void);
 static int		parent_start(struct child *);
 static void		parent_restart(int, short, void *);
-static void		parent_reload(uint32_t);
 static void		parent_reload_done(void);
 static __dead void	parent_shutdown(int);
 static int		parent_open_listeners(struct xmppd_config *,
 			    struct xmppd_config *);
-static void		parent_control_cmd(struct child *, struct imsg *);
 static void		parent_sync_children(void);
 
-static time_t
+time_t
 monotime(void)
 {
 	struct timespec	 ts;
@@ -741,129 +704,6 @@ parent_dispatch(int fd, short event, void *arg)
 		imsgev_add(&c->iev);
 }
 
-static void
-parent_ctl_reply(struct child *ctl, uint32_t peerid, int type,
-    const char *msg)
-{
-	if (ctl == NULL || !ctl->chan_open)
-		return;
-	imsgev_compose(&ctl->iev, type, peerid, 0, -1, msg,
-	    msg == NULL ? 0 : strlen(msg) + 1);
-}
-
-static struct child *
-parent_control(void)
-{
-	struct child	*c;
-
-	TAILQ_FOREACH(c, &env.children, entry)
-		if (c->role->type == PROC_CONTROL)
-			return (c);
-	return (NULL);
-}
-
-static void
-parent_show_processes(struct child *ctl, uint32_t peerid)
-{
-	struct ctl_process	 cp;
-	struct child		*c;
-	time_t			 now = monotime();
-
-	memset(&cp, 0, sizeof(cp));
-	(void)strlcpy(cp.name, "parent", sizeof(cp.name));
-	cp.pid = getpid();
-	cp.uptime = now - env.start_time;
-	imsgev_compose(&ctl->iev, IMSG_CTL_PROCESS, peerid, 0, -1, &cp,
-	    sizeof(cp));
-	TAILQ_FOREACH(c, &env.children, entry) {
-		if (!c->wanted)
-			continue;
-		memset(&cp, 0, sizeof(cp));
-		(void)strlcpy(cp.name, c->role->name, sizeof(cp.name));
-		cp.instance = c->instance;
-		cp.pid = c->pid;
-		cp.uptime = c->pid ? now - c->started : 0;
-		cp.restarts = c->restarts;
-		imsgev_compose(&ctl->iev, IMSG_CTL_PROCESS, peerid, 0, -1, &cp,
-		    sizeof(cp));
-	}
-	imsgev_compose(&ctl->iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
-}
-
-static void
-parent_verbose(int v)
-{
-	struct child	*c;
-
-	log_setverbose(v);
-	TAILQ_FOREACH(c, &env.children, entry)
-		if (c->chan_open)
-			imsgev_compose(&c->iev, IMSG_CTL_VERBOSE, 0, 0, -1, &v,
-			    sizeof(v));
-	log_info("log level set to %s", v ? "verbose" : "brief");
-}
-
-#ifdef REGRESS
-/* Regress builds: make a child break its sandbox on purpose. */
-static void
-parent_regress_violate(struct child *ctl, uint32_t peerid, struct imsg *imsg)
-{
-	struct child	*c;
-	char		 name[32];
-
-	if (imsg_get_data(imsg, name, sizeof(name)) == -1 ||
-	    name[sizeof(name) - 1] != '\0') {
-		parent_ctl_reply(ctl, peerid, IMSG_CTL_FAIL, "bad request");
-		return;
-	}
-	TAILQ_FOREACH(c, &env.children, entry)
-		if (strcmp(c->role->name, name) == 0 && c->chan_open)
-			break;
-	if (c == NULL) {
-		parent_ctl_reply(ctl, peerid, IMSG_CTL_FAIL, "no such process");
-		return;
-	}
-	imsgev_compose(&c->iev, IMSG_CTL_REGRESS_VIOLATE, 0, 0, -1, NULL, 0);
-	parent_ctl_reply(ctl, peerid, IMSG_CTL_OK, NULL);
-}
-#endif
-
-/* Requests from xmppctl, relayed by the control process. */
-static void
-parent_control_cmd(struct child *ctl, struct imsg *imsg)
-{
-	uint32_t	 peerid = imsg_get_id(imsg);
-	int		 v;
-
-	switch (imsg_get_type(imsg)) {
-	case IMSG_CTL_SHOW_PROCESSES:
-		parent_show_processes(ctl, peerid);
-		break;
-	case IMSG_CTL_RELOAD:
-		parent_reload(peerid);
-		break;
-	case IMSG_CTL_VERBOSE:
-		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v < 0 || v > 3)
-			parent_ctl_reply(ctl, peerid, IMSG_CTL_FAIL,
-			    "bad verbosity");
-		else {
-			parent_verbose(v);
-			parent_ctl_reply(ctl, peerid, IMSG_CTL_OK, NULL);
-		}
-		break;
-#ifdef REGRESS
-	case IMSG_CTL_REGRESS_VIOLATE:
-		parent_regress_violate(ctl, peerid, imsg);
-		break;
-#endif
-	default:
-		log_warnx("%s: unexpected imsg %u from control", __func__,
-		    imsg_get_type(imsg));
-		parent_ctl_reply(ctl, peerid, IMSG_CTL_FAIL, "unknown request");
-		break;
-	}
-}
-
 static int
 listen_same(struct listen_conf *a, struct listen_conf *b)
 {
@@ -949,7 +789,7 @@ parent_open_listeners(struct xmppd_config *conf, struct xmppd_config *old)
  * every running child, and switch only when each has acknowledged it.
  * A bad file changes nothing.
  */
-static void
+void
 parent_reload(uint32_t peerid)
 {
 	struct xmppd_config	*nc;
