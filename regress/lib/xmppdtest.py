@@ -98,8 +98,8 @@ class Server:
             [XMPPD, "-d", "-v", "-f", self.conf] + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True, errors="replace")
-        t = threading.Thread(target=self._reader, daemon=True)
-        t.start()
+        self.reader = threading.Thread(target=self._reader, daemon=True)
+        self.reader.start()
         if wait:
             self.wait_log(r"parent: startup finished|startup finished")
         return self
@@ -186,6 +186,9 @@ class Server:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=TIMEOUT)
+        if self.proc is not None:
+            # The old reader must be done before the log starts anew.
+            self.reader.join(timeout=TIMEOUT)
         self.proc = None
         with self.cond:
             self.lines = []
