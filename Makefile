@@ -39,7 +39,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/router_session.c xmppd/router_stanza.c \
 		xmppd/router_subscription.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
-		xmppd/store_offline.c xmppd/store_roster.c \
+		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
 		xmppd/stream.c xmppd/time.c xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c

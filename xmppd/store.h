@@ -15,27 +15,20 @@
  */
 
 /*
- * The store process's parts: the database and its helpers (store.c),
- * accounts (store_account.c) and SASL for internal accounts
- * (store_auth.c).
+ * The store process's parts: the process (store.c), its database engine
+ * behind store_backend.h (store_sqlite.c), accounts (store_account.c),
+ * SASL for internal accounts (store_auth.c), offline messages
+ * (store_offline.c) and rosters (store_roster.c).
  */
 
 #ifndef STORE_H
 #define STORE_H
 
-#include <sqlite3.h>
+#include "store_backend.h"
 
 struct imsg;
 struct imsgev;
 struct scram_keys;
-
-extern sqlite3	*store_db;
-
-sqlite3_stmt	*store_prepare(const char *);
-void		 store_exec(const char *);
-int		 store_begin(void);
-int		 store_commit(void);
-void		 store_rollback(void);
 
 /* store_account.c */
 void		 account_init(void);
@@ -44,11 +37,9 @@ int		 account_keys(const char *, const char *, int,
 		    struct scram_keys *);
 
 /* store_offline.c */
-void		 offline_init(void);
 int		 offline_dispatch(struct imsgev *, struct imsg *);
 
 /* store_roster.c */
-void		 roster_store_init(void);
 int		 roster_store_dispatch(struct imsgev *, struct imsg *);
 
 /* store_auth.c */

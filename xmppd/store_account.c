@@ -39,43 +39,12 @@
 #define REGISTER_MAX		3	/* accounts per address ... */
 #define REGISTER_PERIOD		600	/* ... in this many seconds */
 
-static sqlite3_stmt	*st_insert, *st_delete, *st_keys, *st_setkeys;
-static sqlite3_stmt	*st_list;
 static struct throttle	*register_throttle;
 
 void
 account_init(void)
 {
-	store_exec("CREATE TABLE IF NOT EXISTS accounts ("
-	    "domain TEXT NOT NULL, localpart TEXT NOT NULL, "
-	    "created INTEGER NOT NULL, PRIMARY KEY (domain, localpart))");
-	store_exec("CREATE TABLE IF NOT EXISTS scram ("
-	    "domain TEXT NOT NULL, localpart TEXT NOT NULL, "
-	    "hash INTEGER NOT NULL, iterations INTEGER NOT NULL, "
-	    "salt BLOB NOT NULL, stored_key BLOB NOT NULL, "
-	    "server_key BLOB NOT NULL, PRIMARY KEY (domain, localpart, hash), "
-	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
-	    "ON DELETE CASCADE)");
-	st_insert = store_prepare("INSERT INTO accounts "
-	    "(domain, localpart, created) VALUES (?, ?, ?)");
-	st_delete = store_prepare("DELETE FROM accounts "
-	    "WHERE domain = ? AND localpart = ?");
-	st_keys = store_prepare("SELECT iterations, salt, stored_key, "
-	    "server_key FROM scram WHERE domain = ? AND localpart = ? "
-	    "AND hash = ?");
-	st_setkeys = store_prepare("INSERT OR REPLACE INTO scram (domain, "
-	    "localpart, hash, iterations, salt, stored_key, server_key) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)");
-	st_list = store_prepare("SELECT localpart FROM accounts "
-	    "WHERE domain = ? ORDER BY localpart");
 	register_throttle = throttle_new(REGISTER_MAX, REGISTER_PERIOD, 4096);
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) != SQLITE_OK)
-		fatalx("store: bind: %s", sqlite3_errmsg(store_db));
 }
 
 /* The SCRAM keys of an account for one hash; -1 when there is none. */
@@ -83,36 +52,7 @@ int
 account_keys(const char *domain, const char *local, int hash,
     struct scram_keys *k)
 {
-	const void	*p;
-	int		 ret = -1, n;
-
-	sqlite3_reset(st_keys);
-	bind_text(st_keys, 1, domain);
-	bind_text(st_keys, 2, local);
-	sqlite3_bind_int(st_keys, 3, hash);
-	if (sqlite3_step(st_keys) != SQLITE_ROW)
-		goto done;
-	memset(k, 0, sizeof(*k));
-	k->hash = hash;
-	k->iter = sqlite3_column_int(st_keys, 0);
-	n = sqlite3_column_bytes(st_keys, 1);
-	p = sqlite3_column_blob(st_keys, 1);
-	if (n <= 0 || n > SCRAM_SALTMAX || p == NULL)
-		goto done;
-	memcpy(k->salt, p, n);
-	k->saltlen = n;
-	if (sqlite3_column_bytes(st_keys, 2) != (int)scram_hashlen(hash) ||
-	    sqlite3_column_bytes(st_keys, 3) != (int)scram_hashlen(hash))
-		goto done;
-	memcpy(k->stored_key, sqlite3_column_blob(st_keys, 2),
-	    scram_hashlen(hash));
-	memcpy(k->server_key, sqlite3_column_blob(st_keys, 3),
-	    scram_hashlen(hash));
-	ret = 0;
- done:
-	sqlite3_reset(st_keys);
-	sqlite3_clear_bindings(st_keys);
-	return (ret);
+	return (store_be->keys_get(domain, local, hash, k));
 }
 
 static int
@@ -121,7 +61,7 @@ account_set_keys(const char *domain, const char *local, const char *password)
 	static const int	 hashes[] = { SCRAM_SHA1, SCRAM_SHA256 };
 	struct scram_keys	 k;
 	uint8_t			 salt[SCRAM_SALTLEN];
-	size_t			 i, hl;
+	size_t			 i;
 	int			 ret = 0;
 
 	for (i = 0; i < nitems(hashes) && ret == 0; i++) {
@@ -129,22 +69,7 @@ account_set_keys(const char *domain, const char *local, const char *password)
 		if (scram_derive(hashes[i], password, salt, sizeof(salt),
 		    SCRAM_ITER_MIN, &k) == -1)
 			return (-1);
-		hl = scram_hashlen(hashes[i]);
-		sqlite3_reset(st_setkeys);
-		bind_text(st_setkeys, 1, domain);
-		bind_text(st_setkeys, 2, local);
-		sqlite3_bind_int(st_setkeys, 3, hashes[i]);
-		sqlite3_bind_int(st_setkeys, 4, k.iter);
-		sqlite3_bind_blob(st_setkeys, 5, k.salt, k.saltlen,
-		    SQLITE_STATIC);
-		sqlite3_bind_blob(st_setkeys, 6, k.stored_key, hl,
-		    SQLITE_STATIC);
-		sqlite3_bind_blob(st_setkeys, 7, k.server_key, hl,
-		    SQLITE_STATIC);
-		if (sqlite3_step(st_setkeys) != SQLITE_DONE)
-			ret = -1;
-		sqlite3_reset(st_setkeys);
-		sqlite3_clear_bindings(st_setkeys);
+		ret = store_be->keys_put(domain, local, &k);
 		explicit_bzero(&k, sizeof(k));
 	}
 	return (ret);
@@ -163,28 +88,17 @@ account_create(const char *domain, const char *local, const char *password)
 {
 	int	 rc;
 
-	if (store_begin() == -1)
+	if (store_be->begin() == -1)
 		return (ACCOUNT_ERROR);
-	sqlite3_reset(st_insert);
-	bind_text(st_insert, 1, domain);
-	bind_text(st_insert, 2, local);
-	sqlite3_bind_int64(st_insert, 3, time(NULL));
-	rc = sqlite3_step(st_insert);
-	sqlite3_reset(st_insert);
-	sqlite3_clear_bindings(st_insert);
-	if (rc == SQLITE_CONSTRAINT) {
-		store_rollback();
-		return (ACCOUNT_EXISTS);
-	}
-	if (rc != SQLITE_DONE) {
-		store_rollback();
-		return (ACCOUNT_ERROR);
+	if ((rc = store_be->account_insert(domain, local, time(NULL))) != 0) {
+		store_be->rollback();
+		return (rc == 1 ? ACCOUNT_EXISTS : ACCOUNT_ERROR);
 	}
 	if (account_set_keys(domain, local, password) == -1) {
-		store_rollback();
+		store_be->rollback();
 		return (ACCOUNT_BAD_PASSWORD);
 	}
-	return (store_commit() == 0 ? ACCOUNT_OK : ACCOUNT_ERROR);
+	return (store_be->commit() == 0 ? ACCOUNT_OK : ACCOUNT_ERROR);
 }
 
 static int
@@ -195,31 +109,26 @@ account_password(const char *domain, const char *local, const char *password)
 	if (account_keys(domain, local, SCRAM_SHA256, &k) == -1)
 		return (ACCOUNT_NOT_FOUND);
 	explicit_bzero(&k, sizeof(k));
-	if (store_begin() == -1)
+	if (store_be->begin() == -1)
 		return (ACCOUNT_ERROR);
 	if (account_set_keys(domain, local, password) == -1) {
-		store_rollback();
+		store_be->rollback();
 		return (ACCOUNT_BAD_PASSWORD);
 	}
-	return (store_commit() == 0 ? ACCOUNT_OK : ACCOUNT_ERROR);
+	return (store_be->commit() == 0 ? ACCOUNT_OK : ACCOUNT_ERROR);
 }
 
 /* Delete an account and, through the foreign keys, all its data. */
 static int
 account_delete(const char *domain, const char *local)
 {
-	int	 rc, n;
-
-	sqlite3_reset(st_delete);
-	bind_text(st_delete, 1, domain);
-	bind_text(st_delete, 2, local);
-	rc = sqlite3_step(st_delete);
-	n = sqlite3_changes(store_db);
-	sqlite3_reset(st_delete);
-	sqlite3_clear_bindings(st_delete);
-	if (rc != SQLITE_DONE)
-		return (ACCOUNT_ERROR);
-	return (n > 0 ? ACCOUNT_OK : ACCOUNT_NOT_FOUND);
+	switch (store_be->account_delete(domain, local)) {
+	case 1:
+		return (ACCOUNT_OK);
+	case 0:
+		return (ACCOUNT_NOT_FOUND);
+	}
+	return (ACCOUNT_ERROR);
 }
 
 /* Close the sessions of a deleted account. */
@@ -267,11 +176,29 @@ account_jid(const char *in, struct jid *j)
 	return (NULL);
 }
 
+struct account_list_ctx {
+	struct imsgev	*iev;
+	uint32_t	 peerid;
+	const char	*domain;
+};
+
+static void
+account_list_one(const char *local, void *arg)
+{
+	struct account_list_ctx	*ctx = arg;
+	struct ctl_user		 cu;
+
+	memset(&cu, 0, sizeof(cu));
+	(void)snprintf(cu.jid, sizeof(cu.jid), "%s@%s", local, ctx->domain);
+	imsgev_compose(ctx->iev, IMSG_CTL_USER, ctx->peerid, 0, -1, &cu,
+	    sizeof(cu));
+}
+
 static void
 account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 {
-	struct ctl_user	 cu;
-	char		 d[CONF_NAMELEN];
+	struct account_list_ctx	 ctx;
+	char			 d[CONF_NAMELEN];
 
 	if (strlcpy(d, domain, sizeof(d)) >= sizeof(d) ||
 	    jid_prep_domain(d, sizeof(d)) == -1 ||
@@ -280,17 +207,10 @@ account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 		    "no such domain", sizeof("no such domain"));
 		return;
 	}
-	sqlite3_reset(st_list);
-	bind_text(st_list, 1, d);
-	while (sqlite3_step(st_list) == SQLITE_ROW) {
-		memset(&cu, 0, sizeof(cu));
-		(void)snprintf(cu.jid, sizeof(cu.jid), "%s@%s",
-		    sqlite3_column_text(st_list, 0), d);
-		imsgev_compose(iev, IMSG_CTL_USER, peerid, 0, -1, &cu,
-		    sizeof(cu));
-	}
-	sqlite3_reset(st_list);
-	sqlite3_clear_bindings(st_list);
+	ctx.iev = iev;
+	ctx.peerid = peerid;
+	ctx.domain = d;
+	(void)store_be->account_list(d, account_list_one, &ctx);
 	imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
 }
 

@@ -32,95 +32,50 @@
 #include "proc.h"
 #include "store.h"
 
-static sqlite3_stmt	*st_exists, *st_count, *st_insert, *st_fetch, *st_del;
-
-void
-offline_init(void)
-{
-	store_exec("CREATE TABLE IF NOT EXISTS offline ("
-	    "id INTEGER PRIMARY KEY AUTOINCREMENT, "
-	    "domain TEXT NOT NULL, localpart TEXT NOT NULL, "
-	    "stamp INTEGER NOT NULL, xml TEXT NOT NULL, "
-	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
-	    "ON DELETE CASCADE)");
-	store_exec("CREATE INDEX IF NOT EXISTS offline_owner "
-	    "ON offline (domain, localpart, id)");
-	st_exists = store_prepare("SELECT 1 FROM accounts "
-	    "WHERE domain = ? AND localpart = ?");
-	st_count = store_prepare("SELECT count(*) FROM offline "
-	    "WHERE domain = ? AND localpart = ?");
-	st_insert = store_prepare("INSERT INTO offline "
-	    "(domain, localpart, stamp, xml) VALUES (?, ?, ?, ?)");
-	st_fetch = store_prepare("SELECT xml FROM offline "
-	    "WHERE domain = ? AND localpart = ? ORDER BY id");
-	st_del = store_prepare("DELETE FROM offline "
-	    "WHERE domain = ? AND localpart = ?");
-}
-
-static void
-offline_bind(sqlite3_stmt *st, struct offline_req *r)
-{
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, r->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->localpart, -1, SQLITE_STATIC);
-}
-
-static int
-offline_count(sqlite3_stmt *st, struct offline_req *r)
-{
-	int	 n = -1;
-
-	offline_bind(st, r);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return (n);
-}
-
 static int
 offline_store(struct offline_req *r, const char *xml, size_t len)
 {
-	int	 rc;
-
-	if (offline_count(st_exists, r) != 1)
+	if (store_be->account_exists(r->domain, r->localpart) != 1)
 		return (OFFLINE_NO_ACCOUNT);
-	if (offline_count(st_count, r) >= r->limit)
+	if (store_be->offline_count(r->domain, r->localpart) >= r->limit)
 		return (OFFLINE_FULL);
-	offline_bind(st_insert, r);
-	sqlite3_bind_int64(st_insert, 3, time(NULL));
-	sqlite3_bind_text(st_insert, 4, xml, len, SQLITE_STATIC);
-	rc = sqlite3_step(st_insert);
-	sqlite3_reset(st_insert);
-	return (rc == SQLITE_DONE ? OFFLINE_STORED : OFFLINE_ERROR);
+	if (store_be->offline_put(r->domain, r->localpart, time(NULL), xml,
+	    len) == -1)
+		return (OFFLINE_ERROR);
+	return (OFFLINE_STORED);
 }
 
+struct offline_ctx {
+	struct imsgev		*iev;
+	uint32_t		 id;
+	struct offline_req	*req;
+};
+
+static void
+offline_one(const char *xml, size_t len, void *arg)
+{
+	struct offline_ctx	*ctx = arg;
+	struct iovec		 iov[2];
+
+	iov[0].iov_base = ctx->req;
+	iov[0].iov_len = sizeof(*ctx->req);
+	iov[1].iov_base = (void *)xml;
+	iov[1].iov_len = len;
+	imsgev_composev(ctx->iev, IMSG_OFFLINE_MSG, ctx->id, 0, -1, iov, 2);
+}
+
+/* Hand the messages over and delete them, all or nothing. */
 static void
 offline_fetch(struct imsgev *iev, uint32_t id, struct offline_req *r)
 {
-	struct iovec	 iov[2];
-	const char	*xml;
+	struct offline_ctx	 ctx = { iev, id, r };
 
-	if (store_begin() == -1) {
-		imsgev_compose(iev, IMSG_OFFLINE_END, id, 0, -1, r,
-		    sizeof(*r));
-		return;
+	if (store_be->begin() == 0) {
+		if (store_be->offline_take(r->domain, r->localpart,
+		    offline_one, &ctx) == -1 || store_be->commit() == -1)
+			log_warnx("offline: could not delete delivered "
+			    "messages of %s@%s", r->localpart, r->domain);
 	}
-	offline_bind(st_fetch, r);
-	while (sqlite3_step(st_fetch) == SQLITE_ROW) {
-		xml = (const char *)sqlite3_column_text(st_fetch, 0);
-		iov[0].iov_base = r;
-		iov[0].iov_len = sizeof(*r);
-		iov[1].iov_base = (void *)xml;
-		iov[1].iov_len = sqlite3_column_bytes(st_fetch, 0);
-		imsgev_composev(iev, IMSG_OFFLINE_MSG, id, 0, -1, iov, 2);
-	}
-	sqlite3_reset(st_fetch);
-	offline_bind(st_del, r);
-	(void)sqlite3_step(st_del);
-	sqlite3_reset(st_del);
-	if (store_commit() == -1)
-		log_warnx("offline: could not delete delivered messages of "
-		    "%s@%s", r->localpart, r->domain);
 	imsgev_compose(iev, IMSG_OFFLINE_END, id, 0, -1, r, sizeof(*r));
 }
 

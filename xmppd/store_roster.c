@@ -31,100 +31,41 @@
 #include "proc.h"
 #include "store.h"
 
-static sqlite3_stmt	*st_items, *st_ver, *st_exists, *st_save, *st_del;
-static sqlite3_stmt	*st_setver;
-
-void
-roster_store_init(void)
-{
-	store_exec("CREATE TABLE IF NOT EXISTS roster ("
-	    "domain TEXT NOT NULL, localpart TEXT NOT NULL, "
-	    "contact TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', "
-	    "groups TEXT NOT NULL DEFAULT '', subscription INTEGER NOT NULL, "
-	    "ask INTEGER NOT NULL, approved INTEGER NOT NULL, "
-	    "in_roster INTEGER NOT NULL, pending TEXT NOT NULL DEFAULT '', "
-	    "PRIMARY KEY (domain, localpart, contact), "
-	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
-	    "ON DELETE CASCADE)");
-	store_exec("CREATE TABLE IF NOT EXISTS roster_version ("
-	    "domain TEXT NOT NULL, localpart TEXT NOT NULL, "
-	    "ver INTEGER NOT NULL, PRIMARY KEY (domain, localpart), "
-	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
-	    "ON DELETE CASCADE)");
-	st_items = store_prepare("SELECT contact, name, groups, subscription, "
-	    "ask, approved, in_roster, pending FROM roster "
-	    "WHERE domain = ? AND localpart = ?");
-	st_ver = store_prepare("SELECT ver FROM roster_version "
-	    "WHERE domain = ? AND localpart = ?");
-	st_exists = store_prepare("SELECT 1 FROM accounts "
-	    "WHERE domain = ? AND localpart = ?");
-	st_save = store_prepare("INSERT OR REPLACE INTO roster (domain, "
-	    "localpart, contact, name, groups, subscription, ask, approved, "
-	    "in_roster, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	st_del = store_prepare("DELETE FROM roster "
-	    "WHERE domain = ? AND localpart = ? AND contact = ?");
-	st_setver = store_prepare("INSERT OR REPLACE INTO roster_version "
-	    "(domain, localpart, ver) VALUES (?, ?, ?)");
-}
+struct roster_ctx {
+	struct imsgev		*iev;
+	struct roster_owner	*owner;
+};
 
 static void
-roster_bind_owner(sqlite3_stmt *st, struct roster_owner *o)
+roster_one(struct roster_item_msg *it, const char *name, const char *groups,
+    const char *pending, void *arg)
 {
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, o->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, o->localpart, -1, SQLITE_STATIC);
+	struct roster_ctx	*ctx = arg;
+	struct iovec		 iov[4];
+
+	it->owner = *ctx->owner;
+	iov[0].iov_base = it;
+	iov[0].iov_len = sizeof(*it);
+	iov[1].iov_base = (void *)name;
+	iov[1].iov_len = it->namelen;
+	iov[2].iov_base = (void *)groups;
+	iov[2].iov_len = it->groupslen;
+	iov[3].iov_base = (void *)pending;
+	iov[3].iov_len = it->pendinglen;
+	imsgev_composev(ctx->iev, IMSG_ROSTER_ITEM, 0, 0, -1, iov, 4);
 }
 
 static void
 roster_load(struct imsgev *iev, struct roster_owner *o)
 {
-	struct roster_item_msg	 it;
-	struct iovec		 iov[4];
+	struct roster_ctx	 ctx = { iev, o };
 
-	roster_bind_owner(st_exists, o);
-	o->exists = sqlite3_step(st_exists) == SQLITE_ROW;
-	sqlite3_reset(st_exists);
-	roster_bind_owner(st_ver, o);
-	o->ver = sqlite3_step(st_ver) == SQLITE_ROW ?
-	    sqlite3_column_int64(st_ver, 0) : 0;
-	sqlite3_reset(st_ver);
-	roster_bind_owner(st_items, o);
-	while (o->exists && sqlite3_step(st_items) == SQLITE_ROW) {
-		memset(&it, 0, sizeof(it));
-		it.owner = *o;
-		(void)strlcpy(it.contact, (const char *)
-		    sqlite3_column_text(st_items, 0), sizeof(it.contact));
-		it.namelen = sqlite3_column_bytes(st_items, 1);
-		it.groupslen = sqlite3_column_bytes(st_items, 2);
-		it.sub = sqlite3_column_int(st_items, 3);
-		it.ask = sqlite3_column_int(st_items, 4);
-		it.approved = sqlite3_column_int(st_items, 5);
-		it.in_roster = sqlite3_column_int(st_items, 6);
-		it.pendinglen = sqlite3_column_bytes(st_items, 7);
-		iov[0].iov_base = &it;
-		iov[0].iov_len = sizeof(it);
-		iov[1].iov_base = (void *)sqlite3_column_text(st_items, 1);
-		iov[1].iov_len = it.namelen;
-		iov[2].iov_base = (void *)sqlite3_column_text(st_items, 2);
-		iov[2].iov_len = it.groupslen;
-		iov[3].iov_base = (void *)sqlite3_column_text(st_items, 7);
-		iov[3].iov_len = it.pendinglen;
-		imsgev_composev(iev, IMSG_ROSTER_ITEM, 0, 0, -1, iov, 4);
-	}
-	sqlite3_reset(st_items);
+	o->exists = store_be->account_exists(o->domain, o->localpart) == 1;
+	o->ver = store_be->roster_version(o->domain, o->localpart);
+	if (o->exists)
+		(void)store_be->roster_items(o->domain, o->localpart,
+		    roster_one, &ctx);
 	imsgev_compose(iev, IMSG_ROSTER_LOADED, 0, 0, -1, o, sizeof(*o));
-}
-
-static int
-roster_setver(struct roster_owner *o)
-{
-	int	 rc;
-
-	roster_bind_owner(st_setver, o);
-	sqlite3_bind_int64(st_setver, 3, o->ver);
-	rc = sqlite3_step(st_setver);
-	sqlite3_reset(st_setver);
-	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 static void
@@ -139,33 +80,19 @@ roster_save(struct roster_item_msg *it, struct ibuf *ib, int del)
 	name = ibuf_data(ib);
 	groups = name + it->namelen;
 	pending = groups + it->groupslen;
-	if (store_begin() == -1)
+	if (store_be->begin() == -1)
 		goto fail;
-	if (del) {
-		roster_bind_owner(st_del, &it->owner);
-		sqlite3_bind_text(st_del, 3, it->contact, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st_del);
-		sqlite3_reset(st_del);
-	} else {
-		roster_bind_owner(st_save, &it->owner);
-		sqlite3_bind_text(st_save, 3, it->contact, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st_save, 4, name, it->namelen, SQLITE_STATIC);
-		sqlite3_bind_text(st_save, 5, groups, it->groupslen,
-		    SQLITE_STATIC);
-		sqlite3_bind_int(st_save, 6, it->sub);
-		sqlite3_bind_int(st_save, 7, it->ask);
-		sqlite3_bind_int(st_save, 8, it->approved);
-		sqlite3_bind_int(st_save, 9, it->in_roster);
-		sqlite3_bind_text(st_save, 10, pending, it->pendinglen,
-		    SQLITE_STATIC);
-		rc = sqlite3_step(st_save);
-		sqlite3_reset(st_save);
-	}
-	if (rc != SQLITE_DONE || roster_setver(&it->owner) == -1) {
-		store_rollback();
+	if (del)
+		rc = store_be->roster_del(it->owner.domain,
+		    it->owner.localpart, it->contact);
+	else
+		rc = store_be->roster_put(it, name, groups, pending);
+	if (rc == -1 || store_be->roster_set_version(it->owner.domain,
+	    it->owner.localpart, it->owner.ver) == -1) {
+		store_be->rollback();
 		goto fail;
 	}
-	if (store_commit() == 0)
+	if (store_be->commit() == 0)
 		return;
  fail:
 	log_warnx("roster of %s@%s: could not save %s",

@@ -1,0 +1,513 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The SQLite backend of the store: one database file in the datadir (the
+ * store's chroot), in WAL mode, its schema versioned and migrated forward.
+ */
+
+#include <sys/types.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "msg.h"
+#include "scram.h"
+#include "store_backend.h"
+
+#define SQLITE_DB	"/xmppd.db"
+#define STORE_SCHEMA_VERSION	1
+
+static sqlite3		*db;
+static int		 in_batch;
+
+/* Forward migrations: step n takes the database from schema n to n + 1. */
+static const char *sqlite_migrations[STORE_SCHEMA_VERSION] = {
+	NULL,
+};
+
+static const char *sqlite_tables[] = {
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
+	    "value TEXT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS accounts (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, created INTEGER NOT NULL, "
+	    "PRIMARY KEY (domain, localpart))",
+	"CREATE TABLE IF NOT EXISTS scram (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, hash INTEGER NOT NULL, "
+	    "iterations INTEGER NOT NULL, salt BLOB NOT NULL, "
+	    "stored_key BLOB NOT NULL, server_key BLOB NOT NULL, "
+	    "PRIMARY KEY (domain, localpart, hash), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	"CREATE TABLE IF NOT EXISTS offline (id INTEGER PRIMARY KEY "
+	    "AUTOINCREMENT, domain TEXT NOT NULL, localpart TEXT NOT NULL, "
+	    "stamp INTEGER NOT NULL, xml TEXT NOT NULL, "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	"CREATE INDEX IF NOT EXISTS offline_owner ON offline "
+	    "(domain, localpart, id)",
+	"CREATE TABLE IF NOT EXISTS roster (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, contact TEXT NOT NULL, "
+	    "name TEXT NOT NULL DEFAULT '', groups TEXT NOT NULL DEFAULT '', "
+	    "subscription INTEGER NOT NULL, ask INTEGER NOT NULL, "
+	    "approved INTEGER NOT NULL, in_roster INTEGER NOT NULL, "
+	    "pending TEXT NOT NULL DEFAULT '', "
+	    "PRIMARY KEY (domain, localpart, contact), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	"CREATE TABLE IF NOT EXISTS roster_version (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, ver INTEGER NOT NULL, "
+	    "PRIMARY KEY (domain, localpart), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+};
+
+enum {
+	Q_ACC_INSERT, Q_ACC_DELETE, Q_ACC_EXISTS, Q_ACC_LIST,
+	Q_KEYS_GET, Q_KEYS_PUT,
+	Q_OFF_COUNT, Q_OFF_PUT, Q_OFF_GET, Q_OFF_DEL,
+	Q_ROS_VER, Q_ROS_SETVER, Q_ROS_ITEMS, Q_ROS_PUT, Q_ROS_DEL,
+	Q_MAX
+};
+
+static const char *sqlite_sql[Q_MAX] = {
+	[Q_ACC_INSERT] = "INSERT INTO accounts (domain, localpart, created) "
+	    "VALUES (?, ?, ?)",
+	[Q_ACC_DELETE] = "DELETE FROM accounts WHERE domain = ? AND "
+	    "localpart = ?",
+	[Q_ACC_EXISTS] = "SELECT 1 FROM accounts WHERE domain = ? AND "
+	    "localpart = ?",
+	[Q_ACC_LIST] = "SELECT localpart FROM accounts WHERE domain = ? "
+	    "ORDER BY localpart",
+	[Q_KEYS_GET] = "SELECT iterations, salt, stored_key, server_key "
+	    "FROM scram WHERE domain = ? AND localpart = ? AND hash = ?",
+	[Q_KEYS_PUT] = "INSERT OR REPLACE INTO scram (domain, localpart, "
+	    "hash, iterations, salt, stored_key, server_key) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[Q_OFF_COUNT] = "SELECT count(*) FROM offline WHERE domain = ? AND "
+	    "localpart = ?",
+	[Q_OFF_PUT] = "INSERT INTO offline (domain, localpart, stamp, xml) "
+	    "VALUES (?, ?, ?, ?)",
+	[Q_OFF_GET] = "SELECT xml FROM offline WHERE domain = ? AND "
+	    "localpart = ? ORDER BY id",
+	[Q_OFF_DEL] = "DELETE FROM offline WHERE domain = ? AND "
+	    "localpart = ?",
+	[Q_ROS_VER] = "SELECT ver FROM roster_version WHERE domain = ? AND "
+	    "localpart = ?",
+	[Q_ROS_SETVER] = "INSERT OR REPLACE INTO roster_version (domain, "
+	    "localpart, ver) VALUES (?, ?, ?)",
+	[Q_ROS_ITEMS] = "SELECT contact, name, groups, subscription, ask, "
+	    "approved, in_roster, pending FROM roster WHERE domain = ? AND "
+	    "localpart = ?",
+	[Q_ROS_PUT] = "INSERT OR REPLACE INTO roster (domain, localpart, "
+	    "contact, name, groups, subscription, ask, approved, in_roster, "
+	    "pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[Q_ROS_DEL] = "DELETE FROM roster WHERE domain = ? AND "
+	    "localpart = ? AND contact = ?",
+};
+
+static sqlite3_stmt	*st[Q_MAX];
+
+static void
+sqlite_exec(const char *sql)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fatalx("store: %s: %s", sql, err ? err : "error");
+}
+
+/* A prepared statement, reset and bound to (domain, localpart). */
+static sqlite3_stmt *
+q(int which, const char *domain, const char *local)
+{
+	sqlite3_stmt	*s = st[which];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, local, -1, SQLITE_TRANSIENT);
+	return (s);
+}
+
+static int
+done(sqlite3_stmt *s)
+{
+	int	 rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+static int
+sqlite_schema(void)
+{
+	sqlite3_stmt	*s;
+	int		 v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE "
+	    "key = 'schema'", -1, &s, NULL) != SQLITE_OK)
+		fatalx("store: %s", sqlite3_errmsg(db));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return (v);
+}
+
+static void
+sqlite_migrate(void)
+{
+	char	 sql[128];
+	int	 v = sqlite_schema();
+
+	if (v == 0) {
+		(void)snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES "
+		    "('schema', '%d')", STORE_SCHEMA_VERSION);
+		sqlite_exec(sql);
+		return;
+	}
+	if (v > STORE_SCHEMA_VERSION)
+		fatalx("store: the database has schema %d, newer than this "
+		    "xmppd's %d", v, STORE_SCHEMA_VERSION);
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		sqlite_exec("BEGIN IMMEDIATE");
+		if (sqlite_migrations[v] != NULL)
+			sqlite_exec(sqlite_migrations[v]);
+		(void)snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' "
+		    "WHERE key = 'schema'", v + 1);
+		sqlite_exec(sql);
+		sqlite_exec("COMMIT");
+		log_info("store: database migrated to schema %d", v + 1);
+	}
+}
+
+static void
+sqlite_open(const struct global_conf *g)
+{
+	size_t	 i;
+
+	(void)g;
+	if (sqlite3_open_v2(SQLITE_DB, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		fatalx("store: cannot open %s: %s", SQLITE_DB,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_busy_timeout(db, 5000);
+	sqlite_exec("PRAGMA journal_mode=WAL");
+	sqlite_exec("PRAGMA synchronous=NORMAL");
+	sqlite_exec("PRAGMA foreign_keys=ON");
+	for (i = 0; i < nitems(sqlite_tables); i++)
+		sqlite_exec(sqlite_tables[i]);
+	sqlite_migrate();
+	for (i = 0; i < Q_MAX; i++)
+		if (sqlite3_prepare_v3(db, sqlite_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st[i], NULL) != SQLITE_OK)
+			fatalx("store: %s: %s", sqlite_sql[i],
+			    sqlite3_errmsg(db));
+}
+
+static void
+sqlite_close(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < Q_MAX; i++)
+		sqlite3_finalize(st[i]);
+	if (db != NULL)
+		sqlite3_close_v2(db);
+	db = NULL;
+}
+
+/*
+ * Every message of one read from a channel runs in one transaction, so
+ * that a burst of writes costs one commit; answers leave only after it,
+ * when the channel is written.  A step that must be all or nothing nests
+ * a savepoint in it.
+ */
+static void
+sqlite_batch_begin(void)
+{
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		in_batch = 1;
+}
+
+static void
+sqlite_batch_end(void)
+{
+	if (!in_batch)
+		return;
+	in_batch = 0;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		fatalx("store: commit: %s", sqlite3_errmsg(db));
+}
+
+static int
+sqlite_begin(void)
+{
+	return (sqlite3_exec(db, in_batch ? "SAVEPOINT step" :
+	    "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1);
+}
+
+static void
+sqlite_rollback(void)
+{
+	(void)sqlite3_exec(db, in_batch ? "ROLLBACK TO step; RELEASE step" :
+	    "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+sqlite_commit(void)
+{
+	if (sqlite3_exec(db, in_batch ? "RELEASE step" : "COMMIT", NULL,
+	    NULL, NULL) == SQLITE_OK)
+		return (0);
+	sqlite_rollback();
+	return (-1);
+}
+
+static int
+sqlite_account_insert(const char *domain, const char *local, time_t when)
+{
+	sqlite3_stmt	*s = q(Q_ACC_INSERT, domain, local);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 3, when);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return (1);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+static int
+sqlite_account_delete(const char *domain, const char *local)
+{
+	if (done(q(Q_ACC_DELETE, domain, local)) == -1)
+		return (-1);
+	return (sqlite3_changes(db) > 0);
+}
+
+static int
+sqlite_account_exists(const char *domain, const char *local)
+{
+	sqlite3_stmt	*s = q(Q_ACC_EXISTS, domain, local);
+	int		 found = sqlite3_step(s) == SQLITE_ROW;
+
+	sqlite3_reset(s);
+	return (found);
+}
+
+static int
+sqlite_account_list(const char *domain, void (*cb)(const char *, void *),
+    void *arg)
+{
+	sqlite3_stmt	*s = st[Q_ACC_LIST];
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(s, 0), arg);
+	sqlite3_reset(s);
+	return (0);
+}
+
+static int
+sqlite_keys_get(const char *domain, const char *local, int hash,
+    struct scram_keys *k)
+{
+	sqlite3_stmt	*s = q(Q_KEYS_GET, domain, local);
+	size_t		 hl = scram_hashlen(hash);
+	int		 n, ret = -1;
+
+	sqlite3_bind_int(s, 3, hash);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	memset(k, 0, sizeof(*k));
+	k->hash = hash;
+	k->iter = sqlite3_column_int(s, 0);
+	n = sqlite3_column_bytes(s, 1);
+	if (n <= 0 || n > SCRAM_SALTMAX ||
+	    sqlite3_column_bytes(s, 2) != (int)hl ||
+	    sqlite3_column_bytes(s, 3) != (int)hl)
+		goto out;
+	memcpy(k->salt, sqlite3_column_blob(s, 1), n);
+	k->saltlen = n;
+	memcpy(k->stored_key, sqlite3_column_blob(s, 2), hl);
+	memcpy(k->server_key, sqlite3_column_blob(s, 3), hl);
+	ret = 0;
+ out:
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return (ret);
+}
+
+static int
+sqlite_keys_put(const char *domain, const char *local,
+    const struct scram_keys *k)
+{
+	sqlite3_stmt	*s = q(Q_KEYS_PUT, domain, local);
+	size_t		 hl = scram_hashlen(k->hash);
+	int		 ret;
+
+	sqlite3_bind_int(s, 3, k->hash);
+	sqlite3_bind_int(s, 4, k->iter);
+	sqlite3_bind_blob(s, 5, k->salt, k->saltlen, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 6, k->stored_key, hl, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 7, k->server_key, hl, SQLITE_TRANSIENT);
+	ret = done(s);
+	sqlite3_clear_bindings(s);
+	return (ret);
+}
+
+static int
+sqlite_offline_count(const char *domain, const char *local)
+{
+	sqlite3_stmt	*s = q(Q_OFF_COUNT, domain, local);
+	int		 n = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return (n);
+}
+
+static int
+sqlite_offline_put(const char *domain, const char *local, time_t when,
+    const char *xml, size_t len)
+{
+	sqlite3_stmt	*s = q(Q_OFF_PUT, domain, local);
+
+	sqlite3_bind_int64(s, 3, when);
+	sqlite3_bind_text(s, 4, xml, len, SQLITE_TRANSIENT);
+	return (done(s));
+}
+
+static int
+sqlite_offline_take(const char *domain, const char *local,
+    void (*cb)(const char *, size_t, void *), void *arg)
+{
+	sqlite3_stmt	*s = q(Q_OFF_GET, domain, local);
+
+	while (sqlite3_step(s) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(s, 0),
+		    sqlite3_column_bytes(s, 0), arg);
+	sqlite3_reset(s);
+	return (done(q(Q_OFF_DEL, domain, local)));
+}
+
+static int64_t
+sqlite_roster_version(const char *domain, const char *local)
+{
+	sqlite3_stmt	*s = q(Q_ROS_VER, domain, local);
+	int64_t		 v = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return (v);
+}
+
+static int
+sqlite_roster_set_version(const char *domain, const char *local, int64_t v)
+{
+	sqlite3_stmt	*s = q(Q_ROS_SETVER, domain, local);
+
+	sqlite3_bind_int64(s, 3, v);
+	return (done(s));
+}
+
+static int
+sqlite_roster_items(const char *domain, const char *local,
+    void (*cb)(struct roster_item_msg *, const char *, const char *,
+    const char *, void *), void *arg)
+{
+	sqlite3_stmt		*s = q(Q_ROS_ITEMS, domain, local);
+	struct roster_item_msg	 it;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		memset(&it, 0, sizeof(it));
+		(void)strlcpy(it.contact, (const char *)
+		    sqlite3_column_text(s, 0), sizeof(it.contact));
+		it.namelen = sqlite3_column_bytes(s, 1);
+		it.groupslen = sqlite3_column_bytes(s, 2);
+		it.sub = sqlite3_column_int(s, 3);
+		it.ask = sqlite3_column_int(s, 4);
+		it.approved = sqlite3_column_int(s, 5);
+		it.in_roster = sqlite3_column_int(s, 6);
+		it.pendinglen = sqlite3_column_bytes(s, 7);
+		cb(&it, (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2),
+		    (const char *)sqlite3_column_text(s, 7), arg);
+	}
+	sqlite3_reset(s);
+	return (0);
+}
+
+static int
+sqlite_roster_put(const struct roster_item_msg *it, const char *name,
+    const char *groups, const char *pending)
+{
+	sqlite3_stmt	*s = q(Q_ROS_PUT, it->owner.domain,
+			    it->owner.localpart);
+
+	sqlite3_bind_text(s, 3, it->contact, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, name, it->namelen, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, groups, it->groupslen, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 6, it->sub);
+	sqlite3_bind_int(s, 7, it->ask);
+	sqlite3_bind_int(s, 8, it->approved);
+	sqlite3_bind_int(s, 9, it->in_roster);
+	sqlite3_bind_text(s, 10, pending, it->pendinglen, SQLITE_TRANSIENT);
+	return (done(s));
+}
+
+static int
+sqlite_roster_del(const char *domain, const char *local, const char *contact)
+{
+	sqlite3_stmt	*s = q(Q_ROS_DEL, domain, local);
+
+	sqlite3_bind_text(s, 3, contact, -1, SQLITE_TRANSIENT);
+	return (done(s));
+}
+
+const struct store_backend store_sqlite = {
+	"sqlite",
+	sqlite_open,
+	sqlite_close,
+	sqlite_batch_begin,
+	sqlite_batch_end,
+	sqlite_begin,
+	sqlite_commit,
+	sqlite_rollback,
+	sqlite_account_insert,
+	sqlite_account_delete,
+	sqlite_account_exists,
+	sqlite_account_list,
+	sqlite_keys_get,
+	sqlite_keys_put,
+	sqlite_offline_count,
+	sqlite_offline_put,
+	sqlite_offline_take,
+	sqlite_roster_version,
+	sqlite_roster_set_version,
+	sqlite_roster_items,
+	sqlite_roster_put,
+	sqlite_roster_del,
+};
