@@ -15,9 +15,9 @@
  */
 
 /*
- * Typed, length-framed messages between processes, with the semantics
- * and names of OpenBSD's imsg(3) and ibuf(3), so that OpenBSD's libutil
- * can stand in for this file there.
+ * Typed, length-framed messages between processes (imsg), the byte
+ * buffers they are built from (ibuf) and write queues (msgbuf), with the
+ * names, semantics and wire format of OpenBSD's imsg_init(3)/ibuf_add(3).
  */
 
 #ifndef IMSG_H
@@ -27,45 +27,37 @@
 #include <sys/queue.h>
 #include <sys/uio.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define IBUF_READ_SIZE		65535
 #define IMSG_HEADER_SIZE	sizeof(struct imsg_hdr)
 #define MAX_IMSGSIZE		16384
-#define IMSG_FD_MARK		0x80000000U
+#define IMSG_FD_MARK		0x80000000U	/* in hdr.len: an fd follows */
 
 struct ibuf {
 	TAILQ_ENTRY(ibuf)	 entry;
 	unsigned char		*buf;
-	size_t			 size;
-	size_t			 max;
-	size_t			 wpos;
-	size_t			 rpos;
+	size_t			 size;		/* allocated */
+	size_t			 max;		/* may grow up to */
+	size_t			 wpos;		/* end of data */
+	size_t			 rpos;		/* start of data */
 	int			 fd;
 };
 
-struct msgbuf {
-	TAILQ_HEAD(, ibuf)	 bufs;
-	uint32_t		 queued;
-};
-
-struct imsg_fd {
-	TAILQ_ENTRY(imsg_fd)	 entry;
-	int			 fd;
-};
+struct msgbuf;
+struct imsg_reader;
 
 struct imsgbuf {
-	struct msgbuf		*w;
-	TAILQ_HEAD(, imsg_fd)	 fds;
-	unsigned char		*rbuf;
-	size_t			 rlen;
-	size_t			 rsize;
-	uint32_t		 maxsize;
-	int			 fd;
-	int			 fdpass;
+	struct msgbuf		*w;		/* write queue */
+	struct imsg_reader	*r;		/* read side, private */
 	pid_t			 pid;
+	uint32_t		 maxsize;	/* whole message, header too */
+	int			 fd;
+	int			 flags;
 };
 
+/* On the wire in host byte order; len counts the header. */
 struct imsg_hdr {
 	uint32_t		 type;
 	uint32_t		 len;
@@ -75,36 +67,63 @@ struct imsg_hdr {
 
 struct imsg {
 	struct imsg_hdr		 hdr;
-	void			*data;
+	void			*data;		/* payload, NULL if empty */
 	struct ibuf		*buf;
 };
 
 /* ibuf */
 struct ibuf	*ibuf_open(size_t);
 struct ibuf	*ibuf_dynamic(size_t, size_t);
+void		*ibuf_reserve(struct ibuf *, size_t);
 int		 ibuf_add(struct ibuf *, const void *, size_t);
+int		 ibuf_add_ibuf(struct ibuf *, const struct ibuf *);
 int		 ibuf_add_buf(struct ibuf *, const struct ibuf *);
 int		 ibuf_add_zero(struct ibuf *, size_t);
-void		*ibuf_reserve(struct ibuf *, size_t);
+int		 ibuf_add_n8(struct ibuf *, uint64_t);
+int		 ibuf_add_n16(struct ibuf *, uint64_t);
+int		 ibuf_add_n32(struct ibuf *, uint64_t);
+int		 ibuf_add_n64(struct ibuf *, uint64_t);
+int		 ibuf_add_h16(struct ibuf *, uint64_t);
+int		 ibuf_add_h32(struct ibuf *, uint64_t);
+int		 ibuf_add_h64(struct ibuf *, uint64_t);
 void		*ibuf_seek(struct ibuf *, size_t, size_t);
+int		 ibuf_set(struct ibuf *, size_t, const void *, size_t);
+int		 ibuf_set_n8(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_n16(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_n32(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_n64(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_h16(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_h32(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_h64(struct ibuf *, size_t, uint64_t);
 void		*ibuf_data(const struct ibuf *);
 size_t		 ibuf_size(const struct ibuf *);
 size_t		 ibuf_left(const struct ibuf *);
 void		 ibuf_from_buffer(struct ibuf *, void *, size_t);
+void		 ibuf_from_ibuf(struct ibuf *, const struct ibuf *);
 int		 ibuf_get(struct ibuf *, void *, size_t);
 int		 ibuf_get_ibuf(struct ibuf *, size_t, struct ibuf *);
+int		 ibuf_get_n8(struct ibuf *, uint8_t *);
+int		 ibuf_get_n16(struct ibuf *, uint16_t *);
+int		 ibuf_get_n32(struct ibuf *, uint32_t *);
+int		 ibuf_get_n64(struct ibuf *, uint64_t *);
+int		 ibuf_get_h16(struct ibuf *, uint16_t *);
+int		 ibuf_get_h32(struct ibuf *, uint32_t *);
+int		 ibuf_get_h64(struct ibuf *, uint64_t *);
+char		*ibuf_get_string(struct ibuf *, size_t);
 int		 ibuf_skip(struct ibuf *, size_t);
 int		 ibuf_fd_avail(struct ibuf *);
 int		 ibuf_fd_get(struct ibuf *);
 void		 ibuf_fd_set(struct ibuf *, int);
 void		 ibuf_free(struct ibuf *);
 
-/* msgbuf */
+/* msgbuf: a queue of ibufs waiting to be written */
 struct msgbuf	*msgbuf_new(void);
 void		 msgbuf_free(struct msgbuf *);
 void		 msgbuf_clear(struct msgbuf *);
 uint32_t	 msgbuf_queuelen(struct msgbuf *);
 void		 ibuf_close(struct msgbuf *, struct ibuf *);
+int		 ibuf_write(int, struct msgbuf *);
+int		 msgbuf_write(int, struct msgbuf *);
 
 /* imsg */
 int		 imsgbuf_init(struct imsgbuf *, int);
@@ -116,17 +135,19 @@ int		 imsgbuf_flush(struct imsgbuf *);
 void		 imsgbuf_clear(struct imsgbuf *);
 uint32_t	 imsgbuf_queuelen(struct imsgbuf *);
 ssize_t		 imsg_get(struct imsgbuf *, struct imsg *);
-int		 imsg_get_ibuf(struct imsg *, struct ibuf *);
-int		 imsg_get_data(struct imsg *, void *, size_t);
-int		 imsg_get_fd(struct imsg *);
-uint32_t	 imsg_get_id(struct imsg *);
-size_t		 imsg_get_len(struct imsg *);
-pid_t		 imsg_get_pid(struct imsg *);
 uint32_t	 imsg_get_type(struct imsg *);
+uint32_t	 imsg_get_id(struct imsg *);
+pid_t		 imsg_get_pid(struct imsg *);
+size_t		 imsg_get_len(struct imsg *);
+int		 imsg_get_fd(struct imsg *);
+int		 imsg_get_data(struct imsg *, void *, size_t);
+int		 imsg_get_ibuf(struct imsg *, struct ibuf *);
 int		 imsg_compose(struct imsgbuf *, uint32_t, uint32_t, pid_t, int,
 		    const void *, size_t);
 int		 imsg_composev(struct imsgbuf *, uint32_t, uint32_t, pid_t,
 		    int, const struct iovec *, int);
+int		 imsg_compose_ibuf(struct imsgbuf *, uint32_t, uint32_t, pid_t,
+		    struct ibuf *);
 struct ibuf	*imsg_create(struct imsgbuf *, uint32_t, uint32_t, pid_t,
 		    size_t);
 int		 imsg_add(struct ibuf *, const void *, size_t);
