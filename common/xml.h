@@ -31,34 +31,44 @@
 #define NS_STREAMS	"http://etherx.jabber.org/streams"
 #define NS_CLIENT	"jabber:client"
 #define NS_SERVER	"jabber:server"
+#define NS_COMPONENT	"jabber:component:accept"
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
+#define NS_XMLNS	"http://www.w3.org/2000/xmlns/"
 
 struct xml_attr {
 	char		*ns;		/* NULL: no namespace */
-	char		*name;
+	char		*name;		/* local name */
 	char		*value;
 };
 
+/*
+ * An element (name != NULL) or a text node (name == NULL, text holds
+ * textlen bytes plus a NUL).  The stream header given to the open
+ * callback is an element whose text is the default namespace it
+ * declared (NULL if none).
+ */
 struct xml_node {
 	TAILQ_ENTRY(xml_node)	 entry;
 	struct xml_node		*parent;
-	char			*ns;	/* element namespace; NULL for text */
-	char			*name;	/* NULL for text */
-	char			*text;	/* text nodes */
+	char			*ns;	/* element namespace; "" for none */
+	char			*name;	/* local name; NULL for text */
+	char			*text;
 	size_t			 textlen;
+	size_t			 textcap;
 	struct xml_attr		*attrs;
 	int			 nattrs;
 	TAILQ_HEAD(xml_node_list_head, xml_node) children;
 };
 
+/* Growable output; max 0 means unbounded, else adding past it fails. */
 struct xml_buf {
 	char		*data;
 	size_t		 len;
 	size_t		 cap;
-	size_t		 max;		/* 0: no limit */
+	size_t		 max;
 };
 
-/* Stream errors, RFC 6120 section 4.9.3. */
+/* Stream errors, RFC 6120 section 4.9.3; xml_error_name() spells them. */
 enum xml_error {
 	XML_ERR_NONE,
 	XML_ERR_NOT_WELL_FORMED,
@@ -67,27 +77,40 @@ enum xml_error {
 	XML_ERR_INVALID_NAMESPACE,
 	XML_ERR_BAD_FORMAT,
 	XML_ERR_UNSUPPORTED_ENCODING,
+	XML_ERR_RESOURCE_CONSTRAINT,
+	XML_ERR_BAD_NAMESPACE_PREFIX,
+	XML_ERR_INTERNAL,
 };
 
+/* Zero fields take defaults (xml_stream.c); see xml_parse_fragment(). */
 struct xml_limits {
 	size_t		 stanza_size;	/* input bytes of one stanza */
-	int		 max_depth;
-	int		 max_attrs;
+	int		 max_depth;	/* the stream element is depth 1 */
+	int		 max_attrs;	/* and namespace declarations */
 };
 
+/*
+ * Each callback runs inside xml_stream_feed(); none may reset or free
+ * the stream.  Those returning int return -1 to stop: the feed returns
+ * 1 and ignores the rest of its input.  Only stanza is required.  The
+ * parser checks the root element; which first-level elements a stream
+ * may carry, and in which namespaces, is for the caller to check.
+ * Whitespace between stanzas goes to an optional keepalive callback,
+ * set with xml_stream_set_keepalive().
+ */
 struct xml_stream_cb {
-	/* Each returns 0 to go on, -1 to stop parsing the rest. */
-	int	(*open)(void *, struct xml_node *);
+	int	(*open)(void *, struct xml_node *);	/* stream header */
 	int	(*stanza)(void *, struct xml_node *);	/* takes the node */
-	int	(*close)(void *);
-	void	(*error)(void *, int, const char *);
+	int	(*close)(void *);			/* </stream:stream> */
+	void	(*error)(void *, int, const char *);	/* once, then -1 */
 };
 
 struct xml_stream;
 
-/* The tree. */
+/* The tree (xml.c). */
 struct xml_node	*xml_node_new(const char *, const char *);
 void		 xml_node_free(struct xml_node *);
+struct xml_node	*xml_node_clone(const struct xml_node *);
 int		 xml_set_attr(struct xml_node *, const char *, const char *);
 int		 xml_set_attr_ns(struct xml_node *, const char *, const char *,
 		    const char *);
@@ -103,9 +126,11 @@ struct xml_node	*xml_find_child(const struct xml_node *, const char *,
 		    const char *);
 struct xml_node	*xml_first_child(const struct xml_node *);
 char		*xml_text(const struct xml_node *);
+char		*xml_child_text(const struct xml_node *, const char *,
+		    const char *);
 int		 xml_is(const struct xml_node *, const char *, const char *);
 
-/* Serializing. */
+/* Output (xml.c). */
 void		 xml_buf_init(struct xml_buf *, size_t);
 void		 xml_buf_free(struct xml_buf *);
 int		 xml_buf_add(struct xml_buf *, const char *, size_t);
@@ -113,11 +138,15 @@ int		 xml_buf_addstr(struct xml_buf *, const char *);
 int		 xml_buf_escape(struct xml_buf *, const char *, size_t, int);
 int		 xml_serialize(const struct xml_node *, const char *,
 		    struct xml_buf *);
+int		 xml_serialize_as(const struct xml_node *, const char *,
+		    const char *, struct xml_buf *);
 
-/* Parsing. */
+/* Parsing (xml_stream.c). */
 struct xml_stream *xml_stream_new(const struct xml_limits *,
 		    const struct xml_stream_cb *, void *);
 void		 xml_stream_free(struct xml_stream *);
+void		 xml_stream_set_keepalive(struct xml_stream *,
+		    void (*)(void *));
 int		 xml_stream_reset(struct xml_stream *);
 int		 xml_stream_feed(struct xml_stream *, const char *, size_t);
 const char	*xml_error_name(int);

@@ -15,41 +15,79 @@
  */
 
 /*
- * The incremental XML stream parser.  Expat does the parsing; we refuse
- * everything RFC 6120 section 11.1 forbids (DTDs, entity declarations,
- * processing instructions, comments) at the first sign of it, so no
- * entity is ever expanded, and we stop a stanza that grows past its size,
- * depth or attribute limits while it streams in.
+ * The incremental XML stream parser.  Expat parses; we refuse all that
+ * RFC 6120 section 11.1 forbids (DTDs, entity declarations, processing
+ * instructions, comments) at the first sign of it, so no entity is ever
+ * expanded, and we stop input that outgrows its limits while it arrives.
+ *
+ * Positions are stream offsets: bytes of the current stream handed to
+ * expat.  "mark" is where the current top-level item (a stanza, or the
+ * header) began, "lastev" the end of the last event expat reported.
+ * fed - mark is bounded by the stanza size and fed - lastev, markup
+ * expat holds without reporting anything, by XML_TOKEN_MAX: together
+ * they bound expat's buffer and our tree whatever the peer sends.
+ *
+ * Expat keeps every element and attribute name it has seen for the
+ * life of a parser, so a long stream of new names would grow without
+ * end.  Every XML_ROTATE bytes, at the end of a stanza, we replace the
+ * parser with a fresh one primed with a copy of the stream header's
+ * namespace declarations, and go on from the byte after the stanza.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
 #include <expat.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xml.h"
 
-#define XML_NSSEP	'\x01'	/* cannot occur in a name */
-#define XML_FEED_MAX	4096	/* check limits at least this often */
+#define XML_NSSEP	'\x01'	/* expat's "uri\001local": no name has it */
+#define XML_CHUNK	4096	/* bytes handed to expat at a time */
+#define XML_TOKEN_MAX	16384	/* a tag; markup expat holds back */
+#define XML_NAME_MAX	1024	/* a local name or a namespace URI */
+#define XML_MEM_FACTOR	16	/* heap a stanza may hold per input byte */
+#define XML_MEM_FLOOR	65536	/* so that small fragments have room */
+#ifndef XML_ROTATE		/* the fuzzer sets it low */
+#define XML_ROTATE	65536	/* bytes a parser sees before replacement */
+#endif
+#define XML_OVERHEAD	16	/* what malloc adds to each allocation */
+
+#define XML_DEF_STANZA	262144
+#define XML_DEF_DEPTH	32
+#define XML_DEF_ATTRS	64
 
 struct xml_stream {
 	XML_Parser			 parser;
 	struct xml_limits		 limits;
 	const struct xml_stream_cb	*cb;
+	void				(*keepalive)(void *);
 	void				*arg;
-	struct xml_node			*cur;		/* stanza being built */
-	int				 depth;
+	struct xml_node			*cur;	/* open element of a stanza */
+	size_t				 mem;	/* heap the stanza holds */
+	size_t				 memmax;
+	int				 depth;	/* stream element is 1 */
+	int				 ndecl;	/* xmlns on the coming tag */
 	int				 error;
 	int				 stopped;
-	int				 opened;
-	unsigned long long		 fed;		/* bytes given */
-	unsigned long long		 stanza_start;	/* at depth 1 open */
-	char				*default_ns;	/* on the root */
+	int				 replay; /* priming a new parser */
+	int				 rotate; /* replace at rotate_at */
+	uint64_t			 fed;
+	uint64_t			 mark;
+	uint64_t			 lastev;
+	uint64_t			 pbase;	/* offset of parser's hdrlen */
+	uint64_t			 rotate_at;
+	size_t				 hdrlen; /* primer bytes */
+	char				*default_ns;
+	char				*stream_prefix;
+	struct xml_buf			 decls;	/* the header's xmlns */
 };
 
 static void	xml_stream_fail(struct xml_stream *, int, const char *);
+static void	xml_stream_stop(struct xml_stream *);
 
 const char *
 xml_error_name(int e)
@@ -65,53 +103,158 @@ xml_error_name(int e)
 		return ("bad-format");
 	case XML_ERR_UNSUPPORTED_ENCODING:
 		return ("unsupported-encoding");
+	case XML_ERR_RESOURCE_CONSTRAINT:
+		return ("resource-constraint");
+	case XML_ERR_BAD_NAMESPACE_PREFIX:
+		return ("bad-namespace-prefix");
+	case XML_ERR_INTERNAL:
+		return ("internal-server-error");
 	}
 	return ("not-well-formed");
 }
 
-/* Split expat's "uri\001local" into its two parts. */
+/* Note where the event expat is reporting ends. */
+static void
+xml_event(struct xml_stream *xs)
+{
+	XML_Index	 i;
+	int		 c;
+	uint64_t	 p;
+
+	if ((i = XML_GetCurrentByteIndex(xs->parser)) < 0)
+		return;
+	c = XML_GetCurrentByteCount(xs->parser);
+	p = (uint64_t)i + (c > 0 ? (uint64_t)c : 0);
+	if (p < xs->hdrlen)
+		return;
+	p = xs->pbase + (p - xs->hdrlen);
+	if (p > xs->lastev)
+		xs->lastev = p;
+}
+
+/* Count heap a stanza takes; past the bound it is a policy violation. */
+static int
+xml_charge(struct xml_stream *xs, size_t n)
+{
+	if (n > xs->memmax - xs->mem) {
+		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
+		    "stanza too large");
+		return (-1);
+	}
+	xs->mem += n;
+	return (0);
+}
+
+/* Split expat's "uri\001local"; NULL when out of memory or too long. */
 static const char *
 xml_split(const char *qname, char **ns)
 {
 	const char	*sep;
 
-	if ((sep = strchr(qname, XML_NSSEP)) == NULL) {
-		*ns = NULL;
-		return (qname);
-	}
-	*ns = strndup(qname, sep - qname);
+	*ns = NULL;
+	if ((sep = strchr(qname, XML_NSSEP)) == NULL)
+		return (strlen(qname) > XML_NAME_MAX ? NULL : qname);
+	if (sep - qname > XML_NAME_MAX || strlen(sep + 1) > XML_NAME_MAX ||
+	    (*ns = strndup(qname, sep - qname)) == NULL)
+		return (NULL);
 	return (sep + 1);
 }
 
+static int
+xml_stream_attrs(struct xml_stream *xs, struct xml_node *n,
+    const char **attrs)
+{
+	const char	*local;
+	char		*ns;
+	int		 i, rc;
+
+	for (i = 0; attrs[i] != NULL; i += 2) {
+		if ((local = xml_split(attrs[i], &ns)) == NULL) {
+			xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
+			    "attribute name too long");
+			return (-1);
+		}
+		rc = xml_charge(xs, sizeof(struct xml_attr) + strlen(local) +
+		    strlen(attrs[i + 1]) + (ns ? strlen(ns) : 0) +
+		    4 * XML_OVERHEAD);
+		if (rc == 0 && (rc = xml_set_attr_ns(n, ns, local,
+		    attrs[i + 1])) == -1)
+			xml_stream_fail(xs, XML_ERR_RESOURCE_CONSTRAINT,
+			    "out of memory");
+		free(ns);
+		if (rc == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Build the element expat reports, within our limits. */
 static struct xml_node *
 xml_stream_node(struct xml_stream *xs, const char *qname, const char **attrs)
 {
 	struct xml_node	*n;
 	const char	*local;
 	char		*ns;
-	int		 i, rc = 0;
+	int		 i;
 
-	local = xml_split(qname, &ns);
-	n = xml_node_new(ns != NULL ? ns : "", local);
-	free(ns);
-	if (n == NULL)
-		return (NULL);
-	for (i = 0; attrs[i] != NULL && rc == 0; i += 2) {
+	for (i = 0; attrs[i] != NULL; i += 2)
 		if (i / 2 >= xs->limits.max_attrs) {
-			xml_node_free(n);
 			xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
 			    "too many attributes");
 			return (NULL);
 		}
-		local = xml_split(attrs[i], &ns);
-		rc = xml_set_attr_ns(n, ns, local, attrs[i + 1]);
-		free(ns);
+	if ((local = xml_split(qname, &ns)) == NULL) {
+		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
+		    "element name too long");
+		return (NULL);
 	}
-	if (rc == -1) {
+	if (ns != NULL && strcmp(ns, NS_XML) == 0) {
+		/* <xml:x/>: well-formed, but nothing XMPP writes. */
+		free(ns);
+		xml_stream_fail(xs, XML_ERR_BAD_NAMESPACE_PREFIX,
+		    "element in the xml namespace");
+		return (NULL);
+	}
+	if (xml_charge(xs, sizeof(*n) + strlen(local) + (ns ? strlen(ns) : 0) +
+	    3 * XML_OVERHEAD) == -1) {
+		free(ns);
+		return (NULL);
+	}
+	n = xml_node_new(ns != NULL ? ns : "", local);
+	free(ns);
+	if (n == NULL) {
+		xml_stream_fail(xs, XML_ERR_RESOURCE_CONSTRAINT,
+		    "out of memory");
+		return (NULL);
+	}
+	if (xml_stream_attrs(xs, n, attrs) == -1) {
 		xml_node_free(n);
 		return (NULL);
 	}
 	return (n);
+}
+
+/* The root element: it must be <stream/> in the streams namespace. */
+static void
+xml_stream_header(struct xml_stream *xs, struct xml_node *n)
+{
+	if (strcmp(n->name, "stream") != 0) {
+		xml_stream_fail(xs, XML_ERR_BAD_FORMAT, "not a stream");
+	} else if (strcmp(n->ns, NS_STREAMS) != 0) {
+		xml_stream_fail(xs, XML_ERR_INVALID_NAMESPACE,
+		    "wrong stream namespace");
+	} else if (xs->default_ns != NULL &&
+	    (n->text = strdup(xs->default_ns)) == NULL) {
+		xml_stream_fail(xs, XML_ERR_RESOURCE_CONSTRAINT,
+		    "out of memory");
+	} else {
+		if (n->text != NULL)
+			n->textlen = n->textcap = strlen(n->text);
+		xs->mark = xs->lastev;
+		if (xs->cb->open != NULL && xs->cb->open(xs->arg, n) == -1)
+			xml_stream_stop(xs);
+	}
+	xml_node_free(n);
 }
 
 static void
@@ -120,49 +263,47 @@ xml_start(void *arg, const char *qname, const char **attrs)
 	struct xml_stream	*xs = arg;
 	struct xml_node		*n;
 
+	if (xs->replay) {
+		xs->depth = 1;
+		return;
+	}
 	if (xs->error || xs->stopped)
 		return;
+	xml_event(xs);
+	if (xs->ndecl > xs->limits.max_attrs) {
+		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
+		    "too many namespace declarations");
+		return;
+	}
+	xs->ndecl = 0;
 	if (++xs->depth > xs->limits.max_depth) {
 		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
 		    "elements nested too deep");
 		return;
 	}
-	if ((n = xml_stream_node(xs, qname, attrs)) == NULL) {
-		if (!xs->error)
-			xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
-			    "out of memory");
+	if (xs->depth == 2)
+		xs->mem = 0;
+	if ((n = xml_stream_node(xs, qname, attrs)) == NULL)
 		return;
-	}
-	if (xs->depth == 1) {
-		if (strcmp(n->name, "stream") != 0) {
-			xml_node_free(n);
-			xml_stream_fail(xs, XML_ERR_BAD_FORMAT,
-			    "not a stream");
-			return;
-		}
-		if (strcmp(n->ns, NS_STREAMS) != 0) {
-			xml_node_free(n);
-			xml_stream_fail(xs, XML_ERR_INVALID_NAMESPACE,
-			    "wrong stream namespace");
-			return;
-		}
-		/* The header node carries the default namespace it set. */
-		free(n->text);
-		n->text = xs->default_ns != NULL ? strdup(xs->default_ns) :
-		    NULL;
-		xs->opened = 1;
-		if (xs->cb->open(xs->arg, n) == -1)
-			xs->stopped = 1;
-		xml_node_free(n);
-		return;
-	}
-	if (xs->depth == 2) {
-		xs->stanza_start = xs->fed;
+	if (xs->depth == 1)
+		xml_stream_header(xs, n);
+	else if (xs->depth == 2)
 		xs->cur = n;
-		return;
+	else {
+		xml_append(xs->cur, n);
+		xs->cur = n;
 	}
-	xml_append(xs->cur, n);
-	xs->cur = n;
+}
+
+/* At the end of a stanza, is it time for a fresh parser? */
+static void
+xml_stream_due(struct xml_stream *xs)
+{
+	if (xs->stopped || xs->error || xs->lastev - xs->pbase < XML_ROTATE)
+		return;
+	xs->rotate = 1;
+	xs->rotate_at = xs->lastev;
+	(void)XML_StopParser(xs->parser, XML_FALSE);
 }
 
 static void
@@ -172,30 +313,42 @@ xml_end(void *arg, const char *qname)
 	struct xml_node		*n;
 
 	(void)qname;
-	if (xs->error || xs->stopped)
+	if (xs->replay || xs->error || xs->stopped)
 		return;
+	xml_event(xs);
 	if (xs->depth-- == 1) {
-		if (xs->cb->close(xs->arg) == -1)
-			xs->stopped = 1;
+		if (xs->cb->close != NULL && xs->cb->close(xs->arg) == -1)
+			xml_stream_stop(xs);
 		return;
 	}
 	n = xs->cur;
 	xs->cur = n->parent;
-	if (xs->depth == 1) {
-		xs->cur = NULL;
-		if (xs->cb->stanza(xs->arg, n) == -1)
-			xs->stopped = 1;
+	if (xs->depth > 1)
+		return;
+	xs->cur = NULL;
+	if (xs->lastev - xs->mark > xs->limits.stanza_size) {
+		xml_node_free(n);
+		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
+		    "stanza too large");
+		return;
 	}
+	xs->mark = xs->lastev;
+	if (xs->cb->stanza(xs->arg, n) == -1)
+		xml_stream_stop(xs);
+	xml_stream_due(xs);
 }
 
 static void
 xml_chars(void *arg, const char *s, int len)
 {
 	struct xml_stream	*xs = arg;
+	struct xml_node		*last;
+	size_t			 cost = len;
 	int			 i;
 
-	if (xs->error || xs->stopped)
+	if (xs->replay || xs->error || xs->stopped)
 		return;
+	xml_event(xs);
 	if (xs->depth <= 1) {
 		/* Between stanzas only whitespace (keepalives) may appear. */
 		for (i = 0; i < len; i++)
@@ -205,27 +358,65 @@ xml_chars(void *arg, const char *s, int len)
 				    "text outside a stanza");
 				return;
 			}
+		xs->mark = xs->lastev;
+		if (xs->keepalive != NULL)
+			xs->keepalive(xs->arg);
 		return;
 	}
+	last = TAILQ_LAST(&xs->cur->children, xml_node_list_head);
+	if (last == NULL || last->name != NULL)
+		cost += sizeof(*last) + 2 * XML_OVERHEAD;
+	if (xml_charge(xs, cost) == -1)
+		return;
 	if (xml_add_text(xs->cur, s, len) == -1)
-		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION, "out of memory");
+		xml_stream_fail(xs, XML_ERR_RESOURCE_CONSTRAINT,
+		    "out of memory");
 }
 
+/* CDATA is text: fine in a stanza, not between stanzas. */
+static void
+xml_cdata(void *arg)
+{
+	struct xml_stream	*xs = arg;
+
+	if (xs->replay || xs->error || xs->stopped)
+		return;
+	xml_event(xs);
+	if (xs->depth <= 1)
+		xml_stream_fail(xs, XML_ERR_NOT_WELL_FORMED,
+		    "text outside a stanza");
+}
+
+/* Keep the header's declarations, to prime a replacement parser. */
 static void
 xml_nsdecl(void *arg, const char *prefix, const char *uri)
 {
 	struct xml_stream	*xs = arg;
+	struct xml_buf		*d = &xs->decls;
+	const char		*u = uri != NULL ? uri : "";
+	int			 rc = 0;
 
-	if (xs->depth == 0 && prefix == NULL && uri != NULL) {
+	if (xs->replay || xs->error || xs->stopped)
+		return;
+	xs->ndecl++;
+	if (xs->depth != 0)
+		return;
+	if (prefix == NULL) {
 		free(xs->default_ns);
-		xs->default_ns = strdup(uri);
-	}
-}
-
-static void
-xml_forbidden(struct xml_stream *xs, const char *what)
-{
-	xml_stream_fail(xs, XML_ERR_RESTRICTED_XML, what);
+		xs->default_ns = NULL;
+		if (uri != NULL && (xs->default_ns = strdup(uri)) == NULL)
+			rc = -1;
+	} else if (strcmp(u, NS_STREAMS) == 0 && xs->stream_prefix == NULL &&
+	    (xs->stream_prefix = strdup(prefix)) == NULL)
+		rc = -1;
+	if (rc == -1 ||
+	    xml_buf_addstr(d, prefix != NULL ? " xmlns:" : " xmlns") == -1 ||
+	    (prefix != NULL && xml_buf_addstr(d, prefix) == -1) ||
+	    xml_buf_addstr(d, "='") == -1 ||
+	    xml_buf_escape(d, u, strlen(u), 1) == -1 ||
+	    xml_buf_addstr(d, "'") == -1)
+		xml_stream_fail(xs, XML_ERR_RESOURCE_CONSTRAINT,
+		    "out of memory");
 }
 
 static void
@@ -236,7 +427,7 @@ xml_doctype(void *arg, const char *name, const char *sysid,
 	(void)sysid;
 	(void)pubid;
 	(void)internal;
-	xml_forbidden(arg, "DOCTYPE");
+	xml_stream_fail(arg, XML_ERR_RESTRICTED_XML, "DOCTYPE");
 }
 
 static void
@@ -252,7 +443,7 @@ xml_entity(void *arg, const char *name, int param, const char *value,
 	(void)sysid;
 	(void)pubid;
 	(void)notation;
-	xml_forbidden(arg, "entity declaration");
+	xml_stream_fail(arg, XML_ERR_RESTRICTED_XML, "entity declaration");
 }
 
 static void
@@ -260,14 +451,14 @@ xml_pi(void *arg, const char *target, const char *data)
 {
 	(void)target;
 	(void)data;
-	xml_forbidden(arg, "processing instruction");
+	xml_stream_fail(arg, XML_ERR_RESTRICTED_XML, "processing instruction");
 }
 
 static void
 xml_comment(void *arg, const char *data)
 {
 	(void)data;
-	xml_forbidden(arg, "comment");
+	xml_stream_fail(arg, XML_ERR_RESTRICTED_XML, "comment");
 }
 
 static void
@@ -277,9 +468,18 @@ xml_decl(void *arg, const char *version, const char *encoding, int standalone)
 
 	(void)version;
 	(void)standalone;
+	xml_event(xs);
 	if (encoding != NULL && strcasecmp(encoding, "UTF-8") != 0)
 		xml_stream_fail(xs, XML_ERR_UNSUPPORTED_ENCODING,
 		    "encoding is not UTF-8");
+}
+
+/* A callback asked to stop: expat reads no further. */
+static void
+xml_stream_stop(struct xml_stream *xs)
+{
+	xs->stopped = 1;
+	(void)XML_StopParser(xs->parser, XML_FALSE);
 }
 
 static void
@@ -288,9 +488,93 @@ xml_stream_fail(struct xml_stream *xs, int error, const char *text)
 	if (xs->error)
 		return;
 	xs->error = error;
-	(void)XML_StopParser(xs->parser, XML_FALSE);
+	if (xs->parser != NULL)
+		(void)XML_StopParser(xs->parser, XML_FALSE);
 	if (xs->cb->error != NULL)
 		xs->cb->error(xs->arg, error, text);
+}
+
+/* Our stream error for what expat found wrong. */
+static int
+xml_expat_error(enum XML_Error e)
+{
+	switch (e) {
+	case XML_ERROR_MISPLACED_XML_PI:
+		/* A second <?xml ...?> is a processing instruction. */
+		return (XML_ERR_RESTRICTED_XML);
+	case XML_ERROR_UNKNOWN_ENCODING:
+	case XML_ERROR_INCORRECT_ENCODING:
+		return (XML_ERR_UNSUPPORTED_ENCODING);
+	case XML_ERROR_NO_MEMORY:
+		return (XML_ERR_RESOURCE_CONSTRAINT);
+	default:
+		return (XML_ERR_NOT_WELL_FORMED);
+	}
+}
+
+static XML_Parser
+xml_stream_parser(struct xml_stream *xs)
+{
+	XML_Parser	 p;
+
+	if ((p = XML_ParserCreateNS("UTF-8", XML_NSSEP)) == NULL)
+		return (NULL);
+	XML_SetUserData(p, xs);
+	XML_SetElementHandler(p, xml_start, xml_end);
+	XML_SetCharacterDataHandler(p, xml_chars);
+	XML_SetCdataSectionHandler(p, xml_cdata, xml_cdata);
+	XML_SetStartNamespaceDeclHandler(p, xml_nsdecl);
+	XML_SetStartDoctypeDeclHandler(p, xml_doctype);
+	XML_SetEntityDeclHandler(p, xml_entity);
+	XML_SetProcessingInstructionHandler(p, xml_pi);
+	XML_SetCommentHandler(p, xml_comment);
+	XML_SetXmlDeclHandler(p, xml_decl);
+	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+	XML_SetHashSalt(p, arc4random());
+	return (p);
+}
+
+/*
+ * Replace the parser at rotate_at, the end of a stanza: the new one
+ * reads a copy of the header's namespace declarations, silently, and
+ * then the input from rotate_at on.
+ */
+static int
+xml_stream_rotate(struct xml_stream *xs)
+{
+	struct xml_buf	 h;
+	int		 rc;
+
+	xml_buf_init(&h, 0);
+	rc = xml_buf_addstr(&h, "<");
+	if (rc == 0 && xs->stream_prefix != NULL &&
+	    (xml_buf_addstr(&h, xs->stream_prefix) == -1 ||
+	    xml_buf_addstr(&h, ":") == -1))
+		rc = -1;
+	if (rc == 0 && (xml_buf_addstr(&h, "stream") == -1 ||
+	    xml_buf_add(&h, xs->decls.data, xs->decls.len) == -1 ||
+	    xml_buf_addstr(&h, ">") == -1))
+		rc = -1;
+	XML_ParserFree(xs->parser);
+	xs->rotate = 0;
+	if (rc == -1 || (xs->parser = xml_stream_parser(xs)) == NULL) {
+		xml_buf_free(&h);
+		xml_stream_fail(xs, XML_ERR_RESOURCE_CONSTRAINT,
+		    "out of memory");
+		return (-1);
+	}
+	xs->depth = 0;
+	xs->replay = 1;
+	rc = XML_Parse(xs->parser, h.data, (int)h.len, XML_FALSE);
+	xs->replay = 0;
+	xs->hdrlen = h.len;
+	xml_buf_free(&h);
+	if (rc != XML_STATUS_OK || xs->depth != 1) {
+		xml_stream_fail(xs, XML_ERR_INTERNAL, "cannot renew parser");
+		return (-1);
+	}
+	xs->pbase = xs->fed = xs->lastev = xs->mark = xs->rotate_at;
+	return (0);
 }
 
 static void
@@ -307,30 +591,27 @@ xml_stream_clear(struct xml_stream *xs)
 	xs->parser = NULL;
 	free(xs->default_ns);
 	xs->default_ns = NULL;
+	free(xs->stream_prefix);
+	xs->stream_prefix = NULL;
+	xml_buf_free(&xs->decls);
 }
 
-/* A fresh parser for a new stream (after STARTTLS or SASL success). */
+/*
+ * Start over for a new stream on the same connection (after STARTTLS or
+ * SASL success): all state, and expat's, is discarded.
+ */
 int
 xml_stream_reset(struct xml_stream *xs)
 {
 	xml_stream_clear(xs);
-	xs->depth = 0;
-	xs->error = 0;
-	xs->stopped = 0;
-	xs->opened = 0;
-	if ((xs->parser = XML_ParserCreateNS("UTF-8", XML_NSSEP)) == NULL)
+	xs->mem = 0;
+	xs->depth = xs->ndecl = 0;
+	xs->error = xs->stopped = xs->replay = xs->rotate = 0;
+	xs->fed = xs->mark = xs->lastev = xs->pbase = xs->rotate_at = 0;
+	xs->hdrlen = 0;
+	xml_buf_init(&xs->decls, XML_TOKEN_MAX * 2);
+	if ((xs->parser = xml_stream_parser(xs)) == NULL)
 		return (-1);
-	XML_SetUserData(xs->parser, xs);
-	XML_SetElementHandler(xs->parser, xml_start, xml_end);
-	XML_SetCharacterDataHandler(xs->parser, xml_chars);
-	XML_SetStartNamespaceDeclHandler(xs->parser, xml_nsdecl);
-	XML_SetStartDoctypeDeclHandler(xs->parser, xml_doctype);
-	XML_SetEntityDeclHandler(xs->parser, xml_entity);
-	XML_SetProcessingInstructionHandler(xs->parser, xml_pi);
-	XML_SetCommentHandler(xs->parser, xml_comment);
-	XML_SetXmlDeclHandler(xs->parser, xml_decl);
-	XML_SetParamEntityParsing(xs->parser, XML_PARAM_ENTITY_PARSING_NEVER);
-	XML_SetHashSalt(xs->parser, arc4random());
 	return (0);
 }
 
@@ -343,6 +624,15 @@ xml_stream_new(const struct xml_limits *limits,
 	if ((xs = calloc(1, sizeof(*xs))) == NULL)
 		return (NULL);
 	xs->limits = *limits;
+	if (xs->limits.stanza_size == 0)
+		xs->limits.stanza_size = XML_DEF_STANZA;
+	if (xs->limits.max_depth <= 0)
+		xs->limits.max_depth = XML_DEF_DEPTH;
+	if (xs->limits.max_attrs <= 0)
+		xs->limits.max_attrs = XML_DEF_ATTRS;
+	if (xs->limits.stanza_size > SIZE_MAX / XML_MEM_FACTOR / 2)
+		xs->limits.stanza_size = SIZE_MAX / XML_MEM_FACTOR / 2;
+	xs->memmax = xs->limits.stanza_size * XML_MEM_FACTOR + XML_MEM_FLOOR;
 	xs->cb = cb;
 	xs->arg = arg;
 	if (xml_stream_reset(xs) == -1) {
@@ -350,6 +640,13 @@ xml_stream_new(const struct xml_limits *limits,
 		return (NULL);
 	}
 	return (xs);
+}
+
+/* Whitespace between stanzas is reported to fn (NULL: to nobody). */
+void
+xml_stream_set_keepalive(struct xml_stream *xs, void (*fn)(void *))
+{
+	xs->keepalive = fn;
 }
 
 void
@@ -362,23 +659,31 @@ xml_stream_free(struct xml_stream *xs)
 }
 
 /*
- * Expat may defer parsing a token that arrives in small pieces (its
- * defence against quadratic reparsing).  A chat stream is interactive: at
- * the end of what the peer sent, parse what is complete now.
+ * Give expat n bytes, or with data NULL parse what is complete of what
+ * it holds.  Expat may defer a token that arrives in small pieces (its
+ * defence against quadratic reparsing); a chat stream is interactive,
+ * and XML_TOKEN_MAX bounds what reparsing can cost.
  */
-static int
-xml_stream_flush(struct xml_stream *xs)
+static void
+xml_stream_parse(struct xml_stream *xs, const char *data, size_t n)
 {
-	if (XML_SetReparseDeferralEnabled(xs->parser, XML_FALSE) != XML_TRUE)
-		return (0);
-	if (XML_Parse(xs->parser, "", 0, 0) == XML_STATUS_ERROR &&
-	    !xs->error && !xs->stopped)
-		xml_stream_fail(xs, XML_ERR_NOT_WELL_FORMED,
-		    XML_ErrorString(XML_GetErrorCode(xs->parser)));
-	(void)XML_SetReparseDeferralEnabled(xs->parser, XML_TRUE);
-	if (xs->error)
-		return (-1);
-	return (xs->stopped ? 1 : 0);
+	XML_Parser	 p = xs->parser;
+
+	if (data == NULL)
+		(void)XML_SetReparseDeferralEnabled(p, XML_FALSE);
+	if (XML_Parse(p, data != NULL ? data : "", (int)n, XML_FALSE) ==
+	    XML_STATUS_ERROR && !xs->error && !xs->stopped && !xs->rotate)
+		xml_stream_fail(xs, xml_expat_error(XML_GetErrorCode(p)),
+		    XML_ErrorString(XML_GetErrorCode(p)));
+	if (data == NULL)
+		(void)XML_SetReparseDeferralEnabled(p, XML_TRUE);
+}
+
+static int
+xml_stream_over(struct xml_stream *xs)
+{
+	return (xs->fed - xs->mark > xs->limits.stanza_size ||
+	    xs->fed - xs->lastev > XML_TOKEN_MAX);
 }
 
 /*
@@ -389,51 +694,63 @@ xml_stream_flush(struct xml_stream *xs)
 int
 xml_stream_feed(struct xml_stream *xs, const char *buf, size_t len)
 {
-	size_t	 n;
+	uint64_t	 base = xs->fed;
+	size_t		 off, n;
+	int		 flush, force = 0;
 
-	if (xs->error)
+	if (xs->error || xs->parser == NULL)
 		return (-1);
 	if (xs->stopped)
 		return (1);
-	if (memchr(buf, '\0', len) != NULL) {
+	if (len > 0 && memchr(buf, '\0', len) != NULL) {
 		xml_stream_fail(xs, XML_ERR_NOT_WELL_FORMED, "NUL byte");
 		return (-1);
 	}
-	while (len > 0) {
-		n = len > XML_FEED_MAX ? XML_FEED_MAX : len;
-		xs->fed += n;
-		if (XML_Parse(xs->parser, buf, n, 0) == XML_STATUS_ERROR &&
-		    !xs->error && !xs->stopped)
-			xml_stream_fail(xs, XML_ERR_NOT_WELL_FORMED,
-			    XML_ErrorString(XML_GetErrorCode(xs->parser)));
+	for (;;) {
+		off = xs->fed - base;
+		flush = force || off >= len;
+		if (flush)
+			xml_stream_parse(xs, NULL, 0);
+		else {
+			n = len - off > XML_CHUNK ? XML_CHUNK : len - off;
+			xs->fed += n;
+			xml_stream_parse(xs, buf + off, n);
+		}
+		if (xs->rotate) {
+			/* rotate_at lies in buf: see xml_stream_due(). */
+			if (xs->rotate_at < base || xs->rotate_at > base + len)
+				xml_stream_fail(xs, XML_ERR_INTERNAL,
+				    "cannot renew parser");
+			else if (xml_stream_rotate(xs) == 0) {
+				force = 0;
+				continue;
+			}
+		}
 		if (xs->error)
 			return (-1);
 		if (xs->stopped)
 			return (1);
-		if (xs->cur != NULL &&
-		    xs->fed - xs->stanza_start > xs->limits.stanza_size) {
+		if (xml_stream_over(xs)) {
+			/* Perhaps only deferred; if not, refuse it. */
+			if (!flush) {
+				force = 1;
+				continue;
+			}
 			xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
-			    "stanza too large");
+			    xs->fed - xs->mark > xs->limits.stanza_size ?
+			    "stanza too large" : "markup too long");
 			return (-1);
 		}
-		buf += n;
-		len -= n;
+		force = 0;
+		if (flush && off >= len)
+			return (0);
 	}
-	return (xml_stream_flush(xs));
 }
 
 struct xml_fragment {
 	struct xml_node	*node;
 	int		 count;
 };
-
-static int
-xml_fragment_open(void *arg, struct xml_node *n)
-{
-	(void)arg;
-	(void)n;
-	return (0);
-}
 
 static int
 xml_fragment_stanza(void *arg, struct xml_node *n)
@@ -448,40 +765,38 @@ xml_fragment_stanza(void *arg, struct xml_node *n)
 	return (0);
 }
 
-static int
-xml_fragment_close(void *arg)
-{
-	(void)arg;
-	return (0);
-}
-
 /*
  * Parse one serialized element, as it crosses processes, with the same
- * restrictions as a stream; default_ns is its stream's namespace.
+ * restrictions as a stream; default_ns is its stream's namespace.  A
+ * stanza_size of 0 means the length of buf.
  */
 struct xml_node *
 xml_parse_fragment(const char *buf, size_t len,
     const struct xml_limits *limits, const char *default_ns)
 {
-	static const struct xml_stream_cb cb = { xml_fragment_open,
-	    xml_fragment_stanza, xml_fragment_close, NULL };
+	static const struct xml_stream_cb cb = { NULL, xml_fragment_stanza,
+	    NULL, NULL };
 	struct xml_fragment	 f = { NULL, 0 };
 	struct xml_stream	*xs;
 	struct xml_buf		 b;
 	struct xml_limits	 l = *limits;
 	int			 ok;
 
-	l.stanza_size = len + 1;
+	if (l.stanza_size == 0)
+		l.stanza_size = len > 0 ? len : 1;
 	xml_buf_init(&b, 0);
-	if (xml_buf_addstr(&b, "<s:stream xmlns:s='" NS_STREAMS "' xmlns='") ==
-	    -1 || xml_buf_escape(&b, default_ns, strlen(default_ns), 1) == -1 ||
-	    xml_buf_addstr(&b, "'>") == -1 || xml_buf_add(&b, buf, len) == -1 ||
-	    xml_buf_addstr(&b, "</s:stream>") == -1 ||
+	if (xml_buf_addstr(&b, "<stream:stream xmlns:stream='" NS_STREAMS
+	    "'") == -1 || (default_ns != NULL &&
+	    (xml_buf_addstr(&b, " xmlns='") == -1 ||
+	    xml_buf_escape(&b, default_ns, strlen(default_ns), 1) == -1 ||
+	    xml_buf_addstr(&b, "'") == -1)) || xml_buf_addstr(&b, ">") == -1 ||
 	    (xs = xml_stream_new(&l, &cb, &f)) == NULL) {
 		xml_buf_free(&b);
 		return (NULL);
 	}
-	ok = xml_stream_feed(xs, b.data, b.len) == 0 && f.count == 1;
+	ok = xml_stream_feed(xs, b.data, b.len) == 0 &&
+	    xml_stream_feed(xs, buf, len) == 0 &&
+	    xml_stream_feed(xs, "</stream:stream>", 16) == 0 && f.count == 1;
 	xml_stream_free(xs);
 	xml_buf_free(&b);
 	if (!ok) {

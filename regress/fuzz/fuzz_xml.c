@@ -15,74 +15,169 @@
  */
 
 /*
- * libFuzzer harness for the XML stream parser: the input is cut into
- * pieces whose sizes come from its first bytes, every stanza parsed is
- * serialized and parsed back.  See regress/fuzz/README.
+ * libFuzzer harness for the XML layer: the input (after a 4-byte seed
+ * for the piece sizes) is fed to the stream parser whole and in pieces,
+ * and both must give the same stanzas; every stanza must serialize,
+ * parse back to the same tree and serialize to the same bytes again.
+ * See regress/fuzz/README.
  */
+
+#include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xml.h"
 
-static const struct xml_limits limits = { 65536, 32, 32 };
+static const struct xml_limits limits = { 2048, 12, 16 };
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int
-f_open(void *a, struct xml_node *n)
+fuzz_same(const struct xml_node *a, const struct xml_node *b)
 {
-	(void)a;
-	(void)n;
-	return (0);
+	const struct xml_node	*ca, *cb;
+	const char		*v;
+	int			 i;
+
+	if ((a->name == NULL) != (b->name == NULL))
+		return (0);
+	if (a->name == NULL)
+		return (a->textlen == b->textlen &&
+		    memcmp(a->text, b->text, a->textlen) == 0);
+	if (strcmp(a->name, b->name) != 0 || strcmp(a->ns, b->ns) != 0 ||
+	    a->nattrs != b->nattrs)
+		return (0);
+	for (i = 0; i < a->nattrs; i++) {
+		v = xml_get_attr_ns(b, a->attrs[i].ns, a->attrs[i].name);
+		if (v == NULL || strcmp(v, a->attrs[i].value) != 0)
+			return (0);
+	}
+	cb = TAILQ_FIRST(&b->children);
+	TAILQ_FOREACH(ca, &a->children, entry) {
+		if (cb == NULL || !fuzz_same(ca, cb))
+			return (0);
+		cb = TAILQ_NEXT(cb, entry);
+	}
+	return (cb == NULL);
 }
 
-static int
-f_stanza(void *a, struct xml_node *n)
+/* What we write must read back as what we had, and write the same. */
+static void
+fuzz_check(const struct xml_node *n, const char *ns)
 {
-	struct xml_buf	 b;
-	struct xml_node	*back;
+	struct xml_limits	 l = limits;
+	struct xml_buf		 b, b2;
+	struct xml_node		*back, *c;
 
-	(void)a;
 	xml_buf_init(&b, 0);
-	if (xml_serialize(n, NS_CLIENT, &b) == 0) {
-		back = xml_parse_fragment(b.data, b.len, &limits, NS_CLIENT);
-		/* What we write must always read back. */
-		if (back == NULL)
-			__builtin_trap();
-		xml_node_free(back);
-	}
+	xml_buf_init(&b2, 0);
+	if (xml_serialize(n, ns, &b) == -1)
+		abort();
+	l.stanza_size = b.len > limits.stanza_size ? b.len : limits.stanza_size;
+	l.max_attrs = 2 * limits.max_attrs + 1;	/* xmlns:aN we add */
+	back = xml_parse_fragment(b.data, b.len, &l, ns);
+	if (back == NULL || !fuzz_same(n, back) ||
+	    xml_serialize(back, ns, &b2) == -1 || b.len != b2.len ||
+	    memcmp(b.data, b2.data, b.len) != 0)
+		abort();
+	if ((c = xml_node_clone(back)) == NULL || !fuzz_same(c, n))
+		abort();
+	xml_node_free(c);
+	xml_node_free(back);
 	xml_buf_free(&b);
+	xml_buf_free(&b2);
+}
+
+struct fuzz_run {
+	struct xml_buf	 out;	/* the stanzas, each ended by a NUL */
+	int		 error;
+};
+
+static int
+fuzz_stanza(void *arg, struct xml_node *n)
+{
+	struct fuzz_run	*r = arg;
+
+	fuzz_check(n, NS_CLIENT);
+	if (xml_serialize(n, NS_CLIENT, &r->out) == -1 ||
+	    xml_buf_add(&r->out, "", 1) == -1)
+		abort();
 	xml_node_free(n);
 	return (0);
 }
 
-static int
-f_close(void *a)
+static void
+fuzz_error(void *arg, int error, const char *text)
 {
-	(void)a;
-	return (0);
+	(void)text;
+	((struct fuzz_run *)arg)->error = error;
 }
 
-static const struct xml_stream_cb cb = { f_open, f_stanza, f_close, NULL };
+static const struct xml_stream_cb cb = { NULL, fuzz_stanza, NULL,
+    fuzz_error };
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+/* Feed in pieces whose sizes come from seed; seed 0: all at once. */
+static void
+fuzz_feed(struct fuzz_run *r, const char *data, size_t size, uint32_t seed)
+{
+	struct xml_stream	*xs;
+	size_t			 i, k;
+
+	memset(r, 0, sizeof(*r));
+	if ((xs = xml_stream_new(&limits, &cb, r)) == NULL)
+		abort();
+	for (i = 0; i < size; i += k) {
+		k = size - i;
+		if (seed != 0) {
+			seed ^= seed << 13;
+			seed ^= seed >> 17;
+			seed ^= seed << 5;
+			if (seed % 8 != 0 && k > 1 + seed % 64)
+				k = 1 + seed % 64;
+		}
+		if (xml_stream_feed(xs, data + i, k) != 0)
+			break;
+	}
+	xml_stream_free(xs);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xml_stream	*xs;
-	size_t			 i = 0, n, k = 0;
+	struct fuzz_run	 whole, pieces;
+	struct xml_node	*n;
+	uint32_t	 seed;
+	size_t		 len;
 
-	if ((xs = xml_stream_new(&limits, &cb, NULL)) == NULL)
+	if (size < 4)
 		return (0);
-	while (i < size) {
-		n = 1 + data[k++ % size] % 64;
-		if (n > size - i)
-			n = size - i;
-		if (xml_stream_feed(xs, (const char *)data + i, n) != 0)
-			break;
-		i += n;
+	memcpy(&seed, data, 4);
+	data += 4;
+	size -= 4;
+
+	/*
+	 * How input is cut must not change what is read: one run's stanzas
+	 * are the start of the other's (a NUL fails a whole feed at once),
+	 * and the same when neither failed.
+	 */
+	fuzz_feed(&whole, (const char *)data, size, 0);
+	fuzz_feed(&pieces, (const char *)data, size, seed | 1);
+	len = whole.out.len < pieces.out.len ? whole.out.len : pieces.out.len;
+	if ((len > 0 && memcmp(whole.out.data, pieces.out.data, len) != 0) ||
+	    (whole.error == 0 && pieces.error == 0 &&
+	    whole.out.len != pieces.out.len))
+		abort();
+	xml_buf_free(&whole.out);
+	xml_buf_free(&pieces.out);
+
+	if ((n = xml_parse_fragment((const char *)data, size, &limits,
+	    NS_SERVER)) != NULL) {
+		fuzz_check(n, NS_SERVER);
+		xml_node_free(n);
 	}
-	xml_stream_free(xs);
 	return (0);
 }
