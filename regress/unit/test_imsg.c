@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -37,6 +38,10 @@
 #include "compat.h"
 #include "imsg.h"
 #include "test.h"
+
+#ifndef INFTIM
+#define INFTIM	(-1)
+#endif
 
 #define BIGMAX		(300 * 1024 + 64)
 #define SPINS		100000
@@ -620,13 +625,19 @@ test_flush(void)
 	for (i = 0; i < 5; i++)
 		imsg_compose(&a, 71, i, 1, -1, buf, 200000);
 	if ((pid = fork()) == 0) {
-		/* A slow reader; it frees what it inherited, for valgrind. */
+		/*
+		 * A reader in another process, so that the writer finds the
+		 * socket full and must wait; it frees what it inherited, for
+		 * valgrind.
+		 */
+		struct pollfd pfd = { b.fd, POLLIN, 0 };
+
 		free(buf);
 		imsgbuf_clear(&a);
 		n = status = 0;
 		while (n < 5 && status == 0) {
-			usleep(1000);
-			if (imsgbuf_read(&b) != 1)
+			if (poll(&pfd, 1, INFTIM) == -1 ||
+			    imsgbuf_read(&b) != 1)
 				status = 1;
 			while (imsg_get(&b, &imsg) > 0) {
 				n++;
