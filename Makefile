@@ -25,8 +25,9 @@ ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} -Icommon -D_GNU_SOURCE \
 LIBS=		-Wl,--as-needed ${PKG_LIBS}
 
 COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
-		common/imsg-buffer.c common/io.c common/jid.c common/log.c \
-		common/proc.c common/sandbox.c common/scram.c \
+		common/imsg-buffer.c common/io.c common/jid.c \
+		common/ldaputil.c common/log.c common/proc.c \
+		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/xml.c \
 		common/xml_stream.c
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
@@ -42,7 +43,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
 		xmppd/stream.c xmppd/time.c xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
-LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c
+LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c
 UPLOADD_SRCS=	uploadd/uploadd.c
 

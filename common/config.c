@@ -106,8 +106,10 @@ config_free(struct xmppd_config *conf)
 		TAILQ_REMOVE(&conf->keydata, kd, entry);
 		keydata_free(kd);
 	}
-	TAILQ_FOREACH(l, &conf->ldaps, entry)
+	TAILQ_FOREACH(l, &conf->ldaps, entry) {
 		CONFIG_FREE_LIST(&l->servers, ldap_server_conf);
+		free(l->cadata);
+	}
 	TAILQ_FOREACH(d, &conf->domains, entry)
 		CONFIG_FREE_LIST(&d->admins, admin_conf);
 	TAILQ_FOREACH(lc, &conf->listeners, entry)
@@ -181,19 +183,38 @@ config_compose(struct imsgbuf *ibuf, int type, int fd, const void *p,
 	return (imsg_compose(ibuf, type, 0, 0, fd, p, len));
 }
 
+/*
+ * ldapauthd gets the whole block, the bind password and the CA bytes
+ * the parent read; the router only what names the shared roster and
+ * the vCard fields.
+ */
 static int
-config_send_ldap(struct imsgbuf *ibuf, struct xmppd_config *conf)
+config_send_ldap(struct imsgbuf *ibuf, struct xmppd_config *conf,
+    int secrets)
 {
-	struct ldap_conf	*l;
+	struct ldap_conf	*l, copy;
 	struct ldap_server_conf	*s;
 
 	TAILQ_FOREACH(l, &conf->ldaps, entry) {
-		if (config_compose(ibuf, IMSG_CFG_LDAP, -1, l, sizeof(*l)) == -1)
+		copy = *l;
+		if (!secrets)
+			explicit_bzero(copy.bindpw, sizeof(copy.bindpw));
+		copy.cadata = NULL;
+		copy.calen = 0;
+		if (config_compose(ibuf, IMSG_CFG_LDAP, -1, &copy,
+		    sizeof(copy)) == -1) {
+			explicit_bzero(&copy, sizeof(copy));
 			return (-1);
+		}
+		explicit_bzero(&copy, sizeof(copy));
 		TAILQ_FOREACH(s, &l->servers, entry)
 			if (config_compose(ibuf, IMSG_CFG_LDAP_SERVER, -1, s,
 			    sizeof(*s)) == -1)
 				return (-1);
+		if (secrets && l->cadata != NULL &&
+		    config_compose(ibuf, IMSG_CFG_LDAP_CA, -1, l->cadata,
+		    l->calen) == -1)
+			return (-1);
 	}
 	return (0);
 }
@@ -328,7 +349,8 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 		if (config_send_keydata(ibuf, conf) == -1)
 			return (-1);
 	}
-	if ((what & CFG_LDAPAUTHD) && config_send_ldap(ibuf, conf) == -1)
+	if ((what & (CFG_LDAPAUTHD | CFG_ROUTER)) &&
+	    config_send_ldap(ibuf, conf, what & CFG_LDAPAUTHD) == -1)
 		return (-1);
 	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM | CFG_LDAPAUTHD)) &&
 	    config_send_domains(ibuf, conf) == -1)
@@ -398,6 +420,8 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 	case IMSG_CFG_LDAP:
 		l = config_copy(imsg, sizeof(*l));
 		TAILQ_INIT(&l->servers);
+		l->cadata = NULL;
+		l->calen = 0;
 		TAILQ_INSERT_TAIL(&conf->ldaps, l, entry);
 		break;
 	case IMSG_CFG_LDAP_SERVER:
@@ -405,6 +429,15 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 			fatalx("config: ldap server without ldap");
 		ls = config_copy(imsg, sizeof(*ls));
 		TAILQ_INSERT_TAIL(&l->servers, ls, entry);
+		break;
+	case IMSG_CFG_LDAP_CA:
+		if ((l = TAILQ_LAST(&conf->ldaps, ldap_list)) == NULL ||
+		    l->cadata != NULL || imsg_get_len(imsg) == 0)
+			fatalx("config: bad ldap ca");
+		l->calen = imsg_get_len(imsg);
+		if ((l->cadata = malloc(l->calen)) == NULL)
+			fatal("%s", __func__);
+		(void)imsg_get_data(imsg, l->cadata, l->calen);
 		break;
 	case IMSG_CFG_DOMAIN:
 		d = config_copy(imsg, sizeof(*d));

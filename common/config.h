@@ -124,6 +124,9 @@ struct ldap_conf {
 	char				 vcard_photo[CONF_NAMELEN];
 	char				 vcard_nickname[CONF_NAMELEN];
 	char				 vcard_tel[CONF_NAMELEN];
+	/* the parent reads the CA file for ldapauthd */
+	uint8_t				*cadata;
+	size_t				 calen;
 };
 TAILQ_HEAD(ldap_list, ldap_conf);
 

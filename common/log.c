@@ -85,7 +85,7 @@ log_sanitize(const char *in, char *out, size_t outlen)
 {
 	if (outlen == 0)
 		return ("");
-	(void)strnvis(out, in, outlen, VIS_SAFE | VIS_NL | VIS_TAB | VIS_CSTYLE);
+	(void)strnvis(out, in, outlen, VIS_NL | VIS_TAB | VIS_CSTYLE);
 	return (out);
 }
 

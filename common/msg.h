@@ -60,6 +60,7 @@ enum imsg_type {
 	IMSG_CFG_KEYDATA,	/* struct keydata_hdr + cert + key */
 	IMSG_CFG_LDAP,		/* struct ldap_conf */
 	IMSG_CFG_LDAP_SERVER,	/* struct ldap_server_conf, of the last ldap */
+	IMSG_CFG_LDAP_CA,	/* the CA certificates (PEM), of the last ldap */
 	IMSG_CFG_DOMAIN,	/* struct domain_conf */
 	IMSG_CFG_ADMIN,		/* struct admin_conf, of the last domain */
 	IMSG_CFG_MUC,		/* struct muc_conf */
@@ -130,6 +131,26 @@ enum imsg_type {
 
 	/* router -> stream: the server's XEP-0115 hash, NUL-terminated */
 	IMSG_CAPS,
+
+	/*
+	 * The LDAP directory, router <-> ldapauthd; peerid: request id.
+	 * Users on an "auth ldap" domain exist when the directory says so.
+	 */
+	IMSG_LDAP_LOOKUP,	/* router -> ldapauthd: struct ldap_user_req */
+	IMSG_LDAP_USER,		/* ldapauthd -> router: struct ldap_user_res */
+	IMSG_LDAP_VCARD,	/* router -> ldapauthd: struct ldap_user_req */
+	IMSG_LDAP_VCARD_RESULT,	/* ldapauthd -> router: struct ldap_vcard +
+				   fn, nickname, email, tel, photo bytes */
+	IMSG_LDAP_GROUP_BEGIN,	/* ldapauthd -> router: struct ldap_group */
+	IMSG_LDAP_GROUP_MEMBER,	/* struct ldap_member, of the open group */
+	IMSG_LDAP_GROUP_END,	/* struct ldap_group: the list is complete */
+
+	/* router -> store: struct roster_owner; a directory user's row */
+	IMSG_ACCOUNT_ENSURE,
+
+	/* control -> ldapauthd: answered IMSG_CTL_LDAP.../END */
+	IMSG_CTL_SHOW_LDAP,
+	IMSG_CTL_LDAP,		/* struct ctl_ldap */
 
 	/* stanzas, stream <-> router <-> services */
 	IMSG_STANZA,		/* struct stanza_hdr + strings + xml */
@@ -318,6 +339,59 @@ struct roster_item_msg {
 	uint32_t		 namelen;
 	uint32_t		 groupslen;	/* groups, '\n' between */
 	uint32_t		 pendinglen;	/* a stored subscribe */
+};
+
+/* IMSG_LDAP_LOOKUP, IMSG_LDAP_VCARD */
+struct ldap_user_req {
+	char		 domain[CONF_NAMELEN];
+	char		 localpart[1024];	/* nodeprep'd */
+};
+
+enum ldap_user_status {
+	LDAP_USER_EXISTS,
+	LDAP_USER_NONE,			/* the directory says no such user */
+	LDAP_USER_ERROR,		/* the directory could not be asked */
+};
+
+struct ldap_user_res {
+	struct ldap_user_req	 req;
+	int			 status;	/* enum ldap_user_status */
+};
+
+/* IMSG_LDAP_VCARD_RESULT: lengths of the strings that follow, in order. */
+struct ldap_vcard {
+	struct ldap_user_req	 req;
+	int			 status;	/* enum ldap_user_status */
+	uint32_t		 fnlen;
+	uint32_t		 nicklen;
+	uint32_t		 emaillen;
+	uint32_t		 tellen;
+	uint32_t		 photolen;	/* raw bytes, e.g. jpegPhoto */
+};
+
+#define LDAP_PHOTO_MAX		(256 * 1024)
+
+/* IMSG_LDAP_GROUP_*: every user of directory "ldap" in one roster group. */
+struct ldap_group {
+	char		 ldap[CONF_NAMELEN];	/* the ldap block's name */
+	char		 group[CONF_NAMELEN];	/* the roster group */
+	uint32_t	 count;			/* members sent, at END */
+};
+
+struct ldap_member {
+	char		 localpart[1024];	/* nodeprep'd */
+	char		 name[256];		/* displayName, or "" */
+};
+
+struct ctl_ldap {
+	char		 ldap[CONF_NAMELEN];
+	char		 url[CONF_STRLEN];
+	int		 connected;
+	char		 error[256];		/* the last one, or "" */
+	time_t		 error_time;
+	uint64_t	 binds_ok;
+	uint64_t	 binds_failed;
+	uint64_t	 searches;
 };
 
 enum stanza_kind {

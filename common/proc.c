@@ -193,7 +193,7 @@ proc_child_init(int type, int instance)
 	ps->type = type;
 	ps->instance = instance;
 	ps->control_fd = -1;
-	event_init();
+	ps->evbase = event_init();
 
 	imsgbuf_init(&ps->parent.ibuf, PROC_PARENT_FD);
 	imsgbuf_allow_fdpass(&ps->parent.ibuf);
@@ -238,6 +238,8 @@ proc_child_init(int type, int instance)
 	log_setverbose(init.verbose);
 	ps->conf = ps->pending;
 	ps->pending = NULL;
+	if (ps->before_chroot != NULL)
+		ps->before_chroot();
 	proc_privdrop(&init);
 	if (role->title != NULL)
 		setproctitle("%s", role->title);

@@ -72,7 +72,9 @@ struct proc_self {
 	int			 npeers[PROC_MAX];
 	struct xmppd_config	*conf;		/* running */
 	struct xmppd_config	*pending;	/* being received */
+	struct event_base	*evbase;
 	/* The role's handlers. */
+	void			(*before_chroot)(void);	/* with the config */
 	int			(*dispatch)(struct imsgev *, struct imsg *);
 	void			(*peer_up)(struct imsgev *);
 	void			(*peer_down)(struct imsgev *);

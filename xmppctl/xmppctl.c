@@ -40,6 +40,7 @@
 enum action {
 	SHOW_PROCESSES,
 	SHOW_SESSIONS,
+	SHOW_LDAP,
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
@@ -59,6 +60,7 @@ struct command {
 static const struct command commands[] = {
 	{ "show processes",	SHOW_PROCESSES },
 	{ "show sessions",	SHOW_SESSIONS },
+	{ "show ldap",		SHOW_LDAP },
 	{ "reload",		RELOAD },
 	{ "log verbose",	LOG_VERBOSE },
 	{ "log brief",		LOG_BRIEF },
@@ -210,6 +212,30 @@ show_session(struct imsg *imsg)
 }
 
 static void
+show_ldap(struct imsg *imsg)
+{
+	struct ctl_ldap	 cl;
+	struct tm	*tm;
+	char		 when[32];
+
+	if (imsg_get_data(imsg, &cl, sizeof(cl)) == -1)
+		errx(1, "bad answer from xmppd");
+	cl.ldap[sizeof(cl.ldap) - 1] = '\0';
+	cl.url[sizeof(cl.url) - 1] = '\0';
+	cl.error[sizeof(cl.error) - 1] = '\0';
+	printf("%-12s %-36s %-5s %10llu %10llu %10llu\n", cl.ldap, cl.url,
+	    cl.connected ? "yes" : "no", (unsigned long long)cl.binds_ok,
+	    (unsigned long long)cl.binds_failed,
+	    (unsigned long long)cl.searches);
+	if (cl.error[0] != '\0') {
+		if ((tm = localtime(&cl.error_time)) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", tm) == 0)
+			(void)strlcpy(when, "?", sizeof(when));
+		printf("%-12s last error %s: %s\n", "", when, cl.error);
+	}
+}
+
+static void
 show_user(struct imsg *imsg)
 {
 	struct ctl_user	 cu;
@@ -282,6 +308,9 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_USER:
 			show_user(&imsg);
 			break;
+		case IMSG_CTL_LDAP:
+			show_ldap(&imsg);
+			break;
 		case IMSG_CTL_END:
 		case IMSG_CTL_OK:
 			imsg_free(&imsg);
@@ -350,6 +379,12 @@ main(int argc, char *argv[])
 		    "ADDRESS", "TLS", "SINCE");
 		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_SESSIONS, MSG_VERSION,
 		    0, -1, NULL, 0);
+		break;
+	case SHOW_LDAP:
+		printf("%-12s %-36s %-5s %10s %10s %10s\n", "LDAP", "SERVER",
+		    "UP", "BINDS OK", "FAILED", "SEARCHES");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_LDAP, MSG_VERSION, 0,
+		    -1, NULL, 0);
 		break;
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,

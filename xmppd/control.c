@@ -161,6 +161,8 @@ control_target(uint32_t type)
 	case IMSG_CTL_USER_PASSWORD:
 	case IMSG_CTL_USER_LIST:
 		return (proc_peer(PROC_STORE, 0));
+	case IMSG_CTL_SHOW_LDAP:
+		return (proc_peer(PROC_LDAPAUTHD, 0));
 	}
 	return (NULL);
 }
@@ -217,6 +219,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_PROCESS:
 	case IMSG_CTL_SESSION:
 	case IMSG_CTL_USER:
+	case IMSG_CTL_LDAP:
 		break;
 	default:
 		return (-1);
@@ -225,7 +228,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (0);	/* the client left */
 	imsgev_forward(&cc->iev, imsg, 0);
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
-	    type != IMSG_CTL_USER)
+	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP)
 		cc->waiting = 0;
 	return (0);
 }

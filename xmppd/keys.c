@@ -60,6 +60,33 @@ keys_check(struct keydata *kd)
 }
 
 /*
+ * ldapauthd verifies the directory's certificate against "ca", or the
+ * system's CA bundle; it cannot read either from its chroot.
+ */
+static int
+keys_load_ldap_ca(struct xmppd_config *conf)
+{
+	struct ldap_conf	*l;
+	const char		*path;
+	int			 errors = 0;
+
+	TAILQ_FOREACH(l, &conf->ldaps, entry) {
+		path = l->ca[0] ? l->ca : tls_default_ca_cert_file();
+		if ((l->cadata = tls_load_file(path, &l->calen,
+		    NULL)) == NULL) {
+			log_warn("ldap \"%s\": ca %s", l->name, path);
+			errors++;
+		} else if (memmem(l->cadata, l->calen, "-----BEGIN CERTIFICATE",
+		    22) == NULL) {
+			log_warnx("ldap \"%s\": ca %s: no PEM certificate",
+			    l->name, path);
+			errors++;
+		}
+	}
+	return (errors ? -1 : 0);
+}
+
+/*
  * Load every keypair of conf.  A keypair with no key file has the key in
  * its certificate file (one PEM with key and chain).
  */
@@ -94,5 +121,7 @@ keys_load(struct xmppd_config *conf)
 		keydata_free(kd);
 		errors++;
 	}
+	if (keys_load_ldap_ca(conf) == -1)
+		errors++;
 	return (errors ? -1 : 0);
 }

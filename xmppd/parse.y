@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ldaputil.h"
 #include "log.h"
 
 #define PARSE_MAXINCLUDE	16
@@ -422,6 +423,9 @@ ldapopt		: SERVER STRING starttls	{
 			free($2);
 		}
 		| BIND STRING PASSWORD secret	{
+			/* An empty password is an unauthenticated bind. */
+			if (*$2 == '\0' || *$4 == '\0')
+				yyerror("bind: empty DN or password");
 			(void)conf_copy(cur_ldap->binddn, $2,
 			    sizeof(cur_ldap->binddn), "bind dn");
 			(void)conf_copy(cur_ldap->bindpw, $4,
@@ -435,8 +439,15 @@ ldapopt		: SERVER STRING starttls	{
 			free($2);
 		}
 		| FILTER STRING			{
-			if (strstr($2, "%u") == NULL)
-				yyerror("filter \"%s\" lacks %%u", $2);
+			char	 attr[CONF_NAMELEN], test[CONF_STRLEN * 4];
+
+			if (ldapfilter_attr($2, attr, sizeof(attr)) == -1)
+				yyerror("filter \"%s\": needs one (attribute=%%u)",
+				    $2);
+			else if (ldapfilter_expand($2, "x", 0, test,
+			    sizeof(test)) == -1)
+				yyerror("filter \"%s\": %% other than %%u or %%%%",
+				    $2);
 			else
 				(void)conf_copy(cur_ldap->filter, $2,
 				    sizeof(cur_ldap->filter), "filter");
@@ -1420,21 +1431,28 @@ ldap_new(const char *name)
 	cur_ldap = l;
 }
 
-/* LDAP carries passwords: only ldaps:// or ldap:// with starttls. */
+/*
+ * LDAP carries passwords: ldaps://, or ldap:// with starttls, or a
+ * plain ldap:// to this machine's loopback.
+ */
 static void
 ldap_server(const char *url, int starttls)
 {
 	struct ldap_server_conf	*s;
+	struct ldapurl		 u;
 
-	if (strncasecmp(url, "ldaps://", 8) == 0) {
-		if (starttls)
-			yyerror("server \"%s\": starttls with ldaps://", url);
-	} else if (strncasecmp(url, "ldap://", 7) == 0) {
-		if (!starttls)
-			yyerror("server \"%s\": LDAP must be encrypted, "
-			    "use ldaps:// or add starttls", url);
-	} else
-		yyerror("server \"%s\": not an ldaps:// or ldap:// URL", url);
+	if (strncasecmp(url, "ldapi://", 8) == 0)
+		yyerror("server \"%s\": ldapi:// cannot be reached from "
+		    "ldapauthd's chroot, use ldap://127.0.0.1", url);
+	else if (ldapurl_parse(url, &u) == -1)
+		yyerror("server \"%s\": not an ldaps://host[:port] or "
+		    "ldap://host[:port] URL", url);
+	else if (u.tls == LDAPURL_TLS && starttls)
+		yyerror("server \"%s\": starttls with ldaps://", url);
+	else if (u.tls == LDAPURL_PLAIN && !starttls &&
+	    !ldapurl_loopback(&u))
+		yyerror("server \"%s\": LDAP must be encrypted, "
+		    "use ldaps:// or add starttls", url);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		fatal("%s", __func__);
 	(void)conf_copy(s->url, url, sizeof(s->url), "server URL");

@@ -37,12 +37,13 @@
 #include "jid.h"
 #include "log.h"
 #include "proc.h"
+#include "sasl.h"
 #include "scram.h"
 #include "store.h"
 #include "throttle.h"
 
 #define AUTH_MAX_EXCHANGES	65536
-#define AUTH_MSGMAX		SCRAM_MSGMAX
+#define AUTH_MSGMAX		SCRAM_MSGMAX	/* >= SASL_PLAIN_MAX */
 
 enum {
 	AUTH_WAIT_INITIAL,
@@ -139,14 +140,9 @@ static void
 auth_done(struct imsgev *iev, struct auth_exch *a, int status,
     const char *extra)
 {
-	if (status == AUTH_SUCCESS)
-		log_info("%s@%s authenticated from %s", a->local, a->domain,
-		    a->addr);
-	else if (status == AUTH_NOT_AUTHORIZED) {
+	sasl_log(status, a->addr, a->local, a->domain);
+	if (status == AUTH_NOT_AUTHORIZED)
 		throttle_hit(auth_throttle, a->addr, time(NULL));
-		log_info("authentication failed for %s on %s from %s",
-		    a->local[0] ? a->local : "?", a->domain, a->addr);
-	}
 	auth_result(iev, a->id, status, status == AUTH_SUCCESS ? a->local :
 	    NULL, extra);
 	auth_free(a);
@@ -157,35 +153,22 @@ static int
 auth_plain(struct auth_exch *a, const char *msg, size_t len)
 {
 	struct scram_keys	 keys, try;
+	struct sasl_plain	 sp;
 	struct jid		 j;
-	const char		*authzid = msg, *authcid, *pass, *end = msg + len;
-	char			 buf[AUTH_MSGMAX + 1], bare[CONF_JIDLEN];
-	int			 known, ok;
+	int			 known, ok, status;
 
-	if (len == 0 || len > AUTH_MSGMAX || memchr(msg, '\0', len) == NULL)
-		return (AUTH_MALFORMED);
-	memcpy(buf, msg, len);
-	buf[len] = '\0';
-	authzid = buf;
-	end = buf + len;
-	authcid = authzid + strlen(authzid) + 1;
-	if (authcid >= end)
-		return (AUTH_MALFORMED);
-	pass = authcid + strlen(authcid) + 1;
-	if (pass > end || memchr(pass, '\0', end - pass) != NULL ||
-	    *authcid == '\0' || *pass == '\0') {
-		explicit_bzero(buf, sizeof(buf));
-		return (AUTH_MALFORMED);
+	if (sasl_plain_parse(msg, len, &sp) == -1) {
+		status = AUTH_MALFORMED;
+		goto done;
 	}
-	(void)strlcpy(a->local, authcid, sizeof(a->local));
+	(void)strlcpy(a->local, sp.authcid, sizeof(a->local));
 	if (jid_prep_local(a->local, sizeof(a->local)) == -1)
 		a->local[0] = '\0';
-	(void)snprintf(bare, sizeof(bare), "%s@%s", a->local, a->domain);
-	if (*authzid != '\0' && (jid_parse(authzid, &j) == -1 ||
+	if (sp.authzid[0] != '\0' && (jid_parse(sp.authzid, &j) == -1 ||
 	    j.resource[0] != '\0' || strcmp(j.local, a->local) != 0 ||
 	    strcmp(j.domain, a->domain) != 0)) {
-		explicit_bzero(buf, sizeof(buf));
-		return (AUTH_INVALID_AUTHZID);
+		status = AUTH_INVALID_AUTHZID;
+		goto done;
 	}
 	known = a->local[0] != '\0' &&
 	    account_keys(a->domain, a->local, SCRAM_SHA256, &keys) == 0;
@@ -196,14 +179,16 @@ auth_plain(struct auth_exch *a, const char *msg, size_t len)
 		keys.saltlen = SCRAM_SALTLEN;
 		keys.iter = SCRAM_ITER_MIN;
 	}
-	ok = scram_derive(SCRAM_SHA256, pass, keys.salt, keys.saltlen,
+	ok = scram_derive(SCRAM_SHA256, sp.password, keys.salt, keys.saltlen,
 	    keys.iter, &try) == 0 && known &&
 	    CRYPTO_memcmp(try.stored_key, keys.stored_key,
 	    scram_hashlen(SCRAM_SHA256)) == 0;
-	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(&try, sizeof(try));
 	explicit_bzero(&keys, sizeof(keys));
-	return (ok ? AUTH_SUCCESS : AUTH_NOT_AUTHORIZED);
+	status = ok ? AUTH_SUCCESS : AUTH_NOT_AUTHORIZED;
+ done:
+	explicit_bzero(&sp, sizeof(sp));
+	return (status);
 }
 
 static int
@@ -288,6 +273,8 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 		auth_free(a);
 	if (throttle_over(auth_throttle, st.addr, time(NULL)) ||
 	    auth_nexch >= AUTH_MAX_EXCHANGES) {
+		log_info("authentication throttled from %s on %s", st.addr,
+		    st.domain);
 		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL);
 		return;
 	}

@@ -68,6 +68,7 @@ static const struct {
 	{ PROC_ROUTER,	PROC_UPLOADD },
 	{ PROC_CONTROL,	PROC_ROUTER },
 	{ PROC_CONTROL,	PROC_STORE },
+	{ PROC_CONTROL,	PROC_LDAPAUTHD },
 };
 
 struct parent_env	 env;

@@ -24,8 +24,10 @@ def tls_context(alpn=None):
 
 class Raw:
     def __init__(self, port, direct_tls=False, alpn=None, host="127.0.0.1",
-                 sni="example.org"):
-        self.sock = socket.create_connection((host, port), timeout=10)
+                 sni="example.org", source=None):
+        self.sock = socket.create_connection(
+            (host, port), timeout=10,
+            source_address=(source, 0) if source else None)
         self.buf = ""
         self.eof = False
         if direct_tls:
