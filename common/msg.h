@@ -220,6 +220,12 @@ enum sasl_mech {
 	SASL_SCRAM_SHA_256,
 };
 
+/*
+ * The largest SASL message, decoded, that a stream process relays; a
+ * client's larger one is <malformed-request/> there and goes no further.
+ */
+#define AUTH_MSG_MAX		4096
+
 struct auth_start {
 	char		 domain[CONF_NAMELEN];
 	char		 addr[64];		/* the client's address */

@@ -322,7 +322,7 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 
 	if (imsg_get_ibuf(imsg, &ib) == -1 ||
 	    ibuf_get(&ib, &st, sizeof(st)) == -1 ||
-	    ibuf_size(&ib) > SASL_PLAIN_MAX)
+	    ibuf_size(&ib) > AUTH_MSG_MAX)
 		fatalx("%s: bad request from stream %d", __func__,
 		    iev->instance);
 	st.domain[sizeof(st.domain) - 1] = '\0';
@@ -388,7 +388,7 @@ auth_dispatch(struct imsgev *iev, struct imsg *imsg)
 		auth_start(iev, imsg);
 		return (0);
 	case IMSG_AUTH_RESPONSE:
-		if (imsg_get_len(imsg) > SASL_PLAIN_MAX)
+		if (imsg_get_len(imsg) > AUTH_MSG_MAX)
 			return (-1);
 		key.stream = iev->instance;
 		key.id = imsg_get_id(imsg);

@@ -59,7 +59,7 @@
 #endif
 #define C2S_PING_ID		"xmppd-ping"
 #define C2S_AUTH_RETRIES	3
-#define C2S_SASL_MAX		8192	/* base64 of a SASL message */
+#define C2S_SASL_MAX		BASE64_ENCLEN(AUTH_MSG_MAX)
 
 enum c2s_state {
 	C2S_TLS_HANDSHAKE,
@@ -285,15 +285,21 @@ c2s_sasl_failure(struct conn *c, const char *cond)
 		c2s_error(c, "policy-violation", "Too many failed logins");
 }
 
-/* Decode a SASL payload; "=" is an empty one. */
+/*
+ * Decode a SASL payload; "=" is an empty one.  Returns 1 with data, 0
+ * without, or the failure condition to answer.
+ */
 static int
-c2s_sasl_decode(struct xml_node *n, uint8_t **out, size_t *len)
+c2s_sasl_decode(struct xml_node *n, uint8_t **out, size_t *len,
+    const char **cond)
 {
 	char	*t;
+	size_t	 tlen;
 	int	 r;
 
 	*out = NULL;
 	*len = 0;
+	*cond = "incorrect-encoding";
 	if ((t = xml_text(n)) == NULL)
 		return (-1);
 	if (t[0] == '\0' || strcmp(t, "=") == 0) {
@@ -301,14 +307,19 @@ c2s_sasl_decode(struct xml_node *n, uint8_t **out, size_t *len)
 		free(t);
 		return (r);
 	}
-	if (strlen(t) > C2S_SASL_MAX || (*out = malloc(strlen(t))) == NULL) {
+	if ((tlen = strlen(t)) > C2S_SASL_MAX) {
+		*cond = "malformed-request";
 		free(t);
 		return (-1);
 	}
-	r = base64_decode(t, strlen(t), *out, strlen(t));
+	if ((*out = malloc(tlen)) == NULL)
+		fatal("%s", __func__);
+	r = base64_decode(t, tlen, *out, tlen);
 	free(t);
-	if (r <= 0) {
-		free(*out);
+	if (r <= 0 || r > AUTH_MSG_MAX) {
+		if (r > AUTH_MSG_MAX)
+			*cond = "malformed-request";
+		freezero(*out, tlen);
 		*out = NULL;
 		return (-1);
 	}
@@ -327,6 +338,7 @@ c2s_auth(struct conn *c, struct xml_node *n)
 	uint8_t			*data;
 	size_t			 len;
 	int			 has;
+	const char		*cond;
 
 	memset(&st, 0, sizeof(st));
 	if (mech != NULL && strcmp(mech, "PLAIN") == 0)
@@ -341,8 +353,8 @@ c2s_auth(struct conn *c, struct xml_node *n)
 		c2s_sasl_failure(c, "invalid-mechanism");
 		return;
 	}
-	if ((has = c2s_sasl_decode(n, &data, &len)) == -1) {
-		c2s_sasl_failure(c, "incorrect-encoding");
+	if ((has = c2s_sasl_decode(n, &data, &len, &cond)) == -1) {
+		c2s_sasl_failure(c, cond);
 		return;
 	}
 	if ((owner = stream_auth_owner(c->domain)) == NULL) {
@@ -367,6 +379,7 @@ static void
 c2s_sasl_response(struct conn *c, struct xml_node *n)
 {
 	struct imsgev	*owner = stream_auth_owner(c->domain);
+	const char	*cond;
 	uint8_t		*data;
 	size_t		 len;
 
@@ -377,11 +390,11 @@ c2s_sasl_response(struct conn *c, struct xml_node *n)
 		c2s_sasl_failure(c, "aborted");
 		return;
 	}
-	if (c2s_sasl_decode(n, &data, &len) == -1) {
+	if (c2s_sasl_decode(n, &data, &len, &cond) == -1) {
 		if (owner != NULL)
 			imsgev_compose(owner, IMSG_AUTH_ABORT, c->id, 0, -1,
 			    NULL, 0);
-		c2s_sasl_failure(c, "incorrect-encoding");
+		c2s_sasl_failure(c, cond);
 		return;
 	}
 	if (owner == NULL) {

@@ -43,7 +43,6 @@
 #include "throttle.h"
 
 #define AUTH_MAX_EXCHANGES	65536
-#define AUTH_MSGMAX		SCRAM_MSGMAX	/* >= SASL_PLAIN_MAX */
 
 enum {
 	AUTH_WAIT_INITIAL,
@@ -262,7 +261,7 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 
 	if (imsg_get_ibuf(imsg, &ib) == -1 ||
 	    ibuf_get(&ib, &st, sizeof(st)) == -1 ||
-	    ibuf_size(&ib) > AUTH_MSGMAX)
+	    ibuf_size(&ib) > AUTH_MSG_MAX)
 		fatalx("%s: bad request from stream %d", __func__,
 		    iev->instance);
 	st.domain[sizeof(st.domain) - 1] = '\0';
@@ -314,7 +313,7 @@ auth_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_AUTH_RESPONSE:
 	case IMSG_AUTH_ABORT:
 		if (iev->type != PROC_STREAM ||
-		    imsg_get_len(imsg) > AUTH_MSGMAX)
+		    imsg_get_len(imsg) > AUTH_MSG_MAX)
 			return (-1);
 		key.stream = iev->instance;
 		key.id = imsg_get_id(imsg);

@@ -169,6 +169,22 @@ def test_unsupported_stanza_after_bind(s):
     still_serving(s)
 
 
+def test_oversized_sasl_message(s):
+    # Larger than any SASL message the credential owner takes: refused in
+    # the stream process, and the store never sees it.
+    import base64
+    for size in (4097, 6000):
+        r = tls_stream(s)
+        r.header()
+        data = base64.b64encode(b"\0alice\0" + b"x" * size).decode()
+        r.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+               "mechanism='PLAIN'>%s</auth>" % data)
+        out = r.expect(r"<failure.*?</failure>").group(0)
+        assert "malformed-request" in out, out
+        r.close()
+    still_serving(s)
+
+
 def test_many_failed_logins_throttled(s):
     # auth failures 5 per 60s by default: the sixth attempt from this
     # address is refused without the password being checked.
