@@ -34,14 +34,14 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
-		xmppd/router.c \
+		xmppd/router.c xmppd/router_ldap.c \
 		xmppd/router_offline.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
 		xmppd/router_session.c xmppd/router_stanza.c \
 		xmppd/router_subscription.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
-		xmppd/stream.c xmppd/time.c xmppd/version.c
+		xmppd/stream.c xmppd/time.c xmppd/vcard.c xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c
@@ -61,7 +61,7 @@ PROGS=		${OBJ}/xmppd/xmppd ${OBJ}/xmppctl/xmppctl \
 MANS8=		man/xmppd.8 man/xmppctl.8 man/ldapauthd.8 man/mucd.8 \
 		man/uploadd.8
 MANS5=		man/xmppd.conf.5
-HEADERS=	common/*.h
+HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h
 
 all: config.mk ${PROGS}
 

@@ -51,6 +51,8 @@ router_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = roster_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = ldap_dispatch(iev, imsg)) != 1)
+		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));
 	return (-1);
@@ -62,6 +64,16 @@ router_peer_down(struct imsgev *iev)
 	log_debug("%s %d link closed", proc_name(iev->type), iev->instance);
 	if (iev->type == PROC_STREAM)
 		session_stream_down(iev->instance);
+	else if (iev->type == PROC_LDAPAUTHD)
+		ldap_peer_down();
+}
+
+static void
+router_config_commit(struct xmppd_config *old, struct xmppd_config *new)
+{
+	(void)old;
+	(void)new;
+	ldap_config_commit();
 }
 
 void
@@ -74,10 +86,12 @@ router_main(int instance)
 	proc_child_init(PROC_ROUTER, instance);
 	session_init();
 	last_init();
+	ldap_init();
 	/* Nothing but its channels; recvfd for links to restarted peers. */
 	sandbox("stdio recvfd");
 	ps->dispatch = router_dispatch;
 	ps->peer_down = router_peer_down;
+	ps->config_commit = router_config_commit;
 	ps->peer_up = caps_send;
 	for (i = 0; i < proc_self.npeers[PROC_STREAM]; i++)
 		if ((iev = proc_peer(PROC_STREAM, i)) != NULL)

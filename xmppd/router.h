@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct domain_conf;
 struct imsg;
 struct imsgev;
 
@@ -102,6 +103,7 @@ extern const struct iq_feature	 disco_items_feature;
 extern const struct iq_feature	 version_feature;
 extern const struct iq_feature	 time_feature;
 extern const struct iq_feature	 last_feature;
+extern const struct iq_feature	 vcard_feature;
 
 /* Whom an IQ the router answers is for (router_iq_to). */
 #define IQ_SERVER	0	/* a domain of ours */
@@ -125,6 +127,30 @@ RB_PROTOTYPE(ritems, ritem, node, ritem_cmp);
 
 struct roster_job;
 
+/*
+ * The shared roster group of an ldap block (router_ldap.c): its members
+ * sorted by localpart, seen by each other on every domain of the block.
+ */
+struct shared_member {
+	char			*local;
+	char			*name;		/* "" for none */
+};
+
+struct shared_group {
+	TAILQ_ENTRY(shared_group) entry;
+	char			*ldap;
+	char			*group;
+	struct shared_member	*members;
+	size_t			 nmembers;
+	int64_t			 gen;		/* added to roster versions */
+};
+
+/* A member that came, went or was renamed; NULL where absent. */
+struct shared_change {
+	const struct shared_member *before;
+	const struct shared_member *after;
+};
+
 struct roster {
 	RB_ENTRY(roster)	 node;
 	TAILQ_ENTRY(roster)	 lru;
@@ -136,6 +162,9 @@ struct roster {
 	int			 loaded;
 	int			 exists;
 	int64_t			 ver;
+	int			 ldap_status;	/* -1: not a directory user */
+	time_t			 expires;	/* 0: never; else check again */
+	int			 busy;		/* running its jobs */
 	TAILQ_HEAD(, roster_job) jobs;
 };
 
@@ -170,6 +199,26 @@ int		 router_local_jid(const char *, struct session **,
 void		 presence_in(struct session *, struct stanza_msg *,
 		    struct imsg *);
 
+/* router_ldap.c */
+void		 ldap_init(void);
+int		 ldap_dispatch(struct imsgev *, struct imsg *);
+void		 ldap_peer_down(void);
+void		 ldap_config_commit(void);
+struct imsgev	*ldap_peer(void);
+int		 ldap_enabled(void);
+struct domain_conf *ldap_domain(const char *);
+void		 ldap_user_check(const char *, const char *,
+		    void (*)(const char *, const char *, int, void *), void *);
+int		 ldap_text_ok(const char *, size_t);
+const struct shared_group *ldap_shared(const char *);
+const struct shared_member *ldap_shared_member(const struct shared_group *,
+		    const char *);
+
+/* vcard.c */
+void		 vcard_init(void);
+int		 vcard_result(struct imsg *);
+void		 vcard_ldap_down(void);
+
 /* router_offline.c */
 int		 offline_dispatch_router(struct imsgev *, struct imsg *);
 
@@ -179,6 +228,7 @@ void		 roster_with(const char *, const char *,
 		    struct roster_job *);
 struct roster_job *roster_job_new(struct session *, const char *,
 		    const char *);
+void		 roster_job_free(struct roster_job *);
 struct ritem	*roster_item(struct roster *, const char *);
 struct ritem	*roster_item_make(struct roster *, const char *);
 void		 roster_changed(struct roster *, struct ritem *);
@@ -186,8 +236,17 @@ void		 roster_changed_quiet(struct roster *, struct ritem *);
 void		 roster_drop_item(struct roster *, struct ritem *);
 int		 roster_dispatch(struct imsgev *, struct imsg *);
 struct xml_node	*roster_parse(const char *);
-
-void		 roster_item_xml(struct xml_node *, struct ritem *, int);
+void		 roster_ver(struct roster *, char *, size_t);
+void		 roster_item_xml(struct xml_node *, struct roster *,
+		    const struct shared_group *, const char *);
+const struct shared_group *roster_group(struct roster *);
+const struct shared_member *roster_shared(struct roster *,
+		    const struct shared_group *, const char *);
+const char	*roster_member_jid(struct roster *,
+		    const struct shared_member *, char *, size_t);
+void		 roster_group_changed(const char *,
+		    const struct shared_group *, const struct shared_group *,
+		    const struct shared_change *, size_t);
 
 /* router_subscription.c */
 void		 subscription_out(struct session *, struct stanza_msg *);
@@ -195,6 +254,7 @@ void		 subscription_cancel(struct session *, struct roster *,
 		    struct ritem *);
 void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
+void		 presence_of_user_to(struct user *, const char *, int);
 
 /* caps.c */
 void		 caps_send(struct imsgev *);

@@ -17,7 +17,8 @@
 /*
  * Offline messages (XEP-0160): a chat or normal message with a body, for
  * a user with no available resource, is stored with a XEP-0203 delay
- * stamp and delivered once after the user's next initial presence.
+ * stamp and delivered once after the user's next initial presence.  For
+ * a user of an "auth ldap" domain the directory is asked first.
  */
 
 #include <sys/types.h>
@@ -40,6 +41,15 @@
 
 static struct xml_limits	 offline_limits = { 0, 64, 64 };
 
+/* A message waiting for the directory's word on its recipient. */
+struct offline_wait {
+	struct offline_req	 req;
+	char			*xml;
+	size_t			 len;
+};
+
+static void	offline_checked(const char *, const char *, int, void *);
+
 static void
 offline_req(struct offline_req *r, struct user *u, const char *local,
     const char *domain)
@@ -55,18 +65,33 @@ offline_req(struct offline_req *r, struct user *u, const char *local,
 	r->limit = d != NULL ? d->offline_limit : 0;
 }
 
+static void
+offline_send(struct offline_req *req, const char *xml, size_t len)
+{
+	struct iovec	 iov[2];
+	struct imsgev	*store;
+
+	if ((store = proc_peer(PROC_STORE, 0)) == NULL)
+		return;
+	iov[0].iov_base = req;
+	iov[0].iov_len = sizeof(*req);
+	iov[1].iov_base = (void *)xml;
+	iov[1].iov_len = len;
+	imsgev_composev(store, IMSG_OFFLINE_STORE, 0, 0, -1, iov, 2);
+}
+
 /*
  * Keep m for the user it is addressed to.  Returns 0 when handed to the
- * store, -1 when the message is not one to keep.
+ * store (or to the directory check before it), -1 when the message is
+ * not one to keep.
  */
 static int
 offline_keep(struct session *from, struct stanza_msg *m)
 {
 	struct offline_req	 req;
+	struct offline_wait	*w;
 	struct xml_node		*n, *delay;
 	struct xml_buf		 b;
-	struct iovec		 iov[2];
-	struct imsgev		*store;
 	struct jid		 j;
 	char			 stamp[32];
 	time_t			 now = time(NULL);
@@ -74,7 +99,7 @@ offline_keep(struct session *from, struct stanza_msg *m)
 
 	if ((strcmp(m->type, "chat") != 0 && strcmp(m->type, "normal") != 0 &&
 	    m->type[0] != '\0') || jid_parse(m->to, &j) == -1 ||
-	    (store = proc_peer(PROC_STORE, 0)) == NULL)
+	    proc_peer(PROC_STORE, 0) == NULL)
 		return (-1);
 	if ((n = xml_parse_fragment(m->xml, m->xmllen, &offline_limits,
 	    NS_CLIENT)) == NULL)
@@ -99,11 +124,16 @@ offline_keep(struct session *from, struct stanza_msg *m)
 	offline_req(&req, NULL, j.local, j.domain);
 	req.stream = from->stream;
 	req.session = from->id;
-	iov[0].iov_base = &req;
-	iov[0].iov_len = sizeof(req);
-	iov[1].iov_base = b.data;
-	iov[1].iov_len = b.len;
-	imsgev_composev(store, IMSG_OFFLINE_STORE, 0, 0, -1, iov, 2);
+	if (ldap_domain(j.domain) != NULL) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			fatal("%s", __func__);
+		w->req = req;
+		w->xml = b.data;
+		w->len = b.len;
+		ldap_user_check(j.domain, j.local, offline_checked, w);
+		return (0);
+	}
+	offline_send(&req, b.data, b.len);
 	xml_buf_free(&b);
 	return (0);
 }
@@ -143,6 +173,30 @@ offline_refused(struct offline_res *res, const char *xml, size_t len)
 		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);
 	xml_node_free(r);
 	xml_node_free(n);
+}
+
+/*
+ * The directory does not know the recipient: refused as for an account
+ * that does not exist.  Otherwise the store decides, as for any other.
+ */
+static void
+offline_checked(const char *domain, const char *local, int status,
+    void *arg)
+{
+	struct offline_wait	*w = arg;
+	struct offline_res	 res;
+
+	(void)domain;
+	(void)local;
+	if (status == LDAP_USER_NONE) {
+		memset(&res, 0, sizeof(res));
+		res.req = w->req;
+		res.status = OFFLINE_NO_ACCOUNT;
+		offline_refused(&res, w->xml, w->len);
+	} else
+		offline_send(&w->req, w->xml, w->len);
+	free(w->xml);
+	free(w);
 }
 
 int

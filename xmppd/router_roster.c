@@ -19,6 +19,8 @@
  * loaded from the store on first need while the work that needs it
  * waits; changes go back to the store and, as roster pushes, to every
  * resource that asked for the roster.  Versioned as XEP-0237 says.
+ * A user of an "auth ldap" domain has a roster when the directory knows
+ * the user, and sees the shared group of the directory merged in.
  */
 
 #include <sys/types.h>
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "jid.h"
@@ -43,6 +46,9 @@
 #define ROSTER_MAX_GROUPS	64
 #define ROSTER_MAX_TEXT		1023
 #define ROSTER_CACHE_MAX	10000
+#define ROSTER_LDAP_TTL		600	/* seconds a directory user is ... */
+#define ROSTER_LDAP_RETRY	60	/* ... or is not, until asked again */
+#define ROSTER_SHARED_PUSH_MAX	1000	/* shared items pushed at once */
 
 RB_HEAD(rosters, roster);
 
@@ -92,7 +98,7 @@ roster_job_new(struct session *s, const char *xml, const char *jid)
 	return (j);
 }
 
-static void
+void
 roster_job_free(struct roster_job *j)
 {
 	free(j->xml);
@@ -137,10 +143,29 @@ roster_evict(void)
 	for (r = TAILQ_FIRST(&roster_lru); r != NULL &&
 	    nrosters > ROSTER_CACHE_MAX; r = next) {
 		next = TAILQ_NEXT(r, lru);
-		if (r->loaded && TAILQ_EMPTY(&r->jobs) &&
+		if (r->loaded && !r->busy && TAILQ_EMPTY(&r->jobs) &&
 		    session_find_user(r->bare) == NULL)
 			roster_free(r);
 	}
+}
+
+/*
+ * A directory user's roster is checked again after a while, unless the
+ * user is online; one that did not exist is, and at once when the user
+ * has logged in since.
+ */
+static int
+roster_expired(struct roster *r)
+{
+	int	 online;
+
+	if (!r->loaded || r->busy || !TAILQ_EMPTY(&r->jobs) ||
+	    r->expires == 0)
+		return (0);
+	online = session_find_user(r->bare) != NULL;
+	if (!r->exists)
+		return (online || time(NULL) >= r->expires);
+	return (!online && time(NULL) >= r->expires);
 }
 
 static void
@@ -148,11 +173,63 @@ roster_run(struct roster *r)
 {
 	struct roster_job	*j;
 
+	r->busy++;
 	while (r->loaded && (j = TAILQ_FIRST(&r->jobs)) != NULL) {
 		TAILQ_REMOVE(&r->jobs, j, entry);
 		j->fn(r, j);
 		roster_job_free(j);
 	}
+	r->busy--;
+}
+
+static struct roster *
+roster_find(const char *bare)
+{
+	struct roster	 key;
+
+	key.bare = (char *)bare;
+	return (RB_FIND(rosters, &rosters, &key));
+}
+
+static void
+roster_load(struct roster *r)
+{
+	struct roster_owner	 o;
+	struct imsgev		*store;
+
+	if ((store = proc_peer(PROC_STORE, 0)) == NULL)
+		return;
+	memset(&o, 0, sizeof(o));
+	(void)strlcpy(o.localpart, r->local, sizeof(o.localpart));
+	(void)strlcpy(o.domain, r->domain, sizeof(o.domain));
+	imsgev_compose(store, IMSG_ROSTER_LOAD, 0, 0, -1, &o, sizeof(o));
+}
+
+/*
+ * What the directory says of a user whose roster is wanted: unknown, no
+ * roster; known, the store has made the account, load it; no answer,
+ * load what the store has, if anything.
+ */
+static void
+roster_checked(const char *domain, const char *local, int status, void *arg)
+{
+	struct roster	*r;
+	char		 bare[CONF_JIDLEN];
+
+	(void)arg;
+	(void)snprintf(bare, sizeof(bare), "%s@%s", local, domain);
+	if ((r = roster_find(bare)) == NULL || r->loaded ||
+	    r->ldap_status != -1)
+		return;
+	r->ldap_status = status;
+	if (status != LDAP_USER_NONE) {
+		roster_load(r);
+		return;
+	}
+	r->loaded = 1;
+	r->exists = 0;
+	r->expires = time(NULL) + ROSTER_LDAP_RETRY;
+	roster_run(r);
 }
 
 /* Run fn with the roster of local@domain, now or once it is loaded. */
@@ -160,22 +237,23 @@ void
 roster_with(const char *local, const char *domain,
     void (*fn)(struct roster *, struct roster_job *), struct roster_job *j)
 {
-	struct roster_owner	 o;
-	struct roster		*r, key;
-	struct imsgev		*store;
+	struct roster		*r;
 	char			 bare[CONF_JIDLEN];
 
 	(void)snprintf(bare, sizeof(bare), "%s@%s", local, domain);
-	key.bare = bare;
 	j->fn = fn;
-	if ((r = RB_FIND(rosters, &rosters, &key)) != NULL) {
+	if ((r = roster_find(bare)) != NULL && roster_expired(r)) {
+		roster_free(r);
+		r = NULL;
+	}
+	if (r != NULL) {
 		TAILQ_REMOVE(&roster_lru, r, lru);
 		TAILQ_INSERT_TAIL(&roster_lru, r, lru);
 		TAILQ_INSERT_TAIL(&r->jobs, j, entry);
 		roster_run(r);
 		return;
 	}
-	if ((store = proc_peer(PROC_STORE, 0)) == NULL) {
+	if (proc_peer(PROC_STORE, 0) == NULL) {
 		roster_job_free(j);
 		return;
 	}
@@ -187,13 +265,14 @@ roster_with(const char *local, const char *domain,
 	RB_INIT(&r->items);
 	TAILQ_INIT(&r->jobs);
 	TAILQ_INSERT_TAIL(&r->jobs, j, entry);
+	r->ldap_status = -1;
 	RB_INSERT(rosters, &rosters, r);
 	TAILQ_INSERT_TAIL(&roster_lru, r, lru);
 	nrosters++;
-	memset(&o, 0, sizeof(o));
-	(void)strlcpy(o.localpart, local, sizeof(o.localpart));
-	(void)strlcpy(o.domain, domain, sizeof(o.domain));
-	imsgev_compose(store, IMSG_ROSTER_LOAD, 0, 0, -1, &o, sizeof(o));
+	if (ldap_domain(domain) != NULL)
+		ldap_user_check(domain, local, roster_checked, NULL);
+	else
+		roster_load(r);
 	roster_evict();
 }
 
@@ -223,38 +302,118 @@ roster_item_make(struct roster *r, const char *jid)
 	return (it);
 }
 
-static struct roster *
-roster_find(const char *bare)
+/* The shared group r's owner is in and sees, or NULL. */
+const struct shared_group *
+roster_group(struct roster *r)
 {
-	struct roster	 key;
+	const struct shared_group	*g;
 
-	key.bare = (char *)bare;
-	return (RB_FIND(rosters, &rosters, &key));
+	if (!r->exists || (g = ldap_shared(r->domain)) == NULL ||
+	    ldap_shared_member(g, r->local) == NULL)
+		return (NULL);
+	return (g);
 }
 
-void
-roster_item_xml(struct xml_node *q, struct ritem *it, int removed)
+/* The member of g that jid is, as a contact of r's owner, or NULL. */
+const struct shared_member *
+roster_shared(struct roster *r, const struct shared_group *g,
+    const char *jid)
 {
-	struct xml_node	*x;
-	char		*g, *p, *groups;
+	const char	*at;
+	char		 local[JID_PARTMAX + 1];
+	size_t		 n;
 
+	if (g == NULL || (at = strchr(jid, '@')) == NULL ||
+	    strcmp(at + 1, r->domain) != 0 || (n = at - jid) == 0 ||
+	    n >= sizeof(local))
+		return (NULL);
+	memcpy(local, jid, n);
+	local[n] = '\0';
+	if (strcmp(local, r->local) == 0)
+		return (NULL);
+	return (ldap_shared_member(g, local));
+}
+
+/* The JID of member m in r's domain; NULL for r's owner. */
+const char *
+roster_member_jid(struct roster *r, const struct shared_member *m,
+    char *buf, size_t len)
+{
+	int	 n;
+
+	if (strcmp(m->local, r->local) == 0)
+		return (NULL);
+	n = snprintf(buf, len, "%s@%s", m->local, r->domain);
+	if (n < 0 || (size_t)n >= len)
+		return (NULL);
+	return (buf);
+}
+
+/* The version a client sees: the shared group's changes count too. */
+void
+roster_ver(struct roster *r, char *buf, size_t len)
+{
+	const struct shared_group	*g = roster_group(r);
+
+	(void)snprintf(buf, len, "%lld", (long long)(r->ver +
+	    (g != NULL ? g->gen : 0)));
+}
+
+static void
+roster_group_xml(struct xml_node *x, const char *g)
+{
+	xml_add_text(xml_add_child(x, NS_ROSTER, "group"), g, strlen(g));
+}
+
+/*
+ * The item jid as r's owner sees it, g being roster_group(r): the one
+ * the user keeps, the shared one, both merged (subscription both, the
+ * user's name first, the shared group added), or a removal.
+ */
+void
+roster_item_xml(struct xml_node *q, struct roster *r,
+    const struct shared_group *g, const char *jid)
+{
+	const struct shared_member	*m = roster_shared(r, g, jid);
+	struct ritem			*it = roster_item(r, jid);
+	struct xml_node			*x;
+	const char			*name = NULL;
+	char				*s, *p, *groups;
+	int				 sub = SUB_NONE, ask = 0;
+
+	if (it != NULL && !it->in_roster)
+		it = NULL;
 	x = xml_add_child(q, NS_ROSTER, "item");
-	xml_set_attr(x, "jid", it->jid);
-	xml_set_attr(x, "subscription", removed ? "remove" :
-	    roster_subs[it->sub]);
-	if (removed)
+	xml_set_attr(x, "jid", jid);
+	if (it == NULL && m == NULL) {
+		xml_set_attr(x, "subscription", "remove");
 		return;
-	if (it->ask)
+	}
+	if (it != NULL) {
+		sub = it->sub;
+		ask = it->ask;
+		name = it->name;
+	}
+	if (m != NULL) {
+		sub = SUB_BOTH;
+		ask = 0;
+		if (name == NULL || name[0] == '\0')
+			name = m->name;
+	}
+	xml_set_attr(x, "subscription", roster_subs[sub]);
+	if (ask)
 		xml_set_attr(x, "ask", "subscribe");
-	if (it->name != NULL && it->name[0] != '\0')
-		xml_set_attr(x, "name", it->name);
-	if (it->groups == NULL || (groups = strdup(it->groups)) == NULL)
-		return;
-	for (p = groups; (g = strsep(&p, "\n")) != NULL;)
-		if (*g != '\0')
-			xml_add_text(xml_add_child(x, NS_ROSTER, "group"), g,
-			    strlen(g));
-	free(groups);
+	if (name != NULL && name[0] != '\0')
+		xml_set_attr(x, "name", name);
+	if (it != NULL && it->groups != NULL &&
+	    (groups = strdup(it->groups)) != NULL) {
+		for (p = groups; (s = strsep(&p, "\n")) != NULL;)
+			if (*s != '\0' && (m == NULL || strcmp(s, g->group)))
+				roster_group_xml(x, s);
+		free(groups);
+	}
+	if (m != NULL)
+		roster_group_xml(x, g->group);
 }
 
 static void
@@ -290,19 +449,21 @@ roster_send_item(struct roster *r, struct ritem *it, int del)
 	    0, 0, -1, iov, 4);
 }
 
-/* A roster push to each resource that asked for the roster. */
+/* A roster push of jid to each resource that asked for the roster. */
 static void
-roster_push(struct roster *r, struct ritem *it, int removed)
+roster_push(struct roster *r, const char *jid)
 {
-	struct user	*u;
-	struct session	*s;
-	struct xml_node	*iq, *q;
-	struct imsgev	*iev;
-	char		 ver[32], id[32];
+	const struct shared_group	*g;
+	struct user			*u;
+	struct session			*s;
+	struct xml_node			*iq, *q;
+	struct imsgev			*iev;
+	char				 ver[32], id[32];
 
 	if ((u = session_find_user(r->bare)) == NULL)
 		return;
-	(void)snprintf(ver, sizeof(ver), "%lld", (long long)r->ver);
+	g = roster_group(r);
+	roster_ver(r, ver, sizeof(ver));
 	TAILQ_FOREACH(s, &u->sessions, user_entry) {
 		if (!s->roster_requested ||
 		    (iev = proc_peer(PROC_STREAM, s->stream)) == NULL)
@@ -314,7 +475,7 @@ roster_push(struct roster *r, struct ritem *it, int removed)
 		xml_set_attr(iq, "to", s->full);
 		q = xml_add_child(iq, NS_ROSTER, "query");
 		xml_set_attr(q, "ver", ver);
-		roster_item_xml(q, it, removed);
+		roster_item_xml(q, r, g, jid);
 		(void)stanza_send(iev, s->id, s->id, iq, NS_CLIENT);
 		xml_node_free(iq);
 	}
@@ -327,7 +488,7 @@ roster_changed(struct roster *r, struct ritem *it)
 	r->ver++;
 	roster_send_item(r, it, 0);
 	if (it->in_roster)
-		roster_push(r, it, 0);
+		roster_push(r, it->jid);
 }
 
 /* A change the user does not see (a request kept): saved, not pushed. */
@@ -342,11 +503,75 @@ roster_drop_item(struct roster *r, struct ritem *it)
 {
 	r->ver++;
 	roster_send_item(r, it, 1);
-	if (it->in_roster)
-		roster_push(r, it, 1);
 	RB_REMOVE(ritems, &r->items, it);
 	r->nitems--;
+	if (it->in_roster)
+		roster_push(r, it->jid);
 	ritem_free(it);
+}
+
+/*
+ * Member m of r's shared group came (after), went (before) or was
+ * renamed (both): a push, and presence starts or ends as after a
+ * subscription unless the user's own subscription carries it.
+ */
+static void
+roster_shared_one(struct roster *r, struct user *u,
+    const struct shared_member *m, int before, int after)
+{
+	struct ritem	*it;
+	char		 jid[CONF_JIDLEN];
+
+	if (roster_member_jid(r, m, jid, sizeof(jid)) == NULL)
+		return;
+	roster_push(r, jid);
+	if (before == after || ((it = roster_item(r, jid)) != NULL &&
+	    (it->sub == SUB_FROM || it->sub == SUB_BOTH)))
+		return;
+	presence_of_user_to(u, jid, !after);
+}
+
+/*
+ * The shared group of ldap block ldap changed from before to after
+ * (either NULL), by changes ch: the rosters of online users follow.
+ * Past ROSTER_SHARED_PUSH_MAX changes for one user there is no push;
+ * the new version tells the user's next roster request.
+ */
+void
+roster_group_changed(const char *ldap, const struct shared_group *before,
+    const struct shared_group *after, const struct shared_change *ch,
+    size_t n)
+{
+	const struct shared_group	*all;
+	struct roster			*r;
+	struct domain_conf		*d;
+	struct user			*u;
+	size_t				 i;
+	int				 was, is;
+
+	RB_FOREACH(r, rosters, &rosters) {
+		if (!r->loaded || !r->exists ||
+		    (u = session_find_user(r->bare)) == NULL ||
+		    (d = ldap_domain(r->domain)) == NULL ||
+		    strcmp(d->ldap, ldap) != 0)
+			continue;
+		was = before != NULL &&
+		    ldap_shared_member(before, r->local) != NULL;
+		is = after != NULL &&
+		    ldap_shared_member(after, r->local) != NULL;
+		if (was && is && n <= ROSTER_SHARED_PUSH_MAX)
+			for (i = 0; i < n; i++)
+				roster_shared_one(r, u, ch[i].after != NULL ?
+				    ch[i].after : ch[i].before,
+				    ch[i].before != NULL, ch[i].after != NULL);
+		if (was == is)
+			continue;
+		/* The user came into the group or left it: all changed. */
+		all = is ? after : before;
+		for (i = 0; i < all->nmembers &&
+		    all->nmembers <= ROSTER_SHARED_PUSH_MAX; i++)
+			roster_shared_one(r, u, &all->members[i], was, is);
+	}
 }
 
 static char *
@@ -417,6 +642,10 @@ roster_dispatch(struct imsgev *iev, struct imsg *imsg)
 		r->loaded = 1;
 		r->exists = o.exists;
 		r->ver = o.ver;
+		if (r->ldap_status != -1)
+			r->expires = time(NULL) + (!r->exists ? 0 :
+			    r->ldap_status == LDAP_USER_EXISTS ?
+			    ROSTER_LDAP_TTL : ROSTER_LDAP_RETRY);
 		roster_run(r);
 		return (0);
 	}

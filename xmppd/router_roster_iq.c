@@ -16,7 +16,9 @@
 
 /*
  * The roster IQs (RFC 6121 section 2.1): get, with XEP-0237 versioning,
- * and set, to add, change or remove one item.
+ * and set, to add, change or remove one item.  Items of the directory's
+ * shared group are listed with the user's own; the directory decides
+ * who is in it, the user only names them and adds groups.
  */
 
 #include <sys/types.h>
@@ -39,15 +41,20 @@
 #define ROSTER_MAX_GROUPS	64
 #define ROSTER_MAX_TEXT		1023
 
+/* Send the answer r to iq; one too large to send says so instead. */
 static void
-roster_reply(struct roster_job *j, struct xml_node *r)
+roster_reply(struct roster_job *j, struct xml_node *iq, struct xml_node *r)
 {
 	struct session	*s;
 	struct imsgev	*iev;
 
 	if (r != NULL && (s = session_find_id(j->stream, j->session)) != NULL &&
-	    (iev = proc_peer(PROC_STREAM, s->stream)) != NULL)
+	    (iev = proc_peer(PROC_STREAM, s->stream)) != NULL &&
+	    stanza_send(iev, s->id, s->id, r, NS_CLIENT) == -1) {
+		xml_node_free(r);
+		r = router_error(iq, "wait", "resource-constraint");
 		(void)stanza_send(iev, s->id, s->id, r, NS_CLIENT);
+	}
 	xml_node_free(r);
 }
 
@@ -55,13 +62,15 @@ static struct xml_node *
 roster_get(struct roster *r, struct session *s, struct xml_node *iq,
     struct xml_node *q)
 {
-	struct xml_node	*res, *rq;
-	struct ritem	*it;
-	const char	*ver = xml_get_attr(q, "ver");
-	char		 cur[32];
+	const struct shared_group	*g = roster_group(r);
+	struct xml_node			*res, *rq;
+	struct ritem			*it;
+	const char			*ver = xml_get_attr(q, "ver"), *jid;
+	char				 cur[32], buf[CONF_JIDLEN];
+	size_t				 i;
 
 	s->roster_requested = 1;
-	(void)snprintf(cur, sizeof(cur), "%lld", (long long)r->ver);
+	roster_ver(r, cur, sizeof(cur));
 	res = router_iq_result(iq);
 	/* The client's copy is current: an empty result says so. */
 	if (ver != NULL && strcmp(ver, cur) == 0)
@@ -70,7 +79,12 @@ roster_get(struct roster *r, struct session *s, struct xml_node *iq,
 	xml_set_attr(rq, "ver", cur);
 	RB_FOREACH(it, ritems, &r->items)
 		if (it->in_roster)
-			roster_item_xml(rq, it, 0);
+			roster_item_xml(rq, r, g, it->jid);
+	for (i = 0; g != NULL && i < g->nmembers; i++)
+		if ((jid = roster_member_jid(r, &g->members[i], buf,
+		    sizeof(buf))) != NULL && ((it = roster_item(r, jid)) ==
+		    NULL || !it->in_roster))
+			roster_item_xml(rq, r, g, jid);
 	return (res);
 }
 
@@ -108,16 +122,37 @@ roster_groups(struct xml_node *item, int *bad)
 	return (b.data);
 }
 
+/* Take group g out of a list of groups: the directory's, not the user's. */
+static void
+roster_groups_drop(char *groups, const char *g)
+{
+	char	*p = groups, *out = groups, *s;
+	size_t	 n;
+
+	while ((s = strsep(&p, "\n")) != NULL) {
+		if (strcmp(s, g) == 0)
+			continue;
+		n = strlen(s);
+		if (out != groups)
+			*out++ = '\n';
+		memmove(out, s, n);
+		out += n;
+	}
+	*out = '\0';
+}
+
 static struct xml_node *
 roster_set(struct roster *r, struct session *s, struct xml_node *iq,
     struct xml_node *q)
 {
-	struct xml_node	*item = NULL, *c;
-	struct ritem	*it;
-	struct jid	 jj;
-	const char	*jid, *name, *sub;
-	char		 norm[CONF_JIDLEN], *groups;
-	int		 n = 0, bad;
+	const struct shared_group	*g = roster_group(r);
+	const struct shared_member	*m;
+	struct xml_node			*item = NULL, *c;
+	struct ritem			*it;
+	struct jid			 jj;
+	const char			*jid, *name, *sub;
+	char				 norm[CONF_JIDLEN], *groups;
+	int				 n = 0, bad;
 
 	TAILQ_FOREACH(c, &q->children, entry)
 		if (c->name != NULL && n++ == 0)
@@ -129,8 +164,11 @@ roster_set(struct roster *r, struct session *s, struct xml_node *iq,
 	(void)jid_full(&jj, norm, sizeof(norm));
 	if (strcmp(norm, s->user->bare) == 0)
 		return (router_error(iq, "cancel", "not-allowed"));
+	m = roster_shared(r, g, norm);
 	sub = xml_get_attr(item, "subscription");
 	if (sub != NULL && strcmp(sub, "remove") == 0) {
+		if (m != NULL)
+			return (router_error(iq, "cancel", "not-allowed"));
 		if ((it = roster_item(r, norm)) == NULL || !it->in_roster)
 			return (router_error(iq, "cancel", "item-not-found"));
 		subscription_cancel(s, r, it);
@@ -142,6 +180,8 @@ roster_set(struct roster *r, struct session *s, struct xml_node *iq,
 		return (router_error(iq, "modify", "not-acceptable"));
 	if ((groups = roster_groups(item, &bad)) == NULL)
 		return (router_error(iq, "modify", "not-acceptable"));
+	if (m != NULL)
+		roster_groups_drop(groups, g->group);
 	if ((it = roster_item_make(r, norm)) == NULL) {
 		free(groups);
 		return (router_error(iq, "wait", "resource-constraint"));
@@ -168,14 +208,14 @@ roster_iq_job(struct roster *r, struct roster_job *j)
 		return;
 	type = xml_get_attr(iq, "type");
 	if ((q = xml_find_child(iq, NS_ROSTER, "query")) == NULL)
-		roster_reply(j, router_error(iq, "modify", "bad-request"));
+		roster_reply(j, iq, router_error(iq, "modify", "bad-request"));
 	else if (!r->exists)
-		roster_reply(j, router_error(iq, "cancel",
+		roster_reply(j, iq, router_error(iq, "cancel",
 		    "service-unavailable"));
 	else if (strcmp(type, "get") == 0)
-		roster_reply(j, roster_get(r, s, iq, q));
+		roster_reply(j, iq, roster_get(r, s, iq, q));
 	else
-		roster_reply(j, roster_set(r, s, iq, q));
+		roster_reply(j, iq, roster_set(r, s, iq, q));
 	xml_node_free(iq);
 }
 

@@ -38,14 +38,19 @@
 
 #define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 
-static const struct iq_feature *router_features[] = {
-	&disco_info_feature,
-	&disco_items_feature,
-	&ping_feature,
-	&roster_feature,
-	&version_feature,
-	&time_feature,
-	&last_feature,
+/* The IQ features; one whose enabled() says 0 is not served nor shown. */
+static const struct router_feature {
+	const struct iq_feature	*feature;
+	int			(*enabled)(void);	/* NULL: always */
+} router_features[] = {
+	{ &disco_info_feature,	NULL },
+	{ &disco_items_feature,	NULL },
+	{ &ping_feature,	NULL },
+	{ &roster_feature,	NULL },
+	{ &version_feature,	NULL },
+	{ &time_feature,	NULL },
+	{ &last_feature,	NULL },
+	{ &vcard_feature,	ldap_enabled },
 };
 
 static const struct router_hooks *router_hooks[] = {
@@ -128,11 +133,35 @@ router_error(struct xml_node *n, const char *type, const char *cond)
 	return (r);
 }
 
-/* The namespace of the i-th IQ feature, NULL past the last: disco.c. */
+/* The feature serving q, if one is enabled. */
+static const struct iq_feature *
+router_feature(const struct xml_node *q)
+{
+	const struct router_feature	*f;
+	size_t				 i;
+
+	for (i = 0; i < nitems(router_features); i++) {
+		f = &router_features[i];
+		if (xml_is(q, f->feature->ns, f->feature->name) &&
+		    (f->enabled == NULL || f->enabled()))
+			return (f->feature);
+	}
+	return (NULL);
+}
+
+/* The namespace of the i-th enabled feature, NULL past the last: disco.c. */
 const char *
 router_feature_ns(size_t i)
 {
-	return (i < nitems(router_features) ? router_features[i]->ns : NULL);
+	const struct router_feature	*f;
+	size_t				 k;
+
+	for (k = 0; k < nitems(router_features); k++) {
+		f = &router_features[k];
+		if ((f->enabled == NULL || f->enabled()) && i-- == 0)
+			return (f->feature->ns);
+	}
+	return (NULL);
 }
 
 /*
@@ -216,8 +245,8 @@ router_bounce(struct session *from, struct stanza_msg *m, const char *type,
 static void
 router_iq_server(struct session *from, struct stanza_msg *m)
 {
-	struct xml_node	*n, *q, *r = NULL;
-	size_t		 i;
+	const struct iq_feature	*f;
+	struct xml_node		*n, *q, *r = NULL;
 
 	if (strcmp(m->type, "get") != 0 && strcmp(m->type, "set") != 0)
 		return;
@@ -226,16 +255,10 @@ router_iq_server(struct session *from, struct stanza_msg *m)
 		return;
 	if ((q = xml_first_child(n)) == NULL)
 		r = router_error(n, "modify", "bad-request");
-	else {
-		for (i = 0; i < nitems(router_features); i++)
-			if (xml_is(q, router_features[i]->ns,
-			    router_features[i]->name))
-				break;
-		if (i < nitems(router_features))
-			r = router_features[i]->handler(from, n, q);
-		else
-			r = router_error(n, "cancel", "service-unavailable");
-	}
+	else if ((f = router_feature(q)) != NULL)
+		r = f->handler(from, n, q);
+	else
+		r = router_error(n, "cancel", "service-unavailable");
 	router_send(from, r);
 	xml_node_free(r);
 	xml_node_free(n);

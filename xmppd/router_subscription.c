@@ -18,7 +18,8 @@
  * Presence subscriptions (RFC 6121 section 3) and presence to contacts:
  * the subscription state machine on both rosters, pre-approval, requests
  * kept for a contact who is offline, and broadcast and probes along the
- * subscriptions.
+ * subscriptions.  Members of a directory's shared group are subscribed
+ * to each other both ways without asking, and cannot unsubscribe.
  */
 
 #include <sys/types.h>
@@ -107,7 +108,7 @@ sub_route(const char *from, const char *to, int type, const char *xml)
 }
 
 /* Send presence of every available resource of user to a contact. */
-static void
+void
 presence_of_user_to(struct user *u, const char *contact, int unavailable)
 {
 	struct session	*s;
@@ -139,6 +140,15 @@ subscription_in(struct roster *r, struct roster_job *j)
 
 	if (!r->exists)
 		return;
+	/* The shared group: subscribed already, and it stays so. */
+	if (roster_shared(r, roster_group(r), j->jid) != NULL) {
+		if (j->arg == SUBSCRIBE) {
+			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
+			sub_route(r->bare, j->jid, SUBSCRIBED, x);
+			free(x);
+		}
+		return;
+	}
 	switch (j->arg) {
 	case SUBSCRIBE:
 		if (it != NULL && SUB_HAS_FROM(it->sub)) {
@@ -204,6 +214,9 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 	struct ritem	*it = roster_item(r, j->jid);
 	int		 route = 1, show = 0;
 
+	/* The directory decides who is in the shared group. */
+	if (roster_shared(r, roster_group(r), j->jid) != NULL)
+		return;
 	switch (j->arg) {
 	case SUBSCRIBE:
 		if ((it = roster_item_make(r, j->jid)) == NULL)
@@ -262,12 +275,61 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 		presence_of_user_to(session_find_user(r->bare), j->jid, 0);
 }
 
-void
-subscription_out(struct session *from, struct stanza_msg *m)
+/* A subscription stanza xml of user from, to the bare JID to. */
+static void
+subscription_send(struct session *from, const char *xml, const char *to,
+    int type)
 {
 	struct roster_job	*j;
 	struct xml_node		*n;
 	struct xml_buf		 b;
+
+	/* Stamped with the user's bare JID (section 3.1.2). */
+	if ((n = roster_parse(xml)) == NULL)
+		return;
+	xml_set_attr(n, "from", from->user->bare);
+	xml_set_attr(n, "to", to);
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, NS_CLIENT, &b) == 0 && xml_buf_add(&b, "",
+	    1) == 0) {
+		j = roster_job_new(from, b.data, to);
+		j->arg = type;
+		roster_with(from->user->local, from->user->domain,
+		    subscription_out_job, j);
+	}
+	xml_buf_free(&b);
+	xml_node_free(n);
+}
+
+/*
+ * The directory on the contact of a request.  One it does not know is
+ * answered "unsubscribed" from that JID, as RFC 6121 section 8.5.1
+ * allows, and nothing is kept for it.
+ */
+static void
+subscription_checked(const char *domain, const char *local, int status,
+    void *arg)
+{
+	struct roster_job	*j = arg;
+	struct session		*s;
+	char			*x;
+
+	(void)domain;
+	(void)local;
+	if ((s = session_find_id(j->stream, j->session)) != NULL) {
+		if (status == LDAP_USER_NONE) {
+			x = sub_xml(UNSUBSCRIBED, j->jid, s->user->bare);
+			router_deliver_xml(s, STANZA_PRESENCE, x, strlen(x));
+			free(x);
+		} else
+			subscription_send(s, j->xml, j->jid, SUBSCRIBE);
+	}
+	roster_job_free(j);
+}
+
+void
+subscription_out(struct session *from, struct stanza_msg *m)
+{
 	struct jid		 jt;
 	char			 to[CONF_JIDLEN];
 	int			 type;
@@ -282,21 +344,13 @@ subscription_out(struct session *from, struct stanza_msg *m)
 		router_bounce(from, m, "cancel", "remote-server-not-found");
 		return;
 	}
-	/* Stamped with the user's bare JID (section 3.1.2). */
-	if ((n = roster_parse(m->xml)) == NULL)
+	/* A request to a user the directory does not know goes no further. */
+	if (type == SUBSCRIBE && ldap_domain(jt.domain) != NULL) {
+		ldap_user_check(jt.domain, jt.local, subscription_checked,
+		    roster_job_new(from, m->xml, to));
 		return;
-	xml_set_attr(n, "from", from->user->bare);
-	xml_set_attr(n, "to", to);
-	xml_buf_init(&b, 0);
-	if (xml_serialize(n, NS_CLIENT, &b) == 0 && xml_buf_add(&b, "",
-	    1) == 0) {
-		j = roster_job_new(from, b.data, to);
-		j->arg = type;
-		roster_with(from->user->local, from->user->domain,
-		    subscription_out_job, j);
 	}
-	xml_buf_free(&b);
-	xml_node_free(n);
+	subscription_send(from, m->xml, to, type);
 }
 
 /* Removing an item ends the subscriptions it carried (section 2.5). */
@@ -318,31 +372,48 @@ subscription_cancel(struct session *s, struct roster *r, struct ritem *it)
 	}
 }
 
+/* Presence xml to one contact; with s, an initial one probes it too. */
+static void
+presence_contact(struct session *s, const char *jid, int sub,
+    const char *xml)
+{
+	struct session	*c;
+	struct user	*cu;
+
+	if (SUB_HAS_FROM(sub))
+		deliver_bare(jid, xml);
+	if (s != NULL && SUB_HAS_TO(sub) && (cu = session_find_user(jid)) !=
+	    NULL)
+		TAILQ_FOREACH(c, &cu->sessions, user_entry)
+			if (c->available)
+				router_deliver_xml(s, STANZA_PRESENCE,
+				    c->presence, c->presencelen);
+}
+
 static void
 presence_contacts_job(struct roster *r, struct roster_job *j)
 {
-	struct ritem	*it;
-	struct session	*s, *c;
-	struct user	*cu;
+	const struct shared_group	*g = roster_group(r);
+	struct ritem			*it;
+	struct session			*s;
+	const char			*jid;
+	char				 buf[CONF_JIDLEN];
+	size_t				 i;
 
 	s = j->stream >= 0 ? session_find_id(j->stream, j->session) : NULL;
 	RB_FOREACH(it, ritems, &r->items) {
-		if (SUB_HAS_FROM(it->sub))
-			deliver_bare(it->jid, j->xml);
-		if (s == NULL)
-			continue;
-		/* An initial presence: probe what the user is subscribed to. */
-		if (SUB_HAS_TO(it->sub) &&
-		    (cu = session_find_user(it->jid)) != NULL)
-			TAILQ_FOREACH(c, &cu->sessions, user_entry)
-				if (c->available)
-					router_deliver_xml(s, STANZA_PRESENCE,
-					    c->presence, c->presencelen);
+		if (roster_shared(r, g, it->jid) != NULL)
+			continue;	/* below, with the group */
+		presence_contact(s, it->jid, it->sub, j->xml);
 		/* Requests that came while the user was away. */
-		if (it->pending != NULL)
+		if (s != NULL && it->pending != NULL)
 			router_deliver_xml(s, STANZA_PRESENCE, it->pending,
 			    strlen(it->pending));
 	}
+	for (i = 0; g != NULL && i < g->nmembers; i++)
+		if ((jid = roster_member_jid(r, &g->members[i], buf,
+		    sizeof(buf))) != NULL)
+			presence_contact(s, jid, SUB_BOTH, j->xml);
 }
 
 /*

@@ -18,7 +18,8 @@
  * Internal accounts: only salted SCRAM keys are stored (SHA-1 and
  * SHA-256, a random salt per account and hash), never a password.
  * Created and changed by xmppctl(8) and, where a domain allows it, by
- * in-band registration (XEP-0077).
+ * in-band registration (XEP-0077).  Users of "auth ldap" domains get
+ * an account row, without keys, once the directory knows them.
  */
 
 #include <sys/types.h>
@@ -336,10 +337,51 @@ account_register(struct imsgev *iev, struct imsg *imsg)
 	return (0);
 }
 
+/*
+ * The router found a user in the directory: the row that holds the
+ * user's roster and offline messages.  No SCRAM keys, so no internal
+ * login; only for domains whose users are in a directory.
+ */
+static int
+account_ensure(struct imsgev *iev, struct imsg *imsg)
+{
+	struct roster_owner	 o;
+	struct domain_conf	*d;
+	char			 prep[sizeof(o.localpart)];
+
+	if (iev->type != PROC_ROUTER ||
+	    imsg_get_data(imsg, &o, sizeof(o)) == -1)
+		return (-1);
+	o.localpart[sizeof(o.localpart) - 1] = '\0';
+	o.domain[sizeof(o.domain) - 1] = '\0';
+	(void)strlcpy(prep, o.localpart, sizeof(prep));
+	if ((d = config_domain(proc_self.conf, o.domain)) == NULL ||
+	    d->auth != AUTH_LDAP || o.localpart[0] == '\0' ||
+	    jid_prep_local(prep, sizeof(prep)) == -1 ||
+	    strcmp(prep, o.localpart) != 0) {
+		log_warnx("account for %s@%s not made: not a directory user",
+		    o.localpart, o.domain);
+		return (0);
+	}
+	switch (store_be->account_insert(o.domain, o.localpart, time(NULL))) {
+	case 0:
+		log_info("account %s@%s: made for a directory user",
+		    o.localpart, o.domain);
+		break;
+	case -1:
+		log_warnx("account %s@%s: could not make it", o.localpart,
+		    o.domain);
+		break;
+	}
+	return (0);
+}
+
 int
 account_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
+	case IMSG_ACCOUNT_ENSURE:
+		return (account_ensure(iev, imsg));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
 	case IMSG_CTL_USER_PASSWORD:
