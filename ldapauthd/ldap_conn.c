@@ -439,18 +439,10 @@ conn_set_event(struct lconn *c, short what, int tmo)
 		evtimer_del(&c->tmo);
 }
 
-/* Forget the connection, not the requests that wait for one. */
+/* Close the socket and all that rides on it. */
 static void
-conn_close(struct lconn *c)
+conn_drop(struct lconn *c)
 {
-	if (c->dnsreq != NULL) {
-		evdns_getaddrinfo_cancel(c->dnsreq);
-		c->dnsreq = NULL;
-	}
-	if (c->ai != NULL) {
-		evutil_freeaddrinfo(c->ai);
-		c->ai = c->next_ai = NULL;
-	}
 	if (event_initialized(&c->ev))
 		event_del(&c->ev);
 	evtimer_del(&c->tmo);
@@ -470,8 +462,23 @@ conn_close(struct lconn *c)
 	c->tls_on = 0;
 	c->want_write = 0;
 	c->rpos = c->rlen = 0;
-	c->state = LC_CLOSED;
 	c->gen++;
+}
+
+/* Forget the connection, not the requests that wait for one. */
+static void
+conn_close(struct lconn *c)
+{
+	if (c->dnsreq != NULL) {
+		evdns_getaddrinfo_cancel(c->dnsreq);
+		c->dnsreq = NULL;
+	}
+	if (c->ai != NULL) {
+		evutil_freeaddrinfo(c->ai);
+		c->ai = c->next_ai = NULL;
+	}
+	conn_drop(c);
+	c->state = LC_CLOSED;
 }
 
 static void
@@ -619,22 +626,7 @@ conn_next_addr(struct lconn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (event_initialized(&c->ev))
-		event_del(&c->ev);
-	evtimer_del(&c->tmo);
-	if (c->tls != NULL) {
-		tls_free(c->tls);
-		c->tls = NULL;
-	}
-	if (c->ld != NULL) {
-		ldap_destroy(c->ld);
-		c->ld = NULL;
-	}
-	if (c->fd != -1) {
-		close(c->fd);
-		c->fd = -1;
-	}
-	c->tls_on = 0;
+	conn_drop(c);
 	if (c->next_ai == NULL) {
 		conn_next_server(c, "%s", msg);
 		return;

@@ -464,28 +464,15 @@ dreq_entry(void *arg, LDAP *ld, LDAPMessage *e)
 	}
 }
 
+/* Answer the router: a lookup, or a vCard with what was found. */
 static void
-dreq_done(void *arg, int status, int rc, struct berval *cookie)
+dreq_reply(struct imsgev *iev, struct dir_req *r, int st)
 {
-	struct dir_req		*r = arg;
-	struct imsgev		*iev;
 	struct ldap_user_res	 res;
 	struct ldap_vcard	 vc;
 	struct iovec		 iov[6];
 	size_t			 i;
-	int			 st;
 
-	(void)cookie;
-	npending--;
-	if (status != LOP_DONE || (rc != LDAP_SUCCESS &&
-	    rc != LDAP_SIZELIMIT_EXCEEDED))
-		st = LDAP_USER_ERROR;
-	else
-		st = r->entries == 1 ? LDAP_USER_EXISTS : LDAP_USER_NONE;
-	if ((iev = proc_peer(PROC_ROUTER, 0)) == NULL) {
-		dreq_free(r);
-		return;
-	}
 	if (r->type == IMSG_LDAP_LOOKUP) {
 		memset(&res, 0, sizeof(res));
 		res.req = r->req;
@@ -518,25 +505,23 @@ dreq_done(void *arg, int status, int rc, struct berval *cookie)
 }
 
 static void
-dreq_answer_now(struct imsgev *iev, struct dir_req *r, int status)
+dreq_done(void *arg, int status, int rc, struct berval *cookie)
 {
-	struct ldap_user_res	 res;
-	struct ldap_vcard	 vc;
+	struct dir_req		*r = arg;
+	struct imsgev		*iev;
+	int			 st;
 
-	if (r->type == IMSG_LDAP_LOOKUP) {
-		memset(&res, 0, sizeof(res));
-		res.req = r->req;
-		res.status = status;
-		imsgev_compose(iev, IMSG_LDAP_USER, r->id, 0, -1, &res,
-		    sizeof(res));
-	} else {
-		memset(&vc, 0, sizeof(vc));
-		vc.req = r->req;
-		vc.status = status;
-		imsgev_compose(iev, IMSG_LDAP_VCARD_RESULT, r->id, 0, -1, &vc,
-		    sizeof(vc));
-	}
-	dreq_free(r);
+	(void)cookie;
+	npending--;
+	if (status != LOP_DONE || (rc != LDAP_SUCCESS &&
+	    rc != LDAP_SIZELIMIT_EXCEEDED))
+		st = LDAP_USER_ERROR;
+	else
+		st = r->entries == 1 ? LDAP_USER_EXISTS : LDAP_USER_NONE;
+	if ((iev = proc_peer(PROC_ROUTER, 0)) == NULL)
+		dreq_free(r);
+	else
+		dreq_reply(iev, r, st);
 }
 
 static void
@@ -557,11 +542,11 @@ dreq_start(struct imsgev *iev, struct imsg *imsg)
 	r->req.domain[sizeof(r->req.domain) - 1] = '\0';
 	r->req.localpart[sizeof(r->req.localpart) - 1] = '\0';
 	if ((d = dir_bydomain(r->req.domain)) == NULL) {
-		dreq_answer_now(iev, r, LDAP_USER_NONE);
+		dreq_reply(iev, r, LDAP_USER_NONE);
 		return;
 	}
 	if (npending >= AUTH_MAX_PENDING) {
-		dreq_answer_now(iev, r, LDAP_USER_ERROR);
+		dreq_reply(iev, r, LDAP_USER_ERROR);
 		return;
 	}
 	/* The router sends nodeprep'd names; check, never trust. */
@@ -570,7 +555,7 @@ dreq_start(struct imsgev *iev, struct imsg *imsg)
 	    jid_prep_local(filter, sizeof(filter)) == -1 ||
 	    strcmp(filter, r->req.localpart) != 0 ||
 	    dir_filter(d, r->req.localpart, filter, sizeof(filter)) == -1) {
-		dreq_answer_now(iev, r, LDAP_USER_NONE);
+		dreq_reply(iev, r, LDAP_USER_NONE);
 		return;
 	}
 	if (r->type == IMSG_LDAP_VCARD) {
@@ -698,7 +683,9 @@ group_page(struct ldap_dir *d)
 static void
 group_reset(struct ldap_dir *d)
 {
-	d->nmembers = 0;
+	free(d->members);
+	d->members = NULL;
+	d->nmembers = d->maxmembers = 0;
 	free(d->cookie.bv_val);
 	d->cookie.bv_val = NULL;
 	d->cookie.bv_len = 0;
