@@ -35,13 +35,21 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
+		xmppd/router_mam.c xmppd/router_mam_form.c \
 		xmppd/router_offline.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
 		xmppd/router_session.c xmppd/router_stanza.c \
 		xmppd/router_subscription.c \
+		xmppd/carbons.c xmppd/csi.c xmppd/blocking.c \
+		xmppd/c2s_sm.c xmppd/router_sm.c \
+		xmppd/router_private.c xmppd/router_xmlstore.c \
+		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
-		xmppd/stream.c xmppd/time.c xmppd/vcard.c xmppd/version.c
+		xmppd/store_mam.c xmppd/store_sqlite_mam.c \
+		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
+		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
+		xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c

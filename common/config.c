@@ -61,6 +61,7 @@ config_new(void)
 	g->limits.auth_failures = DEFAULT_AUTH_FAILURES;
 	g->limits.auth_period = DEFAULT_AUTH_PERIOD;
 	g->limits.xml_depth = DEFAULT_XML_DEPTH;
+	g->limits.resume_timeout = DEFAULT_RESUME_TIMEOUT;
 	return (conf);
 }
 

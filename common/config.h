@@ -56,6 +56,7 @@
 #define DEFAULT_AUTH_FAILURES	5
 #define DEFAULT_AUTH_PERIOD	60
 #define DEFAULT_XML_DEPTH	64
+#define DEFAULT_RESUME_TIMEOUT	300	/* XEP-0198 resumption, seconds */
 #define DEFAULT_OFFLINE_LIMIT	500
 #define DEFAULT_MUC_HISTORY	20
 #define DEFAULT_UPLOAD_MAXSIZE	(10 * 1024 * 1024)
@@ -221,6 +222,7 @@ struct limits_conf {
 	int				 auth_failures;
 	time_t				 auth_period;
 	int				 xml_depth;
+	time_t				 resume_timeout;	/* seconds */
 };
 
 /* The global settings: the part every process may know. */

@@ -152,8 +152,55 @@ enum imsg_type {
 	IMSG_CTL_SHOW_LDAP,
 	IMSG_CTL_LDAP,		/* struct ctl_ldap */
 
+	/* control -> router: answered IMSG_CTL_STATS, END */
+	IMSG_CTL_SHOW_STATS,
+	IMSG_CTL_STATS,		/* struct ctl_stats */
+
 	/* stanzas, stream <-> router <-> services */
 	IMSG_STANZA,		/* struct stanza_hdr + strings + xml */
+
+	/*
+	 * Per-user XML storage, router <-> store (store_xml.c): private
+	 * XML (XEP-0049), vCards (XEP-0054), PEP (XEP-0163).  peerid:
+	 * the router's request id.
+	 */
+	IMSG_XS_REQUEST,	/* struct xs_req + XML (puts) */
+	IMSG_XS_ITEM,		/* struct xs_req (space, key) + XML */
+	IMSG_XS_END,		/* struct xs_req: the status */
+
+	/*
+	 * Message archives (XEP-0313), router <-> store (store_mam.c);
+	 * peerid: the router's request id.  control -> store for expiry.
+	 */
+	IMSG_MAM_ARCHIVE,	/* struct mam_archive + message XML */
+	IMSG_MAM_ARCHIVED,	/* struct mam_archive: which copies, the id */
+	IMSG_MAM_QUERY,		/* struct mam_query */
+	IMSG_MAM_RESULT,	/* struct mam_row + message XML */
+	IMSG_MAM_FIN,		/* struct mam_fin */
+	IMSG_MAM_PREFS,		/* struct mam_prefs + always + never */
+	IMSG_MAM_PREFS_RESULT,	/* struct mam_prefs + always + never */
+	IMSG_CTL_ARCHIVE_EXPIRE, /* struct ctl_archive */
+	IMSG_CTL_ARCHIVE_EXPIRED, /* struct ctl_archive: the count deleted */
+
+	/*
+	 * Stream management (XEP-0198), stream <-> router; peerid: session
+	 * id.  The unacked queue lives in the stream process holding the
+	 * session (a detached one too); the router moves it on a resume
+	 * or takes it back when the session ends.
+	 */
+	IMSG_SM_ENABLE,		/* stream -> router: struct sm_enable */
+	IMSG_SM_DETACHED,	/* stream -> router: TCP gone, session kept */
+	IMSG_SM_RESUME,		/* stream -> router: struct sm_resume */
+	IMSG_SM_RESUMED,	/* router -> stream: struct sm_resumed */
+	IMSG_SM_TAKEOVER,	/* router -> old stream: struct sm_takeover */
+	IMSG_SM_REPLAY,		/* an unacked stanza, as IMSG_STANZA */
+	IMSG_SM_REPLAY_END,	/* struct sm_counts: the queue is sent */
+
+	/*
+	 * Client State Indication (XEP-0352), stream -> router; peerid:
+	 * session id.  The router holds what is not urgent while inactive.
+	 */
+	IMSG_CSI_STATE,		/* int: 1 active, 0 inactive */
 
 	IMSG_MAX
 };
@@ -307,6 +354,7 @@ struct offline_req {
 	int		 stream;		/* sender, or the session */
 	uint32_t	 session;		/* fetching or sending */
 	int		 limit;
+	char		 sender[CONF_JIDLEN];	/* full JID, or "" */
 };
 
 enum offline_status {
@@ -314,6 +362,7 @@ enum offline_status {
 	OFFLINE_NO_ACCOUNT,
 	OFFLINE_FULL,
 	OFFLINE_ERROR,
+	OFFLINE_BLOCKED,		/* the owner blocks the sender */
 };
 
 struct offline_res {
@@ -389,6 +438,17 @@ struct ldap_member {
 	char		 name[256];		/* displayName, or "" */
 };
 
+struct ctl_stats {
+	uint64_t	 sessions;
+	uint64_t	 users;			/* with a session */
+	uint64_t	 stanzas_in;		/* from clients */
+	uint64_t	 stanzas_out;		/* to clients */
+	double		 rate_in;		/* per second, lately */
+	double		 rate_out;
+	time_t		 window;		/* seconds "lately" covers */
+	time_t		 uptime;		/* of the router, seconds */
+};
+
 struct ctl_ldap {
 	char		 ldap[CONF_NAMELEN];
 	char		 url[CONF_STRLEN];
@@ -416,6 +476,165 @@ struct stanza_hdr {
 	uint16_t	 from_len;
 	uint32_t	 xml_len;
 	/* followed by type, id, to, from, then xml_len bytes of XML */
+};
+
+/*
+ * IMSG_XS_*: an account's XML items, in spaces ("private", "vcard",
+ * "pep" for PEP node configurations, "pep/NODE" for a node's items),
+ * each item named by a key, newest first.
+ */
+#define XS_SPACE_MAX		300
+#define BLOCKING_SPACE		"blocking"	/* XEP-0191: key = JID */
+#define XS_KEY_MAX		1024
+
+enum xs_op {
+	XS_GET,			/* key "": the newest 'limit' (0: all) */
+	XS_PUT,			/* refused past 'limit' keys; trimmed to
+				   the newest 'keep' (0: no trim) */
+	XS_DEL,			/* key "": the whole space */
+	XS_PEP_PUBLISH,		/* XML: conflen bytes of node config
+				   (space "pep", key: node), then the item
+				   (space "pep/NODE", key: item id);
+				   limit: nodes, keep: items */
+	XS_PEP_DELETE,		/* the node (key) and its items */
+	XS_PEP_LAST,		/* per node: its config, then its newest */
+};
+
+enum xs_status {
+	XS_OK,
+	XS_NOT_FOUND,
+	XS_NO_ACCOUNT,
+	XS_FULL,
+	XS_ERROR,
+};
+
+struct xs_req {
+	char		 domain[CONF_NAMELEN];
+	char		 localpart[1024];
+	char		 space[XS_SPACE_MAX];
+	char		 key[XS_KEY_MAX];
+	int		 op;			/* enum xs_op */
+	int		 status;		/* enum xs_status, in END */
+	uint32_t	 limit;
+	uint32_t	 keep;
+	uint32_t	 conflen;
+	uint32_t	 maxbytes;		/* GET: of XML answered */
+};
+
+/*
+ * IMSG_MAM_*: archives of one-to-one messages, one per account.  Archive
+ * ids are opaque strings; stamps are microseconds since the epoch.
+ */
+#define MAM_ID_LEN		24	/* an archive id and its NUL */
+#define MAM_IDS_MAX		64	/* ids in one query's "ids" field */
+#define MAM_PREFS_JIDS		100	/* JIDs in each of always, never */
+
+struct mam_owner {
+	char		 domain[CONF_NAMELEN];
+	char		 localpart[1024];	/* "": not an account of ours */
+};
+
+struct mam_archive {
+	struct mam_owner sender;
+	struct mam_owner rcpt;
+	char		 sender_res[1024];
+	char		 rcpt_res[1024];	/* "" when sent to the bare JID */
+	int64_t		 stamp;
+	/* the store's answer */
+	int		 sender_kept;
+	int		 rcpt_kept;
+	char		 rcpt_id[MAM_ID_LEN];
+};
+
+struct mam_query {
+	struct mam_owner owner;
+	char		 with_bare[CONF_JIDLEN];	/* "": any */
+	char		 with_res[1024];		/* "": any */
+	int64_t		 start;			/* 0: none */
+	int64_t		 end;			/* 0: none */
+	char		 after_id[MAM_ID_LEN];	/* form, exclusive */
+	char		 before_id[MAM_ID_LEN];
+	char		 rsm_after[MAM_ID_LEN];
+	char		 rsm_before[MAM_ID_LEN];
+	int		 rsm_last;		/* <before/>: the last page */
+	int		 max;			/* already capped */
+	int		 flip;			/* <flip-page/> */
+	int		 nids;
+	char		 ids[MAM_IDS_MAX][MAM_ID_LEN];
+};
+
+struct mam_row {
+	char		 id[MAM_ID_LEN];
+	int64_t		 stamp;
+};
+
+enum mam_status {
+	MAM_OK,
+	MAM_ITEM_NOT_FOUND,		/* an unknown id to page from */
+	MAM_ERROR,
+};
+
+struct mam_fin {
+	int		 status;		/* enum mam_status */
+	int		 complete;
+	int64_t		 count;
+	int64_t		 index;			/* of first, -1: none */
+	char		 first[MAM_ID_LEN];	/* "": no rows */
+	char		 last[MAM_ID_LEN];
+};
+
+struct mam_prefs {
+	struct mam_owner owner;
+	int		 set;
+	int		 status;		/* enum mam_status */
+	int		 dflt;			/* enum archive_policy */
+	uint32_t	 alwayslen;		/* JIDs, '\n' between */
+	uint32_t	 neverlen;
+};
+
+struct ctl_archive {
+	char		 domain[CONF_NAMELEN];	/* "": every domain */
+	int64_t		 age;			/* seconds */
+	int64_t		 deleted;		/* in the answer */
+};
+
+/* IMSG_SM_*: a resumption id is 128 random bits, base64url. */
+#define SM_ID_LEN		24
+
+struct sm_enable {
+	char		 id[SM_ID_LEN];		/* "" without resumption */
+	uint32_t	 max;			/* seconds, 0: the server's */
+};
+
+struct sm_resume {
+	char		 id[SM_ID_LEN];
+	char		 localpart[1024];	/* who authenticated */
+	char		 domain[CONF_NAMELEN];
+	char		 addr[64];
+	char		 tls[64];
+};
+
+struct sm_resumed {
+	int		 ok;
+	char		 full[CONF_JIDLEN];
+};
+
+enum sm_takeover_mode {
+	SM_TAKEOVER_RESUME,	/* replay to the resumed session */
+	SM_TAKEOVER_EXPIRE,	/* replay to the router, which bounces or
+				   stores offline, and forget */
+};
+
+struct sm_takeover {
+	int		 mode;			/* enum sm_takeover_mode */
+};
+
+/* The old session's counters, at the end of a replay (mod 2^32). */
+struct sm_counts {
+	int		 ok;			/* 0: the queue was lost */
+	uint32_t	 in;			/* stanzas handled from client */
+	uint32_t	 acked;			/* by the client */
+	uint32_t	 sent;
 };
 
 #endif /* MSG_H */

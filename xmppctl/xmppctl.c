@@ -41,6 +41,7 @@ enum action {
 	SHOW_PROCESSES,
 	SHOW_SESSIONS,
 	SHOW_LDAP,
+	SHOW_STATS,
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
@@ -49,6 +50,7 @@ enum action {
 	USER_DELETE,
 	USER_PASSWORD,
 	USER_LIST,
+	ARCHIVE_EXPIRE,
 	REGRESS_VIOLATE,
 };
 
@@ -61,6 +63,7 @@ static const struct command commands[] = {
 	{ "show processes",	SHOW_PROCESSES },
 	{ "show sessions",	SHOW_SESSIONS },
 	{ "show ldap",		SHOW_LDAP },
+	{ "show stats",		SHOW_STATS },
 	{ "reload",		RELOAD },
 	{ "log verbose",	LOG_VERBOSE },
 	{ "log brief",		LOG_BRIEF },
@@ -69,6 +72,8 @@ static const struct command commands[] = {
 	{ "user delete *",	USER_DELETE },
 	{ "user password *",	USER_PASSWORD },
 	{ "user list *",	USER_LIST },
+	{ "archive expire *",	ARCHIVE_EXPIRE },
+	{ "archive expire * *",	ARCHIVE_EXPIRE },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -235,6 +240,71 @@ show_ldap(struct imsg *imsg)
 	}
 }
 
+/* A duration as xmppd.conf writes them: a number, then s, m, h or d. */
+static int64_t
+parse_duration(const char *s)
+{
+	const char	*errstr;
+	char		 num[32];
+	size_t		 n = strlen(s);
+	int64_t		 v, mul = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		errx(1, "bad duration: %s", s);
+	(void)strlcpy(num, s, sizeof(num));
+	switch (num[n - 1]) {
+	case 'd':
+		mul *= 24;
+		/* FALLTHROUGH */
+	case 'h':
+		mul *= 60;
+		/* FALLTHROUGH */
+	case 'm':
+		mul *= 60;
+		/* FALLTHROUGH */
+	case 's':
+		num[n - 1] = '\0';
+		break;
+	}
+	v = strtonum(num, 0, INT64_MAX / 86400, &errstr);
+	if (errstr != NULL)
+		errx(1, "bad duration: %s", s);
+	return (v * mul);
+}
+
+static void
+show_archive(struct imsg *imsg)
+{
+	struct ctl_archive	 ca;
+
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
+		errx(1, "bad answer");
+	printf("%lld messages deleted\n", (long long)ca.deleted);
+}
+
+static void
+show_stats(struct imsg *imsg)
+{
+	struct ctl_stats	 cs;
+
+	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
+		errx(1, "bad answer from xmppd");
+	printf("%-16s %llu\n", "sessions", (unsigned long long)cs.sessions);
+	printf("%-16s %llu\n", "users online", (unsigned long long)cs.users);
+	printf("%-16s %llu", "stanzas in", (unsigned long long)cs.stanzas_in);
+	if (cs.rate_in > 0)
+		printf(", %.1f/s over %llds", cs.rate_in,
+		    (long long)cs.window);
+	printf("\n%-16s %llu", "stanzas out",
+	    (unsigned long long)cs.stanzas_out);
+	if (cs.rate_out > 0)
+		printf(", %.1f/s over %llds", cs.rate_out,
+		    (long long)cs.window);
+	printf("\n%-16s ", "router uptime");
+	print_uptime(cs.uptime);
+	printf("\n");
+}
+
 static void
 show_user(struct imsg *imsg)
 {
@@ -311,6 +381,13 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_LDAP:
 			show_ldap(&imsg);
 			break;
+		case IMSG_CTL_STATS:
+			show_stats(&imsg);
+			break;
+		case IMSG_CTL_ARCHIVE_EXPIRED:
+			show_archive(&imsg);
+			imsg_free(&imsg);
+			return (0);
 		case IMSG_CTL_END:
 		case IMSG_CTL_OK:
 			imsg_free(&imsg);
@@ -340,6 +417,7 @@ main(int argc, char *argv[])
 	const char		*sock = XMPPD_SOCKET, *arg = NULL;
 	struct imsgbuf		 ibuf;
 	struct ctl_user		 cu;
+	struct ctl_archive	 ca;
 	char			 name[32];
 	int			 ch, fd, v, ret;
 
@@ -386,6 +464,10 @@ main(int argc, char *argv[])
 		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_LDAP, MSG_VERSION, 0,
 		    -1, NULL, 0);
 		break;
+	case SHOW_STATS:
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_STATS, MSG_VERSION, 0,
+		    -1, NULL, 0);
+		break;
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,
 		    NULL, 0);
@@ -409,6 +491,15 @@ main(int argc, char *argv[])
 		v = cmd->action == LOG_VERBOSE ? 1 : 0;
 		ret = imsg_compose(&ibuf, IMSG_CTL_VERBOSE, MSG_VERSION, 0, -1,
 		    &v, sizeof(v));
+		break;
+	case ARCHIVE_EXPIRE:
+		memset(&ca, 0, sizeof(ca));
+		ca.age = parse_duration(argv[2]);
+		if (argc == 4 && strlcpy(ca.domain, argv[3],
+		    sizeof(ca.domain)) >= sizeof(ca.domain))
+			errx(1, "domain too long");
+		ret = imsg_compose(&ibuf, IMSG_CTL_ARCHIVE_EXPIRE, MSG_VERSION,
+		    0, -1, &ca, sizeof(ca));
 		break;
 	case REGRESS_VIOLATE:
 		memset(name, 0, sizeof(name));

@@ -48,6 +48,8 @@
 #define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_REGISTER	"jabber:iq:register"
 #define NS_REGISTER_F	"http://jabber.org/features/iq-register"
+#define NS_SM		"urn:xmpp:sm:3"
+#define NS_CSI		"urn:xmpp:csi:0"
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
 #ifndef REGRESS
@@ -82,7 +84,7 @@ static const struct xml_stream_cb c2s_cb = {
 	c2s_open, c2s_stanza, c2s_closed, c2s_xml_error
 };
 
-static void
+void
 c2s_write(struct conn *c, const char *s)
 {
 	if (io_write(c->io, s, strlen(s)) == -1) {
@@ -98,7 +100,9 @@ c2s_write_node(struct conn *c, struct xml_node *n)
 	struct xml_buf	 b;
 
 	xml_buf_init(&b, 0);
-	if (xml_serialize(n, NS_CLIENT, &b) == 0 && xml_buf_add(&b, "", 1) == 0)
+	if (xml_serialize(n, NS_CLIENT, &b) == 0 &&
+	    xml_buf_add(&b, "", 1) == 0 && c2s_sm_write(c, stanza_kind(n),
+	    xml_get_attr(n, "type"), b.data) == -1)
 		c2s_write(c, b.data);
 	xml_buf_free(&b);
 }
@@ -118,24 +122,56 @@ c2s_header(struct conn *c)
 	c->header_sent = 1;
 }
 
-/* A stream error ends the stream (RFC 6120 section 4.9). */
-static void
-c2s_error(struct conn *c, const char *cond, const char *text)
+/*
+ * A stream error ends the stream (RFC 6120 section 4.9); app, when not
+ * NULL, is an application-specific condition element (section 4.9.4).
+ */
+void
+c2s_error_app(struct conn *c, const char *cond, const char *text,
+    const char *app)
 {
-	char	 buf[512];
+	char	 buf[768];
 
 	if (c->state == C2S_CLOSING)
 		return;
 	c2s_header(c);
 	(void)snprintf(buf, sizeof(buf), "<stream:error><%s xmlns='"
-	    NS_STREAM_ERR "'/>%s%s%s</stream:error></stream:stream>", cond,
+	    NS_STREAM_ERR "'/>%s%s%s%s</stream:error></stream:stream>", cond,
 	    text ? "<text xmlns='" NS_STREAM_ERR "'>" : "", text ? text : "",
-	    text ? "</text>" : "");
+	    text ? "</text>" : "", app ? app : "");
 	c2s_write(c, buf);
 	log_info("connection %u from %s: stream error %s%s%s", c->id, c->addr,
 	    cond, text ? ": " : "", text ? text : "");
 	c->state = C2S_CLOSING;
 	io_close_after_write(c->io);
+}
+
+void
+c2s_error(struct conn *c, const char *cond, const char *text)
+{
+	c2s_error_app(c, cond, text, NULL);
+}
+
+/* Stream management (c2s_sm.c): a resume waits for the router. */
+void
+c2s_wait(struct conn *c)
+{
+	c->state = C2S_BINDING;
+}
+
+void
+c2s_resume_failed(struct conn *c)
+{
+	c->state = C2S_STREAM;
+}
+
+/* The session is this connection's now (c->full set by c2s_sm.c). */
+void
+c2s_resumed(struct conn *c)
+{
+	c->state = C2S_STREAM;
+	c->bound = 1;
+	conn_deadline(c, 0);
 }
 
 static void
@@ -217,9 +253,13 @@ c2s_features(struct conn *c)
 		c2s_write(c, "<mechanism>PLAIN</mechanism></mechanisms>");
 		if (d->registration && d->auth == AUTH_INTERNAL)
 			c2s_write(c, "<register xmlns='" NS_REGISTER_F "'/>");
-	} else
+	} else {
 		c2s_write(c, "<bind xmlns='" NS_BIND "'/><session xmlns='"
 		    NS_SESSION "'><optional/></session>");
+		c2s_write(c, "<sm xmlns='" NS_SM "'/>");	/* XEP-0198 */
+		/* XEP-0352 section 4: offered once authenticated. */
+		c2s_write(c, "<csi xmlns='" NS_CSI "'/>");
+	}
 	if (stream_caps[0] != '\0') {
 		/* XEP-0115 section 6.3: the server's own capabilities. */
 		c2s_write(c, "<c xmlns='http://jabber.org/protocol/caps' "
@@ -265,6 +305,7 @@ c2s_closed(void *arg)
 {
 	struct conn	*c = arg;
 
+	c2s_sm_closed(c);
 	c2s_write(c, "</stream:stream>");
 	c->state = C2S_CLOSING;
 	io_close_after_write(c->io);
@@ -595,6 +636,7 @@ c2s_route(struct conn *c, struct xml_node *n)
 	struct jid	 j;
 	char		 norm[CONF_JIDLEN];
 
+	c2s_sm_in(c);
 	if (xml_is(n, NS_CLIENT, "iq") && (to == NULL ||
 	    strcmp(to, c->domain) == 0) && type != NULL &&
 	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
@@ -627,6 +669,17 @@ c2s_route(struct conn *c, struct xml_node *n)
 	if (router == NULL || stanza_send(router, c->id, c->id, n,
 	    NS_CLIENT) == -1)
 		log_warnx("connection %u: stanza not routed", c->id);
+}
+
+/* Client State Indication (XEP-0352): a nonza the router acts on. */
+static void
+c2s_csi(struct conn *c, int active)
+{
+	struct imsgev	*router = proc_peer(PROC_ROUTER, 0);
+
+	if (router != NULL)
+		imsgev_compose(router, IMSG_CSI_STATE, c->id, 0, -1, &active,
+		    sizeof(active));
 }
 
 static int
@@ -664,10 +717,14 @@ c2s_stanza(void *arg, struct xml_node *n)
 		c2s_error(c, "not-authorized", NULL);
 	else if (xml_is(n, NS_SASL, "auth"))
 		c2s_error(c, "policy-violation", "Already authenticated");
+	else if (n->ns != NULL && strcmp(n->ns, NS_SM) == 0)
+		c2s_sm_nonza(c, n);
 	else if (!c->bound && xml_is(n, NS_CLIENT, "iq"))
 		c2s_iq_prebind(c, n);
 	else if (!c->bound)
 		c2s_error(c, "not-authorized", NULL);
+	else if (xml_is(n, NS_CSI, "active") || xml_is(n, NS_CSI, "inactive"))
+		c2s_csi(c, strcmp(n->name, "active") == 0);
 	else if (n->ns == NULL || strcmp(n->ns, NS_CLIENT) != 0 ||
 	    stanza_kind(n) == -1)
 		c2s_error(c, "unsupported-stanza-type", NULL);
@@ -685,7 +742,8 @@ c2s_ping(struct conn *c)
 	(void)snprintf(buf, sizeof(buf), "<iq type='get' id='" C2S_PING_ID
 	    "' from='%s' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>",
 	    c->domain, c->full);
-	c2s_write(c, buf);
+	if (c2s_sm_write(c, STANZA_IQ, "get", buf) == -1)
+		c2s_write(c, buf);
 }
 
 static void
@@ -930,7 +988,7 @@ c2s_deliver(struct conn *c, struct imsg *imsg)
 
 	if (stanza_recv(imsg, &m) == -1)
 		fatalx("%s: bad stanza from the router", __func__);
-	if (c->bound)
+	if (c2s_sm_deliver(c, imsg, &m) == -1 && c->bound)
 		c2s_write(c, m.xml);
 	stanza_msg_clear(&m);
 }
@@ -967,7 +1025,7 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_ROUTER)
 			return (-1);
 		if (c == NULL)
-			return (0);
+			return (c2s_sm_orphan(iev, imsg));
 		if (type == IMSG_SESSION_BOUND && c->state == C2S_BINDING)
 			c2s_bound(c, imsg);
 		else if (type == IMSG_SESSION_CLOSE)
@@ -985,6 +1043,7 @@ c2s_free(struct conn *c)
 {
 	struct imsgev	*iev;
 
+	c2s_sm_free(c);	/* may keep the session for a resume */
 	if (c->bound && (iev = proc_peer(PROC_ROUTER, 0)) != NULL)
 		imsgev_compose(iev, IMSG_SESSION_END, c->id, 0, -1, NULL, 0);
 	if ((c->state == C2S_SASL || c->state == C2S_SASL_CLIENT) &&

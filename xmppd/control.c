@@ -154,12 +154,14 @@ control_target(uint32_t type)
 #endif
 		return (&proc_self.parent);
 	case IMSG_CTL_SHOW_SESSIONS:
+	case IMSG_CTL_SHOW_STATS:
 	case IMSG_CTL_KICK:
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
 	case IMSG_CTL_USER_PASSWORD:
 	case IMSG_CTL_USER_LIST:
+	case IMSG_CTL_ARCHIVE_EXPIRE:
 		return (proc_peer(PROC_STORE, 0));
 	case IMSG_CTL_SHOW_LDAP:
 		return (proc_peer(PROC_LDAPAUTHD, 0));
@@ -220,6 +222,8 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_SESSION:
 	case IMSG_CTL_USER:
 	case IMSG_CTL_LDAP:
+	case IMSG_CTL_STATS:
+	case IMSG_CTL_ARCHIVE_EXPIRED:
 		break;
 	default:
 		return (-1);
@@ -228,7 +232,8 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (0);	/* the client left */
 	imsgev_forward(&cc->iev, imsg, 0);
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
-	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP)
+	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
+	    type != IMSG_CTL_STATS)
 		cc->waiting = 0;
 	return (0);
 }

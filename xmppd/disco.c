@@ -136,7 +136,8 @@ disco_handle(struct session *s, struct xml_node *iq, struct xml_node *query)
 		rv = (id = disco_add(q, "identity", "category", "account")) ==
 		    NULL || xml_set_attr(id, "type", "registered") == -1 ||
 		    disco_add(q, "feature", "var", NS_DISCO_INFO) == NULL ||
-		    disco_add(q, "feature", "var", NS_DISCO_ITEMS) == NULL;
+		    disco_add(q, "feature", "var", NS_DISCO_ITEMS) == NULL ||
+		    pep_disco(q) == -1 || mam_disco_account(q) == -1;
 	else if (to == IQ_SERVER)
 		rv = disco_services(q, xml_get_attr(iq, "to"));
 	if (rv != 0) {

@@ -164,7 +164,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	GET GROUP HISTORY HTTP INCLUDE INTERNAL KEY KEYPAIR LDAP LIMIT
 %token	LIMITS LISTEN LOCAL MANAGED MAXIMUM MESSAGE MUC MULTIPLEX NEVER
 %token	NICKNAME NONE OFFLINE ON OUTGOING PASSWORD PER PHOTO PORT
-%token	POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA RATE REGISTRATION
+%token	POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA RATE REGISTRATION RESUME
 %token	ROOMS ROSTER SERVER SET SIZE SOCKET SQLITE STANZA STARTTLS STORAGE
 %token	TEL TIMEOUT TLS UPLOAD URL USER VCARD XML
 %token	ERROR
@@ -354,6 +354,10 @@ limitopt	: STANZA SIZE size		{
 		| XML DEPTH NUMBER		{
 			if (range($3, 8, 1024, "xml depth") == 0)
 				g->limits.xml_depth = $3;
+		}
+		| RESUME TIMEOUT duration	{
+			if (range($3, 1, DAY, "resume timeout") == 0)
+				g->limits.resume_timeout = $3;
 		}
 		;
 
@@ -812,6 +816,7 @@ lookup(const char *s)
 		{ "quota",		QUOTA },
 		{ "rate",		RATE },
 		{ "registration",	REGISTRATION },
+		{ "resume",		RESUME },
 		{ "rooms",		ROOMS },
 		{ "roster",		ROSTER },
 		{ "server",		SERVER },

@@ -44,14 +44,26 @@ router_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL && iev->type != PROC_STORE)
 			return (-1);
 		return (session_ctl(iev, imsg));
+	case IMSG_CTL_SHOW_STATS:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (stats_ctl(iev, imsg));
 	}
 	if ((r = session_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = offline_dispatch_router(iev, imsg)) != 1)
 		return (r);
+	if ((r = mam_dispatch_router(iev, imsg)) != 1)
+		return (r);
 	if ((r = roster_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = xs_dispatch_router(iev, imsg)) != 1)
+		return (r);
 	if ((r = ldap_dispatch(iev, imsg)) != 1)
+		return (r);
+	if ((r = csi_dispatch(iev, imsg)) != 1)
+		return (r);
+	if ((r = sm_dispatch(iev, imsg)) != 1)
 		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));
@@ -62,8 +74,10 @@ static void
 router_peer_down(struct imsgev *iev)
 {
 	log_debug("%s %d link closed", proc_name(iev->type), iev->instance);
-	if (iev->type == PROC_STREAM)
+	if (iev->type == PROC_STREAM) {
 		session_stream_down(iev->instance);
+		sm_stream_down(iev->instance);
+	}
 	else if (iev->type == PROC_LDAPAUTHD)
 		ldap_peer_down();
 }
@@ -86,6 +100,7 @@ router_main(int instance)
 	proc_child_init(PROC_ROUTER, instance);
 	session_init();
 	last_init();
+	stats_init();
 	ldap_init();
 	/* Nothing but its channels; recvfd for links to restarted peers. */
 	sandbox("stdio recvfd");

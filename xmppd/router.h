@@ -55,6 +55,12 @@ struct session {
 	char			**directed;	/* directed presence sent to */
 	int			 ndirected;
 	int			 roster_requested;	/* gets pushes */
+	char			*caps_ver;	/* XEP-0115 (router_caps_client.c) */
+	int			 carbons;	/* XEP-0280 enabled (carbons.c) */
+	int			 inactive;	/* XEP-0352 (csi.c) */
+	struct csi_held		*csi;		/* held while inactive */
+	int			 blocklist_requested;	/* blocking.c */
+	struct sm_session	*sm;		/* XEP-0198 (router_sm.c) */
 };
 
 struct user {
@@ -64,6 +70,7 @@ struct user {
 	char			*domain;
 	TAILQ_HEAD(, session)	 sessions;
 	int			 nsessions;
+	struct blocklist	*blocklist;	/* XEP-0191 (blocking.c) */
 };
 
 struct xml_node;
@@ -90,6 +97,7 @@ struct router_hooks {
 
 extern const struct router_hooks	 presence_hooks;
 extern const struct router_hooks	 offline_hooks;
+extern const struct router_hooks	 caps_client_hooks;
 
 void		 router_hook_session_end(struct session *);
 void		 router_hook_available(struct session *, int);
@@ -104,6 +112,11 @@ extern const struct iq_feature	 version_feature;
 extern const struct iq_feature	 time_feature;
 extern const struct iq_feature	 last_feature;
 extern const struct iq_feature	 vcard_feature;
+extern const struct iq_feature	 private_feature;
+extern const struct iq_feature	 pep_feature;
+extern const struct iq_feature	 pep_owner_feature;
+extern const struct iq_feature	 carbons_enable_feature;
+extern const struct iq_feature	 carbons_disable_feature;
 
 /* Whom an IQ the router answers is for (router_iq_to). */
 #define IQ_SERVER	0	/* a domain of ours */
@@ -177,10 +190,13 @@ struct roster_job {
 	char			*xml;		/* the stanza, serialized */
 	char			*jid;		/* the other party */
 	int			 arg;
+	void			*ptr;		/* the feature's own */
 };
 
 /* router_stanza.c */
 int		 router_stanza(struct imsgev *, struct imsg *);
+void		 router_route(struct session *, struct stanza_msg *,
+		    struct imsg *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
 int		 router_iq_to(struct session *, struct xml_node *);
@@ -256,11 +272,102 @@ void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
 void		 presence_of_user_to(struct user *, const char *, int);
 
+/* carbons.c (XEP-0280) */
+int		 carbons_forged(struct session *, struct stanza_msg *);
+void		 carbons_sent(struct session *, struct stanza_msg *);
+void		 carbons_received(struct user *, struct session *,
+		    struct stanza_msg *);
+int		 carbons_private(struct session *, struct stanza_msg *);
+
+/* csi.c (XEP-0352) */
+extern const struct router_hooks	 csi_hooks;
+int		 csi_hold(struct session *, int, const char *, size_t);
+int		 csi_hold_imsg(struct session *, struct imsg *);
+int		 csi_dispatch(struct imsgev *, struct imsg *);
+
+/* router_sm.c (XEP-0198) */
+extern const struct router_hooks	 sm_hooks;
+int		 sm_dispatch(struct imsgev *, struct imsg *);
+void		 sm_stream_down(int);
+
+/* router_mam.c (XEP-0313) */
+extern const struct iq_feature	 mam_feature;
+extern const struct iq_feature	 mam_prefs_feature;
+extern const struct iq_feature	 mam_ext_feature;
+int		 mam_message(struct session *, struct stanza_msg *);
+int		 mam_dispatch_router(struct imsgev *, struct imsg *);
+int		 mam_disco_account(struct xml_node *);
+
+/* blocking.c (XEP-0191) */
+extern const struct router_hooks	 blocking_hooks;
+extern const struct iq_feature	 blocking_list_feature;
+extern const struct iq_feature	 blocking_block_feature;
+extern const struct iq_feature	 blocking_unblock_feature;
+void		 blocking_session_new(struct session *);
+int		 blocking_out(struct session *, struct stanza_msg *);
+int		 blocking_presence(struct session *, const char *, size_t);
+int		 blocking_presence_imsg(struct session *, struct imsg *);
+
 /* caps.c */
 void		 caps_send(struct imsgev *);
 
 /* last.c */
 void		 last_init(void);
+
+/* stats.c: stanzas from and to clients */
+struct router_stats {
+	uint64_t	 in;
+	uint64_t	 out;
+};
+extern struct router_stats	 router_stats;
+void		 stats_init(void);
+int		 stats_ctl(struct imsgev *, struct imsg *);
+
+/* router_caps_client.c (XEP-0115 of clients) */
+int		 caps_client_notify(struct session *, const char *);
+void		 caps_client_result(struct session *, struct stanza_msg *);
+
+/* router_pep.c (XEP-0163) */
+void		 pep_caps_ready(struct session *);
+int		 pep_disco(struct xml_node *);
+
+/* router_xmlstore.c: per-user XML items in the store */
+struct xs_req;
+struct xml_buf;
+
+struct xs_item {
+	TAILQ_ENTRY(xs_item)	 entry;
+	char			*space;
+	char			*key;
+	char			*xml;		/* NUL-terminated */
+	size_t			 len;
+};
+TAILQ_HEAD(xs_items, xs_item);
+
+typedef void	(*xs_cb)(struct xs_req *, struct xs_items *, void *);
+
+/* An IQ answered once the store has. */
+struct xs_iq {
+	int			 stream;
+	uint32_t		 session;
+	struct xml_node		*iq;
+	int			 pending;	/* requests outstanding */
+	int			 status;	/* the worst answer */
+	void			*arg;
+};
+
+void		 xs_req_init(struct xs_req *, int, const char *,
+		    const char *, const char *, const char *);
+int		 xs_request(struct xs_req *, const void *, size_t, xs_cb,
+		    void *);
+int		 xs_dispatch_router(struct imsgev *, struct imsg *);
+void		 xs_items_free(struct xs_items *);
+struct xml_node	*xs_item_parse(const struct xs_item *);
+int		 xs_serialize(const struct xml_node *, struct xml_buf *,
+		    size_t);
+struct xs_iq	*xs_iq_new(struct session *, struct xml_node *);
+void		 xs_iq_done(struct xs_iq *, struct xml_node *);
+struct xml_node	*xs_iq_error(struct xs_iq *, int);
 
 /* router_session.c */
 void		 session_init(void);
@@ -270,6 +377,8 @@ struct session	*session_find_full(const char *);
 struct user	*session_find_user(const char *);
 struct session	*session_find_id(int, uint32_t);
 void		 session_close(struct session *, int, const char *);
+void		 session_move(struct session *, int, uint32_t);
 int		 session_ctl(struct imsgev *, struct imsg *);
+void		 session_count(int *, int *);
 
 #endif /* ROUTER_H */

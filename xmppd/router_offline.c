@@ -124,6 +124,7 @@ offline_keep(struct session *from, struct stanza_msg *m)
 	offline_req(&req, NULL, j.local, j.domain);
 	req.stream = from->stream;
 	req.session = from->id;
+	(void)strlcpy(req.sender, m->from, sizeof(req.sender));
 	if (ldap_domain(j.domain) != NULL) {
 		if ((w = calloc(1, sizeof(*w))) == NULL)
 			fatal("%s", __func__);

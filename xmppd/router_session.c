@@ -234,9 +234,34 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	RB_INSERT(session_ids, &sessions_by_id, s);
 	TAILQ_INSERT_TAIL(&u->sessions, s, user_entry);
 	u->nsessions++;
+	blocking_session_new(s);
 	imsgev_compose(iev, IMSG_SESSION_BOUND, id, 0, -1, &rep, sizeof(rep));
 	log_debug("session %s bound on stream %d", full, iev->instance);
 	return (0);
+}
+
+/* How many sessions, and users with one, for show stats. */
+void
+session_count(int *nsessions, int *nusers)
+{
+	struct user	*u;
+
+	*nsessions = *nusers = 0;
+	RB_FOREACH(u, users, &users) {
+		(*nusers)++;
+		*nsessions += u->nsessions;
+	}
+}
+
+/* A session resumed on another connection (XEP-0198, router_sm.c). */
+void
+session_move(struct session *s, int stream, uint32_t id)
+{
+	RB_REMOVE(session_ids, &sessions_by_id, s);
+	s->stream = stream;
+	s->id = id;
+	if (RB_INSERT(session_ids, &sessions_by_id, s) != NULL)
+		fatalx("%s: session %d/%u exists", __func__, stream, id);
 }
 
 /* A stream process is gone: so are its sessions. */

@@ -38,24 +38,44 @@
 
 #define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 
-/* The IQ features; one whose enabled() says 0 is not served nor shown. */
+/*
+ * The IQ features; one whose enabled() says 0 is not served nor shown.
+ * Those not listed are served on accounts only (PEP): the server's
+ * disco#info does not claim them.
+ */
 static const struct router_feature {
 	const struct iq_feature	*feature;
 	int			(*enabled)(void);	/* NULL: always */
+	int			 listed;
 } router_features[] = {
-	{ &disco_info_feature,	NULL },
-	{ &disco_items_feature,	NULL },
-	{ &ping_feature,	NULL },
-	{ &roster_feature,	NULL },
-	{ &version_feature,	NULL },
-	{ &time_feature,	NULL },
-	{ &last_feature,	NULL },
-	{ &vcard_feature,	ldap_enabled },
+	{ &disco_info_feature, NULL, 1 },
+	{ &disco_items_feature, NULL, 1 },
+	{ &ping_feature, NULL, 1 },
+	{ &roster_feature, NULL, 1 },
+	{ &version_feature, NULL, 1 },
+	{ &time_feature, NULL, 1 },
+	{ &last_feature, NULL, 1 },
+	{ &vcard_feature, NULL, 1 },
+	{ &private_feature, NULL, 1 },
+	{ &pep_feature, NULL, 0 },
+	{ &pep_owner_feature, NULL, 0 },
+	{ &carbons_enable_feature, NULL, 1 },
+	{ &carbons_disable_feature, NULL, 1 },
+	{ &blocking_list_feature, NULL, 1 },
+	{ &blocking_block_feature, NULL, 1 },
+	{ &blocking_unblock_feature, NULL, 1 },
+	{ &mam_feature, NULL, 1 },
+	{ &mam_prefs_feature, NULL, 1 },
+	{ &mam_ext_feature, NULL, 1 },
 };
 
 static const struct router_hooks *router_hooks[] = {
 	&presence_hooks,
 	&offline_hooks,
+	&caps_client_hooks,
+	&csi_hooks,
+	&blocking_hooks,
+	&sm_hooks,
 };
 
 static struct xml_limits	 router_limits = { 0, 64, 64 };
@@ -149,7 +169,7 @@ router_feature(const struct xml_node *q)
 	return (NULL);
 }
 
-/* The namespace of the i-th enabled feature, NULL past the last: disco.c. */
+/* The namespace of the i-th listed feature, NULL past the last: disco.c. */
 const char *
 router_feature_ns(size_t i)
 {
@@ -158,7 +178,8 @@ router_feature_ns(size_t i)
 
 	for (k = 0; k < nitems(router_features); k++) {
 		f = &router_features[k];
-		if ((f->enabled == NULL || f->enabled()) && i-- == 0)
+		if (f->listed && (f->enabled == NULL || f->enabled()) &&
+		    i-- == 0)
 			return (f->feature->ns);
 	}
 	return (NULL);
@@ -196,8 +217,14 @@ router_deliver(struct session *to, struct imsg *imsg)
 {
 	struct imsgev	*iev;
 
-	if ((iev = proc_peer(PROC_STREAM, to->stream)) != NULL)
+	if (blocking_presence_imsg(to, imsg))
+		return;
+	if (to->inactive && csi_hold_imsg(to, imsg) == 0)
+		return;
+	if ((iev = proc_peer(PROC_STREAM, to->stream)) != NULL) {
+		router_stats.out++;
 		imsgev_forward(iev, imsg, to->id);
+	}
 }
 
 /* Send serialized XML the router holds (a stored presence) to a session. */
@@ -209,8 +236,13 @@ router_deliver_xml(struct session *to, int kind, const char *xml,
 	struct iovec		 iov[2];
 	struct imsgev		*iev;
 
+	if (kind == STANZA_PRESENCE && blocking_presence(to, xml, len))
+		return;
+	if (to->inactive && csi_hold(to, kind, xml, len) == 0)
+		return;
 	if ((iev = proc_peer(PROC_STREAM, to->stream)) == NULL)
 		return;
+	router_stats.out++;
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.session = to->id;
 	hdr.kind = kind;
@@ -290,6 +322,18 @@ router_local_jid(const char *jid, struct session **s, struct user **u)
 	return (2);
 }
 
+/* A stanza as received, or as a feature rewrote it (imsg NULL). */
+static void
+router_pass(struct session *to, struct stanza_msg *m, struct imsg *imsg)
+{
+	if (m->kind == STANZA_MESSAGE && carbons_private(to, m) == 0)
+		return;
+	if (imsg != NULL)
+		router_deliver(to, imsg);
+	else
+		router_deliver_xml(to, m->kind, m->xml, m->xmllen);
+}
+
 /*
  * A message to a bare JID (RFC 6121 section 8.5.2): chat and normal go to
  * the available resources of highest non-negative priority, headline to
@@ -320,16 +364,24 @@ router_message_bare(struct session *from, struct stanza_msg *m,
 	TAILQ_FOREACH(s, &u->sessions, user_entry)
 		if (s->available && s->priority >= 0 &&
 		    (headline || s->priority == best))
-			router_deliver(s, imsg);
+			router_pass(s, m, imsg);
+	carbons_received(u, NULL, m);
 }
 
-static void
+/*
+ * Route m from a session.  imsg NULL: a feature rewrote m (router_mam.c
+ * stamps archive ids) and m's XML is what goes.
+ */
+void
 router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
 	struct session	*to;
 	struct user	*u;
 	int		 where, request;
 
+	if (m->kind == STANZA_MESSAGE && imsg != NULL &&
+	    mam_message(from, m) == 0)
+		return;
 	request = m->kind == STANZA_IQ && (strcmp(m->type, "get") == 0 ||
 	    strcmp(m->type, "set") == 0);
 	if (m->to[0] == '\0') {
@@ -345,12 +397,16 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 		router_bounce(from, m, "cancel", "remote-server-not-found");
 		return;
 	case 0:
-		if (m->kind == STANZA_IQ)
+		if (m->kind == STANZA_IQ && !request)
+			caps_client_result(from, m);
+		else if (m->kind == STANZA_IQ)
 			router_iq_server(from, m);
 		return;
 	}
 	if (to != NULL) {
-		router_deliver(to, imsg);
+		router_pass(to, m, imsg);
+		if (m->kind == STANZA_MESSAGE)
+			carbons_received(to->user, to, m);
 		return;
 	}
 	if (m->kind == STANZA_IQ) {
@@ -376,6 +432,7 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 	if (stanza_recv(imsg, &m) == -1)
 		fatalx("%s: bad stanza from stream %d", __func__,
 		    iev->instance);
+	router_stats.in++;
 	if ((from = session_find_id(iev->instance, imsg_get_id(imsg))) ==
 	    NULL || strcmp(m.from, from->full) != 0) {
 		/* A session that just ended, or a stream gone wrong. */
@@ -384,8 +441,14 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 	}
 	if (m.kind == STANZA_PRESENCE)
 		presence_in(from, &m, imsg);
-	else
+	else if (blocking_out(from, &m))
+		;	/* refused, or dropped */
+	else if (m.kind != STANZA_MESSAGE)
 		router_route(from, &m, imsg);
+	else if (!carbons_forged(from, &m)) {
+		router_route(from, &m, imsg);
+		carbons_sent(from, &m);
+	}
 	stanza_msg_clear(&m);
 	return (0);
 }

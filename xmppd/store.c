@@ -47,6 +47,10 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = roster_store_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = mam_store_dispatch(iev, imsg)) != 1)
+		return (r);
+	if ((r = xs_dispatch(iev, imsg)) != 1)
+		return (r);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_OK:
 	case IMSG_CTL_FAIL:
@@ -63,6 +67,8 @@ store_peer_down(struct imsgev *iev)
 {
 	if (iev->type == PROC_STREAM)
 		auth_stream_down(iev->instance);
+	else if (iev->type == PROC_CONTROL)
+		mam_store_peer_down(iev);
 }
 
 static void
@@ -82,6 +88,7 @@ store_main(int instance)
 	store_be->open(&ps->conf->global);
 	account_init();
 	auth_init();
+	mam_store_init();
 	/* SQLite opens, creates, locks and removes its journal and WAL. */
 	sandbox("stdio rpath wpath cpath flock recvfd");
 	ps->dispatch = store_dispatch;

@@ -42,6 +42,14 @@ int		 offline_dispatch(struct imsgev *, struct imsg *);
 /* store_roster.c */
 int		 roster_store_dispatch(struct imsgev *, struct imsg *);
 
+/* store_mam.c */
+void		 mam_store_init(void);
+int		 mam_store_dispatch(struct imsgev *, struct imsg *);
+void		 mam_store_peer_down(struct imsgev *);
+
+/* store_xml.c */
+int		 xs_dispatch(struct imsgev *, struct imsg *);
+
 /* store_auth.c */
 void		 auth_init(void);
 int		 auth_dispatch(struct imsgev *, struct imsg *);

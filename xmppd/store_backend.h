@@ -71,9 +71,60 @@ struct store_backend {
 	int		(*roster_put)(const struct roster_item_msg *,
 			    const char *, const char *, const char *);
 	int		(*roster_del)(const char *, const char *, const char *);
+
+	/* Per-user XML items (store_xml.c). */
+	const struct store_xml_ops *xml;
+
+	/* Message archives (store_mam.c). */
+	const struct store_mam_ops *mam;
+};
+
+/*
+ * An account's XML items by (space, key), newest first.  get's callback
+ * returns -1 to stop; a NULL key is every key of the space.
+ */
+struct store_xml_ops {
+	int		(*get)(const char *, const char *, const char *,
+			    const char *, uint32_t, int (*)(const char *,
+			    const char *, size_t, void *), void *);
+	int		(*count)(const char *, const char *, const char *);
+	int		(*exists)(const char *, const char *, const char *,
+			    const char *);
+	int		(*put)(const char *, const char *, const char *,
+			    const char *, const char *, size_t);
+	int		(*del)(const char *, const char *, const char *,
+			    const char *);
+	int		(*trim)(const char *, const char *, const char *,
+			    uint32_t);
+};
+
+struct mam_query;
+struct mam_fin;
+
+/*
+ * Message archives (XEP-0313).  put fills in the new row's id; query
+ * calls back for each row of the page in the order to send, and fills
+ * in the fin; expire deletes at most 'limit' rows older than a stamp and
+ * returns how many.
+ */
+struct store_mam_ops {
+	int		(*put)(const char *, const char *, const char *,
+			    const char *, int, int64_t, const char *, size_t,
+			    char *);
+	int		(*query)(const struct mam_query *, int (*)(const char *,
+			    int64_t, const char *, size_t, void *), void *,
+			    struct mam_fin *);
+	int		(*prefs_get)(const char *, const char *, int *,
+			    char **, char **);
+	int		(*prefs_put)(const char *, const char *, int,
+			    const char *, const char *);
+	int		(*in_roster)(const char *, const char *, const char *);
+	int64_t		(*expire)(const char *, int64_t, int);
 };
 
 extern const struct store_backend	 store_sqlite;
+extern const struct store_xml_ops	 sqlite_xml;
+extern const struct store_mam_ops	 sqlite_mam;
 extern const struct store_backend	*store_be;
 
 #endif /* STORE_BACKEND_H */

@@ -31,6 +31,7 @@
 #include "msg.h"
 #include "scram.h"
 #include "store_backend.h"
+#include "store_sqlite.h"
 
 #define SQLITE_DB	"/xmppd.db"
 #define STORE_SCHEMA_VERSION	1
@@ -70,6 +71,40 @@ static const char *sqlite_tables[] = {
 	    "approved INTEGER NOT NULL, in_roster INTEGER NOT NULL, "
 	    "pending TEXT NOT NULL DEFAULT '', "
 	    "PRIMARY KEY (domain, localpart, contact), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	/* Per-user XML items: private XML, vCards, PEP (store_xml.c). */
+	"CREATE TABLE IF NOT EXISTS xmlstore (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, space TEXT NOT NULL, key TEXT NOT NULL, "
+	    "seq INTEGER NOT NULL, xml TEXT NOT NULL, "
+	    "PRIMARY KEY (domain, localpart, space, key), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	"CREATE INDEX IF NOT EXISTS xmlstore_seq ON xmlstore "
+	    "(domain, localpart, space, seq)",
+	/*
+	 * Message archives (store_sqlite_mam.c): seq orders them; the
+	 * indexes serve an account's pages, its pages with one contact
+	 * (stamp in both, to filter by time without reading rows), ids,
+	 * and expiry by age.
+	 */
+	"CREATE TABLE IF NOT EXISTS mam (seq INTEGER PRIMARY KEY "
+	    "AUTOINCREMENT, domain TEXT NOT NULL, localpart TEXT NOT NULL, "
+	    "id TEXT NOT NULL, stamp INTEGER NOT NULL, with_bare TEXT NOT "
+	    "NULL, with_res TEXT NOT NULL, direction INTEGER NOT NULL, "
+	    "xml TEXT NOT NULL, FOREIGN KEY (domain, localpart) REFERENCES "
+	    "accounts ON DELETE CASCADE)",
+	"CREATE INDEX IF NOT EXISTS mam_owner ON mam (domain, localpart, "
+	    "seq, stamp)",
+	"CREATE INDEX IF NOT EXISTS mam_with ON mam (domain, localpart, "
+	    "with_bare, seq, stamp)",
+	"CREATE UNIQUE INDEX IF NOT EXISTS mam_id ON mam (domain, "
+	    "localpart, id)",
+	"CREATE INDEX IF NOT EXISTS mam_stamp ON mam (domain, stamp)",
+	"CREATE TABLE IF NOT EXISTS mam_prefs (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, dflt INTEGER NOT NULL, "
+	    "always TEXT NOT NULL, never TEXT NOT NULL, "
+	    "PRIMARY KEY (domain, localpart), "
 	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
 	    "ON DELETE CASCADE)",
 	"CREATE TABLE IF NOT EXISTS roster_version (domain TEXT NOT NULL, "
@@ -147,8 +182,8 @@ q(int which, const char *domain, const char *local)
 	return (s);
 }
 
-static int
-done(sqlite3_stmt *s)
+int
+sqlite_done(sqlite3_stmt *s)
 {
 	int	 rc = sqlite3_step(s);
 
@@ -299,7 +334,7 @@ sqlite_account_insert(const char *domain, const char *local, time_t when)
 static int
 sqlite_account_delete(const char *domain, const char *local)
 {
-	if (done(q(Q_ACC_DELETE, domain, local)) == -1)
+	if (sqlite_done(q(Q_ACC_DELETE, domain, local)) == -1)
 		return (-1);
 	return (sqlite3_changes(db) > 0);
 }
@@ -371,7 +406,7 @@ sqlite_keys_put(const char *domain, const char *local,
 	sqlite3_bind_blob(s, 5, k->salt, k->saltlen, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(s, 6, k->stored_key, hl, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(s, 7, k->server_key, hl, SQLITE_TRANSIENT);
-	ret = done(s);
+	ret = sqlite_done(s);
 	sqlite3_clear_bindings(s);
 	return (ret);
 }
@@ -396,7 +431,7 @@ sqlite_offline_put(const char *domain, const char *local, time_t when,
 
 	sqlite3_bind_int64(s, 3, when);
 	sqlite3_bind_text(s, 4, xml, len, SQLITE_TRANSIENT);
-	return (done(s));
+	return (sqlite_done(s));
 }
 
 static int
@@ -409,7 +444,7 @@ sqlite_offline_take(const char *domain, const char *local,
 		cb((const char *)sqlite3_column_text(s, 0),
 		    sqlite3_column_bytes(s, 0), arg);
 	sqlite3_reset(s);
-	return (done(q(Q_OFF_DEL, domain, local)));
+	return (sqlite_done(q(Q_OFF_DEL, domain, local)));
 }
 
 static int64_t
@@ -430,7 +465,7 @@ sqlite_roster_set_version(const char *domain, const char *local, int64_t v)
 	sqlite3_stmt	*s = q(Q_ROS_SETVER, domain, local);
 
 	sqlite3_bind_int64(s, 3, v);
-	return (done(s));
+	return (sqlite_done(s));
 }
 
 static int
@@ -475,7 +510,7 @@ sqlite_roster_put(const struct roster_item_msg *it, const char *name,
 	sqlite3_bind_int(s, 8, it->approved);
 	sqlite3_bind_int(s, 9, it->in_roster);
 	sqlite3_bind_text(s, 10, pending, it->pendinglen, SQLITE_TRANSIENT);
-	return (done(s));
+	return (sqlite_done(s));
 }
 
 static int
@@ -484,7 +519,7 @@ sqlite_roster_del(const char *domain, const char *local, const char *contact)
 	sqlite3_stmt	*s = q(Q_ROS_DEL, domain, local);
 
 	sqlite3_bind_text(s, 3, contact, -1, SQLITE_TRANSIENT);
-	return (done(s));
+	return (sqlite_done(s));
 }
 
 const struct store_backend store_sqlite = {
@@ -510,4 +545,14 @@ const struct store_backend store_sqlite = {
 	sqlite_roster_items,
 	sqlite_roster_put,
 	sqlite_roster_del,
+	.xml = &sqlite_xml,
+	.mam = &sqlite_mam,
 };
+
+/* The database, for the backend's other files (store_sqlite_xml.c). */
+
+sqlite3 *
+sqlite_db(void)
+{
+	return (db);
+}

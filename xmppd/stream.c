@@ -413,6 +413,7 @@ static int
 stream_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	size_t	 len = imsg_get_len(imsg);
+	int	 r;
 
 	if (imsg_get_type(imsg) == IMSG_CAPS) {
 		if (iev->type != PROC_ROUTER || len == 0 ||
@@ -424,6 +425,8 @@ stream_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("%s: bad caps", __func__);
 		return (0);
 	}
+	if ((r = c2s_sm_dispatch(iev, imsg)) != 1)
+		return (r);
 	return (c2s_dispatch(iev, imsg));
 }
 

@@ -36,6 +36,9 @@ struct imsgev;
 struct io;
 struct xml_stream;
 struct listen_conf;
+struct sm;
+struct stanza_msg;
+struct xml_node;
 
 struct conn {
 	RB_ENTRY(conn)		 node;
@@ -58,6 +61,7 @@ struct conn {
 	char			 local[1024];
 	char			*full;		/* bound JID */
 	char			*pending_id;	/* iq awaiting an answer */
+	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct event		 deadline;
 	struct event		 ratev;
 	double			 tokens;
@@ -82,5 +86,23 @@ int		 c2s_dispatch(struct imsgev *, struct imsg *);
 void		 c2s_owner_down(struct conn *, int);
 void		 c2s_timeout(struct conn *);
 void		 c2s_free(struct conn *);
+void		 c2s_write(struct conn *, const char *);
+void		 c2s_error(struct conn *, const char *, const char *);
+void		 c2s_error_app(struct conn *, const char *, const char *,
+		    const char *);
+void		 c2s_wait(struct conn *);
+void		 c2s_resume_failed(struct conn *);
+void		 c2s_resumed(struct conn *);
+
+/* c2s_sm.c */
+void		 c2s_sm_nonza(struct conn *, struct xml_node *);
+void		 c2s_sm_in(struct conn *);
+int		 c2s_sm_deliver(struct conn *, struct imsg *,
+		    struct stanza_msg *);
+int		 c2s_sm_write(struct conn *, int, const char *, const char *);
+void		 c2s_sm_free(struct conn *);
+void		 c2s_sm_closed(struct conn *);
+int		 c2s_sm_orphan(struct imsgev *, struct imsg *);
+int		 c2s_sm_dispatch(struct imsgev *, struct imsg *);
 
 #endif /* STREAM_H */

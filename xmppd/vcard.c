@@ -15,9 +15,10 @@
  */
 
 /*
- * vcard-temp (XEP-0054) for users of "auth ldap" domains: ldapauthd
+ * vcard-temp (XEP-0054).  For users of "auth ldap" domains ldapauthd
  * reads the vCard from the directory, which owns it, so it cannot be
- * set here.  Internal accounts have no vCards yet.
+ * set here.  Internal accounts keep theirs in the store: each sets its
+ * own, anyone may get anyone's.
  */
 
 #include <sys/types.h>
@@ -41,6 +42,7 @@
 #define VCARD_WAIT_MAX	256	/* requests waiting for ldapauthd */
 #define VCARD_TIMEOUT	30	/* seconds */
 #define VCARD_TEXT_MAX	1024
+#define VCARD_STORE_MAX	(256 * 1024)	/* a stored vCard, serialized */
 
 struct vcard_req {
 	TAILQ_ENTRY(vcard_req)	 entry;
@@ -239,6 +241,57 @@ vcard_ldap_down(void)
 		vcard_done(v, NULL, NULL);
 }
 
+static void
+vcard_stored(struct xs_req *r, struct xs_items *items, void *arg)
+{
+	struct xs_iq	*q = arg;
+	struct xml_node	*res, *v;
+
+	if (r->status != XS_OK) {
+		xs_iq_done(q, xs_iq_error(q, r->status));
+		return;
+	}
+	if ((res = router_iq_result(q->iq)) != NULL && !TAILQ_EMPTY(items) &&
+	    (v = xs_item_parse(TAILQ_FIRST(items))) != NULL)
+		xml_append(res, v);
+	xs_iq_done(q, res);
+}
+
+/*
+ * An internal account's vCard (XEP-0054 sections 3.1-3.3).  Without an
+ * account, as for any IQ to one (RFC 6121 section 8.5.1); without a
+ * vCard, item-not-found.
+ */
+static struct xml_node *
+vcard_store(struct session *s, struct xml_node *iq, struct xml_node *v,
+    struct ldap_user_req *who)
+{
+	struct xs_req	 r;
+	struct xs_iq	*q;
+	struct xml_buf	 b;
+	int		 set = strcmp(xml_get_attr(iq, "type"), "set") == 0;
+
+	b.data = NULL;
+	b.len = 0;
+	if (set) {
+		if (router_iq_to(s, iq) != IQ_SELF)
+			return (router_error(iq, "auth", "forbidden"));
+		if (xs_serialize(v, &b, VCARD_STORE_MAX) == -1)
+			return (router_error(iq, "modify", "not-acceptable"));
+	}
+	xs_req_init(&r, set ? XS_PUT : XS_GET, who->localpart, who->domain,
+	    "vcard", "vcard");
+	q = xs_iq_new(s, iq);
+	if (xs_request(&r, b.data, b.len, vcard_stored, q) == -1) {
+		xs_iq_done(q, NULL);
+		q = NULL;
+	}
+	if (set)
+		xml_buf_free(&b);
+	return (q == NULL ? router_error(iq, "wait", "resource-constraint") :
+	    NULL);
+}
+
 /* The vCard of a bare JID, or of the user's own account with no 'to'. */
 static struct xml_node *
 vcard_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
@@ -250,7 +303,6 @@ vcard_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 	struct jid		 j;
 	const char		*type = xml_get_attr(iq, "type");
 
-	(void)q;
 	memset(&req, 0, sizeof(req));
 	switch (router_iq_to(s, iq)) {
 	case IQ_SELF:
@@ -260,7 +312,7 @@ vcard_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 		break;
 	case IQ_ACCOUNT:
 		if (jid_parse(xml_get_attr(iq, "to"), &j) == -1 ||
-		    j.resource[0] != '\0' || ldap_domain(j.domain) == NULL)
+		    j.resource[0] != '\0')
 			return (router_error(iq, "cancel",
 			    "service-unavailable"));
 		(void)strlcpy(req.domain, j.domain, sizeof(req.domain));
@@ -269,9 +321,8 @@ vcard_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 	default:
 		return (router_error(iq, "cancel", "service-unavailable"));
 	}
-	/* Internal accounts: as for any IQ the server does not serve. */
 	if (ldap_domain(req.domain) == NULL)
-		return (router_error(iq, "cancel", "service-unavailable"));
+		return (vcard_store(s, iq, q, &req));
 	if (type != NULL && strcmp(type, "set") == 0)
 		return (router_error(iq, "cancel", "not-allowed"));
 	if ((iev = ldap_peer()) == NULL)

@@ -14,7 +14,9 @@ DISCO_INFO = "http://jabber.org/protocol/disco#info"
 DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 FEATURES = [DISCO_INFO, DISCO_ITEMS, "urn:xmpp:ping", "jabber:iq:version",
-            "urn:xmpp:time", "jabber:iq:last", "jabber:iq:roster"]
+            "urn:xmpp:time", "jabber:iq:last", "jabber:iq:roster",
+            "vcard-temp", "jabber:iq:private", "urn:xmpp:carbons:2",
+            "urn:xmpp:blocking", "urn:xmpp:mam:2", "urn:xmpp:mam:2#extended"]
 
 SERVICES = ('muc "conference.example.org" {\n\thistory 10\n}\n'
             'muc "rooms.elsewhere.example" {\n\thistory 10\n}\n'
@@ -87,9 +89,12 @@ def test_disco_info_own_account(s):
                   to="alice@example.org"))
     q = r.find("{%s}query" % DISCO_INFO)
     ids = [i.attrib for i in q.findall("{%s}identity" % DISCO_INFO)]
-    assert ids == [{"category": "account", "type": "registered"}], ids
+    assert ids == [{"category": "account", "type": "registered"},
+                   {"category": "pubsub", "type": "pep"}], ids
     feats = [f.get("var") for f in q.findall("{%s}feature" % DISCO_INFO)]
     assert DISCO_INFO in feats and "jabber:iq:version" not in feats, feats
+    # PEP is the account's: the server does not claim a pubsub service.
+    assert "http://jabber.org/protocol/pubsub" in feats, feats
 
 
 def test_disco_info_no_to_is_own_account(s):

@@ -222,9 +222,10 @@ def add_user(s, jid, password):
 
 
 def slix_login(port, jid, password, mech=None, direct_tls=False,
-               actions=None, timeout=15):
+               actions=None, timeout=15, plugins=()):
     """Log in with slixmpp; returns the bound JID, or raises.  actions is
-    an async callable given the client once the session is up."""
+    an async callable given the client once the session is up; plugins
+    are registered before connecting."""
     import asyncio
     import ssl
     from slixmpp import ClientXMPP
@@ -234,6 +235,8 @@ def slix_login(port, jid, password, mech=None, direct_tls=False,
     result = {}
     c = ClientXMPP(jid, password, sasl_mech=mech)
     c.register_plugin("xep_0199")
+    for p in plugins:
+        c.register_plugin(p)
     c.ssl_context.check_hostname = False
     c.ssl_context.verify_mode = ssl.CERT_NONE
     if direct_tls:

@@ -1,0 +1,382 @@
+"""Stream management (XEP-0198): acks both ways, resumption on the same
+or the other stream process with nothing lost or doubled, the timeout
+(unacked messages offline, IQs bounced), and hostile input."""
+
+import re
+import socket
+
+from rawxmpp import Raw
+from xmppdtest import Server, add_user
+
+NS = "urn:xmpp:sm:3"
+ENABLE = "<enable xmlns='%s' resume='true'/>" % NS
+
+
+def setup():
+    s = Server(prefork=2)
+    s.start()
+    for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
+        add_user(s, "%s@example.org" % u, u + "-pw")
+    return s
+
+
+def teardown(s):
+    s.stop()
+
+
+def enable(c, extra=""):
+    c.send("<enable xmlns='%s' resume='true'%s/>" % (NS, extra))
+    m = c.expect(r"<enabled [^>]*/>").group(0)
+    return re.search(r"id='([^']+)'", m).group(1), m
+
+
+def cut(s, c, jid):
+    """Drop the TCP connection without closing the stream; wait until
+    the router holds the session detached."""
+    mark = s.mark()
+    c.sock.shutdown(socket.SHUT_RDWR)
+    c.close()
+    s.wait_log(r"session %s detached" % re.escape(jid), after=mark)
+
+
+def authed(s, user, want_stream=None):
+    """A connection authenticated as user, not bound; with want_stream,
+    one accepted by that stream process."""
+    for _ in range(40):
+        mark = s.mark()
+        c = Raw(s.ports["client"])
+        m = s.wait_log(r"stream (\d+)\[\d+\]: connection \d+ from",
+                       after=mark)
+        if want_stream is not None and int(m.group(1)) != want_stream:
+            c.close()
+            continue
+        c.starttls()
+        c.header()
+        assert c.auth_plain(user, user + "-pw").group(1) == "success"
+        feats = c.header().group(1)
+        return c, feats
+    raise AssertionError("no connection landed on stream %s" % want_stream)
+
+
+def stream_of(s, jid):
+    for line in s.ctl("show", "sessions").stdout.splitlines():
+        f = line.split()
+        if f and f[0] == jid:
+            return int(f[1])
+    return None
+
+
+def msg(to, i, body=True):
+    return ("<message to='%s' id='%s' type='chat'>%s</message>" %
+            (to, i, "<body>%s</body>" % i if body else ""))
+
+
+def ping(c, i="p"):
+    """A round trip through the router: what it sent before is here."""
+    c.send("<iq type='get' id='%s' to='example.org'><ping xmlns='urn:xmpp:"
+           "ping'/></iq>" % i)
+    return c.expect(r"^(.*?)<iq[^>]*id='%s'" % i)
+
+
+def test_feature_enable_and_order(s):
+    c, feats = authed(s, "carol")
+    assert "<sm xmlns='%s'/>" % NS in feats, feats
+    # Before binding: XEP-0198 section 3, unexpected-request.
+    c.send(ENABLE)
+    c.expect(r"<failed xmlns='%s'><unexpected-request xmlns='urn:ietf:"
+             r"params:xml:ns:xmpp-stanzas'/></failed>" % NS)
+    c.bind("c1")
+    sid, m = enable(c)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", sid), m
+    assert "resume='true'" in m and "max='300'" in m, m
+    # Twice: refused, the first stays.
+    c.send(ENABLE)
+    c.expect(r"<failed xmlns='%s'><unexpected-request" % NS)
+    c.send("<r xmlns='%s'/>" % NS)
+    c.expect(r"<a xmlns='%s' h='0'/>" % NS)
+    c.close()
+
+
+def test_ack_counting(s):
+    a = Raw(s.ports["client"])
+    ja = a.login("alice", "alice-pw", "count")
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "count")
+    # Before enable: r and a are unexpected.
+    a.send("<r xmlns='%s'/>" % NS)
+    a.expect(r"<failed xmlns='%s'><unexpected-request" % NS)
+    enable(a, " max='30'")
+    # Inbound: three stanzas handled, ping answered locally included.
+    a.send(msg("bob@example.org/count", "in1"))
+    a.send(msg("bob@example.org/count", "in2"))
+    ping(a, "in3")
+    a.send("<r xmlns='%s'/>" % NS)
+    a.expect(r"<a xmlns='%s' h='3'/>" % NS)
+    b.expect(r"id='in2'")
+    # Outbound: the ping result was 1; four more make 5: the server asks.
+    for i in range(4):
+        b.send(msg(ja, "out%d" % i))
+    m = a.expect(r"id='out3'.*?<r xmlns='%s'/>" % NS)
+    assert m.group(0).count("<r ") == 1, m.group(0)
+    a.send("<a xmlns='%s' h='5'/>" % NS)
+    a.send("<r xmlns='%s'/>" % NS)
+    a.expect(r"<a xmlns='%s' h='3'/>" % NS)
+    # An ack for more than was sent: section 4, undefined-condition.
+    a.send("<a xmlns='%s' h='99'/>" % NS)
+    a.expect(r"<stream:error><undefined-condition xmlns='urn:ietf:params:"
+             r"xml:ns:xmpp-streams'/><handled-count-too-high xmlns='%s' "
+             r"h='99' send-count='5'/></stream:error>" % NS)
+    a.closed()
+    b.close()
+
+
+def resume_test(s, user, other_process):
+    a = Raw(s.ports["client"])
+    ja = a.login(user, user + "-pw", "phone")
+    sid, _ = enable(a)
+    first = stream_of(s, ja)
+    b = Raw(s.ports["client"])
+    jb = b.login("bob", "bob-pw", "r" + user)
+    # Available, and a directed presence: bob would hear the end.
+    a.send("<presence/>")
+    a.send("<presence to='%s'/>" % jb)
+    b.expect(r"<presence[^>]*from='%s'" % re.escape(ja))
+    b.send(msg(ja, "m1"))
+    a.expect(r"id='m1'")
+    # The client has handled m1: its h is 1.
+    cut(s, a, ja)
+    # Still there for the others, no unavailable sent.
+    assert stream_of(s, ja) == first
+    for i in ("m2", "m3"):
+        b.send(msg(ja, i))
+    pre = ping(b, "bp1").group(1)
+    assert "unavailable" not in pre and "type='error'" not in pre, pre
+    want = (1 - first) if other_process else None
+    c, _ = authed(s, user, want)
+    c.send("<resume xmlns='%s' previd='%s' h='1'/>" % (NS, sid))
+    m = c.expect(r"<resumed xmlns='%s' previd='%s' h='(\d+)'/>" %
+                 (NS, sid))
+    assert m.group(1) == "2", m.group(0)    # the presences it sent
+    b.send(msg(ja, "m4"))
+    got = c.expect(r"^(.*?id='m4'.*?</message>)").group(1)
+    ids = re.findall(r"<message[^>]*id='(m\d)'", got)
+    assert ids == ["m2", "m3", "m4"], got
+    if other_process:
+        assert stream_of(s, ja) == 1 - first
+    # Counting goes on: m2, m3, m4 are 3 more.
+    c.send("<r xmlns='%s'/>" % NS)
+    c.expect(r"<a xmlns='%s' h='2'/>" % NS)
+    c.send("<a xmlns='%s' h='4'/>" % NS)
+    # The resumed session sends as its full JID.
+    c.send(msg(jb, "back"))
+    b.expect(r"<message[^>]*from='%s'[^>]*id='back'|<message[^>]*id='back'"
+             r"[^>]*from='%s'" % (re.escape(ja), re.escape(ja)))
+    pre = ping(b, "bp2").group(1)
+    assert "unavailable" not in pre, pre
+    c.close()
+    b.close()
+
+
+def test_resume_same_or_any_process(s):
+    resume_test(s, "dave", False)
+
+
+def test_resume_other_process(s):
+    resume_test(s, "erin", True)
+
+
+def test_timeout_offline_and_bounce(s):
+    a = Raw(s.ports["client"])
+    ja = a.login("frank", "frank-pw", "t")
+    sid, m = enable(a, " max='2'")
+    assert "max='2'" in m, m
+    b = Raw(s.ports["client"])
+    jb = b.login("bob", "bob-pw", "timeout")
+    a.send("<presence/>")
+    a.send("<presence to='%s'/>" % jb)
+    b.expect(r"<presence[^>]*from='%s'" % re.escape(ja))
+    b.send(msg(ja, "t1"))
+    a.expect(r"id='t1'")
+    cut(s, a, ja)        # t1 never acked
+    mark = s.mark()
+    b.send(msg(ja, "t2"))
+    b.send(msg(ja, "t3", body=False))
+    b.send("<iq type='get' id='tq' to='%s'><query xmlns='jabber:iq:"
+           "version'/></iq>" % ja)
+    s.wait_log(r"session %s: not resumed in time" % re.escape(ja),
+               after=mark)
+    # Unavailable to bob, the IQ bounced.
+    b.expect(r"<presence[^>]*type='unavailable'")
+    b.expect(r"<iq[^>]*id='tq'[^>]*type='error'|<iq[^>]*type='error'"
+             r"[^>]*id='tq'")
+    assert stream_of(s, ja) is None
+    # The id is gone.
+    c, _ = authed(s, "frank")
+    c.send("<resume xmlns='%s' previd='%s' h='0'/>" % (NS, sid))
+    c.expect(r"<failed xmlns='%s'><item-not-found" % NS)
+    c.bind("t2")
+    c.send("<presence/>")
+    got = c.expect(r"^(.*?id='t2'.*?</message>)").group(1)
+    assert re.findall(r"<message[^>]*id='(t\d)'", got) == ["t1", "t2"], got
+    assert "urn:xmpp:delay" in got, got
+    pre = ping(c, "fp").group(1)
+    assert "id='t1'" not in pre and "id='t2'" not in pre, pre
+    c.close()
+    b.close()
+
+
+def test_bad_resumes(s):
+    a = Raw(s.ports["client"])
+    ja = a.login("alice", "alice-pw", "victim")
+    sid, _ = enable(a)
+    # Bob with alice's id: item-not-found, and bob binds normally.
+    c, _ = authed(s, "bob")
+    mark = s.mark()
+    c.send("<resume xmlns='%s' previd='%s' h='0'/>" % (NS, sid))
+    c.expect(r"<failed xmlns='%s'><item-not-found xmlns='urn:ietf:params:"
+             r"xml:ns:xmpp-stanzas'/></failed>" % NS)
+    s.wait_log(r"resume by bob@example.org .* refused", after=mark)
+    assert "<jid>bob@example.org/thief</jid>" in c.bind("thief").group(0)
+    # Unknown, malformed ids, bad h, resume after bind.
+    d, _ = authed(s, "alice")
+    for bad in ("AAAAAAAAAAAAAAAAAAAAAA", "x" * 300, "&lt;x&gt;", ""):
+        d.send("<resume xmlns='%s' previd='%s' h='0'/>" % (NS, bad))
+        d.expect(r"<failed xmlns='%s'><item-not-found" % NS)
+    d.send("<resume xmlns='%s' previd='%s' h='-1'/>" % (NS, sid))
+    d.expect(r"<failed xmlns='%s'><bad-request" % NS)
+    d.send("<resume xmlns='%s' previd='%s' h='4294967296'/>" % (NS, sid))
+    d.expect(r"<failed xmlns='%s'><bad-request" % NS)
+    d.send("<unknown xmlns='%s'/>" % NS)
+    d.expect(r"unsupported-stanza-type")
+    d.closed()
+    e = Raw(s.ports["client"])
+    e.login("alice", "alice-pw", "other")
+    e.send("<resume xmlns='%s' previd='%s' h='0'/>" % (NS, sid))
+    e.expect(r"<failed xmlns='%s'><unexpected-request" % NS)
+    # Alice's session was not touched.
+    assert stream_of(s, ja) is not None
+    e.send(msg(ja, "still"))
+    a.expect(r"id='still'")
+    a.send("<r xmlns='%s'/>" % NS)
+    a.expect(r"<a xmlns='%s' h='0'/>" % NS)
+    a.send("<a xmlns='%s' h='1'/>" % NS)
+    ping(a, "ok")
+    for x in (a, c, e):
+        x.close()
+
+
+def test_unacked_bound(s):
+    """A client that never acks: past 1000 unacked the stream ends with
+    resource-constraint, and every unacked message is kept offline or
+    bounced, none lost (the offline limit is 500)."""
+    a = Raw(s.ports["client"])
+    ja = a.login("carol", "carol-pw", "lazy")
+    a.send("<enable xmlns='%s'/>" % NS)
+    a.expect(r"<enabled xmlns='%s'/>" % NS)
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "flood")
+    n = 1001
+    b.send("".join(msg(ja, "f%d" % i) for i in range(n)))
+    a.expect(r"<resource-constraint xmlns='urn:ietf:params:xml:ns:"
+             r"xmpp-streams'/>")
+    a.closed()
+    # Bounced: those the store refused, past the offline limit.
+    bounced = set()
+    while len(bounced) < n - 500:
+        m = b.expect(r"<message[^>]*type='error'[^>]*>.*?</message>")
+        bounced.add(re.search(r"id='(f\d+)'", m.group(0)).group(1))
+    c = Raw(s.ports["client"])
+    c.login("carol", "carol-pw", "back")
+    c.send("<presence/>")
+    stored = []
+    while len(stored) < 500:
+        m = c.expect(r"<message[^>]*id='(f\d+)'")
+        stored.append(m.group(1))
+    assert len(set(stored)) == 500 and not set(stored) & bounced
+    assert set(stored) | bounced == {"f%d" % i for i in range(n)}
+    pre = ping(c, "cp").group(1)
+    assert "id='f" not in pre, pre
+    pre = ping(b, "bp").group(1)
+    assert "type='error'" not in pre, pre
+    for x in (b, c):
+        x.close()
+
+
+def test_slixmpp_acks(s):
+    """A real client (slixmpp's XEP-0198 plugin): it enables resumption,
+    answers the server's requests, and every stanza it sent is acked."""
+    import asyncio
+    from xmppdtest import slix_login
+
+    async def actions(c):
+        sm = c.plugin["xep_0198"]
+        if not sm.sm_id:
+            await c.wait_until("sm_enabled", timeout=10)
+        got = []
+        done = asyncio.Event()
+
+        def on_msg(m):
+            got.append(m["body"])
+            if len(got) == 12:
+                done.set()
+        c.add_event_handler("message", on_msg)
+        for i in range(12):
+            c.send_message(mto=c.boundjid, mbody=str(i), mtype="chat")
+        await asyncio.wait_for(done.wait(), 10)
+        sm.request_ack()
+        while sm.unacked_queue:
+            await c.wait_until("stanza_acked", timeout=10)
+        return sm.sm_id, sm.handled, sorted(got, key=int)
+
+    mark = s.mark()
+    r = slix_login(s.ports["client"], "bob@example.org/slix", "bob-pw",
+                   actions=actions, plugins=("xep_0198",))
+    sid, handled, got = r["actions"]
+    assert sid and got == [str(i) for i in range(12)], r
+    assert handled >= 12, r
+    assert not s.log_has(r"handled-count|stream error", after=mark)
+
+
+def test_detached_sessions_bounded(s):
+    """An account keeps at most 10 sessions waiting for a resume; the
+    next lost connection ends its session at once."""
+    for i in range(10):
+        a = Raw(s.ports["client"])
+        ja = a.login("gina", "gina-pw", "w%d" % i)
+        enable(a)
+        cut(s, a, ja)
+    a = Raw(s.ports["client"])
+    ja = a.login("gina", "gina-pw", "w10")
+    enable(a)
+    mark = s.mark()
+    a.sock.shutdown(socket.SHUT_RDWR)
+    a.close()
+    s.wait_log(r"session %s not kept: 10 others wait" % re.escape(ja),
+               after=mark)
+    s.wait_log(r"session %s closed" % re.escape(ja), after=mark)
+    assert stream_of(s, ja) is None
+    assert stream_of(s, "gina@example.org/w9") is not None
+
+
+def test_resume_while_old_connection_lives(s):
+    """A half-open old connection: the resume takes the session and the
+    old stream ends with <conflict/>; the queue moves all the same."""
+    a = Raw(s.ports["client"])
+    ja = a.login("alice", "alice-pw", "halfopen")
+    sid, _ = enable(a)
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "ho")
+    b.send(msg(ja, "h1"))
+    b.send(msg(ja, "h2"))
+    a.expect(r"id='h2'")
+    c, _ = authed(s, "alice")
+    c.send("<resume xmlns='%s' previd='%s' h='1'/>" % (NS, sid))
+    c.expect(r"<resumed xmlns='%s' previd='%s' h='0'/>" % (NS, sid))
+    c.expect(r"<message[^>]*id='h2'")
+    a.expect(r"<conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>")
+    a.closed()
+    b.send(msg(ja, "h3"))
+    got = c.expect(r"^(.*?id='h3')").group(1)
+    assert "id='h1'" not in got and "id='h2'" not in got, got
+    for x in (b, c):
+        x.close()

@@ -1,0 +1,454 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Message archives in the store (XEP-0313): each party's copy kept by
+ * its own preferences, pages answered to the router, and rows past the
+ * domain's "archive expire" deleted in small chunks, hourly and on
+ * xmppctl's demand, so that the store never stalls on a big delete.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/uio.h>
+
+#include <event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "store.h"
+
+#define MAM_EXPIRE_CHUNK	1000		/* rows per delete */
+#define MAM_EXPIRE_EVERY	3600		/* seconds */
+#define MAM_EXPIRE_JOBS		16
+
+/* An expiry: one domain, or all; for xmppctl when iev is set. */
+struct mam_expire {
+	TAILQ_ENTRY(mam_expire)	 entry;
+	char			 domain[CONF_NAMELEN];	/* "": all */
+	char			 current[CONF_NAMELEN];	/* being deleted */
+	int64_t			 age;		/* seconds; -1: configured */
+	int64_t			 deleted;
+	struct imsgev		*iev;
+	uint32_t		 peerid;
+};
+
+static TAILQ_HEAD(, mam_expire)	 mam_expires =
+    TAILQ_HEAD_INITIALIZER(mam_expires);
+static int			 mam_nexpires;
+static struct event		 mam_expire_ev, mam_hourly_ev;
+
+static int64_t
+mam_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* Is jid in the '\n'-separated list? */
+static int
+mam_listed(const char *list, const char *jid)
+{
+	size_t	 n = strlen(jid);
+	const char *p;
+
+	for (p = list; *p != '\0'; p += strcspn(p, "\n"), p += *p == '\n')
+		if (strncmp(p, jid, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+			return (1);
+	return (0);
+}
+
+/* The account's default and lists; the domain's default without any. */
+static void
+mam_prefs_load(const char *domain, const char *local, int *dflt,
+    char **always, char **never)
+{
+	struct domain_conf	*d;
+
+	if (store_be->mam->prefs_get(domain, local, dflt, always,
+	    never) == 1)
+		return;
+	d = config_domain(proc_self.conf, domain);
+	*dflt = d != NULL ? d->archive_default : ARCHIVE_NEVER;
+	if ((*always = strdup("")) == NULL || (*never = strdup("")) == NULL)
+		fatal("%s", __func__);
+}
+
+/*
+ * Does the owner keep a message with 'with' (a bare JID)?  A JID in
+ * both lists is not archived (XEP-0313 section 6.1).
+ */
+static int
+mam_keeps(const struct mam_owner *o, const char *with)
+{
+	char	*always, *never;
+	int	 dflt, keep;
+
+	if (o->localpart[0] == '\0' ||
+	    store_be->account_exists(o->domain, o->localpart) != 1)
+		return (0);
+	mam_prefs_load(o->domain, o->localpart, &dflt, &always, &never);
+	if (mam_listed(never, with))
+		keep = 0;
+	else if (mam_listed(always, with))
+		keep = 1;
+	else if (dflt == ARCHIVE_ROSTER)
+		keep = store_be->mam->in_roster(o->domain, o->localpart,
+		    with) == 1;
+	else
+		keep = dflt == ARCHIVE_ALWAYS;
+	free(always);
+	free(never);
+	return (keep);
+}
+
+static void
+mam_archive(struct imsgev *iev, uint32_t id, struct mam_archive *a,
+    const char *xml, size_t len)
+{
+	char	 sbare[CONF_JIDLEN], rbare[CONF_JIDLEN], sid[MAM_ID_LEN];
+	int	 self;
+
+	(void)snprintf(sbare, sizeof(sbare), "%s@%s", a->sender.localpart,
+	    a->sender.domain);
+	(void)snprintf(rbare, sizeof(rbare), "%s@%s", a->rcpt.localpart,
+	    a->rcpt.domain);
+	self = strcmp(sbare, rbare) == 0;
+	a->sender_kept = a->rcpt_kept = 0;
+	a->rcpt_id[0] = '\0';
+	/* A message to oneself is kept once, as received. */
+	if (!self && mam_keeps(&a->sender, rbare) &&
+	    store_be->mam->put(a->sender.domain, a->sender.localpart, rbare,
+	    a->rcpt_res, 1, a->stamp, xml, len, sid) == 0)
+		a->sender_kept = 1;
+	if (mam_keeps(&a->rcpt, sbare) &&
+	    store_be->mam->put(a->rcpt.domain, a->rcpt.localpart, sbare,
+	    a->sender_res, 0, a->stamp, xml, len, a->rcpt_id) == 0)
+		a->rcpt_kept = 1;
+	if (!a->rcpt_kept)
+		a->rcpt_id[0] = '\0';
+	imsgev_compose(iev, IMSG_MAM_ARCHIVED, id, 0, -1, a, sizeof(*a));
+}
+
+struct mam_ctx {
+	struct imsgev	*iev;
+	uint32_t	 id;
+};
+
+static int
+mam_row(const char *id, int64_t stamp, const char *xml, size_t len,
+    void *arg)
+{
+	struct mam_ctx	*ctx = arg;
+	struct mam_row	 row;
+	struct iovec	 iov[2];
+
+	memset(&row, 0, sizeof(row));
+	(void)strlcpy(row.id, id, sizeof(row.id));
+	row.stamp = stamp;
+	iov[0].iov_base = &row;
+	iov[0].iov_len = sizeof(row);
+	iov[1].iov_base = (void *)xml;
+	iov[1].iov_len = len;
+	return (imsgev_composev(ctx->iev, IMSG_MAM_RESULT, ctx->id, 0, -1,
+	    iov, 2) == -1 ? -1 : 0);
+}
+
+static void
+mam_query(struct imsgev *iev, uint32_t id, struct mam_query *q)
+{
+	struct mam_ctx	 ctx = { iev, id };
+	struct mam_fin	 fin;
+	int		 i;
+
+	q->with_bare[sizeof(q->with_bare) - 1] = '\0';
+	q->with_res[sizeof(q->with_res) - 1] = '\0';
+	q->after_id[sizeof(q->after_id) - 1] = '\0';
+	q->before_id[sizeof(q->before_id) - 1] = '\0';
+	q->rsm_after[sizeof(q->rsm_after) - 1] = '\0';
+	q->rsm_before[sizeof(q->rsm_before) - 1] = '\0';
+	if (q->nids < 0 || q->nids > MAM_IDS_MAX)
+		q->nids = 0;
+	for (i = 0; i < q->nids; i++)
+		q->ids[i][MAM_ID_LEN - 1] = '\0';
+	if (store_be->mam->query(q, mam_row, &ctx, &fin) == -1)
+		fin.status = MAM_ERROR;
+	imsgev_compose(iev, IMSG_MAM_FIN, id, 0, -1, &fin, sizeof(fin));
+}
+
+static void
+mam_prefs(struct imsgev *iev, uint32_t id, struct mam_prefs *p,
+    struct ibuf *ib)
+{
+	struct iovec	 iov[3];
+	char		*always = NULL, *never = NULL;
+
+	p->status = MAM_OK;
+	if (store_be->account_exists(p->owner.domain,
+	    p->owner.localpart) != 1)
+		p->status = MAM_ITEM_NOT_FOUND;
+	else if (p->set) {
+		if (ibuf_size(ib) != (size_t)p->alwayslen + p->neverlen ||
+		    (always = calloc(1, p->alwayslen + 1)) == NULL ||
+		    (never = calloc(1, p->neverlen + 1)) == NULL ||
+		    ibuf_get(ib, always, p->alwayslen) == -1 ||
+		    ibuf_get(ib, never, p->neverlen) == -1 ||
+		    strlen(always) != p->alwayslen ||
+		    strlen(never) != p->neverlen ||
+		    p->dflt < ARCHIVE_ALWAYS || p->dflt > ARCHIVE_NEVER ||
+		    store_be->mam->prefs_put(p->owner.domain,
+		    p->owner.localpart, p->dflt, always, never) == -1)
+			p->status = MAM_ERROR;
+		free(always);
+		free(never);
+		always = never = NULL;
+	}
+	if (p->status == MAM_OK)
+		mam_prefs_load(p->owner.domain, p->owner.localpart, &p->dflt,
+		    &always, &never);
+	p->alwayslen = always != NULL ? strlen(always) : 0;
+	p->neverlen = never != NULL ? strlen(never) : 0;
+	iov[0].iov_base = p;
+	iov[0].iov_len = sizeof(*p);
+	iov[1].iov_base = always;
+	iov[1].iov_len = p->alwayslen;
+	iov[2].iov_base = never;
+	iov[2].iov_len = p->neverlen;
+	imsgev_composev(iev, IMSG_MAM_PREFS_RESULT, id, 0, -1, iov, 3);
+	free(always);
+	free(never);
+}
+
+/* The next domain of an expiry after 'cur' ("" for the first). */
+static struct domain_conf *
+mam_expire_next(struct mam_expire *e, const char *cur)
+{
+	struct domain_conf	*d;
+	int			 past = cur[0] == '\0';
+
+	TAILQ_FOREACH(d, &proc_self.conf->domains, entry) {
+		if (!past) {
+			past = strcmp(d->name, cur) == 0;
+			continue;
+		}
+		if (e->domain[0] != '\0' && strcmp(d->name, e->domain) != 0)
+			continue;
+		if (e->age < 0 && d->archive_expire == 0)
+			continue;
+		return (d);
+	}
+	return (NULL);
+}
+
+static void
+mam_expire_done(struct mam_expire *e)
+{
+	struct ctl_archive	 ca;
+
+	if (e->iev != NULL) {
+		memset(&ca, 0, sizeof(ca));
+		(void)strlcpy(ca.domain, e->domain, sizeof(ca.domain));
+		ca.age = e->age;
+		ca.deleted = e->deleted;
+		imsgev_compose(e->iev, IMSG_CTL_ARCHIVE_EXPIRED, e->peerid, 0,
+		    -1, &ca, sizeof(ca));
+	}
+	if (e->deleted > 0)
+		log_info("archive expiry: %lld messages deleted",
+		    (long long)e->deleted);
+	TAILQ_REMOVE(&mam_expires, e, entry);
+	mam_nexpires--;
+	free(e);
+}
+
+/* One chunk of the first expiry; the event loop runs between chunks. */
+static void
+mam_expire_run(int fd, short event, void *arg)
+{
+	struct timeval		 tv = { 0, 0 };
+	struct mam_expire	*e;
+	struct domain_conf	*d;
+	int64_t			 age, n;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if ((e = TAILQ_FIRST(&mam_expires)) == NULL)
+		return;
+	if (e->current[0] == '\0' || (d = config_domain(proc_self.conf,
+	    e->current)) == NULL) {
+		if ((d = mam_expire_next(e, "")) == NULL) {
+			mam_expire_done(e);
+			goto next;
+		}
+		(void)strlcpy(e->current, d->name, sizeof(e->current));
+	}
+	age = e->age >= 0 ? e->age : d->archive_expire;
+	n = store_be->mam->expire(d->name, mam_now() - age * 1000000,
+	    MAM_EXPIRE_CHUNK);
+	if (n > 0)
+		e->deleted += n;
+	if (n < MAM_EXPIRE_CHUNK) {
+		if ((d = mam_expire_next(e, e->current)) == NULL) {
+			mam_expire_done(e);
+			goto next;
+		}
+		(void)strlcpy(e->current, d->name, sizeof(e->current));
+	}
+ next:
+	if (!TAILQ_EMPTY(&mam_expires))
+		evtimer_add(&mam_expire_ev, &tv);
+}
+
+static int
+mam_expire_add(const char *domain, int64_t age, struct imsgev *iev,
+    uint32_t peerid)
+{
+	struct timeval		 tv = { 0, 0 };
+	struct mam_expire	*e;
+
+	if (mam_nexpires >= MAM_EXPIRE_JOBS ||
+	    (e = calloc(1, sizeof(*e))) == NULL)
+		return (-1);
+	(void)strlcpy(e->domain, domain, sizeof(e->domain));
+	e->age = age;
+	e->iev = iev;
+	e->peerid = peerid;
+	TAILQ_INSERT_TAIL(&mam_expires, e, entry);
+	mam_nexpires++;
+	if (!evtimer_pending(&mam_expire_ev, NULL))
+		evtimer_add(&mam_expire_ev, &tv);
+	return (0);
+}
+
+/* Hourly, and once at start: what each domain's "archive expire" says. */
+static void
+mam_hourly(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { MAM_EXPIRE_EVERY, 0 };
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	(void)mam_expire_add("", -1, NULL, 0);
+	evtimer_add(&mam_hourly_ev, &tv);
+}
+
+void
+mam_store_init(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	evtimer_set(&mam_expire_ev, mam_expire_run, NULL);
+	evtimer_set(&mam_hourly_ev, mam_hourly, NULL);
+	evtimer_add(&mam_hourly_ev, &tv);
+}
+
+/* A control connection went away: its expiry goes on unanswered. */
+void
+mam_store_peer_down(struct imsgev *iev)
+{
+	struct mam_expire	*e;
+
+	TAILQ_FOREACH(e, &mam_expires, entry)
+		if (e->iev == iev)
+			e->iev = NULL;
+}
+
+static int
+mam_ctl(struct imsgev *iev, struct imsg *imsg)
+{
+	struct ctl_archive	 ca;
+
+	const char		*why = NULL;
+
+	if (iev->type != PROC_CONTROL)
+		return (-1);
+	/* From xmppctl through control: checked, never fatal. */
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1 || ca.age < 0)
+		why = "bad request";
+	else {
+		ca.domain[sizeof(ca.domain) - 1] = '\0';
+		if (ca.domain[0] != '\0' &&
+		    config_domain(proc_self.conf, ca.domain) == NULL)
+			why = "no such domain";
+		else if (mam_expire_add(ca.domain, ca.age, iev,
+		    imsg_get_id(imsg)) == -1)
+			why = "too many expiries running";
+	}
+	if (why != NULL)
+		imsgev_compose(iev, IMSG_CTL_FAIL, imsg_get_id(imsg), 0, -1,
+		    why, strlen(why) + 1);
+	return (0);
+}
+
+int
+mam_store_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	struct mam_archive	 a;
+	struct mam_query	 q;
+	struct mam_prefs	 p;
+	struct ibuf		 ib;
+	uint32_t		 id = imsg_get_id(imsg);
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_ARCHIVE_EXPIRE:
+		return (mam_ctl(iev, imsg));
+	case IMSG_MAM_ARCHIVE:
+	case IMSG_MAM_QUERY:
+	case IMSG_MAM_PREFS:
+		break;
+	default:
+		return (1);
+	}
+	if (iev->type != PROC_ROUTER || imsg_get_ibuf(imsg, &ib) == -1)
+		return (-1);
+	switch (imsg_get_type(imsg)) {
+	case IMSG_MAM_ARCHIVE:
+		if (ibuf_get(&ib, &a, sizeof(a)) == -1)
+			return (-1);
+		a.sender.domain[sizeof(a.sender.domain) - 1] = '\0';
+		a.sender.localpart[sizeof(a.sender.localpart) - 1] = '\0';
+		a.rcpt.domain[sizeof(a.rcpt.domain) - 1] = '\0';
+		a.rcpt.localpart[sizeof(a.rcpt.localpart) - 1] = '\0';
+		a.sender_res[sizeof(a.sender_res) - 1] = '\0';
+		a.rcpt_res[sizeof(a.rcpt_res) - 1] = '\0';
+		mam_archive(iev, id, &a, ibuf_data(&ib), ibuf_size(&ib));
+		return (0);
+	case IMSG_MAM_QUERY:
+		if (ibuf_get(&ib, &q, sizeof(q)) == -1)
+			return (-1);
+		q.owner.domain[sizeof(q.owner.domain) - 1] = '\0';
+		q.owner.localpart[sizeof(q.owner.localpart) - 1] = '\0';
+		mam_query(iev, id, &q);
+		return (0);
+	case IMSG_MAM_PREFS:
+		if (ibuf_get(&ib, &p, sizeof(p)) == -1)
+			return (-1);
+		p.owner.domain[sizeof(p.owner.domain) - 1] = '\0';
+		p.owner.localpart[sizeof(p.owner.localpart) - 1] = '\0';
+		mam_prefs(iev, id, &p, &ib);
+		return (0);
+	}
+	return (1);
+}
