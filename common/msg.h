@@ -181,6 +181,8 @@ enum imsg_type {
 	IMSG_MAM_PREFS_RESULT,	/* struct mam_prefs + always + never */
 	IMSG_CTL_ARCHIVE_EXPIRE, /* struct ctl_archive */
 	IMSG_CTL_ARCHIVE_EXPIRED, /* struct ctl_archive: the count deleted */
+	IMSG_CTL_SHOW_ARCHIVE,	/* control -> store: answered ARCHIVE_SIZE.../END */
+	IMSG_CTL_ARCHIVE_SIZE,	/* struct ctl_archive_size */
 
 	/*
 	 * Stream management (XEP-0198), stream <-> router; peerid: session
@@ -596,6 +598,13 @@ struct ctl_archive {
 	char		 domain[CONF_NAMELEN];	/* "": every domain */
 	int64_t		 age;			/* seconds */
 	int64_t		 deleted;		/* in the answer */
+};
+
+/* One domain's archive, and the whole database, for show stats. */
+struct ctl_archive_size {
+	char		 domain[CONF_NAMELEN];
+	int64_t		 messages;
+	int64_t		 db_bytes;
 };
 
 /* IMSG_SM_*: a resumption id is 128 random bits, base64url. */

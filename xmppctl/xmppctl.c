@@ -306,6 +306,23 @@ show_stats(struct imsg *imsg)
 }
 
 static void
+show_archive_size(struct imsg *imsg)
+{
+	struct ctl_archive_size	 cs;
+	static int		 db_shown;
+
+	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
+		errx(1, "bad answer from xmppd");
+	cs.domain[sizeof(cs.domain) - 1] = '\0';
+	if (!db_shown && cs.db_bytes >= 0) {
+		printf("%-16s %lld KiB\n", "database",
+		    (long long)(cs.db_bytes / 1024));
+		db_shown = 1;
+	}
+	printf("%-16s %lld messages\n", cs.domain, (long long)cs.messages);
+}
+
+static void
 show_user(struct imsg *imsg)
 {
 	struct ctl_user	 cu;
@@ -383,6 +400,9 @@ ctl_answer(struct imsgbuf *ibuf)
 			break;
 		case IMSG_CTL_STATS:
 			show_stats(&imsg);
+			break;
+		case IMSG_CTL_ARCHIVE_SIZE:
+			show_archive_size(&imsg);
 			break;
 		case IMSG_CTL_ARCHIVE_EXPIRED:
 			show_archive(&imsg);
@@ -514,6 +534,14 @@ main(int argc, char *argv[])
 	if (ret == -1 || imsgbuf_flush(&ibuf) == -1)
 		err(1, "send");
 	ret = ctl_answer(&ibuf);
+	/* show stats: then the archives, from the store. */
+	if (ret == 0 && cmd->action == SHOW_STATS) {
+		if (imsg_compose(&ibuf, IMSG_CTL_SHOW_ARCHIVE, MSG_VERSION, 0,
+		    -1, NULL, 0) == -1 || imsgbuf_flush(&ibuf) == -1)
+			err(1, "send");
+		printf("archives:\n");
+		ret = ctl_answer(&ibuf);
+	}
 	if (ret == 0 && cmd->action == RELOAD)
 		printf("configuration reloaded\n");
 	imsgbuf_clear(&ibuf);

@@ -162,6 +162,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_USER_PASSWORD:
 	case IMSG_CTL_USER_LIST:
 	case IMSG_CTL_ARCHIVE_EXPIRE:
+	case IMSG_CTL_SHOW_ARCHIVE:
 		return (proc_peer(PROC_STORE, 0));
 	case IMSG_CTL_SHOW_LDAP:
 		return (proc_peer(PROC_LDAPAUTHD, 0));
@@ -224,6 +225,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_LDAP:
 	case IMSG_CTL_STATS:
 	case IMSG_CTL_ARCHIVE_EXPIRED:
+	case IMSG_CTL_ARCHIVE_SIZE:
 		break;
 	default:
 		return (-1);
@@ -233,7 +235,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	imsgev_forward(&cc->iev, imsg, 0);
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
 	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
-	    type != IMSG_CTL_STATS)
+	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE)
 		cc->waiting = 0;
 	return (0);
 }

@@ -120,6 +120,8 @@ struct store_mam_ops {
 			    const char *, const char *);
 	int		(*in_roster)(const char *, const char *, const char *);
 	int64_t		(*expire)(const char *, int64_t, int);
+	int64_t		(*count)(const char *);		/* a domain's rows */
+	int64_t		(*db_bytes)(void);		/* the whole file */
 };
 
 extern const struct store_backend	 store_sqlite;

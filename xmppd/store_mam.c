@@ -375,6 +375,29 @@ mam_store_peer_down(struct imsgev *iev)
 			e->iev = NULL;
 }
 
+/* show stats: each domain's archive, counted from an index. */
+static int
+mam_ctl_size(struct imsgev *iev, struct imsg *imsg)
+{
+	struct ctl_archive_size	 cs;
+	struct domain_conf	*d;
+	int64_t			 bytes;
+
+	if (iev->type != PROC_CONTROL)
+		return (-1);
+	bytes = store_be->mam->db_bytes();
+	TAILQ_FOREACH(d, &proc_self.conf->domains, entry) {
+		memset(&cs, 0, sizeof(cs));
+		(void)strlcpy(cs.domain, d->name, sizeof(cs.domain));
+		cs.messages = store_be->mam->count(d->name);
+		cs.db_bytes = bytes;
+		imsgev_compose(iev, IMSG_CTL_ARCHIVE_SIZE, imsg_get_id(imsg),
+		    0, -1, &cs, sizeof(cs));
+	}
+	imsgev_compose(iev, IMSG_CTL_END, imsg_get_id(imsg), 0, -1, NULL, 0);
+	return (0);
+}
+
 static int
 mam_ctl(struct imsgev *iev, struct imsg *imsg)
 {
@@ -414,6 +437,8 @@ mam_store_dispatch(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_ARCHIVE_EXPIRE:
 		return (mam_ctl(iev, imsg));
+	case IMSG_CTL_SHOW_ARCHIVE:
+		return (mam_ctl_size(iev, imsg));
 	case IMSG_MAM_ARCHIVE:
 	case IMSG_MAM_QUERY:
 	case IMSG_MAM_PREFS:

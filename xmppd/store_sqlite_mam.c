@@ -35,7 +35,7 @@
 
 
 enum {
-	M_PUT, M_SEQ, M_PREFS_GET, M_PREFS_PUT, M_ROSTER, M_EXPIRE, M_MAX
+	M_PUT, M_SEQ, M_PREFS_GET, M_PREFS_PUT, M_ROSTER, M_EXPIRE, M_COUNT, M_MAX
 };
 
 static const char *mam_sql[M_MAX] = {
@@ -51,6 +51,8 @@ static const char *mam_sql[M_MAX] = {
 	    "localpart = ? AND contact = ? AND in_roster = 1",
 	[M_EXPIRE] = "DELETE FROM mam WHERE seq IN (SELECT seq FROM mam "
 	    "WHERE domain = ?1 AND stamp < ?2 LIMIT ?3)",
+	/* From the index on (domain, stamp) alone. */
+	[M_COUNT] = "SELECT COUNT(*) FROM mam WHERE domain = ?",
 };
 
 static sqlite3_stmt	*mst[M_MAX];
@@ -397,6 +399,35 @@ sqlite_mam_expire(const char *domain, int64_t before, int limit)
 	return (sqlite3_changes(sqlite_db()));
 }
 
+static int64_t
+sqlite_mam_count(const char *domain)
+{
+	sqlite3_stmt	*s = mq(M_COUNT, domain, NULL);
+	int64_t		 n = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return (n);
+}
+
+/* Pages in use times their size: no file access from the chroot. */
+static int64_t
+sqlite_db_bytes(void)
+{
+	sqlite3_stmt	*s;
+	int64_t		 n = -1;
+
+	if (sqlite3_prepare_v2(sqlite_db(), "SELECT page_count * page_size "
+	    "FROM pragma_page_count(), pragma_page_size()", -1, &s,
+	    NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return (n);
+}
+
 const struct store_mam_ops sqlite_mam = {
 	sqlite_mam_put,
 	sqlite_mam_query,
@@ -404,4 +435,6 @@ const struct store_mam_ops sqlite_mam = {
 	sqlite_mam_prefs_put,
 	sqlite_mam_in_roster,
 	sqlite_mam_expire,
+	sqlite_mam_count,
+	sqlite_db_bytes,
 };

@@ -40,5 +40,9 @@ def test_counts(s):
     assert now["stanzas in"] - before["stanzas in"] >= 10, out
     assert now["stanzas out"] - before["stanzas out"] >= 10, out
     assert re.search(r"stanzas in\s+\d+, [\d.]+/s over \d+s", out), out
+    # The archive of the domain holds both copies of each message.
+    m = re.search(r"^example\.org\s+(\d+) messages", out, re.M)
+    assert m and int(m.group(1)) >= 20, out
+    assert re.search(r"^database\s+\d+ KiB", out, re.M), out
     for r in (a, a2, b):
         r.close()
