@@ -188,3 +188,28 @@ def test_blocked_sender_to_offline_user(s):
     assert "from bob" not in got, got
     iq(c, "ub1", "<unblock xmlns='%s'/>" % NS)
     close(c)
+
+
+def test_slixmpp_blocks(s):
+    # A real client's blocking plugin: block, list, unblock.
+    from xmppdtest import slix_login
+
+    async def actions(x):
+        await x["xep_0191"].block("bob@example.org")
+        listed = await x["xep_0191"].get_blocked()
+        blocked = {str(j) for j in listed["blocklist"]["items"]}
+        b = online(s, "bob", "sx")
+        b.send("<message to='alice@example.org' id='sx1' type='chat'>"
+               "<body>blocked?</body></message>")
+        out = b.expect(r"<message[^>]*id='sx1'.*?</message>").group(0)
+        await x["xep_0191"].unblock("bob@example.org")
+        listed = await x["xep_0191"].get_blocked()
+        after = {str(j) for j in listed["blocklist"]["items"]}
+        b.close()
+        return blocked, out, after
+    r = slix_login(s.ports["client"], "alice@example.org/sx", "alice-pw",
+                   actions=actions, plugins=("xep_0191",))
+    blocked, out, after = r["actions"]
+    assert blocked == {"bob@example.org"}, blocked
+    assert "service-unavailable" in out, out
+    assert after == set(), after

@@ -172,3 +172,34 @@ def test_forged_carbon_refused(s):
     assert "pay me" not in got and "forge" not in got, got
     assert "pay me" not in sync(b2, "s4")
     close(b1, b2, m)
+
+
+def test_slixmpp_gets_carbons(s):
+    # A real client's carbons plugin: it enables carbons, then sees the
+    # message its other resource sends and the one bob sends that
+    # resource, both as carbons.
+    import asyncio
+    from xmppdtest import slix_login
+
+    other = online(s, "alice", "raw", carbons=False)
+
+    async def actions(x):
+        got = {"sent": asyncio.Event(), "received": asyncio.Event()}
+        x.add_event_handler("carbon_sent", lambda m: got["sent"].set()
+                            if m["carbon_sent"]["body"] == "out" else None)
+        x.add_event_handler("carbon_received",
+                            lambda m: got["received"].set()
+                            if m["carbon_received"]["body"] == "in"
+                            else None)
+        await x["xep_0280"].enable()
+        other.send(msg("bob@example.org", "o1", "out"))
+        b = online(s, "bob", "sb", carbons=False)
+        b.send(msg("alice@example.org/raw", "i1", "in"))
+        await asyncio.wait_for(got["sent"].wait(), 10)
+        await asyncio.wait_for(got["received"].wait(), 10)
+        b.close()
+        return True
+    r = slix_login(s.ports["client"], "alice@example.org/slix",
+                   "alice-pw", actions=actions, plugins=("xep_0280",))
+    assert r["actions"] is True, r
+    other.close()
