@@ -182,6 +182,18 @@ q(int which, const char *domain, const char *local)
 	return (s);
 }
 
+/* The first column of the one row s returns, or -1. */
+int64_t
+sqlite_one(sqlite3_stmt *s)
+{
+	int64_t	 n = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return (n);
+}
+
 int
 sqlite_done(sqlite3_stmt *s)
 {
@@ -414,13 +426,7 @@ sqlite_keys_put(const char *domain, const char *local,
 static int
 sqlite_offline_count(const char *domain, const char *local)
 {
-	sqlite3_stmt	*s = q(Q_OFF_COUNT, domain, local);
-	int		 n = -1;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return (n);
+	return (sqlite_one(q(Q_OFF_COUNT, domain, local)));
 }
 
 static int

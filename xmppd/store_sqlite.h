@@ -16,15 +16,17 @@
 
 /*
  * What the SQLite files of the store share: the open database, and
- * stepping a statement that returns no row.
+ * stepping a statement that returns no row, or one number.
  */
 
 #ifndef STORE_SQLITE_H
 #define STORE_SQLITE_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 sqlite3		*sqlite_db(void);
 int		 sqlite_done(sqlite3_stmt *);
+int64_t		 sqlite_one(sqlite3_stmt *);
 
 #endif /* STORE_SQLITE_H */

@@ -402,13 +402,7 @@ sqlite_mam_expire(const char *domain, int64_t before, int limit)
 static int64_t
 sqlite_mam_count(const char *domain)
 {
-	sqlite3_stmt	*s = mq(M_COUNT, domain, NULL);
-	int64_t		 n = -1;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return (n);
+	return (sqlite_one(mq(M_COUNT, domain, NULL)));
 }
 
 /* Pages in use times their size: no file access from the chroot. */

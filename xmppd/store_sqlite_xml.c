@@ -108,13 +108,7 @@ sqlite_xml_get(const char *domain, const char *local, const char *space,
 static int
 sqlite_xml_count(const char *domain, const char *local, const char *space)
 {
-	sqlite3_stmt	*s = xq(X_COUNT, domain, local, space);
-	int		 n = -1;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return (n);
+	return (sqlite_one(xq(X_COUNT, domain, local, space)));
 }
 
 static int
