@@ -149,6 +149,14 @@ run: deps
 	${MAKE} all
 	scripts/run.sh
 
+# xmppd against ejabberd and Prosody on this machine (regress/bench,
+# docs/BENCHMARKS.md).  Long, and never part of `make test`.
+bench: deps
+	${MAKE} all
+	${MAKE} -C regress/bench bench
+
+.PHONY: bench
+
 lint:
 	cd man && mandoc -Tlint -Wstyle xmppd.conf.5 *.8
 

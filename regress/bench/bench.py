@@ -1,0 +1,537 @@
+#!/usr/bin/python3
+"""xmppd, ejabberd and Prosody on the same machine, one after the other,
+driven by the same load client (xmppload) through the same scenarios;
+prints one table with the medians and the xmppd / peer ratios.
+
+    regress/bench/bench.py [-q] [-r runs] [-s xmppd,ejabberd,prosody]
+                           [--profile DIR]
+
+Run as root after `make` (or through `make bench`).  It installs ejabberd
+and Prosody from Debian when they are missing, keeps their system
+services stopped, and starts each server itself in the foreground with a
+generated configuration on loopback ports.  It reports; it checks nothing.
+See docs/BENCHMARKS.md.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from servers import (CONTACTS, DOMAIN, ROSTER_USERS, SERVERS, TOP, XMPPD,
+                     Xmppd, install_peers, log, make_cert, raise_nofile, run)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+XMPPLOAD = os.path.join(HERE, "xmppload")
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --- measuring ------------------------------------------------------------
+
+def cpu_of(pids):
+    """CPU seconds (user + system) per pid."""
+    out = {}
+    for p in pids:
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / TICK
+        except (OSError, IndexError):
+            pass
+    return out
+
+
+def rss_of(pids):
+    """Resident memory in bytes, summed over pids."""
+    total = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/statm" % p) as f:
+                total += int(f.read().split()[1]) * PAGE
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+# --- the load client ------------------------------------------------------
+
+def parse_kv(line):
+    out = {}
+    for w in line.split()[1:]:
+        if "=" in w:
+            k, v = w.split("=", 1)
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
+    return out
+
+
+class Load:
+    """xmppload running, read line by line."""
+
+    def __init__(self, srv, *args):
+        cmd = [XMPPLOAD, "-P", str(srv.port), "-d", DOMAIN] + \
+            [str(a) for a in args]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=raise_nofile)
+
+    def expect(self, word):
+        for line in self.proc.stdout:
+            if line.startswith(word + " "):
+                return parse_kv(line)
+            if line.startswith("timeout"):
+                break
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError("xmppload: no %r line (exit %s)"
+                           % (word, self.proc.returncode))
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def finish(self):
+        self.proc.stdin.close()
+        self.proc.stdout.read()
+        return self.proc.wait(120)
+
+
+def server_cpu(srv):
+    return sum(cpu_of(srv.pids()).values())
+
+
+def settle(srv, seconds=2.0, limit=120):
+    """Let the server finish what the last scenario left it (closing
+    thousands of streams, GC): wait until it has been idle for a while."""
+    deadline = time.monotonic() + limit
+    quiet = 0.0
+    while quiet < seconds and time.monotonic() < deadline:
+        c0 = server_cpu(srv)
+        time.sleep(0.5)
+        if server_cpu(srv) - c0 < 0.03:
+            quiet += 0.5
+        else:
+            quiet = 0.0
+
+
+def scenario_idle(srv, n, args):
+    settle(srv)
+    before = rss_of(srv.pids())
+    roles_before = {}
+    if isinstance(srv, Xmppd):
+        roles_before = {role: rss_of(rp)
+                        for role, rp in srv.role_pids().items()}
+    ld = Load(srv, "-m", "idle", "-n", n, "-c", args.connectors,
+              "-t", args.timeout)
+    r = ld.expect("ready")
+    settle(srv)
+    after = rss_of(srv.pids())
+    roles = {}
+    if isinstance(srv, Xmppd):
+        for role, rp in srv.role_pids().items():
+            roles["idle_kb_" + role] = (rss_of(rp) - roles_before.get(
+                role, 0)) / 1024.0 / n
+    ld.finish()
+    if r["failed"]:
+        raise RuntimeError("%d of %d idle logins failed" % (r["failed"], n))
+    out = {"kb_per_conn": (after - before) / 1024.0 / n,
+           "rss_mb": after / 1048576.0, "client_cpu": r["cpu"]}
+    out.update(roles)
+    return out
+
+
+def scenario_logins(srv, args):
+    settle(srv)
+    c0 = server_cpu(srv)
+    ld = Load(srv, "-m", "logins", "-n", args.logins, "-c", args.connectors,
+              "-u", max(args.connectors * 2, 200), "-t", args.timeout)
+    r = ld.expect("result")
+    ld.finish()
+    return {"rate": r["rate"], "lat_ms": r["lat_ms_med"],
+            "server_cpu": server_cpu(srv) - c0, "client_cpu": r["cpu"]}
+
+
+def scenario_messages(srv, args, profile=None):
+    settle(srv)
+    ld = Load(srv, "-m", "messages", "-p", args.pairs, "-n", args.messages,
+              "-W", args.window, "-s", "-t", args.timeout)
+    ld.expect("ready")
+    settle(srv, 1.0)
+    pids = srv.pids()
+    c0 = cpu_of(pids)
+    prof = profile(srv) if profile else None
+    ld.go()
+    r = ld.expect("result")
+    c1 = cpu_of(pids)
+    if prof:
+        prof()
+    ld.go()
+    ld.finish()
+    cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
+    out = {"rate": r["rate"], "cpu_100k": cpu * 100000 / r["n"],
+           "server_cpu": cpu, "client_cpu": r["cpu"]}
+    if isinstance(srv, Xmppd):
+        for role, rp in srv.role_pids().items():
+            out["cpu_100k_" + role] = sum(
+                c1.get(p, 0) - c0.get(p, 0) for p in rp) * 100000 / r["n"]
+    return out
+
+
+def scenario_roster(srv, args):
+    settle(srv)
+    ld = Load(srv, "-m", "roster", "-U", "roster", "-n", args.roster_logins,
+              "-c", args.roster_connectors, "-t", args.timeout)
+    r = ld.expect("result")
+    ld.finish()
+    if abs(r["roster_items"] - CONTACTS) > 0.5:
+        raise RuntimeError("rosters hold %.1f items, not %d"
+                           % (r["roster_items"], CONTACTS))
+    return {"lat_ms": r["lat_ms_med"], "lat_p90": r["lat_ms_p90"],
+            "rate": r["rate"]}
+
+
+def one_run(srv, args, profile):
+    """Every scenario once on a freshly started server; a scenario that
+    fails leaves its figures out and the others go on."""
+    res = {}
+
+    def step(name, fn):
+        try:
+            fn()
+        except (RuntimeError, KeyError, OSError) as e:
+            log("  %s failed: %s" % (name, e))
+            if srv.proc is None or srv.proc.poll() is not None:
+                raise RuntimeError("%s died:\n%s" % (srv.name, srv.tail()))
+
+    def idle(n):
+        r = scenario_idle(srv, n, args)
+        res["idle_%d" % n] = r["kb_per_conn"]
+        if n == max(args.idle):
+            res.update({k: v for k, v in r.items()
+                        if k.startswith("idle_kb_")})
+        log("  idle %d: %.1f KiB/conn (RSS %.0f MiB)"
+            % (n, r["kb_per_conn"], r["rss_mb"]))
+
+    def logins():
+        r = scenario_logins(srv, args)
+        res.update({"logins": r["rate"], "logins_client_cpu":
+                    r["client_cpu"], "logins_server_cpu": r["server_cpu"]})
+        log("  logins: %.0f/s, server %.2f CPU s, client %.2f CPU s"
+            % (r["rate"], r["server_cpu"], r["client_cpu"]))
+
+    def messages():
+        r = scenario_messages(srv, args, profile)
+        res.update({"messages": r["rate"], "cpu_100k": r["cpu_100k"],
+                    "msg_client_cpu": r["client_cpu"],
+                    "msg_server_cpu": r["server_cpu"]})
+        res.update({k: v for k, v in r.items()
+                    if k.startswith("cpu_100k_")})
+        log("  messages: %.0f/s, %.2f CPU s per 100k, server %.2f CPU s, "
+            "client %.2f CPU s" % (r["rate"], r["cpu_100k"],
+                                   r["server_cpu"], r["client_cpu"]))
+
+    def roster():
+        r = scenario_roster(srv, args)
+        res["roster_ms"] = r["lat_ms"]
+        log("  roster login: %.1f ms median, %.1f ms p90"
+            % (r["lat_ms"], r["lat_p90"]))
+
+    def warm():
+        ld = Load(srv, "-m", "logins", "-n", 20, "-c", 5, "-t", args.timeout)
+        ld.expect("result")
+        ld.finish()
+
+    srv.start()
+    try:
+        step("warm-up", warm)
+        for n in args.idle:
+            step("idle %d" % n, lambda: idle(n))
+        step("logins", logins)
+        step("messages", messages)
+        step("roster", roster)
+    finally:
+        srv.stop()
+    return res
+
+
+# --- the table ------------------------------------------------------------
+
+def rows(args):
+    out = []
+    for n in args.idle:
+        out.append(("idle_%d" % n, "memory per idle connection, %d conns "
+                    "(KiB)" % n, "%.1f", "lower"))
+    out += [
+        ("logins", "logins/s, %d connectors (TLS+SCRAM+bind+presence)"
+         % args.connectors, "%.0f", "higher"),
+        ("messages", "messages/s, %d pairs" % args.pairs, "%.0f", "higher"),
+        ("cpu_100k", "server CPU s per 100k messages", "%.2f", "lower"),
+        ("roster_ms", "login with a %d-contact roster, median (ms)"
+         % CONTACTS, "%.1f", "lower"),
+        ("muc", "MUC fan-out", None, None),
+        ("logins_client_cpu", "load client CPU s in logins / server's",
+         None, None),
+        ("msg_client_cpu", "load client CPU s in messages / server's",
+         None, None),
+    ]
+    return out
+
+
+def table(results, names, args):
+    head = ["figure"] + names + ["xmppd/%s" % n for n in names
+                                 if n != "xmppd"]
+    lines = []
+    for key, label, fmt, better in rows(args):
+        line = [label]
+        for n in names:
+            vals = [r.get(key) for r in results.get(n, [])
+                    if r.get(key) is not None]
+            if key == "muc":
+                line.append("not measured" if n == "xmppd" else "-")
+            elif key.endswith("_client_cpu"):
+                srvkey = key.replace("client", "server")
+                cl = [r[key] for r in results.get(n, [])]
+                sv = [r[srvkey] for r in results.get(n, [])]
+                line.append("%.2f / %.2f" % (statistics.median(cl),
+                                             statistics.median(sv))
+                            if cl else "-")
+            else:
+                line.append(fmt % statistics.median(vals) if vals else "-")
+        for n in names:
+            if n == "xmppd":
+                continue
+            if fmt is None:
+                line.append("")
+                continue
+            a = [r.get(key) for r in results.get("xmppd", [])
+                 if r.get(key) is not None]
+            b = [r.get(key) for r in results.get(n, [])
+                 if r.get(key) is not None]
+            if a and b and statistics.median(b):
+                line.append("%.2f" % (statistics.median(a) /
+                                      statistics.median(b)))
+            else:
+                line.append("-")
+        lines.append(line)
+    widths = [max(len(l[i]) for l in [head] + lines)
+              for i in range(len(head))]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths))
+           + " |",
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for l in lines:
+        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(l, widths))
+                   + " |")
+    return "\n".join(out)
+
+
+def xmppd_detail(results, args):
+    rs = results.get("xmppd", [])
+    out = []
+    for prefix, what in (("cpu_100k_", "CPU s per 100k messages"),
+                         ("idle_kb_", "KiB per idle connection at %d"
+                          % max(args.idle))):
+        keys = sorted({k for r in rs for k in r if k.startswith(prefix)})
+        if keys:
+            out.append("xmppd %s by process: %s" % (what, ", ".join(
+                "%s %.2f" % (k[len(prefix):], statistics.median(
+                    [r[k] for r in rs if k in r])) for k in keys)))
+    return "\n".join(out)
+
+
+# --- profiling ------------------------------------------------------------
+
+def perf_profiler(outdir):
+    """perf record -g on xmppd's router and one stream during the message
+    phase; a text report per process."""
+    os.makedirs(outdir, exist_ok=True)
+
+    def start(srv):
+        if not isinstance(srv, Xmppd):
+            return None
+        roles = srv.role_pids()
+        procs = []
+        for role in ("router", "stream"):
+            if role not in roles:
+                continue
+            data = os.path.join(outdir, "perf-%s.data" % role)
+            # xmppd keeps no frame pointers: unwind with DWARF.
+            procs.append((role, data, subprocess.Popen(
+                ["perf", "record", "--call-graph", "dwarf,8192", "-F",
+                 "499", "-o", data, "-p", str(roles[role][0])],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        time.sleep(0.5)
+
+        def stop():
+            for role, data, p in procs:
+                p.send_signal(signal.SIGINT)
+                p.wait(60)
+                for kind, extra in (("self", ["--no-children", "-g",
+                                              "none"]),
+                                    ("children", ["--children", "-g",
+                                                  "none"]),
+                                    ("dso", ["--no-children", "--sort",
+                                             "dso", "-g", "none"])):
+                    with open(os.path.join(outdir, "perf-%s-%s.txt"
+                                           % (role, kind)), "w") as f:
+                        subprocess.run(["perf", "report", "-i", data,
+                                        "--stdio", "--percent-limit", "0.5"]
+                                       + extra, stdout=f,
+                                       stderr=subprocess.DEVNULL)
+            log("  perf reports in %s" % outdir)
+        return stop
+    return start
+
+
+# --- main -----------------------------------------------------------------
+
+def machine():
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) // 1024
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = open("/proc/loadavg").read().split()[:3]
+    return ("%d CPUs (%s), %d MiB, Linux %s, load average before the "
+            "run %s" % (os.cpu_count(), model, mem, os.uname().release,
+                        " ".join(load)))
+
+
+def versions(names):
+    out = []
+    for n in names:
+        pkg = {"ejabberd": "ejabberd", "prosody": "prosody"}.get(n)
+        if pkg:
+            v = run(["dpkg-query", "-W", "-f", "${Version}", pkg],
+                    check=False).stdout
+            out.append("%s %s" % (n, v))
+        else:
+            rev = run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
+                      check=False).stdout.strip()
+            dirty = run(["git", "-C", TOP, "status", "--porcelain",
+                         "--untracked-files=no", "--", "common", "xmppd"],
+                        check=False).stdout.strip()
+            out.append("xmppd %s%s" % (rev or "?", " with uncommitted "
+                                       "changes" if dirty else ""))
+    return ", ".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-s", "--servers", default="xmppd,ejabberd,prosody",
+                    help="which servers, comma-separated")
+    ap.add_argument("-r", "--runs", type=int, default=3,
+                    help="runs per server; figures are their medians")
+    ap.add_argument("-q", "--quick", action="store_true",
+                    help="small loads, to check that everything works")
+    ap.add_argument("--idle", default="1000,10000",
+                    help="idle connection counts, comma-separated")
+    ap.add_argument("--logins", type=int, default=3000,
+                    help="logins in the logins scenario")
+    ap.add_argument("--connectors", type=int, default=100,
+                    help="concurrent connectors")
+    ap.add_argument("--messages", type=int, default=200000,
+                    help="messages in the messages scenario")
+    ap.add_argument("--pairs", type=int, default=100,
+                    help="sender / receiver pairs")
+    ap.add_argument("--window", type=int, default=10,
+                    help="messages in flight per pair")
+    ap.add_argument("--roster-logins", type=int, default=ROSTER_USERS,
+                    help="users with a %d-contact roster to log in"
+                    % CONTACTS)
+    ap.add_argument("--roster-connectors", type=int, default=10,
+                    help="of them at a time")
+    ap.add_argument("--timeout", type=int, default=600,
+                    help="seconds allowed to each phase of xmppload")
+    ap.add_argument("--json", metavar="FILE",
+                    help="write every run's figures there")
+    ap.add_argument("--profile", metavar="DIR",
+                    help="perf record xmppd's router and a stream during "
+                    "the message scenario of the last run")
+    ap.add_argument("--archive", action="store_true",
+                    help="archive every message (MAM) on every server")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the working directory")
+    args = ap.parse_args()
+    if args.quick:
+        args.idle = "200,1000"
+        args.logins = 500
+        args.messages = 20000
+        args.roster_logins = 100
+        args.runs = min(args.runs, 1)
+    args.idle = [int(x) for x in args.idle.split(",") if x]
+    names = [n for n in args.servers.split(",") if n]
+    for n in names:
+        if n not in SERVERS:
+            sys.exit("unknown server %s" % n)
+    names = [n for n in SERVERS if n in names]
+    if os.geteuid() != 0:
+        sys.exit("bench.py runs as root (it starts servers as their users)")
+    for prog in (XMPPLOAD, XMPPD):
+        if not os.access(prog, os.X_OK):
+            sys.exit("%s is missing: make && make -C regress/bench" % prog)
+
+    install_peers(names)
+    top = tempfile.mkdtemp(prefix="xmppd-bench-")
+    os.chmod(top, 0o755)
+    nusers = max(max(args.idle), 2 * args.pairs,
+                 max(args.connectors * 2, 200))
+    mach = machine()
+    results = {}
+    try:
+        cert = make_cert(top)
+        for n in names:
+            log("%s: preparing %d accounts" % (n, nusers + ROSTER_USERS))
+            srv = SERVERS[n](top, cert, args.archive)
+            try:
+                srv.prepare(nusers)
+                for i in range(args.runs):
+                    log("%s: run %d of %d" % (n, i + 1, args.runs))
+                    prof = perf_profiler(args.profile) if \
+                        args.profile and i == args.runs - 1 else None
+                    results.setdefault(n, []).append(
+                        one_run(srv, args, prof))
+            except Exception as e:
+                log("%s failed: %s\n%s" % (n, e, srv.tail()))
+                srv.stop()
+    finally:
+        if not args.keep:
+            shutil.rmtree(top, ignore_errors=True)
+        else:
+            log("kept %s" % top)
+    if args.json:
+        import json
+        with open(args.json, "w") as f:
+            json.dump({"machine": mach, "load_after": open(
+                "/proc/loadavg").read().split()[:3], "results": results},
+                f, indent=1)
+    print("Machine: %s" % mach)
+    print("Load average after the run: %s"
+          % " ".join(open("/proc/loadavg").read().split()[:3]))
+    print("Servers: %s" % versions(names))
+    print("Medians of %d run(s); idle memory is RSS of all the server's "
+          "processes, delta / connections; message archives %s."
+          % (args.runs, "on" if args.archive else "off"))
+    print()
+    print(table(results, names, args))
+    d = xmppd_detail(results, args)
+    if d:
+        print()
+        print(d)
+
+
+if __name__ == "__main__":
+    main()

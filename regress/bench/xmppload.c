@@ -1,0 +1,503 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * xmppload: the scenarios of the benchmark (idle connections, logins,
+ * messages between pairs, logins with a roster), each bounded in count
+ * and time, printing one line of key=value figures per phase, its own
+ * CPU time included so that it can be shown not to be the bottleneck.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <err.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmppload.h"
+
+enum mode { M_IDLE, M_LOGINS, M_MESSAGES, M_ROSTER };
+
+struct load_opts	 opts = {
+	.host = "127.0.0.1",
+	.port = 5222,
+	.domain = "bench.example",
+	.prefix = "user",
+	.password = "pw",
+	.mech = MECH_SCRAM_SHA1,
+	.presence = 1,
+};
+struct event_base	*base;
+
+static enum mode	 mode = M_LOGINS;
+static int		 count = -1;	/* -n */
+static const char	*mode_name = "logins";
+static int		 total;		/* connections to log in */
+static int		 conc = 100;	/* at a time */
+static int		 first;		/* first user number */
+static int		 nusers;	/* users to cycle through */
+static int		 sync_driver;	/* wait for stdin lines */
+static int		 maxerrors = 10;
+static long long	 nmessages;
+static int		 npairs = 100;
+static int		 window = 10;
+static int		 timelimit = 120;
+
+static int		 started, finished, failed, active;
+static struct conn	**conns;
+static struct pair	*pairs;
+static long long	 quota, received;
+static double		*lat;
+static int		 nlat;
+static long long	 roster_items;
+static struct timespec	 t0, deadline;
+static struct event	 tick;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: xmppload [-s] [-a plain|scram-sha-1|"
+	    "scram-sha-256] [-c concurrent]\n"
+	    "\t[-d domain] [-E maxerrors] [-h host] [-m idle|logins|"
+	    "messages|roster]\n"
+	    "\t[-n count] [-o first] [-P port] [-p pairs] [-S servername]\n"
+	    "\t[-t seconds] [-U prefix] [-u users] [-W window] "
+	    "[-w password]\n");
+	exit(1);
+}
+
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static double
+since(const struct timespec *t)
+{
+	return (now() - (t->tv_sec + t->tv_nsec / 1e9));
+}
+
+static double
+cpu_self(void)
+{
+	struct rusage	 ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+}
+
+static void
+phase_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	deadline = t0;
+	deadline.tv_sec += timelimit;
+}
+
+static void
+tick_cb(int fd, short ev, void *arg)
+{
+	struct timespec	 ts;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec < deadline.tv_sec)
+		return;
+	printf("timeout mode=%s logged_in=%d failed=%d active=%d "
+	    "received=%lld\n", mode_name, finished, failed, active, received);
+	fflush(stdout);
+	exit(2);
+}
+
+static void
+start_next(void)
+{
+	struct conn	*c;
+	int		 k;
+
+	while (active < conc && started < total) {
+		k = started++;
+		active++;
+		if ((c = conn_start(first + k % nusers, k)) == NULL)
+			continue;
+		if (conns != NULL)
+			conns[k] = c;
+		if (pairs != NULL) {
+			c->pair = &pairs[k / 2];
+			if (k % 2 == 0)
+				pairs[k / 2].sender = c;
+			else
+				pairs[k / 2].receiver = c;
+		}
+	}
+}
+
+static void
+login_done(void)
+{
+	if (finished + failed < total) {
+		start_next();
+		return;
+	}
+	event_base_loopexit(base, NULL);
+}
+
+void
+load_ready(struct conn *c)
+{
+	active--;
+	finished++;
+	if (nlat < total)
+		lat[nlat++] = since(&c->t_start) * 1000;
+	roster_items += c->roster_items;
+	if (mode == M_LOGINS)
+		conn_close(c);
+	login_done();
+}
+
+void
+load_failed(struct conn *c, const char *why)
+{
+	if (mode == M_MESSAGES && finished == total)
+		errx(1, "%s%04d: %s during the scenario", opts.prefix,
+		    c->user, why);
+	if (conns != NULL && c->id < total)
+		conns[c->id] = NULL;
+	if (++failed <= 5)
+		warnx("%s%04d: %s", opts.prefix, c->user, why);
+	if (failed > maxerrors)
+		errx(1, "more than %d failures", maxerrors);
+	active--;
+	login_done();
+}
+
+static void
+message_send(struct pair *p)
+{
+	struct conn	*r = p->receiver;
+
+	p->sent++;
+	conn_send(p->sender, "<message to='%s%04d@%s/r%d' type='chat' "
+	    "id='m%lld'><body>Benchmark message %lld, about as long as "
+	    "a short chat line.</body></message>", opts.prefix, r->user,
+	    opts.domain, r->id, p->sent,
+	    p->sent);
+}
+
+void
+load_message(struct conn *c)
+{
+	struct pair	*p = c->pair;
+
+	if (p == NULL || c != p->receiver)
+		return;
+	p->received++;
+	received++;
+	if (p->sent < quota)
+		message_send(p);
+	if (received >= quota * npairs)
+		event_base_loopexit(base, NULL);
+}
+
+static int
+dblcmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+pct(double q)
+{
+	if (nlat == 0)
+		return (0);
+	return (lat[(int)(q * (nlat - 1) + 0.5)]);
+}
+
+static void
+alarm_cb(int sig)
+{
+	static const char	 msg[] = "timeout waiting for a line\n";
+
+	(void)sig;
+	(void)write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	_exit(2);
+}
+
+/* The driver's go-ahead: a line, end of file, or the time limit. */
+static void
+wait_line(void)
+{
+	char	 line[64];
+
+	signal(SIGALRM, alarm_cb);
+	alarm(timelimit);
+	(void)fgets(line, sizeof(line), stdin);
+	alarm(0);
+}
+
+static void
+close_all(void)
+{
+	int	 i;
+
+	for (i = 0; i < total; i++)
+		if (conns[i] != NULL) {
+			conn_close(conns[i]);
+			conns[i] = NULL;
+		}
+}
+
+static void
+print_logins(const char *what, double elapsed, double cpu0)
+{
+	qsort(lat, nlat, sizeof(lat[0]), dblcmp);
+	printf("%s mode=%s n=%d failed=%d elapsed=%.3f rate=%.1f "
+	    "lat_ms_med=%.1f lat_ms_p90=%.1f lat_ms_p99=%.1f cpu=%.3f",
+	    what, mode_name, finished, failed, elapsed,
+	    elapsed > 0 ? finished / elapsed : 0, pct(0.5), pct(0.9),
+	    pct(0.99), cpu_self() - cpu0);
+	if (mode == M_ROSTER)
+		printf(" roster_items=%.1f", finished ?
+		    (double)roster_items / finished : 0);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void
+run_messages(void)
+{
+	double	 cpu0, elapsed;
+	int	 i, j;
+
+	if (sync_driver)
+		wait_line();
+	cpu0 = cpu_self();
+	phase_start();
+	for (i = 0; i < npairs; i++) {
+		if (pairs[i].sender == NULL || pairs[i].receiver == NULL)
+			errx(1, "pair %d did not log in", i);
+		for (j = 0; j < window && pairs[i].sent < quota; j++)
+			message_send(&pairs[i]);
+	}
+	event_base_dispatch(base);
+	elapsed = since(&t0);
+	printf("result mode=messages n=%lld pairs=%d window=%d "
+	    "elapsed=%.3f rate=%.1f cpu=%.3f\n", received, npairs, window,
+	    elapsed, received / elapsed, cpu_self() - cpu0);
+	fflush(stdout);
+	if (sync_driver)
+		wait_line();
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)total + 64)
+		errx(1, "%d connections need more descriptors than %llu",
+		    total, (unsigned long long)rl.rlim_cur);
+}
+
+static int
+number(const char *s, int min, int max, const char *what)
+{
+	const char	*e;
+	int		 n;
+
+	n = strtonum(s, min, max, &e);
+	if (e != NULL)
+		errx(1, "%s %s: %s", what, s, e);
+	return (n);
+}
+
+static void
+parse_args(int argc, char *argv[])
+{
+	int	 ch;
+
+	while ((ch = getopt(argc, argv, "a:c:d:E:h:m:n:o:P:p:S:st:U:u:W:w:"))
+	    != -1) {
+		switch (ch) {
+		case 'a':
+			if (strcasecmp(optarg, "plain") == 0)
+				opts.mech = MECH_PLAIN;
+			else if (strcasecmp(optarg, "scram-sha-1") == 0)
+				opts.mech = MECH_SCRAM_SHA1;
+			else if (strcasecmp(optarg, "scram-sha-256") == 0)
+				opts.mech = MECH_SCRAM_SHA256;
+			else
+				usage();
+			break;
+		case 'c':
+			conc = number(optarg, 1, 100000, "concurrency");
+			break;
+		case 'd':
+			opts.domain = optarg;
+			break;
+		case 'E':
+			maxerrors = number(optarg, 0, 1000000, "errors");
+			break;
+		case 'h':
+			opts.host = optarg;
+			break;
+		case 'm':
+			mode_name = optarg;
+			if (strcmp(optarg, "idle") == 0)
+				mode = M_IDLE;
+			else if (strcmp(optarg, "logins") == 0)
+				mode = M_LOGINS;
+			else if (strcmp(optarg, "messages") == 0)
+				mode = M_MESSAGES;
+			else if (strcmp(optarg, "roster") == 0)
+				mode = M_ROSTER;
+			else
+				usage();
+			break;
+		case 'n':
+			count = number(optarg, 1, 100000000, "count");
+			break;
+		case 'o':
+			first = number(optarg, 0, 9999999, "first user");
+			break;
+		case 'P':
+			opts.port = number(optarg, 1, 65535, "port");
+			break;
+		case 'p':
+			npairs = number(optarg, 1, 50000, "pairs");
+			break;
+		case 'S':
+			opts.servername = optarg;
+			break;
+		case 's':
+			sync_driver = 1;
+			break;
+		case 't':
+			timelimit = number(optarg, 1, 86400, "time limit");
+			break;
+		case 'U':
+			opts.prefix = optarg;
+			break;
+		case 'u':
+			nusers = number(optarg, 1, 10000000, "users");
+			break;
+		case 'W':
+			window = number(optarg, 1, 100000, "window");
+			break;
+		case 'w':
+			opts.password = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct timeval	 one = { 1, 0 };
+	double		 cpu0, elapsed;
+
+	parse_args(argc, argv);
+	if (opts.servername == NULL)
+		opts.servername = opts.domain;
+	switch (mode) {
+	case M_MESSAGES:
+		total = 2 * npairs;
+		nusers = total;
+		nmessages = count > 0 ? count : 100000;
+		quota = (nmessages + npairs - 1) / npairs;
+		if ((pairs = calloc(npairs, sizeof(*pairs))) == NULL)
+			err(1, NULL);
+		break;
+	case M_ROSTER:
+		opts.roster = 1;
+		/* FALLTHROUGH */
+	default:
+		total = count > 0 ? count : 1000;
+		if (nusers == 0)
+			nusers = total;
+		break;
+	}
+	if (mode != M_LOGINS && nusers < total)
+		errx(1, "%d connections held need as many users", total);
+	if (mode != M_LOGINS && (conns = calloc(total, sizeof(*conns))) ==
+	    NULL)
+		err(1, NULL);
+	if ((lat = calloc(total, sizeof(*lat))) == NULL)
+		err(1, NULL);
+	opts.first = first;
+	opts.nusers = nusers;
+	raise_nofile();
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((base = event_base_new()) == NULL)
+		errx(1, "event_base_new");
+	conn_init();
+	event_assign(&tick, base, -1, EV_PERSIST, tick_cb, NULL);
+	event_add(&tick, &one);
+
+	cpu0 = cpu_self();
+	phase_start();
+	start_next();
+	event_base_dispatch(base);
+	elapsed = since(&t0);
+
+	switch (mode) {
+	case M_LOGINS:
+		print_logins("result", elapsed, cpu0);
+		break;
+	case M_ROSTER:
+		print_logins("result", elapsed, cpu0);
+		close_all();
+		break;
+	case M_IDLE:
+		print_logins("ready", elapsed, cpu0);
+		wait_line();
+		close_all();
+		break;
+	case M_MESSAGES:
+		print_logins("ready", elapsed, cpu0);
+		if (failed == 0)
+			run_messages();
+		close_all();
+		break;
+	}
+	printf("cpu total=%.3f\n", cpu_self());
+	return (failed > 0 ? 1 : 0);
+}

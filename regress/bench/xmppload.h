@@ -1,0 +1,145 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * xmppload: an XMPP load client for benchmarks.  One libevent loop drives
+ * many client connections (STARTTLS, SASL, bind, presence) against any
+ * server on loopback.
+ */
+
+#ifndef XMPPLOAD_H
+#define XMPPLOAD_H
+
+#include <sys/types.h>
+
+#include <event.h>
+#include <expat.h>
+#include <stdint.h>
+#include <time.h>
+#include <openssl/ssl.h>
+
+#define MECH_PLAIN		0x01
+#define MECH_SCRAM_SHA1		0x02
+#define MECH_SCRAM_SHA256	0x04
+
+enum conn_state {
+	S_CONNECTING,
+	S_FEAT1,		/* waiting for <starttls/> in the features */
+	S_PROCEED,
+	S_HANDSHAKE,
+	S_FEAT2,		/* mechanisms */
+	S_SASL,
+	S_FEAT3,		/* bind */
+	S_BIND,
+	S_SESSION,
+	S_ROSTER,
+	S_PING,
+	S_READY,
+	S_CLOSED,
+};
+
+/* What the element at depth 2 is. */
+enum conn_el {
+	EL_OTHER,
+	EL_FEATURES,
+	EL_PROCEED,
+	EL_CHALLENGE,
+	EL_SUCCESS,
+	EL_FAILURE,
+	EL_IQ,
+	EL_MESSAGE,
+	EL_PRESENCE,
+	EL_ERROR,
+};
+
+struct pair;
+
+struct conn {
+	int		 fd;
+	int		 user;		/* user number */
+	int		 id;		/* connection number: the resource */
+	enum conn_state	 state;
+	SSL		*ssl;
+	struct event	 rev;
+	struct event	 wev;
+	int		 read_wants_write;
+	XML_Parser	 xp;
+	int		 reset;		/* restart the XML stream */
+	int		 depth;
+	enum conn_el	 el;
+	char		 el_type[16];
+	char		 el_id[32];
+	char		 el_from[128];
+	int		 in_mech;
+	int		 mechs;
+	int		 feat_starttls, feat_bind, feat_session, session_opt;
+	int		 feat3;		/* 1 mechanisms, 2 session */
+	int		 need_session;
+	int		 items;		/* <item/>s in this iq */
+	int		 roster_items;
+	int		 busy;		/* in a callback: free later */
+	char		 text[2048];
+	size_t		 textlen;
+	char		*out;
+	size_t		 outlen, outoff, outcap;
+	/* SCRAM */
+	char		 cnonce[40];
+	char		 cfb[256];	/* client-first-message-bare */
+	uint8_t		 server_sig[64];
+	size_t		 sig_len;
+	struct timespec	 t_start;
+	struct pair	*pair;		/* messages: its pair */
+	int		 closing;
+};
+
+struct pair {
+	struct conn	*sender;
+	struct conn	*receiver;
+	long long	 sent;
+	long long	 received;
+};
+
+struct load_opts {
+	const char	*host;
+	int		 port;
+	const char	*domain;
+	const char	*servername;
+	const char	*prefix;
+	const char	*password;
+	int		 mech;
+	int		 roster;	/* get the roster before presence */
+	int		 presence;
+	int		 first;		/* users first.. */
+	int		 nusers;
+};
+
+extern struct load_opts	 opts;
+extern struct event_base *base;
+
+/* xmppconn.c */
+void		 conn_init(void);
+struct conn	*conn_start(int, int);
+void		 conn_send(struct conn *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 conn_close(struct conn *);
+void		 conn_abort(struct conn *);
+
+/* xmppload.c: what a connection reports to the scenario. */
+void		 load_ready(struct conn *);
+void		 load_failed(struct conn *, const char *);
+void		 load_message(struct conn *);
+
+#endif /* XMPPLOAD_H */
