@@ -275,12 +275,23 @@ io_reload(struct io *io)
 			events |= EV_WRITE;
 		events |= io->want;
 	}
+	tv.tv_sec = io->timeout / 1000;
+	tv.tv_usec = (io->timeout % 1000) * 1000;
+	/*
+	 * Armed for the same already: only the timeout moves, which
+	 * libevent does without a system call.
+	 */
+	if (events != 0 && io->timeout != 0 &&
+	    event_initialized(&io->ev) &&
+	    event_pending(&io->ev, EV_READ | EV_WRITE, NULL) &&
+	    event_get_events(&io->ev) == events) {
+		event_add(&io->ev, &tv);
+		return;
+	}
 	event_del(&io->ev);
 	if (events == 0 && io->timeout == 0)
 		return;
 	event_set(&io->ev, io->sock, events, io_dispatch, io);
-	tv.tv_sec = io->timeout / 1000;
-	tv.tv_usec = (io->timeout % 1000) * 1000;
 	event_add(&io->ev, io->timeout ? &tv : NULL);
 }
 

@@ -510,6 +510,10 @@ imsgev_add(struct imsgev *iev)
 
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
 		events |= EV_WRITE;
+	/* Armed for the same already: no system call per message. */
+	if (events == iev->events && event_initialized(&iev->ev) &&
+	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
+		return;
 	iev->events = events;
 	event_del(&iev->ev);
 	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev->data);
