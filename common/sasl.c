@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "imsg.h"
 #include "log.h"
 #include "msg.h"
 #include "sasl.h"
@@ -57,6 +58,23 @@ sasl_plain_parse(const char *msg, size_t len, struct sasl_plain *sp)
 	memcpy(sp->authzid, f[0], flen[0]);
 	memcpy(sp->authcid, f[1], flen[1]);
 	memcpy(sp->password, f[2], flen[2]);
+	return (0);
+}
+
+/*
+ * The start of an exchange from a stream process, for the owner of the
+ * credentials: the request, and ib left on the initial response.
+ * Returns -1 when malformed, which only a broken stream process sends.
+ */
+int
+sasl_start_get(struct imsg *imsg, struct auth_start *st, struct ibuf *ib)
+{
+	if (imsg_get_ibuf(imsg, ib) == -1 ||
+	    ibuf_get(ib, st, sizeof(*st)) == -1 ||
+	    ibuf_size(ib) > AUTH_MSG_MAX)
+		return (-1);
+	st->domain[sizeof(st->domain) - 1] = '\0';
+	st->addr[sizeof(st->addr) - 1] = '\0';
 	return (0);
 }
 

@@ -33,7 +33,12 @@ struct sasl_plain {
 	char	 password[1024];
 };
 
+struct auth_start;
+struct ibuf;
+struct imsg;
+
 int	sasl_plain_parse(const char *, size_t, struct sasl_plain *);
+int	sasl_start_get(struct imsg *, struct auth_start *, struct ibuf *);
 void	sasl_log(int, const char *, const char *, const char *);
 
 #endif /* SASL_H */

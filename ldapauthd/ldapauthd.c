@@ -320,13 +320,9 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 	struct ldap_dir		*d;
 	struct ibuf		 ib;
 
-	if (imsg_get_ibuf(imsg, &ib) == -1 ||
-	    ibuf_get(&ib, &st, sizeof(st)) == -1 ||
-	    ibuf_size(&ib) > AUTH_MSG_MAX)
+	if (sasl_start_get(imsg, &st, &ib) == -1)
 		fatalx("%s: bad request from stream %d", __func__,
 		    iev->instance);
-	st.domain[sizeof(st.domain) - 1] = '\0';
-	st.addr[sizeof(st.addr) - 1] = '\0';
 	key.stream = iev->instance;
 	key.id = imsg_get_id(imsg);
 	if ((a = RB_FIND(auth_tree, &auths, &key)) != NULL) {
