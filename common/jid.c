@@ -39,8 +39,13 @@
 #define JID_PREPBUF	4096
 #define JID_INMAX	(3 * JID_PREPBUF)
 
+/* Off, every part goes through libidn: the unit test compares both. */
+int		jid_ascii_fast = 1;
+
 static int	jid_utf8_valid(const char *, size_t);
 static int	jid_check(const char *, size_t);
+static int	jid_ascii(char *, size_t, const char *);
+static int	jid_domain_ascii(char *, size_t);
 static int	jid_stringprep(char *, size_t, const Stringprep_profile *);
 static void	jid_domain_dots(char *);
 static int	jid_domain_literal(char *, size_t);
@@ -100,6 +105,38 @@ jid_check(const char *buf, size_t size)
 	return (jid_utf8_valid(buf, len) ? 0 : -1);
 }
 
+/*
+ * Most parts are short ASCII, where the profiles come down to a few
+ * rules: no profile maps or normalises printable ASCII except Nodeprep
+ * and Nameprep folding A-Z (RFC 3454 table B.2), and none sees a
+ * bidirectional character.  Returns 1 when the part is prepared in
+ * place (0x21-0x7e and not in bad, or 0x20-0x7e for Resourceprep, whose
+ * bad is NULL), 0 when stringprep must decide, -1 when the length is
+ * out of bounds.
+ */
+static int
+jid_ascii(char *buf, size_t size, const char *bad)
+{
+	unsigned char	*s = (unsigned char *)buf;
+	size_t		 i, len;
+
+	if (!jid_ascii_fast)
+		return (0);
+	if (buf == NULL || (len = strnlen(buf, size)) == size || len == 0)
+		return (-1);
+	for (i = 0; i < len; i++)
+		if (s[i] < (bad == NULL ? 0x20 : 0x21) || s[i] > 0x7e ||
+		    (bad != NULL && strchr(bad, s[i]) != NULL))
+			return (0);
+	if (len > JID_PARTMAX)
+		return (-1);
+	if (bad != NULL)
+		for (i = 0; i < len; i++)
+			if (s[i] >= 'A' && s[i] <= 'Z')
+				s[i] += 'a' - 'A';
+	return (1);
+}
+
 static int
 jid_stringprep(char *buf, size_t size, const Stringprep_profile *profile)
 {
@@ -123,12 +160,26 @@ jid_stringprep(char *buf, size_t size, const Stringprep_profile *profile)
 int
 jid_prep_local(char *buf, size_t size)
 {
+	/* Table C.1.1 and C.2.1, and Nodeprep's own (RFC 6122 A.5). */
+	switch (jid_ascii(buf, size, "\"&'/:<>@")) {
+	case -1:
+		return (-1);
+	case 1:
+		return (0);
+	}
 	return (jid_stringprep(buf, size, stringprep_xmpp_nodeprep));
 }
 
 int
 jid_prep_resource(char *buf, size_t size)
 {
+	/* Table C.2.1 only: ASCII space is allowed (RFC 6122 B.5). */
+	switch (jid_ascii(buf, size, NULL)) {
+	case -1:
+		return (-1);
+	case 1:
+		return (0);
+	}
 	return (jid_stringprep(buf, size, stringprep_xmpp_resourceprep));
 }
 
@@ -229,11 +280,57 @@ jid_domain_idn(char *buf, size_t size)
 	return (0);
 }
 
+/*
+ * The common domain: LDH labels of 1 to 63 octets, none beginning or
+ * ending with a hyphen, no A-label, no IP literal, at most 253 octets.
+ * What Nameprep and ToASCII with the STD3 rules would do to it is
+ * folding case; anything else goes the whole way.  Returns 1 when
+ * prepared in place, 0 otherwise.
+ */
+static int
+jid_domain_ascii(char *buf, size_t size)
+{
+	unsigned char	*s = (unsigned char *)buf;
+	size_t		 i, label = 0, len;
+	int		 alpha = 0;
+
+	if (!jid_ascii_fast || buf == NULL ||
+	    (len = strnlen(buf, size)) == size || len == 0 || len > 253 ||
+	    jid_domain_has_ace(buf))
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return (0);
+			label = 0;
+			continue;
+		}
+		if (s[i] == '-') {
+			if (label == 0)
+				return (0);
+		} else if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')
+			alpha = 1;
+		else if (s[i] < '0' || s[i] > '9')
+			return (0);
+		if (++label > 63)
+			return (0);
+	}
+	/* Ending in a dot, a hyphen, or all digits (an IPv4 address?). */
+	if (label == 0 || s[len - 1] == '-' || !alpha)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] += 'a' - 'A';
+	return (1);
+}
+
 int
 jid_prep_domain(char *buf, size_t size)
 {
 	size_t	 len;
 
+	if (jid_domain_ascii(buf, size))
+		return (0);
 	if (jid_check(buf, size) == -1)
 		return (-1);
 	jid_domain_dots(buf);
@@ -333,6 +430,19 @@ size_t
 jid_full(const struct jid *j, char *buf, size_t size)
 {
 	return (jid_format(j, buf, size, 1));
+}
+
+/* Is jid one of the lines of list ('\n' between them)? */
+int
+jid_list_has(const char *list, const char *jid)
+{
+	size_t		 n = strlen(jid);
+	const char	*p;
+
+	for (p = list; *p != '\0'; p += strcspn(p, "\n"), p += *p == '\n')
+		if (strncmp(p, jid, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+			return (1);
+	return (0);
 }
 
 int

@@ -34,12 +34,15 @@ struct jid {
 	char	resource[JID_PARTMAX + 1];	/* "" when absent */
 };
 
+extern int	jid_ascii_fast;	/* 0: libidn for ASCII too (tests) */
+
 int	jid_parse(const char *, struct jid *);
 int	jid_prep_local(char *, size_t);
 int	jid_prep_domain(char *, size_t);
 int	jid_prep_resource(char *, size_t);
 size_t	jid_bare(const struct jid *, char *, size_t);
 size_t	jid_full(const struct jid *, char *, size_t);
+int	jid_list_has(const char *, const char *);
 int	jid_equal(const struct jid *, const struct jid *);
 int	jid_bare_equal(const struct jid *, const struct jid *);
 

@@ -19,6 +19,7 @@
  * treats them, case folding, length limits, malformed UTF-8, domains.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static void	test_utf8(void);
 static void	test_domain(void);
 static void	test_format(void);
 static void	test_prep(void);
+static void	test_ascii(void);
 
 /* in parses and prints as want (the full JID). */
 static void
@@ -333,6 +335,54 @@ test_prep(void)
 	CHECK(jid_prep_domain(b, sizeof(b)) == -1, "'@' in a domainpart");
 }
 
+/* The ASCII shortcut agrees with libidn on every string tried. */
+static void
+test_ascii(void)
+{
+	static const char	 alpha[] = "aZ09.-_ @/:\"&'<>~\x7f\x1f\t"
+				    "xnXN-.";
+	static int		(*prep[])(char *, size_t) = {
+		jid_prep_local, jid_prep_domain, jid_prep_resource
+	};
+	char			 in[300], fast[300], slow[300];
+	uint32_t		 x = 2463534242U;
+	size_t			 len, i;
+	int			 n, p, rf, rs, same = 1, ok[3] = { 0 };
+
+	for (n = 0; n < 300000; n++) {
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		len = 1 + x % (n % 10 == 0 ? 280 : 24);
+		for (i = 0; i < len; i++) {
+			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			/* Mostly letters and dots, so that labels form. */
+			in[i] = x % 4 != 0 ? "abcdefgh.XY"[x / 4 % 11] :
+			    alpha[x / 4 % (sizeof(alpha) - 1)];
+		}
+		in[len] = '\0';
+		if (n % 7 == 0)
+			memcpy(in, "xn--", len < 4 ? len : 4);
+		p = n % 3;
+		memcpy(fast, in, len + 1);
+		memcpy(slow, in, len + 1);
+		jid_ascii_fast = 1;
+		rf = prep[p](fast, sizeof(fast));
+		jid_ascii_fast = 0;
+		rs = prep[p](slow, sizeof(slow));
+		jid_ascii_fast = 1;
+		if (rf != rs || (rf == 0 && strcmp(fast, slow) != 0)) {
+			if (same)
+				printf("# part %d \"%s\": %d \"%s\" vs %d "
+				    "\"%s\"\n", p, in, rf, fast, rs, slow);
+			same = 0;
+		}
+		if (rf == 0)
+			ok[p]++;
+	}
+	CHECK(same, "ASCII shortcut and libidn agree on 300000 strings");
+	CHECK(ok[0] > 1000 && ok[1] > 1000 && ok[2] > 1000,
+	    "many of them valid (%d, %d, %d)", ok[0], ok[1], ok[2]);
+}
+
 int
 main(void)
 {
@@ -343,5 +393,6 @@ main(void)
 	test_domain();
 	test_format();
 	test_prep();
+	test_ascii();
 	TEST_DONE();
 }
