@@ -590,6 +590,7 @@ struct mam_prefs {
 	int		 set;
 	int		 status;		/* enum mam_status */
 	int		 dflt;			/* enum archive_policy */
+	int		 custom;		/* 0: the domain's default */
 	uint32_t	 alwayslen;		/* JIDs, '\n' between */
 	uint32_t	 neverlen;
 };

@@ -71,6 +71,7 @@ struct user {
 	TAILQ_HEAD(, session)	 sessions;
 	int			 nsessions;
 	struct blocklist	*blocklist;	/* XEP-0191 (blocking.c) */
+	struct mam_cache	*mam;		/* XEP-0313 (router_mam.c) */
 };
 
 struct xml_node;
@@ -98,6 +99,7 @@ struct router_hooks {
 extern const struct router_hooks	 presence_hooks;
 extern const struct router_hooks	 offline_hooks;
 extern const struct router_hooks	 caps_client_hooks;
+extern const struct router_hooks	 mam_hooks;
 
 void		 router_hook_session_end(struct session *);
 void		 router_hook_available(struct session *, int);
@@ -295,6 +297,7 @@ extern const struct iq_feature	 mam_feature;
 extern const struct iq_feature	 mam_prefs_feature;
 extern const struct iq_feature	 mam_ext_feature;
 int		 mam_message(struct session *, struct stanza_msg *);
+void		 mam_session_new(struct session *);
 int		 mam_dispatch_router(struct imsgev *, struct imsg *);
 int		 mam_disco_account(struct xml_node *);
 

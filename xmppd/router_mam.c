@@ -20,7 +20,8 @@
  * party's copy as that party's preferences say and names the
  * recipient's copy; the message is then delivered stamped with that
  * name, in the order it came.  Queries and preferences are answered
- * from the store.
+ * from the store.  The preferences of users online are cached here, so
+ * that a message neither party keeps is routed at once.
  */
 
 #include <sys/types.h>
@@ -50,6 +51,7 @@
 #define MAM_WAITING_MAX		10000	/* messages waiting for the store */
 #define MAM_REQS_MAX		1024	/* queries waiting for the store */
 #define MAM_REQS_SESSION	4	/* of them, from one session */
+#define MAM_CACHE_RETRY		5	/* seconds before asking again */
 
 /* A message to an account of ours, waiting for its turn. */
 struct mam_msg {
@@ -63,6 +65,22 @@ struct mam_msg {
 	struct stanza_msg	 m;
 	struct xml_node		*n;		/* NULL: send m as it is */
 	char			 id[MAM_ID_LEN];
+};
+
+/*
+ * An online user's preferences as the store last said.  While a load
+ * or a change is in flight (reqid not 0), or when the store could not
+ * say, the store decides each message; a directory user's account may
+ * not be there yet at login, so a failed load is tried again later.
+ */
+struct mam_cache {
+	uint32_t		 reqid;
+	time_t			 asked;
+	int			 known;
+	int			 custom;	/* 0: the domain's default */
+	int			 dflt;
+	char			*always;	/* bare JIDs, '\n' between */
+	char			*never;
 };
 
 /* A query or preferences request, waiting for the store. */
@@ -92,6 +110,9 @@ static const struct {
 	{ "urn:xmpp:openpgp:0",			"openpgp" },
 	{ "jabber:x:encrypted",			"x" },
 };
+
+static void	mam_owner_of(struct mam_owner *, struct session *);
+static void	mam_cache_load(struct user *);
 
 static uint32_t
 mam_reqid(void)
@@ -157,6 +178,137 @@ mam_strip(struct xml_node *n)
 	}
 	return (stripped);
 }
+
+/*
+ * Does u keep a message with 'with' (a bare JID), as far as the router
+ * knows?  -1: the store must say (not loaded, changing, or the roster
+ * policy, which needs the stored roster).
+ */
+static int
+mam_cache_keeps(struct user *u, const char *with)
+{
+	struct mam_cache	*c;
+	struct domain_conf	*d;
+	int			 dflt;
+
+	if (u == NULL || (c = u->mam) == NULL || c->reqid != 0)
+		return (-1);
+	if (!c->known) {
+		if (time(NULL) - c->asked >= MAM_CACHE_RETRY)
+			mam_cache_load(u);
+		return (-1);
+	}
+	if (jid_list_has(c->never, with))
+		return (0);
+	if (jid_list_has(c->always, with))
+		return (1);
+	if (c->custom)
+		dflt = c->dflt;
+	else
+		dflt = (d = config_domain(proc_self.conf, u->domain)) != NULL ?
+		    d->archive_default : ARCHIVE_NEVER;
+	if (dflt == ARCHIVE_ROSTER)
+		return (-1);
+	return (dflt == ARCHIVE_ALWAYS);
+}
+
+/* Neither the sender nor the recipient (online, or NULL) keeps it. */
+static int
+mam_nobody_keeps(struct session *from, struct user *to, const char *rcpt)
+{
+	if (to == NULL)
+		return (0);
+	if (to != from->user && mam_cache_keeps(from->user, rcpt) != 0)
+		return (0);
+	return (mam_cache_keeps(to, from->user->bare) == 0);
+}
+
+static void
+mam_cache_clear(struct mam_cache *c)
+{
+	free(c->always);
+	free(c->never);
+	c->always = c->never = NULL;
+	c->known = 0;
+}
+
+/* A load or change this cache waits for came back: p and its lists. */
+static void
+mam_cache_update(uint32_t reqid, const struct mam_prefs *p,
+    const char *lists, size_t len)
+{
+	struct user		*u;
+	struct mam_cache	*c;
+	char			 bare[CONF_JIDLEN];
+
+	(void)snprintf(bare, sizeof(bare), "%.*s@%.*s",
+	    (int)strnlen(p->owner.localpart, sizeof(p->owner.localpart)),
+	    p->owner.localpart,
+	    (int)strnlen(p->owner.domain, sizeof(p->owner.domain)),
+	    p->owner.domain);
+	if ((u = session_find_user(bare)) == NULL || (c = u->mam) == NULL ||
+	    c->reqid != reqid)
+		return;
+	c->reqid = 0;
+	mam_cache_clear(c);
+	if (p->status != MAM_OK || p->dflt < ARCHIVE_ALWAYS ||
+	    p->dflt > ARCHIVE_NEVER || len != (size_t)p->alwayslen +
+	    p->neverlen)
+		return;
+	if ((c->always = strndup(lists, p->alwayslen)) == NULL ||
+	    (c->never = strndup(lists + p->alwayslen, p->neverlen)) == NULL)
+		fatal("%s", __func__);
+	c->custom = p->custom;
+	c->dflt = p->dflt;
+	c->known = 1;
+}
+
+static void
+mam_cache_load(struct user *u)
+{
+	struct mam_prefs p;
+	struct imsgev	*store;
+
+	u->mam->asked = time(NULL);
+	if ((store = proc_peer(PROC_STORE, 0)) == NULL)
+		return;
+	memset(&p, 0, sizeof(p));
+	(void)strlcpy(p.owner.domain, u->domain, sizeof(p.owner.domain));
+	(void)strlcpy(p.owner.localpart, u->local,
+	    sizeof(p.owner.localpart));
+	u->mam->reqid = mam_reqid();
+	imsgev_compose(store, IMSG_MAM_PREFS, u->mam->reqid, 0, -1, &p,
+	    sizeof(p));
+}
+
+/* A user's first session bound: its preferences come from the store. */
+void
+mam_session_new(struct session *s)
+{
+	struct user	*u = s->user;
+
+	if (u->mam != NULL)
+		return;
+	if ((u->mam = calloc(1, sizeof(*u->mam))) == NULL)
+		fatal("%s", __func__);
+	mam_cache_load(u);
+}
+
+static void
+mam_session_end(struct session *s)
+{
+	struct user	*u = s->user;
+
+	if (u->nsessions > 1 || u->mam == NULL)
+		return;
+	mam_cache_clear(u->mam);
+	free(u->mam);
+	u->mam = NULL;
+}
+
+const struct router_hooks mam_hooks = {
+	mam_session_end, NULL, NULL
+};
 
 /* Is a message to rcpt waiting?  Later ones wait behind it. */
 static int
@@ -359,6 +511,9 @@ mam_message(struct session *from, struct stanza_msg *m)
 		(void)mam_msg_new(from, m, rcpt);
 		return (0);
 	}
+	/* Nobody keeps it, and nothing to strip: no need to look inside. */
+	if (!sid && mam_nobody_keeps(from, tu, rcpt) && !mam_waiting(rcpt))
+		return (-1);
 	/* The store stalls: order gives way before memory does. */
 	if (mam_nmsgs >= 2 * MAM_WAITING_MAX)
 		return (-1);
@@ -558,9 +713,12 @@ mam_prefs_iq(struct session *s, struct xml_node *iq, struct xml_node *prefs)
 		}
 		p.dflt = i;
 	}
+	r = mam_req_new(s, iq, NULL);
+	/* Messages go by the store until the change is known here. */
+	if (p.set && s->user->mam != NULL)
+		s->user->mam->reqid = r->reqid;
 	p.alwayslen = always.len;
 	p.neverlen = never.len;
-	r = mam_req_new(s, iq, NULL);
 	iov[0].iov_base = &p;
 	iov[0].iov_len = sizeof(p);
 	iov[1].iov_base = always.data;
@@ -756,6 +914,13 @@ mam_dispatch_router(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		mam_archived(id, &a);
 		return (0);
+	}
+	if (imsg_get_type(imsg) == IMSG_MAM_PREFS_RESULT) {
+		if (ibuf_size(&ib) < sizeof(p))
+			return (-1);
+		memcpy(&p, ibuf_data(&ib), sizeof(p));
+		mam_cache_update(id, &p, (char *)ibuf_data(&ib) + sizeof(p),
+		    ibuf_size(&ib) - sizeof(p));
 	}
 	if ((r = mam_req_find(id, &s)) == NULL)
 		return (0);

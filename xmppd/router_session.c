@@ -235,6 +235,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	TAILQ_INSERT_TAIL(&u->sessions, s, user_entry);
 	u->nsessions++;
 	blocking_session_new(s);
+	mam_session_new(s);
 	imsgev_compose(iev, IMSG_SESSION_BOUND, id, 0, -1, &rep, sizeof(rep));
 	log_debug("session %s bound on stream %d", full, iev->instance);
 	return (0);

@@ -76,6 +76,7 @@ static const struct router_hooks *router_hooks[] = {
 	&csi_hooks,
 	&blocking_hooks,
 	&sm_hooks,
+	&mam_hooks,
 };
 
 static struct xml_limits	 router_limits = { 0, 64, 64 };

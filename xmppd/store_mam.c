@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "jid.h"
 #include "log.h"
 #include "proc.h"
 #include "store.h"
@@ -65,21 +66,11 @@ mam_now(void)
 	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
-/* Is jid in the '\n'-separated list? */
+/*
+ * The account's default and lists, returning 1; the domain's default
+ * without any, returning 0.
+ */
 static int
-mam_listed(const char *list, const char *jid)
-{
-	size_t	 n = strlen(jid);
-	const char *p;
-
-	for (p = list; *p != '\0'; p += strcspn(p, "\n"), p += *p == '\n')
-		if (strncmp(p, jid, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
-			return (1);
-	return (0);
-}
-
-/* The account's default and lists; the domain's default without any. */
-static void
 mam_prefs_load(const char *domain, const char *local, int *dflt,
     char **always, char **never)
 {
@@ -87,11 +78,12 @@ mam_prefs_load(const char *domain, const char *local, int *dflt,
 
 	if (store_be->mam->prefs_get(domain, local, dflt, always,
 	    never) == 1)
-		return;
+		return (1);
 	d = config_domain(proc_self.conf, domain);
 	*dflt = d != NULL ? d->archive_default : ARCHIVE_NEVER;
 	if ((*always = strdup("")) == NULL || (*never = strdup("")) == NULL)
 		fatal("%s", __func__);
+	return (0);
 }
 
 /*
@@ -107,10 +99,11 @@ mam_keeps(const struct mam_owner *o, const char *with)
 	if (o->localpart[0] == '\0' ||
 	    store_be->account_exists(o->domain, o->localpart) != 1)
 		return (0);
-	mam_prefs_load(o->domain, o->localpart, &dflt, &always, &never);
-	if (mam_listed(never, with))
+	(void)mam_prefs_load(o->domain, o->localpart, &dflt, &always,
+	    &never);
+	if (jid_list_has(never, with))
 		keep = 0;
-	else if (mam_listed(always, with))
+	else if (jid_list_has(always, with))
 		keep = 1;
 	else if (dflt == ARCHIVE_ROSTER)
 		keep = store_be->mam->in_roster(o->domain, o->localpart,
@@ -224,8 +217,8 @@ mam_prefs(struct imsgev *iev, uint32_t id, struct mam_prefs *p,
 		always = never = NULL;
 	}
 	if (p->status == MAM_OK)
-		mam_prefs_load(p->owner.domain, p->owner.localpart, &p->dflt,
-		    &always, &never);
+		p->custom = mam_prefs_load(p->owner.domain,
+		    p->owner.localpart, &p->dflt, &always, &never);
 	p->alwayslen = always != NULL ? strlen(always) : 0;
 	p->neverlen = never != NULL ? strlen(never) : 0;
 	iov[0].iov_base = p;

@@ -552,3 +552,93 @@ def test_retention(s):
     p = s.ctl("archive", "expire", "soon", check=False)
     assert p.returncode != 0, p.stdout
     b.close()
+
+
+def archive_default(s, policy):
+    m = s.mark()
+    s.write_conf(raw=s.base_conf().replace(
+        'domain "example.org" {\n\tauth internal\n}',
+        'domain "example.org" {\n\tauth internal\n\tarchive default %s\n}'
+        % policy))
+    s.ctl("reload")
+    s.wait_log(r"configuration reloaded", after=m)
+
+
+def counts(s, *conns):
+    return [query(s, c, max=0)["count"] for c in conns]
+
+
+def test_nobody_keeps_routed_without_archive(s):
+    """With "archive default never" and no preferences, the router
+    knows nobody keeps a message: delivered unstamped, archived nowhere,
+    and a forged stanza-id is still taken out."""
+    archive_default(s, "never")
+    c = login(s, "carol", "n")
+    i = login(s, "ivan")
+    before = counts(s, c, i)
+    c.send("<message to='ivan@example.org/r' type='chat' id='n1'>"
+           "<body>not kept</body></message>"
+           "<message to='ivan@example.org' type='chat' id='n2'>"
+           "<body>forged</body><stanza-id xmlns='urn:xmpp:sid:0' "
+           "id='forged' by='ivan@example.org'/></message>")
+    m = i.expect(r"<message[^>]*id='n1'.*?</message>").group(0)
+    assert "stanza-id" not in m, m
+    m = i.expect(r"<message[^>]*id='n2'.*?</message>").group(0)
+    assert "stanza-id" not in m and "forged" in m, m
+    assert counts(s, c, i) == before, (before, counts(s, c, i))
+    s.nk = (c, i, before)
+
+
+def test_preference_change_applies_to_the_next_message(s):
+    """A preference set is in force for the very next stanza on the same
+    stream, and for messages to that user."""
+    c, i, before = s.nk
+    # The set and a message in one write: the message must see the set.
+    c.send("<iq type='set' id='pa'><prefs xmlns='%s' default='always'/>"
+           "</iq><message to='ivan@example.org/r' type='chat' id='n3'>"
+           "<body>carol keeps</body></message>" % NS)
+    c.expect(r"<iq[^>]*id='pa'")
+    m = i.expect(r"<message[^>]*id='n3'.*?</message>").group(0)
+    assert "stanza-id" not in m, m
+    assert counts(s, c, i) == [before[0] + 1, before[1]]
+    # Ivan keeps carol only: his copy, stamped with its archive id.
+    iq(i, "<iq type='set' id='pb'><prefs xmlns='%s' default='never'>"
+       "<always><jid>carol@example.org</jid></always></prefs></iq>" % NS,
+       "pb")
+    c.send("<message to='ivan@example.org/r' type='chat' id='n4'>"
+           "<body>both keep</body></message>")
+    m = i.expect(r"<message[^>]*id='n4'.*?</message>").group(0)
+    r = query(s, i, fields=[("with", "carol@example.org")])
+    assert r["bodies"] == ["both keep"] and \
+        "id='%s' by='ivan@example.org'" % r["ids"][0] in m, (r, m)
+    # And back to keeping nothing.
+    for conn, qid in ((c, "pc"), (i, "pd")):
+        iq(conn, "<iq type='set' id='%s'><prefs xmlns='%s' "
+           "default='never'/></iq>" % (qid, NS), qid)
+    c.send("<message to='ivan@example.org/r' type='chat' id='n5'>"
+           "<body>gone</body></message>")
+    m = i.expect(r"<message[^>]*id='n5'.*?</message>").group(0)
+    assert "stanza-id" not in m, m
+    assert counts(s, c, i) == [before[0] + 2, before[1] + 1]
+    c.close()
+    i.close()
+
+
+def test_domain_default_follows_reload(s):
+    """Users online without preferences of their own follow the domain's
+    default as it is after a reload."""
+    f = login(s, "frank", "n")
+    a = login(s, "alice", "n")
+    before = counts(s, f, a)
+    a.send("<message to='frank@example.org/n' type='chat' id='r1'>"
+           "<body>never</body></message>")
+    m = f.expect(r"<message[^>]*id='r1'.*?</message>").group(0)
+    assert "stanza-id" not in m, m
+    archive_default(s, "always")
+    a.send("<message to='frank@example.org/n' type='chat' id='r2'>"
+           "<body>always</body></message>")
+    m = f.expect(r"<message[^>]*id='r2'.*?</message>").group(0)
+    assert "stanza-id" in m, m
+    assert counts(s, f, a) == [before[0] + 1, before[1] + 1]
+    f.close()
+    a.close()
