@@ -18,6 +18,12 @@
  * Buffered connections over libevent and libtls.  One event per
  * connection, re-armed after each callback with what the connection
  * needs next: TLS may want to write to read, or read to write.
+ *
+ * Most connections are idle most of the time, and what arrives is
+ * parsed at once: input is read into one buffer all connections share,
+ * and only what the callback leaves is copied into the connection's
+ * own.  A connection's buffers are freed once empty, so an idle one
+ * holds none.
  */
 
 #include <sys/types.h>
@@ -43,6 +49,7 @@
 #define IO_CLOSING	0x04	/* close when output is written */
 #define IO_INCB		0x08	/* inside the user callback */
 #define IO_FREED	0x10	/* io_free() called from the callback */
+#define IO_SHARED	0x20	/* input is in io_rbuf */
 
 struct io {
 	int		 sock;
@@ -62,6 +69,10 @@ struct io {
 
 static void	io_dispatch(int, short, void *);
 static void	io_reload(struct io *);
+static int	io_settle(struct io *);
+
+static char	io_rbuf[IO_READSZ];	/* input of the callback running */
+static size_t	io_rbuf_used;
 
 struct io *
 io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
@@ -89,6 +100,10 @@ io_free(struct io *io)
 		return;
 	}
 	event_del(&io->ev);
+	if (io->flags & IO_SHARED) {
+		explicit_bzero(io_rbuf, io_rbuf_used);
+		io_rbuf_used = 0;
+	}
 	if (io->tls != NULL) {
 		(void)tls_close(io->tls);
 		tls_free(io->tls);
@@ -186,29 +201,77 @@ io_printf(struct io *io, const char *fmt, ...)
 	return (ret);
 }
 
+static char *
+io_input(struct io *io)
+{
+	return ((io->flags & IO_SHARED) ? io_rbuf : io->in);
+}
+
+/* The input buffered; it stays valid until the callback returns. */
 void *
 io_data(struct io *io, size_t *len)
 {
 	*len = io->inlen;
-	return (io->in);
+	return (io_input(io));
 }
 
 void
 io_drain(struct io *io, size_t len)
 {
+	char	*in = io_input(io);
+
 	if (len >= io->inlen) {
 		io->inlen = 0;
 		return;
 	}
-	memmove(io->in, io->in + len, io->inlen - len);
+	memmove(in, in + len, io->inlen - len);
 	io->inlen -= len;
 }
 
 void
 io_discard_input(struct io *io)
 {
-	explicit_bzero(io->in, io->inlen);
+	if (io->inlen > 0)
+		explicit_bzero(io_input(io), io->inlen);
 	io->inlen = 0;
+}
+
+/*
+ * After a callback: what it left of the shared buffer moves to the
+ * connection's own, and empty buffers go.  Fails out of memory, with
+ * the input thrown away.
+ */
+static int
+io_settle(struct io *io)
+{
+	int	 rv = 0;
+
+	if (io->flags & IO_SHARED) {
+		io->flags &= ~IO_SHARED;
+		if (io->inlen > 0) {
+			if (io_grow(&io->in, &io->insize, io->inlen) == 0)
+				memcpy(io->in, io_rbuf, io->inlen);
+			else {
+				io->inlen = 0;
+				(void)strlcpy(io->err, "out of memory",
+				    sizeof(io->err));
+				rv = -1;
+			}
+		}
+		explicit_bzero(io_rbuf, io_rbuf_used);
+		io_rbuf_used = 0;
+	}
+	if (io->inlen == 0 && io->in != NULL) {
+		freezero(io->in, io->insize);
+		io->in = NULL;
+		io->insize = 0;
+	}
+	if (io->outlen == 0 && io->out != NULL) {
+		freezero(io->out, io->outsize);
+		io->out = NULL;
+		io->outsize = 0;
+	}
+	return (rv);
 }
 
 void
@@ -314,13 +377,18 @@ static int
 io_do_read(struct io *io)
 {
 	ssize_t	 n;
+	char	*buf;
 
-	if (io_grow(&io->in, &io->insize, io->inlen + IO_READSZ) == -1) {
+	/* Nothing left over: read where every connection reads. */
+	if (io->inlen == 0)
+		buf = io_rbuf;
+	else if (io_grow(&io->in, &io->insize, io->inlen + IO_READSZ) == -1) {
 		(void)strlcpy(io->err, "out of memory", sizeof(io->err));
 		return (IO_ERROR);
-	}
+	} else
+		buf = io->in + io->inlen;
 	if (io->tls != NULL) {
-		n = tls_read(io->tls, io->in + io->inlen, IO_READSZ);
+		n = tls_read(io->tls, buf, IO_READSZ);
 		if (io_tls_want(io, n))
 			return (0);
 		if (n == -1) {
@@ -329,7 +397,7 @@ io_do_read(struct io *io)
 			return (IO_ERROR);
 		}
 	} else {
-		n = read(io->sock, io->in + io->inlen, IO_READSZ);
+		n = read(io->sock, buf, IO_READSZ);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return (0);
@@ -340,6 +408,10 @@ io_do_read(struct io *io)
 	}
 	if (n == 0)
 		return (IO_DISCONNECTED);
+	if (buf == io_rbuf) {
+		io->flags |= IO_SHARED;
+		io_rbuf_used = n;
+	}
 	io->inlen += n;
 	return (IO_DATAIN);
 }
@@ -382,6 +454,10 @@ io_callback(struct io *io, int event)
 	if (io->flags & IO_FREED) {
 		io->flags &= ~IO_FREED;
 		io_free(io);
+		return;
+	}
+	if (io_settle(io) == -1) {
+		io_callback(io, IO_ERROR);
 		return;
 	}
 	io_reload(io);
