@@ -24,9 +24,15 @@
  * and only what the callback leaves is copied into the connection's
  * own.  A connection's buffers are freed once empty, so an idle one
  * holds none.
+ *
+ * Output is written once the events at hand are handled, everything a
+ * connection was given by then in one write; only a write the socket
+ * cannot take arms the connection's event for writing.  A stanza on its
+ * way out costs no epoll_ctl(2).
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -50,8 +56,10 @@
 #define IO_INCB		0x08	/* inside the user callback */
 #define IO_FREED	0x10	/* io_free() called from the callback */
 #define IO_SHARED	0x20	/* input is in io_rbuf */
+#define IO_QUEUED	0x40	/* output waits in io_flushq */
 
 struct io {
+	TAILQ_ENTRY(io)	 flush;
 	int		 sock;
 	struct tls	*tls;
 	int		 flags;
@@ -71,8 +79,13 @@ static void	io_dispatch(int, short, void *);
 static void	io_reload(struct io *);
 static int	io_settle(struct io *);
 
+static void	io_flush(int, short, void *);
+static void	io_callback(struct io *, int);
+
 static char	io_rbuf[IO_READSZ];	/* input of the callback running */
 static size_t	io_rbuf_used;
+static TAILQ_HEAD(, io) io_flushq = TAILQ_HEAD_INITIALIZER(io_flushq);
+static struct event	io_flushev;
 
 struct io *
 io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
@@ -85,6 +98,8 @@ io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
 	io->cb = cb;
 	io->arg = arg;
 	io->maxout = IO_MAXOUT;
+	if (!event_initialized(&io_flushev))
+		event_set(&io_flushev, -1, 0, io_flush, NULL);
 	event_set(&io->ev, sock, EV_READ, io_dispatch, io);
 	io_reload(io);
 	return (io);
@@ -100,6 +115,8 @@ io_free(struct io *io)
 		return;
 	}
 	event_del(&io->ev);
+	if (io->flags & IO_QUEUED)
+		TAILQ_REMOVE(&io_flushq, io, flush);
 	if (io->flags & IO_SHARED) {
 		explicit_bzero(io_rbuf, io_rbuf_used);
 		io_rbuf_used = 0;
@@ -180,6 +197,11 @@ io_write(struct io *io, const void *data, size_t len)
 		return (-1);
 	memcpy(io->out + io->outlen, data, len);
 	io->outlen += len;
+	if (!(io->flags & (IO_QUEUED | IO_HANDSHAKE))) {
+		io->flags |= IO_QUEUED;
+		TAILQ_INSERT_TAIL(&io_flushq, io, flush);
+		event_active(&io_flushev, EV_WRITE, 1);
+	}
 	io_reload(io);
 	return (0);
 }
@@ -333,8 +355,12 @@ io_reload(struct io *io)
 	else {
 		if (!(io->flags & IO_PAUSED))
 			events |= EV_READ;
-		/* A closing connection with nothing left fires at once. */
-		if (io->outlen > 0 || (io->flags & IO_CLOSING))
+		/*
+		 * Output the flush did not get rid of waits for the socket;
+		 * a closing connection with nothing left fires at once.
+		 */
+		if ((io->outlen > 0 && !(io->flags & IO_QUEUED)) ||
+		    (io->flags & IO_CLOSING))
 			events |= EV_WRITE;
 		events |= io->want;
 	}
@@ -524,4 +550,37 @@ io_dispatch(int fd, short event, void *arg)
 		}
 	}
 	io_reload(io);
+}
+
+/*
+ * Write what each connection was given while the events at hand were
+ * handled.  A callback may free any connection: each is taken off the
+ * queue before its turn.
+ */
+static void
+io_flush(int fd, short event, void *arg)
+{
+	struct io	*io;
+	int		 r;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	while ((io = TAILQ_FIRST(&io_flushq)) != NULL) {
+		TAILQ_REMOVE(&io_flushq, io, flush);
+		io->flags &= ~IO_QUEUED;
+		/* TLS in the middle of something: the event takes it. */
+		if (io->want != 0 || (io->flags & IO_HANDSHAKE) ||
+		    io->outlen == 0) {
+			io_reload(io);
+			continue;
+		}
+		if ((r = io_do_write(io)) == IO_ERROR)
+			io_callback(io, r);
+		else if (r == IO_LOWAT)
+			io_callback(io, (io->flags & IO_CLOSING) ?
+			    IO_DISCONNECTED : IO_LOWAT);
+		else
+			io_reload(io);
+	}
 }
