@@ -100,7 +100,7 @@ io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
 	io->maxout = IO_MAXOUT;
 	if (!event_initialized(&io_flushev))
 		event_set(&io_flushev, -1, 0, io_flush, NULL);
-	event_set(&io->ev, sock, EV_READ, io_dispatch, io);
+	event_set(&io->ev, sock, EV_READ | EV_PERSIST, io_dispatch, io);
 	io_reload(io);
 	return (io);
 }
@@ -367,20 +367,23 @@ io_reload(struct io *io)
 	tv.tv_sec = io->timeout / 1000;
 	tv.tv_usec = (io->timeout % 1000) * 1000;
 	/*
-	 * Armed for the same already: only the timeout moves, which
-	 * libevent does without a system call.
+	 * The event persists.  Armed for the same already: only the
+	 * timeout moves, which libevent does without a system call.
 	 */
-	if (events != 0 && io->timeout != 0 &&
-	    event_initialized(&io->ev) &&
+	if (events != 0 && event_initialized(&io->ev) &&
 	    event_pending(&io->ev, EV_READ | EV_WRITE, NULL) &&
-	    event_get_events(&io->ev) == events) {
-		event_add(&io->ev, &tv);
-		return;
+	    (event_get_events(&io->ev) & (EV_READ | EV_WRITE)) == events) {
+		if (io->timeout != 0) {
+			event_add(&io->ev, &tv);
+			return;
+		}
+		if (!event_pending(&io->ev, EV_TIMEOUT, NULL))
+			return;
 	}
 	event_del(&io->ev);
 	if (events == 0 && io->timeout == 0)
 		return;
-	event_set(&io->ev, io->sock, events, io_dispatch, io);
+	event_set(&io->ev, io->sock, events | EV_PERSIST, io_dispatch, io);
 	event_add(&io->ev, io->timeout ? &tv : NULL);
 }
 

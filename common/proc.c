@@ -290,8 +290,8 @@ proc_child_run(void)
 	ps->parent.handler = proc_dispatch;
 	ps->parent.data = &ps->parent;
 	ps->parent.events = EV_READ;
-	event_set(&ps->parent.ev, PROC_PARENT_FD, EV_READ, proc_dispatch,
-	    &ps->parent);
+	event_set(&ps->parent.ev, PROC_PARENT_FD, EV_READ | EV_PERSIST,
+	    proc_dispatch, &ps->parent);
 	event_add(&ps->parent.ev, NULL);
 	proc_handle(&ps->parent);
 	proc_ready();
@@ -499,7 +499,8 @@ imsgev_init(struct imsgev *iev, int fd, int type, int instance,
 	iev->handler = handler;
 	iev->data = data != NULL ? data : iev;
 	iev->events = EV_READ;
-	event_set(&iev->ev, fd, iev->events, iev->handler, iev->data);
+	event_set(&iev->ev, fd, iev->events | EV_PERSIST, iev->handler,
+	    iev->data);
 	event_add(&iev->ev, NULL);
 }
 
@@ -510,13 +511,14 @@ imsgev_add(struct imsgev *iev)
 
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
 		events |= EV_WRITE;
-	/* Armed for the same already: no system call per message. */
+	/* Armed for the same already (it persists): no system call. */
 	if (events == iev->events && event_initialized(&iev->ev) &&
 	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
 		return;
 	iev->events = events;
 	event_del(&iev->ev);
-	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev->data);
+	event_set(&iev->ev, iev->ibuf.fd, events | EV_PERSIST, iev->handler,
+	    iev->data);
 	event_add(&iev->ev, NULL);
 }
 

@@ -148,15 +148,31 @@ def scenario_idle(srv, n, args):
     return out
 
 
-def scenario_logins(srv, args):
+def by_role(srv, c0, c1, prefix, scale, out):
+    """xmppd's CPU by process kind, scaled, into out."""
+    if isinstance(srv, Xmppd):
+        for role, rp in srv.role_pids().items():
+            out[prefix + role] = sum(
+                c1.get(p, 0) - c0.get(p, 0) for p in rp) * scale
+
+
+def scenario_logins(srv, args, profile=None):
     settle(srv)
-    c0 = server_cpu(srv)
+    pids = srv.pids()
+    c0 = cpu_of(pids)
+    prof = profile(srv, "logins") if profile else None
     ld = Load(srv, "-m", "logins", "-n", args.logins, "-c", args.connectors,
               "-u", max(args.connectors * 2, 200), "-t", args.timeout)
     r = ld.expect("result")
+    c1 = cpu_of(pids)
+    if prof:
+        prof()
     ld.finish()
-    return {"rate": r["rate"], "lat_ms": r["lat_ms_med"],
-            "server_cpu": server_cpu(srv) - c0, "client_cpu": r["cpu"]}
+    out = {"rate": r["rate"], "lat_ms": r["lat_ms_med"],
+           "server_cpu": sum(c1.get(p, 0) - c0.get(p, 0) for p in c1),
+           "client_cpu": r["cpu"]}
+    by_role(srv, c0, c1, "login_ms_", 1000.0 / r["n"], out)
+    return out
 
 
 def scenario_messages(srv, args, profile=None):
@@ -167,7 +183,7 @@ def scenario_messages(srv, args, profile=None):
     settle(srv, 1.0)
     pids = srv.pids()
     c0 = cpu_of(pids)
-    prof = profile(srv) if profile else None
+    prof = profile(srv, "messages") if profile else None
     ld.go()
     r = ld.expect("result")
     c1 = cpu_of(pids)
@@ -178,10 +194,7 @@ def scenario_messages(srv, args, profile=None):
     cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
     out = {"rate": r["rate"], "cpu_100k": cpu * 100000 / r["n"],
            "server_cpu": cpu, "client_cpu": r["cpu"]}
-    if isinstance(srv, Xmppd):
-        for role, rp in srv.role_pids().items():
-            out["cpu_100k_" + role] = sum(
-                c1.get(p, 0) - c0.get(p, 0) for p in rp) * 100000 / r["n"]
+    by_role(srv, c0, c1, "cpu_100k_", 100000.0 / r["n"], out)
     return out
 
 
@@ -221,9 +234,11 @@ def one_run(srv, args, profile):
             % (n, r["kb_per_conn"], r["rss_mb"]))
 
     def logins():
-        r = scenario_logins(srv, args)
+        r = scenario_logins(srv, args, profile)
         res.update({"logins": r["rate"], "logins_client_cpu":
                     r["client_cpu"], "logins_server_cpu": r["server_cpu"]})
+        res.update({k: v for k, v in r.items()
+                    if k.startswith("login_ms_")})
         log("  logins: %.0f/s, server %.2f CPU s, client %.2f CPU s"
             % (r["rate"], r["server_cpu"], r["client_cpu"]))
 
@@ -335,7 +350,8 @@ def table(results, names, args):
 def xmppd_detail(results, args):
     rs = results.get("xmppd", [])
     out = []
-    for prefix, what in (("cpu_100k_", "CPU s per 100k messages"),
+    for prefix, what in (("login_ms_", "CPU ms per login"),
+                         ("cpu_100k_", "CPU s per 100k messages"),
                          ("idle_kb_", "KiB per idle connection at %d"
                           % max(args.idle))):
         keys = sorted({k for r in rs for k in r if k.startswith(prefix)})
@@ -349,23 +365,24 @@ def xmppd_detail(results, args):
 # --- profiling ------------------------------------------------------------
 
 def perf_profiler(outdir):
-    """perf record -g on xmppd's router and one stream during the message
-    phase; a text report per process."""
+    """perf record -g on xmppd's router, store and one stream during the
+    logins and the message phases; a text report per process."""
     os.makedirs(outdir, exist_ok=True)
 
-    def start(srv):
+    def start(srv, phase):
         if not isinstance(srv, Xmppd):
             return None
         roles = srv.role_pids()
         procs = []
-        for role in ("router", "stream"):
-            if role not in roles:
+        for kind in ("router", "stream", "store"):
+            if kind not in roles:
                 continue
+            role = "%s-%s" % (phase, kind)
             data = os.path.join(outdir, "perf-%s.data" % role)
             # xmppd keeps no frame pointers: unwind with DWARF.
             procs.append((role, data, subprocess.Popen(
                 ["perf", "record", "--call-graph", "dwarf,8192", "-F",
-                 "499", "-o", data, "-p", str(roles[role][0])],
+                 "499", "-o", data, "-p", str(roles[kind][0])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
         time.sleep(0.5)
 
@@ -459,8 +476,8 @@ def main():
     ap.add_argument("--json", metavar="FILE",
                     help="write every run's figures there")
     ap.add_argument("--profile", metavar="DIR",
-                    help="perf record xmppd's router and a stream during "
-                    "the message scenario of the last run")
+                    help="perf record xmppd's router, store and a stream during "
+                    "the logins and message scenarios of the last run")
     ap.add_argument("--archive", action="store_true",
                     help="archive every message (MAM) on every server")
     ap.add_argument("--keep", action="store_true",
