@@ -29,6 +29,14 @@
  * connection was given by then in one write; only a write the socket
  * cannot take arms the connection's event for writing.  A stanza on its
  * way out costs no epoll_ctl(2).
+ *
+ * TLS keeps no record buffers between reads and writes either (about
+ * 33 KiB a connection otherwise): libtls offers no switch for it, so
+ * each SSL object gets SSL_MODE_RELEASE_BUFFERS as libssl creates it,
+ * from the ex_data hook libssl calls for every new one.  The same hook
+ * stops the two TLS 1.3 session tickets OpenSSL sends after every
+ * handshake: libtls keeps no session cache (session lifetime 0), so
+ * no client could ever resume with them.
  */
 
 #include <sys/types.h>
@@ -37,6 +45,7 @@
 
 #include <errno.h>
 #include <event.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +96,30 @@ static size_t	io_rbuf_used;
 static TAILQ_HEAD(, io) io_flushq = TAILQ_HEAD_INITIALIZER(io_flushq);
 static struct event	io_flushev;
 
+static void
+io_ssl_new(void *ssl, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)ptr;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	SSL_set_mode((SSL *)ssl, SSL_MODE_RELEASE_BUFFERS);
+#if OPENSSL_VERSION_NUMBER >= 0x10101000L && !defined(LIBRESSL_VERSION_NUMBER)
+	(void)SSL_set_num_tickets((SSL *)ssl, 0);
+#endif
+}
+
+/* Once per process, before the first connection. */
+static void
+io_init(void)
+{
+	event_set(&io_flushev, -1, 0, io_flush, NULL);
+	if (SSL_get_ex_new_index(0, NULL, io_ssl_new, NULL, NULL) == -1)
+		log_warnx("%s: TLS buffers are kept per connection", __func__);
+}
+
 struct io *
 io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
 {
@@ -99,7 +132,7 @@ io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
 	io->arg = arg;
 	io->maxout = IO_MAXOUT;
 	if (!event_initialized(&io_flushev))
-		event_set(&io_flushev, -1, 0, io_flush, NULL);
+		io_init();
 	event_set(&io->ev, sock, EV_READ | EV_PERSIST, io_dispatch, io);
 	io_reload(io);
 	return (io);

@@ -61,3 +61,15 @@ def test_tls_1_1_refused(s):
     r = Raw(s.ports["client"])
     assert r.login("olga", "olga-pw", "y", domain="other.org")
     r.close()
+
+
+def test_no_session_tickets_that_cannot_resume(s):
+    """The server keeps no TLS session cache, so it sends no TLS 1.3
+    session tickets no client could resume with."""
+    r = Raw(s.ports["client_tls"], direct_tls=True, sni="other.org")
+    assert r.login("olga", "olga-pw", "t1", domain="other.org",
+                   tls=False) == "olga@other.org/t1"
+    # Tickets come after the handshake: the bind's answer came later.
+    sess = r.sock.session
+    assert sess is not None and not sess.has_ticket
+    r.close()
