@@ -32,6 +32,10 @@
  * end.  Every XML_ROTATE bytes, at the end of a stanza, we replace the
  * parser with a fresh one primed with a copy of the stream header's
  * namespace declarations, and go on from the byte after the stanza.
+ *
+ * A stream idle between stanzas may give its parser back (about 10 KiB)
+ * with xml_stream_sleep(); the next input gets a fresh one, primed the
+ * same way.
  */
 
 #include <sys/types.h>
@@ -75,6 +79,7 @@ struct xml_stream {
 	int				 stopped;
 	int				 replay; /* priming a new parser */
 	int				 rotate; /* replace at rotate_at */
+	int				 asleep; /* parser given back */
 	uint64_t			 fed;
 	uint64_t			 mark;
 	uint64_t			 lastev;
@@ -606,7 +611,7 @@ xml_stream_reset(struct xml_stream *xs)
 	xml_stream_clear(xs);
 	xs->mem = 0;
 	xs->depth = xs->ndecl = 0;
-	xs->error = xs->stopped = xs->replay = xs->rotate = 0;
+	xs->error = xs->stopped = xs->replay = xs->rotate = xs->asleep = 0;
 	xs->fed = xs->mark = xs->lastev = xs->pbase = xs->rotate_at = 0;
 	xs->hdrlen = 0;
 	xml_buf_init(&xs->decls, XML_TOKEN_MAX * 2);
@@ -640,6 +645,25 @@ xml_stream_new(const struct xml_limits *limits,
 		return (NULL);
 	}
 	return (xs);
+}
+
+/*
+ * Give the parser back while the stream is idle.  Only between stanzas,
+ * with nothing held: returns -1 (and keeps it) inside a stanza, before
+ * the header is complete, after an error, or while expat holds input.
+ */
+int
+xml_stream_sleep(struct xml_stream *xs)
+{
+	if (xs->asleep)
+		return (0);
+	if (xs->parser == NULL || xs->error || xs->stopped || xs->rotate ||
+	    xs->depth != 1 || xs->cur != NULL || xs->fed != xs->lastev)
+		return (-1);
+	XML_ParserFree(xs->parser);
+	xs->parser = NULL;
+	xs->asleep = 1;
+	return (0);
 }
 
 /* Whitespace between stanzas is reported to fn (NULL: to nobody). */
@@ -698,6 +722,12 @@ xml_stream_feed(struct xml_stream *xs, const char *buf, size_t len)
 	size_t		 off, n;
 	int		 flush, force = 0;
 
+	if (xs->asleep && !xs->error) {
+		xs->asleep = 0;
+		xs->rotate_at = xs->fed;
+		if (xml_stream_rotate(xs) == -1)
+			return (-1);
+	}
 	if (xs->error || xs->parser == NULL)
 		return (-1);
 	if (xs->stopped)

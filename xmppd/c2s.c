@@ -53,9 +53,11 @@
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
 #ifndef REGRESS
+#define C2S_QUIET_TIMEOUT	(10 * 1000)	/* the parser is given back */
 #define C2S_IDLE_TIMEOUT	(300 * 1000)	/* then the server pings */
 #define C2S_PING_TIMEOUT	(60 * 1000)	/* for any answer */
 #else
+#define C2S_QUIET_TIMEOUT	(2 * 1000)
 #define C2S_IDLE_TIMEOUT	(8 * 1000)
 #define C2S_PING_TIMEOUT	(4 * 1000)
 #endif
@@ -219,7 +221,7 @@ void
 c2s_start(struct conn *c)
 {
 	conn_deadline(c, C2S_LOGIN_TIMEOUT);
-	io_set_timeout(c->io, C2S_IDLE_TIMEOUT);
+	io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
 	io_set_maxout(c->io, 4 * stream_conf->global.limits.stanza_size +
 	    65536);
 	if (c2s_new_parser(c) == -1) {
@@ -506,7 +508,7 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 		if (c->authed) {
 			xml_add_child(r, NULL, "registered");
 			xml_add_text(xml_add_child(r, NULL, "username"),
-			    c->local, strlen(c->local));
+			    conn_local(c), strlen(conn_local(c)));
 		} else
 			xml_add_child(r, NULL, "username");
 		xml_add_child(r, NULL, "password");
@@ -530,7 +532,8 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 	if (xml_find_child(q, NS_REGISTER, "password") != NULL)
 		pass = xml_text(xml_find_child(q, NS_REGISTER, "password"));
 	if (req.op == REGISTER_REMOVE) {
-		(void)strlcpy(req.localpart, c->local, sizeof(req.localpart));
+		(void)strlcpy(req.localpart, conn_local(c),
+		    sizeof(req.localpart));
 		(void)strlcpy(req.password, "-", sizeof(req.password));
 	} else if (user == NULL || pass == NULL ||
 	    strlcpy(req.localpart, user, sizeof(req.localpart)) >=
@@ -539,7 +542,7 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 	    sizeof(req.password) ||
 	    (c->authed && (jid_prep_local(req.localpart,
 	    sizeof(req.localpart)) == -1 ||
-	    strcmp(req.localpart, c->local) != 0))) {
+	    strcmp(req.localpart, conn_local(c)) != 0))) {
 		free(user);
 		freezero(pass, pass ? strlen(pass) : 0);
 		explicit_bzero(&req, sizeof(req));
@@ -587,7 +590,8 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 		c2s_iq_error(c, iq, "wait", "internal-server-error");
 		return;
 	}
-	(void)strlcpy(req.localpart, c->local, sizeof(req.localpart));
+	(void)strlcpy(req.localpart, conn_local(c),
+	    sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
 	if (t != NULL)
@@ -756,9 +760,9 @@ c2s_input(struct conn *c)
 	    c->state != C2S_CLOSING && c->state != C2S_STARTTLS &&
 	    !io_paused(c->io)) {
 		io_drain(c->io, len);
-		if (c->ping_pending) {
-			c->ping_pending = 0;
-			io_set_timeout(c->io, C2S_IDLE_TIMEOUT);
+		if (c->ping_pending || c->quiet) {
+			c->ping_pending = c->quiet = 0;
+			io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
 		}
 		if (stream_rate(c, len))
 			log_debug("connection %u: over its rate", c->id);
@@ -794,6 +798,18 @@ c2s_io(struct io *io, int event, void *arg)
 		}
 		return;
 	case IO_TIMEOUT:
+		if (!c->quiet && !c->ping_pending) {
+			/*
+			 * Quiet for a while: most connections are, most of
+			 * the time, and need no parser meanwhile.
+			 */
+			if (c->xs != NULL)
+				(void)xml_stream_sleep(c->xs);
+			c->quiet = 1;
+			io_set_timeout(c->io, C2S_IDLE_TIMEOUT -
+			    C2S_QUIET_TIMEOUT);
+			return;
+		}
 		if (c->bound && !c->ping_pending && c->state != C2S_CLOSING) {
 			/* Quiet for long: is anyone there (XEP-0199)? */
 			c2s_ping(c);
@@ -827,7 +843,9 @@ c2s_auth_result(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad auth result", __func__);
 	res.localpart[sizeof(res.localpart) - 1] = '\0';
 	if (res.status == AUTH_SUCCESS) {
-		(void)strlcpy(c->local, res.localpart, sizeof(c->local));
+		free(c->local);
+		if ((c->local = strdup(res.localpart)) == NULL)
+			fatal("%s", __func__);
 		c->authed = 1;
 		if (ibuf_size(&ib) > 0 && base64_encode(ibuf_data(&ib),
 		    ibuf_size(&ib), out, sizeof(out)) > 0) {
@@ -837,7 +855,7 @@ c2s_auth_result(struct conn *c, struct imsg *imsg)
 		} else
 			c2s_write(c, "<success xmlns='" NS_SASL "'/>");
 		log_info("connection %u from %s: %s@%s logged in", c->id,
-		    c->addr, c->local, c->domain);
+		    c->addr, conn_local(c), c->domain);
 		/* The client starts a new stream on the same connection. */
 		if (c2s_new_parser(c) == -1) {
 			conn_close(c);
@@ -945,7 +963,7 @@ c2s_bound(struct conn *c, struct imsg *imsg)
 		xml_node_free(iq);
 		return;
 	}
-	(void)snprintf(full, sizeof(full), "%s@%s/%s", c->local, c->domain,
+	(void)snprintf(full, sizeof(full), "%s@%s/%s", conn_local(c), c->domain,
 	    b.resource);
 	if ((c->full = strdup(full)) == NULL)
 		fatal("%s", __func__);

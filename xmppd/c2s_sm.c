@@ -348,7 +348,7 @@ sm_resume(struct conn *c, struct xml_node *n)
 	}
 	memset(&req, 0, sizeof(req));
 	(void)strlcpy(req.id, previd, sizeof(req.id));
-	(void)strlcpy(req.localpart, c->local, sizeof(req.localpart));
+	(void)strlcpy(req.localpart, conn_local(c), sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
 	if (t != NULL)

@@ -308,6 +308,13 @@ conn_deadline(struct conn *c, int seconds)
 	evtimer_add(&c->deadline, &tv);
 }
 
+/* The authenticated localpart; "" before SASL success. */
+const char *
+conn_local(struct conn *c)
+{
+	return (c->local != NULL ? c->local : "");
+}
+
 void
 conn_close(struct conn *c)
 {
@@ -318,6 +325,7 @@ conn_close(struct conn *c)
 	RB_REMOVE(conns, &conns, c);
 	stream_addr_add(c->addr, -1);
 	free(c->full);
+	free(c->local);
 	free(c);
 }
 

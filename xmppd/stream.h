@@ -54,11 +54,12 @@ struct conn {
 	int			 header_sent;
 	int			 auth_failures;
 	int			 ping_pending;
+	int			 quiet;		/* idle: parser given back */
 	int			 sasl_mech;
 	char			 addr[64];
 	char			 domain[CONF_NAMELEN];
 	char			 streamid[40];
-	char			 local[1024];
+	char			*local;		/* after SASL success */
 	char			*full;		/* bound JID */
 	char			*pending_id;	/* iq awaiting an answer */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
@@ -73,6 +74,7 @@ struct conn {
 extern struct xmppd_config	*stream_conf;
 extern char			 stream_caps[64];
 struct conn	*conn_find(uint32_t);
+const char	*conn_local(struct conn *);
 void		 conn_close(struct conn *);
 void		 conn_deadline(struct conn *, int);
 struct tls	*stream_tls(int);

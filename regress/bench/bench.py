@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 XMPPLOAD = os.path.join(HERE, "xmppload")
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+IDLE_SETTLE = 15.0      # seconds idle before idle memory is read
 
 
 # --- measuring ------------------------------------------------------------
@@ -132,7 +133,9 @@ def scenario_idle(srv, n, args):
     ld = Load(srv, "-m", "idle", "-n", n, "-c", args.connectors,
               "-t", args.timeout)
     r = ld.expect("ready")
-    settle(srv)
+    # Idle for longer than a chat connection's quiet spells: xmppd gives
+    # an idle stream's parser back after 10 s; the others may trim too.
+    settle(srv, IDLE_SETTLE)
     after = rss_of(srv.pids())
     roles = {}
     if isinstance(srv, Xmppd):

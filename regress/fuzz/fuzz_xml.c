@@ -138,6 +138,9 @@ fuzz_feed(struct fuzz_run *r, const char *data, size_t size, uint32_t seed)
 			seed ^= seed << 5;
 			if (seed % 8 != 0 && k > 1 + seed % 64)
 				k = 1 + seed % 64;
+			/* An idle pause: the parser given back, if it can be. */
+			if (seed % 3 == 0)
+				(void)xml_stream_sleep(xs);
 		}
 		if (xml_stream_feed(xs, data + i, k) != 0)
 			break;
@@ -160,9 +163,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 4;
 
 	/*
-	 * How input is cut must not change what is read: one run's stanzas
-	 * are the start of the other's (a NUL fails a whole feed at once),
-	 * and the same when neither failed.
+	 * How input is cut, and idle pauses between pieces, must not change
+	 * what is read: one run's stanzas are the start of the other's (a
+	 * NUL fails a whole feed at once), and the same when neither
+	 * failed.
 	 */
 	fuzz_feed(&whole, (const char *)data, size, 0);
 	fuzz_feed(&pieces, (const char *)data, size, seed | 1);

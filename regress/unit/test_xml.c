@@ -824,6 +824,56 @@ test_tree(void)
 	xml_node_free(d);
 }
 
+#define FEED(xs, str)	xml_stream_feed((xs), (str), strlen(str))
+
+/* An idle stream gives its parser back; what follows reads the same. */
+static void
+test_sleep(void)
+{
+	struct result		 r;
+	struct xml_stream	*xs;
+
+	memset(&r, 0, sizeof(r));
+	if ((xs = xml_stream_new(&limits, &cb, &r)) == NULL)
+		abort();
+	CHECK(xml_stream_sleep(xs) == -1, "no sleep before the header");
+	CHECK(FEED(xs, "<?xml version='1.0'?><stream:stream to='example.org'"
+	    " xmlns='jabber:client' xmlns:x='urn:x' xmlns:stream="
+	    "'http://etherx.jabber.org/streams'><message><bo") == 0 &&
+	    r.opened == 1, "header");
+	CHECK(xml_stream_sleep(xs) == -1, "no sleep inside a stanza");
+	CHECK(FEED(xs, "dy>one</body></message>") == 0 && r.stanzas == 1,
+	    "first stanza");
+	CHECK(xml_stream_sleep(xs) == 0 && xml_stream_sleep(xs) == 0,
+	    "asleep between stanzas, twice");
+	CHECK(FEED(xs, "<message><x:y/><body>two</body></message>") == 0 &&
+	    r.stanzas == 2 && strcmp(r.last, "<message><y xmlns='urn:x'/>"
+	    "<body>two</body></message>") == 0,
+	    "woken: the header's prefixes still bound (%s)", r.last);
+	CHECK(FEED(xs, "<iq ty") == 0 && xml_stream_sleep(xs) == -1,
+	    "no sleep while expat holds a tag");
+	CHECK(FEED(xs, "pe='get' id='a'/>") == 0 && r.stanzas == 3 &&
+	    xml_stream_sleep(xs) == 0, "and after it");
+	xml_stream_free(xs);
+
+	memset(&r, 0, sizeof(r));
+	if ((xs = xml_stream_new(&limits, &cb, &r)) == NULL)
+		abort();
+	(void)FEED(xs, HDR "<presence/>");
+	CHECK(xml_stream_sleep(xs) == 0 && FEED(xs, "</stream:stream>") == 0 &&
+	    r.closed == 1 && r.errors == 0, "stream closed while asleep");
+	xml_stream_free(xs);
+
+	memset(&r, 0, sizeof(r));
+	if ((xs = xml_stream_new(&limits, &cb, &r)) == NULL)
+		abort();
+	(void)FEED(xs, HDR "<presence/>");
+	CHECK(xml_stream_sleep(xs) == 0 && FEED(xs, "<a></b>") == -1 &&
+	    r.errors == 1, "a woken parser finds bad XML");
+	CHECK(xml_stream_sleep(xs) == -1, "no sleep after an error");
+	xml_stream_free(xs);
+}
+
 int
 main(void)
 {
@@ -834,6 +884,7 @@ main(void)
 	test_sizes();
 	test_callbacks();
 	test_rotation();
+	test_sleep();
 	test_serializer();
 	test_namespaces();
 	test_refusals();
