@@ -23,6 +23,8 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "base64.h"
 
@@ -126,4 +128,32 @@ base64_decode(const char *src, size_t srclen, uint8_t *dst, size_t dstlen)
 	if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))
 		return (-1);
 	return ((int)o);
+}
+
+/*
+ * n random bytes (at most 48) as unpadded base64url (RFC 4648 section
+ * 5): ids nobody can guess.  Returns the characters written, or -1 if
+ * dst is too small.
+ */
+int
+base64url_random(size_t n, char *dst, size_t dstlen)
+{
+	uint8_t	 r[48];
+	int	 len, i;
+
+	if (n == 0 || n > sizeof(r))
+		return (-1);
+	arc4random_buf(r, n);
+	len = base64_encode(r, n, dst, dstlen);
+	explicit_bzero(r, sizeof(r));
+	if (len <= 0)
+		return (-1);
+	len = strcspn(dst, "=");
+	dst[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (dst[i] == '+')
+			dst[i] = '-';
+		else if (dst[i] == '/')
+			dst[i] = '_';
+	return (len);
 }

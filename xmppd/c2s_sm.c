@@ -277,7 +277,6 @@ sm_enable(struct conn *c, struct xml_node *n)
 	const char		*resume = xml_get_attr(n, "resume");
 	const char		*max = xml_get_attr(n, "max");
 	const char		*errstr;
-	uint8_t			 r[16];
 	char			 buf[160];
 	time_t			 limit;
 	size_t			 i;
@@ -291,16 +290,9 @@ sm_enable(struct conn *c, struct xml_node *n)
 	limit = stream_conf->global.limits.resume_timeout;
 	if (resume != NULL && (strcmp(resume, "true") == 0 ||
 	    strcmp(resume, "1") == 0)) {
-		arc4random_buf(r, sizeof(r));
-		if (base64_encode(r, sizeof(r), buf, sizeof(buf)) <= 0)
+		/* 16 random bytes: 22 characters */
+		if (base64url_random(16, buf, sizeof(buf)) == -1)
 			fatalx("%s: base64", __func__);
-		/* base64url (RFC 4648 section 5), unpadded: 22 characters */
-		buf[strcspn(buf, "=")] = '\0';
-		for (i = 0; buf[i] != '\0'; i++)
-			if (buf[i] == '+')
-				buf[i] = '-';
-			else if (buf[i] == '/')
-				buf[i] = '_';
 		if (strlcpy(e.id, buf, sizeof(e.id)) >= sizeof(e.id))
 			fatalx("%s: id too long", __func__);
 		e.max = limit;

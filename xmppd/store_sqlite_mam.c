@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "compat.h"
 #include "log.h"
 #include "msg.h"
@@ -77,27 +78,6 @@ mq(int which, const char *domain, const char *local)
 	return (s);
 }
 
-/* 12 random bytes in base64url: 16 characters, nothing to guess from. */
-static void
-mam_new_id(char *id)
-{
-	static const char	 b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint8_t			 r[12];
-	size_t			 i, o = 0;
-	uint32_t		 v;
-
-	arc4random_buf(r, sizeof(r));
-	for (i = 0; i < sizeof(r); i += 3) {
-		v = (uint32_t)r[i] << 16 | (uint32_t)r[i + 1] << 8 | r[i + 2];
-		id[o++] = b64[(v >> 18) & 63];
-		id[o++] = b64[(v >> 12) & 63];
-		id[o++] = b64[(v >> 6) & 63];
-		id[o++] = b64[v & 63];
-	}
-	id[o] = '\0';
-}
-
 static int
 sqlite_mam_put(const char *domain, const char *local, const char *with,
     const char *res, int direction, int64_t stamp, const char *xml,
@@ -107,7 +87,9 @@ sqlite_mam_put(const char *domain, const char *local, const char *with,
 	int		 tries, rc = SQLITE_ERROR;
 
 	for (tries = 0; tries < 3; tries++) {
-		mam_new_id(id);
+		/* 12 random bytes: 16 characters, nothing to guess from. */
+		if (base64url_random(12, id, MAM_ID_LEN) == -1)
+			break;
 		s = mq(M_PUT, domain, local);
 		sqlite3_bind_text(s, 3, id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 4, stamp);

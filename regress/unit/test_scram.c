@@ -247,6 +247,23 @@ test_base64(void)
 	    out[0] == '\0', "base64 encode into too small a buffer");
 	CHECK(base64_encode((const uint8_t *)"foo", 3, out, 5) == 4,
 	    "base64 encode into an exact buffer");
+	/* Random ids: unpadded base64url, never the same twice. */
+	{
+		char	 a[32], b[32];
+		int	 na, nb;
+
+		na = base64url_random(12, a, sizeof(a));
+		nb = base64url_random(16, b, sizeof(b));
+		CHECK(na == 16 && strlen(a) == 16 &&
+		    strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+		    "qrstuvwxyz0123456789-_") == 16, "12 random bytes: %s", a);
+		CHECK(nb == 22 && strlen(b) == 22 && strncmp(a, b, 16) != 0,
+		    "16 random bytes: %s", b);
+		CHECK(base64url_random(12, a, 16) == -1 &&
+		    base64url_random(0, a, sizeof(a)) == -1 &&
+		    base64url_random(49, b, sizeof(b)) == -1,
+		    "too small a buffer, or a size out of range");
+	}
 }
 
 static void
