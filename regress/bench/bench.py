@@ -174,6 +174,7 @@ def scenario_logins(srv, args, profile=None):
     out = {"rate": r["rate"], "lat_ms": r["lat_ms_med"],
            "server_cpu": sum(c1.get(p, 0) - c0.get(p, 0) for p in c1),
            "client_cpu": r["cpu"]}
+    out["cpu_ms"] = out["server_cpu"] * 1000.0 / r["n"]
     by_role(srv, c0, c1, "login_ms_", 1000.0 / r["n"], out)
     return out
 
@@ -239,7 +240,8 @@ def one_run(srv, args, profile):
     def logins():
         r = scenario_logins(srv, args, profile)
         res.update({"logins": r["rate"], "logins_client_cpu":
-                    r["client_cpu"], "logins_server_cpu": r["server_cpu"]})
+                    r["client_cpu"], "logins_server_cpu": r["server_cpu"],
+                    "login_cpu_ms": r["cpu_ms"]})
         res.update({k: v for k, v in r.items()
                     if k.startswith("login_ms_")})
         log("  logins: %.0f/s, server %.2f CPU s, client %.2f CPU s"
@@ -290,6 +292,7 @@ def rows(args):
     out += [
         ("logins", "logins/s, %d connectors (TLS+SCRAM+bind+presence)"
          % args.connectors, "%.0f", "higher"),
+        ("login_cpu_ms", "server CPU ms per login", "%.2f", "lower"),
         ("messages", "messages/s, %d pairs" % args.pairs, "%.0f", "higher"),
         ("cpu_100k", "server CPU s per 100k messages", "%.2f", "lower"),
         ("roster_ms", "login with a %d-contact roster, median (ms)"
