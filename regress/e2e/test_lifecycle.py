@@ -106,3 +106,25 @@ def test_postgresql_refused_until_built(_):
             p.stderr
     finally:
         s.stop()
+
+
+def test_commits_reach_the_database_file(_):
+    """The WAL is checkpointed on a timer, not only once it is large: a
+    new account is in the database file itself soon after, as a reader
+    that ignores the WAL sees it."""
+    import sqlite3
+    from xmppdtest import add_user
+    s = Server(prefork=1)
+    try:
+        s.start()
+        m = s.mark()
+        add_user(s, "walter@example.org", "walter-pw")
+        s.wait_log(r"store: WAL checkpointed", after=m)
+        path = os.path.join(s.datadir, "xmppd.db")
+        db = sqlite3.connect("file:%s?immutable=1" % path, uri=True)
+        n = db.execute("SELECT count(*) FROM accounts WHERE localpart = "
+                       "'walter'").fetchone()[0]
+        db.close()
+        assert n == 1, n
+    finally:
+        s.stop()
