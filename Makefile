@@ -19,7 +19,8 @@ EXTRA_CFLAGS?=
 
 -include config.mk
 
-ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} -Icommon -D_GNU_SOURCE \
+ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} ${PROBE_CFLAGS} -Icommon \
+		-D_GNU_SOURCE \
 		-DLIBEXECDIR=\"${LIBEXECDIR}\" -DSYSCONFDIR=\"${SYSCONFDIR}\" \
 		${EXTRA_CFLAGS}
 LIBS=		-Wl,--as-needed ${PKG_LIBS}
@@ -74,6 +75,11 @@ HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h
 all: config.mk ${PROGS}
 
 config.mk: configure
+	./configure
+
+# Probe again: scripts/deps.sh may just have upgraded a library.
+# config.mk changes, and so rebuilds, only when a result does.
+reconfigure:
 	./configure
 
 ${OBJ}/%.o: %.c ${HEADERS} config.mk
@@ -141,11 +147,11 @@ regress-build: config.mk
 deps:
 	scripts/deps.sh
 
-test: deps
+test: deps reconfigure
 	${MAKE} all regress-build
 	@${MAKE} --no-print-directory -C regress
 
-run: deps
+run: deps reconfigure
 	${MAKE} all
 	scripts/run.sh
 
@@ -169,4 +175,5 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all install uninstall regress-build deps test run lint clean distclean
+.PHONY: all install uninstall regress-build deps reconfigure test run lint \
+	clean distclean

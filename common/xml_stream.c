@@ -49,6 +49,19 @@
 
 #include "xml.h"
 
+/*
+ * Expat 2.6 (and Debian 12's security updates of 2.5) defer reparsing a
+ * token that arrives in small pieces, and can turn that off; older ones
+ * never defer.  A binary built on an old expat meets a new one when the
+ * library is upgraded under it, so the call is looked up when the
+ * program loads (a weak reference) and made whenever the library has it.
+ * configure says whether expat.h declares it.
+ */
+#ifndef HAVE_XML_SETREPARSEDEFERRALENABLED
+XMLPARSEAPI(XML_Bool) XML_SetReparseDeferralEnabled(XML_Parser, XML_Bool);
+#endif
+#pragma weak XML_SetReparseDeferralEnabled
+
 #define XML_NSSEP	'\x01'	/* expat's "uri\001local": no name has it */
 #define XML_CHUNK	4096	/* bytes handed to expat at a time */
 #define XML_TOKEN_MAX	16384	/* a tag; markup expat holds back */
@@ -684,22 +697,24 @@ xml_stream_free(struct xml_stream *xs)
 
 /*
  * Give expat n bytes, or with data NULL parse what is complete of what
- * it holds.  Expat may defer a token that arrives in small pieces (its
- * defence against quadratic reparsing); a chat stream is interactive,
- * and XML_TOKEN_MAX bounds what reparsing can cost.
+ * it holds.  Expat 2.6 and later may defer a token that arrives in small
+ * pieces (its defence against quadratic reparsing); a chat stream is
+ * interactive, and XML_TOKEN_MAX bounds what reparsing can cost.
  */
 static void
 xml_stream_parse(struct xml_stream *xs, const char *data, size_t n)
 {
 	XML_Parser	 p = xs->parser;
 
-	if (data == NULL)
+	int		 defers = XML_SetReparseDeferralEnabled != NULL;
+
+	if (data == NULL && defers)
 		(void)XML_SetReparseDeferralEnabled(p, XML_FALSE);
 	if (XML_Parse(p, data != NULL ? data : "", (int)n, XML_FALSE) ==
 	    XML_STATUS_ERROR && !xs->error && !xs->stopped && !xs->rotate)
 		xml_stream_fail(xs, xml_expat_error(XML_GetErrorCode(p)),
 		    XML_ErrorString(XML_GetErrorCode(p)));
-	if (data == NULL)
+	if (data == NULL && defers)
 		(void)XML_SetReparseDeferralEnabled(p, XML_TRUE);
 }
 

@@ -43,6 +43,44 @@ if [ -n "$missing" ]; then
 	esac
 fi
 
+# The libraries that parse what the network sends: an old version's
+# known holes would be xmppd's.  Bring each (with its -dev package, which
+# must match) to the distribution's current version, security updates
+# included.  The package lists are refreshed when older than a day.
+SECURITY="libexpat1 libexpat1-dev libssl3 libssl-dev libldap-2.5-0
+libldap-dev"
+
+outdated=""
+if [ "$(id -u)" -eq 0 ]; then
+	lists=/var/lib/apt/lists
+	if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mtime -1 \
+	    2>/dev/null | head -1)" ]; then
+		apt-get update -qq ||
+		    echo "deps: apt-get update failed; versions not checked" >&2
+	fi
+fi
+for p in $SECURITY; do
+	inst=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || continue
+	cand=$(apt-cache policy "$p" 2>/dev/null |
+	    sed -n 's/^ *Candidate: *//p')
+	if [ -n "$cand" ] && [ "$cand" != "(none)" ] &&
+	    dpkg --compare-versions "$inst" lt "$cand"; then
+		outdated="$outdated $p"
+	fi
+done
+if [ -n "$outdated" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "xmppd needs the current versions of these packages;" \
+		    "as root, run:" >&2
+		echo "  apt-get install -y --only-upgrade$outdated" >&2
+		exit 1
+	fi
+	echo "upgrading:$outdated"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --only-upgrade $outdated >/dev/null
+fi
+
 if [ "$(id -u)" -eq 0 ]; then
 	scripts/user.sh
 fi

@@ -238,6 +238,27 @@ test_stream(void)
 		xml_stream_free(xs);
 	}
 	CHECK(ok, "the same split at every byte");
+	{
+		/*
+		 * Interactive: a stanza typed a byte at a time is reported
+		 * on its last byte, with or without expat's reparse deferral.
+		 */
+		const char	*st = "<iq type='get' id='2'/>";
+		struct xml_stream *xs;
+		size_t		 i, n = strlen(st);
+
+		memset(&r1, 0, sizeof(r1));
+		xs = xml_stream_new(&limits, &cb, &r1);
+		(void)xml_stream_feed(xs, HDR, strlen(HDR));
+		for (i = 0, ok = 1; i < n; i++) {
+			if (xml_stream_feed(xs, st + i, 1) != 0 ||
+			    r1.stanzas != (i + 1 == n ? 1 : 0))
+				ok = 0;
+		}
+		xml_stream_free(xs);
+		CHECK(ok, "a stanza fed a byte at a time is reported on its "
+		    "last byte");
+	}
 	r = run(HDR "<message><body>caf\xc3\xa9 \xf0\x9f\x98\x80</body>"
 	    "</message>", 1);
 	CHECK(strcmp(r.last, "<message><body>caf\xc3\xa9 \xf0\x9f\x98\x80"
