@@ -172,6 +172,7 @@ router_hold(void)
 
 /*
  * Work held by token goes on: holds it takes are the same session's.
+ * Token 0 (work nobody held, or done at once) keeps what is current.
  * Returns what to give router_leave().
  */
 void *
@@ -181,8 +182,9 @@ router_enter(uint32_t token)
 	struct order_gate	*prev = order_cur;
 
 	key.token = token;
-	h = token != 0 ? RB_FIND(order_holds, &order_holds, &key) : NULL;
-	order_cur = h != NULL ? h->gate : NULL;
+	if (token != 0 &&
+	    (h = RB_FIND(order_holds, &order_holds, &key)) != NULL)
+		order_cur = h->gate;
 	if (order_cur != NULL)
 		order_cur->refs++;
 	return (prev);
