@@ -301,6 +301,10 @@ void		 mam_session_new(struct session *);
 int		 mam_dispatch_router(struct imsgev *, struct imsg *);
 int		 mam_disco_account(struct xml_node *);
 
+/* router_mam_meta.c (XEP-0313 archive metadata) */
+extern const struct iq_feature	 mam_meta_feature;
+int		 mam_meta_dispatch(struct imsgev *, struct imsg *);
+
 /* blocking.c (XEP-0191) */
 extern const struct router_hooks	 blocking_hooks;
 extern const struct iq_feature	 blocking_list_feature;
