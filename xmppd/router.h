@@ -252,6 +252,7 @@ struct ritem	*roster_item_make(struct roster *, const char *);
 void		 roster_changed(struct roster *, struct ritem *);
 void		 roster_changed_quiet(struct roster *, struct ritem *);
 void		 roster_drop_item(struct roster *, struct ritem *);
+void		 roster_forget(const char *);
 int		 roster_dispatch(struct imsgev *, struct imsg *);
 struct xml_node	*roster_parse(const char *);
 void		 roster_ver(struct roster *, char *, size_t);

@@ -205,6 +205,48 @@ def test_remove_discards_what_follows(s):
     c.close()
 
 
+def test_a_new_account_of_a_removed_name_has_nothing_of_it(s):
+    """Nothing of the removed account, in the store or cached by the
+    server, comes back with a new account of the same name."""
+    add_user(s, "ursula@%s" % D, "pw2")
+    u = login(s, "ursula", "pw2", "new")
+    u.send("<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>"
+           "<iq type='get' id='p'><query xmlns='jabber:iq:private'>"
+           "<note xmlns='x:note'/></query></iq>"
+           "<iq type='get' id='m'><metadata xmlns='urn:xmpp:mam:2'/></iq>")
+    got = {}
+    while len(got) < 3:
+        m = u.expect(r"<iq[^>]*id='([rpm])'[^>]*?(?:/>|>.*?</iq>)")
+        got[m.group(1)] = m.group(0)
+    assert "type='result'" in got["r"] and "<item" not in got["r"], got
+    assert "type='result'" in got["p"] and "secret" not in got["p"], got
+    assert "<metadata xmlns='urn:xmpp:mam:2'/>" in got["m"], got
+    u.close()
+
+
+def test_an_account_named_before_it_was_made_works(s):
+    """Someone wrote to a name before its account existed: the account,
+    made later, still has a roster."""
+    add_user(s, "zoe@%s" % D, "pw")
+    z = login(s, "zoe", "pw", "z")
+    z.send("<presence to='nadia@%s' type='subscribe'/>"
+           "<message to='nadia@%s' type='chat'><body>hi</body></message>"
+           % (D, D))
+    sync(z, "z1")
+    add_user(s, "nadia@%s" % D, "pw")
+    n = login(s, "nadia", "pw", "n")
+    n.send("<iq type='set' id='ri'><query xmlns='jabber:iq:roster'>"
+           "<item jid='zoe@%s'/></query></iq>"
+           "<iq type='get' id='rg'><query xmlns='jabber:iq:roster'/></iq>"
+           % D)
+    x = n.expect(r"<iq[^>]*id='ri'[^>]*?(?:/>|>.*?</iq>)").group(0)
+    assert "type='result'" in x, x
+    x = n.expect(r"<iq[^>]*id='rg'.*?</iq>").group(0)
+    assert "jid='zoe@%s'" % D in x, x
+    n.close()
+    z.close()
+
+
 def test_remove_from_a_second_resource(s):
     """The other resources of a removed account end too, with
     <not-authorized/>, and its contact sees each go."""
