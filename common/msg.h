@@ -179,6 +179,8 @@ enum imsg_type {
 	IMSG_MAM_FIN,		/* struct mam_fin */
 	IMSG_MAM_PREFS,		/* struct mam_prefs + always + never */
 	IMSG_MAM_PREFS_RESULT,	/* struct mam_prefs + always + never */
+	IMSG_MAM_META,		/* struct mam_meta: the owner */
+	IMSG_MAM_META_RESULT,	/* struct mam_meta: first and last rows */
 	IMSG_CTL_ARCHIVE_EXPIRE, /* struct ctl_archive */
 	IMSG_CTL_ARCHIVE_EXPIRED, /* struct ctl_archive: the count deleted */
 	IMSG_CTL_SHOW_ARCHIVE,	/* control -> store: answered ARCHIVE_SIZE.../END */
@@ -593,6 +595,14 @@ struct mam_prefs {
 	int		 custom;		/* 0: the domain's default */
 	uint32_t	 alwayslen;		/* JIDs, '\n' between */
 	uint32_t	 neverlen;
+};
+
+/* An archive's first and last rows; ids "" in both when it is empty. */
+struct mam_meta {
+	struct mam_owner owner;
+	int		 status;		/* enum mam_status */
+	struct mam_row	 start;
+	struct mam_row	 end;
 };
 
 struct ctl_archive {

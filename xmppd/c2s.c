@@ -73,6 +73,7 @@ enum c2s_state {
 	C2S_SASL,		/* waiting for the credential owner */
 	C2S_SASL_CLIENT,	/* waiting for the client's <response/> */
 	C2S_REGISTER,		/* waiting for the store */
+	C2S_REMOVING,		/* <remove/> at the store; input dropped */
 	C2S_BINDING,		/* waiting for the router */
 	C2S_CLOSING,
 };
@@ -489,40 +490,70 @@ c2s_iq_result(struct conn *c, const char *id, struct xml_node *payload)
 	xml_node_free(r);
 }
 
+/* The form, or what the user has (XEP-0077 sections 3.1 and 3.2). */
+static void
+c2s_register_form(struct conn *c, struct xml_node *iq)
+{
+	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	struct xml_node		*r;
+
+	if (!c->authed && !d->registration) {
+		c2s_iq_error(c, iq, "cancel", "not-allowed");
+		return;
+	}
+	r = xml_node_new(NS_REGISTER, "query");
+	if (c->authed) {
+		xml_add_child(r, NULL, "registered");
+		xml_add_text(xml_add_child(r, NULL, "username"),
+		    conn_local(c), strlen(conn_local(c)));
+	} else
+		xml_add_child(r, NULL, "username");
+	xml_add_child(r, NULL, "password");
+	c2s_iq_result(c, xml_get_attr(iq, "id"), r);
+}
+
+/* 1: <remove/> alone (XEP-0077 section 3.2), -1: with others, 0: none. */
+static int
+c2s_register_remove(struct xml_node *q)
+{
+	struct xml_node	*n;
+	int		 elements = 0;
+
+	if (xml_find_child(q, NS_REGISTER, "remove") == NULL)
+		return (0);
+	TAILQ_FOREACH(n, &q->children, entry)
+		if (n->name != NULL)
+			elements++;
+	return (elements == 1 ? 1 : -1);
+}
+
 static void
 c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 {
 	struct register_req	 req;
 	struct domain_conf	*d = config_domain(stream_conf, c->domain);
 	struct imsgev		*store = proc_peer(PROC_STORE, 0);
-	struct xml_node		*r;
 	const char		*type = xml_get_attr(iq, "type");
 	char			*user = NULL, *pass = NULL;
+	int			 removal = 0;
 
 	if (type != NULL && strcmp(type, "get") == 0) {
-		if (!c->authed && !d->registration) {
-			c2s_iq_error(c, iq, "cancel", "not-allowed");
-			return;
-		}
-		r = xml_node_new(NS_REGISTER, "query");
-		if (c->authed) {
-			xml_add_child(r, NULL, "registered");
-			xml_add_text(xml_add_child(r, NULL, "username"),
-			    conn_local(c), strlen(conn_local(c)));
-		} else
-			xml_add_child(r, NULL, "username");
-		xml_add_child(r, NULL, "password");
-		c2s_iq_result(c, xml_get_attr(iq, "id"), r);
+		c2s_register_form(c, iq);
 		return;
 	}
-	if (type == NULL || strcmp(type, "set") != 0) {
+	if (type == NULL || strcmp(type, "set") != 0 ||
+	    (c->authed && (removal = c2s_register_remove(q)) == -1)) {
 		c2s_iq_error(c, iq, "modify", "bad-request");
 		return;
 	}
+	/* One change at a time: the store answers them one by one. */
+	if (c->registering) {
+		c2s_iq_error(c, iq, "wait", "resource-constraint");
+		return;
+	}
 	memset(&req, 0, sizeof(req));
-	req.op = c->authed ? REGISTER_PASSWORD : REGISTER_CREATE;
-	if (c->authed && xml_find_child(q, NS_REGISTER, "remove") != NULL)
-		req.op = REGISTER_REMOVE;
+	req.op = removal ? REGISTER_REMOVE : c->authed ? REGISTER_PASSWORD :
+	    REGISTER_CREATE;
 	if (!c->authed && !d->registration) {
 		c2s_iq_error(c, iq, "cancel", "not-allowed");
 		return;
@@ -560,10 +591,19 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
 	imsgev_compose(store, IMSG_REGISTER, c->id, 0, -1, &req, sizeof(req));
 	explicit_bzero(&req, sizeof(req));
-	free(c->pending_id);
-	c->pending_id = xml_get_attr(iq, "id") ? strdup(xml_get_attr(iq,
+	c->registering = 1;
+	free(c->register_id);
+	c->register_id = xml_get_attr(iq, "id") ? strdup(xml_get_attr(iq,
 	    "id")) : NULL;
-	c->state = C2S_REGISTER;
+	/*
+	 * Nothing after a <remove/> is looked at, and nothing may come
+	 * while an account is made (RFC 6120 section 10.1: both decide
+	 * what follows); a password change holds nothing up.
+	 */
+	if (removal)
+		c->state = C2S_REMOVING;
+	else if (!c->authed)
+		c->state = C2S_REGISTER;
 }
 
 static void
@@ -695,6 +735,10 @@ c2s_stanza(void *arg, struct xml_node *n)
 	if (c->state == C2S_CLOSING) {
 		xml_node_free(n);
 		return (-1);
+	}
+	if (c->state == C2S_REMOVING) {
+		xml_node_free(n);
+		return (0);
 	}
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls(0) != NULL) {
@@ -901,18 +945,32 @@ c2s_challenge(struct conn *c, struct imsg *imsg)
 	c->state = C2S_SASL_CLIENT;
 }
 
+/*
+ * The store's answer.  A removed account's stream ends after the result
+ * (XEP-0077 section 3.2), its session not kept for a resume.
+ */
 static void
 c2s_register_result(struct conn *c, struct imsg *imsg)
 {
 	struct register_result	 res;
 	struct xml_node		*iq;
 	const char		*cond, *type = "cancel";
+	char			*id = c->register_id;
+	int			 removing = c->state == C2S_REMOVING;
 
 	if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
 		fatalx("%s: bad result", __func__);
-	c->state = C2S_STREAM;
+	c->registering = 0;
+	c->register_id = NULL;
+	if (c->state == C2S_REGISTER || removing)
+		c->state = C2S_STREAM;
 	if (res.status == REGISTER_OK) {
-		c2s_iq_result(c, c->pending_id, NULL);
+		c2s_iq_result(c, id, NULL);
+		if (removing) {
+			c2s_sm_closed(c);
+			c2s_error(c, "not-authorized", "Account removed");
+		}
+		free(id);
 		return;
 	}
 	switch (res.status) {
@@ -935,12 +993,16 @@ c2s_register_result(struct conn *c, struct imsg *imsg)
 		type = "wait";
 		break;
 	}
-	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
-		return;
-	if (c->pending_id != NULL)
-		xml_set_attr(iq, "id", c->pending_id);
-	c2s_iq_error(c, iq, type, cond);
-	xml_node_free(iq);
+	if ((iq = xml_node_new(NS_CLIENT, "iq")) != NULL) {
+		if (id != NULL)
+			xml_set_attr(iq, "id", id);
+		c2s_iq_error(c, iq, type, cond);
+		xml_node_free(iq);
+	}
+	/* The account was deleted another way meanwhile: the session too. */
+	if (removing && c->full != NULL && !c->bound)
+		c2s_error(c, "not-authorized", "Account deleted");
+	free(id);
 }
 
 static void
@@ -983,6 +1045,9 @@ c2s_session_close(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad close", __func__);
 	sc.text[sizeof(sc.text) - 1] = '\0';
 	c->bound = 0;		/* the router has forgotten it already */
+	/* Deleted by its own <remove/>: the result goes first. */
+	if (c->state == C2S_REMOVING && sc.reason == CLOSE_ACCOUNT_DELETED)
+		return;
 	switch (sc.reason) {
 	case CLOSE_CONFLICT:
 		c2s_error(c, "conflict", sc.text[0] ? sc.text : NULL);
@@ -1034,7 +1099,7 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_REGISTER_RESULT:
 		if (iev->type != PROC_STORE)
 			return (-1);
-		if (c != NULL && c->state == C2S_REGISTER)
+		if (c != NULL && c->registering && c->state != C2S_CLOSING)
 			c2s_register_result(c, imsg);
 		return (0);
 	case IMSG_SESSION_BOUND:
@@ -1072,6 +1137,8 @@ c2s_free(struct conn *c)
 	c->xs = NULL;
 	free(c->pending_id);
 	c->pending_id = NULL;
+	free(c->register_id);
+	c->register_id = NULL;
 }
 
 /* A credential owner went away: an exchange with it cannot finish. */

@@ -368,9 +368,10 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 		err = "invalid JID";
 	else {
 		(void)jid_full(&j, norm, sizeof(norm));
-		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE)
+		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE) {
 			n = session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
-		else
+			roster_forget(norm);
+		} else
 			n = session_kick(norm, CLOSE_KICKED,
 			    "Disconnected by an administrator");
 		if (n == 0 && imsg_get_type(imsg) == IMSG_CTL_KICK)

@@ -62,6 +62,8 @@ struct conn {
 	char			*local;		/* after SASL success */
 	char			*full;		/* bound JID */
 	char			*pending_id;	/* iq awaiting an answer */
+	int			 registering;	/* IMSG_REGISTER in flight */
+	char			*register_id;	/* its iq's id */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct event		 deadline;
 	struct event		 ratev;
