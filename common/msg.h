@@ -332,8 +332,14 @@ struct session_bind {
 	time_t		 since;
 };
 
+enum session_bind_error {
+	BIND_OK,
+	BIND_BAD_REQUEST,		/* the resource fails resourceprep */
+	BIND_RESOURCE_CONSTRAINT,	/* the account's sessions per user */
+};
+
 struct session_bound {
-	int		 error;			/* 0, or a stanza error */
+	int		 error;			/* enum session_bind_error */
 	char		 resource[1024];
 };
 
