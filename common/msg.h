@@ -53,6 +53,7 @@ enum imsg_type {
 	IMSG_PROC_INIT,		/* struct proc_init */
 	IMSG_PROC_PEER,		/* fd: link to a peer, struct proc_peer */
 	IMSG_PROC_READY,	/* child -> parent: sandboxed and running */
+	IMSG_PROC_ACCEPT,	/* parent -> stream: all are ready, accept */
 
 	/* configuration, parent -> child; one object per message */
 	IMSG_CFG_GLOBAL,	/* struct global_conf */

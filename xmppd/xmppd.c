@@ -547,6 +547,7 @@ parent_child_died(struct child *c, int status)
 		    c->role->name, c->instance, c->pid, WEXITSTATUS(status));
 	parent_close_child(c);
 	c->pid = 0;
+	c->ready = 0;
 	if (c->cfg_pending) {
 		c->cfg_pending = 0;
 		if (--env.reload_acks == 0)
@@ -651,6 +652,35 @@ parent_all_ready(void)
 	return (1);
 }
 
+/*
+ * Stream processes accept clients only once every process is ready, so
+ * that no client authenticates against a store or router still
+ * starting; connections wait in the listen backlog until then.  A stream
+ * process started later accepts as soon as it is ready itself.
+ */
+static void
+parent_child_ready(struct child *c)
+{
+	struct child	*s;
+
+	c->ready = 1;
+	log_debug("%s %d ready", c->role->name, c->instance);
+	if (env.ready) {
+		if (c->role->type == PROC_STREAM)
+			imsgev_compose(&c->iev, IMSG_PROC_ACCEPT, 0, 0, -1,
+			    NULL, 0);
+		return;
+	}
+	if (!parent_all_ready())
+		return;
+	env.ready = 1;
+	log_info("startup finished");
+	TAILQ_FOREACH(s, &env.children, entry)
+		if (s->role->type == PROC_STREAM && s->chan_open)
+			imsgev_compose(&s->iev, IMSG_PROC_ACCEPT, 0, 0, -1,
+			    NULL, 0);
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
@@ -677,11 +707,7 @@ parent_dispatch(int fd, short event, void *arg)
 			break;
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_PROC_READY:
-			c->ready = 1;
-			if (!env.ready && parent_all_ready()) {
-				env.ready = 1;
-				log_info("startup finished");
-			}
+			parent_child_ready(c);
 			break;
 		case IMSG_CFG_DONE:
 			if (c->cfg_pending) {
