@@ -33,10 +33,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR		"/etc"
-#endif
-#define XMPPD_CONF		SYSCONFDIR "/xmppd.conf"
 #define XMPPD_USER		"_xmppd"
 #define XMPPD_DATADIR		"/var/xmppd"
 #define XMPPD_SOCKET		"/var/run/xmppd.sock"

@@ -137,6 +137,9 @@ proc_spawn(const struct proc_role *role, int instance, const char *path,
 		argv[argc++] = *extra++;
 	argv[argc] = NULL;
 	execv(path, argv);
+	/* Said through the log channel, as the child would have. */
+	log_setfd(PROC_LOG_FD);
+	log_warn("cannot execute %s", path);
 	_exit(127);
 }
 
