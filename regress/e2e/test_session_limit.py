@@ -187,9 +187,16 @@ def test_bad_binds_are_not_sessions(s):
     d = authed(s, "frank")
     refused(bind(d))
     d.close()
+    # Binding again and again is refused each time, and costs nothing.
     e = authed(s, "frank")
-    refused(bind(e))
-    for a in conns + [c, e]:
+    for i in range(50):
+        refused(bind(e, "x%d" % i, "h%d" % i))
+    ans = bind(e, "y" * 1100, "long")
+    assert "<bad-request " in ans, ans
+    close(s, c, "frank@example.org/third")
+    bound(bind(e, "x", "b3"), "frank@example.org/x")
+    ping(e)
+    for a in conns + [e]:
         a.close()
 
 
