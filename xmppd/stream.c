@@ -18,8 +18,8 @@
  * A stream process: accepts connections on the listening sockets the
  * parent passed, once the parent says the whole service is ready,
  * terminates TLS and XML streams (c2s.c), and hands stanzas to the
- * router.  It holds keys but no credentials: SASL goes to
- * the process that owns them.
+ * router.  It holds keys but no credentials: SASL goes to the process
+ * that owns them.
  */
 
 #include <sys/types.h>
