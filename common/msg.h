@@ -53,6 +53,7 @@ enum imsg_type {
 	IMSG_PROC_INIT,		/* struct proc_init */
 	IMSG_PROC_PEER,		/* fd: link to a peer, struct proc_peer */
 	IMSG_PROC_READY,	/* child -> parent: sandboxed and running */
+	IMSG_PROC_ACCEPT,	/* parent -> stream: all are ready, accept */
 
 	/* configuration, parent -> child; one object per message */
 	IMSG_CFG_GLOBAL,	/* struct global_conf */
@@ -334,8 +335,14 @@ struct session_bind {
 	time_t		 since;
 };
 
+enum session_bind_error {
+	BIND_OK,
+	BIND_BAD_REQUEST,		/* the resource fails resourceprep */
+	BIND_RESOURCE_CONSTRAINT,	/* the account's sessions per user */
+};
+
 struct session_bound {
-	int		 error;			/* 0, or a stanza error */
+	int		 error;			/* enum session_bind_error */
 	char		 resource[1024];
 };
 

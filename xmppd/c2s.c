@@ -1016,12 +1016,18 @@ c2s_bound(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad bind answer", __func__);
 	b.resource[sizeof(b.resource) - 1] = '\0';
 	c->state = C2S_STREAM;
-	if (b.error) {
+	if (b.error != BIND_OK) {
 		if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
 			return;
 		if (c->pending_id != NULL)
 			xml_set_attr(iq, "id", c->pending_id);
-		c2s_iq_error(c, iq, "modify", "bad-request");
+		/* RFC 6120 sections 7.7.2.1 and 7.6.2.1. */
+		if (b.error == BIND_RESOURCE_CONSTRAINT)
+			c2s_iq_error(c, iq, "wait", "resource-constraint");
+		else if (b.error == BIND_BAD_REQUEST)
+			c2s_iq_error(c, iq, "modify", "bad-request");
+		else
+			fatalx("%s: bad bind error %d", __func__, b.error);
 		xml_node_free(iq);
 		return;
 	}

@@ -13,7 +13,8 @@ ENABLE = "<enable xmlns='%s' resume='true'/>" % NS
 
 
 def setup():
-    s = Server(prefork=2)
+    # More sessions per user than the 10 kept waiting for a resume.
+    s = Server("limits {\n\tsessions per user 20\n}\n", prefork=2)
     s.start()
     for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
         add_user(s, "%s@example.org" % u, u + "-pw")
