@@ -22,7 +22,9 @@
  * id).  The router decides when it moves (a resume, perhaps on another
  * stream process) or ends (then the router bounces or stores offline
  * what it held): it sends IMSG_SM_TAKEOVER and gets the queue back as
- * IMSG_SM_REPLAY messages.  Nothing crosses processes per ack.
+ * IMSG_SM_REPLAY messages.  Nothing crosses processes per ack.  The
+ * server asks for acks soon after it sends (sm_request()), so that what
+ * the client has shown is not stored offline as unacknowledged.
  */
 
 #include <sys/types.h>
@@ -30,6 +32,7 @@
 #include <sys/tree.h>
 #include <sys/uio.h>
 
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,7 @@
 #define SM_QUEUE_MAX	1000		/* unacked stanzas */
 #define SM_QUEUE_BYTES	(1024 * 1024)
 #define SM_REQUEST_EVERY 5		/* an <r/> after so many unacked */
+#define SM_REQUEST_AFTER 1		/* or seconds after the last one */
 
 struct sm_item {
 	TAILQ_ENTRY(sm_item)	 entry;
@@ -80,6 +84,7 @@ struct sm {
 	size_t			 nqueue;
 	size_t			 qbytes;
 	struct sm_items		 held;		/* live ones while resuming */
+	struct event		 request;	/* the <r/> of a quiet while */
 };
 
 RB_HEAD(sm_detached, sm);
@@ -93,8 +98,11 @@ sm_cmp(struct sm *a, struct sm *b)
 
 RB_GENERATE_STATIC(sm_detached, sm, node, sm_cmp);
 
+static void	sm_request_due(int, short, void *);
+
+/* The stream management of connection c; c->sm while c has it. */
 static struct sm *
-sm_new(void)
+sm_new(struct conn *c)
 {
 	struct sm	*sm;
 
@@ -102,6 +110,7 @@ sm_new(void)
 		fatal("%s", __func__);
 	TAILQ_INIT(&sm->queue);
 	TAILQ_INIT(&sm->held);
+	evtimer_set(&sm->request, sm_request_due, c);
 	return (sm);
 }
 
@@ -121,6 +130,7 @@ sm_free(struct sm *sm)
 {
 	if (sm == NULL)
 		return;
+	evtimer_del(&sm->request);
 	sm_items_free(&sm->queue);
 	sm_items_free(&sm->held);
 	free(sm);
@@ -176,13 +186,45 @@ sm_failed(struct conn *c, const char *cond)
 }
 
 static void
+sm_ask(struct conn *c, struct sm *sm)
+{
+	c2s_write(c, "<r xmlns='" NS_SM "'/>");
+	sm->requested = sm->sent;
+}
+
+/*
+ * Section 4 leaves it to the server when to ask for acks.  A client
+ * acks only when asked, and what it has not acked when its session ends
+ * is stored offline: ask soon, once the stanzas stop coming (one timer
+ * per connection, pushed back by each stanza), and at once after every
+ * SM_REQUEST_EVERY during a burst.
+ */
+static void
 sm_request(struct conn *c, struct sm *sm)
 {
+	struct timeval	 tv;
+
+	if (sm->sent == sm->acked)
+		return;
 	if (sm->sent - sm->acked >= SM_REQUEST_EVERY &&
-	    sm->sent - sm->requested >= SM_REQUEST_EVERY) {
-		c2s_write(c, "<r xmlns='" NS_SM "'/>");
-		sm->requested = sm->sent;
-	}
+	    sm->sent - sm->requested >= SM_REQUEST_EVERY)
+		sm_ask(c, sm);
+	tv.tv_sec = SM_REQUEST_AFTER;
+	tv.tv_usec = 0;
+	evtimer_add(&sm->request, &tv);
+}
+
+static void
+sm_request_due(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+	struct sm	*sm = c->sm;
+
+	(void)fd;
+	(void)event;
+	if (sm != NULL && sm->state == SM_ON && !sm->ended &&
+	    sm->sent != sm->acked && sm->requested != sm->sent)
+		sm_ask(c, sm);
 }
 
 /*
@@ -300,7 +342,7 @@ sm_enable(struct conn *c, struct xml_node *n)
 		    &errstr)) > 0 && errstr == NULL && (time_t)i < limit)
 			e.max = i;
 	}
-	c->sm = sm_new();
+	c->sm = sm_new(c);
 	c->sm->state = SM_ON;
 	c->sm->resume = e.id[0] != '\0';
 	imsgev_compose(router, IMSG_SM_ENABLE, c->id, 0, -1, &e, sizeof(e));
@@ -346,7 +388,7 @@ sm_resume(struct conn *c, struct xml_node *n)
 	if (t != NULL)
 		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
 		    tls_conn_version(t), tls_conn_cipher(t));
-	c->sm = sm_new();
+	c->sm = sm_new(c);
 	c->sm->state = SM_RESUMING;
 	c->sm->resume = 1;
 	c->sm->client_h = h;
@@ -446,6 +488,7 @@ c2s_sm_free(struct conn *c)
 	if (sm == NULL)
 		return;
 	c->sm = NULL;
+	evtimer_del(&sm->request);
 	if (sm->state == SM_ON && !c->bound) {
 		type = -1;
 	} else if (sm->state == SM_RESUMING || sm->resume) {

@@ -1,9 +1,11 @@
 """Stream management (XEP-0198): acks both ways, resumption on the same
 or the other stream process with nothing lost or doubled, the timeout
-(unacked messages offline, IQs bounced), and hostile input."""
+(unacked messages offline, IQs bounced), the server's ack requests,
+and hostile input."""
 
 import re
 import socket
+import time
 
 from rawxmpp import Raw
 from xmppdtest import Server, add_user
@@ -15,7 +17,9 @@ ENABLE = "<enable xmlns='%s' resume='true'/>" % NS
 def setup():
     s = Server(prefork=2)
     s.start()
-    for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
+    for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina",
+              "hana", "ivan", "jo", "kim", "lee", "mia", "ned", "ola",
+              "pat", "quin", "ross"):
         add_user(s, "%s@example.org" % u, u + "-pw")
     return s
 
@@ -303,6 +307,24 @@ def test_unacked_bound(s):
         x.close()
 
 
+async def slix_inbox(c, key, want):
+    """Once slixmpp client c has stream management: a list of the key of
+    each message c receives, and an event set when it holds want."""
+    import asyncio
+
+    if not c.plugin["xep_0198"].sm_id:
+        await c.wait_until("sm_enabled", timeout=10)
+    got = []
+    done = asyncio.Event()
+
+    def on_msg(m):
+        got.append(m[key])
+        if len(got) >= want:
+            done.set()
+    c.add_event_handler("message", on_msg)
+    return got, done
+
+
 def test_slixmpp_acks(s):
     """A real client (slixmpp's XEP-0198 plugin): it enables resumption,
     answers the server's requests, and every stanza it sent is acked."""
@@ -311,16 +333,7 @@ def test_slixmpp_acks(s):
 
     async def actions(c):
         sm = c.plugin["xep_0198"]
-        if not sm.sm_id:
-            await c.wait_until("sm_enabled", timeout=10)
-        got = []
-        done = asyncio.Event()
-
-        def on_msg(m):
-            got.append(m["body"])
-            if len(got) == 12:
-                done.set()
-        c.add_event_handler("message", on_msg)
+        got, done = await slix_inbox(c, "body", 12)
         for i in range(12):
             c.send_message(mto=c.boundjid, mbody=str(i), mtype="chat")
         await asyncio.wait_for(done.wait(), 10)
@@ -381,3 +394,49 @@ def test_resume_while_old_connection_lives(s):
     assert "id='h1'" not in got and "id='h2'" not in got, got
     for x in (b, c):
         x.close()
+
+
+def sm_online(s, user, resource, presence=True, carbons=False):
+    """A bound client with stream management (and resumption) enabled;
+    returns it, its JID and (stream process, connection id)."""
+    mark = s.mark()
+    c = Raw(s.ports["client"])
+    jid = c.login(user, user + "-pw", resource)
+    m = s.wait_log(r"stream (\d+)\[\d+\]: connection (\d+) from \S+: "
+                   r"%s@example\.org logged in" % user, after=mark)
+    enable(c)
+    if carbons:
+        c.send("<iq type='set' id='cb'><enable xmlns='urn:xmpp:carbons:2'/>"
+               "</iq>")
+        c.expect(r"<iq[^>]*id='cb'")
+    if presence:
+        c.send("<presence/>")
+        ping(c, "on")
+    return c, jid, (int(m.group(1)), int(m.group(2)))
+
+
+def test_ack_requested_after_a_second(s):
+    """Unacked stanzas and then quiet: about a second later the server
+    asks once for an ack (one <r/> for a burst, none before it)."""
+    a, ja, _ = sm_online(s, "jo", "timer", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-jo")
+    for i in range(3):
+        b.send(msg(ja, "q%d" % i))
+    got = a.expect(r"^(.*?id='q2'.*?</message>)").group(1)
+    t0 = time.monotonic()
+    assert "<r " not in got, got
+    between = a.expect(r"^(.*?)<r xmlns='%s'/>" % NS, timeout=5).group(1)
+    dt = time.monotonic() - t0
+    assert between.strip() == "" and 0.5 < dt < 4, (dt, between)
+    a.send("<a xmlns='%s' h='3'/>" % NS)
+    # A new stanza (the ping's answer): asked again, after it.
+    ping(a, "jp")
+    rest = a.expect(r"^(.*?)<r xmlns='%s'/>" % NS, timeout=5).group(1)
+    assert "<" not in rest, rest
+    a.send("<a xmlns='%s' h='4'/>" % NS)
+    a.send("<r xmlns='%s'/>" % NS)
+    a.expect(r"<a xmlns='%s' h='1'/>" % NS)
+    for c in (a, b):
+        c.close()
+
