@@ -23,8 +23,9 @@
  * stream process) or ends (then the router bounces or stores offline
  * what it held): it sends IMSG_SM_TAKEOVER and gets the queue back as
  * IMSG_SM_REPLAY messages.  Nothing crosses processes per ack.  The
- * server asks for acks soon after it sends (sm_request()), so that what
- * the client has shown is not stored offline as unacknowledged.
+ * server asks for acks soon after it sends (sm_request()) and once more
+ * when the client closes its stream (c2s_sm_closed()), so that what the
+ * client has shown is not stored offline as unacknowledged.
  */
 
 #include <sys/types.h>
@@ -74,6 +75,7 @@ struct sm {
 	int			 state;
 	int			 resume;
 	int			 ended;		/* over the bound: ending */
+	int			 closing;	/* the client closed its stream */
 	uint32_t		 in;		/* handled from the client */
 	uint32_t		 acked;		/* by the client */
 	uint32_t		 sent;		/* counted since enabled */
@@ -222,7 +224,7 @@ sm_request_due(int fd, short event, void *arg)
 
 	(void)fd;
 	(void)event;
-	if (sm != NULL && sm->state == SM_ON && !sm->ended &&
+	if (sm != NULL && sm->state == SM_ON && !sm->ended && !sm->closing &&
 	    sm->sent != sm->acked && sm->requested != sm->sent)
 		sm_ask(c, sm);
 }
@@ -246,7 +248,7 @@ sm_push(struct conn *c, struct sm *sm, struct sm_item *it)
 	sm->nqueue++;
 	sm->qbytes += it->len;
 	sm->sent++;
-	if (c != NULL && !sm->ended) {
+	if (c != NULL && !sm->ended && !sm->closing) {
 		c2s_write(c, it->data + it->xmloff);
 		if (sm->nqueue > SM_QUEUE_MAX || sm->qbytes > SM_QUEUE_BYTES) {
 			/* Kept for the router: the stream is over. */
@@ -426,12 +428,54 @@ c2s_sm_nonza(struct conn *c, struct xml_node *n)
 	}
 }
 
-/* Section 7: a stream the client closes cleanly is not resumed. */
-void
+/*
+ * The client closed its stream.  Section 7: its session ends, it is not
+ * resumed.  What it has not acknowledged would be stored offline, yet it
+ * may well have shown it: returns 1 when an <r/> asks (RFC 6120 section
+ * 4.4 lets the server still write after the client's closing tag), and
+ * nothing more is written but the end of the stream.
+ */
+int
 c2s_sm_closed(struct conn *c)
 {
-	if (c->sm != NULL)
-		c->sm->resume = 0;
+	struct sm	*sm = c->sm;
+
+	if (sm == NULL)
+		return (0);
+	sm->resume = 0;
+	if (sm->state != SM_ON || !c->bound || sm->ended || sm->closing ||
+	    sm->sent == sm->acked)
+		return (0);
+	sm->closing = 1;
+	evtimer_del(&sm->request);
+	sm_ask(c, sm);
+	log_debug("connection %u: closed with %u unacknowledged, asking",
+	    c->id, sm->sent - sm->acked);
+	return (1);
+}
+
+/*
+ * What a client that closed its stream sends still: 1 when all is
+ * acknowledged, 0 to read on (a bad ack ends the stream as ever).
+ * Clients answer the <r/> after their closing tag; an answer acking less
+ * (to an earlier <r/>) leaves the rest to wait for the deadline.
+ * Anything but an ack is dropped, never routed.
+ */
+int
+c2s_sm_final(struct conn *c, struct xml_node *n)
+{
+	if (c->sm == NULL || c->sm->state != SM_ON || !c->bound)
+		return (1);
+	if (!xml_is(n, NS_SM, "a")) {
+		log_debug("connection %u: stanza after the stream's end "
+		    "dropped", c->id);
+		return (0);
+	}
+	c2s_sm_nonza(c, n);
+	if (c->sm == NULL || c->sm->acked != c->sm->sent)
+		return (0);
+	log_debug("connection %u: all acknowledged after the close", c->id);
+	return (1);
 }
 
 /* A stanza from the client was handled (passed on or answered). */

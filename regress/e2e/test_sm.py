@@ -1,7 +1,8 @@
 """Stream management (XEP-0198): acks both ways, resumption on the same
 or the other stream process with nothing lost or doubled, the timeout
-(unacked messages offline, IQs bounced), the server's ack requests,
-and hostile input."""
+(unacked messages offline, IQs bounced), the server's ack requests, a
+clean close (the client's last ack read before the session ends), and
+hostile input."""
 
 import re
 import socket
@@ -396,6 +397,9 @@ def test_resume_while_old_connection_lives(s):
         x.close()
 
 
+CLOSE = "</stream:stream>"
+
+
 def sm_online(s, user, resource, presence=True, carbons=False):
     """A bound client with stream management (and resumption) enabled;
     returns it, its JID and (stream process, connection id)."""
@@ -413,6 +417,73 @@ def sm_online(s, user, resource, presence=True, carbons=False):
         c.send("<presence/>")
         ping(c, "on")
     return c, jid, (int(m.group(1)), int(m.group(2)))
+
+
+def handed_over(s, where, after):
+    """How many unacked stanzas the ended session at where had."""
+    m = s.wait_log(r"stream %d\[\d+\]: session %d: (\d+) unacked handed "
+                   r"over" % where, after=after)
+    return int(m.group(1))
+
+
+def close_unacked(c):
+    """Close the stream cleanly; the server asks for an ack, gets none,
+    and closes after its bounded wait.  Returns what came after <r/>."""
+    c.send(CLOSE)
+    c.expect(r"<r xmlns='%s'/>" % NS)
+    out = c.closed(timeout=10)
+    assert out.endswith(CLOSE) and "stream:error" not in out, out
+    return out
+
+
+def offline_ids(s, sender, user, marker):
+    """The ids of the messages stored offline for user, up to a marker
+    sender stores now, after all that came before."""
+    sender.send(msg("%s@example.org" % user, marker))
+    c = Raw(s.ports["client"])
+    c.login(user, user + "-pw", "check")
+    c.send("<presence/>")
+    got = c.expect(r"^(.*?<message[^>]*id='%s'.*?</message>)" %
+                   marker).group(1)
+    c.close()
+    return re.findall(r"<message[^>]*\sid='([^']+)'", got)
+
+
+def no_error(c, tag):
+    pre = ping(c, tag).group(1)
+    assert "type='error'" not in pre, pre
+    return pre
+
+
+def test_slixmpp_disconnect_one_delivery(s):
+    """A client that does XEP-0198 (slixmpp) shows a message and
+    disconnects normally, before any ack: the server asks, reads the
+    ack after the client's closing tag, and nothing is left unacked: one
+    delivery, nothing offline, no error to the sender."""
+    import asyncio
+    from xmppdtest import slix_login
+
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-hana")
+
+    async def actions(c):
+        got, seen = await slix_inbox(c, "id", 1)
+        b.send(msg(str(c.boundjid), "live1"))
+        await asyncio.wait_for(seen.wait(), 10)
+        return got
+
+    mark = s.mark()
+    r = slix_login(s.ports["client"], "hana@example.org/slix", "hana-pw",
+                   actions=actions, plugins=("xep_0198",))
+    assert r["actions"] == ["live1"], r
+    m = s.wait_log(r"stream (\d+)\[\d+\]: connection (\d+) from \S+: "
+                   r"hana@example\.org logged in", after=mark)
+    where = (int(m.group(1)), int(m.group(2)))
+    assert handed_over(s, where, mark) == 0, s.log_tail()
+    assert not s.log_has(r"stream error|unacked message to hana", after=mark)
+    no_error(b, "hp")
+    assert offline_ids(s, b, "hana", "hmark") == ["hmark"]
+    b.close()
 
 
 def test_ack_requested_after_a_second(s):
@@ -440,3 +511,88 @@ def test_ack_requested_after_a_second(s):
     for c in (a, b):
         c.close()
 
+
+def test_clean_close_final_ack(s):
+    """A client closes its stream with stanzas unacked: the server asks,
+    the client's answer after its closing tag acks them all, the server
+    closes, nothing is kept offline or bounced."""
+    mark = s.mark()
+    a, ja, where = sm_online(s, "kim", "ack", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-kim")
+    b.send(msg(ja, "k1"))
+    b.send(msg(ja, "k2", body=False))
+    a.expect(r"id='k2'")
+    a.send(CLOSE)
+    a.expect(r"<r xmlns='%s'/>" % NS)
+    a.send("<a xmlns='%s' h='2'/>" % NS)
+    out = a.closed(timeout=5)
+    assert out.strip().endswith(CLOSE) and "stream:error" not in out, out
+    assert handed_over(s, where, mark) == 0
+    no_error(b, "kp")
+    assert offline_ids(s, b, "kim", "kmark1") == ["kmark1"]
+    b.close()
+
+
+def test_close_wait_bounded(s):
+    """A client that sends its closing tag and then nothing: the server
+    closes after a bounded wait, keeps running, and the message goes
+    offline."""
+    mark = s.mark()
+    a, ja, _ = sm_online(s, "quin", "silent", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-quin")
+    b.send(msg(ja, "sq1"))
+    a.expect(r"id='sq1'")
+    a.send(CLOSE)
+    a.expect(r"<r xmlns='%s'/>" % NS)
+    t0 = time.monotonic()
+    out = a.closed(timeout=10)
+    assert out.endswith(CLOSE) and time.monotonic() - t0 < 8, out
+    s.wait_log(r"unacked message to %s kept offline" % re.escape(ja),
+               after=mark)
+    assert s.proc.poll() is None
+    assert offline_ids(s, b, "quin", "qmark") == ["sq1", "qmark"]
+    b.close()
+
+
+def test_close_wait_hostile(s):
+    """What a closed client sends while the server waits for its ack:
+    anything but an ack is dropped, never routed; a wrong ack, bad XML,
+    too deep nesting end the stream with an error; nothing unacked is
+    lost and the server keeps running."""
+    b = Raw(s.ports["client"])
+    jb = b.login("ivan", "ivan-pw", "to-ross")
+    cases = [
+        ("h1", "%s<a xmlns='%s' h='1'/>" % (msg(jb, "sneak"), NS), None),
+        ("h2", "<a xmlns='%s' h='99'/>" % NS, r"<handled-count-too-high"),
+        ("h3", "<<a/>", r"<stream:error><not-well-formed"),
+        ("h4", "<a xmlns='%s' h='1'>%s" % (NS, "<x>" * 80),
+         r"<stream:error><policy-violation"),
+        ("h5", "<r xmlns='%s'/><enable xmlns='%s'/>%s" % (NS, NS, CLOSE),
+         None),
+    ]
+    for res, after, err in cases:
+        mark = s.mark()
+        a, ja, where = sm_online(s, "ross", res, presence=False)
+        b.send(msg(ja, res))
+        a.expect(r"id='%s'" % res)
+        a.send(CLOSE)
+        a.expect(r"<r xmlns='%s'/>" % NS)
+        a.send(after)
+        out = a.closed(timeout=5)
+        if err is None:
+            assert out.strip() == CLOSE, (res, out)
+        else:
+            assert re.search(err, out), (res, out)
+        n = handed_over(s, where, mark)
+        assert n == (0 if res == "h1" else 1), (res, n)
+        if n:
+            s.wait_log(r"unacked message to %s kept offline" %
+                       re.escape(ja), after=mark)
+        assert s.proc.poll() is None
+    pre = no_error(b, "rp")
+    assert "sneak" not in pre, pre
+    assert offline_ids(s, b, "ross", "rmark") == \
+        ["h2", "h3", "h4", "h5", "rmark"]
+    b.close()
