@@ -1,8 +1,8 @@
 """Stream management (XEP-0198): acks both ways, resumption on the same
 or the other stream process with nothing lost or doubled, the timeout
 (unacked messages offline, IQs bounced), the server's ack requests, a
-clean close (the client's last ack read before the session ends), and
-hostile input."""
+clean close (the client's last ack read, then only unacked messages
+with a body kept offline, once per account), and hostile input."""
 
 import re
 import socket
@@ -20,7 +20,7 @@ def setup():
     s.start()
     for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina",
               "hana", "ivan", "jo", "kim", "lee", "mia", "ned", "ola",
-              "pat", "quin", "ross"):
+              "pat", "quin", "ross", "sam"):
         add_user(s, "%s@example.org" % u, u + "-pw")
     return s
 
@@ -531,6 +531,118 @@ def test_clean_close_final_ack(s):
     assert handed_over(s, where, mark) == 0
     no_error(b, "kp")
     assert offline_ids(s, b, "kim", "kmark1") == ["kmark1"]
+    b.close()
+
+
+def test_clean_close_without_ack(s):
+    """No final ack: the message with a body is kept offline, once; chat
+    state, receipt and presence are dropped; the sender hears nothing."""
+    mark = s.mark()
+    a, ja, where = sm_online(s, "kim", "noack", presence=False)
+    b = Raw(s.ports["client"])
+    jb = b.login("ivan", "ivan-pw", "to-kim2")
+    b.send(msg(ja, "n1"))
+    b.send("<message to='%s' id='n2' type='chat'><composing xmlns='http://"
+           "jabber.org/protocol/chatstates'/></message>" % ja)
+    b.send("<message to='%s' id='n3'><received xmlns='urn:xmpp:receipts' "
+           "id='n1'/></message>" % ja)
+    b.send("<presence to='%s'/>" % ja)
+    a.expect(r"<presence[^>]*from='%s'" % re.escape(jb))
+    close_unacked(a)
+    assert handed_over(s, where, mark) == 4
+    j = re.escape(ja)
+    s.wait_log(r"unacked presence to %s dropped" % j, after=mark)
+    assert s.log_has(r"unacked message to %s kept offline" % j, after=mark)
+    assert not s.log_has(r"unacked \w+ to %s bounced" % j, after=mark)
+    no_error(b, "np")
+    assert offline_ids(s, b, "kim", "kmark2") == ["n1", "kmark2"]
+    b.close()
+
+
+def test_clean_close_two_devices(s):
+    """A message to the bare JID reaches two devices; each closes without
+    acking it: it is kept offline once, not once per device."""
+    mark = s.mark()
+    m1, j1, _ = sm_online(s, "mia", "d1")
+    m2, j2, _ = sm_online(s, "mia", "d2")
+    b = Raw(s.ports["client"])
+    b.login("ned", "ned-pw", "to-mia")
+    b.send(msg("mia@example.org", "both1"))
+    m1.expect(r"<message[^>]*id='both1'")
+    m2.expect(r"<message[^>]*id='both1'")
+    close_unacked(m1)
+    s.wait_log(r"unacked message to mia@example\.org dropped: %s has it" %
+               re.escape(j2), after=mark)
+    close_unacked(m2)
+    s.wait_log(r"unacked message to mia@example\.org kept offline",
+               after=mark)
+    no_error(b, "mp")
+    assert offline_ids(s, b, "mia", "mmark") == ["both1", "mmark"]
+    b.close()
+
+
+def test_clean_close_carbon_seen(s):
+    """A message to one device, carbon-copied to the other: the first
+    closes without acking it, the other has it, nothing goes offline."""
+    mark = s.mark()
+    o1, j1, _ = sm_online(s, "ola", "c1", carbons=True)
+    o2, j2, _ = sm_online(s, "ola", "c2", carbons=True)
+    b = Raw(s.ports["client"])
+    b.login("pat", "pat-pw", "to-ola")
+    b.send(msg(j1, "cb1"))
+    o1.expect(r"<message[^>]*id='cb1'")
+    o2.expect(r"<received xmlns='urn:xmpp:carbons:2'>.*?id='cb1'")
+    close_unacked(o1)
+    s.wait_log(r"unacked message to %s dropped: %s has it" %
+               (re.escape(j1), re.escape(j2)), after=mark)
+    close_unacked(o2)
+    s.wait_log(r"unacked message to %s dropped$" % re.escape(j2),
+               after=mark)
+    no_error(b, "op")
+    assert offline_ids(s, b, "ola", "omark") == ["omark"]
+    b.close()
+
+
+def test_clean_close_carbon_unseen(s):
+    """The other device waits for a resume: its carbon copy is unseen,
+    so the message the first device did not ack is kept offline."""
+    mark = s.mark()
+    o1, j1, _ = sm_online(s, "sam", "c1", carbons=True)
+    o2, j2, _ = sm_online(s, "sam", "c2", carbons=True)
+    cut(s, o2, j2)
+    b = Raw(s.ports["client"])
+    b.login("pat", "pat-pw", "to-sam")
+    b.send(msg(j1, "cu1"))
+    o1.expect(r"<message[^>]*id='cu1'")
+    close_unacked(o1)
+    s.wait_log(r"unacked message to %s kept offline" % re.escape(j1),
+               after=mark)
+    assert not s.log_has(r"unacked message to %s dropped" % re.escape(j1),
+                         after=mark)
+    no_error(b, "sp")
+    b.close()
+
+
+def test_unacked_iq_answered(s):
+    """An IQ request the client never answered nor acked gets its sender
+    <service-unavailable/> when the session ends (RFC 6120 section
+    8.2.3); an unacked IQ result is dropped."""
+    mark = s.mark()
+    a, ja, where = sm_online(s, "lee", "iq", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-lee")
+    b.send("<iq type='get' id='liq' to='%s'><query xmlns='jabber:iq:"
+           "version'/></iq>" % ja)
+    b.send("<iq type='result' id='lres' to='%s'/>" % ja)
+    a.expect(r"<iq[^>]*id='lres'")
+    a.expect(r"<r xmlns='%s'/>" % NS, timeout=5)
+    close_unacked(a)
+    assert handed_over(s, where, mark) == 2
+    m = b.expect(r"^(.*?)(<iq[^>]*id='liq'.*?</iq>)")
+    assert "type='error'" in m.group(2) and \
+        "<service-unavailable" in m.group(2), m.group(2)
+    pre = m.group(1) + ping(b, "lp").group(1)
+    assert "lres" not in pre and "type='error'" not in pre, pre
     b.close()
 
 
