@@ -52,6 +52,7 @@
 #define NS_CSI		"urn:xmpp:csi:0"
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
+#define C2S_CLOSE_TIMEOUT	2	/* for a closing client's last ack */
 #ifndef REGRESS
 #define C2S_QUIET_TIMEOUT	(10 * 1000)	/* the parser is given back */
 #define C2S_IDLE_TIMEOUT	(300 * 1000)	/* then the server pings */
@@ -75,6 +76,8 @@ enum c2s_state {
 	C2S_REGISTER,		/* waiting for the store */
 	C2S_REMOVING,		/* <remove/> at the store; input dropped */
 	C2S_BINDING,		/* waiting for the router */
+	C2S_CLOSED,		/* the client closed: a parser to prime */
+	C2S_ACKWAIT,		/* reading the closed client's last ack */
 	C2S_CLOSING,
 };
 
@@ -82,6 +85,7 @@ static int	c2s_open(void *, struct xml_node *);
 static int	c2s_stanza(void *, struct xml_node *);
 static int	c2s_closed(void *);
 static void	c2s_xml_error(void *, int, const char *);
+static void	c2s_close(struct conn *);
 
 static const struct xml_stream_cb c2s_cb = {
 	c2s_open, c2s_stanza, c2s_closed, c2s_xml_error
@@ -90,6 +94,8 @@ static const struct xml_stream_cb c2s_cb = {
 void
 c2s_write(struct conn *c, const char *s)
 {
+	if (c->state == C2S_CLOSING)
+		return;		/* nothing follows the stream's end */
 	if (io_write(c->io, s, strlen(s)) == -1) {
 		log_info("connection %u: %s", c->id, io_error(c->io));
 		c->state = C2S_CLOSING;
@@ -189,7 +195,10 @@ c2s_xml_error(void *arg, int error, const char *text)
 void
 c2s_timeout(struct conn *c)
 {
-	c2s_error(c, "connection-timeout", NULL);
+	if (c->state == C2S_CLOSED || c->state == C2S_ACKWAIT)
+		c2s_close(c);	/* no ack: what is unacked is so */
+	else
+		c2s_error(c, "connection-timeout", NULL);
 }
 
 static int
@@ -281,6 +290,11 @@ c2s_open(void *arg, struct xml_node *h)
 	const char	*version = xml_get_attr(h, "version");
 	char		 dom[CONF_NAMELEN];
 
+	if (c->state == C2S_CLOSED) {
+		/* Our own header, priming the parser: see c2s_reopen(). */
+		c->state = C2S_ACKWAIT;
+		return (0);
+	}
 	if (h->text == NULL || strcmp(h->text, NS_CLIENT) != 0) {
 		c2s_error(c, "invalid-namespace", NULL);
 		return (-1);
@@ -303,16 +317,55 @@ c2s_open(void *arg, struct xml_node *h)
 	return (0);
 }
 
+/* Our side of the stream ends, then the connection. */
+static void
+c2s_close(struct conn *c)
+{
+	conn_deadline(c, 0);
+	c2s_write(c, "</stream:stream>");
+	c->state = C2S_CLOSING;
+	io_close_after_write(c->io);
+}
+
+/*
+ * The client closed its stream (RFC 6120 section 4.4).  The server may
+ * still write, and does when stream management has stanzas the client
+ * has not acknowledged: it asks (c2s_sm.c) and reads the answer, for
+ * C2S_CLOSE_TIMEOUT at most, before it closes.
+ */
 static int
 c2s_closed(void *arg)
 {
 	struct conn	*c = arg;
 
-	c2s_sm_closed(c);
-	c2s_write(c, "</stream:stream>");
-	c->state = C2S_CLOSING;
-	io_close_after_write(c->io);
+	/* A removal under way ends the stream itself, once answered. */
+	if (c->state == C2S_REMOVING)
+		return (-1);
+	if (c->state == C2S_ACKWAIT || c2s_sm_closed(c) == 0)
+		c2s_close(c);
+	else {
+		c->state = C2S_CLOSED;
+		conn_deadline(c, C2S_CLOSE_TIMEOUT);
+	}
 	return (-1);
+}
+
+/*
+ * What a client sends after its closing tag lies outside its XML
+ * document: a fresh parser, primed with a stream header of ours, reads
+ * it with the same limits.  What followed the closing tag in the same
+ * read is not looked at: the client had not seen our <r/> yet.
+ */
+static void
+c2s_reopen(struct conn *c)
+{
+	static const char	 hdr[] = "<stream:stream xmlns='" NS_CLIENT
+	    "' xmlns:stream='" NS_STREAMS "'>";
+
+	if (xml_stream_reset(c->xs) == -1 ||
+	    xml_stream_feed(c->xs, hdr, sizeof(hdr) - 1) != 0 ||
+	    c->state != C2S_ACKWAIT)
+		c2s_close(c);
 }
 
 static void
@@ -740,6 +793,12 @@ c2s_stanza(void *arg, struct xml_node *n)
 		xml_node_free(n);
 		return (0);
 	}
+	if (c->state == C2S_ACKWAIT) {
+		if (c2s_sm_final(c, n) && c->state == C2S_ACKWAIT)
+			c2s_close(c);
+		xml_node_free(n);
+		return (c->state == C2S_CLOSING ? -1 : 0);
+	}
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls(0) != NULL) {
 			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
@@ -816,6 +875,8 @@ c2s_input(struct conn *c)
 	/* What followed <starttls/> in the clear is never read. */
 	if (c->state == C2S_STARTTLS)
 		io_discard_input(c->io);
+	if (c->state == C2S_CLOSED)
+		c2s_reopen(c);
 }
 
 void

@@ -281,6 +281,7 @@ void		 carbons_sent(struct session *, struct stanza_msg *);
 void		 carbons_received(struct user *, struct session *,
 		    struct stanza_msg *);
 int		 carbons_private(struct session *, struct stanza_msg *);
+int		 carbons_eligible(struct stanza_msg *, struct xml_node *);
 
 /* csi.c (XEP-0352) */
 extern const struct router_hooks	 csi_hooks;

@@ -105,7 +105,8 @@ int		 c2s_sm_deliver(struct conn *, struct imsg *,
 		    struct stanza_msg *);
 int		 c2s_sm_write(struct conn *, int, const char *, const char *);
 void		 c2s_sm_free(struct conn *);
-void		 c2s_sm_closed(struct conn *);
+int		 c2s_sm_closed(struct conn *);
+int		 c2s_sm_final(struct conn *, struct xml_node *);
 int		 c2s_sm_orphan(struct imsgev *, struct imsg *);
 int		 c2s_sm_dispatch(struct imsgev *, struct imsg *);
 
