@@ -60,6 +60,7 @@ config_new(void)
 	g->limits.conn_per_addr = DEFAULT_CONN_PER_ADDR;
 	g->limits.auth_failures = DEFAULT_AUTH_FAILURES;
 	g->limits.auth_period = DEFAULT_AUTH_PERIOD;
+	g->limits.sessions_per_user = DEFAULT_SESSIONS_PER_USER;
 	g->limits.xml_depth = DEFAULT_XML_DEPTH;
 	g->limits.resume_timeout = DEFAULT_RESUME_TIMEOUT;
 	return (conf);

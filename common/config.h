@@ -33,10 +33,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR		"/etc"
-#endif
-#define XMPPD_CONF		SYSCONFDIR "/xmppd.conf"
 #define XMPPD_USER		"_xmppd"
 #define XMPPD_DATADIR		"/var/xmppd"
 #define XMPPD_SOCKET		"/var/run/xmppd.sock"
@@ -55,6 +51,7 @@
 #define DEFAULT_CONN_PER_ADDR	20
 #define DEFAULT_AUTH_FAILURES	5
 #define DEFAULT_AUTH_PERIOD	60
+#define DEFAULT_SESSIONS_PER_USER 10
 #define DEFAULT_XML_DEPTH	64
 #define DEFAULT_RESUME_TIMEOUT	300	/* XEP-0198 resumption, seconds */
 #define DEFAULT_OFFLINE_LIMIT	500
@@ -221,6 +218,7 @@ struct limits_conf {
 	int				 conn_per_addr;
 	int				 auth_failures;
 	time_t				 auth_period;
+	int				 sessions_per_user;	/* bound or resumable */
 	int				 xml_depth;
 	time_t				 resume_timeout;	/* seconds */
 };

@@ -53,6 +53,7 @@ enum imsg_type {
 	IMSG_PROC_INIT,		/* struct proc_init */
 	IMSG_PROC_PEER,		/* fd: link to a peer, struct proc_peer */
 	IMSG_PROC_READY,	/* child -> parent: sandboxed and running */
+	IMSG_PROC_ACCEPT,	/* parent -> stream: all are ready, accept */
 
 	/* configuration, parent -> child; one object per message */
 	IMSG_CFG_GLOBAL,	/* struct global_conf */
@@ -179,6 +180,8 @@ enum imsg_type {
 	IMSG_MAM_FIN,		/* struct mam_fin */
 	IMSG_MAM_PREFS,		/* struct mam_prefs + always + never */
 	IMSG_MAM_PREFS_RESULT,	/* struct mam_prefs + always + never */
+	IMSG_MAM_META,		/* struct mam_meta: the owner */
+	IMSG_MAM_META_RESULT,	/* struct mam_meta: first and last rows */
 	IMSG_CTL_ARCHIVE_EXPIRE, /* struct ctl_archive */
 	IMSG_CTL_ARCHIVE_EXPIRED, /* struct ctl_archive: the count deleted */
 	IMSG_CTL_SHOW_ARCHIVE,	/* control -> store: answered ARCHIVE_SIZE.../END */
@@ -332,8 +335,14 @@ struct session_bind {
 	time_t		 since;
 };
 
+enum session_bind_error {
+	BIND_OK,
+	BIND_BAD_REQUEST,		/* the resource fails resourceprep */
+	BIND_RESOURCE_CONSTRAINT,	/* the account's sessions per user */
+};
+
 struct session_bound {
-	int		 error;			/* 0, or a stanza error */
+	int		 error;			/* enum session_bind_error */
 	char		 resource[1024];
 };
 
@@ -593,6 +602,14 @@ struct mam_prefs {
 	int		 custom;		/* 0: the domain's default */
 	uint32_t	 alwayslen;		/* JIDs, '\n' between */
 	uint32_t	 neverlen;
+};
+
+/* An archive's first and last rows; ids "" in both when it is empty. */
+struct mam_meta {
+	struct mam_owner owner;
+	int		 status;		/* enum mam_status */
+	struct mam_row	 start;
+	struct mam_row	 end;
 };
 
 struct ctl_archive {

@@ -48,6 +48,12 @@ static void	proc_add_peer(struct imsg *);
 static int	proc_generic(struct imsgev *, struct imsg *);
 static void	proc_privdrop(const struct proc_init *);
 static void	proc_sig(int, short, void *);
+static void	proc_announce(void);
+
+#ifdef REGRESS
+static int		 proc_regress_hold;
+static struct event	 proc_regress_hold_ev;
+#endif
 
 struct proc_self	 proc_self;
 
@@ -131,6 +137,9 @@ proc_spawn(const struct proc_role *role, int instance, const char *path,
 		argv[argc++] = *extra++;
 	argv[argc] = NULL;
 	execv(path, argv);
+	/* Said through the log channel, as the child would have. */
+	log_setfd(PROC_LOG_FD);
+	log_warn("cannot execute %s", path);
 	_exit(127);
 }
 
@@ -193,6 +202,11 @@ proc_child_init(int type, int instance)
 	ps->type = type;
 	ps->instance = instance;
 	ps->control_fd = -1;
+#ifdef REGRESS
+	/* Tests of what happens before the service is up hold one role. */
+	proc_regress_hold = getenv("XMPPD_REGRESS_HOLD_READY") != NULL &&
+	    strcmp(getenv("XMPPD_REGRESS_HOLD_READY"), role->name) == 0;
+#endif
 	ps->evbase = event_init();
 
 	imsgbuf_init(&ps->parent.ibuf, PROC_PARENT_FD);
@@ -294,7 +308,7 @@ proc_child_run(void)
 	    proc_dispatch, &ps->parent);
 	event_add(&ps->parent.ev, NULL);
 	proc_handle(&ps->parent);
-	proc_ready();
+	proc_announce();
 	event_dispatch();
 	if (ps->shutdown != NULL)
 		ps->shutdown();
@@ -305,6 +319,35 @@ void
 proc_ready(void)
 {
 	imsgev_compose(&proc_self.parent, IMSG_PROC_READY, 0, 0, -1, NULL, 0);
+}
+
+#ifdef REGRESS
+static void
+proc_regress_release(int sig, short event, void *arg)
+{
+	(void)sig;
+	(void)event;
+	(void)arg;
+	signal_del(&proc_regress_hold_ev);
+	log_info("regress: ready released");
+	proc_ready();
+}
+#endif
+
+/* Tell the parent this process is ready: in regress builds, maybe later. */
+static void
+proc_announce(void)
+{
+#ifdef REGRESS
+	if (proc_regress_hold) {
+		signal_set(&proc_regress_hold_ev, SIGUSR1, proc_regress_release,
+		    NULL);
+		signal_add(&proc_regress_hold_ev, NULL);
+		log_info("regress: ready held until SIGUSR1");
+		return;
+	}
+#endif
+	proc_ready();
 }
 
 static void
@@ -431,6 +474,11 @@ proc_generic(struct imsgev *iev, struct imsg *imsg)
 		return (1);
 	case IMSG_CTL_REGRESS_VIOLATE:
 		proc_regress_violate();
+		return (1);
+	case IMSG_PROC_ACCEPT:
+		if (ps->accept == NULL)
+			fatalx("%s: unexpected accept", __func__);
+		ps->accept();
 		return (1);
 	}
 	if (ps->pending == NULL && (ps->pending = config_new()) == NULL)

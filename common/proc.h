@@ -81,6 +81,7 @@ struct proc_self {
 	void			(*config_commit)(struct xmppd_config *,
 				    struct xmppd_config *);
 	void			(*shutdown)(void);
+	void			(*accept)(void);	/* the service is up */
 	/* Around the messages of one read: the store's transactions. */
 	void			(*batch_begin)(void);
 	void			(*batch_end)(void);

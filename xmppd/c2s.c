@@ -52,6 +52,7 @@
 #define NS_CSI		"urn:xmpp:csi:0"
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
+#define C2S_CLOSE_TIMEOUT	2	/* for a closing client's last ack */
 #ifndef REGRESS
 #define C2S_QUIET_TIMEOUT	(10 * 1000)	/* the parser is given back */
 #define C2S_IDLE_TIMEOUT	(300 * 1000)	/* then the server pings */
@@ -73,7 +74,10 @@ enum c2s_state {
 	C2S_SASL,		/* waiting for the credential owner */
 	C2S_SASL_CLIENT,	/* waiting for the client's <response/> */
 	C2S_REGISTER,		/* waiting for the store */
+	C2S_REMOVING,		/* <remove/> at the store; input dropped */
 	C2S_BINDING,		/* waiting for the router */
+	C2S_CLOSED,		/* the client closed: a parser to prime */
+	C2S_ACKWAIT,		/* reading the closed client's last ack */
 	C2S_CLOSING,
 };
 
@@ -81,6 +85,7 @@ static int	c2s_open(void *, struct xml_node *);
 static int	c2s_stanza(void *, struct xml_node *);
 static int	c2s_closed(void *);
 static void	c2s_xml_error(void *, int, const char *);
+static void	c2s_close(struct conn *);
 
 static const struct xml_stream_cb c2s_cb = {
 	c2s_open, c2s_stanza, c2s_closed, c2s_xml_error
@@ -89,6 +94,8 @@ static const struct xml_stream_cb c2s_cb = {
 void
 c2s_write(struct conn *c, const char *s)
 {
+	if (c->state == C2S_CLOSING)
+		return;		/* nothing follows the stream's end */
 	if (io_write(c->io, s, strlen(s)) == -1) {
 		log_info("connection %u: %s", c->id, io_error(c->io));
 		c->state = C2S_CLOSING;
@@ -188,7 +195,10 @@ c2s_xml_error(void *arg, int error, const char *text)
 void
 c2s_timeout(struct conn *c)
 {
-	c2s_error(c, "connection-timeout", NULL);
+	if (c->state == C2S_CLOSED || c->state == C2S_ACKWAIT)
+		c2s_close(c);	/* no ack: what is unacked is so */
+	else
+		c2s_error(c, "connection-timeout", NULL);
 }
 
 static int
@@ -280,6 +290,11 @@ c2s_open(void *arg, struct xml_node *h)
 	const char	*version = xml_get_attr(h, "version");
 	char		 dom[CONF_NAMELEN];
 
+	if (c->state == C2S_CLOSED) {
+		/* Our own header, priming the parser: see c2s_reopen(). */
+		c->state = C2S_ACKWAIT;
+		return (0);
+	}
 	if (h->text == NULL || strcmp(h->text, NS_CLIENT) != 0) {
 		c2s_error(c, "invalid-namespace", NULL);
 		return (-1);
@@ -302,16 +317,55 @@ c2s_open(void *arg, struct xml_node *h)
 	return (0);
 }
 
+/* Our side of the stream ends, then the connection. */
+static void
+c2s_close(struct conn *c)
+{
+	conn_deadline(c, 0);
+	c2s_write(c, "</stream:stream>");
+	c->state = C2S_CLOSING;
+	io_close_after_write(c->io);
+}
+
+/*
+ * The client closed its stream (RFC 6120 section 4.4).  The server may
+ * still write, and does when stream management has stanzas the client
+ * has not acknowledged: it asks (c2s_sm.c) and reads the answer, for
+ * C2S_CLOSE_TIMEOUT at most, before it closes.
+ */
 static int
 c2s_closed(void *arg)
 {
 	struct conn	*c = arg;
 
-	c2s_sm_closed(c);
-	c2s_write(c, "</stream:stream>");
-	c->state = C2S_CLOSING;
-	io_close_after_write(c->io);
+	/* A removal under way ends the stream itself, once answered. */
+	if (c->state == C2S_REMOVING)
+		return (-1);
+	if (c->state == C2S_ACKWAIT || c2s_sm_closed(c) == 0)
+		c2s_close(c);
+	else {
+		c->state = C2S_CLOSED;
+		conn_deadline(c, C2S_CLOSE_TIMEOUT);
+	}
 	return (-1);
+}
+
+/*
+ * What a client sends after its closing tag lies outside its XML
+ * document: a fresh parser, primed with a stream header of ours, reads
+ * it with the same limits.  What followed the closing tag in the same
+ * read is not looked at: the client had not seen our <r/> yet.
+ */
+static void
+c2s_reopen(struct conn *c)
+{
+	static const char	 hdr[] = "<stream:stream xmlns='" NS_CLIENT
+	    "' xmlns:stream='" NS_STREAMS "'>";
+
+	if (xml_stream_reset(c->xs) == -1 ||
+	    xml_stream_feed(c->xs, hdr, sizeof(hdr) - 1) != 0 ||
+	    c->state != C2S_ACKWAIT)
+		c2s_close(c);
 }
 
 static void
@@ -489,40 +543,70 @@ c2s_iq_result(struct conn *c, const char *id, struct xml_node *payload)
 	xml_node_free(r);
 }
 
+/* The form, or what the user has (XEP-0077 sections 3.1 and 3.2). */
+static void
+c2s_register_form(struct conn *c, struct xml_node *iq)
+{
+	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	struct xml_node		*r;
+
+	if (!c->authed && !d->registration) {
+		c2s_iq_error(c, iq, "cancel", "not-allowed");
+		return;
+	}
+	r = xml_node_new(NS_REGISTER, "query");
+	if (c->authed) {
+		xml_add_child(r, NULL, "registered");
+		xml_add_text(xml_add_child(r, NULL, "username"),
+		    conn_local(c), strlen(conn_local(c)));
+	} else
+		xml_add_child(r, NULL, "username");
+	xml_add_child(r, NULL, "password");
+	c2s_iq_result(c, xml_get_attr(iq, "id"), r);
+}
+
+/* 1: <remove/> alone (XEP-0077 section 3.2), -1: with others, 0: none. */
+static int
+c2s_register_remove(struct xml_node *q)
+{
+	struct xml_node	*n;
+	int		 elements = 0;
+
+	if (xml_find_child(q, NS_REGISTER, "remove") == NULL)
+		return (0);
+	TAILQ_FOREACH(n, &q->children, entry)
+		if (n->name != NULL)
+			elements++;
+	return (elements == 1 ? 1 : -1);
+}
+
 static void
 c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 {
 	struct register_req	 req;
 	struct domain_conf	*d = config_domain(stream_conf, c->domain);
 	struct imsgev		*store = proc_peer(PROC_STORE, 0);
-	struct xml_node		*r;
 	const char		*type = xml_get_attr(iq, "type");
 	char			*user = NULL, *pass = NULL;
+	int			 removal = 0;
 
 	if (type != NULL && strcmp(type, "get") == 0) {
-		if (!c->authed && !d->registration) {
-			c2s_iq_error(c, iq, "cancel", "not-allowed");
-			return;
-		}
-		r = xml_node_new(NS_REGISTER, "query");
-		if (c->authed) {
-			xml_add_child(r, NULL, "registered");
-			xml_add_text(xml_add_child(r, NULL, "username"),
-			    conn_local(c), strlen(conn_local(c)));
-		} else
-			xml_add_child(r, NULL, "username");
-		xml_add_child(r, NULL, "password");
-		c2s_iq_result(c, xml_get_attr(iq, "id"), r);
+		c2s_register_form(c, iq);
 		return;
 	}
-	if (type == NULL || strcmp(type, "set") != 0) {
+	if (type == NULL || strcmp(type, "set") != 0 ||
+	    (c->authed && (removal = c2s_register_remove(q)) == -1)) {
 		c2s_iq_error(c, iq, "modify", "bad-request");
 		return;
 	}
+	/* One change at a time: the store answers them one by one. */
+	if (c->registering) {
+		c2s_iq_error(c, iq, "wait", "resource-constraint");
+		return;
+	}
 	memset(&req, 0, sizeof(req));
-	req.op = c->authed ? REGISTER_PASSWORD : REGISTER_CREATE;
-	if (c->authed && xml_find_child(q, NS_REGISTER, "remove") != NULL)
-		req.op = REGISTER_REMOVE;
+	req.op = removal ? REGISTER_REMOVE : c->authed ? REGISTER_PASSWORD :
+	    REGISTER_CREATE;
 	if (!c->authed && !d->registration) {
 		c2s_iq_error(c, iq, "cancel", "not-allowed");
 		return;
@@ -560,10 +644,19 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
 	imsgev_compose(store, IMSG_REGISTER, c->id, 0, -1, &req, sizeof(req));
 	explicit_bzero(&req, sizeof(req));
-	free(c->pending_id);
-	c->pending_id = xml_get_attr(iq, "id") ? strdup(xml_get_attr(iq,
+	c->registering = 1;
+	free(c->register_id);
+	c->register_id = xml_get_attr(iq, "id") ? strdup(xml_get_attr(iq,
 	    "id")) : NULL;
-	c->state = C2S_REGISTER;
+	/*
+	 * Nothing after a <remove/> is looked at, and nothing may come
+	 * while an account is made (RFC 6120 section 10.1: both decide
+	 * what follows); a password change holds nothing up.
+	 */
+	if (removal)
+		c->state = C2S_REMOVING;
+	else if (!c->authed)
+		c->state = C2S_REGISTER;
 }
 
 static void
@@ -696,6 +789,16 @@ c2s_stanza(void *arg, struct xml_node *n)
 		xml_node_free(n);
 		return (-1);
 	}
+	if (c->state == C2S_REMOVING) {
+		xml_node_free(n);
+		return (0);
+	}
+	if (c->state == C2S_ACKWAIT) {
+		if (c2s_sm_final(c, n) && c->state == C2S_ACKWAIT)
+			c2s_close(c);
+		xml_node_free(n);
+		return (c->state == C2S_CLOSING ? -1 : 0);
+	}
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls(0) != NULL) {
 			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
@@ -772,6 +875,8 @@ c2s_input(struct conn *c)
 	/* What followed <starttls/> in the clear is never read. */
 	if (c->state == C2S_STARTTLS)
 		io_discard_input(c->io);
+	if (c->state == C2S_CLOSED)
+		c2s_reopen(c);
 }
 
 void
@@ -901,18 +1006,32 @@ c2s_challenge(struct conn *c, struct imsg *imsg)
 	c->state = C2S_SASL_CLIENT;
 }
 
+/*
+ * The store's answer.  A removed account's stream ends after the result
+ * (XEP-0077 section 3.2), its session not kept for a resume.
+ */
 static void
 c2s_register_result(struct conn *c, struct imsg *imsg)
 {
 	struct register_result	 res;
 	struct xml_node		*iq;
 	const char		*cond, *type = "cancel";
+	char			*id = c->register_id;
+	int			 removing = c->state == C2S_REMOVING;
 
 	if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
 		fatalx("%s: bad result", __func__);
-	c->state = C2S_STREAM;
+	c->registering = 0;
+	c->register_id = NULL;
+	if (c->state == C2S_REGISTER || removing)
+		c->state = C2S_STREAM;
 	if (res.status == REGISTER_OK) {
-		c2s_iq_result(c, c->pending_id, NULL);
+		c2s_iq_result(c, id, NULL);
+		if (removing) {
+			c2s_sm_closed(c);
+			c2s_error(c, "not-authorized", "Account removed");
+		}
+		free(id);
 		return;
 	}
 	switch (res.status) {
@@ -935,12 +1054,16 @@ c2s_register_result(struct conn *c, struct imsg *imsg)
 		type = "wait";
 		break;
 	}
-	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
-		return;
-	if (c->pending_id != NULL)
-		xml_set_attr(iq, "id", c->pending_id);
-	c2s_iq_error(c, iq, type, cond);
-	xml_node_free(iq);
+	if ((iq = xml_node_new(NS_CLIENT, "iq")) != NULL) {
+		if (id != NULL)
+			xml_set_attr(iq, "id", id);
+		c2s_iq_error(c, iq, type, cond);
+		xml_node_free(iq);
+	}
+	/* The account was deleted another way meanwhile: the session too. */
+	if (removing && c->full != NULL && !c->bound)
+		c2s_error(c, "not-authorized", "Account deleted");
+	free(id);
 }
 
 static void
@@ -954,12 +1077,18 @@ c2s_bound(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad bind answer", __func__);
 	b.resource[sizeof(b.resource) - 1] = '\0';
 	c->state = C2S_STREAM;
-	if (b.error) {
+	if (b.error != BIND_OK) {
 		if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
 			return;
 		if (c->pending_id != NULL)
 			xml_set_attr(iq, "id", c->pending_id);
-		c2s_iq_error(c, iq, "modify", "bad-request");
+		/* RFC 6120 sections 7.7.2.1 and 7.6.2.1. */
+		if (b.error == BIND_RESOURCE_CONSTRAINT)
+			c2s_iq_error(c, iq, "wait", "resource-constraint");
+		else if (b.error == BIND_BAD_REQUEST)
+			c2s_iq_error(c, iq, "modify", "bad-request");
+		else
+			fatalx("%s: bad bind error %d", __func__, b.error);
 		xml_node_free(iq);
 		return;
 	}
@@ -983,6 +1112,9 @@ c2s_session_close(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad close", __func__);
 	sc.text[sizeof(sc.text) - 1] = '\0';
 	c->bound = 0;		/* the router has forgotten it already */
+	/* Deleted by its own <remove/>: the result goes first. */
+	if (c->state == C2S_REMOVING && sc.reason == CLOSE_ACCOUNT_DELETED)
+		return;
 	switch (sc.reason) {
 	case CLOSE_CONFLICT:
 		c2s_error(c, "conflict", sc.text[0] ? sc.text : NULL);
@@ -1034,7 +1166,7 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_REGISTER_RESULT:
 		if (iev->type != PROC_STORE)
 			return (-1);
-		if (c != NULL && c->state == C2S_REGISTER)
+		if (c != NULL && c->registering && c->state != C2S_CLOSING)
 			c2s_register_result(c, imsg);
 		return (0);
 	case IMSG_SESSION_BOUND:
@@ -1072,6 +1204,8 @@ c2s_free(struct conn *c)
 	c->xs = NULL;
 	free(c->pending_id);
 	c->pending_id = NULL;
+	free(c->register_id);
+	c->register_id = NULL;
 }
 
 /* A credential owner went away: an exchange with it cannot finish. */

@@ -22,7 +22,10 @@
  * id).  The router decides when it moves (a resume, perhaps on another
  * stream process) or ends (then the router bounces or stores offline
  * what it held): it sends IMSG_SM_TAKEOVER and gets the queue back as
- * IMSG_SM_REPLAY messages.  Nothing crosses processes per ack.
+ * IMSG_SM_REPLAY messages.  Nothing crosses processes per ack.  The
+ * server asks for acks soon after it sends (sm_request()) and once more
+ * when the client closes its stream (c2s_sm_closed()), so that what the
+ * client has shown is not stored offline as unacknowledged.
  */
 
 #include <sys/types.h>
@@ -30,6 +33,7 @@
 #include <sys/tree.h>
 #include <sys/uio.h>
 
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,7 @@
 #define SM_QUEUE_MAX	1000		/* unacked stanzas */
 #define SM_QUEUE_BYTES	(1024 * 1024)
 #define SM_REQUEST_EVERY 5		/* an <r/> after so many unacked */
+#define SM_REQUEST_AFTER 1		/* or seconds after the last one */
 
 struct sm_item {
 	TAILQ_ENTRY(sm_item)	 entry;
@@ -70,6 +75,7 @@ struct sm {
 	int			 state;
 	int			 resume;
 	int			 ended;		/* over the bound: ending */
+	int			 closing;	/* the client closed its stream */
 	uint32_t		 in;		/* handled from the client */
 	uint32_t		 acked;		/* by the client */
 	uint32_t		 sent;		/* counted since enabled */
@@ -80,6 +86,7 @@ struct sm {
 	size_t			 nqueue;
 	size_t			 qbytes;
 	struct sm_items		 held;		/* live ones while resuming */
+	struct event		 request;	/* the <r/> of a quiet while */
 };
 
 RB_HEAD(sm_detached, sm);
@@ -93,8 +100,11 @@ sm_cmp(struct sm *a, struct sm *b)
 
 RB_GENERATE_STATIC(sm_detached, sm, node, sm_cmp);
 
+static void	sm_request_due(int, short, void *);
+
+/* The stream management of connection c; c->sm while c has it. */
 static struct sm *
-sm_new(void)
+sm_new(struct conn *c)
 {
 	struct sm	*sm;
 
@@ -102,6 +112,7 @@ sm_new(void)
 		fatal("%s", __func__);
 	TAILQ_INIT(&sm->queue);
 	TAILQ_INIT(&sm->held);
+	evtimer_set(&sm->request, sm_request_due, c);
 	return (sm);
 }
 
@@ -121,6 +132,7 @@ sm_free(struct sm *sm)
 {
 	if (sm == NULL)
 		return;
+	evtimer_del(&sm->request);
 	sm_items_free(&sm->queue);
 	sm_items_free(&sm->held);
 	free(sm);
@@ -176,13 +188,45 @@ sm_failed(struct conn *c, const char *cond)
 }
 
 static void
+sm_ask(struct conn *c, struct sm *sm)
+{
+	c2s_write(c, "<r xmlns='" NS_SM "'/>");
+	sm->requested = sm->sent;
+}
+
+/*
+ * Section 4 leaves it to the server when to ask for acks.  A client
+ * acks only when asked, and what it has not acked when its session ends
+ * is stored offline: ask soon, once the stanzas stop coming (one timer
+ * per connection, pushed back by each stanza), and at once after every
+ * SM_REQUEST_EVERY during a burst.
+ */
+static void
 sm_request(struct conn *c, struct sm *sm)
 {
+	struct timeval	 tv;
+
+	if (sm->sent == sm->acked)
+		return;
 	if (sm->sent - sm->acked >= SM_REQUEST_EVERY &&
-	    sm->sent - sm->requested >= SM_REQUEST_EVERY) {
-		c2s_write(c, "<r xmlns='" NS_SM "'/>");
-		sm->requested = sm->sent;
-	}
+	    sm->sent - sm->requested >= SM_REQUEST_EVERY)
+		sm_ask(c, sm);
+	tv.tv_sec = SM_REQUEST_AFTER;
+	tv.tv_usec = 0;
+	evtimer_add(&sm->request, &tv);
+}
+
+static void
+sm_request_due(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+	struct sm	*sm = c->sm;
+
+	(void)fd;
+	(void)event;
+	if (sm != NULL && sm->state == SM_ON && !sm->ended && !sm->closing &&
+	    sm->sent != sm->acked && sm->requested != sm->sent)
+		sm_ask(c, sm);
 }
 
 /*
@@ -204,7 +248,7 @@ sm_push(struct conn *c, struct sm *sm, struct sm_item *it)
 	sm->nqueue++;
 	sm->qbytes += it->len;
 	sm->sent++;
-	if (c != NULL && !sm->ended) {
+	if (c != NULL && !sm->ended && !sm->closing) {
 		c2s_write(c, it->data + it->xmloff);
 		if (sm->nqueue > SM_QUEUE_MAX || sm->qbytes > SM_QUEUE_BYTES) {
 			/* Kept for the router: the stream is over. */
@@ -300,7 +344,7 @@ sm_enable(struct conn *c, struct xml_node *n)
 		    &errstr)) > 0 && errstr == NULL && (time_t)i < limit)
 			e.max = i;
 	}
-	c->sm = sm_new();
+	c->sm = sm_new(c);
 	c->sm->state = SM_ON;
 	c->sm->resume = e.id[0] != '\0';
 	imsgev_compose(router, IMSG_SM_ENABLE, c->id, 0, -1, &e, sizeof(e));
@@ -346,7 +390,7 @@ sm_resume(struct conn *c, struct xml_node *n)
 	if (t != NULL)
 		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
 		    tls_conn_version(t), tls_conn_cipher(t));
-	c->sm = sm_new();
+	c->sm = sm_new(c);
 	c->sm->state = SM_RESUMING;
 	c->sm->resume = 1;
 	c->sm->client_h = h;
@@ -384,12 +428,54 @@ c2s_sm_nonza(struct conn *c, struct xml_node *n)
 	}
 }
 
-/* Section 7: a stream the client closes cleanly is not resumed. */
-void
+/*
+ * The client closed its stream.  Section 7: its session ends, it is not
+ * resumed.  What it has not acknowledged would be stored offline, yet it
+ * may well have shown it: returns 1 when an <r/> asks (RFC 6120 section
+ * 4.4 lets the server still write after the client's closing tag), and
+ * nothing more is written but the end of the stream.
+ */
+int
 c2s_sm_closed(struct conn *c)
 {
-	if (c->sm != NULL)
-		c->sm->resume = 0;
+	struct sm	*sm = c->sm;
+
+	if (sm == NULL)
+		return (0);
+	sm->resume = 0;
+	if (sm->state != SM_ON || !c->bound || sm->ended || sm->closing ||
+	    sm->sent == sm->acked)
+		return (0);
+	sm->closing = 1;
+	evtimer_del(&sm->request);
+	sm_ask(c, sm);
+	log_debug("connection %u: closed with %u unacknowledged, asking",
+	    c->id, sm->sent - sm->acked);
+	return (1);
+}
+
+/*
+ * What a client that closed its stream sends still: 1 when all is
+ * acknowledged, 0 to read on (a bad ack ends the stream as ever).
+ * Clients answer the <r/> after their closing tag; an answer acking less
+ * (to an earlier <r/>) leaves the rest to wait for the deadline.
+ * Anything but an ack is dropped, never routed.
+ */
+int
+c2s_sm_final(struct conn *c, struct xml_node *n)
+{
+	if (c->sm == NULL || c->sm->state != SM_ON || !c->bound)
+		return (1);
+	if (!xml_is(n, NS_SM, "a")) {
+		log_debug("connection %u: stanza after the stream's end "
+		    "dropped", c->id);
+		return (0);
+	}
+	c2s_sm_nonza(c, n);
+	if (c->sm == NULL || c->sm->acked != c->sm->sent)
+		return (0);
+	log_debug("connection %u: all acknowledged after the close", c->id);
+	return (1);
 }
 
 /* A stanza from the client was handled (passed on or answered). */
@@ -446,6 +532,7 @@ c2s_sm_free(struct conn *c)
 	if (sm == NULL)
 		return;
 	c->sm = NULL;
+	evtimer_del(&sm->request);
 	if (sm->state == SM_ON && !c->bound) {
 		type = -1;
 	} else if (sm->state == SM_RESUMING || sm->resume) {

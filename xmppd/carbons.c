@@ -99,7 +99,7 @@ carbons_forged(struct session *from, struct stanza_msg *m)
  * Is n eligible (section 6): chat, or normal with a body, not from or to
  * a room, not private, no <no-copy/> hint (XEP-0334), not a carbon.
  */
-static int
+int
 carbons_eligible(struct stanza_msg *m, struct xml_node *n)
 {
 	if (strcmp(m->type, "chat") != 0 && (strcmp(m->type, "normal") !=

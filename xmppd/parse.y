@@ -165,8 +165,8 @@ static int			 lex_reported;	/* the lexer said why */
 %token	LIMITS LISTEN LOCAL MANAGED MAXIMUM MESSAGE MUC MULTIPLEX NEVER
 %token	NICKNAME NONE OFFLINE ON OUTGOING PASSWORD PER PHOTO PORT
 %token	POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA RATE REGISTRATION RESUME
-%token	ROOMS ROSTER SERVER SET SIZE SOCKET SQLITE STANZA STARTTLS STORAGE
-%token	TEL TIMEOUT TLS UPLOAD URL USER VCARD XML
+%token	ROOMS ROSTER SERVER SESSIONS SET SIZE SOCKET SQLITE STANZA STARTTLS
+%token	STORAGE TEL TIMEOUT TLS UPLOAD URL USER VCARD XML
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -350,6 +350,10 @@ limitopt	: STANZA SIZE size		{
 				g->limits.auth_failures = $3;
 				g->limits.auth_period = $5;
 			}
+		}
+		| SESSIONS PER USER NUMBER	{
+			if (range($4, 1, 1000, "sessions per user") == 0)
+				g->limits.sessions_per_user = $4;
 		}
 		| XML DEPTH NUMBER		{
 			if (range($3, 8, 1024, "xml depth") == 0)
@@ -820,6 +824,7 @@ lookup(const char *s)
 		{ "rooms",		ROOMS },
 		{ "roster",		ROSTER },
 		{ "server",		SERVER },
+		{ "sessions",		SESSIONS },
 		{ "set",		SET },
 		{ "size",		SIZE },
 		{ "socket",		SOCKET },

@@ -193,6 +193,7 @@ print_global(FILE *fp, struct global_conf *g)
 	fprintf(fp, "\tconnections per address %d\n", l->conn_per_addr);
 	fprintf(fp, "\tauth failures %d per %s\n", l->auth_failures,
 	    print_duration(l->auth_period, b, sizeof(b)));
+	fprintf(fp, "\tsessions per user %d\n", l->sessions_per_user);
 	fprintf(fp, "\txml depth %d\n", l->xml_depth);
 	fprintf(fp, "\tresume timeout %s\n}\n", print_duration(
 	    l->resume_timeout, b, sizeof(b)));

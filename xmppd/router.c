@@ -55,6 +55,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = mam_dispatch_router(iev, imsg)) != 1)
 		return (r);
+	if ((r = mam_meta_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = roster_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = xs_dispatch_router(iev, imsg)) != 1)

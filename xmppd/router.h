@@ -253,6 +253,7 @@ struct ritem	*roster_item_make(struct roster *, const char *);
 void		 roster_changed(struct roster *, struct ritem *);
 void		 roster_changed_quiet(struct roster *, struct ritem *);
 void		 roster_drop_item(struct roster *, struct ritem *);
+void		 roster_forget(const char *);
 int		 roster_dispatch(struct imsgev *, struct imsg *);
 struct xml_node	*roster_parse(const char *);
 void		 roster_ver(struct roster *, char *, size_t);
@@ -281,6 +282,7 @@ void		 carbons_sent(struct session *, struct stanza_msg *);
 void		 carbons_received(struct user *, struct session *,
 		    struct stanza_msg *);
 int		 carbons_private(struct session *, struct stanza_msg *);
+int		 carbons_eligible(struct stanza_msg *, struct xml_node *);
 
 /* csi.c (XEP-0352) */
 extern const struct router_hooks	 csi_hooks;
@@ -301,6 +303,10 @@ int		 mam_message(struct session *, struct stanza_msg *);
 void		 mam_session_new(struct session *);
 int		 mam_dispatch_router(struct imsgev *, struct imsg *);
 int		 mam_disco_account(struct xml_node *);
+
+/* router_mam_meta.c (XEP-0313 archive metadata) */
+extern const struct iq_feature	 mam_meta_feature;
+int		 mam_meta_dispatch(struct imsgev *, struct imsg *);
 
 /* blocking.c (XEP-0191) */
 extern const struct router_hooks	 blocking_hooks;

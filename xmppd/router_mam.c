@@ -83,16 +83,6 @@ struct mam_cache {
 	char			*never;
 };
 
-/* A query or preferences request, waiting for the store. */
-struct mam_req {
-	TAILQ_ENTRY(mam_req)	 entry;
-	uint32_t		 reqid;
-	int			 stream;
-	uint32_t		 session;
-	struct xml_node		*iq;
-	char			*queryid;
-};
-
 static TAILQ_HEAD(, mam_msg)	 mam_msgs = TAILQ_HEAD_INITIALIZER(mam_msgs);
 static TAILQ_HEAD(, mam_req)	 mam_reqs = TAILQ_HEAD_INITIALIZER(mam_reqs);
 static int			 mam_nmsgs, mam_nreqs;
@@ -111,7 +101,6 @@ static const struct {
 	{ "jabber:x:encrypted",			"x" },
 };
 
-static void	mam_owner_of(struct mam_owner *, struct session *);
 static void	mam_cache_load(struct user *);
 
 static uint32_t
@@ -122,7 +111,7 @@ mam_reqid(void)
 	return (mam_next_id);
 }
 
-static void
+void
 mam_send(struct session *s, struct xml_node *n)
 {
 	struct imsgev	*iev;
@@ -553,7 +542,7 @@ mam_archived(uint32_t reqid, struct mam_archive *a)
 	mam_flush();
 }
 
-static struct mam_req *
+struct mam_req *
 mam_req_new(struct session *s, struct xml_node *iq, const char *queryid)
 {
 	struct mam_req	*r;
@@ -570,7 +559,7 @@ mam_req_new(struct session *s, struct xml_node *iq, const char *queryid)
 	return (r);
 }
 
-static void
+void
 mam_req_free(struct mam_req *r)
 {
 	TAILQ_REMOVE(&mam_reqs, r, entry);
@@ -581,7 +570,7 @@ mam_req_free(struct mam_req *r)
 }
 
 /* Too many requests in flight, from all or from this session? */
-static int
+int
 mam_busy(struct session *s)
 {
 	struct mam_req	*r;
@@ -595,7 +584,7 @@ mam_busy(struct session *s)
 	return (n >= MAM_REQS_SESSION);
 }
 
-static void
+void
 mam_owner_of(struct mam_owner *o, struct session *s)
 {
 	(void)strlcpy(o->domain, s->user->domain, sizeof(o->domain));
@@ -734,19 +723,30 @@ mam_prefs_iq(struct session *s, struct xml_node *iq, struct xml_node *prefs)
 
 /*
  * One's own archive only: another account's is forbidden, the server
- * keeps none of its own.
+ * keeps none of its own.  -1 with the answer in *err for any other.
  */
+int
+mam_own(struct session *s, struct xml_node *iq, struct xml_node **err)
+{
+	switch (router_iq_to(s, iq)) {
+	case IQ_ACCOUNT:
+		*err = router_error(iq, "auth", "forbidden");
+		return (-1);
+	case IQ_SERVER:
+		*err = router_error(iq, "cancel", "service-unavailable");
+		return (-1);
+	}
+	return (0);
+}
+
 static struct xml_node *
 mam_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 {
+	struct xml_node	*err;
 	const char	*type = xml_get_attr(iq, "type");
 
-	switch (router_iq_to(s, iq)) {
-	case IQ_ACCOUNT:
-		return (router_error(iq, "auth", "forbidden"));
-	case IQ_SERVER:
-		return (router_error(iq, "cancel", "service-unavailable"));
-	}
+	if (mam_own(s, iq, &err) == -1)
+		return (err);
 	if (xml_is(q, NS_MAM, "prefs"))
 		return (mam_prefs_iq(s, iq, q));
 	if (!xml_is(q, NS_MAM, "query"))
@@ -756,7 +756,7 @@ mam_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 	return (mam_query_iq(s, iq, q));
 }
 
-static struct mam_req *
+struct mam_req *
 mam_req_find(uint32_t reqid, struct session **s)
 {
 	struct mam_req	*r;

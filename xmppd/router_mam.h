@@ -16,11 +16,14 @@
 
 /*
  * Message archives in the router: router_mam.c (archiving, stanza ids,
- * queries and preferences) and router_mam_form.c (parsing queries).
+ * queries and preferences), router_mam_form.c (parsing queries) and
+ * router_mam_meta.c (archive metadata).
  */
 
 #ifndef ROUTER_MAM_H
 #define ROUTER_MAM_H
+
+#include <sys/queue.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,8 +36,31 @@
 #define MAM_PAGE_DEFAULT	50
 #define MAM_PAGE_MAX		100
 
+struct mam_owner;
 struct mam_query;
+struct session;
 struct xml_node;
+
+/* A request to the store for a session, answered when the store has. */
+struct mam_req {
+	TAILQ_ENTRY(mam_req)	 entry;
+	uint32_t		 reqid;
+	int			 stream;
+	uint32_t		 session;
+	struct xml_node		*iq;
+	char			*queryid;
+};
+
+/* router_mam.c */
+struct mam_req	*mam_req_new(struct session *, struct xml_node *,
+		    const char *);
+void		 mam_req_free(struct mam_req *);
+struct mam_req	*mam_req_find(uint32_t, struct session **);
+int		 mam_busy(struct session *);
+void		 mam_owner_of(struct mam_owner *, struct session *);
+int		 mam_own(struct session *, struct xml_node *,
+		    struct xml_node **);
+void		 mam_send(struct session *, struct xml_node *);
 
 /* router_mam_form.c */
 int		 mam_form(const struct xml_node *, struct mam_query *);

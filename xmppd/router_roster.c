@@ -191,6 +191,21 @@ roster_find(const char *bare)
 	return (RB_FIND(rosters, &rosters, &key));
 }
 
+/*
+ * An account was deleted: what is cached of its roster goes, so that a
+ * new account of that name starts with what the store has, nothing.  A
+ * load in flight brings that already.
+ */
+void
+roster_forget(const char *bare)
+{
+	struct roster	*r;
+
+	if ((r = roster_find(bare)) != NULL && r->loaded && !r->busy &&
+	    TAILQ_EMPTY(&r->jobs))
+		roster_free(r);
+}
+
 static void
 roster_load(struct roster *r)
 {
@@ -646,6 +661,9 @@ roster_dispatch(struct imsgev *iev, struct imsg *imsg)
 			r->expires = time(NULL) + (!r->exists ? 0 :
 			    r->ldap_status == LDAP_USER_EXISTS ?
 			    ROSTER_LDAP_TTL : ROSTER_LDAP_RETRY);
+		else if (!r->exists)
+			/* It may be made meanwhile: asked again at its login. */
+			r->expires = time(NULL) + ROSTER_LDAP_RETRY;
 		roster_run(r);
 		return (0);
 	}

@@ -17,7 +17,10 @@
 /*
  * Sessions: resource binding (RFC 6120 section 7) and the table of
  * connected resources.  A new session that asks for a resource already
- * bound wins; the old one is closed with <conflict/>.
+ * bound wins; the old one is closed with <conflict/>.  An account has at
+ * most "sessions per user" of them, those waiting for resumption
+ * (router_sm.c keeps them in the table) included; a replaced one does not
+ * count twice, and a limit lowered by a reload ends no session.
  */
 
 #include <sys/types.h>
@@ -188,6 +191,8 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	struct user		*u;
 	char			 full[CONF_JIDLEN];
 	uint32_t		 id = imsg_get_id(imsg);
+	int			 replaced = 0;
+	int			 max = proc_self.conf->global.limits.sessions_per_user;
 
 	if (iev->type != PROC_STREAM ||
 	    imsg_get_data(imsg, &req, sizeof(req)) == -1)
@@ -209,7 +214,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	else {
 		(void)strlcpy(rep.resource, req.resource, sizeof(rep.resource));
 		if (jid_prep_resource(rep.resource, sizeof(rep.resource)) == -1) {
-			rep.error = 1;
+			rep.error = BIND_BAD_REQUEST;
 			imsgev_compose(iev, IMSG_SESSION_BOUND, id, 0, -1, &rep,
 			    sizeof(rep));
 			return (0);
@@ -217,11 +222,20 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	}
 	(void)snprintf(full, sizeof(full), "%s@%s/%s", req.localpart,
 	    req.domain, rep.resource);
-	if ((old = session_find_full(full)) != NULL)
+	if ((old = session_find_full(full)) != NULL) {
 		session_close(old, CLOSE_CONFLICT,
 		    "Replaced by a new connection");
-
+		replaced = 1;
+	}
 	u = session_user(req.localpart, req.domain);
+	if (!replaced && u->nsessions >= max) {
+		log_info("bind by %s refused: %d sessions, the limit is %d",
+		    u->bare, u->nsessions, max);
+		rep.error = BIND_RESOURCE_CONSTRAINT;
+		imsgev_compose(iev, IMSG_SESSION_BOUND, id, 0, -1, &rep,
+		    sizeof(rep));
+		return (0);
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->resource = strdup(rep.resource)) == NULL ||
 	    (s->full = strdup(full)) == NULL)
@@ -370,9 +384,10 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 		err = "invalid JID";
 	else {
 		(void)jid_full(&j, norm, sizeof(norm));
-		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE)
+		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE) {
 			n = session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
-		else
+			roster_forget(norm);
+		} else
 			n = session_kick(norm, CLOSE_KICKED,
 			    "Disconnected by an administrator");
 		if (n == 0 && imsg_get_type(imsg) == IMSG_CTL_KICK)

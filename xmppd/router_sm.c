@@ -23,7 +23,7 @@
  * moves the session to the new connection at once and asks the old
  * process for its queue, which is passed on in order; when a session
  * with stream management ends, its queue comes back here and each
- * stanza is stored offline or bounced (section 5), exactly once.
+ * stanza meets its fate once (sm_fate()).
  */
 
 #include <sys/types.h>
@@ -60,6 +60,16 @@ struct sm_move {
 	int			 mode;		/* enum sm_takeover_mode */
 	int			 to_stream;
 	uint32_t		 to_id;
+	char			*full;		/* the session that ended */
+	char			*bare;
+	int			 priority;	/* its last one, -1: unknown */
+};
+
+/* What becomes of a stanza a session that ended never acknowledged. */
+enum sm_fate {
+	SM_DROP,
+	SM_OFFLINE,
+	SM_BOUNCE,
 };
 
 RB_HEAD(sm_ids, sm_session);
@@ -86,10 +96,19 @@ sm_move_find(int stream, uint32_t id)
 	return (NULL);
 }
 
-/* Ask (stream, id) for its queue. */
+static void
+sm_move_free(struct sm_move *mv)
+{
+	TAILQ_REMOVE(&sm_moves, mv, entry);
+	free(mv->full);
+	free(mv->bare);
+	free(mv);
+}
+
+/* Ask (stream, id) for its queue; ended, when known, is its session. */
 static void
 sm_takeover(int stream, uint32_t id, int mode, int to_stream,
-    uint32_t to_id)
+    uint32_t to_id, struct session *ended)
 {
 	struct sm_takeover	 t;
 	struct sm_move		*mv;
@@ -104,6 +123,13 @@ sm_takeover(int stream, uint32_t id, int mode, int to_stream,
 	mv->mode = mode;
 	mv->to_stream = to_stream;
 	mv->to_id = to_id;
+	mv->priority = -1;
+	if (ended != NULL) {
+		if ((mv->full = strdup(ended->full)) == NULL ||
+		    (mv->bare = strdup(ended->user->bare)) == NULL)
+			fatal("%s", __func__);
+		mv->priority = ended->priority;
+	}
 	TAILQ_INSERT_TAIL(&sm_moves, mv, entry);
 	memset(&t, 0, sizeof(t));
 	t.mode = mode;
@@ -123,7 +149,7 @@ sm_session_end(struct session *s)
 	evtimer_del(&sm->timer);
 	s->sm = NULL;
 	free(sm);
-	sm_takeover(s->stream, s->id, SM_TAKEOVER_EXPIRE, -1, 0);
+	sm_takeover(s->stream, s->id, SM_TAKEOVER_EXPIRE, -1, 0, s);
 }
 
 static void
@@ -139,20 +165,16 @@ sm_expired(int fd, short event, void *arg)
 
 /*
  * Stanzas the router built itself (router_deliver_xml) carry no routing
- * strings: take them from the XML, which the router wrote.
+ * strings: take them from n, their XML, which the router wrote.
  */
-static int
-sm_envelope(struct stanza_msg *m)
+static void
+sm_envelope(struct stanza_msg *m, struct xml_node *n)
 {
-	struct xml_node	*n;
 	const char	*v;
 	char		**f[] = { &m->type, &m->id, &m->to, &m->from };
 	const char	*a[] = { "type", "id", "to", "from" };
 	size_t		 i;
 
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &sm_limits,
-	    NS_CLIENT)) == NULL)
-		return (-1);
 	for (i = 0; i < nitems(f); i++) {
 		if ((v = xml_get_attr(n, a[i])) == NULL)
 			v = "";
@@ -160,36 +182,115 @@ sm_envelope(struct stanza_msg *m)
 		if ((*f[i] = strdup(v)) == NULL)
 			fatal("%s", __func__);
 	}
-	xml_node_free(n);
-	return (m->to[0] == '\0' ? -1 : 0);
 }
 
 /*
- * A stanza the session never acknowledged, now nobody's: a message is
- * kept offline when offline storage keeps it (RFC 6121 section 8.5.3),
- * else it and an IQ request bounce to a local sender (XEP-0198 section
- * 5); presence and answers are dropped.
+ * Another session of the account that has message m (n its XML) too:
+ * its carbon copy (XEP-0280 section 7), or m itself when m went to the
+ * bare JID, and so to each available resource of the priority the
+ * ended session had (RFC 6121 section 8.5.2.1.1).  NULL when none has.
+ * A session waiting for a resume holds its copy unseen, and a copy is
+ * never kept offline: that one does not count.
  */
+static struct session *
+sm_seen_by(struct sm_move *mv, struct stanza_msg *m, struct xml_node *n)
+{
+	struct user	*u;
+	struct session	*o;
+	int		 copied, bare;
+
+	if (mv->bare == NULL || (u = session_find_user(mv->bare)) == NULL)
+		return (NULL);
+	copied = carbons_eligible(m, n);
+	bare = strchr(m->to, '/') == NULL;
+	TAILQ_FOREACH(o, &u->sessions, user_entry) {
+		if (strcmp(o->full, mv->full) == 0)
+			continue;	/* the same resource, bound again */
+		if ((copied && o->carbons && (o->sm == NULL ||
+		    !o->sm->detached)) || (bare && mv->priority >= 0 &&
+		    o->available && o->priority == mv->priority))
+			return (o);
+	}
+	return (NULL);
+}
+
+/*
+ * XEP-0198 section 5 has a server treat what a session never
+ * acknowledged as stanzas for a resource gone unavailable, without
+ * frightening anyone: an unacked stanza need not be an unseen one.
+ * - A message with a body is kept offline (RFC 6121 section 8.5.3), or
+ *   bounced when it cannot be; but not when another session of the
+ *   account has it (sm_seen_by()): that device shows it already, and
+ *   once offline it would come to the user a second time.
+ * - A message without a body (chat states, receipts, markers, the
+ *   carbons and archive results the server wraps), a headline and an
+ *   error are dropped, as is presence.
+ * - An IQ request is answered <service-unavailable/> (RFC 6120 section
+ *   8.2.3: every request gets an answer); IQ answers are dropped.
+ */
+static int
+sm_fate(struct sm_move *mv, struct stanza_msg *m, struct xml_node *n)
+{
+	struct session	*o;
+
+	if (m->kind == STANZA_IQ)
+		return (strcmp(m->type, "get") == 0 ||
+		    strcmp(m->type, "set") == 0 ? SM_BOUNCE : SM_DROP);
+	if (m->kind != STANZA_MESSAGE || strcmp(m->type, "error") == 0 ||
+	    strcmp(m->type, "headline") == 0 || m->to[0] == '\0' ||
+	    xml_find_child(n, NS_CLIENT, "body") == NULL)
+		return (SM_DROP);
+	if ((o = sm_seen_by(mv, m, n)) != NULL) {
+		log_debug("unacked message to %s dropped: %s has it", m->to,
+		    o->full);
+		return (SM_DROP);
+	}
+	return (SM_OFFLINE);
+}
+
+/* A stanza the session never acknowledged, now nobody's. */
 static void
-sm_undeliverable(struct imsg *imsg)
+sm_undeliverable(struct sm_move *mv, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	struct session		*from, none;
+	struct xml_node		*n;
+	const char		*kind;
 
 	if (stanza_recv(imsg, &m) == -1)
 		fatalx("%s: bad stanza", __func__);
-	if (m.to[0] == '\0' && sm_envelope(&m) == -1) {
+	if ((n = xml_parse_fragment(m.xml, m.xmllen, &sm_limits,
+	    NS_CLIENT)) == NULL) {
+		log_warnx("%s: an unacked stanza unreadable", __func__);
 		stanza_msg_clear(&m);
 		return;
 	}
+	if (m.to[0] == '\0')
+		sm_envelope(&m, n);
+	kind = m.kind == STANZA_MESSAGE ? "message" : m.kind == STANZA_IQ ?
+	    "iq" : "presence";
 	from = m.from[0] != '\0' ? session_find_full(m.from) : NULL;
 	memset(&none, 0, sizeof(none));
 	none.stream = -1;
-	if (m.kind == STANZA_MESSAGE && m.to[0] != '\0' &&
-	    router_hook_undeliverable(from != NULL ? from : &none, &m) == 0)
-		log_debug("unacked message to %s kept offline", m.to);
-	else if (m.kind != STANZA_PRESENCE && from != NULL)
-		router_bounce(from, &m, "cancel", "service-unavailable");
+	switch (sm_fate(mv, &m, n)) {
+	case SM_OFFLINE:
+		if (router_hook_undeliverable(from != NULL ? from : &none,
+		    &m) == 0) {
+			log_debug("unacked message to %s kept offline", m.to);
+			break;
+		}
+		/* FALLTHROUGH */
+	case SM_BOUNCE:
+		log_debug("unacked %s to %s bounced", kind, m.to);
+		if (from != NULL)
+			router_bounce(from, &m, "cancel",
+			    "service-unavailable");
+		break;
+	default:
+		log_debug("unacked %s to %s dropped", kind, m.to);
+		break;
+	}
+	xml_node_free(n);
 	stanza_msg_clear(&m);
 }
 
@@ -231,7 +332,7 @@ sm_detached(struct imsgev *iev, struct imsg *imsg)
 	if (s == NULL || s->sm == NULL) {
 		/* Nothing to wait for: have the stream forget its queue. */
 		sm_takeover(iev->instance, imsg_get_id(imsg),
-		    SM_TAKEOVER_EXPIRE, -1, 0);
+		    SM_TAKEOVER_EXPIRE, -1, 0, NULL);
 		return;
 	}
 	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
@@ -289,7 +390,8 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 	s = sm->s;
 	evtimer_del(&sm->timer);
 	sm->detached = 0;
-	sm_takeover(s->stream, s->id, SM_TAKEOVER_RESUME, iev->instance, id);
+	sm_takeover(s->stream, s->id, SM_TAKEOVER_RESUME, iev->instance, id,
+	    NULL);
 	session_move(s, iev->instance, id);
 	(void)strlcpy(s->addr, req.addr, sizeof(s->addr));
 	(void)strlcpy(s->tls, req.tls, sizeof(s->tls));
@@ -318,12 +420,11 @@ sm_replay(struct imsgev *iev, struct imsg *imsg)
 	if (imsg_get_type(imsg) == IMSG_SM_REPLAY_END) {
 		if (dst != NULL)
 			imsgev_forward(dst, imsg, mv->to_id);
-		TAILQ_REMOVE(&sm_moves, mv, entry);
-		free(mv);
+		sm_move_free(mv);
 	} else if (dst != NULL)
 		imsgev_forward(dst, imsg, mv->to_id);
 	else
-		sm_undeliverable(imsg);
+		sm_undeliverable(mv, imsg);
 }
 
 int
@@ -378,8 +479,7 @@ sm_stream_down(int stream)
 		    (iev = proc_peer(PROC_STREAM, mv->to_stream)) != NULL)
 			imsgev_compose(iev, IMSG_SM_REPLAY_END, mv->to_id, 0,
 			    -1, &sc, sizeof(sc));
-		TAILQ_REMOVE(&sm_moves, mv, entry);
-		free(mv);
+		sm_move_free(mv);
 	}
 }
 

@@ -67,6 +67,7 @@ static const struct router_feature {
 	{ &mam_feature, NULL, 1 },
 	{ &mam_prefs_feature, NULL, 1 },
 	{ &mam_ext_feature, NULL, 1 },
+	{ &mam_meta_feature, NULL, 1 },
 };
 
 static const struct router_hooks *router_hooks[] = {

@@ -100,12 +100,14 @@ struct store_xml_ops {
 
 struct mam_query;
 struct mam_fin;
+struct mam_row;
 
 /*
  * Message archives (XEP-0313).  put fills in the new row's id; query
  * calls back for each row of the page in the order to send, and fills
- * in the fin; expire deletes at most 'limit' rows older than a stamp and
- * returns how many.
+ * in the fin; bounds fills in an account's first and last rows in
+ * archive order, ids "" when it has none; expire deletes at most 'limit'
+ * rows older than a stamp and returns how many.
  */
 struct store_mam_ops {
 	int		(*put)(const char *, const char *, const char *,
@@ -114,6 +116,8 @@ struct store_mam_ops {
 	int		(*query)(const struct mam_query *, int (*)(const char *,
 			    int64_t, const char *, size_t, void *), void *,
 			    struct mam_fin *);
+	int		(*bounds)(const char *, const char *, struct mam_row *,
+			    struct mam_row *);
 	int		(*prefs_get)(const char *, const char *, int *,
 			    char **, char **);
 	int		(*prefs_put)(const char *, const char *, int,

@@ -189,6 +189,20 @@ mam_query(struct imsgev *iev, uint32_t id, struct mam_query *q)
 	imsgev_compose(iev, IMSG_MAM_FIN, id, 0, -1, &fin, sizeof(fin));
 }
 
+/* Archive metadata (XEP-0313 section 5): the first and last rows. */
+static void
+mam_meta(struct imsgev *iev, uint32_t id, struct mam_meta *m)
+{
+	m->status = MAM_OK;
+	if (store_be->mam->bounds(m->owner.domain, m->owner.localpart,
+	    &m->start, &m->end) == -1) {
+		memset(&m->start, 0, sizeof(m->start));
+		memset(&m->end, 0, sizeof(m->end));
+		m->status = MAM_ERROR;
+	}
+	imsgev_compose(iev, IMSG_MAM_META_RESULT, id, 0, -1, m, sizeof(*m));
+}
+
 static void
 mam_prefs(struct imsgev *iev, uint32_t id, struct mam_prefs *p,
     struct ibuf *ib)
@@ -424,6 +438,7 @@ mam_store_dispatch(struct imsgev *iev, struct imsg *imsg)
 	struct mam_archive	 a;
 	struct mam_query	 q;
 	struct mam_prefs	 p;
+	struct mam_meta		 m;
 	struct ibuf		 ib;
 	uint32_t		 id = imsg_get_id(imsg);
 
@@ -435,6 +450,7 @@ mam_store_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MAM_ARCHIVE:
 	case IMSG_MAM_QUERY:
 	case IMSG_MAM_PREFS:
+	case IMSG_MAM_META:
 		break;
 	default:
 		return (1);
@@ -466,6 +482,13 @@ mam_store_dispatch(struct imsgev *iev, struct imsg *imsg)
 		p.owner.domain[sizeof(p.owner.domain) - 1] = '\0';
 		p.owner.localpart[sizeof(p.owner.localpart) - 1] = '\0';
 		mam_prefs(iev, id, &p, &ib);
+		return (0);
+	case IMSG_MAM_META:
+		if (ibuf_get(&ib, &m, sizeof(m)) == -1 || ibuf_size(&ib) != 0)
+			return (-1);
+		m.owner.domain[sizeof(m.owner.domain) - 1] = '\0';
+		m.owner.localpart[sizeof(m.owner.localpart) - 1] = '\0';
+		mam_meta(iev, id, &m);
 		return (0);
 	}
 	return (1);

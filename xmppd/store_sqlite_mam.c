@@ -36,7 +36,8 @@
 
 
 enum {
-	M_PUT, M_SEQ, M_PREFS_GET, M_PREFS_PUT, M_ROSTER, M_EXPIRE, M_COUNT, M_MAX
+	M_PUT, M_SEQ, M_FIRST, M_LAST, M_PREFS_GET, M_PREFS_PUT, M_ROSTER,
+	M_EXPIRE, M_COUNT, M_MAX
 };
 
 static const char *mam_sql[M_MAX] = {
@@ -44,6 +45,11 @@ static const char *mam_sql[M_MAX] = {
 	    "with_res, direction, xml) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[M_SEQ] = "SELECT seq FROM mam WHERE domain = ? AND localpart = ? "
 	    "AND id = ?",
+	/* Both from the index on the owner's seqs, one row each. */
+	[M_FIRST] = "SELECT id, stamp FROM mam WHERE domain = ? AND "
+	    "localpart = ? ORDER BY seq LIMIT 1",
+	[M_LAST] = "SELECT id, stamp FROM mam WHERE domain = ? AND "
+	    "localpart = ? ORDER BY seq DESC LIMIT 1",
 	[M_PREFS_GET] = "SELECT dflt, always, never FROM mam_prefs WHERE "
 	    "domain = ? AND localpart = ?",
 	[M_PREFS_PUT] = "INSERT OR REPLACE INTO mam_prefs (domain, "
@@ -306,6 +312,41 @@ sqlite_mam_query(const struct mam_query *q, int (*cb)(const char *,
 	return (0);
 }
 
+/* One end of an archive into row; its id stays "" when there is none. */
+static int
+mam_bound(int which, const char *domain, const char *local,
+    struct mam_row *row)
+{
+	sqlite3_stmt	*s = mq(which, domain, local);
+	const char	*id;
+	int		 rc, rv = 0;
+
+	memset(row, 0, sizeof(*row));
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = (const char *)sqlite3_column_text(s, 0);
+		if (id == NULL || strlcpy(row->id, id, sizeof(row->id)) >=
+		    sizeof(row->id))
+			rv = -1;
+		row->stamp = sqlite3_column_int64(s, 1);
+	} else if (rc != SQLITE_DONE) {
+		log_warnx("store: archive bounds: %s",
+		    sqlite3_errmsg(sqlite_db()));
+		rv = -1;
+	}
+	sqlite3_reset(s);
+	return (rv);
+}
+
+static int
+sqlite_mam_bounds(const char *domain, const char *local,
+    struct mam_row *start, struct mam_row *end)
+{
+	if (mam_bound(M_FIRST, domain, local, start) == -1 ||
+	    mam_bound(M_LAST, domain, local, end) == -1)
+		return (-1);
+	return (0);
+}
+
 static char *
 mam_strdup(sqlite3_stmt *s, int col)
 {
@@ -407,6 +448,7 @@ sqlite_db_bytes(void)
 const struct store_mam_ops sqlite_mam = {
 	sqlite_mam_put,
 	sqlite_mam_query,
+	sqlite_mam_bounds,
 	sqlite_mam_prefs_get,
 	sqlite_mam_prefs_put,
 	sqlite_mam_in_roster,

@@ -16,9 +16,10 @@
 
 /*
  * A stream process: accepts connections on the listening sockets the
- * parent passed, terminates TLS and XML streams (c2s.c), and hands
- * stanzas to the router.  It holds keys but no credentials: SASL goes to
- * the process that owns them.
+ * parent passed, once the parent says the whole service is ready,
+ * terminates TLS and XML streams (c2s.c), and hands stanzas to the
+ * router.  It holds keys but no credentials: SASL goes to the process
+ * that owns them.
  */
 
 #include <sys/types.h>
@@ -70,6 +71,7 @@ static struct conns		 conns = RB_INITIALIZER(&conns);
 static struct addr_counts	 addr_counts = RB_INITIALIZER(&addr_counts);
 static struct tls		*tls_starttls, *tls_direct;
 static struct event		 accept_pause;
+static int			 accepting;	/* the parent said so */
 static uint32_t			 next_id = 1;
 
 static void	stream_deadline_cb(int, short, void *);
@@ -391,9 +393,24 @@ stream_listen(struct xmppd_config *conf)
 		lc->fd = -1;
 		event_set(&l->ev, l->fd, EV_READ | EV_PERSIST,
 		    lc->kind == LISTEN_CLIENT ? stream_accept : stream_refuse, l);
-		event_add(&l->ev, NULL);
+		if (accepting)
+			event_add(&l->ev, NULL);
 		TAILQ_INSERT_TAIL(&listeners, l, entry);
 	}
+}
+
+/*
+ * Every process of the service is ready (or this one, restarted, is):
+ * connections that came meanwhile waited in the listen backlog.
+ */
+static void
+stream_accept_start(void)
+{
+	if (accepting)
+		return;
+	accepting = 1;
+	log_debug("accepting connections");
+	stream_resume_accept(-1, 0, NULL);
 }
 
 static void
@@ -464,5 +481,6 @@ stream_main(int instance)
 	ps->dispatch = stream_dispatch;
 	ps->peer_down = stream_peer_down;
 	ps->config_commit = stream_config_commit;
+	ps->accept = stream_accept_start;
 	proc_child_run();
 }

@@ -62,6 +62,8 @@ struct conn {
 	char			*local;		/* after SASL success */
 	char			*full;		/* bound JID */
 	char			*pending_id;	/* iq awaiting an answer */
+	int			 registering;	/* IMSG_REGISTER in flight */
+	char			*register_id;	/* its iq's id */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct event		 deadline;
 	struct event		 ratev;
@@ -103,7 +105,8 @@ int		 c2s_sm_deliver(struct conn *, struct imsg *,
 		    struct stanza_msg *);
 int		 c2s_sm_write(struct conn *, int, const char *, const char *);
 void		 c2s_sm_free(struct conn *);
-void		 c2s_sm_closed(struct conn *);
+int		 c2s_sm_closed(struct conn *);
+int		 c2s_sm_final(struct conn *, struct xml_node *);
 int		 c2s_sm_orphan(struct imsgev *, struct imsg *);
 int		 c2s_sm_dispatch(struct imsgev *, struct imsg *);
 

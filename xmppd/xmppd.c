@@ -45,6 +45,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "paths.h"
 #include "proc.h"
 #include "parent.h"
 #include "sandbox.h"
@@ -54,6 +55,8 @@
 #define RESTART_MAX_MS	60000
 #define RESTART_STABLE	30	/* seconds up before backoff resets */
 #define SHUTDOWN_WAIT	5	/* seconds before SIGKILL */
+
+#define XMPPD_CONF	SYSCONFDIR "/xmppd.conf"
 
 /* Processes that talk to each other get a socketpair of their own. */
 static const struct {
@@ -141,10 +144,8 @@ ncpus(void)
 }
 
 static int
-wanted(int type)
+wanted(struct xmppd_config *conf, int type)
 {
-	struct xmppd_config	*conf = env.conf;
-
 	switch (type) {
 	case PROC_LDAPAUTHD:
 		return (!TAILQ_EMPTY(&conf->ldaps));
@@ -154,6 +155,39 @@ wanted(int type)
 		return (!TAILQ_EMPTY(&conf->uploads));
 	}
 	return (1);
+}
+
+/*
+ * The helper daemons conf needs must be there to be executed: a missing
+ * one would exit at each start, again and again, and leave the service
+ * without it.  Checked on -n, at start and on reload.
+ */
+static int
+parent_check_helpers(struct xmppd_config *conf)
+{
+	const struct proc_role	*role;
+	struct stat		 st;
+	char			 path[PATH_MAX];
+	const char		*why;
+	int			 t, ret = 0;
+
+	for (t = PROC_PARENT + 1; t < PROC_MAX; t++) {
+		role = proc_role(t);
+		if (role->binary == NULL || !wanted(conf, t))
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", LIBEXECDIR,
+		    role->binary);
+		if (stat(path, &st) == -1 || access(path, X_OK) == -1)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+		else
+			continue;
+		log_warnx("%s: %s: the configuration needs %s; install it "
+		    "with \"make install\"", path, why, role->binary);
+		ret = -1;
+	}
+	return (ret);
 }
 
 static void
@@ -297,7 +331,8 @@ main(int argc, char *argv[])
 
 	log_init(1, LOG_DAEMON);
 	log_setverbose(env.verbose);
-	if ((env.conf = parse_config(env.conffile)) == NULL)
+	if ((env.conf = parse_config(env.conffile)) == NULL ||
+	    parent_check_helpers(env.conf) == -1)
 		exit(1);
 	if (noaction) {
 		if (noaction > 1)
@@ -363,7 +398,7 @@ main(int argc, char *argv[])
 			c->role = proc_role(t);
 			c->instance = i;
 			c->logfd = -1;
-			c->wanted = wanted(t);
+			c->wanted = wanted(env.conf, t);
 			evtimer_set(&c->restartev, parent_restart, c);
 			TAILQ_INSERT_TAIL(&env.children, c, entry);
 			if (c->wanted && parent_start(c) == -1)
@@ -547,6 +582,7 @@ parent_child_died(struct child *c, int status)
 		    c->role->name, c->instance, c->pid, WEXITSTATUS(status));
 	parent_close_child(c);
 	c->pid = 0;
+	c->ready = 0;
 	if (c->cfg_pending) {
 		c->cfg_pending = 0;
 		if (--env.reload_acks == 0)
@@ -651,6 +687,35 @@ parent_all_ready(void)
 	return (1);
 }
 
+/*
+ * Stream processes accept clients only once every process is ready, so
+ * that no client authenticates against a store or router still
+ * starting; connections wait in the listen backlog until then.  A stream
+ * process started later accepts as soon as it is ready itself.
+ */
+static void
+parent_child_ready(struct child *c)
+{
+	struct child	*s;
+
+	c->ready = 1;
+	log_debug("%s %d ready", c->role->name, c->instance);
+	if (env.ready) {
+		if (c->role->type == PROC_STREAM)
+			imsgev_compose(&c->iev, IMSG_PROC_ACCEPT, 0, 0, -1,
+			    NULL, 0);
+		return;
+	}
+	if (!parent_all_ready())
+		return;
+	env.ready = 1;
+	log_info("startup finished");
+	TAILQ_FOREACH(s, &env.children, entry)
+		if (s->role->type == PROC_STREAM && s->chan_open)
+			imsgev_compose(&s->iev, IMSG_PROC_ACCEPT, 0, 0, -1,
+			    NULL, 0);
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
@@ -677,11 +742,7 @@ parent_dispatch(int fd, short event, void *arg)
 			break;
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_PROC_READY:
-			c->ready = 1;
-			if (!env.ready && parent_all_ready()) {
-				env.ready = 1;
-				log_info("startup finished");
-			}
+			parent_child_ready(c);
 			break;
 		case IMSG_CFG_DONE:
 			if (c->cfg_pending) {
@@ -823,7 +884,9 @@ parent_reload(uint32_t peerid)
 		g->storage = og->storage;
 		(void)strlcpy(g->storage_conninfo, og->storage_conninfo,
 		    sizeof(g->storage_conninfo));
-		if (keys_load(nc) == -1)
+		if (parent_check_helpers(nc) == -1)
+			why = "helper daemons are missing";
+		else if (keys_load(nc) == -1)
 			why = "cannot load certificates and keys";
 		else if (parent_open_listeners(nc, env.conf) == -1)
 			why = "cannot open listening sockets";
@@ -879,7 +942,7 @@ parent_sync_children(void)
 	int		 w;
 
 	TAILQ_FOREACH(c, &env.children, entry) {
-		w = wanted(c->role->type);
+		w = wanted(env.conf, c->role->type);
 		if (w == c->wanted)
 			continue;
 		c->wanted = w;

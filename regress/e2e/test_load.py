@@ -10,7 +10,7 @@ N = 500
 
 def setup():
     s = Server(prefork=2, body="limits {\n\tconnections per address 2000\n"
-               "\tauth failures 1000 per 60s\n}\n")
+               "\tauth failures 1000 per 60s\n\tsessions per user 1000\n}\n")
     s.start()
     add_user(s, "load@example.org", "load-pw")
     return s

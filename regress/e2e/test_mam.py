@@ -1,9 +1,10 @@
 """Message archives (XEP-0313, urn:xmpp:mam:2) with stanza ids (XEP-0359):
 what is archived for whom, queries with every filter and RSM paging both
-ways, preferences, retention, and hostile queries."""
+ways, preferences, retention, archive metadata, and hostile queries."""
 
 import os
 import re
+import signal
 import sqlite3
 import time
 import xml.etree.ElementTree as ET
@@ -12,8 +13,8 @@ from rawxmpp import Raw
 from xmppdtest import Server, add_user
 
 NS = "urn:xmpp:mam:2"
-USERS = ("alice", "bob", "carol", "dave", "erin", "frank", "ivan",
-         "mallory")
+USERS = ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank",
+         "ivan", "mallory")
 N = 250
 
 
@@ -412,6 +413,18 @@ def test_disco_and_form(s):
         assert "var='%s'" % v in x, x
 
 
+def unbound(s, stanza):
+    """Mallory sends stanza logged in but not bound; returns what the
+    server sent until it closed."""
+    r = Raw(s.ports["client"])
+    r.starttls()
+    r.header()
+    r.auth_plain("mallory", "mallory-pw")
+    r.header()
+    r.send(stanza)
+    return r.closed()
+
+
 def test_bad_queries(s):
     b = fresh_bob(s)
     bad = [
@@ -467,13 +480,7 @@ def test_bad_queries(s):
     assert "bad-request" in x, x
     m.close()
     # Before binding: refused by the stream, nothing reaches an archive.
-    r = Raw(s.ports["client"])
-    r.starttls()
-    r.header()
-    r.auth_plain("mallory", "mallory-pw")
-    r.header()
-    r.send("<iq type='set' id='pre'><query xmlns='%s'/></iq>" % NS)
-    out = r.closed()
+    out = unbound(s, "<iq type='set' id='pre'><query xmlns='%s'/></iq>" % NS)
     assert "not-authorized" in out or "type='error'" in out, out
     # All still served, bob's archive untouched, and bob saw nothing
     # of mallory's attempts.
@@ -642,3 +649,204 @@ def test_domain_default_follows_reload(s):
     assert counts(s, f, a) == [before[0] + 1, before[1] + 1]
     f.close()
     a.close()
+
+
+def meta(s, c, to=None, iqtype="get", payload=None):
+    """Archive metadata (section 5): start and end as (id, timestamp),
+    None for an empty archive, or the error's condition."""
+    s.next += 1
+    iqid = "md%d" % s.next
+    x = iq(c, "<iq type='%s' id='%s'%s>%s</iq>" % (
+        iqtype, iqid, " to='%s'" % to if to else "",
+        payload if payload is not None else "<metadata xmlns='%s'/>" % NS),
+        iqid)
+    e = ET.fromstring(x)
+    r = {"iq": x, "error": None, "start": None, "end": None}
+    if e.get("type") == "error":
+        err = e.find("error")
+        r["error"] = err[0].tag.split("}")[1]
+        return r
+    assert e.get("type") == "result", x
+    md = e.find("{%s}metadata" % NS)
+    assert md is not None and len(e) == 1, x
+    for k in ("start", "end"):
+        el = md.find("{%s}%s" % (NS, k))
+        if el is not None:
+            r[k] = (el.get("id"), el.get("timestamp"))
+    assert len(md) == (0 if r["start"] is None else 2), x
+    return r
+
+
+def stamp(ts):
+    """A XEP-0082 timestamp as seconds since the epoch."""
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$", ts)
+    assert m, ts
+    return (time.mktime(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")) -
+            time.timezone + float(m.group(2) or 0))
+
+
+def keep_all(s, c):
+    x = iq(c, "<iq type='set' id='ka'><prefs xmlns='%s' default='always'/>"
+           "</iq>" % NS, "ka")
+    assert "type='result'" in x, x
+
+
+def test_metadata_of_an_empty_archive(s):
+    g = login(s, "gina")
+    r = meta(s, g)
+    assert r["error"] is None and r["start"] is None, r
+    assert "<metadata xmlns='%s'/>" % NS in r["iq"], r["iq"]
+    assert query(s, g, max=0)["count"] == 0
+    g.close()
+
+
+def test_metadata_follows_the_archive(s):
+    """start and end are the first and last message a query returns,
+    with the same ids and times; a new message moves the end."""
+    g = login(s, "gina")
+    a = login(s, "alice", "md")
+    keep_all(s, g)
+    for k in range(3):
+        a.send("<message to='gina@example.org' type='chat' id='g%d'>"
+               "<body>g%d</body></message>" % (k, k))
+        g.expect(r"<message[^>]*id='g%d'" % k)
+    r = meta(s, g)
+    q = query(s, g)
+    assert q["count"] == 3 and len(q["ids"]) == 3, q
+    assert r["start"] == (q["ids"][0], q["stamps"][0]), (r, q)
+    assert r["end"] == (q["ids"][-1], q["stamps"][-1]), (r, q)
+    assert stamp(r["start"][1]) <= stamp(r["end"][1]), r
+    assert abs(stamp(r["end"][1]) - time.time()) < 60, r
+    a.send("<message to='gina@example.org' type='chat' id='g3'>"
+           "<body>g3</body></message>")
+    m = g.expect(r"<message[^>]*id='g3'.*?</message>").group(0)
+    sid = re.search(r"<stanza-id xmlns='urn:xmpp:sid:0' id='([^']+)' "
+                    r"by='gina@example.org'/>", m).group(1)
+    r2 = meta(s, g)
+    assert r2["start"] == r["start"] and r2["end"][0] == sid, (r, r2)
+    assert stamp(r2["end"][1]) >= stamp(r["end"][1]), (r, r2)
+    # The sender's own archive has its own ids.
+    ra = meta(s, a)
+    qa = query(s, a, before="", max=1)
+    assert ra["end"] == (qa["ids"][0], qa["stamps"][0]), (ra, qa)
+    assert ra["end"][0] != sid
+    s.gina_meta = r2
+    a.close()
+    g.close()
+
+
+def test_metadata_with_slixmpp(s):
+    from xmppdtest import slix_login
+
+    async def actions(c):
+        iq = await c.plugin["xep_0313"].get_archive_metadata()
+        md = iq["mam_metadata"]
+        return [(md[k]["id"], md[k]["timestamp"].timestamp())
+                for k in ("start", "end")]
+
+    got = slix_login(s.ports["client"], "gina@example.org/slix", "gina-pw",
+                     actions=actions, plugins=("xep_0313",))["actions"]
+    want = s.gina_meta
+    assert [g[0] for g in got] == [want["start"][0], want["end"][0]], got
+    for (_, ts), k in zip(got, ("start", "end")):
+        assert abs(ts - stamp(want[k][1])) < 1e-3, (got, want)
+
+
+def test_metadata_after_expiry(s):
+    """Expiry takes the oldest messages: the start moves to the first
+    one left; an archive expired whole answers an empty metadata."""
+    s.stop_keep()
+    db_insert(s, "hank", 10 * 86400, "ten days old")
+    db_insert(s, "hank", 9 * 86400, "nine days old")
+    s.start()
+    h = login(s, "hank")
+    a = login(s, "alice", "md")
+    keep_all(s, h)
+    a.send("<message to='hank@example.org' type='chat' id='h1'>"
+           "<body>now</body></message>")
+    h.expect(r"<message[^>]*id='h1'")
+    q = query(s, h)
+    assert q["bodies"] == ["ten days old", "nine days old", "now"], q
+    r = meta(s, h)
+    assert r["start"] == (q["ids"][0], q["stamps"][0]), (r, q)
+    assert r["end"] == (q["ids"][2], q["stamps"][2]), (r, q)
+    assert abs(stamp(r["start"][1]) - (time.time() - 10 * 86400)) < 60, r
+    p = s.ctl("archive", "expire", "5d", "example.org")
+    assert re.match(r"[1-9]\d* messages deleted", p.stdout.strip()), p.stdout
+    r2 = meta(s, h)
+    assert r2["start"] == r2["end"] == r["end"], (r, r2)
+    assert query(s, h)["ids"] == [r["end"][0]]
+    p = s.ctl("archive", "expire", "0s", "example.org")
+    r3 = meta(s, h)
+    assert r3["error"] is None and r3["start"] is None, r3
+    assert query(s, h, max=0)["count"] == 0
+    a.close()
+    h.close()
+
+
+def test_metadata_bad_input(s):
+    """Another account's archive is forbidden, the server has none, only
+    a get of an empty <metadata/> is one; none of it reaches anyone."""
+    b = fresh_bob(s)
+    m = login(s, "mallory")
+    r = meta(s, m, to="bob@example.org")
+    assert r["error"] == "forbidden" and "<start" not in r["iq"], r
+    r = meta(s, m, to="example.org")
+    assert r["error"] == "service-unavailable", r
+    r = meta(s, m, iqtype="set")
+    assert r["error"] == "bad-request", r
+    for body in ("<start id='x' timestamp='2020-01-01T00:00:00Z'/>",
+                 "<end/>", "<query/>", "<x xmlns='jabber:x:data'/>",
+                 "<start/>" * 200):
+        r = meta(s, m, payload="<metadata xmlns='%s'>%s</metadata>" %
+                 (NS, body))
+        assert r["error"] == "bad-request", (body, r)
+    # The old namespace is not this one.
+    r = meta(s, m, payload="<metadata xmlns='urn:xmpp:mam:1'/>")
+    assert r["error"] == "service-unavailable", r
+    # One's own, named by its bare JID: an answer.
+    r = meta(s, m, to="mallory@example.org")
+    assert r["error"] is None, r
+    m.close()
+    # Before binding: the stream refuses it.
+    out = unbound(s, "<iq type='get' id='pre'><metadata xmlns='%s'/></iq>"
+                  % NS)
+    assert "not-authorized" in out and "<metadata" not in out, out
+    assert "mallory" not in b.buf and "<metadata" not in b.buf, b.buf
+    b.close()
+
+
+def test_metadata_while_the_store_stalls_or_dies(s):
+    """Requests wait for a stalled store within the archive's limits and
+    are answered when it is back; a store that dies takes the server
+    down and no request is answered with made-up data."""
+    g = login(s, "gina")
+    ref = re.search(r"<metadata.*?(?:/>|</metadata>)", meta(s, g)["iq"])
+    store = s.pid_of("store")
+    os.kill(store, signal.SIGSTOP)
+    try:
+        g.send("".join("<iq type='get' id='st%d'><metadata xmlns='%s'/>"
+                       "</iq>" % (k, NS) for k in range(5)))
+        # Four in flight per session; the fifth waits for nothing.
+        x = g.expect(r"<iq[^>]*id='st4'.*?</iq>").group(0)
+        assert "resource-constraint" in x and "type='wait'" in x, x
+        r = query(s, g, max=0)
+        assert r["error"] == "resource-constraint", r
+    finally:
+        os.kill(store, signal.SIGCONT)
+    for k in range(4):
+        x = g.expect(r"<iq[^>]*id='st%d'.*?</iq>" % k).group(0)
+        assert "type='result'" in x and ref.group(0) in x, x
+    # In flight when the store dies: the server stops, nothing answers.
+    os.kill(store, signal.SIGSTOP)
+    g.send("<iq type='get' id='gone'><metadata xmlns='%s'/></iq>" % NS)
+    g.send("<iq type='get' id='sync3' to='example.org'>"
+           "<ping xmlns='urn:xmpp:ping'/></iq>")
+    g.expect(r"<iq[^>]*id='sync3'")
+    os.kill(store, signal.SIGKILL)
+    s.wait_log(r"store is gone: shutting down")
+    out = g.closed()
+    assert "id='gone'" not in out, out
+    s.wait_exit()
+    s.stop_keep()
+    s.start()

@@ -1,7 +1,14 @@
-"""In-band registration (XEP-0077) on a domain that allows it."""
+"""In-band registration (XEP-0077) on a domain that allows it: creating
+an account, changing its password, removing it with all it had."""
+
+import os
+import re
+import sqlite3
 
 from rawxmpp import Raw
-from xmppdtest import Server
+from xmppdtest import Server, add_user
+
+D = "open.example.org"
 
 
 def setup():
@@ -95,3 +102,215 @@ def test_denied_domain_still_denies(s):
            "<username>x</username><password>y</password></query></iq>")
     assert "not-allowed" in r.expect(r"<iq[^>]*id='d'.*?</iq>").group(0)
     r.close()
+
+
+def login(s, user, password, res):
+    r = Raw(s.ports["client"])
+    r.login(user, password, res, domain=D)
+    return r
+
+
+def sync(c, iqid):
+    """A ping the server answers: all c sent before it was handled."""
+    c.send("<iq type='get' id='%s' to='%s'><ping xmlns='urn:xmpp:ping'/>"
+           "</iq>" % (iqid, D))
+    return c.expect(r"<iq[^>]*id='%s'[^>]*/>" % iqid).group(0)
+
+
+def befriend(a, aname, b, bname):
+    """a and b, both available, subscribe to each other's presence."""
+    for x in (a, b):
+        x.send("<iq type='get' id='rg'><query xmlns='jabber:iq:roster'/>"
+               "</iq><presence/>")
+        x.expect(r"<iq[^>]*id='rg'")
+    for x, xname, y, yname in ((a, aname, b, bname), (b, bname, a, aname)):
+        x.send("<presence to='%s@%s' type='subscribe'/>" % (yname, D))
+        y.expect(r"<presence[^>]*type='subscribe'")
+        y.send("<presence to='%s@%s' type='subscribed'/>" % (xname, D))
+        x.expect(r"<item[^>]*subscription='(to|both)'")
+        x.expect(r"<presence(?![^>]*type=)[^>]*from='%s@%s/" % (yname, D))
+
+
+def stored(s, user):
+    """Rows of each table that hold something of user@D."""
+    db = sqlite3.connect(os.path.join(s.datadir, "xmppd.db"))
+    try:
+        tables = [t for (t,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")
+            if "localpart" in [c[1] for c in db.execute(
+                "PRAGMA table_info(%s)" % t)]]
+        return {t: db.execute("SELECT count(*) FROM %s WHERE domain = ? AND "
+                              "localpart = ?" % t, (D, user)).fetchone()[0]
+                for t in tables}
+    finally:
+        db.close()
+
+
+def login_fails(s, user, password):
+    r = Raw(s.ports["client"])
+    r.starttls(D)
+    r.header(D)
+    m = r.auth_plain(user, password)
+    r.close()
+    return m.group(1) == "failure"
+
+
+def with_data(s, user, friend, fname):
+    """user@D online with a roster, an archive, preferences and private
+    XML, friend a contact who sees its presence."""
+    add_user(s, "%s@%s" % (user, D), "pw")
+    u = login(s, user, "pw", "one")
+    befriend(u, user, friend, fname)
+    u.send("<iq type='set' id='pv'><query xmlns='jabber:iq:private'>"
+           "<note xmlns='x:note'>secret</note></query></iq>"
+           "<iq type='set' id='pf'><prefs xmlns='urn:xmpp:mam:2' "
+           "default='always'/></iq>")
+    u.expect(r"<iq[^>]*id='pv'")
+    u.expect(r"<iq[^>]*id='pf'")
+    friend.send("<message to='%s@%s' type='chat' id='hello'><body>hello"
+                "</body></message>" % (user, D))
+    u.expect(r"<message[^>]*id='hello'")
+    sync(friend, "f-%s" % user)
+    have = stored(s, user)
+    for t in ("accounts", "scram", "roster", "mam", "mam_prefs",
+              "xmlstore"):
+        assert have[t] > 0, have
+    return u
+
+
+def test_remove_discards_what_follows(s):
+    """A message and an iq in the same write as <remove/> are dropped
+    unseen; the client gets the result, then <not-authorized/>; all the
+    account had is gone, and its contact saw it go."""
+    add_user(s, "carl@%s" % D, "pw")
+    c = login(s, "carl", "pw", "c")
+    u = with_data(s, "ursula", c, "carl")
+    u.send("<iq type='set' id='rm'><query xmlns='jabber:iq:register'>"
+           "<remove/></query></iq>"
+           "<message to='carl@%s' type='chat' id='late'><body>after"
+           "</body></message>"
+           "<iq type='get' id='late-iq' to='%s'><ping xmlns='urn:xmpp:ping'/>"
+           "</iq>" % (D, D))
+    out = u.closed()
+    assert re.search(r"<iq type='result' id='rm'[^>]*/><stream:error>"
+                     r"<not-authorized xmlns='urn:ietf:params:xml:ns:"
+                     r"xmpp-streams'/><text[^>]*>Account removed</text>"
+                     r"</stream:error></stream:stream>$", out), out
+    assert "late-iq" not in out, out
+    c.expect(r"<presence type='unavailable' from='ursula@%s/one'/>" % D)
+    sync(c, "c1")
+    assert "<message" not in c.buf and "late" not in c.buf, c.buf
+    assert login_fails(s, "ursula", "pw")
+    assert sum(stored(s, "ursula").values()) == 0, stored(s, "ursula")
+    c.close()
+
+
+def test_a_new_account_of_a_removed_name_has_nothing_of_it(s):
+    """Nothing of the removed account, in the store or cached by the
+    server, comes back with a new account of the same name."""
+    add_user(s, "ursula@%s" % D, "pw2")
+    u = login(s, "ursula", "pw2", "new")
+    u.send("<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>"
+           "<iq type='get' id='p'><query xmlns='jabber:iq:private'>"
+           "<note xmlns='x:note'/></query></iq>"
+           "<iq type='get' id='m'><metadata xmlns='urn:xmpp:mam:2'/></iq>")
+    got = {}
+    while len(got) < 3:
+        m = u.expect(r"<iq[^>]*id='([rpm])'[^>]*?(?:/>|>.*?</iq>)")
+        got[m.group(1)] = m.group(0)
+    assert "type='result'" in got["r"] and "<item" not in got["r"], got
+    assert "type='result'" in got["p"] and "secret" not in got["p"], got
+    assert "<metadata xmlns='urn:xmpp:mam:2'/>" in got["m"], got
+    u.close()
+
+
+def test_an_account_named_before_it_was_made_works(s):
+    """Someone wrote to a name before its account existed: the account,
+    made later, still has a roster."""
+    add_user(s, "zoe@%s" % D, "pw")
+    z = login(s, "zoe", "pw", "z")
+    z.send("<presence to='nadia@%s' type='subscribe'/>"
+           "<message to='nadia@%s' type='chat'><body>hi</body></message>"
+           % (D, D))
+    sync(z, "z1")
+    add_user(s, "nadia@%s" % D, "pw")
+    n = login(s, "nadia", "pw", "n")
+    n.send("<iq type='set' id='ri'><query xmlns='jabber:iq:roster'>"
+           "<item jid='zoe@%s'/></query></iq>"
+           "<iq type='get' id='rg'><query xmlns='jabber:iq:roster'/></iq>"
+           % D)
+    x = n.expect(r"<iq[^>]*id='ri'[^>]*?(?:/>|>.*?</iq>)").group(0)
+    assert "type='result'" in x, x
+    x = n.expect(r"<iq[^>]*id='rg'.*?</iq>").group(0)
+    assert "jid='zoe@%s'" % D in x, x
+    n.close()
+    z.close()
+
+
+def test_remove_from_a_second_resource(s):
+    """The other resources of a removed account end too, with
+    <not-authorized/>, and its contact sees each go."""
+    add_user(s, "cora@%s" % D, "pw")
+    c = login(s, "cora", "pw", "c")
+    u1 = with_data(s, "victor", c, "cora")
+    u2 = login(s, "victor", "pw", "two")
+    u2.send("<presence/>")
+    c.expect(r"<presence from='victor@%s/two'" % D)
+    u2.send("<iq type='set' id='rm2'><query xmlns='jabber:iq:register'>"
+            "<remove/></query></iq>")
+    out = u2.closed()
+    assert re.search(r"<iq type='result' id='rm2'[^>]*/><stream:error>"
+                     r"<not-authorized [^>]*/><text[^>]*>Account removed"
+                     r"</text></stream:error></stream:stream>$", out), out
+    out = u1.closed()
+    assert "<not-authorized " in out and "Account deleted" in out, out
+    got = set()
+    for _ in range(2):
+        got.add(c.expect(r"<presence type='unavailable' from='victor@%s/"
+                         r"(one|two)'/>" % D).group(1))
+    assert got == {"one", "two"}, got
+    assert login_fails(s, "victor", "pw")
+    assert sum(stored(s, "victor").values()) == 0, stored(s, "victor")
+    c.close()
+
+
+def test_remove_with_other_children_is_refused(s):
+    """<remove/> must be alone (XEP-0077 section 3.2): nothing removed."""
+    add_user(s, "wendy@%s" % D, "pw")
+    w = login(s, "wendy", "pw", "w")
+    w.send("<iq type='set' id='rm3'><query xmlns='jabber:iq:register'>"
+           "<remove/><username>wendy</username></query></iq>")
+    x = w.expect(r"<iq[^>]*id='rm3'.*?</iq>").group(0)
+    assert "bad-request" in x and "type='error'" in x, x
+    sync(w, "w1")
+    w.close()
+    assert not login_fails(s, "wendy", "pw")
+
+
+def test_password_change_does_not_hold_the_stream(s):
+    """Stanzas after a password change are handled as usual; a second
+    change while one is in flight waits its turn."""
+    add_user(s, "xena@%s" % D, "pw")
+    add_user(s, "yves@%s" % D, "pw")
+    y = login(s, "yves", "pw", "y")
+    y.send("<presence/>")
+    sync(y, "y1")
+    x = login(s, "xena", "pw", "x")
+    x.send("<iq type='set' id='pw1'><query xmlns='jabber:iq:register'>"
+           "<username>xena</username><password>pw2</password></query></iq>"
+           "<iq type='set' id='pw2'><query xmlns='jabber:iq:register'>"
+           "<username>xena</username><password>pw3</password></query></iq>"
+           "<message to='yves@%s/y' type='chat' id='after'><body>still here"
+           "</body></message>" % D)
+    got = {}
+    while len(got) < 2:
+        m = x.expect(r"<iq[^>]*id='(pw[12])'[^>]*?(?:/>|>.*?</iq>)")
+        got[m.group(1)] = m.group(0)
+    assert "type='result'" in got["pw1"], got
+    assert "resource-constraint" in got["pw2"], got
+    y.expect(r"<message[^>]*id='after'")
+    sync(x, "x1")
+    x.close()
+    y.close()
+    assert login_fails(s, "xena", "pw") and login_fails(s, "xena", "pw3")
+    assert not login_fails(s, "xena", "pw2")

@@ -1,9 +1,12 @@
 """Stream management (XEP-0198): acks both ways, resumption on the same
 or the other stream process with nothing lost or doubled, the timeout
-(unacked messages offline, IQs bounced), and hostile input."""
+(unacked messages offline, IQs bounced), the server's ack requests, a
+clean close (the client's last ack read, then only unacked messages
+with a body kept offline, once per account), and hostile input."""
 
 import re
 import socket
+import time
 
 from rawxmpp import Raw
 from xmppdtest import Server, add_user
@@ -13,9 +16,12 @@ ENABLE = "<enable xmlns='%s' resume='true'/>" % NS
 
 
 def setup():
-    s = Server(prefork=2)
+    # More sessions per user than the 10 kept waiting for a resume.
+    s = Server("limits {\n\tsessions per user 20\n}\n", prefork=2)
     s.start()
-    for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
+    for u in ("alice", "bob", "carol", "dave", "erin", "frank", "gina",
+              "hana", "ivan", "jo", "kim", "lee", "mia", "ned", "ola",
+              "pat", "quin", "ross", "sam"):
         add_user(s, "%s@example.org" % u, u + "-pw")
     return s
 
@@ -303,6 +309,24 @@ def test_unacked_bound(s):
         x.close()
 
 
+async def slix_inbox(c, key, want):
+    """Once slixmpp client c has stream management: a list of the key of
+    each message c receives, and an event set when it holds want."""
+    import asyncio
+
+    if not c.plugin["xep_0198"].sm_id:
+        await c.wait_until("sm_enabled", timeout=10)
+    got = []
+    done = asyncio.Event()
+
+    def on_msg(m):
+        got.append(m[key])
+        if len(got) >= want:
+            done.set()
+    c.add_event_handler("message", on_msg)
+    return got, done
+
+
 def test_slixmpp_acks(s):
     """A real client (slixmpp's XEP-0198 plugin): it enables resumption,
     answers the server's requests, and every stanza it sent is acked."""
@@ -311,16 +335,7 @@ def test_slixmpp_acks(s):
 
     async def actions(c):
         sm = c.plugin["xep_0198"]
-        if not sm.sm_id:
-            await c.wait_until("sm_enabled", timeout=10)
-        got = []
-        done = asyncio.Event()
-
-        def on_msg(m):
-            got.append(m["body"])
-            if len(got) == 12:
-                done.set()
-        c.add_event_handler("message", on_msg)
+        got, done = await slix_inbox(c, "body", 12)
         for i in range(12):
             c.send_message(mto=c.boundjid, mbody=str(i), mtype="chat")
         await asyncio.wait_for(done.wait(), 10)
@@ -381,3 +396,316 @@ def test_resume_while_old_connection_lives(s):
     assert "id='h1'" not in got and "id='h2'" not in got, got
     for x in (b, c):
         x.close()
+
+
+CLOSE = "</stream:stream>"
+
+
+def sm_online(s, user, resource, presence=True, carbons=False):
+    """A bound client with stream management (and resumption) enabled;
+    returns it, its JID and (stream process, connection id)."""
+    mark = s.mark()
+    c = Raw(s.ports["client"])
+    jid = c.login(user, user + "-pw", resource)
+    m = s.wait_log(r"stream (\d+)\[\d+\]: connection (\d+) from \S+: "
+                   r"%s@example\.org logged in" % user, after=mark)
+    enable(c)
+    if carbons:
+        c.send("<iq type='set' id='cb'><enable xmlns='urn:xmpp:carbons:2'/>"
+               "</iq>")
+        c.expect(r"<iq[^>]*id='cb'")
+    if presence:
+        c.send("<presence/>")
+        ping(c, "on")
+    return c, jid, (int(m.group(1)), int(m.group(2)))
+
+
+def handed_over(s, where, after):
+    """How many unacked stanzas the ended session at where had."""
+    m = s.wait_log(r"stream %d\[\d+\]: session %d: (\d+) unacked handed "
+                   r"over" % where, after=after)
+    return int(m.group(1))
+
+
+def close_unacked(c):
+    """Close the stream cleanly; the server asks for an ack, gets none,
+    and closes after its bounded wait.  Returns what came after <r/>."""
+    c.send(CLOSE)
+    c.expect(r"<r xmlns='%s'/>" % NS)
+    out = c.closed(timeout=10)
+    assert out.endswith(CLOSE) and "stream:error" not in out, out
+    return out
+
+
+def offline_ids(s, sender, user, marker):
+    """The ids of the messages stored offline for user, up to a marker
+    sender stores now, after all that came before."""
+    sender.send(msg("%s@example.org" % user, marker))
+    c = Raw(s.ports["client"])
+    c.login(user, user + "-pw", "check")
+    c.send("<presence/>")
+    got = c.expect(r"^(.*?<message[^>]*id='%s'.*?</message>)" %
+                   marker).group(1)
+    c.close()
+    return re.findall(r"<message[^>]*\sid='([^']+)'", got)
+
+
+def no_error(c, tag):
+    pre = ping(c, tag).group(1)
+    assert "type='error'" not in pre, pre
+    return pre
+
+
+def test_slixmpp_disconnect_one_delivery(s):
+    """A client that does XEP-0198 (slixmpp) shows a message and
+    disconnects normally, before any ack: the server asks, reads the
+    ack after the client's closing tag, and nothing is left unacked: one
+    delivery, nothing offline, no error to the sender."""
+    import asyncio
+    from xmppdtest import slix_login
+
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-hana")
+
+    async def actions(c):
+        got, seen = await slix_inbox(c, "id", 1)
+        b.send(msg(str(c.boundjid), "live1"))
+        await asyncio.wait_for(seen.wait(), 10)
+        return got
+
+    mark = s.mark()
+    r = slix_login(s.ports["client"], "hana@example.org/slix", "hana-pw",
+                   actions=actions, plugins=("xep_0198",))
+    assert r["actions"] == ["live1"], r
+    m = s.wait_log(r"stream (\d+)\[\d+\]: connection (\d+) from \S+: "
+                   r"hana@example\.org logged in", after=mark)
+    where = (int(m.group(1)), int(m.group(2)))
+    assert handed_over(s, where, mark) == 0, s.log_tail()
+    assert not s.log_has(r"stream error|unacked message to hana", after=mark)
+    no_error(b, "hp")
+    assert offline_ids(s, b, "hana", "hmark") == ["hmark"]
+    b.close()
+
+
+def test_ack_requested_after_a_second(s):
+    """Unacked stanzas and then quiet: about a second later the server
+    asks once for an ack (one <r/> for a burst, none before it)."""
+    a, ja, _ = sm_online(s, "jo", "timer", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-jo")
+    for i in range(3):
+        b.send(msg(ja, "q%d" % i))
+    got = a.expect(r"^(.*?id='q2'.*?</message>)").group(1)
+    t0 = time.monotonic()
+    assert "<r " not in got, got
+    between = a.expect(r"^(.*?)<r xmlns='%s'/>" % NS, timeout=5).group(1)
+    dt = time.monotonic() - t0
+    assert between.strip() == "" and 0.5 < dt < 4, (dt, between)
+    a.send("<a xmlns='%s' h='3'/>" % NS)
+    # A new stanza (the ping's answer): asked again, after it.
+    ping(a, "jp")
+    rest = a.expect(r"^(.*?)<r xmlns='%s'/>" % NS, timeout=5).group(1)
+    assert "<" not in rest, rest
+    a.send("<a xmlns='%s' h='4'/>" % NS)
+    a.send("<r xmlns='%s'/>" % NS)
+    a.expect(r"<a xmlns='%s' h='1'/>" % NS)
+    for c in (a, b):
+        c.close()
+
+
+def test_clean_close_final_ack(s):
+    """A client closes its stream with stanzas unacked: the server asks,
+    the client's answer after its closing tag acks them all, the server
+    closes, nothing is kept offline or bounced."""
+    mark = s.mark()
+    a, ja, where = sm_online(s, "kim", "ack", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-kim")
+    b.send(msg(ja, "k1"))
+    b.send(msg(ja, "k2", body=False))
+    a.expect(r"id='k2'")
+    a.send(CLOSE)
+    a.expect(r"<r xmlns='%s'/>" % NS)
+    a.send("<a xmlns='%s' h='2'/>" % NS)
+    out = a.closed(timeout=5)
+    assert out.strip().endswith(CLOSE) and "stream:error" not in out, out
+    assert handed_over(s, where, mark) == 0
+    no_error(b, "kp")
+    assert offline_ids(s, b, "kim", "kmark1") == ["kmark1"]
+    b.close()
+
+
+def test_clean_close_without_ack(s):
+    """No final ack: the message with a body is kept offline, once; chat
+    state, receipt and presence are dropped; the sender hears nothing."""
+    mark = s.mark()
+    a, ja, where = sm_online(s, "kim", "noack", presence=False)
+    b = Raw(s.ports["client"])
+    jb = b.login("ivan", "ivan-pw", "to-kim2")
+    b.send(msg(ja, "n1"))
+    b.send("<message to='%s' id='n2' type='chat'><composing xmlns='http://"
+           "jabber.org/protocol/chatstates'/></message>" % ja)
+    b.send("<message to='%s' id='n3'><received xmlns='urn:xmpp:receipts' "
+           "id='n1'/></message>" % ja)
+    b.send("<presence to='%s'/>" % ja)
+    a.expect(r"<presence[^>]*from='%s'" % re.escape(jb))
+    close_unacked(a)
+    assert handed_over(s, where, mark) == 4
+    j = re.escape(ja)
+    s.wait_log(r"unacked presence to %s dropped" % j, after=mark)
+    assert s.log_has(r"unacked message to %s kept offline" % j, after=mark)
+    assert not s.log_has(r"unacked \w+ to %s bounced" % j, after=mark)
+    no_error(b, "np")
+    assert offline_ids(s, b, "kim", "kmark2") == ["n1", "kmark2"]
+    b.close()
+
+
+def test_clean_close_two_devices(s):
+    """A message to the bare JID reaches two devices; each closes without
+    acking it: it is kept offline once, not once per device."""
+    mark = s.mark()
+    m1, j1, _ = sm_online(s, "mia", "d1")
+    m2, j2, _ = sm_online(s, "mia", "d2")
+    b = Raw(s.ports["client"])
+    b.login("ned", "ned-pw", "to-mia")
+    b.send(msg("mia@example.org", "both1"))
+    m1.expect(r"<message[^>]*id='both1'")
+    m2.expect(r"<message[^>]*id='both1'")
+    close_unacked(m1)
+    s.wait_log(r"unacked message to mia@example\.org dropped: %s has it" %
+               re.escape(j2), after=mark)
+    close_unacked(m2)
+    s.wait_log(r"unacked message to mia@example\.org kept offline",
+               after=mark)
+    no_error(b, "mp")
+    assert offline_ids(s, b, "mia", "mmark") == ["both1", "mmark"]
+    b.close()
+
+
+def test_clean_close_carbon_seen(s):
+    """A message to one device, carbon-copied to the other: the first
+    closes without acking it, the other has it, nothing goes offline."""
+    mark = s.mark()
+    o1, j1, _ = sm_online(s, "ola", "c1", carbons=True)
+    o2, j2, _ = sm_online(s, "ola", "c2", carbons=True)
+    b = Raw(s.ports["client"])
+    b.login("pat", "pat-pw", "to-ola")
+    b.send(msg(j1, "cb1"))
+    o1.expect(r"<message[^>]*id='cb1'")
+    o2.expect(r"<received xmlns='urn:xmpp:carbons:2'>.*?id='cb1'")
+    close_unacked(o1)
+    s.wait_log(r"unacked message to %s dropped: %s has it" %
+               (re.escape(j1), re.escape(j2)), after=mark)
+    close_unacked(o2)
+    s.wait_log(r"unacked message to %s dropped$" % re.escape(j2),
+               after=mark)
+    no_error(b, "op")
+    assert offline_ids(s, b, "ola", "omark") == ["omark"]
+    b.close()
+
+
+def test_clean_close_carbon_unseen(s):
+    """The other device waits for a resume: its carbon copy is unseen,
+    so the message the first device did not ack is kept offline."""
+    mark = s.mark()
+    o1, j1, _ = sm_online(s, "sam", "c1", carbons=True)
+    o2, j2, _ = sm_online(s, "sam", "c2", carbons=True)
+    cut(s, o2, j2)
+    b = Raw(s.ports["client"])
+    b.login("pat", "pat-pw", "to-sam")
+    b.send(msg(j1, "cu1"))
+    o1.expect(r"<message[^>]*id='cu1'")
+    close_unacked(o1)
+    s.wait_log(r"unacked message to %s kept offline" % re.escape(j1),
+               after=mark)
+    assert not s.log_has(r"unacked message to %s dropped" % re.escape(j1),
+                         after=mark)
+    no_error(b, "sp")
+    b.close()
+
+
+def test_unacked_iq_answered(s):
+    """An IQ request the client never answered nor acked gets its sender
+    <service-unavailable/> when the session ends (RFC 6120 section
+    8.2.3); an unacked IQ result is dropped."""
+    mark = s.mark()
+    a, ja, where = sm_online(s, "lee", "iq", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-lee")
+    b.send("<iq type='get' id='liq' to='%s'><query xmlns='jabber:iq:"
+           "version'/></iq>" % ja)
+    b.send("<iq type='result' id='lres' to='%s'/>" % ja)
+    a.expect(r"<iq[^>]*id='lres'")
+    a.expect(r"<r xmlns='%s'/>" % NS, timeout=5)
+    close_unacked(a)
+    assert handed_over(s, where, mark) == 2
+    m = b.expect(r"^(.*?)(<iq[^>]*id='liq'.*?</iq>)")
+    assert "type='error'" in m.group(2) and \
+        "<service-unavailable" in m.group(2), m.group(2)
+    pre = m.group(1) + ping(b, "lp").group(1)
+    assert "lres" not in pre and "type='error'" not in pre, pre
+    b.close()
+
+
+def test_close_wait_bounded(s):
+    """A client that sends its closing tag and then nothing: the server
+    closes after a bounded wait, keeps running, and the message goes
+    offline."""
+    mark = s.mark()
+    a, ja, _ = sm_online(s, "quin", "silent", presence=False)
+    b = Raw(s.ports["client"])
+    b.login("ivan", "ivan-pw", "to-quin")
+    b.send(msg(ja, "sq1"))
+    a.expect(r"id='sq1'")
+    a.send(CLOSE)
+    a.expect(r"<r xmlns='%s'/>" % NS)
+    t0 = time.monotonic()
+    out = a.closed(timeout=10)
+    assert out.endswith(CLOSE) and time.monotonic() - t0 < 8, out
+    s.wait_log(r"unacked message to %s kept offline" % re.escape(ja),
+               after=mark)
+    assert s.proc.poll() is None
+    assert offline_ids(s, b, "quin", "qmark") == ["sq1", "qmark"]
+    b.close()
+
+
+def test_close_wait_hostile(s):
+    """What a closed client sends while the server waits for its ack:
+    anything but an ack is dropped, never routed; a wrong ack, bad XML,
+    too deep nesting end the stream with an error; nothing unacked is
+    lost and the server keeps running."""
+    b = Raw(s.ports["client"])
+    jb = b.login("ivan", "ivan-pw", "to-ross")
+    cases = [
+        ("h1", "%s<a xmlns='%s' h='1'/>" % (msg(jb, "sneak"), NS), None),
+        ("h2", "<a xmlns='%s' h='99'/>" % NS, r"<handled-count-too-high"),
+        ("h3", "<<a/>", r"<stream:error><not-well-formed"),
+        ("h4", "<a xmlns='%s' h='1'>%s" % (NS, "<x>" * 80),
+         r"<stream:error><policy-violation"),
+        ("h5", "<r xmlns='%s'/><enable xmlns='%s'/>%s" % (NS, NS, CLOSE),
+         None),
+    ]
+    for res, after, err in cases:
+        mark = s.mark()
+        a, ja, where = sm_online(s, "ross", res, presence=False)
+        b.send(msg(ja, res))
+        a.expect(r"id='%s'" % res)
+        a.send(CLOSE)
+        a.expect(r"<r xmlns='%s'/>" % NS)
+        a.send(after)
+        out = a.closed(timeout=5)
+        if err is None:
+            assert out.strip() == CLOSE, (res, out)
+        else:
+            assert re.search(err, out), (res, out)
+        n = handed_over(s, where, mark)
+        assert n == (0 if res == "h1" else 1), (res, n)
+        if n:
+            s.wait_log(r"unacked message to %s kept offline" %
+                       re.escape(ja), after=mark)
+        assert s.proc.poll() is None
+    pre = no_error(b, "rp")
+    assert "sneak" not in pre, pre
+    assert offline_ids(s, b, "ross", "rmark") == \
+        ["h2", "h3", "h4", "h5", "rmark"]
+    b.close()

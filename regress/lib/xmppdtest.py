@@ -74,6 +74,7 @@ class Server:
         self.lines = []
         self.cond = threading.Condition()
         self.proc = None
+        self.xmppd = XMPPD
         self.write_conf(body)
 
     def base_conf(self):
@@ -93,11 +94,12 @@ class Server:
             f.write(text)
         os.chmod(self.conf, 0o600)
 
-    def start(self, wait=True, args=()):
+    def start(self, wait=True, args=(), env=None):
         self.proc = subprocess.Popen(
-            [XMPPD, "-d", "-v", "-f", self.conf] + list(args),
+            [self.xmppd, "-d", "-v", "-f", self.conf] + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True, errors="replace")
+            stderr=subprocess.PIPE, text=True, errors="replace",
+            env=dict(os.environ, **env) if env else None)
         self.reader = threading.Thread(target=self._reader, daemon=True)
         self.reader.start()
         if wait:

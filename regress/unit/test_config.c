@@ -141,6 +141,9 @@ main(int argc, char *argv[])
 			continue;
 		CHECK(strcmp(c->global.datadir, conf->global.datadir) == 0,
 		    "%s: global settings intact", proc_name(t));
+		if (t == PROC_ROUTER)
+			CHECK(c->global.limits.sessions_per_user == 7,
+			    "router: the sessions per user limit");
 		CHECK(has_bytes(c, "ldapsecret") == (t == PROC_LDAPAUTHD),
 		    "%s: LDAP bind password only in ldapauthd", proc_name(t));
 		CHECK(has_bytes(c, "componentsecret") == (t == PROC_ROUTER),
