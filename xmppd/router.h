@@ -216,6 +216,8 @@ int		 router_local_jid(const char *, struct session **,
 /* router_presence.c */
 void		 presence_in(struct session *, struct stanza_msg *,
 		    struct imsg *);
+char		*presence_xml(const char *, const char *, const char *,
+		    size_t *);
 
 /* router_ldap.c */
 void		 ldap_init(void);

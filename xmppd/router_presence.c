@@ -130,29 +130,62 @@ presence_remember(struct session *s, const char *jid, int add)
 	s->ndirected++;
 }
 
+/*
+ * A presence stanza the router makes: type, from and to (NULL: none),
+ * serialized and NUL-terminated, *lenp its length without the NUL.
+ * NULL if it cannot be written.
+ */
+char *
+presence_xml(const char *type, const char *from, const char *to,
+    size_t *lenp)
+{
+	struct xml_node	*n;
+	struct xml_buf	 b;
+	char		*x = NULL;
+
+	if ((n = xml_node_new(NS_CLIENT, "presence")) == NULL)
+		fatal("%s", __func__);
+	if (xml_set_attr(n, "type", type) == -1 ||
+	    (from != NULL && xml_set_attr(n, "from", from) == -1) ||
+	    (to != NULL && xml_set_attr(n, "to", to) == -1))
+		fatal("%s", __func__);
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, NS_CLIENT, &b) == 0 &&
+	    xml_buf_add(&b, "", 1) == 0) {
+		x = b.data;
+		if (lenp != NULL)
+			*lenp = b.len - 1;
+	} else {
+		log_warnx("%s: %s presence from %s not written", __func__,
+		    type, from != NULL ? from : "the server");
+		xml_buf_free(&b);
+	}
+	xml_node_free(n);
+	return (x);
+}
+
 /* Tell the user's other resources and directed recipients s is gone. */
 static void
 presence_unavailable(struct session *s, struct imsg *imsg)
 {
 	struct session	*o;
-	char		 xml[CONF_JIDLEN + 64];
-	int		 i, len;
+	char		*xml;
+	size_t		 len;
+	int		 i;
 
-	len = snprintf(xml, sizeof(xml), "<presence type='unavailable' "
-	    "from='%s'/>", s->full);
-	if (len < 0 || (size_t)len >= sizeof(xml))
-		return;
+	xml = presence_xml("unavailable", s->full, NULL, &len);
 	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
 		if (o != s && o->available) {
 			if (imsg != NULL)
 				router_deliver(o, imsg);
-			else
+			else if (xml != NULL)
 				router_deliver_xml(o, STANZA_PRESENCE, xml,
 				    len);
 		}
-	for (i = 0; i < s->ndirected; i++)
+	for (i = 0; xml != NULL && i < s->ndirected; i++)
 		presence_to_jid(s->directed[i], STANZA_PRESENCE, xml, len,
 		    NULL);
+	free(xml);
 	presence_forget_directed(s);
 	presence_contacts(s->user, s->full, NULL, NULL);
 	s->available = 0;

@@ -83,12 +83,7 @@ deliver_bare(const char *bare, const char *xml)
 static char *
 sub_xml(int type, const char *from, const char *to)
 {
-	char	*x;
-
-	if (asprintf(&x, "<presence type='%s' from='%s' to='%s'/>",
-	    sub_types[type], from, to) == -1)
-		fatal("%s", __func__);
-	return (x);
+	return (presence_xml(sub_types[type], from, to, NULL));
 }
 
 /* Hand a subscription stanza to the roster of its local recipient. */
@@ -98,7 +93,7 @@ sub_route(const char *from, const char *to, int type, const char *xml)
 	struct roster_job	*j;
 	struct jid		 jt;
 
-	if (jid_parse(to, &jt) == -1 ||
+	if (xml == NULL || jid_parse(to, &jt) == -1 ||
 	    config_domain(proc_self.conf, jt.domain) == NULL ||
 	    jt.local[0] == '\0')
 		return;		/* no server-to-server yet */
@@ -123,9 +118,7 @@ presence_of_user_to(struct user *u, const char *contact, int unavailable)
 			deliver_bare(contact, s->presence);
 			continue;
 		}
-		if (asprintf(&x, "<presence type='unavailable' from='%s'/>",
-		    s->full) == -1)
-			fatal("%s", __func__);
+		x = presence_xml("unavailable", s->full, NULL, NULL);
 		deliver_bare(contact, x);
 		free(x);
 	}
@@ -318,8 +311,10 @@ subscription_checked(const char *domain, const char *local, int status,
 	(void)local;
 	if ((s = session_find_id(j->stream, j->session)) != NULL) {
 		if (status == LDAP_USER_NONE) {
-			x = sub_xml(UNSUBSCRIBED, j->jid, s->user->bare);
-			router_deliver_xml(s, STANZA_PRESENCE, x, strlen(x));
+			if ((x = sub_xml(UNSUBSCRIBED, j->jid,
+			    s->user->bare)) != NULL)
+				router_deliver_xml(s, STANZA_PRESENCE, x,
+				    strlen(x));
 			free(x);
 		} else
 			subscription_send(s, j->xml, j->jid, SUBSCRIBE);
@@ -428,10 +423,10 @@ presence_contacts(struct user *u, const char *full, const char *xml,
 	struct roster_job	*j;
 	char			*x = NULL;
 
-	if (xml == NULL && asprintf(&x, "<presence type='unavailable' "
-	    "from='%s'/>", full) == -1)
-		fatal("%s", __func__);
-	j = roster_job_new(initial, xml != NULL ? xml : x, NULL);
+	if (xml == NULL && (xml = x = presence_xml("unavailable", full, NULL,
+	    NULL)) == NULL)
+		return;
+	j = roster_job_new(initial, xml, NULL);
 	free(x);
 	roster_with(u->local, u->domain, presence_contacts_job, j);
 }
