@@ -194,7 +194,11 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 	s->presencelen = 0;
 }
 
-/* Broadcast presence: to the user's other resources, and theirs back. */
+/*
+ * Broadcast presence: to the sender itself first, which learns that it
+ * took effect (RFC 6121 sections 4.2.2 and 4.4.2), to the user's other
+ * resources, and theirs back to a resource that just came.
+ */
 static void
 presence_broadcast(struct session *from, struct stanza_msg *m,
     struct imsg *imsg)
@@ -215,6 +219,7 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	from->presencelen = m->xmllen;
 	from->priority = presence_priority(m);
 	from->available = 1;
+	router_deliver(from, imsg);
 	TAILQ_FOREACH(o, &from->user->sessions, user_entry) {
 		if (o == from || !o->available)
 			continue;
