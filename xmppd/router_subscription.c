@@ -124,7 +124,23 @@ presence_of_user_to(struct user *u, const char *contact, int unavailable)
 	}
 }
 
-/* A subscription stanza received for the user who owns r. */
+/* Send a subscription answer of the given type from the owner of r. */
+static void
+sub_answer(struct roster *r, const char *to, int type)
+{
+	char	*x;
+
+	x = sub_xml(type, r->bare, to);
+	sub_route(r->bare, to, type, x);
+	free(x);
+}
+
+/*
+ * A subscription stanza received for the user who owns r.  The user
+ * gets the stanza before the roster push that records it (RFC 6121
+ * sections 3.1.6, 3.2.3 and 3.3.3).  A request to an account that does
+ * not exist is refused as section 8.5.1 allows.
+ */
 static void
 subscription_in(struct roster *r, struct roster_job *j)
 {
@@ -145,18 +161,15 @@ subscription_in(struct roster *r, struct roster_job *j)
 	switch (j->arg) {
 	case SUBSCRIBE:
 		if (it != NULL && SUB_HAS_FROM(it->sub)) {
-			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
-			sub_route(r->bare, j->jid, SUBSCRIBED, x);
-			free(x);
+			sub_answer(r, j->jid, SUBSCRIBED);
 			return;
 		}
 		if (it != NULL && it->approved) {
+			/* Pre-approved: answered as section 3.1.5 says. */
 			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
 			it->approved = 0;
+			sub_answer(r, j->jid, SUBSCRIBED);
 			roster_changed(r, it);
-			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
-			sub_route(r->bare, j->jid, SUBSCRIBED, x);
-			free(x);
 			presence_of_user_to(session_find_user(r->bare),
 			    j->jid, 0);
 			return;
@@ -174,8 +187,8 @@ subscription_in(struct roster *r, struct roster_job *j)
 			return;
 		it->ask = 0;
 		it->sub = it->sub == SUB_FROM ? SUB_BOTH : SUB_TO;
-		roster_changed(r, it);
 		deliver_bare(r->bare, j->xml);
+		roster_changed(r, it);
 		return;
 	case UNSUBSCRIBE:
 		if (it == NULL)
@@ -184,8 +197,8 @@ subscription_in(struct roster *r, struct roster_job *j)
 		it->pending = NULL;
 		if (SUB_HAS_FROM(it->sub))
 			it->sub = it->sub == SUB_BOTH ? SUB_TO : SUB_NONE;
-		roster_changed(r, it);
 		deliver_bare(r->bare, j->xml);
+		roster_changed(r, it);
 		presence_of_user_to(session_find_user(r->bare), j->jid, 1);
 		return;
 	case UNSUBSCRIBED:
@@ -194,18 +207,25 @@ subscription_in(struct roster *r, struct roster_job *j)
 		it->ask = 0;
 		if (SUB_HAS_TO(it->sub))
 			it->sub = it->sub == SUB_BOTH ? SUB_FROM : SUB_NONE;
-		roster_changed(r, it);
 		deliver_bare(r->bare, j->xml);
+		roster_changed(r, it);
 		return;
 	}
 }
 
-/* A subscription stanza the user sends: the user's side first. */
+/*
+ * A subscription stanza the user sends: the user's side changes, then
+ * the stanza goes to the contact, then the push, then presence (RFC
+ * 6121 sections 3.1.2, 3.1.5, 3.2.2 and 3.3.2).  The state changes
+ * first because a local contact's answer comes back at once: pushed
+ * then, the item needs no push of its own.
+ */
 static void
 subscription_out_job(struct roster *r, struct roster_job *j)
 {
 	struct ritem	*it = roster_item(r, j->jid);
-	int		 route = 1, show = 0;
+	int64_t		 ver = r->ver;
+	int		 route = 1, changed = 0, presence = -1;
 
 	/* The directory decides who is in the shared group. */
 	if (roster_shared(r, roster_group(r), j->jid) != NULL)
@@ -217,7 +237,7 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 		if (!SUB_HAS_TO(it->sub) && !it->ask) {
 			it->ask = 1;
 			it->in_roster = 1;
-			roster_changed(r, it);
+			changed = 1;
 		}
 		break;
 	case SUBSCRIBED:
@@ -226,15 +246,15 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			it->pending = NULL;
 			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
 			it->in_roster = 1;
-			roster_changed(r, it);
-			show = 1;
+			changed = 1;
+			presence = 0;
 		} else if (it == NULL || !SUB_HAS_FROM(it->sub)) {
 			/* Pre-approval (section 3.4). */
 			if ((it = roster_item_make(r, j->jid)) == NULL)
 				return;
 			it->approved = 1;
 			it->in_roster = 1;
-			roster_changed(r, it);
+			changed = 1;
 			route = 0;
 		}
 		break;
@@ -244,7 +264,7 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			if (SUB_HAS_TO(it->sub))
 				it->sub = it->sub == SUB_BOTH ? SUB_FROM :
 				    SUB_NONE;
-			roster_changed(r, it);
+			changed = 1;
 		}
 		break;
 	case UNSUBSCRIBED:
@@ -255,17 +275,18 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			if (SUB_HAS_FROM(it->sub))
 				it->sub = it->sub == SUB_BOTH ? SUB_TO :
 				    SUB_NONE;
-			roster_changed(r, it);
-			presence_of_user_to(session_find_user(r->bare),
-			    j->jid, 1);
+			changed = 1;
+			presence = 1;
 		}
 		break;
 	}
 	if (route)
 		sub_route(r->bare, j->jid, j->arg, j->xml);
-	/* The new subscriber sees the user's presence after the answer. */
-	if (show)
-		presence_of_user_to(session_find_user(r->bare), j->jid, 0);
+	if (changed && r->ver == ver)
+		roster_changed(r, it);
+	if (presence != -1)
+		presence_of_user_to(session_find_user(r->bare), j->jid,
+		    presence);
 }
 
 /* A subscription stanza xml of user from, to the bare JID to. */
