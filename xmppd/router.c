@@ -43,7 +43,10 @@ router_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_USER_DELETE:
 		if (iev->type != PROC_CONTROL && iev->type != PROC_STORE)
 			return (-1);
-		return (session_ctl(iev, imsg));
+		if ((r = session_ctl(iev, imsg)) == 0 &&
+		    imsg_get_type(imsg) == IMSG_CTL_USER_DELETE)
+			roster_deleted(imsg);
+		return (r);
 	case IMSG_CTL_SHOW_STATS:
 		if (iev->type != PROC_CONTROL)
 			return (-1);

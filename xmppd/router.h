@@ -254,6 +254,7 @@ struct ritem	*roster_item_make(struct roster *, const char *);
 void		 roster_changed(struct roster *, struct ritem *);
 void		 roster_changed_quiet(struct roster *, struct ritem *);
 void		 roster_drop_item(struct roster *, struct ritem *);
+void		 roster_deleted(struct imsg *);
 int		 roster_dispatch(struct imsgev *, struct imsg *);
 struct xml_node	*roster_parse(const char *);
 void		 roster_ver(struct roster *, char *, size_t);
@@ -275,6 +276,7 @@ void		 subscription_cancel(struct session *, struct roster *,
 void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
 void		 presence_of_user_to(struct user *, const char *, int);
+void		 presence_probe(struct session *, const char *);
 
 /* carbons.c (XEP-0280) */
 int		 carbons_forged(struct session *, struct stanza_msg *);

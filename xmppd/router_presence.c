@@ -235,13 +235,28 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	router_hook_available(from, initial);
 }
 
+/*
+ * Presence from a client.  To a domain not served here: an error, as
+ * for any stanza there is no route for (RFC 6120 section 10.4.3); the
+ * server-to-server part does not exist yet.
+ */
 void
 presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
-	int	 avail = m->type[0] == '\0';
+	struct session	*s;
+	struct user	*u;
+	int		 avail = m->type[0] == '\0';
 
 	if (m->to[0] == '\0' || strcmp(m->to, from->user->bare) == 0) {
 		presence_broadcast(from, m, imsg);
+		return;
+	}
+	if (router_local_jid(m->to, &s, &u) == -1) {
+		router_bounce(from, m, "cancel", "remote-server-not-found");
+		return;
+	}
+	if (strcmp(m->type, "probe") == 0) {
+		presence_probe(from, m->to);
 		return;
 	}
 	if (!avail && strcmp(m->type, "unavailable") != 0) {

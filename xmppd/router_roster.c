@@ -151,8 +151,8 @@ roster_evict(void)
 
 /*
  * A directory user's roster is checked again after a while, unless the
- * user is online; one that did not exist is, and at once when the user
- * has logged in since.
+ * user is online; one whose account did not exist is (it may have been
+ * made since), and at once when the user has logged in since.
  */
 static int
 roster_expired(struct roster *r)
@@ -274,6 +274,30 @@ roster_with(const char *local, const char *domain,
 	else
 		roster_load(r);
 	roster_evict();
+}
+
+/*
+ * The store deleted an account, and its sessions have ended: the cached
+ * roster goes too.  One still loading gets the store's answer.
+ */
+void
+roster_deleted(struct imsg *imsg)
+{
+	struct ctl_user	 cu;
+	struct roster	*r;
+	struct jid	 j;
+	char		 bare[CONF_JIDLEN];
+
+	if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1)
+		return;
+	cu.jid[sizeof(cu.jid) - 1] = '\0';
+	explicit_bzero(cu.password, sizeof(cu.password));
+	if (jid_parse(cu.jid, &j) == -1 ||
+	    jid_bare(&j, bare, sizeof(bare)) >= sizeof(bare))
+		return;
+	if ((r = roster_find(bare)) != NULL && r->loaded && !r->busy &&
+	    TAILQ_EMPTY(&r->jobs))
+		roster_free(r);
 }
 
 struct ritem *
@@ -646,6 +670,8 @@ roster_dispatch(struct imsgev *iev, struct imsg *imsg)
 			r->expires = time(NULL) + (!r->exists ? 0 :
 			    r->ldap_status == LDAP_USER_EXISTS ?
 			    ROSTER_LDAP_TTL : ROSTER_LDAP_RETRY);
+		else if (!r->exists)
+			r->expires = time(NULL) + ROSTER_LDAP_RETRY;
 		roster_run(r);
 		return (0);
 	}

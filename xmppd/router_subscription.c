@@ -145,17 +145,16 @@ static void
 subscription_in(struct roster *r, struct roster_job *j)
 {
 	struct ritem	*it = roster_item(r, j->jid);
-	char		*x;
 
-	if (!r->exists)
+	if (!r->exists) {
+		if (j->arg == SUBSCRIBE)
+			sub_answer(r, j->jid, UNSUBSCRIBED);
 		return;
+	}
 	/* The shared group: subscribed already, and it stays so. */
 	if (roster_shared(r, roster_group(r), j->jid) != NULL) {
-		if (j->arg == SUBSCRIBE) {
-			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
-			sub_route(r->bare, j->jid, SUBSCRIBED, x);
-			free(x);
-		}
+		if (j->arg == SUBSCRIBE)
+			sub_answer(r, j->jid, SUBSCRIBED);
 		return;
 	}
 	switch (j->arg) {
@@ -343,6 +342,7 @@ subscription_checked(const char *domain, const char *local, int status,
 	roster_job_free(j);
 }
 
+/* A subscription stanza from a client, to a domain served here. */
 void
 subscription_out(struct session *from, struct stanza_msg *m)
 {
@@ -356,10 +356,6 @@ subscription_out(struct session *from, struct stanza_msg *m)
 	(void)jid_bare(&jt, to, sizeof(to));
 	if (strcmp(to, from->user->bare) == 0)
 		return;
-	if (config_domain(proc_self.conf, jt.domain) == NULL) {
-		router_bounce(from, m, "cancel", "remote-server-not-found");
-		return;
-	}
 	/* A request to a user the directory does not know goes no further. */
 	if (type == SUBSCRIBE && ldap_domain(jt.domain) != NULL) {
 		ldap_user_check(jt.domain, jt.local, subscription_checked,
@@ -373,37 +369,104 @@ subscription_out(struct session *from, struct stanza_msg *m)
 void
 subscription_cancel(struct session *s, struct roster *r, struct ritem *it)
 {
-	char	*x;
-
-	if (SUB_HAS_TO(it->sub) || it->ask) {
-		x = sub_xml(UNSUBSCRIBE, r->bare, it->jid);
-		sub_route(r->bare, it->jid, UNSUBSCRIBE, x);
-		free(x);
-	}
+	if (SUB_HAS_TO(it->sub) || it->ask)
+		sub_answer(r, it->jid, UNSUBSCRIBE);
 	if (SUB_HAS_FROM(it->sub) || it->pending != NULL) {
-		x = sub_xml(UNSUBSCRIBED, r->bare, it->jid);
-		sub_route(r->bare, it->jid, UNSUBSCRIBED, x);
-		free(x);
+		sub_answer(r, it->jid, UNSUBSCRIBED);
 		presence_of_user_to(s->user, it->jid, 1);
 	}
 }
 
-/* Presence xml to one contact; with s, an initial one probes it too. */
+/*
+ * A probe of the contact who owns r, for the session of job j (RFC 6121
+ * section 4.3.2): the presence of each of the contact's available
+ * resources if the contact lets the user see it, else "unsubscribed",
+ * whether or not the account exists (section 8.5.1), which the user's
+ * roster takes as a cancellation (section 3.2.3).  A client's own probe
+ * (j->arg set) of a contact who is offline is answered "unavailable".
+ */
+static void
+probe_job(struct roster *r, struct roster_job *j)
+{
+	struct session	*s, *c;
+	struct user	*cu;
+	struct ritem	*it;
+	const char	*user;
+	char		*x;
+	size_t		 len;
+	int		 n = 0;
+
+	if ((s = session_find_id(j->stream, j->session)) == NULL)
+		return;
+	user = s->user->bare;
+	it = roster_item(r, user);
+	if (!r->exists || (roster_shared(r, roster_group(r), user) == NULL &&
+	    (it == NULL || !SUB_HAS_FROM(it->sub)))) {
+		sub_answer(r, user, UNSUBSCRIBED);
+		return;
+	}
+	if ((cu = session_find_user(r->bare)) != NULL)
+		TAILQ_FOREACH(c, &cu->sessions, user_entry)
+			if (c->available) {
+				router_deliver_xml(s, STANZA_PRESENCE,
+				    c->presence, c->presencelen);
+				n++;
+			}
+	if (n == 0 && j->arg && (x = presence_xml("unavailable", r->bare,
+	    s->full, &len)) != NULL) {
+		router_deliver_xml(s, STANZA_PRESENCE, x, len);
+		free(x);
+	}
+}
+
+/* Probe jid, a contact of a domain served here, for session s. */
+static void
+probe_send(struct session *s, const char *jid, int client)
+{
+	struct roster_job	*j;
+	struct jid		 jt;
+	char			 bare[CONF_JIDLEN];
+
+	if (jid_parse(jid, &jt) == -1 || jt.local[0] == '\0' ||
+	    config_domain(proc_self.conf, jt.domain) == NULL ||
+	    jid_bare(&jt, bare, sizeof(bare)) >= sizeof(bare) ||
+	    strcmp(bare, s->user->bare) == 0)
+		return;
+	j = roster_job_new(s, NULL, NULL);
+	j->arg = client;
+	roster_with(jt.local, jt.domain, probe_job, j);
+}
+
+/* A probe a client sent (RFC 6121 section 4.3.1). */
+void
+presence_probe(struct session *from, const char *to)
+{
+	probe_send(from, to, 1);
+}
+
+/*
+ * Presence xml to one contact; with s, an initial one learns the
+ * contact's presence too: at once when the contact is online, else
+ * from a probe (probe set), which finds an account that is gone.
+ */
 static void
 presence_contact(struct session *s, const char *jid, int sub,
-    const char *xml)
+    const char *xml, int probe)
 {
 	struct session	*c;
 	struct user	*cu;
 
 	if (SUB_HAS_FROM(sub))
 		deliver_bare(jid, xml);
-	if (s != NULL && SUB_HAS_TO(sub) && (cu = session_find_user(jid)) !=
-	    NULL)
+	if (s == NULL || !SUB_HAS_TO(sub))
+		return;
+	if ((cu = session_find_user(jid)) != NULL) {
 		TAILQ_FOREACH(c, &cu->sessions, user_entry)
 			if (c->available)
 				router_deliver_xml(s, STANZA_PRESENCE,
 				    c->presence, c->presencelen);
+	} else if (probe)
+		probe_send(s, jid, 0);
 }
 
 static void
@@ -420,7 +483,7 @@ presence_contacts_job(struct roster *r, struct roster_job *j)
 	RB_FOREACH(it, ritems, &r->items) {
 		if (roster_shared(r, g, it->jid) != NULL)
 			continue;	/* below, with the group */
-		presence_contact(s, it->jid, it->sub, j->xml);
+		presence_contact(s, it->jid, it->sub, j->xml, 1);
 		/* Requests that came while the user was away. */
 		if (s != NULL && it->pending != NULL)
 			router_deliver_xml(s, STANZA_PRESENCE, it->pending,
@@ -429,7 +492,7 @@ presence_contacts_job(struct roster *r, struct roster_job *j)
 	for (i = 0; g != NULL && i < g->nmembers; i++)
 		if ((jid = roster_member_jid(r, &g->members[i], buf,
 		    sizeof(buf))) != NULL)
-			presence_contact(s, jid, SUB_BOTH, j->xml);
+			presence_contact(s, jid, SUB_BOTH, j->xml, 0);
 }
 
 /*
