@@ -39,6 +39,7 @@
 #define NS_BLOCKING	"urn:xmpp:blocking"
 #define NS_BLOCKED	"urn:xmpp:blocking:errors"
 #define BLOCKING_MAX	1000		/* items in a list, or one request */
+#define BLOCKING_WAIT_MAX 8		/* IQs held while the list loads */
 
 #define SUB_HAS_TO(s)	((s) == SUB_TO || (s) == SUB_BOTH)
 #define SUB_HAS_FROM(s)	((s) == SUB_FROM || (s) == SUB_BOTH)
@@ -47,6 +48,8 @@ struct blocklist {
 	char		**jids;
 	int		  n;
 	int		  loaded;
+	struct xs_iq	 *wait[BLOCKING_WAIT_MAX];	/* answered once loaded */
+	int		  nwait;
 };
 
 /* A block or unblock waiting for the store. */
@@ -60,6 +63,8 @@ struct blocking_op {
 
 static struct xml_limits	 blocking_limits = { 0, 64, 64 };
 static int			 blocking_nusers;	/* with a list */
+
+static void	blocking_run_waiting(struct blocklist *);
 
 static void
 blocklist_clear(struct blocklist *b)
@@ -160,6 +165,7 @@ blocking_loaded(struct xs_req *r, struct xs_items *items, void *arg)
 		TAILQ_FOREACH(it, items, entry)
 			blocklist_add(u->blocklist, it->key);
 	u->blocklist->loaded = 1;
+	blocking_run_waiting(u->blocklist);
 }
 
 /* A session bound: its user's list comes from the store if not here. */
@@ -187,6 +193,8 @@ blocking_session_end(struct session *s)
 
 	if (u->nsessions > 1 || u->blocklist == NULL)
 		return;
+	while (u->blocklist->nwait > 0)
+		xs_iq_done(u->blocklist->wait[--u->blocklist->nwait], NULL);
 	blocklist_clear(u->blocklist);
 	free(u->blocklist);
 	u->blocklist = NULL;
@@ -441,15 +449,44 @@ blocking_set(struct session *s, struct xml_node *iq, struct xml_node *q)
 static struct xml_node *
 blocking_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 {
-	const char	*type = xml_get_attr(iq, "type");
-	int		 get = strcmp(q->name, "blocklist") == 0;
+	struct blocklist	*b;
+	const char		*type = xml_get_attr(iq, "type");
+	int			 get = strcmp(q->name, "blocklist") == 0;
 
 	/* Only the user's own list, by the user. */
 	if (router_iq_to(s, iq) != IQ_SELF)
 		return (router_error(iq, "cancel", "forbidden"));
 	if (type == NULL || strcmp(type, get ? "get" : "set") != 0)
 		return (router_error(iq, "modify", "bad-request"));
+	/* A list still coming from the store: the IQ waits for it. */
+	if ((b = s->user->blocklist) != NULL && !b->loaded) {
+		if (b->nwait >= BLOCKING_WAIT_MAX)
+			return (router_error(iq, "wait", "resource-constraint"));
+		b->wait[b->nwait++] = xs_iq_new(s, iq);
+		return (NULL);
+	}
 	return (get ? blocking_get(s, iq) : blocking_set(s, iq, q));
+}
+
+/* The list has come: the IQs that waited for it are answered. */
+static void
+blocking_run_waiting(struct blocklist *b)
+{
+	struct xs_iq	*wait[BLOCKING_WAIT_MAX];
+	struct xml_node	*r;
+	struct session	*s;
+	int		 i, n = b->nwait;
+
+	memcpy(wait, b->wait, n * sizeof(*wait));
+	b->nwait = 0;
+	for (i = 0; i < n; i++) {
+		r = NULL;
+		if ((s = session_find_id(wait[i]->stream,
+		    wait[i]->session)) != NULL)
+			r = blocking_handle(s, wait[i]->iq,
+			    xml_first_child(wait[i]->iq));
+		xs_iq_done(wait[i], r);
+	}
 }
 
 const struct iq_feature blocking_list_feature =

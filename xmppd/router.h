@@ -216,6 +216,8 @@ int		 router_local_jid(const char *, struct session **,
 /* router_presence.c */
 void		 presence_in(struct session *, struct stanza_msg *,
 		    struct imsg *);
+char		*presence_xml(const char *, const char *, const char *,
+		    size_t *);
 
 /* router_ldap.c */
 void		 ldap_init(void);
@@ -274,6 +276,7 @@ void		 subscription_cancel(struct session *, struct roster *,
 void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
 void		 presence_of_user_to(struct user *, const char *, int);
+void		 presence_probe(struct session *, const char *);
 
 /* carbons.c (XEP-0280) */
 int		 carbons_forged(struct session *, struct stanza_msg *);

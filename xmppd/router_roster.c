@@ -151,8 +151,8 @@ roster_evict(void)
 
 /*
  * A directory user's roster is checked again after a while, unless the
- * user is online; one that did not exist is, and at once when the user
- * has logged in since.
+ * user is online; one whose account did not exist is (it may have been
+ * made since), and at once when the user has logged in since.
  */
 static int
 roster_expired(struct roster *r)
