@@ -58,7 +58,6 @@ struct blocking_op {
 	int		  block;
 };
 
-static struct xml_limits	 blocking_limits = { 0, 64, 64 };
 static int			 blocking_nusers;	/* with a list */
 
 static void
@@ -468,8 +467,7 @@ blocking_error(struct session *from, struct stanza_msg *m, const char *type,
 
 	if (strcmp(m->type, "error") == 0 || strcmp(m->type, "result") == 0)
 		return;
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &blocking_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return;
 	if ((r = router_error(n, type, cond)) != NULL && blocked &&
 	    (e = xml_find_child(r, NS_CLIENT, "error")) != NULL)
@@ -517,8 +515,7 @@ blocking_presence(struct session *to, const char *xml, size_t len)
 
 	if (blocking_nusers == 0)
 		return (0);
-	if ((n = xml_parse_fragment(xml, len, &blocking_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL)
 		return (0);
 	if ((from = xml_get_attr(n, "from")) != NULL)
 		drop = blocking_blocks(to->user, from) ||

@@ -38,8 +38,6 @@
 #define NS_HINTS	"urn:xmpp:hints"
 #define NS_MUC_USER	"http://jabber.org/protocol/muc#user"
 
-static struct xml_limits	 carbons_limits = { 0, 64, 64 };
-
 static struct xml_node *
 carbons_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 {
@@ -65,8 +63,7 @@ const struct iq_feature carbons_disable_feature =
 static struct xml_node *
 carbons_parse(struct stanza_msg *m)
 {
-	return (xml_parse_fragment(m->xml, m->xmllen, &carbons_limits,
-	    NS_CLIENT));
+	return (router_parse(m->xml, m->xmllen, NS_CLIENT));
 }
 
 /*

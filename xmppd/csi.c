@@ -55,8 +55,6 @@ struct csi_held {
 	size_t			 bytes;
 };
 
-static struct xml_limits	 csi_limits = { 0, 64, 64 };
-
 /* Payloads that make a message worth waking a phone for. */
 static const struct {
 	const char	*ns;
@@ -138,8 +136,7 @@ csi_hold(struct session *s, int kind, const char *xml, size_t len)
 
 	if (kind == STANZA_IQ || len > CSI_HELD_BYTES)
 		return (-1);
-	if ((n = xml_parse_fragment(xml, len, &csi_limits, NS_CLIENT)) ==
-	    NULL)
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL)
 		return (-1);
 	type = xml_get_attr(n, "type");
 	from = xml_get_attr(n, "from");

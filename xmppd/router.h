@@ -199,6 +199,7 @@ struct roster_job {
 int		 router_stanza(struct imsgev *, struct imsg *);
 void		 router_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
+struct xml_node	*router_parse(const char *, size_t, const char *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
 int		 router_iq_to(struct session *, struct xml_node *);

@@ -70,7 +70,6 @@ static TAILQ_HEAD(caps_lru, caps_entry) caps_cache =
 				    TAILQ_HEAD_INITIALIZER(caps_cache);
 static int			 caps_n;
 static uint32_t			 caps_seq;
-static struct xml_limits	 caps_limits = { 0, 64, 64 };
 
 static int
 caps_strcmp(const void *a, const void *b)
@@ -157,8 +156,8 @@ caps_available(struct session *s, int initial)
 	const char		*ver, *node, *hash;
 	int			 same;
 
-	if ((p = xml_parse_fragment(s->presence, s->presencelen,
-	    &caps_limits, NS_CLIENT)) == NULL)
+	if ((p = router_parse(s->presence, s->presencelen, NS_CLIENT)) ==
+	    NULL)
 		return;
 	c = xml_find_child(p, NS_CAPS, "c");
 	ver = c != NULL ? xml_get_attr(c, "ver") : NULL;
@@ -395,8 +394,7 @@ caps_client_result(struct session *from, struct stanza_msg *m)
 	e->id[0] = '\0';
 	e->state = CAPS_BAD;	/* until verified */
 	if (strcmp(m->type, "result") == 0 &&
-	    (n = xml_parse_fragment(m->xml, m->xmllen, &caps_limits,
-	    NS_CLIENT)) != NULL) {
+	    (n = router_parse(m->xml, m->xmllen, NS_CLIENT)) != NULL) {
 		if ((q = xml_find_child(n, NS_DISCO_INFO, "query")) != NULL &&
 		    caps_verify(q, e->ver, &e->features, &e->nfeatures) == 0)
 			e->state = CAPS_KNOWN;

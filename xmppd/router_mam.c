@@ -97,7 +97,6 @@ static TAILQ_HEAD(, mam_msg)	 mam_msgs = TAILQ_HEAD_INITIALIZER(mam_msgs);
 static TAILQ_HEAD(, mam_req)	 mam_reqs = TAILQ_HEAD_INITIALIZER(mam_reqs);
 static int			 mam_nmsgs, mam_nreqs;
 static uint32_t			 mam_next_id;
-static struct xml_limits	 mam_limits = { 0, 64, 64 };
 
 /* Payloads that stand for a body: end-to-end encrypted messages. */
 static const struct {
@@ -517,8 +516,7 @@ mam_message(struct session *from, struct stanza_msg *m)
 	/* The store stalls: order gives way before memory does. */
 	if (mam_nmsgs >= 2 * MAM_WAITING_MAX)
 		return (-1);
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &mam_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return (-1);
 	stripped = mam_strip(n);
 	keep = candidate && mam_archivable(n) &&
@@ -776,8 +774,7 @@ mam_result(struct mam_req *r, struct session *s, struct mam_row *row,
 	struct xml_node	*inner, *m, *res, *fwd, *delay;
 	char		 stamp[64];
 
-	if ((inner = xml_parse_fragment(xml, len, &mam_limits,
-	    NS_CLIENT)) == NULL)
+	if ((inner = router_parse(xml, len, NS_CLIENT)) == NULL)
 		return;
 	row->id[sizeof(row->id) - 1] = '\0';
 	mam_stamp(row->stamp, stamp, sizeof(stamp));

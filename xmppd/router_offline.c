@@ -39,8 +39,6 @@
 
 #define NS_DELAY	"urn:xmpp:delay"
 
-static struct xml_limits	 offline_limits = { 0, 64, 64 };
-
 /* A message waiting for the directory's word on its recipient. */
 struct offline_wait {
 	struct offline_req	 req;
@@ -101,8 +99,7 @@ offline_keep(struct session *from, struct stanza_msg *m)
 	    m->type[0] != '\0') || jid_parse(m->to, &j) == -1 ||
 	    proc_peer(PROC_STORE, 0) == NULL)
 		return (-1);
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &offline_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return (-1);
 	if (xml_find_child(n, NS_CLIENT, "body") == NULL) {
 		xml_node_free(n);
@@ -167,8 +164,7 @@ offline_refused(struct offline_res *res, const char *xml, size_t len)
 	    res->req.stream, res->req.session)) == NULL ||
 	    (iev = proc_peer(PROC_STREAM, from->stream)) == NULL)
 		return;
-	if ((n = xml_parse_fragment(xml, len, &offline_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL)
 		return;
 	if ((r = router_error(n, "cancel", "service-unavailable")) != NULL)
 		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);

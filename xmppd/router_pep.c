@@ -60,8 +60,6 @@ static const char *pep_access_names[] = { "presence", "open", "whitelist" };
 
 enum pep_kind { PEP_PUBLISH, PEP_ITEMS, PEP_RETRACT, PEP_DELETE };
 
-static struct xml_limits	 pep_limits = { 0, 64, 64 };
-
 /* A session waiting for a contact's last items. */
 struct pep_last {
 	int		 stream;
@@ -695,7 +693,7 @@ pep_notify_roster(struct roster *ro, struct roster_job *j)
 	struct xml_node	*ev;
 	struct ritem	*it;
 
-	ev = xml_parse_fragment(j->xml, strlen(j->xml), &pep_limits, NULL);
+	ev = router_parse(j->xml, strlen(j->xml), NULL);
 	if (ev != NULL && ro->exists)
 		RB_FOREACH(it, ritems, &ro->items)
 			if (it->sub == SUB_FROM || it->sub == SUB_BOTH)

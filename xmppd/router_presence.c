@@ -38,8 +38,6 @@
 
 #define PRESENCE_DIRECTED_MAX	256
 
-static struct xml_limits	 presence_limits = { 0, 64, 64 };
-
 /* The <priority/> of an available presence: -128 to 127, default 0. */
 static int
 presence_priority(struct stanza_msg *m)
@@ -49,8 +47,7 @@ presence_priority(struct stanza_msg *m)
 	char		*t;
 	int		 prio = 0;
 
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &presence_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return (0);
 	if ((p = xml_find_child(n, NS_CLIENT, "priority")) != NULL &&
 	    (t = xml_text(p)) != NULL) {

@@ -65,7 +65,6 @@ struct sm_move {
 RB_HEAD(sm_ids, sm_session);
 static struct sm_ids		 sm_ids = RB_INITIALIZER(&sm_ids);
 static TAILQ_HEAD(, sm_move)	 sm_moves = TAILQ_HEAD_INITIALIZER(sm_moves);
-static struct xml_limits	 sm_limits = { 0, 64, 64 };
 
 static int
 sm_id_cmp(struct sm_session *a, struct sm_session *b)
@@ -150,8 +149,7 @@ sm_envelope(struct stanza_msg *m)
 	const char	*a[] = { "type", "id", "to", "from" };
 	size_t		 i;
 
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &sm_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return (-1);
 	for (i = 0; i < nitems(f); i++) {
 		if ((v = xml_get_attr(n, a[i])) == NULL)

@@ -79,7 +79,20 @@ static const struct router_hooks *router_hooks[] = {
 	&mam_hooks,
 };
 
-static struct xml_limits	 router_limits = { 0, 64, 64 };
+/*
+ * Read what a stream process serialized (or the router, or the store
+ * kept) with the limits the stream read it with: whatever a stream
+ * accepted parses here.  NULL when it does not (out of memory, or limits
+ * lowered by a reload since the stream opened).
+ */
+struct xml_node *
+router_parse(const char *xml, size_t len, const char *ns)
+{
+	struct xml_limits	 l;
+
+	stanza_limits(&proc_self.conf->global, &l);
+	return (xml_parse_fragment(xml, len, &l, ns));
+}
 
 void
 router_hook_session_end(struct session *s)
@@ -265,8 +278,7 @@ router_bounce(struct session *from, struct stanza_msg *m, const char *type,
 	if (strcmp(m->type, "error") == 0 || (m->kind == STANZA_IQ &&
 	    strcmp(m->type, "result") == 0))
 		return;
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &router_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return;
 	r = router_error(n, type, cond);
 	router_send(from, r);
@@ -283,8 +295,7 @@ router_iq_server(struct session *from, struct stanza_msg *m)
 
 	if (strcmp(m->type, "get") != 0 && strcmp(m->type, "set") != 0)
 		return;
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &router_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
 		return;
 	if ((q = xml_first_child(n)) == NULL)
 		r = router_error(n, "modify", "bad-request");
