@@ -115,22 +115,30 @@ blocklist_del(struct blocklist *b, const char *jid)
 }
 
 /*
- * Does u block jid?  An item matches the full JID, its bare JID or its
+ * Does b list jid?  An item matches the full JID, its bare JID or its
  * domain (XEP-0191 section 3.3 uses XEP-0016's matching order).
  */
 static int
-blocking_blocks(struct user *u, const char *jid)
+blocklist_matches(struct blocklist *b, const char *jid)
 {
 	struct jid	 j;
 	char		 bare[CONF_JIDLEN];
 
-	if (u == NULL || u->blocklist == NULL || u->blocklist->n == 0 ||
-	    jid_parse(jid, &j) == -1)
+	if (b->n == 0 || jid_parse(jid, &j) == -1)
 		return (0);
 	(void)jid_bare(&j, bare, sizeof(bare));
-	return (blocklist_find(u->blocklist, jid) != -1 ||
-	    blocklist_find(u->blocklist, bare) != -1 ||
-	    blocklist_find(u->blocklist, j.domain) != -1);
+	return (blocklist_find(b, jid) != -1 ||
+	    blocklist_find(b, bare) != -1 ||
+	    blocklist_find(b, j.domain) != -1);
+}
+
+/* Does u block jid? */
+static int
+blocking_blocks(struct user *u, const char *jid)
+{
+	if (u == NULL || u->blocklist == NULL)
+		return (0);
+	return (blocklist_matches(u->blocklist, jid));
 }
 
 static struct user *
@@ -462,20 +470,17 @@ static void
 blocking_error(struct session *from, struct stanza_msg *m, const char *type,
     const char *cond, int blocked)
 {
-	struct xml_node	*n, *r, *e;
+	struct xml_node	*r, *e;
 	struct imsgev	*iev;
 
 	if (strcmp(m->type, "error") == 0 || strcmp(m->type, "result") == 0)
 		return;
-	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
-		return;
-	if ((r = router_error(n, type, cond)) != NULL && blocked &&
+	if ((r = router_error_msg(m, type, cond)) != NULL && blocked &&
 	    (e = xml_find_child(r, NS_CLIENT, "error")) != NULL)
 		xml_add_child(e, NS_BLOCKED, "blocked");
 	if (r != NULL && (iev = proc_peer(PROC_STREAM, from->stream)) != NULL)
 		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);
 	xml_node_free(r);
-	xml_node_free(n);
 }
 
 /*
@@ -505,7 +510,18 @@ blocking_out(struct session *from, struct stanza_msg *m)
 	return (0);
 }
 
-/* Presence xml for session to: 1 when blocking drops it, either way. */
+/* Presence from jid for session to: 1 when blocking drops it. */
+static int
+blocking_presence_from(struct session *to, const char *from)
+{
+	return (blocking_blocks(to->user, from) ||
+	    blocking_blocks(blocking_user_of(from), to->full));
+}
+
+/*
+ * Presence xml the router holds, for session to: 1 when blocking drops
+ * it, either way.  One it cannot read may come from anyone: dropped.
+ */
 int
 blocking_presence(struct session *to, const char *xml, size_t len)
 {
@@ -515,25 +531,29 @@ blocking_presence(struct session *to, const char *xml, size_t len)
 
 	if (blocking_nusers == 0)
 		return (0);
-	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL)
-		return (0);
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL) {
+		log_warnx("blocking: cannot read a presence for %s: dropped",
+		    to->full);
+		return (1);
+	}
 	if ((from = xml_get_attr(n, "from")) != NULL)
-		drop = blocking_blocks(to->user, from) ||
-		    blocking_blocks(blocking_user_of(from), to->full);
+		drop = blocking_presence_from(to, from);
 	xml_node_free(n);
 	return (drop);
 }
 
+/* The same for a stanza as a stream sent it: its envelope says whose. */
 int
 blocking_presence_imsg(struct session *to, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	int			 drop;
 
-	if (blocking_nusers == 0 || stanza_recv(imsg, &m) == -1)
+	if (blocking_nusers == 0)
 		return (0);
-	drop = m.kind == STANZA_PRESENCE &&
-	    blocking_presence(to, m.xml, m.xmllen);
+	if (stanza_recv(imsg, &m) == -1)
+		return (1);
+	drop = m.kind == STANZA_PRESENCE && blocking_presence_from(to, m.from);
 	stanza_msg_clear(&m);
 	return (drop);
 }

@@ -70,7 +70,8 @@ carbons_parse(struct stanza_msg *m)
  * A client's message with a carbon wrapper is a forgery: copies come
  * from the user's bare JID and only the server sends them (section 11).
  * The serialized stanza names every namespace it uses, so one without
- * NS_CARBONS needs no parsing.  Returns 1 when the message was refused.
+ * NS_CARBONS needs no parsing; one with it that cannot be read may hold
+ * a wrapper, and is refused.  Returns 1 when the message was refused.
  */
 int
 carbons_forged(struct session *from, struct stanza_msg *m)
@@ -80,8 +81,10 @@ carbons_forged(struct session *from, struct stanza_msg *m)
 
 	if (strstr(m->xml, NS_CARBONS) == NULL)
 		return (0);
-	if ((n = carbons_parse(m)) == NULL)
-		return (0);
+	if ((n = carbons_parse(m)) == NULL) {
+		router_refuse(from, m, "carbons");
+		return (1);
+	}
 	forged = xml_find_child(n, NS_CARBONS, "sent") != NULL ||
 	    xml_find_child(n, NS_CARBONS, "received") != NULL;
 	xml_node_free(n);
@@ -198,8 +201,9 @@ carbons_received(struct user *u, struct session *to, struct stanza_msg *m)
 
 /*
  * The recipient's server SHOULD remove <private/> before delivering
- * (section 9): returns 0 when m went to session to without it, -1 when
- * m has none and goes as it is.  m keeps it: no copies are made of m.
+ * (section 9): returns 0 when m went to session to without it, or could
+ * not be read and went nowhere, -1 when m has none and goes as it is.
+ * m keeps it: no copies are made of m.
  */
 int
 carbons_private(struct session *to, struct stanza_msg *m)
@@ -208,9 +212,13 @@ carbons_private(struct session *to, struct stanza_msg *m)
 	struct xml_buf	 b;
 	int		 rv = -1;
 
-	if (strstr(m->xml, NS_CARBONS) == NULL ||
-	    (n = carbons_parse(m)) == NULL)
+	if (strstr(m->xml, NS_CARBONS) == NULL)
 		return (-1);
+	if ((n = carbons_parse(m)) == NULL) {
+		log_warnx("carbons: cannot read a message for %s: dropped",
+		    to->full);
+		return (0);
+	}
 	if ((p = xml_find_child(n, NS_CARBONS, "private")) != NULL) {
 		xml_unlink(p);
 		xml_node_free(p);

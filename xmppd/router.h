@@ -202,6 +202,8 @@ void		 router_route(struct session *, struct stanza_msg *,
 struct xml_node	*router_parse(const char *, size_t, const char *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
+struct xml_node	*router_error_msg(struct stanza_msg *, const char *,
+		    const char *);
 int		 router_iq_to(struct session *, struct xml_node *);
 const char	*router_feature_ns(size_t);
 
@@ -211,6 +213,8 @@ void		 router_deliver_xml(struct session *, int, const char *,
 		    size_t);
 void		 router_bounce(struct session *, struct stanza_msg *,
 		    const char *, const char *);
+void		 router_refuse(struct session *, struct stanza_msg *,
+		    const char *);
 int		 router_local_jid(const char *, struct session **,
 		    struct user **);
 

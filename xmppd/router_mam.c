@@ -417,6 +417,7 @@ mam_flush(void)
 {
 	struct mam_msg	*e;
 	struct xml_node	*sid;
+	struct session	*from;
 
 	while ((e = TAILQ_FIRST(&mam_msgs)) != NULL &&
 	    (e->reqid == 0 || e->done)) {
@@ -428,6 +429,9 @@ mam_flush(void)
 				xml_set_attr(sid, "by", e->rcpt);
 			}
 			if (mam_msg_xml(&e->m, e->n) == -1) {
+				if ((from = session_find_id(e->stream,
+				    e->session)) != NULL)
+					router_refuse(from, &e->m, "mam");
 				mam_msg_free(e);
 				continue;
 			}
@@ -484,7 +488,8 @@ mam_store(struct mam_msg *e, struct session *from, const struct jid *rj)
 /*
  * A message from a session: returns 0 when taken (it will be routed
  * once the store has archived it, or once those before it to the same
- * recipient went), -1 to route it now as it is.
+ * recipient went, or it was refused), -1 to route it now as it is.  One
+ * that may carry a stanza-id and cannot be read is refused.
  */
 int
 mam_message(struct session *from, struct stanza_msg *m)
@@ -516,8 +521,10 @@ mam_message(struct session *from, struct stanza_msg *m)
 	/* The store stalls: order gives way before memory does. */
 	if (mam_nmsgs >= 2 * MAM_WAITING_MAX)
 		return (-1);
-	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
-		return (-1);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "mam");
+		return (0);
+	}
 	stripped = mam_strip(n);
 	keep = candidate && mam_archivable(n) &&
 	    mam_nmsgs < MAM_WAITING_MAX && proc_peer(PROC_STORE, 0) != NULL;
@@ -774,9 +781,12 @@ mam_result(struct mam_req *r, struct session *s, struct mam_row *row,
 	struct xml_node	*inner, *m, *res, *fwd, *delay;
 	char		 stamp[64];
 
-	if ((inner = router_parse(xml, len, NS_CLIENT)) == NULL)
-		return;
 	row->id[sizeof(row->id) - 1] = '\0';
+	if ((inner = router_parse(xml, len, NS_CLIENT)) == NULL) {
+		log_warnx("mam: cannot read archived message %s of %s",
+		    row->id, s->user->bare);
+		return;
+	}
 	mam_stamp(row->stamp, stamp, sizeof(stamp));
 	if ((m = xml_node_new(NS_CLIENT, "message")) == NULL ||
 	    xml_set_attr(m, "to", s->full) == -1 ||
