@@ -143,6 +143,9 @@ carbons_copy(struct user *u, struct session *skip, int best,
 
 	if (!carbons_wanted(u, skip, best) || (n = carbons_parse(m)) == NULL)
 		return;
+	/* What the sender wrote: no stanza-id may claim to be ours. */
+	if (strcmp(wrapper, "sent") == 0)
+		(void)mam_strip(n);
 	if (!carbons_eligible(m, n) ||
 	    (w = xml_node_new(NS_CLIENT, "message")) == NULL ||
 	    xml_set_attr(w, "from", u->bare) == -1 ||

@@ -302,6 +302,7 @@ extern const struct iq_feature	 mam_feature;
 extern const struct iq_feature	 mam_prefs_feature;
 extern const struct iq_feature	 mam_ext_feature;
 int		 mam_message(struct session *, struct stanza_msg *);
+int		 mam_strip(struct xml_node *);
 void		 mam_session_new(struct session *);
 int		 mam_dispatch_router(struct imsgev *, struct imsg *);
 int		 mam_disco_account(struct xml_node *);

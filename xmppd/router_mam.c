@@ -155,7 +155,7 @@ mam_archivable(const struct xml_node *n)
  * A stanza-id claiming to be by one of our JIDs was not stamped by us:
  * gone (XEP-0359 section 5).  Returns how many were removed.
  */
-static int
+int
 mam_strip(struct xml_node *n)
 {
 	struct xml_node	*c, *next;
@@ -486,6 +486,36 @@ mam_store(struct mam_msg *e, struct session *from, const struct jid *rj)
 }
 
 /*
+ * The store stalls and 2 * MAM_WAITING_MAX messages wait for it: order
+ * and the archive give way before memory does, as they already do past
+ * MAM_WAITING_MAX, and the message goes now, unarchived.  Refusing it
+ * would stop every chat between our users while the archive is slow;
+ * what never gives way is the stanza-id check, so one that claims to be
+ * ours goes without it.  Returns as mam_message().
+ */
+static int
+mam_overloaded(struct session *from, struct stanza_msg *m, int sid)
+{
+	struct xml_node	*n;
+	int		 rv = 0;
+
+	if (!sid)
+		return (-1);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "mam");
+		return (0);
+	}
+	if (mam_strip(n) == 0)
+		rv = -1;
+	else if (mam_msg_xml(m, n) == -1)
+		router_refuse(from, m, "mam");
+	else
+		router_route(from, m, NULL);
+	xml_node_free(n);
+	return (rv);
+}
+
+/*
  * A message from a session: returns 0 when taken (it will be routed
  * once the store has archived it, or once those before it to the same
  * recipient went, or it was refused), -1 to route it now as it is.  One
@@ -518,9 +548,8 @@ mam_message(struct session *from, struct stanza_msg *m)
 	/* Nobody keeps it, and nothing to strip: no need to look inside. */
 	if (!sid && mam_nobody_keeps(from, tu, rcpt) && !mam_waiting(rcpt))
 		return (-1);
-	/* The store stalls: order gives way before memory does. */
 	if (mam_nmsgs >= 2 * MAM_WAITING_MAX)
-		return (-1);
+		return (mam_overloaded(from, m, sid));
 	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
 		router_refuse(from, m, "mam");
 		return (0);

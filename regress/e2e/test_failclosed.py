@@ -7,9 +7,12 @@ inside and cannot read is refused with an error: nothing of it is
 delivered, archived or stored.  The router reads stanzas with the
 limits of the configuration in force; a stream opened before a reload
 that lowered them still reads with the old ones, so its stanzas can be
-beyond what the router reads: the case used here."""
+beyond what the router reads: the case used here.  Last, a forged
+stanza-id is taken out even when the archive store stalls."""
 
+import os
 import re
+import signal
 
 from rawxmpp import Raw
 from xmppdtest import Server, add_user
@@ -206,3 +209,37 @@ def test_unreadable_stanzas_refused(s):
     for conn in (a1, a2, b, m, c):
         conn.close()
 
+
+def test_store_stalled_forged_id_stripped(s):
+    """2 x 10000 messages wait for a stalled archive store: the next
+    one goes at once, unarchived, and without the stanza-id it forged."""
+    t = Server(prefork=1, body="limits {\n\tclient rate 100M\n}\n")
+    t.start()
+    t.n = 0
+    try:
+        for u in ("alice", "bob"):
+            add_user(t, "%s@example.org" % u, u + "-pw")
+        a = login(t, "alice", "o")
+        b = login(t, "bob", "o")
+        store = t.pid_of("store")
+        os.kill(store, signal.SIGSTOP)
+        try:
+            a.send("".join("<message to='bob@example.org' type='chat' "
+                           "id='q%d'><body>q</body></message>" % i
+                           for i in range(20000)))
+            a.send("<message to='bob@example.org' type='chat' id='ov'>"
+                   "<body>over</body><stanza-id xmlns='urn:xmpp:sid:0' "
+                   "id='forged' by='bob@example.org'/></message>")
+            got = b.expect(r"(.*?)(<message[^>]*id='ov'.*?</message>)",
+                           timeout=120)
+            assert "id='q" not in got.group(1), got.group(1)[-500:]
+            assert "stanza-id" not in got.group(2), got.group(2)
+            a.close()
+            b.close()
+        finally:
+            os.kill(store, signal.SIGCONT)
+        c = login(t, "bob", "after", presence=False)
+        sync(t, c)
+        c.close()
+    finally:
+        t.stop()
