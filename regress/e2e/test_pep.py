@@ -337,6 +337,126 @@ def test_disco_account(s):
         assert PS + "#" + f in feats, feats
 
 
+def store_sync(s, c):
+    """Two round trips through the store: what the router asked it
+    before has been answered, and what came of that sent.  Returns what
+    c got meanwhile."""
+    got = ""
+    for _ in range(2):
+        s.n += 1
+        ident = "x%d" % s.n
+        c.send("<iq type='get' id='%s'><query xmlns='jabber:iq:private'>"
+               "<x xmlns='urn:test:sync'/></query></iq>" % ident)
+        got += c.expect(r"(.*?)<iq\b[^>]*\bid='%s'[^>]*?(/>|>.*?</iq>)" %
+                        ident).group(1)
+    return got
+
+
+def test_caps_answer_only_from_the_session_asked(s):
+    """Another user who learns the id cannot answer in its place."""
+    feats = [DISCO, NICK + "+notify", "urn:test:caps1"]
+    b = login(s, "bob", "c1")
+    b.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" %
+           caps_ver(feats))
+    ident = disco_id(b)
+    assert re.fullmatch(r"caps[0-9a-f]{32}", ident), ident
+    s.dave.send("<iq type='result' id='%s' to='example.org'><query "
+                "xmlns='%s'><feature var='urn:evil'/></query></iq>" %
+                (ident, DISCO))
+    result(iq(s, s.dave, "<ping xmlns='urn:xmpp:ping'/>"))
+    b.send("<iq type='result' id='%s' to='example.org'><query xmlns='%s' "
+           "node='http://test#%s'><identity category='client' type='pc' "
+           "name='test'/>%s</query></iq>" %
+           (ident, DISCO, caps_ver(feats),
+            "".join("<feature var='%s'/>" % f for f in feats)))
+    # Verified: alice's last nick comes.
+    m = b.expect(r"<message\b[^>]*from='alice@example.org'.*?</message>")
+    assert NICK in m.group(0), m.group(0)
+    b.close()
+
+
+def caps_full(idents, features, forms):
+    """XEP-0115 section 5.1: identities (category, type, lang, name),
+    features, forms (FORM_TYPE, [(var, [values])])."""
+    v = "".join("%s/%s/%s/%s<" % i for i in sorted(idents))
+    v += "".join(f + "<" for f in sorted(features))
+    for ft, fields in sorted(forms):
+        v += ft + "<" + "".join(var + "<" + "".join(x + "<" for x in
+                                                     sorted(vals))
+                                for var, vals in sorted(fields))
+    return base64.b64encode(hashlib.sha1(v.encode()).digest()).decode()
+
+
+def disco_full(idents, features, forms):
+    return ("".join("<identity category='%s' type='%s' xml:lang='%s' "
+                    "name='%s'/>" % i for i in idents) +
+            "".join("<feature var='%s'/>" % f for f in features) +
+            "".join("<x xmlns='jabber:x:data' type='result'><field "
+                    "var='FORM_TYPE' type='hidden'><value>%s</value></field>"
+                    "%s</x>" % (ft, "".join(
+                        "<field var='%s'>%s</field>" % (var, "".join(
+                            "<value>%s</value>" % x for x in vals))
+                        for var, vals in fields))
+                    for ft, fields in forms))
+
+
+PSI = ([("client", "pc", "en", "Psi 0.11"), ("client", "pc", "el",
+                                               "\u03a8 0.11")],
+       ["http://jabber.org/protocol/caps", DISCO,
+        "http://jabber.org/protocol/disco#items",
+        "http://jabber.org/protocol/muc"],
+       [("urn:xmpp:dataforms:softwareinfo",
+         [("ip_version", ["ipv4", "ipv6"]), ("os", ["Mac"]),
+          ("os_version", ["10.5.1"]), ("software", ["Psi"]),
+          ("software_version", ["0.11"])])])
+
+
+def test_caps_with_forms_verified(s):
+    """A client's answer with a software form, as in XEP-0115's own
+    example (section 5.3), verifies: its +notify is believed."""
+    assert caps_full(*PSI) == "q07IKJEyjvHSyhy//CH0CxmKi8w="
+    idents, feats, forms = PSI
+    feats = feats + [NICK + "+notify"]
+    forms = forms + [("urn:test:a-b", [("x-y", ["1"]), ("x", ["2"])])]
+    ver = caps_full(idents, feats, forms)
+    b = login(s, "bob", "c3")
+    b.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" % ver)
+    ident = disco_id(b)
+    b.send("<iq type='result' id='%s' to='example.org'><query xmlns='%s'>"
+           "%s</query></iq>" % (ident, DISCO, disco_full(idents, feats,
+                                                          forms)))
+    m = b.expect(r"<message\b[^>]*from='alice@example.org'.*?</message>")
+    assert NICK in m.group(0), m.group(0)
+    b.close()
+
+
+def test_caps_ill_formed_not_cached(s):
+    """Two forms of one FORM_TYPE (XEP-0115 section 5.4, 3.5): not
+    believed, even when the hash matches."""
+    feats = [DISCO, NICK + "+notify"]
+    forms = [("urn:test:form", "a", "1"), ("urn:test:form", "b", "2")]
+    vs = "client/pc//test<" + "".join(f + "<" for f in sorted(feats))
+    vs += "".join(sorted("%s<%s<%s<" % f for f in forms))
+    ver = base64.b64encode(hashlib.sha1(vs.encode()).digest()).decode()
+    b = login(s, "bob", "c2")
+    b.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" % ver)
+    ident = disco_id(b)
+    b.send("<iq type='result' id='%s' to='example.org'><query xmlns='%s'>"
+           "<identity category='client' type='pc' name='test'/>%s%s"
+           "</query></iq>" %
+           (ident, DISCO, "".join("<feature var='%s'/>" % f for f in feats),
+            "".join("<x xmlns='jabber:x:data' type='result'><field "
+                    "var='FORM_TYPE' type='hidden'><value>%s</value>"
+                    "</field><field var='%s'><value>%s</value></field></x>"
+                    % f for f in forms)))
+    got = store_sync(s, b)
+    assert PSE not in got, got
+    b.close()
+
+
 def test_alive(s):
     result(iq(s, s.alice, "<ping xmlns='urn:xmpp:ping'/>"))
     assert item_ids(items(s, s.carol, DEVICES, to="alice@example.org")) == \
