@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,79 @@ blocking_blocks(struct user *u, const char *jid)
 	if (u == NULL || u->blocklist == NULL)
 		return (0);
 	return (blocklist_matches(u->blocklist, jid));
+}
+
+/*
+ * Does u (online) block jid: 1 or 0, -1 when u's list is not known here
+ * (u offline, or its list not loaded yet).  For a check that must fail
+ * closed.
+ */
+int
+blocking_known(struct user *u, const char *jid)
+{
+	if (u == NULL || u->blocklist == NULL || !u->blocklist->loaded)
+		return (-1);
+	return (blocklist_matches(u->blocklist, jid));
+}
+
+/* A question to the store about an offline user's list. */
+struct blocking_ask {
+	char		 *jid;
+	void		(*fn)(int, void *);
+	void		 *arg;
+};
+
+static void
+blocking_asked(struct xs_req *r, struct xs_items *items, void *arg)
+{
+	struct blocking_ask	*q = arg;
+	struct blocklist	 b;
+	struct xs_item		*it;
+	int			 rv = -1;
+
+	memset(&b, 0, sizeof(b));
+	if (r->status == XS_OK || r->status == XS_NOT_FOUND) {
+		TAILQ_FOREACH(it, items, entry)
+			blocklist_add(&b, it->key);
+		rv = blocklist_matches(&b, q->jid);
+		blocklist_clear(&b);
+	}
+	q->fn(rv, q->arg);
+	free(q->jid);
+	free(q);
+}
+
+/*
+ * Does local@domain block jid?  fn(answer, arg) says, as blocking_known
+ * does: at once when the router knows the list, else once the store has
+ * said (-1 when it could not).
+ */
+void
+blocking_ask(const char *local, const char *domain, const char *jid,
+    void (*fn)(int, void *), void *arg)
+{
+	struct blocking_ask	*q;
+	struct xs_req		 r;
+	char			 bare[CONF_JIDLEN];
+	int			 rv;
+
+	(void)snprintf(bare, sizeof(bare), "%s@%s", local, domain);
+	if ((rv = blocking_known(session_find_user(bare), jid)) != -1) {
+		fn(rv, arg);
+		return;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->jid = strdup(jid)) == NULL)
+		fatal("%s", __func__);
+	q->fn = fn;
+	q->arg = arg;
+	xs_req_init(&r, XS_GET, local, domain, BLOCKING_SPACE, NULL);
+	r.limit = BLOCKING_MAX;
+	if (xs_request(&r, NULL, 0, blocking_asked, q) == -1) {
+		free(q->jid);
+		free(q);
+		fn(-1, arg);
+	}
 }
 
 static struct user *

@@ -316,6 +316,9 @@ void		 blocking_session_new(struct session *);
 int		 blocking_out(struct session *, struct stanza_msg *);
 int		 blocking_presence(struct session *, const char *, size_t);
 int		 blocking_presence_imsg(struct session *, struct imsg *);
+int		 blocking_known(struct user *, const char *);
+void		 blocking_ask(const char *, const char *, const char *,
+		    void (*)(int, void *), void *);
 
 /* caps.c */
 void		 caps_send(struct imsgev *);

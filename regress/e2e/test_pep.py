@@ -337,6 +337,15 @@ def test_disco_account(s):
         assert PS + "#" + f in feats, feats
 
 
+def before_ping(s, c):
+    """What c got before the answer to a ping sent now."""
+    s.n += 1
+    ident = "x%d" % s.n
+    c.send("<iq type='get' id='%s' to='example.org'><ping xmlns='urn:xmpp:"
+           "ping'/></iq>" % ident)
+    return c.expect(r"(.*?)<iq\b[^>]*\bid='%s'" % ident).group(1)
+
+
 def store_sync(s, c):
     """Two round trips through the store: what the router asked it
     before has been answered, and what came of that sent.  Returns what
@@ -350,6 +359,66 @@ def store_sync(s, c):
         got += c.expect(r"(.*?)<iq\b[^>]*\bid='%s'[^>]*?(/>|>.*?</iq>)" %
                         ident).group(1)
     return got
+
+
+def block(s, c, jid, how="block"):
+    result(iq(s, c, "<%s xmlns='urn:xmpp:blocking'><item jid='%s'/></%s>" %
+              (how, jid, how), type="set"))
+
+
+def caps_only(c, features):
+    """Available presence naming caps the server knows already."""
+    c.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" %
+           caps_ver(features))
+
+
+def test_blocked_get_no_events_either_way(s):
+    block(s, s.alice, "bob@example.org")
+    result(publish(s, s.alice, NICK, "<nick xmlns='%s'>B1</nick>" % NICK,
+                   item="current"))
+    assert ">B1<" not in before_ping(s, s.bob)
+    block(s, s.alice, "bob@example.org", "unblock")
+    result(publish(s, s.alice, NICK, "<nick xmlns='%s'>B2</nick>" % NICK,
+                   item="current"))
+    assert ">B2<" in before_ping(s, s.bob)
+    block(s, s.bob, "alice@example.org")
+    result(publish(s, s.alice, NICK, "<nick xmlns='%s'>B3</nick>" % NICK,
+                   item="current"))
+    assert ">B3<" not in before_ping(s, s.bob)
+    block(s, s.bob, "alice@example.org", "unblock")
+
+
+def test_blocked_get_no_last_items(s):
+    """Nor the last items, from an owner online or offline; nor, from
+    an owner offline who blocks them, the items they ask for."""
+    add_user(s, "frida@example.org", "frida-pw")
+    e = login(s, "frida", "e")
+    e.send("<presence/>")
+    b = login(s, "bob", "b2")
+    b.send("<presence/>")
+    subscribe(s, b, e, "bob", "frida")
+    result(publish(s, e, NICK, "<nick xmlns='%s'>E1</nick>" % NICK,
+                   item="current"))
+    block(s, e, "bob@example.org")
+    m = s.mark()
+    e.close()
+    s.wait_log(r"session frida@example.org/e ended", after=m)
+    block(s, s.alice, "bob@example.org")
+    b.close()
+    b = login(s, "bob", "b3")
+    caps_only(b, [DISCO, NICK + "+notify", DEVICES + "+notify"])
+    got = store_sync(s, b)
+    assert PSE not in got, got
+    error(items(s, b, NICK, to="frida@example.org"), "service-unavailable")
+    # Once alice unblocks him, hers come; frida's never do.
+    block(s, s.alice, "bob@example.org", "unblock")
+    b.close()
+    b = login(s, "bob", "b4")
+    caps_only(b, [DISCO, NICK + "+notify", DEVICES + "+notify"])
+    got = store_sync(s, b)
+    assert "from='alice@example.org'" in got and ">E1<" not in got, got
+    b.close()
 
 
 def test_caps_answer_only_from_the_session_asked(s):
