@@ -578,7 +578,7 @@ xml_write_attr(const struct xml_attr *a, size_t own, struct xml_wctx *w)
 		if (xml_buf_addstr(b, "xml:") == -1)
 			return (-1);
 	} else if (a->ns != NULL) {
-		/* One prefix per namespace in scope, declared where first used. */
+		/* A namespace is declared once in scope, where first used. */
 		if ((i = xml_decl_find(w, a->ns, own)) == -1) {
 			if (w->ndecl == w->cap) {
 				if ((p = reallocarray(w->decl, w->cap + 16,

@@ -14,7 +14,7 @@ import os
 import re
 import signal
 
-from rawxmpp import Raw
+from rawxmpp import Raw, subscribe
 from xmppdtest import Server, add_user
 
 CARBONS = "urn:xmpp:carbons:2"
@@ -84,15 +84,15 @@ def error_of(m):
                      r"xmpp-stanzas'", m).group(1)
 
 
-def subscribe(fr, to, frname, toname):
-    """fr subscribes to to's presence, and to approves."""
-    fr.send("<iq type='get' id='r-%s'><query xmlns='jabber:iq:roster'/>"
-            "</iq>" % toname)
-    fr.expect(r"<iq[^>]*id='r-%s'" % toname)
-    fr.send("<presence to='%s@example.org' type='subscribe'/>" % toname)
-    to.expect(r"<presence[^>]*type='subscribe'")
-    to.send("<presence to='%s@example.org' type='subscribed'/>" % frname)
-    fr.expect(r"<item[^>]*subscription='to'")
+def forged_carbon(to, mid, extra):
+    """A message from a client carrying a carbon only the server may
+    write (XEP-0280 section 11), and extra."""
+    return ("<message to='%s' id='%s' type='chat'><received xmlns='%s'>"
+            "<forwarded xmlns='urn:xmpp:forward:0'><message "
+            "from='alice@example.org/a' to='%s' type='chat' "
+            "xmlns='jabber:client'><body>pay me</body></message>"
+            "</forwarded></received>%s</message>" %
+            (to, mid, CARBONS, to, extra))
 
 
 def test_big_stanza_id_stripped_and_archived(s):
@@ -115,11 +115,7 @@ def test_big_forged_carbon_refused(s):
     b1.send("<iq type='set' id='c1'><enable xmlns='%s'/></iq>" % CARBONS)
     b1.expect(r"<iq[^>]*id='c1'")
     m = login(s, "mallory", "evil")
-    m.send("<message to='bob@example.org/b1' id='fc1' type='chat'>"
-           "<received xmlns='%s'><forwarded xmlns='urn:xmpp:forward:0'>"
-           "<message from='alice@example.org/a' to='bob@example.org/b1' "
-           "type='chat' xmlns='jabber:client'><body>pay me</body>"
-           "</message></forwarded></received>%s</message>" % (CARBONS, BIG))
+    m.send(forged_carbon("bob@example.org/b1", "fc1", BIG))
     r = m.expect(r"<message[^>]*id='fc1'.*?</message>").group(0)
     assert error_of(r) == "not-acceptable", r
     assert "pay me" not in sync(s, b1)
@@ -168,11 +164,7 @@ def test_unreadable_stanzas_refused(s):
     mark = s.mark()
     lower_depth(s)
     # A forged carbon, which the router cannot read.
-    m.send("<message to='bob@example.org/d' id='u1' type='chat'>"
-           "<received xmlns='%s'><forwarded xmlns='urn:xmpp:forward:0'>"
-           "<message from='alice@example.org/a' to='bob@example.org/d' "
-           "type='chat' xmlns='jabber:client'><body>pay me</body>"
-           "</message></forwarded></received>%s</message>" % (CARBONS, DEEP))
+    m.send(forged_carbon("bob@example.org/d", "u1", DEEP))
     r = m.expect(r"<message[^>]*id='u1'.*?</message>").group(0)
     assert error_of(r) == "internal-server-error", r
     # A message that may carry a stanza-id: neither delivered nor kept.

@@ -7,7 +7,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 
-from rawxmpp import Raw
+from rawxmpp import Raw, subscribe
 from xmppdtest import add_user, started
 
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -51,18 +51,6 @@ def login(s, user, res="r"):
     return c
 
 
-def subscribe(s, fr, to, frname, toname):
-    """fr subscribes to to's presence; to approves; fr hears of it by a
-    roster push."""
-    fr.send("<iq type='get' id='r-%s'><query xmlns='jabber:iq:roster'/>"
-            "</iq>" % toname)
-    fr.expect(r"<iq[^>]*id='r-%s'" % toname)
-    fr.send("<presence to='%s@example.org' type='subscribe'/>" % toname)
-    to.expect(r"<presence[^>]*type='subscribe'")
-    to.send("<presence to='%s@example.org' type='subscribed'/>" % frname)
-    fr.expect(r"<item[^>]*subscription='to'")
-
-
 def setup():
     s = started(users=("alice", "bob", "carol", "dave"))
     s.n = 0
@@ -71,8 +59,8 @@ def setup():
     s.carol = login(s, "carol")
     s.dave = login(s, "dave")
     s.alice.send("<presence/>")
-    subscribe(s, s.bob, s.alice, "bob", "alice")
-    subscribe(s, s.dave, s.alice, "dave", "alice")
+    subscribe(s.bob, s.alice, "bob", "alice")
+    subscribe(s.dave, s.alice, "dave", "alice")
     return s
 
 
@@ -397,7 +385,7 @@ def test_blocked_get_no_last_items(s):
     e.send("<presence/>")
     b = login(s, "bob", "b2")
     b.send("<presence/>")
-    subscribe(s, b, e, "bob", "frida")
+    subscribe(b, e, "bob", "frida")
     result(publish(s, e, NICK, "<nick xmlns='%s'>E1</nick>" % NICK,
                    item="current"))
     block(s, e, "bob@example.org")
