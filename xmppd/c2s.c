@@ -248,9 +248,7 @@ c2s_new_parser(struct conn *c)
 	for (i = 0; i < sizeof(r); i++)
 		(void)snprintf(c->streamid + 2 * i, sizeof(c->streamid) - 2 * i,
 		    "%02x", r[i]);
-	l.stanza_size = stream_conf->global.limits.stanza_size;
-	l.max_depth = stream_conf->global.limits.xml_depth;
-	l.max_attrs = 64;
+	stanza_limits(&stream_conf->global, &l);
 	if (c->xs == NULL)
 		c->xs = xml_stream_new(&l, &c2s_cb, c);
 	else if (xml_stream_reset(c->xs) == -1) {

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +39,10 @@
 
 #define PRESENCE_DIRECTED_MAX	256
 
-static struct xml_limits	 presence_limits = { 0, 64, 64 };
-
-/* The <priority/> of an available presence: -128 to 127, default 0. */
+/*
+ * The <priority/> of an available presence: -128 to 127, default 0;
+ * INT_MIN when the presence cannot be read.
+ */
 static int
 presence_priority(struct stanza_msg *m)
 {
@@ -49,9 +51,8 @@ presence_priority(struct stanza_msg *m)
 	char		*t;
 	int		 prio = 0;
 
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &presence_limits,
-	    NS_CLIENT)) == NULL)
-		return (0);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
+		return (INT_MIN);
 	if ((p = xml_find_child(n, NS_CLIENT, "priority")) != NULL &&
 	    (t = xml_text(p)) != NULL) {
 		prio = strtonum(t, -128, 127, &errstr);
@@ -204,7 +205,7 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
     struct imsg *imsg)
 {
 	struct session	*o;
-	int		 initial = !from->available;
+	int		 initial = !from->available, prio;
 
 	if (strcmp(m->type, "unavailable") == 0) {
 		if (from->available)
@@ -213,11 +214,16 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	}
 	if (m->type[0] != '\0')
 		return;		/* probes and subscriptions go to a contact */
+	/* What the router cannot read, it does not store nor broadcast. */
+	if ((prio = presence_priority(m)) == INT_MIN) {
+		router_refuse(from, m, "presence");
+		return;
+	}
 	free(from->presence);
 	if ((from->presence = strdup(m->xml)) == NULL)
 		fatal("%s", __func__);
 	from->presencelen = m->xmllen;
-	from->priority = presence_priority(m);
+	from->priority = prio;
 	from->available = 1;
 	router_deliver(from, imsg);
 	TAILQ_FOREACH(o, &from->user->sessions, user_entry) {
