@@ -31,6 +31,18 @@
 #include "stanza.h"
 #include "xml.h"
 
+/*
+ * The limits a stream reads stanzas with, and the router reads them
+ * again with (xml_parse_fragment() allows for what serializing adds).
+ */
+void
+stanza_limits(const struct global_conf *g, struct xml_limits *l)
+{
+	l->stanza_size = g->limits.stanza_size;
+	l->max_depth = g->limits.xml_depth;
+	l->max_attrs = XML_ATTRS_MAX;
+}
+
 int
 stanza_kind(const struct xml_node *n)
 {

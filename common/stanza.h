@@ -25,8 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct global_conf;
 struct imsg;
 struct imsgev;
+struct xml_limits;
 struct xml_node;
 
 struct stanza_msg {
@@ -40,6 +42,7 @@ struct stanza_msg {
 	size_t		 xmllen;
 };
 
+void	stanza_limits(const struct global_conf *, struct xml_limits *);
 int	stanza_kind(const struct xml_node *);
 int	stanza_send(struct imsgev *, uint32_t, uint64_t,
 	    const struct xml_node *, const char *);

@@ -24,16 +24,12 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xml.h"
 
 #define XML_BUF_MIN	256
-
-static int	xml_write(const struct xml_node *, const char *, const char *,
-		    const char *, struct xml_buf *);
 
 struct xml_node *
 xml_node_new(const char *ns, const char *name)
@@ -511,10 +507,66 @@ xml_name_ok(const char *s)
 	return (1);
 }
 
+/*
+ * The serializer's state: where elements in namespace from are written
+ * in namespace to, and the namespaces of attributes declared in the
+ * output on the elements being written, outermost first.  decl[i] is
+ * bound to prefix "a<i>": a prefix in scope is never declared again
+ * further in, so none is ever shadowed.
+ */
+struct xml_wctx {
+	const char	*from;
+	const char	*to;
+	struct xml_buf	*b;
+	const char	**decl;
+	size_t		 ndecl;
+	size_t		 cap;
+};
+
+/* How far up the declarations in scope are looked at before a new one. */
+#define XML_DECL_SCAN	64
+
+/* The prefix of declaration i: "a" and i in decimal. */
 static int
-xml_write_attr(const struct xml_attr *a, int *ext, struct xml_buf *b)
+xml_write_prefix(struct xml_buf *b, size_t i)
 {
-	char	 prefix[16];
+	char	 d[24];
+	size_t	 k = sizeof(d);
+
+	do {
+		d[--k] = '0' + i % 10;
+		i /= 10;
+	} while (i > 0);
+	d[--k] = 'a';
+	return (xml_buf_add(b, d + k, sizeof(d) - k));
+}
+
+/*
+ * The declaration of ns in scope, looking at those of this element (from
+ * own on) and the nearest ones of its ancestors; -1 if none.  The bound
+ * keeps a deep tree of namespaced attributes linear to write; past it a
+ * namespace is only declared again.
+ */
+static ssize_t
+xml_decl_find(const struct xml_wctx *w, const char *ns, size_t own)
+{
+	size_t	 i, low;
+
+	low = w->ndecl > XML_DECL_SCAN ? w->ndecl - XML_DECL_SCAN : 0;
+	if (low > own)
+		low = own;
+	for (i = w->ndecl; i > low; i--)
+		if (strcmp(w->decl[i - 1], ns) == 0)
+			return (i - 1);
+	return (-1);
+}
+
+static int
+xml_write_attr(const struct xml_attr *a, size_t own, struct xml_wctx *w)
+{
+	struct xml_buf	*b = w->b;
+	const char	**p;
+	ssize_t		 i;
 
 	if (!xml_name_ok(a->name) || (a->ns == NULL &&
 	    strcmp(a->name, "xmlns") == 0) || (a->ns != NULL &&
@@ -526,14 +578,25 @@ xml_write_attr(const struct xml_attr *a, int *ext, struct xml_buf *b)
 		if (xml_buf_addstr(b, "xml:") == -1)
 			return (-1);
 	} else if (a->ns != NULL) {
-		/* A namespaced attribute gets a prefix of its own. */
-		(void)snprintf(prefix, sizeof(prefix), "a%d", (*ext)++);
-		if (xml_buf_addstr(b, "xmlns:") == -1 ||
-		    xml_buf_addstr(b, prefix) == -1 ||
-		    xml_buf_addstr(b, "='") == -1 ||
-		    xml_buf_escape(b, a->ns, strlen(a->ns), 1) == -1 ||
-		    xml_buf_addstr(b, "' ") == -1 ||
-		    xml_buf_addstr(b, prefix) == -1 ||
+		/* A namespace is declared once in scope, where first used. */
+		if ((i = xml_decl_find(w, a->ns, own)) == -1) {
+			if (w->ndecl == w->cap) {
+				if ((p = reallocarray(w->decl, w->cap + 16,
+				    sizeof(*p))) == NULL)
+					return (-1);
+				w->decl = p;
+				w->cap += 16;
+			}
+			i = w->ndecl++;
+			w->decl[i] = a->ns;
+			if (xml_buf_addstr(b, "xmlns:") == -1 ||
+			    xml_write_prefix(b, i) == -1 ||
+			    xml_buf_addstr(b, "='") == -1 ||
+			    xml_buf_escape(b, a->ns, strlen(a->ns), 1) == -1 ||
+			    xml_buf_addstr(b, "' ") == -1)
+				return (-1);
+		}
+		if (xml_write_prefix(b, i) == -1 ||
 		    xml_buf_addstr(b, ":") == -1)
 			return (-1);
 	}
@@ -546,23 +609,25 @@ xml_write_attr(const struct xml_attr *a, int *ext, struct xml_buf *b)
 }
 
 /*
- * Write n.  Elements in namespace from are written in namespace to;
- * scope is the default namespace in force where n is written (NULL:
- * none), so an element in it needs no xmlns of its own.
+ * Write n.  scope is the default namespace in force where n is written
+ * (NULL: none), so an element in it needs no xmlns of its own.  An
+ * element gets at most one namespace declaration more than it has
+ * attributes: xml_parse_fragment() allows for that.
  */
 static int
-xml_write(const struct xml_node *n, const char *from, const char *to,
-    const char *scope, struct xml_buf *b)
+xml_write(const struct xml_node *n, const char *scope, struct xml_wctx *w)
 {
 	const struct xml_node	*c;
+	struct xml_buf		*b = w->b;
 	const char		*ns = n->ns != NULL ? n->ns : "";
-	int			 i, ext = 0;
+	size_t			 own = w->ndecl;
+	int			 i;
 
 	if (n->name == NULL)
 		return (n->text == NULL ? 0 :
 		    xml_buf_escape(b, n->text, n->textlen, 0));
-	if (from != NULL && strcmp(ns, from) == 0)
-		ns = to;
+	if (w->from != NULL && strcmp(ns, w->from) == 0)
+		ns = w->to;
 	if (!xml_name_ok(n->name) || strcmp(ns, NS_XML) == 0 ||
 	    strcmp(ns, NS_XMLNS) == 0)
 		return (-1);
@@ -574,15 +639,18 @@ xml_write(const struct xml_node *n, const char *from, const char *to,
 		    xml_buf_addstr(b, "'") == -1)
 			return (-1);
 	for (i = 0; i < n->nattrs; i++)
-		if (xml_write_attr(&n->attrs[i], &ext, b) == -1)
+		if (xml_write_attr(&n->attrs[i], own, w) == -1)
 			return (-1);
-	if (TAILQ_EMPTY(&n->children))
+	if (TAILQ_EMPTY(&n->children)) {
+		w->ndecl = own;
 		return (xml_buf_addstr(b, "/>"));
+	}
 	if (xml_buf_addstr(b, ">") == -1)
 		return (-1);
 	TAILQ_FOREACH(c, &n->children, entry)
-		if (xml_write(c, from, to, ns, b) == -1)
+		if (xml_write(c, ns, w) == -1)
 			return (-1);
+	w->ndecl = own;
 	if (xml_buf_addstr(b, "</") == -1 || xml_buf_addstr(b, n->name) == -1 ||
 	    xml_buf_addstr(b, ">") == -1)
 		return (-1);
@@ -609,13 +677,19 @@ int
 xml_serialize_as(const struct xml_node *n, const char *from, const char *to,
     struct xml_buf *b)
 {
-	size_t	 len = b->len;
+	struct xml_wctx	 w;
+	size_t		 len = b->len;
+	int		 rv;
 
 	if (from != NULL && to == NULL)
 		return (-1);
-	if (n == NULL || xml_write(n, from, to, to, b) == -1) {
+	memset(&w, 0, sizeof(w));
+	w.from = from;
+	w.to = to;
+	w.b = b;
+	rv = n == NULL ? -1 : xml_write(n, to, &w);
+	free(w.decl);
+	if (rv == -1)
 		b->len = len;
-		return (-1);
-	}
-	return (0);
+	return (rv);
 }

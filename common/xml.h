@@ -82,6 +82,13 @@ enum xml_error {
 	XML_ERR_INTERNAL,
 };
 
+/*
+ * Attributes of one element, and namespace declarations on one tag, a
+ * stream accepts: the max_attrs of every stream, and so of every
+ * re-parse of what a stream read (xml_parse_fragment()).
+ */
+#define XML_ATTRS_MAX	64
+
 /* Zero fields take defaults (xml_stream.c); see xml_parse_fragment(). */
 struct xml_limits {
 	size_t		 stanza_size;	/* input bytes of one stanza */

@@ -75,7 +75,6 @@ XMLPARSEAPI(XML_Bool) XML_SetReparseDeferralEnabled(XML_Parser, XML_Bool);
 
 #define XML_DEF_STANZA	262144
 #define XML_DEF_DEPTH	32
-#define XML_DEF_ATTRS	64
 
 struct xml_stream {
 	XML_Parser			 parser;
@@ -86,6 +85,8 @@ struct xml_stream {
 	struct xml_node			*cur;	/* open element of a stanza */
 	size_t				 mem;	/* heap the stanza holds */
 	size_t				 memmax;
+	size_t				 token_max; /* markup held back */
+	int				 decl_max; /* xmlns on one tag */
 	int				 depth;	/* stream element is 1 */
 	int				 ndecl;	/* xmlns on the coming tag */
 	int				 error;
@@ -288,7 +289,7 @@ xml_start(void *arg, const char *qname, const char **attrs)
 	if (xs->error || xs->stopped)
 		return;
 	xml_event(xs);
-	if (xs->ndecl > xs->limits.max_attrs) {
+	if (xs->ndecl > xs->decl_max) {
 		xml_stream_fail(xs, XML_ERR_POLICY_VIOLATION,
 		    "too many namespace declarations");
 		return;
@@ -647,10 +648,12 @@ xml_stream_new(const struct xml_limits *limits,
 	if (xs->limits.max_depth <= 0)
 		xs->limits.max_depth = XML_DEF_DEPTH;
 	if (xs->limits.max_attrs <= 0)
-		xs->limits.max_attrs = XML_DEF_ATTRS;
+		xs->limits.max_attrs = XML_ATTRS_MAX;
 	if (xs->limits.stanza_size > SIZE_MAX / XML_MEM_FACTOR / 2)
 		xs->limits.stanza_size = SIZE_MAX / XML_MEM_FACTOR / 2;
 	xs->memmax = xs->limits.stanza_size * XML_MEM_FACTOR + XML_MEM_FLOOR;
+	xs->token_max = XML_TOKEN_MAX;
+	xs->decl_max = xs->limits.max_attrs;
 	xs->cb = cb;
 	xs->arg = arg;
 	if (xml_stream_reset(xs) == -1) {
@@ -722,7 +725,7 @@ static int
 xml_stream_over(struct xml_stream *xs)
 {
 	return (xs->fed - xs->mark > xs->limits.stanza_size ||
-	    xs->fed - xs->lastev > XML_TOKEN_MAX);
+	    xs->fed - xs->lastev > xs->token_max);
 }
 
 /*
@@ -812,8 +815,17 @@ xml_fragment_stanza(void *arg, struct xml_node *n)
 
 /*
  * Parse one serialized element, as it crosses processes, with the same
- * restrictions as a stream; default_ns is its stream's namespace.  A
- * stanza_size of 0 means the length of buf.
+ * restrictions as a stream; default_ns is its stream's namespace.
+ *
+ * Give it the limits of the stream the element was read from: whatever
+ * that stream accepted must parse here, once serialized.  Serializing
+ * may make an element longer (namespaces declared by the stream header
+ * or an ancestor are declared again, text from CDATA is escaped), and
+ * adds to an element one namespace declaration more than it has
+ * attributes (xml.c).  So the stanza size bounds the heap the tree may
+ * take, as in a stream, but not the bytes, nor the length of a tag:
+ * the fragment is all in memory already.  A stanza_size of 0 means the
+ * length of buf.
  */
 struct xml_node *
 xml_parse_fragment(const char *buf, size_t len,
@@ -827,8 +839,9 @@ xml_parse_fragment(const char *buf, size_t len,
 	struct xml_limits	 l = *limits;
 	int			 ok;
 
-	if (l.stanza_size == 0)
-		l.stanza_size = len > 0 ? len : 1;
+	/* All of buf, and the end of the stream that follows it. */
+	if (l.stanza_size < len + 16)
+		l.stanza_size = len + 16;
 	xml_buf_init(&b, 0);
 	if (xml_buf_addstr(&b, "<stream:stream xmlns:stream='" NS_STREAMS
 	    "'") == -1 || (default_ns != NULL &&
@@ -839,6 +852,9 @@ xml_parse_fragment(const char *buf, size_t len,
 		xml_buf_free(&b);
 		return (NULL);
 	}
+	if (xs->token_max < len)
+		xs->token_max = len;
+	xs->decl_max = xs->limits.max_attrs + 1;
 	ok = xml_stream_feed(xs, b.data, b.len) == 0 &&
 	    xml_stream_feed(xs, buf, len) == 0 &&
 	    xml_stream_feed(xs, "</stream:stream>", 16) == 0 && f.count == 1;

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Runs every regress test and ends with one line: N passed, N failed.
 
-Unit test programs (obj-san/test_*) and the config runner print one
-"ok N - ..." or "not ok N - ..." line per check.  End-to-end tests are
+Unit test programs (obj-san/test_*), the config runner and the source
+lint (lint_xml_printf.py) print one "ok N - ..." or "not ok N - ..."
+line per check.  End-to-end tests are
 the test_* functions of e2e/test_*.py, each one check.
 """
 
@@ -84,6 +85,13 @@ def run_config(only):
         run_tap("config", ["sh", runner, xmppd])
 
 
+def run_lint(only):
+    if only and "lint" not in only:
+        return
+    run_tap("lint", [sys.executable,
+                     os.path.join(HERE, "lint_xml_printf.py")])
+
+
 def run_e2e(only):
     d = os.path.join(HERE, "e2e")
     for f in sorted(os.listdir(d)):
@@ -126,6 +134,7 @@ def run_e2e(only):
 
 def main():
     only = set(sys.argv[1:])
+    run_lint(only)
     run_units(only)
     run_config(only)
     run_e2e(only)

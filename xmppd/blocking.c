@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@
 #define NS_BLOCKING	"urn:xmpp:blocking"
 #define NS_BLOCKED	"urn:xmpp:blocking:errors"
 #define BLOCKING_MAX	1000		/* items in a list, or one request */
+#define BLOCKING_WAIT_MAX 8		/* IQs held while the list loads */
 
 #define SUB_HAS_TO(s)	((s) == SUB_TO || (s) == SUB_BOTH)
 #define SUB_HAS_FROM(s)	((s) == SUB_FROM || (s) == SUB_BOTH)
@@ -47,6 +49,8 @@ struct blocklist {
 	char		**jids;
 	int		  n;
 	int		  loaded;
+	struct xs_iq	 *wait[BLOCKING_WAIT_MAX];	/* answered once loaded */
+	int		  nwait;
 };
 
 /* A block or unblock waiting for the store. */
@@ -58,8 +62,9 @@ struct blocking_op {
 	int		  block;
 };
 
-static struct xml_limits	 blocking_limits = { 0, 64, 64 };
 static int			 blocking_nusers;	/* with a list */
+
+static void	blocking_run_waiting(struct blocklist *);
 
 static void
 blocklist_clear(struct blocklist *b)
@@ -116,22 +121,103 @@ blocklist_del(struct blocklist *b, const char *jid)
 }
 
 /*
- * Does u block jid?  An item matches the full JID, its bare JID or its
+ * Does b list jid?  An item matches the full JID, its bare JID or its
  * domain (XEP-0191 section 3.3 uses XEP-0016's matching order).
  */
 static int
-blocking_blocks(struct user *u, const char *jid)
+blocklist_matches(struct blocklist *b, const char *jid)
 {
 	struct jid	 j;
 	char		 bare[CONF_JIDLEN];
 
-	if (u == NULL || u->blocklist == NULL || u->blocklist->n == 0 ||
-	    jid_parse(jid, &j) == -1)
+	if (b->n == 0 || jid_parse(jid, &j) == -1)
 		return (0);
 	(void)jid_bare(&j, bare, sizeof(bare));
-	return (blocklist_find(u->blocklist, jid) != -1 ||
-	    blocklist_find(u->blocklist, bare) != -1 ||
-	    blocklist_find(u->blocklist, j.domain) != -1);
+	return (blocklist_find(b, jid) != -1 ||
+	    blocklist_find(b, bare) != -1 ||
+	    blocklist_find(b, j.domain) != -1);
+}
+
+/* Does u block jid? */
+static int
+blocking_blocks(struct user *u, const char *jid)
+{
+	if (u == NULL || u->blocklist == NULL)
+		return (0);
+	return (blocklist_matches(u->blocklist, jid));
+}
+
+/*
+ * Does u (online) block jid: 1 or 0, -1 when u's list is not known here
+ * (u offline, or its list not loaded yet).  For a check that must fail
+ * closed.
+ */
+int
+blocking_known(struct user *u, const char *jid)
+{
+	if (u == NULL || u->blocklist == NULL || !u->blocklist->loaded)
+		return (-1);
+	return (blocklist_matches(u->blocklist, jid));
+}
+
+/* A question to the store about an offline user's list. */
+struct blocking_ask {
+	char		 *jid;
+	void		(*fn)(int, void *);
+	void		 *arg;
+};
+
+static void
+blocking_asked(struct xs_req *r, struct xs_items *items, void *arg)
+{
+	struct blocking_ask	*q = arg;
+	struct blocklist	 b;
+	struct xs_item		*it;
+	int			 rv = -1;
+
+	memset(&b, 0, sizeof(b));
+	if (r->status == XS_OK || r->status == XS_NOT_FOUND) {
+		TAILQ_FOREACH(it, items, entry)
+			blocklist_add(&b, it->key);
+		rv = blocklist_matches(&b, q->jid);
+		blocklist_clear(&b);
+	}
+	q->fn(rv, q->arg);
+	free(q->jid);
+	free(q);
+}
+
+/*
+ * Does local@domain block jid?  fn(answer, arg) says, as blocking_known
+ * does: at once when the router knows the list, else once the store has
+ * said (-1 when it could not).
+ */
+void
+blocking_ask(const char *local, const char *domain, const char *jid,
+    void (*fn)(int, void *), void *arg)
+{
+	struct blocking_ask	*q;
+	struct xs_req		 r;
+	char			 bare[CONF_JIDLEN];
+	int			 rv;
+
+	(void)snprintf(bare, sizeof(bare), "%s@%s", local, domain);
+	if ((rv = blocking_known(session_find_user(bare), jid)) != -1) {
+		fn(rv, arg);
+		return;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->jid = strdup(jid)) == NULL)
+		fatal("%s", __func__);
+	q->fn = fn;
+	q->arg = arg;
+	xs_req_init(&r, XS_GET, local, domain, BLOCKING_SPACE, NULL);
+	r.limit = BLOCKING_MAX;
+	if (xs_request(&r, NULL, 0, blocking_asked, q) == -1) {
+		free(q->jid);
+		free(q);
+		fn(-1, arg);
+	}
 }
 
 static struct user *
@@ -160,6 +246,7 @@ blocking_loaded(struct xs_req *r, struct xs_items *items, void *arg)
 		TAILQ_FOREACH(it, items, entry)
 			blocklist_add(u->blocklist, it->key);
 	u->blocklist->loaded = 1;
+	blocking_run_waiting(u->blocklist);
 }
 
 /* A session bound: its user's list comes from the store if not here. */
@@ -187,6 +274,8 @@ blocking_session_end(struct session *s)
 
 	if (u->nsessions > 1 || u->blocklist == NULL)
 		return;
+	while (u->blocklist->nwait > 0)
+		xs_iq_done(u->blocklist->wait[--u->blocklist->nwait], NULL);
 	blocklist_clear(u->blocklist);
 	free(u->blocklist);
 	u->blocklist = NULL;
@@ -441,15 +530,44 @@ blocking_set(struct session *s, struct xml_node *iq, struct xml_node *q)
 static struct xml_node *
 blocking_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 {
-	const char	*type = xml_get_attr(iq, "type");
-	int		 get = strcmp(q->name, "blocklist") == 0;
+	struct blocklist	*b;
+	const char		*type = xml_get_attr(iq, "type");
+	int			 get = strcmp(q->name, "blocklist") == 0;
 
 	/* Only the user's own list, by the user. */
 	if (router_iq_to(s, iq) != IQ_SELF)
 		return (router_error(iq, "cancel", "forbidden"));
 	if (type == NULL || strcmp(type, get ? "get" : "set") != 0)
 		return (router_error(iq, "modify", "bad-request"));
+	/* A list still coming from the store: the IQ waits for it. */
+	if ((b = s->user->blocklist) != NULL && !b->loaded) {
+		if (b->nwait >= BLOCKING_WAIT_MAX)
+			return (router_error(iq, "wait", "resource-constraint"));
+		b->wait[b->nwait++] = xs_iq_new(s, iq);
+		return (NULL);
+	}
 	return (get ? blocking_get(s, iq) : blocking_set(s, iq, q));
+}
+
+/* The list has come: the IQs that waited for it are answered. */
+static void
+blocking_run_waiting(struct blocklist *b)
+{
+	struct xs_iq	*wait[BLOCKING_WAIT_MAX];
+	struct xml_node	*r;
+	struct session	*s;
+	int		 i, n = b->nwait;
+
+	memcpy(wait, b->wait, n * sizeof(*wait));
+	b->nwait = 0;
+	for (i = 0; i < n; i++) {
+		r = NULL;
+		if ((s = session_find_id(wait[i]->stream,
+		    wait[i]->session)) != NULL)
+			r = blocking_handle(s, wait[i]->iq,
+			    xml_first_child(wait[i]->iq));
+		xs_iq_done(wait[i], r);
+	}
 }
 
 const struct iq_feature blocking_list_feature =
@@ -463,21 +581,17 @@ static void
 blocking_error(struct session *from, struct stanza_msg *m, const char *type,
     const char *cond, int blocked)
 {
-	struct xml_node	*n, *r, *e;
+	struct xml_node	*r, *e;
 	struct imsgev	*iev;
 
 	if (strcmp(m->type, "error") == 0 || strcmp(m->type, "result") == 0)
 		return;
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &blocking_limits,
-	    NS_CLIENT)) == NULL)
-		return;
-	if ((r = router_error(n, type, cond)) != NULL && blocked &&
+	if ((r = router_error_msg(m, type, cond)) != NULL && blocked &&
 	    (e = xml_find_child(r, NS_CLIENT, "error")) != NULL)
 		xml_add_child(e, NS_BLOCKED, "blocked");
 	if (r != NULL && (iev = proc_peer(PROC_STREAM, from->stream)) != NULL)
 		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);
 	xml_node_free(r);
-	xml_node_free(n);
 }
 
 /*
@@ -507,7 +621,18 @@ blocking_out(struct session *from, struct stanza_msg *m)
 	return (0);
 }
 
-/* Presence xml for session to: 1 when blocking drops it, either way. */
+/* Presence from jid for session to: 1 when blocking drops it. */
+static int
+blocking_presence_from(struct session *to, const char *from)
+{
+	return (blocking_blocks(to->user, from) ||
+	    blocking_blocks(blocking_user_of(from), to->full));
+}
+
+/*
+ * Presence xml the router holds, for session to: 1 when blocking drops
+ * it, either way.  One it cannot read may come from anyone: dropped.
+ */
 int
 blocking_presence(struct session *to, const char *xml, size_t len)
 {
@@ -517,26 +642,29 @@ blocking_presence(struct session *to, const char *xml, size_t len)
 
 	if (blocking_nusers == 0)
 		return (0);
-	if ((n = xml_parse_fragment(xml, len, &blocking_limits,
-	    NS_CLIENT)) == NULL)
-		return (0);
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL) {
+		log_warnx("blocking: cannot read a presence for %s: dropped",
+		    to->full);
+		return (1);
+	}
 	if ((from = xml_get_attr(n, "from")) != NULL)
-		drop = blocking_blocks(to->user, from) ||
-		    blocking_blocks(blocking_user_of(from), to->full);
+		drop = blocking_presence_from(to, from);
 	xml_node_free(n);
 	return (drop);
 }
 
+/* The same for a stanza as a stream sent it: its envelope says whose. */
 int
 blocking_presence_imsg(struct session *to, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	int			 drop;
 
-	if (blocking_nusers == 0 || stanza_recv(imsg, &m) == -1)
+	if (blocking_nusers == 0)
 		return (0);
-	drop = m.kind == STANZA_PRESENCE &&
-	    blocking_presence(to, m.xml, m.xmllen);
+	if (stanza_recv(imsg, &m) == -1)
+		return (1);
+	drop = m.kind == STANZA_PRESENCE && blocking_presence_from(to, m.from);
 	stanza_msg_clear(&m);
 	return (drop);
 }

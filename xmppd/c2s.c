@@ -103,7 +103,7 @@ c2s_write(struct conn *c, const char *s)
 	}
 }
 
-static void
+void
 c2s_write_node(struct conn *c, struct xml_node *n)
 {
 	struct xml_buf	 b;
@@ -116,39 +116,74 @@ c2s_write_node(struct conn *c, struct xml_node *n)
 	xml_buf_free(&b);
 }
 
+/*
+ * The stream header stays open, so it is no tree: its variable parts
+ * are escaped one by one.
+ */
 static void
 c2s_header(struct conn *c)
 {
-	char	 buf[1024];
+	struct xml_buf	 b;
 
 	if (c->header_sent)
 		return;
-	(void)snprintf(buf, sizeof(buf), "<?xml version='1.0'?>"
-	    "<stream:stream xmlns='" NS_CLIENT "' xmlns:stream='" NS_STREAMS
-	    "' id='%s'%s%s%s version='1.0' xml:lang='en'>", c->streamid,
-	    c->domain[0] ? " from='" : "", c->domain, c->domain[0] ? "'" : "");
-	c2s_write(c, buf);
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<?xml version='1.0'?><stream:stream xmlns='"
+	    NS_CLIENT "' xmlns:stream='" NS_STREAMS "' id='") == -1 ||
+	    xml_buf_escape(&b, c->streamid, strlen(c->streamid), 1) == -1 ||
+	    (c->domain[0] != '\0' && (xml_buf_addstr(&b, "' from='") == -1 ||
+	    xml_buf_escape(&b, c->domain, strlen(c->domain), 1) == -1)) ||
+	    xml_buf_addstr(&b, "' version='1.0' xml:lang='en'>") == -1 ||
+	    xml_buf_add(&b, "", 1) == -1)
+		fatal("%s", __func__);
+	c2s_write(c, b.data);
+	xml_buf_free(&b);
 	c->header_sent = 1;
+}
+
+/* Serialize n into b; what cannot be written is left out. */
+static void
+c2s_error_part(struct xml_buf *b, const struct xml_node *n)
+{
+	if (n != NULL && xml_serialize(n, NS_CLIENT, b) == -1)
+		log_warnx("%s: <%s/> not written", __func__, n->name);
 }
 
 /*
  * A stream error ends the stream (RFC 6120 section 4.9); app, when not
  * NULL, is an application-specific condition element (section 4.9.4).
+ * The text may come from an administrator: it is written as text.
  */
 void
 c2s_error_app(struct conn *c, const char *cond, const char *text,
-    const char *app)
+    const struct xml_node *app)
 {
-	char	 buf[768];
+	struct xml_node	*n;
+	struct xml_buf	 b;
 
 	if (c->state == C2S_CLOSING)
 		return;
 	c2s_header(c);
-	(void)snprintf(buf, sizeof(buf), "<stream:error><%s xmlns='"
-	    NS_STREAM_ERR "'/>%s%s%s%s</stream:error></stream:stream>", cond,
-	    text ? "<text xmlns='" NS_STREAM_ERR "'>" : "", text ? text : "",
-	    text ? "</text>" : "", app ? app : "");
-	c2s_write(c, buf);
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<stream:error>") == -1)
+		fatal("%s", __func__);
+	if ((n = xml_node_new(NS_STREAM_ERR, cond)) == NULL)
+		fatal("%s", __func__);
+	c2s_error_part(&b, n);
+	xml_node_free(n);
+	if (text != NULL) {
+		if ((n = xml_node_new(NS_STREAM_ERR, "text")) == NULL ||
+		    xml_add_text(n, text, strlen(text)) == -1)
+			fatal("%s", __func__);
+		c2s_error_part(&b, n);
+		xml_node_free(n);
+	}
+	c2s_error_part(&b, app);
+	if (xml_buf_addstr(&b, "</stream:error></stream:stream>") == -1 ||
+	    xml_buf_add(&b, "", 1) == -1)
+		fatal("%s", __func__);
+	c2s_write(c, b.data);
+	xml_buf_free(&b);
 	log_info("connection %u from %s: stream error %s%s%s", c->id, c->addr,
 	    cond, text ? ": " : "", text ? text : "");
 	c->state = C2S_CLOSING;
@@ -213,9 +248,7 @@ c2s_new_parser(struct conn *c)
 	for (i = 0; i < sizeof(r); i++)
 		(void)snprintf(c->streamid + 2 * i, sizeof(c->streamid) - 2 * i,
 		    "%02x", r[i]);
-	l.stanza_size = stream_conf->global.limits.stanza_size;
-	l.max_depth = stream_conf->global.limits.xml_depth;
-	l.max_attrs = 64;
+	stanza_limits(&stream_conf->global, &l);
 	if (c->xs == NULL)
 		c->xs = xml_stream_new(&l, &c2s_cb, c);
 	else if (xml_stream_reset(c->xs) == -1) {
@@ -371,11 +404,13 @@ c2s_reopen(struct conn *c)
 static void
 c2s_sasl_failure(struct conn *c, const char *cond)
 {
-	char	 buf[256];
+	struct xml_node	*n;
 
-	(void)snprintf(buf, sizeof(buf), "<failure xmlns='" NS_SASL "'><%s/>"
-	    "</failure>", cond);
-	c2s_write(c, buf);
+	if ((n = xml_node_new(NS_SASL, "failure")) == NULL ||
+	    xml_add_child(n, NS_SASL, cond) == NULL)
+		fatal("%s", __func__);
+	c2s_write_node(c, n);
+	xml_node_free(n);
 	c->state = C2S_STREAM;
 	if (strcmp(cond, "aborted") != 0 &&
 	    ++c->auth_failures >= C2S_AUTH_RETRIES)
@@ -844,13 +879,17 @@ c2s_stanza(void *arg, struct xml_node *n)
 static void
 c2s_ping(struct conn *c)
 {
-	char	 buf[CONF_JIDLEN + CONF_NAMELEN + 128];
+	struct xml_node	*iq;
 
-	(void)snprintf(buf, sizeof(buf), "<iq type='get' id='" C2S_PING_ID
-	    "' from='%s' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>",
-	    c->domain, c->full);
-	if (c2s_sm_write(c, STANZA_IQ, "get", buf) == -1)
-		c2s_write(c, buf);
+	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL ||
+	    xml_set_attr(iq, "type", "get") == -1 ||
+	    xml_set_attr(iq, "id", C2S_PING_ID) == -1 ||
+	    xml_set_attr(iq, "from", c->domain) == -1 ||
+	    xml_set_attr(iq, "to", c->full) == -1 ||
+	    xml_add_child(iq, "urn:xmpp:ping", "ping") == NULL)
+		fatal("%s", __func__);
+	c2s_write_node(c, iq);
+	xml_node_free(iq);
 }
 
 static void

@@ -180,11 +180,29 @@ sm_item_local(int kind, const char *type, const char *xml)
 static void
 sm_failed(struct conn *c, const char *cond)
 {
-	char	 buf[256];
+	struct xml_node	*n;
 
-	(void)snprintf(buf, sizeof(buf), "<failed xmlns='" NS_SM "'><%s "
-	    "xmlns='" NS_STANZA_ERR "'/></failed>", cond);
-	c2s_write(c, buf);
+	if ((n = xml_node_new(NS_SM, "failed")) == NULL ||
+	    xml_add_child(n, NS_STANZA_ERR, cond) == NULL)
+		fatal("%s", __func__);
+	c2s_write_node(c, n);
+	xml_node_free(n);
+}
+
+/* <a/> or <resumed/>: a count h, and the id of the resumed session. */
+static void
+sm_write_h(struct conn *c, const char *name, const char *previd, uint32_t h)
+{
+	struct xml_node	*n;
+	char		 hs[16];
+
+	(void)snprintf(hs, sizeof(hs), "%u", h);
+	if ((n = xml_node_new(NS_SM, name)) == NULL ||
+	    (previd != NULL && xml_set_attr(n, "previd", previd) == -1) ||
+	    xml_set_attr(n, "h", hs) == -1)
+		fatal("%s", __func__);
+	c2s_write_node(c, n);
+	xml_node_free(n);
 }
 
 static void
@@ -295,11 +313,17 @@ sm_ack(struct sm *sm, uint32_t h)
 static void
 sm_too_high(struct conn *c, struct sm *sm, uint32_t h)
 {
-	char	 buf[160];
+	struct xml_node	*n;
+	char		 hs[16], sent[16];
 
-	(void)snprintf(buf, sizeof(buf), "<handled-count-too-high xmlns='"
-	    NS_SM "' h='%u' send-count='%u'/>", h, sm->sent);
-	c2s_error_app(c, "undefined-condition", NULL, buf);
+	(void)snprintf(hs, sizeof(hs), "%u", h);
+	(void)snprintf(sent, sizeof(sent), "%u", sm->sent);
+	if ((n = xml_node_new(NS_SM, "handled-count-too-high")) == NULL ||
+	    xml_set_attr(n, "h", hs) == -1 ||
+	    xml_set_attr(n, "send-count", sent) == -1)
+		fatal("%s", __func__);
+	c2s_error_app(c, "undefined-condition", NULL, n);
+	xml_node_free(n);
 }
 
 static int
@@ -318,6 +342,7 @@ sm_enable(struct conn *c, struct xml_node *n)
 {
 	struct sm_enable	 e;
 	struct imsgev		*router = proc_peer(PROC_ROUTER, 0);
+	struct xml_node		*en;
 	const char		*resume = xml_get_attr(n, "resume");
 	const char		*max = xml_get_attr(n, "max");
 	const char		*errstr;
@@ -348,13 +373,15 @@ sm_enable(struct conn *c, struct xml_node *n)
 	c->sm->state = SM_ON;
 	c->sm->resume = e.id[0] != '\0';
 	imsgev_compose(router, IMSG_SM_ENABLE, c->id, 0, -1, &e, sizeof(e));
-	if (c->sm->resume)
-		(void)snprintf(buf, sizeof(buf), "<enabled xmlns='" NS_SM
-		    "' id='%s' resume='true' max='%u'/>", e.id, e.max);
-	else
-		(void)snprintf(buf, sizeof(buf), "<enabled xmlns='" NS_SM
-		    "'/>");
-	c2s_write(c, buf);
+	if ((en = xml_node_new(NS_SM, "enabled")) == NULL)
+		fatal("%s", __func__);
+	(void)snprintf(buf, sizeof(buf), "%u", e.max);
+	if (c->sm->resume && (xml_set_attr(en, "id", e.id) == -1 ||
+	    xml_set_attr(en, "resume", "true") == -1 ||
+	    xml_set_attr(en, "max", buf) == -1))
+		fatal("%s", __func__);
+	c2s_write_node(c, en);
+	xml_node_free(en);
 }
 
 /* Section 5: after SASL, before binding; the router checks the id. */
@@ -406,7 +433,6 @@ c2s_sm_nonza(struct conn *c, struct xml_node *n)
 {
 	struct sm	*sm = c->sm;
 	uint32_t	 h;
-	char		 buf[64];
 
 	if (xml_is(n, NS_SM, "enable"))
 		sm_enable(c, n);
@@ -416,11 +442,9 @@ c2s_sm_nonza(struct conn *c, struct xml_node *n)
 		c2s_error(c, "unsupported-stanza-type", NULL);
 	else if (sm == NULL || sm->state != SM_ON)
 		sm_failed(c, "unexpected-request");
-	else if (xml_is(n, NS_SM, "r")) {
-		(void)snprintf(buf, sizeof(buf), "<a xmlns='" NS_SM
-		    "' h='%u'/>", sm->in);
-		c2s_write(c, buf);
-	} else if (xml_is(n, NS_SM, "a")) {
+	else if (xml_is(n, NS_SM, "r"))
+		sm_write_h(c, "a", NULL, sm->in);
+	else if (xml_is(n, NS_SM, "a")) {
 		if (sm_parse_h(xml_get_attr(n, "h"), &h) == -1)
 			c2s_error(c, "invalid-xml", "Bad 'h'");
 		else if (sm_ack(sm, h) == -1)
@@ -635,7 +659,6 @@ sm_replay_end(struct conn *c, struct sm *sm, struct imsg *imsg)
 {
 	struct sm_counts	 sc;
 	struct sm_item		*it;
-	char			 buf[160];
 
 	if (imsg_get_data(imsg, &sc, sizeof(sc)) == -1)
 		fatalx("%s: bad counts", __func__);
@@ -659,9 +682,7 @@ sm_replay_end(struct conn *c, struct sm *sm, struct imsg *imsg)
 		return;
 	}
 	if (c != NULL) {
-		(void)snprintf(buf, sizeof(buf), "<resumed xmlns='" NS_SM
-		    "' previd='%s' h='%u'/>", sm->previd, sm->in);
-		c2s_write(c, buf);
+		sm_write_h(c, "resumed", sm->previd, sm->in);
 		TAILQ_FOREACH(it, &sm->queue, entry)
 			c2s_write(c, it->data + it->xmloff);
 		log_info("connection %u from %s: %s resumed, %zu resent",

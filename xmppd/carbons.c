@@ -38,8 +38,6 @@
 #define NS_HINTS	"urn:xmpp:hints"
 #define NS_MUC_USER	"http://jabber.org/protocol/muc#user"
 
-static struct xml_limits	 carbons_limits = { 0, 64, 64 };
-
 static struct xml_node *
 carbons_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 {
@@ -65,15 +63,15 @@ const struct iq_feature carbons_disable_feature =
 static struct xml_node *
 carbons_parse(struct stanza_msg *m)
 {
-	return (xml_parse_fragment(m->xml, m->xmllen, &carbons_limits,
-	    NS_CLIENT));
+	return (router_parse(m->xml, m->xmllen, NS_CLIENT));
 }
 
 /*
  * A client's message with a carbon wrapper is a forgery: copies come
  * from the user's bare JID and only the server sends them (section 11).
  * The serialized stanza names every namespace it uses, so one without
- * NS_CARBONS needs no parsing.  Returns 1 when the message was refused.
+ * NS_CARBONS needs no parsing; one with it that cannot be read may hold
+ * a wrapper, and is refused.  Returns 1 when the message was refused.
  */
 int
 carbons_forged(struct session *from, struct stanza_msg *m)
@@ -83,8 +81,10 @@ carbons_forged(struct session *from, struct stanza_msg *m)
 
 	if (strstr(m->xml, NS_CARBONS) == NULL)
 		return (0);
-	if ((n = carbons_parse(m)) == NULL)
-		return (0);
+	if ((n = carbons_parse(m)) == NULL) {
+		router_refuse(from, m, "carbons");
+		return (1);
+	}
 	forged = xml_find_child(n, NS_CARBONS, "sent") != NULL ||
 	    xml_find_child(n, NS_CARBONS, "received") != NULL;
 	xml_node_free(n);
@@ -143,6 +143,9 @@ carbons_copy(struct user *u, struct session *skip, int best,
 
 	if (!carbons_wanted(u, skip, best) || (n = carbons_parse(m)) == NULL)
 		return;
+	/* What the sender wrote: no stanza-id may claim to be ours. */
+	if (strcmp(wrapper, "sent") == 0)
+		(void)mam_strip(n);
 	if (!carbons_eligible(m, n) ||
 	    (w = xml_node_new(NS_CLIENT, "message")) == NULL ||
 	    xml_set_attr(w, "from", u->bare) == -1 ||
@@ -201,8 +204,9 @@ carbons_received(struct user *u, struct session *to, struct stanza_msg *m)
 
 /*
  * The recipient's server SHOULD remove <private/> before delivering
- * (section 9): returns 0 when m went to session to without it, -1 when
- * m has none and goes as it is.  m keeps it: no copies are made of m.
+ * (section 9): returns 0 when m went to session to without it, or could
+ * not be read and went nowhere, -1 when m has none and goes as it is.
+ * m keeps it: no copies are made of m.
  */
 int
 carbons_private(struct session *to, struct stanza_msg *m)
@@ -211,9 +215,13 @@ carbons_private(struct session *to, struct stanza_msg *m)
 	struct xml_buf	 b;
 	int		 rv = -1;
 
-	if (strstr(m->xml, NS_CARBONS) == NULL ||
-	    (n = carbons_parse(m)) == NULL)
+	if (strstr(m->xml, NS_CARBONS) == NULL)
 		return (-1);
+	if ((n = carbons_parse(m)) == NULL) {
+		log_warnx("carbons: cannot read a message for %s: dropped",
+		    to->full);
+		return (0);
+	}
 	if ((p = xml_find_child(n, NS_CARBONS, "private")) != NULL) {
 		xml_unlink(p);
 		xml_node_free(p);

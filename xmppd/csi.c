@@ -55,8 +55,6 @@ struct csi_held {
 	size_t			 bytes;
 };
 
-static struct xml_limits	 csi_limits = { 0, 64, 64 };
-
 /* Payloads that make a message worth waking a phone for. */
 static const struct {
 	const char	*ns;
@@ -125,7 +123,11 @@ csi_flush(struct session *s, int messages_only)
 
 /*
  * A stanza for inactive session s: returns 0 when it is held, -1 when it
- * goes out now (after the messages held before it).
+ * goes out now (after the messages held before it).  CSI decides when a
+ * stanza goes, never whether: what decides whether (blocking, carbons,
+ * archive ids) has read it already, or refused it.  So one CSI cannot
+ * read is not held back, as for an urgent one; dropping it would lose
+ * what the store handed over (an offline message) for good.
  */
 int
 csi_hold(struct session *s, int kind, const char *xml, size_t len)
@@ -138,9 +140,11 @@ csi_hold(struct session *s, int kind, const char *xml, size_t len)
 
 	if (kind == STANZA_IQ || len > CSI_HELD_BYTES)
 		return (-1);
-	if ((n = xml_parse_fragment(xml, len, &csi_limits, NS_CLIENT)) ==
-	    NULL)
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL) {
+		if (kind == STANZA_MESSAGE)
+			csi_flush(s, 1);
 		return (-1);
+	}
 	type = xml_get_attr(n, "type");
 	from = xml_get_attr(n, "from");
 	if (kind == STANZA_PRESENCE)

@@ -200,8 +200,11 @@ struct roster_job {
 int		 router_stanza(struct imsgev *, struct imsg *);
 void		 router_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
+struct xml_node	*router_parse(const char *, size_t, const char *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
+struct xml_node	*router_error_msg(struct stanza_msg *, const char *,
+		    const char *);
 int		 router_iq_to(struct session *, struct xml_node *);
 const char	*router_feature_ns(size_t);
 
@@ -211,12 +214,16 @@ void		 router_deliver_xml(struct session *, int, const char *,
 		    size_t);
 void		 router_bounce(struct session *, struct stanza_msg *,
 		    const char *, const char *);
+void		 router_refuse(struct session *, struct stanza_msg *,
+		    const char *);
 int		 router_local_jid(const char *, struct session **,
 		    struct user **);
 
 /* router_presence.c */
 void		 presence_in(struct session *, struct stanza_msg *,
 		    struct imsg *);
+char		*presence_xml(const char *, const char *, const char *,
+		    size_t *);
 
 /* router_ldap.c */
 void		 ldap_init(void);
@@ -275,6 +282,7 @@ void		 subscription_cancel(struct session *, struct roster *,
 void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
 void		 presence_of_user_to(struct user *, const char *, int);
+void		 presence_probe(struct session *, const char *);
 
 /* carbons.c (XEP-0280) */
 int		 carbons_forged(struct session *, struct stanza_msg *);
@@ -300,6 +308,7 @@ extern const struct iq_feature	 mam_feature;
 extern const struct iq_feature	 mam_prefs_feature;
 extern const struct iq_feature	 mam_ext_feature;
 int		 mam_message(struct session *, struct stanza_msg *);
+int		 mam_strip(struct xml_node *);
 void		 mam_session_new(struct session *);
 int		 mam_dispatch_router(struct imsgev *, struct imsg *);
 int		 mam_disco_account(struct xml_node *);
@@ -317,6 +326,9 @@ void		 blocking_session_new(struct session *);
 int		 blocking_out(struct session *, struct stanza_msg *);
 int		 blocking_presence(struct session *, const char *, size_t);
 int		 blocking_presence_imsg(struct session *, struct imsg *);
+int		 blocking_known(struct user *, const char *);
+void		 blocking_ask(const char *, const char *, const char *,
+		    void (*)(int, void *), void *);
 
 /* caps.c */
 void		 caps_send(struct imsgev *);

@@ -45,6 +45,7 @@
 
 #define CAPS_CACHE_MAX	512	/* hashes known or asked */
 #define CAPS_FEAT_MAX	256	/* features of one hash */
+#define CAPS_FORMS_MAX	16	/* extended forms of one answer */
 #define CAPS_WAIT_MAX	32	/* sessions waiting for one answer */
 #define CAPS_RETRY	60	/* seconds before asking again */
 #define CAPS_VER_MAX	64
@@ -56,7 +57,9 @@ struct caps_entry {
 	char			 ver[CAPS_VER_MAX];
 	int			 state;
 	time_t			 asked;
-	char			 id[32];	/* of our disco#info */
+	char			 id[40];	/* of our disco#info */
+	int			 stream;	/* the session asked */
+	uint32_t		 session;
 	char			**features;	/* sorted */
 	int			 nfeatures;
 	struct {
@@ -69,8 +72,6 @@ struct caps_entry {
 static TAILQ_HEAD(caps_lru, caps_entry) caps_cache =
 				    TAILQ_HEAD_INITIALIZER(caps_cache);
 static int			 caps_n;
-static uint32_t			 caps_seq;
-static struct xml_limits	 caps_limits = { 0, 64, 64 };
 
 static int
 caps_strcmp(const void *a, const void *b)
@@ -122,15 +123,26 @@ caps_client_notify(struct session *s, const char *node)
 	    caps_strcmp) != NULL);
 }
 
-/* Ask s for the disco#info of node#ver. */
+/*
+ * Ask s for the disco#info of node#ver.  Only s may answer, under an id
+ * no one else can guess (caps_client_result()).
+ */
 static void
 caps_ask(struct caps_entry *e, struct session *s, const char *node)
 {
 	struct xml_node	*iq, *q;
 	struct imsgev	*iev;
 	char		 n[1024];
+	uint8_t		 r[16];
+	size_t		 i;
 
-	(void)snprintf(e->id, sizeof(e->id), "caps%u", ++caps_seq);
+	arc4random_buf(r, sizeof(r));
+	(void)strlcpy(e->id, "caps", sizeof(e->id));
+	for (i = 0; i < sizeof(r); i++)
+		(void)snprintf(e->id + 4 + 2 * i, sizeof(e->id) - 4 - 2 * i,
+		    "%02x", r[i]);
+	e->stream = s->stream;
+	e->session = s->id;
 	e->asked = time(NULL);
 	e->state = CAPS_ASKED;
 	e->nwait = 0;
@@ -157,8 +169,9 @@ caps_available(struct session *s, int initial)
 	const char		*ver, *node, *hash;
 	int			 same;
 
-	if ((p = xml_parse_fragment(s->presence, s->presencelen,
-	    &caps_limits, NS_CLIENT)) == NULL)
+	/* Not read: no caps, so no events it did not ask for. */
+	if ((p = router_parse(s->presence, s->presencelen, NS_CLIENT)) ==
+	    NULL)
 		return;
 	c = xml_find_child(p, NS_CAPS, "c");
 	ver = c != NULL ? xml_get_attr(c, "ver") : NULL;
@@ -209,169 +222,301 @@ caps_session_end(struct session *s)
 	s->caps_ver = NULL;
 }
 
-/* Strings sorted, with "<" after each, onto b; -1 on duplicates. */
-static int
-caps_add_sorted(struct xml_buf *b, char **v, int n, int dup_ok)
-{
-	int	 i;
+/*
+ * The verification string (XEP-0115 section 5.1) sorts identities by
+ * category, type, xml:lang and name, features and values as they are,
+ * fields by var and forms by FORM_TYPE: each by its own parts, never by
+ * the string they make ("a-b/" sorts before "a/").  Section 5.4 makes
+ * an answer ill-formed that has two equal identities, features or
+ * FORM_TYPEs; two fields of one var make the order undefined: the same.
+ */
+struct caps_ident {
+	const char	*v[4];		/* category, type, xml:lang, name */
+};
 
-	qsort(v, n, sizeof(char *), caps_strcmp);
-	for (i = 0; i < n; i++) {
-		if (!dup_ok && i > 0 && strcmp(v[i - 1], v[i]) == 0)
+struct caps_pair {
+	const char	*key;		/* a var, or a FORM_TYPE */
+	char		*str;		/* what follows it, "<" after each */
+	char		*own;		/* key, when allocated */
+};
+
+static int
+caps_ident_cmp(const void *a, const void *b)
+{
+	const struct caps_ident	*x = a, *y = b;
+	int			 i, r;
+
+	for (i = 0; i < 4; i++)
+		if ((r = strcmp(x->v[i], y->v[i])) != 0)
+			return (r);
+	return (0);
+}
+
+static int
+caps_pair_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct caps_pair *)a)->key,
+	    ((const struct caps_pair *)b)->key));
+}
+
+/* Sort v (n of size sz) with cmp; -1 when two are equal. */
+static int
+caps_sort(void *v, size_t n, size_t sz, int (*cmp)(const void *,
+    const void *))
+{
+	size_t	 i;
+
+	qsort(v, n, sz, cmp);
+	for (i = 1; i < n; i++)
+		if (cmp((char *)v + (i - 1) * sz, (char *)v + i * sz) == 0)
 			return (-1);
-		if (xml_buf_addstr(b, v[i]) == -1 ||
-		    xml_buf_addstr(b, "<") == -1)
-			return (-1);
-	}
 	return (0);
 }
 
 static void
-caps_strv_free(char **v, int n)
+caps_pairs_free(struct caps_pair *p, int n)
 {
-	while (n-- > 0)
-		free(v[n]);
+	while (n-- > 0) {
+		free(p[n].str);
+		free(p[n].own);
+	}
 }
 
-/* One extended form (section 5.4, step 3.6): its string, in *out. */
+/* The values of field f, sorted, each followed by "<"; to free. */
+static char *
+caps_values(struct xml_node *f)
+{
+	struct xml_node	*val;
+	struct xml_buf	 b;
+	char		*v[CAPS_FEAT_MAX];
+	int		 n = 0, i, rv = 0;
+
+	TAILQ_FOREACH(val, &f->children, entry) {
+		if (!xml_is(val, NS_DATA, "value"))
+			continue;
+		if (n == CAPS_FEAT_MAX || (v[n] = xml_text(val)) == NULL) {
+			rv = -1;
+			break;
+		}
+		n++;
+	}
+	qsort(v, n, sizeof(*v), caps_strcmp);
+	xml_buf_init(&b, 0);
+	for (i = 0; i < n; i++)
+		if (rv == -1 || xml_buf_addstr(&b, v[i]) == -1 ||
+		    xml_buf_addstr(&b, "<") == -1)
+			rv = -1;
+	while (n-- > 0)
+		free(v[n]);
+	if (rv == -1 || xml_buf_add(&b, "", 1) == -1) {
+		xml_buf_free(&b);
+		return (NULL);
+	}
+	return (b.data);
+}
+
+/*
+ * The FORM_TYPE of form x, to free, in *ft: 0, or 1 when the form is to
+ * be ignored (none, or not a hidden field: section 5.4, step 3.6), -1
+ * when the answer is ill-formed (values that differ: 3.5; or two).
+ */
 static int
-caps_form(struct xml_node *x, char **out)
+caps_form_type(struct xml_node *x, char **ft)
 {
 	struct xml_node	*f, *val;
-	struct xml_buf	 b, fb;
-	char		*fields[CAPS_FEAT_MAX], *vals[CAPS_FEAT_MAX], *t;
-	char		*form_type = NULL;
-	int		 nf = 0, nv, i, rv = -1;
-	const char	*var;
+	const char	*var, *type = NULL;
+	char		*t;
+	int		 seen = 0, k;
 
-	xml_buf_init(&b, 0);
+	*ft = NULL;
+	TAILQ_FOREACH(f, &x->children, entry) {
+		if (!xml_is(f, NS_DATA, "field") ||
+		    (var = xml_get_attr(f, "var")) == NULL ||
+		    strcmp(var, "FORM_TYPE") != 0)
+			continue;
+		if (seen++)
+			goto bad;
+		type = xml_get_attr(f, "type");
+		TAILQ_FOREACH(val, &f->children, entry) {
+			if (!xml_is(val, NS_DATA, "value"))
+				continue;
+			if ((t = xml_text(val)) == NULL)
+				goto bad;
+			if (*ft == NULL) {
+				*ft = t;
+				continue;
+			}
+			k = strcmp(*ft, t);
+			free(t);
+			if (k != 0)
+				goto bad;
+		}
+	}
+	if (*ft != NULL && type != NULL && strcmp(type, "hidden") == 0)
+		return (0);
+	free(*ft);
+	*ft = NULL;
+	return (1);
+ bad:
+	free(*ft);
+	*ft = NULL;
+	return (-1);
+}
+
+/*
+ * One extended form (section 5.1, step 6): its FORM_TYPE and, to free,
+ * its fields as they go into the verification string.  Returns as
+ * caps_form_type().
+ */
+static int
+caps_form(struct xml_node *x, struct caps_pair *form)
+{
+	struct xml_node	*f;
+	struct caps_pair fields[CAPS_FEAT_MAX];
+	struct xml_buf	 b;
+	const char	*var;
+	int		 nf = 0, i, rv;
+
+	form->str = NULL;
+	if ((rv = caps_form_type(x, &form->own)) != 0)
+		return (rv);
+	form->key = form->own;
+	rv = -1;
 	TAILQ_FOREACH(f, &x->children, entry) {
 		if (!xml_is(f, NS_DATA, "field"))
 			continue;
-		if ((var = xml_get_attr(f, "var")) == NULL || nf >= CAPS_FEAT_MAX)
+		if ((var = xml_get_attr(f, "var")) == NULL ||
+		    nf >= CAPS_FEAT_MAX)
 			goto out;
-		if (strcmp(var, "FORM_TYPE") == 0) {
-			if (form_type != NULL || (form_type = xml_child_text(f,
-			    NS_DATA, "value")) == NULL)
-				goto out;
+		if (strcmp(var, "FORM_TYPE") == 0)
 			continue;
-		}
-		/* "var<" then each value "<", values sorted. */
-		xml_buf_init(&fb, 0);
-		nv = 0;
-		TAILQ_FOREACH(val, &f->children, entry)
-			if (xml_is(val, NS_DATA, "value") &&
-			    nv < CAPS_FEAT_MAX && (t = xml_text(val)) != NULL)
-				vals[nv++] = t;
-		if (xml_buf_addstr(&fb, var) == -1 ||
-		    xml_buf_addstr(&fb, "<") == -1 ||
-		    caps_add_sorted(&fb, vals, nv, 1) == -1 ||
-		    xml_buf_add(&fb, "", 1) == -1) {
-			caps_strv_free(vals, nv);
-			xml_buf_free(&fb);
+		fields[nf].key = var;
+		fields[nf].own = NULL;
+		if ((fields[nf].str = caps_values(f)) == NULL)
+			goto out;
+		nf++;
+	}
+	if (caps_sort(fields, nf, sizeof(*fields), caps_pair_cmp) == -1)
+		goto out;
+	xml_buf_init(&b, 0);
+	for (i = 0; i < nf; i++)
+		if (xml_buf_addstr(&b, fields[i].key) == -1 ||
+		    xml_buf_addstr(&b, "<") == -1 ||
+		    xml_buf_addstr(&b, fields[i].str) == -1) {
+			xml_buf_free(&b);
 			goto out;
 		}
-		caps_strv_free(vals, nv);
-		fields[nf++] = fb.data;
+	if (xml_buf_add(&b, "", 1) == -1) {
+		xml_buf_free(&b);
+		goto out;
 	}
-	if (form_type == NULL || xml_buf_addstr(&b, form_type) == -1 ||
-	    xml_buf_addstr(&b, "<") == -1)
-		goto out;
-	/* Fields sort by var: "var<" sorts as var does here. */
-	if (caps_add_sorted(&b, fields, nf, 0) == -1 ||
-	    xml_buf_add(&b, "", 1) == -1)
-		goto out;
-	*out = b.data;
-	b.data = NULL;
+	form->str = b.data;
 	rv = 0;
  out:
-	for (i = 0; i < nf; i++)
-		free(fields[i]);
-	free(form_type);
-	xml_buf_free(&b);
+	caps_pairs_free(fields, nf);
+	if (rv != 0) {
+		free(form->own);
+		form->own = NULL;
+	}
 	return (rv);
 }
 
 /*
- * The verification string of a disco#info answer (section 5.1) and its
- * SHA-1, base64; its features (taken) in *feat.  -1 when the answer is
- * not one a client may send (duplicates, section 5.4).
+ * The parts of a disco#info answer: -1 when it is not one a client may
+ * send.  Pointers into q; the forms' strings to free.
+ */
+static int
+caps_parts(struct xml_node *q, struct caps_ident *ids, int *ni,
+    const char **fs, int *nf, struct caps_pair *forms, int *nfo)
+{
+	struct xml_node	*c;
+	int		 k, i;
+
+	*ni = *nf = *nfo = 0;
+	TAILQ_FOREACH(c, &q->children, entry) {
+		if (xml_is(c, NS_DISCO_INFO, "identity")) {
+			if (*ni >= CAPS_FEAT_MAX)
+				return (-1);
+			ids[*ni].v[0] = xml_get_attr(c, "category");
+			ids[*ni].v[1] = xml_get_attr(c, "type");
+			ids[*ni].v[2] = xml_get_attr_ns(c, NS_XML, "lang");
+			ids[*ni].v[3] = xml_get_attr(c, "name");
+			for (i = 0; i < 4; i++)
+				if (ids[*ni].v[i] == NULL)
+					ids[*ni].v[i] = "";
+			(*ni)++;
+		} else if (xml_is(c, NS_DISCO_INFO, "feature")) {
+			if (*nf >= CAPS_FEAT_MAX ||
+			    (fs[*nf] = xml_get_attr(c, "var")) == NULL)
+				return (-1);
+			(*nf)++;
+		} else if (xml_is(c, NS_DATA, "x")) {
+			if (*nfo >= CAPS_FORMS_MAX ||
+			    (k = caps_form(c, &forms[*nfo])) == -1)
+				return (-1);
+			if (k == 0)
+				(*nfo)++;
+		}
+	}
+	if (caps_sort(ids, *ni, sizeof(*ids), caps_ident_cmp) == -1 ||
+	    caps_sort(fs, *nf, sizeof(*fs), caps_strcmp) == -1 ||
+	    caps_sort(forms, *nfo, sizeof(*forms), caps_pair_cmp) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Does a disco#info answer hash to ver (section 5.4)?  If so its
+ * features, sorted and taken, in *feat.
  */
 static int
 caps_verify(struct xml_node *q, const char *ver, char ***feat, int *nfeat)
 {
-	struct xml_node	*c;
-	struct xml_buf	 b, ib;
-	char		*ids[CAPS_FEAT_MAX], **fs, *forms[16];
-	const char	*cat, *type, *lang, *name;
+	struct caps_ident *ids;
+	struct caps_pair forms[CAPS_FORMS_MAX];
+	struct xml_buf	 b;
+	const char	**fs;
 	unsigned char	 md[SHA_DIGEST_LENGTH];
-	char		 h[64];
-	int		 ni = 0, nf = 0, nfo = 0, rv = -1;
+	char		 h[64], **out;
+	int		 ni, nf, nfo = 0, i, k, rv = -1;
 
-	if ((fs = calloc(CAPS_FEAT_MAX, sizeof(char *))) == NULL)
+	if ((ids = calloc(CAPS_FEAT_MAX, sizeof(*ids))) == NULL ||
+	    (fs = calloc(CAPS_FEAT_MAX, sizeof(*fs))) == NULL)
 		fatal("%s", __func__);
 	xml_buf_init(&b, 0);
-	TAILQ_FOREACH(c, &q->children, entry) {
-		if (xml_is(c, NS_DISCO_INFO, "identity")) {
-			if (ni >= CAPS_FEAT_MAX)
-				goto out;
-			cat = xml_get_attr(c, "category");
-			type = xml_get_attr(c, "type");
-			lang = xml_get_attr_ns(c, NS_XML, "lang");
-			name = xml_get_attr(c, "name");
-			xml_buf_init(&ib, 0);
-			if (xml_buf_addstr(&ib, cat ? cat : "") == -1 ||
-			    xml_buf_addstr(&ib, "/") == -1 ||
-			    xml_buf_addstr(&ib, type ? type : "") == -1 ||
-			    xml_buf_addstr(&ib, "/") == -1 ||
-			    xml_buf_addstr(&ib, lang ? lang : "") == -1 ||
-			    xml_buf_addstr(&ib, "/") == -1 ||
-			    xml_buf_addstr(&ib, name ? name : "") == -1 ||
-			    xml_buf_add(&ib, "", 1) == -1) {
-				xml_buf_free(&ib);
-				goto out;
-			}
-			ids[ni++] = ib.data;
-		} else if (xml_is(c, NS_DISCO_INFO, "feature")) {
-			if (nf >= CAPS_FEAT_MAX ||
-			    xml_get_attr(c, "var") == NULL)
-				goto out;
-			if ((fs[nf++] = strdup(xml_get_attr(c, "var"))) ==
-			    NULL)
-				fatal("%s", __func__);
-		} else if (xml_is(c, NS_DATA, "x")) {
-			if (nfo >= (int)nitems(forms) ||
-			    caps_form(c, &forms[nfo]) == -1)
-				goto out;
-			nfo++;
-		}
-	}
-	if (caps_add_sorted(&b, ids, ni, 0) == -1 ||
-	    caps_add_sorted(&b, fs, nf, 0) == -1)
+	if (caps_parts(q, ids, &ni, fs, &nf, forms, &nfo) == -1)
 		goto out;
-	/* Forms sort by FORM_TYPE, which starts each string. */
-	qsort(forms, nfo, sizeof(char *), caps_strcmp);
-	for (ni = 0; ni < nfo; ni++)
-		if (xml_buf_addstr(&b, forms[ni]) == -1)
+	for (i = 0; i < ni; i++)
+		for (k = 0; k < 4; k++)
+			if (xml_buf_addstr(&b, ids[i].v[k]) == -1 ||
+			    xml_buf_addstr(&b, k < 3 ? "/" : "<") == -1)
+				goto out;
+	for (i = 0; i < nf; i++)
+		if (xml_buf_addstr(&b, fs[i]) == -1 ||
+		    xml_buf_addstr(&b, "<") == -1)
+			goto out;
+	for (i = 0; i < nfo; i++)
+		if (xml_buf_addstr(&b, forms[i].key) == -1 ||
+		    xml_buf_addstr(&b, "<") == -1 ||
+		    xml_buf_addstr(&b, forms[i].str) == -1)
 			goto out;
 	SHA1((unsigned char *)b.data, b.len, md);
 	if (base64_encode(md, sizeof(md), h, sizeof(h)) <= 0 ||
 	    strcmp(h, ver) != 0)
 		goto out;
-	*feat = fs;
+	if ((out = calloc(nf > 0 ? nf : 1, sizeof(*out))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < nf; i++)
+		if ((out[i] = strdup(fs[i])) == NULL)
+			fatal("%s", __func__);
+	*feat = out;
 	*nfeat = nf;
-	fs = NULL;
 	rv = 0;
  out:
-	while (ni-- > 0)
-		free(ids[ni]);
-	while (nfo-- > 0)
-		free(forms[nfo]);
-	if (fs != NULL) {
-		caps_strv_free(fs, nf);
-		free(fs);
-	}
+	caps_pairs_free(forms, nfo);
 	xml_buf_free(&b);
+	free(ids);
+	free(fs);
 	return (rv);
 }
 
@@ -387,16 +532,17 @@ caps_client_result(struct session *from, struct stanza_msg *m)
 	struct session		*s;
 	int			 i;
 
+	/* Only the session asked answers: another's answer is not read. */
 	TAILQ_FOREACH(e, &caps_cache, lru)
-		if (e->state == CAPS_ASKED && strcmp(e->id, m->id) == 0)
+		if (e->state == CAPS_ASKED && strcmp(e->id, m->id) == 0 &&
+		    e->stream == from->stream && e->session == from->id)
 			break;
 	if (e == NULL)
 		return;
 	e->id[0] = '\0';
 	e->state = CAPS_BAD;	/* until verified */
 	if (strcmp(m->type, "result") == 0 &&
-	    (n = xml_parse_fragment(m->xml, m->xmllen, &caps_limits,
-	    NS_CLIENT)) != NULL) {
+	    (n = router_parse(m->xml, m->xmllen, NS_CLIENT)) != NULL) {
 		if ((q = xml_find_child(n, NS_DISCO_INFO, "query")) != NULL &&
 		    caps_verify(q, e->ver, &e->features, &e->nfeatures) == 0)
 			e->state = CAPS_KNOWN;

@@ -87,7 +87,6 @@ static TAILQ_HEAD(, mam_msg)	 mam_msgs = TAILQ_HEAD_INITIALIZER(mam_msgs);
 static TAILQ_HEAD(, mam_req)	 mam_reqs = TAILQ_HEAD_INITIALIZER(mam_reqs);
 static int			 mam_nmsgs, mam_nreqs;
 static uint32_t			 mam_next_id;
-static struct xml_limits	 mam_limits = { 0, 64, 64 };
 
 /* Payloads that stand for a body: end-to-end encrypted messages. */
 static const struct {
@@ -145,7 +144,7 @@ mam_archivable(const struct xml_node *n)
  * A stanza-id claiming to be by one of our JIDs was not stamped by us:
  * gone (XEP-0359 section 5).  Returns how many were removed.
  */
-static int
+int
 mam_strip(struct xml_node *n)
 {
 	struct xml_node	*c, *next;
@@ -407,6 +406,7 @@ mam_flush(void)
 {
 	struct mam_msg	*e;
 	struct xml_node	*sid;
+	struct session	*from;
 
 	while ((e = TAILQ_FIRST(&mam_msgs)) != NULL &&
 	    (e->reqid == 0 || e->done)) {
@@ -418,6 +418,9 @@ mam_flush(void)
 				xml_set_attr(sid, "by", e->rcpt);
 			}
 			if (mam_msg_xml(&e->m, e->n) == -1) {
+				if ((from = session_find_id(e->stream,
+				    e->session)) != NULL)
+					router_refuse(from, &e->m, "mam");
 				mam_msg_free(e);
 				continue;
 			}
@@ -472,9 +475,40 @@ mam_store(struct mam_msg *e, struct session *from, const struct jid *rj)
 }
 
 /*
+ * The store stalls and 2 * MAM_WAITING_MAX messages wait for it: order
+ * and the archive give way before memory does, as they already do past
+ * MAM_WAITING_MAX, and the message goes now, unarchived.  Refusing it
+ * would stop every chat between our users while the archive is slow;
+ * what never gives way is the stanza-id check, so one that claims to be
+ * ours goes without it.  Returns as mam_message().
+ */
+static int
+mam_overloaded(struct session *from, struct stanza_msg *m, int sid)
+{
+	struct xml_node	*n;
+	int		 rv = 0;
+
+	if (!sid)
+		return (-1);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "mam");
+		return (0);
+	}
+	if (mam_strip(n) == 0)
+		rv = -1;
+	else if (mam_msg_xml(m, n) == -1)
+		router_refuse(from, m, "mam");
+	else
+		router_route(from, m, NULL);
+	xml_node_free(n);
+	return (rv);
+}
+
+/*
  * A message from a session: returns 0 when taken (it will be routed
  * once the store has archived it, or once those before it to the same
- * recipient went), -1 to route it now as it is.
+ * recipient went, or it was refused), -1 to route it now as it is.  One
+ * that may carry a stanza-id and cannot be read is refused.
  */
 int
 mam_message(struct session *from, struct stanza_msg *m)
@@ -503,12 +537,12 @@ mam_message(struct session *from, struct stanza_msg *m)
 	/* Nobody keeps it, and nothing to strip: no need to look inside. */
 	if (!sid && mam_nobody_keeps(from, tu, rcpt) && !mam_waiting(rcpt))
 		return (-1);
-	/* The store stalls: order gives way before memory does. */
 	if (mam_nmsgs >= 2 * MAM_WAITING_MAX)
-		return (-1);
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &mam_limits,
-	    NS_CLIENT)) == NULL)
-		return (-1);
+		return (mam_overloaded(from, m, sid));
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "mam");
+		return (0);
+	}
 	stripped = mam_strip(n);
 	keep = candidate && mam_archivable(n) &&
 	    mam_nmsgs < MAM_WAITING_MAX && proc_peer(PROC_STORE, 0) != NULL;
@@ -776,10 +810,12 @@ mam_result(struct mam_req *r, struct session *s, struct mam_row *row,
 	struct xml_node	*inner, *m, *res, *fwd, *delay;
 	char		 stamp[64];
 
-	if ((inner = xml_parse_fragment(xml, len, &mam_limits,
-	    NS_CLIENT)) == NULL)
-		return;
 	row->id[sizeof(row->id) - 1] = '\0';
+	if ((inner = router_parse(xml, len, NS_CLIENT)) == NULL) {
+		log_warnx("mam: cannot read archived message %s of %s",
+		    row->id, s->user->bare);
+		return;
+	}
 	mam_stamp(row->stamp, stamp, sizeof(stamp));
 	if ((m = xml_node_new(NS_CLIENT, "message")) == NULL ||
 	    xml_set_attr(m, "to", s->full) == -1 ||

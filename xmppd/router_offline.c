@@ -39,8 +39,6 @@
 
 #define NS_DELAY	"urn:xmpp:delay"
 
-static struct xml_limits	 offline_limits = { 0, 64, 64 };
-
 /* A message waiting for the directory's word on its recipient. */
 struct offline_wait {
 	struct offline_req	 req;
@@ -82,8 +80,9 @@ offline_send(struct offline_req *req, const char *xml, size_t len)
 
 /*
  * Keep m for the user it is addressed to.  Returns 0 when handed to the
- * store (or to the directory check before it), -1 when the message is
- * not one to keep.
+ * store (or to the directory check before it), or refused because it
+ * cannot be read (it is not stored unseen), -1 when the message is not
+ * one to keep.
  */
 static int
 offline_keep(struct session *from, struct stanza_msg *m)
@@ -101,9 +100,10 @@ offline_keep(struct session *from, struct stanza_msg *m)
 	    m->type[0] != '\0') || jid_parse(m->to, &j) == -1 ||
 	    proc_peer(PROC_STORE, 0) == NULL)
 		return (-1);
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &offline_limits,
-	    NS_CLIENT)) == NULL)
-		return (-1);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "offline");
+		return (0);
+	}
 	if (xml_find_child(n, NS_CLIENT, "body") == NULL) {
 		xml_node_free(n);
 		return (-1);
@@ -167,9 +167,11 @@ offline_refused(struct offline_res *res, const char *xml, size_t len)
 	    res->req.stream, res->req.session)) == NULL ||
 	    (iev = proc_peer(PROC_STREAM, from->stream)) == NULL)
 		return;
-	if ((n = xml_parse_fragment(xml, len, &offline_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL) {
+		log_warnx("offline: a message from %s was refused, and cannot "
+		    "be read to tell its sender", from->full);
 		return;
+	}
 	if ((r = router_error(n, "cancel", "service-unavailable")) != NULL)
 		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);
 	xml_node_free(r);

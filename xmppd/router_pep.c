@@ -21,7 +21,8 @@
  * and deletes; items and nodes live in the store (store_xml.c).  Events
  * go to the owner's resources and to contacts with a presence
  * subscription, each resource only for the nodes its entity caps ask
- * "+notify" for (router_caps_client.c).
+ * "+notify" for (router_caps_client.c), and none where a block stands
+ * either way (blocking.c).
  */
 
 #include <sys/types.h>
@@ -60,12 +61,12 @@ static const char *pep_access_names[] = { "presence", "open", "whitelist" };
 
 enum pep_kind { PEP_PUBLISH, PEP_ITEMS, PEP_RETRACT, PEP_DELETE };
 
-static struct xml_limits	 pep_limits = { 0, 64, 64 };
-
 /* A session waiting for a contact's last items. */
 struct pep_last {
 	int		 stream;
 	uint32_t	 session;
+	char		 local[1024];	/* the contact */
+	char		 domain[CONF_NAMELEN];
 };
 
 struct pep_conf {
@@ -551,20 +552,44 @@ pep_op_new(struct session *s, int kind, const char *node)
 	return (op);
 }
 
-/* Start op: its IQ waits while the node's configuration is fetched. */
-static struct xml_node *
-pep_start(struct session *s, struct xml_node *iq, struct pep_op *op)
+/* The node's configuration is fetched, the first step of every op. */
+static void
+pep_conf_fetch(struct pep_op *op)
 {
 	struct xs_req	 r;
 
-	op->q = xs_iq_new(s, iq);
 	xs_req_init(&r, XS_GET, op->local, op->domain, "pep", op->node);
-	if (xs_request(&r, NULL, 0, pep_conf_got, op) == -1) {
-		xs_iq_done(op->q, NULL);
-		op->q = NULL;
-		pep_op_free(op);
-		return (router_error(iq, "wait", "resource-constraint"));
-	}
+	if (xs_request(&r, NULL, 0, pep_conf_got, op) == -1)
+		pep_op_done(op, router_error(op->q->iq, "wait",
+		    "resource-constraint"));
+}
+
+/*
+ * Whether the owner blocks the requester is known: to one it blocks, the
+ * account is not there (XEP-0191 section 3.3), even offline.
+ */
+static void
+pep_items_ask(int blocked, void *arg)
+{
+	struct pep_op	*op = arg;
+
+	if (blocked != 0)
+		pep_op_done(op, router_error(op->q->iq, "cancel",
+		    "service-unavailable"));
+	else
+		pep_conf_fetch(op);
+}
+
+/* Start op: its IQ waits while the store is asked; NULL, or an error. */
+static struct xml_node *
+pep_start(struct session *s, struct xml_node *iq, struct pep_op *op)
+{
+	op->q = xs_iq_new(s, iq);
+	if (strcmp(op->local, s->user->local) == 0 &&
+	    strcmp(op->domain, s->user->domain) == 0)
+		pep_conf_fetch(op);
+	else
+		blocking_ask(op->local, op->domain, s->full, pep_items_ask, op);
 	return (NULL);
 }
 
@@ -676,6 +701,21 @@ pep_send(struct session *s, const char *owner, const char *node,
 	xml_node_free(m);
 }
 
+/*
+ * Does a block stand between owner and session s, either way (XEP-0191
+ * section 3.3: a blocked contact gets no presence, nor events)?  Both
+ * are online when an event is published; a list the router does not
+ * know counts as a block.
+ */
+static int
+pep_blocked(struct session *s, const char *owner)
+{
+	if (strcmp(owner, s->user->bare) == 0)
+		return (0);
+	return (blocking_known(s->user, owner) != 0 ||
+	    blocking_known(session_find_user(owner), s->full) != 0);
+}
+
 static void
 pep_send_user(const char *bare, const char *owner, const char *node,
     struct xml_node *ev)
@@ -686,7 +726,8 @@ pep_send_user(const char *bare, const char *owner, const char *node,
 	if ((u = session_find_user(bare)) == NULL)
 		return;
 	TAILQ_FOREACH(s, &u->sessions, user_entry)
-		pep_send(s, owner, node, ev);
+		if (!pep_blocked(s, owner))
+			pep_send(s, owner, node, ev);
 }
 
 static void
@@ -695,7 +736,7 @@ pep_notify_roster(struct roster *ro, struct roster_job *j)
 	struct xml_node	*ev;
 	struct ritem	*it;
 
-	ev = xml_parse_fragment(j->xml, strlen(j->xml), &pep_limits, NULL);
+	ev = router_parse(j->xml, strlen(j->xml), NULL);
 	if (ev != NULL && ro->exists)
 		RB_FOREACH(it, ritems, &ro->items)
 			if (it->sub == SUB_FROM || it->sub == SUB_BOTH)
@@ -745,6 +786,10 @@ pep_last_got(struct xs_req *r, struct xs_items *items, void *arg)
 	s = session_find_id(pl->stream, pl->session);
 	(void)snprintf(owner, sizeof(owner), "%s@%s", r->localpart,
 	    r->domain);
+	/* The owner's list was asked first; now the recipient's. */
+	if (s != NULL && strcmp(owner, s->user->bare) != 0 &&
+	    blocking_known(s->user, owner) != 0)
+		s = NULL;
 	TAILQ_FOREACH(it, items, entry) {
 		if (strcmp(it->space, "pep") == 0) {
 			conf = it;
@@ -776,19 +821,39 @@ pep_last_got(struct xs_req *r, struct xs_items *items, void *arg)
 	free(pl);
 }
 
+/* Whether the owner blocks the session is known: its items, if not. */
+static void
+pep_last_ask(int blocked, void *arg)
+{
+	struct pep_last	*pl = arg;
+	struct xs_req	 r;
+
+	if (blocked != 0 || session_find_id(pl->stream, pl->session) ==
+	    NULL) {
+		free(pl);
+		return;
+	}
+	xs_req_init(&r, XS_PEP_LAST, pl->local, pl->domain, "", NULL);
+	if (xs_request(&r, NULL, 0, pep_last_got, pl) == -1)
+		free(pl);
+}
+
 static void
 pep_last_of(struct session *s, const char *local, const char *domain)
 {
-	struct xs_req	 r;
 	struct pep_last	*pl;
 
 	if ((pl = calloc(1, sizeof(*pl))) == NULL)
 		fatal("%s", __func__);
 	pl->stream = s->stream;
 	pl->session = s->id;
-	xs_req_init(&r, XS_PEP_LAST, local, domain, "", NULL);
-	if (xs_request(&r, NULL, 0, pep_last_got, pl) == -1)
-		free(pl);
+	(void)strlcpy(pl->local, local, sizeof(pl->local));
+	(void)strlcpy(pl->domain, domain, sizeof(pl->domain));
+	if (strcmp(local, s->user->local) == 0 &&
+	    strcmp(domain, s->user->domain) == 0)
+		pep_last_ask(0, pl);
+	else
+		blocking_ask(local, domain, s->full, pep_last_ask, pl);
 }
 
 static void

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +39,10 @@
 
 #define PRESENCE_DIRECTED_MAX	256
 
-static struct xml_limits	 presence_limits = { 0, 64, 64 };
-
-/* The <priority/> of an available presence: -128 to 127, default 0. */
+/*
+ * The <priority/> of an available presence: -128 to 127, default 0;
+ * INT_MIN when the presence cannot be read.
+ */
 static int
 presence_priority(struct stanza_msg *m)
 {
@@ -49,9 +51,8 @@ presence_priority(struct stanza_msg *m)
 	char		*t;
 	int		 prio = 0;
 
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &presence_limits,
-	    NS_CLIENT)) == NULL)
-		return (0);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
+		return (INT_MIN);
 	if ((p = xml_find_child(n, NS_CLIENT, "priority")) != NULL &&
 	    (t = xml_text(p)) != NULL) {
 		prio = strtonum(t, -128, 127, &errstr);
@@ -130,29 +131,62 @@ presence_remember(struct session *s, const char *jid, int add)
 	s->ndirected++;
 }
 
+/*
+ * A presence stanza the router makes: type, from and to (NULL: none),
+ * serialized and NUL-terminated, *lenp its length without the NUL.
+ * NULL if it cannot be written.
+ */
+char *
+presence_xml(const char *type, const char *from, const char *to,
+    size_t *lenp)
+{
+	struct xml_node	*n;
+	struct xml_buf	 b;
+	char		*x = NULL;
+
+	if ((n = xml_node_new(NS_CLIENT, "presence")) == NULL)
+		fatal("%s", __func__);
+	if (xml_set_attr(n, "type", type) == -1 ||
+	    (from != NULL && xml_set_attr(n, "from", from) == -1) ||
+	    (to != NULL && xml_set_attr(n, "to", to) == -1))
+		fatal("%s", __func__);
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, NS_CLIENT, &b) == 0 &&
+	    xml_buf_add(&b, "", 1) == 0) {
+		x = b.data;
+		if (lenp != NULL)
+			*lenp = b.len - 1;
+	} else {
+		log_warnx("%s: %s presence from %s not written", __func__,
+		    type, from != NULL ? from : "the server");
+		xml_buf_free(&b);
+	}
+	xml_node_free(n);
+	return (x);
+}
+
 /* Tell the user's other resources and directed recipients s is gone. */
 static void
 presence_unavailable(struct session *s, struct imsg *imsg)
 {
 	struct session	*o;
-	char		 xml[CONF_JIDLEN + 64];
-	int		 i, len;
+	char		*xml;
+	size_t		 len;
+	int		 i;
 
-	len = snprintf(xml, sizeof(xml), "<presence type='unavailable' "
-	    "from='%s'/>", s->full);
-	if (len < 0 || (size_t)len >= sizeof(xml))
-		return;
+	xml = presence_xml("unavailable", s->full, NULL, &len);
 	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
 		if (o != s && o->available) {
 			if (imsg != NULL)
 				router_deliver(o, imsg);
-			else
+			else if (xml != NULL)
 				router_deliver_xml(o, STANZA_PRESENCE, xml,
 				    len);
 		}
-	for (i = 0; i < s->ndirected; i++)
+	for (i = 0; xml != NULL && i < s->ndirected; i++)
 		presence_to_jid(s->directed[i], STANZA_PRESENCE, xml, len,
 		    NULL);
+	free(xml);
 	presence_forget_directed(s);
 	presence_contacts(s->user, s->full, NULL, NULL);
 	s->available = 0;
@@ -161,13 +195,17 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 	s->presencelen = 0;
 }
 
-/* Broadcast presence: to the user's other resources, and theirs back. */
+/*
+ * Broadcast presence: to the sender itself first, which learns that it
+ * took effect (RFC 6121 sections 4.2.2 and 4.4.2), to the user's other
+ * resources, and theirs back to a resource that just came.
+ */
 static void
 presence_broadcast(struct session *from, struct stanza_msg *m,
     struct imsg *imsg)
 {
 	struct session	*o;
-	int		 initial = !from->available;
+	int		 initial = !from->available, prio;
 
 	if (strcmp(m->type, "unavailable") == 0) {
 		if (from->available)
@@ -176,12 +214,18 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	}
 	if (m->type[0] != '\0')
 		return;		/* probes and subscriptions go to a contact */
+	/* What the router cannot read, it does not store nor broadcast. */
+	if ((prio = presence_priority(m)) == INT_MIN) {
+		router_refuse(from, m, "presence");
+		return;
+	}
 	free(from->presence);
 	if ((from->presence = strdup(m->xml)) == NULL)
 		fatal("%s", __func__);
 	from->presencelen = m->xmllen;
-	from->priority = presence_priority(m);
+	from->priority = prio;
 	from->available = 1;
+	router_deliver(from, imsg);
 	TAILQ_FOREACH(o, &from->user->sessions, user_entry) {
 		if (o == from || !o->available)
 			continue;
@@ -197,13 +241,28 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	router_hook_available(from, initial);
 }
 
+/*
+ * Presence from a client.  To a domain not served here: an error, as
+ * for any stanza there is no route for (RFC 6120 section 10.4.3); the
+ * server-to-server part does not exist yet.
+ */
 void
 presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
-	int	 avail = m->type[0] == '\0';
+	struct session	*s;
+	struct user	*u;
+	int		 avail = m->type[0] == '\0';
 
 	if (m->to[0] == '\0' || strcmp(m->to, from->user->bare) == 0) {
 		presence_broadcast(from, m, imsg);
+		return;
+	}
+	if (router_local_jid(m->to, &s, &u) == -1) {
+		router_bounce(from, m, "cancel", "remote-server-not-found");
+		return;
+	}
+	if (strcmp(m->type, "probe") == 0) {
+		presence_probe(from, m->to);
 		return;
 	}
 	if (!avail && strcmp(m->type, "unavailable") != 0) {

@@ -55,7 +55,6 @@ RB_HEAD(rosters, roster);
 static struct rosters		 rosters = RB_INITIALIZER(&rosters);
 static TAILQ_HEAD(, roster)	 roster_lru = TAILQ_HEAD_INITIALIZER(roster_lru);
 static int			 nrosters;
-static struct xml_limits	 roster_limits = { 0, 64, 64 };
 
 static const char *roster_subs[] = { "none", "to", "from", "both" };
 
@@ -77,8 +76,7 @@ RB_GENERATE_STATIC(rosters, roster, node, roster_cmp);
 struct xml_node *
 roster_parse(const char *xml)
 {
-	return (xml_parse_fragment(xml, strlen(xml), &roster_limits,
-	    NS_CLIENT));
+	return (router_parse(xml, strlen(xml), NS_CLIENT));
 }
 
 struct roster_job *
@@ -151,8 +149,8 @@ roster_evict(void)
 
 /*
  * A directory user's roster is checked again after a while, unless the
- * user is online; one that did not exist is, and at once when the user
- * has logged in since.
+ * user is online; one whose account did not exist is (it may have been
+ * made since), and at once when the user has logged in since.
  */
 static int
 roster_expired(struct roster *r)

@@ -75,7 +75,6 @@ enum sm_fate {
 RB_HEAD(sm_ids, sm_session);
 static struct sm_ids		 sm_ids = RB_INITIALIZER(&sm_ids);
 static TAILQ_HEAD(, sm_move)	 sm_moves = TAILQ_HEAD_INITIALIZER(sm_moves);
-static struct xml_limits	 sm_limits = { 0, 64, 64 };
 
 static int
 sm_id_cmp(struct sm_session *a, struct sm_session *b)
@@ -259,9 +258,13 @@ sm_undeliverable(struct sm_move *mv, struct imsg *imsg)
 
 	if (stanza_recv(imsg, &m) == -1)
 		fatalx("%s: bad stanza", __func__);
-	if ((n = xml_parse_fragment(m.xml, m.xmllen, &sm_limits,
-	    NS_CLIENT)) == NULL) {
+	if ((n = router_parse(m.xml, m.xmllen, NS_CLIENT)) == NULL) {
+		/* Its fate cannot be told: its sender hears it failed. */
 		log_warnx("%s: an unacked stanza unreadable", __func__);
+		if (m.from[0] != '\0' &&
+		    (from = session_find_full(m.from)) != NULL)
+			router_bounce(from, &m, "cancel",
+			    "internal-server-error");
 		stanza_msg_clear(&m);
 		return;
 	}

@@ -17,8 +17,9 @@
 /*
  * Routing stanzas from sessions: to another session by full JID, to the
  * server's IQ features, or back to the sender as an error.  The router
- * routes on the envelope and parses the XML only to answer or to build
- * an error.
+ * routes on the envelope and parses the XML only where a feature must
+ * look inside; an error is built from the envelope.  A feature that must
+ * look inside a stanza and cannot read it refuses it (router_refuse()).
  */
 
 #include <sys/types.h>
@@ -80,7 +81,27 @@ static const struct router_hooks *router_hooks[] = {
 	&mam_hooks,
 };
 
-static struct xml_limits	 router_limits = { 0, 64, 64 };
+static const char *router_kinds[] = {
+	[STANZA_MESSAGE] = "message",
+	[STANZA_PRESENCE] = "presence",
+	[STANZA_IQ] = "iq",
+};
+
+/*
+ * Read what a stream process serialized (or the router, or the store
+ * kept) with the limits the stream read it with: whatever a stream
+ * accepted parses here.  NULL when it does not (out of memory, or limits
+ * lowered by a reload since the stream opened): whoever must look inside
+ * then refuses the stanza, it never lets it through.
+ */
+struct xml_node *
+router_parse(const char *xml, size_t len, const char *ns)
+{
+	struct xml_limits	 l;
+
+	stanza_limits(&proc_self.conf->global, &l);
+	return (xml_parse_fragment(xml, len, &l, ns));
+}
 
 void
 router_hook_session_end(struct session *s)
@@ -140,19 +161,46 @@ router_iq_result(struct xml_node *iq)
 	return (router_reply(iq, "iq", "result"));
 }
 
-/* A stanza error in answer to n (RFC 6120 section 8.3). */
-struct xml_node *
-router_error(struct xml_node *n, const char *type, const char *cond)
+static struct xml_node *
+router_error_add(struct xml_node *r, const char *type, const char *cond)
 {
-	struct xml_node	*r, *e;
+	struct xml_node	*e;
 
-	if ((r = router_reply(n, n->name, "error")) == NULL)
-		return (NULL);
-	if ((e = xml_add_child(r, NULL, "error")) != NULL) {
+	if (r != NULL && (e = xml_add_child(r, NULL, "error")) != NULL) {
 		xml_set_attr(e, "type", type);
 		xml_add_child(e, NS_STANZA_ERR, cond);
 	}
 	return (r);
+}
+
+/* A stanza error in answer to n (RFC 6120 section 8.3). */
+struct xml_node *
+router_error(struct xml_node *n, const char *type, const char *cond)
+{
+	return (router_error_add(router_reply(n, n->name, "error"), type,
+	    cond));
+}
+
+/*
+ * The same in answer to m, from its envelope alone: no parse, so that a
+ * stanza the router cannot read still gets its error.
+ */
+struct xml_node *
+router_error_msg(struct stanza_msg *m, const char *type, const char *cond)
+{
+	struct xml_node	*r;
+
+	if (m->kind < STANZA_MESSAGE || m->kind > STANZA_IQ ||
+	    (r = xml_node_new(NS_CLIENT, router_kinds[m->kind])) == NULL)
+		return (NULL);
+	xml_set_attr(r, "type", "error");
+	if (m->id[0] != '\0')
+		xml_set_attr(r, "id", m->id);
+	if (m->to[0] != '\0')
+		xml_set_attr(r, "from", m->to);
+	if (m->from[0] != '\0')
+		xml_set_attr(r, "to", m->from);
+	return (router_error_add(r, type, cond));
 }
 
 /* The feature serving q, if one is enabled. */
@@ -261,18 +309,27 @@ void
 router_bounce(struct session *from, struct stanza_msg *m, const char *type,
     const char *cond)
 {
-	struct xml_node	*n, *r;
+	struct xml_node	*r;
 
 	if (strcmp(m->type, "error") == 0 || (m->kind == STANZA_IQ &&
 	    strcmp(m->type, "result") == 0))
 		return;
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &router_limits,
-	    NS_CLIENT)) == NULL)
-		return;
-	r = router_error(n, type, cond);
+	r = router_error_msg(m, type, cond);
 	router_send(from, r);
 	xml_node_free(r);
-	xml_node_free(n);
+}
+
+/*
+ * Fail closed: a feature that must look inside m cannot read it, so m
+ * goes nowhere and its sender hears so.  The router failed, not the
+ * sender: <internal-server-error/>.
+ */
+void
+router_refuse(struct session *from, struct stanza_msg *m, const char *what)
+{
+	log_warnx("%s: cannot read a %s from %s: refused", what,
+	    router_kinds[m->kind], from->full);
+	router_bounce(from, m, "cancel", "internal-server-error");
 }
 
 /* An IQ for the server or for an account: the feature table answers. */
@@ -284,9 +341,10 @@ router_iq_server(struct session *from, struct stanza_msg *m)
 
 	if (strcmp(m->type, "get") != 0 && strcmp(m->type, "set") != 0)
 		return;
-	if ((n = xml_parse_fragment(m->xml, m->xmllen, &router_limits,
-	    NS_CLIENT)) == NULL)
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "iq");
 		return;
+	}
 	if ((q = xml_first_child(n)) == NULL)
 		r = router_error(n, "modify", "bad-request");
 	else if ((f = router_feature(q)) != NULL)

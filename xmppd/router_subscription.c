@@ -83,12 +83,7 @@ deliver_bare(const char *bare, const char *xml)
 static char *
 sub_xml(int type, const char *from, const char *to)
 {
-	char	*x;
-
-	if (asprintf(&x, "<presence type='%s' from='%s' to='%s'/>",
-	    sub_types[type], from, to) == -1)
-		fatal("%s", __func__);
-	return (x);
+	return (presence_xml(sub_types[type], from, to, NULL));
 }
 
 /* Hand a subscription stanza to the roster of its local recipient. */
@@ -98,7 +93,7 @@ sub_route(const char *from, const char *to, int type, const char *xml)
 	struct roster_job	*j;
 	struct jid		 jt;
 
-	if (jid_parse(to, &jt) == -1 ||
+	if (xml == NULL || jid_parse(to, &jt) == -1 ||
 	    config_domain(proc_self.conf, jt.domain) == NULL ||
 	    jt.local[0] == '\0')
 		return;		/* no server-to-server yet */
@@ -123,47 +118,57 @@ presence_of_user_to(struct user *u, const char *contact, int unavailable)
 			deliver_bare(contact, s->presence);
 			continue;
 		}
-		if (asprintf(&x, "<presence type='unavailable' from='%s'/>",
-		    s->full) == -1)
-			fatal("%s", __func__);
+		x = presence_xml("unavailable", s->full, NULL, NULL);
 		deliver_bare(contact, x);
 		free(x);
 	}
 }
 
-/* A subscription stanza received for the user who owns r. */
+/* Send a subscription answer of the given type from the owner of r. */
+static void
+sub_answer(struct roster *r, const char *to, int type)
+{
+	char	*x;
+
+	x = sub_xml(type, r->bare, to);
+	sub_route(r->bare, to, type, x);
+	free(x);
+}
+
+/*
+ * A subscription stanza received for the user who owns r.  The user
+ * gets the stanza before the roster push that records it (RFC 6121
+ * sections 3.1.6, 3.2.3 and 3.3.3).  A request to an account that does
+ * not exist is refused as section 8.5.1 allows.
+ */
 static void
 subscription_in(struct roster *r, struct roster_job *j)
 {
 	struct ritem	*it = roster_item(r, j->jid);
-	char		*x;
 
-	if (!r->exists)
+	if (!r->exists) {
+		if (j->arg == SUBSCRIBE)
+			sub_answer(r, j->jid, UNSUBSCRIBED);
 		return;
+	}
 	/* The shared group: subscribed already, and it stays so. */
 	if (roster_shared(r, roster_group(r), j->jid) != NULL) {
-		if (j->arg == SUBSCRIBE) {
-			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
-			sub_route(r->bare, j->jid, SUBSCRIBED, x);
-			free(x);
-		}
+		if (j->arg == SUBSCRIBE)
+			sub_answer(r, j->jid, SUBSCRIBED);
 		return;
 	}
 	switch (j->arg) {
 	case SUBSCRIBE:
 		if (it != NULL && SUB_HAS_FROM(it->sub)) {
-			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
-			sub_route(r->bare, j->jid, SUBSCRIBED, x);
-			free(x);
+			sub_answer(r, j->jid, SUBSCRIBED);
 			return;
 		}
 		if (it != NULL && it->approved) {
+			/* Pre-approved: answered as section 3.1.5 says. */
 			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
 			it->approved = 0;
+			sub_answer(r, j->jid, SUBSCRIBED);
 			roster_changed(r, it);
-			x = sub_xml(SUBSCRIBED, r->bare, j->jid);
-			sub_route(r->bare, j->jid, SUBSCRIBED, x);
-			free(x);
 			presence_of_user_to(session_find_user(r->bare),
 			    j->jid, 0);
 			return;
@@ -181,8 +186,8 @@ subscription_in(struct roster *r, struct roster_job *j)
 			return;
 		it->ask = 0;
 		it->sub = it->sub == SUB_FROM ? SUB_BOTH : SUB_TO;
-		roster_changed(r, it);
 		deliver_bare(r->bare, j->xml);
+		roster_changed(r, it);
 		return;
 	case UNSUBSCRIBE:
 		if (it == NULL)
@@ -191,8 +196,8 @@ subscription_in(struct roster *r, struct roster_job *j)
 		it->pending = NULL;
 		if (SUB_HAS_FROM(it->sub))
 			it->sub = it->sub == SUB_BOTH ? SUB_TO : SUB_NONE;
-		roster_changed(r, it);
 		deliver_bare(r->bare, j->xml);
+		roster_changed(r, it);
 		presence_of_user_to(session_find_user(r->bare), j->jid, 1);
 		return;
 	case UNSUBSCRIBED:
@@ -201,18 +206,25 @@ subscription_in(struct roster *r, struct roster_job *j)
 		it->ask = 0;
 		if (SUB_HAS_TO(it->sub))
 			it->sub = it->sub == SUB_BOTH ? SUB_FROM : SUB_NONE;
-		roster_changed(r, it);
 		deliver_bare(r->bare, j->xml);
+		roster_changed(r, it);
 		return;
 	}
 }
 
-/* A subscription stanza the user sends: the user's side first. */
+/*
+ * A subscription stanza the user sends: the user's side changes, then
+ * the stanza goes to the contact, then the push, then presence (RFC
+ * 6121 sections 3.1.2, 3.1.5, 3.2.2 and 3.3.2).  The state changes
+ * first because a local contact's answer comes back at once: pushed
+ * then, the item needs no push of its own.
+ */
 static void
 subscription_out_job(struct roster *r, struct roster_job *j)
 {
 	struct ritem	*it = roster_item(r, j->jid);
-	int		 route = 1, show = 0;
+	int64_t		 ver = r->ver;
+	int		 route = 1, changed = 0, presence = -1;
 
 	/* The directory decides who is in the shared group. */
 	if (roster_shared(r, roster_group(r), j->jid) != NULL)
@@ -224,7 +236,7 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 		if (!SUB_HAS_TO(it->sub) && !it->ask) {
 			it->ask = 1;
 			it->in_roster = 1;
-			roster_changed(r, it);
+			changed = 1;
 		}
 		break;
 	case SUBSCRIBED:
@@ -233,15 +245,15 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			it->pending = NULL;
 			it->sub = it->sub == SUB_TO ? SUB_BOTH : SUB_FROM;
 			it->in_roster = 1;
-			roster_changed(r, it);
-			show = 1;
+			changed = 1;
+			presence = 0;
 		} else if (it == NULL || !SUB_HAS_FROM(it->sub)) {
 			/* Pre-approval (section 3.4). */
 			if ((it = roster_item_make(r, j->jid)) == NULL)
 				return;
 			it->approved = 1;
 			it->in_roster = 1;
-			roster_changed(r, it);
+			changed = 1;
 			route = 0;
 		}
 		break;
@@ -251,7 +263,7 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			if (SUB_HAS_TO(it->sub))
 				it->sub = it->sub == SUB_BOTH ? SUB_FROM :
 				    SUB_NONE;
-			roster_changed(r, it);
+			changed = 1;
 		}
 		break;
 	case UNSUBSCRIBED:
@@ -262,17 +274,18 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			if (SUB_HAS_FROM(it->sub))
 				it->sub = it->sub == SUB_BOTH ? SUB_TO :
 				    SUB_NONE;
-			roster_changed(r, it);
-			presence_of_user_to(session_find_user(r->bare),
-			    j->jid, 1);
+			changed = 1;
+			presence = 1;
 		}
 		break;
 	}
 	if (route)
 		sub_route(r->bare, j->jid, j->arg, j->xml);
-	/* The new subscriber sees the user's presence after the answer. */
-	if (show)
-		presence_of_user_to(session_find_user(r->bare), j->jid, 0);
+	if (changed && r->ver == ver)
+		roster_changed(r, it);
+	if (presence != -1)
+		presence_of_user_to(session_find_user(r->bare), j->jid,
+		    presence);
 }
 
 /* A subscription stanza xml of user from, to the bare JID to. */
@@ -318,8 +331,10 @@ subscription_checked(const char *domain, const char *local, int status,
 	(void)local;
 	if ((s = session_find_id(j->stream, j->session)) != NULL) {
 		if (status == LDAP_USER_NONE) {
-			x = sub_xml(UNSUBSCRIBED, j->jid, s->user->bare);
-			router_deliver_xml(s, STANZA_PRESENCE, x, strlen(x));
+			if ((x = sub_xml(UNSUBSCRIBED, j->jid,
+			    s->user->bare)) != NULL)
+				router_deliver_xml(s, STANZA_PRESENCE, x,
+				    strlen(x));
 			free(x);
 		} else
 			subscription_send(s, j->xml, j->jid, SUBSCRIBE);
@@ -327,6 +342,7 @@ subscription_checked(const char *domain, const char *local, int status,
 	roster_job_free(j);
 }
 
+/* A subscription stanza from a client, to a domain served here. */
 void
 subscription_out(struct session *from, struct stanza_msg *m)
 {
@@ -340,10 +356,6 @@ subscription_out(struct session *from, struct stanza_msg *m)
 	(void)jid_bare(&jt, to, sizeof(to));
 	if (strcmp(to, from->user->bare) == 0)
 		return;
-	if (config_domain(proc_self.conf, jt.domain) == NULL) {
-		router_bounce(from, m, "cancel", "remote-server-not-found");
-		return;
-	}
 	/* A request to a user the directory does not know goes no further. */
 	if (type == SUBSCRIBE && ldap_domain(jt.domain) != NULL) {
 		ldap_user_check(jt.domain, jt.local, subscription_checked,
@@ -357,37 +369,104 @@ subscription_out(struct session *from, struct stanza_msg *m)
 void
 subscription_cancel(struct session *s, struct roster *r, struct ritem *it)
 {
-	char	*x;
-
-	if (SUB_HAS_TO(it->sub) || it->ask) {
-		x = sub_xml(UNSUBSCRIBE, r->bare, it->jid);
-		sub_route(r->bare, it->jid, UNSUBSCRIBE, x);
-		free(x);
-	}
+	if (SUB_HAS_TO(it->sub) || it->ask)
+		sub_answer(r, it->jid, UNSUBSCRIBE);
 	if (SUB_HAS_FROM(it->sub) || it->pending != NULL) {
-		x = sub_xml(UNSUBSCRIBED, r->bare, it->jid);
-		sub_route(r->bare, it->jid, UNSUBSCRIBED, x);
-		free(x);
+		sub_answer(r, it->jid, UNSUBSCRIBED);
 		presence_of_user_to(s->user, it->jid, 1);
 	}
 }
 
-/* Presence xml to one contact; with s, an initial one probes it too. */
+/*
+ * A probe of the contact who owns r, for the session of job j (RFC 6121
+ * section 4.3.2): the presence of each of the contact's available
+ * resources if the contact lets the user see it, else "unsubscribed",
+ * whether or not the account exists (section 8.5.1), which the user's
+ * roster takes as a cancellation (section 3.2.3).  A client's own probe
+ * (j->arg set) of a contact who is offline is answered "unavailable".
+ */
+static void
+probe_job(struct roster *r, struct roster_job *j)
+{
+	struct session	*s, *c;
+	struct user	*cu;
+	struct ritem	*it;
+	const char	*user;
+	char		*x;
+	size_t		 len;
+	int		 n = 0;
+
+	if ((s = session_find_id(j->stream, j->session)) == NULL)
+		return;
+	user = s->user->bare;
+	it = roster_item(r, user);
+	if (!r->exists || (roster_shared(r, roster_group(r), user) == NULL &&
+	    (it == NULL || !SUB_HAS_FROM(it->sub)))) {
+		sub_answer(r, user, UNSUBSCRIBED);
+		return;
+	}
+	if ((cu = session_find_user(r->bare)) != NULL)
+		TAILQ_FOREACH(c, &cu->sessions, user_entry)
+			if (c->available) {
+				router_deliver_xml(s, STANZA_PRESENCE,
+				    c->presence, c->presencelen);
+				n++;
+			}
+	if (n == 0 && j->arg && (x = presence_xml("unavailable", r->bare,
+	    s->full, &len)) != NULL) {
+		router_deliver_xml(s, STANZA_PRESENCE, x, len);
+		free(x);
+	}
+}
+
+/* Probe jid, a contact of a domain served here, for session s. */
+static void
+probe_send(struct session *s, const char *jid, int client)
+{
+	struct roster_job	*j;
+	struct jid		 jt;
+	char			 bare[CONF_JIDLEN];
+
+	if (jid_parse(jid, &jt) == -1 || jt.local[0] == '\0' ||
+	    config_domain(proc_self.conf, jt.domain) == NULL ||
+	    jid_bare(&jt, bare, sizeof(bare)) >= sizeof(bare) ||
+	    strcmp(bare, s->user->bare) == 0)
+		return;
+	j = roster_job_new(s, NULL, NULL);
+	j->arg = client;
+	roster_with(jt.local, jt.domain, probe_job, j);
+}
+
+/* A probe a client sent (RFC 6121 section 4.3.1). */
+void
+presence_probe(struct session *from, const char *to)
+{
+	probe_send(from, to, 1);
+}
+
+/*
+ * Presence xml to one contact; with s, an initial one learns the
+ * contact's presence too: at once when the contact is online, else
+ * from a probe (probe set), which finds an account that is gone.
+ */
 static void
 presence_contact(struct session *s, const char *jid, int sub,
-    const char *xml)
+    const char *xml, int probe)
 {
 	struct session	*c;
 	struct user	*cu;
 
 	if (SUB_HAS_FROM(sub))
 		deliver_bare(jid, xml);
-	if (s != NULL && SUB_HAS_TO(sub) && (cu = session_find_user(jid)) !=
-	    NULL)
+	if (s == NULL || !SUB_HAS_TO(sub))
+		return;
+	if ((cu = session_find_user(jid)) != NULL) {
 		TAILQ_FOREACH(c, &cu->sessions, user_entry)
 			if (c->available)
 				router_deliver_xml(s, STANZA_PRESENCE,
 				    c->presence, c->presencelen);
+	} else if (probe)
+		probe_send(s, jid, 0);
 }
 
 static void
@@ -404,7 +483,7 @@ presence_contacts_job(struct roster *r, struct roster_job *j)
 	RB_FOREACH(it, ritems, &r->items) {
 		if (roster_shared(r, g, it->jid) != NULL)
 			continue;	/* below, with the group */
-		presence_contact(s, it->jid, it->sub, j->xml);
+		presence_contact(s, it->jid, it->sub, j->xml, 1);
 		/* Requests that came while the user was away. */
 		if (s != NULL && it->pending != NULL)
 			router_deliver_xml(s, STANZA_PRESENCE, it->pending,
@@ -413,7 +492,7 @@ presence_contacts_job(struct roster *r, struct roster_job *j)
 	for (i = 0; g != NULL && i < g->nmembers; i++)
 		if ((jid = roster_member_jid(r, &g->members[i], buf,
 		    sizeof(buf))) != NULL)
-			presence_contact(s, jid, SUB_BOTH, j->xml);
+			presence_contact(s, jid, SUB_BOTH, j->xml, 0);
 }
 
 /*
@@ -428,10 +507,10 @@ presence_contacts(struct user *u, const char *full, const char *xml,
 	struct roster_job	*j;
 	char			*x = NULL;
 
-	if (xml == NULL && asprintf(&x, "<presence type='unavailable' "
-	    "from='%s'/>", full) == -1)
-		fatal("%s", __func__);
-	j = roster_job_new(initial, xml != NULL ? xml : x, NULL);
+	if (xml == NULL && (xml = x = presence_xml("unavailable", full, NULL,
+	    NULL)) == NULL)
+		return;
+	j = roster_job_new(initial, xml, NULL);
 	free(x);
 	roster_with(u->local, u->domain, presence_contacts_job, j);
 }

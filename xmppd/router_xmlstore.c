@@ -48,7 +48,6 @@ struct xs_pending {
 static TAILQ_HEAD(, xs_pending)	 xs_pending = TAILQ_HEAD_INITIALIZER(xs_pending);
 static int			 xs_npending;
 static uint32_t			 xs_id;
-static struct xml_limits	 xs_limits = { 0, 64, 64 };
 
 void
 xs_items_free(struct xs_items *l)
@@ -68,7 +67,7 @@ xs_items_free(struct xs_items *l)
 struct xml_node *
 xs_item_parse(const struct xs_item *it)
 {
-	return (xml_parse_fragment(it->xml, it->len, &xs_limits, NULL));
+	return (router_parse(it->xml, it->len, NULL));
 }
 
 /* Serialize n as a stored item: its own namespace, always written. */

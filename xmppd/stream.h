@@ -91,9 +91,10 @@ void		 c2s_owner_down(struct conn *, int);
 void		 c2s_timeout(struct conn *);
 void		 c2s_free(struct conn *);
 void		 c2s_write(struct conn *, const char *);
+void		 c2s_write_node(struct conn *, struct xml_node *);
 void		 c2s_error(struct conn *, const char *, const char *);
 void		 c2s_error_app(struct conn *, const char *, const char *,
-		    const char *);
+		    const struct xml_node *);
 void		 c2s_wait(struct conn *);
 void		 c2s_resume_failed(struct conn *);
 void		 c2s_resumed(struct conn *);

@@ -59,7 +59,6 @@ static TAILQ_HEAD(, vcard_req)	 vcard_reqs =
 static int			 vcard_nreqs;
 static uint32_t			 vcard_id;
 static struct event		 vcard_timer;
-static struct xml_limits	 vcard_limits = { 0, 64, 64 };
 
 static int
 vcard_ok(const char *s, size_t len)
@@ -154,8 +153,7 @@ vcard_done(struct vcard_req *v, const struct ldap_vcard *vc, const char *p)
 	vcard_nreqs--;
 	if ((s = session_find_id(v->stream, v->session)) != NULL &&
 	    (iev = proc_peer(PROC_STREAM, s->stream)) != NULL &&
-	    (iq = xml_parse_fragment(v->xml, strlen(v->xml), &vcard_limits,
-	    NS_CLIENT)) != NULL) {
+	    (iq = router_parse(v->xml, strlen(v->xml), NS_CLIENT)) != NULL) {
 		if (vc == NULL || vc->status == LDAP_USER_ERROR)
 			r = router_error(iq, "wait", "service-unavailable");
 		else if (vc->status == LDAP_USER_NONE)

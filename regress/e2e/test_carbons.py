@@ -76,6 +76,24 @@ def test_sent_and_received_copies(s):
     close(a1, a2, b1, b2)
 
 
+def test_sent_copy_without_forged_stanza_id(s):
+    """A stanza-id claiming to be ours is taken out of the copy a
+    resource gets of what another one sent (XEP-0359), as out of the
+    message itself."""
+    a1 = online(s, "alice", "f1")
+    a2 = online(s, "alice", "f2")
+    b1 = online(s, "bob", "f3", carbons=False)
+    a1.send(msg("bob@example.org/f3", "sid1", "mine", extra=(
+        "<stanza-id xmlns='urn:xmpp:sid:0' id='forged' "
+        "by='alice@example.org'/>")))
+    m = b1.expect(r"<message[^>]*id='sid1'.*?</message>").group(0)
+    assert "forged" not in m, m
+    m = a2.expect(r"<message[^>]*>.*?</message>\s*</forwarded>"
+                  r"\s*</sent>\s*</message>").group(0)
+    assert "id='sid1'" in m and "forged" not in m, m
+    close(a1, a2, b1)
+
+
 def test_bare_jid_copies_to_lower_priority(s):
     hi = online(s, "bob", "hi", 5)
     lo = online(s, "bob", "lo", 1)

@@ -191,3 +191,46 @@ def test_offline_to_unknown_user_is_an_error(s):
     m = a.expect(r"<message[^>]*type='error'.*?</message>")
     assert "service-unavailable" in m.group(0) and "id='u1'" in m.group(0)
     a.close()
+
+
+def test_own_presence_echoed(s):
+    """RFC 6121 4.2.2 and 4.4.2: initial and later broadcast presence
+    come back to the resource that sent them."""
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "echo")
+    a.send("<presence><status>here</status></presence>")
+    p = a.expect(r"<presence[^>]*>.*?</presence>").group(0)
+    assert "from='alice@example.org/echo'" in p and "here" in p, p
+    a.send("<presence><show>dnd</show></presence>")
+    p = a.expect(r"<presence[^>]*>.*?</presence>").group(0)
+    assert "from='alice@example.org/echo'" in p and "dnd" in p, p
+    # Directed presence is not broadcast: no echo.
+    a.send("<presence to='bob@example.org'><show>xa</show></presence>")
+    a.send("<iq type='get' id='sync' to='example.org'>"
+           "<ping xmlns='urn:xmpp:ping'/></iq>")
+    assert "<presence" not in a.expect(r"(.*?)id='sync'").group(1)
+    a.close()
+
+
+def test_presence_to_remote_domain_is_an_error(s):
+    """As for messages and IQs, remote-server-not-found (RFC 6120
+    10.4.3): there is no server-to-server yet.  An error is never
+    answered with an error."""
+    a = online(s, "alice", "far2")
+    for i, (attrs, to) in enumerate([
+            ("", "someone@elsewhere.example"),
+            (" type='unavailable'", "someone@elsewhere.example/r"),
+            (" type='probe'", "someone@elsewhere.example"),
+            (" type='subscribe'", "elsewhere.example"),
+            (" type='unsubscribed'", "someone@elsewhere.example")]):
+        a.send("<presence id='f%d' to='%s'%s/>" % (i, to, attrs))
+        m = a.expect(r"<presence[^>]*id='f%d'.*?</presence>" % i).group(0)
+        assert "type='error'" in m and "remote-server-not-found" in m, m
+        assert "from='%s'" % to in m, m
+    a.send("<presence id='ferr' type='error' to='someone@elsewhere.example'>"
+           "<error type='cancel'><item-not-found xmlns='urn:ietf:params:"
+           "xml:ns:xmpp-stanzas'/></error></presence>")
+    a.send("<iq type='get' id='sync' to='example.org'>"
+           "<ping xmlns='urn:xmpp:ping'/></iq>")
+    assert "ferr" not in a.expect(r"(.*?)id='sync'").group(1)
+    a.close()

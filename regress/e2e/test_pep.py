@@ -7,7 +7,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 
-from rawxmpp import Raw
+from rawxmpp import Raw, subscribe
 from xmppdtest import add_user, started
 
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -51,18 +51,6 @@ def login(s, user, res="r"):
     return c
 
 
-def subscribe(s, fr, to, frname, toname):
-    """fr subscribes to to's presence; to approves; fr hears of it by a
-    roster push."""
-    fr.send("<iq type='get' id='r-%s'><query xmlns='jabber:iq:roster'/>"
-            "</iq>" % toname)
-    fr.expect(r"<iq[^>]*id='r-%s'" % toname)
-    fr.send("<presence to='%s@example.org' type='subscribe'/>" % toname)
-    to.expect(r"<presence[^>]*type='subscribe'")
-    to.send("<presence to='%s@example.org' type='subscribed'/>" % frname)
-    fr.expect(r"<item[^>]*subscription='to'")
-
-
 def setup():
     s = started(users=("alice", "bob", "carol", "dave"))
     s.n = 0
@@ -71,8 +59,8 @@ def setup():
     s.carol = login(s, "carol")
     s.dave = login(s, "dave")
     s.alice.send("<presence/>")
-    subscribe(s, s.bob, s.alice, "bob", "alice")
-    subscribe(s, s.dave, s.alice, "dave", "alice")
+    subscribe(s.bob, s.alice, "bob", "alice")
+    subscribe(s.dave, s.alice, "dave", "alice")
     return s
 
 
@@ -335,6 +323,195 @@ def test_disco_account(s):
     for f in ("publish", "auto-create", "publish-options",
               "last-published"):
         assert PS + "#" + f in feats, feats
+
+
+def before_ping(s, c):
+    """What c got before the answer to a ping sent now."""
+    s.n += 1
+    ident = "x%d" % s.n
+    c.send("<iq type='get' id='%s' to='example.org'><ping xmlns='urn:xmpp:"
+           "ping'/></iq>" % ident)
+    return c.expect(r"(.*?)<iq\b[^>]*\bid='%s'" % ident).group(1)
+
+
+def store_sync(s, c):
+    """Two round trips through the store: what the router asked it
+    before has been answered, and what came of that sent.  Returns what
+    c got meanwhile."""
+    got = ""
+    for _ in range(2):
+        s.n += 1
+        ident = "x%d" % s.n
+        c.send("<iq type='get' id='%s'><query xmlns='jabber:iq:private'>"
+               "<x xmlns='urn:test:sync'/></query></iq>" % ident)
+        got += c.expect(r"(.*?)<iq\b[^>]*\bid='%s'[^>]*?(/>|>.*?</iq>)" %
+                        ident).group(1)
+    return got
+
+
+def block(s, c, jid, how="block"):
+    result(iq(s, c, "<%s xmlns='urn:xmpp:blocking'><item jid='%s'/></%s>" %
+              (how, jid, how), type="set"))
+
+
+def caps_only(c, features):
+    """Available presence naming caps the server knows already."""
+    c.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" %
+           caps_ver(features))
+
+
+def test_blocked_get_no_events_either_way(s):
+    block(s, s.alice, "bob@example.org")
+    result(publish(s, s.alice, NICK, "<nick xmlns='%s'>B1</nick>" % NICK,
+                   item="current"))
+    assert ">B1<" not in before_ping(s, s.bob)
+    block(s, s.alice, "bob@example.org", "unblock")
+    result(publish(s, s.alice, NICK, "<nick xmlns='%s'>B2</nick>" % NICK,
+                   item="current"))
+    assert ">B2<" in before_ping(s, s.bob)
+    block(s, s.bob, "alice@example.org")
+    result(publish(s, s.alice, NICK, "<nick xmlns='%s'>B3</nick>" % NICK,
+                   item="current"))
+    assert ">B3<" not in before_ping(s, s.bob)
+    block(s, s.bob, "alice@example.org", "unblock")
+
+
+def test_blocked_get_no_last_items(s):
+    """Nor the last items, from an owner online or offline; nor, from
+    an owner offline who blocks them, the items they ask for."""
+    add_user(s, "frida@example.org", "frida-pw")
+    e = login(s, "frida", "e")
+    e.send("<presence/>")
+    b = login(s, "bob", "b2")
+    b.send("<presence/>")
+    subscribe(b, e, "bob", "frida")
+    result(publish(s, e, NICK, "<nick xmlns='%s'>E1</nick>" % NICK,
+                   item="current"))
+    block(s, e, "bob@example.org")
+    m = s.mark()
+    e.close()
+    s.wait_log(r"session frida@example.org/e ended", after=m)
+    block(s, s.alice, "bob@example.org")
+    b.close()
+    b = login(s, "bob", "b3")
+    caps_only(b, [DISCO, NICK + "+notify", DEVICES + "+notify"])
+    got = store_sync(s, b)
+    assert PSE not in got, got
+    error(items(s, b, NICK, to="frida@example.org"), "service-unavailable")
+    # Once alice unblocks him, hers come; frida's never do.
+    block(s, s.alice, "bob@example.org", "unblock")
+    b.close()
+    b = login(s, "bob", "b4")
+    caps_only(b, [DISCO, NICK + "+notify", DEVICES + "+notify"])
+    got = store_sync(s, b)
+    assert "from='alice@example.org'" in got and ">E1<" not in got, got
+    b.close()
+
+
+def test_caps_answer_only_from_the_session_asked(s):
+    """Another user who learns the id cannot answer in its place."""
+    feats = [DISCO, NICK + "+notify", "urn:test:caps1"]
+    b = login(s, "bob", "c1")
+    b.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" %
+           caps_ver(feats))
+    ident = disco_id(b)
+    assert re.fullmatch(r"caps[0-9a-f]{32}", ident), ident
+    s.dave.send("<iq type='result' id='%s' to='example.org'><query "
+                "xmlns='%s'><feature var='urn:evil'/></query></iq>" %
+                (ident, DISCO))
+    result(iq(s, s.dave, "<ping xmlns='urn:xmpp:ping'/>"))
+    b.send("<iq type='result' id='%s' to='example.org'><query xmlns='%s' "
+           "node='http://test#%s'><identity category='client' type='pc' "
+           "name='test'/>%s</query></iq>" %
+           (ident, DISCO, caps_ver(feats),
+            "".join("<feature var='%s'/>" % f for f in feats)))
+    # Verified: alice's last nick comes.
+    m = b.expect(r"<message\b[^>]*from='alice@example.org'.*?</message>")
+    assert NICK in m.group(0), m.group(0)
+    b.close()
+
+
+def caps_full(idents, features, forms):
+    """XEP-0115 section 5.1: identities (category, type, lang, name),
+    features, forms (FORM_TYPE, [(var, [values])])."""
+    v = "".join("%s/%s/%s/%s<" % i for i in sorted(idents))
+    v += "".join(f + "<" for f in sorted(features))
+    for ft, fields in sorted(forms):
+        v += ft + "<" + "".join(var + "<" + "".join(x + "<" for x in
+                                                     sorted(vals))
+                                for var, vals in sorted(fields))
+    return base64.b64encode(hashlib.sha1(v.encode()).digest()).decode()
+
+
+def disco_full(idents, features, forms):
+    return ("".join("<identity category='%s' type='%s' xml:lang='%s' "
+                    "name='%s'/>" % i for i in idents) +
+            "".join("<feature var='%s'/>" % f for f in features) +
+            "".join("<x xmlns='jabber:x:data' type='result'><field "
+                    "var='FORM_TYPE' type='hidden'><value>%s</value></field>"
+                    "%s</x>" % (ft, "".join(
+                        "<field var='%s'>%s</field>" % (var, "".join(
+                            "<value>%s</value>" % x for x in vals))
+                        for var, vals in fields))
+                    for ft, fields in forms))
+
+
+PSI = ([("client", "pc", "en", "Psi 0.11"), ("client", "pc", "el",
+                                               "\u03a8 0.11")],
+       ["http://jabber.org/protocol/caps", DISCO,
+        "http://jabber.org/protocol/disco#items",
+        "http://jabber.org/protocol/muc"],
+       [("urn:xmpp:dataforms:softwareinfo",
+         [("ip_version", ["ipv4", "ipv6"]), ("os", ["Mac"]),
+          ("os_version", ["10.5.1"]), ("software", ["Psi"]),
+          ("software_version", ["0.11"])])])
+
+
+def test_caps_with_forms_verified(s):
+    """A client's answer with a software form, as in XEP-0115's own
+    example (section 5.3), verifies: its +notify is believed."""
+    assert caps_full(*PSI) == "q07IKJEyjvHSyhy//CH0CxmKi8w="
+    idents, feats, forms = PSI
+    feats = feats + [NICK + "+notify"]
+    forms = forms + [("urn:test:a-b", [("x-y", ["1"]), ("x", ["2"])])]
+    ver = caps_full(idents, feats, forms)
+    b = login(s, "bob", "c3")
+    b.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" % ver)
+    ident = disco_id(b)
+    b.send("<iq type='result' id='%s' to='example.org'><query xmlns='%s'>"
+           "%s</query></iq>" % (ident, DISCO, disco_full(idents, feats,
+                                                          forms)))
+    m = b.expect(r"<message\b[^>]*from='alice@example.org'.*?</message>")
+    assert NICK in m.group(0), m.group(0)
+    b.close()
+
+
+def test_caps_ill_formed_not_cached(s):
+    """Two forms of one FORM_TYPE (XEP-0115 section 5.4, 3.5): not
+    believed, even when the hash matches."""
+    feats = [DISCO, NICK + "+notify"]
+    forms = [("urn:test:form", "a", "1"), ("urn:test:form", "b", "2")]
+    vs = "client/pc//test<" + "".join(f + "<" for f in sorted(feats))
+    vs += "".join(sorted("%s<%s<%s<" % f for f in forms))
+    ver = base64.b64encode(hashlib.sha1(vs.encode()).digest()).decode()
+    b = login(s, "bob", "c2")
+    b.send("<presence><c xmlns='http://jabber.org/protocol/caps' "
+           "hash='sha-1' node='http://test' ver='%s'/></presence>" % ver)
+    ident = disco_id(b)
+    b.send("<iq type='result' id='%s' to='example.org'><query xmlns='%s'>"
+           "<identity category='client' type='pc' name='test'/>%s%s"
+           "</query></iq>" %
+           (ident, DISCO, "".join("<feature var='%s'/>" % f for f in feats),
+            "".join("<x xmlns='jabber:x:data' type='result'><field "
+                    "var='FORM_TYPE' type='hidden'><value>%s</value>"
+                    "</field><field var='%s'><value>%s</value></field></x>"
+                    % f for f in forms)))
+    got = store_sync(s, b)
+    assert PSE not in got, got
+    b.close()
 
 
 def test_alive(s):

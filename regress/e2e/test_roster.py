@@ -6,7 +6,7 @@ import re
 import signal
 
 from rawxmpp import Raw
-from xmppdtest import started
+from xmppdtest import add_user, started
 
 NS = "jabber:iq:roster"
 
@@ -34,6 +34,38 @@ def sync(r, tag):
     r.send("<iq type='get' id='%s' to='example.org'>"
            "<ping xmlns='urn:xmpp:ping'/></iq>" % tag)
     return r.expect(r"(.*?)<iq[^>]*id='%s'" % tag).group(1)
+
+
+def first(r, *patterns):
+    """Which of patterns comes first in what r reads; consumes it."""
+    m = r.expect("|".join("(%s)" % p for p in patterns))
+    return [i for i, g in enumerate(m.groups()) if g is not None][0]
+
+
+def accounts(s, *users):
+    for u in users:
+        add_user(s, "%s@example.org" % u, u + "-pw")
+
+
+def mutual(a, b):
+    """Sessions a and b (of two users, online, roster requested) make
+    their users subscribed to each other."""
+    for x, y in ((a, b), (b, a)):
+        x.send("<presence to='%s' type='subscribe'/>" % y.jid.split("/")[0])
+        y.expect(r"<presence[^>]*type='subscribe'")
+        y.send("<presence to='%s' type='subscribed'/>" % x.jid.split("/")[0])
+        x.expect(r"<presence[^>]*from='%s'" % re.escape(y.jid))
+    sync(a, "mutual-a")
+    sync(b, "mutual-b")
+
+
+def both(s, u1, u2):
+    """Fresh accounts u1 and u2, online as resource r with the roster
+    requested, subscribed to each other."""
+    accounts(s, u1, u2)
+    a, b = login(s, u1, "r"), login(s, u2, "r")
+    mutual(a, b)
+    return a, b
 
 
 def push(r, jid):
@@ -103,10 +135,13 @@ def test_subscription_none_to_both(s):
     assert "from='carol@example.org'" in req, req
     d.send("<presence to='carol@example.org' type='subscribed'/>")
     assert "subscription='from'" in push(d, "carol@example.org")
+    # The approval comes before the push that records it (3.1.6).
     for r in (c1, c2):
+        first = r.expect(r"<presence[^>]*type='subscribed'[^>]*/>|"
+                         r"<iq[^>]*type='set'").group(0)
+        assert "subscribed" in first, first
         p = push(r, "dave@example.org")
         assert "subscription='to'" in p and "ask=" not in p, p
-    c1.expect(r"<presence[^>]*type='subscribed'[^>]*/>")
     c1.expect(r"<presence[^>]*from='dave@example.org/d'")
     # And back: dave subscribes, carol approves.
     d.send("<presence to='carol@example.org' type='subscribe'/>")
@@ -184,3 +219,119 @@ def test_roster_survives_restart_and_store_crash(s):
     g = a.expect(r"<iq[^>]*id='k5'.*?</iq>").group(0)
     assert "kept@example.org" in g and "kept2@example.org" in g, g
     a.close()
+
+
+PUSH = r"<iq[^>]*type='set'[^>]*>\s*<query xmlns='jabber:iq:roster'"
+
+
+def test_presence_echo_comes_first(s):
+    """RFC 6121 4.2.2 and 4.4.2: the sender gets its own presence, before
+    the presence of its other resources and of its contacts."""
+    a, b = both(s, "echo1", "echo2")
+    a2 = login(s, "echo1", "second")
+    m = a2.expect(r"<presence[^>]*from='([^']+)'").group(1)
+    assert m == "echo1@example.org/second", m
+    seen = {a2.expect(r"<presence[^>]*from='(echo[12]@example.org/r)'")
+            .group(1) for _ in range(2)}
+    assert seen == {"echo1@example.org/r", "echo2@example.org/r"}, seen
+    a2.send("<presence><show>away</show></presence>")
+    for r in (a2, a, b):
+        p = r.expect(r"<presence[^>]*from='echo1@example.org/second'"
+                     r"[^>]*>.*?</presence>").group(0)
+        assert "<show>away</show>" in p, p
+    for r in (a, a2, b):
+        r.close()
+
+
+def test_cancellations_come_before_their_push(s):
+    """RFC 6121 3.2.3 and 3.3.3: the user gets the unsubscribed or the
+    unsubscribe before the roster push that records it; after it, the
+    presence that stops (3.2.2, 3.3.3)."""
+    f, g = both(s, "fay", "gus")
+    g.send("<presence to='fay@example.org' type='unsubscribed'/>")
+    assert first(f, r"<presence[^>]*type='unsubscribed'", PUSH) == 0
+    assert "subscription='from'" in push(f, "gus@example.org")
+    f.expect(r"<presence[^>]*from='gus@example.org/r'[^>]*"
+             r"type='unavailable'|<presence[^>]*type='unavailable'[^>]*"
+             r"from='gus@example.org/r'")
+    assert "subscription='to'" in push(g, "fay@example.org")
+    g.send("<presence to='fay@example.org' type='unsubscribe'/>")
+    assert first(f, r"<presence[^>]*type='unsubscribe'", PUSH) == 0
+    assert "subscription='none'" in push(f, "gus@example.org")
+    got = sync(g, "gs")
+    assert re.search(PUSH + r"[^>]*>\s*<item[^>]*jid='fay@example.org'"
+                     r"[^>]*subscription='none'", got), got
+    assert re.search(r"<presence[^>]*from='fay@example.org/r'[^>]*"
+                     r"type='unavailable'|<presence[^>]*type='unavailable'"
+                     r"[^>]*from='fay@example.org/r'", got), got
+    f.close()
+    g.close()
+
+
+def test_probe_answers(s):
+    """RFC 6121 4.3.2: a client's probe is answered with the contact's
+    presence, or unavailable when the contact is offline; a user who may
+    not see it hears nothing."""
+    p, q = both(s, "pia", "quin")
+    p.send("<presence type='probe' to='quin@example.org'/>")
+    assert "from='quin@example.org/r'" in p.expect(
+        r"<presence[^>]*from='quin@example.org[^']*'[^>]*>").group(0)
+    q.close()
+    p.expect(r"<presence[^>]*type='unavailable'")
+    p.send("<presence type='probe' to='quin@example.org/gone'/>")
+    m = p.expect(r"<presence[^>]*from='quin@example.org'[^>]*/>").group(0)
+    assert "type='unavailable'" in m, m
+    # Bob is no contact of pia's: the probe tells nothing.
+    b = login(s, "bob", "probed")
+    p.send("<presence type='probe' to='bob@example.org'/>")
+    assert "bob@example.org" not in sync(p, "pq")
+    b.close()
+    p.close()
+
+
+def unsubscribed_then_push(r, jid):
+    """r gets "unsubscribed" from jid, then the push that records it."""
+    assert first(r, r"<presence[^>]*type='unsubscribed'[^>]*from='%s'|"
+                 r"<presence[^>]*from='%s'[^>]*type='unsubscribed'"
+                 % (jid, jid), PUSH) == 0
+    return push(r, jid)
+
+
+def test_deleted_contact_is_unsubscribed(s):
+    """A probe of a deleted account is answered "unsubscribed" (RFC 6121
+    4.3.2, 8.5.1), a client's and the server's own at login, and the
+    roster takes it as a cancellation (3.2.3); a request to an account
+    that does not exist is refused the same way."""
+    accounts(s, "ursa", "vic", "wes")
+    u, v, w = login(s, "ursa", "r"), login(s, "vic", "r"), login(s, "wes", "r")
+    mutual(u, v)
+    mutual(u, w)
+    for gone in ("vic", "wes"):
+        s.ctl("user", "delete", "%s@example.org" % gone)
+        u.expect(r"<presence[^>]*type='unavailable'[^>]*"
+                 r"from='%s@example.org/r'|<presence[^>]*"
+                 r"from='%s@example.org/r'[^>]*type='unavailable'"
+                 % (gone, gone))
+    v.closed()
+    w.closed()
+    # A client's probe.
+    u.send("<presence type='probe' to='wes@example.org'/>")
+    p = unsubscribed_then_push(u, "wes@example.org")
+    assert "subscription='from'" in p, p
+    # The server's, when ursa comes again: vic is probed, wes is not.
+    u2 = login(s, "ursa", "again")
+    p = unsubscribed_then_push(u2, "vic@example.org")
+    assert "subscription='from'" in p, p
+    assert "wes@example.org" not in sync(u2, "u2")
+    # A request to an account that does not exist.
+    u2.send("<presence to='nobody@example.org' type='subscribe'/>")
+    assert "ask='subscribe'" in push(u2, "nobody@example.org")
+    p = unsubscribed_then_push(u2, "nobody@example.org")
+    assert "ask=" not in p and "subscription='none'" in p, p
+    u2.send("<iq type='get' id='ug'><query xmlns='%s'/></iq>" % NS)
+    g = u2.expect(r"<iq[^>]*id='ug'.*?</iq>").group(0)
+    for jid in ("vic@example.org", "wes@example.org"):
+        assert re.search(r"<item[^>]*jid='%s'[^>]*subscription='from'"
+                         % jid, g), g
+    u.close()
+    u2.close()

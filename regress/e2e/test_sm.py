@@ -149,7 +149,7 @@ def resume_test(s, user, other_process):
     b.expect(r"<presence[^>]*from='%s'" % re.escape(ja))
     b.send(msg(ja, "m1"))
     a.expect(r"id='m1'")
-    # The client has handled m1: its h is 1.
+    # The client has handled its presence's echo and m1: its h is 2.
     cut(s, a, ja)
     # Still there for the others, no unavailable sent.
     assert stream_of(s, ja) == first
@@ -159,7 +159,7 @@ def resume_test(s, user, other_process):
     assert "unavailable" not in pre and "type='error'" not in pre, pre
     want = (1 - first) if other_process else None
     c, _ = authed(s, user, want)
-    c.send("<resume xmlns='%s' previd='%s' h='1'/>" % (NS, sid))
+    c.send("<resume xmlns='%s' previd='%s' h='2'/>" % (NS, sid))
     m = c.expect(r"<resumed xmlns='%s' previd='%s' h='(\d+)'/>" %
                  (NS, sid))
     assert m.group(1) == "2", m.group(0)    # the presences it sent
@@ -172,7 +172,7 @@ def resume_test(s, user, other_process):
     # Counting goes on: m2, m3, m4 are 3 more.
     c.send("<r xmlns='%s'/>" % NS)
     c.expect(r"<a xmlns='%s' h='2'/>" % NS)
-    c.send("<a xmlns='%s' h='4'/>" % NS)
+    c.send("<a xmlns='%s' h='5'/>" % NS)
     # The resumed session sends as its full JID.
     c.send(msg(jb, "back"))
     b.expect(r"<message[^>]*from='%s'[^>]*id='back'|<message[^>]*id='back'"

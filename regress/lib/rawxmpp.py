@@ -131,6 +131,19 @@ class Raw:
             pass
 
 
+def subscribe(fr, to, frname, toname):
+    """Raw clients fr (of user frname) and to (of toname), both logged
+    in: fr subscribes to to's presence, to approves, and fr hears of it
+    by a roster push."""
+    fr.send("<iq type='get' id='r-%s'><query xmlns='jabber:iq:roster'/>"
+            "</iq>" % toname)
+    fr.expect(r"<iq[^>]*id='r-%s'" % toname)
+    fr.send("<presence to='%s@example.org' type='subscribe'/>" % toname)
+    to.expect(r"<presence[^>]*type='subscribe'")
+    to.send("<presence to='%s@example.org' type='subscribed'/>" % frname)
+    fr.expect(r"<item[^>]*subscription='to'")
+
+
 async def expect_async(reader, buf, pattern):
     """expect() for asyncio streams; buf is a one-item list."""
     rx = re.compile(pattern, re.S)

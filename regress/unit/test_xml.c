@@ -797,13 +797,212 @@ test_fragment(void)
 	CHECK(ok, "fragments get the stream's restrictions");
 	CHECK(xml_parse_fragment("<a>b\0</a>", 9, &l0, NS_CLIENT) == NULL,
 	    "NUL in a fragment refused");
-	CHECK(xml_parse_fragment("<presence/>", 11, &small, NS_CLIENT) ==
-	    NULL, "a fragment over the stanza size refused");
+	n = xml_parse_fragment("<presence/>", 11, &small, NS_CLIENT);
+	CHECK(n != NULL, "a fragment longer than its stanza size is read: "
+	    "serializing may lengthen what a stream accepted");
+	xml_node_free(n);
 	n = xml_parse_fragment(" <presence><show>away</show></presence>\n",
 	    40, &l0, NS_CLIENT);
 	CHECK(n != NULL && xml_is(n, NS_CLIENT, "presence"),
 	    "a fragment with stanza_size 0 is bounded by its length");
 	xml_node_free(n);
+}
+
+/* The production limits of a client stream: c2s.c, router_stanza.c. */
+static const struct xml_limits prod = { 262144, 64, XML_ATTRS_MAX };
+static const struct xml_limits big64 = { 65536, 16, XML_ATTRS_MAX };
+static const struct xml_limits len_only = { 0, 16, XML_ATTRS_MAX };
+
+/* The first stanza a stream with limits l reads from doc, or NULL. */
+static struct xml_node *
+stream_first(const char *doc, size_t len, const struct xml_limits *l)
+{
+	struct result		 r;
+	struct xml_stream	*xs;
+
+	memset(&r, 0, sizeof(r));
+	r.want_keep = 1;
+	if ((xs = xml_stream_new(l, &cb, &r)) == NULL)
+		abort();
+	(void)feed(xs, doc, len, 4096);
+	xml_stream_free(xs);
+	if (r.error != 0) {
+		xml_node_free(r.keep);
+		return (NULL);
+	}
+	return (r.keep);
+}
+
+/*
+ * Whatever a stream accepts, serialized, must parse again with the same
+ * limits to the same tree: the router re-parses what a stream process
+ * serialized, and a check that cannot parse a stanza refuses it.
+ */
+static int
+reparses(const struct xml_node *n, const struct xml_limits *l, char **out)
+{
+	struct xml_node	*m;
+	char		*s;
+	int		 ok;
+
+	if ((s = ser(n, NS_CLIENT)) == NULL)
+		return (0);
+	m = xml_parse_fragment(s, strlen(s), l, NS_CLIENT);
+	ok = m != NULL && same(n, m);
+	xml_node_free(m);
+	if (out != NULL)
+		*out = s;
+	else
+		free(s);
+	return (ok);
+}
+
+static size_t
+count(const char *s, const char *what)
+{
+	size_t	 n = 0;
+
+	while ((s = strstr(s, what)) != NULL) {
+		n++;
+		s += strlen(what);
+	}
+	return (n);
+}
+
+static void
+test_reparse(void)
+{
+	struct xml_node	*n, *m = NULL;
+	struct xml_buf	 d;
+	char		*s = NULL, *uri;
+	const char	*t;
+	int		 i;
+
+	/* 64 attributes in one namespace: one declaration, not 64. */
+	xml_buf_init(&d, 0);
+	xml_buf_addstr(&d, HDR "<message to='a@b' xmlns:p='urn:p'>"
+	    "<x xmlns='urn:x'");
+	for (i = 0; i < XML_ATTRS_MAX; i++) {
+		char a[32];
+
+		(void)snprintf(a, sizeof(a), " p:a%d='%d'", i, i);
+		xml_buf_addstr(&d, a);
+	}
+	xml_buf_addstr(&d, "/></message>");
+	n = stream_first(d.data, d.len, &prod);
+	CHECK(n != NULL, "a stream accepts 64 attributes in one namespace");
+	CHECK(n != NULL && reparses(n, &prod, &s) &&
+	    count(s, "xmlns:") == 1 && count(s, "='urn:p'") == 1,
+	    "serialized with one declaration, it parses again with the same "
+	    "limits");
+	free(s);
+	xml_node_free(n);
+	xml_buf_free(&d);
+
+	/* Nested: a prefix in scope is used again, never shadowed. */
+	t = HDR "<message xmlns:p='urn:p' xmlns:q='urn:q'><x p:a='1'>"
+	    "<y p:b='2' q:c='3'><z p:d='4' q:e='5'/></y><w q:f='6'/></x>"
+	    "</message>";
+	n = stream_first(t, strlen(t), &prod);
+	s = n != NULL ? ser(n, NS_CLIENT) : NULL;
+	CHECK(s != NULL && strcmp(s, "<message><x xmlns:a0='urn:p' a0:a='1'>"
+	    "<y a0:b='2' xmlns:a1='urn:q' a1:c='3'><z a0:d='4' a1:e='5'/>"
+	    "</y><w xmlns:a1='urn:q' a1:f='6'/></x></message>") == 0,
+	    "nested namespaced attributes: declared once per scope: %s", s);
+	CHECK(n != NULL && reparses(n, &prod, NULL), "and read back the same");
+	free(s);
+	xml_node_free(n);
+
+	/*
+	 * 64 attributes in 64 namespaces and an element in a 65th, all
+	 * declared by the stream header with long names: the stanza must
+	 * declare them all on one tag, longer than any a stream reads.
+	 */
+	if ((uri = malloc(1001)) == NULL)
+		abort();
+	memset(uri, 'u', 1000);
+	uri[1000] = '\0';
+	xml_buf_init(&d, 0);
+	xml_buf_addstr(&d, "<stream:stream xmlns='jabber:client' xmlns:stream="
+	    "'http://etherx.jabber.org/streams' xmlns:e='urn:e'");
+	for (i = 0; i < XML_ATTRS_MAX - 3; i++) {
+		char a[48];
+
+		(void)snprintf(a, sizeof(a), " xmlns:n%d='urn:%d:", i, i);
+		xml_buf_addstr(&d, a);
+		xml_buf_addstr(&d, i < 14 ? uri : "x");
+		xml_buf_addstr(&d, "'");
+	}
+	xml_buf_addstr(&d, "><message xmlns:m0='urn:m0' xmlns:m1='urn:m1' "
+	    "xmlns:m2='urn:m2'><e:x m0:a='' m1:a='' m2:a=''");
+	for (i = 0; i < XML_ATTRS_MAX - 3; i++) {
+		char a[32];
+
+		/* And values that grow when escaped. */
+		(void)snprintf(a, sizeof(a), " n%d:a='", i);
+		xml_buf_addstr(&d, a);
+		xml_buf_addstr(&d, ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>'");
+	}
+	xml_buf_addstr(&d, "/></message>");
+	n = stream_first(d.data, d.len, &prod);
+	CHECK(n != NULL && reparses(n, &prod, &s) &&
+	    count(s, "xmlns") == XML_ATTRS_MAX + 1 && strlen(s) > 16384,
+	    "65 declarations on a tag of %zu bytes: read with the same limits",
+	    s != NULL ? strlen(s) : 0);
+	free(s);
+	xml_node_free(n);
+	xml_buf_free(&d);
+	free(uri);
+
+	/* The allowance is that one declaration, no more. */
+	for (i = XML_ATTRS_MAX + 1; i <= XML_ATTRS_MAX + 2; i++) {
+		int	 k;
+
+		xml_buf_init(&d, 0);
+		xml_buf_addstr(&d, "<message><x xmlns='urn:e'");
+		for (k = 0; k < i - 1; k++) {
+			char a[64];
+
+			(void)snprintf(a, sizeof(a), " xmlns:z%d='urn:%d'", k,
+			    k);
+			xml_buf_addstr(&d, a);
+		}
+		for (k = 0; k < XML_ATTRS_MAX; k++) {
+			char a[32];
+
+			(void)snprintf(a, sizeof(a), " z%d:a=''", k);
+			xml_buf_addstr(&d, a);
+		}
+		xml_buf_addstr(&d, "/></message>");
+		n = xml_parse_fragment(d.data, d.len, &prod, NS_CLIENT);
+		CHECK((n != NULL) == (i == XML_ATTRS_MAX + 1), "a fragment "
+		    "tag with %d declarations: %s", i, n != NULL ? "read" :
+		    "refused");
+		xml_node_free(n);
+		xml_buf_free(&d);
+	}
+
+	/*
+	 * Serialized shorter than it came (long prefixes): the heap a tree
+	 * may take follows the stream's stanza size, not the fragment's.
+	 */
+	xml_buf_init(&d, 0);
+	xml_buf_addstr(&d, HDR "<message xmlns:pppppppppppppppppppppppppppppp="
+	    "'jabber:client'>");
+	while (d.len < 60000)
+		xml_buf_addstr(&d, "<pppppppppppppppppppppppppppppp:a/>");
+	xml_buf_addstr(&d, "</message>");
+	n = stream_first(d.data, d.len, &big64);
+	s = n != NULL ? ser(n, NS_CLIENT) : NULL;
+	CHECK(n != NULL && s != NULL && reparses(n, &big64, NULL) &&
+	    (m = xml_parse_fragment(s, strlen(s), &len_only, NS_CLIENT)) ==
+	    NULL, "a stanza serialized in %zu bytes from %zu reads with the "
+	    "stream's limits (its own length would not hold its tree)",
+	    s != NULL ? strlen(s) : 0, d.len);
+	xml_node_free(m);
+	free(s);
+	xml_node_free(n);
+	xml_buf_free(&d);
 }
 
 static void
@@ -911,6 +1110,7 @@ main(void)
 	test_refusals();
 	test_roundtrip();
 	test_fragment();
+	test_reparse();
 	test_tree();
 	TEST_DONE();
 }
