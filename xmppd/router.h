@@ -194,6 +194,7 @@ struct roster_job {
 	char			*jid;		/* the other party */
 	int			 arg;
 	void			*ptr;		/* the feature's own */
+	uint32_t		 hold;		/* router_order.c */
 };
 
 /* router_stanza.c */

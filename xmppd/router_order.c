@@ -259,6 +259,8 @@ order_queue(struct order_gate *g, struct imsg *imsg)
 		order_refuse(g->s, imsg);
 		return (0);
 	}
+	log_debug("%s: waits behind %d, %zu before it", g->s->full, g->holds,
+	    g->nqueue);
 	if ((it = malloc(sizeof(*it) + len)) == NULL)
 		fatal("%s", __func__);
 	it->type = imsg_get_type(imsg);
