@@ -48,7 +48,11 @@
 #define NS_DELAY	"urn:xmpp:delay"
 
 #define MAM_QUERYID_MAX		256
+#ifndef REGRESS
 #define MAM_WAITING_MAX		10000	/* messages waiting for the store */
+#else
+#define MAM_WAITING_MAX		50	/* so that a test can fill it */
+#endif
 #define MAM_REQS_MAX		1024	/* queries waiting for the store */
 #define MAM_REQS_SESSION	4	/* of them, from one session */
 #define MAM_CACHE_RETRY		5	/* seconds before asking again */
