@@ -273,8 +273,7 @@ c2s_start(struct conn *c)
 	}
 	if (c->direct_tls) {
 		c->state = C2S_TLS_HANDSHAKE;
-		if (stream_tls(1) == NULL ||
-		    io_accept_tls(c->io, stream_tls(1)) == -1) {
+		if (stream_tls_accept(c, 1) == -1) {
 			conn_close(c);
 			return;
 		}
@@ -835,7 +834,7 @@ c2s_stanza(void *arg, struct xml_node *n)
 		return (c->state == C2S_CLOSING ? -1 : 0);
 	}
 	if (!c->tls) {
-		if (xml_is(n, NS_TLS, "starttls") && stream_tls(0) != NULL) {
+		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0)) {
 			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
 			c->state = C2S_STARTTLS;
 			io_pause(c->io);
@@ -937,7 +936,7 @@ c2s_io(struct io *io, int event, void *arg)
 		if (c->state == C2S_STARTTLS) {
 			c->state = C2S_TLS_HANDSHAKE;
 			io_resume(c->io);
-			if (io_accept_tls(c->io, stream_tls(0)) == -1)
+			if (stream_tls_accept(c, 0) == -1)
 				conn_close(c);
 		}
 		return;

@@ -69,7 +69,18 @@ struct xmppd_config		*stream_conf;
 static struct listeners		 listeners = TAILQ_HEAD_INITIALIZER(listeners);
 static struct conns		 conns = RB_INITIALIZER(&conns);
 static struct addr_counts	 addr_counts = RB_INITIALIZER(&addr_counts);
-static struct tls		*tls_starttls, *tls_direct;
+/*
+ * A server TLS context and the connections that use it.  libtls's
+ * handshake calls back into the context it started from (SNI, the
+ * keypairs), so one replaced on reload lives on until the last of its
+ * connections closes.
+ */
+struct stream_tls {
+	struct tls		*ctx;
+	int			 refs;		/* current, and connections */
+};
+
+static struct stream_tls	*tls_starttls, *tls_direct;
 static struct event		 accept_pause;
 static int			 accepting;	/* the parent said so */
 static uint32_t			 next_id = 1;
@@ -101,10 +112,34 @@ conn_find(uint32_t id)
 	return (RB_FIND(conns, &conns, &key));
 }
 
-struct tls *
-stream_tls(int direct)
+static void
+stream_tls_unref(struct stream_tls *t)
 {
-	return (direct ? tls_direct : tls_starttls);
+	if (t == NULL || --t->refs > 0)
+		return;
+	tls_free(t->ctx);
+	free(t);
+}
+
+/* Start the TLS handshake on c with the current context. */
+int
+stream_tls_accept(struct conn *c, int direct)
+{
+	struct stream_tls	*t = direct ? tls_direct : tls_starttls;
+
+	if (t == NULL || c->tlsctx != NULL || io_accept_tls(c->io,
+	    t->ctx) == -1)
+		return (-1);
+	c->tlsctx = t;
+	t->refs++;
+	return (0);
+}
+
+/* Is a context there to start TLS with? */
+int
+stream_tls_ready(int direct)
+{
+	return ((direct ? tls_direct : tls_starttls) != NULL);
 }
 
 /* The process that runs SASL for a domain's accounts. */
@@ -120,10 +155,11 @@ stream_auth_owner(const char *domain)
 	return (proc_peer(PROC_STORE, 0));
 }
 
-static struct tls *
+static struct stream_tls *
 stream_tls_new(const char *alpn)
 {
 	struct tls_config	*cfg;
+	struct stream_tls	*t;
 	struct tls		*ctx;
 	struct keydata		*kd;
 	int			 first = 1;
@@ -153,7 +189,11 @@ stream_tls_new(const char *alpn)
 		fatalx("tls_configure: %s", tls_error(ctx));
 	tls_config_clear_keys(cfg);
 	tls_config_free(cfg);
-	return (ctx);
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		fatal("%s", __func__);
+	t->ctx = ctx;
+	t->refs = 1;
+	return (t);
 }
 
 static void
@@ -324,6 +364,7 @@ conn_close(struct conn *c)
 	evtimer_del(&c->deadline);
 	evtimer_del(&c->ratev);
 	io_free(c->io);
+	stream_tls_unref(c->tlsctx);
 	RB_REMOVE(conns, &conns, c);
 	stream_addr_add(c->addr, -1);
 	free(c->full);
@@ -417,8 +458,8 @@ static void
 stream_configure(struct xmppd_config *conf)
 {
 	stream_conf = conf;
-	tls_free(tls_starttls);
-	tls_free(tls_direct);
+	stream_tls_unref(tls_starttls);
+	stream_tls_unref(tls_direct);
 	tls_starttls = stream_tls_new(NULL);
 	tls_direct = stream_tls_new("xmpp-client");
 	stream_listen(conf);

@@ -65,6 +65,7 @@ struct conn {
 	int			 registering;	/* IMSG_REGISTER in flight */
 	char			*register_id;	/* its iq's id */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
+	struct stream_tls	*tlsctx;	/* what TLS started with */
 	struct event		 deadline;
 	struct event		 ratev;
 	double			 tokens;
@@ -79,7 +80,8 @@ struct conn	*conn_find(uint32_t);
 const char	*conn_local(struct conn *);
 void		 conn_close(struct conn *);
 void		 conn_deadline(struct conn *, int);
-struct tls	*stream_tls(int);
+int		 stream_tls_accept(struct conn *, int);
+int		 stream_tls_ready(int);
 struct imsgev	*stream_auth_owner(const char *);
 int		 stream_rate(struct conn *, size_t);
 

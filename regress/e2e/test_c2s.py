@@ -3,7 +3,9 @@ SASL mechanism, binding, accounts and sessions through xmppctl."""
 
 import re
 import subprocess
+import threading
 
+import rawxmpp
 from rawxmpp import Raw
 from xmppdtest import Server, add_user, slix_login, XMPPCTL
 
@@ -221,6 +223,44 @@ def test_reload_keeps_sessions_and_serves_new_ones(s):
     fresh.close()
     held.close()
     assert not s.log_has(r"killed by signal|exited with status", after=m)
+
+
+def test_reload_during_tls_handshakes(s):
+    """Reloads while clients are in the middle of TLS handshakes: one
+    begun with the context a reload replaced goes on with it (the
+    context lives until its last connection closes; freed at once,
+    libtls's SNI callback read freed memory and the stream process
+    crashed, most times within these rounds)."""
+    t = Server(prefork=1)
+    t.start()
+    try:
+        add_user(t, "alice@example.org", "alice-pw")
+        m = t.mark()
+        for i in range(30):
+            done = []
+
+            def login(k, direct):
+                try:
+                    c = Raw(t.ports["client_tls" if direct else "client"],
+                            direct_tls=direct)
+                    c.login("alice", "alice-pw", "hs%d-%d" % (i, k),
+                            tls=not direct)
+                    c.close()
+                    done.append(k)
+                except (AssertionError, OSError):
+                    pass
+            threads = [threading.Thread(target=login, args=(k, k % 2))
+                       for k in range(6)]
+            for th in threads:
+                th.start()
+            t.ctl("reload")
+            for th in threads:
+                th.join()
+            assert not t.log_has(r"killed by signal|exited with status",
+                                 after=m), t.log_tail(10)
+            assert len(done) == 6, (i, done)
+    finally:
+        t.stop()
 
 
 def test_client_over_its_rate_is_slowed_not_cut(s):
