@@ -34,8 +34,9 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
-		xmppd/router_mam.c xmppd/router_mam_form.c xmppd/router_mam_meta.c \
-		xmppd/router_offline.c xmppd/router_presence.c \
+		xmppd/router_mam.c xmppd/router_mam_form.c \
+		xmppd/router_mam_meta.c xmppd/router_offline.c \
+		xmppd/router_order.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
 		xmppd/router_session.c xmppd/router_stanza.c \
 		xmppd/router_subscription.c \

@@ -33,7 +33,7 @@
 #include "xmppd.h"
 
 static int
-router_dispatch(struct imsgev *iev, struct imsg *imsg)
+router_handle(struct imsgev *iev, struct imsg *imsg)
 {
 	int	 r;
 
@@ -106,7 +106,8 @@ router_main(int instance)
 	ldap_init();
 	/* Nothing but its channels; recvfd for links to restarted peers. */
 	sandbox("stdio recvfd");
-	ps->dispatch = router_dispatch;
+	order_init(router_handle);
+	ps->dispatch = order_dispatch;
 	ps->peer_down = router_peer_down;
 	ps->config_commit = router_config_commit;
 	ps->peer_up = caps_send;

@@ -61,6 +61,7 @@ struct session {
 	struct csi_held		*csi;		/* held while inactive */
 	int			 blocklist_requested;	/* blocking.c */
 	struct sm_session	*sm;		/* XEP-0198 (router_sm.c) */
+	struct order_gate	*gate;		/* router_order.c */
 };
 
 struct user {
@@ -193,6 +194,7 @@ struct roster_job {
 	char			*jid;		/* the other party */
 	int			 arg;
 	void			*ptr;		/* the feature's own */
+	uint32_t		 hold;		/* router_order.c */
 };
 
 /* router_stanza.c */
@@ -389,6 +391,16 @@ int		 xs_serialize(const struct xml_node *, struct xml_buf *,
 struct xs_iq	*xs_iq_new(struct session *, struct xml_node *);
 void		 xs_iq_done(struct xs_iq *, struct xml_node *);
 struct xml_node	*xs_iq_error(struct xs_iq *, int);
+
+/* router_order.c: a session's stanzas in order (RFC 6120 10.1) */
+void		 order_init(int (*)(struct imsgev *, struct imsg *));
+int		 order_dispatch(struct imsgev *, struct imsg *);
+void		 order_session_new(struct session *);
+void		 order_session_free(struct session *);
+uint32_t	 router_hold(void);
+void		*router_enter(uint32_t);
+void		 router_leave(uint32_t, void *);
+void		 router_release(uint32_t);
 
 /* router_session.c */
 void		 session_init(void);

@@ -51,6 +51,7 @@ struct ldap_waiter {
 	void				(*cb)(const char *, const char *, int,
 					    void *);
 	void				*arg;
+	uint32_t			 hold;	/* router_order.c */
 };
 TAILQ_HEAD(ldap_waiters, ldap_waiter);
 
@@ -197,13 +198,16 @@ ldap_answer(struct ldap_waiters *w, const char *domain, const char *local,
     int status)
 {
 	struct ldap_waiter	*wt;
+	void			*ctx;
 
 	if (status == LDAP_USER_EXISTS && !TAILQ_EMPTY(w))
 		ldap_ensure(domain, local);
 	while ((wt = TAILQ_FIRST(w)) != NULL) {
 		TAILQ_REMOVE(w, wt, entry);
 		ldap_nwaiting--;
+		ctx = router_enter(wt->hold);
 		wt->cb(domain, local, status, wt->arg);
+		router_leave(wt->hold, ctx);
 		free(wt);
 	}
 }
@@ -345,6 +349,7 @@ ldap_user_check(const char *domain, const char *local,
 		fatal("%s", __func__);
 	w->cb = cb;
 	w->arg = arg;
+	w->hold = router_hold();
 	TAILQ_INSERT_TAIL(&u->waiters, w, entry);
 	ldap_nwaiting++;
 }

@@ -48,7 +48,11 @@
 #define NS_DELAY	"urn:xmpp:delay"
 
 #define MAM_QUERYID_MAX		256
+#ifndef REGRESS
 #define MAM_WAITING_MAX		10000	/* messages waiting for the store */
+#else
+#define MAM_WAITING_MAX		50	/* so that a test can fill it */
+#endif
 #define MAM_REQS_MAX		1024	/* queries waiting for the store */
 #define MAM_REQS_SESSION	4	/* of them, from one session */
 #define MAM_CACHE_RETRY		5	/* seconds before asking again */
@@ -65,6 +69,7 @@ struct mam_msg {
 	struct stanza_msg	 m;
 	struct xml_node		*n;		/* NULL: send m as it is */
 	char			 id[MAM_ID_LEN];
+	uint32_t		 hold;		/* router_order.c */
 };
 
 /*
@@ -329,6 +334,7 @@ mam_msg_new(struct session *from, struct stanza_msg *m, const char *rcpt)
 	    (e->m.from = strdup(m->from)) == NULL ||
 	    (e->m.xml = strdup(m->xml)) == NULL)
 		fatal("%s", __func__);
+	e->hold = router_hold();
 	TAILQ_INSERT_TAIL(&mam_msgs, e, entry);
 	mam_nmsgs++;
 	return (e);
@@ -339,6 +345,7 @@ mam_msg_free(struct mam_msg *e)
 {
 	TAILQ_REMOVE(&mam_msgs, e, entry);
 	mam_nmsgs--;
+	router_release(e->hold);
 	stanza_msg_clear(&e->m);
 	xml_node_free(e->n);
 	free(e->sender);
@@ -407,6 +414,7 @@ mam_flush(void)
 	struct mam_msg	*e;
 	struct xml_node	*sid;
 	struct session	*from;
+	void		*ctx;
 
 	while ((e = TAILQ_FIRST(&mam_msgs)) != NULL &&
 	    (e->reqid == 0 || e->done)) {
@@ -425,7 +433,9 @@ mam_flush(void)
 				continue;
 			}
 		}
+		ctx = router_enter(e->hold);
 		mam_msg_route(e);
+		router_leave(e->hold, ctx);
 		mam_msg_free(e);
 	}
 }
@@ -588,6 +598,7 @@ mam_req_new(struct session *s, struct xml_node *iq, const char *queryid)
 	r->reqid = mam_reqid();
 	r->stream = s->stream;
 	r->session = s->id;
+	r->hold = router_hold();
 	TAILQ_INSERT_TAIL(&mam_reqs, r, entry);
 	mam_nreqs++;
 	return (r);
@@ -598,6 +609,7 @@ mam_req_free(struct mam_req *r)
 {
 	TAILQ_REMOVE(&mam_reqs, r, entry);
 	mam_nreqs--;
+	router_release(r->hold);
 	xml_node_free(r->iq);
 	free(r->queryid);
 	free(r);

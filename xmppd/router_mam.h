@@ -49,6 +49,7 @@ struct mam_req {
 	uint32_t		 session;
 	struct xml_node		*iq;
 	char			*queryid;
+	uint32_t		 hold;		/* router_order.c */
 };
 
 /* router_mam.c */

@@ -75,7 +75,9 @@ offline_send(struct offline_req *req, const char *xml, size_t len)
 	iov[0].iov_len = sizeof(*req);
 	iov[1].iov_base = (void *)xml;
 	iov[1].iov_len = len;
-	imsgev_composev(store, IMSG_OFFLINE_STORE, 0, 0, -1, iov, 2);
+	/* The sender's next stanzas wait for the answer (router_order.c). */
+	imsgev_composev(store, IMSG_OFFLINE_STORE, router_hold(), 0, -1, iov,
+	    2);
 }
 
 /*
@@ -209,6 +211,7 @@ offline_dispatch_router(struct imsgev *iev, struct imsg *imsg)
 	struct offline_req	 req;
 	struct session		*s;
 	struct ibuf		 ib;
+	void			*ctx;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_OFFLINE_STORED:
@@ -224,7 +227,9 @@ offline_dispatch_router(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_OFFLINE_STORED:
 		if (ibuf_get(&ib, &res, sizeof(res)) == -1)
 			return (-1);
+		ctx = router_enter(imsg_get_id(imsg));
 		offline_refused(&res, ibuf_data(&ib), ibuf_size(&ib));
+		router_leave(imsg_get_id(imsg), ctx);
 		return (0);
 	case IMSG_OFFLINE_MSG:
 		if (ibuf_get(&ib, &req, sizeof(req)) == -1)

@@ -99,6 +99,7 @@ roster_job_new(struct session *s, const char *xml, const char *jid)
 void
 roster_job_free(struct roster_job *j)
 {
+	router_release(j->hold);
 	free(j->xml);
 	free(j->jid);
 	free(j);
@@ -170,11 +171,14 @@ static void
 roster_run(struct roster *r)
 {
 	struct roster_job	*j;
+	void			*ctx;
 
 	r->busy++;
 	while (r->loaded && (j = TAILQ_FIRST(&r->jobs)) != NULL) {
 		TAILQ_REMOVE(&r->jobs, j, entry);
+		ctx = router_enter(j->hold);
 		j->fn(r, j);
+		router_leave(j->hold, ctx);
 		roster_job_free(j);
 	}
 	r->busy--;
@@ -262,6 +266,9 @@ roster_with(const char *local, const char *domain,
 	if (r != NULL) {
 		TAILQ_REMOVE(&roster_lru, r, lru);
 		TAILQ_INSERT_TAIL(&roster_lru, r, lru);
+		/* Not loaded yet: the stanza's sender waits for its turn. */
+		if (!r->loaded)
+			j->hold = router_hold();
 		TAILQ_INSERT_TAIL(&r->jobs, j, entry);
 		roster_run(r);
 		return;
@@ -277,6 +284,7 @@ roster_with(const char *local, const char *domain,
 		fatal("%s", __func__);
 	RB_INIT(&r->items);
 	TAILQ_INIT(&r->jobs);
+	j->hold = router_hold();
 	TAILQ_INSERT_TAIL(&r->jobs, j, entry);
 	r->ldap_status = -1;
 	RB_INSERT(rosters, &rosters, r);

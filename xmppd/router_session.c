@@ -125,6 +125,7 @@ session_free(struct session *s)
 		free(u->domain);
 		free(u);
 	}
+	order_session_free(s);
 	free(s->resource);
 	free(s->full);
 	free(s->presence);
@@ -248,6 +249,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	RB_INSERT(session_ids, &sessions_by_id, s);
 	TAILQ_INSERT_TAIL(&u->sessions, s, user_entry);
 	u->nsessions++;
+	order_session_new(s);
 	blocking_session_new(s);
 	mam_session_new(s);
 	imsgev_compose(iev, IMSG_SESSION_BOUND, id, 0, -1, &rep, sizeof(rep));

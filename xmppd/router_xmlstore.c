@@ -39,6 +39,7 @@
 struct xs_pending {
 	TAILQ_ENTRY(xs_pending)	 entry;
 	uint32_t		 id;
+	uint32_t		 hold;		/* router_order.c */
 	xs_cb			 cb;
 	void			*arg;
 	struct xs_items		 items;
@@ -112,6 +113,7 @@ xs_request(struct xs_req *r, const void *xml, size_t len, xs_cb cb,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("%s", __func__);
 	p->id = ++xs_id;
+	p->hold = router_hold();
 	p->cb = cb;
 	p->arg = arg;
 	TAILQ_INIT(&p->items);
@@ -144,6 +146,7 @@ xs_dispatch_router(struct imsgev *iev, struct imsg *imsg)
 	struct xs_item		*it;
 	struct xs_req		 r;
 	struct ibuf		 ib;
+	void			*ctx;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_XS_ITEM:
@@ -173,7 +176,9 @@ xs_dispatch_router(struct imsgev *iev, struct imsg *imsg)
 	}
 	TAILQ_REMOVE(&xs_pending, p, entry);
 	xs_npending--;
+	ctx = router_enter(p->hold);
 	p->cb(&r, &p->items, p->arg);
+	router_leave(p->hold, ctx);
 	xs_items_free(&p->items);
 	free(p);
 	return (0);

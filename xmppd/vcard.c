@@ -51,6 +51,7 @@ struct vcard_req {
 	uint32_t		 session;
 	time_t			 sent;
 	char			*xml;		/* the request */
+	uint32_t		 hold;		/* router_order.c */
 };
 
 static TAILQ_HEAD(, vcard_req)	 vcard_reqs =
@@ -168,6 +169,7 @@ vcard_done(struct vcard_req *v, const struct ldap_vcard *vc, const char *p)
 		xml_node_free(r);
 		xml_node_free(iq);
 	}
+	router_release(v->hold);
 	free(v->xml);
 	free(v);
 }
@@ -340,6 +342,7 @@ vcard_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 	v->session = s->id;
 	v->sent = time(NULL);
 	v->xml = b.data;
+	v->hold = router_hold();
 	TAILQ_INSERT_TAIL(&vcard_reqs, v, entry);
 	vcard_nreqs++;
 	imsgev_compose(iev, IMSG_LDAP_VCARD, v->id, 0, -1, &req, sizeof(req));

@@ -203,33 +203,49 @@ def test_unreadable_stanzas_refused(s):
 
 
 def test_store_stalled_forged_id_stripped(s):
-    """2 x 10000 messages wait for a stalled archive store: the next
-    one goes at once, unarchived, and without the stanza-id it forged."""
-    t = Server(prefork=1, body="limits {\n\tclient rate 100M\n}\n")
+    """2 x MAM_WAITING_MAX (50 in the regress build) messages wait for a
+    stalled archive store, one from each of 100 sessions (a session's
+    next stanzas wait behind its first): the next message goes at once,
+    unarchived, and without the stanza-id it forged."""
+    t = Server(prefork=1, body="limits {\n\tclient rate 100M\n"
+               "\tsessions per user 200\n\tconnections per address 300\n}\n")
     t.start()
     t.n = 0
+    senders = []
     try:
         for u in ("alice", "bob"):
             add_user(t, "%s@example.org" % u, u + "-pw")
-        a = login(t, "alice", "o")
         b = login(t, "bob", "o")
+        for i in range(101):
+            senders.append(login(t, "alice", "s%d" % i, presence=False))
         store = t.pid_of("store")
         os.kill(store, signal.SIGSTOP)
         try:
-            a.send("".join("<message to='bob@example.org' type='chat' "
-                           "id='q%d'><body>q</body></message>" % i
-                           for i in range(20000)))
-            a.send("<message to='bob@example.org' type='chat' id='ov'>"
-                   "<body>over</body><stanza-id xmlns='urn:xmpp:sid:0' "
-                   "id='forged' by='bob@example.org'/></message>")
-            got = b.expect(r"(.*?)(<message[^>]*id='ov'.*?</message>)",
-                           timeout=120)
+            mark = t.mark()
+            for i, a in enumerate(senders[:100]):
+                # The message waits for the store; the ping behind it
+                # says so in the log once the router has both.
+                a.send("<message to='bob@example.org' type='chat' "
+                       "id='q%d'><body>q</body></message>"
+                       "<iq type='get' id='w%d' to='example.org'><ping "
+                       "xmlns='urn:xmpp:ping'/></iq>" % (i, i))
+            for i in range(100):
+                t.wait_log(r"alice@example.org/s%d: waits behind" % i,
+                           after=mark)
+            senders[100].send(
+                "<message to='bob@example.org' type='chat' id='ov'>"
+                "<body>over</body><stanza-id xmlns='urn:xmpp:sid:0' "
+                "id='forged' by='bob@example.org'/></message>")
+            got = b.expect(r"(.*?)(<message[^>]*id='ov'.*?</message>)")
             assert "id='q" not in got.group(1), got.group(1)[-500:]
             assert "stanza-id" not in got.group(2), got.group(2)
-            a.close()
-            b.close()
         finally:
             os.kill(store, signal.SIGCONT)
+        for i in range(100):
+            b.expect(r"<message[^>]*id='q%d'" % i)
+        for a in senders:
+            a.close()
+        b.close()
         c = login(t, "bob", "after", presence=False)
         sync(t, c)
         c.close()

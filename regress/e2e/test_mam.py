@@ -817,32 +817,36 @@ def test_metadata_bad_input(s):
 
 
 def test_metadata_while_the_store_stalls_or_dies(s):
-    """Requests wait for a stalled store within the archive's limits and
-    are answered when it is back; a store that dies takes the server
-    down and no request is answered with made-up data."""
+    """Requests wait for a stalled store, in order (RFC 6120 section
+    10.1: the next waits for the one before), and are answered when it
+    is back; a store that dies takes the server down and no request is
+    answered with made-up data."""
     g = login(s, "gina")
     ref = re.search(r"<metadata.*?(?:/>|</metadata>)", meta(s, g)["iq"])
     store = s.pid_of("store")
     os.kill(store, signal.SIGSTOP)
     try:
+        mark = s.mark()
         g.send("".join("<iq type='get' id='st%d'><metadata xmlns='%s'/>"
                        "</iq>" % (k, NS) for k in range(5)))
-        # Four in flight per session; the fifth waits for nothing.
-        x = g.expect(r"<iq[^>]*id='st4'.*?</iq>").group(0)
-        assert "resource-constraint" in x and "type='wait'" in x, x
-        r = query(s, g, max=0)
-        assert r["error"] == "resource-constraint", r
+        s.wait_log(r"gina@example.org/\S+: waits behind 1, 3 before it",
+                   after=mark)
     finally:
         os.kill(store, signal.SIGCONT)
-    for k in range(4):
-        x = g.expect(r"<iq[^>]*id='st%d'.*?</iq>" % k).group(0)
-        assert "type='result'" in x and ref.group(0) in x, x
+    for k in range(5):
+        x = g.expect(r"<iq[^>]*id='st(\d)'.*?</iq>")
+        assert x.group(1) == str(k), x.group(0)
+        assert "type='result'" in x.group(0) and ref.group(0) in \
+            x.group(0), x.group(0)
     # In flight when the store dies: the server stops, nothing answers.
     os.kill(store, signal.SIGSTOP)
+    mark = s.mark()
     g.send("<iq type='get' id='gone'><metadata xmlns='%s'/></iq>" % NS)
     g.send("<iq type='get' id='sync3' to='example.org'>"
            "<ping xmlns='urn:xmpp:ping'/></iq>")
-    g.expect(r"<iq[^>]*id='sync3'")
+    # The ping waits behind the request, which is at the store.
+    s.wait_log(r"gina@example.org/\S+: waits behind 1, 0 before it",
+               after=mark)
     os.kill(store, signal.SIGKILL)
     s.wait_log(r"store is gone: shutting down")
     out = g.closed()
