@@ -49,6 +49,7 @@ struct blocklist {
 	char		**jids;
 	int		  n;
 	int		  loaded;
+	int		  failed;	/* the store could not say: blocks all */
 	struct xs_iq	 *wait[BLOCKING_WAIT_MAX];	/* answered once loaded */
 	int		  nwait;
 };
@@ -138,13 +139,31 @@ blocklist_matches(struct blocklist *b, const char *jid)
 	    blocklist_find(b, j.domain) != -1);
 }
 
-/* Does u block jid? */
+/*
+ * Does u block jid?  A list the store could not read decides nothing,
+ * so nothing goes to or from its user (fail closed) until a new session
+ * of the user loads it again.
+ */
 static int
 blocking_blocks(struct user *u, const char *jid)
 {
 	if (u == NULL || u->blocklist == NULL)
 		return (0);
+	if (u->blocklist->failed)
+		return (1);
 	return (blocklist_matches(u->blocklist, jid));
+}
+
+static void
+blocking_failed(struct blocklist *b, int failed)
+{
+	if (b->failed == failed)
+		return;
+	b->failed = failed;
+	if (failed)
+		blocking_nusers++;
+	else
+		blocking_nusers--;
 }
 
 /*
@@ -242,9 +261,18 @@ blocking_loaded(struct xs_req *r, struct xs_items *items, void *arg)
 	if (u == NULL || u->blocklist == NULL)
 		return;
 	blocklist_clear(u->blocklist);
-	if (r->status == XS_OK)
-		TAILQ_FOREACH(it, items, entry)
-			blocklist_add(u->blocklist, it->key);
+	/* No account row yet (a directory user): nothing stored, no block. */
+	if (r->status != XS_OK && r->status != XS_NOT_FOUND &&
+	    r->status != XS_NO_ACCOUNT) {
+		log_warnx("blocking: the list of %s could not be read: nothing "
+		    "goes to or from it", u->bare);
+		blocking_failed(u->blocklist, 1);
+		blocking_run_waiting(u->blocklist);
+		return;
+	}
+	TAILQ_FOREACH(it, items, entry)
+		blocklist_add(u->blocklist, it->key);
+	blocking_failed(u->blocklist, 0);
 	u->blocklist->loaded = 1;
 	blocking_run_waiting(u->blocklist);
 }
@@ -257,14 +285,21 @@ blocking_session_new(struct session *s)
 	struct xs_req	 r;
 	char		*bare;
 
-	if (u->blocklist != NULL)
+	if (u->blocklist != NULL && !u->blocklist->failed)
 		return;
-	if ((u->blocklist = calloc(1, sizeof(*u->blocklist))) == NULL ||
-	    (bare = strdup(u->bare)) == NULL)
+	if (u->blocklist == NULL &&
+	    (u->blocklist = calloc(1, sizeof(*u->blocklist))) == NULL)
+		fatal("%s", __func__);
+	if ((bare = strdup(u->bare)) == NULL)
 		fatal("%s", __func__);
 	xs_req_init(&r, XS_GET, u->local, u->domain, BLOCKING_SPACE, NULL);
-	if (xs_request(&r, NULL, 0, blocking_loaded, bare) == -1)
+	r.limit = BLOCKING_MAX;
+	if (xs_request(&r, NULL, 0, blocking_loaded, bare) == -1) {
 		free(bare);
+		log_warnx("blocking: the list of %s cannot be asked for: "
+		    "nothing goes to or from it", u->bare);
+		blocking_failed(u->blocklist, 1);
+	}
 }
 
 static void
@@ -276,6 +311,7 @@ blocking_session_end(struct session *s)
 		return;
 	while (u->blocklist->nwait > 0)
 		xs_iq_done(u->blocklist->wait[--u->blocklist->nwait], NULL);
+	blocking_failed(u->blocklist, 0);
 	blocklist_clear(u->blocklist);
 	free(u->blocklist);
 	u->blocklist = NULL;
@@ -539,6 +575,8 @@ blocking_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 		return (router_error(iq, "cancel", "forbidden"));
 	if (type == NULL || strcmp(type, get ? "get" : "set") != 0)
 		return (router_error(iq, "modify", "bad-request"));
+	if ((b = s->user->blocklist) != NULL && b->failed)
+		return (router_error(iq, "wait", "internal-server-error"));
 	/* A list still coming from the store: the IQ waits for it. */
 	if ((b = s->user->blocklist) != NULL && !b->loaded) {
 		if (b->nwait >= BLOCKING_WAIT_MAX)
@@ -607,6 +645,10 @@ blocking_out(struct session *from, struct stanza_msg *m)
 
 	if (blocking_nusers == 0 || to == NULL)
 		return (0);
+	if (from->user->blocklist != NULL && from->user->blocklist->failed) {
+		blocking_error(from, m, "wait", "internal-server-error", 0);
+		return (1);
+	}
 	if (blocking_blocks(from->user, to)) {
 		blocking_error(from, m, "cancel", "not-acceptable", 1);
 		return (1);

@@ -399,6 +399,7 @@ void		 order_session_new(struct session *);
 void		 order_session_free(struct session *);
 uint32_t	 router_hold(void);
 void		*router_enter(uint32_t);
+void		*router_enter_session(struct session *);
 void		 router_leave(uint32_t, void *);
 void		 router_release(uint32_t);
 

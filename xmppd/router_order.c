@@ -190,6 +190,21 @@ router_enter(uint32_t token)
 	return (prev);
 }
 
+/*
+ * Work begun for session s as if one of its stanzas had started it (a
+ * new session's loads): what s sends next waits for what this holds.
+ * Returns what to give router_leave() with token 0.
+ */
+void *
+router_enter_session(struct session *s)
+{
+	struct order_gate	*prev = order_cur;
+
+	order_cur = s->gate;
+	order_cur->refs++;
+	return (prev);
+}
+
 /* The work held by token is done. */
 void
 router_leave(uint32_t token, void *prev)

@@ -193,6 +193,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	uint32_t		 id = imsg_get_id(imsg);
 	int			 replaced = 0;
 	int			 max = proc_self.conf->global.limits.sessions_per_user;
+	void			*ctx;
 
 	if (iev->type != PROC_STREAM ||
 	    imsg_get_data(imsg, &req, sizeof(req)) == -1)
@@ -250,8 +251,11 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	TAILQ_INSERT_TAIL(&u->sessions, s, user_entry);
 	u->nsessions++;
 	order_session_new(s);
+	/* What the client sends first waits for its block list. */
+	ctx = router_enter_session(s);
 	blocking_session_new(s);
 	mam_session_new(s);
+	router_leave(0, ctx);
 	imsgev_compose(iev, IMSG_SESSION_BOUND, id, 0, -1, &rep, sizeof(rep));
 	log_debug("session %s bound on stream %d", full, iev->instance);
 	return (0);

@@ -2,7 +2,7 @@
 block stops: messages, IQs and presence, both ways."""
 
 from rawxmpp import Raw
-from xmppdtest import started
+from xmppdtest import Server, add_user, started
 
 NS = "urn:xmpp:blocking"
 
@@ -213,3 +213,36 @@ def test_slixmpp_blocks(s):
     assert blocked == {"bob@example.org"}, blocked
     assert "service-unavailable" in out, out
     assert after == set(), after
+
+
+def test_unreadable_list_blocks_all(s):
+    """A block list the store cannot read decides nothing: nothing goes
+    to or from its user (fail closed) and its IQs say so.  The regress
+    build's store fails bob's "blocking" space when
+    XMPPD_REGRESS_XS_FAIL says so."""
+    t = Server(prefork=1)
+    t.start(env={"XMPPD_REGRESS_XS_FAIL": "blocking:bob"})
+    try:
+        for u in ("alice", "bob"):
+            add_user(t, "%s@example.org" % u, u + "-pw")
+        m = t.mark()
+        b = online(t, "bob", "f")
+        t.wait_log(r"the list of bob@example.org could not be read",
+                   after=m)
+        a = online(t, "alice", "f")
+        a.send("<message to='bob@example.org/f' id='in' type='chat'>"
+               "<body>hi</body></message>")
+        e = a.expect(r"<message[^>]*id='in'.*?</message>").group(0)
+        assert "type='error'" in e and "service-unavailable" in e, e
+        b.send("<message to='alice@example.org/f' id='out' type='chat'>"
+               "<body>hi</body></message>")
+        e = b.expect(r"<message[^>]*id='out'.*?</message>").group(0)
+        assert "type='error'" in e and "internal-server-error" in e, e
+        r = iq(b, "bl", "<blocklist xmlns='%s'/>" % NS, "get")
+        assert "internal-server-error" in r, r
+        # Nothing of bob's reached alice, nor alice's bob.
+        assert "id='out'" not in sync(a, "sa")
+        assert "id='in'" not in sync(b, "sb")
+        close(a, b)
+    finally:
+        t.stop()
