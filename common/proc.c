@@ -40,7 +40,7 @@
 #include "log.h"
 #include "proc.h"
 
-#define MSG_MAXSIZE	(4 * 1024 * 1024)	/* > largest stanza size */
+#define MSG_MAXSIZE	(4 * 1024 * 1024)	/* 4 x the largest stanza size */
 
 static void	proc_dispatch(int, short, void *);
 static void	proc_handle(struct imsgev *);

@@ -64,6 +64,34 @@ attr_or_empty(const struct xml_node *n, const char *name)
 }
 
 /* Send n, written in namespace ns, on iev with the given peerid. */
+/*
+ * A stanza error in answer to n (RFC 6120 section 8.3): the same kind,
+ * its id, from where it went to its sender.  NULL when out of memory.
+ */
+struct xml_node *
+stanza_error(const struct xml_node *n, const char *type, const char *cond)
+{
+	struct xml_node	*r, *e;
+	const char	*v;
+
+	if ((r = xml_node_new(NS_CLIENT, n->name)) == NULL)
+		return (NULL);
+	if (xml_set_attr(r, "type", "error") == -1 ||
+	    ((v = xml_get_attr(n, "id")) != NULL &&
+	    xml_set_attr(r, "id", v) == -1) ||
+	    ((v = xml_get_attr(n, "to")) != NULL &&
+	    xml_set_attr(r, "from", v) == -1) ||
+	    ((v = xml_get_attr(n, "from")) != NULL &&
+	    xml_set_attr(r, "to", v) == -1) ||
+	    (e = xml_add_child(r, NULL, "error")) == NULL ||
+	    xml_set_attr(e, "type", type) == -1 ||
+	    xml_add_child(e, NS_STANZA_ERR, cond) == NULL) {
+		xml_node_free(r);
+		return (NULL);
+	}
+	return (r);
+}
+
 int
 stanza_send(struct imsgev *iev, uint32_t peerid, uint64_t session,
     const struct xml_node *n, const char *ns)

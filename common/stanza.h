@@ -43,7 +43,11 @@ struct stanza_msg {
 };
 
 void	stanza_limits(const struct global_conf *, struct xml_limits *);
+#define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
+
 int	stanza_kind(const struct xml_node *);
+struct xml_node	*stanza_error(const struct xml_node *, const char *,
+	    const char *);
 int	stanza_send(struct imsgev *, uint32_t, uint64_t,
 	    const struct xml_node *, const char *);
 int	stanza_recv(struct imsg *, struct stanza_msg *);

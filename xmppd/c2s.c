@@ -45,7 +45,6 @@
 #define NS_BIND		"urn:ietf:params:xml:ns:xmpp-bind"
 #define NS_SESSION	"urn:ietf:params:xml:ns:xmpp-session"
 #define NS_STREAM_ERR	"urn:ietf:params:xml:ns:xmpp-streams"
-#define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_REGISTER	"jabber:iq:register"
 #define NS_REGISTER_F	"http://jabber.org/features/iq-register"
 #define NS_SM		"urn:xmpp:sm:3"
@@ -538,23 +537,15 @@ c2s_sasl_response(struct conn *c, struct xml_node *n)
 	c->state = C2S_SASL;
 }
 
-/* An IQ error reply to n (RFC 6120 section 8.3). */
+/* A stanza error in answer to n (RFC 6120 section 8.3). */
 static void
-c2s_iq_error(struct conn *c, struct xml_node *n, const char *type,
+c2s_stanza_error(struct conn *c, struct xml_node *n, const char *type,
     const char *cond)
 {
-	struct xml_node	*r, *e;
-	const char	*id = xml_get_attr(n, "id");
+	struct xml_node	*r;
 
-	if ((r = xml_node_new(NS_CLIENT, "iq")) == NULL)
+	if ((r = stanza_error(n, type, cond)) == NULL)
 		return;
-	xml_set_attr(r, "type", "error");
-	if (id != NULL)
-		xml_set_attr(r, "id", id);
-	if ((e = xml_add_child(r, NULL, "error")) != NULL) {
-		xml_set_attr(e, "type", type);
-		xml_add_child(e, NS_STANZA_ERR, cond);
-	}
 	c2s_write_node(c, r);
 	xml_node_free(r);
 }
@@ -585,7 +576,7 @@ c2s_register_form(struct conn *c, struct xml_node *iq)
 	struct xml_node		*r;
 
 	if (!c->authed && !d->registration) {
-		c2s_iq_error(c, iq, "cancel", "not-allowed");
+		c2s_stanza_error(c, iq, "cancel", "not-allowed");
 		return;
 	}
 	r = xml_node_new(NS_REGISTER, "query");
@@ -630,19 +621,19 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 	}
 	if (type == NULL || strcmp(type, "set") != 0 ||
 	    (c->authed && (removal = c2s_register_remove(q)) == -1)) {
-		c2s_iq_error(c, iq, "modify", "bad-request");
+		c2s_stanza_error(c, iq, "modify", "bad-request");
 		return;
 	}
 	/* One change at a time: the store answers them one by one. */
 	if (c->registering) {
-		c2s_iq_error(c, iq, "wait", "resource-constraint");
+		c2s_stanza_error(c, iq, "wait", "resource-constraint");
 		return;
 	}
 	memset(&req, 0, sizeof(req));
 	req.op = removal ? REGISTER_REMOVE : c->authed ? REGISTER_PASSWORD :
 	    REGISTER_CREATE;
 	if (!c->authed && !d->registration) {
-		c2s_iq_error(c, iq, "cancel", "not-allowed");
+		c2s_stanza_error(c, iq, "cancel", "not-allowed");
 		return;
 	}
 	if (xml_find_child(q, NS_REGISTER, "username") != NULL)
@@ -664,14 +655,14 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 		free(user);
 		freezero(pass, pass ? strlen(pass) : 0);
 		explicit_bzero(&req, sizeof(req));
-		c2s_iq_error(c, iq, "modify", "not-acceptable");
+		c2s_stanza_error(c, iq, "modify", "not-acceptable");
 		return;
 	}
 	free(user);
 	freezero(pass, pass ? strlen(pass) : 0);
 	if (store == NULL) {
 		explicit_bzero(&req, sizeof(req));
-		c2s_iq_error(c, iq, "wait", "internal-server-error");
+		c2s_stanza_error(c, iq, "wait", "internal-server-error");
 		return;
 	}
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
@@ -709,12 +700,12 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 	    sizeof(req.resource) || (res[0] != '\0' &&
 	    jid_prep_resource(req.resource, sizeof(req.resource)) == -1))) {
 		free(res);
-		c2s_iq_error(c, iq, "modify", "bad-request");
+		c2s_stanza_error(c, iq, "modify", "bad-request");
 		return;
 	}
 	free(res);
 	if (router == NULL) {
-		c2s_iq_error(c, iq, "wait", "internal-server-error");
+		c2s_stanza_error(c, iq, "wait", "internal-server-error");
 		return;
 	}
 	(void)strlcpy(req.localpart, conn_local(c),
@@ -789,7 +780,7 @@ c2s_route(struct conn *c, struct xml_node *n)
 			if (xml_is(n, NS_CLIENT, "iq") && (type == NULL ||
 			    (strcmp(type, "result") != 0 &&
 			    strcmp(type, "error") != 0)))
-				c2s_iq_error(c, n, "modify", "jid-malformed");
+				c2s_stanza_error(c, n, "modify", "jid-malformed");
 			return;
 		}
 		(void)jid_full(&j, norm, sizeof(norm));
@@ -797,9 +788,16 @@ c2s_route(struct conn *c, struct xml_node *n)
 	}
 	/* The sender is who the stream says, whatever the client wrote. */
 	xml_set_attr(n, "from", c->full);
-	if (router == NULL || stanza_send(router, c->id, c->id, n,
-	    NS_CLIENT) == -1)
-		log_warnx("connection %u: stanza not routed", c->id);
+	if (router != NULL && stanza_send(router, c->id, c->id, n,
+	    NS_CLIENT) == 0)
+		return;
+	/* Fail closed: it goes nowhere, and its sender hears so. */
+	log_warnx("connection %u: stanza not routed", c->id);
+	if (type == NULL || (strcmp(type, "error") != 0 &&
+	    (!xml_is(n, NS_CLIENT, "iq") || strcmp(type, "result") != 0)))
+		c2s_stanza_error(c, n, router == NULL ? "wait" : "modify",
+		    router == NULL ? "internal-server-error" :
+		    "policy-violation");
 }
 
 /* Client State Indication (XEP-0352): a nonza the router acts on. */
@@ -1095,7 +1093,7 @@ c2s_register_result(struct conn *c, struct imsg *imsg)
 	if ((iq = xml_node_new(NS_CLIENT, "iq")) != NULL) {
 		if (id != NULL)
 			xml_set_attr(iq, "id", id);
-		c2s_iq_error(c, iq, type, cond);
+		c2s_stanza_error(c, iq, type, cond);
 		xml_node_free(iq);
 	}
 	/* The account was deleted another way meanwhile: the session too. */
@@ -1122,9 +1120,9 @@ c2s_bound(struct conn *c, struct imsg *imsg)
 			xml_set_attr(iq, "id", c->pending_id);
 		/* RFC 6120 sections 7.7.2.1 and 7.6.2.1. */
 		if (b.error == BIND_RESOURCE_CONSTRAINT)
-			c2s_iq_error(c, iq, "wait", "resource-constraint");
+			c2s_stanza_error(c, iq, "wait", "resource-constraint");
 		else if (b.error == BIND_BAD_REQUEST)
-			c2s_iq_error(c, iq, "modify", "bad-request");
+			c2s_stanza_error(c, iq, "modify", "bad-request");
 		else
 			fatalx("%s: bad bind error %d", __func__, b.error);
 		xml_node_free(iq);

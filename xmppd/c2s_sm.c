@@ -48,7 +48,6 @@
 #include "xml.h"
 
 #define NS_SM		"urn:xmpp:sm:3"
-#define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 
 #define SM_QUEUE_MAX	1000		/* unacked stanzas */
 #define SM_QUEUE_BYTES	(1024 * 1024)

@@ -328,7 +328,8 @@ limitx		: /* empty */
 		;
 
 limitopt	: STANZA SIZE size		{
-			if (range($3, 10000, 64 * MEGA, "stanza size") == 0)
+			/* Stanzas cross processes: see MSG_MAXSIZE. */
+			if (range($3, 10000, MEGA, "stanza size") == 0)
 				g->limits.stanza_size = $3;
 		}
 		| CLIENT RATE size		{

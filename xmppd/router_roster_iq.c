@@ -203,9 +203,14 @@ roster_iq_job(struct roster *r, struct roster_job *j)
 	struct xml_node	*iq, *q;
 	const char	*type;
 
-	if ((s = session_find_id(j->stream, j->session)) == NULL ||
-	    (iq = roster_parse(j->xml)) == NULL)
+	if ((s = session_find_id(j->stream, j->session)) == NULL)
 		return;
+	/* The router wrote it (roster_handle): it reads back. */
+	if ((iq = roster_parse(j->xml)) == NULL) {
+		log_warnx("%s: a request of %s unreadable", __func__,
+		    s->full);
+		return;
+	}
 	type = xml_get_attr(iq, "type");
 	if ((q = xml_find_child(iq, NS_ROSTER, "query")) == NULL)
 		roster_reply(j, iq, router_error(iq, "modify", "bad-request"));

@@ -37,7 +37,6 @@
 #include "stanza.h"
 #include "xml.h"
 
-#define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 
 /*
  * The IQ features; one whose enabled() says 0 is not served nor shown.
@@ -177,8 +176,7 @@ router_error_add(struct xml_node *r, const char *type, const char *cond)
 struct xml_node *
 router_error(struct xml_node *n, const char *type, const char *cond)
 {
-	return (router_error_add(router_reply(n, n->name, "error"), type,
-	    cond));
+	return (stanza_error(n, type, cond));
 }
 
 /*

@@ -288,8 +288,11 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 		    presence);
 }
 
-/* A subscription stanza xml of user from, to the bare JID to. */
-static void
+/*
+ * A subscription stanza xml of user from, to the bare JID to.  -1 when
+ * it cannot be read: it goes nowhere.
+ */
+static int
 subscription_send(struct session *from, const char *xml, const char *to,
     int type)
 {
@@ -299,7 +302,7 @@ subscription_send(struct session *from, const char *xml, const char *to,
 
 	/* Stamped with the user's bare JID (section 3.1.2). */
 	if ((n = roster_parse(xml)) == NULL)
-		return;
+		return (-1);
 	xml_set_attr(n, "from", from->user->bare);
 	xml_set_attr(n, "to", to);
 	xml_buf_init(&b, 0);
@@ -312,6 +315,7 @@ subscription_send(struct session *from, const char *xml, const char *to,
 	}
 	xml_buf_free(&b);
 	xml_node_free(n);
+	return (0);
 }
 
 /*
@@ -336,8 +340,10 @@ subscription_checked(const char *domain, const char *local, int status,
 				router_deliver_xml(s, STANZA_PRESENCE, x,
 				    strlen(x));
 			free(x);
-		} else
-			subscription_send(s, j->xml, j->jid, SUBSCRIBE);
+		} else if (subscription_send(s, j->xml, j->jid,
+		    SUBSCRIBE) == -1)
+			log_warnx("%s: a request from %s unreadable: dropped",
+			    __func__, s->full);
 	}
 	roster_job_free(j);
 }
@@ -362,7 +368,8 @@ subscription_out(struct session *from, struct stanza_msg *m)
 		    roster_job_new(from, m->xml, to));
 		return;
 	}
-	subscription_send(from, m->xml, to, type);
+	if (subscription_send(from, m->xml, to, type) == -1)
+		router_refuse(from, m, "subscription");
 }
 
 /* Removing an item ends the subscriptions it carried (section 2.5). */

@@ -204,3 +204,33 @@ def test_many_failed_logins_throttled(s):
     m = r.auth_plain("alice", "alice-pw")
     assert "temporary-auth-failure" in m.group(0), m.group(0)
     r.close()
+
+
+def test_stanza_too_big_to_cross_is_refused_not_dropped(s):
+    """A stanza within the size limit that grows past what crosses to
+    the router once serialized (each ' in a "-quoted attribute becomes
+    &apos;, and a tag may hold 16K) goes nowhere, and its sender hears
+    so."""
+    t = Server(prefork=1, body="limits {\n\tstanza size 1M\n"
+               "\tclient rate 100M\n}\n")
+    t.start()
+    try:
+        for u in ("alice", "bob"):
+            add_user(t, "%s@example.org" % u, u + "-pw")
+        b = Raw(t.ports["client"])
+        b.login("bob", "bob-pw", "r")
+        a = Raw(t.ports["client"])
+        a.login("alice", "alice-pw", "r")
+        a.send("<message to='bob@example.org/r' id='big' type='chat'>" +
+               ("<x xmlns='urn:example:q' q=\"" + "'" * 16000 + "\"/>") *
+               62 + "<body>b</body></message>")
+        e = a.expect(r"<message[^>]*id='big'.*?</message>").group(0)
+        assert "type='error'" in e and "policy-violation" in e, e
+        a.send("<message to='bob@example.org/r' id='small' type='chat'>"
+               "<body>s</body></message>")
+        got = b.expect(r"(.*?)<message[^>]*id='small'").group(1)
+        assert "id='big'" not in got, got[:200]
+        a.close()
+        b.close()
+    finally:
+        t.stop()
