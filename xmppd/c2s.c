@@ -63,6 +63,7 @@
 #endif
 #define C2S_PING_ID		"xmppd-ping"
 #define C2S_AUTH_RETRIES	3
+#define C2S_HELD_MAX		64	/* stanzas behind a password change */
 #define C2S_SASL_MAX		BASE64_ENCLEN(AUTH_MSG_MAX)
 
 enum c2s_state {
@@ -84,6 +85,9 @@ static int	c2s_open(void *, struct xml_node *);
 static int	c2s_stanza(void *, struct xml_node *);
 static int	c2s_closed(void *);
 static void	c2s_xml_error(void *, int, const char *);
+static void	c2s_hold(struct conn *, struct xml_node *);
+static void	c2s_release(struct conn *);
+static int	c2s_handle(struct conn *, struct xml_node *);
 static void	c2s_close(struct conn *);
 
 static const struct xml_stream_cb c2s_cb = {
@@ -372,6 +376,12 @@ c2s_closed(void *arg)
 	/* A removal under way ends the stream itself, once answered. */
 	if (c->state == C2S_REMOVING)
 		return (-1);
+	/* What waits behind a password change goes first. */
+	if (c->registering && c->held != NULL &&
+	    !TAILQ_EMPTY(&c->held->children)) {
+		c->close_held = 1;
+		return (-1);
+	}
 	if (c->state == C2S_ACKWAIT || c2s_sm_closed(c) == 0)
 		c2s_close(c);
 	else {
@@ -815,7 +825,7 @@ static int
 c2s_stanza(void *arg, struct xml_node *n)
 {
 	struct conn	*c = arg;
-	int		 stop = 0;
+	int		 stop;
 
 	if (c->state == C2S_CLOSING) {
 		xml_node_free(n);
@@ -831,6 +841,69 @@ c2s_stanza(void *arg, struct xml_node *n)
 		xml_node_free(n);
 		return (c->state == C2S_CLOSING ? -1 : 0);
 	}
+	if (c->registering && c->authed && c->state == C2S_STREAM) {
+		c2s_hold(c, n);
+		return (0);
+	}
+	stop = c2s_handle(c, n);
+	xml_node_free(n);
+	return (stop || c->state == C2S_CLOSING ? -1 : 0);
+}
+
+/*
+ * What the client sent while its password change was at the store
+ * waits, and is handled in order once it is answered (RFC 6120 section
+ * 10.1).
+ */
+static void
+c2s_hold(struct conn *c, struct xml_node *n)
+{
+	struct xml_node	*h;
+	int		 count = 0;
+
+	if (c->held == NULL && (c->held = xml_node_new(NULL, "held")) == NULL) {
+		xml_node_free(n);
+		c2s_error(c, "resource-constraint", NULL);
+		return;
+	}
+	TAILQ_FOREACH(h, &c->held->children, entry)
+		count++;
+	if (count >= C2S_HELD_MAX) {
+		if (xml_is(n, NS_CLIENT, NULL) && stanza_kind(n) != -1)
+			c2s_stanza_error(c, n, "wait", "resource-constraint");
+		xml_node_free(n);
+		return;
+	}
+	xml_append(c->held, n);
+}
+
+static void
+c2s_release(struct conn *c)
+{
+	struct xml_node	*n;
+
+	while (c->held != NULL && !c->registering &&
+	    c->state == C2S_STREAM &&
+	    (n = TAILQ_FIRST(&c->held->children)) != NULL) {
+		xml_unlink(n);
+		(void)c2s_handle(c, n);
+		xml_node_free(n);
+	}
+	if (c->close_held && !c->registering && c->state == C2S_STREAM &&
+	    (c->held == NULL || TAILQ_EMPTY(&c->held->children))) {
+		c->close_held = 0;
+		(void)c2s_closed(c);
+		if (c->state == C2S_CLOSED)
+			c2s_reopen(c);
+	}
+}
+
+/* A first-level element of an established stream; 1 stops the parser. */
+static int
+c2s_handle(struct conn *c, struct xml_node *n)
+{
+	int	 stop = 0;
+
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0)) {
 			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
@@ -869,8 +942,7 @@ c2s_stanza(void *arg, struct xml_node *n)
 		c2s_error(c, "unsupported-stanza-type", NULL);
 	else
 		c2s_route(c, n);
-	xml_node_free(n);
-	return (stop || c->state == C2S_CLOSING ? -1 : 0);
+	return (stop);
 }
 
 static void
@@ -1047,7 +1119,7 @@ c2s_challenge(struct conn *c, struct imsg *imsg)
  * (XEP-0077 section 3.2), its session not kept for a resume.
  */
 static void
-c2s_register_result(struct conn *c, struct imsg *imsg)
+c2s_register_answer(struct conn *c, struct imsg *imsg)
 {
 	struct register_result	 res;
 	struct xml_node		*iq;
@@ -1100,6 +1172,13 @@ c2s_register_result(struct conn *c, struct imsg *imsg)
 	if (removing && c->full != NULL && !c->bound)
 		c2s_error(c, "not-authorized", "Account deleted");
 	free(id);
+}
+
+static void
+c2s_register_result(struct conn *c, struct imsg *imsg)
+{
+	c2s_register_answer(c, imsg);
+	c2s_release(c);
 }
 
 static void
@@ -1242,6 +1321,8 @@ c2s_free(struct conn *c)
 	c->pending_id = NULL;
 	free(c->register_id);
 	c->register_id = NULL;
+	xml_node_free(c->held);
+	c->held = NULL;
 }
 
 /* A credential owner went away: an exchange with it cannot finish. */

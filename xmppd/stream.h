@@ -64,6 +64,8 @@ struct conn {
 	char			*pending_id;	/* iq awaiting an answer */
 	int			 registering;	/* IMSG_REGISTER in flight */
 	char			*register_id;	/* its iq's id */
+	struct xml_node		*held;		/* sent meanwhile, in order */
+	int			 close_held;	/* and then </stream:stream> */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct stream_tls	*tlsctx;	/* what TLS started with */
 	struct event		 deadline;

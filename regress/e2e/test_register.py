@@ -287,9 +287,10 @@ def test_remove_with_other_children_is_refused(s):
     assert not login_fails(s, "wendy", "pw")
 
 
-def test_password_change_does_not_hold_the_stream(s):
-    """Stanzas after a password change are handled as usual; a second
-    change while one is in flight waits its turn."""
+def test_password_change_keeps_the_order(s):
+    """Stanzas after a password change wait for its answer and are then
+    handled in the order sent (RFC 6120 section 10.1): a second change
+    runs after the first, the message and the ping after both."""
     add_user(s, "xena@%s" % D, "pw")
     add_user(s, "yves@%s" % D, "pw")
     y = login(s, "yves", "pw", "y")
@@ -301,16 +302,39 @@ def test_password_change_does_not_hold_the_stream(s):
            "<iq type='set' id='pw2'><query xmlns='jabber:iq:register'>"
            "<username>xena</username><password>pw3</password></query></iq>"
            "<message to='yves@%s/y' type='chat' id='after'><body>still here"
-           "</body></message>" % D)
-    got = {}
-    while len(got) < 2:
-        m = x.expect(r"<iq[^>]*id='(pw[12])'[^>]*?(?:/>|>.*?</iq>)")
-        got[m.group(1)] = m.group(0)
-    assert "type='result'" in got["pw1"], got
-    assert "resource-constraint" in got["pw2"], got
+           "</body></message>"
+           "<iq type='get' id='x1' to='%s'><ping xmlns='urn:xmpp:ping'/>"
+           "</iq>" % (D, D))
+    order = []
+    while len(order) < 3:
+        m = x.expect(r"<iq[^>]*id='(pw1|pw2|x1)'[^>]*?(?:/>|>.*?</iq>)")
+        assert "type='result'" in m.group(0), m.group(0)
+        order.append(m.group(1))
+    assert order == ["pw1", "pw2", "x1"], order
     y.expect(r"<message[^>]*id='after'")
-    sync(x, "x1")
     x.close()
     y.close()
-    assert login_fails(s, "xena", "pw") and login_fails(s, "xena", "pw3")
-    assert not login_fails(s, "xena", "pw2")
+    assert login_fails(s, "xena", "pw") and login_fails(s, "xena", "pw2")
+    assert not login_fails(s, "xena", "pw3")
+
+
+def test_close_behind_a_password_change(s):
+    """A stream closed right after a password change and a message: the
+    message still goes, then the stream ends."""
+    add_user(s, "zora@%s" % D, "pw")
+    add_user(s, "zack@%s" % D, "pw")
+    z = login(s, "zack", "pw", "z")
+    z.send("<presence/>")
+    sync(z, "z1")
+    c = login(s, "zora", "pw", "c")
+    c.send("<iq type='set' id='cp'><query xmlns='jabber:iq:register'>"
+           "<username>zora</username><password>pw2</password></query></iq>"
+           "<message to='zack@%s/z' type='chat' id='last'><body>bye"
+           "</body></message></stream:stream>" % D)
+    out = c.closed()
+    assert re.search(r"<iq[^>]*id='cp'[^>]*type='result'|"
+                     r"<iq[^>]*type='result'[^>]*id='cp'", out), out
+    assert out.rstrip().endswith("</stream:stream>"), out[-200:]
+    z.expect(r"<message[^>]*id='last'")
+    z.close()
+    assert not login_fails(s, "zora", "pw2")
