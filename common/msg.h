@@ -114,6 +114,7 @@ enum imsg_type {
 	IMSG_SESSION_BOUND,	/* struct session_bound */
 	IMSG_SESSION_END,	/* stream -> router: the session is gone */
 	IMSG_SESSION_CLOSE,	/* router -> stream: struct session_close */
+	IMSG_SESSION_FLOW,	/* router -> stream: int, 0 stop reading, 1 go */
 
 	/* offline messages, router <-> store; peerid: request id */
 	IMSG_OFFLINE_STORE,	/* struct offline_req + message XML */

@@ -1265,6 +1265,7 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 	uint32_t	 type = imsg_get_type(imsg);
 	int		 from_owner = iev->type == PROC_STORE ||
 			    iev->type == PROC_LDAPAUTHD;
+	int		 go;
 
 	switch (type) {
 	case IMSG_AUTH_CHALLENGE:
@@ -1283,6 +1284,13 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		if (c != NULL && c->registering && c->state != C2S_CLOSING)
 			c2s_register_result(c, imsg);
+		return (0);
+	case IMSG_SESSION_FLOW:
+		if (iev->type != PROC_ROUTER ||
+		    imsg_get_data(imsg, &go, sizeof(go)) == -1)
+			return (-1);
+		if (c != NULL)
+			stream_flow(c, go);
 		return (0);
 	case IMSG_SESSION_BOUND:
 	case IMSG_SESSION_CLOSE:

@@ -22,7 +22,8 @@
  * stanza it is handling, and runs the rest inside router_enter() and
  * router_leave(), which lets go of it.  While a session is held, what
  * it sends next (stanzas, the end of the session, CSI) waits here, and
- * is handled in order once the last hold is gone.  Work done inside
+ * is handled in order once the last hold is gone; when much waits, its
+ * stream process stops reading it for a while.  Work done inside
  * router_enter() may take holds of its own, so a chain (the directory,
  * then the store) keeps the session held to its end.
  */
@@ -43,7 +44,16 @@
 #include "router.h"
 #include "stanza.h"
 
-#define ORDER_QUEUE_MAX		256	/* stanzas waiting per session */
+/*
+ * A session with ORDER_STOP_AT waiting stanzas is read no more until
+ * ORDER_GO_AT are left: its client is slowed, as by its rate.  What was
+ * read already still comes, within the bounds after which stanzas are
+ * refused.
+ */
+#define ORDER_STOP_AT		32
+#define ORDER_GO_AT		8
+#define ORDER_QUEUE_MAX		4096	/* stanzas waiting per session */
+#define ORDER_QUEUE_BYTES	(4 * 1024 * 1024)
 #ifndef REGRESS
 #define ORDER_HOLD_MAX		60	/* seconds before a hold is ignored */
 #else
@@ -66,9 +76,11 @@ struct order_gate {
 	int			 refs;		/* s, holds, contexts */
 	int			 holds;
 	int			 onready;
+	int			 stopped;	/* its stream reads no more */
 	time_t			 since;		/* held since */
 	TAILQ_HEAD(, order_item) queue;
 	size_t			 nqueue;
+	size_t			 qbytes;
 	TAILQ_HEAD(, order_hold) held;
 };
 
@@ -263,13 +275,30 @@ order_refuse(struct session *s, struct imsg *imsg)
 	stanza_msg_clear(&m);
 }
 
+/* Tell the session's stream process to stop reading it, or to go on. */
+static void
+order_flow(struct order_gate *g, int go)
+{
+	struct imsgev	*iev;
+
+	if (g->s == NULL || g->stopped == !go ||
+	    (iev = proc_peer(PROC_STREAM, g->s->stream)) == NULL)
+		return;
+	g->stopped = !go;
+	log_debug("%s: %zu waiting, its stream %s", g->s->full, g->nqueue,
+	    go ? "reads again" : "stops reading");
+	imsgev_compose(iev, IMSG_SESSION_FLOW, g->s->id, 0, -1, &go,
+	    sizeof(go));
+}
+
 static int
 order_queue(struct order_gate *g, struct imsg *imsg)
 {
 	struct order_item	*it;
 	size_t			 len = imsg_get_len(imsg);
 
-	if (g->nqueue >= ORDER_QUEUE_MAX &&
+	if ((g->nqueue >= ORDER_QUEUE_MAX ||
+	    g->qbytes + len > ORDER_QUEUE_BYTES) &&
 	    imsg_get_type(imsg) == IMSG_STANZA) {
 		order_refuse(g->s, imsg);
 		return (0);
@@ -284,6 +313,9 @@ order_queue(struct order_gate *g, struct imsg *imsg)
 		memcpy(it->data, imsg->data, len);
 	TAILQ_INSERT_TAIL(&g->queue, it, entry);
 	g->nqueue++;
+	g->qbytes += len;
+	if (g->nqueue >= ORDER_STOP_AT)
+		order_flow(g, 0);
 	return (0);
 }
 
@@ -337,6 +369,9 @@ order_replay(int fd, short event, void *arg)
 		    (it = TAILQ_FIRST(&g->queue)) != NULL) {
 			TAILQ_REMOVE(&g->queue, it, entry);
 			g->nqueue--;
+			g->qbytes -= it->len;
+			if (g->nqueue <= ORDER_GO_AT)
+				order_flow(g, 1);
 			if ((iev = proc_peer(PROC_STREAM,
 			    g->s->stream)) != NULL) {
 				order_imsg(&imsg, it, g->s->id);
@@ -407,7 +442,7 @@ order_session_free(struct session *s)
 		TAILQ_REMOVE(&g->queue, it, entry);
 		free(it);
 	}
-	g->nqueue = 0;
+	g->nqueue = g->qbytes = 0;
 	g->s = NULL;
 	s->gate = NULL;
 	order_unref(g);

@@ -372,14 +372,34 @@ conn_close(struct conn *c)
 	free(c);
 }
 
+/* Read again, unless over its rate or the router said to stop. */
+static void
+stream_read_again(struct conn *c)
+{
+	if (!c->flow_stopped && !evtimer_pending(&c->ratev, NULL))
+		io_resume(c->io);
+}
+
 static void
 stream_rate_resume(int fd, short event, void *arg)
 {
-	struct conn	*c = arg;
-
 	(void)fd;
 	(void)event;
-	io_resume(c->io);
+	stream_read_again(arg);
+}
+
+/*
+ * The router has many of this session's stanzas waiting for earlier
+ * ones (router_order.c): stop reading (go 0) or go on (go 1).
+ */
+void
+stream_flow(struct conn *c, int go)
+{
+	c->flow_stopped = !go;
+	if (!go)
+		io_pause(c->io);
+	else
+		stream_read_again(c);
 }
 
 /*

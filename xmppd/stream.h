@@ -68,6 +68,7 @@ struct conn {
 	int			 close_held;	/* and then </stream:stream> */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct stream_tls	*tlsctx;	/* what TLS started with */
+	int			 flow_stopped;	/* the router asked */
 	struct event		 deadline;
 	struct event		 ratev;
 	double			 tokens;
@@ -86,6 +87,7 @@ int		 stream_tls_accept(struct conn *, int);
 int		 stream_tls_ready(int);
 struct imsgev	*stream_auth_owner(const char *);
 int		 stream_rate(struct conn *, size_t);
+void		 stream_flow(struct conn *, int);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);

@@ -4,7 +4,9 @@ must wait for the store.  Each test sends a stanza that waits and one
 the router answers at once in the same write, and requires the answers
 in that order."""
 
+import os
 import re
+import signal
 
 from rawxmpp import Raw
 from xmppdtest import started
@@ -107,3 +109,38 @@ def test_a_burst_behind_holds_is_answered_in_full_and_in_order(s):
     assert results == sorted(results) and results[0] == 0, results[:20]
     assert len(results) > 200, len(results)
     a.close()
+
+
+def test_a_flood_behind_a_stalled_store_is_slowed_not_refused(s):
+    """3000 archived messages sent at once while the store is stopped:
+    the client is read no more once many wait, then again; every message
+    arrives, in order, none refused."""
+    a = online(s, "alice", "o6")
+    b = online(s, "bob", "o6")
+    store = s.pid_of("store")
+    n = 3000
+    mark = s.mark()
+    os.kill(store, signal.SIGSTOP)
+    try:
+        a.send("".join("<message to='bob@example.org/o6' id='f%d' "
+                       "type='chat'><body>%d</body></message>" % (i, i)
+                       for i in range(n)))
+        s.wait_log(r"alice@example.org/o6: \d+ waiting, its stream stops "
+                   r"reading", after=mark)
+    finally:
+        os.kill(store, signal.SIGCONT)
+    for i in range(n):
+        m = b.expect(r"<message[^>]*id='f(\d+)'")
+        assert m.group(1) == str(i), (i, m.group(0))
+    s.wait_log(r"alice@example.org/o6: \d+ waiting, its stream reads "
+               r"again", after=mark)
+    assert "type='error'" not in sync_out(a, "fl")
+    a.close()
+    b.close()
+
+
+def sync_out(r, tag):
+    """What r received up to the answer to a ping sent now."""
+    r.send(PING % tag)
+    return r.expect(r"(.*?)<iq[^>]*id='%s'" % tag).group(1)
+
