@@ -49,7 +49,8 @@ struct blocklist {
 	char		**jids;
 	int		  n;
 	int		  loaded;
-	int		  failed;	/* the store could not say: blocks all */
+	int		  unsure;	/* not loaded (yet): blocks all */
+	int		  failed;	/* and the store could not say */
 	struct xs_iq	 *wait[BLOCKING_WAIT_MAX];	/* answered once loaded */
 	int		  nwait;
 };
@@ -140,27 +141,29 @@ blocklist_matches(struct blocklist *b, const char *jid)
 }
 
 /*
- * Does u block jid?  A list the store could not read decides nothing,
- * so nothing goes to or from its user (fail closed) until a new session
- * of the user loads it again.
+ * Does u block jid?  A list not loaded decides nothing, so nothing goes
+ * to or from its user (fail closed): for the moment it takes the store
+ * to answer after the user's first session binds, or, when the store
+ * could not read it, until a new session of the user loads it again.
  */
 static int
 blocking_blocks(struct user *u, const char *jid)
 {
 	if (u == NULL || u->blocklist == NULL)
 		return (0);
-	if (u->blocklist->failed)
+	if (u->blocklist->unsure)
 		return (1);
 	return (blocklist_matches(u->blocklist, jid));
 }
 
+/* An unsure list counts as one with items, for blocking_nusers. */
 static void
-blocking_failed(struct blocklist *b, int failed)
+blocking_unsure(struct blocklist *b, int unsure)
 {
-	if (b->failed == failed)
+	if (b->unsure == unsure)
 		return;
-	b->failed = failed;
-	if (failed)
+	b->unsure = unsure;
+	if (unsure)
 		blocking_nusers++;
 	else
 		blocking_nusers--;
@@ -266,13 +269,14 @@ blocking_loaded(struct xs_req *r, struct xs_items *items, void *arg)
 	    r->status != XS_NO_ACCOUNT) {
 		log_warnx("blocking: the list of %s could not be read: nothing "
 		    "goes to or from it", u->bare);
-		blocking_failed(u->blocklist, 1);
+		u->blocklist->failed = 1;
 		blocking_run_waiting(u->blocklist);
 		return;
 	}
 	TAILQ_FOREACH(it, items, entry)
 		blocklist_add(u->blocklist, it->key);
-	blocking_failed(u->blocklist, 0);
+	u->blocklist->failed = 0;
+	blocking_unsure(u->blocklist, 0);
 	u->blocklist->loaded = 1;
 	blocking_run_waiting(u->blocklist);
 }
@@ -290,6 +294,7 @@ blocking_session_new(struct session *s)
 	if (u->blocklist == NULL &&
 	    (u->blocklist = calloc(1, sizeof(*u->blocklist))) == NULL)
 		fatal("%s", __func__);
+	blocking_unsure(u->blocklist, 1);
 	if ((bare = strdup(u->bare)) == NULL)
 		fatal("%s", __func__);
 	xs_req_init(&r, XS_GET, u->local, u->domain, BLOCKING_SPACE, NULL);
@@ -298,7 +303,7 @@ blocking_session_new(struct session *s)
 		free(bare);
 		log_warnx("blocking: the list of %s cannot be asked for: "
 		    "nothing goes to or from it", u->bare);
-		blocking_failed(u->blocklist, 1);
+		u->blocklist->failed = 1;
 	}
 }
 
@@ -311,7 +316,7 @@ blocking_session_end(struct session *s)
 		return;
 	while (u->blocklist->nwait > 0)
 		xs_iq_done(u->blocklist->wait[--u->blocklist->nwait], NULL);
-	blocking_failed(u->blocklist, 0);
+	blocking_unsure(u->blocklist, 0);
 	blocklist_clear(u->blocklist);
 	free(u->blocklist);
 	u->blocklist = NULL;
@@ -642,11 +647,22 @@ int
 blocking_out(struct session *from, struct stanza_msg *m)
 {
 	const char	*to = m->to[0] != '\0' ? m->to : NULL;
+	struct user	*u;
 
 	if (blocking_nusers == 0 || to == NULL)
 		return (0);
-	if (from->user->blocklist != NULL && from->user->blocklist->failed) {
-		blocking_error(from, m, "wait", "internal-server-error", 0);
+	if (from->user->blocklist != NULL && from->user->blocklist->unsure) {
+		blocking_error(from, m, "wait", from->user->blocklist->failed ?
+		    "internal-server-error" : "resource-constraint", 0);
+		return (1);
+	}
+	/* The recipient's list is still on its way: try again soon. */
+	if ((u = blocking_user_of(to)) != NULL && u->blocklist != NULL &&
+	    u->blocklist->unsure && !u->blocklist->failed) {
+		if (m->kind == STANZA_MESSAGE || strcmp(m->type, "get") == 0 ||
+		    strcmp(m->type, "set") == 0)
+			blocking_error(from, m, "wait", "resource-constraint",
+			    0);
 		return (1);
 	}
 	if (blocking_blocks(from->user, to)) {
