@@ -35,7 +35,8 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
 		xmppd/router_mam.c xmppd/router_mam_form.c \
-		xmppd/router_mam_meta.c xmppd/router_offline.c \
+		xmppd/router_mam_meta.c xmppd/router_muc.c \
+		xmppd/router_offline.c \
 		xmppd/router_order.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
 		xmppd/router_session.c xmppd/router_stanza.c \

@@ -64,25 +64,28 @@ attr_or_empty(const struct xml_node *n, const char *name)
 }
 
 /* Send n, written in namespace ns, on iev with the given peerid. */
-/*
- * A stanza error in answer to n (RFC 6120 section 8.3): the same kind,
- * its id, from where it went to its sender.  NULL when out of memory.
- */
-struct xml_node *
-stanza_error(const struct xml_node *n, const char *type, const char *cond)
+const char *const stanza_kinds[] = {
+	[STANZA_MESSAGE] = "message",
+	[STANZA_PRESENCE] = "presence",
+	[STANZA_IQ] = "iq",
+};
+
+/* An error reply of kind kind, from where the stanza went to its sender. */
+static struct xml_node *
+stanza_error_new(int kind, const char *id, const char *to, const char *from,
+    const char *type, const char *cond)
 {
 	struct xml_node	*r, *e;
-	const char	*v;
 
-	if ((r = xml_node_new(NS_CLIENT, n->name)) == NULL)
+	if (kind < STANZA_MESSAGE || kind > STANZA_IQ ||
+	    (r = xml_node_new(NS_CLIENT, stanza_kinds[kind])) == NULL)
 		return (NULL);
 	if (xml_set_attr(r, "type", "error") == -1 ||
-	    ((v = xml_get_attr(n, "id")) != NULL &&
-	    xml_set_attr(r, "id", v) == -1) ||
-	    ((v = xml_get_attr(n, "to")) != NULL &&
-	    xml_set_attr(r, "from", v) == -1) ||
-	    ((v = xml_get_attr(n, "from")) != NULL &&
-	    xml_set_attr(r, "to", v) == -1) ||
+	    (id != NULL && id[0] != '\0' && xml_set_attr(r, "id", id) == -1) ||
+	    (to != NULL && to[0] != '\0' &&
+	    xml_set_attr(r, "from", to) == -1) ||
+	    (from != NULL && from[0] != '\0' &&
+	    xml_set_attr(r, "to", from) == -1) ||
 	    (e = xml_add_child(r, NULL, "error")) == NULL ||
 	    xml_set_attr(e, "type", type) == -1 ||
 	    xml_add_child(e, NS_STANZA_ERR, cond) == NULL) {
@@ -92,36 +95,49 @@ stanza_error(const struct xml_node *n, const char *type, const char *cond)
 	return (r);
 }
 
-int
-stanza_send(struct imsgev *iev, uint32_t peerid, uint64_t session,
-    const struct xml_node *n, const char *ns)
+/*
+ * A stanza error in answer to n (RFC 6120 section 8.3): the same kind,
+ * its id, from where it went to its sender.  NULL when out of memory.
+ */
+struct xml_node *
+stanza_error(const struct xml_node *n, const char *type, const char *cond)
+{
+	return (stanza_error_new(stanza_kind(n), xml_get_attr(n, "id"),
+	    xml_get_attr(n, "to"), xml_get_attr(n, "from"), type, cond));
+}
+
+/*
+ * The same in answer to m, from its envelope alone, so that a stanza
+ * that cannot be read still gets its error.
+ */
+struct xml_node *
+stanza_error_msg(const struct stanza_msg *m, const char *type,
+    const char *cond)
+{
+	return (stanza_error_new(m->kind, m->id, m->to, m->from, type, cond));
+}
+
+/* The envelope and the XML, as one IMSG_STANZA. */
+static int
+stanza_compose(struct imsgev *iev, uint32_t peerid, uint64_t session,
+    int kind, const char *type, const char *id, const char *to,
+    const char *from, const char *xml, size_t xmllen)
 {
 	struct stanza_hdr	 hdr;
-	struct xml_buf		 b;
 	struct iovec		 iov[6];
-	const char		*type, *id, *to, *from;
-	int			 ret;
 
-	type = attr_or_empty(n, "type");
-	id = attr_or_empty(n, "id");
-	to = attr_or_empty(n, "to");
-	from = attr_or_empty(n, "from");
 	if (strlen(type) > UINT16_MAX || strlen(id) > UINT16_MAX ||
-	    strlen(to) > UINT16_MAX || strlen(from) > UINT16_MAX)
+	    strlen(to) > UINT16_MAX || strlen(from) > UINT16_MAX ||
+	    xmllen > UINT32_MAX)
 		return (-1);
-	xml_buf_init(&b, 0);
-	if (xml_serialize(n, ns, &b) == -1) {
-		xml_buf_free(&b);
-		return (-1);
-	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.session = session;
-	hdr.kind = stanza_kind(n);
+	hdr.kind = kind;
 	hdr.type_len = strlen(type);
 	hdr.id_len = strlen(id);
 	hdr.to_len = strlen(to);
 	hdr.from_len = strlen(from);
-	hdr.xml_len = b.len;
+	hdr.xml_len = xmllen;
 	iov[0].iov_base = &hdr;
 	iov[0].iov_len = sizeof(hdr);
 	iov[1].iov_base = (void *)type;
@@ -132,11 +148,38 @@ stanza_send(struct imsgev *iev, uint32_t peerid, uint64_t session,
 	iov[3].iov_len = hdr.to_len;
 	iov[4].iov_base = (void *)from;
 	iov[4].iov_len = hdr.from_len;
-	iov[5].iov_base = b.data;
-	iov[5].iov_len = b.len;
-	ret = imsgev_composev(iev, IMSG_STANZA, peerid, 0, -1, iov, 6);
+	iov[5].iov_base = (void *)xml;
+	iov[5].iov_len = xmllen;
+	return (imsgev_composev(iev, IMSG_STANZA, peerid, 0, -1, iov, 6) ==
+	    -1 ? -1 : 0);
+}
+
+int
+stanza_send(struct imsgev *iev, uint32_t peerid, uint64_t session,
+    const struct xml_node *n, const char *ns)
+{
+	struct xml_buf	 b;
+	int		 ret;
+
+	xml_buf_init(&b, 0);
+	if (xml_serialize(n, ns, &b) == -1) {
+		xml_buf_free(&b);
+		return (-1);
+	}
+	ret = stanza_compose(iev, peerid, session, stanza_kind(n),
+	    attr_or_empty(n, "type"), attr_or_empty(n, "id"),
+	    attr_or_empty(n, "to"), attr_or_empty(n, "from"), b.data, b.len);
 	xml_buf_free(&b);
-	return (ret == -1 ? -1 : 0);
+	return (ret);
+}
+
+/* A stanza as received (stanza_recv), sent on as it is. */
+int
+stanza_send_msg(struct imsgev *iev, uint32_t peerid,
+    const struct stanza_msg *m)
+{
+	return (stanza_compose(iev, peerid, m->session, m->kind, m->type,
+	    m->id, m->to, m->from, m->xml, m->xmllen));
 }
 
 static char *

@@ -46,10 +46,15 @@ void	stanza_limits(const struct global_conf *, struct xml_limits *);
 #define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
 
 int	stanza_kind(const struct xml_node *);
+extern const char *const stanza_kinds[];	/* by enum stanza_kind */
+
 struct xml_node	*stanza_error(const struct xml_node *, const char *,
+	    const char *);
+struct xml_node	*stanza_error_msg(const struct stanza_msg *, const char *,
 	    const char *);
 int	stanza_send(struct imsgev *, uint32_t, uint64_t,
 	    const struct xml_node *, const char *);
+int	stanza_send_msg(struct imsgev *, uint32_t, const struct stanza_msg *);
 int	stanza_recv(struct imsg *, struct stanza_msg *);
 void	stanza_msg_clear(struct stanza_msg *);
 

@@ -24,18 +24,36 @@
 #include <err.h>
 #include <event.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "stanza.h"
+#include "xml.h"
 
+/* No room is served yet: every request is answered so. */
 static int
 mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	(void)iev;
-	(void)imsg;
-	return (-1);
+	struct stanza_msg	 m;
+	struct xml_node		*r;
+
+	if (iev->type != PROC_ROUTER || imsg_get_type(imsg) != IMSG_STANZA)
+		return (-1);
+	if (stanza_recv(imsg, &m) == -1)
+		fatalx("%s: bad stanza from the router", __func__);
+	if (strcmp(m.type, "error") != 0 && (m.kind != STANZA_IQ ||
+	    strcmp(m.type, "result") != 0) &&
+	    (r = stanza_error_msg(&m, "cancel", "feature-not-implemented")) !=
+	    NULL) {
+		(void)stanza_send(iev, 0, 0, r, NS_CLIENT);
+		xml_node_free(r);
+	}
+	stanza_msg_clear(&m);
+	return (0);
 }
 
 int

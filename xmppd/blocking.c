@@ -49,8 +49,8 @@ struct blocklist {
 	char		**jids;
 	int		  n;
 	int		  loaded;
-	int		  unsure;	/* not loaded (yet): blocks all */
-	int		  failed;	/* and the store could not say */
+	int		  unsure;	/* not loaded: counted in nusers */
+	int		  failed;	/* the store could not say: blocks all */
 	struct xs_iq	 *wait[BLOCKING_WAIT_MAX];	/* answered once loaded */
 	int		  nwait;
 };
@@ -141,22 +141,23 @@ blocklist_matches(struct blocklist *b, const char *jid)
 }
 
 /*
- * Does u block jid?  A list not loaded decides nothing, so nothing goes
- * to or from its user (fail closed): for the moment it takes the store
- * to answer after the user's first session binds, or, when the store
- * could not read it, until a new session of the user loads it again.
+ * Does u block jid?  A list the store could not read decides nothing, so
+ * nothing goes to or from its user (fail closed) until a new session of
+ * the user loads it again.  One still on its way (one store round trip
+ * after the user's first bind, while the client's own stanzas wait for
+ * it) is taken as it was stored.
  */
 static int
 blocking_blocks(struct user *u, const char *jid)
 {
 	if (u == NULL || u->blocklist == NULL)
 		return (0);
-	if (u->blocklist->unsure)
+	if (u->blocklist->failed)
 		return (1);
 	return (blocklist_matches(u->blocklist, jid));
 }
 
-/* An unsure list counts as one with items, for blocking_nusers. */
+/* A list not loaded counts as one with items, for blocking_nusers. */
 static void
 blocking_unsure(struct blocklist *b, int unsure)
 {
@@ -647,22 +648,11 @@ int
 blocking_out(struct session *from, struct stanza_msg *m)
 {
 	const char	*to = m->to[0] != '\0' ? m->to : NULL;
-	struct user	*u;
 
 	if (blocking_nusers == 0 || to == NULL)
 		return (0);
-	if (from->user->blocklist != NULL && from->user->blocklist->unsure) {
-		blocking_error(from, m, "wait", from->user->blocklist->failed ?
-		    "internal-server-error" : "resource-constraint", 0);
-		return (1);
-	}
-	/* The recipient's list is still on its way: try again soon. */
-	if ((u = blocking_user_of(to)) != NULL && u->blocklist != NULL &&
-	    u->blocklist->unsure && !u->blocklist->failed) {
-		if (m->kind == STANZA_MESSAGE || strcmp(m->type, "get") == 0 ||
-		    strcmp(m->type, "set") == 0)
-			blocking_error(from, m, "wait", "resource-constraint",
-			    0);
+	if (from->user->blocklist != NULL && from->user->blocklist->failed) {
+		blocking_error(from, m, "wait", "internal-server-error", 0);
 		return (1);
 	}
 	if (blocking_blocks(from->user, to)) {

@@ -67,6 +67,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = sm_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = muc_dispatch(iev, imsg)) != 1)
+		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));
 	return (-1);

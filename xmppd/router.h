@@ -392,6 +392,14 @@ struct xs_iq	*xs_iq_new(struct session *, struct xml_node *);
 void		 xs_iq_done(struct xs_iq *, struct xml_node *);
 struct xml_node	*xs_iq_error(struct xs_iq *, int);
 
+/* router_muc.c: the way to mucd and back */
+extern const struct router_hooks	 muc_hooks;
+int		 muc_jid(const char *);
+void		 muc_forward(struct session *, struct stanza_msg *,
+		    struct imsg *);
+void		 muc_presence_gone(struct session *, const char *);
+int		 muc_dispatch(struct imsgev *, struct imsg *);
+
 /* router_order.c: a session's stanzas in order (RFC 6120 10.1) */
 void		 order_init(int (*)(struct imsgev *, struct imsg *));
 int		 order_dispatch(struct imsgev *, struct imsg *);

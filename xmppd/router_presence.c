@@ -183,9 +183,13 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 				router_deliver_xml(o, STANZA_PRESENCE, xml,
 				    len);
 		}
-	for (i = 0; xml != NULL && i < s->ndirected; i++)
-		presence_to_jid(s->directed[i], STANZA_PRESENCE, xml, len,
-		    NULL);
+	for (i = 0; i < s->ndirected; i++) {
+		if (muc_jid(s->directed[i]))
+			muc_presence_gone(s, s->directed[i]);
+		else if (xml != NULL)
+			presence_to_jid(s->directed[i], STANZA_PRESENCE, xml,
+			    len, NULL);
+	}
 	free(xml);
 	presence_forget_directed(s);
 	presence_contacts(s->user, s->full, NULL, NULL);
@@ -258,7 +262,15 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 		return;
 	}
 	if (router_local_jid(m->to, &s, &u) == -1) {
-		router_bounce(from, m, "cancel", "remote-server-not-found");
+		if (!muc_jid(m->to)) {
+			router_bounce(from, m, "cancel",
+			    "remote-server-not-found");
+			return;
+		}
+		/* A room: it is told when s goes, as any directed one. */
+		muc_forward(from, m, imsg);
+		if (avail || strcmp(m->type, "unavailable") == 0)
+			presence_remember(from, m->to, avail);
 		return;
 	}
 	if (strcmp(m->type, "probe") == 0) {

@@ -71,6 +71,7 @@ static const struct router_feature {
 };
 
 static const struct router_hooks *router_hooks[] = {
+	&muc_hooks,		/* before presence forgets where it went */
 	&presence_hooks,
 	&offline_hooks,
 	&caps_client_hooks,
@@ -80,11 +81,6 @@ static const struct router_hooks *router_hooks[] = {
 	&mam_hooks,
 };
 
-static const char *router_kinds[] = {
-	[STANZA_MESSAGE] = "message",
-	[STANZA_PRESENCE] = "presence",
-	[STANZA_IQ] = "iq",
-};
 
 /*
  * Read what a stream process serialized (or the router, or the store
@@ -160,18 +156,6 @@ router_iq_result(struct xml_node *iq)
 	return (router_reply(iq, "iq", "result"));
 }
 
-static struct xml_node *
-router_error_add(struct xml_node *r, const char *type, const char *cond)
-{
-	struct xml_node	*e;
-
-	if (r != NULL && (e = xml_add_child(r, NULL, "error")) != NULL) {
-		xml_set_attr(e, "type", type);
-		xml_add_child(e, NS_STANZA_ERR, cond);
-	}
-	return (r);
-}
-
 /* A stanza error in answer to n (RFC 6120 section 8.3). */
 struct xml_node *
 router_error(struct xml_node *n, const char *type, const char *cond)
@@ -186,19 +170,7 @@ router_error(struct xml_node *n, const char *type, const char *cond)
 struct xml_node *
 router_error_msg(struct stanza_msg *m, const char *type, const char *cond)
 {
-	struct xml_node	*r;
-
-	if (m->kind < STANZA_MESSAGE || m->kind > STANZA_IQ ||
-	    (r = xml_node_new(NS_CLIENT, router_kinds[m->kind])) == NULL)
-		return (NULL);
-	xml_set_attr(r, "type", "error");
-	if (m->id[0] != '\0')
-		xml_set_attr(r, "id", m->id);
-	if (m->to[0] != '\0')
-		xml_set_attr(r, "from", m->to);
-	if (m->from[0] != '\0')
-		xml_set_attr(r, "to", m->from);
-	return (router_error_add(r, type, cond));
+	return (stanza_error_msg(m, type, cond));
 }
 
 /* The feature serving q, if one is enabled. */
@@ -326,7 +298,7 @@ void
 router_refuse(struct session *from, struct stanza_msg *m, const char *what)
 {
 	log_warnx("%s: cannot read a %s from %s: refused", what,
-	    router_kinds[m->kind], from->full);
+	    stanza_kinds[m->kind], from->full);
 	router_bounce(from, m, "cancel", "internal-server-error");
 }
 
@@ -452,7 +424,11 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 	}
 	switch ((where = router_local_jid(m->to, &to, &u))) {
 	case -1:
-		router_bounce(from, m, "cancel", "remote-server-not-found");
+		if (muc_jid(m->to))
+			muc_forward(from, m, imsg);
+		else
+			router_bounce(from, m, "cancel",
+			    "remote-server-not-found");
 		return;
 	case 0:
 		if (m->kind == STANZA_IQ && !request)

@@ -1,9 +1,6 @@
 """Blocking Command (XEP-0191): the blocklist, its pushes, and what a
 block stops: messages, IQs and presence, both ways."""
 
-import os
-import signal
-
 from rawxmpp import Raw
 from xmppdtest import Server, add_user, started
 
@@ -250,38 +247,3 @@ def test_unreadable_list_blocks_all(s):
     finally:
         t.stop()
 
-
-def test_list_on_its_way_lets_nothing_through(s):
-    """Between a first session's bind and its block list coming from the
-    store, a message to it is answered "wait, resource-constraint", not
-    delivered unchecked; once the list is there it goes."""
-    t = Server(prefork=1)
-    t.start()
-    try:
-        for u in ("alice", "bob"):
-            add_user(t, "%s@example.org" % u, u + "-pw")
-        a = online(t, "alice", "w")
-        b = Raw(t.ports["client"])
-        b.starttls()
-        b.header()
-        assert b.auth_plain("bob", "bob-pw").group(1) == "success"
-        b.header()
-        store = t.pid_of("store")
-        os.kill(store, signal.SIGSTOP)
-        try:
-            b.bind("w")
-            a.send("<message to='bob@example.org/w' id='early' "
-                   "type='chat'><body>hi</body></message>")
-            e = a.expect(r"<message[^>]*id='early'.*?</message>").group(0)
-            assert "type='error'" in e and "resource-constraint" in e, e
-        finally:
-            os.kill(store, signal.SIGCONT)
-        b.send("<presence/>")
-        sync(b, "bs")
-        a.send("<message to='bob@example.org/w' id='later' type='chat'>"
-               "<body>hi</body></message>")
-        b.expect(r"<message[^>]*id='later'")
-        assert "id='early'" not in b.buf
-        close(a, b)
-    finally:
-        t.stop()
