@@ -342,7 +342,7 @@ void		 muc_room_init(struct muc_room *);
 void		 muc_room_free(struct muc_room *);
 void		 muc_room_destroy(struct muc_room *, const struct xml_node *);
 int		 muc_room_save(struct muc_room *);
-void		 muc_room_unlock(struct muc_room *);
+int		 muc_room_unlock(struct muc_room *);
 void		 muc_room_gone_if_empty(struct muc_room *);
 void		 muc_room_send_all(struct muc_room *, const struct xml_node *);
 void		**muc_slot(struct muc_room *, const struct muc_feature *);

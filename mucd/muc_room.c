@@ -284,14 +284,22 @@ muc_room_save(struct muc_room *room)
 	return (0);
 }
 
-/* The owner configured the room: others may enter, and it may be kept. */
-void
+/*
+ * The owner configured the room: others may enter, and it is kept if
+ * persistent.  -1, the room still locked, when it could not be saved.
+ */
+int
 muc_room_unlock(struct muc_room *room)
 {
 	room->locked = 0;
-	if (muc_room_save(room) == -1)
-		log_warnx("%s: %s is not saved", __func__, room->jid);
+	if (muc_room_save(room) == -1) {
+		log_warnx("%s: %s is not saved, still locked", __func__,
+		    room->jid);
+		room->locked = 1;
+		return (-1);
+	}
 	log_info("room %s created", room->jid);
+	return (0);
 }
 
 /* Every session of every occupant gets n (with no 'to'), serialized once. */
@@ -492,7 +500,9 @@ muc_room_owner(struct muc_ctx *ctx, struct xml_node *q, struct muc_error *err)
 	    (type = xml_get_attr(x, "type")) == NULL)
 		return (MUC_PASS);
 	if (strcmp(type, "submit") == 0 && xml_first_child(x) == NULL) {
-		muc_room_unlock(room);
+		if (muc_room_unlock(room) == -1)
+			return (muc_set_error(err, "wait",
+			    "internal-server-error", NULL));
 		muc_reply_result(ctx, NULL);
 		return (MUC_DONE);
 	}
