@@ -370,6 +370,7 @@ void	 muc_occupant_bounced(struct muc_ctx *);
 int	 muc_nick_check(struct muc_room *, const char *, const char *,
 	    struct muc_error *);
 int	 muc_nick_key(const char *, char **);
+size_t	 muc_utf8_chars(const char *);
 struct muc_occupant *muc_occupant_find(struct muc_room *, const char *);
 struct muc_session *muc_session_find(struct muc_room *, const char *);
 void	 muc_occupant_broadcast(struct muc_occupant *, const struct muc_why *);

@@ -72,6 +72,32 @@ muc_message_is_subject(const struct xml_node *m)
 	    xml_find_child(m, NS_CLIENT, "thread") == NULL);
 }
 
+/*
+ * May occ change the subject: a moderator, or a participant where the
+ * room lets them (XEP-0045 section 8.1); not longer than "subject length".
+ */
+static int
+muc_message_subject_check(struct muc_occupant *occ, const struct xml_node *m,
+    struct muc_error *err)
+{
+	char	*subject;
+	size_t	 n;
+
+	if (occ->role < MUC_ROLE_MODERATOR && !(occ->room->cfg.change_subject &&
+	    occ->role >= MUC_ROLE_PARTICIPANT))
+		return (muc_set_error(err, "auth", "forbidden",
+		    "You may not change the subject"));
+	if ((subject = xml_child_text(m, NS_CLIENT, "subject")) == NULL)
+		return (muc_set_error(err, "wait", "internal-server-error",
+		    NULL));
+	n = muc_utf8_chars(subject);
+	free(subject);
+	if (n > (size_t)occ->room->svc->conf->subject_length)
+		return (muc_set_error(err, "modify", "not-acceptable",
+		    "The subject is too long"));
+	return (0);
+}
+
 /* Drop the children a sender may not write: what the room says. */
 static void
 muc_message_strip(struct xml_node *m, const char *room)
@@ -185,13 +211,9 @@ muc_groupchat(struct muc_ctx *ctx)
 		    "Visitors may not speak in this room");
 		goto refuse;
 	}
-	if (muc_message_is_subject(ctx->n) && occ->role < MUC_ROLE_MODERATOR &&
-	    !(occ->room->cfg.change_subject &&
-	    occ->role >= MUC_ROLE_PARTICIPANT)) {
-		(void)muc_set_error(&err, "auth", "forbidden",
-		    "You may not change the subject");
+	if (muc_message_is_subject(ctx->n) &&
+	    muc_message_subject_check(occ, ctx->n, &err) == MUC_FAIL)
 		goto refuse;
-	}
 	if (muc_message_rate(occ) == -1) {
 		(void)muc_set_error(&err, "wait", "resource-constraint",
 		    "You are sending too fast");

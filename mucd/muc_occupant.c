@@ -120,7 +120,7 @@ muc_session_find(struct muc_room *room, const char *jid)
 }
 
 /* Characters of a UTF-8 string. */
-static size_t
+size_t
 muc_utf8_chars(const char *s)
 {
 	size_t	 n = 0;

@@ -486,10 +486,15 @@ def test_room_sets_from_and_strips_what_it_says(s):
            "</subject></message>" % room)
     e = error_of(b, "message")
     assert "<forbidden" in e and "id='s1'" in e, e
-    a.send("<message to='%s' type='groupchat' id='s2'><subject>topic"
-           "</subject></message>" % room)
+    a.send("<message to='%s' type='groupchat' id='s3'><subject>%s"
+           "</subject></message>" % (room, "\u00e9" * 1025))
+    e = error_of(a, "message")
+    assert "<not-acceptable" in e and "id='s3'" in e, e
+    # subject length 1024 counts characters, not bytes.
+    a.send("<message to='%s' type='groupchat' id='s2'><subject>%s"
+           "</subject></message>" % (room, "\u00e9" * 1024))
     m = b.expect(r"<message[^>]*id='s2'.*?</message>").group(0)
-    assert "from='%s/Alice'" % room in m and "topic" in m, m
+    assert "from='%s/Alice'" % room in m and "\u00e9" * 1024 in m, m
     # A presence cannot claim status codes or items either.
     b.send("<presence to='%s/Bob'><x xmlns='%s'><item affiliation='owner' "
            "role='moderator'/><status code='110'/></x></presence>" %
