@@ -20,7 +20,7 @@
  * file (muc_config.c, muc_admin.c, muc_history.c, ...) plugs into the
  * core: hooks on join, leave and groupchat messages, IQ handlers by
  * namespace, disco features.  A feature is one static struct
- * muc_feature, listed once in muc_features[] (mucd.c).
+ * muc_feature, listed once in mucd_features[] (mucd.c).
  */
 
 #ifndef MUC_H
@@ -100,7 +100,7 @@ struct muc_room_config {
 	int		 public;	/* listed by disco#items */
 	int		 members_only;
 	int		 moderated;
-	int		 max_occupants;	/* 0: the service's occupants per room */
+	int		 max_occupants;	/* 0: the service's limit */
 	int		 whois;		/* enum muc_whois */
 	int		 allow_invites;
 	int		 allow_pm;	/* enum muc_allowpm */
@@ -160,13 +160,13 @@ struct muc_room {
 	char			*jid;		/* room@service */
 	int64_t			 dbid;		/* 0: not in the database */
 	time_t			 created;
-	int			 locked;	/* created, not yet configured */
+	int			 locked;	/* not configured yet */
 	struct muc_room_config	 cfg;
 	struct muc_aff_tree	 affs;
 	struct muc_occupant_tree occupants;
 	struct muc_session_tree	 sessions;
 	int			 noccupants;
-	void			**data;		/* one per feature: muc_slot() */
+	void			**data;		/* muc_room_slot() */
 };
 RB_HEAD(muc_room_tree, muc_room);
 RB_PROTOTYPE(muc_room_tree, muc_room, entry, muc_room_cmp);
@@ -175,7 +175,7 @@ RB_PROTOTYPE(muc_room_tree, muc_room, entry, muc_room_cmp);
 struct muc_service {
 	TAILQ_ENTRY(muc_service) entry;
 	char			*name;		/* its domain */
-	const struct muc_conf	*conf;		/* of the running configuration */
+	const struct muc_conf	*conf;		/* of the running config */
 	struct muc_room_tree	 rooms;
 	int			 nrooms;
 };
@@ -244,7 +244,7 @@ struct muc_why {
 
 /*
  * An IQ get or set whose payload q is in namespace ns.  The handler
- * answers (muc_reply_result(), muc_reply_error()) and returns MUC_DONE,
+ * answers (muc_stanza_result(), muc_stanza_error()) and returns MUC_DONE,
  * or returns MUC_PASS to leave it to the next handler of ns, or
  * MUC_FAIL with err set.  What no handler takes is answered
  * <service-unavailable/>.  ctx->room is NULL at the service; for a
@@ -259,7 +259,7 @@ struct muc_iq {
 
 /*
  * A feature: every member may be NULL.  Hooks run in the order of
- * muc_features[] (mucd.c); where order matters (joined: the history
+ * mucd_features[] (mucd.c); where order matters (joined: the history
  * before the subject, XEP-0045 section 7.1), the table says it.
  *
  * schema	SQL statements run at startup (CREATE ... IF NOT EXISTS)
@@ -311,29 +311,31 @@ struct muc_feature {
 };
 
 /* mucd.c */
-extern const struct muc_feature *const	 muc_features[];
-extern size_t				 muc_nfeatures;
-extern struct muc_service_list		 muc_services;
-struct muc_service	*muc_service_find(const char *);
-void			 muc_disco_features(struct muc_room *,
+extern const struct muc_feature *const	 mucd_features[];
+extern size_t				 mucd_nfeatures;
+extern struct muc_service_list		 mucd_services;
+struct muc_service	*mucd_service_find(const char *);
+void			 mucd_disco_features(struct muc_room *,
 			    struct xml_node *);
-int			 muc_disco_add(struct xml_node *, const char *);
+int			 mucd_disco_add(struct xml_node *, const char *);
 
 /* muc_stanza.c: stanzas in and out */
 void	 muc_stanza_in(struct imsg *);
-int	 muc_send(const struct xml_node *);
-void	 muc_reply_error(struct muc_ctx *, const struct muc_error *);
-void	 muc_reply_result(struct muc_ctx *, struct xml_node *);
-int	 muc_set_error(struct muc_error *, const char *, const char *,
+int	 muc_stanza_send(const struct xml_node *);
+void	 muc_stanza_error(struct muc_ctx *, const struct muc_error *);
+void	 muc_stanza_result(struct muc_ctx *, struct xml_node *);
+int	 muc_stanza_seterr(struct muc_error *, const char *, const char *,
 	    const char *);
-struct xml_node *muc_stanza(const char *, const char *, const char *,
+struct xml_node *muc_stanza_new(const char *, const char *, const char *,
 	    const char *);
+size_t	 muc_stanza_chars(const char *);
 
 /* One stanza serialized once, sent to many: fan-out (muc_stanza.c). */
-struct muc_out;
-struct muc_out	*muc_out_new(const struct xml_node *);
-int		 muc_out_send(struct muc_out *, const char *);
-void		 muc_out_free(struct muc_out *);
+struct muc_stanza_out;
+struct muc_stanza_out	*muc_stanza_out_new(const struct xml_node *);
+int			 muc_stanza_out_send(struct muc_stanza_out *,
+			    const char *);
+void			 muc_stanza_out_free(struct muc_stanza_out *);
 
 /* muc_room.c: rooms and affiliations */
 struct muc_room	*muc_room_find(struct muc_service *, const char *);
@@ -345,41 +347,40 @@ int		 muc_room_save(struct muc_room *);
 int		 muc_room_unlock(struct muc_room *);
 void		 muc_room_gone_if_empty(struct muc_room *);
 void		 muc_room_send_all(struct muc_room *, const struct xml_node *);
-void		**muc_slot(struct muc_room *, const struct muc_feature *);
+void		**muc_room_slot(struct muc_room *, const struct muc_feature *);
 int		 muc_room_affiliation(struct muc_room *, const char *);
 struct muc_aff	*muc_room_aff_find(struct muc_room *, const char *);
 int		 muc_room_set_affiliation(struct muc_room *, const char *,
 		    int, const char *, const char *);
 int		 muc_room_default_role(struct muc_room *, int);
 int		 muc_room_max_occupants(struct muc_room *);
-int		 muc_may_create(struct muc_ctx *, struct muc_error *);
-int		 muc_is_service_admin(const char *);
-int		 muc_config_set_str(char **, const char *);
-void		 muc_config_defaults(struct muc_room_config *,
+int		 muc_room_may_create(struct muc_ctx *, struct muc_error *);
+int		 muc_room_domain_admin(const char *);
+int		 muc_room_set_str(char **, const char *);
+void		 muc_room_config_defaults(struct muc_room_config *,
 		    const struct muc_conf *);
-void		 muc_config_clear(struct muc_room_config *);
-const char	*muc_affiliation_name(int);
-const char	*muc_role_name(int);
-int		 muc_affiliation_parse(const char *);
-int		 muc_role_parse(const char *);
+void		 muc_room_config_clear(struct muc_room_config *);
+const char	*muc_room_aff_name(int);
+const char	*muc_room_role_name(int);
+int		 muc_room_aff_parse(const char *);
+int		 muc_room_role_parse(const char *);
 extern const struct muc_feature	muc_room_feature;
 
 /* muc_occupant.c: joins, leaves, nick changes, presence broadcast */
 void	 muc_occupant_presence(struct muc_ctx *);
 void	 muc_occupant_bounced(struct muc_ctx *);
-int	 muc_nick_check(struct muc_room *, const char *, const char *,
+int	 muc_occupant_nick_check(struct muc_room *, const char *, const char *,
 	    struct muc_error *);
-int	 muc_nick_key(const char *, char **);
-size_t	 muc_utf8_chars(const char *);
+int	 muc_occupant_nick_key(const char *, char **);
 struct muc_occupant *muc_occupant_find(struct muc_room *, const char *);
-struct muc_session *muc_session_find(struct muc_room *, const char *);
+struct muc_session *muc_occupant_session(struct muc_room *, const char *);
 void	 muc_occupant_broadcast(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_remove(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_dismiss(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_set_role(struct muc_occupant *, int,
 	    const struct muc_why *);
 int	 muc_occupant_sees_jids(struct muc_occupant *);
-int	 muc_occupant_send(struct muc_occupant *, struct muc_out *);
+int	 muc_occupant_send(struct muc_occupant *, struct muc_stanza_out *);
 size_t	 muc_occupant_jid(struct muc_occupant *, char *, size_t);
 
 /* muc_message.c: groupchat and private messages */

@@ -100,7 +100,8 @@ static const struct {
 	size_t		 off;
 	int		 min, max;
 } muc_db_fields[] = {
-#define CF(k, t, f, lo, hi) { k, t, offsetof(struct muc_room_config, f), lo, hi }
+#define CF(k, t, f, lo, hi) \
+	{ k, t, offsetof(struct muc_room_config, f), lo, hi }
 	CF("name",		CF_STR,	name,		0, 0),
 	CF("description",	CF_STR,	description,	0, 0),
 	CF("lang",		CF_STR,	lang,		0, 0),
@@ -207,8 +208,8 @@ muc_db_open(void)
 	muc_db_exec("PRAGMA temp_store=MEMORY");
 	for (i = 0; i < nitems(muc_db_tables); i++)
 		muc_db_exec(muc_db_tables[i]);
-	for (i = 0; i < muc_nfeatures; i++)
-		for (sql = muc_features[i]->schema; sql != NULL &&
+	for (i = 0; i < mucd_nfeatures; i++)
+		for (sql = mucd_features[i]->schema; sql != NULL &&
 		    *sql != NULL; sql++)
 			muc_db_exec(*sql);
 	muc_db_migrate();
@@ -255,7 +256,7 @@ muc_db_field(struct muc_room *room, const char *key, const char *value)
 	if (i == nitems(muc_db_fields))
 		return;
 	if (muc_db_fields[i].type == CF_STR) {
-		if (muc_config_set_str((char **)(base + muc_db_fields[i].off),
+		if (muc_room_set_str((char **)(base + muc_db_fields[i].off),
 		    value) == -1)
 			fatal("%s", __func__);
 		return;
@@ -288,7 +289,7 @@ muc_db_load_room(struct muc_room *room, int64_t id)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		jid = (const char *)sqlite3_column_text(s, 0);
 		aff = (const char *)sqlite3_column_text(s, 1);
-		if ((a = muc_affiliation_parse(aff)) == -1 ||
+		if ((a = muc_room_aff_parse(aff)) == -1 ||
 		    a == MUC_AFF_NONE) {
 			log_warnx("muc db: %s: affiliation \"%s\" of %s "
 			    "ignored", room->jid, aff, jid);
@@ -359,7 +360,7 @@ muc_db_aff_put(int64_t room, const struct muc_aff *a)
 
 	sqlite3_bind_int64(s, 1, room);
 	sqlite3_bind_text(s, 2, a->jid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, muc_affiliation_name(a->affiliation), -1,
+	sqlite3_bind_text(s, 3, muc_room_aff_name(a->affiliation), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, a->nick != NULL ? a->nick : "", -1,
 	    SQLITE_TRANSIENT);
@@ -400,8 +401,9 @@ muc_db_room_write(struct muc_room *room, int64_t id)
 
 	for (i = 0; i < nitems(muc_db_fields); i++) {
 		if (muc_db_fields[i].type == CF_STR) {
-			if (muc_db_put(id, muc_db_fields[i].key, *(char *const *)
-			    (base + muc_db_fields[i].off)) == -1)
+			if (muc_db_put(id, muc_db_fields[i].key,
+			    *(char *const *)(base + muc_db_fields[i].off)) ==
+			    -1)
 				return (-1);
 			continue;
 		}
@@ -435,9 +437,9 @@ muc_db_room_save(struct muc_room *room)
 	if (muc_db_room_write(room, id) == -1 || muc_db_try("COMMIT") == -1)
 		goto fail;
 	room->dbid = id;
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->room_saved != NULL)
-			muc_features[i]->room_saved(room);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->room_saved != NULL)
+			mucd_features[i]->room_saved(room);
 	return (0);
  fail:
 	log_warnx("muc db: %s not saved: %s", room->jid, sqlite3_errmsg(db));

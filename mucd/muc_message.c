@@ -85,15 +85,15 @@ muc_message_subject_check(struct muc_occupant *occ, const struct xml_node *m,
 
 	if (occ->role < MUC_ROLE_MODERATOR && !(occ->room->cfg.change_subject &&
 	    occ->role >= MUC_ROLE_PARTICIPANT))
-		return (muc_set_error(err, "auth", "forbidden",
+		return (muc_stanza_seterr(err, "auth", "forbidden",
 		    "You may not change the subject"));
 	if ((subject = xml_child_text(m, NS_CLIENT, "subject")) == NULL)
-		return (muc_set_error(err, "wait", "internal-server-error",
+		return (muc_stanza_seterr(err, "wait", "internal-server-error",
 		    NULL));
-	n = muc_utf8_chars(subject);
+	n = muc_stanza_chars(subject);
 	free(subject);
 	if (n > (size_t)occ->room->svc->conf->subject_length)
-		return (muc_set_error(err, "modify", "not-acceptable",
+		return (muc_stanza_seterr(err, "modify", "not-acceptable",
 		    "The subject is too long"));
 	return (0);
 }
@@ -173,11 +173,11 @@ muc_message_stanza_id(struct muc_occupant *occ, struct xml_node *m)
 	char		 id[MUC_STANZA_ID_LEN];
 	size_t		 i;
 
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->stanza_id != NULL &&
-		    muc_features[i]->stanza_id(occ, m, id, sizeof(id)) == 0)
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->stanza_id != NULL &&
+		    mucd_features[i]->stanza_id(occ, m, id, sizeof(id)) == 0)
 			break;
-	if (i == muc_nfeatures)
+	if (i == mucd_nfeatures)
 		muc_random_id(id, sizeof(id));
 	if ((sid = xml_add_child(m, NS_SID, "stanza-id")) == NULL ||
 	    xml_set_attr(sid, "id", id) == -1 ||
@@ -197,17 +197,17 @@ muc_groupchat(struct muc_ctx *ctx)
 	int			 rc;
 
 	if (ctx->room == NULL) {
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 		goto refuse;
 	}
 	if (ctx->sess == NULL) {
-		(void)muc_set_error(&err, "cancel", "not-acceptable",
+		(void)muc_stanza_seterr(&err, "cancel", "not-acceptable",
 		    "You are not in the room");
 		goto refuse;
 	}
 	occ = ctx->sess->occ;
 	if (occ->role < MUC_ROLE_PARTICIPANT) {
-		(void)muc_set_error(&err, "auth", "forbidden",
+		(void)muc_stanza_seterr(&err, "auth", "forbidden",
 		    "Visitors may not speak in this room");
 		goto refuse;
 	}
@@ -215,13 +215,13 @@ muc_groupchat(struct muc_ctx *ctx)
 	    muc_message_subject_check(occ, ctx->n, &err) == MUC_FAIL)
 		goto refuse;
 	if (muc_message_rate(occ) == -1) {
-		(void)muc_set_error(&err, "wait", "resource-constraint",
+		(void)muc_stanza_seterr(&err, "wait", "resource-constraint",
 		    "You are sending too fast");
 		goto refuse;
 	}
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->groupchat != NULL &&
-		    (rc = muc_features[i]->groupchat(ctx, ctx->n, &err)) !=
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->groupchat != NULL &&
+		    (rc = mucd_features[i]->groupchat(ctx, ctx->n, &err)) !=
 		    MUC_PASS) {
 			if (rc == MUC_FAIL)
 				goto refuse;
@@ -230,17 +230,18 @@ muc_groupchat(struct muc_ctx *ctx)
 	if ((m = muc_message_copy(ctx, occ)) == NULL ||
 	    muc_message_stanza_id(occ, m) == -1) {
 		xml_node_free(m);
-		(void)muc_set_error(&err, "wait", "internal-server-error", NULL);
+		(void)muc_stanza_seterr(&err, "wait",
+		    "internal-server-error", NULL);
 		goto refuse;
 	}
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->broadcast != NULL)
-			muc_features[i]->broadcast(occ, m);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->broadcast != NULL)
+			mucd_features[i]->broadcast(occ, m);
 	muc_room_send_all(ctx->room, m);
 	xml_node_free(m);
 	return;
  refuse:
-	muc_reply_error(ctx, &err);
+	muc_stanza_error(ctx, &err);
 }
 
 /* May occ send private messages (muc#roomconfig_allowpm)? */
@@ -268,36 +269,37 @@ muc_private(struct muc_ctx *ctx)
 	struct muc_error	 err;
 	struct muc_occupant	*to;
 	struct xml_node		*m = NULL;
-	struct muc_out		*o;
+	struct muc_stanza_out	*o;
 
 	if (ctx->room == NULL)
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 	else if (strcmp(ctx->type, "groupchat") == 0)
-		(void)muc_set_error(&err, "modify", "bad-request", NULL);
+		(void)muc_stanza_seterr(&err, "modify", "bad-request", NULL);
 	else if (ctx->sess == NULL)
-		(void)muc_set_error(&err, "cancel", "not-acceptable",
+		(void)muc_stanza_seterr(&err, "cancel", "not-acceptable",
 		    "You are not in the room");
 	else if ((to = muc_occupant_find(ctx->room,
 	    ctx->to.resource)) == NULL)
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 	else if (!muc_pm_allowed(ctx->sess->occ))
-		(void)muc_set_error(&err, "cancel", "not-allowed",
+		(void)muc_stanza_seterr(&err, "cancel", "not-allowed",
 		    "Private messages are not allowed in this room");
 	else if (muc_message_rate(ctx->sess->occ) == -1)
-		(void)muc_set_error(&err, "wait", "resource-constraint",
+		(void)muc_stanza_seterr(&err, "wait", "resource-constraint",
 		    "You are sending too fast");
 	else if ((m = muc_message_copy(ctx, ctx->sess->occ)) == NULL ||
 	    xml_add_child(m, NS_MUC_USER, "x") == NULL ||
-	    (o = muc_out_new(m)) == NULL)
-		(void)muc_set_error(&err, "wait", "internal-server-error", NULL);
+	    (o = muc_stanza_out_new(m)) == NULL)
+		(void)muc_stanza_seterr(&err, "wait",
+		    "internal-server-error", NULL);
 	else {
 		(void)muc_occupant_send(to, o);
-		muc_out_free(o);
+		muc_stanza_out_free(o);
 		xml_node_free(m);
 		return;
 	}
 	xml_node_free(m);
-	muc_reply_error(ctx, &err);
+	muc_stanza_error(ctx, &err);
 }
 
 /*
@@ -312,20 +314,20 @@ muc_message_room(struct muc_ctx *ctx)
 	int			 rc = MUC_PASS;
 
 	if (ctx->room == NULL) {
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
-		muc_reply_error(ctx, &err);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
+		muc_stanza_error(ctx, &err);
 		return;
 	}
-	for (i = 0; i < muc_nfeatures && rc == MUC_PASS; i++)
-		if (muc_features[i]->message != NULL)
-			rc = muc_features[i]->message(ctx, &err);
+	for (i = 0; i < mucd_nfeatures && rc == MUC_PASS; i++)
+		if (mucd_features[i]->message != NULL)
+			rc = mucd_features[i]->message(ctx, &err);
 	if (rc == MUC_DONE || (rc == MUC_PASS &&
 	    strcmp(ctx->type, "headline") == 0))
 		return;
 	if (rc == MUC_PASS)
-		(void)muc_set_error(&err, "modify", "bad-request",
+		(void)muc_stanza_seterr(&err, "modify", "bad-request",
 		    "Only groupchat messages go to the room");
-	muc_reply_error(ctx, &err);
+	muc_stanza_error(ctx, &err);
 }
 
 /* A message to a room or an occupant. */
@@ -344,9 +346,9 @@ muc_message_in(struct muc_ctx *ctx)
 static void
 muc_message_disco(struct muc_room *room, struct xml_node *q)
 {
-	if (muc_disco_add(q, NS_MUC_STABLE) == -1 || room == NULL)
+	if (mucd_disco_add(q, NS_MUC_STABLE) == -1 || room == NULL)
 		return;
-	(void)muc_disco_add(q, NS_SID);
+	(void)mucd_disco_add(q, NS_SID);
 }
 
 const struct muc_feature muc_message_feature = {

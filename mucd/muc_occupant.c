@@ -87,7 +87,7 @@ muc_fold_profile(void)
 }
 
 int
-muc_nick_key(const char *nick, char **key)
+muc_occupant_nick_key(const char *nick, char **key)
 {
 	char	 buf[4 * JID_PARTMAX + 1];
 
@@ -103,7 +103,7 @@ muc_occupant_find(struct muc_room *room, const char *nick)
 {
 	struct muc_occupant	 k, *occ;
 
-	if (muc_nick_key(nick, &k.key) == -1)
+	if (muc_occupant_nick_key(nick, &k.key) == -1)
 		return (NULL);
 	occ = RB_FIND(muc_occupant_tree, &room->occupants, &k);
 	free(k.key);
@@ -111,7 +111,7 @@ muc_occupant_find(struct muc_room *room, const char *nick)
 }
 
 struct muc_session *
-muc_session_find(struct muc_room *room, const char *jid)
+muc_occupant_session(struct muc_room *room, const char *jid)
 {
 	struct muc_session	 k;
 
@@ -119,37 +119,25 @@ muc_session_find(struct muc_room *room, const char *jid)
 	return (RB_FIND(muc_session_tree, &room->sessions, &k));
 }
 
-/* Characters of a UTF-8 string. */
-size_t
-muc_utf8_chars(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return (n);
-}
-
 /*
  * May nick (prepared) be bare's in room: not only spaces, not too long
  * ("nick length"), then what the features say (reserved nicks).
  */
 int
-muc_nick_check(struct muc_room *room, const char *bare, const char *nick,
-    struct muc_error *err)
+muc_occupant_nick_check(struct muc_room *room, const char *bare,
+    const char *nick, struct muc_error *err)
 {
 	size_t	 i;
 
 	if (nick[strspn(nick, " ")] == '\0')
-		return (muc_set_error(err, "cancel", "not-acceptable",
+		return (muc_stanza_seterr(err, "cancel", "not-acceptable",
 		    "A nick of spaces only is not a nick"));
-	if (muc_utf8_chars(nick) > (size_t)room->svc->conf->nick_length)
-		return (muc_set_error(err, "cancel", "not-acceptable",
+	if (muc_stanza_chars(nick) > (size_t)room->svc->conf->nick_length)
+		return (muc_stanza_seterr(err, "cancel", "not-acceptable",
 		    "The nick is too long"));
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->nick_check != NULL &&
-		    muc_features[i]->nick_check(room, bare, nick, err) ==
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->nick_check != NULL &&
+		    mucd_features[i]->nick_check(room, bare, nick, err) ==
 		    MUC_FAIL)
 			return (MUC_FAIL);
 	return (0);
@@ -173,13 +161,13 @@ muc_occupant_sees_jids(struct muc_occupant *occ)
 
 /* Send o to each session of occ. */
 int
-muc_occupant_send(struct muc_occupant *occ, struct muc_out *o)
+muc_occupant_send(struct muc_occupant *occ, struct muc_stanza_out *o)
 {
 	struct muc_session	*s;
 	int			 ret = 0;
 
 	TAILQ_FOREACH(s, &occ->sessions, occ_entry)
-		if (muc_out_send(o, s->jid) == -1)
+		if (muc_stanza_out_send(o, s->jid) == -1)
 			ret = -1;
 	return (ret);
 }
@@ -242,9 +230,9 @@ muc_presence_item(struct muc_occupant *occ, struct xml_node *x, int role,
 	struct xml_node	*item, *a;
 
 	if ((item = xml_add_child(x, NULL, "item")) == NULL ||
-	    xml_set_attr(item, "affiliation", muc_affiliation_name(
+	    xml_set_attr(item, "affiliation", muc_room_aff_name(
 	    muc_room_affiliation(occ->room, occ->bare))) == -1 ||
-	    xml_set_attr(item, "role", muc_role_name(role)) == -1 ||
+	    xml_set_attr(item, "role", muc_room_role_name(role)) == -1 ||
 	    (withjid && occ->last != NULL &&
 	    xml_set_attr(item, "jid", occ->last->jid) == -1) ||
 	    (newnick != NULL && xml_set_attr(item, "nick", newnick) == -1))
@@ -293,12 +281,14 @@ muc_presence_build(struct muc_occupant *occ, const char *type,
 	for (c = why->self_codes; self && c != NULL && *c != 0; c++)
 		if (muc_add_status(x, *c) == -1)
 			goto fail;
-	if (why->destroy != NULL && ((d = xml_node_clone(why->destroy)) ==
-	    NULL || (xml_append(x, d), 0)))
-		goto fail;
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->presence_out != NULL)
-			muc_features[i]->presence_out(occ, p, x, self);
+	if (why->destroy != NULL) {
+		if ((d = xml_node_clone(why->destroy)) == NULL)
+			goto fail;
+		xml_append(x, d);
+	}
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->presence_out != NULL)
+			mucd_features[i]->presence_out(occ, p, x, self);
 	return (p);
  fail:
 	xml_node_free(p);
@@ -306,17 +296,17 @@ muc_presence_build(struct muc_occupant *occ, const char *type,
 }
 
 /* A variant, ready to send; NULL (logged) when it cannot be built. */
-static struct muc_out *
+static struct muc_stanza_out *
 muc_presence_out(struct muc_occupant *occ, const char *type,
     const struct xml_node *content, const struct muc_why *why,
     const char *newnick, int self, int withjid)
 {
-	struct xml_node	*p;
-	struct muc_out	*o = NULL;
+	struct xml_node		*p;
+	struct muc_stanza_out	*o = NULL;
 
 	if ((p = muc_presence_build(occ, type, content, why, newnick, self,
 	    withjid)) != NULL)
-		o = muc_out_new(p);
+		o = muc_stanza_out_new(p);
 	xml_node_free(p);
 	if (o == NULL)
 		log_warnx("%s: presence of %s/%s not built", __func__,
@@ -333,7 +323,7 @@ muc_presence_fanout(struct muc_occupant *occ, const char *type,
     const struct xml_node *content, const struct muc_why *why,
     const char *newnick, int noself)
 {
-	struct muc_out		*v[3] = { NULL, NULL, NULL };
+	struct muc_stanza_out	*v[3] = { NULL, NULL, NULL };
 	struct muc_occupant	*r;
 	int			 k;
 
@@ -347,7 +337,7 @@ muc_presence_fanout(struct muc_occupant *occ, const char *type,
 		(void)muc_occupant_send(r, v[k]);
 	}
 	for (k = 0; k < 3; k++)
-		muc_out_free(v[k]);
+		muc_stanza_out_free(v[k]);
 }
 
 /* occ's current presence to all, with why's status codes. */
@@ -363,15 +353,15 @@ static void
 muc_presence_roster(struct muc_session *s)
 {
 	struct muc_occupant	*r, *occ = s->occ;
-	struct muc_out		*o;
+	struct muc_stanza_out	*o;
 	int			 withjid = muc_occupant_sees_jids(occ);
 
 	RB_FOREACH(r, muc_occupant_tree, &occ->room->occupants) {
 		if (r == occ || (o = muc_presence_out(r, NULL, NULL,
 		    &muc_why_none, NULL, 0, withjid)) == NULL)
 			continue;
-		(void)muc_out_send(o, s->jid);
-		muc_out_free(o);
+		(void)muc_stanza_out_send(o, s->jid);
+		muc_stanza_out_free(o);
 	}
 }
 
@@ -380,13 +370,13 @@ static void
 muc_presence_self_gone(struct muc_session *s, const struct xml_node *content,
     const struct muc_why *why, const char *newnick)
 {
-	struct muc_out	*o;
+	struct muc_stanza_out	*o;
 
 	if ((o = muc_presence_out(s->occ, "unavailable", content, why,
 	    newnick, 1, 1)) == NULL)
 		return;
-	(void)muc_out_send(o, s->jid);
-	muc_out_free(o);
+	(void)muc_stanza_out_send(o, s->jid);
+	muc_stanza_out_free(o);
 }
 
 static struct muc_occupant *
@@ -398,7 +388,7 @@ muc_occupant_new(struct muc_room *room, const char *nick, const char *bare,
 	if ((occ = calloc(1, sizeof(*occ))) == NULL ||
 	    (occ->nick = strdup(nick)) == NULL ||
 	    (occ->bare = strdup(bare)) == NULL ||
-	    muc_nick_key(nick, &occ->key) == -1) {
+	    muc_occupant_nick_key(nick, &occ->key) == -1) {
 		if (occ != NULL) {
 			free(occ->nick);
 			free(occ->bare);
@@ -465,9 +455,9 @@ muc_occupant_free(struct muc_occupant *occ)
 	struct muc_session	*s;
 	size_t			 i;
 
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->left != NULL)
-			muc_features[i]->left(occ);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->left != NULL)
+			mucd_features[i]->left(occ);
 	while ((s = TAILQ_FIRST(&occ->sessions)) != NULL)
 		muc_session_del(s);
 	RB_REMOVE(muc_occupant_tree, &occ->room->occupants, occ);
@@ -497,12 +487,12 @@ muc_occupant_remove(struct muc_occupant *occ, const struct muc_why *why)
 void
 muc_occupant_dismiss(struct muc_occupant *occ, const struct muc_why *why)
 {
-	struct muc_out	*o;
+	struct muc_stanza_out	*o;
 
 	if (why != NULL && (o = muc_presence_out(occ, "unavailable", NULL,
 	    why, NULL, 1, 1)) != NULL) {
 		(void)muc_occupant_send(occ, o);
-		muc_out_free(o);
+		muc_stanza_out_free(o);
 	}
 	muc_occupant_free(occ);
 }
@@ -572,9 +562,9 @@ muc_join_announce(struct muc_session *s, struct muc_join *j)
 	why.self_codes = codes;
 	muc_presence_roster(s);
 	muc_presence_fanout(s->occ, NULL, NULL, &why, NULL, 0);
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->joined != NULL)
-			muc_features[i]->joined(s, j);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->joined != NULL)
+			mucd_features[i]->joined(s, j);
 }
 
 /* The checks of a join, in XEP-0045 section 7.2's order. */
@@ -588,25 +578,25 @@ muc_join_check(struct muc_join *j, struct muc_occupant **occp,
 	size_t			 i;
 
 	if (j->affiliation == MUC_AFF_OUTCAST)
-		return (muc_set_error(err, "auth", "forbidden",
+		return (muc_stanza_seterr(err, "auth", "forbidden",
 		    "You are banned from this room"));
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->join_check != NULL &&
-		    muc_features[i]->join_check(j, err) == MUC_FAIL)
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->join_check != NULL &&
+		    mucd_features[i]->join_check(j, err) == MUC_FAIL)
 			return (MUC_FAIL);
-	if (muc_nick_check(room, ctx->bare, j->nick, err) == MUC_FAIL)
+	if (muc_occupant_nick_check(room, ctx->bare, j->nick, err) == MUC_FAIL)
 		return (MUC_FAIL);
 	if ((occ = muc_occupant_find(room, j->nick)) != NULL) {
 		if (strcmp(occ->bare, ctx->bare) != 0)
-			return (muc_set_error(err, "cancel", "conflict",
+			return (muc_stanza_seterr(err, "cancel", "conflict",
 			    "That nick is taken"));
 		if (occ->nsessions >= MUC_SESSIONS_MAX)
-			return (muc_set_error(err, "wait",
+			return (muc_stanza_seterr(err, "wait",
 			    "resource-constraint", NULL));
 	} else if (room->noccupants >= muc_room_max_occupants(room) &&
 	    (j->affiliation < MUC_AFF_ADMIN || room->noccupants >=
 	    muc_room_max_occupants(room) + MUC_ADMIN_EXTRA))
-		return (muc_set_error(err, "wait", "service-unavailable",
+		return (muc_stanza_seterr(err, "wait", "service-unavailable",
 		    "The room is full"));
 	*occp = occ;
 	return (0);
@@ -618,7 +608,7 @@ muc_join_create(struct muc_ctx *ctx, struct muc_error *err)
 {
 	struct muc_room	*room;
 
-	if (muc_may_create(ctx, err) == MUC_FAIL)
+	if (muc_room_may_create(ctx, err) == MUC_FAIL)
 		return (NULL);
 	room = muc_room_new(ctx->svc, ctx->to.local);
 	room->locked = 1;
@@ -626,7 +616,8 @@ muc_join_create(struct muc_ctx *ctx, struct muc_error *err)
 	if (muc_room_set_affiliation(room, ctx->bare, MUC_AFF_OWNER, NULL,
 	    NULL) == -1) {
 		muc_room_free(room);
-		(void)muc_set_error(err, "wait", "internal-server-error", NULL);
+		(void)muc_stanza_seterr(err, "wait",
+		    "internal-server-error", NULL);
 		return (NULL);
 	}
 	log_debug("%s: %s created by %s, locked", __func__, room->jid,
@@ -648,7 +639,7 @@ muc_join(struct muc_ctx *ctx, const struct xml_node *x)
 	j.x = x;
 	j.nick = ctx->to.resource;
 	if (ctx->locked) {
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 		goto refuse;
 	}
 	if (ctx->room == NULL) {
@@ -663,11 +654,13 @@ muc_join(struct muc_ctx *ctx, const struct xml_node *x)
 		goto refuse;
 	if (occ == NULL && (occ = muc_occupant_new(j.room, j.nick, ctx->bare,
 	    j.role)) == NULL) {
-		(void)muc_set_error(&err, "wait", "internal-server-error", NULL);
+		(void)muc_stanza_seterr(&err, "wait",
+		    "internal-server-error", NULL);
 		goto refuse;
 	}
 	if ((s = muc_session_add(occ, ctx->from, ctx->n)) == NULL) {
-		(void)muc_set_error(&err, "wait", "internal-server-error", NULL);
+		(void)muc_stanza_seterr(&err, "wait",
+		    "internal-server-error", NULL);
 		if (occ->nsessions == 0)
 			muc_occupant_free(occ);
 		goto refuse;
@@ -678,7 +671,7 @@ muc_join(struct muc_ctx *ctx, const struct xml_node *x)
 	muc_join_announce(s, &j);
 	return;
  refuse:
-	muc_reply_error(ctx, &err);
+	muc_stanza_error(ctx, &err);
 	if (ctx->room != NULL)
 		muc_room_gone_if_empty(ctx->room);
 }
@@ -695,12 +688,12 @@ muc_not_in_room(struct muc_ctx *ctx)
 	struct xml_node	*p, *x, *item;
 	const char	*reason = "You are not in the room.";
 
-	if ((p = muc_stanza("presence", ctx->tojid, ctx->from,
+	if ((p = muc_stanza_new("presence", ctx->tojid, ctx->from,
 	    "unavailable")) == NULL ||
 	    (x = xml_add_child(p, NS_MUC_USER, "x")) == NULL ||
 	    (item = xml_add_child(x, NULL, "item")) == NULL ||
 	    xml_set_attr(item, "affiliation", ctx->room != NULL ?
-	    muc_affiliation_name(muc_room_affiliation(ctx->room, ctx->bare)) :
+	    muc_room_aff_name(muc_room_affiliation(ctx->room, ctx->bare)) :
 	    "none") == -1 || xml_set_attr(item, "role", "none") == -1 ||
 	    muc_add_text(item, "reason", reason) == -1 ||
 	    muc_add_status(x, 110) == -1 || muc_add_status(x, 307) == -1 ||
@@ -708,7 +701,7 @@ muc_not_in_room(struct muc_ctx *ctx)
 		xml_node_free(p);
 		return;
 	}
-	(void)muc_send(p);
+	(void)muc_stanza_send(p);
 	xml_node_free(p);
 }
 
@@ -806,16 +799,17 @@ muc_nick_change(struct muc_ctx *ctx)
 	char			*newnick = NULL, *key = NULL;
 	int			 split;
 
-	if (muc_nick_check(room, ctx->bare, nick, &err) == MUC_FAIL)
+	if (muc_occupant_nick_check(room, ctx->bare, nick, &err) == MUC_FAIL)
 		goto refuse;
-	if ((other = muc_occupant_find(room, nick)) != NULL && other != s->occ) {
-		(void)muc_set_error(&err, "cancel", "conflict",
+	other = muc_occupant_find(room, nick);
+	if (other != NULL && other != s->occ) {
+		(void)muc_stanza_seterr(&err, "cancel", "conflict",
 		    "That nick is taken");
 		goto refuse;
 	}
 	split = other == NULL && s->occ->nsessions > 1;
 	if (split && room->noccupants >= muc_room_max_occupants(room)) {
-		(void)muc_set_error(&err, "wait", "service-unavailable",
+		(void)muc_stanza_seterr(&err, "wait", "service-unavailable",
 		    "The room is full");
 		goto refuse;
 	}
@@ -828,8 +822,8 @@ muc_nick_change(struct muc_ctx *ctx)
 	} else {
 		if ((p = muc_presence_keep(ctx->n)) == NULL ||
 		    (newnick = strdup(nick)) == NULL ||
-		    muc_nick_key(nick, &key) == -1) {
-			(void)muc_set_error(&err, "wait",
+		    muc_occupant_nick_key(nick, &key) == -1) {
+			(void)muc_stanza_seterr(&err, "wait",
 			    "internal-server-error", NULL);
 			goto refuse;
 		}
@@ -843,7 +837,7 @@ muc_nick_change(struct muc_ctx *ctx)
  refuse:
 	xml_node_free(p);
 	free(newnick);
-	muc_reply_error(ctx, &err);
+	muc_stanza_error(ctx, &err);
 }
 
 /* Presence to room@service/nick or room@service. */
@@ -861,13 +855,13 @@ muc_occupant_presence(struct muc_ctx *ctx)
 	if (ctx->type[0] != '\0')
 		return;		/* probes and subscriptions: not for rooms */
 	if (ctx->xmllen > MUC_PRESENCE_MAX) {
-		(void)muc_set_error(&err, "modify", "policy-violation",
+		(void)muc_stanza_seterr(&err, "modify", "policy-violation",
 		    "The presence is too large");
-		muc_reply_error(ctx, &err);
+		muc_stanza_error(ctx, &err);
 	} else if (ctx->to.resource[0] == '\0') {
-		(void)muc_set_error(&err, "modify", "jid-malformed",
+		(void)muc_stanza_seterr(&err, "modify", "jid-malformed",
 		    "A nick is needed to enter the room");
-		muc_reply_error(ctx, &err);
+		muc_stanza_error(ctx, &err);
 	} else if (ctx->sess == NULL && x == NULL)
 		muc_not_in_room(ctx);
 	else if (ctx->sess == NULL)

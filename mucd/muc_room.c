@@ -63,7 +63,7 @@ muc_aff_cmp(struct muc_aff *a, struct muc_aff *b)
 }
 
 const char *
-muc_affiliation_name(int aff)
+muc_room_aff_name(int aff)
 {
 	if (aff < MUC_AFF_OUTCAST || aff > MUC_AFF_OWNER)
 		return ("none");
@@ -71,7 +71,7 @@ muc_affiliation_name(int aff)
 }
 
 const char *
-muc_role_name(int role)
+muc_room_role_name(int role)
 {
 	if (role < MUC_ROLE_NONE || role > MUC_ROLE_MODERATOR)
 		return ("none");
@@ -80,7 +80,7 @@ muc_role_name(int role)
 
 /* -1 when s names none. */
 int
-muc_affiliation_parse(const char *s)
+muc_room_aff_parse(const char *s)
 {
 	int	 i;
 
@@ -91,7 +91,7 @@ muc_affiliation_parse(const char *s)
 }
 
 int
-muc_role_parse(const char *s)
+muc_room_role_parse(const char *s)
 {
 	int	 i;
 
@@ -103,7 +103,7 @@ muc_role_parse(const char *s)
 
 /* Replace *p by a copy of s. */
 int
-muc_config_set_str(char **p, const char *s)
+muc_room_set_str(char **p, const char *s)
 {
 	char	*c;
 
@@ -116,13 +116,13 @@ muc_config_set_str(char **p, const char *s)
 
 /* A new room's settings, of the service's defaults. */
 void
-muc_config_defaults(struct muc_room_config *cfg, const struct muc_conf *mc)
+muc_room_config_defaults(struct muc_room_config *cfg, const struct muc_conf *mc)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	if (muc_config_set_str(&cfg->name, "") == -1 ||
-	    muc_config_set_str(&cfg->description, "") == -1 ||
-	    muc_config_set_str(&cfg->lang, "") == -1 ||
-	    muc_config_set_str(&cfg->password, "") == -1)
+	if (muc_room_set_str(&cfg->name, "") == -1 ||
+	    muc_room_set_str(&cfg->description, "") == -1 ||
+	    muc_room_set_str(&cfg->lang, "") == -1 ||
+	    muc_room_set_str(&cfg->password, "") == -1)
 		fatal("%s", __func__);
 	cfg->persistent = mc->persistent;
 	cfg->public = 1;
@@ -132,7 +132,7 @@ muc_config_defaults(struct muc_room_config *cfg, const struct muc_conf *mc)
 }
 
 void
-muc_config_clear(struct muc_room_config *cfg)
+muc_room_config_clear(struct muc_room_config *cfg)
 {
 	free(cfg->name);
 	free(cfg->description);
@@ -166,14 +166,14 @@ muc_room_new(struct muc_service *svc, const char *name)
 	if ((room = calloc(1, sizeof(*room))) == NULL ||
 	    (room->name = strdup(name)) == NULL ||
 	    (room->jid = malloc(len)) == NULL ||
-	    (room->data = calloc(muc_nfeatures, sizeof(void *))) == NULL)
+	    (room->data = calloc(mucd_nfeatures, sizeof(void *))) == NULL)
 		fatal("%s", __func__);
 	(void)strlcpy(room->jid, name, len);
 	(void)strlcat(room->jid, "@", len);
 	(void)strlcat(room->jid, svc->name, len);
 	room->svc = svc;
 	room->created = time(NULL);
-	muc_config_defaults(&room->cfg, svc->conf);
+	muc_room_config_defaults(&room->cfg, svc->conf);
 	RB_INIT(&room->affs);
 	RB_INIT(&room->occupants);
 	RB_INIT(&room->sessions);
@@ -189,9 +189,9 @@ muc_room_init(struct muc_room *room)
 {
 	size_t	 i;
 
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->room_init != NULL)
-			muc_features[i]->room_init(room);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->room_init != NULL)
+			mucd_features[i]->room_init(room);
 }
 
 static void
@@ -213,14 +213,14 @@ muc_room_free(struct muc_room *room)
 
 	if (room->noccupants != 0)
 		fatalx("%s: %s still has occupants", __func__, room->jid);
-	for (i = muc_nfeatures; i-- > 0; )
-		if (muc_features[i]->room_free != NULL)
-			muc_features[i]->room_free(room);
+	for (i = mucd_nfeatures; i-- > 0; )
+		if (mucd_features[i]->room_free != NULL)
+			mucd_features[i]->room_free(room);
 	while ((a = RB_MIN(muc_aff_tree, &room->affs)) != NULL)
 		muc_aff_free(room, a);
 	RB_REMOVE(muc_room_tree, &room->svc->rooms, room);
 	room->svc->nrooms--;
-	muc_config_clear(&room->cfg);
+	muc_room_config_clear(&room->cfg);
 	free(room->data);
 	free(room->name);
 	free(room->jid);
@@ -307,26 +307,26 @@ void
 muc_room_send_all(struct muc_room *room, const struct xml_node *n)
 {
 	struct muc_occupant	*r;
-	struct muc_out		*o;
+	struct muc_stanza_out	*o;
 
-	if ((o = muc_out_new(n)) == NULL) {
+	if ((o = muc_stanza_out_new(n)) == NULL) {
 		log_warnx("%s: a %s in %s not sent", __func__, n->name,
 		    room->jid);
 		return;
 	}
 	RB_FOREACH(r, muc_occupant_tree, &room->occupants)
 		(void)muc_occupant_send(r, o);
-	muc_out_free(o);
+	muc_stanza_out_free(o);
 }
 
 /* The state a feature keeps in a room: a pointer it owns. */
 void **
-muc_slot(struct muc_room *room, const struct muc_feature *f)
+muc_room_slot(struct muc_room *room, const struct muc_feature *f)
 {
 	size_t	 i;
 
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i] == f)
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i] == f)
 			return (&room->data[i]);
 	fatalx("%s: feature %s is not in the table", __func__, f->name);
 }
@@ -383,8 +383,8 @@ muc_room_set_affiliation(struct muc_room *room, const char *jid, int aff,
 		RB_INSERT(muc_aff_tree, &room->affs, a);
 	}
 	a->affiliation = aff;
-	if (muc_config_set_str(&a->nick, nick) == -1 ||
-	    muc_config_set_str(&a->reason, reason) == -1)
+	if (muc_room_set_str(&a->nick, nick) == -1 ||
+	    muc_room_set_str(&a->reason, reason) == -1)
 		return (-1);
 	return (room->dbid != 0 ? muc_db_aff_save(room, a) : 0);
 }
@@ -419,7 +419,7 @@ muc_room_max_occupants(struct muc_room *room)
 
 /* Is bare one of the admin JIDs of a domain of ours? */
 int
-muc_is_service_admin(const char *bare)
+muc_room_domain_admin(const char *bare)
 {
 	struct domain_conf	*d;
 	struct admin_conf	*a;
@@ -460,21 +460,21 @@ muc_rooms_owned(struct muc_service *svc, const char *bare)
  * bound by neither.
  */
 int
-muc_may_create(struct muc_ctx *ctx, struct muc_error *err)
+muc_room_may_create(struct muc_ctx *ctx, struct muc_error *err)
 {
 	const struct muc_conf	*mc = ctx->svc->conf;
 	int			 admin, local;
 
-	admin = ctx->fromj.local[0] != '\0' && muc_is_service_admin(ctx->bare);
+	admin = ctx->fromj.local[0] != '\0' && muc_room_domain_admin(ctx->bare);
 	local = ctx->fromj.local[0] != '\0' &&
 	    config_domain(proc_self.conf, ctx->fromj.domain) != NULL;
 	if (!admin && (mc->create == MUC_CREATE_ADMINS ||
 	    (mc->create == MUC_CREATE_LOCAL && !local)))
-		return (muc_set_error(err, "cancel", "not-allowed",
+		return (muc_stanza_seterr(err, "cancel", "not-allowed",
 		    "Room creation is restricted"));
 	if (!admin && muc_rooms_owned(ctx->svc, ctx->bare) >=
 	    mc->rooms_per_user)
-		return (muc_set_error(err, "cancel", "not-allowed",
+		return (muc_stanza_seterr(err, "cancel", "not-allowed",
 		    "You own as many rooms as you may"));
 	return (0);
 }
@@ -494,20 +494,20 @@ muc_room_owner(struct muc_ctx *ctx, struct xml_node *q, struct muc_error *err)
 	const char		*type;
 
 	if (muc_room_affiliation(room, ctx->bare) != MUC_AFF_OWNER)
-		return (muc_set_error(err, "auth", "forbidden", NULL));
+		return (muc_stanza_seterr(err, "auth", "forbidden", NULL));
 	if (!room->locked || strcmp(ctx->type, "set") != 0 ||
 	    (x = xml_find_child(q, NS_XDATA, "x")) == NULL ||
 	    (type = xml_get_attr(x, "type")) == NULL)
 		return (MUC_PASS);
 	if (strcmp(type, "submit") == 0 && xml_first_child(x) == NULL) {
 		if (muc_room_unlock(room) == -1)
-			return (muc_set_error(err, "wait",
+			return (muc_stanza_seterr(err, "wait",
 			    "internal-server-error", NULL));
-		muc_reply_result(ctx, NULL);
+		muc_stanza_result(ctx, NULL);
 		return (MUC_DONE);
 	}
 	if (strcmp(type, "cancel") == 0) {
-		muc_reply_result(ctx, NULL);
+		muc_stanza_result(ctx, NULL);
 		muc_room_destroy(room, NULL);
 		ctx->room = NULL;
 		ctx->sess = NULL;
@@ -522,19 +522,19 @@ muc_room_disco(struct muc_room *room, struct xml_node *q)
 {
 	const struct muc_room_config	*c;
 
-	if (muc_disco_add(q, NS_MUC) == -1 || room == NULL)
+	if (mucd_disco_add(q, NS_MUC) == -1 || room == NULL)
 		return;
 	c = &room->cfg;
-	(void)(muc_disco_add(q, c->persistent ? "muc_persistent" :
+	(void)(mucd_disco_add(q, c->persistent ? "muc_persistent" :
 	    "muc_temporary") == -1 ||
-	    muc_disco_add(q, c->public ? "muc_public" : "muc_hidden") == -1 ||
-	    muc_disco_add(q, c->members_only ? "muc_membersonly" :
+	    mucd_disco_add(q, c->public ? "muc_public" : "muc_hidden") == -1 ||
+	    mucd_disco_add(q, c->members_only ? "muc_membersonly" :
 	    "muc_open") == -1 ||
-	    muc_disco_add(q, c->moderated ? "muc_moderated" :
+	    mucd_disco_add(q, c->moderated ? "muc_moderated" :
 	    "muc_unmoderated") == -1 ||
-	    muc_disco_add(q, c->whois == MUC_WHOIS_ANYONE ?
+	    mucd_disco_add(q, c->whois == MUC_WHOIS_ANYONE ?
 	    "muc_nonanonymous" : "muc_semianonymous") == -1 ||
-	    muc_disco_add(q, c->password[0] != '\0' ?
+	    mucd_disco_add(q, c->password[0] != '\0' ?
 	    "muc_passwordprotected" : "muc_unsecured") == -1);
 }
 

@@ -38,7 +38,7 @@
 #include "stanza.h"
 #include "xml.h"
 
-struct muc_out {
+struct muc_stanza_out {
 	struct stanza_hdr	 hdr;
 	char			*type;
 	char			*id;
@@ -55,7 +55,7 @@ muc_router(void)
 }
 
 int
-muc_send(const struct xml_node *n)
+muc_stanza_send(const struct xml_node *n)
 {
 	struct imsgev	*iev;
 
@@ -70,7 +70,7 @@ muc_send(const struct xml_node *n)
 
 /* A new stanza of kind name from and to, of type (NULL: none). */
 struct xml_node *
-muc_stanza(const char *name, const char *from, const char *to,
+muc_stanza_new(const char *name, const char *from, const char *to,
     const char *type)
 {
 	struct xml_node	*n;
@@ -85,8 +85,20 @@ muc_stanza(const char *name, const char *from, const char *to,
 	return (n);
 }
 
+/* Characters of a UTF-8 string: limits are counted in characters. */
+size_t
+muc_stanza_chars(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return (n);
+}
+
 int
-muc_set_error(struct muc_error *err, const char *type, const char *cond,
+muc_stanza_seterr(struct muc_error *err, const char *type, const char *cond,
     const char *text)
 {
 	err->type = type;
@@ -97,7 +109,7 @@ muc_set_error(struct muc_error *err, const char *type, const char *cond,
 
 /* The JID that answers: where the stanza went. */
 static const char *
-muc_reply_from(struct muc_ctx *ctx)
+muc_stanza_from(struct muc_ctx *ctx)
 {
 	return (ctx->tojid);
 }
@@ -108,7 +120,7 @@ muc_reply_from(struct muc_ctx *ctx)
  * IQ results are never answered.
  */
 void
-muc_reply_error(struct muc_ctx *ctx, const struct muc_error *err)
+muc_stanza_error(struct muc_ctx *ctx, const struct muc_error *err)
 {
 	struct xml_node	*r, *e, *t;
 	const char	*id;
@@ -116,7 +128,7 @@ muc_reply_error(struct muc_ctx *ctx, const struct muc_error *err)
 	if (strcmp(ctx->type, "error") == 0 || (ctx->kind == STANZA_IQ &&
 	    strcmp(ctx->type, "result") == 0))
 		return;
-	if ((r = muc_stanza(ctx->n->name, muc_reply_from(ctx), ctx->from,
+	if ((r = muc_stanza_new(ctx->n->name, muc_stanza_from(ctx), ctx->from,
 	    "error")) == NULL)
 		goto fail;
 	if ((id = xml_get_attr(ctx->n, "id")) != NULL &&
@@ -135,7 +147,7 @@ muc_reply_error(struct muc_ctx *ctx, const struct muc_error *err)
 	    "text")) == NULL || xml_add_text(t, err->text,
 	    strlen(err->text)) == -1))
 		goto fail;
-	(void)muc_send(r);
+	(void)muc_stanza_send(r);
 	xml_node_free(r);
 	return;
  fail:
@@ -145,12 +157,12 @@ muc_reply_error(struct muc_ctx *ctx, const struct muc_error *err)
 
 /* Answer an IQ get or set with a result holding payload (may be NULL). */
 void
-muc_reply_result(struct muc_ctx *ctx, struct xml_node *payload)
+muc_stanza_result(struct muc_ctx *ctx, struct xml_node *payload)
 {
 	struct xml_node	*r;
 	const char	*id;
 
-	if ((r = muc_stanza("iq", muc_reply_from(ctx), ctx->from,
+	if ((r = muc_stanza_new("iq", muc_stanza_from(ctx), ctx->from,
 	    "result")) == NULL || ((id = xml_get_attr(ctx->n, "id")) != NULL &&
 	    xml_set_attr(r, "id", id) == -1)) {
 		log_warnx("%s: out of memory", __func__);
@@ -160,7 +172,7 @@ muc_reply_result(struct muc_ctx *ctx, struct xml_node *payload)
 	}
 	if (payload != NULL)
 		xml_append(r, payload);
-	(void)muc_send(r);
+	(void)muc_stanza_send(r);
 	xml_node_free(r);
 }
 
@@ -179,14 +191,14 @@ muc_refuse(struct stanza_msg *m)
 	if ((r = stanza_error_msg(m, "cancel", "internal-server-error")) ==
 	    NULL)
 		return;
-	(void)muc_send(r);
+	(void)muc_stanza_send(r);
 	xml_node_free(r);
 }
 
 static void
 muc_iq_in(struct muc_ctx *ctx)
 {
-	struct muc_error	 err = { "cancel", "service-unavailable", NULL };
+	struct muc_error	 err;
 	struct xml_node		*q;
 	const struct muc_iq	*iq;
 	int			 where, rc = MUC_PASS;
@@ -195,14 +207,14 @@ muc_iq_in(struct muc_ctx *ctx)
 	if (strcmp(ctx->type, "get") != 0 && strcmp(ctx->type, "set") != 0)
 		return;		/* results: nothing of ours asks yet */
 	if ((q = xml_first_child(ctx->n)) == NULL) {
-		(void)muc_set_error(&err, "modify", "bad-request", NULL);
-		muc_reply_error(ctx, &err);
+		(void)muc_stanza_seterr(&err, "modify", "bad-request", NULL);
+		muc_stanza_error(ctx, &err);
 		return;
 	}
 	where = ctx->to.local[0] == '\0' ? MUC_AT_SERVICE :
 	    ctx->to.resource[0] == '\0' ? MUC_AT_ROOM : MUC_AT_OCCUPANT;
-	for (i = 0; i < muc_nfeatures && rc == MUC_PASS; i++)
-		for (iq = muc_features[i]->iqs; iq != NULL && iq->ns != NULL &&
+	for (i = 0; i < mucd_nfeatures && rc == MUC_PASS; i++)
+		for (iq = mucd_features[i]->iqs; iq != NULL && iq->ns != NULL &&
 		    rc == MUC_PASS; iq++)
 			if ((iq->where & where) && q->ns != NULL &&
 			    strcmp(q->ns, iq->ns) == 0)
@@ -210,9 +222,9 @@ muc_iq_in(struct muc_ctx *ctx)
 	if (rc == MUC_DONE)
 		return;
 	if (rc == MUC_PASS)
-		(void)muc_set_error(&err, "cancel", "service-unavailable",
+		(void)muc_stanza_seterr(&err, "cancel", "service-unavailable",
 		    NULL);
-	muc_reply_error(ctx, &err);
+	muc_stanza_error(ctx, &err);
 }
 
 /*
@@ -231,17 +243,17 @@ muc_iq_occupant(struct muc_ctx *ctx)
 	if (ctx->sess == NULL) {
 		if (q != NULL && (xml_is(q, NS_DISCO_INFO, "query") ||
 		    xml_is(q, NS_DISCO_ITEMS, "query")))
-			(void)muc_set_error(&err, "modify", "bad-request",
+			(void)muc_stanza_seterr(&err, "modify", "bad-request",
 			    NULL);
 		else
-			(void)muc_set_error(&err, "cancel", "not-acceptable",
-			    NULL);
-		muc_reply_error(ctx, &err);
+			(void)muc_stanza_seterr(&err, "cancel",
+			    "not-acceptable", NULL);
+		muc_stanza_error(ctx, &err);
 		return;
 	}
 	if (muc_occupant_find(ctx->room, ctx->to.resource) == NULL) {
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
-		muc_reply_error(ctx, &err);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
+		muc_stanza_error(ctx, &err);
 		return;
 	}
 	muc_iq_in(ctx);
@@ -262,9 +274,9 @@ muc_route(struct muc_ctx *ctx)
 		if (ctx->kind == STANZA_IQ && ctx->to.resource[0] == '\0')
 			muc_iq_in(ctx);
 		else if (ctx->kind != STANZA_PRESENCE) {
-			(void)muc_set_error(&err, "cancel",
+			(void)muc_stanza_seterr(&err, "cancel",
 			    "service-unavailable", NULL);
-			muc_reply_error(ctx, &err);
+			muc_stanza_error(ctx, &err);
 		}
 		return;
 	}
@@ -277,8 +289,8 @@ muc_route(struct muc_ctx *ctx)
 		return;
 	}
 	if (ctx->room == NULL) {
-		(void)muc_set_error(&err, "cancel", "item-not-found", NULL);
-		muc_reply_error(ctx, &err);
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
+		muc_stanza_error(ctx, &err);
 	} else if (ctx->to.resource[0] != '\0')
 		muc_iq_occupant(ctx);
 	else
@@ -302,7 +314,7 @@ muc_address(struct muc_ctx *ctx, struct stanza_msg *m)
 		return (-1);
 	/* The router sends only what is to a muc domain, as it parsed it. */
 	if (jid_parse(m->to, &ctx->to) == -1 ||
-	    (ctx->svc = muc_service_find(ctx->to.domain)) == NULL) {
+	    (ctx->svc = mucd_service_find(ctx->to.domain)) == NULL) {
 		log_debug("%s: not for a service: \"%s\"", __func__, m->to);
 		return (-1);
 	}
@@ -317,7 +329,7 @@ muc_address(struct muc_ctx *ctx, struct stanza_msg *m)
 		ctx->locked = 1;
 	}
 	if (ctx->room != NULL)
-		ctx->sess = muc_session_find(ctx->room, ctx->from);
+		ctx->sess = muc_occupant_session(ctx->room, ctx->from);
 	return (0);
 }
 
@@ -360,15 +372,15 @@ muc_stanza_in(struct imsg *imsg)
 }
 
 /*
- * Fan-out: n (with no 'to') is serialized once; each muc_out_send()
+ * Fan-out: n (with no 'to') is serialized once; each muc_stanza_out_send()
  * writes the envelope and 'to' around the same bytes.
  */
-struct muc_out *
-muc_out_new(const struct xml_node *n)
+struct muc_stanza_out *
+muc_stanza_out_new(const struct xml_node *n)
 {
-	struct muc_out	*o;
-	const char	*v;
-	size_t		 nlen = strlen(n->name);
+	struct muc_stanza_out	*o;
+	const char		*v;
+	size_t			 nlen = strlen(n->name);
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return (NULL);
@@ -385,7 +397,7 @@ muc_out_new(const struct xml_node *n)
 	    memcmp(o->xml.data + 1, n->name, nlen) != 0 ||
 	    (o->xml.data[nlen + 1] != ' ' && o->xml.data[nlen + 1] != '>' &&
 	    o->xml.data[nlen + 1] != '/')) {
-		muc_out_free(o);
+		muc_stanza_out_free(o);
 		return (NULL);
 	}
 	o->split = nlen + 1;
@@ -397,7 +409,7 @@ muc_out_new(const struct xml_node *n)
 }
 
 int
-muc_out_send(struct muc_out *o, const char *to)
+muc_stanza_out_send(struct muc_stanza_out *o, const char *to)
 {
 	struct imsgev	*iev;
 	struct iovec	 iov[8];
@@ -433,7 +445,7 @@ muc_out_send(struct muc_out *o, const char *to)
 }
 
 void
-muc_out_free(struct muc_out *o)
+muc_stanza_out_free(struct muc_stanza_out *o)
 {
 	if (o == NULL)
 		return;

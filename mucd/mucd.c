@@ -42,20 +42,20 @@
  * The features, in the order their hooks run.  The core's come first;
  * of the joined hooks, history's must run before subject's.
  */
-const struct muc_feature *const muc_features[] = {
+const struct muc_feature *const mucd_features[] = {
 	&muc_room_feature,
 	&muc_message_feature,
 };
-size_t	muc_nfeatures = nitems(muc_features);
+size_t	mucd_nfeatures = nitems(mucd_features);
 
-struct muc_service_list	muc_services = TAILQ_HEAD_INITIALIZER(muc_services);
+struct muc_service_list	mucd_services = TAILQ_HEAD_INITIALIZER(mucd_services);
 
 struct muc_service *
-muc_service_find(const char *domain)
+mucd_service_find(const char *domain)
 {
 	struct muc_service	*svc;
 
-	TAILQ_FOREACH(svc, &muc_services, entry)
+	TAILQ_FOREACH(svc, &mucd_services, entry)
 		if (strcmp(svc->name, domain) == 0)
 			return (svc);
 	return (NULL);
@@ -63,7 +63,7 @@ muc_service_find(const char *domain)
 
 /* Add <feature var='var'/> to a disco#info query. */
 int
-muc_disco_add(struct xml_node *q, const char *var)
+mucd_disco_add(struct xml_node *q, const char *var)
 {
 	struct xml_node	*f;
 
@@ -75,13 +75,13 @@ muc_disco_add(struct xml_node *q, const char *var)
 
 /* The disco#info features of a room (NULL: of the service). */
 void
-muc_disco_features(struct muc_room *room, struct xml_node *query)
+mucd_disco_features(struct muc_room *room, struct xml_node *query)
 {
 	size_t	 i;
 
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->disco != NULL)
-			muc_features[i]->disco(room, query);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->disco != NULL)
+			mucd_features[i]->disco(room, query);
 }
 
 static struct muc_service *
@@ -94,7 +94,7 @@ mucd_service_new(const struct muc_conf *mc)
 		fatal("%s", __func__);
 	svc->conf = mc;
 	RB_INIT(&svc->rooms);
-	TAILQ_INSERT_TAIL(&muc_services, svc, entry);
+	TAILQ_INSERT_TAIL(&mucd_services, svc, entry);
 	if (muc_db_load(svc) == -1)
 		log_warnx("%s: the rooms of %s could not all be loaded",
 		    __func__, svc->name);
@@ -120,19 +120,19 @@ mucd_service_free(struct muc_service *svc)
 			muc_occupant_dismiss(occ, NULL);
 		muc_room_free(room);
 	}
-	TAILQ_REMOVE(&muc_services, svc, entry);
+	TAILQ_REMOVE(&mucd_services, svc, entry);
 	free(svc->name);
 	free(svc);
 }
 
 /* The services as the configuration has them, old ones kept. */
 static void
-mucd_services(struct xmppd_config *conf)
+mucd_configure(struct xmppd_config *conf)
 {
 	struct muc_service	*svc, *next;
 	struct muc_conf		*mc;
 
-	TAILQ_FOREACH_SAFE(svc, &muc_services, entry, next)
+	TAILQ_FOREACH_SAFE(svc, &mucd_services, entry, next)
 		if ((mc = config_muc(conf, svc->name)) != NULL)
 			svc->conf = mc;
 		else {
@@ -140,7 +140,7 @@ mucd_services(struct xmppd_config *conf)
 			mucd_service_free(svc);
 		}
 	TAILQ_FOREACH(mc, &conf->mucs, entry)
-		if (muc_service_find(mc->name) == NULL) {
+		if (mucd_service_find(mc->name) == NULL) {
 			(void)mucd_service_new(mc);
 			log_info("muc service %s added", mc->name);
 		}
@@ -150,7 +150,7 @@ static void
 mucd_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 {
 	(void)old;
-	mucd_services(new);
+	mucd_configure(new);
 }
 
 static int
@@ -183,10 +183,10 @@ main(int argc, char *argv[])
 	proc_child_init(PROC_MUCD, 0);
 	/* The database lives in the chroot, datadir/muc. */
 	muc_db_open();
-	for (i = 0; i < muc_nfeatures; i++)
-		if (muc_features[i]->init != NULL)
-			muc_features[i]->init();
-	mucd_services(proc_self.conf);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->init != NULL)
+			mucd_features[i]->init();
+	mucd_configure(proc_self.conf);
 	/* SQLite opens, creates, locks and removes its journal and WAL. */
 	sandbox("stdio rpath wpath cpath flock recvfd");
 	proc_self.dispatch = mucd_dispatch;
