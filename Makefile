@@ -53,7 +53,8 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
-MUCD_SRCS=	mucd/mucd.c
+MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
+		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c
 UPLOADD_SRCS=	uploadd/uploadd.c
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}
@@ -70,7 +71,7 @@ PROGS=		${OBJ}/xmppd/xmppd ${OBJ}/xmppctl/xmppctl \
 MANS8=		man/xmppd.8 man/xmppctl.8 man/ldapauthd.8 man/mucd.8 \
 		man/uploadd.8
 MANS5=		man/xmppd.conf.5
-HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h
+HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h mucd/*.h
 
 all: config.mk ${PROGS}
 

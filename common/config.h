@@ -56,6 +56,12 @@
 #define DEFAULT_RESUME_TIMEOUT	300	/* XEP-0198 resumption, seconds */
 #define DEFAULT_OFFLINE_LIMIT	500
 #define DEFAULT_MUC_HISTORY	20
+#define DEFAULT_MUC_OCCUPANTS	1000	/* per room */
+#define DEFAULT_MUC_ROOMS_PER_USER 100
+#define DEFAULT_MUC_NICK_LENGTH	64	/* characters */
+#define DEFAULT_MUC_SUBJECT_LENGTH 1024	/* characters */
+#define DEFAULT_MUC_MESSAGE_RATE 20	/* messages per occupant ... */
+#define DEFAULT_MUC_MESSAGE_PERIOD 10	/* ... in so many seconds */
 #define DEFAULT_UPLOAD_MAXSIZE	(10 * 1024 * 1024)
 #define DEFAULT_UPLOAD_QUOTA	(1024LL * 1024 * 1024)
 #define DEFAULT_UPLOAD_EXPIRE	(30 * 86400)
@@ -169,8 +175,15 @@ struct muc_conf {
 	TAILQ_ENTRY(muc_conf)		 entry;
 	char				 name[CONF_NAMELEN];
 	int				 create;
+	int				 persistent;	/* new rooms' default */
 	int				 history;
 	time_t				 archive_expire;	/* 0 = never */
+	int				 occupants;	/* per room */
+	int				 rooms_per_user;	/* owned */
+	int				 nick_length;	/* characters */
+	int				 subject_length;	/* characters */
+	int				 message_rate;	/* per occupant, */
+	time_t				 message_period; /* in seconds */
 };
 TAILQ_HEAD(muc_list, muc_conf);
 

@@ -16,10 +16,14 @@
 
 /*
  * Multi-user chat daemon: the rooms of the muc services, their
- * occupants, configuration and archives.
+ * occupants, configuration and archives.  This file is the process:
+ * its start, the services of the configuration and their reload, the
+ * feature table and the dispatch of what the router sends.
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
 
 #include <err.h>
 #include <event.h>
@@ -29,42 +33,165 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "muc.h"
 #include "proc.h"
 #include "sandbox.h"
-#include "stanza.h"
 #include "xml.h"
 
-/* No room is served yet: every request is answered so. */
+/*
+ * The features, in the order their hooks run.  The core's come first;
+ * of the joined hooks, history's must run before subject's.
+ */
+const struct muc_feature *const mucd_features[] = {
+	&muc_room_feature,
+	&muc_message_feature,
+};
+size_t	mucd_nfeatures = nitems(mucd_features);
+
+struct muc_service_list	mucd_services = TAILQ_HEAD_INITIALIZER(mucd_services);
+
+struct muc_service *
+mucd_service_find(const char *domain)
+{
+	struct muc_service	*svc;
+
+	TAILQ_FOREACH(svc, &mucd_services, entry)
+		if (strcmp(svc->name, domain) == 0)
+			return (svc);
+	return (NULL);
+}
+
+/* Add <feature var='var'/> to a disco#info query. */
+int
+mucd_disco_add(struct xml_node *q, const char *var)
+{
+	struct xml_node	*f;
+
+	if ((f = xml_add_child(q, NULL, "feature")) == NULL ||
+	    xml_set_attr(f, "var", var) == -1)
+		return (-1);
+	return (0);
+}
+
+/* The disco#info features of a room (NULL: of the service). */
+void
+mucd_disco_features(struct muc_room *room, struct xml_node *query)
+{
+	size_t	 i;
+
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->disco != NULL)
+			mucd_features[i]->disco(room, query);
+}
+
+static struct muc_service *
+mucd_service_new(const struct muc_conf *mc)
+{
+	struct muc_service	*svc;
+
+	if ((svc = calloc(1, sizeof(*svc))) == NULL ||
+	    (svc->name = strdup(mc->name)) == NULL)
+		fatal("%s", __func__);
+	svc->conf = mc;
+	RB_INIT(&svc->rooms);
+	TAILQ_INSERT_TAIL(&mucd_services, svc, entry);
+	if (muc_db_load(svc) == -1)
+		log_warnx("%s: the rooms of %s could not all be loaded",
+		    __func__, svc->name);
+	log_debug("%s: %s, %d persistent rooms", __func__, svc->name,
+	    svc->nrooms);
+	return (svc);
+}
+
+/*
+ * A service the configuration no longer has: its rooms are forgotten,
+ * the persistent ones kept in the database.  Its occupants are not told
+ * (status 332): the router, reconfigured first, would not pass it on.
+ */
+static void
+mucd_service_free(struct muc_service *svc)
+{
+	struct muc_room		*room;
+	struct muc_occupant	*occ;
+
+	while ((room = RB_MIN(muc_room_tree, &svc->rooms)) != NULL) {
+		while ((occ = RB_MIN(muc_occupant_tree,
+		    &room->occupants)) != NULL)
+			muc_occupant_dismiss(occ, NULL);
+		muc_room_free(room);
+	}
+	TAILQ_REMOVE(&mucd_services, svc, entry);
+	free(svc->name);
+	free(svc);
+}
+
+/* The services as the configuration has them, old ones kept. */
+static void
+mucd_configure(struct xmppd_config *conf)
+{
+	struct muc_service	*svc, *next;
+	struct muc_conf		*mc;
+
+	TAILQ_FOREACH_SAFE(svc, &mucd_services, entry, next)
+		if ((mc = config_muc(conf, svc->name)) != NULL)
+			svc->conf = mc;
+		else {
+			log_info("muc service %s removed", svc->name);
+			mucd_service_free(svc);
+		}
+	TAILQ_FOREACH(mc, &conf->mucs, entry)
+		if (mucd_service_find(mc->name) == NULL) {
+			(void)mucd_service_new(mc);
+			log_info("muc service %s added", mc->name);
+		}
+}
+
+static void
+mucd_config_commit(struct xmppd_config *old, struct xmppd_config *new)
+{
+	(void)old;
+	mucd_configure(new);
+}
+
 static int
 mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	struct stanza_msg	 m;
-	struct xml_node		*r;
-
-	if (iev->type != PROC_ROUTER || imsg_get_type(imsg) != IMSG_STANZA)
+	if (iev->type != PROC_ROUTER)
 		return (-1);
-	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from the router", __func__);
-	if (strcmp(m.type, "error") != 0 && (m.kind != STANZA_IQ ||
-	    strcmp(m.type, "result") != 0) &&
-	    (r = stanza_error_msg(&m, "cancel", "feature-not-implemented")) !=
-	    NULL) {
-		(void)stanza_send(iev, 0, 0, r, NS_CLIENT);
-		xml_node_free(r);
+	switch (imsg_get_type(imsg)) {
+	case IMSG_STANZA:
+		muc_stanza_in(imsg);
+		return (0);
 	}
-	stanza_msg_clear(&m);
-	return (0);
+	return (-1);
+}
+
+static void
+mucd_shutdown(void)
+{
+	muc_db_close();
 }
 
 int
 main(int argc, char *argv[])
 {
+	size_t	 i;
+
 	(void)argv;
 	if (argc != 1)
 		errx(1, "usage: mucd (started by xmppd)");
 	proc_child_init(PROC_MUCD, 0);
+	/* The database lives in the chroot, datadir/muc. */
+	muc_db_open();
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->init != NULL)
+			mucd_features[i]->init();
+	mucd_configure(proc_self.conf);
+	/* SQLite opens, creates, locks and removes its journal and WAL. */
 	sandbox("stdio rpath wpath cpath flock recvfd");
 	proc_self.dispatch = mucd_dispatch;
+	proc_self.config_commit = mucd_config_commit;
+	proc_self.shutdown = mucd_shutdown;
 	proc_child_run();
 	return (0);
 }

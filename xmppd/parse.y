@@ -162,11 +162,12 @@ static int			 lex_reported;	/* the lexer said why */
 %token	BASE BIND BOTH CA CERTIFICATE CLIENT COMPONENT CONNECTIONS CREATE
 %token	DATADIR DEFAULT DENY DEPTH DOMAIN EMAIL EXPIRE FAILURES FILTER FN
 %token	GET GROUP HISTORY HTTP INCLUDE INTERNAL KEY KEYPAIR LDAP LIMIT
-%token	LIMITS LISTEN LOCAL MANAGED MAXIMUM MESSAGE MUC MULTIPLEX NEVER
-%token	NICKNAME NONE OFFLINE ON OUTGOING PASSWORD PER PHOTO PORT
-%token	POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA RATE REGISTRATION RESUME
-%token	ROOMS ROSTER SERVER SESSIONS SET SIZE SOCKET SQLITE STANZA STARTTLS
-%token	STORAGE TEL TIMEOUT TLS UPLOAD URL USER VCARD XML
+%token	LENGTH LIMITS LISTEN LOCAL MANAGED MAXIMUM MESSAGE MUC MULTIPLEX
+%token	NEVER NICK NICKNAME NONE OCCUPANTS OFFLINE ON OUTGOING PASSWORD PER
+%token	PERSISTENT PHOTO PORT POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA
+%token	RATE REGISTRATION RESUME ROOM ROOMS ROSTER SERVER SESSIONS SET SIZE
+%token	SOCKET SQLITE STANZA STARTTLS STORAGE SUBJECT TEL TEMPORARY TIMEOUT
+%token	TLS UPLOAD URL USER VCARD XML
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -601,6 +602,31 @@ mucopt		: CREATE ROOMS LOCAL		{ cur_muc->create = MUC_CREATE_LOCAL; }
 				cur_muc->history = $2;
 		}
 		| ARCHIVE EXPIRE expiry		{ cur_muc->archive_expire = $3; }
+		| ROOMS PERSISTENT		{ cur_muc->persistent = 1; }
+		| ROOMS TEMPORARY		{ cur_muc->persistent = 0; }
+		| ROOMS PER USER NUMBER		{
+			if (range($4, 1, 100000, "rooms per user") == 0)
+				cur_muc->rooms_per_user = $4;
+		}
+		| OCCUPANTS PER ROOM NUMBER	{
+			if (range($4, 1, 100000, "occupants per room") == 0)
+				cur_muc->occupants = $4;
+		}
+		| NICK LENGTH NUMBER		{
+			if (range($3, 1, 1023, "nick length") == 0)
+				cur_muc->nick_length = $3;
+		}
+		| SUBJECT LENGTH NUMBER		{
+			if (range($3, 1, 65535, "subject length") == 0)
+				cur_muc->subject_length = $3;
+		}
+		| MESSAGE RATE NUMBER PER duration {
+			if (range($3, 1, 100000, "message rate") == 0 &&
+			    range($5, 1, 3600, "message rate period") == 0) {
+				cur_muc->message_rate = $3;
+				cur_muc->message_period = $5;
+			}
+		}
 		;
 
 upload		: UPLOAD STRING			{
@@ -795,6 +821,7 @@ lookup(const char *s)
 		{ "key",		KEY },
 		{ "keypair",		KEYPAIR },
 		{ "ldap",		LDAP },
+		{ "length",		LENGTH },
 		{ "limit",		LIMIT },
 		{ "limits",		LIMITS },
 		{ "listen",		LISTEN },
@@ -805,13 +832,16 @@ lookup(const char *s)
 		{ "muc",		MUC },
 		{ "multiplex",		MULTIPLEX },
 		{ "never",		NEVER },
+		{ "nick",		NICK },
 		{ "nickname",		NICKNAME },
 		{ "none",		NONE },
+		{ "occupants",		OCCUPANTS },
 		{ "offline",		OFFLINE },
 		{ "on",			ON },
 		{ "outgoing",		OUTGOING },
 		{ "password",		PASSWORD },
 		{ "per",		PER },
+		{ "persistent",		PERSISTENT },
 		{ "photo",		PHOTO },
 		{ "port",		PORT },
 		{ "postgresql",		POSTGRESQL },
@@ -822,6 +852,7 @@ lookup(const char *s)
 		{ "rate",		RATE },
 		{ "registration",	REGISTRATION },
 		{ "resume",		RESUME },
+		{ "room",		ROOM },
 		{ "rooms",		ROOMS },
 		{ "roster",		ROSTER },
 		{ "server",		SERVER },
@@ -833,7 +864,9 @@ lookup(const char *s)
 		{ "stanza",		STANZA },
 		{ "starttls",		STARTTLS },
 		{ "storage",		STORAGE },
+		{ "subject",		SUBJECT },
 		{ "tel",		TEL },
+		{ "temporary",		TEMPORARY },
 		{ "timeout",		TIMEOUT },
 		{ "tls",		TLS },
 		{ "upload",		UPLOAD },
@@ -1537,6 +1570,12 @@ muc_new(const char *name)
 	m->create = MUC_CREATE_LOCAL;
 	m->history = DEFAULT_MUC_HISTORY;
 	m->archive_expire = 0;
+	m->occupants = DEFAULT_MUC_OCCUPANTS;
+	m->rooms_per_user = DEFAULT_MUC_ROOMS_PER_USER;
+	m->nick_length = DEFAULT_MUC_NICK_LENGTH;
+	m->subject_length = DEFAULT_MUC_SUBJECT_LENGTH;
+	m->message_rate = DEFAULT_MUC_MESSAGE_RATE;
+	m->message_period = DEFAULT_MUC_MESSAGE_PERIOD;
 	TAILQ_INSERT_TAIL(&conf->mucs, m, entry);
 	cur_muc = m;
 }

@@ -322,6 +322,13 @@ print_muc(FILE *fp, struct muc_conf *m)
 	fputs("\nmuc ", fp);
 	print_quoted(fp, m->name);
 	fprintf(fp, " {\n\tcreate rooms %s\n", create[m->create % 3]);
+	fprintf(fp, "\trooms %s\n", m->persistent ? "persistent" : "temporary");
+	fprintf(fp, "\trooms per user %d\n", m->rooms_per_user);
+	fprintf(fp, "\toccupants per room %d\n", m->occupants);
+	fprintf(fp, "\tnick length %d\n", m->nick_length);
+	fprintf(fp, "\tsubject length %d\n", m->subject_length);
+	fprintf(fp, "\tmessage rate %d per %s\n", m->message_rate,
+	    print_duration(m->message_period, b, sizeof(b)));
 	fprintf(fp, "\thistory %d\n", m->history);
 	fprintf(fp, "\tarchive expire %s\n}\n", print_expiry(m->archive_expire,
 	    b, sizeof(b)));
