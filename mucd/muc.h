@@ -399,6 +399,9 @@ int		 muc_disco_field(struct xml_node *, const char *, const char *,
 		    const char *);
 extern const struct muc_feature	muc_disco_feature;
 
+/* muc_invite.c: mediated invitations and their declines */
+extern const struct muc_feature	muc_invite_feature;
+
 /* muc_ping.c: self-ping (XEP-0410) and pings to the service */
 extern const struct muc_feature	muc_ping_feature;
 
