@@ -36,6 +36,7 @@
 #include "jid.h"
 
 struct imsg;
+struct imsgev;
 struct muc_conf;
 struct xml_node;
 struct xmppd_config;
@@ -392,11 +393,12 @@ int	 muc_message_rate(struct muc_occupant *);
 int	 muc_message_is_subject(const struct xml_node *);
 extern const struct muc_feature	muc_message_feature;
 
-/* muc_disco.c: service discovery */
+/* muc_disco.c: service discovery, and the admin's list of rooms */
 int		 muc_disco_visible(struct muc_ctx *);
 struct xml_node	*muc_disco_form(struct xml_node *);
 int		 muc_disco_field(struct xml_node *, const char *, const char *,
 		    const char *);
+void		 muc_disco_ctl(struct imsgev *, struct imsg *);
 extern const struct muc_feature	muc_disco_feature;
 
 /* muc_invite.c: mediated invitations and their declines */

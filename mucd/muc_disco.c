@@ -20,7 +20,7 @@
  * its settings as features and the muc#roominfo form (XEP-0128), and
  * lists its occupants only to one another, only where it is
  * non-anonymous.  A hidden room answers an outsider as a room that does
- * not exist.
+ * not exist.  Also the admin's view of every room (xmppctl muc rooms).
  */
 
 #include <sys/types.h>
@@ -32,8 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "jid.h"
+#include "msg.h"
 #include "muc.h"
+#include "proc.h"
 #include "xml.h"
 
 #define NS_RSM		"http://jabber.org/protocol/rsm"
@@ -426,6 +429,29 @@ muc_disco_items(struct muc_ctx *ctx, struct xml_node *q, struct muc_error *err)
 	}
 	muc_stanza_result(ctx, r);
 	return (MUC_DONE);
+}
+
+/* xmppctl muc rooms: every room of every service, answered END. */
+void
+muc_disco_ctl(struct imsgev *iev, struct imsg *imsg)
+{
+	struct ctl_muc_room	 cr;
+	struct muc_service	*svc;
+	struct muc_room		*room;
+	uint32_t		 id = imsg_get_id(imsg);
+
+	TAILQ_FOREACH(svc, &mucd_services, entry)
+		RB_FOREACH(room, muc_room_tree, &svc->rooms) {
+			memset(&cr, 0, sizeof(cr));
+			(void)strlcpy(cr.jid, room->jid, sizeof(cr.jid));
+			cr.occupants = room->noccupants;
+			cr.persistent = room->cfg.persistent;
+			cr.locked = room->locked;
+			cr.public = room->cfg.public;
+			imsgev_compose(iev, IMSG_CTL_MUC_ROOM, id, 0, -1, &cr,
+			    sizeof(cr));
+		}
+	imsgev_compose(iev, IMSG_CTL_END, id, 0, -1, NULL, 0);
 }
 
 static void

@@ -2,8 +2,9 @@
 muc_invite.c, muc_ping.c), end to end: disco#info and disco#items of the
 services, rooms and occupants (XEP-0045 section 6), with hidden rooms
 that never leak; mediated invitations and declines (section 7.8.2);
-XEP-0410 self-pings, before and after a kill -9 of mucd.  Real clients
-(slixmpp's xep_0030, xep_0045 and xep_0249) and raw sockets."""
+XEP-0410 self-pings, before and after a kill -9 of mucd; and xmppctl muc
+rooms.  Real clients (slixmpp's xep_0030, xep_0045 and xep_0249) and raw
+sockets."""
 
 import asyncio
 import os
@@ -728,3 +729,46 @@ def test_ping_flood(s):
     assert "<iq" not in before and "Bob" not in before, before
     assert s.pid_of("mucd") == pid
     close(a, b, e)
+
+
+# -- the admin's view ---------------------------------------------------------
+
+def rooms_table(s):
+    out = s.ctl("muc", "rooms").stdout.splitlines()
+    assert out[0].split() == ["ROOM", "OCCUPANTS", "TYPE", "LOCKED",
+                              "PUBLIC"], out
+    return {f[0]: f[1:] for f in (line.split() for line in out[1:])}
+
+
+def test_xmppctl_muc_rooms(s):
+    a, b, c = logins(s, "ctl", "alice", "bob", "carol")
+    for x, nick in ((a, "Alice"), (b, "Bob"), (c, "Carol")):
+        enter(x, "lobby@" + KEEP, nick)
+    enter(b, "secret@" + KEEP, "Bob")
+    enter(c, "newroom@" + MUC, "Carol")
+    t = rooms_table(s)
+    assert t["lobby@" + KEEP] == ["3", "persistent", "no", "yes"], t
+    assert t["secret@" + KEEP] == ["1", "persistent", "no", "no"], t
+    assert t["vault@" + KEEP] == ["0", "persistent", "no", "yes"], t
+    assert t["newroom@" + MUC] == ["1", "temporary", "yes", "yes"], t
+    services = [r.split("@")[1] for r in t]
+    assert services == sorted(services, key=[MUC, KEEP, MANY].index), t
+    # Carol leaves: her temporary room goes, the others stay.
+    c.send("<presence to='newroom@%s/Carol' type='unavailable'/>" % MUC)
+    pres(c, "newroom@%s/Carol" % MUC, r"[^>]*type='unavailable'")
+    t = rooms_table(s)
+    assert "newroom@" + MUC not in t and t["lobby@" + KEEP][0] == "3", t
+    close(a, b, c)
+    # With no muc service, there is no mucd to ask.
+    write_conf(s, "")
+    m = s.mark()
+    s.ctl("reload")
+    s.wait_log(r"mucd 0 \(pid \d+\) (exited|killed)", after=m)
+    p = s.ctl("muc", "rooms", check=False)
+    assert p.returncode == 1 and "no muc service" in p.stderr, p
+    write_conf(s, conf())
+    m = s.mark()
+    s.ctl("reload")
+    s.wait_log(r"mucd 0 ready", after=m)
+    t = rooms_table(s)
+    assert t["lobby@" + KEEP] == ["0", "persistent", "no", "yes"], t
