@@ -208,6 +208,13 @@ enum imsg_type {
 	 */
 	IMSG_CSI_STATE,		/* int: 1 active, 0 inactive */
 
+	/*
+	 * The rooms of the muc services: control -> router -> mucd,
+	 * answered MUC_ROOM.../END (or FAIL by the router) the same way.
+	 */
+	IMSG_CTL_MUC_ROOMS,
+	IMSG_CTL_MUC_ROOM,	/* struct ctl_muc_room */
+
 	IMSG_MAX
 };
 
@@ -459,6 +466,14 @@ struct ctl_stats {
 	double		 rate_out;
 	time_t		 window;		/* seconds "lately" covers */
 	time_t		 uptime;		/* of the router, seconds */
+};
+
+struct ctl_muc_room {
+	char		 jid[CONF_JIDLEN];	/* room@service */
+	int		 occupants;
+	int		 persistent;
+	int		 locked;		/* not configured yet */
+	int		 public;		/* listed by disco#items */
 };
 
 struct ctl_ldap {

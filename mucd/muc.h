@@ -36,6 +36,7 @@
 #include "jid.h"
 
 struct imsg;
+struct imsgev;
 struct muc_conf;
 struct xml_node;
 struct xmppd_config;
@@ -284,7 +285,10 @@ struct muc_iq {
  * message	a message to the room that is not groupchat (invites,
  *		voice requests): MUC_PASS, MUC_DONE or MUC_FAIL
  * iqs		IQ handlers, ended by a NULL ns
- * disco	disco#info features it adds (room NULL: the service)
+ * disco	disco#info features it adds (room NULL: the service); for
+ *		a room, the query holds the muc#roominfo form as well
+ *		(muc_disco_form()), where it may add fields
+ *		(muc_disco_field())
  */
 struct muc_feature {
 	const char		*name;
@@ -388,6 +392,20 @@ void	 muc_message_in(struct muc_ctx *);
 int	 muc_message_rate(struct muc_occupant *);
 int	 muc_message_is_subject(const struct xml_node *);
 extern const struct muc_feature	muc_message_feature;
+
+/* muc_disco.c: service discovery, and the admin's list of rooms */
+int		 muc_disco_visible(struct muc_ctx *);
+struct xml_node	*muc_disco_form(struct xml_node *);
+int		 muc_disco_field(struct xml_node *, const char *, const char *,
+		    const char *);
+void		 muc_disco_ctl(struct imsgev *, struct imsg *);
+extern const struct muc_feature	muc_disco_feature;
+
+/* muc_invite.c: mediated invitations and their declines */
+extern const struct muc_feature	muc_invite_feature;
+
+/* muc_ping.c: self-ping (XEP-0410) and pings to the service */
+extern const struct muc_feature	muc_ping_feature;
 
 /* muc_db.c: the SQLite database in the chroot */
 struct sqlite3;

@@ -116,19 +116,22 @@ muc_stanza_from(struct muc_ctx *ctx)
 
 /*
  * Answer the stanza with an error (RFC 6120 section 8.3), 'by' the room
- * or service (XEP-0045); a presence error carries the muc x.  Errors and
- * IQ results are never answered.
+ * or service it went to (XEP-0045), whether that room exists or not: a
+ * hidden room answers as one that does not.  A presence error carries
+ * the muc x.  Errors and IQ results are never answered.
  */
 void
 muc_stanza_error(struct muc_ctx *ctx, const struct muc_error *err)
 {
-	struct xml_node	*r, *e, *t;
+	struct xml_node	*r = NULL, *e, *t;
 	const char	*id;
+	char		 by[JID_BUFSIZE];
 
 	if (strcmp(ctx->type, "error") == 0 || (ctx->kind == STANZA_IQ &&
 	    strcmp(ctx->type, "result") == 0))
 		return;
-	if ((r = muc_stanza_new(ctx->n->name, muc_stanza_from(ctx), ctx->from,
+	if (jid_bare(&ctx->to, by, sizeof(by)) == 0 ||
+	    (r = muc_stanza_new(ctx->n->name, muc_stanza_from(ctx), ctx->from,
 	    "error")) == NULL)
 		goto fail;
 	if ((id = xml_get_attr(ctx->n, "id")) != NULL &&
@@ -139,8 +142,7 @@ muc_stanza_error(struct muc_ctx *ctx, const struct muc_error *err)
 		goto fail;
 	if ((e = xml_add_child(r, NULL, "error")) == NULL ||
 	    xml_set_attr(e, "type", err->type) == -1 ||
-	    xml_set_attr(e, "by", ctx->room != NULL ? ctx->room->jid :
-	    ctx->svc->name) == -1 ||
+	    xml_set_attr(e, "by", by) == -1 ||
 	    xml_add_child(e, NS_STANZA_ERR, err->cond) == NULL)
 		goto fail;
 	if (err->text != NULL && ((t = xml_add_child(e, NS_STANZA_ERR,
@@ -230,7 +232,10 @@ muc_iq_in(struct muc_ctx *ctx)
 /*
  * An IQ to room@service/nick.  A non-occupant is told it is not in the
  * room (XEP-0410: it rejoins); a disco query from one is a bad request
- * (XEP-0045 section 6.6).
+ * (XEP-0045 section 6.6).  So is one whose room does not exist (a
+ * temporary room gone with a restart of mucd, a hidden room): never
+ * <item-not-found/>, which would tell a client that it is still in the
+ * room under another nick.
  */
 static void
 muc_iq_occupant(struct muc_ctx *ctx)
@@ -288,12 +293,12 @@ muc_route(struct muc_ctx *ctx)
 		muc_message_in(ctx);
 		return;
 	}
-	if (ctx->room == NULL) {
+	if (ctx->to.resource[0] != '\0')
+		muc_iq_occupant(ctx);
+	else if (ctx->room == NULL) {
 		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 		muc_stanza_error(ctx, &err);
-	} else if (ctx->to.resource[0] != '\0')
-		muc_iq_occupant(ctx);
-	else
+	} else
 		muc_iq_in(ctx);
 }
 

@@ -45,6 +45,9 @@
 const struct muc_feature *const mucd_features[] = {
 	&muc_room_feature,
 	&muc_message_feature,
+	&muc_disco_feature,
+	&muc_invite_feature,
+	&muc_ping_feature,
 };
 size_t	mucd_nfeatures = nitems(mucd_features);
 
@@ -161,6 +164,9 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STANZA:
 		muc_stanza_in(imsg);
+		return (0);
+	case IMSG_CTL_MUC_ROOMS:
+		muc_disco_ctl(iev, imsg);
 		return (0);
 	}
 	return (-1);

@@ -51,6 +51,7 @@ enum action {
 	USER_PASSWORD,
 	USER_LIST,
 	ARCHIVE_EXPIRE,
+	MUC_ROOMS,
 	REGRESS_VIOLATE,
 };
 
@@ -74,6 +75,7 @@ static const struct command commands[] = {
 	{ "user list *",	USER_LIST },
 	{ "archive expire *",	ARCHIVE_EXPIRE },
 	{ "archive expire * *",	ARCHIVE_EXPIRE },
+	{ "muc rooms",		MUC_ROOMS },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -323,6 +325,19 @@ show_archive_size(struct imsg *imsg)
 }
 
 static void
+show_muc_room(struct imsg *imsg)
+{
+	struct ctl_muc_room	 cr;
+
+	if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1)
+		errx(1, "bad answer from xmppd");
+	cr.jid[sizeof(cr.jid) - 1] = '\0';
+	printf("%-48s %9d %-10s %-6s %s\n", cr.jid, cr.occupants,
+	    cr.persistent ? "persistent" : "temporary",
+	    cr.locked ? "yes" : "no", cr.public ? "yes" : "no");
+}
+
+static void
 show_user(struct imsg *imsg)
 {
 	struct ctl_user	 cu;
@@ -403,6 +418,9 @@ ctl_answer(struct imsgbuf *ibuf)
 			break;
 		case IMSG_CTL_ARCHIVE_SIZE:
 			show_archive_size(&imsg);
+			break;
+		case IMSG_CTL_MUC_ROOM:
+			show_muc_room(&imsg);
 			break;
 		case IMSG_CTL_ARCHIVE_EXPIRED:
 			show_archive(&imsg);
@@ -491,6 +509,12 @@ main(int argc, char *argv[])
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,
 		    NULL, 0);
+		break;
+	case MUC_ROOMS:
+		printf("%-48s %9s %-10s %-6s %s\n", "ROOM", "OCCUPANTS",
+		    "TYPE", "LOCKED", "PUBLIC");
+		ret = imsg_compose(&ibuf, IMSG_CTL_MUC_ROOMS, MSG_VERSION, 0,
+		    -1, NULL, 0);
 		break;
 	case KICK:
 	case USER_ADD:

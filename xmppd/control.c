@@ -156,6 +156,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_SHOW_SESSIONS:
 	case IMSG_CTL_SHOW_STATS:
 	case IMSG_CTL_KICK:
+	case IMSG_CTL_MUC_ROOMS:	/* the router asks mucd */
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
@@ -226,6 +227,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_STATS:
 	case IMSG_CTL_ARCHIVE_EXPIRED:
 	case IMSG_CTL_ARCHIVE_SIZE:
+	case IMSG_CTL_MUC_ROOM:
 		break;
 	default:
 		return (-1);
@@ -235,7 +237,8 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	imsgev_forward(&cc->iev, imsg, 0);
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
 	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
-	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE)
+	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE &&
+	    type != IMSG_CTL_MUC_ROOM)
 		cc->waiting = 0;
 	return (0);
 }

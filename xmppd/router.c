@@ -48,6 +48,10 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (stats_ctl(iev, imsg));
+	case IMSG_CTL_MUC_ROOMS:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (muc_ctl(iev, imsg));
 	}
 	if ((r = session_dispatch(iev, imsg)) != 1)
 		return (r);
@@ -84,6 +88,8 @@ router_peer_down(struct imsgev *iev)
 	}
 	else if (iev->type == PROC_LDAPAUTHD)
 		ldap_peer_down();
+	else if (iev->type == PROC_MUCD)
+		muc_peer_down();
 }
 
 static void

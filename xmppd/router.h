@@ -399,6 +399,8 @@ void		 muc_forward(struct session *, struct stanza_msg *,
 		    struct imsg *);
 void		 muc_presence_gone(struct session *, const char *);
 int		 muc_dispatch(struct imsgev *, struct imsg *);
+int		 muc_ctl(struct imsgev *, struct imsg *);
+void		 muc_peer_down(void);
 
 /* router_order.c: a session's stanzas in order (RFC 6120 10.1) */
 void		 order_init(int (*)(struct imsgev *, struct imsg *));

@@ -19,6 +19,8 @@
  * mucd as the sender's session sent them; what mucd sends back goes to
  * users, from the service's domain only.  When a session ends or goes
  * unavailable, the rooms it sent presence to hear so from the router.
+ * The control process has no link to mucd: its requests (xmppctl muc
+ * rooms) go through here, and mucd's answers back.
  */
 
 #include <sys/types.h>
@@ -35,6 +37,10 @@
 #include "router.h"
 #include "stanza.h"
 #include "xml.h"
+
+/* Requests of control waiting for mucd: one each of its connections. */
+static uint32_t	 muc_ctl_ids[64];
+static int	 muc_nctl;
 
 /* Is jid on the domain of a muc service? */
 int
@@ -182,6 +188,65 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	stanza_msg_clear(&m);
 }
 
+static void
+muc_ctl_fail(uint32_t id, const char *why)
+{
+	struct imsgev	*ctl;
+
+	if ((ctl = proc_peer(PROC_CONTROL, 0)) != NULL)
+		imsgev_compose(ctl, IMSG_CTL_FAIL, id, 0, -1, why,
+		    strlen(why) + 1);
+}
+
+/* A control request for mucd: passed on, its id kept until answered. */
+int
+muc_ctl(struct imsgev *iev, struct imsg *imsg)
+{
+	struct imsgev	*mucd;
+	uint32_t	 id = imsg_get_id(imsg);
+
+	(void)iev;
+	if (TAILQ_EMPTY(&proc_self.conf->mucs))
+		muc_ctl_fail(id, "no muc service is configured");
+	else if ((mucd = proc_peer(PROC_MUCD, 0)) == NULL)
+		muc_ctl_fail(id, "mucd is not running");
+	else if ((size_t)muc_nctl == nitems(muc_ctl_ids))
+		muc_ctl_fail(id, "too many requests");
+	else {
+		muc_ctl_ids[muc_nctl++] = id;
+		imsgev_forward(mucd, imsg, id);
+	}
+	return (0);
+}
+
+/* mucd's answer to control; the request is done at its end. */
+static void
+muc_ctl_answer(struct imsg *imsg)
+{
+	struct imsgev	*ctl;
+	uint32_t	 id = imsg_get_id(imsg);
+	int		 i;
+
+	for (i = 0; i < muc_nctl && muc_ctl_ids[i] != id; i++)
+		;
+	if (i == muc_nctl) {
+		log_warnx("%s: an answer to no request from mucd", __func__);
+		return;
+	}
+	if ((ctl = proc_peer(PROC_CONTROL, 0)) != NULL)
+		imsgev_forward(ctl, imsg, id);
+	if (imsg_get_type(imsg) == IMSG_CTL_END)
+		muc_ctl_ids[i] = muc_ctl_ids[--muc_nctl];
+}
+
+/* mucd is gone: what it was asked fails. */
+void
+muc_peer_down(void)
+{
+	while (muc_nctl > 0)
+		muc_ctl_fail(muc_ctl_ids[--muc_nctl], "mucd went away");
+}
+
 int
 muc_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
@@ -190,6 +255,10 @@ muc_dispatch(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STANZA:
 		muc_deliver(iev, imsg);
+		return (0);
+	case IMSG_CTL_MUC_ROOM:
+	case IMSG_CTL_END:
+		muc_ctl_answer(imsg);
 		return (0);
 	}
 	return (-1);

@@ -220,12 +220,13 @@ async def slix_scenario(port):
     await asyncio.gather(*(c.disconnected for c in cs))
 
 
-def test_slixmpp_four_occupants(s):
+def run_slix(scenario, port, timeout=60):
+    """Run scenario(port) in a loop of its own; what the clients leave
+    running is cancelled."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(asyncio.wait_for(
-            slix_scenario(s.ports["client"]), 60))
+        loop.run_until_complete(asyncio.wait_for(scenario(port), timeout))
     finally:
         left = asyncio.all_tasks(loop)
         for t in left:
@@ -233,6 +234,10 @@ def test_slixmpp_four_occupants(s):
         loop.run_until_complete(asyncio.gather(*left,
                                                return_exceptions=True))
         loop.close()
+
+
+def test_slixmpp_four_occupants(s):
+    run_slix(slix_scenario, s.ports["client"])
 
 
 # -- raw clients: joining ---------------------------------------------------
