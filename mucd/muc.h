@@ -379,6 +379,7 @@ void	 muc_occupant_remove(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_dismiss(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_set_role(struct muc_occupant *, int,
 	    const struct muc_why *);
+void	 muc_occupant_roster(struct muc_occupant *);
 int	 muc_occupant_sees_jids(struct muc_occupant *);
 int	 muc_occupant_send(struct muc_occupant *, struct muc_stanza_out *);
 size_t	 muc_occupant_jid(struct muc_occupant *, char *, size_t);
