@@ -383,9 +383,13 @@ void	 muc_occupant_remove(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_dismiss(struct muc_occupant *, const struct muc_why *);
 void	 muc_occupant_set_role(struct muc_occupant *, int,
 	    const struct muc_why *);
+void	 muc_occupant_roster(struct muc_occupant *);
 int	 muc_occupant_sees_jids(struct muc_occupant *);
 int	 muc_occupant_send(struct muc_occupant *, struct muc_stanza_out *);
 size_t	 muc_occupant_jid(struct muc_occupant *, char *, size_t);
+
+/* muc_admin.c: roles and affiliations, their lists and changes */
+extern const struct muc_feature	muc_admin_feature;
 
 /* muc_message.c: groupchat and private messages */
 void	 muc_message_in(struct muc_ctx *);

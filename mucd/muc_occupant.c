@@ -365,6 +365,20 @@ muc_presence_roster(struct muc_session *s)
 	}
 }
 
+/*
+ * The presence of every other occupant to each session of occ, which
+ * may now see more of them (a new moderator of a semi-anonymous room
+ * sees their real JIDs).
+ */
+void
+muc_occupant_roster(struct muc_occupant *occ)
+{
+	struct muc_session	*s;
+
+	TAILQ_FOREACH(s, &occ->sessions, occ_entry)
+		muc_presence_roster(s);
+}
+
 /* The unavailable self-presence of one session only. */
 static void
 muc_presence_self_gone(struct muc_session *s, const struct xml_node *content,

@@ -45,6 +45,7 @@
 const struct muc_feature *const mucd_features[] = {
 	&muc_room_feature,
 	&muc_message_feature,
+	&muc_admin_feature,
 	&muc_disco_feature,
 	&muc_invite_feature,
 	&muc_ping_feature,
