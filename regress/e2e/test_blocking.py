@@ -16,9 +16,12 @@ def teardown(s):
 
 
 def online(s, user, resource):
+    """Logged in and available: its presence has taken effect (it waits
+    for the user's block list) when this returns."""
     r = Raw(s.ports["client"])
     r.login(user, user + "-pw", resource)
     r.send("<presence/>")
+    sync(r, "on-" + resource)
     return r
 
 

@@ -732,12 +732,13 @@ def test_hidden_room_tells_outsiders_nothing(s):
         none = fails(aget(e, "nosuch@" + KEEP, what), "item-not-found")
         assert same(hidden) == same(none.replace("nosuch@" + KEEP, room)), \
             (hidden, none)
-        assert "by='%s'" % KEEP in hidden and "<text" not in hidden, hidden
+        # Errors name the address they answer for (a missing room too).
+        assert "by='%s'" % room in hidden and "<text" not in hidden, hidden
     r = fails(aset(e, room, item("member", bare("erin"))), "item-not-found")
-    assert "by='%s'" % KEEP in r, r
+    assert "by='%s'" % room in r, r
     voice_request(e, room)
     r = fails(error_of(e, "message"), "item-not-found")
-    assert "by='%s'" % KEEP in r, r
+    assert "by='%s'" % room in r, r
     # One in the room, or with an affiliation, knows of it: forbidden.
     join(b, room, "Bob")
     self_presence(b)
