@@ -278,6 +278,9 @@ struct muc_iq {
  *		out: MUC_PASS, MUC_DONE (consumed and answered), MUC_FAIL;
  *		the sender may speak, and may change the subject if it is
  *		a subject change (muc_message_is_subject())
+ * message_out	decorates a message of an occupant, groupchat or
+ *		private, as the room sends it (occupant id), before its
+ *		stanza-id
  * stanza_id	the first that returns 0 names the message (XEP-0359):
  *		the archive; without one, the core draws a random id
  * broadcast	the message as it went out, stanza-id included
@@ -302,6 +305,7 @@ struct muc_feature {
 		    struct xml_node *, int);
 	int	(*groupchat)(struct muc_ctx *, struct xml_node *,
 		    struct muc_error *);
+	void	(*message_out)(struct muc_occupant *, struct xml_node *);
 	int	(*stanza_id)(struct muc_occupant *, const struct xml_node *,
 		    char *, size_t);
 	void	(*broadcast)(struct muc_occupant *, const struct xml_node *);
