@@ -395,9 +395,14 @@ extern const struct muc_feature	muc_message_feature;
 
 /* muc_db.c: the SQLite database in the chroot */
 struct sqlite3;
+struct sqlite3_stmt;
 void		 muc_db_open(void);
 void		 muc_db_close(void);
 struct sqlite3	*muc_db(void);
+int		 muc_db_try(const char *);
+struct sqlite3_stmt *muc_db_prepare(const char *);
+struct sqlite3_stmt *muc_db_reset(struct sqlite3_stmt *);
+int		 muc_db_done(struct sqlite3_stmt *);
 int		 muc_db_load(struct muc_service *);
 int		 muc_db_room_save(struct muc_room *);
 int		 muc_db_room_delete(struct muc_room *);
