@@ -55,7 +55,8 @@ LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \
 		mucd/muc_history.c \
-		mucd/muc_subject.c
+		mucd/muc_subject.c \
+		mucd/muc_mam.c
 UPLOADD_SRCS=	uploadd/uploadd.c
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}

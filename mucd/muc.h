@@ -412,9 +412,10 @@ int		 muc_db_setting_put(struct muc_room *, const char *,
 		    const char *);
 char		*muc_db_setting_get(struct muc_room *, const char *);
 
-/* muc_history.c, muc_subject.c: what a room remembers */
+/* muc_history.c, muc_subject.c, muc_mam.c: what a room remembers */
 extern const struct muc_feature	muc_history_feature;
 extern const struct muc_feature	muc_subject_feature;
+extern const struct muc_feature	muc_mam_feature;
 void	 muc_history_expire(struct muc_service *, int64_t);
 
 #endif /* MUC_H */

@@ -47,6 +47,7 @@ const struct muc_feature *const mucd_features[] = {
 	&muc_message_feature,
 	&muc_history_feature,
 	&muc_subject_feature,
+	&muc_mam_feature,
 };
 size_t	mucd_nfeatures = nitems(mucd_features);
 

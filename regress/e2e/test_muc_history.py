@@ -24,6 +24,7 @@ KEEP = "persist.example.org"
 SHORT = "short.example.org"
 USERS = ("alice", "bob", "carol", "dave", "erin")
 NS_DELAY = "urn:xmpp:delay"
+NS_OID = "urn:xmpp:occupant-id:0"
 NS_SID = "urn:xmpp:sid:0"
 SUBJECT = (r"<message[^>]*>(?:(?!</message>).)*?<subject(?:/>|>.*?</subject>)"
            r"(?:(?!</message>).)*</message>")
@@ -147,12 +148,15 @@ def test_history_then_subject_on_join(s):
                         d.get("stamp")), d.get("stamp")
         sid = m.find("{%s}stanza-id" % NS_SID)
         assert sid is not None and sid.get("by") == room, ET.tostring(m)
+        assert m.find("{%s}occupant-id" % NS_OID) is not None
     stamps = [stamp(m) for m in msgs]
     assert stamps == sorted(stamps), stamps
-    # The subject last, from who set it.
+    # The subject last, from who set it, with its occupant id.
     assert subj.get("from") == room + "/Alice", ET.tostring(subj)
     assert kid(subj, "subject").text == "Topic"
     assert kid(subj, "body") is None
+    oid = subj.find("{%s}occupant-id" % NS_OID).get("id")
+    assert oid == msgs[0].find("{%s}occupant-id" % NS_OID).get("id")
     for x in (a, b, c):
         x.close()
 
@@ -300,6 +304,17 @@ async def slix_subject(port):
     for m in hist:
         assert m["delay"]["from"] == room and m["delay"]["stamp"], m
     assert subj["subject"] == "Cauldron" and subj["from"] == room + "/Alice"
+    # Occupant ids: the same for a user in presence and messages, one per
+    # user, and nothing of the real JID in them.
+    ids = {}
+    for p in occupants:
+        o = p.xml.find("{%s}occupant-id" % NS_OID)
+        ids[p["from"].resource] = o.get("id")
+    assert len(set(ids.values())) == 3, ids
+    for m in hist:
+        o = m.xml.find("{%s}occupant-id" % NS_OID).get("id")
+        assert o == ids[m["from"].resource], (o, ids)
+    assert not any("alice" in i or "bob" in i for i in ids.values()), ids
     # A cleared subject: an empty one, from the room, to the next joiner.
     # (The plugin drops an empty <subject/>: written out here.)
     m = alice.make_message(mto=room, mtype="groupchat")
