@@ -25,7 +25,7 @@ LIBS=		-Wl,--as-needed ${PKG_LIBS}
 
 COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/imsg-buffer.c common/io.c common/jid.c \
-		common/ldaputil.c common/log.c common/proc.c \
+		common/ldaputil.c common/log.c common/mam.c common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/xml.c \
 		common/xml_stream.c
@@ -34,8 +34,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
-		xmppd/router_mam.c xmppd/router_mam_form.c \
-		xmppd/router_mam_meta.c xmppd/router_muc.c \
+		xmppd/router_mam.c xmppd/router_mam_meta.c xmppd/router_muc.c \
 		xmppd/router_offline.c \
 		xmppd/router_order.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
@@ -56,7 +55,8 @@ LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \
 		mucd/muc_disco.c mucd/muc_invite.c mucd/muc_ping.c \
-		mucd/muc_admin.c
+		mucd/muc_admin.c mucd/muc_history.c mucd/muc_subject.c \
+		mucd/muc_mam.c
 UPLOADD_SRCS=	uploadd/uploadd.c
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}

@@ -131,22 +131,15 @@ base64_decode(const char *src, size_t srclen, uint8_t *dst, size_t dstlen)
 }
 
 /*
- * n random bytes (at most 48) as unpadded base64url (RFC 4648 section
- * 5): ids nobody can guess.  Returns the characters written, or -1 if
- * dst is too small.
+ * n bytes as unpadded base64url (RFC 4648 section 5).  Returns the
+ * characters written, or -1 if dst is too small.
  */
 int
-base64url_random(size_t n, char *dst, size_t dstlen)
+base64url_encode(const uint8_t *src, size_t n, char *dst, size_t dstlen)
 {
-	uint8_t	 r[48];
 	int	 len, i;
 
-	if (n == 0 || n > sizeof(r))
-		return (-1);
-	arc4random_buf(r, n);
-	len = base64_encode(r, n, dst, dstlen);
-	explicit_bzero(r, sizeof(r));
-	if (len <= 0)
+	if ((len = base64_encode(src, n, dst, dstlen)) <= 0)
 		return (-1);
 	len = strcspn(dst, "=");
 	dst[len] = '\0';
@@ -155,5 +148,23 @@ base64url_random(size_t n, char *dst, size_t dstlen)
 			dst[i] = '-';
 		else if (dst[i] == '/')
 			dst[i] = '_';
+	return (len);
+}
+
+/*
+ * n random bytes (at most 48) as unpadded base64url: ids nobody can
+ * guess.  Returns the characters written, or -1 if dst is too small.
+ */
+int
+base64url_random(size_t n, char *dst, size_t dstlen)
+{
+	uint8_t	 r[48];
+	int	 len;
+
+	if (n == 0 || n > sizeof(r))
+		return (-1);
+	arc4random_buf(r, n);
+	len = base64url_encode(r, n, dst, dstlen);
+	explicit_bzero(r, sizeof(r));
 	return (len);
 }

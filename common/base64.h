@@ -32,6 +32,7 @@
 
 int	base64_encode(const uint8_t *, size_t, char *, size_t);
 int	base64_decode(const char *, size_t, uint8_t *, size_t);
+int	base64url_encode(const uint8_t *, size_t, char *, size_t);
 int	base64url_random(size_t, char *, size_t);
 
 #endif /* BASE64_H */

@@ -279,6 +279,9 @@ struct muc_iq {
  *		out: MUC_PASS, MUC_DONE (consumed and answered), MUC_FAIL;
  *		the sender may speak, and may change the subject if it is
  *		a subject change (muc_message_is_subject())
+ * message_out	decorates a message of an occupant, groupchat or
+ *		private, as the room sends it (occupant id), before its
+ *		stanza-id
  * stanza_id	the first that returns 0 names the message (XEP-0359):
  *		the archive; without one, the core draws a random id
  * broadcast	the message as it went out, stanza-id included
@@ -306,6 +309,7 @@ struct muc_feature {
 		    struct xml_node *, int);
 	int	(*groupchat)(struct muc_ctx *, struct xml_node *,
 		    struct muc_error *);
+	void	(*message_out)(struct muc_occupant *, struct xml_node *);
 	int	(*stanza_id)(struct muc_occupant *, const struct xml_node *,
 		    char *, size_t);
 	void	(*broadcast)(struct muc_occupant *, const struct xml_node *);
@@ -413,9 +417,14 @@ extern const struct muc_feature	muc_ping_feature;
 
 /* muc_db.c: the SQLite database in the chroot */
 struct sqlite3;
+struct sqlite3_stmt;
 void		 muc_db_open(void);
 void		 muc_db_close(void);
 struct sqlite3	*muc_db(void);
+int		 muc_db_try(const char *);
+struct sqlite3_stmt *muc_db_prepare(const char *);
+struct sqlite3_stmt *muc_db_reset(struct sqlite3_stmt *);
+int		 muc_db_done(struct sqlite3_stmt *);
 int		 muc_db_load(struct muc_service *);
 int		 muc_db_room_save(struct muc_room *);
 int		 muc_db_room_delete(struct muc_room *);
@@ -424,5 +433,11 @@ int		 muc_db_aff_delete(struct muc_room *, const char *);
 int		 muc_db_setting_put(struct muc_room *, const char *,
 		    const char *);
 char		*muc_db_setting_get(struct muc_room *, const char *);
+
+/* muc_history.c, muc_subject.c, muc_mam.c: what a room remembers */
+extern const struct muc_feature	muc_history_feature;
+extern const struct muc_feature	muc_subject_feature;
+extern const struct muc_feature	muc_mam_feature;
+void	 muc_history_expire(struct muc_service *, int64_t);
 
 #endif /* MUC_H */

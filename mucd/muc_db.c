@@ -129,21 +129,42 @@ muc_db_exec(const char *sql)
 		fatalx("muc db: %s: %s", sql, err != NULL ? err : "error");
 }
 
-static int
+/* Run sql (BEGIN, COMMIT, ROLLBACK): -1 when it fails. */
+int
 muc_db_try(const char *sql)
 {
 	return (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1);
 }
 
+/* A feature's statement, prepared for good once its tables exist. */
+sqlite3_stmt *
+muc_db_prepare(const char *sql)
+{
+	sqlite3_stmt	*s;
+
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK)
+		fatalx("muc db: %s: %s", sql, sqlite3_errmsg(db));
+	return (s);
+}
+
+/* A prepared statement, reset and ready to bind. */
+sqlite3_stmt *
+muc_db_reset(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return (s);
+}
+
 static sqlite3_stmt *
 muc_db_q(int which)
 {
-	sqlite3_reset(st[which]);
-	sqlite3_clear_bindings(st[which]);
-	return (st[which]);
+	return (muc_db_reset(st[which]));
 }
 
-static int
+/* Step a statement that returns no row: -1, logged, when it fails. */
+int
 muc_db_done(sqlite3_stmt *s)
 {
 	int	 rc = sqlite3_step(s);
@@ -214,10 +235,7 @@ muc_db_open(void)
 			muc_db_exec(*sql);
 	muc_db_migrate();
 	for (i = 0; i < Q_MAX; i++)
-		if (sqlite3_prepare_v3(db, muc_db_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st[i], NULL) != SQLITE_OK)
-			fatalx("muc db: %s: %s", muc_db_sql[i],
-			    sqlite3_errmsg(db));
+		st[i] = muc_db_prepare(muc_db_sql[i]);
 }
 
 void

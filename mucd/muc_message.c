@@ -145,6 +145,7 @@ muc_message_copy(struct muc_ctx *ctx, struct muc_occupant *occ)
 {
 	struct xml_node	*m;
 	char		 from[JID_BUFSIZE], id[MUC_STANZA_ID_LEN];
+	size_t		 i;
 
 	if ((m = xml_node_clone(ctx->n)) == NULL)
 		return (NULL);
@@ -162,6 +163,9 @@ muc_message_copy(struct muc_ctx *ctx, struct muc_occupant *occ)
 		}
 	}
 	muc_message_strip(m, occ->room->jid);
+	for (i = 0; i < mucd_nfeatures; i++)
+		if (mucd_features[i]->message_out != NULL)
+			mucd_features[i]->message_out(occ, m);
 	return (m);
 }
 

@@ -43,11 +43,6 @@
 #include "xml.h"
 
 #define NS_SID		"urn:xmpp:sid:0"
-#define NS_HINTS	"urn:xmpp:hints"
-#define NS_FORWARD	"urn:xmpp:forward:0"
-#define NS_DELAY	"urn:xmpp:delay"
-
-#define MAM_QUERYID_MAX		256
 #ifndef REGRESS
 #define MAM_WAITING_MAX		10000	/* messages waiting for the store */
 #else
@@ -93,18 +88,6 @@ static TAILQ_HEAD(, mam_req)	 mam_reqs = TAILQ_HEAD_INITIALIZER(mam_reqs);
 static int			 mam_nmsgs, mam_nreqs;
 static uint32_t			 mam_next_id;
 
-/* Payloads that stand for a body: end-to-end encrypted messages. */
-static const struct {
-	const char	*ns;
-	const char	*name;
-} mam_encrypted[] = {
-	{ "eu.siacs.conversations.axolotl",	"encrypted" },
-	{ "urn:xmpp:omemo:2",			"encrypted" },
-	{ "urn:xmpp:eme:0",			"encryption" },
-	{ "urn:xmpp:openpgp:0",			"openpgp" },
-	{ "jabber:x:encrypted",			"x" },
-};
-
 static void	mam_cache_load(struct user *);
 
 static uint32_t
@@ -122,27 +105,6 @@ mam_send(struct session *s, struct xml_node *n)
 
 	if (n != NULL && (iev = proc_peer(PROC_STREAM, s->stream)) != NULL)
 		(void)stanza_send(iev, s->id, s->id, n, NS_CLIENT);
-}
-
-/*
- * XEP-0313 section 7.1.1 (business rules): chat and normal messages
- * with a body, or an encrypted payload in its place, unless the sender
- * asked for no storage (XEP-0334).
- */
-static int
-mam_archivable(const struct xml_node *n)
-{
-	size_t	 i;
-	int	 payload;
-
-	if (xml_find_child(n, NS_HINTS, "no-store") != NULL ||
-	    xml_find_child(n, NS_HINTS, "no-permanent-store") != NULL)
-		return (0);
-	payload = xml_find_child(n, NS_CLIENT, "body") != NULL;
-	for (i = 0; !payload && i < nitems(mam_encrypted); i++)
-		payload = xml_find_child(n, mam_encrypted[i].ns,
-		    mam_encrypted[i].name) != NULL;
-	return (payload);
 }
 
 /*
@@ -642,41 +604,39 @@ mam_query_iq(struct session *s, struct xml_node *iq, struct xml_node *query)
 {
 	struct mam_query	*q;
 	struct mam_req		*r;
-	struct xml_node		*x;
 	struct imsgev		*store;
-	const char		*queryid = xml_get_attr(query, "queryid");
-	int			 unknown = 0, rv = 0, k;
+	const char		*type, *cond;
 
-	if (queryid != NULL && strlen(queryid) > MAM_QUERYID_MAX)
-		return (router_error(iq, "modify", "bad-request"));
 	if (mam_busy(s))
 		return (router_error(iq, "wait", "resource-constraint"));
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		fatal("%s", __func__);
 	mam_owner_of(&q->owner, s);
-	if ((x = xml_find_child(query, NS_XDATA, "x")) != NULL)
-		rv = mam_form(x, q);
-	if (rv != -1 && (k = mam_rsm(xml_find_child(query, NS_RSM, "set"),
-	    q, &unknown)) < 0)
-		rv = k;
-	q->flip = xml_find_child(query, NS_MAM, "flip-page") != NULL;
-	if (rv == -2) {
+	if (mam_query_parse(query, q, &type, &cond) == -1) {
 		free(q);
-		return (router_error(iq, "cancel", "feature-not-implemented"));
+		return (router_error(iq, type, cond));
 	}
-	if (rv == -1) {
-		free(q);
-		return (router_error(iq, "modify", "bad-request"));
-	}
-	if (rv == 1 || unknown) {
-		free(q);
-		return (router_error(iq, "cancel", "item-not-found"));
-	}
-	r = mam_req_new(s, iq, queryid);
+	r = mam_req_new(s, iq, xml_get_attr(query, "queryid"));
 	store = proc_peer(PROC_STORE, 0);
 	imsgev_compose(store, IMSG_MAM_QUERY, r->reqid, 0, -1, q, sizeof(*q));
 	free(q);
 	return (NULL);
+}
+
+/* The fields a query may use (section 4.1.5). */
+static struct xml_node *
+mam_fields(struct xml_node *iq)
+{
+	struct xml_node	*r, *q;
+
+	if ((r = router_iq_result(iq)) == NULL)
+		return (NULL);
+	if ((q = xml_add_child(r, NS_MAM, "query")) == NULL ||
+	    mam_form_fields(q) == -1) {
+		xml_node_free(r);
+		return (NULL);
+	}
+	return (r);
 }
 
 static const char *mam_policies[] = {
@@ -819,8 +779,7 @@ static void
 mam_result(struct mam_req *r, struct session *s, struct mam_row *row,
     const char *xml, size_t len)
 {
-	struct xml_node	*inner, *m, *res, *fwd, *delay;
-	char		 stamp[64];
+	struct xml_node	*inner, *m;
 
 	row->id[sizeof(row->id) - 1] = '\0';
 	if ((inner = router_parse(xml, len, NS_CLIENT)) == NULL) {
@@ -828,22 +787,9 @@ mam_result(struct mam_req *r, struct session *s, struct mam_row *row,
 		    row->id, s->user->bare);
 		return;
 	}
-	mam_stamp(row->stamp, stamp, sizeof(stamp));
-	if ((m = xml_node_new(NS_CLIENT, "message")) == NULL ||
-	    xml_set_attr(m, "to", s->full) == -1 ||
-	    xml_set_attr(m, "from", s->user->bare) == -1 ||
-	    (res = xml_add_child(m, NS_MAM, "result")) == NULL ||
-	    (r->queryid != NULL &&
-	    xml_set_attr(res, "queryid", r->queryid) == -1) ||
-	    xml_set_attr(res, "id", row->id) == -1 ||
-	    (fwd = xml_add_child(res, NS_FORWARD, "forwarded")) == NULL ||
-	    (delay = xml_add_child(fwd, NS_DELAY, "delay")) == NULL ||
-	    xml_set_attr(delay, "stamp", stamp) == -1) {
-		xml_node_free(m);
-		xml_node_free(inner);
+	if ((m = mam_result_new(s->full, s->user->bare, r->queryid, row->id,
+	    row->stamp, inner)) == NULL)
 		return;
-	}
-	xml_append(fwd, inner);
 	mam_send(s, m);
 	xml_node_free(m);
 }
@@ -852,8 +798,7 @@ mam_result(struct mam_req *r, struct session *s, struct mam_row *row,
 static void
 mam_fin(struct mam_req *r, struct session *s, struct mam_fin *f)
 {
-	struct xml_node	*iq, *fin, *set, *c;
-	char		 num[32];
+	struct xml_node	*iq;
 
 	f->first[sizeof(f->first) - 1] = '\0';
 	f->last[sizeof(f->last) - 1] = '\0';
@@ -861,32 +806,12 @@ mam_fin(struct mam_req *r, struct session *s, struct mam_fin *f)
 		iq = router_error(r->iq, "cancel", "item-not-found");
 	else if (f->status != MAM_OK)
 		iq = router_error(r->iq, "wait", "internal-server-error");
-	else if ((iq = router_iq_result(r->iq)) != NULL) {
-		if ((fin = xml_add_child(iq, NS_MAM, "fin")) == NULL ||
-		    xml_set_attr(fin, "complete", f->complete ? "true" :
-		    "false") == -1 ||
-		    (set = xml_add_child(fin, NS_RSM, "set")) == NULL)
-			goto fail;
-		if (f->first[0] != '\0') {
-			if ((c = xml_add_child(set, NULL, "first")) == NULL ||
-			    xml_add_text(c, f->first, strlen(f->first)) == -1)
-				goto fail;
-			(void)snprintf(num, sizeof(num), "%lld",
-			    (long long)f->index);
-			if (f->index >= 0 &&
-			    xml_set_attr(c, "index", num) == -1)
-				goto fail;
-			if ((c = xml_add_child(set, NULL, "last")) == NULL ||
-			    xml_add_text(c, f->last, strlen(f->last)) == -1)
-				goto fail;
-		}
-		(void)snprintf(num, sizeof(num), "%lld", (long long)f->count);
-		if ((c = xml_add_child(set, NULL, "count")) == NULL ||
-		    xml_add_text(c, num, strlen(num)) == -1)
-			goto fail;
+	else if ((iq = router_iq_result(r->iq)) != NULL &&
+	    mam_fin_add(iq, f) == -1) {
+		xml_node_free(iq);
+		return;
 	}
 	mam_send(s, iq);
- fail:
 	xml_node_free(iq);
 }
 

@@ -16,8 +16,8 @@
 
 /*
  * Message archives in the router: router_mam.c (archiving, stanza ids,
- * queries and preferences), router_mam_form.c (parsing queries) and
- * router_mam_meta.c (archive metadata).
+ * queries and preferences) and router_mam_meta.c (archive metadata);
+ * queries are read and answered with common/mam.c.
  */
 
 #ifndef ROUTER_MAM_H
@@ -28,13 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NS_MAM		"urn:xmpp:mam:2"
-#define NS_MAM_EXT	"urn:xmpp:mam:2#extended"
-#define NS_RSM		"http://jabber.org/protocol/rsm"
-#define NS_XDATA	"jabber:x:data"
-
-#define MAM_PAGE_DEFAULT	50
-#define MAM_PAGE_MAX		100
+#include "mam.h"
 
 struct mam_owner;
 struct mam_query;
@@ -62,11 +56,5 @@ void		 mam_owner_of(struct mam_owner *, struct session *);
 int		 mam_own(struct session *, struct xml_node *,
 		    struct xml_node **);
 void		 mam_send(struct session *, struct xml_node *);
-
-/* router_mam_form.c */
-int		 mam_form(const struct xml_node *, struct mam_query *);
-int		 mam_rsm(const struct xml_node *, struct mam_query *, int *);
-void		 mam_stamp(int64_t, char *, size_t);
-struct xml_node	*mam_fields(struct xml_node *);
 
 #endif /* ROUTER_MAM_H */

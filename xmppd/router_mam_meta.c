@@ -54,26 +54,11 @@ mam_meta_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 	return (NULL);
 }
 
-/* <start/> or <end/>: a row's id and time. */
-static int
-mam_meta_row(struct xml_node *meta, const char *name, struct mam_row *row)
-{
-	struct xml_node	*e;
-	char		 stamp[64];
-
-	mam_stamp(row->stamp, stamp, sizeof(stamp));
-	if ((e = xml_add_child(meta, NULL, name)) == NULL ||
-	    xml_set_attr(e, "id", row->id) == -1 ||
-	    xml_set_attr(e, "timestamp", stamp) == -1)
-		return (-1);
-	return (0);
-}
-
 /* Both ends, or neither for an empty archive; anything else fails. */
 static void
 mam_meta_result(struct mam_req *r, struct session *s, struct mam_meta *m)
 {
-	struct xml_node	*iq, *meta;
+	struct xml_node	*iq;
 	int		 empty;
 
 	m->start.id[sizeof(m->start.id) - 1] = '\0';
@@ -82,9 +67,7 @@ mam_meta_result(struct mam_req *r, struct session *s, struct mam_meta *m)
 	if (m->status != MAM_OK || empty != (m->end.id[0] == '\0'))
 		iq = router_error(r->iq, "wait", "internal-server-error");
 	else if ((iq = router_iq_result(r->iq)) != NULL &&
-	    ((meta = xml_add_child(iq, NS_MAM, "metadata")) == NULL ||
-	    (!empty && (mam_meta_row(meta, "start", &m->start) == -1 ||
-	    mam_meta_row(meta, "end", &m->end) == -1)))) {
+	    mam_meta_add(iq, empty ? NULL : &m->start, &m->end) == -1) {
 		xml_node_free(iq);
 		iq = router_error(r->iq, "wait", "internal-server-error");
 	}

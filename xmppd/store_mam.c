@@ -34,6 +34,7 @@
 #include "config.h"
 #include "jid.h"
 #include "log.h"
+#include "mam.h"
 #include "proc.h"
 #include "store.h"
 
@@ -56,15 +57,6 @@ static TAILQ_HEAD(, mam_expire)	 mam_expires =
     TAILQ_HEAD_INITIALIZER(mam_expires);
 static int			 mam_nexpires;
 static struct event		 mam_expire_ev, mam_hourly_ev;
-
-static int64_t
-mam_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
 
 /*
  * The account's default and lists, returning 1; the domain's default

@@ -484,7 +484,9 @@ def test_room_sets_from_and_strips_what_it_says(s):
     m = a.expect(r"<message[^>]*id='f1'.*?</message>").group(0)
     assert "from='%s/Bob'" % room in m, m
     assert "id='fake'" not in m and "code='104'" not in m, m
-    assert "occupant-id" not in m and "id='other'" in m, m
+    # The room's own occupant id (XEP-0421) replaces the forged one.
+    assert len(re.findall(r"<occupant-id ", m)) == 1, m
+    assert "id='x'" not in m and "id='other'" in m, m
     assert len(re.findall(r"by='%s'" % re.escape(room), m)) == 1, m
     # Only a moderator changes the subject here (muc#roomconfig default).
     b.send("<message to='%s' type='groupchat' id='s1'><subject>mine"

@@ -15,9 +15,11 @@
  */
 
 /*
- * Message archive queries, their parts that need no state: the data form
- * of XEP-0313 section 4.1 with the #extended fields, XEP-0059 result set
- * bounds, XEP-0082 dates, and the form a client asks for.
+ * Message archives, the parts that need no state, for users' archives
+ * (the router) and rooms' (mucd) alike: the data form of XEP-0313
+ * section 4.1 with the #extended fields, XEP-0059 result set bounds,
+ * XEP-0082 dates, which messages are kept, and the stanzas a query is
+ * answered with.
  */
 
 #include <sys/types.h>
@@ -32,15 +34,29 @@
 #include "compat.h"
 #include "config.h"
 #include "jid.h"
+#include "mam.h"
 #include "msg.h"
-#include "router.h"
-#include "router_mam.h"
 #include "xml.h"
 
 #define NS_VALIDATE	"http://jabber.org/protocol/xdata-validate"
+#define NS_HINTS	"urn:xmpp:hints"
+#define NS_FORWARD	"urn:xmpp:forward:0"
+#define NS_DELAY	"urn:xmpp:delay"
+
+/* Payloads that stand for a body: end-to-end encrypted messages. */
+static const struct {
+	const char	*ns;
+	const char	*name;
+} mam_encrypted[] = {
+	{ "eu.siacs.conversations.axolotl",	"encrypted" },
+	{ "urn:xmpp:omemo:2",			"encrypted" },
+	{ "urn:xmpp:eme:0",			"encryption" },
+	{ "urn:xmpp:openpgp:0",			"openpgp" },
+	{ "jabber:x:encrypted",			"x" },
+};
 
 /* XEP-0082 DateTime to microseconds since the epoch. */
-static int
+int
 mam_time(const char *s, int64_t *out)
 {
 	struct tm	 tm;
@@ -104,6 +120,37 @@ mam_stamp(int64_t us, char *buf, size_t len)
 	gmtime_r(&t, &tm);
 	(void)strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
 	(void)snprintf(buf, len, "%s.%06lldZ", s, (long long)(us % 1000000));
+}
+
+/* Now, in microseconds since the epoch: an archive's time. */
+int64_t
+mam_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/*
+ * XEP-0313 section 7.1 (business rules): messages with a body, or an
+ * encrypted payload in its place, unless the sender asked for no
+ * storage (XEP-0334).
+ */
+int
+mam_archivable(const struct xml_node *n)
+{
+	size_t	 i;
+	int	 payload;
+
+	if (xml_find_child(n, NS_HINTS, "no-store") != NULL ||
+	    xml_find_child(n, NS_HINTS, "no-permanent-store") != NULL)
+		return (0);
+	payload = xml_find_child(n, NS_CLIENT, "body") != NULL;
+	for (i = 0; !payload && i < nitems(mam_encrypted); i++)
+		payload = xml_find_child(n, mam_encrypted[i].ns,
+		    mam_encrypted[i].name) != NULL;
+	return (payload);
 }
 
 /* The single value of a field; NULL when it has none or several. */
@@ -267,42 +314,171 @@ mam_rsm(const struct xml_node *set, struct mam_query *q, int *unknown)
 	return (0);
 }
 
+/*
+ * A query (XEP-0313 section 4): its queryid, form, result set and
+ * flip-page into q (owner aside).  -1 with the error's type and
+ * condition when it cannot be answered.
+ */
+int
+mam_query_parse(const struct xml_node *query, struct mam_query *q,
+    const char **type, const char **cond)
+{
+	const char	*queryid = xml_get_attr(query, "queryid");
+	struct xml_node	*x;
+	int		 unknown = 0, rv = 0, k;
+
+	*type = "modify";
+	*cond = "bad-request";
+	if (queryid != NULL && strlen(queryid) > MAM_QUERYID_MAX)
+		return (-1);
+	if ((x = xml_find_child(query, NS_XDATA, "x")) != NULL)
+		rv = mam_form(x, q);
+	if (rv != -1 && (k = mam_rsm(xml_find_child(query, NS_RSM, "set"),
+	    q, &unknown)) < 0)
+		rv = k;
+	q->flip = xml_find_child(query, NS_MAM, "flip-page") != NULL;
+	if (rv == -2) {
+		*type = "cancel";
+		*cond = "feature-not-implemented";
+		return (-1);
+	}
+	if (rv == -1)
+		return (-1);
+	if (rv == 1 || unknown) {
+		*type = "cancel";
+		*cond = "item-not-found";
+		return (-1);
+	}
+	return (0);
+}
+
 /* The fields a query may use (section 4.1.1), extended ones too. */
-struct xml_node *
-mam_fields(struct xml_node *iq)
+int
+mam_form_fields(struct xml_node *q)
 {
 	static const char *fields[][2] = {
 		{ "with", "jid-single" }, { "start", "text-single" },
 		{ "end", "text-single" }, { "after-id", "text-single" },
 		{ "before-id", "text-single" }, { "ids", "list-multi" },
 	};
-	struct xml_node	*r, *q, *x, *f, *v;
+	struct xml_node	*x, *f, *v;
 	size_t		 i;
 
-	if ((r = router_iq_result(iq)) == NULL)
-		return (NULL);
-	if ((q = xml_add_child(r, NS_MAM, "query")) == NULL ||
-	    (x = xml_add_child(q, NS_XDATA, "x")) == NULL ||
+	if ((x = xml_add_child(q, NS_XDATA, "x")) == NULL ||
 	    xml_set_attr(x, "type", "form") == -1 ||
 	    (f = xml_add_child(x, NULL, "field")) == NULL ||
 	    xml_set_attr(f, "var", "FORM_TYPE") == -1 ||
 	    xml_set_attr(f, "type", "hidden") == -1 ||
 	    (v = xml_add_child(f, NULL, "value")) == NULL ||
 	    xml_add_text(v, NS_MAM, strlen(NS_MAM)) == -1)
-		goto fail;
+		return (-1);
 	for (i = 0; i < nitems(fields); i++) {
 		if ((f = xml_add_child(x, NULL, "field")) == NULL ||
 		    xml_set_attr(f, "var", fields[i][0]) == -1 ||
 		    xml_set_attr(f, "type", fields[i][1]) == -1)
-			goto fail;
+			return (-1);
 		if (strcmp(fields[i][0], "ids") == 0 &&
 		    ((v = xml_add_child(f, NS_VALIDATE, "validate")) == NULL ||
 		    xml_set_attr(v, "datatype", "xs:string") == -1 ||
 		    xml_add_child(v, NULL, "open") == NULL))
-			goto fail;
+			return (-1);
 	}
-	return (r);
- fail:
-	xml_node_free(r);
-	return (NULL);
+	return (0);
+}
+
+/*
+ * One result (section 4.2): the archived message inner (taken, even on
+ * failure) forwarded from the archive 'from' to 'to', with its id and
+ * time.
+ */
+struct xml_node *
+mam_result_new(const char *to, const char *from, const char *queryid,
+    const char *id, int64_t stamp, struct xml_node *inner)
+{
+	struct xml_node	*m, *res, *fwd, *delay;
+	char		 ts[64];
+
+	mam_stamp(stamp, ts, sizeof(ts));
+	if ((m = xml_node_new(NS_CLIENT, "message")) == NULL ||
+	    xml_set_attr(m, "to", to) == -1 ||
+	    xml_set_attr(m, "from", from) == -1 ||
+	    (res = xml_add_child(m, NS_MAM, "result")) == NULL ||
+	    (queryid != NULL && xml_set_attr(res, "queryid", queryid) == -1) ||
+	    xml_set_attr(res, "id", id) == -1 ||
+	    (fwd = xml_add_child(res, NS_FORWARD, "forwarded")) == NULL ||
+	    (delay = xml_add_child(fwd, NS_DELAY, "delay")) == NULL ||
+	    xml_set_attr(delay, "stamp", ts) == -1) {
+		xml_node_free(m);
+		xml_node_free(inner);
+		return (NULL);
+	}
+	xml_append(fwd, inner);
+	return (m);
+}
+
+static int
+mam_add_text(struct xml_node *parent, const char *name, const char *text)
+{
+	struct xml_node	*c;
+
+	if ((c = xml_add_child(parent, NULL, name)) == NULL ||
+	    xml_add_text(c, text, strlen(text)) == -1)
+		return (-1);
+	return (0);
+}
+
+/* The end of a query, into its iq result: section 4.3 with RSM. */
+int
+mam_fin_add(struct xml_node *iq, const struct mam_fin *f)
+{
+	struct xml_node	*fin, *set, *first;
+	char		 num[32];
+
+	if ((fin = xml_add_child(iq, NS_MAM, "fin")) == NULL ||
+	    xml_set_attr(fin, "complete", f->complete ? "true" : "false") ==
+	    -1 || (set = xml_add_child(fin, NS_RSM, "set")) == NULL)
+		return (-1);
+	if (f->first[0] != '\0') {
+		(void)snprintf(num, sizeof(num), "%lld", (long long)f->index);
+		if ((first = xml_add_child(set, NULL, "first")) == NULL ||
+		    xml_add_text(first, f->first, strlen(f->first)) == -1 ||
+		    (f->index >= 0 && xml_set_attr(first, "index", num) == -1) ||
+		    mam_add_text(set, "last", f->last) == -1)
+			return (-1);
+	}
+	(void)snprintf(num, sizeof(num), "%lld", (long long)f->count);
+	return (mam_add_text(set, "count", num));
+}
+
+/* <start/> or <end/>: a row's id and time. */
+static int
+mam_meta_row(struct xml_node *meta, const char *name,
+    const struct mam_row *row)
+{
+	struct xml_node	*e;
+	char		 stamp[64];
+
+	mam_stamp(row->stamp, stamp, sizeof(stamp));
+	if ((e = xml_add_child(meta, NULL, name)) == NULL ||
+	    xml_set_attr(e, "id", row->id) == -1 ||
+	    xml_set_attr(e, "timestamp", stamp) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Archive metadata (section 5) into its iq result: both ends, or
+ * neither (start NULL) for an empty archive.
+ */
+int
+mam_meta_add(struct xml_node *iq, const struct mam_row *start,
+    const struct mam_row *end)
+{
+	struct xml_node	*meta;
+
+	if ((meta = xml_add_child(iq, NS_MAM, "metadata")) == NULL ||
+	    (start != NULL && (mam_meta_row(meta, "start", start) == -1 ||
+	    mam_meta_row(meta, "end", end) == -1)))
+		return (-1);
+	return (0);
 }
