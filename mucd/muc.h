@@ -403,4 +403,7 @@ int		 muc_db_setting_put(struct muc_room *, const char *,
 		    const char *);
 char		*muc_db_setting_get(struct muc_room *, const char *);
 
+/* Feature files: one struct muc_feature each, listed in mucd_features[]. */
+extern const struct muc_feature	muc_config_feature;	/* muc_config.c */
+
 #endif /* MUC_H */
