@@ -55,7 +55,8 @@ XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \
-		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c
+		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
+		mucd/muc_register.c
 UPLOADD_SRCS=	uploadd/uploadd.c
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}

@@ -405,5 +405,6 @@ char		*muc_db_setting_get(struct muc_room *, const char *);
 
 /* Feature files: one struct muc_feature each, listed in mucd_features[]. */
 extern const struct muc_feature	muc_config_feature;	/* muc_config.c */
+extern const struct muc_feature	muc_register_feature;	/* muc_register.c */
 
 #endif /* MUC_H */

@@ -46,6 +46,7 @@ const struct muc_feature *const mucd_features[] = {
 	&muc_room_feature,
 	&muc_message_feature,
 	&muc_config_feature,
+	&muc_register_feature,
 };
 size_t	mucd_nfeatures = nitems(mucd_features);
 
