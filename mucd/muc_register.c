@@ -276,7 +276,9 @@ muc_register_iq(struct muc_ctx *ctx, struct xml_node *q, struct muc_error *err)
 
 /*
  * The nick reserved for the sender (XEP-0045 section 7.12): an identity
- * named so, or an empty answer.  Other nodes are not this feature's.
+ * named so, or an empty answer.  A hidden room is not there for one who
+ * is neither in it nor affiliated with it, as for the rest of disco.
+ * Other nodes are not this feature's.
  */
 static int
 muc_register_disco(struct muc_ctx *ctx, struct xml_node *q,
@@ -288,6 +290,10 @@ muc_register_disco(struct muc_ctx *ctx, struct xml_node *q,
 	if (node == NULL || strcmp(node, MUC_REGISTER_NODE) != 0 ||
 	    strcmp(ctx->type, "get") != 0 || ctx->room == NULL)
 		return (MUC_PASS);
+	if (!ctx->room->cfg.public && ctx->sess == NULL &&
+	    muc_room_affiliation(ctx->room, ctx->bare) < MUC_AFF_MEMBER)
+		return (muc_stanza_seterr(err, "cancel", "item-not-found",
+		    NULL));
 	if ((r = xml_node_new(NS_DISCO_INFO, "query")) == NULL ||
 	    xml_set_attr(r, "node", MUC_REGISTER_NODE) == -1)
 		goto fail;
