@@ -348,8 +348,22 @@ def test_members_only_removes_non_members_322(s):
     b.send("<presence to='%s/Bob' type='unavailable'/>" % room)
     pres(b, room + "/Bob", r"[^>]*type='unavailable'")
     assert "affiliation='member'" in enter(b, room, "Bob")
+    for x in (a, c):
+        pres(x, room + "/Bob")
     r = iq(d, room, "r2", "<query xmlns='%s'/>" % NS_REG, "get")
     refused(r, "not-allowed")
+    # Bob cancels his registration: a member no more, he leaves (321).
+    b.send("<iq type='set' id='r3' to='%s'><query xmlns='%s'><remove/>"
+           "</query></iq>" % (room, NS_REG))
+    before, m = upto(b, r"<iq[^>]*id='r3'[^>]*(?:/>|>.*?</iq>)")
+    ok(m.group(2))
+    p = b.expect(r"<presence[^>]*type='unavailable'.*?</presence>").group(0)
+    assert codes(p) == [110, 321] and "affiliation='none'" in p, p
+    for x in (a, c):
+        p = pres(x, room + "/Bob", r"[^>]*type='unavailable'")
+        assert codes(p) == [321], p
+    join(b, room, "Bob")
+    assert "<registration-required" in error_of(b)
     close(*cs)
 
 
@@ -772,6 +786,16 @@ def test_registration_reserves_a_nick(s):
     ok(register(a, room, "Boss", "g8"))
     p = pres(b, room + "/Alice")
     assert "affiliation='owner'" in p, p
+    # A hidden room answers only those in it or affiliated with it.
+    ok(configure(a, room, [(RC + "publicroom", "0")], "g9"))
+    b.send("<presence to='%s/Bobby' type='unavailable'/>" % room)
+    pres(b, room + "/Bobby", r"[^>]*type='unavailable'")
+    assert reserved_nick(b, room, "rn4") == "Bobby"
+    e.send("<presence to='%s/Erin' type='unavailable'/>" % room)
+    pres(e, room + "/Erin", r"[^>]*type='unavailable'")
+    r = iq(e, room, "rn5", "<query xmlns='http://jabber.org/protocol/"
+           "disco#info' node='x-roomuser-item'/>", "get")
+    refused(r, "item-not-found")
     close(a, b, c, d, e)
 
 
