@@ -439,5 +439,8 @@ extern const struct muc_feature	muc_history_feature;
 extern const struct muc_feature	muc_subject_feature;
 extern const struct muc_feature	muc_mam_feature;
 void	 muc_history_expire(struct muc_service *, int64_t);
+/* Feature files: one struct muc_feature each, listed in mucd_features[]. */
+extern const struct muc_feature	muc_config_feature;	/* muc_config.c */
+extern const struct muc_feature	muc_register_feature;	/* muc_register.c */
 
 #endif /* MUC_H */

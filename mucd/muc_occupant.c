@@ -549,7 +549,10 @@ muc_session_leave(struct muc_session *s, const struct xml_node *content,
 	muc_room_gone_if_empty(room);
 }
 
-/* What a new occupant hears: 110, 100 if non-anonymous, 201, 210. */
+/*
+ * What a new occupant hears: 110, 100 if non-anonymous, 170 if the room
+ * is logged (XEP-0045, Security Considerations), 201, 210.
+ */
 static void
 muc_join_self_codes(struct muc_join *j, int *codes)
 {
@@ -557,6 +560,8 @@ muc_join_self_codes(struct muc_join *j, int *codes)
 
 	if (j->room->cfg.whois == MUC_WHOIS_ANYONE)
 		codes[n++] = 100;
+	if (j->room->cfg.logging)
+		codes[n++] = 170;
 	if (j->created)
 		codes[n++] = 201;
 	if (j->renamed)
@@ -568,7 +573,7 @@ muc_join_self_codes(struct muc_join *j, int *codes)
 static void
 muc_join_announce(struct muc_session *s, struct muc_join *j)
 {
-	int			 codes[4];
+	int			 codes[5];
 	struct muc_why		 why = muc_why_none;
 	size_t			 i;
 

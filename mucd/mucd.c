@@ -45,6 +45,8 @@
 const struct muc_feature *const mucd_features[] = {
 	&muc_room_feature,
 	&muc_message_feature,
+	&muc_config_feature,
+	&muc_register_feature,
 	&muc_admin_feature,
 	&muc_history_feature,
 	&muc_subject_feature,

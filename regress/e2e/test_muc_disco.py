@@ -157,8 +157,12 @@ def online(c):
     assert "type='result'" in r, r
 
 
-def enter(c, room, nick):
-    join(c, room, nick)
+def enter(c, room, nick, password=None):
+    if password is None:
+        join(c, room, nick)
+    else:
+        c.send("<presence to='%s/%s'><x xmlns='%s'><password>%s</password>"
+               "</x></presence>" % (room, nick, NS_MUC, password))
     p = self_presence(c)
     assert "type='error'" not in p, p
     return p
@@ -262,7 +266,7 @@ def test_room_items_only_to_occupants_of_nonanonymous_rooms(s):
     assert "type='result'" in r and item_jids(r) == [], r
     # So does an occupant of a semi-anonymous room.
     for c, nick in zip(cs[:2], ("Alice", "Bob")):
-        enter(c, "vault@" + KEEP, nick)
+        enter(c, "vault@" + KEEP, nick, "s3cret")
     r = items(cs[1], "vault@" + KEEP)
     assert "type='result'" in r and item_jids(r) == [], r
     # The items are not passed queries (XEP-0045 section 6.6): an error
