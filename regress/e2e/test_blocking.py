@@ -21,7 +21,8 @@ def online(s, user, resource):
     r = Raw(s.ports["client"])
     r.login(user, user + "-pw", resource)
     r.send("<presence/>")
-    sync(r, "on-" + resource)
+    # What came before the ping's answer stays to be read.
+    r.buf = sync(r, "on-" + resource) + r.buf
     return r
 
 
