@@ -357,6 +357,7 @@ void		 muc_room_gone_if_empty(struct muc_room *);
 void		 muc_room_send_all(struct muc_room *, const struct xml_node *);
 void		**muc_room_slot(struct muc_room *, const struct muc_feature *);
 int		 muc_room_affiliation(struct muc_room *, const char *);
+int		 muc_room_visible(struct muc_ctx *);
 struct muc_aff	*muc_room_aff_find(struct muc_room *, const char *);
 int		 muc_room_set_affiliation(struct muc_room *, const char *,
 		    int, const char *, const char *);
@@ -402,7 +403,6 @@ int	 muc_message_is_subject(const struct xml_node *);
 extern const struct muc_feature	muc_message_feature;
 
 /* muc_disco.c: service discovery, and the admin's list of rooms */
-int		 muc_disco_visible(struct muc_ctx *);
 struct xml_node	*muc_disco_form(struct xml_node *);
 int		 muc_disco_field(struct xml_node *, const char *, const char *,
 		    const char *);

@@ -52,20 +52,6 @@ struct muc_disco_page {
 	char		*before;	/* a room's name; "": the last page */
 };
 
-/*
- * May the sender know of the room: it is public, or the sender is in
- * it, or affiliated with it (a member of a hidden room may look at it
- * before entering, XEP-0045 section 6.4).  An outcast is an outsider.
- * A locked room gets here for its owner only (muc_stanza.c).
- */
-int
-muc_disco_visible(struct muc_ctx *ctx)
-{
-	struct muc_room	*room = ctx->room;
-
-	return (room != NULL && (room->cfg.public || ctx->sess != NULL ||
-	    muc_room_affiliation(room, ctx->bare) >= MUC_AFF_MEMBER));
-}
 
 /* Listed by the service: public, and not locked. */
 static int
@@ -162,7 +148,7 @@ static int
 muc_disco_mine(struct muc_ctx *ctx, struct xml_node *q,
     struct muc_error *err, int *rc)
 {
-	if (ctx->room != NULL && !muc_disco_visible(ctx))
+	if (ctx->room != NULL && !muc_room_visible(ctx))
 		*rc = muc_stanza_seterr(err, "cancel", "item-not-found", NULL);
 	else if (xml_get_attr(q, "node") != NULL)
 		*rc = MUC_PASS;

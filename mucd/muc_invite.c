@@ -405,7 +405,7 @@ muc_invite_in(struct muc_ctx *ctx, struct muc_error *err)
 	declines = xml_find_child(x, NS_MUC_USER, "decline") != NULL;
 	if (!invites && !declines)
 		return (MUC_PASS);
-	if (!muc_disco_visible(ctx) && !(declines &&
+	if (!muc_room_visible(ctx) && !(declines &&
 	    muc_invite_find(ctx, NULL) != NULL))
 		return (muc_stanza_seterr(err, "cancel", "item-not-found",
 		    NULL));

@@ -200,7 +200,8 @@ muc_groupchat(struct muc_ctx *ctx)
 	size_t			 i;
 	int			 rc;
 
-	if (ctx->room == NULL) {
+	/* To an outsider a hidden room is one that does not exist. */
+	if (ctx->room == NULL || !muc_room_visible(ctx)) {
 		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 		goto refuse;
 	}
@@ -275,7 +276,7 @@ muc_private(struct muc_ctx *ctx)
 	struct xml_node		*m = NULL;
 	struct muc_stanza_out	*o;
 
-	if (ctx->room == NULL)
+	if (ctx->room == NULL || !muc_room_visible(ctx))
 		(void)muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
 	else if (strcmp(ctx->type, "groupchat") == 0)
 		(void)muc_stanza_seterr(&err, "modify", "bad-request", NULL);

@@ -61,7 +61,7 @@ muc_ping_entity(struct muc_ctx *ctx, struct xml_node *q,
     struct muc_error *err)
 {
 	(void)q;
-	if (ctx->room != NULL && !muc_disco_visible(ctx))
+	if (ctx->room != NULL && !muc_room_visible(ctx))
 		return (muc_stanza_seterr(err, "cancel", "item-not-found",
 		    NULL));
 	if (strcmp(ctx->type, "get") != 0)

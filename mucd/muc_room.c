@@ -548,3 +548,18 @@ const struct muc_feature muc_room_feature = {
 	.iqs = muc_room_iqs,
 	.disco = muc_room_disco,
 };
+
+/*
+ * May the sender know of the room: it is public, or the sender is in
+ * it, or affiliated with it (a member of a hidden room may look at it
+ * before entering, XEP-0045 section 6.4).  An outcast is an outsider.
+ * A locked room gets here for its owner only (muc_stanza.c).
+ */
+int
+muc_room_visible(struct muc_ctx *ctx)
+{
+	struct muc_room	*room = ctx->room;
+
+	return (room != NULL && (room->cfg.public || ctx->sess != NULL ||
+	    muc_room_affiliation(room, ctx->bare) >= MUC_AFF_MEMBER));
+}

@@ -223,7 +223,11 @@ muc_iq_in(struct muc_ctx *ctx)
 				rc = iq->handler(ctx, q, &err);
 	if (rc == MUC_DONE)
 		return;
-	if (rc == MUC_PASS)
+	/* To an outsider a hidden room is one that does not exist. */
+	if (rc == MUC_PASS && where == MUC_AT_ROOM && !muc_room_visible(ctx))
+		(void)muc_stanza_seterr(&err, "cancel", "item-not-found",
+		    NULL);
+	else if (rc == MUC_PASS)
 		(void)muc_stanza_seterr(&err, "cancel", "service-unavailable",
 		    NULL);
 	muc_stanza_error(ctx, &err);

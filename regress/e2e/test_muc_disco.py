@@ -285,6 +285,15 @@ def test_room_items_only_to_occupants_of_nonanonymous_rooms(s):
 
 # -- hidden and locked rooms ------------------------------------------------
 
+def message_error(c, to, mtype):
+    """The error a message to `to` earns."""
+    c.n = getattr(c, "n", 0) + 1
+    mid = "hm%d" % c.n
+    c.send("<message to='%s' type='%s' id='%s'><body>hi</body></message>"
+           % (to, mtype, mid))
+    return c.expect(r"<message[^>]*id='%s'.*?</message>" % mid).group(0)
+
+
 def test_hidden_room_never_leaks(s):
     secret, nosuch = "secret@" + KEEP, "nosuchroom@" + KEEP
     e = login(s, "erin")
@@ -296,6 +305,10 @@ def test_hidden_room_never_leaks(s):
         lambda to: iq(e, to, PING),
         lambda to: iq(e, to + "/Alice", PING),
         lambda to: info(e, to + "/Alice"),
+        # Messages and requests no feature takes: as if it did not exist.
+        lambda to: iq(e, to, "<query xmlns='jabber:iq:version'/>", "get"),
+        lambda to: message_error(e, to, "groupchat"),
+        lambda to: message_error(e, to + "/Alice", "chat"),
     ]
     a = login(s, "alice", "hide")
     enter(a, secret, "Alice")
