@@ -505,7 +505,7 @@ def main():
         sys.exit("bench.py runs as root (it starts servers as their users)")
     for prog in (XMPPLOAD, XMPPD):
         if not os.access(prog, os.X_OK):
-            sys.exit("%s is missing: make && make -C regress/bench" % prog)
+            sys.exit("%s is missing: make -C regress/bench" % prog)
 
     install_peers(names)
     top = tempfile.mkdtemp(prefix="xmppd-bench-")

@@ -18,7 +18,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-XMPPD = os.environ.get("XMPPD", os.path.join(TOP, "xmppd", "xmppd"))
+# The build of `make -C regress/bench`, which finds its mucd in the tree.
+XMPPD = os.environ.get("XMPPD", os.path.join(HERE, "obj", "xmppd", "xmppd"))
 DOMAIN = "bench.example"
 PASSWORD = "pw"
 # One salt for every account of xmppd and Prosody (ejabberd's import draws
@@ -293,6 +294,9 @@ class Xmppd(Server):
                 continue
             if title.startswith("xmppd: "):
                 out.setdefault(title.split()[1], []).append(p)
+            elif title.split()[:1] in (["mucd"], ["ldapauthd"],
+                                       ["uploadd"]):
+                out.setdefault(title.split()[0], []).append(p)
         return out
 
 
