@@ -80,8 +80,9 @@ muc_fail(const char *fmt, ...)
 	exit(1);
 }
 
+/* n rooms on service, named name, or name0, name1... when numbered. */
 static void
-muc_rooms_setup(const char *service, const char *name, int n)
+muc_rooms_setup(const char *service, const char *name, int n, int numbered)
 {
 	char	 domain[256];
 	int	 i, len;
@@ -97,7 +98,7 @@ muc_rooms_setup(const char *service, const char *name, int n)
 		err(1, NULL);
 	muc_nrooms = n;
 	for (i = 0; i < n; i++) {
-		if (n == 1)
+		if (!numbered)
 			len = snprintf(muc_rooms[i].jid,
 			    sizeof(muc_rooms[i].jid), "%s@%s", name, service);
 		else
@@ -129,14 +130,14 @@ muc_setup(int join, const char *service, const char *room, int occupants,
 		muc_senders = senders > 0 ? senders :
 		    (occupants + MUC_ROOM_MAX - 1) / MUC_ROOM_MAX;
 		muc_rooms_setup(service, room != NULL ? room : "history",
-		    muc_senders);
+		    muc_senders, 1);
 		muc_nocc = muc_senders + occupants;
 		muc_quota = count > 0 ? count : 100;
 		if ((muc_lat = calloc(occupants, sizeof(*muc_lat))) == NULL)
 			err(1, NULL);
 		return (muc_nocc);
 	}
-	muc_rooms_setup(service, room != NULL ? room : "bench", 1);
+	muc_rooms_setup(service, room != NULL ? room : "bench", 1, 0);
 	muc_nocc = occupants;
 	muc_senders = senders > 0 ? senders : 10;
 	if (muc_senders > muc_nocc)
