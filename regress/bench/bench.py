@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """xmppd, ejabberd and Prosody on the same machine, one after the other,
-driven by the same load client (xmppload) through the same scenarios;
-prints one table with the medians and the xmppd / peer ratios.
+driven by the same load client (xmppload) through the same scenarios
+(idle memory, logins, messages, roster logins, group chat fan-out and
+joins); prints one table with the medians and the xmppd / peer ratios.
 
     regress/bench/bench.py [-q] [-r runs] [-s xmppd,ejabberd,prosody]
                            [--profile DIR]
@@ -23,8 +24,9 @@ import sys
 import tempfile
 import time
 
-from servers import (CONTACTS, DOMAIN, ROSTER_USERS, SERVERS, TOP, XMPPD,
-                     Xmppd, install_peers, log, make_cert, raise_nofile, run)
+from servers import (CONTACTS, DOMAIN, MUC_DOMAIN, MUC_HISTORY, ROSTER_USERS,
+                     SERVERS, TOP, XMPPD, Xmppd, install_peers, log, make_cert,
+                     raise_nofile, run)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 XMPPLOAD = os.path.join(HERE, "xmppload")
@@ -74,6 +76,10 @@ def parse_kv(line):
     return out
 
 
+class NotMeasured(RuntimeError):
+    """xmppload's "fail" line: the server refused or stopped answering."""
+
+
 class Load:
     """xmppload running, read line by line."""
 
@@ -88,6 +94,9 @@ class Load:
         for line in self.proc.stdout:
             if line.startswith(word + " "):
                 return parse_kv(line)
+            if line.startswith("fail ") and "why=" in line:
+                self.proc.wait(60)
+                raise NotMeasured(line.split("why=", 1)[1].strip())
             if line.startswith("timeout"):
                 break
         self.proc.kill()
@@ -123,13 +132,23 @@ def settle(srv, seconds=2.0, limit=120):
             quiet = 0.0
 
 
+def role_rss(srv):
+    """xmppd's RSS by process kind; nothing for the others."""
+    if not isinstance(srv, Xmppd):
+        return {}
+    return {role: rss_of(rp) for role, rp in srv.role_pids().items()}
+
+
+def role_growth(srv, before, prefix, n, out):
+    """xmppd's KiB per n since before, by process kind, into out."""
+    for role, rss in role_rss(srv).items():
+        out[prefix + role] = (rss - before.get(role, 0)) / 1024.0 / n
+
+
 def scenario_idle(srv, n, args):
     settle(srv)
     before = rss_of(srv.pids())
-    roles_before = {}
-    if isinstance(srv, Xmppd):
-        roles_before = {role: rss_of(rp)
-                        for role, rp in srv.role_pids().items()}
+    roles_before = role_rss(srv)
     ld = Load(srv, "-m", "idle", "-n", n, "-c", args.connectors,
               "-t", args.timeout)
     r = ld.expect("ready")
@@ -138,10 +157,7 @@ def scenario_idle(srv, n, args):
     settle(srv, IDLE_SETTLE)
     after = rss_of(srv.pids())
     roles = {}
-    if isinstance(srv, Xmppd):
-        for role, rp in srv.role_pids().items():
-            roles["idle_kb_" + role] = (rss_of(rp) - roles_before.get(
-                role, 0)) / 1024.0 / n
+    role_growth(srv, roles_before, "idle_kb_", n, roles)
     ld.finish()
     if r["failed"]:
         raise RuntimeError("%d of %d idle logins failed" % (r["failed"], n))
@@ -179,15 +195,15 @@ def scenario_logins(srv, args, profile=None):
     return out
 
 
-def scenario_messages(srv, args, profile=None):
-    settle(srv)
-    ld = Load(srv, "-m", "messages", "-p", args.pairs, "-n", args.messages,
-              "-W", args.window, "-s", "-t", args.timeout)
+def timed(srv, ld, prefix, prof_start=None):
+    """xmppload's timed phase, between its "ready" and "result" lines:
+    its rate and the server's CPU over it, per 100k of what it counts
+    (xmppd's by process kind under prefix)."""
     ld.expect("ready")
     settle(srv, 1.0)
     pids = srv.pids()
     c0 = cpu_of(pids)
-    prof = profile(srv, "messages") if profile else None
+    prof = prof_start() if prof_start else None
     ld.go()
     r = ld.expect("result")
     c1 = cpu_of(pids)
@@ -198,8 +214,16 @@ def scenario_messages(srv, args, profile=None):
     cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
     out = {"rate": r["rate"], "cpu_100k": cpu * 100000 / r["n"],
            "server_cpu": cpu, "client_cpu": r["cpu"]}
-    by_role(srv, c0, c1, "cpu_100k_", 100000.0 / r["n"], out)
+    by_role(srv, c0, c1, prefix, 100000.0 / r["n"], out)
     return out
+
+
+def scenario_messages(srv, args, profile=None):
+    settle(srv)
+    ld = Load(srv, "-m", "messages", "-p", args.pairs, "-n", args.messages,
+              "-W", args.window, "-s", "-t", args.timeout)
+    return timed(srv, ld, "cpu_100k_", (lambda: profile(srv, "messages"))
+                 if profile else None)
 
 
 def scenario_roster(srv, args):
@@ -215,9 +239,58 @@ def scenario_roster(srv, args):
             "rate": r["rate"]}
 
 
+def scenario_muc(srv, args):
+    """Fan-out: occupants in one room, senders each keeping a window of
+    groupchat messages in flight; every delivery to every occupant
+    counted, the server's CPU over the sending only."""
+    settle(srv)
+    ld = Load(srv, "-m", "muc", "-M", MUC_DOMAIN, "-j", args.muc_occupants,
+              "-p", args.muc_senders, "-W", args.muc_window,
+              "-n", args.muc_messages, "-c", args.connectors, "-s",
+              "-t", args.timeout)
+    return timed(srv, ld, "muc_cpu_100k_")
+
+
+def scenario_mucjoin(srv, args):
+    """Joins, one after another, of a room holding MUC_HISTORY messages;
+    memory read, idle as in the idle scenario, with the users logged in
+    before they join and after they all have."""
+    settle(srv)
+    ld = Load(srv, "-m", "mucjoin", "-M", MUC_DOMAIN, "-j", args.muc_joins,
+              "-n", MUC_HISTORY, "-c", args.connectors, "-s",
+              "-t", args.timeout)
+    ld.expect("ready")
+    settle(srv, IDLE_SETTLE)
+    before = rss_of(srv.pids())
+    roles_before = role_rss(srv)
+    ld.go()
+    r = ld.expect("result")
+    settle(srv, IDLE_SETTLE)
+    after = rss_of(srv.pids())
+    out = {"lat_ms": r["lat_ms_med"], "lat_p90": r["lat_ms_p90"],
+           "kb": (after - before) / 1024.0 / r["n"]}
+    role_growth(srv, roles_before, "muc_kb_", r["n"], out)
+    ld.go()
+    ld.finish()
+    if abs(r["history"] - MUC_HISTORY) > 0.5:
+        raise NotMeasured("a join brought %.1f history messages, not %d"
+                          % (r["history"], MUC_HISTORY))
+    return out
+
+
+# The scenarios in order, on a server started afresh for each group: the
+# group chat ones each alone, since what a server keeps after a thousand
+# joins can halve its fan-out rate (Prosody's).
+SERVER_STARTS = (("idle", "logins", "messages", "roster"), ("mucjoin",),
+                 ("muc",))
+SCENARIOS = sum(SERVER_STARTS, ())
+
+
 def one_run(srv, args, profile):
-    """Every scenario once on a freshly started server; a scenario that
-    fails leaves its figures out and the others go on."""
+    """Every scenario once on a freshly started server, and each group
+    chat one on a server of its own, so that none inherits what the others
+    left; a scenario that fails leaves its figures out and the others go
+    on."""
     res = {}
 
     def step(name, fn):
@@ -264,21 +337,58 @@ def one_run(srv, args, profile):
         log("  roster login: %.1f ms median, %.1f ms p90"
             % (r["lat_ms"], r["lat_p90"]))
 
+    def muc():
+        try:
+            r = scenario_muc(srv, args)
+        except (RuntimeError, KeyError, OSError) as e:
+            res["muc_why"] = str(e).split("\n")[0]
+            raise
+        res.update({"muc_rate": r["rate"], "muc_cpu_100k": r["cpu_100k"],
+                    "muc_client_cpu": r["client_cpu"],
+                    "muc_server_cpu": r["server_cpu"]})
+        res.update({k: v for k, v in r.items()
+                    if k.startswith("muc_cpu_100k_")})
+        log("  MUC fan-out: %.0f deliveries/s, %.2f CPU s per 100k, "
+            "server %.2f CPU s, client %.2f CPU s"
+            % (r["rate"], r["cpu_100k"], r["server_cpu"], r["client_cpu"]))
+
+    def mucjoin():
+        try:
+            r = scenario_mucjoin(srv, args)
+        except (RuntimeError, KeyError, OSError) as e:
+            res["mucjoin_why"] = str(e).split("\n")[0]
+            raise
+        res.update({"muc_join_ms": r["lat_ms"], "muc_kb": r["kb"]})
+        res.update({k: v for k, v in r.items() if k.startswith("muc_kb_")})
+        log("  MUC joins: %.1f ms median, %.1f ms p90, %.1f KiB/occupant"
+            % (r["lat_ms"], r["lat_p90"], r["kb"]))
+
     def warm():
         ld = Load(srv, "-m", "logins", "-n", 20, "-c", 5, "-t", args.timeout)
         ld.expect("result")
         ld.finish()
 
-    srv.start()
-    try:
-        step("warm-up", warm)
+    def idles():
         for n in args.idle:
             step("idle %d" % n, lambda: idle(n))
-        step("logins", logins)
-        step("messages", messages)
-        step("roster", roster)
-    finally:
-        srv.stop()
+
+    steps = {"idle": idles,
+             "logins": lambda: step("logins", logins),
+             "messages": lambda: step("messages", messages),
+             "roster": lambda: step("roster", roster),
+             "mucjoin": lambda: step("MUC joins", mucjoin),
+             "muc": lambda: step("MUC fan-out", muc)}
+    for group in SERVER_STARTS:
+        chosen = [x for x in group if x in args.scenarios]
+        if not chosen:
+            continue
+        srv.start()
+        try:
+            step("warm-up", warm)
+            for x in chosen:
+                steps[x]()
+        finally:
+            srv.stop()
     return res
 
 
@@ -297,13 +407,53 @@ def rows(args):
         ("cpu_100k", "server CPU s per 100k messages", "%.2f", "lower"),
         ("roster_ms", "login with a %d-contact roster, median (ms)"
          % CONTACTS, "%.1f", "lower"),
-        ("muc", "MUC fan-out", None, None),
+        ("muc_rate", "MUC deliveries/s, %d occupants, %d senders x %d"
+         % (args.muc_occupants, args.muc_senders, args.muc_window), "%.0f",
+         "higher"),
+        ("muc_cpu_100k", "server CPU s per 100k MUC deliveries", "%.2f",
+         "lower"),
+        ("muc_join_ms", "MUC join, %d history messages, median of %d (ms)"
+         % (MUC_HISTORY, args.muc_joins), "%.1f", "lower"),
+        ("muc_kb", "memory per MUC occupant, %d joined (KiB)"
+         % args.muc_joins, "%.1f", "lower"),
         ("logins_client_cpu", "load client CPU s in logins / server's",
          None, None),
         ("msg_client_cpu", "load client CPU s in messages / server's",
          None, None),
+        ("muc_client_cpu", "load client CPU s in MUC fan-out / server's",
+         None, None),
     ]
     return out
+
+
+# A figure a MUC scenario did not give: the scenario's reason, in full on
+# its first row.
+WHY = {"muc_rate": ("muc_why", True), "muc_cpu_100k": ("muc_why", False),
+       "muc_client_cpu": ("muc_why", False),
+       "muc_join_ms": ("mucjoin_why", True), "muc_kb": ("mucjoin_why", False)}
+
+
+def not_measured(runs, key):
+    why, full = WHY.get(key, (None, False))
+    reasons = [r[why] for r in runs if why in r]
+    if not reasons:
+        return "-"
+    return "not measured: " + reasons[0] if full else "not measured"
+
+
+def cell(runs, key, fmt):
+    if key.endswith("_client_cpu"):
+        srvkey = key.replace("client", "server")
+        both = [r for r in runs if key in r and srvkey in r]
+        if not both:
+            return not_measured(runs, key)
+        return "%.2f / %.2f" % (statistics.median([r[key] for r in both]),
+                                statistics.median([r[srvkey]
+                                                   for r in both]))
+    vals = [r[key] for r in runs if r.get(key) is not None]
+    if not vals:
+        return not_measured(runs, key)
+    return fmt % statistics.median(vals)
 
 
 def table(results, names, args):
@@ -313,19 +463,7 @@ def table(results, names, args):
     for key, label, fmt, better in rows(args):
         line = [label]
         for n in names:
-            vals = [r.get(key) for r in results.get(n, [])
-                    if r.get(key) is not None]
-            if key == "muc":
-                line.append("not measured" if n == "xmppd" else "-")
-            elif key.endswith("_client_cpu"):
-                srvkey = key.replace("client", "server")
-                cl = [r[key] for r in results.get(n, [])]
-                sv = [r[srvkey] for r in results.get(n, [])]
-                line.append("%.2f / %.2f" % (statistics.median(cl),
-                                             statistics.median(sv))
-                            if cl else "-")
-            else:
-                line.append(fmt % statistics.median(vals) if vals else "-")
+            line.append(cell(results.get(n, []), key, fmt))
         for n in names:
             if n == "xmppd":
                 continue
@@ -359,7 +497,9 @@ def xmppd_detail(results, args):
     for prefix, what in (("login_ms_", "CPU ms per login"),
                          ("cpu_100k_", "CPU s per 100k messages"),
                          ("idle_kb_", "KiB per idle connection at %d"
-                          % max(args.idle))):
+                          % max(args.idle)),
+                         ("muc_cpu_100k_", "CPU s per 100k MUC deliveries"),
+                         ("muc_kb_", "KiB per MUC occupant")):
         keys = sorted({k for r in rs for k in r if k.startswith(prefix)})
         if keys:
             out.append("xmppd %s by process: %s" % (what, ", ".join(
@@ -460,6 +600,9 @@ def main():
                     help="runs per server; figures are their medians")
     ap.add_argument("-q", "--quick", action="store_true",
                     help="small loads, to check that everything works")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+                    help="which scenarios, comma-separated (%s)"
+                    % ",".join(SCENARIOS))
     ap.add_argument("--idle", default="1000,10000",
                     help="idle connection counts, comma-separated")
     ap.add_argument("--logins", type=int, default=3000,
@@ -477,6 +620,18 @@ def main():
                     % CONTACTS)
     ap.add_argument("--roster-connectors", type=int, default=10,
                     help="of them at a time")
+    ap.add_argument("--muc-occupants", type=int, default=100,
+                    help="occupants of the room in the MUC fan-out")
+    ap.add_argument("--muc-senders", type=int, default=10,
+                    help="of them sending")
+    ap.add_argument("--muc-window", type=int, default=5,
+                    help="groupchat messages in flight per sender")
+    ap.add_argument("--muc-messages", type=int, default=10000,
+                    help="groupchat messages sent in the MUC fan-out "
+                    "(each delivered to every occupant)")
+    ap.add_argument("--muc-joins", type=int, default=1000,
+                    help="users joining, one after another, rooms of %d "
+                    "holding %d history messages" % (100, MUC_HISTORY))
     ap.add_argument("--timeout", type=int, default=600,
                     help="seconds allowed to each phase of xmppload")
     ap.add_argument("--json", metavar="FILE",
@@ -494,8 +649,13 @@ def main():
         args.logins = 500
         args.messages = 20000
         args.roster_logins = 100
+        args.muc_messages = 500
+        args.muc_joins = 100
         args.runs = min(args.runs, 1)
     args.idle = [int(x) for x in args.idle.split(",") if x]
+    args.scenarios = {x for x in args.scenarios.split(",") if x}
+    for x in args.scenarios - set(SCENARIOS):
+        sys.exit("unknown scenario %s" % x)
     names = [n for n in args.servers.split(",") if n]
     for n in names:
         if n not in SERVERS:
@@ -505,13 +665,14 @@ def main():
         sys.exit("bench.py runs as root (it starts servers as their users)")
     for prog in (XMPPLOAD, XMPPD):
         if not os.access(prog, os.X_OK):
-            sys.exit("%s is missing: make && make -C regress/bench" % prog)
+            sys.exit("%s is missing: make -C regress/bench" % prog)
 
     install_peers(names)
     top = tempfile.mkdtemp(prefix="xmppd-bench-")
     os.chmod(top, 0o755)
     nusers = max(max(args.idle), 2 * args.pairs,
-                 max(args.connectors * 2, 200))
+                 max(args.connectors * 2, 200), args.muc_occupants,
+                 args.muc_joins + (args.muc_joins + 99) // 100)
     mach = machine()
     results = {}
     try:

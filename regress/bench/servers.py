@@ -18,8 +18,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-XMPPD = os.environ.get("XMPPD", os.path.join(TOP, "xmppd", "xmppd"))
+# The build of `make -C regress/bench`, which finds its mucd in the tree.
+XMPPD = os.environ.get("XMPPD", os.path.join(HERE, "obj", "xmppd", "xmppd"))
 DOMAIN = "bench.example"
+MUC_DOMAIN = "conference." + DOMAIN
+MUC_HISTORY = 100       # messages a room keeps and gives a joining user
 PASSWORD = "pw"
 # One salt for every account of xmppd and Prosody (ejabberd's import draws
 # its own): the servers' costs do not depend on it, and the load client
@@ -234,9 +237,13 @@ class Xmppd(Server):
                     '\tregistration deny\n'
                     '%s'
                     '}\n'
+                    'muc "%s" {\n'
+                    '\thistory %d\n'
+                    '}\n'
                     'listen on 127.0.0.1 port %d client\n'
                     % (self.datadir, self.dir, DOMAIN, self.cert["crt"],
-                       self.cert["key"], DOMAIN, DOMAIN, archive, self.port))
+                       self.cert["key"], DOMAIN, DOMAIN, archive,
+                       MUC_DOMAIN, MUC_HISTORY, self.port))
         os.chmod(self.conf, 0o600)
 
     def populate(self, nusers):
@@ -293,6 +300,9 @@ class Xmppd(Server):
                 continue
             if title.startswith("xmppd: "):
                 out.setdefault(title.split()[1], []).append(p)
+            elif title.split()[:1] in (["mucd"], ["ldapauthd"],
+                                       ["uploadd"]):
+                out.setdefault(title.split()[0], []).append(p)
         return out
 
 
@@ -336,7 +346,8 @@ class Ejabberd(Server):
             os.makedirs(d)
         with open(self.conf, "w") as f:
             f.write(EJABBERD_YML % {"domain": DOMAIN, "pem": pem,
-                                    "port": self.port})
+                                    "port": self.port, "muc": MUC_DOMAIN,
+                                    "history": MUC_HISTORY})
             if self.archive:
                 f.write("  mod_mam:\n    default: always\n")
         with open(self.ctlconf, "w") as f:
@@ -454,6 +465,23 @@ modules:
   mod_roster:
     versioning: true
   mod_vcard: {}
+  mod_muc:
+    host: "%(muc)s"
+    access: all
+    access_create: all
+    access_persistent: all
+    history_size: %(history)d
+    max_users: 100000
+    max_users_presence: 100000
+    max_user_conferences: 1000
+    min_message_interval: 0
+    min_presence_interval: 0
+    room_shaper: none
+    user_message_shaper: none
+    user_presence_shaper: none
+    default_room_options:
+      max_users: 100000
+      mam: false
 """
 
 
@@ -487,6 +515,8 @@ class Prosody(Server):
             f.write(PROSODY_CFG % {"domain": DOMAIN, "dir": self.dir,
                                    "data": self.data, "port": self.port,
                                    "crt": crt, "key": key,
+                                   "muc": MUC_DOMAIN,
+                                   "history": MUC_HISTORY,
                                    "mam": '"mam";' if self.archive else "",
                                    "policy": "true" if self.archive
                                    else "false"})
@@ -545,6 +575,11 @@ storage = "internal"
 -- No mod_limits: the c2s rate is not limited, as in xmppd's limits here.
 VirtualHost "%(domain)s"
 	ssl = { certificate = "%(crt)s"; key = "%(key)s"; }
+-- Rooms keep and give %(history)d messages; Prosody limits neither the
+-- occupants of a room nor their message rate.
+Component "%(muc)s" "muc"
+	max_history_messages = %(history)d
+	muc_room_default_history_length = %(history)d
 """
 
 SERVERS = {"xmppd": Xmppd, "ejabberd": Ejabberd, "prosody": Prosody}

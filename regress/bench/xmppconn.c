@@ -53,6 +53,15 @@
 	"version='1.0' xmlns='jabber:client' " \
 	"xmlns:stream='http://etherx.jabber.org/streams'>"
 #define NS_SASL		"urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_DELAY	"urn:xmpp:delay"
+#define NS_MUC_USER	"http://jabber.org/protocol/muc#user"
+
+/* What the element at depth 3 of a stanza is. */
+enum conn_el3 {
+	EL3_OTHER,
+	EL3_ERROR,
+	EL3_MUC_USER,
+};
 
 /* The client's salted passwords, so that SCRAM costs it one PBKDF2. */
 struct scram_cache {
@@ -708,6 +717,34 @@ el_kind(const char *ln)
 	return (EL_OTHER);
 }
 
+/*
+ * What a group chat occupant needs to know of a stanza: a body, a
+ * delay (history), a subject, a muc#user status, an error's condition.
+ * The parser keeps prefixes: the xmlns attribute names the namespace.
+ */
+static void
+conn_xml_child(struct conn *c, const char *ln, const XML_Char **attr)
+{
+	const char	*ns = "";
+	size_t		 i;
+
+	for (i = 0; attr[i] != NULL; i += 2)
+		if (strcmp(attr[i], "xmlns") == 0)
+			ns = attr[i + 1];
+	if (strcmp(ln, "body") == 0)
+		c->el_flags |= EF_BODY;
+	else if (strcmp(ln, "subject") == 0)
+		c->el_flags |= EF_SUBJECT;
+	else if (strcmp(ln, "delay") == 0 && strcmp(ns, NS_DELAY) == 0)
+		c->el_flags |= EF_DELAY;
+	else if (strcmp(ln, "error") == 0)
+		c->el3 = EL3_ERROR;
+	else if (strcmp(ln, "x") == 0 && strcmp(ns, NS_MUC_USER) == 0)
+		c->el3 = EL3_MUC_USER;
+	else
+		c->el3 = EL3_OTHER;
+}
+
 static void
 conn_xml_start(void *arg, const XML_Char *name, const XML_Char **attr)
 {
@@ -723,6 +760,9 @@ conn_xml_start(void *arg, const XML_Char *name, const XML_Char **attr)
 		c->el_type[0] = c->el_id[0] = c->el_from[0] = '\0';
 		c->textlen = 0;
 		c->items = 0;
+		c->el3 = EL3_OTHER;
+		c->el_flags = 0;
+		c->el_cond[0] = '\0';
 		if (c->el == EL_FEATURES)
 			c->mechs = c->feat_starttls = c->feat_bind =
 			    c->feat_session = c->session_opt = 0;
@@ -755,6 +795,22 @@ conn_xml_start(void *arg, const XML_Char *name, const XML_Char **attr)
 			c->session_opt = 1;
 	} else if (c->depth == 4 && c->el == EL_IQ && strcmp(ln, "item") == 0)
 		c->items++;
+	if (c->depth == 3 && (c->el == EL_IQ || c->el == EL_MESSAGE ||
+	    c->el == EL_PRESENCE))
+		conn_xml_child(c, ln, attr);
+	else if (c->depth == 4 && c->el3 == EL3_ERROR &&
+	    c->el_cond[0] == '\0' && strcmp(ln, "text") != 0)
+		strlcpy(c->el_cond, ln, sizeof(c->el_cond));
+	else if (c->depth == 4 && c->el3 == EL3_MUC_USER &&
+	    strcmp(ln, "status") == 0) {
+		for (i = 0; attr[i] != NULL; i += 2)
+			if (strcmp(attr[i], "code") == 0) {
+				if (strcmp(attr[i + 1], "110") == 0)
+					c->el_flags |= EF_STATUS110;
+				else if (strcmp(attr[i + 1], "201") == 0)
+					c->el_flags |= EF_STATUS201;
+			}
+	}
 }
 
 static void
@@ -899,6 +955,16 @@ conn_element_login(struct conn *c)
 	}
 }
 
+static const char *
+conn_bounced(struct conn *c)
+{
+	static char	 why[128];
+
+	snprintf(why, sizeof(why), "message bounced (%s)",
+	    c->el_cond[0] != '\0' ? c->el_cond : "no condition");
+	return (why);
+}
+
 /* From bind on: session, roster, presence, the closing ping, traffic. */
 static void
 conn_element_session(struct conn *c)
@@ -943,12 +1009,12 @@ conn_element_session(struct conn *c)
 		load_ready(c);
 		break;
 	case S_READY:
-		if (c->el != EL_MESSAGE)
-			break;
-		if (strcmp(c->el_type, "error") == 0)
-			conn_fail(c, "message bounced");
-		else
+		if (c->el == EL_MESSAGE && strcmp(c->el_type, "error") == 0)
+			conn_fail(c, conn_bounced(c));
+		else if (c->el == EL_MESSAGE)
 			load_message(c);
+		else if (c->el == EL_PRESENCE || c->el == EL_IQ)
+			load_stanza(c);
 		break;
 	default:
 		break;

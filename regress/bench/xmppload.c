@@ -16,9 +16,10 @@
 
 /*
  * xmppload: the scenarios of the benchmark (idle connections, logins,
- * messages between pairs, logins with a roster), each bounded in count
- * and time, printing one line of key=value figures per phase, its own
- * CPU time included so that it can be shown not to be the bottleneck.
+ * messages between pairs, logins with a roster, and group chat in
+ * xmppmuc.c), each bounded in count and time, printing one line of
+ * key=value figures per phase, its own CPU time included so that it can
+ * be shown not to be the bottleneck.
  */
 
 #include <sys/types.h>
@@ -34,7 +35,7 @@
 
 #include "xmppload.h"
 
-enum mode { M_IDLE, M_LOGINS, M_MESSAGES, M_ROSTER };
+enum mode { M_IDLE, M_LOGINS, M_MESSAGES, M_ROSTER, M_MUC, M_MUCJOIN };
 
 struct load_opts	 opts = {
 	.host = "127.0.0.1",
@@ -46,6 +47,7 @@ struct load_opts	 opts = {
 	.presence = 1,
 };
 struct event_base	*base;
+int			 load_sync;	/* -s: wait for stdin lines */
 
 static enum mode	 mode = M_LOGINS;
 static int		 count = -1;	/* -n */
@@ -54,11 +56,13 @@ static int		 total;		/* connections to log in */
 static int		 conc = 100;	/* at a time */
 static int		 first;		/* first user number */
 static int		 nusers;	/* users to cycle through */
-static int		 sync_driver;	/* wait for stdin lines */
 static int		 maxerrors = 10;
 static long long	 nmessages;
-static int		 npairs = 100;
-static int		 window = 10;
+static int		 npairs;	/* -p: pairs, or MUC senders */
+static int		 window;
+static int		 occupants;	/* -j */
+static const char	*muc_service;	/* -M */
+static const char	*muc_room;	/* -R */
 static int		 timelimit = 120;
 
 static int		 started, finished, failed, active;
@@ -76,16 +80,18 @@ usage(void)
 {
 	fprintf(stderr, "usage: xmppload [-s] [-a plain|scram-sha-1|"
 	    "scram-sha-256] [-c concurrent]\n"
-	    "\t[-d domain] [-E maxerrors] [-h host] [-m idle|logins|"
-	    "messages|roster]\n"
-	    "\t[-n count] [-o first] [-P port] [-p pairs] [-S servername]\n"
-	    "\t[-t seconds] [-U prefix] [-u users] [-W window] "
-	    "[-w password]\n");
+	    "\t[-d domain] [-E maxerrors] [-h host] [-j occupants] "
+	    "[-M service]\n"
+	    "\t[-m idle|logins|messages|roster|muc|mucjoin] [-n count] "
+	    "[-o first]\n"
+	    "\t[-P port] [-p pairs|senders] [-R room] [-S servername] "
+	    "[-t seconds]\n"
+	    "\t[-U prefix] [-u users] [-W window] [-w password]\n");
 	exit(1);
 }
 
-static double
-now(void)
+double
+load_now(void)
 {
 	struct timespec	 ts;
 
@@ -96,11 +102,11 @@ now(void)
 static double
 since(const struct timespec *t)
 {
-	return (now() - (t->tv_sec + t->tv_nsec / 1e9));
+	return (load_now() - (t->tv_sec + t->tv_nsec / 1e9));
 }
 
-static double
-cpu_self(void)
+double
+load_cpu(void)
 {
 	struct rusage	 ru;
 
@@ -109,8 +115,9 @@ cpu_self(void)
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 }
 
-static void
-phase_start(void)
+/* Each phase has -t seconds. */
+void
+load_phase_start(void)
 {
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	deadline = t0;
@@ -126,8 +133,11 @@ tick_cb(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ts.tv_sec < deadline.tv_sec)
+	if (ts.tv_sec < deadline.tv_sec) {
+		if (mode == M_MUC || mode == M_MUCJOIN)
+			muc_tick();
 		return;
+	}
 	printf("timeout mode=%s logged_in=%d failed=%d active=%d "
 	    "received=%lld\n", mode_name, finished, failed, active, received);
 	fflush(stdout);
@@ -186,6 +196,8 @@ load_failed(struct conn *c, const char *why)
 	if (mode == M_MESSAGES && finished == total)
 		errx(1, "%s%04d: %s during the scenario", opts.prefix,
 		    c->user, why);
+	if ((mode == M_MUC || mode == M_MUCJOIN) && finished == total)
+		muc_fail("%s%04d: %s", opts.prefix, c->user, why);
 	if (conns != NULL && c->id < total)
 		conns[c->id] = NULL;
 	if (++failed <= 5)
@@ -214,6 +226,10 @@ load_message(struct conn *c)
 {
 	struct pair	*p = c->pair;
 
+	if (mode == M_MUC || mode == M_MUCJOIN) {
+		muc_message(c);
+		return;
+	}
 	if (p == NULL || c != p->receiver)
 		return;
 	p->received++;
@@ -224,6 +240,14 @@ load_message(struct conn *c)
 		event_base_loopexit(base, NULL);
 }
 
+/* Presences and iq answers: only the group chat scenarios want them. */
+void
+load_stanza(struct conn *c)
+{
+	if (mode == M_MUC || mode == M_MUCJOIN)
+		muc_stanza(c);
+}
+
 static int
 dblcmp(const void *a, const void *b)
 {
@@ -232,12 +256,25 @@ dblcmp(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
+void
+load_sort(double *v, int n)
+{
+	qsort(v, n, sizeof(v[0]), dblcmp);
+}
+
+/* The q quantile of n sorted values. */
+double
+load_pct(const double *v, int n, double q)
+{
+	if (n == 0)
+		return (0);
+	return (v[(int)(q * (n - 1) + 0.5)]);
+}
+
 static double
 pct(double q)
 {
-	if (nlat == 0)
-		return (0);
-	return (lat[(int)(q * (nlat - 1) + 0.5)]);
+	return (load_pct(lat, nlat, q));
 }
 
 static void
@@ -251,8 +288,8 @@ alarm_cb(int sig)
 }
 
 /* The driver's go-ahead: a line, end of file, or the time limit. */
-static void
-wait_line(void)
+void
+load_wait_line(void)
 {
 	char	 line[64];
 
@@ -277,12 +314,12 @@ close_all(void)
 static void
 print_logins(const char *what, double elapsed, double cpu0)
 {
-	qsort(lat, nlat, sizeof(lat[0]), dblcmp);
+	load_sort(lat, nlat);
 	printf("%s mode=%s n=%d failed=%d elapsed=%.3f rate=%.1f "
 	    "lat_ms_med=%.1f lat_ms_p90=%.1f lat_ms_p99=%.1f cpu=%.3f",
 	    what, mode_name, finished, failed, elapsed,
 	    elapsed > 0 ? finished / elapsed : 0, pct(0.5), pct(0.9),
-	    pct(0.99), cpu_self() - cpu0);
+	    pct(0.99), load_cpu() - cpu0);
 	if (mode == M_ROSTER)
 		printf(" roster_items=%.1f", finished ?
 		    (double)roster_items / finished : 0);
@@ -296,10 +333,10 @@ run_messages(void)
 	double	 cpu0, elapsed;
 	int	 i, j;
 
-	if (sync_driver)
-		wait_line();
-	cpu0 = cpu_self();
-	phase_start();
+	if (load_sync)
+		load_wait_line();
+	cpu0 = load_cpu();
+	load_phase_start();
 	for (i = 0; i < npairs; i++) {
 		if (pairs[i].sender == NULL || pairs[i].receiver == NULL)
 			errx(1, "pair %d did not log in", i);
@@ -310,10 +347,10 @@ run_messages(void)
 	elapsed = since(&t0);
 	printf("result mode=messages n=%lld pairs=%d window=%d "
 	    "elapsed=%.3f rate=%.1f cpu=%.3f\n", received, npairs, window,
-	    elapsed, received / elapsed, cpu_self() - cpu0);
+	    elapsed, received / elapsed, load_cpu() - cpu0);
 	fflush(stdout);
-	if (sync_driver)
-		wait_line();
+	if (load_sync)
+		load_wait_line();
 }
 
 static void
@@ -348,8 +385,8 @@ parse_args(int argc, char *argv[])
 {
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "a:c:d:E:h:m:n:o:P:p:S:st:U:u:W:w:"))
-	    != -1) {
+	while ((ch = getopt(argc, argv,
+	    "a:c:d:E:h:j:M:m:n:o:P:p:R:S:st:U:u:W:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcasecmp(optarg, "plain") == 0)
@@ -373,6 +410,12 @@ parse_args(int argc, char *argv[])
 		case 'h':
 			opts.host = optarg;
 			break;
+		case 'j':
+			occupants = number(optarg, 1, 100000, "occupants");
+			break;
+		case 'M':
+			muc_service = optarg;
+			break;
 		case 'm':
 			mode_name = optarg;
 			if (strcmp(optarg, "idle") == 0)
@@ -383,6 +426,10 @@ parse_args(int argc, char *argv[])
 				mode = M_MESSAGES;
 			else if (strcmp(optarg, "roster") == 0)
 				mode = M_ROSTER;
+			else if (strcmp(optarg, "muc") == 0)
+				mode = M_MUC;
+			else if (strcmp(optarg, "mucjoin") == 0)
+				mode = M_MUCJOIN;
 			else
 				usage();
 			break;
@@ -398,11 +445,14 @@ parse_args(int argc, char *argv[])
 		case 'p':
 			npairs = number(optarg, 1, 50000, "pairs");
 			break;
+		case 'R':
+			muc_room = optarg;
+			break;
 		case 'S':
 			opts.servername = optarg;
 			break;
 		case 's':
-			sync_driver = 1;
+			load_sync = 1;
 			break;
 		case 't':
 			timelimit = number(optarg, 1, 86400, "time limit");
@@ -437,7 +487,18 @@ main(int argc, char *argv[])
 	if (opts.servername == NULL)
 		opts.servername = opts.domain;
 	switch (mode) {
+	case M_MUC:
+	case M_MUCJOIN:
+		total = muc_setup(mode == M_MUCJOIN, muc_service, muc_room,
+		    occupants, npairs, window, count);
+		if (nusers == 0)
+			nusers = total;
+		break;
 	case M_MESSAGES:
+		if (npairs == 0)
+			npairs = 100;
+		if (window == 0)
+			window = 10;
 		total = 2 * npairs;
 		nusers = total;
 		nmessages = count > 0 ? count : 100000;
@@ -472,8 +533,8 @@ main(int argc, char *argv[])
 	event_assign(&tick, base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(&tick, &one);
 
-	cpu0 = cpu_self();
-	phase_start();
+	cpu0 = load_cpu();
+	load_phase_start();
 	start_next();
 	event_base_dispatch(base);
 	elapsed = since(&t0);
@@ -488,7 +549,7 @@ main(int argc, char *argv[])
 		break;
 	case M_IDLE:
 		print_logins("ready", elapsed, cpu0);
-		wait_line();
+		load_wait_line();
 		close_all();
 		break;
 	case M_MESSAGES:
@@ -497,7 +558,15 @@ main(int argc, char *argv[])
 			run_messages();
 		close_all();
 		break;
+	case M_MUC:
+	case M_MUCJOIN:
+		print_logins("logged", elapsed, cpu0);
+		if (failed > 0)
+			muc_fail("%d of %d logins failed", failed, total);
+		muc_run(conns);
+		close_all();
+		break;
 	}
-	printf("cpu total=%.3f\n", cpu_self());
+	printf("cpu total=%.3f\n", load_cpu());
 	return (failed > 0 ? 1 : 0);
 }

@@ -89,6 +89,9 @@ struct conn {
 	int		 feat3;		/* 1 mechanisms, 2 session */
 	int		 need_session;
 	int		 items;		/* <item/>s in this iq */
+	int		 el3;		/* what the child at depth 3 is */
+	int		 el_flags;	/* EF_*: what the stanza held */
+	char		 el_cond[48];	/* its stanza error's condition */
 	int		 roster_items;
 	int		 busy;		/* in a callback: free later */
 	char		 text[2048];
@@ -103,6 +106,29 @@ struct conn {
 	struct timespec	 t_start;
 	struct pair	*pair;		/* messages: its pair */
 	int		 closing;
+	/* MUC: this occupant */
+	int		 muc;		/* MUC_OUT.. */
+	int		 muc_room;	/* which room it is in */
+	int		 muc_sender;
+	long long	 muc_sent;	/* groupchat messages sent */
+	long long	 muc_back;	/* of them, reflected to it */
+	int		 muc_history;	/* history messages on join */
+	struct timespec	 t_join;
+};
+
+/* What a message or presence held (el_flags). */
+#define EF_BODY		0x01
+#define EF_DELAY	0x02
+#define EF_SUBJECT	0x04
+#define EF_STATUS110	0x08	/* MUC: the occupant's own presence */
+#define EF_STATUS201	0x10	/* MUC: the room was created */
+
+enum muc_state {
+	MUC_OUT,
+	MUC_JOINING,		/* join presence sent */
+	MUC_CONFIGURING,	/* instant room being confirmed */
+	MUC_IN,			/* self-presence received */
+	MUC_DONE,		/* mucjoin: history and subject received */
 };
 
 struct pair {
@@ -128,6 +154,7 @@ struct load_opts {
 
 extern struct load_opts	 opts;
 extern struct event_base *base;
+extern int		 load_sync;
 
 /* xmppconn.c */
 void		 conn_init(void);
@@ -141,5 +168,22 @@ void		 conn_abort(struct conn *);
 void		 load_ready(struct conn *);
 void		 load_failed(struct conn *, const char *);
 void		 load_message(struct conn *);
+void		 load_stanza(struct conn *);
+double		 load_now(void);
+double		 load_cpu(void);
+void		 load_phase_start(void);
+void		 load_wait_line(void);
+void		 load_sort(double *, int);
+double		 load_pct(const double *, int, double);
+
+/* xmppmuc.c: the group chat scenarios. */
+int		 muc_setup(int, const char *, const char *, int, int, int,
+		    long long);
+void		 muc_run(struct conn **);
+void		 muc_message(struct conn *);
+void		 muc_stanza(struct conn *);
+void		 muc_tick(void);
+void		 muc_fail(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif /* XMPPLOAD_H */
