@@ -28,7 +28,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/ldaputil.c common/log.c common/mam.c common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/xml.c \
-		common/xml_stream.c
+		common/xml_stream.c ${wildcard common/http.c}
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
@@ -59,7 +59,7 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_mam.c \
 		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
 		mucd/muc_register.c
-UPLOADD_SRCS=	uploadd/uploadd.c
+UPLOADD_SRCS=	uploadd/uploadd.c ${wildcard uploadd/upload_*.c}
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}
 XMPPD_OBJS=	${XMPPD_SRCS:%.c=${OBJ}/%.o} ${OBJ}/xmppd/parse.o
@@ -75,7 +75,7 @@ PROGS=		${OBJ}/xmppd/xmppd ${OBJ}/xmppctl/xmppctl \
 MANS8=		man/xmppd.8 man/xmppctl.8 man/ldapauthd.8 man/mucd.8 \
 		man/uploadd.8
 MANS5=		man/xmppd.conf.5
-HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h mucd/*.h
+HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h mucd/*.h uploadd/*.h
 
 all: config.mk ${PROGS}
 
