@@ -354,9 +354,12 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	if ((what & (CFG_LDAPAUTHD | CFG_ROUTER)) &&
 	    config_send_ldap(ibuf, conf, what & CFG_LDAPAUTHD) == -1)
 		return (-1);
-	/* mucd: whose users are local and who the admins are, to create. */
+	/*
+	 * mucd: whose users are local and who the admins are, to create;
+	 * uploadd: whose users may have slots.
+	 */
 	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM | CFG_LDAPAUTHD |
-	    CFG_MUCD)) && config_send_domains(ibuf, conf) == -1)
+	    CFG_MUCD | CFG_UPLOADD)) && config_send_domains(ibuf, conf) == -1)
 		return (-1);
 	if (what & (CFG_ROUTER | CFG_MUCD))
 		TAILQ_FOREACH(m, &conf->mucs, entry)

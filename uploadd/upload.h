@@ -78,7 +78,34 @@ struct upload_file {
 int	 upload_slot_valid(const char *);	/* 32 lowercase hex digits */
 struct upload_conf *upload_service(const char *);
 
-/* upload_db.c: 0 done, 1 no such slot (get), -1 error. */
+#define UPLOAD_STATS_TOP	10
+
+/* A service's use, as xmppctl upload stats shows it. */
+struct upload_stats {
+	char		 service[CONF_NAMELEN];
+	int64_t		 files;		/* complete */
+	int64_t		 bytes;		/* of complete files */
+	int64_t		 pending;	/* slots handed out, not used */
+	size_t		 ntop;
+	struct {
+		char	 owner[JID_BUFSIZE];
+		int64_t	 files;
+		int64_t	 bytes;
+	}		 top[UPLOAD_STATS_TOP];	/* by bytes */
+};
+
+/* Which slots upload_db_list() visits. */
+enum upload_db_query {
+	UPLOAD_LIST_STALE,	/* pending, expiring before t */
+	UPLOAD_LIST_OLD,	/* done in service arg before t */
+	UPLOAD_LIST_OWNER,	/* of bare JID arg, every service */
+	UPLOAD_LIST_ALL,
+};
+
+/*
+ * upload_db.c: 0 done, 1 no such slot (get, done: no such pending slot,
+ * delete), -1 error.
+ */
 void	 upload_db_open(void);
 void	 upload_db_close(void);
 int	 upload_db_insert(const struct upload_file *);
@@ -86,8 +113,15 @@ int	 upload_db_get(const char *, struct upload_file *);
 int	 upload_db_done(const char *, time_t);
 int	 upload_db_delete(const char *);
 int64_t	 upload_db_usage(const char *, const char *, time_t); /* -1 error */
+int	 upload_db_list(int, const char *, time_t,
+	    void (*)(const char *, void *), void *);	/* rows, or -1 */
+int	 upload_db_stats(const char *, struct upload_stats *);
 
-/* upload_sign.c */
+/*
+ * upload_sign.c: upload_sign() writes UPLOAD_SIG_LEN hex digits and a
+ * NUL, 0 or -1; upload_sign_check() is 0 only when the signature is
+ * that of every field of the slot, -1 otherwise.
+ */
 void	 upload_sign_init(void);
 int	 upload_sign(const struct upload_file *, char *, size_t);
 int	 upload_sign_check(const struct upload_file *, const char *);
