@@ -63,6 +63,11 @@ config_new(void)
 	g->limits.sessions_per_user = DEFAULT_SESSIONS_PER_USER;
 	g->limits.xml_depth = DEFAULT_XML_DEPTH;
 	g->limits.resume_timeout = DEFAULT_RESUME_TIMEOUT;
+	g->limits.http_header_size = DEFAULT_HTTP_HEADER_SIZE;
+	g->limits.http_header_timeout = DEFAULT_HTTP_HEADER_TIMEOUT;
+	g->limits.http_idle_timeout = DEFAULT_HTTP_IDLE_TIMEOUT;
+	g->limits.http_body_rate = DEFAULT_HTTP_BODY_RATE;
+	g->limits.http_connections = DEFAULT_HTTP_CONNECTIONS;
 	return (conf);
 }
 
