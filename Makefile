@@ -35,6 +35,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
 		xmppd/router_mam.c xmppd/router_mam_meta.c xmppd/router_muc.c \
+		xmppd/router_service.c xmppd/router_upload.c \
 		xmppd/router_offline.c \
 		xmppd/router_order.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \

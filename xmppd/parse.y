@@ -161,9 +161,10 @@ static int			 lex_reported;	/* the lexer said why */
 %}
 
 %token	ADDRESS ADMIN ADMINS ALLOW ALWAYS ANYONE ARCHIVE AUTH AUTO
-%token	BASE BIND BOTH CA CERTIFICATE CLIENT COMPONENT CONNECTIONS CORS CREATE
+%token	BASE BIND BODY BOTH CA CERTIFICATE CLIENT COMPONENT CONNECTIONS CORS
+%token	CREATE
 %token	DATADIR DEFAULT DENY DEPTH DOMAIN EMAIL EXPIRE FAILURES FILTER FN
-%token	GET GROUP HISTORY HTTP INCLUDE INTERNAL KEY KEYPAIR LDAP LIMIT
+%token	GET GROUP HEADER HISTORY HTTP IDLE INCLUDE INTERNAL KEY KEYPAIR LDAP LIMIT
 %token	LENGTH LIMITS LISTEN LOCAL MANAGED MAXIMUM MESSAGE MUC MULTIPLEX
 %token	NEVER NICK NICKNAME NONE OCCUPANTS OFFLINE ON OUTGOING PASSWORD PER
 %token	PERSISTENT PHOTO PORT POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA
@@ -366,6 +367,26 @@ limitopt	: STANZA SIZE size		{
 		| RESUME TIMEOUT duration	{
 			if (range($3, 1, DAY, "resume timeout") == 0)
 				g->limits.resume_timeout = $3;
+		}
+		| HTTP HEADER SIZE size		{
+			if (range($4, 1024, MEGA, "http header size") == 0)
+				g->limits.http_header_size = $4;
+		}
+		| HTTP HEADER TIMEOUT duration	{
+			if (range($4, 1, 3600, "http header timeout") == 0)
+				g->limits.http_header_timeout = $4;
+		}
+		| HTTP IDLE TIMEOUT duration	{
+			if (range($4, 1, DAY, "http idle timeout") == 0)
+				g->limits.http_idle_timeout = $4;
+		}
+		| HTTP BODY RATE size		{
+			if (range($4, 0, GIGA, "http body rate") == 0)
+				g->limits.http_body_rate = $4;
+		}
+		| HTTP CONNECTIONS NUMBER	{
+			if (range($3, 1, 100000, "http connections") == 0)
+				g->limits.http_connections = $3;
 		}
 		;
 
@@ -802,6 +823,7 @@ lookup(const char *s)
 		{ "auto",		AUTO },
 		{ "base",		BASE },
 		{ "bind",		BIND },
+		{ "body",		BODY },
 		{ "both",		BOTH },
 		{ "ca",			CA },
 		{ "certificate",	CERTIFICATE },
@@ -822,8 +844,10 @@ lookup(const char *s)
 		{ "fn",			FN },
 		{ "get",		GET },
 		{ "group",		GROUP },
+		{ "header",		HEADER },
 		{ "history",		HISTORY },
 		{ "http",		HTTP },
+		{ "idle",		IDLE },
 		{ "include",		INCLUDE },
 		{ "internal",		INTERNAL },
 		{ "key",		KEY },

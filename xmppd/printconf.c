@@ -195,8 +195,17 @@ print_global(FILE *fp, struct global_conf *g)
 	    print_duration(l->auth_period, b, sizeof(b)));
 	fprintf(fp, "\tsessions per user %d\n", l->sessions_per_user);
 	fprintf(fp, "\txml depth %d\n", l->xml_depth);
-	fprintf(fp, "\tresume timeout %s\n}\n", print_duration(
+	fprintf(fp, "\tresume timeout %s\n", print_duration(
 	    l->resume_timeout, b, sizeof(b)));
+	fprintf(fp, "\thttp header size %s\n", print_size(l->http_header_size,
+	    b, sizeof(b)));
+	fprintf(fp, "\thttp header timeout %s\n", print_duration(
+	    l->http_header_timeout, b, sizeof(b)));
+	fprintf(fp, "\thttp idle timeout %s\n", print_duration(
+	    l->http_idle_timeout, b, sizeof(b)));
+	fprintf(fp, "\thttp body rate %s\n", print_size(l->http_body_rate, b,
+	    sizeof(b)));
+	fprintf(fp, "\thttp connections %d\n}\n", l->http_connections);
 }
 
 static void
