@@ -335,16 +335,17 @@ upload_http_accept(int fd, short event, void *arg)
 	    l->conf.port);
 }
 
+/* The http limits of the limits block, for new connections. */
 static void
 upload_http_limits(struct xmppd_config *conf)
 {
-	/* XXX the http limits of the limits block */
-	(void)conf;
-	upload_limits.header_max = 16 * 1024;
-	upload_limits.header_timeout = 10;
-	upload_limits.idle_timeout = 60;
-	upload_limits.body_rate = 1024;
-	upload_maxconn = 1000;
+	struct limits_conf	*l = &conf->global.limits;
+
+	upload_limits.header_max = l->http_header_size;
+	upload_limits.header_timeout = l->http_header_timeout;
+	upload_limits.idle_timeout = l->http_idle_timeout;
+	upload_limits.body_rate = l->http_body_rate;
+	upload_maxconn = l->http_connections;
 }
 
 /*
