@@ -263,8 +263,10 @@ upload_put_done(struct upload_conn *uc)
 void
 upload_put_closed(struct upload_conn *uc)
 {
-	if (uc->putting)
+	int	 cut = uc->putting;
+
+	upload_put_abort(uc);
+	if (cut)
 		log_info("%s: PUT %s cut after %lld of %lld bytes", uc->addr,
 		    uc->file.slot, (long long)uc->off, (long long)uc->end);
-	upload_put_abort(uc);
 }
