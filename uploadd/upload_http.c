@@ -257,6 +257,9 @@ upload_http_closed(struct http_conn *hc)
 {
 	struct upload_conn	*uc = http_conn_arg(hc);
 
+	/* Not yet set: http_conn_new() failed, its caller frees uc. */
+	if (uc->http == NULL)
+		return;
 	upload_put_closed(uc);
 	upload_get_closed(uc);
 	addr_count_add(uc->addr, -1);
@@ -324,11 +327,11 @@ upload_http_accept(int fd, short event, void *arg)
 	addr_count_add(addr, 1);
 	if ((uc->http = http_conn_new(s, uc->tls != NULL ? uc->tls->ctx :
 	    NULL, &upload_limits, &upload_handler, uc)) == NULL) {
-		log_warnx("connection from %s", addr);
+		/* s is closed; closed() ran or not, uc is still to free. */
+		log_warnx("connection from %s not served", addr);
 		addr_count_add(addr, -1);
 		tlsctx_unref(uc->tls);
 		free(uc);
-		close(s);
 		return;
 	}
 	log_debug("connection from %s on %s port %u", addr, l->conf.addr,
