@@ -24,10 +24,10 @@ ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} ${PROBE_CFLAGS} -Icommon \
 LIBS=		-Wl,--as-needed ${PKG_LIBS}
 
 COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
-		common/imsg-buffer.c common/io.c common/jid.c \
+		common/addr.c common/imsg-buffer.c common/io.c common/jid.c \
 		common/ldaputil.c common/log.c common/mam.c common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
-		common/stanza.c common/throttle.c common/xml.c \
+		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c ${wildcard common/http.c}
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \

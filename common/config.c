@@ -380,7 +380,7 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	    config_send_components(ibuf, conf, what & CFG_ROUTER) == -1)
 		return (-1);
 	if ((what & (CFG_STREAM | CFG_UPLOADD)) &&
-	    config_send_listeners(ibuf, conf, what & CFG_UPLOADD) == -1)
+	    config_send_listeners(ibuf, conf, (what & CFG_UPLOADD) != 0) == -1)
 		return (-1);
 	return (config_compose(ibuf, IMSG_CFG_DONE, -1, NULL, 0));
 }

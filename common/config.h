@@ -199,6 +199,8 @@ struct upload_conf {
 	int64_t				 max_size;
 	int64_t				 quota;		/* per user */
 	time_t				 expire;	/* 0 = never */
+	char				 cors[CONF_STRLEN]; /* origins, by
+							   spaces; "" none */
 };
 TAILQ_HEAD(upload_list, upload_conf);
 
