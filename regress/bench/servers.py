@@ -362,6 +362,10 @@ class Nginx(Server):
     name = "nginx"
     workers = 1
 
+    @property
+    def http_port(self):
+        return self.port
+
     def command(self):
         return [NGINX, "-p", self.dir, "-e", self.errfile, "-c", self.conf,
                 "-g", "daemon off;"]
