@@ -443,7 +443,7 @@ def httpload(srv, urls, *args):
     if urls is not None:
         path = os.path.join(srv.dir, "urls")
         with open(path, "w") as f:
-            f.writelines("%s %s\n" % u for u in urls)
+            f.writelines("%s %s%s\n" % u for u in urls)
         args = args + (path,)
     return subprocess.Popen([HTTPLOAD, "-P", str(srv.http_port)] +
                             [str(a) for a in args], stdout=subprocess.PIPE,

@@ -23,10 +23,11 @@
  *	for -t seconds (or -n times in all, within -t); every body's length
  *	is checked, and the SHA-256 of each connection's first body against
  *	-D.
- *	-m put: each line of a file, "PUT-URL GET-URL", is one upload of -l
- *	bytes (generated, different for every line) or of the file -f, -c
- *	at a time; then every GET-URL is read back and its SHA-256 compared
- *	with what was sent.
+ *	-m put: each line of a file, "PUT-URL GET-URL" and, after tabs, the
+ *	"Name: value" headers the PUT must carry, is one upload of -l bytes
+ *	(generated, different for every line) or of the file -f, -c at a
+ *	time; then every GET-URL is read back and its SHA-256 compared with
+ *	what was sent.
  *
  * Prints one line of key=value figures per phase with its own CPU time,
  * or "fail ... why=" and exits non-zero.
@@ -78,6 +79,7 @@ struct url {
 /* One request: a PUT of an upload, or a GET of it or of the -m get URL. */
 struct job {
 	struct url	 put, get;
+	char		*headers;	/* of the PUT, each ending in CRLF */
 	int		 done;		/* 1 stored, 2 read back right */
 	uint8_t		 sent[EVP_MAX_MD_SIZE];	/* digest of the body sent */
 };
@@ -259,8 +261,8 @@ hc_request(struct hconn *c)
 	if (c->putting)
 		n = snprintf(c->head, sizeof(c->head), "PUT %s HTTP/1.1\r\n"
 		    "Host: %s\r\nContent-Length: %lld\r\n"
-		    "Content-Type: %s\r\n\r\n", u->path, u->authority,
-		    (long long)length, ctype);
+		    "Content-Type: %s\r\n%s\r\n", u->path, u->authority,
+		    (long long)length, ctype, j->headers);
 	else
 		n = snprintf(c->head, sizeof(c->head), "GET %s HTTP/1.1\r\n"
 		    "Host: %s\r\n\r\n", u->path, u->authority);
@@ -654,11 +656,33 @@ run_jobs(void)
 	event_del(&tick);
 }
 
+/* "Name: value" separated by tabs, as CRLF-ended header lines. */
+static char *
+put_headers(char *tabbed)
+{
+	char	*out, *h;
+	size_t	 len = 0;
+
+	if ((out = calloc(1, HEAD_MAX)) == NULL)
+		err(1, NULL);
+	while ((h = strsep(&tabbed, "\t")) != NULL) {
+		if (*h == '\0')
+			continue;
+		if (strchr(h, ':') == NULL)
+			errx(1, "a PUT header is \"Name: value\"");
+		len = strlcat(out, h, HEAD_MAX);
+		len = strlcat(out, "\r\n", HEAD_MAX);
+	}
+	if (len >= HEAD_MAX)
+		errx(1, "PUT headers too long");
+	return (out);
+}
+
 static void
 load_urls(const char *path)
 {
 	FILE	*f;
-	char	 line[2 * URL_MAX + 4], *put, *get, *sp;
+	char	 line[2 * URL_MAX + HEAD_MAX], *put, *get, *sp, *tab;
 	int	 cap = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
@@ -668,6 +692,8 @@ load_urls(const char *path)
 		if (line[0] == '\0')
 			continue;
 		put = line;
+		if ((tab = strchr(line, '\t')) != NULL)
+			*tab++ = '\0';
 		if ((sp = strchr(line, ' ')) == NULL)
 			errx(1, "%s: want \"PUT-URL GET-URL\" lines", path);
 		*sp = '\0';
@@ -682,6 +708,7 @@ load_urls(const char *path)
 		if (url_parse(put, &jobs[njobs].put) == -1 ||
 		    url_parse(get, &jobs[njobs].get) == -1)
 			errx(1, "%s: bad URL on line %d", path, njobs + 1);
+		jobs[njobs].headers = put_headers(tab);
 		njobs++;
 	}
 	fclose(f);

@@ -344,7 +344,8 @@ class Uploadd(Xmppd):
         return self.role_pids().get("uploadd", [])
 
     def slots(self, n, size, prefix):
-        """n upload slots of size bytes, as (PUT URL, GET URL)."""
+        """n upload slots of size bytes, as (PUT URL, GET URL, the PUT's
+        headers, each after a tab)."""
         out = run([sys.executable, os.path.join(HERE, "upslots.py"),
                    "-P", str(self.port), "-j", "user0000@" + DOMAIN,
                    "-w", PASSWORD, "-s", UPLOAD_DOMAIN, "-n", str(n),
@@ -352,7 +353,9 @@ class Uploadd(Xmppd):
         if out.returncode:
             raise RuntimeError("no upload slots: %s"
                                % out.stderr.strip().split("\n")[-1])
-        return [tuple(line.split()) for line in out.stdout.splitlines()]
+        out = [line.partition("\t") for line in out.stdout.splitlines()]
+        return [tuple(urls.split(" ", 1)) + (sep + hdrs,)
+                for urls, sep, hdrs in out]
 
 
 class Nginx(Server):
@@ -393,7 +396,7 @@ class Nginx(Server):
 
     def slots(self, n, size, prefix):
         base = "https://%s:%d/%s" % (UPLOAD_DOMAIN, self.port, prefix)
-        return [(base + "%04d.bin" % i,) * 2 for i in range(n)]
+        return [(base + "%04d.bin" % i,) * 2 + ("",) for i in range(n)]
 
 
 NGINX_CONF = """\

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Asks an XEP-0363 upload service for upload slots over XMPP, as a
 client does, all at once, and prints one "PUT-URL GET-URL" line per
-slot: what httpload -m put reads.
+slot, followed by a tab and "Name: value" for each header the PUT must
+carry (tab-separated): what httpload -m put reads.
 
     upslots.py [-h host] -P port -j user@domain -w password -s service
                -n count -l size [-p prefix] [-T type]
 
 The files are named PREFIX0000.bin, PREFIX0001.bin...  Exits non-zero,
-saying why, when the service refuses a slot or answers with headers the
-PUT would have to carry (httpload sends none).
+saying why, when the service refuses a slot.
 """
 
 import argparse
@@ -21,6 +21,9 @@ import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 
 NS = "urn:xmpp:http:upload:0"
+# The headers a client may send with the PUT (XEP-0363 5.); it drops any
+# other.
+PUT_HEADERS = ("authorization", "cookie", "expires")
 
 
 class Slots(slixmpp.ClientXMPP):
@@ -60,9 +63,15 @@ class Slots(slixmpp.ClientXMPP):
             "{%s}get" % NS)
         if put is None or get is None:
             raise ValueError("a slot without put or get")
-        if put.find("{%s}header" % NS) is not None:
-            raise ValueError("the PUT wants headers")
-        return put.get("url"), get.get("url")
+        hdrs = []
+        for h in put.findall("{%s}header" % NS):
+            name, value = h.get("name", ""), (h.text or "").strip()
+            if name.lower() not in PUT_HEADERS:
+                continue
+            if any(c in name + value for c in "\r\n\t"):
+                raise ValueError("a header of several lines")
+            hdrs.append("%s: %s" % (name, value))
+        return put.get("url"), get.get("url"), hdrs
 
     async def start(self, _):
         try:
@@ -102,8 +111,8 @@ def main():
         x.why = "no answer in 300 s"
     if x.why is not None or len(x.urls) != args.count:
         sys.exit("upslots: %s" % (x.why or "disconnected"))
-    for put, get in x.urls:
-        print(put, get)
+    for put, get, hdrs in x.urls:
+        print("\t".join(["%s %s" % (put, get)] + hdrs))
 
 
 if __name__ == "__main__":
