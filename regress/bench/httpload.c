@@ -60,6 +60,8 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "benchtls.h"
+
 #define BUFSZ		(64 * 1024)	/* a read, a chunk of body */
 #define READ_MAX	(256 * 1024)	/* per wakeup, to stay fair */
 #define HEAD_MAX	4096
@@ -607,15 +609,7 @@ hc_start(struct job *j, struct url *u)
 static void
 tls_init(void)
 {
-	if ((sslctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		errx(1, "SSL_CTX_new");
-	/* A benchmark on loopback against a self-signed certificate. */
-	SSL_CTX_set_verify(sslctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_min_proto_version(sslctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(sslctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_session_cache_mode(sslctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_options(sslctx, SSL_OP_NO_TICKET);
+	sslctx = bench_tls_client();
 	/* Whole socket reads, not two per record: the client must cost
 	 * less than the servers it measures. */
 	SSL_CTX_set_read_ahead(sslctx, 1);
