@@ -586,6 +586,11 @@ def upload_bench(names, top, cert, args):
         except Exception as e:
             log("%s failed: %s\n%s" % (srv.name, e, srv.tail()))
             srv.stop()
+            # Said in the table, in place of the figures.
+            why = (getattr(e, "stderr", None) or str(e)).strip()
+            why = why.split("\n")[0]
+            results.setdefault(n, []).append({"upload_get_why": why,
+                                              "upload_put_why": why})
     return results
 
 
