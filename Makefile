@@ -177,9 +177,17 @@ test: deps reconfigure
 	${MAKE} all regress-build
 	@${MAKE} --no-print-directory -C regress
 
+# `make run`: the programs built into run/obj, finding mucd and uploadd
+# there rather than where `make install` puts them.
+RUN_OBJ=	run/obj
+
 run: deps reconfigure
-	${MAKE} all
-	scripts/run.sh
+	${MAKE} OBJ=${RUN_OBJ} LIBEXECDIR=${CURDIR}/${RUN_OBJ}/libexec all
+	@mkdir -p ${RUN_OBJ}/libexec
+	ln -sf ../ldapauthd/ldapauthd ${RUN_OBJ}/libexec/ldapauthd
+	ln -sf ../mucd/mucd ${RUN_OBJ}/libexec/mucd
+	ln -sf ../uploadd/uploadd ${RUN_OBJ}/libexec/uploadd
+	scripts/run.sh ${RUN_OBJ}
 
 # xmppd against ejabberd and Prosody on this machine (regress/bench,
 # docs/BENCHMARKS.md).  Long, and never part of `make test`.
