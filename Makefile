@@ -28,7 +28,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/ldaputil.c common/log.c common/mam.c common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
-		common/xml_stream.c ${wildcard common/http.c}
+		common/xml_stream.c common/http.c common/http_util.c
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
@@ -60,7 +60,9 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_mam.c \
 		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
 		mucd/muc_register.c
-UPLOADD_SRCS=	uploadd/uploadd.c ${wildcard uploadd/upload_*.c}
+UPLOADD_SRCS=	uploadd/uploadd.c uploadd/upload_admin.c uploadd/upload_db.c \
+		uploadd/upload_get.c uploadd/upload_http.c uploadd/upload_put.c \
+		uploadd/upload_sign.c uploadd/upload_slot.c
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}
 XMPPD_OBJS=	${XMPPD_SRCS:%.c=${OBJ}/%.o} ${OBJ}/xmppd/parse.o

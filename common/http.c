@@ -96,6 +96,7 @@ struct http_conn {
 	size_t				 vend;	/* arena end of last value */
 	int				 hlast;	/* 1 in a name, 2 a value */
 	int				 vsplit; /* the value ended the input */
+	int				 toomany; /* headers */
 	const char			*feedend; /* of the input parsed */
 	int				 lastcr; /* last header byte was CR */
 	int64_t				 body_left;
@@ -400,6 +401,8 @@ http_on_field(http_parser *p, const char *at, size_t len)
 	struct http_conn	*c = p->data;
 	struct http_request	*req = &c->req;
 
+	if (c->toomany)
+		return (0);
 	if (c->hlast != 1) {
 		if (c->arena == NULL && http_append(c, "", 0) == -1)
 			return (-1);
@@ -408,9 +411,10 @@ http_on_field(http_parser *p, const char *at, size_t len)
 		else
 			req->headers[req->nheaders - 1].value =
 			    http_terminate(c);
+		/* Refused at their end, as the parser may find worse. */
 		if (req->nheaders == HTTP_HEADERS_MAX) {
-			c->refuse = 431;
-			return (-1);
+			c->toomany = 1;
+			return (0);
 		}
 		req->nheaders++;
 		c->hlast = 1;
@@ -431,6 +435,8 @@ http_on_value(http_parser *p, const char *at, size_t len)
 	struct http_conn	*c = p->data;
 	struct http_request	*req = &c->req;
 
+	if (c->toomany)
+		return (0);
 	if (c->hlast == 1) {
 		req->headers[req->nheaders - 1].name = http_terminate(c);
 		c->hlast = 2;
@@ -448,6 +454,10 @@ http_on_headers(http_parser *p)
 	struct http_conn	*c = p->data;
 	struct http_request	*req = &c->req;
 
+	if (c->toomany) {
+		c->refuse = 431;
+		return (-1);
+	}
 	if (c->arena == NULL && http_append(c, "", 0) == -1)
 		return (-1);
 	if (c->hlast == 0)
@@ -539,8 +549,13 @@ http_target(struct http_conn *c)
 {
 	struct http_request	*req = &c->req;
 	struct http_parser_url	 u;
-	size_t			 len = strlen(req->target);
+	size_t			 i, len = strlen(req->target);
 
+	/* The library as built lets tabs and form feeds in. */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)req->target[i] <= ' ' ||
+		    req->target[i] == 0x7f)
+			return (400);
 	if (strcmp(req->target, "*") == 0) {
 		if (req->method != HTTP_M_OPTIONS)
 			return (400);
@@ -744,10 +759,10 @@ http_head_bytes(struct http_conn *c, const char *data, size_t len)
 {
 	size_t	 i;
 
-	c->hbytes += len;
-	if (c->hbytes > c->lim.header_max)
-		return (431);
+	/* Byte by byte: the same answer however the input was cut. */
 	for (i = 0; i < len; i++) {
+		if (++c->hbytes > c->lim.header_max)
+			return (431);
 		if ((data[i] == '\n') != c->lastcr)
 			return (400);
 		c->lastcr = (data[i] == '\r');
@@ -817,7 +832,7 @@ http_next(struct http_conn *c)
 	freezero(c->arena, c->arenasize);
 	c->arena = NULL;
 	c->arenalen = c->arenasize = c->vend = c->hbytes = 0;
-	c->lastcr = 0;
+	c->lastcr = c->toomany = 0;
 	c->state = HS_HEAD;
 	c->ans = HA_NONE;
 	c->status = c->head = 0;
@@ -864,6 +879,16 @@ http_rhead_add(struct http_conn *c, const char *a, const char *b,
 	return (0);
 }
 
+/* A field value (RFC 9110 section 5.5): no control but HTAB. */
+static int
+http_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < ' ' && *s != '\t') || *s == 0x7f)
+			return (0);
+	return (1);
+}
+
 int
 http_response_begin(struct http_conn *c, int status, const char *reason)
 {
@@ -874,7 +899,7 @@ http_response_begin(struct http_conn *c, int status, const char *reason)
 		return (http_fail(c));
 	if (reason == NULL)
 		reason = http_reason(status);
-	if (strpbrk(reason, "\r\n") != NULL ||
+	if (!http_text(reason) ||
 	    http_date_format(time(NULL), date, sizeof(date)) == -1)
 		return (http_fail(c));
 	(void)snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
@@ -900,8 +925,7 @@ http_response_header(struct http_conn *c, const char *name,
 	    "Date", "Transfer-Encoding" };
 	size_t			 i;
 
-	if (c->ans != HA_OPEN || !http_token(name) ||
-	    strpbrk(value, "\r\n") != NULL)
+	if (c->ans != HA_OPEN || !http_token(name) || !http_text(value))
 		return (http_fail(c));
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (strcasecmp(name, own[i]) == 0)
@@ -1029,138 +1053,4 @@ http_error(struct http_conn *c, int status)
 	    "text/plain; charset=utf-8") == -1)
 		return (-1);
 	return (http_response_body(c, body, n));
-}
-
-const char *
-http_reason(int status)
-{
-	const char	*s;
-
-	s = http_status_str((enum http_status)status);
-	return (strcmp(s, "<unknown>") == 0 ? "Unknown" : s);
-}
-
-static int
-http_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return (ch - '0');
-	if (ch >= 'a' && ch <= 'f')
-		return (ch - 'a' + 10);
-	if (ch >= 'A' && ch <= 'F')
-		return (ch - 'A' + 10);
-	return (-1);
-}
-
-int
-http_pct_decode(const char *s, size_t len, char *dst, size_t size)
-{
-	size_t	 i, o = 0;
-	int	 ch, hi, lo;
-
-	if (size == 0 || len >= INT32_MAX)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		ch = (unsigned char)s[i];
-		if (ch == '%') {
-			if (len - i < 3 || (hi = http_hex(s[i + 1])) == -1 ||
-			    (lo = http_hex(s[i + 2])) == -1)
-				return (-1);
-			ch = hi << 4 | lo;
-			i += 2;
-		}
-		if (ch == '\0' || ch == '/' || o + 1 >= size)
-			return (-1);
-		dst[o++] = ch;
-	}
-	dst[o] = '\0';
-	return (o);
-}
-
-int
-http_date_format(time_t t, char *buf, size_t size)
-{
-	static const char	*days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat" };
-	static const char	*months[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm		 tm;
-	int			 n;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return (-1);
-	n = snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return (n < 0 || (size_t)n >= size ? -1 : 0);
-}
-
-/* The three forms a recipient must accept (RFC 9110 section 5.6.7). */
-int
-http_date_parse(const char *s, time_t *t)
-{
-	static const char	*forms[] = {
-		"%a, %d %b %Y %H:%M:%S GMT",	/* IMF-fixdate */
-		"%A, %d-%b-%y %H:%M:%S GMT",	/* RFC 850 */
-		"%a %b %e %H:%M:%S %Y",		/* asctime() */
-	};
-	struct tm		 tm;
-	const char		*end;
-	size_t			 i;
-
-	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, forms[i], &tm);
-		if (end != NULL && *end == '\0') {
-			*t = timegm(&tm);
-			return (0);
-		}
-	}
-	return (-1);
-}
-
-/* Decimal digits from s to end, nothing else; -1 if none or too big. */
-static int
-http_digits(const char *s, const char *end, int64_t *v)
-{
-	if (s == end)
-		return (-1);
-	for (*v = 0; s < end; s++) {
-		if (*s < '0' || *s > '9' || *v > (INT64_MAX - 9) / 10)
-			return (-1);
-		*v = *v * 10 + (*s - '0');
-	}
-	return (0);
-}
-
-int
-http_range(const char *value, int64_t size, int64_t *first, int64_t *last)
-{
-	const char	*set, *dash, *end;
-	int64_t		 a, b = -1;
-
-	if (size < 0 || strncasecmp(value, "bytes=", 6) != 0)
-		return (1);
-	set = value + 6;
-	end = set + strlen(set);
-	if (strchr(set, ',') != NULL || (dash = strchr(set, '-')) == NULL)
-		return (1);
-	if (dash == set) {
-		if (http_digits(dash + 1, end, &b) == -1)
-			return (1);
-		if (b == 0 || size == 0)
-			return (-1);
-		*first = b >= size ? 0 : size - b;
-		*last = size - 1;
-		return (0);
-	}
-	if (http_digits(set, dash, &a) == -1 ||
-	    (dash + 1 != end && http_digits(dash + 1, end, &b) == -1) ||
-	    (b != -1 && b < a))
-		return (1);
-	if (a >= size)
-		return (-1);
-	*first = a;
-	*last = (b == -1 || b >= size) ? size - 1 : b;
-	return (0);
 }

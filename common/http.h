@@ -27,8 +27,9 @@
  * repeated Content-Length, an Expect other than 100-continue, headers
  * over the limit.  Answers are written with http_response_*(): the
  * layer writes the status line, Date, Content-Length and Connection
- * itself; header values given to it must not hold CR or LF, which it
- * checks (fail closed: the connection is closed, nothing is sent).
+ * itself; header values given to it must not hold CR, LF or another
+ * control but HTAB, which it checks (fail closed: the connection is
+ * closed, nothing is sent).
  */
 
 #ifndef HTTP_H

@@ -129,6 +129,10 @@ t_request(struct http_conn *c, struct http_request *req)
 		(void)http_response_begin(c, 200, NULL);
 		if (http_response_header(c, "X-A", "a\r\nSet-Cookie: x") == 0)
 			(void)http_response_body(c, "x", 1);
+	} else if (strcmp(req->path, "/ctl") == 0) {
+		(void)http_response_begin(c, 200, NULL);
+		if (http_response_header(c, "X-A", "a\fb") == 0)
+			(void)http_response_body(c, "x", 1);
 	} else if (strcmp(req->path, "/ownlength") == 0) {
 		(void)http_response_begin(c, 200, NULL);
 		if (http_response_header(c, "Content-Length", "1") == 0)
@@ -502,7 +506,7 @@ test_handler_errors(void)
 {
 	struct peer	 p;
 	int		 closed;
-	const char	*fail[] = { GET("/fail"), GET("/crlf"),
+	const char	*fail[] = { GET("/fail"), GET("/crlf"), GET("/ctl"),
 	    GET("/ownlength") };
 	size_t		 i;
 
@@ -644,6 +648,10 @@ test_refusals(void)
 	    "HTTP/1.1 without Host: 400");
 	CHECK(refused("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
 	    "HTTP/1.1 400"), "two Host: 400");
+	CHECK(refused("GET /hel\tlo HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "HTTP/1.1 400"), "a tab in the target: 400");
+	CHECK(refused("GET *\f HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "HTTP/1.1 400"), "a form feed in the target: 400");
 	CHECK(refused("GET /hello#x HTTP/1.1\r\nHost: h\r\n\r\n",
 	    "HTTP/1.1 400"), "a fragment: 400");
 	CHECK(refused("GET * HTTP/1.1\r\nHost: h\r\n\r\n", "HTTP/1.1 400"),
