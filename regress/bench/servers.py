@@ -244,6 +244,7 @@ class Xmppd(Server):
                     '}\n'
                     'muc "%s" {\n'
                     '\thistory %d\n'
+                    '\tmessage rate 100000 per 1s\n'
                     '}\n'
                     'listen on 127.0.0.1 port %d client\n'
                     % (self.datadir, self.dir, DOMAIN, self.cert["crt"],
