@@ -9,6 +9,7 @@ during an upload.  After each, uploadd still serves the others."""
 import asyncio
 import hashlib
 import html
+import io
 import os
 import re
 import signal
@@ -275,6 +276,54 @@ def test_round_trip_with_slixmpp(c):
         str(c.port), str(c.plain)), port=c.plain)
     assert st == 200 and body == data
     c.photo = (gurl, data, h["etag"], h["last-modified"])
+
+
+def test_slixmpp_finds_the_service_and_uploads(c):
+    """A client's whole path: slixmpp's upload_file() finds the service
+    in the domain's disco#items, reads max-file-size from its disco#info,
+    asks for a slot and PUTs the file itself (aiohttp, verifying the
+    certificate against the test CA); the GET URL it returns serves the
+    same bytes.  A file over max-file-size is refused by the client from
+    the limit the service announced."""
+    import aiohttp.connector as ac
+    from slixmpp.plugins.xep_0363.http_upload import FileTooBig
+    from xmppdtest import slix_login
+    data = os.urandom(200000)
+    real_gai = socket.getaddrinfo
+    real_ctx = ac.TCPConnector._get_ssl_context
+
+    def gai(host, *a, **kw):
+        return real_gai("127.0.0.1" if host == UP else host, *a, **kw)
+
+    def ctx(self, req):
+        return ssl.create_default_context(cafile=CA)
+
+    async def up(cl):
+        url = await cl["xep_0363"].upload_file(
+            "notes.txt", input_file=io.BytesIO(data),
+            content_type="text/plain", domain="example.org")
+        try:
+            await cl["xep_0363"].upload_file(
+                "big.bin", size=21 * 1024 * 1024,
+                input_file=io.BytesIO(b""))
+        except FileTooBig:
+            return url, "too big"
+        return url, "accepted"
+
+    socket.getaddrinfo = gai
+    ac.TCPConnector._get_ssl_context = ctx
+    try:
+        r = slix_login(c.s.ports["client"], "bob@example.org/slix",
+                       "bob-pw", actions=up, plugins=("xep_0363",))
+    finally:
+        socket.getaddrinfo = real_gai
+        ac.TCPConnector._get_ssl_context = real_ctx
+    url, big = r["actions"]
+    assert url.startswith("https://%s:%d/" % (UP, c.port)), url
+    assert big == "too big", big
+    st, h, body = curl(c, url)
+    assert st == 200 and body == data
+    assert h["content-type"] == "text/plain"
 
 
 def test_types_a_browser_would_run_are_attachments(c):
