@@ -279,12 +279,13 @@ def test_round_trip_with_slixmpp(c):
 
 
 def test_slixmpp_finds_the_service_and_uploads(c):
-    """A client's whole path: slixmpp's upload_file() finds the service
-    in the domain's disco#items, reads max-file-size from its disco#info,
-    asks for a slot and PUTs the file itself (aiohttp, verifying the
-    certificate against the test CA); the GET URL it returns serves the
-    same bytes.  A file over max-file-size is refused by the client from
-    the limit the service announced."""
+    """A client's whole path: the service found in the domain's
+    disco#items, its max-file-size read from its disco#info (as
+    slixmpp's find_upload_service() does; that one fails on this
+    Python), then slixmpp's upload_file() asks for a slot and PUTs the
+    file itself (aiohttp, verifying the certificate against the test
+    CA); the GET URL it returns serves the same bytes.  A file over
+    max-file-size is refused by the client from the limit announced."""
     import aiohttp.connector as ac
     from slixmpp.plugins.xep_0363.http_upload import FileTooBig
     from xmppdtest import slix_login
@@ -298,14 +299,29 @@ def test_slixmpp_finds_the_service_and_uploads(c):
     def ctx(self, req):
         return ssl.create_default_context(cafile=CA)
 
+    async def find(cl):
+        items = await cl["xep_0030"].get_items(jid="example.org")
+        for jid, _, _ in items["disco_items"]["items"]:
+            info = await cl["xep_0030"].get_info(jid=jid)
+            if NS not in info["disco_info"]["features"]:
+                continue
+            for form in info["disco_info"].iterables:
+                v = form["values"]
+                if v.get("FORM_TYPE") == [NS]:
+                    return info["from"], int(v["max-file-size"])
+        raise AssertionError("no upload service in the domain's items")
+
     async def up(cl):
+        svc, limit = await find(cl)
+        assert str(svc) == UP and limit == 20 * 1024 * 1024, (svc, limit)
+        cl["xep_0363"].upload_service = svc
+        cl["xep_0363"].max_file_size = limit
         url = await cl["xep_0363"].upload_file(
             "notes.txt", input_file=io.BytesIO(data),
-            content_type="text/plain", domain="example.org")
+            content_type="text/plain")
         try:
             await cl["xep_0363"].upload_file(
-                "big.bin", size=21 * 1024 * 1024,
-                input_file=io.BytesIO(b""))
+                "big.bin", size=limit + 1, input_file=io.BytesIO(b""))
         except FileTooBig:
             return url, "too big"
         return url, "accepted"
