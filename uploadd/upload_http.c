@@ -25,6 +25,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <event.h>
 #include <stdlib.h>
@@ -288,7 +291,7 @@ upload_http_accept(int fd, short event, void *arg)
 	struct timeval		 tv = { 1, 0 };
 	struct upload_conn	*uc;
 	char			 addr[ADDR_STRLEN];
-	int			 s;
+	int			 s, on = 1;
 
 	(void)event;
 	if ((s = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK |
@@ -302,6 +305,8 @@ upload_http_accept(int fd, short event, void *arg)
 		return;
 	}
 	addr_ntop(&ss, addr, sizeof(addr));
+	/* Answers go out as written, not held for the client's ACKs. */
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (http_conn_count() >= upload_maxconn ||
 	    addr_count(addr) >= proc_self.conf->global.limits.conn_per_addr) {
 		log_info("connection from %s refused: too many %s", addr,
