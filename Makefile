@@ -24,17 +24,18 @@ ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} ${PROBE_CFLAGS} -Icommon \
 LIBS=		-Wl,--as-needed ${PKG_LIBS}
 
 COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
-		common/imsg-buffer.c common/io.c common/jid.c \
+		common/addr.c common/imsg-buffer.c common/io.c common/jid.c \
 		common/ldaputil.c common/log.c common/mam.c common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
-		common/stanza.c common/throttle.c common/xml.c \
-		common/xml_stream.c
+		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
+		common/xml_stream.c common/http.c common/http_util.c
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
 		xmppd/router_mam.c xmppd/router_mam_meta.c xmppd/router_muc.c \
+		xmppd/router_service.c xmppd/router_upload.c \
 		xmppd/router_offline.c \
 		xmppd/router_order.c xmppd/router_presence.c \
 		xmppd/router_roster.c xmppd/router_roster_iq.c \
@@ -59,7 +60,9 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_mam.c \
 		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
 		mucd/muc_register.c
-UPLOADD_SRCS=	uploadd/uploadd.c
+UPLOADD_SRCS=	uploadd/uploadd.c uploadd/upload_admin.c uploadd/upload_db.c \
+		uploadd/upload_get.c uploadd/upload_http.c uploadd/upload_put.c \
+		uploadd/upload_sign.c uploadd/upload_slot.c
 
 COMMON_OBJS=	${COMMON_SRCS:%.c=${OBJ}/%.o}
 XMPPD_OBJS=	${XMPPD_SRCS:%.c=${OBJ}/%.o} ${OBJ}/xmppd/parse.o
@@ -75,7 +78,7 @@ PROGS=		${OBJ}/xmppd/xmppd ${OBJ}/xmppctl/xmppctl \
 MANS8=		man/xmppd.8 man/xmppctl.8 man/ldapauthd.8 man/mucd.8 \
 		man/uploadd.8
 MANS5=		man/xmppd.conf.5
-HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h mucd/*.h
+HEADERS=	common/*.h xmppd/*.h ldapauthd/*.h mucd/*.h uploadd/*.h
 
 all: config.mk ${PROGS}
 
@@ -176,9 +179,17 @@ test: deps reconfigure
 	${MAKE} all regress-build
 	@${MAKE} --no-print-directory -C regress
 
+# `make run`: the programs built into run/obj, finding mucd and uploadd
+# there rather than where `make install` puts them.
+RUN_OBJ=	run/obj
+
 run: deps reconfigure
-	${MAKE} all
-	scripts/run.sh
+	${MAKE} OBJ=${RUN_OBJ} LIBEXECDIR=${CURDIR}/${RUN_OBJ}/libexec all
+	@mkdir -p ${RUN_OBJ}/libexec
+	ln -sf ../ldapauthd/ldapauthd ${RUN_OBJ}/libexec/ldapauthd
+	ln -sf ../mucd/mucd ${RUN_OBJ}/libexec/mucd
+	ln -sf ../uploadd/uploadd ${RUN_OBJ}/libexec/uploadd
+	scripts/run.sh ${RUN_OBJ}
 
 # xmppd against ejabberd and Prosody on this machine (regress/bench,
 # docs/BENCHMARKS.md).  Long, and never part of `make test`.

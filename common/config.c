@@ -63,6 +63,11 @@ config_new(void)
 	g->limits.sessions_per_user = DEFAULT_SESSIONS_PER_USER;
 	g->limits.xml_depth = DEFAULT_XML_DEPTH;
 	g->limits.resume_timeout = DEFAULT_RESUME_TIMEOUT;
+	g->limits.http_header_size = DEFAULT_HTTP_HEADER_SIZE;
+	g->limits.http_header_timeout = DEFAULT_HTTP_HEADER_TIMEOUT;
+	g->limits.http_idle_timeout = DEFAULT_HTTP_IDLE_TIMEOUT;
+	g->limits.http_body_rate = DEFAULT_HTTP_BODY_RATE;
+	g->limits.http_connections = DEFAULT_HTTP_CONNECTIONS;
 	return (conf);
 }
 
@@ -354,9 +359,12 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	if ((what & (CFG_LDAPAUTHD | CFG_ROUTER)) &&
 	    config_send_ldap(ibuf, conf, what & CFG_LDAPAUTHD) == -1)
 		return (-1);
-	/* mucd: whose users are local and who the admins are, to create. */
+	/*
+	 * mucd: whose users are local and who the admins are, to create;
+	 * uploadd: whose users may have slots.
+	 */
 	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM | CFG_LDAPAUTHD |
-	    CFG_MUCD)) && config_send_domains(ibuf, conf) == -1)
+	    CFG_MUCD | CFG_UPLOADD)) && config_send_domains(ibuf, conf) == -1)
 		return (-1);
 	if (what & (CFG_ROUTER | CFG_MUCD))
 		TAILQ_FOREACH(m, &conf->mucs, entry)
@@ -372,7 +380,7 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	    config_send_components(ibuf, conf, what & CFG_ROUTER) == -1)
 		return (-1);
 	if ((what & (CFG_STREAM | CFG_UPLOADD)) &&
-	    config_send_listeners(ibuf, conf, what & CFG_UPLOADD) == -1)
+	    config_send_listeners(ibuf, conf, (what & CFG_UPLOADD) != 0) == -1)
 		return (-1);
 	return (config_compose(ibuf, IMSG_CFG_DONE, -1, NULL, 0));
 }

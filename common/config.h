@@ -54,6 +54,11 @@
 #define DEFAULT_SESSIONS_PER_USER 10
 #define DEFAULT_XML_DEPTH	64
 #define DEFAULT_RESUME_TIMEOUT	300	/* XEP-0198 resumption, seconds */
+#define DEFAULT_HTTP_HEADER_SIZE (16 * 1024)
+#define DEFAULT_HTTP_HEADER_TIMEOUT 10	/* seconds */
+#define DEFAULT_HTTP_IDLE_TIMEOUT 60	/* seconds */
+#define DEFAULT_HTTP_BODY_RATE	1024	/* bytes a second */
+#define DEFAULT_HTTP_CONNECTIONS 1000	/* per process */
 #define DEFAULT_OFFLINE_LIMIT	500
 #define DEFAULT_MUC_HISTORY	20
 #define DEFAULT_MUC_OCCUPANTS	1000	/* per room */
@@ -194,6 +199,8 @@ struct upload_conf {
 	int64_t				 max_size;
 	int64_t				 quota;		/* per user */
 	time_t				 expire;	/* 0 = never */
+	char				 cors[CONF_STRLEN]; /* origins, by
+							   spaces; "" none */
 };
 TAILQ_HEAD(upload_list, upload_conf);
 
@@ -234,6 +241,11 @@ struct limits_conf {
 	int				 sessions_per_user;	/* bound or resumable */
 	int				 xml_depth;
 	time_t				 resume_timeout;	/* seconds */
+	int64_t				 http_header_size;
+	time_t				 http_header_timeout;
+	time_t				 http_idle_timeout;
+	int64_t				 http_body_rate;	/* 0: none */
+	int				 http_connections;
 };
 
 /* The global settings: the part every process may know. */

@@ -77,8 +77,8 @@ struct io {
 	int		 timeout;	/* ms, 0 = none */
 	char		*in;
 	size_t		 inlen, insize;
-	char		*out;
-	size_t		 outlen, outsize, maxout;
+	char		*out;		/* output from out + outoff */
+	size_t		 outoff, outlen, outsize, maxout;
 	char		 err[128];
 	void		(*cb)(struct io *, int, void *);
 	void		*arg;
@@ -226,9 +226,14 @@ io_write(struct io *io, const void *data, size_t len)
 		(void)strlcpy(io->err, "output buffer full", sizeof(io->err));
 		return (-1);
 	}
-	if (io_grow(&io->out, &io->outsize, io->outlen + len) == -1)
+	if (io->outoff > 0 && io->outoff + io->outlen + len > io->outsize) {
+		memmove(io->out, io->out + io->outoff, io->outlen);
+		io->outoff = 0;
+	}
+	if (io_grow(&io->out, &io->outsize, io->outoff + io->outlen + len) ==
+	    -1)
 		return (-1);
-	memcpy(io->out + io->outlen, data, len);
+	memcpy(io->out + io->outoff + io->outlen, data, len);
 	io->outlen += len;
 	if (!(io->flags & (IO_QUEUED | IO_HANDSHAKE))) {
 		io->flags |= IO_QUEUED;
@@ -324,7 +329,7 @@ io_settle(struct io *io)
 	if (io->outlen == 0 && io->out != NULL) {
 		freezero(io->out, io->outsize);
 		io->out = NULL;
-		io->outsize = 0;
+		io->outoff = io->outsize = 0;
 	}
 	return (rv);
 }
@@ -478,33 +483,43 @@ io_do_read(struct io *io)
 	return (IO_DATAIN);
 }
 
+/*
+ * Write until the output is all gone or the socket would block: a TLS
+ * write takes one record at a time.  What is written is skipped, not
+ * moved; io_write() moves what is left when it needs the room.
+ */
 static int
 io_do_write(struct io *io)
 {
 	ssize_t	 n;
 
-	if (io->tls != NULL) {
-		n = tls_write(io->tls, io->out, io->outlen);
-		if (io_tls_want(io, n))
-			return (0);
-		if (n == -1) {
-			(void)strlcpy(io->err, tls_error(io->tls),
-			    sizeof(io->err));
-			return (IO_ERROR);
-		}
-	} else {
-		n = send(io->sock, io->out, io->outlen, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
+	while (io->outlen > 0) {
+		if (io->tls != NULL) {
+			n = tls_write(io->tls, io->out + io->outoff,
+			    io->outlen);
+			if (io_tls_want(io, n))
 				return (0);
-			(void)strlcpy(io->err, strerror(errno),
-			    sizeof(io->err));
-			return (IO_ERROR);
+			if (n == -1) {
+				(void)strlcpy(io->err, tls_error(io->tls),
+				    sizeof(io->err));
+				return (IO_ERROR);
+			}
+		} else {
+			n = send(io->sock, io->out + io->outoff, io->outlen,
+			    MSG_NOSIGNAL);
+			if (n == -1) {
+				if (errno == EAGAIN || errno == EINTR)
+					return (0);
+				(void)strlcpy(io->err, strerror(errno),
+				    sizeof(io->err));
+				return (IO_ERROR);
+			}
 		}
+		io->outoff += n;
+		io->outlen -= n;
 	}
-	memmove(io->out, io->out + n, io->outlen - n);
-	io->outlen -= n;
-	return (io->outlen == 0 ? IO_LOWAT : 0);
+	io->outoff = 0;
+	return (IO_LOWAT);
 }
 
 static void

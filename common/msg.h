@@ -215,6 +215,20 @@ enum imsg_type {
 	IMSG_CTL_MUC_ROOMS,
 	IMSG_CTL_MUC_ROOM,	/* struct ctl_muc_room */
 
+	/*
+	 * The upload services: control -> router -> uploadd, answered the
+	 * same way back (FAIL by the router when uploadd is not there).
+	 * STATS is answered UPLOAD_STAT, UPLOAD_USER... per service, END;
+	 * PURGE is answered UPLOAD_PURGED.
+	 */
+	IMSG_CTL_UPLOAD_STATS,	/* struct ctl_upload: a service, or "" */
+	IMSG_CTL_UPLOAD_STAT,	/* struct ctl_upload_stat */
+	IMSG_CTL_UPLOAD_USER,	/* struct ctl_upload_stat: one of the top */
+	IMSG_CTL_UPLOAD_PURGE,	/* struct ctl_upload: a bare JID, or "" */
+	IMSG_CTL_UPLOAD_PURGED,	/* struct ctl_upload_stat: what went */
+	/* router -> uploadd: struct ctl_upload, an account deleted */
+	IMSG_UPLOAD_ACCOUNT_GONE,
+
 	IMSG_MAX
 };
 
@@ -474,6 +488,18 @@ struct ctl_muc_room {
 	int		 persistent;
 	int		 locked;		/* not configured yet */
 	int		 public;		/* listed by disco#items */
+};
+
+struct ctl_upload {
+	char		 arg[CONF_JIDLEN];	/* service or bare JID */
+};
+
+struct ctl_upload_stat {
+	char		 service[CONF_NAMELEN];	/* "" in PURGED */
+	char		 owner[CONF_JIDLEN];	/* UPLOAD_USER */
+	int64_t		 files;
+	int64_t		 bytes;
+	int64_t		 pending;		/* slots, UPLOAD_STAT */
 };
 
 struct ctl_ldap {

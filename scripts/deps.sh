@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
-libldap-dev mandoc openssl python3 python3-slixmpp slapd ldap-utils"
+libldap-dev libhttp-parser-dev mandoc openssl python3 python3-slixmpp slapd ldap-utils"
 
 missing=""
 for p in $PKGS; do
@@ -48,7 +48,7 @@ fi
 # must match) to the distribution's current version, security updates
 # included.  The package lists are refreshed when older than a day.
 SECURITY="libexpat1 libexpat1-dev libssl3 libssl-dev libldap-2.5-0
-libldap-dev"
+libldap-dev libhttp-parser2.9 libhttp-parser-dev"
 
 outdated=""
 if [ "$(id -u)" -eq 0 ]; then

@@ -16,26 +16,102 @@
 
 /*
  * HTTP upload daemon: hands out XEP-0363 upload slots and serves the
- * files over HTTPS, with size limits, quotas and expiry.
+ * files over HTTPS, with size limits, quotas and expiry.  This file is
+ * its start: the directories of its root, the services of the
+ * configuration and the dispatch of what the router sends.
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
+#include <dirent.h>
 #include <err.h>
+#include <errno.h>
 #include <event.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "upload.h"
+
+/* 32 lowercase hex digits, as slots are made; nothing else names a file. */
+int
+upload_slot_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < UPLOAD_SLOT_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return (0);
+	return (s[i] == '\0');
+}
+
+/* The upload service of that name in the running configuration. */
+struct upload_conf *
+upload_service(const char *name)
+{
+	return (config_upload(proc_self.conf, name));
+}
+
+/*
+ * files/ and tmp/ in the root; what tmp/ holds was being received when
+ * uploadd stopped, and is removed: no partial file outlives a restart.
+ */
+static void
+uploadd_dirs(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((mkdir(UPLOAD_DIR_FILES, 0700) == -1 && errno != EEXIST) ||
+	    (mkdir(UPLOAD_DIR_TMP, 0700) == -1 && errno != EEXIST))
+		fatal("mkdir");
+	if ((fd = open(UPLOAD_DIR_TMP, O_RDONLY | O_DIRECTORY)) == -1 ||
+	    (d = fdopendir(fd)) == NULL)
+		fatal("%s", UPLOAD_DIR_TMP);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == -1)
+			log_warn("%s/%s", UPLOAD_DIR_TMP, de->d_name);
+		else
+			log_info("removed the partial upload %s", de->d_name);
+	}
+	closedir(d);
+}
+
+static void
+uploadd_config_commit(struct xmppd_config *old, struct xmppd_config *new)
+{
+	(void)old;
+	upload_http_configure(new);
+}
 
 static int
 uploadd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	(void)iev;
-	(void)imsg;
-	return (-1);
+	if (iev->type != PROC_ROUTER)
+		return (-1);
+	if (imsg_get_type(imsg) == IMSG_STANZA) {
+		upload_slot_in(imsg);
+		return (0);
+	}
+	return (upload_admin_dispatch(iev, imsg));
+}
+
+static void
+uploadd_shutdown(void)
+{
+	upload_db_close();
 }
 
 int
@@ -45,8 +121,21 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		errx(1, "usage: uploadd (started by xmppd)");
 	proc_child_init(PROC_UPLOADD, 0);
-	sandbox("stdio rpath wpath cpath inet recvfd");
+	/* From here the root is datadir/upload. */
+	uploadd_dirs();
+	upload_sign_init();
+	upload_db_open();
+	upload_http_configure(proc_self.conf);
+	/*
+	 * Files and SQLite's journal are created, written, synced, renamed
+	 * and removed under the root; connections are accepted on the
+	 * listeners xmppd passed.
+	 */
+	sandbox("stdio rpath wpath cpath flock inet recvfd");
+	upload_admin_start();
 	proc_self.dispatch = uploadd_dispatch;
+	proc_self.config_commit = uploadd_config_commit;
+	proc_self.shutdown = uploadd_shutdown;
 	proc_child_run();
 	return (0);
 }

@@ -52,6 +52,8 @@ enum action {
 	USER_LIST,
 	ARCHIVE_EXPIRE,
 	MUC_ROOMS,
+	UPLOAD_STATS,
+	UPLOAD_PURGE,
 	REGRESS_VIOLATE,
 };
 
@@ -76,6 +78,9 @@ static const struct command commands[] = {
 	{ "archive expire *",	ARCHIVE_EXPIRE },
 	{ "archive expire * *",	ARCHIVE_EXPIRE },
 	{ "muc rooms",		MUC_ROOMS },
+	{ "upload stats",	UPLOAD_STATS },
+	{ "upload stats *",	UPLOAD_STATS },
+	{ "upload purge *",	UPLOAD_PURGE },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -338,6 +343,32 @@ show_muc_room(struct imsg *imsg)
 }
 
 static void
+show_upload(struct imsg *imsg)
+{
+	struct ctl_upload_stat	 st;
+
+	if (imsg_get_data(imsg, &st, sizeof(st)) == -1)
+		errx(1, "bad answer from xmppd");
+	st.service[sizeof(st.service) - 1] = '\0';
+	st.owner[sizeof(st.owner) - 1] = '\0';
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_UPLOAD_STAT:
+		printf("%s: %lld files, %lld bytes, %lld slots pending\n",
+		    st.service, (long long)st.files, (long long)st.bytes,
+		    (long long)st.pending);
+		break;
+	case IMSG_CTL_UPLOAD_USER:
+		printf("  %-46s %9lld %15lld\n", st.owner,
+		    (long long)st.files, (long long)st.bytes);
+		break;
+	default:
+		printf("purged %lld files, %lld bytes, %lld slots pending\n",
+		    (long long)st.files, (long long)st.bytes,
+		    (long long)st.pending);
+	}
+}
+
+static void
 show_user(struct imsg *imsg)
 {
 	struct ctl_user	 cu;
@@ -422,6 +453,14 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_MUC_ROOM:
 			show_muc_room(&imsg);
 			break;
+		case IMSG_CTL_UPLOAD_STAT:
+		case IMSG_CTL_UPLOAD_USER:
+			show_upload(&imsg);
+			break;
+		case IMSG_CTL_UPLOAD_PURGED:
+			show_upload(&imsg);
+			imsg_free(&imsg);
+			return (0);
 		case IMSG_CTL_ARCHIVE_EXPIRED:
 			show_archive(&imsg);
 			imsg_free(&imsg);
@@ -456,6 +495,7 @@ main(int argc, char *argv[])
 	struct imsgbuf		 ibuf;
 	struct ctl_user		 cu;
 	struct ctl_archive	 ca;
+	struct ctl_upload	 cup;
 	char			 name[32];
 	int			 ch, fd, v, ret;
 
@@ -544,6 +584,23 @@ main(int argc, char *argv[])
 			errx(1, "domain too long");
 		ret = imsg_compose(&ibuf, IMSG_CTL_ARCHIVE_EXPIRE, MSG_VERSION,
 		    0, -1, &ca, sizeof(ca));
+		break;
+	case UPLOAD_STATS:
+	case UPLOAD_PURGE:
+		memset(&cup, 0, sizeof(cup));
+		/* "" would mean everyone's files: only "all" says that. */
+		if (arg != NULL && arg[0] == '\0')
+			errx(1, "empty argument");
+		if (arg != NULL && (cmd->action == UPLOAD_STATS ||
+		    strcmp(arg, "all") != 0) &&
+		    strlcpy(cup.arg, arg, sizeof(cup.arg)) >= sizeof(cup.arg))
+			errx(1, "argument too long");
+		if (cmd->action == UPLOAD_STATS)
+			printf("  %-46s %9s %15s\n", "TOP USERS", "FILES",
+			    "BYTES");
+		ret = imsg_compose(&ibuf, cmd->action == UPLOAD_STATS ?
+		    IMSG_CTL_UPLOAD_STATS : IMSG_CTL_UPLOAD_PURGE, MSG_VERSION,
+		    0, -1, &cup, sizeof(cup));
 		break;
 	case REGRESS_VIOLATE:
 		memset(name, 0, sizeof(name));

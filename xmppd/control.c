@@ -157,6 +157,8 @@ control_target(uint32_t type)
 	case IMSG_CTL_SHOW_STATS:
 	case IMSG_CTL_KICK:
 	case IMSG_CTL_MUC_ROOMS:	/* the router asks mucd */
+	case IMSG_CTL_UPLOAD_STATS:	/* and uploadd */
+	case IMSG_CTL_UPLOAD_PURGE:
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
@@ -228,6 +230,9 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_ARCHIVE_EXPIRED:
 	case IMSG_CTL_ARCHIVE_SIZE:
 	case IMSG_CTL_MUC_ROOM:
+	case IMSG_CTL_UPLOAD_STAT:
+	case IMSG_CTL_UPLOAD_USER:
+	case IMSG_CTL_UPLOAD_PURGED:
 		break;
 	default:
 		return (-1);
@@ -238,7 +243,8 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
 	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
 	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE &&
-	    type != IMSG_CTL_MUC_ROOM)
+	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&
+	    type != IMSG_CTL_UPLOAD_USER)
 		cc->waiting = 0;
 	return (0);
 }

@@ -137,6 +137,7 @@ static void	 domain_admin(const char *);
 static void	 muc_new(const char *);
 static void	 upload_new(const char *);
 static void	 upload_url(const char *);
+static void	 upload_cors(const char *);
 static void	 upload_end(void);
 static void	 component_new(const char *, const char *);
 static void	 listen_add(const char *, int64_t, int, int, const char *);
@@ -149,6 +150,7 @@ static struct ldap_conf		*cur_ldap;
 static struct domain_conf	*cur_domain;
 static struct muc_conf		*cur_muc;
 static struct upload_conf	*cur_upload;
+static int			 cur_upload_cors;	/* origins named */
 static int			 block_line;	/* where the block began */
 static int			 errors;
 static int			 lex_reported;	/* the lexer said why */
@@ -159,9 +161,10 @@ static int			 lex_reported;	/* the lexer said why */
 %}
 
 %token	ADDRESS ADMIN ADMINS ALLOW ALWAYS ANYONE ARCHIVE AUTH AUTO
-%token	BASE BIND BOTH CA CERTIFICATE CLIENT COMPONENT CONNECTIONS CREATE
+%token	BASE BIND BODY BOTH CA CERTIFICATE CLIENT COMPONENT CONNECTIONS CORS
+%token	CREATE
 %token	DATADIR DEFAULT DENY DEPTH DOMAIN EMAIL EXPIRE FAILURES FILTER FN
-%token	GET GROUP HISTORY HTTP INCLUDE INTERNAL KEY KEYPAIR LDAP LIMIT
+%token	GET GROUP HEADER HISTORY HTTP IDLE INCLUDE INTERNAL KEY KEYPAIR LDAP LIMIT
 %token	LENGTH LIMITS LISTEN LOCAL MANAGED MAXIMUM MESSAGE MUC MULTIPLEX
 %token	NEVER NICK NICKNAME NONE OCCUPANTS OFFLINE ON OUTGOING PASSWORD PER
 %token	PERSISTENT PHOTO PORT POSTGRESQL PREFORK PRESENCE PRIVILEGE QUOTA
@@ -364,6 +367,26 @@ limitopt	: STANZA SIZE size		{
 		| RESUME TIMEOUT duration	{
 			if (range($3, 1, DAY, "resume timeout") == 0)
 				g->limits.resume_timeout = $3;
+		}
+		| HTTP HEADER SIZE size		{
+			if (range($4, 1024, MEGA, "http header size") == 0)
+				g->limits.http_header_size = $4;
+		}
+		| HTTP HEADER TIMEOUT duration	{
+			if (range($4, 1, 3600, "http header timeout") == 0)
+				g->limits.http_header_timeout = $4;
+		}
+		| HTTP IDLE TIMEOUT duration	{
+			if (range($4, 1, DAY, "http idle timeout") == 0)
+				g->limits.http_idle_timeout = $4;
+		}
+		| HTTP BODY RATE size		{
+			if (range($4, 0, GIGA, "http body rate") == 0)
+				g->limits.http_body_rate = $4;
+		}
+		| HTTP CONNECTIONS NUMBER	{
+			if (range($3, 1, 100000, "http connections") == 0)
+				g->limits.http_connections = $3;
 		}
 		;
 
@@ -665,6 +688,11 @@ uploadopt	: LISTEN ON STRING PORT NUMBER tlsopt {
 				cur_upload->quota = $2;
 		}
 		| EXPIRE expiry			{ cur_upload->expire = $2; }
+		| CORS NONE			{ upload_cors(NULL); }
+		| CORS STRING			{
+			upload_cors($2);
+			free($2);
+		}
 		;
 
 component	: COMPONENT STRING PASSWORD secret {
@@ -795,12 +823,14 @@ lookup(const char *s)
 		{ "auto",		AUTO },
 		{ "base",		BASE },
 		{ "bind",		BIND },
+		{ "body",		BODY },
 		{ "both",		BOTH },
 		{ "ca",			CA },
 		{ "certificate",	CERTIFICATE },
 		{ "client",		CLIENT },
 		{ "component",		COMPONENT },
 		{ "connections",	CONNECTIONS },
+		{ "cors",		CORS },
 		{ "create",		CREATE },
 		{ "datadir",		DATADIR },
 		{ "default",		DEFAULT },
@@ -814,8 +844,10 @@ lookup(const char *s)
 		{ "fn",			FN },
 		{ "get",		GET },
 		{ "group",		GROUP },
+		{ "header",		HEADER },
 		{ "history",		HISTORY },
 		{ "http",		HTTP },
+		{ "idle",		IDLE },
 		{ "include",		INCLUDE },
 		{ "internal",		INTERNAL },
 		{ "key",		KEY },
@@ -1591,8 +1623,49 @@ upload_new(const char *name)
 	u->max_size = DEFAULT_UPLOAD_MAXSIZE;
 	u->quota = DEFAULT_UPLOAD_QUOTA;
 	u->expire = DEFAULT_UPLOAD_EXPIRE;
+	(void)strlcpy(u->cors, "*", sizeof(u->cors));
 	TAILQ_INSERT_TAIL(&conf->uploads, u, entry);
 	cur_upload = u;
+	cur_upload_cors = 0;
+}
+
+/*
+ * The web origins whose scripts may use the service's URLs (CORS): "*"
+ * for any, or scheme://host[:port] as browsers send it in Origin;
+ * none: no CORS header at all.  Each cors line adds one origin.
+ */
+static void
+upload_cors(const char *origin)
+{
+	const char	*host;
+	char		*p;
+
+	if (!cur_upload_cors || origin == NULL)
+		cur_upload->cors[0] = '\0';
+	cur_upload_cors = 1;
+	if (origin == NULL)
+		return;
+	if (strcmp(origin, "*") != 0) {
+		if (strncmp(origin, "https://", 8) == 0)
+			host = origin + 8;
+		else if (strncmp(origin, "http://", 7) == 0)
+			host = origin + 7;
+		else
+			host = NULL;
+		if (host == NULL || *host == '\0' ||
+		    strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789.-:[]") !=
+		    strlen(host)) {
+			yyerror("cors \"%s\" is not \"*\" nor an origin "
+			    "(http[s]://host[:port], lowercase)", origin);
+			return;
+		}
+	}
+	p = cur_upload->cors;
+	if ((*p != '\0' && strlcat(p, " ", sizeof(cur_upload->cors)) >=
+	    sizeof(cur_upload->cors)) ||
+	    strlcat(p, origin, sizeof(cur_upload->cors)) >=
+	    sizeof(cur_upload->cors))
+		yyerror("cors: too many origins");
 }
 
 static void

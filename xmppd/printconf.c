@@ -195,8 +195,17 @@ print_global(FILE *fp, struct global_conf *g)
 	    print_duration(l->auth_period, b, sizeof(b)));
 	fprintf(fp, "\tsessions per user %d\n", l->sessions_per_user);
 	fprintf(fp, "\txml depth %d\n", l->xml_depth);
-	fprintf(fp, "\tresume timeout %s\n}\n", print_duration(
+	fprintf(fp, "\tresume timeout %s\n", print_duration(
 	    l->resume_timeout, b, sizeof(b)));
+	fprintf(fp, "\thttp header size %s\n", print_size(l->http_header_size,
+	    b, sizeof(b)));
+	fprintf(fp, "\thttp header timeout %s\n", print_duration(
+	    l->http_header_timeout, b, sizeof(b)));
+	fprintf(fp, "\thttp idle timeout %s\n", print_duration(
+	    l->http_idle_timeout, b, sizeof(b)));
+	fprintf(fp, "\thttp body rate %s\n", print_size(l->http_body_rate, b,
+	    sizeof(b)));
+	fprintf(fp, "\thttp connections %d\n}\n", l->http_connections);
 }
 
 static void
@@ -366,6 +375,23 @@ print_listen(FILE *fp, struct listen_conf *lc, const char *indent)
 		    lc->flags & LISTEN_TLS ? " tls" : "");
 }
 
+/* One cors line per origin, as they were given. */
+static void
+print_cors(FILE *fp, const char *cors)
+{
+	size_t	 n;
+
+	if (*cors == '\0') {
+		fputs("\tcors none\n", fp);
+		return;
+	}
+	while (*cors != '\0') {
+		n = strcspn(cors, " ");
+		fprintf(fp, "\tcors \"%.*s\"\n", (int)n, cors);
+		cors += n + strspn(cors + n, " ");
+	}
+}
+
 static void
 print_upload(FILE *fp, struct xmppd_config *conf, struct upload_conf *u)
 {
@@ -383,7 +409,9 @@ print_upload(FILE *fp, struct xmppd_config *conf, struct upload_conf *u)
 	fprintf(fp, "\n\tmax size %s\n", print_size(u->max_size, b,
 	    sizeof(b)));
 	fprintf(fp, "\tquota %s\n", print_size(u->quota, b, sizeof(b)));
-	fprintf(fp, "\texpire %s\n}\n", print_expiry(u->expire, b, sizeof(b)));
+	fprintf(fp, "\texpire %s\n", print_expiry(u->expire, b, sizeof(b)));
+	print_cors(fp, u->cors);
+	fputs("}\n", fp);
 }
 
 static void

@@ -52,6 +52,11 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (muc_ctl(iev, imsg));
+	case IMSG_CTL_UPLOAD_STATS:
+	case IMSG_CTL_UPLOAD_PURGE:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (upload_ctl(iev, imsg));
 	}
 	if ((r = session_dispatch(iev, imsg)) != 1)
 		return (r);
@@ -73,6 +78,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = muc_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = upload_dispatch(iev, imsg)) != 1)
+		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));
 	return (-1);
@@ -90,6 +97,8 @@ router_peer_down(struct imsgev *iev)
 		ldap_peer_down();
 	else if (iev->type == PROC_MUCD)
 		muc_peer_down();
+	else if (iev->type == PROC_UPLOADD)
+		upload_peer_down();
 }
 
 static void

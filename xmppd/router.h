@@ -392,6 +392,29 @@ struct xs_iq	*xs_iq_new(struct session *, struct xml_node *);
 void		 xs_iq_done(struct xs_iq *, struct xml_node *);
 struct xml_node	*xs_iq_error(struct xs_iq *, int);
 
+/* router_service.c: what the ways to mucd and uploadd share */
+struct service_link {
+	int		 proc;		/* PROC_MUCD, PROC_UPLOADD */
+	const char	*what;		/* "muc": no muc service is ... */
+	uint32_t	 ctl_ids[64];	/* control requests waiting */
+	int		 nctl;
+};
+void		 service_forward(struct service_link *, struct session *,
+		    struct stanza_msg *, struct imsg *);
+int		 service_ctl(struct service_link *, int, struct imsg *);
+void		 service_ctl_answer(struct service_link *, struct imsg *,
+		    int);
+void		 service_peer_down(struct service_link *);
+
+/* router_upload.c: the way to uploadd and back */
+int		 upload_jid(const char *);
+void		 upload_forward(struct session *, struct stanza_msg *,
+		    struct imsg *);
+int		 upload_dispatch(struct imsgev *, struct imsg *);
+int		 upload_ctl(struct imsgev *, struct imsg *);
+void		 upload_account_gone(const char *);
+void		 upload_peer_down(void);
+
 /* router_muc.c: the way to mucd and back */
 extern const struct router_hooks	 muc_hooks;
 int		 muc_jid(const char *);

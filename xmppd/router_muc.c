@@ -38,9 +38,7 @@
 #include "stanza.h"
 #include "xml.h"
 
-/* Requests of control waiting for mucd: one each of its connections. */
-static uint32_t	 muc_ctl_ids[64];
-static int	 muc_nctl;
+static struct service_link	 muc_link = { PROC_MUCD, "muc", { 0 }, 0 };
 
 /* Is jid on the domain of a muc service? */
 int
@@ -52,23 +50,11 @@ muc_jid(const char *jid)
 	    config_muc(proc_self.conf, j.domain) != NULL);
 }
 
-/*
- * A stanza from session from to a muc JID: to mucd as it came, or, with
- * mucd not running, the error a service that is away earns.
- */
+/* A stanza from session from to a muc JID. */
 void
 muc_forward(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
-	struct imsgev	*iev;
-
-	if ((iev = proc_peer(PROC_MUCD, 0)) == NULL) {
-		router_bounce(from, m, "wait", "service-unavailable");
-		return;
-	}
-	if (imsg != NULL)
-		imsgev_forward(iev, imsg, 0);
-	else
-		(void)stanza_send_msg(iev, 0, m);
+	service_forward(&muc_link, from, m, imsg);
 }
 
 /* Tell room jid, as from session s, that s is gone (or unavailable). */
@@ -188,63 +174,19 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	stanza_msg_clear(&m);
 }
 
-static void
-muc_ctl_fail(uint32_t id, const char *why)
-{
-	struct imsgev	*ctl;
-
-	if ((ctl = proc_peer(PROC_CONTROL, 0)) != NULL)
-		imsgev_compose(ctl, IMSG_CTL_FAIL, id, 0, -1, why,
-		    strlen(why) + 1);
-}
-
-/* A control request for mucd: passed on, its id kept until answered. */
+/* A control request for mucd (xmppctl muc rooms). */
 int
 muc_ctl(struct imsgev *iev, struct imsg *imsg)
 {
-	struct imsgev	*mucd;
-	uint32_t	 id = imsg_get_id(imsg);
-
 	(void)iev;
-	if (TAILQ_EMPTY(&proc_self.conf->mucs))
-		muc_ctl_fail(id, "no muc service is configured");
-	else if ((mucd = proc_peer(PROC_MUCD, 0)) == NULL)
-		muc_ctl_fail(id, "mucd is not running");
-	else if ((size_t)muc_nctl == nitems(muc_ctl_ids))
-		muc_ctl_fail(id, "too many requests");
-	else {
-		muc_ctl_ids[muc_nctl++] = id;
-		imsgev_forward(mucd, imsg, id);
-	}
-	return (0);
+	return (service_ctl(&muc_link, !TAILQ_EMPTY(&proc_self.conf->mucs),
+	    imsg));
 }
 
-/* mucd's answer to control; the request is done at its end. */
-static void
-muc_ctl_answer(struct imsg *imsg)
-{
-	struct imsgev	*ctl;
-	uint32_t	 id = imsg_get_id(imsg);
-	int		 i;
-
-	for (i = 0; i < muc_nctl && muc_ctl_ids[i] != id; i++)
-		;
-	if (i == muc_nctl) {
-		log_warnx("%s: an answer to no request from mucd", __func__);
-		return;
-	}
-	if ((ctl = proc_peer(PROC_CONTROL, 0)) != NULL)
-		imsgev_forward(ctl, imsg, id);
-	if (imsg_get_type(imsg) == IMSG_CTL_END)
-		muc_ctl_ids[i] = muc_ctl_ids[--muc_nctl];
-}
-
-/* mucd is gone: what it was asked fails. */
 void
 muc_peer_down(void)
 {
-	while (muc_nctl > 0)
-		muc_ctl_fail(muc_ctl_ids[--muc_nctl], "mucd went away");
+	service_peer_down(&muc_link);
 }
 
 int
@@ -258,7 +200,8 @@ muc_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (0);
 	case IMSG_CTL_MUC_ROOM:
 	case IMSG_CTL_END:
-		muc_ctl_answer(imsg);
+		service_ctl_answer(&muc_link, imsg,
+		    imsg_get_type(imsg) == IMSG_CTL_END);
 		return (0);
 	}
 	return (-1);

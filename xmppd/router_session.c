@@ -391,6 +391,7 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE) {
 			n = session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
 			roster_forget(norm);
+			upload_account_gone(norm);
 		} else
 			n = session_kick(norm, CLOSE_KICKED,
 			    "Disconnected by an administrator");

@@ -426,6 +426,8 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 	case -1:
 		if (muc_jid(m->to))
 			muc_forward(from, m, imsg);
+		else if (upload_jid(m->to))
+			upload_forward(from, m, imsg);
 		else
 			router_bounce(from, m, "cancel",
 			    "remote-server-not-found");

@@ -27,8 +27,6 @@
 #include <sys/socket.h>
 #include <sys/tree.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <event.h>
@@ -38,12 +36,14 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "io.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
 #include "stream.h"
+#include "tlsctx.h"
 #include "xmppd.h"
 
 #define STREAM_HANDSHAKE_TIMEOUT	30
@@ -56,31 +56,12 @@ struct listener {
 };
 TAILQ_HEAD(listeners, listener);
 
-struct addr_count {
-	RB_ENTRY(addr_count)	 node;
-	char			 addr[64];
-	int			 n;
-};
-
 RB_HEAD(conns, conn);
-RB_HEAD(addr_counts, addr_count);
 
 struct xmppd_config		*stream_conf;
 static struct listeners		 listeners = TAILQ_HEAD_INITIALIZER(listeners);
 static struct conns		 conns = RB_INITIALIZER(&conns);
-static struct addr_counts	 addr_counts = RB_INITIALIZER(&addr_counts);
-/*
- * A server TLS context and the connections that use it.  libtls's
- * handshake calls back into the context it started from (SNI, the
- * keypairs), so one replaced on reload lives on until the last of its
- * connections closes.
- */
-struct stream_tls {
-	struct tls		*ctx;
-	int			 refs;		/* current, and connections */
-};
-
-static struct stream_tls	*tls_starttls, *tls_direct;
+static struct tlsctx		*tls_starttls, *tls_direct;
 static struct event		 accept_pause;
 static int			 accepting;	/* the parent said so */
 static uint32_t			 next_id = 1;
@@ -94,14 +75,7 @@ conn_cmp(struct conn *a, struct conn *b)
 	return (a->id < b->id ? -1 : a->id > b->id);
 }
 
-static int
-addr_cmp(struct addr_count *a, struct addr_count *b)
-{
-	return (strcmp(a->addr, b->addr));
-}
-
 RB_GENERATE_STATIC(conns, conn, node, conn_cmp);
-RB_GENERATE_STATIC(addr_counts, addr_count, node, addr_cmp);
 
 struct conn *
 conn_find(uint32_t id)
@@ -112,26 +86,16 @@ conn_find(uint32_t id)
 	return (RB_FIND(conns, &conns, &key));
 }
 
-static void
-stream_tls_unref(struct stream_tls *t)
-{
-	if (t == NULL || --t->refs > 0)
-		return;
-	tls_free(t->ctx);
-	free(t);
-}
-
 /* Start the TLS handshake on c with the current context. */
 int
 stream_tls_accept(struct conn *c, int direct)
 {
-	struct stream_tls	*t = direct ? tls_direct : tls_starttls;
+	struct tlsctx	*t = direct ? tls_direct : tls_starttls;
 
 	if (t == NULL || c->tlsctx != NULL || io_accept_tls(c->io,
 	    t->ctx) == -1)
 		return (-1);
-	c->tlsctx = t;
-	t->refs++;
+	c->tlsctx = tlsctx_ref(t);
 	return (0);
 }
 
@@ -153,90 +117,6 @@ stream_auth_owner(const char *domain)
 	if (d->auth == AUTH_LDAP)
 		return (proc_peer(PROC_LDAPAUTHD, 0));
 	return (proc_peer(PROC_STORE, 0));
-}
-
-static struct stream_tls *
-stream_tls_new(const char *alpn)
-{
-	struct tls_config	*cfg;
-	struct stream_tls	*t;
-	struct tls		*ctx;
-	struct keydata		*kd;
-	int			 first = 1;
-
-	if (TAILQ_EMPTY(&stream_conf->keydata))
-		return (NULL);
-	if ((cfg = tls_config_new()) == NULL)
-		fatal("tls_config_new");
-	if (tls_config_set_protocols(cfg, TLS_PROTOCOL_TLSv1_2 |
-	    TLS_PROTOCOL_TLSv1_3) == -1 ||
-	    tls_config_set_ciphers(cfg, "secure") == -1 ||
-	    (alpn != NULL && tls_config_set_alpn(cfg, alpn) == -1))
-		fatalx("tls config: %s", tls_config_error(cfg));
-	/* The first keypair is the default; the others are picked by SNI. */
-	TAILQ_FOREACH(kd, &stream_conf->keydata, entry) {
-		if ((first ? tls_config_set_keypair_mem(cfg, kd->cert,
-		    kd->certlen, kd->key, kd->keylen) :
-		    tls_config_add_keypair_mem(cfg, kd->cert, kd->certlen,
-		    kd->key, kd->keylen)) == -1)
-			fatalx("tls keypair %s: %s", kd->name,
-			    tls_config_error(cfg));
-		first = 0;
-	}
-	if ((ctx = tls_server()) == NULL)
-		fatal("tls_server");
-	if (tls_configure(ctx, cfg) == -1)
-		fatalx("tls_configure: %s", tls_error(ctx));
-	tls_config_clear_keys(cfg);
-	tls_config_free(cfg);
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		fatal("%s", __func__);
-	t->ctx = ctx;
-	t->refs = 1;
-	return (t);
-}
-
-static void
-stream_addr_add(const char *addr, int delta)
-{
-	struct addr_count	 key, *a;
-
-	(void)strlcpy(key.addr, addr, sizeof(key.addr));
-	if ((a = RB_FIND(addr_counts, &addr_counts, &key)) == NULL) {
-		if (delta < 0)
-			return;
-		if ((a = calloc(1, sizeof(*a))) == NULL)
-			fatal("%s", __func__);
-		(void)strlcpy(a->addr, addr, sizeof(a->addr));
-		RB_INSERT(addr_counts, &addr_counts, a);
-	}
-	if ((a->n += delta) <= 0) {
-		RB_REMOVE(addr_counts, &addr_counts, a);
-		free(a);
-	}
-}
-
-static int
-stream_addr_count(const char *addr)
-{
-	struct addr_count	 key, *a;
-
-	(void)strlcpy(key.addr, addr, sizeof(key.addr));
-	a = RB_FIND(addr_counts, &addr_counts, &key);
-	return (a != NULL ? a->n : 0);
-}
-
-static void
-stream_sockaddr(struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	void	*p;
-
-	if (ss->ss_family == AF_INET)
-		p = &((struct sockaddr_in *)ss)->sin_addr;
-	else
-		p = &((struct sockaddr_in6 *)ss)->sin6_addr;
-	if (inet_ntop(ss->ss_family, p, buf, len) == NULL)
-		(void)strlcpy(buf, "?", len);
 }
 
 static void
@@ -279,7 +159,7 @@ stream_accept(int fd, short event, void *arg)
 	socklen_t		 len = sizeof(ss);
 	struct timeval		 tv = { 1, 0 };
 	struct conn		*c;
-	char			 addr[64];
+	char			 addr[ADDR_STRLEN];
 	int			 s;
 
 	(void)event;
@@ -293,8 +173,8 @@ stream_accept(int fd, short event, void *arg)
 		}
 		return;
 	}
-	stream_sockaddr(&ss, addr, sizeof(addr));
-	if (stream_addr_count(addr) >=
+	addr_ntop(&ss, addr, sizeof(addr));
+	if (addr_count(addr) >=
 	    stream_conf->global.limits.conn_per_addr) {
 		log_info("connection from %s refused: too many from there",
 		    addr);
@@ -322,7 +202,7 @@ stream_accept(int fd, short event, void *arg)
 	evtimer_set(&c->deadline, stream_deadline_cb, c);
 	evtimer_set(&c->ratev, stream_rate_resume, c);
 	RB_INSERT(conns, &conns, c);
-	stream_addr_add(addr, 1);
+	addr_count_add(addr, 1);
 	log_debug("connection %u from %s", c->id, addr);
 	c2s_start(c);
 }
@@ -364,9 +244,9 @@ conn_close(struct conn *c)
 	evtimer_del(&c->deadline);
 	evtimer_del(&c->ratev);
 	io_free(c->io);
-	stream_tls_unref(c->tlsctx);
+	tlsctx_unref(c->tlsctx);
 	RB_REMOVE(conns, &conns, c);
-	stream_addr_add(c->addr, -1);
+	addr_count_add(c->addr, -1);
 	free(c->full);
 	free(c->local);
 	free(c);
@@ -478,10 +358,10 @@ static void
 stream_configure(struct xmppd_config *conf)
 {
 	stream_conf = conf;
-	stream_tls_unref(tls_starttls);
-	stream_tls_unref(tls_direct);
-	tls_starttls = stream_tls_new(NULL);
-	tls_direct = stream_tls_new("xmpp-client");
+	tlsctx_unref(tls_starttls);
+	tlsctx_unref(tls_direct);
+	tls_starttls = tlsctx_new(conf, NULL);
+	tls_direct = tlsctx_new(conf, "xmpp-client");
 	stream_listen(conf);
 }
 

@@ -67,7 +67,7 @@ struct conn {
 	struct xml_node		*held;		/* sent meanwhile, in order */
 	int			 close_held;	/* and then </stream:stream> */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
-	struct stream_tls	*tlsctx;	/* what TLS started with */
+	struct tlsctx		*tlsctx;	/* what TLS started with */
 	int			 flow_stopped;	/* the router asked */
 	struct event		 deadline;
 	struct event		 ratev;

@@ -3,18 +3,21 @@
 driven by the same load client (xmppload) through the same scenarios
 (idle memory, logins, messages, roster logins, group chat fan-out and
 joins); prints one table with the medians and the xmppd / peer ratios.
+Then xmppd's upload service (uploadd) beside nginx, driven by httpload:
+GET throughput, concurrent uploads, memory; a second table.
 
-    regress/bench/bench.py [-q] [-r runs] [-s xmppd,ejabberd,prosody]
-                           [--profile DIR]
+    regress/bench/bench.py [-q] [-r runs] [-s xmppd,ejabberd,prosody,nginx]
+                           [--profile DIR] [--scenarios ...,upload]
 
-Run as root after `make` (or through `make bench`).  It installs ejabberd
-and Prosody from Debian when they are missing, keeps their system
+Run as root after `make` (or through `make bench`).  It installs ejabberd,
+Prosody and nginx from Debian when they are missing, keeps their system
 services stopped, and starts each server itself in the foreground with a
 generated configuration on loopback ports.  It reports; it checks nothing.
 See docs/BENCHMARKS.md.
 """
 
 import argparse
+import hashlib
 import os
 import shutil
 import signal
@@ -22,14 +25,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from servers import (CONTACTS, DOMAIN, MUC_DOMAIN, MUC_HISTORY, ROSTER_USERS,
-                     SERVERS, TOP, XMPPD, Xmppd, install_peers, log, make_cert,
-                     raise_nofile, run)
+                     SERVERS, TOP, UPLOAD_SERVERS, XMPPD, Nginx, Xmppd,
+                     install_peers, log, make_cert, raise_nofile, run)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 XMPPLOAD = os.path.join(HERE, "xmppload")
+HTTPLOAD = os.path.join(HERE, "httpload")
+MIB = 1048576
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 IDLE_SETTLE = 15.0      # seconds idle before idle memory is read
@@ -283,7 +289,7 @@ def scenario_mucjoin(srv, args):
 # joins can halve its fan-out rate (Prosody's).
 SERVER_STARTS = (("idle", "logins", "messages", "roster"), ("mucjoin",),
                  ("muc",))
-SCENARIOS = sum(SERVER_STARTS, ())
+SCENARIOS = sum(SERVER_STARTS, ()) + ("upload",)
 
 
 def one_run(srv, args, profile):
@@ -392,6 +398,202 @@ def one_run(srv, args, profile):
     return res
 
 
+# --- uploads: uploadd beside nginx ---------------------------------------
+
+class Sampler:
+    """The RSS of some processes, summed, ten times a second while a
+    phase runs: its peak."""
+
+    def __init__(self, pids):
+        self.pids = pids
+        self.peak = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss_of(self.pids))
+            self.stop.wait(0.1)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.peak = max(self.peak, rss_of(self.pids))
+
+
+def bench_file(top, mib):
+    """A file of random bytes, and its SHA-256."""
+    path = os.path.join(top, "bench-%dM.bin" % mib)
+    h = hashlib.sha256()
+    with open(path, "wb") as f:
+        for _ in range(mib):
+            b = os.urandom(MIB)
+            h.update(b)
+            f.write(b)
+    return path, h.hexdigest()
+
+
+def httpload(srv, urls, *args):
+    """httpload with its URL list, read line by line: its figures, or
+    NotMeasured with its reason."""
+    if urls is not None:
+        path = os.path.join(srv.dir, "urls")
+        with open(path, "w") as f:
+            f.writelines("%s %s%s\n" % u for u in urls)
+        args = args + (path,)
+    return subprocess.Popen([HTTPLOAD, "-P", str(srv.http_port)] +
+                            [str(a) for a in args], stdout=subprocess.PIPE,
+                            text=True, preexec_fn=raise_nofile)
+
+
+def http_expect(proc, word):
+    for line in proc.stdout:
+        if line.startswith(word + " "):
+            return parse_kv(line)
+        if line.startswith("fail ") and "why=" in line:
+            proc.wait(60)
+            raise NotMeasured(line.split("why=", 1)[1].strip())
+    proc.wait(60)
+    raise NotMeasured("httpload: no %r line (exit %s)"
+                      % (word, proc.returncode))
+
+
+def upload_get(srv, args, mib, path, digest, out):
+    """The file stored through the server's own upload path, then read
+    by args.upload_clients keep-alive connections for args.upload_secs,
+    each body's length checked, and once more for its SHA-256."""
+    size = mib * MIB
+    urls = srv.slots(1, size, "bench%dM-" % mib)
+    p = httpload(srv, urls, "-m", "put", "-c", 1, "-f", path, "-t", 600)
+    http_expect(p, "verify")
+    p.wait(60)
+    settle(srv, 1.0)
+    base = rss_of(srv.serving_pids())
+    c0 = cpu_of(srv.pids())
+    with Sampler(srv.serving_pids()) as rss:
+        p = httpload(srv, None, "-m", "get", "-c", args.upload_clients,
+                     "-t", args.upload_secs, "-l", size, urls[0][1])
+        r = http_expect(p, "result")
+        p.wait(60)
+    c1 = cpu_of(srv.pids())
+    cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
+    # The bytes compared once, after: hashing every body would make the
+    # client the bottleneck, the more so the larger the file.
+    p = httpload(srv, None, "-m", "get", "-n", 1, "-c", 1, "-t", 600,
+                 "-l", size, "-D", digest, urls[0][1])
+    http_expect(p, "result")
+    p.wait(60)
+    out.update({"get%d_mb_s" % mib: r["mb_s"],
+                "get%d_cpu_gb" % mib: cpu / (r["bytes"] / 1024.0 / MIB),
+                "get%d_client_cpu" % mib: r["cpu"],
+                "get%d_server_cpu" % mib: cpu,
+                "get%d_rss" % mib: rss.peak / MIB,
+                "get%d_rss_base" % mib: base / MIB})
+    log("  GET %d MiB file, %d clients: %.1f MB/s, server %.2f CPU s, "
+        "client %.2f CPU s, RSS %.1f MiB before, %.1f peak"
+        % (mib, args.upload_clients, r["mb_s"], cpu, r["cpu"], base / MIB,
+           rss.peak / MIB))
+
+
+def upload_put(srv, args, out):
+    """args.puts concurrent uploads of args.put_mib MiB each, every one
+    read back and compared; the server's CPU over the uploads only."""
+    size = args.put_mib * MIB
+    urls = srv.slots(args.puts, size, "up")
+    settle(srv, 1.0)
+    c0 = cpu_of(srv.pids())
+    with Sampler(srv.serving_pids()) as rss:
+        p = httpload(srv, urls, "-m", "put", "-c", args.puts, "-l", size,
+                     "-t", 600)
+        r = http_expect(p, "result")
+        c1 = cpu_of(srv.pids())
+        v = http_expect(p, "verify")
+        p.wait(60)
+    cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
+    out.update({"put_secs": r["secs"], "put_mb_s": r["mb_s"],
+                "put_ok": r["ok"], "put_verified": v["ok"],
+                "put_client_cpu": r["cpu"], "put_server_cpu": cpu,
+                "put_rss": rss.peak / MIB})
+    log("  PUT %d x %d MiB at once: %.0f stored, %.0f read back intact, "
+        "%.2f s, %.1f MB/s, server %.2f CPU s, peak RSS %.1f MiB"
+        % (args.puts, args.put_mib, r["ok"], v["ok"], r["secs"],
+           r["mb_s"], cpu, rss.peak / MIB))
+
+
+def one_upload_run(srv, args, files):
+    """Each size's GETs and then the uploads, on the server started
+    afresh; a phase that fails says why in the table."""
+    res = {}
+    srv.start()
+    try:
+        for mib, path, digest in files:
+            try:
+                upload_get(srv, args, mib, path, digest, res)
+            except (RuntimeError, OSError, KeyError) as e:
+                res.setdefault("upload_get_why", str(e).split("\n")[0])
+                log("  GET %d MiB failed: %s" % (mib, e))
+        try:
+            upload_put(srv, args, res)
+        except (RuntimeError, OSError, KeyError) as e:
+            res["upload_put_why"] = str(e).split("\n")[0]
+            log("  PUT failed: %s" % e)
+    finally:
+        srv.stop()
+    return res
+
+
+def upload_rows(args):
+    out = []
+    for mib in args.upload_sizes:
+        out += [("get%d_mb_s" % mib, "GET MB/s, %d MiB file, %d clients"
+                 % (mib, args.upload_clients), "%.1f", "higher"),
+                ("get%d_cpu_gb" % mib, "server CPU s per GiB served, "
+                 "%d MiB file" % mib, "%.2f", "lower"),
+                ("get%d_rss" % mib, "serving RSS, peak in GETs of the "
+                 "%d MiB file (MiB)" % mib, "%.1f", "lower"),
+                ("get%d_client_cpu" % mib, "load client CPU s in GETs of "
+                 "the %d MiB file / server's" % mib, None, None)]
+    out += [("put_ok", "PUTs of %d x %d MiB at once stored"
+             % (args.puts, args.put_mib), "%.0f", None),
+            ("put_verified", "of them read back intact (SHA-256)", "%.0f",
+             None),
+            ("put_secs", "time to store all (s)", "%.2f", "lower"),
+            ("put_mb_s", "PUT MB/s", "%.1f", "higher"),
+            ("put_rss", "serving RSS, peak in the PUTs (MiB)", "%.1f",
+             "lower"),
+            ("put_client_cpu", "load client CPU s in the PUTs / server's",
+             None, None)]
+    return out
+
+
+def upload_bench(names, top, cert, args):
+    """uploadd and nginx, each started afresh for every run; their
+    figures by server name."""
+    files = [(mib,) + bench_file(top, mib) for mib in args.upload_sizes]
+    results = {}
+    for n in names:
+        srv = UPLOAD_SERVERS[n](top, cert)
+        try:
+            srv.prepare(1)
+            for i in range(args.runs):
+                log("%s upload: run %d of %d" % (srv.name, i + 1, args.runs))
+                results.setdefault(n, []).append(
+                    one_upload_run(srv, args, files))
+        except Exception as e:
+            log("%s failed: %s\n%s" % (srv.name, e, srv.tail()))
+            srv.stop()
+            # Said in the table, in place of the figures.
+            why = (getattr(e, "stderr", None) or str(e)).strip()
+            why = why.split("\n")[0]
+            results.setdefault(n, []).append({"upload_get_why": why,
+                                              "upload_put_why": why})
+    return results
+
+
 # --- the table ------------------------------------------------------------
 
 def rows(args):
@@ -433,8 +635,20 @@ WHY = {"muc_rate": ("muc_why", True), "muc_cpu_100k": ("muc_why", False),
        "muc_join_ms": ("mucjoin_why", True), "muc_kb": ("mucjoin_why", False)}
 
 
+def why_of(key):
+    """Where a run keeps why it has no such figure, and whether the
+    reason is shown in full there."""
+    if key in WHY:
+        return WHY[key]
+    if key.startswith("get"):
+        return "upload_get_why", key.endswith("_mb_s")
+    if key.startswith("put_"):
+        return "upload_put_why", key == "put_ok"
+    return None, False
+
+
 def not_measured(runs, key):
-    why, full = WHY.get(key, (None, False))
+    why, full = why_of(key)
     reasons = [r[why] for r in runs if why in r]
     if not reasons:
         return "-"
@@ -456,18 +670,18 @@ def cell(runs, key, fmt):
     return fmt % statistics.median(vals)
 
 
-def table(results, names, args):
+def table(results, names, rowlist):
     head = ["figure"] + names + ["xmppd/%s" % n for n in names
                                  if n != "xmppd"]
     lines = []
-    for key, label, fmt, better in rows(args):
+    for key, label, fmt, better in rowlist:
         line = [label]
         for n in names:
             line.append(cell(results.get(n, []), key, fmt))
         for n in names:
             if n == "xmppd":
                 continue
-            if fmt is None:
+            if fmt is None or better is None:
                 line.append("")
                 continue
             a = [r.get(key) for r in results.get("xmppd", [])
@@ -576,7 +790,8 @@ def machine():
 def versions(names):
     out = []
     for n in names:
-        pkg = {"ejabberd": "ejabberd", "prosody": "prosody"}.get(n)
+        pkg = {"ejabberd": "ejabberd", "prosody": "prosody",
+               "nginx": "nginx"}.get(n)
         if pkg:
             v = run(["dpkg-query", "-W", "-f", "${Version}", pkg],
                     check=False).stdout
@@ -594,8 +809,10 @@ def versions(names):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-s", "--servers", default="xmppd,ejabberd,prosody",
-                    help="which servers, comma-separated")
+    ap.add_argument("-s", "--servers",
+                    default="xmppd,ejabberd,prosody,nginx",
+                    help="which servers, comma-separated (nginx only in "
+                    "the upload scenario, beside xmppd's uploadd)")
     ap.add_argument("-r", "--runs", type=int, default=3,
                     help="runs per server; figures are their medians")
     ap.add_argument("-q", "--quick", action="store_true",
@@ -632,6 +849,19 @@ def main():
     ap.add_argument("--muc-joins", type=int, default=1000,
                     help="users joining, one after another, rooms of %d "
                     "holding %d history messages" % (100, MUC_HISTORY))
+    ap.add_argument("--upload-sizes", default="10,100",
+                    help="sizes in MiB of the files read in the upload "
+                    "scenario, comma-separated")
+    ap.add_argument("--upload-clients", type=int, default=20,
+                    help="concurrent keep-alive connections reading a file")
+    ap.add_argument("--upload-secs", type=int, default=10,
+                    help="seconds each file is read for")
+    ap.add_argument("--puts", type=int, default=100,
+                    help="uploads at once in the upload scenario")
+    ap.add_argument("--put-mib", type=int, default=1,
+                    help="MiB of each upload")
+    ap.add_argument("--nginx-workers", type=int, default=1,
+                    help="nginx worker processes (uploadd is one process)")
     ap.add_argument("--timeout", type=int, default=600,
                     help="seconds allowed to each phase of xmppload")
     ap.add_argument("--json", metavar="FILE",
@@ -651,23 +881,32 @@ def main():
         args.roster_logins = 100
         args.muc_messages = 500
         args.muc_joins = 100
+        args.upload_secs = 3
         args.runs = min(args.runs, 1)
     args.idle = [int(x) for x in args.idle.split(",") if x]
+    args.upload_sizes = [int(x) for x in args.upload_sizes.split(",") if x]
     args.scenarios = {x for x in args.scenarios.split(",") if x}
     for x in args.scenarios - set(SCENARIOS):
         sys.exit("unknown scenario %s" % x)
     names = [n for n in args.servers.split(",") if n]
     for n in names:
-        if n not in SERVERS:
+        if n not in SERVERS and n not in UPLOAD_SERVERS:
             sys.exit("unknown server %s" % n)
-    names = [n for n in SERVERS if n in names]
+    # The XMPP scenarios on the XMPP servers, the upload one on xmppd and
+    # nginx.
+    upnames = [n for n in UPLOAD_SERVERS if n in names
+               and "upload" in args.scenarios]
+    names = [n for n in SERVERS if n in names
+             and args.scenarios - {"upload"}]
     if os.geteuid() != 0:
         sys.exit("bench.py runs as root (it starts servers as their users)")
-    for prog in (XMPPLOAD, XMPPD):
-        if not os.access(prog, os.X_OK):
+    for prog, need in ((XMPPLOAD, names), (HTTPLOAD, upnames),
+                       (XMPPD, "xmppd" in names + upnames)):
+        if need and not os.access(prog, os.X_OK):
             sys.exit("%s is missing: make -C regress/bench" % prog)
+    Nginx.workers = args.nginx_workers
 
-    install_peers(names)
+    install_peers(names + upnames)
     top = tempfile.mkdtemp(prefix="xmppd-bench-")
     os.chmod(top, 0o755)
     nusers = max(max(args.idle), 2 * args.pairs,
@@ -675,6 +914,7 @@ def main():
                  args.muc_joins + (args.muc_joins + 99) // 100)
     mach = machine()
     results = {}
+    upresults = {}
     try:
         cert = make_cert(top)
         for n in names:
@@ -691,6 +931,7 @@ def main():
             except Exception as e:
                 log("%s failed: %s\n%s" % (n, e, srv.tail()))
                 srv.stop()
+        upresults = upload_bench(upnames, top, cert, args)
     finally:
         if not args.keep:
             shutil.rmtree(top, ignore_errors=True)
@@ -700,21 +941,30 @@ def main():
         import json
         with open(args.json, "w") as f:
             json.dump({"machine": mach, "load_after": open(
-                "/proc/loadavg").read().split()[:3], "results": results},
-                f, indent=1)
+                "/proc/loadavg").read().split()[:3], "results": results,
+                "upload": upresults}, f, indent=1)
     print("Machine: %s" % mach)
     print("Load average after the run: %s"
           % " ".join(open("/proc/loadavg").read().split()[:3]))
-    print("Servers: %s" % versions(names))
-    print("Medians of %d run(s); idle memory is RSS of all the server's "
-          "processes, delta / connections; message archives %s."
-          % (args.runs, "on" if args.archive else "off"))
-    print()
-    print(table(results, names, args))
+    print("Servers: %s" % versions(names + upnames))
+    print("Medians of %d run(s)." % args.runs)
+    if names:
+        print("Idle memory is RSS of all the server's processes, delta / "
+              "connections; message archives %s."
+              % ("on" if args.archive else "off"))
+        print()
+        print(table(results, names, rows(args)))
     d = xmppd_detail(results, args)
     if d:
         print()
         print(d)
+    if upnames:
+        print()
+        print("HTTP upload over TLS: xmppd is its uploadd; nginx %d worker(s),"
+              " WebDAV PUT; serving RSS is uploadd's, nginx's workers'."
+              % args.nginx_workers)
+        print()
+        print(table(upresults, upnames, upload_rows(args)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The servers of bench.py: xmppd, ejabberd and Prosody, each configured
 alike in a directory of its own, its accounts created in bulk, started
 in the foreground on a loopback port and stopped; and the processes each
-one runs, for bench.py to measure.
+one runs, for bench.py to measure.  For the upload scenario, xmppd with
+an upload service (uploadd) and nginx with its WebDAV PUT, serving
+HTTPS with the same certificate.
 """
 
 import hashlib
@@ -23,6 +25,9 @@ XMPPD = os.environ.get("XMPPD", os.path.join(HERE, "obj", "xmppd", "xmppd"))
 DOMAIN = "bench.example"
 MUC_DOMAIN = "conference." + DOMAIN
 MUC_HISTORY = 100       # messages a room keeps and gives a joining user
+UPLOAD_DOMAIN = "upload." + DOMAIN
+UPLOAD_MAX = 200 * 1048576      # the largest upload either server accepts
+NGINX = "/usr/sbin/nginx"
 PASSWORD = "pw"
 # One salt for every account of xmppd and Prosody (ejabberd's import draws
 # its own): the servers' costs do not depend on it, and the load client
@@ -245,7 +250,11 @@ class Xmppd(Server):
                     % (self.datadir, self.dir, DOMAIN, self.cert["crt"],
                        self.cert["key"], DOMAIN, DOMAIN, archive,
                        MUC_DOMAIN, MUC_HISTORY, self.port))
+            f.write(self.upload_block())
         os.chmod(self.conf, 0o600)
+
+    def upload_block(self):
+        return ""
 
     def populate(self, nusers):
         # A first start lays out the datadir and the schema; the accounts
@@ -305,6 +314,120 @@ class Xmppd(Server):
                                        ["uploadd"]):
                 out.setdefault(title.split()[0], []).append(p)
         return out
+
+
+class Uploadd(Xmppd):
+    """xmppd with an upload service on a port of its own: uploadd serves
+    HTTPS with the certificate of bench.example (its SAN covers
+    upload.bench.example); its slots are asked for over XMPP by
+    upslots.py."""
+    name = "uploadd"
+
+    def __init__(self, top, cert, archive=False):
+        Xmppd.__init__(self, top, cert, archive)
+        self.http_port = free_port()
+
+    def upload_block(self):
+        return ('upload "%s" {\n'
+                '\tlisten on 127.0.0.1 port %d tls\n'
+                '\turl "https://%s:%d"\n'
+                '\tmax size %dM\n'
+                '\tquota 100G\n'
+                '\texpire 1d\n'
+                '}\n' % (UPLOAD_DOMAIN, self.http_port, UPLOAD_DOMAIN,
+                         self.http_port, UPLOAD_MAX // 1048576))
+
+    def started(self):
+        wait_port(self.http_port, self.proc, 60)
+
+    def serving_pids(self):
+        """The processes whose memory the scenario follows."""
+        return self.role_pids().get("uploadd", [])
+
+    def slots(self, n, size, prefix):
+        """n upload slots of size bytes, as (PUT URL, GET URL, the PUT's
+        headers, each after a tab)."""
+        out = run([sys.executable, os.path.join(HERE, "upslots.py"),
+                   "-P", str(self.port), "-j", "user0000@" + DOMAIN,
+                   "-w", PASSWORD, "-s", UPLOAD_DOMAIN, "-n", str(n),
+                   "-l", str(size), "-p", prefix], check=False)
+        if out.returncode:
+            raise RuntimeError("no upload slots: %s"
+                               % out.stderr.strip().split("\n")[-1])
+        out = [line.partition("\t") for line in out.stdout.splitlines()]
+        return [tuple(urls.split(" ", 1)) + (sep + hdrs,)
+                for urls, sep, hdrs in out]
+
+
+class Nginx(Server):
+    """nginx from Debian: the same file over HTTPS with the same
+    certificate, uploads with PUT through its WebDAV module.  As many
+    workers as uploadd has processes serving HTTP (one) unless told."""
+    name = "nginx"
+    workers = 1
+
+    @property
+    def http_port(self):
+        return self.port
+
+    def command(self):
+        return [NGINX, "-p", self.dir, "-e", self.errfile, "-c", self.conf,
+                "-g", "daemon off;"]
+
+    def prepare(self, nusers=0):
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        self.errfile = os.path.join(self.dir, "error.log")
+        self.root = os.path.join(self.dir, "files")
+        for d in (self.root, os.path.join(self.dir, "tmp")):
+            os.makedirs(d)
+        with open(self.conf, "w") as f:
+            f.write(NGINX_CONF % {"dir": self.dir, "port": self.port,
+                                  "crt": self.cert["crt"],
+                                  "key": self.cert["key"],
+                                  "workers": self.workers,
+                                  "name": UPLOAD_DOMAIN,
+                                  "max": UPLOAD_MAX // 1048576})
+        chown_tree(self.dir, "www-data")
+        run([NGINX, "-t", "-p", self.dir, "-e", self.errfile, "-c",
+             self.conf])
+
+    def serving_pids(self):
+        """Its workers: the master only watches them."""
+        return [p for p in self.pids() if p != self.proc.pid]
+
+    def slots(self, n, size, prefix):
+        base = "https://%s:%d/%s" % (UPLOAD_DOMAIN, self.port, prefix)
+        return [(base + "%04d.bin" % i,) * 2 + ("",) for i in range(n)]
+
+
+NGINX_CONF = """\
+user www-data;
+worker_processes %(workers)d;
+pid %(dir)s/nginx.pid;
+events {
+\tworker_connections 4096;
+}
+http {
+\taccess_log off;
+\terror_log %(dir)s/error.log warn;
+\tdefault_type application/octet-stream;
+\tsendfile on;
+\tclient_body_temp_path %(dir)s/tmp;
+\tclient_max_body_size %(max)dm;
+\tserver {
+\t\tlisten 127.0.0.1:%(port)d ssl;
+\t\tserver_name %(name)s;
+\t\tssl_certificate %(crt)s;
+\t\tssl_certificate_key %(key)s;
+\t\tssl_protocols TLSv1.2 TLSv1.3;
+\t\troot %(dir)s/files;
+\t\tlocation / {
+\t\t\tdav_methods PUT;
+\t\t\tcreate_full_put_path on;
+\t\t}
+\t}
+}
+"""
 
 
 class Ejabberd(Server):
@@ -584,15 +707,18 @@ Component "%(muc)s" "muc"
 """
 
 SERVERS = {"xmppd": Xmppd, "ejabberd": Ejabberd, "prosody": Prosody}
+# The upload scenario's: xmppd's uploadd beside nginx.
+UPLOAD_SERVERS = {"xmppd": Uploadd, "nginx": Nginx}
 
 
 # --- installing the peers -------------------------------------------------
 
 def install_peers(names):
-    want = {"ejabberd": "ejabberd", "prosody": "prosody"}
+    want = {"ejabberd": "ejabberd", "prosody": "prosody", "nginx": "nginx"}
+    prog = {"ejabberd": "ejabberdctl", "prosody": "prosody",
+            "nginx": NGINX}
     missing = [want[n] for n in names if n in want
-               and shutil.which(n if n == "prosody" else "ejabberdctl")
-               is None]
+               and shutil.which(prog[n]) is None]
     if missing:
         log("installing %s from Debian" % " ".join(missing))
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -601,7 +727,7 @@ def install_peers(names):
         run(["apt-get", "install", "-y", "-q"] + missing, env=env,
             capture_output=False, stdout=sys.stderr)
     # Their system services must hold no port and no CPU during the run.
-    for svc in ("ejabberd", "prosody"):
+    for svc in ("ejabberd", "prosody", "nginx"):
         if shutil.which("systemctl") and os.path.isdir("/run/systemd/system"):
             run(["systemctl", "disable", "--now", svc], check=False)
         elif os.path.exists("/etc/init.d/" + svc):

@@ -44,6 +44,7 @@
 #include <openssl/hmac.h>
 #include <openssl/ssl.h>
 
+#include "benchtls.h"
 #include "xmppload.h"
 
 #define READ_MAX	(256 * 1024)	/* per wakeup, to stay fair */
@@ -116,16 +117,7 @@ ssl_errstr(void)
 void
 conn_init(void)
 {
-	if ((sslctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		errx(1, "SSL_CTX_new");
-	/* A benchmark on loopback against self-signed certificates. */
-	SSL_CTX_set_verify(sslctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_min_proto_version(sslctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(sslctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* Every login is a full handshake, as a new client's. */
-	SSL_CTX_set_session_cache_mode(sslctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_options(sslctx, SSL_OP_NO_TICKET);
+	sslctx = bench_tls_client();
 	memset(&server_sa, 0, sizeof(server_sa));
 	server_sa.sin_family = AF_INET;
 	server_sa.sin_port = htons(opts.port);
