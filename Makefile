@@ -24,7 +24,8 @@ ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} ${PROBE_CFLAGS} -Icommon \
 LIBS=		-Wl,--as-needed ${PKG_LIBS}
 
 COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
-		common/addr.c common/imsg-buffer.c common/io.c common/jid.c \
+		common/addr.c common/dbutil.c common/imsg-buffer.c \
+		common/io.c common/jid.c \
 		common/ldaputil.c common/log.c common/mam.c common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \

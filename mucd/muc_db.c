@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dbutil.h"
 #include "jid.h"
 #include "log.h"
 #include "muc.h"
@@ -123,10 +124,7 @@ static const struct {
 static void
 muc_db_exec(const char *sql)
 {
-	char	*err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fatalx("muc db: %s: %s", sql, err != NULL ? err : "error");
+	dbu_exec(db, sql, "muc db");
 }
 
 /* Run sql (BEGIN, COMMIT, ROLLBACK): -1 when it fails. */
@@ -140,21 +138,14 @@ muc_db_try(const char *sql)
 sqlite3_stmt *
 muc_db_prepare(const char *sql)
 {
-	sqlite3_stmt	*s;
-
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-	    NULL) != SQLITE_OK)
-		fatalx("muc db: %s: %s", sql, sqlite3_errmsg(db));
-	return (s);
+	return (dbu_prepare(db, sql, "muc db"));
 }
 
 /* A prepared statement, reset and ready to bind. */
 sqlite3_stmt *
 muc_db_reset(sqlite3_stmt *s)
 {
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return (s);
+	return (dbu_reset(s));
 }
 
 static sqlite3_stmt *
@@ -218,15 +209,7 @@ muc_db_open(void)
 	const char *const	*sql;
 	size_t			 i;
 
-	if (sqlite3_open_v2(MUC_DB, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		fatalx("muc db: cannot open %s: %s", MUC_DB,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	sqlite3_busy_timeout(db, 5000);
-	muc_db_exec("PRAGMA journal_mode=WAL");
-	muc_db_exec("PRAGMA synchronous=NORMAL");
-	muc_db_exec("PRAGMA foreign_keys=ON");
-	muc_db_exec("PRAGMA temp_store=MEMORY");
+	db = dbu_open(MUC_DB, "muc db");
 	for (i = 0; i < nitems(muc_db_tables); i++)
 		muc_db_exec(muc_db_tables[i]);
 	for (i = 0; i < mucd_nfeatures; i++)
@@ -241,15 +224,7 @@ muc_db_open(void)
 void
 muc_db_close(void)
 {
-	size_t	 i;
-
-	for (i = 0; i < Q_MAX; i++) {
-		sqlite3_finalize(st[i]);
-		st[i] = NULL;
-	}
-	if (db != NULL)
-		sqlite3_close_v2(db);
-	db = NULL;
+	dbu_close(&db, st, Q_MAX);
 }
 
 /* The handle, for features with tables of their own. */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dbutil.h"
 #include "jid.h"
 #include "log.h"
 #include "upload.h"
@@ -89,15 +90,6 @@ struct upload_db_slot {
 };
 
 static void
-upload_db_exec(const char *sql)
-{
-	char	*err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fatalx("upload db: %s: %s", sql, err != NULL ? err : "error");
-}
-
-static void
 upload_db_schema(void)
 {
 	sqlite3_stmt	*s;
@@ -120,44 +112,24 @@ upload_db_open(void)
 {
 	size_t	 i;
 
-	if (sqlite3_open_v2(UPLOAD_DB, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		fatalx("upload db: cannot open %s: %s", UPLOAD_DB,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	sqlite3_busy_timeout(db, 5000);
-	upload_db_exec("PRAGMA journal_mode=WAL");
-	upload_db_exec("PRAGMA synchronous=NORMAL");
-	upload_db_exec("PRAGMA temp_store=MEMORY");
+	db = dbu_open(UPLOAD_DB, "upload db");
 	for (i = 0; i < nitems(upload_db_tables); i++)
-		upload_db_exec(upload_db_tables[i]);
+		dbu_exec(db, upload_db_tables[i], "upload db");
 	upload_db_schema();
 	for (i = 0; i < Q_MAX; i++)
-		if (sqlite3_prepare_v3(db, upload_db_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st[i], NULL) != SQLITE_OK)
-			fatalx("upload db: %s: %s", upload_db_sql[i],
-			    sqlite3_errmsg(db));
+		st[i] = dbu_prepare(db, upload_db_sql[i], "upload db");
 }
 
 void
 upload_db_close(void)
 {
-	size_t	 i;
-
-	for (i = 0; i < Q_MAX; i++) {
-		sqlite3_finalize(st[i]);
-		st[i] = NULL;
-	}
-	if (db != NULL)
-		sqlite3_close_v2(db);
-	db = NULL;
+	dbu_close(&db, st, Q_MAX);
 }
 
 static sqlite3_stmt *
 upload_db_q(int which)
 {
-	sqlite3_reset(st[which]);
-	sqlite3_clear_bindings(st[which]);
-	return (st[which]);
+	return (dbu_reset(st[which]));
 }
 
 /* Step a statement that returns no row: rows changed, or -1. */
