@@ -38,26 +38,17 @@
 #include "addr.h"
 #include "config.h"
 #include "http.h"
+#include "listener.h"
 #include "log.h"
 #include "proc.h"
 #include "tlsctx.h"
 #include "upload.h"
 #include "upload_http.h"
 
-struct upload_listener {
-	TAILQ_ENTRY(upload_listener) entry;
-	struct listen_conf	 conf;
-	int			 fd;
-	struct event		 ev;
-};
-TAILQ_HEAD(upload_listeners, upload_listener);
-
-static struct upload_listeners	 listeners =
-				    TAILQ_HEAD_INITIALIZER(listeners);
+static struct listeners		 listeners;
 static struct tlsctx		*upload_tls;
 static struct http_limits	 upload_limits;
 static int			 upload_maxconn;
-static struct event		 upload_pause;
 
 static int	upload_http_request(struct http_conn *, struct http_request *);
 static int	upload_http_body(struct http_conn *, const void *, size_t);
@@ -271,40 +262,16 @@ upload_http_closed(struct http_conn *hc)
 }
 
 static void
-upload_http_resume(int fd, short event, void *arg)
-{
-	struct upload_listener	*l;
-
-	(void)fd;
-	(void)event;
-	(void)arg;
-	TAILQ_FOREACH(l, &listeners, entry)
-		event_add(&l->ev, NULL);
-}
-
-static void
 upload_http_accept(int fd, short event, void *arg)
 {
-	struct upload_listener	*l = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	struct timeval		 tv = { 1, 0 };
+	struct listener		*l = arg;
 	struct upload_conn	*uc;
 	char			 addr[ADDR_STRLEN];
 	int			 s, on = 1;
 
 	(void)event;
-	if ((s = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) == -1) {
-		if (errno == EMFILE || errno == ENFILE) {
-			/* Out of descriptors: stop accepting for a while. */
-			TAILQ_FOREACH(l, &listeners, entry)
-				event_del(&l->ev);
-			evtimer_add(&upload_pause, &tv);
-		}
+	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
 		return;
-	}
-	addr_ntop(&ss, addr, sizeof(addr));
 	/* Answers go out as written, not held for the client's ACKs. */
 	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (http_conn_count() >= upload_maxconn ||
@@ -343,6 +310,12 @@ upload_http_accept(int fd, short event, void *arg)
 	    l->conf.port);
 }
 
+static int
+upload_http_listens(const struct listen_conf *lc)
+{
+	return (lc->kind == LISTEN_UPLOAD);
+}
+
 /* The http limits of the limits block, for new connections. */
 static void
 upload_http_limits(struct xmppd_config *conf)
@@ -364,34 +337,18 @@ upload_http_limits(struct xmppd_config *conf)
 void
 upload_http_configure(struct xmppd_config *conf)
 {
-	struct upload_listener	*l;
-	struct listen_conf	*lc;
+	struct listener	*l;
 
-	if (!evtimer_initialized(&upload_pause))
-		evtimer_set(&upload_pause, upload_http_resume, NULL);
-	while ((l = TAILQ_FIRST(&listeners)) != NULL) {
-		TAILQ_REMOVE(&listeners, l, entry);
-		event_del(&l->ev);
-		close(l->fd);
-		free(l);
+	if (!evtimer_initialized(&listeners.pause)) {
+		listeners_init(&listeners);
+		listeners_start(&listeners);
 	}
 	tlsctx_unref(upload_tls);
 	upload_tls = tlsctx_new(conf, "http/1.1");
 	upload_http_limits(conf);
-	TAILQ_FOREACH(lc, &conf->listeners, entry) {
-		if (lc->kind != LISTEN_UPLOAD || lc->fd == -1)
-			continue;
-		if ((l = calloc(1, sizeof(*l))) == NULL)
-			fatal("%s", __func__);
-		l->conf = *lc;
-		l->fd = lc->fd;
-		lc->fd = -1;
-		event_set(&l->ev, l->fd, EV_READ | EV_PERSIST,
-		    upload_http_accept, l);
-		event_add(&l->ev, NULL);
-		TAILQ_INSERT_TAIL(&listeners, l, entry);
+	listeners_set(&listeners, conf, upload_http_listens, upload_http_accept);
+	TAILQ_FOREACH(l, &listeners.list, entry)
 		log_debug("listening on %s port %u%s for %s", l->conf.addr,
 		    l->conf.port, l->conf.flags & LISTEN_TLS ? " tls" : "",
 		    l->conf.owner);
-	}
 }

@@ -39,6 +39,7 @@
 #include "addr.h"
 #include "config.h"
 #include "io.h"
+#include "listener.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -48,22 +49,12 @@
 
 #define STREAM_HANDSHAKE_TIMEOUT	30
 
-struct listener {
-	TAILQ_ENTRY(listener)	 entry;
-	struct listen_conf	 conf;
-	int			 fd;
-	struct event		 ev;
-};
-TAILQ_HEAD(listeners, listener);
-
 RB_HEAD(conns, conn);
 
 struct xmppd_config		*stream_conf;
-static struct listeners		 listeners = TAILQ_HEAD_INITIALIZER(listeners);
+static struct listeners		 listeners;
 static struct conns		 conns = RB_INITIALIZER(&conns);
 static struct tlsctx		*tls_starttls, *tls_direct;
-static struct event		 accept_pause;
-static int			 accepting;	/* the parent said so */
 static uint32_t			 next_id = 1;
 
 static void	stream_deadline_cb(int, short, void *);
@@ -119,30 +110,16 @@ stream_auth_owner(const char *domain)
 	return (proc_peer(PROC_STORE, 0));
 }
 
-static void
-stream_resume_accept(int fd, short event, void *arg)
-{
-	struct listener	*l;
-
-	(void)fd;
-	(void)event;
-	(void)arg;
-	TAILQ_FOREACH(l, &listeners, entry)
-		event_add(&l->ev, NULL);
-}
-
 /*
  * Listeners whose protocol is not served yet (server, component, http,
  * multiplex): a peer is told at once by a closed connection rather than
  * left waiting in the backlog.
  */
 static void
-stream_refuse(int fd, short event, void *arg)
+stream_refuse(int fd, struct listener *l)
 {
-	struct listener	*l = arg;
-	int		 s;
+	int	 s;
 
-	(void)event;
 	if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
 	log_info("connection on %s port %u closed: %s listeners are not "
@@ -155,25 +132,17 @@ static void
 stream_accept(int fd, short event, void *arg)
 {
 	struct listener		*l = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	struct timeval		 tv = { 1, 0 };
 	struct conn		*c;
 	char			 addr[ADDR_STRLEN];
 	int			 s;
 
 	(void)event;
-	if ((s = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) == -1) {
-		if (errno == EMFILE || errno == ENFILE) {
-			/* Out of descriptors: stop accepting for a while. */
-			TAILQ_FOREACH(l, &listeners, entry)
-				event_del(&l->ev);
-			evtimer_add(&accept_pause, &tv);
-		}
+	if (l->conf.kind != LISTEN_CLIENT) {
+		stream_refuse(fd, l);
 		return;
 	}
-	addr_ntop(&ss, addr, sizeof(addr));
+	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
+		return;
 	if (addr_count(addr) >=
 	    stream_conf->global.limits.conn_per_addr) {
 		log_info("connection from %s refused: too many from there",
@@ -312,32 +281,11 @@ stream_rate(struct conn *c, size_t len)
 	return (1);
 }
 
-static void
-stream_listen(struct xmppd_config *conf)
+/* Every listener but uploadd's: those not served yet are refused. */
+static int
+stream_listens(const struct listen_conf *lc)
 {
-	struct listener		*l;
-	struct listen_conf	*lc;
-
-	while ((l = TAILQ_FIRST(&listeners)) != NULL) {
-		TAILQ_REMOVE(&listeners, l, entry);
-		event_del(&l->ev);
-		close(l->fd);
-		free(l);
-	}
-	TAILQ_FOREACH(lc, &conf->listeners, entry) {
-		if (lc->fd == -1)
-			continue;
-		if ((l = calloc(1, sizeof(*l))) == NULL)
-			fatal("%s", __func__);
-		l->conf = *lc;
-		l->fd = lc->fd;
-		lc->fd = -1;
-		event_set(&l->ev, l->fd, EV_READ | EV_PERSIST,
-		    lc->kind == LISTEN_CLIENT ? stream_accept : stream_refuse, l);
-		if (accepting)
-			event_add(&l->ev, NULL);
-		TAILQ_INSERT_TAIL(&listeners, l, entry);
-	}
+	return (lc->kind != LISTEN_UPLOAD);
 }
 
 /*
@@ -347,11 +295,10 @@ stream_listen(struct xmppd_config *conf)
 static void
 stream_accept_start(void)
 {
-	if (accepting)
+	if (listeners.started)
 		return;
-	accepting = 1;
 	log_debug("accepting connections");
-	stream_resume_accept(-1, 0, NULL);
+	listeners_start(&listeners);
 }
 
 static void
@@ -362,7 +309,7 @@ stream_configure(struct xmppd_config *conf)
 	tlsctx_unref(tls_direct);
 	tls_starttls = tlsctx_new(conf, NULL);
 	tls_direct = tlsctx_new(conf, "xmpp-client");
-	stream_listen(conf);
+	listeners_set(&listeners, conf, stream_listens, stream_accept);
 }
 
 static void
@@ -414,11 +361,11 @@ stream_main(int instance)
 	struct proc_self	*ps = &proc_self;
 
 	proc_child_init(PROC_STREAM, instance);
+	listeners_init(&listeners);
 	/* TLS contexts are built before the sandbox: they need files. */
 	stream_configure(ps->conf);
 	/* inet: accepting on the listeners; recvfd: peer links. */
 	sandbox("stdio inet recvfd");
-	evtimer_set(&accept_pause, stream_resume_accept, NULL);
 	ps->dispatch = stream_dispatch;
 	ps->peer_down = stream_peer_down;
 	ps->config_commit = stream_config_commit;
