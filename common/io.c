@@ -439,11 +439,37 @@ io_tls_want(struct io *io, ssize_t r)
 	return (0);
 }
 
+/*
+ * What a read or a write returned: 1 when it moved n bytes (0 for a
+ * read: the peer closed), 0 to wait for the event TLS or the socket
+ * wants, IO_ERROR with io->err saying why.
+ */
+static int
+io_check(struct io *io, ssize_t n)
+{
+	if (io->tls != NULL) {
+		if (io_tls_want(io, n))
+			return (0);
+		if (n == -1) {
+			(void)strlcpy(io->err, tls_error(io->tls),
+			    sizeof(io->err));
+			return (IO_ERROR);
+		}
+	} else if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return (0);
+		(void)strlcpy(io->err, strerror(errno), sizeof(io->err));
+		return (IO_ERROR);
+	}
+	return (1);
+}
+
 /* Returns 0 to go on, or the event to report. */
 static int
 io_do_read(struct io *io)
 {
 	ssize_t	 n;
+	int	 r;
 	char	*buf;
 
 	/* Nothing left over: read where every connection reads. */
@@ -454,25 +480,12 @@ io_do_read(struct io *io)
 		return (IO_ERROR);
 	} else
 		buf = io->in + io->inlen;
-	if (io->tls != NULL) {
+	if (io->tls != NULL)
 		n = tls_read(io->tls, buf, IO_READSZ);
-		if (io_tls_want(io, n))
-			return (0);
-		if (n == -1) {
-			(void)strlcpy(io->err, tls_error(io->tls),
-			    sizeof(io->err));
-			return (IO_ERROR);
-		}
-	} else {
+	else
 		n = read(io->sock, buf, IO_READSZ);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return (0);
-			(void)strlcpy(io->err, strerror(errno),
-			    sizeof(io->err));
-			return (IO_ERROR);
-		}
-	}
+	if ((r = io_check(io, n)) != 1)
+		return (r);
 	if (n == 0)
 		return (IO_DISCONNECTED);
 	if (buf == io_rbuf) {
@@ -492,29 +505,17 @@ static int
 io_do_write(struct io *io)
 {
 	ssize_t	 n;
+	int	 r;
 
 	while (io->outlen > 0) {
-		if (io->tls != NULL) {
+		if (io->tls != NULL)
 			n = tls_write(io->tls, io->out + io->outoff,
 			    io->outlen);
-			if (io_tls_want(io, n))
-				return (0);
-			if (n == -1) {
-				(void)strlcpy(io->err, tls_error(io->tls),
-				    sizeof(io->err));
-				return (IO_ERROR);
-			}
-		} else {
+		else
 			n = send(io->sock, io->out + io->outoff, io->outlen,
 			    MSG_NOSIGNAL);
-			if (n == -1) {
-				if (errno == EAGAIN || errno == EINTR)
-					return (0);
-				(void)strlcpy(io->err, strerror(errno),
-				    sizeof(io->err));
-				return (IO_ERROR);
-			}
-		}
+		if ((r = io_check(io, n)) != 1)
+			return (r);
 		io->outoff += n;
 		io->outlen -= n;
 	}
