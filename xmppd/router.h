@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config.h"
+
 struct domain_conf;
 struct imsg;
 struct imsgev;
@@ -447,5 +449,39 @@ void		 session_close(struct session *, int, const char *);
 void		 session_move(struct session *, int, uint32_t);
 int		 session_ctl(struct imsgev *, struct imsg *);
 void		 session_count(int *, int *);
+
+/*
+ * router_component.c: external components (XEP-0114).  A component is
+ * connected to one stream process; the router knows it by its name,
+ * routes every stanza for that domain (and its JIDs) to it, and takes
+ * from it only stanzas from that exact domain or its JIDs.
+ */
+struct component {
+	RB_ENTRY(component)	 entry;
+	char			 name[CONF_NAMELEN];
+	const struct component_conf *conf;	/* privileges (no secret) */
+	int			 stream;	/* stream instance */
+	uint32_t		 id;		/* its connection there */
+	time_t			 since;
+	uint64_t		 in, out, refused;	/* stanzas */
+};
+struct component *component_find(const char *);	/* a domain */
+struct component *component_of_jid(const char *);	/* to a component */
+int		 component_send(struct component *, const struct xml_node *);
+int		 component_forward(struct component *, struct imsg *);
+
+/*
+ * router_privilege.c: privileged entities (XEP-0356), the privileges
+ * of the component's block of xmppd.conf.  The component hooks call
+ * these; each returns 1 when it handled (answered or refused) the
+ * stanza, 0 when the stanza is not its business.
+ */
+void		 priv_component_up(struct component *);
+int		 priv_component_message(struct component *,
+		    struct stanza_msg *, struct xml_node *);
+int		 priv_component_iq(struct component *, struct stanza_msg *,
+		    struct xml_node *);
+void		 priv_presence(struct user *, struct session *,
+		    const struct xml_node *);
 
 #endif /* ROUTER_H */
