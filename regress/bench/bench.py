@@ -1022,9 +1022,12 @@ def main():
     install_peers(names + upnames)
     top = tempfile.mkdtemp(prefix="xmppd-bench-")
     os.chmod(top, 0o755)
-    nusers = max(max(args.idle), 2 * args.pairs, args.comp_users,
-                 max(args.connectors * 2, 200), args.muc_occupants,
-                 args.muc_joins + (args.muc_joins + 99) // 100)
+    # The accounts the chosen scenarios log in (20 for the warm-up).
+    need = {"idle": max(args.idle), "logins": max(args.connectors * 2, 200),
+            "messages": 2 * args.pairs, "component": args.comp_users,
+            "muc": args.muc_occupants,
+            "mucjoin": args.muc_joins + (args.muc_joins + 99) // 100}
+    nusers = max([20] + [need[x] for x in args.scenarios if x in need])
     mach = machine()
     results = {}
     upresults = {}
