@@ -344,6 +344,10 @@ limitopt	: STANZA SIZE size		{
 			if (range($3, 1, GIGA, "server rate") == 0)
 				g->limits.server_rate = $3;
 		}
+		| COMPONENT RATE size		{
+			if (range($3, 1, GIGA, "component rate") == 0)
+				g->limits.component_rate = $3;
+		}
 		| CONNECTIONS PER ADDRESS NUMBER {
 			if (range($4, 1, 100000, "connections per address")
 			    == 0)

@@ -469,6 +469,15 @@ struct component *component_find(const char *);	/* a domain */
 struct component *component_of_jid(const char *);	/* to a component */
 int		 component_send(struct component *, const struct xml_node *);
 int		 component_forward(struct component *, struct imsg *);
+extern const struct router_hooks	 component_hooks;
+int		 component_jid(const char *);		/* configured */
+void		 component_route(struct session *, struct stanza_msg *,
+		    struct imsg *);
+void		 component_session_gone(struct session *);
+int		 component_dispatch(struct imsgev *, struct imsg *);
+int		 component_ctl(struct imsgev *, struct imsg *);
+void		 component_stream_down(int);
+void		 component_config_commit(void);
 
 /*
  * router_privilege.c: privileged entities (XEP-0356), the privileges
