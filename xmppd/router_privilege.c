@@ -311,13 +311,17 @@ priv_component_iq(struct component *c, struct stanza_msg *m,
 /*
  * The message a privileged <message/> carries (section 4): one
  * <forwarded/> holding one <message/> from the bare JID of a local
- * account, to someone.  NULL, with *cond set, when it is not that.
+ * account, to a valid JID (normalised here).  NULL, with *cond set,
+ * when it is not that.
  */
 static struct xml_node *
 priv_forwarded(struct xml_node *p, char *bare, size_t len,
     const char **cond)
 {
 	struct xml_node	*c, *fwd = NULL, *msg = NULL;
+	struct jid	 j;
+	const char	*to;
+	char		 norm[CONF_JIDLEN];
 	int		 n = 0;
 
 	*cond = "bad-request";
@@ -332,9 +336,13 @@ priv_forwarded(struct xml_node *p, char *bare, size_t len,
 		    n++ == 0)
 			msg = c;
 	if (n != 1 || (!xml_is(msg, NS_CLIENT, "message") &&
-	    !xml_is(msg, NS_COMPONENT, "message")) ||
-	    xml_get_attr(msg, "to") == NULL)
+	    !xml_is(msg, NS_COMPONENT, "message")))
 		return (NULL);
+	*cond = "jid-malformed";
+	if ((to = xml_get_attr(msg, "to")) == NULL || jid_parse(to, &j) == -1 ||
+	    jid_full(&j, norm, sizeof(norm)) >= sizeof(norm))
+		return (NULL);
+	xml_set_attr(msg, "to", norm);
 	/* As the user, only: no resource, no other server (section 4.1). */
 	*cond = "forbidden";
 	if (priv_local_bare(xml_get_attr(msg, "from"), bare, len) == -1)

@@ -258,6 +258,11 @@ def test_message_refused(s):
           "to='bob@example.org'><body>x7</body></message>",
           "<message xmlns='jabber:client' from='alice@example.org' "
           "to='bob@example.org'><body>x8</body></message>"), "bad-request"),
+        (forwarded("alice@example.org", "bob@@example.org", "x10"),
+         "jid-malformed"),
+        ("<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:"
+         "client' from='alice@example.org'><body>x11</body></message>"
+         "</forwarded>", "jid-malformed"),
         ("<forwarded xmlns='urn:xmpp:forward:1'>%s</forwarded>" %
          "<message xmlns='jabber:client' from='alice@example.org' "
          "to='bob@example.org'><body>x9</body></message>", "bad-request"),
