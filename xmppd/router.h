@@ -278,6 +278,10 @@ void		 roster_group_changed(const char *,
 		    const struct shared_group *, const struct shared_group *,
 		    const struct shared_change *, size_t);
 
+/* router_roster_iq.c */
+struct xml_node	*roster_iq_answer(struct roster *, struct session *,
+		    struct xml_node *);
+
 /* router_subscription.c */
 void		 subscription_out(struct session *, struct stanza_msg *);
 void		 subscription_cancel(struct session *, struct roster *,
@@ -449,6 +453,7 @@ void		 session_close(struct session *, int, const char *);
 void		 session_move(struct session *, int, uint32_t);
 int		 session_ctl(struct imsgev *, struct imsg *);
 void		 session_count(int *, int *);
+struct session	*session_next(struct session *);
 
 /*
  * router_component.c: external components (XEP-0114).  A component is
@@ -492,5 +497,6 @@ int		 priv_component_iq(struct component *, struct stanza_msg *,
 		    struct xml_node *);
 void		 priv_presence(struct user *, struct session *,
 		    const struct xml_node *);
+int		 priv_client_message(struct session *, struct stanza_msg *);
 
 #endif /* ROUTER_H */

@@ -200,6 +200,7 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 	free(s->presence);
 	s->presence = NULL;
 	s->presencelen = 0;
+	priv_presence(s->user, s, NULL);
 }
 
 /*
@@ -245,6 +246,7 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	    initial ? "available" : "updated", from->priority);
 	presence_contacts(from->user, from->full, from->presence,
 	    initial ? from : NULL);
+	priv_presence(from->user, from, NULL);
 	router_hook_available(from, initial);
 }
 

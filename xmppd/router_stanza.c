@@ -436,6 +436,8 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 			    "remote-server-not-found");
 		return;
 	case 0:
+		if (priv_client_message(from, m))
+			return;
 		if (m->kind == STANZA_IQ && !request)
 			caps_client_result(from, m);
 		else if (m->kind == STANZA_IQ)
