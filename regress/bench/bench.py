@@ -411,18 +411,24 @@ def one_run(srv, args, profile):
             "client %.2f CPU s" % (r["rate"], r["cpu_100k"],
                                    r["server_cpu"], r["client_cpu"]))
 
-    def component():
+    def timed_figures(p, scenario):
+        """A timed scenario's figures as p_rate, p_cpu_100k..., or why
+        it has none as p_why."""
         try:
-            r = scenario_component(srv, args)
+            r = scenario(srv, args)
         except (RuntimeError, KeyError, OSError) as e:
-            res["comp_why"] = str(e).split("\n")[0]
+            res[p + "_why"] = str(e).split("\n")[0]
             raise
-        res.update({"comp_rate": r["rate"], "comp_cpu_100k": r["cpu_100k"],
-                    "comp_client_cpu": r["client_cpu"],
-                    "comp_server_cpu": r["server_cpu"],
-                    "comp_echo_cpu": r["comp_cpu"]})
+        res.update({p + "_rate": r["rate"], p + "_cpu_100k": r["cpu_100k"],
+                    p + "_client_cpu": r["client_cpu"],
+                    p + "_server_cpu": r["server_cpu"]})
         res.update({k: v for k, v in r.items()
-                    if k.startswith("comp_cpu_100k_")})
+                    if k.startswith(p + "_cpu_100k_")})
+        return r
+
+    def component():
+        r = timed_figures("comp", scenario_component)
+        res["comp_echo_cpu"] = r["comp_cpu"]
         log("  component echo: %.0f messages/s, %.2f CPU s per 100k, "
             "server %.2f CPU s, client %.2f CPU s, component %.2f CPU s"
             % (r["rate"], r["cpu_100k"], r["server_cpu"], r["client_cpu"],
@@ -435,16 +441,7 @@ def one_run(srv, args, profile):
             % (r["lat_ms"], r["lat_p90"]))
 
     def muc():
-        try:
-            r = scenario_muc(srv, args)
-        except (RuntimeError, KeyError, OSError) as e:
-            res["muc_why"] = str(e).split("\n")[0]
-            raise
-        res.update({"muc_rate": r["rate"], "muc_cpu_100k": r["cpu_100k"],
-                    "muc_client_cpu": r["client_cpu"],
-                    "muc_server_cpu": r["server_cpu"]})
-        res.update({k: v for k, v in r.items()
-                    if k.startswith("muc_cpu_100k_")})
+        r = timed_figures("muc", scenario_muc)
         log("  MUC fan-out: %.0f deliveries/s, %.2f CPU s per 100k, "
             "server %.2f CPU s, client %.2f CPU s"
             % (r["rate"], r["cpu_100k"], r["server_cpu"], r["client_cpu"]))
