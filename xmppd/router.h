@@ -278,6 +278,10 @@ void		 roster_group_changed(const char *,
 		    const struct shared_group *, const struct shared_group *,
 		    const struct shared_change *, size_t);
 
+/* router_roster_iq.c */
+struct xml_node	*roster_iq_answer(struct roster *, struct session *,
+		    struct xml_node *);
+
 /* router_subscription.c */
 void		 subscription_out(struct session *, struct stanza_msg *);
 void		 subscription_cancel(struct session *, struct roster *,
@@ -449,6 +453,7 @@ void		 session_close(struct session *, int, const char *);
 void		 session_move(struct session *, int, uint32_t);
 int		 session_ctl(struct imsgev *, struct imsg *);
 void		 session_count(int *, int *);
+struct session	*session_next(struct session *);
 
 /*
  * router_component.c: external components (XEP-0114).  A component is
@@ -469,6 +474,15 @@ struct component *component_find(const char *);	/* a domain */
 struct component *component_of_jid(const char *);	/* to a component */
 int		 component_send(struct component *, const struct xml_node *);
 int		 component_forward(struct component *, struct imsg *);
+extern const struct router_hooks	 component_hooks;
+int		 component_jid(const char *);		/* configured */
+void		 component_route(struct session *, struct stanza_msg *,
+		    struct imsg *);
+void		 component_session_gone(struct session *);
+int		 component_dispatch(struct imsgev *, struct imsg *);
+int		 component_ctl(struct imsgev *, struct imsg *);
+void		 component_stream_down(int);
+void		 component_config_commit(void);
 
 /*
  * router_privilege.c: privileged entities (XEP-0356), the privileges
@@ -483,5 +497,6 @@ int		 priv_component_iq(struct component *, struct stanza_msg *,
 		    struct xml_node *);
 void		 priv_presence(struct user *, struct session *,
 		    const struct xml_node *);
+int		 priv_client_message(struct session *, struct stanza_msg *);
 
 #endif /* ROUTER_H */
