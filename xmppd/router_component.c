@@ -222,6 +222,9 @@ component_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
 			router_deliver(s, imsg);
 			n++;
 		}
+	/* The user's other resources hear of it (XEP-0280). */
+	if (m->kind == STANZA_MESSAGE && n > 0)
+		carbons_received(u, NULL, m);
 	return (n);
 }
 
@@ -290,9 +293,11 @@ component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 	}
 	if (u != NULL && blocking_known(u, m->from) != 0)
 		return;		/* blocked, or its list is not known */
-	if (to != NULL)
+	if (to != NULL) {
 		router_deliver(to, imsg);
-	else if (component_to_bare(u, m, imsg) == 0 &&
+		if (m->kind == STANZA_MESSAGE)
+			carbons_received(to->user, to, m);
+	} else if (component_to_bare(u, m, imsg) == 0 &&
 	    m->kind != STANZA_PRESENCE)
 		component_bounce(c, m, "cancel", "service-unavailable");
 }

@@ -103,6 +103,39 @@ def test_handshake_and_routing(s):
     comp.close()
 
 
+def test_carbons_of_what_a_component_sends(s):
+    """A chat message from a component to one of a user's resources is
+    copied to the user's other resources that enabled carbons
+    (XEP-0280), as a message from anyone would be; to the bare JID, the
+    resources it did not go to get the copy."""
+    comp = connect(s)
+    cs = []
+    for res in ("one", "two"):
+        c = Raw(s.ports["client"])
+        c.login("alice", "alice-pw", resource=res)
+        c.send("<iq type='set' id='cb'><enable xmlns='urn:xmpp:carbons:2'/>"
+               "</iq>")
+        c.expect(r"<iq [^>]*id='cb'")
+        c.send("<presence><priority>%d</priority></presence>" %
+               (5 if res == "one" else 1))
+        c.expect(r"<presence[^>]*from='alice@example.org/%s'" % res)
+        cs.append(c)
+    one, two = cs
+    comp.send("<message from='nick%%net@%s' to='alice@example.org/one' "
+              "type='chat' id='k1'><body>to one</body></message>" % NAME)
+    one.expect(r"<message [^>]*id='k1'.*?</message>")
+    m = two.expect(r"<received xmlns='urn:xmpp:carbons:2'>.*?</received>")
+    assert "id='k1'" in m.group(0) and "to one" in m.group(0), m.group(0)
+    comp.send("<message from='nick%%net@%s' to='alice@example.org' "
+              "type='chat' id='k2'><body>to bare</body></message>" % NAME)
+    one.expect(r"<message [^>]*id='k2'.*?</message>")
+    m = two.expect(r"<received xmlns='urn:xmpp:carbons:2'>.*?</received>")
+    assert "id='k2'" in m.group(0) and "to bare" in m.group(0), m.group(0)
+    for c in cs:
+        c.close()
+    comp.close()
+
+
 def test_slixmpp_user_both_ways(s):
     """A slixmpp user and the component: a message each way, and the
     user's presence in a gateway room."""
