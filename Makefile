@@ -31,9 +31,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c common/http.c common/http_util.c
-XMPPD_SRCS=	${wildcard xmppd/*component*.c xmppd/router_privilege.c \
-		    xmppd/router_scaffold.c} \
-		xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
+XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
@@ -48,6 +46,8 @@ XMPPD_SRCS=	${wildcard xmppd/*component*.c xmppd/router_privilege.c \
 		xmppd/carbons.c xmppd/csi.c xmppd/blocking.c \
 		xmppd/c2s_sm.c xmppd/router_sm.c \
 		xmppd/router_private.c xmppd/router_xmlstore.c \
+		xmppd/router_component.c xmppd/router_privilege.c \
+		xmppd/store_component.c xmppd/stream_component.c \
 		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
