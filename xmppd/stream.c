@@ -45,6 +45,7 @@
 #include "sandbox.h"
 #include "stream.h"
 #include "tlsctx.h"
+#include "xml.h"
 #include "xmppd.h"
 
 #define STREAM_HANDSHAKE_TIMEOUT	30
@@ -179,6 +180,30 @@ stream_accept(int fd, short event, void *arg)
 		comp_start(c);
 	else
 		c2s_start(c);
+}
+
+/*
+ * The opening of c's stream in namespace ns, NUL-terminated, ending
+ * with tail (the attributes after id and from, and '>'); free it.  The
+ * header stays open, so it is no tree: its variable parts are escaped
+ * one by one.
+ */
+char *
+stream_header(const char *ns, struct conn *c, const char *tail)
+{
+	struct xml_buf	 b;
+
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<?xml version='1.0'?><stream:stream "
+	    "xmlns='") == -1 || xml_buf_addstr(&b, ns) == -1 ||
+	    xml_buf_addstr(&b, "' xmlns:stream='" NS_STREAMS "' id='") ==
+	    -1 || xml_buf_escape(&b, c->streamid, strlen(c->streamid), 1) ==
+	    -1 || (c->domain[0] != '\0' && (xml_buf_addstr(&b,
+	    "' from='") == -1 || xml_buf_escape(&b, c->domain,
+	    strlen(c->domain), 1) == -1)) || xml_buf_addstr(&b, "'") == -1 ||
+	    xml_buf_addstr(&b, tail) == -1 || xml_buf_add(&b, "", 1) == -1)
+		fatal("%s", __func__);
+	return (b.data);
 }
 
 static void

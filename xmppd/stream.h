@@ -88,6 +88,7 @@ int		 stream_tls_ready(int);
 struct imsgev	*stream_auth_owner(const char *);
 int		 stream_rate(struct conn *, size_t);
 void		 stream_flow(struct conn *, int);
+char		*stream_header(const char *, struct conn *, const char *);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);

@@ -76,24 +76,16 @@ comp_write(struct conn *c, const char *s)
 	}
 }
 
-/* The header stays open: its variable parts are escaped one by one. */
 static void
 comp_header(struct conn *c)
 {
-	struct xml_buf	 b;
+	char	*h;
 
 	if (c->header_sent)
 		return;
-	xml_buf_init(&b, 0);
-	if (xml_buf_addstr(&b, "<?xml version='1.0'?><stream:stream xmlns='"
-	    NS_COMPONENT "' xmlns:stream='" NS_STREAMS "' id='") == -1 ||
-	    xml_buf_escape(&b, c->streamid, strlen(c->streamid), 1) == -1 ||
-	    (c->domain[0] != '\0' && (xml_buf_addstr(&b, "' from='") == -1 ||
-	    xml_buf_escape(&b, c->domain, strlen(c->domain), 1) == -1)) ||
-	    xml_buf_addstr(&b, "'>") == -1 || xml_buf_add(&b, "", 1) == -1)
-		fatal("%s", __func__);
-	comp_write(c, b.data);
-	xml_buf_free(&b);
+	h = stream_header(NS_COMPONENT, c, ">");
+	comp_write(c, h);
+	free(h);
 	c->header_sent = 1;
 }
 
