@@ -54,12 +54,21 @@ def certs(name="example.org"):
     return crt, key
 
 
+_ports_given = set()
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nothing listens on, never the same one twice in a
+    run: the kernel may hand a closed port out again at once, and two
+    listeners of one server on one port would stop it at start."""
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 class Logged:
@@ -103,8 +112,9 @@ class Logged:
                         return m
                     if self.lines[i] == "<EOF>":
                         raise AssertionError(
-                            "%s exited while waiting for %r" %
-                            (self.what, pattern))
+                            "%s exited while waiting for %r; it said:\n%s"
+                            % (self.what, pattern,
+                               "\n".join(self.lines[max(0, i - 20):i])))
                     i += 1
                 left = deadline - time.monotonic()
                 if left <= 0:
