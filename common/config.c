@@ -57,6 +57,7 @@ config_new(void)
 	g->limits.stanza_size = DEFAULT_STANZA_SIZE;
 	g->limits.client_rate = DEFAULT_CLIENT_RATE;
 	g->limits.server_rate = DEFAULT_SERVER_RATE;
+	g->limits.component_rate = DEFAULT_COMPONENT_RATE;
 	g->limits.conn_per_addr = DEFAULT_CONN_PER_ADDR;
 	g->limits.auth_failures = DEFAULT_AUTH_FAILURES;
 	g->limits.auth_period = DEFAULT_AUTH_PERIOD;
@@ -174,7 +175,8 @@ config_listen_kind(int kind)
 /*
  * Sending the configuration: each process type gets only the objects its
  * job needs.  Secrets go to the one process that checks them: LDAP bind
- * passwords to ldapauthd, component secrets to the router.
+ * passwords to ldapauthd, component secrets to the store (which checks
+ * the XEP-0114 handshake, as it runs SASL).
  */
 #define CFG_ROUTER	(1 << PROC_ROUTER)
 #define CFG_STORE	(1 << PROC_STORE)
@@ -376,8 +378,8 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 			if (config_compose(ibuf, IMSG_CFG_UPLOAD, -1, u,
 			    sizeof(*u)) == -1)
 				return (-1);
-	if ((what & (CFG_ROUTER | CFG_STREAM)) &&
-	    config_send_components(ibuf, conf, what & CFG_ROUTER) == -1)
+	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM)) &&
+	    config_send_components(ibuf, conf, what & CFG_STORE) == -1)
 		return (-1);
 	if ((what & (CFG_STREAM | CFG_UPLOADD)) &&
 	    config_send_listeners(ibuf, conf, (what & CFG_UPLOADD) != 0) == -1)

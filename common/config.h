@@ -48,6 +48,7 @@
 #define DEFAULT_STANZA_SIZE	(256 * 1024)
 #define DEFAULT_CLIENT_RATE	(10 * 1024)
 #define DEFAULT_SERVER_RATE	(100 * 1024)
+#define DEFAULT_COMPONENT_RATE	(1024 * 1024)
 #define DEFAULT_CONN_PER_ADDR	20
 #define DEFAULT_AUTH_FAILURES	5
 #define DEFAULT_AUTH_PERIOD	60
@@ -235,6 +236,7 @@ struct limits_conf {
 	int64_t				 stanza_size;
 	int64_t				 client_rate;
 	int64_t				 server_rate;
+	int64_t				 component_rate;
 	int				 conn_per_addr;
 	int				 auth_failures;
 	time_t				 auth_period;

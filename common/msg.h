@@ -229,6 +229,22 @@ enum imsg_type {
 	/* router -> uploadd: struct ctl_upload, an account deleted */
 	IMSG_UPLOAD_ACCOUNT_GONE,
 
+	/*
+	 * External components (XEP-0114).  The stream relays the stream id
+	 * and the handshake digest to the store, which holds the secrets,
+	 * and learns yes or no; then the router takes the component, one
+	 * connection per name.  peerid: the connection id.
+	 */
+	IMSG_COMPONENT_AUTH,	/* stream -> store: struct component_auth */
+	IMSG_COMPONENT_AUTH_RESULT, /* store -> stream: struct component_auth */
+	IMSG_COMPONENT_UP,	/* stream -> router: struct component_up */
+	IMSG_COMPONENT_BOUND,	/* router -> stream: struct component_up */
+	IMSG_COMPONENT_DOWN,	/* stream -> router: the connection is gone */
+	/* then IMSG_STANZA both ways, peerid: the connection id */
+	/* control -> router: answered COMPONENT.../END */
+	IMSG_CTL_SHOW_COMPONENTS,
+	IMSG_CTL_COMPONENT,	/* struct ctl_component */
+
 	IMSG_MAX
 };
 
@@ -511,6 +527,48 @@ struct ctl_ldap {
 	uint64_t	 binds_ok;
 	uint64_t	 binds_failed;
 	uint64_t	 searches;
+};
+
+/* The handshake's digest: hex SHA-1 of stream id and secret. */
+#define COMPONENT_DIGEST_LEN	40
+
+enum component_auth_status {
+	COMPONENT_AUTH_OK,
+	COMPONENT_AUTH_REFUSED,		/* wrong digest, or no such name */
+	COMPONENT_AUTH_THROTTLED,	/* too many failures from there */
+};
+
+struct component_auth {
+	char		 name[CONF_NAMELEN];
+	char		 streamid[40];
+	char		 digest[COMPONENT_DIGEST_LEN + 1];
+	char		 addr[64];
+	int		 status;	/* in the answer */
+};
+
+enum component_up_status {
+	COMPONENT_UP_OK,
+	COMPONENT_UP_CONFLICT,		/* the name is connected already */
+	COMPONENT_UP_UNKNOWN,		/* not configured (any more) */
+};
+
+struct component_up {
+	char		 name[CONF_NAMELEN];
+	char		 addr[64];
+	time_t		 since;
+	int		 status;	/* in the answer */
+};
+
+struct ctl_component {
+	char		 name[CONF_NAMELEN];
+	int		 stream;		/* stream instance */
+	time_t		 since;			/* wall clock */
+	int		 priv_roster;		/* enum priv_roster */
+	int		 priv_message;
+	int		 priv_presence;
+	uint64_t	 in;			/* stanzas from it */
+	uint64_t	 out;			/* to it */
+	uint64_t	 refused;		/* from it, not delivered */
 };
 
 enum stanza_kind {

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
-libldap-dev libhttp-parser-dev mandoc openssl python3 python3-slixmpp slapd ldap-utils"
+libldap-dev libhttp-parser-dev mandoc openssl python3 python3-slixmpp slapd ldap-utils
+ngircd biboumi"
 
 missing=""
 for p in $PKGS; do
@@ -26,21 +27,23 @@ if [ -n "$missing" ]; then
 	fi
 	echo "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# slapd only serves the tests, each from its own directory: no
-	# system database, no system daemon.
+	# slapd and ngircd only serve the tests, each from its own
+	# directory: no system database, no system daemon.
 	echo "slapd slapd/no_configuration boolean true" |
 	    debconf-set-selections
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq $missing >/dev/null
-	case "$missing " in
-	*" slapd "*)
-		if command -v systemctl >/dev/null 2>&1 &&
-		    systemctl is-active -q slapd 2>/dev/null; then
-			systemctl disable -q --now slapd
-		fi
-		;;
-	esac
+	for d in slapd ngircd; do
+		case "$missing " in
+		*" $d "*)
+			if command -v systemctl >/dev/null 2>&1 &&
+			    systemctl is-active -q $d 2>/dev/null; then
+				systemctl disable -q --now $d
+			fi
+			;;
+		esac
+	done
 fi
 
 # The libraries that parse what the network sends: an old version's

@@ -42,6 +42,7 @@ enum action {
 	SHOW_SESSIONS,
 	SHOW_LDAP,
 	SHOW_STATS,
+	SHOW_COMPONENTS,
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
@@ -67,6 +68,7 @@ static const struct command commands[] = {
 	{ "show sessions",	SHOW_SESSIONS },
 	{ "show ldap",		SHOW_LDAP },
 	{ "show stats",		SHOW_STATS },
+	{ "show components",	SHOW_COMPONENTS },
 	{ "reload",		RELOAD },
 	{ "log verbose",	LOG_VERBOSE },
 	{ "log brief",		LOG_BRIEF },
@@ -221,6 +223,43 @@ show_session(struct imsg *imsg)
 		(void)strlcpy(since, "?", sizeof(since));
 	printf("%-40s %6d %-20s %-28s %s\n", cs.jid, cs.stream, cs.addr,
 	    cs.tls, since);
+}
+
+/* A connected component: its privileges as xmppd.conf grants them. */
+static void
+show_component(struct imsg *imsg)
+{
+	static const char *const roster[] = { "", "get", "set", "both" };
+	static const char *const presence[] = { "", "managed_entity",
+	    "roster" };
+	struct ctl_component	 cc;
+	struct tm		*tm;
+	char			 since[32], privs[128];
+
+	if (imsg_get_data(imsg, &cc, sizeof(cc)) == -1 ||
+	    cc.priv_roster < 0 || cc.priv_roster > 3 ||
+	    cc.priv_presence < 0 || cc.priv_presence > 2)
+		errx(1, "bad answer from xmppd");
+	cc.name[sizeof(cc.name) - 1] = '\0';
+	if ((tm = localtime(&cc.since)) == NULL ||
+	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
+		(void)strlcpy(since, "?", sizeof(since));
+	privs[0] = '\0';
+	if (cc.priv_roster != 0) {
+		(void)strlcat(privs, " roster ", sizeof(privs));
+		(void)strlcat(privs, roster[cc.priv_roster], sizeof(privs));
+	}
+	if (cc.priv_message != 0)
+		(void)strlcat(privs, " message outgoing", sizeof(privs));
+	if (cc.priv_presence != 0) {
+		(void)strlcat(privs, " presence ", sizeof(privs));
+		(void)strlcat(privs, presence[cc.priv_presence],
+		    sizeof(privs));
+	}
+	printf("%-32s %6d %-19s %10llu %10llu %8llu %s\n", cc.name,
+	    cc.stream, since, (unsigned long long)cc.in,
+	    (unsigned long long)cc.out, (unsigned long long)cc.refused,
+	    privs[0] != '\0' ? privs + 1 : "none");
 }
 
 static void
@@ -444,6 +483,9 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_LDAP:
 			show_ldap(&imsg);
 			break;
+		case IMSG_CTL_COMPONENT:
+			show_component(&imsg);
+			break;
 		case IMSG_CTL_STATS:
 			show_stats(&imsg);
 			break;
@@ -545,6 +587,12 @@ main(int argc, char *argv[])
 	case SHOW_STATS:
 		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_STATS, MSG_VERSION, 0,
 		    -1, NULL, 0);
+		break;
+	case SHOW_COMPONENTS:
+		printf("%-32s %6s %-19s %10s %10s %8s %s\n", "COMPONENT",
+		    "STREAM", "SINCE", "IN", "OUT", "REFUSED", "PRIVILEGES");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_COMPONENTS,
+		    MSG_VERSION, 0, -1, NULL, 0);
 		break;
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,

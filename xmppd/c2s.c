@@ -119,28 +119,16 @@ c2s_write_node(struct conn *c, struct xml_node *n)
 	xml_buf_free(&b);
 }
 
-/*
- * The stream header stays open, so it is no tree: its variable parts
- * are escaped one by one.
- */
 static void
 c2s_header(struct conn *c)
 {
-	struct xml_buf	 b;
+	char	*h;
 
 	if (c->header_sent)
 		return;
-	xml_buf_init(&b, 0);
-	if (xml_buf_addstr(&b, "<?xml version='1.0'?><stream:stream xmlns='"
-	    NS_CLIENT "' xmlns:stream='" NS_STREAMS "' id='") == -1 ||
-	    xml_buf_escape(&b, c->streamid, strlen(c->streamid), 1) == -1 ||
-	    (c->domain[0] != '\0' && (xml_buf_addstr(&b, "' from='") == -1 ||
-	    xml_buf_escape(&b, c->domain, strlen(c->domain), 1) == -1)) ||
-	    xml_buf_addstr(&b, "' version='1.0' xml:lang='en'>") == -1 ||
-	    xml_buf_add(&b, "", 1) == -1)
-		fatal("%s", __func__);
-	c2s_write(c, b.data);
-	xml_buf_free(&b);
+	h = stream_header(NS_CLIENT, c, " version='1.0' xml:lang='en'>");
+	c2s_write(c, h);
+	free(h);
 	c->header_sent = 1;
 }
 

@@ -159,6 +159,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_MUC_ROOMS:	/* the router asks mucd */
 	case IMSG_CTL_UPLOAD_STATS:	/* and uploadd */
 	case IMSG_CTL_UPLOAD_PURGE:
+	case IMSG_CTL_SHOW_COMPONENTS:
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
@@ -233,6 +234,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_UPLOAD_STAT:
 	case IMSG_CTL_UPLOAD_USER:
 	case IMSG_CTL_UPLOAD_PURGED:
+	case IMSG_CTL_COMPONENT:
 		break;
 	default:
 		return (-1);
@@ -244,7 +246,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
 	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE &&
 	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&
-	    type != IMSG_CTL_UPLOAD_USER)
+	    type != IMSG_CTL_UPLOAD_USER && type != IMSG_CTL_COMPONENT)
 		cc->waiting = 0;
 	return (0);
 }

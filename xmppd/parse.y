@@ -344,6 +344,10 @@ limitopt	: STANZA SIZE size		{
 			if (range($3, 1, GIGA, "server rate") == 0)
 				g->limits.server_rate = $3;
 		}
+		| COMPONENT RATE size		{
+			if (range($3, 1, GIGA, "component rate") == 0)
+				g->limits.component_rate = $3;
+		}
 		| CONNECTIONS PER ADDRESS NUMBER {
 			if (range($4, 1, 100000, "connections per address")
 			    == 0)
@@ -699,7 +703,17 @@ component	: COMPONENT STRING PASSWORD secret {
 			component_new($2, $4);
 			free($2);
 			freezero($4, strlen($4) + 1);
-		} componentbody
+		} componentbody {
+			struct component_conf	*c;
+
+			/* XEP-0356 section 6.4: roster presence reads rosters. */
+			c = TAILQ_LAST(&conf->components, component_list);
+			if (c->priv_presence == PRIV_PRESENCE_ROSTER &&
+			    c->priv_roster != PRIV_ROSTER_GET &&
+			    c->priv_roster != PRIV_ROSTER_BOTH)
+				yyerror("component \"%s\": presence roster "
+				    "needs roster get or both", c->name);
+		}
 		;
 
 componentbody	: /* empty */

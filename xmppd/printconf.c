@@ -190,6 +190,8 @@ print_global(FILE *fp, struct global_conf *g)
 	    sizeof(b)));
 	fprintf(fp, "\tserver rate %s\n", print_size(l->server_rate, b,
 	    sizeof(b)));
+	fprintf(fp, "\tcomponent rate %s\n", print_size(l->component_rate, b,
+	    sizeof(b)));
 	fprintf(fp, "\tconnections per address %d\n", l->conn_per_addr);
 	fprintf(fp, "\tauth failures %d per %s\n", l->auth_failures,
 	    print_duration(l->auth_period, b, sizeof(b)));

@@ -57,7 +57,13 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (upload_ctl(iev, imsg));
+	case IMSG_CTL_SHOW_COMPONENTS:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (component_ctl(iev, imsg));
 	}
+	if ((r = component_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = session_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = offline_dispatch_router(iev, imsg)) != 1)
@@ -92,6 +98,7 @@ router_peer_down(struct imsgev *iev)
 	if (iev->type == PROC_STREAM) {
 		session_stream_down(iev->instance);
 		sm_stream_down(iev->instance);
+		component_stream_down(iev->instance);
 	}
 	else if (iev->type == PROC_LDAPAUTHD)
 		ldap_peer_down();
@@ -107,6 +114,7 @@ router_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 	(void)old;
 	(void)new;
 	ldap_config_commit();
+	component_config_commit();
 }
 
 void

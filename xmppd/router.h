@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config.h"
+
 struct domain_conf;
 struct imsg;
 struct imsgev;
@@ -276,6 +278,10 @@ void		 roster_group_changed(const char *,
 		    const struct shared_group *, const struct shared_group *,
 		    const struct shared_change *, size_t);
 
+/* router_roster_iq.c */
+struct xml_node	*roster_iq_answer(struct roster *, struct session *,
+		    struct xml_node *);
+
 /* router_subscription.c */
 void		 subscription_out(struct session *, struct stanza_msg *);
 void		 subscription_cancel(struct session *, struct roster *,
@@ -447,5 +453,50 @@ void		 session_close(struct session *, int, const char *);
 void		 session_move(struct session *, int, uint32_t);
 int		 session_ctl(struct imsgev *, struct imsg *);
 void		 session_count(int *, int *);
+struct session	*session_next(struct session *);
+
+/*
+ * router_component.c: external components (XEP-0114).  A component is
+ * connected to one stream process; the router knows it by its name,
+ * routes every stanza for that domain (and its JIDs) to it, and takes
+ * from it only stanzas from that exact domain or its JIDs.
+ */
+struct component {
+	RB_ENTRY(component)	 entry;
+	char			 name[CONF_NAMELEN];
+	const struct component_conf *conf;	/* privileges (no secret) */
+	int			 stream;	/* stream instance */
+	uint32_t		 id;		/* its connection there */
+	time_t			 since;
+	uint64_t		 in, out, refused;	/* stanzas */
+};
+struct component *component_find(const char *);	/* a domain */
+struct component *component_of_jid(const char *);	/* to a component */
+int		 component_send(struct component *, const struct xml_node *);
+int		 component_forward(struct component *, struct imsg *);
+extern const struct router_hooks	 component_hooks;
+int		 component_jid(const char *);		/* configured */
+void		 component_route(struct session *, struct stanza_msg *,
+		    struct imsg *);
+void		 component_session_gone(struct session *);
+int		 component_dispatch(struct imsgev *, struct imsg *);
+int		 component_ctl(struct imsgev *, struct imsg *);
+void		 component_stream_down(int);
+void		 component_config_commit(void);
+
+/*
+ * router_privilege.c: privileged entities (XEP-0356), the privileges
+ * of the component's block of xmppd.conf.  The component hooks call
+ * these; each returns 1 when it handled (answered or refused) the
+ * stanza, 0 when the stanza is not its business.
+ */
+void		 priv_component_up(struct component *);
+int		 priv_component_message(struct component *,
+		    struct stanza_msg *, struct xml_node *);
+int		 priv_component_iq(struct component *, struct stanza_msg *,
+		    struct xml_node *);
+void		 priv_presence(struct user *, struct session *,
+		    const struct xml_node *);
+int		 priv_client_message(struct session *, struct stanza_msg *);
 
 #endif /* ROUTER_H */

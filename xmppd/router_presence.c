@@ -183,9 +183,12 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 				router_deliver_xml(o, STANZA_PRESENCE, xml,
 				    len);
 		}
+	component_session_gone(s);
 	for (i = 0; i < s->ndirected; i++) {
 		if (muc_jid(s->directed[i]))
 			muc_presence_gone(s, s->directed[i]);
+		else if (component_jid(s->directed[i]))
+			;	/* told above */
 		else if (xml != NULL)
 			presence_to_jid(s->directed[i], STANZA_PRESENCE, xml,
 			    len, NULL);
@@ -197,6 +200,7 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 	free(s->presence);
 	s->presence = NULL;
 	s->presencelen = 0;
+	priv_presence(s->user, s, NULL);
 }
 
 /*
@@ -242,6 +246,7 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	    initial ? "available" : "updated", from->priority);
 	presence_contacts(from->user, from->full, from->presence,
 	    initial ? from : NULL);
+	priv_presence(from->user, from, NULL);
 	router_hook_available(from, initial);
 }
 
@@ -262,6 +267,13 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 		return;
 	}
 	if (router_local_jid(m->to, &s, &u) == -1) {
+		if (component_jid(m->to)) {
+			/* A gateway's room: told when s goes, as a room. */
+			component_route(from, m, imsg);
+			if (avail || strcmp(m->type, "unavailable") == 0)
+				presence_remember(from, m->to, avail);
+			return;
+		}
 		if (!muc_jid(m->to)) {
 			router_bounce(from, m, "cancel",
 			    "remote-server-not-found");

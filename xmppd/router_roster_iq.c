@@ -69,7 +69,8 @@ roster_get(struct roster *r, struct session *s, struct xml_node *iq,
 	char				 cur[32], buf[CONF_JIDLEN];
 	size_t				 i;
 
-	s->roster_requested = 1;
+	if (s != NULL)
+		s->roster_requested = 1;
 	roster_ver(r, cur, sizeof(cur));
 	res = router_iq_result(iq);
 	/* The client's copy is current: an empty result says so. */
@@ -162,7 +163,7 @@ roster_set(struct roster *r, struct session *s, struct xml_node *iq,
 	    jid_parse(jid, &jj) == -1)
 		return (router_error(iq, "modify", "bad-request"));
 	(void)jid_full(&jj, norm, sizeof(norm));
-	if (strcmp(norm, s->user->bare) == 0)
+	if (strcmp(norm, r->bare) == 0)
 		return (router_error(iq, "cancel", "not-allowed"));
 	m = roster_shared(r, g, norm);
 	sub = xml_get_attr(item, "subscription");
@@ -196,12 +197,31 @@ roster_set(struct roster *r, struct session *s, struct xml_node *iq,
 	return (router_iq_result(iq));
 }
 
+/*
+ * The answer to the roster IQ iq (get or set) on r, asked by r's owner
+ * from session s, or (s NULL) by a component granted it (XEP-0356).
+ */
+struct xml_node *
+roster_iq_answer(struct roster *r, struct session *s, struct xml_node *iq)
+{
+	struct xml_node	*q;
+	const char	*type = xml_get_attr(iq, "type");
+
+	if ((q = xml_find_child(iq, NS_ROSTER, "query")) == NULL ||
+	    type == NULL)
+		return (router_error(iq, "modify", "bad-request"));
+	if (!r->exists)
+		return (router_error(iq, "cancel", "service-unavailable"));
+	if (strcmp(type, "get") == 0)
+		return (roster_get(r, s, iq, q));
+	return (roster_set(r, s, iq, q));
+}
+
 static void
 roster_iq_job(struct roster *r, struct roster_job *j)
 {
 	struct session	*s;
-	struct xml_node	*iq, *q;
-	const char	*type;
+	struct xml_node	*iq;
 
 	if ((s = session_find_id(j->stream, j->session)) == NULL)
 		return;
@@ -211,16 +231,7 @@ roster_iq_job(struct roster *r, struct roster_job *j)
 		    s->full);
 		return;
 	}
-	type = xml_get_attr(iq, "type");
-	if ((q = xml_find_child(iq, NS_ROSTER, "query")) == NULL)
-		roster_reply(j, iq, router_error(iq, "modify", "bad-request"));
-	else if (!r->exists)
-		roster_reply(j, iq, router_error(iq, "cancel",
-		    "service-unavailable"));
-	else if (strcmp(type, "get") == 0)
-		roster_reply(j, iq, roster_get(r, s, iq, q));
-	else
-		roster_reply(j, iq, roster_set(r, s, iq, q));
+	roster_reply(j, iq, roster_iq_answer(r, s, iq));
 	xml_node_free(iq);
 }
 

@@ -275,6 +275,15 @@ session_count(int *nsessions, int *nusers)
 }
 
 /* A session resumed on another connection (XEP-0198, router_sm.c). */
+/* Every session, one after the other: the first after NULL. */
+struct session *
+session_next(struct session *s)
+{
+	if (s == NULL)
+		return (RB_MIN(session_ids, &sessions_by_id));
+	return (RB_NEXT(session_ids, &sessions_by_id, s));
+}
+
 void
 session_move(struct session *s, int stream, uint32_t id)
 {

@@ -72,6 +72,7 @@ static const struct router_feature {
 
 static const struct router_hooks *router_hooks[] = {
 	&muc_hooks,		/* before presence forgets where it went */
+	&component_hooks,	/* the same */
 	&presence_hooks,
 	&offline_hooks,
 	&caps_client_hooks,
@@ -428,11 +429,15 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 			muc_forward(from, m, imsg);
 		else if (upload_jid(m->to))
 			upload_forward(from, m, imsg);
+		else if (component_jid(m->to))
+			component_route(from, m, imsg);
 		else
 			router_bounce(from, m, "cancel",
 			    "remote-server-not-found");
 		return;
 	case 0:
+		if (priv_client_message(from, m))
+			return;
 		if (m->kind == STANZA_IQ && !request)
 			caps_client_result(from, m);
 		else if (m->kind == STANZA_IQ)

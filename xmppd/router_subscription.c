@@ -372,7 +372,10 @@ subscription_out(struct session *from, struct stanza_msg *m)
 		router_refuse(from, m, "subscription");
 }
 
-/* Removing an item ends the subscriptions it carried (section 2.5). */
+/*
+ * Removing an item ends the subscriptions it carried (section 2.5); s
+ * is the owner's session, NULL when a component removed it (XEP-0356).
+ */
 void
 subscription_cancel(struct session *s, struct roster *r, struct ritem *it)
 {
@@ -380,7 +383,8 @@ subscription_cancel(struct session *s, struct roster *r, struct ritem *it)
 		sub_answer(r, it->jid, UNSUBSCRIBE);
 	if (SUB_HAS_FROM(it->sub) || it->pending != NULL) {
 		sub_answer(r, it->jid, UNSUBSCRIBED);
-		presence_of_user_to(s->user, it->jid, 1);
+		presence_of_user_to(s != NULL ? s->user :
+		    session_find_user(r->bare), it->jid, 1);
 	}
 }
 

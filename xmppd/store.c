@@ -41,6 +41,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 
 	if ((r = auth_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = component_auth_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = account_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = offline_dispatch(iev, imsg)) != 1)
@@ -77,6 +79,7 @@ store_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 	(void)old;
 	(void)new;
 	auth_reconfigure();
+	component_auth_reconfigure();
 }
 
 void
@@ -88,6 +91,7 @@ store_main(int instance)
 	store_be->open(&ps->conf->global);
 	account_init();
 	auth_init();
+	component_auth_init();
 	mam_store_init();
 	/* SQLite opens, creates, locks and removes its journal and WAL. */
 	sandbox("stdio rpath wpath cpath flock recvfd");

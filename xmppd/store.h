@@ -56,4 +56,9 @@ int		 auth_dispatch(struct imsgev *, struct imsg *);
 void		 auth_stream_down(int);
 void		 auth_reconfigure(void);
 
+/* store_component.c */
+void		 component_auth_init(void);
+void		 component_auth_reconfigure(void);
+int		 component_auth_dispatch(struct imsgev *, struct imsg *);
+
 #endif /* STORE_H */

@@ -45,6 +45,7 @@
 #include "sandbox.h"
 #include "stream.h"
 #include "tlsctx.h"
+#include "xml.h"
 #include "xmppd.h"
 
 #define STREAM_HANDSHAKE_TIMEOUT	30
@@ -59,6 +60,7 @@ static uint32_t			 next_id = 1;
 
 static void	stream_deadline_cb(int, short, void *);
 static void	stream_rate_resume(int, short, void *);
+static double	stream_rate_of(struct conn *);
 
 static int
 conn_cmp(struct conn *a, struct conn *b)
@@ -111,8 +113,7 @@ stream_auth_owner(const char *domain)
 }
 
 /*
- * Listeners whose protocol is not served yet (server, component, http,
- * multiplex): a peer is told at once by a closed connection rather than
+ * Listeners whose protocol is not served yet (server, http, multiplex): a peer is told at once by a closed connection rather than
  * left waiting in the backlog.
  */
 static void
@@ -137,7 +138,8 @@ stream_accept(int fd, short event, void *arg)
 	int			 s;
 
 	(void)event;
-	if (l->conf.kind != LISTEN_CLIENT) {
+	if (l->conf.kind != LISTEN_CLIENT &&
+	    l->conf.kind != LISTEN_COMPONENT) {
 		stream_refuse(fd, l);
 		return;
 	}
@@ -161,9 +163,10 @@ stream_accept(int fd, short event, void *arg)
 	c->direct_tls = (l->conf.flags & LISTEN_TLS) != 0;
 	(void)strlcpy(c->addr, addr, sizeof(c->addr));
 	c->since = time(NULL);
-	c->tokens = stream_conf->global.limits.client_rate;
+	c->tokens = stream_rate_of(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->last);
-	if ((c->io = io_new(s, c2s_io, c)) == NULL) {
+	if ((c->io = io_new(s, c->kind == LISTEN_COMPONENT ? comp_io : c2s_io,
+	    c)) == NULL) {
 		close(s);
 		free(c);
 		return;
@@ -173,15 +176,47 @@ stream_accept(int fd, short event, void *arg)
 	RB_INSERT(conns, &conns, c);
 	addr_count_add(addr, 1);
 	log_debug("connection %u from %s", c->id, addr);
-	c2s_start(c);
+	if (c->kind == LISTEN_COMPONENT)
+		comp_start(c);
+	else
+		c2s_start(c);
+}
+
+/*
+ * The opening of c's stream in namespace ns, NUL-terminated, ending
+ * with tail (the attributes after id and from, and '>'); free it.  The
+ * header stays open, so it is no tree: its variable parts are escaped
+ * one by one.
+ */
+char *
+stream_header(const char *ns, struct conn *c, const char *tail)
+{
+	struct xml_buf	 b;
+
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<?xml version='1.0'?><stream:stream "
+	    "xmlns='") == -1 || xml_buf_addstr(&b, ns) == -1 ||
+	    xml_buf_addstr(&b, "' xmlns:stream='" NS_STREAMS "' id='") ==
+	    -1 || xml_buf_escape(&b, c->streamid, strlen(c->streamid), 1) ==
+	    -1 || (c->domain[0] != '\0' && (xml_buf_addstr(&b,
+	    "' from='") == -1 || xml_buf_escape(&b, c->domain,
+	    strlen(c->domain), 1) == -1)) || xml_buf_addstr(&b, "'") == -1 ||
+	    xml_buf_addstr(&b, tail) == -1 || xml_buf_add(&b, "", 1) == -1)
+		fatal("%s", __func__);
+	return (b.data);
 }
 
 static void
 stream_deadline_cb(int fd, short event, void *arg)
 {
+	struct conn	*c = arg;
+
 	(void)fd;
 	(void)event;
-	c2s_timeout(arg);
+	if (c->kind == LISTEN_COMPONENT)
+		comp_timeout(c);
+	else
+		c2s_timeout(c);
 }
 
 /* Arm (seconds > 0) or clear the connection's deadline. */
@@ -209,7 +244,10 @@ conn_local(struct conn *c)
 void
 conn_close(struct conn *c)
 {
-	c2s_free(c);
+	if (c->kind == LISTEN_COMPONENT)
+		comp_free(c);
+	else
+		c2s_free(c);
 	evtimer_del(&c->deadline);
 	evtimer_del(&c->ratev);
 	io_free(c->io);
@@ -251,16 +289,25 @@ stream_flow(struct conn *c, int go)
 		stream_read_again(c);
 }
 
+/* Bytes a second a connection may send: "client rate", "component rate". */
+static double
+stream_rate_of(struct conn *c)
+{
+	if (c->kind == LISTEN_COMPONENT)
+		return (stream_conf->global.limits.component_rate);
+	return (stream_conf->global.limits.client_rate);
+}
+
 /*
- * Token bucket on what a client sends: over its rate, reading pauses
- * until the bucket refills.  A client is slowed, not disconnected.
+ * Token bucket on what a peer sends: over its rate, reading pauses
+ * until the bucket refills.  A peer is slowed, not disconnected.
  */
 int
 stream_rate(struct conn *c, size_t len)
 {
 	struct timespec	 now;
 	struct timeval	 tv;
-	double		 rate = stream_conf->global.limits.client_rate, dt;
+	double		 rate = stream_rate_of(c), dt;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	dt = (now.tv_sec - c->last.tv_sec) +
@@ -338,6 +385,8 @@ stream_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("%s: bad caps", __func__);
 		return (0);
 	}
+	if ((r = comp_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = c2s_sm_dispatch(iev, imsg)) != 1)
 		return (r);
 	return (c2s_dispatch(iev, imsg));
@@ -351,8 +400,12 @@ stream_peer_down(struct imsgev *iev)
 	/* A credential owner went away with the exchanges it held. */
 	if (iev->type != PROC_LDAPAUTHD && iev->type != PROC_STORE)
 		return;
-	RB_FOREACH_SAFE(c, conns, &conns, next)
-		c2s_owner_down(c, iev->type);
+	RB_FOREACH_SAFE(c, conns, &conns, next) {
+		if (c->kind != LISTEN_COMPONENT)
+			c2s_owner_down(c, iev->type);
+		else if (iev->type == PROC_STORE)
+			comp_owner_down(c);
+	}
 }
 
 void

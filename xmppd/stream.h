@@ -15,8 +15,8 @@
  */
 
 /*
- * The stream process's parts: listeners and connections (stream.c) and
- * client streams (c2s.c).
+ * The stream process's parts: listeners and connections (stream.c),
+ * client streams (c2s.c) and component streams (stream_component.c).
  */
 
 #ifndef STREAM_H
@@ -88,6 +88,7 @@ int		 stream_tls_ready(int);
 struct imsgev	*stream_auth_owner(const char *);
 int		 stream_rate(struct conn *, size_t);
 void		 stream_flow(struct conn *, int);
+char		*stream_header(const char *, struct conn *, const char *);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);
@@ -104,6 +105,14 @@ void		 c2s_error_app(struct conn *, const char *, const char *,
 void		 c2s_wait(struct conn *);
 void		 c2s_resume_failed(struct conn *);
 void		 c2s_resumed(struct conn *);
+
+/* stream_component.c */
+void		 comp_start(struct conn *);
+void		 comp_io(struct io *, int, void *);
+int		 comp_dispatch(struct imsgev *, struct imsg *);
+void		 comp_timeout(struct conn *);
+void		 comp_owner_down(struct conn *);
+void		 comp_free(struct conn *);
 
 /* c2s_sm.c */
 void		 c2s_sm_nonza(struct conn *, struct xml_node *);

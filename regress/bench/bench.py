@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """xmppd, ejabberd and Prosody on the same machine, one after the other,
 driven by the same load client (xmppload) through the same scenarios
-(idle memory, logins, messages, roster logins, group chat fan-out and
-joins); prints one table with the medians and the xmppd / peer ratios.
+(idle memory, logins, messages, roster logins, messages echoed by an
+external component, group chat fan-out and joins); prints one table with the medians and the xmppd / peer ratios.
 Then xmppd's upload service (uploadd) beside nginx, driven by httpload:
 GET throughput, concurrent uploads, memory; a second table.
 
@@ -28,13 +28,15 @@ import tempfile
 import threading
 import time
 
-from servers import (CONTACTS, DOMAIN, MUC_DOMAIN, MUC_HISTORY, ROSTER_USERS,
-                     SERVERS, TOP, UPLOAD_SERVERS, XMPPD, Nginx, Xmppd,
-                     install_peers, log, make_cert, raise_nofile, run)
+from servers import (COMP_DOMAIN, COMP_SECRET, CONTACTS, DOMAIN, MUC_DOMAIN,
+                     MUC_HISTORY, ROSTER_USERS, SERVERS, TOP, UPLOAD_SERVERS,
+                     XMPPD, Nginx, Xmppd, install_peers, log, make_cert,
+                     raise_nofile, run)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 XMPPLOAD = os.path.join(HERE, "xmppload")
 HTTPLOAD = os.path.join(HERE, "httpload")
+ECHOCOMP = os.path.join(HERE, "echocomp")
 MIB = 1048576
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -219,7 +221,7 @@ def timed(srv, ld, prefix, prof_start=None):
     ld.finish()
     cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
     out = {"rate": r["rate"], "cpu_100k": cpu * 100000 / r["n"],
-           "server_cpu": cpu, "client_cpu": r["cpu"]}
+           "server_cpu": cpu, "client_cpu": r["cpu"], "n": r["n"]}
     by_role(srv, c0, c1, prefix, 100000.0 / r["n"], out)
     return out
 
@@ -230,6 +232,78 @@ def scenario_messages(srv, args, profile=None):
               "-W", args.window, "-s", "-t", args.timeout)
     return timed(srv, ld, "cpu_100k_", (lambda: profile(srv, "messages"))
                  if profile else None)
+
+
+class EchoComp:
+    """echocomp connected to the server's component port as
+    COMP_DOMAIN: its counters and CPU read on demand."""
+
+    def __init__(self, srv, timeout):
+        if getattr(srv, "components", True) is False:
+            raise NotMeasured("this xmppd has no external components")
+        self.proc = subprocess.Popen(
+            [ECHOCOMP, "-P", str(srv.comp_port), "-n", COMP_DOMAIN,
+             "-w", COMP_SECRET, "-t", str(timeout)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        self.read("ready")
+
+    def read(self, word):
+        line = self.proc.stdout.readline()
+        if line.startswith(word + " "):
+            return parse_kv(line)
+        self.stop()
+        if line.startswith("fail ") and "why=" in line:
+            raise NotMeasured("the component: " +
+                              line.split("why=", 1)[1].strip())
+        raise RuntimeError("echocomp: no %r line (exit %s)"
+                           % (word, self.proc.returncode))
+
+    def stats(self):
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return self.read("stats")
+
+    def measure(self):
+        """The component's counters over a phase: call at its start,
+        and the function returned at its end."""
+        before = self.stats()
+
+        def done():
+            after = self.stats()
+            self.cpu = after["cpu"] - before["cpu"]
+            self.echoed = after["echoed"] - before["echoed"]
+        return done
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def scenario_component(srv, args):
+    """Users each keeping a window of chat messages in flight to a JID
+    at the echo component, which sends every one back; the echoes
+    counted by the clients, the server's CPU over the sending only (the
+    component's is its own, beside it)."""
+    settle(srv)
+    comp = EchoComp(srv, args.timeout)
+    try:
+        ld = Load(srv, "-m", "component", "-C", COMP_DOMAIN, "-p",
+                  args.comp_users, "-n", args.comp_messages, "-W",
+                  args.comp_window, "-c", args.connectors, "-s",
+                  "-t", args.timeout)
+        out = timed(srv, ld, "comp_cpu_100k_", comp.measure)
+    finally:
+        comp.stop()
+    out["comp_cpu"] = comp.cpu
+    if comp.echoed < out["n"]:
+        raise NotMeasured("the component echoed %d of %d messages"
+                          % (comp.echoed, out["n"]))
+    return out
 
 
 def scenario_roster(srv, args):
@@ -287,8 +361,8 @@ def scenario_mucjoin(srv, args):
 # The scenarios in order, on a server started afresh for each group: the
 # group chat ones each alone, since what a server keeps after a thousand
 # joins can halve its fan-out rate (Prosody's).
-SERVER_STARTS = (("idle", "logins", "messages", "roster"), ("mucjoin",),
-                 ("muc",))
+SERVER_STARTS = (("idle", "logins", "messages", "roster"), ("component",),
+                 ("mucjoin",), ("muc",))
 SCENARIOS = sum(SERVER_STARTS, ()) + ("upload",)
 
 
@@ -337,6 +411,29 @@ def one_run(srv, args, profile):
             "client %.2f CPU s" % (r["rate"], r["cpu_100k"],
                                    r["server_cpu"], r["client_cpu"]))
 
+    def timed_figures(p, scenario):
+        """A timed scenario's figures as p_rate, p_cpu_100k..., or why
+        it has none as p_why."""
+        try:
+            r = scenario(srv, args)
+        except (RuntimeError, KeyError, OSError) as e:
+            res[p + "_why"] = str(e).split("\n")[0]
+            raise
+        res.update({p + "_rate": r["rate"], p + "_cpu_100k": r["cpu_100k"],
+                    p + "_client_cpu": r["client_cpu"],
+                    p + "_server_cpu": r["server_cpu"]})
+        res.update({k: v for k, v in r.items()
+                    if k.startswith(p + "_cpu_100k_")})
+        return r
+
+    def component():
+        r = timed_figures("comp", scenario_component)
+        res["comp_echo_cpu"] = r["comp_cpu"]
+        log("  component echo: %.0f messages/s, %.2f CPU s per 100k, "
+            "server %.2f CPU s, client %.2f CPU s, component %.2f CPU s"
+            % (r["rate"], r["cpu_100k"], r["server_cpu"], r["client_cpu"],
+               r["comp_cpu"]))
+
     def roster():
         r = scenario_roster(srv, args)
         res["roster_ms"] = r["lat_ms"]
@@ -344,16 +441,7 @@ def one_run(srv, args, profile):
             % (r["lat_ms"], r["lat_p90"]))
 
     def muc():
-        try:
-            r = scenario_muc(srv, args)
-        except (RuntimeError, KeyError, OSError) as e:
-            res["muc_why"] = str(e).split("\n")[0]
-            raise
-        res.update({"muc_rate": r["rate"], "muc_cpu_100k": r["cpu_100k"],
-                    "muc_client_cpu": r["client_cpu"],
-                    "muc_server_cpu": r["server_cpu"]})
-        res.update({k: v for k, v in r.items()
-                    if k.startswith("muc_cpu_100k_")})
+        r = timed_figures("muc", scenario_muc)
         log("  MUC fan-out: %.0f deliveries/s, %.2f CPU s per 100k, "
             "server %.2f CPU s, client %.2f CPU s"
             % (r["rate"], r["cpu_100k"], r["server_cpu"], r["client_cpu"]))
@@ -382,6 +470,7 @@ def one_run(srv, args, profile):
              "logins": lambda: step("logins", logins),
              "messages": lambda: step("messages", messages),
              "roster": lambda: step("roster", roster),
+             "component": lambda: step("component", component),
              "mucjoin": lambda: step("MUC joins", mucjoin),
              "muc": lambda: step("MUC fan-out", muc)}
     for group in SERVER_STARTS:
@@ -607,6 +696,10 @@ def rows(args):
         ("login_cpu_ms", "server CPU ms per login", "%.2f", "lower"),
         ("messages", "messages/s, %d pairs" % args.pairs, "%.0f", "higher"),
         ("cpu_100k", "server CPU s per 100k messages", "%.2f", "lower"),
+        ("comp_rate", "messages/s echoed by a component, %d users x %d"
+         % (args.comp_users, args.comp_window), "%.0f", "higher"),
+        ("comp_cpu_100k", "server CPU s per 100k echoed messages", "%.2f",
+         "lower"),
         ("roster_ms", "login with a %d-contact roster, median (ms)"
          % CONTACTS, "%.1f", "lower"),
         ("muc_rate", "MUC deliveries/s, %d occupants, %d senders x %d"
@@ -622,15 +715,22 @@ def rows(args):
          None, None),
         ("msg_client_cpu", "load client CPU s in messages / server's",
          None, None),
+        ("comp_client_cpu", "load client CPU s in component echo / "
+         "server's", None, None),
+        ("comp_echo_cpu", "echo component CPU s in component echo", "%.2f",
+         None),
         ("muc_client_cpu", "load client CPU s in MUC fan-out / server's",
          None, None),
     ]
     return out
 
 
-# A figure a MUC scenario did not give: the scenario's reason, in full on
+# A figure a MUC or the component scenario did not give: its reason, in full on
 # its first row.
-WHY = {"muc_rate": ("muc_why", True), "muc_cpu_100k": ("muc_why", False),
+WHY = {"comp_rate": ("comp_why", True), "comp_cpu_100k": ("comp_why", False),
+       "comp_client_cpu": ("comp_why", False),
+       "comp_echo_cpu": ("comp_why", False),
+       "muc_rate": ("muc_why", True), "muc_cpu_100k": ("muc_why", False),
        "muc_client_cpu": ("muc_why", False),
        "muc_join_ms": ("mucjoin_why", True), "muc_kb": ("mucjoin_why", False)}
 
@@ -710,6 +810,8 @@ def xmppd_detail(results, args):
     out = []
     for prefix, what in (("login_ms_", "CPU ms per login"),
                          ("cpu_100k_", "CPU s per 100k messages"),
+                         ("comp_cpu_100k_", "CPU s per 100k echoed "
+                          "messages"),
                          ("idle_kb_", "KiB per idle connection at %d"
                           % max(args.idle)),
                          ("muc_cpu_100k_", "CPU s per 100k MUC deliveries"),
@@ -832,6 +934,12 @@ def main():
                     help="sender / receiver pairs")
     ap.add_argument("--window", type=int, default=10,
                     help="messages in flight per pair")
+    ap.add_argument("--comp-users", type=int, default=100,
+                    help="users sending to the echo component")
+    ap.add_argument("--comp-window", type=int, default=10,
+                    help="messages each keeps in flight to the component")
+    ap.add_argument("--comp-messages", type=int, default=200000,
+                    help="messages echoed by the component")
     ap.add_argument("--roster-logins", type=int, default=ROSTER_USERS,
                     help="users with a %d-contact roster to log in"
                     % CONTACTS)
@@ -878,6 +986,7 @@ def main():
         args.idle = "200,1000"
         args.logins = 500
         args.messages = 20000
+        args.comp_messages = 20000
         args.roster_logins = 100
         args.muc_messages = 500
         args.muc_joins = 100
@@ -901,6 +1010,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench.py runs as root (it starts servers as their users)")
     for prog, need in ((XMPPLOAD, names), (HTTPLOAD, upnames),
+                       (ECHOCOMP, names and "component" in args.scenarios),
                        (XMPPD, "xmppd" in names + upnames)):
         if need and not os.access(prog, os.X_OK):
             sys.exit("%s is missing: make -C regress/bench" % prog)
@@ -909,9 +1019,12 @@ def main():
     install_peers(names + upnames)
     top = tempfile.mkdtemp(prefix="xmppd-bench-")
     os.chmod(top, 0o755)
-    nusers = max(max(args.idle), 2 * args.pairs,
-                 max(args.connectors * 2, 200), args.muc_occupants,
-                 args.muc_joins + (args.muc_joins + 99) // 100)
+    # The accounts the chosen scenarios log in (20 for the warm-up).
+    need = {"idle": max(args.idle), "logins": max(args.connectors * 2, 200),
+            "messages": 2 * args.pairs, "component": args.comp_users,
+            "muc": args.muc_occupants,
+            "mucjoin": args.muc_joins + (args.muc_joins + 99) // 100}
+    nusers = max([20] + [need[x] for x in args.scenarios if x in need])
     mach = machine()
     results = {}
     upresults = {}

@@ -1,7 +1,9 @@
 """The servers of bench.py: xmppd, ejabberd and Prosody, each configured
 alike in a directory of its own, its accounts created in bulk, started
 in the foreground on a loopback port and stopped; and the processes each
-one runs, for bench.py to measure.  For the upload scenario, xmppd with
+one runs, for bench.py to measure.  Each also accepts the external
+component echo.bench.example (XEP-0114) on a port of its own, with the
+same secret everywhere, for echocomp.  For the upload scenario, xmppd with
 an upload service (uploadd) and nginx with its WebDAV PUT, serving
 HTTPS with the same certificate.
 """
@@ -26,6 +28,9 @@ DOMAIN = "bench.example"
 MUC_DOMAIN = "conference." + DOMAIN
 MUC_HISTORY = 100       # messages a room keeps and gives a joining user
 UPLOAD_DOMAIN = "upload." + DOMAIN
+# The external component of the component scenario, on every server.
+COMP_DOMAIN = "echo." + DOMAIN
+COMP_SECRET = "bench-component-secret"
 UPLOAD_MAX = 200 * 1048576      # the largest upload either server accepts
 NGINX = "/usr/sbin/nginx"
 PASSWORD = "pw"
@@ -153,6 +158,7 @@ class Server:
         os.chmod(self.dir, 0o755)
         self.cert = cert
         self.port = free_port()
+        self.comp_port = free_port()
         self.proc = None
         self.extra = []         # processes it started outside its tree
 
@@ -216,12 +222,21 @@ class Xmppd(Server):
         # such keyword.
         archive = "\tarchive default %s\n" % (
             "always" if self.archive else "never")
-        self.write_conf(archive)
-        if run([XMPPD, "-n", "-f", self.conf], check=False).returncode:
+        # An xmppd without archives yet has no such keyword, one without
+        # external components no `component rate` (the component scenario
+        # then says it is not measured): the first configuration it takes.
+        tries = [(True, archive), (False, archive)]
+        if not self.archive:
+            tries += [(True, ""), (False, "")]
+        for self.components, arch in tries:
+            self.write_conf(arch)
+            if run([XMPPD, "-n", "-f", self.conf],
+                   check=False).returncode == 0:
+                break
+        else:
             if self.archive:
                 raise RuntimeError("this xmppd keeps no archives")
-            self.write_conf("")
-        run([XMPPD, "-n", "-f", self.conf])
+            run([XMPPD, "-n", "-f", self.conf])
         self.populate(nusers)
 
     def write_conf(self, archive):
@@ -231,6 +246,7 @@ class Xmppd(Server):
                     'socket "%s/xmppd.sock"\n'
                     'limits {\n'
                     '\tclient rate 1G\n'
+                    '%s'
                     '\tconnections per address 100000\n'
                     '\tauth failures 1000 per 1s\n'
                     '}\n'
@@ -247,9 +263,15 @@ class Xmppd(Server):
                     '\tmessage rate 100000 per 1s\n'
                     '}\n'
                     'listen on 127.0.0.1 port %d client\n'
-                    % (self.datadir, self.dir, DOMAIN, self.cert["crt"],
+                    % (self.datadir, self.dir,
+                       "\tcomponent rate 1G\n" if self.components else "",
+                       DOMAIN, self.cert["crt"],
                        self.cert["key"], DOMAIN, DOMAIN, archive,
                        MUC_DOMAIN, MUC_HISTORY, self.port))
+            if self.components:
+                f.write('component "%s" password "%s"\n'
+                        'listen on 127.0.0.1 port %d component\n'
+                        % (COMP_DOMAIN, COMP_SECRET, self.comp_port))
             f.write(self.upload_block())
         os.chmod(self.conf, 0o600)
 
@@ -471,7 +493,10 @@ class Ejabberd(Server):
         with open(self.conf, "w") as f:
             f.write(EJABBERD_YML % {"domain": DOMAIN, "pem": pem,
                                     "port": self.port, "muc": MUC_DOMAIN,
-                                    "history": MUC_HISTORY})
+                                    "history": MUC_HISTORY,
+                                    "comp_port": self.comp_port,
+                                    "comp": COMP_DOMAIN,
+                                    "secret": COMP_SECRET})
             if self.archive:
                 f.write("  mod_mam:\n    default: always\n")
         with open(self.ctlconf, "w") as f:
@@ -546,6 +571,15 @@ listen:
     max_stanza_size: 262144
     shaper: none
     access: c2s
+  -
+    port: %(comp_port)d
+    ip: "127.0.0.1"
+    module: ejabberd_service
+    max_stanza_size: 262144
+    shaper_rule: none
+    hosts:
+      "%(comp)s":
+        password: "%(secret)s"
 auth_method: internal
 auth_password_format: scram
 auth_scram_hash: sha
@@ -641,6 +675,9 @@ class Prosody(Server):
                                    "crt": crt, "key": key,
                                    "muc": MUC_DOMAIN,
                                    "history": MUC_HISTORY,
+                                   "comp_port": self.comp_port,
+                                   "comp": COMP_DOMAIN,
+                                   "secret": COMP_SECRET,
                                    "mam": '"mam";' if self.archive else "",
                                    "policy": "true" if self.archive
                                    else "false"})
@@ -683,6 +720,8 @@ network_settings = { tcp_backlog = 511 }
 c2s_ports = { %(port)d }
 c2s_direct_tls_ports = { }
 s2s_ports = { }
+component_ports = { %(comp_port)d }
+component_interfaces = { "127.0.0.1" }
 http_ports = { }
 https_ports = { }
 admins = { }
@@ -704,6 +743,9 @@ VirtualHost "%(domain)s"
 Component "%(muc)s" "muc"
 	max_history_messages = %(history)d
 	muc_room_default_history_length = %(history)d
+-- The echo component (XEP-0114); Prosody does not limit its rate.
+Component "%(comp)s"
+	component_secret = "%(secret)s"
 """
 
 SERVERS = {"xmppd": Xmppd, "ejabberd": Ejabberd, "prosody": Prosody}

@@ -16,10 +16,11 @@
 
 /*
  * xmppload: the scenarios of the benchmark (idle connections, logins,
- * messages between pairs, logins with a roster, and group chat in
- * xmppmuc.c), each bounded in count and time, printing one line of
- * key=value figures per phase, its own CPU time included so that it can
- * be shown not to be the bottleneck.
+ * messages between pairs, messages echoed by an external component,
+ * logins with a roster, and group chat in xmppmuc.c), each bounded in
+ * count and time, printing one line of key=value figures per phase, its
+ * own CPU time included so that it can be shown not to be the
+ * bottleneck.
  */
 
 #include <sys/types.h>
@@ -28,6 +29,7 @@
 
 #include <err.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,8 @@
 
 #include "xmppload.h"
 
-enum mode { M_IDLE, M_LOGINS, M_MESSAGES, M_ROSTER, M_MUC, M_MUCJOIN };
+enum mode { M_IDLE, M_LOGINS, M_MESSAGES, M_COMPONENT, M_ROSTER, M_MUC,
+    M_MUCJOIN };
 
 struct load_opts	 opts = {
 	.host = "127.0.0.1",
@@ -63,6 +66,7 @@ static int		 window;
 static int		 occupants;	/* -j */
 static const char	*muc_service;	/* -M */
 static const char	*muc_room;	/* -R */
+static const char	*component;	/* -C: the echo component's name */
 static int		 timelimit = 120;
 
 static int		 started, finished, failed, active;
@@ -79,11 +83,12 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: xmppload [-s] [-a plain|scram-sha-1|"
-	    "scram-sha-256] [-c concurrent]\n"
-	    "\t[-d domain] [-E maxerrors] [-h host] [-j occupants] "
-	    "[-M service]\n"
-	    "\t[-m idle|logins|messages|roster|muc|mucjoin] [-n count] "
-	    "[-o first]\n"
+	    "scram-sha-256] [-C component]\n"
+	    "\t[-c concurrent] [-d domain] [-E maxerrors] [-h host] "
+	    "[-j occupants]\n"
+	    "\t[-M service] [-m idle|logins|messages|component|roster|muc|"
+	    "mucjoin]\n"
+	    "\t[-n count] [-o first]\n"
 	    "\t[-P port] [-p pairs|senders] [-R room] [-S servername] "
 	    "[-t seconds]\n"
 	    "\t[-U prefix] [-u users] [-W window] [-w password]\n");
@@ -157,7 +162,11 @@ start_next(void)
 			continue;
 		if (conns != NULL)
 			conns[k] = c;
-		if (pairs != NULL) {
+		if (pairs != NULL && mode == M_COMPONENT) {
+			/* Each user its own pair: the component answers. */
+			c->pair = &pairs[k];
+			pairs[k].sender = pairs[k].receiver = c;
+		} else if (pairs != NULL) {
 			c->pair = &pairs[k / 2];
 			if (k % 2 == 0)
 				pairs[k / 2].sender = c;
@@ -190,14 +199,31 @@ load_ready(struct conn *c)
 	login_done();
 }
 
+/* The driver reads one "fail" line with the reason, and the run ends. */
+void
+load_fail(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	printf("fail mode=%s why=", mode_name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(1);
+}
+
 void
 load_failed(struct conn *c, const char *why)
 {
 	if (mode == M_MESSAGES && finished == total)
 		errx(1, "%s%04d: %s during the scenario", opts.prefix,
 		    c->user, why);
+	if (mode == M_COMPONENT && finished == total)
+		load_fail("%s%04d: %s", opts.prefix, c->user, why);
 	if ((mode == M_MUC || mode == M_MUCJOIN) && finished == total)
-		muc_fail("%s%04d: %s", opts.prefix, c->user, why);
+		load_fail("%s%04d: %s", opts.prefix, c->user, why);
 	if (conns != NULL && c->id < total)
 		conns[c->id] = NULL;
 	if (++failed <= 5)
@@ -214,11 +240,27 @@ message_send(struct pair *p)
 	struct conn	*r = p->receiver;
 
 	p->sent++;
+	if (mode == M_COMPONENT) {
+		conn_send(p->sender, "<message to='%s%04d@%s' type='chat' "
+		    "id='m%lld'><body>Benchmark message %lld, about as long "
+		    "as a short chat line.</body></message>", opts.prefix,
+		    r->user, component, p->sent, p->sent);
+		return;
+	}
 	conn_send(p->sender, "<message to='%s%04d@%s/r%d' type='chat' "
 	    "id='m%lld'><body>Benchmark message %lld, about as long as "
 	    "a short chat line.</body></message>", opts.prefix, r->user,
 	    opts.domain, r->id, p->sent,
 	    p->sent);
+}
+
+/* An echo comes from the JID it was sent to, at the component. */
+static int
+from_component(struct conn *c)
+{
+	const char	*at = strchr(c->el_from, '@');
+
+	return (at != NULL && strcmp(at + 1, component) == 0);
 }
 
 void
@@ -232,6 +274,9 @@ load_message(struct conn *c)
 	}
 	if (p == NULL || c != p->receiver)
 		return;
+	if (mode == M_COMPONENT && !from_component(c))
+		load_fail("%s%04d: a message from %s, not from the component",
+		    opts.prefix, c->user, c->el_from);
 	p->received++;
 	received++;
 	if (p->sent < quota)
@@ -345,8 +390,9 @@ run_messages(void)
 	}
 	event_base_dispatch(base);
 	elapsed = since(&t0);
-	printf("result mode=messages n=%lld pairs=%d window=%d "
-	    "elapsed=%.3f rate=%.1f cpu=%.3f\n", received, npairs, window,
+	printf("result mode=%s n=%lld pairs=%d window=%d "
+	    "elapsed=%.3f rate=%.1f cpu=%.3f\n", mode_name, received, npairs,
+	    window,
 	    elapsed, received / elapsed, load_cpu() - cpu0);
 	fflush(stdout);
 	if (load_sync)
@@ -386,7 +432,7 @@ parse_args(int argc, char *argv[])
 	int	 ch;
 
 	while ((ch = getopt(argc, argv,
-	    "a:c:d:E:h:j:M:m:n:o:P:p:R:S:st:U:u:W:w:")) != -1) {
+	    "a:C:c:d:E:h:j:M:m:n:o:P:p:R:S:st:U:u:W:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcasecmp(optarg, "plain") == 0)
@@ -397,6 +443,9 @@ parse_args(int argc, char *argv[])
 				opts.mech = MECH_SCRAM_SHA256;
 			else
 				usage();
+			break;
+		case 'C':
+			component = optarg;
 			break;
 		case 'c':
 			conc = number(optarg, 1, 100000, "concurrency");
@@ -424,6 +473,8 @@ parse_args(int argc, char *argv[])
 				mode = M_LOGINS;
 			else if (strcmp(optarg, "messages") == 0)
 				mode = M_MESSAGES;
+			else if (strcmp(optarg, "component") == 0)
+				mode = M_COMPONENT;
 			else if (strcmp(optarg, "roster") == 0)
 				mode = M_ROSTER;
 			else if (strcmp(optarg, "muc") == 0)
@@ -495,11 +546,15 @@ main(int argc, char *argv[])
 			nusers = total;
 		break;
 	case M_MESSAGES:
+	case M_COMPONENT:
+		if (mode == M_COMPONENT && component == NULL)
+			errx(1, "-m component needs the component's name (-C)");
 		if (npairs == 0)
 			npairs = 100;
 		if (window == 0)
 			window = 10;
-		total = 2 * npairs;
+		/* Pairs of users, or users each answered by the component. */
+		total = mode == M_COMPONENT ? npairs : 2 * npairs;
 		nusers = total;
 		nmessages = count > 0 ? count : 100000;
 		quota = (nmessages + npairs - 1) / npairs;
@@ -553,6 +608,7 @@ main(int argc, char *argv[])
 		close_all();
 		break;
 	case M_MESSAGES:
+	case M_COMPONENT:
 		print_logins("ready", elapsed, cpu0);
 		if (failed == 0)
 			run_messages();
@@ -562,7 +618,7 @@ main(int argc, char *argv[])
 	case M_MUCJOIN:
 		print_logins("logged", elapsed, cpu0);
 		if (failed > 0)
-			muc_fail("%d of %d logins failed", failed, total);
+			load_fail("%d of %d logins failed", failed, total);
 		muc_run(conns);
 		close_all();
 		break;

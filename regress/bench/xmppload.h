@@ -175,6 +175,8 @@ void		 load_phase_start(void);
 void		 load_wait_line(void);
 void		 load_sort(double *, int);
 double		 load_pct(const double *, int, double);
+void		 load_fail(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
 
 /* xmppmuc.c: the group chat scenarios. */
 int		 muc_setup(int, const char *, const char *, int, int, int,
@@ -183,7 +185,5 @@ void		 muc_run(struct conn **);
 void		 muc_message(struct conn *);
 void		 muc_stanza(struct conn *);
 void		 muc_tick(void);
-void		 muc_fail(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif /* XMPPLOAD_H */

@@ -26,7 +26,6 @@
 #include <sys/types.h>
 
 #include <err.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,20 +64,6 @@ static double		 muc_progress;	/* when a room last answered */
 static double		*muc_lat;
 static int		 muc_nlat;
 static long long	 muc_histsum;
-
-void
-muc_fail(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("fail mode=%s why=", muc_joinmode ? "mucjoin" : "muc");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	exit(1);
-}
 
 /* n rooms on service, named name, or name0, name1... when numbered. */
 static void
@@ -168,9 +153,9 @@ muc_tick(void)
 	if (muc_stage == NULL || load_now() - muc_progress < MUC_STALL)
 		return;
 	if (muc_joinmode)
-		muc_fail("%s: nothing from the rooms for %d s (%d of %d in)",
+		load_fail("%s: nothing from the rooms for %d s (%d of %d in)",
 		    muc_stage, MUC_STALL, muc_joined, muc_nocc);
-	muc_fail("%s: nothing from the room for %d s (%d of %d in, %lld of "
+	load_fail("%s: nothing from the room for %d s (%d of %d in, %lld of "
 	    "%lld deliveries)", muc_stage, MUC_STALL, muc_joined, muc_nocc,
 	    muc_deliveries, muc_expected);
 }
@@ -268,12 +253,12 @@ static void
 muc_presence(struct conn *c)
 {
 	if (strcmp(c->el_type, "error") == 0 && c->muc == MUC_JOINING)
-		muc_fail("join refused (%s)", c->el_cond[0] != '\0' ?
+		load_fail("join refused (%s)", c->el_cond[0] != '\0' ?
 		    c->el_cond : "no condition");
 	if (!muc_from_self(c) && (c->el_flags & EF_STATUS110) == 0)
 		return;
 	if (strcmp(c->el_type, "unavailable") == 0 && c->muc != MUC_OUT)
-		muc_fail("%s%04d removed from the room", opts.prefix,
+		load_fail("%s%04d removed from the room", opts.prefix,
 		    c->user);
 	if (c->muc != MUC_JOINING || c->el_type[0] != '\0')
 		return;
@@ -299,7 +284,7 @@ muc_stanza(struct conn *c)
 	if (c->muc != MUC_CONFIGURING || strcmp(c->el_id, "muc-config") != 0)
 		return;
 	if (strcmp(c->el_type, "result") != 0)
-		muc_fail("instant room refused (%s)", c->el_cond[0] != '\0' ?
+		load_fail("instant room refused (%s)", c->el_cond[0] != '\0' ?
 		    c->el_cond : "no condition");
 	muc_in(c);
 }
@@ -311,7 +296,7 @@ muc_subject(struct conn *c)
 	if (!muc_joinmode || muc_creator(c) || c->muc == MUC_DONE)
 		return;
 	if (c->muc != MUC_IN)
-		muc_fail("%s%04d: the subject before the self-presence",
+		load_fail("%s%04d: the subject before the self-presence",
 		    opts.prefix, c->user);
 	c->muc = MUC_DONE;
 	muc_lat[muc_nlat++] = (load_now() - (c->t_join.tv_sec +
@@ -343,7 +328,7 @@ muc_message(struct conn *c)
 	if (!c->muc_sender || !muc_from_self(c))
 		return;
 	if (++c->muc_back > c->muc_sent)
-		muc_fail("%s%04d: more reflections than messages sent",
+		load_fail("%s%04d: more reflections than messages sent",
 		    opts.prefix, c->user);
 	if (c->muc_sent < muc_quota)
 		muc_say(c);
@@ -470,7 +455,7 @@ muc_run(struct conn **conns)
 	muc_occ = conns;
 	for (i = 0; i < muc_nocc; i++) {
 		if (muc_occ[i] == NULL)
-			muc_fail("connection %d did not log in", i);
+			load_fail("connection %d did not log in", i);
 		muc_occ[i]->muc_room = muc_joinmode ? i % muc_nrooms : 0;
 	}
 	for (i = 0; i < muc_nrooms; i++)

@@ -54,15 +54,84 @@ def certs(name="example.org"):
     return crt, key
 
 
+_ports_given = set()
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nothing listens on, never the same one twice in a
+    run: the kernel may hand a closed port out again at once, and two
+    listeners of one server on one port would stop it at start."""
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
-class Server:
+class Logged:
+    """The lines a process writes, read by a thread as they come, for
+    tests to wait on instead of sleeping."""
+    what = "xmppd"
+
+    def init_log(self):
+        self.lines = []
+        self.cond = threading.Condition()
+
+    def follow(self, stream):
+        """Collect the lines of stream (text) until its end."""
+        self.reader = threading.Thread(target=self._reader, args=(stream,),
+                                       daemon=True)
+        self.reader.start()
+
+    def _reader(self, stream):
+        for line in stream:
+            with self.cond:
+                self.lines.append(line.rstrip("\r\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append("<EOF>")
+            self.cond.notify_all()
+
+    def mark(self):
+        """A position in the log; wait_log(after=mark) looks past it."""
+        with self.cond:
+            return len(self.lines)
+
+    def wait_log(self, pattern, after=0, timeout=TIMEOUT):
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = after
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return m
+                    if self.lines[i] == "<EOF>":
+                        raise AssertionError(
+                            "%s exited while waiting for %r; it said:\n%s"
+                            % (self.what, pattern,
+                               "\n".join(self.lines[max(0, i - 20):i])))
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("no log line matching %r" % pattern)
+                self.cond.wait(left)
+
+    def log_has(self, pattern, after=0):
+        rx = re.compile(pattern)
+        with self.cond:
+            return any(rx.search(l) for l in self.lines[after:])
+
+    def log_tail(self, n=60):
+        with self.cond:
+            return "\n".join(self.lines[-n:])
+
+
+class Server(Logged):
     def __init__(self, body="", prefork=2, name="xmppd"):
         self.dir = tempfile.mkdtemp(prefix="xmppd-regress-")
         os.chmod(self.dir, 0o755)
@@ -71,8 +140,7 @@ class Server:
         self.conf = os.path.join(self.dir, "xmppd.conf")
         self.ports = {"client": free_port(), "client_tls": free_port()}
         self.prefork = prefork
-        self.lines = []
-        self.cond = threading.Condition()
+        self.init_log()
         self.proc = None
         self.xmppd = XMPPD
         self.write_conf(body)
@@ -100,53 +168,10 @@ class Server:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True, errors="replace",
             env=dict(os.environ, **env) if env else None)
-        self.reader = threading.Thread(target=self._reader, daemon=True)
-        self.reader.start()
+        self.follow(self.proc.stderr)
         if wait:
             self.wait_log(r"parent: startup finished|startup finished")
         return self
-
-    def _reader(self):
-        for line in self.proc.stderr:
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                self.cond.notify_all()
-        with self.cond:
-            self.lines.append("<EOF>")
-            self.cond.notify_all()
-
-    def mark(self):
-        """A position in the log; wait_log(after=mark) looks past it."""
-        with self.cond:
-            return len(self.lines)
-
-    def wait_log(self, pattern, after=0, timeout=TIMEOUT):
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            i = after
-            while True:
-                while i < len(self.lines):
-                    m = rx.search(self.lines[i])
-                    if m:
-                        return m
-                    if self.lines[i] == "<EOF>":
-                        raise AssertionError(
-                            "xmppd exited while waiting for %r" % pattern)
-                    i += 1
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("no log line matching %r" % pattern)
-                self.cond.wait(left)
-
-    def log_has(self, pattern, after=0):
-        rx = re.compile(pattern)
-        with self.cond:
-            return any(rx.search(l) for l in self.lines[after:])
-
-    def log_tail(self, n=60):
-        with self.cond:
-            return "\n".join(self.lines[-n:])
 
     def ctl(self, *args, check=True, user=None):
         pre = None

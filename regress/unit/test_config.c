@@ -146,8 +146,11 @@ main(int argc, char *argv[])
 			    "router: the sessions per user limit");
 		CHECK(has_bytes(c, "ldapsecret") == (t == PROC_LDAPAUTHD),
 		    "%s: LDAP bind password only in ldapauthd", proc_name(t));
-		CHECK(has_bytes(c, "componentsecret") == (t == PROC_ROUTER),
-		    "%s: component secret only in the router", proc_name(t));
+		CHECK(has_bytes(c, "componentsecret") == (t == PROC_STORE),
+		    "%s: component secret only in the store", proc_name(t));
+		if (t == PROC_ROUTER || t == PROC_STORE || t == PROC_STREAM)
+			CHECK(!TAILQ_EMPTY(&c->components),
+			    "%s: the components, by name", proc_name(t));
 		CHECK(has_bytes(c, "KEYSECRET") == (t == PROC_STREAM ||
 		    t == PROC_UPLOADD), "%s: private keys only where TLS ends",
 		    proc_name(t));

@@ -1,0 +1,400 @@
+"""External components (XEP-0114) on raw sockets: the handshake right
+and wrong, what a component may send and as whom, routing both ways with
+a client, a component that goes away and comes back, limits, and
+xmppctl show components."""
+
+import hashlib
+import re
+
+from rawxmpp import Raw
+from xmppdtest import Server, add_user, free_port
+
+STREAMS = "urn:ietf:params:xml:ns:xmpp-streams"
+STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NAME = "irc.example.org"
+SECRET = "gateway-secret"
+HEADER = ("<?xml version='1.0'?><stream:stream to='%s' "
+          "xmlns='jabber:component:accept' "
+          "xmlns:stream='http://etherx.jabber.org/streams'>")
+
+
+def setup():
+    port = free_port()
+    s = Server(prefork=1, body=(
+        "limits {\n\tstanza size 10000\n\tcomponent rate 20K\n}\n"
+        'component "%s" password "%s"\n'
+        'component "other.example.org" password "other-secret"\n'
+        "listen on 127.0.0.1 port %d component\n" % (NAME, SECRET, port)))
+    s.ports["component"] = port
+    s.start()
+    add_user(s, "alice@example.org", "alice-pw")
+    add_user(s, "bob@example.org", "bob-pw")
+    s.pids = {(p["name"], p["instance"]): p["pid"] for p in s.processes()}
+    return s
+
+
+def teardown(s):
+    s.stop()
+
+
+def opened(s, name=NAME):
+    """A raw component stream, its header sent; returns it and its id."""
+    r = Raw(s.ports["component"])
+    r.send(HEADER % name)
+    m = r.expect(r"<stream:stream [^>]*>")
+    sid = re.search(r"id='([^']*)'", m.group(0))
+    assert sid and "jabber:component:accept" in m.group(0), m.group(0)
+    return r, sid.group(1)
+
+
+def digest(sid, secret):
+    return hashlib.sha1((sid + secret).encode()).hexdigest()
+
+
+def connect(s, name=NAME, secret=SECRET):
+    r, sid = opened(s, name)
+    r.send("<handshake>%s</handshake>" % digest(sid, secret))
+    r.expect(r"<handshake/>")
+    return r
+
+
+def stream_error(r, cond):
+    out = r.closed()
+    assert "<%s xmlns='%s'/>" % (cond, STREAMS) in out, out
+    return out
+
+
+def still_serving(s):
+    r = Raw(s.ports["client"])
+    assert r.login("bob", "bob-pw").startswith("bob@example.org/")
+    r.close()
+    now = {(p["name"], p["instance"]): p["pid"] for p in s.processes()}
+    assert now == s.pids, (now, s.pids)
+
+
+def client(s, user="alice"):
+    c = Raw(s.ports["client"])
+    c.login(user, user + "-pw", resource="r")
+    c.send("<presence/>")
+    c.expect(r"<presence[^>]*from='%s@example.org/r'" % user)
+    return c
+
+
+def test_handshake_and_routing(s):
+    comp = connect(s)
+    c = client(s)
+    c.send("<message to='#chan%%net@%s' type='groupchat' id='m1'>"
+           "<body>hello</body></message>" % NAME)
+    m = comp.expect(r"<message [^>]*>.*?</message>")
+    assert "from='alice@example.org/r'" in m.group(0), m.group(0)
+    assert "<body>hello</body>" in m.group(0), m.group(0)
+    comp.send("<message from='#chan%%net@%s/nick' to='alice@example.org/r' "
+              "type='groupchat' id='m2'><body>back</body></message>" % NAME)
+    m = c.expect(r"<message [^>]*id='m2'.*?</message>")
+    assert "from='#chan%%net@%s/nick'" % NAME in m.group(0), m.group(0)
+    assert "<body>back</body>" in m.group(0)
+    comp.send("<iq from='%s' to='alice@example.org/r' type='get' id='v1'>"
+              "<query xmlns='jabber:iq:version'/></iq>" % NAME)
+    m = c.expect(r"<iq [^>]*id='v1'.*?</iq>")
+    assert "from='%s'" % NAME in m.group(0)
+    c.send("<iq to='%s' type='result' id='v1'/>" % NAME)
+    comp.expect(r"<iq [^>]*id='v1'[^>]*/>")
+    c.close()
+    comp.close()
+
+
+def test_carbons_of_what_a_component_sends(s):
+    """A chat message from a component to one of a user's resources is
+    copied to the user's other resources that enabled carbons
+    (XEP-0280), as a message from anyone would be; to the bare JID, the
+    resources it did not go to get the copy."""
+    comp = connect(s)
+    cs = []
+    for res in ("one", "two"):
+        c = Raw(s.ports["client"])
+        c.login("alice", "alice-pw", resource=res)
+        c.send("<iq type='set' id='cb'><enable xmlns='urn:xmpp:carbons:2'/>"
+               "</iq>")
+        c.expect(r"<iq [^>]*id='cb'")
+        c.send("<presence><priority>%d</priority></presence>" %
+               (5 if res == "one" else 1))
+        c.expect(r"<presence[^>]*from='alice@example.org/%s'" % res)
+        cs.append(c)
+    one, two = cs
+    comp.send("<message from='nick%%net@%s' to='alice@example.org/one' "
+              "type='chat' id='k1'><body>to one</body></message>" % NAME)
+    one.expect(r"<message [^>]*id='k1'.*?</message>")
+    m = two.expect(r"<received xmlns='urn:xmpp:carbons:2'>.*?</received>")
+    assert "id='k1'" in m.group(0) and "to one" in m.group(0), m.group(0)
+    comp.send("<message from='nick%%net@%s' to='alice@example.org' "
+              "type='chat' id='k2'><body>to bare</body></message>" % NAME)
+    one.expect(r"<message [^>]*id='k2'.*?</message>")
+    m = two.expect(r"<received xmlns='urn:xmpp:carbons:2'>.*?</received>")
+    assert "id='k2'" in m.group(0) and "to bare" in m.group(0), m.group(0)
+    for c in cs:
+        c.close()
+    comp.close()
+
+
+def test_slixmpp_user_both_ways(s):
+    """A slixmpp user and the component: a message each way, and the
+    user's presence in a gateway room."""
+    import asyncio
+    from xmppdtest import slix_login
+
+    comp = connect(s)
+
+    async def actions(c):
+        loop = asyncio.get_event_loop()
+        got = loop.create_future()
+        c.add_event_handler("message", lambda m: got.done() or
+                            got.set_result(m))
+        c.send_presence(pto="#room%%net@%s/alice" % NAME)
+        await loop.run_in_executor(None, comp.expect,
+                                   r"<presence [^>]*to='#room%%net@%s/alice'"
+                                   % re.escape(NAME))
+        c.send_message(mto="bot@%s" % NAME, mbody="ping", mtype="chat")
+        m = await loop.run_in_executor(
+            None, comp.expect, r"<message [^>]*>.*?</message>")
+        assert "<body>ping</body>" in m.group(0), m.group(0)
+        full = re.search(r"from='([^']*)'", m.group(0)).group(1)
+        comp.send("<message from='bot@%s' to='%s' type='chat'>"
+                  "<body>pong</body></message>" % (NAME, full))
+        m = await asyncio.wait_for(got, 10)
+        return str(m["from"]), m["body"]
+
+    r = slix_login(s.ports["client"], "alice@example.org/slix", "alice-pw",
+                   actions=actions)
+    assert r["actions"] == ("bot@%s" % NAME, "pong"), r
+    # The session ended: the room the user was in hears so.
+    comp.expect(r"<presence (?=[^>]*type='unavailable')"
+                r"(?=[^>]*to='#room%%net@%s/alice')" % re.escape(NAME))
+    comp.close()
+
+
+def test_wrong_secret(s):
+    mark = s.mark()
+    r, sid = opened(s)
+    r.send("<handshake>%s</handshake>" % digest(sid, "not-the-secret"))
+    stream_error(r, "not-authorized")
+    s.wait_log(r"component handshake failed from 127\.0\.0\.1 for "
+               + re.escape(NAME), after=mark)
+    # The digest of another stream's id is no good either.
+    r, sid = opened(s)
+    r2, sid2 = opened(s)
+    r.send("<handshake>%s</handshake>" % digest(sid2, SECRET))
+    stream_error(r, "not-authorized")
+    r2.close()
+    connect(s).close()
+    still_serving(s)
+
+
+def test_bad_digest(s):
+    for bad in ("", "xyz", "0" * 39, "g" * 40, "0" * 41,
+                "<x/>" + "0" * 40):
+        r, sid = opened(s)
+        r.send("<handshake>%s</handshake>" % bad)
+        stream_error(r, "not-authorized")
+    still_serving(s)
+
+
+def test_no_handshake_then_stanzas(s):
+    r, sid = opened(s)
+    r.send("<message from='%s' to='bob@example.org'><body>x</body>"
+           "</message>" % NAME)
+    stream_error(r, "not-authorized")
+    still_serving(s)
+
+
+def test_unconfigured_name(s):
+    r = Raw(s.ports["component"])
+    r.send(HEADER % "nothere.example.org")
+    stream_error(r, "host-unknown")
+    r = Raw(s.ports["component"])
+    r.send(HEADER % "example.org")
+    stream_error(r, "host-unknown")
+    r = Raw(s.ports["component"])
+    r.send("<?xml version='1.0'?><stream:stream "
+           "xmlns='jabber:client' to='%s' "
+           "xmlns:stream='http://etherx.jabber.org/streams'>" % NAME)
+    stream_error(r, "invalid-namespace")
+    still_serving(s)
+
+
+def test_conflict(s):
+    first = connect(s)
+    r, sid = opened(s)
+    r.send("<handshake>%s</handshake>" % digest(sid, SECRET))
+    stream_error(r, "conflict")
+    # The first one still carries the name.
+    c = client(s)
+    c.send("<message to='x@%s' id='c1'><body>still</body></message>" % NAME)
+    first.expect(r"<body>still</body>")
+    c.close()
+    first.close()
+
+
+def bob_hears_marker_first(s, bob, forged_body):
+    """The next message bob gets is the marker, not what was forged."""
+    other = connect(s, "other.example.org", "other-secret")
+    other.send("<message from='other.example.org' to='bob@example.org/r' "
+               "id='marker'><body>marker</body></message>")
+    m = bob.expect(r"<message [^>]*>.*?</message>")
+    assert "id='marker'" in m.group(0) and forged_body not in m.group(0), \
+        m.group(0)
+    other.close()
+
+
+def test_forged_from(s):
+    bob = client(s, "bob")
+    for i, frm in enumerate(("alice@example.org", "alice@example.org/r",
+                             "example.org", "other.example.org",
+                             "x@other.example.org", "irc.example.org.evil",
+                             "x@sub.%s" % NAME, None)):
+        comp = connect(s)
+        attr = "from='%s' " % frm if frm is not None else ""
+        comp.send("<message %sto='bob@example.org/r' id='f%d'>"
+                  "<body>forged%d</body></message>" % (attr, i, i))
+        stream_error(comp, "invalid-from")
+        bob_hears_marker_first(s, bob, "forged%d" % i)
+    bob.close()
+    still_serving(s)
+
+
+def test_bad_to(s):
+    comp = connect(s)
+    comp.send("<message from='%s'><body>x</body></message>" % NAME)
+    stream_error(comp, "improper-addressing")
+    comp = connect(s)
+    comp.send("<message from='%s' to='a@b@c'><body>x</body></message>"
+              % NAME)
+    stream_error(comp, "improper-addressing")
+    comp = connect(s)
+    comp.send("<foo from='%s' to='example.org'/>" % NAME)
+    stream_error(comp, "unsupported-stanza-type")
+    still_serving(s)
+
+
+def test_to_the_server_and_away_users(s):
+    comp = connect(s)
+    comp.send("<iq from='%s' to='example.org' type='get' id='q1'>"
+              "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+              % NAME)
+    m = comp.expect(r"<iq [^>]*id='q1'.*?</iq>")
+    assert "type='error'" in m.group(0) and "service-unavailable" in \
+        m.group(0), m.group(0)
+    comp.send("<message from='%s' to='nobody@example.org' id='q2'>"
+              "<body>x</body></message>" % NAME)
+    m = comp.expect(r"<message [^>]*id='q2'.*?</message>")
+    assert "type='error'" in m.group(0), m.group(0)
+    comp.send("<message from='%s' to='someone@remote.example.net' "
+              "id='q3'><body>x</body></message>" % NAME)
+    m = comp.expect(r"<message [^>]*id='q3'.*?</message>")
+    assert "remote-server-not-found" in m.group(0), m.group(0)
+    comp.close()
+
+
+def test_bounce_while_away_and_reconnect(s):
+    comp = connect(s)
+    c = client(s)
+    mark = s.mark()
+    comp.close()
+    s.wait_log(r"component %s down" % re.escape(NAME), after=mark)
+    c.send("<message to='#a%%b@%s' id='w1'><body>x</body></message>" % NAME)
+    m = c.expect(r"<message [^>]*id='w1'.*?</message>")
+    assert "type='error'" in m.group(0) and \
+        "<service-unavailable xmlns='%s'/>" % STANZAS in m.group(0), \
+        m.group(0)
+    c.send("<iq to='%s' type='get' id='w2'><query xmlns='http://jabber.org/"
+           "protocol/disco#info'/></iq>" % NAME)
+    m = c.expect(r"<iq [^>]*id='w2'.*?</iq>")
+    assert "service-unavailable" in m.group(0), m.group(0)
+    comp = connect(s)
+    c.send("<message to='#a%%b@%s' id='w3'><body>again</body></message>"
+           % NAME)
+    comp.expect(r"<body>again</body>")
+    c.close()
+    comp.close()
+
+
+def test_oversized_stanza(s):
+    comp = connect(s)
+    comp.send("<message from='%s' to='bob@example.org'><body>%s</body>"
+              "</message>" % (NAME, "x" * 20000))
+    stream_error(comp, "policy-violation")
+    still_serving(s)
+
+
+def test_flood(s):
+    """Over its 'component rate', a component is read more slowly; the
+    server goes on, and what it sent arrives in order."""
+    comp = connect(s)
+    c = client(s, "bob")
+    mark = s.mark()
+    body = "y" * 900
+    n = 50
+    comp.send("".join("<message from='%s' to='bob@example.org/r' "
+                      "id='fl%d'><body>%s</body></message>"
+                      % (NAME, i, body) for i in range(n)))
+    s.wait_log(r"component connection \d+: over its rate", after=mark)
+    for i in range(n):
+        c.expect(r"<message [^>]*id='fl%d'" % i, timeout=30)
+    c.close()
+    comp.close()
+    still_serving(s)
+
+
+def test_disco_items_lists_components(s):
+    c = client(s)
+    c.send("<iq to='example.org' type='get' id='d1'><query xmlns='http://"
+           "jabber.org/protocol/disco#items'/></iq>")
+    m = c.expect(r"<iq [^>]*id='d1'.*?</iq>")
+    assert "jid='%s'" % NAME in m.group(0), m.group(0)
+    assert "jid='other.example.org'" in m.group(0), m.group(0)
+    c.close()
+
+
+def test_show_components(s):
+    out = s.ctl("show", "components").stdout
+    assert NAME not in out, out
+    comp = connect(s)
+    c = client(s)
+    c.send("<message to='x@%s' id='s1'><body>x</body></message>" % NAME)
+    comp.expect(r"id='s1'")
+    comp.send("<message from='%s' to='nobody@example.org' id='s2'>"
+              "<body>x</body></message>" % NAME)
+    comp.expect(r"id='s2'")
+    out = s.ctl("show", "components").stdout
+    line = [l for l in out.splitlines() if l.startswith(NAME)]
+    assert len(line) == 1, out
+    f = line[0].split()
+    # name, stream, since (date time), in, out, refused, privileges
+    assert f[4] == "1" and int(f[5]) >= 1 and f[7] == "none", out
+    c.close()
+    comp.close()
+
+
+def test_throttled_after_failures(s):
+    """Failed handshakes are limited per address like logins: past the
+    limit, even the right secret is refused for a while."""
+    port = free_port()
+    t = Server(prefork=1, body=(
+        "limits {\n\tauth failures 2 per 1h\n}\n"
+        'component "%s" password "%s"\n'
+        "listen on 127.0.0.1 port %d component\n" % (NAME, SECRET, port)))
+    t.ports["component"] = port
+    try:
+        t.start()
+        for _ in range(2):
+            r, sid = opened(t)
+            r.send("<handshake>%s</handshake>" % digest(sid, "wrong"))
+            stream_error(r, "not-authorized")
+        mark = t.mark()
+        r, sid = opened(t)
+        r.send("<handshake>%s</handshake>" % digest(sid, SECRET))
+        out = stream_error(r, "not-authorized")
+        assert "Too many failed handshakes" in out, out
+        t.wait_log(r"component handshake throttled from 127\.0\.0\.1",
+                   after=mark)
+    finally:
+        t.stop()
