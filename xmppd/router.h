@@ -315,6 +315,7 @@ extern const struct iq_feature	 mam_feature;
 extern const struct iq_feature	 mam_prefs_feature;
 extern const struct iq_feature	 mam_ext_feature;
 int		 mam_message(struct session *, struct stanza_msg *);
+#define NS_SID		"urn:xmpp:sid:0"	/* XEP-0359 */
 int		 mam_strip(struct xml_node *);
 void		 mam_session_new(struct session *);
 int		 mam_dispatch_router(struct imsgev *, struct imsg *);

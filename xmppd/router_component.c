@@ -203,6 +203,56 @@ component_bounce(struct component *c, struct stanza_msg *m, const char *type,
 	xml_node_free(r);
 }
 
+/* To session s: the stanza as received, or as rewritten (imsg NULL). */
+static void
+component_pass(struct session *s, struct stanza_msg *m, struct imsg *imsg)
+{
+	if (imsg != NULL)
+		router_deliver(s, imsg);
+	else
+		router_deliver_xml(s, m->kind, m->xml, m->xmllen);
+}
+
+/*
+ * A stanza-id by one of our JIDs is the server's to add (XEP-0359
+ * section 5): one a component wrote goes before the message reaches a
+ * user, and *imsg becomes NULL when m was rewritten.  -1 when m cannot
+ * be read: refused, as nothing can tell what it claims.
+ */
+static int
+component_strip(struct component *c, struct stanza_msg *m,
+    struct imsg **imsg)
+{
+	struct xml_node	*n;
+	struct xml_buf	 b;
+	int		 rv = 0;
+
+	if (m->kind != STANZA_MESSAGE ||
+	    memmem(m->xml, m->xmllen, NS_SID, strlen(NS_SID)) == NULL)
+		return (0);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
+		rv = -1;
+	else if (mam_strip(n) > 0) {
+		xml_buf_init(&b, 0);
+		if (xml_serialize(n, NS_CLIENT, &b) == -1 ||
+		    xml_buf_add(&b, "", 1) == -1) {
+			xml_buf_free(&b);
+			rv = -1;
+		} else {
+			free(m->xml);
+			m->xml = b.data;
+			m->xmllen = b.len - 1;
+			*imsg = NULL;
+		}
+	}
+	xml_node_free(n);
+	if (rv == -1) {
+		c->refused++;
+		component_bounce(c, m, "cancel", "internal-server-error");
+	}
+	return (rv);
+}
+
 /* To a bare JID: messages to the best resources, presence to all. */
 static int
 component_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
@@ -219,7 +269,7 @@ component_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
 	TAILQ_FOREACH(s, &u->sessions, user_entry)
 		if (s->available && (m->kind == STANZA_PRESENCE ||
 		    (s->priority >= 0 && s->priority == best))) {
-			router_deliver(s, imsg);
+			component_pass(s, m, imsg);
 			n++;
 		}
 	/* The user's other resources hear of it (XEP-0280). */
@@ -293,8 +343,10 @@ component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 	}
 	if (u != NULL && blocking_known(u, m->from) != 0)
 		return;		/* blocked, or its list is not known */
+	if (component_strip(c, m, &imsg) == -1)
+		return;
 	if (to != NULL) {
-		router_deliver(to, imsg);
+		component_pass(to, m, imsg);
 		if (m->kind == STANZA_MESSAGE)
 			carbons_received(to->user, to, m);
 	} else if (component_to_bare(u, m, imsg) == 0 &&

@@ -42,7 +42,6 @@
 #include "stanza.h"
 #include "xml.h"
 
-#define NS_SID		"urn:xmpp:sid:0"
 #ifndef REGRESS
 #define MAM_WAITING_MAX		10000	/* messages waiting for the store */
 #else

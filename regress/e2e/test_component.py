@@ -136,6 +136,29 @@ def test_carbons_of_what_a_component_sends(s):
     comp.close()
 
 
+def test_stanza_ids_by_our_jids_are_removed(s):
+    """A stanza-id claiming to be by the recipient's JID (or the server's
+    domain) was not stamped by this server: it is removed before the
+    message reaches the user (XEP-0359 section 5), so a component cannot
+    plant archive ids; one by another entity stays."""
+    comp = connect(s)
+    c = client(s)
+    comp.send("<message from='nick%%net@%s' to='alice@example.org/r' "
+              "type='chat' id='sid1'><body>ids</body>"
+              "<stanza-id xmlns='urn:xmpp:sid:0' by='alice@example.org' "
+              "id='planted'/>"
+              "<stanza-id xmlns='urn:xmpp:sid:0' by='example.org' "
+              "id='planted2'/>"
+              "<stanza-id xmlns='urn:xmpp:sid:0' by='%s' id='theirs'/>"
+              "</message>" % (NAME, NAME))
+    m = c.expect(r"<message [^>]*id='sid1'.*?</message>")
+    assert "planted" not in m.group(0), m.group(0)
+    assert "id='theirs'" in m.group(0), m.group(0)
+    assert "<body>ids</body>" in m.group(0), m.group(0)
+    c.close()
+    comp.close()
+
+
 def test_slixmpp_user_both_ways(s):
     """A slixmpp user and the component: a message each way, and the
     user's presence in a gateway room."""
