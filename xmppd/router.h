@@ -213,6 +213,8 @@ const char	*router_feature_ns(size_t);
 
 /* router_stanza.c, delivery */
 void		 router_deliver(struct session *, struct imsg *);
+void		 router_pass(struct session *, struct stanza_msg *,
+		    struct imsg *);
 void		 router_deliver_xml(struct session *, int, const char *,
 		    size_t);
 void		 router_bounce(struct session *, struct stanza_msg *,

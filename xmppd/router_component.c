@@ -203,16 +203,6 @@ component_bounce(struct component *c, struct stanza_msg *m, const char *type,
 	xml_node_free(r);
 }
 
-/* To session s: the stanza as received, or as rewritten (imsg NULL). */
-static void
-component_pass(struct session *s, struct stanza_msg *m, struct imsg *imsg)
-{
-	if (imsg != NULL)
-		router_deliver(s, imsg);
-	else
-		router_deliver_xml(s, m->kind, m->xml, m->xmllen);
-}
-
 /*
  * A stanza-id by one of our JIDs is the server's to add (XEP-0359
  * section 5): one a component wrote goes before the message reaches a
@@ -269,7 +259,7 @@ component_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
 	TAILQ_FOREACH(s, &u->sessions, user_entry)
 		if (s->available && (m->kind == STANZA_PRESENCE ||
 		    (s->priority >= 0 && s->priority == best))) {
-			component_pass(s, m, imsg);
+			router_pass(s, m, imsg);
 			n++;
 		}
 	/* The user's other resources hear of it (XEP-0280). */
@@ -346,7 +336,7 @@ component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 	if (component_strip(c, m, &imsg) == -1)
 		return;
 	if (to != NULL) {
-		component_pass(to, m, imsg);
+		router_pass(to, m, imsg);
 		if (m->kind == STANZA_MESSAGE)
 			carbons_received(to->user, to, m);
 	} else if (component_to_bare(u, m, imsg) == 0 &&

@@ -354,7 +354,7 @@ router_local_jid(const char *jid, struct session **s, struct user **u)
 }
 
 /* A stanza as received, or as a feature rewrote it (imsg NULL). */
-static void
+void
 router_pass(struct session *to, struct stanza_msg *m, struct imsg *imsg)
 {
 	if (m->kind == STANZA_MESSAGE && carbons_private(to, m) == 0)
