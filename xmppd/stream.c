@@ -362,9 +362,14 @@ stream_configure(struct xmppd_config *conf)
 static void
 stream_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 {
+	struct conn	*c, *next;
+
 	(void)old;
 	/* Established connections keep their TLS; new ones use the new. */
 	stream_configure(new);
+	RB_FOREACH_SAFE(c, conns, &conns, next)
+		if (c->kind == LISTEN_COMPONENT)
+			comp_reconfigure(c, new);
 }
 
 char	stream_caps[64];

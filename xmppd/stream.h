@@ -113,6 +113,7 @@ int		 comp_dispatch(struct imsgev *, struct imsg *);
 void		 comp_timeout(struct conn *);
 void		 comp_owner_down(struct conn *);
 void		 comp_free(struct conn *);
+void		 comp_reconfigure(struct conn *, struct xmppd_config *);
 
 /* c2s_sm.c */
 void		 c2s_sm_nonza(struct conn *, struct xml_node *);

@@ -484,6 +484,20 @@ comp_owner_down(struct conn *c)
 }
 
 /* The connection goes: the router forgets the component. */
+/*
+ * The configuration changed: a component whose block is gone is told
+ * its name is no longer served (RFC 6120 section 4.9.3.6) and closed,
+ * the way one that asked for an unknown name is refused.
+ */
+void
+comp_reconfigure(struct conn *c, struct xmppd_config *conf)
+{
+	if (c->domain[0] == '\0' || c->state == COMP_CLOSING ||
+	    config_component(conf, c->domain) != NULL)
+		return;
+	comp_error(c, "host-gone", "This component is no longer served");
+}
+
 void
 comp_free(struct conn *c)
 {

@@ -159,6 +159,35 @@ def test_stanza_ids_by_our_jids_are_removed(s):
     comp.close()
 
 
+def test_reload_removing_a_component_closes_it(s):
+    """A reload without a connected component's block ends its stream
+    with host-gone (RFC 6120 section 4.9.3.6); the others stay, and the
+    block put back lets it in again."""
+    other = connect(s, "other.example.org", "other-secret")
+    comp = connect(s)
+    with open(s.conf) as f:
+        text = f.read()
+    gone = "\n".join(l for l in text.split("\n")
+                     if not l.startswith('component "other.example.org"'))
+    assert gone != text
+    s.write_conf(raw=gone)
+    mark = s.mark()
+    s.ctl("reload")
+    s.wait_log(r"configuration reloaded", after=mark)
+    stream_error(other, "host-gone")
+    c = client(s)
+    comp.send("<message from='x@%s' to='alice@example.org/r' id='still'>"
+              "<body>still here</body></message>" % NAME)
+    c.expect(r"<message [^>]*id='still'")
+    c.close()
+    comp.close()
+    s.write_conf(raw=text)
+    mark = s.mark()
+    s.ctl("reload")
+    s.wait_log(r"configuration reloaded", after=mark)
+    connect(s, "other.example.org", "other-secret").close()
+
+
 def test_slixmpp_user_both_ways(s):
     """A slixmpp user and the component: a message each way, and the
     user's presence in a gateway room."""
