@@ -150,12 +150,24 @@ async def slix_join(c, room, nick):
     return await asyncio.wait_for(done, 10)
 
 
-async def until(pred, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met")
-        await asyncio.sleep(0.05)
+async def roster_is(c, room, nicks, timeout=10):
+    """Wait until c's plugin shows exactly nicks in room: each room
+    presence it receives updates the roster, then fires an event."""
+    muc = c.plugin["xep_0045"]
+    changed = asyncio.Event()
+
+    def seen(p):
+        changed.set()
+
+    c.add_event_handler("muc::%s::presence" % room, seen)
+    try:
+        deadline = time.monotonic() + timeout
+        while sorted(muc.get_roster(room)) != nicks:
+            changed.clear()
+            await asyncio.wait_for(changed.wait(),
+                                   max(0.1, deadline - time.monotonic()))
+    finally:
+        c.del_event_handler("muc::%s::presence" % room, seen)
 
 
 async def slix_scenario(port):
@@ -175,8 +187,7 @@ async def slix_scenario(port):
         assert p["type"] != "error", p
         assert p["muc"]["role"] == "participant", p
     muc = alice.plugin["xep_0045"]
-    await until(lambda: sorted(muc.get_roster(room)) ==
-                ["Alice", "Bob", "Carol", "Dave"])
+    await roster_is(alice, room, ["Alice", "Bob", "Carol", "Dave"])
     # Alice moderates a semi-anonymous room: she sees real JIDs.
     assert muc.get_jid_property(room, "Bob", "jid") == \
         "bob@example.org/slix"
@@ -206,15 +217,13 @@ async def slix_scenario(port):
     assert m.xml.find("{%s}x" % NS_USER) is not None, m
     p = carol.make_presence(pto=room + "/Caroline")
     p.send()
-    await until(lambda: sorted(muc.get_roster(room)) ==
-                ["Alice", "Bob", "Caroline", "Dave"])
+    await roster_is(alice, room, ["Alice", "Bob", "Caroline", "Dave"])
     carol.send_message(mto=room, mbody="renamed", mtype="groupchat")
     m = await asyncio.wait_for(bob.inbox.get(), 10)
     assert m["from"] == room + "/Caroline" and m["body"] == "renamed", m
 
     bob.plugin["xep_0045"].leave_muc(room, "Bob", "bye")
-    await until(lambda: sorted(muc.get_roster(room)) ==
-                ["Alice", "Caroline", "Dave"])
+    await roster_is(alice, room, ["Alice", "Caroline", "Dave"])
     for c in cs:
         c.disconnect()
     await asyncio.gather(*(c.disconnected for c in cs))
