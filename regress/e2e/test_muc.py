@@ -150,10 +150,10 @@ async def slix_join(c, room, nick):
     return await asyncio.wait_for(done, 10)
 
 
-async def roster_is(c, room, nicks, timeout=10):
-    """Wait until c's plugin shows exactly nicks in room: each room
-    presence it receives updates the roster, then fires an event."""
-    muc = c.plugin["xep_0045"]
+async def until(c, room, pred, timeout=10):
+    """Wait until pred() holds of what client c knows of room: slixmpp
+    updates its room roster from each room presence, then fires the
+    room's presence event, which is when pred is looked at again."""
     changed = asyncio.Event()
 
     def seen(p):
@@ -162,12 +162,17 @@ async def roster_is(c, room, nicks, timeout=10):
     c.add_event_handler("muc::%s::presence" % room, seen)
     try:
         deadline = time.monotonic() + timeout
-        while sorted(muc.get_roster(room)) != nicks:
+        while not pred():
             changed.clear()
             await asyncio.wait_for(changed.wait(),
                                    max(0.1, deadline - time.monotonic()))
     finally:
         c.del_event_handler("muc::%s::presence" % room, seen)
+
+
+def roster_is(c, room, nicks):
+    muc = c.plugin["xep_0045"]
+    return until(c, room, lambda: sorted(muc.get_roster(room)) == nicks)
 
 
 async def slix_scenario(port):

@@ -190,16 +190,18 @@ async def slix_scenario(port):
     for c, nick in ((bob, "Bob"), (carol, "Carol"), (dave, "Dave")):
         p = await slix_join(c, room, nick)
         assert p["type"] != "error", p
-    await until(lambda: len(muc[dave].get_roster(room)) == 4)
+    await until(dave, room, lambda: len(muc[dave].get_roster(room)) == 4)
 
     def prop(c, nick, what):
         return muc[c].get_jid_property(room, nick, what)
 
     await muc[alice].set_affiliation(room, "member", jid=JID(bare("bob")),
                                      reason="welcome")
-    await until(lambda: prop(dave, "Bob", "affiliation") == "member")
+    await until(dave, room,
+                lambda: prop(dave, "Bob", "affiliation") == "member")
     await muc[alice].set_affiliation(room, "admin", jid=JID(bare("carol")))
-    await until(lambda: prop(bob, "Carol", "affiliation") == "admin" and
+    await until(bob, room,
+                lambda: prop(bob, "Carol", "affiliation") == "admin" and
                 prop(bob, "Carol", "role") == "moderator")
     for aff, who in (("member", "bob"), ("admin", "carol"),
                      ("owner", "alice")):
@@ -215,7 +217,7 @@ async def slix_scenario(port):
 
     # The admin takes Dave's voice; Dave asks for it, Alice gives it.
     await muc[carol].set_role(room, "Dave", "visitor", reason="hush")
-    await until(lambda: prop(dave, "Dave", "role") == "visitor")
+    await until(dave, room, lambda: prop(dave, "Dave", "role") == "visitor")
     assert await muc[carol].get_roles_list(room, "visitor") == ["Dave"]
     assert sorted(await muc[alice].get_roles_list(room, "moderator")) == \
         ["Alice", "Carol"]
@@ -238,7 +240,8 @@ async def slix_scenario(port):
     f.add_field(var="muc#roomnick", value="Dave")
     f.add_field(var="muc#request_allow", value="true")
     answer.send()
-    await until(lambda: prop(carol, "Dave", "role") == "participant")
+    await until(carol, room,
+                lambda: prop(carol, "Dave", "role") == "participant")
 
     # Kicked, then banned: gone with 307, then kept out.
     kicked = loop.create_future()
