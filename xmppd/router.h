@@ -209,6 +209,7 @@ struct xml_node	*router_error(struct xml_node *, const char *, const char *);
 struct xml_node	*router_error_msg(struct stanza_msg *, const char *,
 		    const char *);
 int		 router_iq_to(struct session *, struct xml_node *);
+void		 router_iq_remote(struct session *, struct stanza_msg *);
 const char	*router_feature_ns(size_t);
 
 /* router_stanza.c, delivery */
@@ -475,8 +476,10 @@ struct component {
 };
 struct component *component_find(const char *);	/* a domain */
 struct component *component_of_jid(const char *);	/* to a component */
+struct component *component_at(int, uint32_t);		/* its connection */
 int		 component_send(struct component *, const struct xml_node *);
 int		 component_forward(struct component *, struct imsg *);
+int		 component_deliver(const char *, struct imsg *);
 extern const struct router_hooks	 component_hooks;
 int		 component_jid(const char *);		/* configured */
 void		 component_route(struct session *, struct stanza_msg *,

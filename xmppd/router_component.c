@@ -84,9 +84,12 @@ component_jid(const char *jid)
 	    config_component(proc_self.conf, j.domain) != NULL);
 }
 
-/* The component that connection (stream, id) carries, or NULL. */
-static struct component *
-component_of_conn(int stream, uint32_t id)
+/*
+ * The component that connection (stream, id) carries, or NULL: where an
+ * answer that comes later goes when no session has that id.
+ */
+struct component *
+component_at(int stream, uint32_t id)
 {
 	struct component	*c;
 
@@ -120,6 +123,21 @@ component_forward(struct component *c, struct imsg *imsg)
 		return (-1);
 	c->out++;
 	return (0);
+}
+
+/*
+ * A stanza a service of ours (mucd, uploadd) sends to a component's
+ * JID, as received: on to it.  -1 when no component of that domain is
+ * connected.
+ */
+int
+component_deliver(const char *to, struct imsg *imsg)
+{
+	struct component	*c;
+
+	if ((c = component_of_jid(to)) == NULL)
+		return (-1);
+	return (component_forward(c, imsg));
 }
 
 /*
@@ -203,69 +221,50 @@ component_bounce(struct component *c, struct stanza_msg *m, const char *type,
 	xml_node_free(r);
 }
 
-/*
- * A stanza-id by one of our JIDs is the server's to add (XEP-0359
- * section 5): one a component wrote goes before the message reaches a
- * user, and *imsg becomes NULL when m was rewritten.  -1 when m cannot
- * be read: refused, as nothing can tell what it claims.
- */
-static int
-component_strip(struct component *c, struct stanza_msg *m,
-    struct imsg **imsg)
-{
-	struct xml_node	*n;
-	struct xml_buf	 b;
-	int		 rv = 0;
-
-	if (m->kind != STANZA_MESSAGE ||
-	    memmem(m->xml, m->xmllen, NS_SID, strlen(NS_SID)) == NULL)
-		return (0);
-	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
-		rv = -1;
-	else if (mam_strip(n) > 0) {
-		xml_buf_init(&b, 0);
-		if (xml_serialize(n, NS_CLIENT, &b) == -1 ||
-		    xml_buf_add(&b, "", 1) == -1) {
-			xml_buf_free(&b);
-			rv = -1;
-		} else {
-			free(m->xml);
-			m->xml = b.data;
-			m->xmllen = b.len - 1;
-			*imsg = NULL;
-		}
-	}
-	xml_node_free(n);
-	if (rv == -1) {
-		c->refused++;
-		component_bounce(c, m, "cancel", "internal-server-error");
-	}
-	return (rv);
-}
-
-/* To a bare JID: messages to the best resources, presence to all. */
-static int
+/* Presence to a bare JID: to each available resource. */
+static void
 component_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
 {
 	struct session	*s;
-	int		 best = -1, n = 0;
 
-	if (u == NULL || m->kind == STANZA_IQ)
-		return (0);
-	if (m->kind == STANZA_MESSAGE)
-		TAILQ_FOREACH(s, &u->sessions, user_entry)
-			if (s->available && s->priority > best)
-				best = s->priority;
+	if (u == NULL)
+		return;
 	TAILQ_FOREACH(s, &u->sessions, user_entry)
-		if (s->available && (m->kind == STANZA_PRESENCE ||
-		    (s->priority >= 0 && s->priority == best))) {
+		if (s->available)
 			router_pass(s, m, imsg);
-			n++;
-		}
-	/* The user's other resources hear of it (XEP-0280). */
-	if (m->kind == STANZA_MESSAGE && n > 0)
-		carbons_received(u, NULL, m);
-	return (n);
+}
+
+/*
+ * The component as the sender of m, for the paths written for sessions
+ * (the archive, offline storage, the server's IQs): what answers m at
+ * once reaches the component's connection.  Nothing is kept of it past
+ * m: a later answer finds no session of that id and goes nowhere.
+ */
+struct component_sender {
+	struct session	 s;
+	struct user	 u;
+	struct jid	 j;
+	char		 bare[CONF_JIDLEN];
+};
+
+static int
+component_sender(struct component *c, struct stanza_msg *m,
+    struct component_sender *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	if (jid_parse(m->from, &cs->j) == -1 ||
+	    jid_bare(&cs->j, cs->bare, sizeof(cs->bare)) >= sizeof(cs->bare))
+		return (-1);
+	TAILQ_INIT(&cs->u.sessions);
+	cs->u.bare = cs->bare;
+	cs->u.local = cs->j.local;
+	cs->u.domain = cs->j.domain;
+	cs->s.user = &cs->u;
+	cs->s.stream = c->stream;
+	cs->s.id = c->id;
+	cs->s.full = m->from;
+	cs->s.resource = cs->j.resource;
+	return (0);
 }
 
 /*
@@ -304,11 +303,37 @@ component_privileged(struct component *c, struct stanza_msg *m, int where)
 	return (r);
 }
 
-/* A stanza from component c, its from already checked by the stream. */
+/* To another domain: a service of ours, another component, or nowhere. */
+static void
+component_out(struct component *c, struct component_sender *cs,
+    struct stanza_msg *m, struct imsg *imsg)
+{
+	struct component	*to_c;
+
+	if (muc_jid(m->to))
+		muc_forward(&cs->s, m, imsg);
+	else if (upload_jid(m->to))
+		upload_forward(&cs->s, m, imsg);
+	else if ((to_c = component_of_jid(m->to)) != NULL && to_c != c &&
+	    component_forward(to_c, imsg) == 0)
+		;
+	else {
+		c->refused++;
+		component_bounce(c, m, "cancel", component_jid(m->to) ?
+		    "service-unavailable" : "remote-server-not-found");
+	}
+}
+
+/*
+ * A stanza from component c, its from already checked by the stream.
+ * Messages to our users take the way a session's do (archive, offline
+ * storage, carbons); IQs to the server or an account get the answers
+ * anyone gets; presence goes to the sessions it names.
+ */
 static void
 component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 {
-	struct component	*to_c;
+	struct component_sender	 cs;
 	struct session		*to;
 	struct user		*u;
 	int			 where;
@@ -316,31 +341,34 @@ component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 	where = router_local_jid(m->to, &to, &u);
 	if (component_privileged(c, m, where))
 		return;
-	if (where == -1) {
-		if ((to_c = component_of_jid(m->to)) != NULL &&
-		    to_c != c && component_forward(to_c, imsg) == 0)
-			return;
+	if (component_sender(c, m, &cs) == -1) {
 		c->refused++;
-		component_bounce(c, m, "cancel", component_jid(m->to) ?
-		    "service-unavailable" : "remote-server-not-found");
+		component_bounce(c, m, "modify", "jid-malformed");
 		return;
 	}
-	if (where == 0 || (where == 1 && m->kind == STANZA_IQ)) {
-		/* The server's features answer sessions of its own. */
+	if (where == -1) {
+		component_out(c, &cs, m, imsg);
+		return;
+	}
+	if (m->kind == STANZA_IQ && where < 2) {
+		if (strcmp(m->type, "get") == 0 || strcmp(m->type, "set") == 0)
+			router_iq_remote(&cs.s, m);
+		return;
+	}
+	if (where == 0) {
 		c->refused++;
 		component_bounce(c, m, "cancel", "service-unavailable");
 		return;
 	}
 	if (u != NULL && blocking_known(u, m->from) != 0)
 		return;		/* blocked, or its list is not known */
-	if (component_strip(c, m, &imsg) == -1)
-		return;
-	if (to != NULL) {
+	if (m->kind == STANZA_MESSAGE)
+		router_route(&cs.s, m, imsg);
+	else if (to != NULL)
 		router_pass(to, m, imsg);
-		if (m->kind == STANZA_MESSAGE)
-			carbons_received(to->user, to, m);
-	} else if (component_to_bare(u, m, imsg) == 0 &&
-	    m->kind != STANZA_PRESENCE)
+	else if (m->kind == STANZA_PRESENCE)
+		component_to_bare(u, m, imsg);
+	else
 		component_bounce(c, m, "cancel", "service-unavailable");
 }
 
@@ -450,12 +478,12 @@ component_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_COMPONENT_DOWN:
 		if (iev->type != PROC_STREAM)
 			return (-1);
-		if ((c = component_of_conn(iev->instance,
+		if ((c = component_at(iev->instance,
 		    imsg_get_id(imsg))) != NULL)
 			component_free(c);
 		return (0);
 	case IMSG_STANZA:
-		if (iev->type != PROC_STREAM || (c = component_of_conn(
+		if (iev->type != PROC_STREAM || (c = component_at(
 		    iev->instance, imsg_get_id(imsg))) == NULL)
 			return (1);
 		component_stanza(c, imsg);

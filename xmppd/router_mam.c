@@ -334,35 +334,35 @@ mam_msg_xml(struct stanza_msg *m, const struct xml_node *n)
 
 /*
  * Route a message whose turn came.  Its sender may have gone meanwhile:
- * the message still goes, and whatever error it earns goes nowhere.
+ * the message still goes, and whatever error it earns goes nowhere.  A
+ * component is no session: it is found by its connection.
  */
 static void
 mam_msg_route(struct mam_msg *e)
 {
 	struct session	*from, fs;
 	struct user	 fu;
-	char		*at;
+	struct jid	 j;
 
 	if ((from = session_find_id(e->stream, e->session)) == NULL ||
 	    strcmp(from->full, e->m.from) != 0) {
+		/* A component's JID has no localpart, or no '@' at all. */
+		if (jid_parse(e->m.from, &j) == -1)
+			return;
 		memset(&fs, 0, sizeof(fs));
 		memset(&fu, 0, sizeof(fu));
 		TAILQ_INIT(&fu.sessions);
 		fu.bare = e->sender;
-		if ((at = strchr(e->sender, '@')) == NULL)
-			return;
-		*at = '\0';
-		if ((fu.local = strdup(e->sender)) == NULL)
-			fatal("%s", __func__);
-		*at = '@';
-		fu.domain = at + 1;
+		fu.local = j.local;
+		fu.domain = j.domain;
 		fs.user = &fu;
-		fs.stream = -1;
+		/* A component still hears what its message earns. */
+		fs.stream = component_at(e->stream, e->session) != NULL ?
+		    e->stream : -1;
+		fs.id = e->session;
 		fs.full = e->m.from;
-		fs.resource = strchr(e->m.from, '/') != NULL ?
-		    strchr(e->m.from, '/') + 1 : e->m.from;
+		fs.resource = j.resource;
 		router_route(&fs, &e->m, NULL);
-		free(fu.local);
 		return;
 	}
 	router_route(from, &e->m, NULL);

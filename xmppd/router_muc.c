@@ -160,7 +160,13 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	}
 	where = router_local_jid(m.to, &to, &u);
 	if (where == -1) {
-		if (!muc_jid(m.to))
+		if (muc_jid(m.to))
+			;
+		else if (component_jid(m.to)) {
+			if (component_deliver(m.to, imsg) == -1)
+				muc_undelivered(iev, &m,
+				    "recipient-unavailable");
+		} else
 			muc_undelivered(iev, &m, "remote-server-not-found");
 	} else if (where == 0)
 		;	/* to the server itself: nothing of ours asks mucd */

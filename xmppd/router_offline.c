@@ -158,24 +158,30 @@ offline_fetch(struct session *s, int initial)
 }
 
 /* The store refused a message: its sender hears why. */
+/*
+ * The store refused a message: its sender hears so, if it is still
+ * there (a session, or a component on that connection).
+ */
 static void
 offline_refused(struct offline_res *res, const char *xml, size_t len)
 {
-	struct session	*from;
 	struct xml_node	*n, *r;
 	struct imsgev	*iev;
+	uint32_t	 id = res->req.session;
 
-	if (res->status == OFFLINE_STORED || (from = session_find_id(
-	    res->req.stream, res->req.session)) == NULL ||
-	    (iev = proc_peer(PROC_STREAM, from->stream)) == NULL)
+	res->req.sender[sizeof(res->req.sender) - 1] = '\0';
+	if (res->status == OFFLINE_STORED ||
+	    (session_find_id(res->req.stream, id) == NULL &&
+	    component_at(res->req.stream, id) == NULL) ||
+	    (iev = proc_peer(PROC_STREAM, res->req.stream)) == NULL)
 		return;
 	if ((n = router_parse(xml, len, NS_CLIENT)) == NULL) {
 		log_warnx("offline: a message from %s was refused, and cannot "
-		    "be read to tell its sender", from->full);
+		    "be read to tell its sender", res->req.sender);
 		return;
 	}
 	if ((r = router_error(n, "cancel", "service-unavailable")) != NULL)
-		(void)stanza_send(iev, from->id, from->id, r, NS_CLIENT);
+		(void)stanza_send(iev, id, id, r, NS_CLIENT);
 	xml_node_free(r);
 	xml_node_free(n);
 }

@@ -41,33 +41,36 @@
 /*
  * The IQ features; one whose enabled() says 0 is not served nor shown.
  * Those not listed are served on accounts only (PEP): the server's
- * disco#info does not claim them.
+ * disco#info does not claim them.  Those for anyone also answer an
+ * entity with no account here (a component); the others speak of the
+ * sender's own account, which such an entity does not have.
  */
 static const struct router_feature {
 	const struct iq_feature	*feature;
 	int			(*enabled)(void);	/* NULL: always */
 	int			 listed;
+	int			 anyone;	/* not only our accounts */
 } router_features[] = {
-	{ &disco_info_feature, NULL, 1 },
-	{ &disco_items_feature, NULL, 1 },
-	{ &ping_feature, NULL, 1 },
-	{ &roster_feature, NULL, 1 },
-	{ &version_feature, NULL, 1 },
-	{ &time_feature, NULL, 1 },
-	{ &last_feature, NULL, 1 },
-	{ &vcard_feature, NULL, 1 },
-	{ &private_feature, NULL, 1 },
-	{ &pep_feature, NULL, 0 },
-	{ &pep_owner_feature, NULL, 0 },
-	{ &carbons_enable_feature, NULL, 1 },
-	{ &carbons_disable_feature, NULL, 1 },
-	{ &blocking_list_feature, NULL, 1 },
-	{ &blocking_block_feature, NULL, 1 },
-	{ &blocking_unblock_feature, NULL, 1 },
-	{ &mam_feature, NULL, 1 },
-	{ &mam_prefs_feature, NULL, 1 },
-	{ &mam_ext_feature, NULL, 1 },
-	{ &mam_meta_feature, NULL, 1 },
+	{ &disco_info_feature, NULL, 1, 1 },
+	{ &disco_items_feature, NULL, 1, 1 },
+	{ &ping_feature, NULL, 1, 1 },
+	{ &roster_feature, NULL, 1, 0 },
+	{ &version_feature, NULL, 1, 1 },
+	{ &time_feature, NULL, 1, 1 },
+	{ &last_feature, NULL, 1, 1 },
+	{ &vcard_feature, NULL, 1, 0 },
+	{ &private_feature, NULL, 1, 0 },
+	{ &pep_feature, NULL, 0, 0 },
+	{ &pep_owner_feature, NULL, 0, 0 },
+	{ &carbons_enable_feature, NULL, 1, 0 },
+	{ &carbons_disable_feature, NULL, 1, 0 },
+	{ &blocking_list_feature, NULL, 1, 0 },
+	{ &blocking_block_feature, NULL, 1, 0 },
+	{ &blocking_unblock_feature, NULL, 1, 0 },
+	{ &mam_feature, NULL, 1, 0 },
+	{ &mam_prefs_feature, NULL, 1, 0 },
+	{ &mam_ext_feature, NULL, 1, 0 },
+	{ &mam_meta_feature, NULL, 1, 0 },
 };
 
 static const struct router_hooks *router_hooks[] = {
@@ -174,9 +177,9 @@ router_error_msg(struct stanza_msg *m, const char *type, const char *cond)
 	return (stanza_error_msg(m, type, cond));
 }
 
-/* The feature serving q, if one is enabled. */
+/* The feature serving q, if one is enabled (and serves anyone). */
 static const struct iq_feature *
-router_feature(const struct xml_node *q)
+router_feature(const struct xml_node *q, int anyone)
 {
 	const struct router_feature	*f;
 	size_t				 i;
@@ -184,7 +187,8 @@ router_feature(const struct xml_node *q)
 	for (i = 0; i < nitems(router_features); i++) {
 		f = &router_features[i];
 		if (xml_is(q, f->feature->ns, f->feature->name) &&
-		    (f->enabled == NULL || f->enabled()))
+		    (f->enabled == NULL || f->enabled()) &&
+		    (!anyone || f->anyone))
 			return (f->feature);
 	}
 	return (NULL);
@@ -303,9 +307,12 @@ router_refuse(struct session *from, struct stanza_msg *m, const char *what)
 	router_bounce(from, m, "cancel", "internal-server-error");
 }
 
-/* An IQ for the server or for an account: the feature table answers. */
+/*
+ * An IQ for the server or for an account: the feature table answers,
+ * only its features for anyone when the sender has no account here.
+ */
 static void
-router_iq_server(struct session *from, struct stanza_msg *m)
+router_iq_answer(struct session *from, struct stanza_msg *m, int anyone)
 {
 	const struct iq_feature	*f;
 	struct xml_node		*n, *q, *r = NULL;
@@ -318,13 +325,29 @@ router_iq_server(struct session *from, struct stanza_msg *m)
 	}
 	if ((q = xml_first_child(n)) == NULL)
 		r = router_error(n, "modify", "bad-request");
-	else if ((f = router_feature(q)) != NULL)
+	else if ((f = router_feature(q, anyone)) != NULL)
 		r = f->handler(from, n, q);
 	else
 		r = router_error(n, "cancel", "service-unavailable");
 	router_send(from, r);
 	xml_node_free(r);
 	xml_node_free(n);
+}
+
+static void
+router_iq_server(struct session *from, struct stanza_msg *m)
+{
+	router_iq_answer(from, m, 0);
+}
+
+/*
+ * An IQ from an entity with no account here (a component, as a session
+ * that answers reach): the features that serve anyone answer it.
+ */
+void
+router_iq_remote(struct session *from, struct stanza_msg *m)
+{
+	router_iq_answer(from, m, 1);
 }
 
 /*

@@ -56,7 +56,8 @@ upload_forward(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 /*
  * A stanza from uploadd: an answer to one session.  uploadd speaks as
  * its services' domains and nothing else, and nothing it sends goes to
- * a bare JID, another server or a session that is gone.
+ * a bare JID, another server or a session that is gone; a component
+ * that asked hears its answer.
  */
 static void
 upload_deliver(struct imsg *imsg)
@@ -75,6 +76,8 @@ upload_deliver(struct imsg *imsg)
 		    __func__, m.from);
 	else if (router_local_jid(m.to, &to, &u) == 2 && to != NULL)
 		router_deliver(to, imsg);
+	else if (component_deliver(m.to, imsg) == 0)
+		;	/* an answer to a component */
 	else
 		log_debug("%s: %s is not a session: dropped", __func__, m.to);
 	stanza_msg_clear(&m);

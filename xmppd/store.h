@@ -49,6 +49,7 @@ void		 mam_store_peer_down(struct imsgev *);
 
 /* store_xml.c */
 int		 xs_dispatch(struct imsgev *, struct imsg *);
+int		 xs_blocks(const char *, const char *, const char *);
 
 /* store_auth.c */
 void		 auth_init(void);

@@ -89,6 +89,7 @@ mam_keeps(const struct mam_owner *o, const char *with)
 	int	 dflt, keep;
 
 	if (o->localpart[0] == '\0' ||
+	    config_domain(proc_self.conf, o->domain) == NULL ||
 	    store_be->account_exists(o->domain, o->localpart) != 1)
 		return (0);
 	(void)mam_prefs_load(o->domain, o->localpart, &dflt, &always,
@@ -107,17 +108,26 @@ mam_keeps(const struct mam_owner *o, const char *with)
 	return (keep);
 }
 
+/* An owner's bare JID; a domain alone (a component) has no '@'. */
+static void
+mam_owner_jid(const struct mam_owner *o, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "%s%s%s", o->localpart,
+	    o->localpart[0] != '\0' ? "@" : "", o->domain);
+}
+
 static void
 mam_archive(struct imsgev *iev, uint32_t id, struct mam_archive *a,
     const char *xml, size_t len)
 {
 	char	 sbare[CONF_JIDLEN], rbare[CONF_JIDLEN], sid[MAM_ID_LEN];
+	char	 sfull[CONF_JIDLEN + sizeof(a->sender_res) + 1];
 	int	 self;
 
-	(void)snprintf(sbare, sizeof(sbare), "%s@%s", a->sender.localpart,
-	    a->sender.domain);
-	(void)snprintf(rbare, sizeof(rbare), "%s@%s", a->rcpt.localpart,
-	    a->rcpt.domain);
+	mam_owner_jid(&a->sender, sbare, sizeof(sbare));
+	(void)snprintf(sfull, sizeof(sfull), "%s%s%s", sbare,
+	    a->sender_res[0] != '\0' ? "/" : "", a->sender_res);
+	mam_owner_jid(&a->rcpt, rbare, sizeof(rbare));
 	self = strcmp(sbare, rbare) == 0;
 	a->sender_kept = a->rcpt_kept = 0;
 	a->rcpt_id[0] = '\0';
@@ -126,7 +136,9 @@ mam_archive(struct imsgev *iev, uint32_t id, struct mam_archive *a,
 	    store_be->mam->put(a->sender.domain, a->sender.localpart, rbare,
 	    a->rcpt_res, 1, a->stamp, xml, len, sid) == 0)
 		a->sender_kept = 1;
+	/* What the recipient blocks it never keeps (XEP-0191 3.3). */
 	if (mam_keeps(&a->rcpt, sbare) &&
+	    !xs_blocks(a->rcpt.domain, a->rcpt.localpart, sfull) &&
 	    store_be->mam->put(a->rcpt.domain, a->rcpt.localpart, sbare,
 	    a->sender_res, 0, a->stamp, xml, len, a->rcpt_id) == 0)
 		a->rcpt_kept = 1;

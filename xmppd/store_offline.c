@@ -33,34 +33,13 @@
 #include "proc.h"
 #include "store.h"
 
-/*
- * Does the owner block the sender (XEP-0191 section 3.3): its full JID,
- * bare JID or domain, as blocking.c keeps them?
- */
-static int
-offline_blocked(struct offline_req *r)
-{
-	struct jid	 j;
-	char		 bare[CONF_JIDLEN];
-
-	if (r->sender[0] == '\0' || jid_parse(r->sender, &j) == -1)
-		return (0);
-	jid_bare(&j, bare, sizeof(bare));
-	return (store_be->xml->exists(r->domain, r->localpart,
-	    BLOCKING_SPACE, r->sender) == 1 ||
-	    store_be->xml->exists(r->domain, r->localpart, BLOCKING_SPACE,
-	    bare) == 1 ||
-	    store_be->xml->exists(r->domain, r->localpart, BLOCKING_SPACE,
-	    j.domain) == 1);
-}
-
 static int
 offline_store(struct offline_req *r, const char *xml, size_t len)
 {
 	if (store_be->account_exists(r->domain, r->localpart) != 1)
 		return (OFFLINE_NO_ACCOUNT);
 	r->sender[sizeof(r->sender) - 1] = '\0';
-	if (offline_blocked(r))
+	if (xs_blocks(r->domain, r->localpart, r->sender))
 		return (OFFLINE_BLOCKED);
 	if (store_be->offline_count(r->domain, r->localpart) >= r->limit)
 		return (OFFLINE_FULL);

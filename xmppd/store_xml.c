@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "jid.h"
 #include "log.h"
 #include "proc.h"
 #include "store.h"
@@ -252,4 +253,25 @@ xs_dispatch(struct imsgev *iev, struct imsg *imsg)
 		    req.domain, req.op);
 	imsgev_compose(iev, IMSG_XS_END, ctx.id, 0, -1, &req, sizeof(req));
 	return (0);
+}
+
+/*
+ * Does the account block jid (XEP-0191 section 3.3): its full JID, bare
+ * JID or domain, as blocking.c keeps them?  What the store cannot read
+ * or answer counts as blocked: what asks keeps nothing then.
+ */
+int
+xs_blocks(const char *domain, const char *local, const char *jid)
+{
+	struct jid	 j;
+	char		 bare[CONF_JIDLEN];
+
+	if (jid_parse(jid, &j) == -1)
+		return (1);
+	(void)jid_bare(&j, bare, sizeof(bare));
+	return (store_be->xml->exists(domain, local, BLOCKING_SPACE,
+	    jid) != 0 ||
+	    store_be->xml->exists(domain, local, BLOCKING_SPACE, bare) != 0 ||
+	    store_be->xml->exists(domain, local, BLOCKING_SPACE,
+	    j.domain) != 0);
 }

@@ -42,6 +42,14 @@
 #define NS_STREAM_ERR	"urn:ietf:params:xml:ns:xmpp-streams"
 
 #define COMP_LOGIN_TIMEOUT	30	/* seconds from accept to handshake */
+#ifndef REGRESS
+#define COMP_IDLE_TIMEOUT	(300 * 1000)	/* then the server pings */
+#define COMP_PING_TIMEOUT	(60 * 1000)	/* for any answer */
+#else
+#define COMP_IDLE_TIMEOUT	(8 * 1000)
+#define COMP_PING_TIMEOUT	(4 * 1000)
+#endif
+#define COMP_PING_ID		"xmppd-ping"
 
 /* After c2s.c's states: a component's conn is never a client's. */
 enum comp_state {
@@ -307,6 +315,56 @@ comp_route(struct conn *c, struct xml_node *n)
 		comp_error(c, "internal-server-error", NULL);
 }
 
+/* The server domain a ping to the component comes from. */
+static const char *
+comp_ping_from(void)
+{
+	struct domain_conf	*d = TAILQ_FIRST(&stream_conf->domains);
+
+	return (d != NULL ? d->name : NULL);
+}
+
+/* Quiet for long: is the component there (XEP-0199)? */
+static int
+comp_ping(struct conn *c)
+{
+	struct xml_node	*iq;
+	struct xml_buf	 b;
+	const char	*from = comp_ping_from();
+
+	if (from == NULL)
+		return (-1);
+	xml_buf_init(&b, 0);
+	if ((iq = xml_node_new(NS_COMPONENT, "iq")) == NULL ||
+	    xml_set_attr(iq, "type", "get") == -1 ||
+	    xml_set_attr(iq, "id", COMP_PING_ID) == -1 ||
+	    xml_set_attr(iq, "from", from) == -1 ||
+	    xml_set_attr(iq, "to", c->domain) == -1 ||
+	    xml_add_child(iq, "urn:xmpp:ping", "ping") == NULL ||
+	    xml_serialize(iq, NS_COMPONENT, &b) == -1 ||
+	    xml_buf_add(&b, "", 1) == -1)
+		fatal("%s", __func__);
+	xml_node_free(iq);
+	comp_write(c, b.data);
+	xml_buf_free(&b);
+	return (0);
+}
+
+/* The component's answer to our ping: taken here, never routed. */
+static int
+comp_ping_answer(struct xml_node *n)
+{
+	const char	*type = xml_get_attr(n, "type");
+	const char	*id = xml_get_attr(n, "id");
+	const char	*to = xml_get_attr(n, "to");
+	const char	*from = comp_ping_from();
+
+	return (xml_is(n, NS_COMPONENT, "iq") && type != NULL &&
+	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
+	    id != NULL && strcmp(id, COMP_PING_ID) == 0 && to != NULL &&
+	    from != NULL && strcmp(to, from) == 0);
+}
+
 static int
 comp_stanza(void *arg, struct xml_node *n)
 {
@@ -322,6 +380,8 @@ comp_stanza(void *arg, struct xml_node *n)
 	else if (n->ns == NULL || strcmp(n->ns, NS_COMPONENT) != 0 ||
 	    stanza_kind(n) == -1)
 		comp_error(c, "unsupported-stanza-type", NULL);
+	else if (comp_ping_answer(n))
+		log_debug("component connection %u: ping answered", c->id);
 	else
 		comp_route(c, n);
 	xml_node_free(n);
@@ -337,6 +397,10 @@ comp_input(struct conn *c)
 	while ((data = io_data(c->io, &len)) != NULL && len > 0 &&
 	    c->state != COMP_CLOSING && !io_paused(c->io)) {
 		io_drain(c->io, len);
+		if (c->ping_pending) {
+			c->ping_pending = 0;
+			io_set_timeout(c->io, COMP_IDLE_TIMEOUT);
+		}
 		if (stream_rate(c, len))
 			log_debug("component connection %u: over its rate",
 			    c->id);
@@ -362,6 +426,12 @@ comp_io(struct io *io, int event, void *arg)
 	case IO_LOWAT:
 		return;
 	case IO_TIMEOUT:
+		if (c->state == COMP_UP && !c->ping_pending &&
+		    comp_ping(c) == 0) {
+			c->ping_pending = 1;
+			io_set_timeout(c->io, COMP_PING_TIMEOUT);
+			return;
+		}
 		if (c->state != COMP_CLOSING) {
 			comp_error(c, "connection-timeout", NULL);
 			return;
@@ -425,6 +495,7 @@ comp_bound(struct conn *c, struct imsg *imsg)
 	c->bound = 1;
 	c->state = COMP_UP;
 	conn_deadline(c, 0);
+	io_set_timeout(c->io, COMP_IDLE_TIMEOUT);
 	comp_write(c, "<handshake/>");
 	log_info("component connection %u from %s: %s connected", c->id,
 	    c->addr, c->domain);

@@ -139,7 +139,8 @@ class Inbox:
 
 def client(ctx, user):
     c = ClientXMPP("%s@%s/gajim" % (user, DOMAIN), user + "-pw")
-    for p in ("xep_0004", "xep_0030", "xep_0045", "xep_0050", "xep_0199"):
+    for p in ("xep_0004", "xep_0030", "xep_0045", "xep_0050", "xep_0199",
+              "xep_0313"):
         c.register_plugin(p)
     c.ssl_context.check_hostname = False
     c.ssl_context.verify_mode = ssl.CERT_NONE
@@ -327,6 +328,17 @@ def test_nick_change_and_part(ctx):
     run_scenario(scenario())
 
 
+def test_gateway_answers_keepalive(ctx):
+    """A quiet gateway is pinged by the server (XEP-0199) and Biboumi
+    answers: it stays connected.  (Regress builds ping after 8 s.)"""
+    if not isinstance(ctx.xmpp, Server):
+        return      # Prosody does not ping components
+    mark = ctx.xmpp.mark()
+    ctx.xmpp.wait_log(r"component connection \d+: ping answered", mark, 30)
+    assert GATEWAY in ctx.xmpp.ctl("show", "components").stdout
+    assert not ctx.xmpp.log_has(r"connection-timeout", after=mark)
+
+
 def test_gateway_killed_and_restarted(ctx):
     """kill -9 of Biboumi: alice and bob stay online and talk, the
     gateway's JIDs answer service-unavailable while it is away; Biboumi
@@ -368,3 +380,26 @@ def test_gateway_killed_and_restarted(ctx):
     if before is not None:
         assert ctx.xmpp.processes() == before, (before,
                                                 ctx.xmpp.processes())
+
+
+def test_private_message_archived(ctx):
+    """carol writes to alice alone on IRC: alice receives it as a chat
+    message from the gateway, and finds it in her archive (XEP-0313)
+    under its sender, as a message from anyone is kept.  Last: Biboumi
+    keeps an IRC connection that carried a private conversation open
+    after the user leaves, which the tests before would stumble on."""
+    async def scenario():
+        alice, = await online(ctx, "alice")
+        await join(ctx, alice, "alice")
+        m = alice.inbox.mark()
+        ctx.carol.say("alice", "just for you")
+        msg = await alice.inbox.wait(
+            lambda s: s.name == "message" and s["type"] == "chat" and
+            s["body"] == "just for you", m, what="carol's private message")
+        res = await alice["xep_0313"].retrieve(with_jid=msg["from"].bare,
+                                               timeout=TIMEOUT)
+        bodies = [r["mam_result"]["forwarded"]["stanza"]["body"]
+                  for r in res["mam"]["results"]]
+        assert bodies == ["just for you"], (msg["from"], bodies)
+        await offline(alice)
+    run_scenario(scenario())

@@ -12,6 +12,7 @@ from xmppdtest import Server, add_user, free_port
 STREAMS = "urn:ietf:params:xml:ns:xmpp-streams"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NAME = "irc.example.org"
+MUC = "conference.example.org"
 SECRET = "gateway-secret"
 HEADER = ("<?xml version='1.0'?><stream:stream to='%s' "
           "xmlns='jabber:component:accept' "
@@ -24,11 +25,13 @@ def setup():
         "limits {\n\tstanza size 10000\n\tcomponent rate 20K\n}\n"
         'component "%s" password "%s"\n'
         'component "other.example.org" password "other-secret"\n'
-        "listen on 127.0.0.1 port %d component\n" % (NAME, SECRET, port)))
+        'muc "%s"\n'
+        "listen on 127.0.0.1 port %d component\n" % (NAME, SECRET, MUC,
+                                                      port)))
     s.ports["component"] = port
     s.start()
-    add_user(s, "alice@example.org", "alice-pw")
-    add_user(s, "bob@example.org", "bob-pw")
+    for u in ("alice", "bob", "carol", "dave"):
+        add_user(s, "%s@example.org" % u, u + "-pw")
     s.pids = {(p["name"], p["instance"]): p["pid"] for p in s.processes()}
     return s
 
@@ -328,13 +331,29 @@ def test_bad_to(s):
 
 
 def test_to_the_server_and_away_users(s):
+    """The server answers a component what it answers anyone (disco,
+    ping, version); what speaks of the sender's own account (its roster)
+    a component has none of here."""
     comp = connect(s)
     comp.send("<iq from='%s' to='example.org' type='get' id='q1'>"
               "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
               % NAME)
     m = comp.expect(r"<iq [^>]*id='q1'.*?</iq>")
-    assert "type='error'" in m.group(0) and "service-unavailable" in \
-        m.group(0), m.group(0)
+    assert "type='result'" in m.group(0) and "category='server'" in \
+        m.group(0) and "to='%s'" % NAME in m.group(0), m.group(0)
+    comp.send("<iq from='%s' to='example.org' type='get' id='q4'>"
+              "<ping xmlns='urn:xmpp:ping'/></iq>" % NAME)
+    m = comp.expect(r"<iq [^>]*id='q4'[^>]*/>")
+    assert "type='result'" in m.group(0), m.group(0)
+    comp.send("<iq from='%s' to='example.org' type='get' id='q5'>"
+              "<query xmlns='jabber:iq:roster'/></iq>" % NAME)
+    m = comp.expect(r"<iq [^>]*id='q5'.*?</iq>")
+    assert "service-unavailable" in m.group(0), m.group(0)
+    comp.send("<iq from='%s' to='example.org' type='get' id='q6'>"
+              "<query xmlns='jabber:iq:version'/></iq>" % NAME)
+    m = comp.expect(r"<iq [^>]*id='q6'.*?</iq>")
+    assert "type='result'" in m.group(0) and "<name>" in m.group(0), \
+        m.group(0)
     comp.send("<message from='%s' to='nobody@example.org' id='q2'>"
               "<body>x</body></message>" % NAME)
     m = comp.expect(r"<message [^>]*id='q2'.*?</message>")
@@ -450,3 +469,147 @@ def test_throttled_after_failures(s):
                    after=mark)
     finally:
         t.stop()
+
+
+def sync(c, to="example.org", frm=None):
+    """A ping answered: what c was sent before it has come."""
+    c.send("<iq type='get' id='sync' to='%s'%s><ping xmlns='urn:xmpp:"
+           "ping'/></iq>" % (to, " from='%s'" % frm if frm else ""))
+    return c.expect(r"(.*?)<iq [^>]*id='sync'[^>]*/>").group(1)
+
+
+def archive(c, with_jid=None):
+    """The bodies in c's archive (XEP-0313), oldest first."""
+    form = ""
+    if with_jid:
+        form = ("<x xmlns='jabber:x:data' type='submit'><field var="
+                "'FORM_TYPE'><value>urn:xmpp:mam:2</value></field><field "
+                "var='with'><value>%s</value></field></x>" % with_jid)
+    c.send("<iq type='set' id='mq'><query xmlns='urn:xmpp:mam:2' "
+           "queryid='q'>%s</query></iq>" % form)
+    m = c.expect(r"(.*?)<iq [^>]*id='mq'[^>]*(?:/>|>.*?</iq>)")
+    assert "type='result'" in m.group(0), m.group(0)
+    return re.findall(r"<body>([^<]*)</body>", m.group(1))
+
+
+def test_component_messages_are_archived(s):
+    """A chat message from a component (a JID of it, or its domain) to a
+    user is kept in the user's archive (XEP-0313) as any other is, and
+    the user's copy carries that archive's stanza-id (XEP-0359)."""
+    comp = connect(s)
+    c = client(s)
+    comp.send("<message from='arch%%net@%s/x' to='alice@example.org/r' "
+              "type='chat' id='a1'><body>kept</body></message>" % NAME)
+    m = c.expect(r"<message [^>]*id='a1'.*?</message>").group(0)
+    assert re.search(r"<stanza-id xmlns='urn:xmpp:sid:0' id='[^']+' "
+                     r"by='alice@example.org'/>", m), m
+    comp.send("<message from='%s' to='alice@example.org' type='chat' "
+              "id='a2'><body>from the gateway</body></message>" % NAME)
+    m = c.expect(r"<message [^>]*id='a2'.*?</message>").group(0)
+    assert "by='alice@example.org'" in m, m
+    assert archive(c, "arch%%net@%s" % NAME) == ["kept"]
+    assert archive(c, NAME)[-1:] == ["from the gateway"]
+    c.close()
+    comp.close()
+
+
+def test_component_message_to_an_offline_user_is_kept(s):
+    """A user who is away gets a component's message when back (offline
+    storage, with its delay), and the component hears no error."""
+    comp = connect(s)
+    comp.send("<message from='nick%%net@%s' to='carol@example.org' "
+              "type='chat' id='o1'><body>while away</body></message>" % NAME)
+    carol = Raw(s.ports["client"])
+    carol.login("carol", "carol-pw", "r")
+    carol.send("<presence/>")
+    m = carol.expect(r"<message [^>]*id='o1'.*?</message>").group(0)
+    assert "<body>while away</body>" in m and "urn:xmpp:delay" in m, m
+    assert archive(carol) == ["while away"]
+    before = sync(comp, frm=NAME)
+    assert "o1" not in before, before
+    carol.close()
+    comp.close()
+
+
+def test_blocked_sender_kept_nowhere(s):
+    """A user who blocks a JID (XEP-0191) keeps nothing from it while
+    away: neither offline nor in the archive, whether it comes from a
+    component or from a user; the sender hears service-unavailable."""
+    d = Raw(s.ports["client"])
+    d.login("dave", "dave-pw", "r")
+    d.send("<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'>"
+           "<item jid='%s'/><item jid='bob@example.org'/></block></iq>"
+           % NAME)
+    d.expect(r"<iq [^>]*id='b1'")
+    d.close()
+    comp = connect(s)
+    comp.send("<message from='nick%%net@%s' to='dave@example.org' "
+              "type='chat' id='k1'><body>blocked</body></message>" % NAME)
+    m = comp.expect(r"<message [^>]*id='k1'.*?</message>").group(0)
+    assert "service-unavailable" in m, m
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "r")
+    b.send("<message to='dave@example.org' type='chat' id='k2'>"
+           "<body>blocked too</body></message>")
+    m = b.expect(r"<message [^>]*id='k2'.*?</message>").group(0)
+    assert "type='error'" in m, m
+    d = Raw(s.ports["client"])
+    d.login("dave", "dave-pw", "r")
+    assert archive(d) == []
+    d.send("<presence/>")
+    assert "blocked" not in sync(d)
+    for c in (d, b, comp):
+        c.close()
+
+
+def test_component_in_a_room(s):
+    """A component's JID joins a room of the server's muc service, is
+    answered by the room, and what it says there reaches the users."""
+    a = client(s)
+    a.send("<presence to='gw@%s/alice'><x xmlns='http://jabber.org/"
+           "protocol/muc'/></presence>" % MUC)
+    a.expect(r"<presence [^>]*from='gw@%s/alice'.*?</presence>" % MUC)
+    a.send("<iq type='set' id='own' to='gw@%s'><query xmlns='http://"
+           "jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+           "type='submit'/></query></iq>" % MUC)
+    a.expect(r"<iq [^>]*id='own'[^>]*/>")
+    comp = connect(s)
+    comp.send("<presence from='nick%%net@%s/x' to='gw@%s/relay'><x xmlns="
+              "'http://jabber.org/protocol/muc'/></presence>" % (NAME, MUC))
+    m = comp.expect(r"<presence [^>]*from='gw@%s/relay'.*?</presence>"
+                    % MUC).group(0)
+    assert "to='nick%%net@%s/x'" % NAME in m and "code='110'" in m, m
+    a.expect(r"<presence [^>]*from='gw@%s/relay'" % MUC)
+    comp.send("<message from='nick%%net@%s/x' to='gw@%s' type='groupchat' "
+              "id='g1'><body>relayed</body></message>" % (NAME, MUC))
+    m = a.expect(r"<message [^>]*id='g1'.*?</message>").group(0)
+    assert "from='gw@%s/relay'" % MUC in m and "relayed" in m, m
+    comp.expect(r"<message [^>]*id='g1'")
+    comp.close()
+    # Gone: the room drops it once a stanza for it finds no one.
+    a.send("<message to='gw@%s' type='groupchat' id='g2'><body>after"
+           "</body></message>" % MUC)
+    a.expect(r"<presence [^>]*from='gw@%s/relay'[^>]*type='unavailable'"
+             % MUC)
+    a.close()
+
+
+def test_keepalive(s):
+    """A quiet component is pinged (XEP-0199): one that answers stays,
+    one that does not is closed with connection-timeout and is listed
+    no more.  Regress builds wait 8 s before the ping and 4 s for the
+    answer."""
+    live = connect(s)
+    dead = connect(s, "other.example.org", "other-secret")
+    ping = (r"<iq type='get' id='([^']+)' from='example.org' to='%s'>"
+            r"<ping xmlns='urn:xmpp:ping'/></iq>")
+    m = live.expect(ping % re.escape(NAME), timeout=30)
+    live.send("<iq type='result' id='%s' from='%s' to='example.org'/>"
+              % (m.group(1), NAME))
+    dead.expect(ping % re.escape("other.example.org"), timeout=30)
+    out = stream_error(dead, "connection-timeout")
+    assert "other.example.org" not in s.ctl("show", "components").stdout
+    live.expect(ping % re.escape(NAME), timeout=30)
+    assert "stream:error" not in live.buf, live.buf
+    assert NAME in s.ctl("show", "components").stdout
+    live.close()
