@@ -30,8 +30,29 @@ def _versions(path):
         db.close()
 
 
+def _one(path, sql):
+    """The first column of sql's first row."""
+    db = _db(path)
+    try:
+        return db.execute(sql).fetchone()[0]
+    finally:
+        db.close()
+
+
 def _store(s):
     return os.path.join(s.datadir, "xmppd.db")
+
+
+def _restart_with(s, path, *sql):
+    """Stop s, run sql on its database path, start it without waiting
+    for its startup to finish."""
+    s.stop_keep()
+    db = _db(path)
+    for q in sql:
+        db.execute(q)
+    db.commit()
+    db.close()
+    s.start(wait=False)
 
 
 def test_new_database_records_its_version(_):
@@ -41,10 +62,8 @@ def test_new_database_records_its_version(_):
         assert s.log_has(r"store: %s: created at schema version 1" %
                          _store(s)), s.log_tail()
         assert _versions(_store(s)) == [1]
-        db = _db(_store(s))
-        meta = db.execute("SELECT value FROM meta WHERE key = 'schema'")
-        assert meta.fetchone()[0] == "1"
-        db.close()
+        assert _one(_store(s), "SELECT value FROM meta WHERE key = "
+                    "'schema'") == "1"
     finally:
         s.stop()
 
@@ -56,23 +75,17 @@ def test_future_store_refused(_):
     try:
         s.start()
         add_user(s, "alice@example.org", "alice-pw")
-        s.stop_keep()
-        db = _db(_store(s))
-        db.execute("INSERT INTO schema_version VALUES (99, 0)")
-        db.execute("CREATE TABLE from_the_future (x)")
-        db.commit()
-        db.close()
-        s.start(wait=False)
+        _restart_with(s, _store(s),
+                      "INSERT INTO schema_version VALUES (99, 0)",
+                      "CREATE TABLE from_the_future (x)")
         s.wait_log(r"store: %s: schema version 99 is newer than 1, the "
                    r"newest this xmppd knows: not downgraded" % _store(s))
         assert s.wait_exit() == 1
         assert not s.log_has(r"startup finished")
         assert _versions(_store(s)) == [1, 99]
-        db = _db(_store(s))
-        assert db.execute("SELECT count(*) FROM accounts").fetchone()[0] == 1
-        assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = "
-                          "'from_the_future'").fetchone()[0] == 1
-        db.close()
+        assert _one(_store(s), "SELECT count(*) FROM accounts") == 1
+        assert _one(_store(s), "SELECT count(*) FROM sqlite_master WHERE "
+                    "name = 'from_the_future'") == 1
     finally:
         s.stop()
 
@@ -94,8 +107,8 @@ def _pre_versioning(s, keep_meta):
     c.expect(r"<iq[^>]*id='p1'")
     c.close()
     s.stop_keep()
+    assert _one(_store(s), "SELECT count(*) FROM offline") == 1
     db = _db(_store(s))
-    assert db.execute("SELECT count(*) FROM offline").fetchone()[0] == 1
     db.execute("DROP TABLE schema_version")
     if keep_meta:
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
@@ -130,10 +143,8 @@ def test_pre_versioning_store_upgraded(_):
     try:
         _pre_versioning(s, keep_meta=True)
         _upgraded(s)
-        db = _db(_store(s))
-        assert db.execute("SELECT value FROM meta WHERE key = "
-                          "'schema'").fetchone()[0] == "1"
-        db.close()
+        assert _one(_store(s), "SELECT value FROM meta WHERE key = "
+                    "'schema'") == "1"
         # Started again, it is simply at version 1.
         s.stop_keep()
         s.start()
@@ -150,10 +161,8 @@ def test_older_store_gets_missing_tables(_):
     try:
         _pre_versioning(s, keep_meta=False)
         _upgraded(s)
-        db = _db(_store(s))
-        assert db.execute("SELECT count(*) FROM sqlite_master WHERE name "
-                          "IN ('roster_version', 'meta')").fetchone()[0] == 2
-        db.close()
+        assert _one(_store(s), "SELECT count(*) FROM sqlite_master WHERE "
+                    "name IN ('roster_version', 'meta')") == 2
     finally:
         s.stop()
 
@@ -164,13 +173,8 @@ def test_future_store_meta_refused(_):
     s = Server(prefork=1)
     try:
         s.start()
-        s.stop_keep()
-        db = _db(_store(s))
-        db.execute("DROP TABLE schema_version")
-        db.execute("UPDATE meta SET value = '999' WHERE key = 'schema'")
-        db.commit()
-        db.close()
-        s.start(wait=False)
+        _restart_with(s, _store(s), "DROP TABLE schema_version",
+                      "UPDATE meta SET value = '999' WHERE key = 'schema'")
         s.wait_log(r"store: %s: schema version 999 is newer than 1" %
                    _store(s))
         assert s.wait_exit() == 1
@@ -178,49 +182,33 @@ def test_future_store_meta_refused(_):
         s.stop()
 
 
-def test_future_muc_db_refused(_):
-    """mucd refuses its database the same way; the rest of the service
-    keeps running."""
+def _leaf_refused(conf, sub, version, who, prog):
+    """A helper daemon (prog, logging as who) refuses its database
+    datadir/sub at a later version, and the rest of the service keeps
+    running."""
     s = Server(prefork=1)
-    s.write_conf('muc "%s" {\n\trooms persistent\n}\n' % MUC)
-    path = os.path.join(s.datadir, "muc", "muc.db")
+    s.write_conf(conf)
+    path = os.path.join(s.datadir, sub)
     try:
         s.start()
         assert _versions(path) == [1]
-        s.stop_keep()
-        db = _db(path)
-        db.execute("INSERT INTO schema_version VALUES (7, 0)")
-        db.commit()
-        db.close()
-        s.start(wait=False)
-        s.wait_log(r"muc db: %s: schema version 7 is newer than 1, the "
-                   r"newest this mucd knows" % path)
-        assert _versions(path) == [1, 7]
+        _restart_with(s, path, "INSERT INTO schema_version VALUES "
+                      "(%d, 0)" % version)
+        s.wait_log(r"%s: %s: schema version %d is newer than 1, the "
+                   r"newest this %s knows" % (who, path, version, prog))
+        assert _versions(path) == [1, version]
         assert s.proc.poll() is None
         add_user(s, "bob@example.org", "bob-pw")
     finally:
         s.stop()
+
+
+def test_future_muc_db_refused(_):
+    _leaf_refused('muc "%s" {\n\trooms persistent\n}\n' % MUC,
+                  "muc/muc.db", 7, "muc db", "mucd")
 
 
 def test_future_upload_db_refused(_):
-    """uploadd too; its slots are left as they were."""
-    s = Server(prefork=1)
-    s.write_conf('upload "upload.example.org" {\n'
-                 '\turl "https://upload.example.org:5444/files/"\n}\n')
-    path = os.path.join(s.datadir, "upload", "upload.db")
-    try:
-        s.start()
-        assert _versions(path) == [1]
-        s.stop_keep()
-        db = _db(path)
-        db.execute("INSERT INTO schema_version VALUES (2, 0)")
-        db.commit()
-        db.close()
-        s.start(wait=False)
-        s.wait_log(r"upload db: %s: schema version 2 is newer than 1, the "
-                   r"newest this uploadd knows" % path)
-        assert _versions(path) == [1, 2]
-        assert s.proc.poll() is None
-        add_user(s, "bob@example.org", "bob-pw")
-    finally:
-        s.stop()
+    _leaf_refused('upload "upload.example.org" {\n'
+                  '\turl "https://upload.example.org:5444/files/"\n}\n',
+                  "upload/upload.db", 2, "upload db", "uploadd")
