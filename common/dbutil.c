@@ -207,8 +207,11 @@ dbu_step(sqlite3 *db, const struct dbu_step *step, int n, char *err,
 	for (sql = step->sql; sql != NULL && *sql != NULL; sql++)
 		if (sqlite3_exec(db, *sql, NULL, NULL, NULL) != SQLITE_OK)
 			return (dbu_fail(db, what, err, len));
-	if (step->fn != NULL && step->fn(db) == -1)
-		return (dbu_fail(db, what, err, len));
+	if (step->fn != NULL && step->fn(db) == -1) {
+		(void)snprintf(err, len, "%s: its function failed (%s)", what,
+		    sqlite3_errmsg(db));
+		return (-1);
+	}
 	return (0);
 }
 

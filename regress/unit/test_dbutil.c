@@ -206,6 +206,7 @@ test_refused(void)
 	    db_int(db, "SELECT max(version) FROM schema_version") == 3,
 	    "its step's first statement is rolled back, the version kept");
 	CHECK(dbu_upgrade(db, steps_badfn, 4, &v, err, sizeof(err)) == -1 &&
+	    strstr(err, "schema step 4: its function failed") != NULL &&
 	    !db_has(db, "fn_made") &&
 	    db_int(db, "SELECT max(version) FROM schema_version") == 3,
 	    "a failing step function: refused and rolled back");
