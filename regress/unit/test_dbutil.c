@@ -307,6 +307,7 @@ test_fatal(void)
 	close(fd[1]);
 	n = read(fd[0], out, sizeof(out) - 1);
 	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
 	close(fd[0]);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 0,
