@@ -263,7 +263,8 @@ struct muc_iq {
  * mucd_features[] (mucd.c); where order matters (joined: the history
  * before the subject, XEP-0045 section 7.1), the table says it.
  *
- * schema	SQL statements run at startup (CREATE ... IF NOT EXISTS)
+ * schema	SQL statements of mucd's schema step 1 (CREATE ... IF NOT
+ *		EXISTS); a table added later is a new step (muc_db.c)
  * init		once, after the database is open
  * room_init	a room was created or loaded; room_free: it goes away
  * room_saved	a persistent room was written (room->dbid is its row):
@@ -418,7 +419,7 @@ extern const struct muc_feature	muc_ping_feature;
 /* muc_db.c: the SQLite database in the chroot */
 struct sqlite3;
 struct sqlite3_stmt;
-void		 muc_db_open(void);
+void		 muc_db_open(const char *);
 void		 muc_db_close(void);
 struct sqlite3	*muc_db(void);
 int		 muc_db_try(const char *);

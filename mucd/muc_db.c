@@ -39,15 +39,12 @@
 #include "muc.h"
 
 #define MUC_DB			"/muc.db"
-#define MUC_SCHEMA_VERSION	1
 
 static sqlite3	*db;
 
-/* Forward migrations: step n takes the database from schema n to n + 1. */
-static const char *muc_db_migrations[MUC_SCHEMA_VERSION] = {
-	NULL,
-};
+static int	 muc_db_features_schema(sqlite3 *);
 
+/* Schema step 1: the core's tables, then the features' (their schema). */
 static const char *const muc_db_tables[] = {
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
 	    "value TEXT NOT NULL)",
@@ -62,6 +59,16 @@ static const char *const muc_db_tables[] = {
 	    "REFERENCES rooms (id) ON DELETE CASCADE, jid TEXT NOT NULL, "
 	    "affiliation TEXT NOT NULL, nick TEXT NOT NULL DEFAULT '', "
 	    "reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (room, jid))",
+	NULL
+};
+
+/*
+ * mucd's schema, one step per version (see dbutil.h): a change of
+ * schema, a feature's new table included, is a step appended here,
+ * never an edit of an earlier one.
+ */
+static const struct dbu_step muc_db_steps[] = {
+	{ muc_db_tables, muc_db_features_schema },
 };
 
 enum {
@@ -121,12 +128,6 @@ static const struct {
 #undef CF
 };
 
-static void
-muc_db_exec(const char *sql)
-{
-	dbu_exec(db, sql, "muc db");
-}
-
 /* Run sql (BEGIN, COMMIT, ROLLBACK): -1 when it fails. */
 int
 muc_db_try(const char *sql)
@@ -168,55 +169,35 @@ muc_db_done(sqlite3_stmt *s)
 	return (0);
 }
 
-static void
-muc_db_migrate(void)
-{
-	sqlite3_stmt	*s;
-	char		 sql[128];
-	int		 v = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
-	    "'schema'", -1, &s, NULL) != SQLITE_OK)
-		fatalx("muc db: %s", sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (v == 0) {
-		(void)snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES "
-		    "('schema', '%d')", MUC_SCHEMA_VERSION);
-		muc_db_exec(sql);
-		return;
-	}
-	if (v > MUC_SCHEMA_VERSION)
-		fatalx("muc db: schema %d is newer than this mucd's %d", v,
-		    MUC_SCHEMA_VERSION);
-	for (; v < MUC_SCHEMA_VERSION; v++) {
-		muc_db_exec("BEGIN IMMEDIATE");
-		if (muc_db_migrations[v] != NULL)
-			muc_db_exec(muc_db_migrations[v]);
-		(void)snprintf(sql, sizeof(sql), "UPDATE meta SET value = "
-		    "'%d' WHERE key = 'schema'", v + 1);
-		muc_db_exec(sql);
-		muc_db_exec("COMMIT");
-		log_info("muc db: migrated to schema %d", v + 1);
-	}
-}
-
-/* Open (or create) the database; mucd runs chrooted in datadir/muc. */
-void
-muc_db_open(void)
+/* The tables of the features of schema step 1. */
+static int
+muc_db_features_schema(sqlite3 *h)
 {
 	const char *const	*sql;
 	size_t			 i;
 
-	db = dbu_open(MUC_DB, "muc db");
-	for (i = 0; i < nitems(muc_db_tables); i++)
-		muc_db_exec(muc_db_tables[i]);
 	for (i = 0; i < mucd_nfeatures; i++)
 		for (sql = mucd_features[i]->schema; sql != NULL &&
 		    *sql != NULL; sql++)
-			muc_db_exec(*sql);
-	muc_db_migrate();
+			if (sqlite3_exec(h, *sql, NULL, NULL, NULL) !=
+			    SQLITE_OK)
+				return (-1);
+	return (0);
+}
+
+/*
+ * Open (or create) the database; mucd runs chrooted in datadir/muc.
+ * datadir names the file in log lines.
+ */
+void
+muc_db_open(const char *datadir)
+{
+	char	 path[CONF_PATHLEN + sizeof("/muc" MUC_DB)];
+	size_t	 i;
+
+	db = dbu_open(MUC_DB, "muc db");
+	(void)snprintf(path, sizeof(path), "%s/muc%s", datadir, MUC_DB);
+	dbu_schema(db, path, "muc db", muc_db_steps, nitems(muc_db_steps));
 	for (i = 0; i < Q_MAX; i++)
 		st[i] = muc_db_prepare(muc_db_sql[i]);
 }

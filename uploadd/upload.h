@@ -106,7 +106,7 @@ enum upload_db_query {
  * upload_db.c: 0 done, 1 no such slot (get, done: no such pending slot,
  * delete), -1 error.
  */
-void	 upload_db_open(void);
+void	 upload_db_open(const char *);
 void	 upload_db_close(void);
 int	 upload_db_insert(const struct upload_file *);
 int	 upload_db_get(const char *, struct upload_file *);

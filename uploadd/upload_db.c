@@ -33,10 +33,9 @@
 #include "log.h"
 #include "upload.h"
 
-#define UPLOAD_DB_SCHEMA	1
-
 static sqlite3	*db;
 
+/* Schema step 1: the slots. */
 static const char *const upload_db_tables[] = {
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
 	    "value TEXT NOT NULL)",
@@ -47,7 +46,15 @@ static const char *const upload_db_tables[] = {
 	    "completed INTEGER NOT NULL DEFAULT 0, state INTEGER NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS files_owner ON files (service, owner)",
 	"CREATE INDEX IF NOT EXISTS files_state ON files (state, expires)",
-	"INSERT OR IGNORE INTO meta VALUES ('schema', '1')",
+	NULL
+};
+
+/*
+ * uploadd's schema, one step per version (see dbutil.h): a change of
+ * schema is a step appended here, never an edit of an earlier one.
+ */
+static const struct dbu_step upload_db_steps[] = {
+	{ upload_db_tables, NULL },
 };
 
 #define UPLOAD_DB_COLS	"slot, service, owner, name, type, size, created, " \
@@ -89,33 +96,21 @@ struct upload_db_slot {
 	char		 slot[UPLOAD_SLOT_LEN + 1];
 };
 
-static void
-upload_db_schema(void)
-{
-	sqlite3_stmt	*s;
-	int		 v = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
-	    "'schema'", -1, &s, NULL) != SQLITE_OK)
-		fatalx("upload db: %s", sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (v != UPLOAD_DB_SCHEMA)
-		fatalx("upload db: schema %d, this uploadd knows %d", v,
-		    UPLOAD_DB_SCHEMA);
-}
-
-/* Open (or create) the database; uploadd runs chrooted in its root. */
+/*
+ * Open (or create) the database; uploadd runs chrooted in its root,
+ * datadir/upload.  datadir names the file in log lines.
+ */
 void
-upload_db_open(void)
+upload_db_open(const char *datadir)
 {
+	char	 path[CONF_PATHLEN + sizeof("/upload/" UPLOAD_DB)];
 	size_t	 i;
 
 	db = dbu_open(UPLOAD_DB, "upload db");
-	for (i = 0; i < nitems(upload_db_tables); i++)
-		dbu_exec(db, upload_db_tables[i], "upload db");
-	upload_db_schema();
+	(void)snprintf(path, sizeof(path), "%s/upload/%s", datadir,
+	    UPLOAD_DB);
+	dbu_schema(db, path, "upload db", upload_db_steps,
+	    nitems(upload_db_steps));
 	for (i = 0; i < Q_MAX; i++)
 		st[i] = dbu_prepare(db, upload_db_sql[i], "upload db");
 }

@@ -124,7 +124,7 @@ main(int argc, char *argv[])
 	/* From here the root is datadir/upload. */
 	uploadd_dirs();
 	upload_sign_init();
-	upload_db_open();
+	upload_db_open(proc_self.conf->global.datadir);
 	upload_http_configure(proc_self.conf);
 	/*
 	 * Files and SQLite's journal are created, written, synced, renamed

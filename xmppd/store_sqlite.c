@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dbutil.h"
 #include "log.h"
 #include "msg.h"
 #include "scram.h"
@@ -35,7 +36,6 @@
 #include "store_sqlite.h"
 
 #define SQLITE_DB	"/xmppd.db"
-#define STORE_SCHEMA_VERSION	1
 
 /*
  * The WAL is copied into the database every 30 s when it holds commits,
@@ -55,12 +55,8 @@ static sqlite3		*db;
 static int		 in_batch;
 static struct event	 sqlite_ckev;
 
-/* Forward migrations: step n takes the database from schema n to n + 1. */
-static const char *sqlite_migrations[STORE_SCHEMA_VERSION] = {
-	NULL,
-};
-
-static const char *sqlite_tables[] = {
+/* Schema step 1: the tables of the store's first version. */
+static const char *const sqlite_tables[] = {
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
 	    "value TEXT NOT NULL)",
 	"CREATE TABLE IF NOT EXISTS accounts (domain TEXT NOT NULL, "
@@ -128,6 +124,15 @@ static const char *sqlite_tables[] = {
 	    "PRIMARY KEY (domain, localpart), "
 	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
 	    "ON DELETE CASCADE)",
+	NULL
+};
+
+/*
+ * The store's schema, one step per version (see dbutil.h): a change
+ * of schema is a step appended here, never an edit of an earlier one.
+ */
+static const struct dbu_step sqlite_steps[] = {
+	{ sqlite_tables, NULL },
 };
 
 enum {
@@ -219,48 +224,6 @@ sqlite_done(sqlite3_stmt *s)
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
-static int
-sqlite_schema(void)
-{
-	sqlite3_stmt	*s;
-	int		 v = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE "
-	    "key = 'schema'", -1, &s, NULL) != SQLITE_OK)
-		fatalx("store: %s", sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return (v);
-}
-
-static void
-sqlite_migrate(void)
-{
-	char	 sql[128];
-	int	 v = sqlite_schema();
-
-	if (v == 0) {
-		(void)snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES "
-		    "('schema', '%d')", STORE_SCHEMA_VERSION);
-		sqlite_exec(sql);
-		return;
-	}
-	if (v > STORE_SCHEMA_VERSION)
-		fatalx("store: the database has schema %d, newer than this "
-		    "xmppd's %d", v, STORE_SCHEMA_VERSION);
-	for (; v < STORE_SCHEMA_VERSION; v++) {
-		sqlite_exec("BEGIN IMMEDIATE");
-		if (sqlite_migrations[v] != NULL)
-			sqlite_exec(sqlite_migrations[v]);
-		(void)snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' "
-		    "WHERE key = 'schema'", v + 1);
-		sqlite_exec(sql);
-		sqlite_exec("COMMIT");
-		log_info("store: database migrated to schema %d", v + 1);
-	}
-}
-
 static void
 sqlite_checkpoint(int fd, short event, void *arg)
 {
@@ -289,10 +252,9 @@ static void
 sqlite_open(const struct global_conf *g)
 {
 	struct timeval	 tv = { SQLITE_CHECKPOINT_SECS, 0 };
-	char		 sql[64];
+	char		 sql[64], path[CONF_PATHLEN + sizeof(SQLITE_DB)];
 	size_t		 i;
 
-	(void)g;
 	if (sqlite3_open_v2(SQLITE_DB, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		fatalx("store: cannot open %s: %s", SQLITE_DB,
@@ -304,9 +266,9 @@ sqlite_open(const struct global_conf *g)
 	    SQLITE_WAL_PAGES);
 	sqlite_exec(sql);
 	sqlite_exec("PRAGMA foreign_keys=ON");
-	for (i = 0; i < nitems(sqlite_tables); i++)
-		sqlite_exec(sqlite_tables[i]);
-	sqlite_migrate();
+	/* The file as the admin sees it, outside the store's chroot. */
+	(void)snprintf(path, sizeof(path), "%s%s", g->datadir, SQLITE_DB);
+	dbu_schema(db, path, "store", sqlite_steps, nitems(sqlite_steps));
 	for (i = 0; i < Q_MAX; i++)
 		if (sqlite3_prepare_v3(db, sqlite_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st[i], NULL) != SQLITE_OK)

@@ -79,23 +79,6 @@ def test_config_check_mode(_):
         s.stop()
 
 
-def test_newer_database_refused(_):
-    import sqlite3
-    s = Server(prefork=1)
-    try:
-        s.start()
-        s.stop_keep()
-        db = sqlite3.connect(os.path.join(s.datadir, "xmppd.db"))
-        db.execute("UPDATE meta SET value = '999' WHERE key = 'schema'")
-        db.commit()
-        db.close()
-        s.start(wait=False)
-        s.wait_log(r"schema 999, newer than this xmppd")
-        assert s.wait_exit() == 1
-    finally:
-        s.stop()
-
-
 def test_postgresql_refused_until_built(_):
     import subprocess
     from xmppdtest import XMPPD

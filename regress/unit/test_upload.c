@@ -35,6 +35,9 @@
 #include "upload.h"
 #include "test.h"
 
+/* The datadir uploadd would name in its log lines. */
+static const char	*datadir = "/var/xmppd";
+
 static void
 file_init(struct upload_file *f, const char *slot, const char *owner,
     int64_t size, time_t expires)
@@ -199,7 +202,7 @@ test_db_rows(void)
 	struct upload_file	 f, g;
 	time_t			 now = 1700000000;
 
-	upload_db_open();
+	upload_db_open(datadir);
 	file_init(&f, "0123456789abcdef0123456789abcdef", "alice@example.org",
 	    1000, now + 300);
 	CHECK(upload_db_insert(&f) == 0, "insert");
@@ -219,7 +222,7 @@ test_db_rows(void)
 	CHECK(upload_db_get(f.slot, &g) == 0 && g.completed == now + 10,
 	    "done twice keeps the first time");
 	upload_db_close();
-	upload_db_open();
+	upload_db_open(datadir);
 	CHECK(upload_db_get(f.slot, &g) == 0 && g.state == UPLOAD_DONE,
 	    "row survives reopening");
 	CHECK(upload_db_delete(f.slot) == 0, "delete");
@@ -235,7 +238,7 @@ test_db_usage(void)
 	struct upload_stats	 us;
 	time_t			 now = 1700000000;
 
-	upload_db_open();
+	upload_db_open(datadir);
 	/* alice: one file of 100, a live slot of 20, a stale one of 5. */
 	file_init(&f, "00000000000000000000000000000001", "alice@example.org",
 	    100, now + 300);
@@ -311,7 +314,7 @@ test_db_corrupt(void)
 	rc |= sqlite3_exec(h, sql, NULL, NULL, NULL);
 	sqlite3_close(h);
 	CHECK(rc == SQLITE_OK, "row with a 300-byte name written");
-	upload_db_open();
+	upload_db_open(datadir);
 	CHECK(upload_db_get("0000000000000000000000000000000a", &f) == -1,
 	    "overlong stored name: error, not truncation");
 	upload_db_close();
