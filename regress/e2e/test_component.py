@@ -335,25 +335,22 @@ def test_to_the_server_and_away_users(s):
     ping, version); what speaks of the sender's own account (its roster)
     a component has none of here."""
     comp = connect(s)
-    comp.send("<iq from='%s' to='example.org' type='get' id='q1'>"
-              "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
-              % NAME)
-    m = comp.expect(r"<iq [^>]*id='q1'.*?</iq>")
-    assert "type='result'" in m.group(0) and "category='server'" in \
-        m.group(0) and "to='%s'" % NAME in m.group(0), m.group(0)
-    comp.send("<iq from='%s' to='example.org' type='get' id='q4'>"
-              "<ping xmlns='urn:xmpp:ping'/></iq>" % NAME)
-    m = comp.expect(r"<iq [^>]*id='q4'[^>]*/>")
-    assert "type='result'" in m.group(0), m.group(0)
-    comp.send("<iq from='%s' to='example.org' type='get' id='q5'>"
-              "<query xmlns='jabber:iq:roster'/></iq>" % NAME)
-    m = comp.expect(r"<iq [^>]*id='q5'.*?</iq>")
-    assert "service-unavailable" in m.group(0), m.group(0)
-    comp.send("<iq from='%s' to='example.org' type='get' id='q6'>"
-              "<query xmlns='jabber:iq:version'/></iq>" % NAME)
-    m = comp.expect(r"<iq [^>]*id='q6'.*?</iq>")
-    assert "type='result'" in m.group(0) and "<name>" in m.group(0), \
-        m.group(0)
+
+    def ask(iqid, payload):
+        comp.send("<iq from='%s' to='example.org' type='get' id='%s'>%s"
+                  "</iq>" % (NAME, iqid, payload))
+        return comp.expect(r"<iq [^>]*id='%s'(?:[^>]*/>|.*?</iq>)"
+                           % iqid).group(0)
+
+    r = ask("q1", "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+    assert "type='result'" in r and "category='server'" in r and \
+        "to='%s'" % NAME in r, r
+    r = ask("q4", "<ping xmlns='urn:xmpp:ping'/>")
+    assert "type='result'" in r, r
+    r = ask("q5", "<query xmlns='jabber:iq:roster'/>")
+    assert "service-unavailable" in r, r
+    r = ask("q6", "<query xmlns='jabber:iq:version'/>")
+    assert "type='result'" in r and "<name>" in r, r
     comp.send("<message from='%s' to='nobody@example.org' id='q2'>"
               "<body>x</body></message>" % NAME)
     m = comp.expect(r"<message [^>]*id='q2'.*?</message>")
