@@ -13,6 +13,7 @@ STREAMS = "urn:ietf:params:xml:ns:xmpp-streams"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NAME = "irc.example.org"
 MUC = "conference.example.org"
+UP = "upload.example.org"
 SECRET = "gateway-secret"
 HEADER = ("<?xml version='1.0'?><stream:stream to='%s' "
           "xmlns='jabber:component:accept' "
@@ -26,10 +27,12 @@ def setup():
         'component "%s" password "%s"\n'
         'component "other.example.org" password "other-secret"\n'
         'muc "%s"\n'
+        'upload "%s" {\n\turl "https://%s/files/"\n}\n'
         "listen on 127.0.0.1 port %d component\n" % (NAME, SECRET, MUC,
-                                                      port)))
+                                                      UP, UP, port)))
     s.ports["component"] = port
     s.start()
+    s.wait_log(r"uploadd 0 ready")
     for u in ("alice", "bob", "carol", "dave"):
         add_user(s, "%s@example.org" % u, u + "-pw")
     s.pids = {(p["name"], p["instance"]): p["pid"] for p in s.processes()}
@@ -610,3 +613,15 @@ def test_keepalive(s):
     assert "stream:error" not in live.buf, live.buf
     assert NAME in s.ctl("show", "components").stdout
     live.close()
+
+
+def test_component_asks_the_upload_service(s):
+    """A component's slot request reaches uploadd, whose answer comes
+    back to it: slots are for the server's users, so it is refused."""
+    comp = connect(s)
+    comp.send("<iq from='nick%%net@%s' to='%s' type='get' id='u1'>"
+              "<request xmlns='urn:xmpp:http:upload:0' filename='a.txt' "
+              "size='10' content-type='text/plain'/></iq>" % (NAME, UP))
+    m = comp.expect(r"<iq [^>]*id='u1'.*?</iq>").group(0)
+    assert "from='%s'" % UP in m and "<forbidden " in m, m
+    comp.close()
