@@ -137,18 +137,6 @@ def login(s, user, password):
     return c
 
 
-def archive(s, c):
-    s.n += 1
-    ident = "m%d" % s.n
-    c.send("<iq type='set' id='%s'><query xmlns='urn:xmpp:mam:2' "
-           "queryid='x'/></iq>" % ident)
-    m = c.expect(r"<iq\b[^>]*\bid='%s'.*?</iq>" % ident)
-    before = c.buf
-    return re.findall(r"<body>([^<]*)</body>", m.string[:m.start()] +
-                      before) or re.findall(r"<body>([^<]*)</body>",
-                                            m.string)
-
-
 def check_carol(s):
     """What carol sees after an import: the file's data, all of it."""
     c = login(s, "carol", "carol-pw")
