@@ -55,6 +55,12 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
 		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
+# The PostgreSQL backend of the store, when configure found libpq.
+XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_conf.c xmppd/store_pg_mam.c \
+		xmppd/store_pg_xml.c
+ifneq (${HAVE_LIBPQ},)
+XMPPD_SRCS+=	${XMPPD_PG_SRCS}
+endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \

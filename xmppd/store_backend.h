@@ -16,8 +16,8 @@
 
 /*
  * The store's data access, one set of operations per database engine:
- * store_sqlite.c now, a PostgreSQL file later.  The store's parts
- * (accounts, SASL, offline messages, rosters) speak only to this.
+ * store_sqlite*.c and store_pg*.c.  The store's parts (accounts, SASL,
+ * offline messages, rosters) speak only to this.
  */
 
 #ifndef STORE_BACKEND_H
@@ -77,6 +77,9 @@ struct store_backend {
 
 	/* Message archives (store_mam.c). */
 	const struct store_mam_ops *mam;
+
+	/* 0 while the database cannot be reached; NULL: always there. */
+	int		(*up)(void);
 };
 
 /*
@@ -131,6 +134,9 @@ struct store_mam_ops {
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;
 extern const struct store_mam_ops	 sqlite_mam;
+extern const struct store_backend	 store_pg;
+extern const struct store_xml_ops	 pg_xml;
+extern const struct store_mam_ops	 pg_mam;
 extern const struct store_backend	*store_be;
 
 #endif /* STORE_BACKEND_H */

@@ -57,8 +57,14 @@ offline_blocked(struct offline_req *r)
 static int
 offline_store(struct offline_req *r, const char *xml, size_t len)
 {
-	if (store_be->account_exists(r->domain, r->localpart) != 1)
+	switch (store_be->account_exists(r->domain, r->localpart)) {
+	case 1:
+		break;
+	case 0:
 		return (OFFLINE_NO_ACCOUNT);
+	default:
+		return (OFFLINE_ERROR);		/* the database is away */
+	}
 	r->sender[sizeof(r->sender) - 1] = '\0';
 	if (offline_blocked(r))
 		return (OFFLINE_BLOCKED);
