@@ -51,7 +51,8 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
-		xmppd/store_mam.c xmppd/store_sqlite_mam.c \
+		xmppd/store_mam.c xmppd/store_mam_sql.c \
+		xmppd/store_sqlite_mam.c \
 		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
 		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c

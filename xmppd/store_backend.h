@@ -131,6 +131,17 @@ struct store_mam_ops {
 	int64_t		(*db_bytes)(void);		/* the whole file */
 };
 
+/* The seqs a query's ids stand for, 0 for none (store_mam_sql.c). */
+struct mam_bounds {
+	int64_t		 after;		/* form after-id */
+	int64_t		 before;
+	int64_t		 rsm_after;
+	int64_t		 rsm_before;
+};
+
+int		 mam_where(char *, size_t, const struct mam_query *,
+		    const struct mam_bounds *, int, const char *, char);
+
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;
 extern const struct store_mam_ops	 sqlite_mam;
