@@ -96,7 +96,7 @@ def run_lint(only):
 # results are named file[pg].
 PG_FILES = ["test_im", "test_roster", "test_offline_limit", "test_mam",
             "test_private_vcard", "test_pep", "test_blocking",
-            "test_register", "test_slix_im"]
+            "test_register", "test_slix_im", "test_pie"]
 
 
 def run_e2e(only, files=None, suffix=""):
