@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,11 @@
 #define NS_BLOCKED	"urn:xmpp:blocking:errors"
 #define BLOCKING_MAX	1000		/* items in a list, or one request */
 #define BLOCKING_WAIT_MAX 8		/* IQs held while the list loads */
+#ifndef REGRESS
+#define BLOCKING_RETRY	10		/* seconds before a failed list is */
+#else					/* asked for again */
+#define BLOCKING_RETRY	1
+#endif
 
 #define SUB_HAS_TO(s)	((s) == SUB_TO || (s) == SUB_BOTH)
 #define SUB_HAS_FROM(s)	((s) == SUB_FROM || (s) == SUB_BOTH)
@@ -51,6 +57,8 @@ struct blocklist {
 	int		  loaded;
 	int		  unsure;	/* not loaded: counted in nusers */
 	int		  failed;	/* the store could not say: blocks all */
+	int		  loading;	/* asked the store */
+	int		  retrying;	/* will ask again */
 	struct xs_iq	 *wait[BLOCKING_WAIT_MAX];	/* answered once loaded */
 	int		  nwait;
 };
@@ -67,6 +75,7 @@ struct blocking_op {
 static int			 blocking_nusers;	/* with a list */
 
 static void	blocking_run_waiting(struct blocklist *);
+static void	blocking_load(struct user *);
 
 static void
 blocklist_clear(struct blocklist *b)
@@ -142,8 +151,8 @@ blocklist_matches(struct blocklist *b, const char *jid)
 
 /*
  * Does u block jid?  A list the store could not read decides nothing, so
- * nothing goes to or from its user (fail closed) until a new session of
- * the user loads it again.  One still on its way (one store round trip
+ * nothing goes to or from its user (fail closed) until it is read again
+ * (every BLOCKING_RETRY seconds while the user is online).  One still on its way (one store round trip
  * after the user's first bind, while the client's own stanzas wait for
  * it) is taken as it was stored.
  */
@@ -254,6 +263,39 @@ blocking_user_of(const char *jid)
 	return (u);
 }
 
+/* A list the store could not give: asked for again, if still wanted. */
+static void
+blocking_retry(int fd, short event, void *arg)
+{
+	struct user	*u;
+
+	(void)fd;
+	(void)event;
+	u = session_find_user(arg);
+	free(arg);
+	if (u == NULL || u->blocklist == NULL)
+		return;
+	u->blocklist->retrying = 0;
+	if (u->blocklist->failed)
+		blocking_load(u);
+}
+
+static void
+blocking_failed(struct user *u)
+{
+	struct timeval	 tv = { BLOCKING_RETRY, 0 };
+	char		*bare;
+
+	u->blocklist->failed = 1;
+	if (u->blocklist->retrying)
+		return;
+	u->blocklist->retrying = 1;
+	if ((bare = strdup(u->bare)) == NULL)
+		fatal("%s", __func__);
+	if (event_once(-1, EV_TIMEOUT, blocking_retry, bare, &tv) == -1)
+		fatal("%s: event_once", __func__);
+}
+
 static void
 blocking_loaded(struct xs_req *r, struct xs_items *items, void *arg)
 {
@@ -264,48 +306,62 @@ blocking_loaded(struct xs_req *r, struct xs_items *items, void *arg)
 	free(arg);
 	if (u == NULL || u->blocklist == NULL)
 		return;
+	u->blocklist->loading = 0;
 	blocklist_clear(u->blocklist);
 	/* No account row yet (a directory user): nothing stored, no block. */
 	if (r->status != XS_OK && r->status != XS_NOT_FOUND &&
 	    r->status != XS_NO_ACCOUNT) {
-		log_warnx("blocking: the list of %s could not be read: nothing "
-		    "goes to or from it", u->bare);
-		u->blocklist->failed = 1;
+		if (!u->blocklist->failed)
+			log_warnx("blocking: the list of %s could not be read: "
+			    "nothing goes to or from it", u->bare);
+		blocking_failed(u);
 		blocking_run_waiting(u->blocklist);
 		return;
 	}
 	TAILQ_FOREACH(it, items, entry)
 		blocklist_add(u->blocklist, it->key);
+	if (u->blocklist->failed)
+		log_info("blocking: the list of %s is read again", u->bare);
 	u->blocklist->failed = 0;
 	blocking_unsure(u->blocklist, 0);
 	u->blocklist->loaded = 1;
 	blocking_run_waiting(u->blocklist);
 }
 
-/* A session bound: its user's list comes from the store if not here. */
-void
-blocking_session_new(struct session *s)
+/* Ask the store for u's list. */
+static void
+blocking_load(struct user *u)
 {
-	struct user	*u = s->user;
 	struct xs_req	 r;
 	char		*bare;
 
-	if (u->blocklist != NULL && !u->blocklist->failed)
-		return;
 	if (u->blocklist == NULL &&
 	    (u->blocklist = calloc(1, sizeof(*u->blocklist))) == NULL)
 		fatal("%s", __func__);
+	if (u->blocklist->loading)
+		return;
 	blocking_unsure(u->blocklist, 1);
 	if ((bare = strdup(u->bare)) == NULL)
 		fatal("%s", __func__);
 	xs_req_init(&r, XS_GET, u->local, u->domain, BLOCKING_SPACE, NULL);
 	r.limit = BLOCKING_MAX;
-	if (xs_request(&r, NULL, 0, blocking_loaded, bare) == -1) {
+	if (xs_request(&r, NULL, 0, blocking_loaded, bare) == 0)
+		u->blocklist->loading = 1;
+	else {
 		free(bare);
-		log_warnx("blocking: the list of %s cannot be asked for: "
-		    "nothing goes to or from it", u->bare);
-		u->blocklist->failed = 1;
+		if (!u->blocklist->failed)
+			log_warnx("blocking: the list of %s cannot be asked "
+			    "for: nothing goes to or from it", u->bare);
+		blocking_failed(u);
 	}
+}
+
+/* A session bound: its user's list comes from the store if not here. */
+void
+blocking_session_new(struct session *s)
+{
+	if (s->user->blocklist == NULL || s->user->blocklist->failed)
+		blocking_load(s->user);
 }
 
 static void

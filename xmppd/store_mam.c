@@ -138,7 +138,7 @@ mam_archive(struct imsgev *iev, uint32_t id, struct mam_archive *a,
 		a->sender_kept = 1;
 	/* What the recipient blocks it never keeps (XEP-0191 3.3). */
 	if (mam_keeps(&a->rcpt, sbare) &&
-	    !xs_blocks(a->rcpt.domain, a->rcpt.localpart, sfull) &&
+	    xs_blocks(a->rcpt.domain, a->rcpt.localpart, sfull) == 0 &&
 	    store_be->mam->put(a->rcpt.domain, a->rcpt.localpart, sbare,
 	    a->sender_res, 0, a->stamp, xml, len, a->rcpt_id) == 0)
 		a->rcpt_kept = 1;

@@ -45,8 +45,14 @@ offline_store(struct offline_req *r, const char *xml, size_t len)
 		return (OFFLINE_ERROR);		/* the database is away */
 	}
 	r->sender[sizeof(r->sender) - 1] = '\0';
-	if (xs_blocks(r->domain, r->localpart, r->sender))
+	switch (xs_blocks(r->domain, r->localpart, r->sender)) {
+	case 0:
+		break;
+	case 1:
 		return (OFFLINE_BLOCKED);
+	default:
+		return (OFFLINE_ERROR);
+	}
 	if (store_be->offline_count(r->domain, r->localpart) >= r->limit)
 		return (OFFLINE_FULL);
 	if (store_be->offline_put(r->domain, r->localpart, time(NULL), xml,

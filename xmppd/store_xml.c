@@ -257,21 +257,26 @@ xs_dispatch(struct imsgev *iev, struct imsg *imsg)
 
 /*
  * Does the account block jid (XEP-0191 section 3.3): its full JID, bare
- * JID or domain, as blocking.c keeps them?  What the store cannot read
- * or answer counts as blocked: what asks keeps nothing then.
+ * JID or domain, as blocking.c keeps them?  1 or 0; -1 when the store
+ * cannot say, which whoever asks takes as a block (it keeps nothing).
  */
 int
 xs_blocks(const char *domain, const char *local, const char *jid)
 {
 	struct jid	 j;
 	char		 bare[CONF_JIDLEN];
+	const char	*keys[3];
+	int		 i, rv;
 
 	if (jid_parse(jid, &j) == -1)
-		return (1);
+		return (-1);
 	(void)jid_bare(&j, bare, sizeof(bare));
-	return (store_be->xml->exists(domain, local, BLOCKING_SPACE,
-	    jid) != 0 ||
-	    store_be->xml->exists(domain, local, BLOCKING_SPACE, bare) != 0 ||
-	    store_be->xml->exists(domain, local, BLOCKING_SPACE,
-	    j.domain) != 0);
+	keys[0] = jid;
+	keys[1] = bare;
+	keys[2] = j.domain;
+	for (i = 0; i < 3; i++)
+		if ((rv = store_be->xml->exists(domain, local, BLOCKING_SPACE,
+		    keys[i])) != 0)
+			return (rv == 1 ? 1 : -1);
+	return (0);
 }

@@ -171,8 +171,17 @@ def test_server_goes_away_and_comes_back(c):
     a.expect(r"<iq[^>]*id='p1'")
     c.pg.start()
     s.wait_log(r"store: PostgreSQL reachable again", after=mark)
+    # alice's block list, if it was asked for during the outage, is
+    # asked for again: until then nothing goes to or from her.
+    if s.log_has(r"blocking: the list of alice@\S+ could not be read",
+                 after=mark):
+        s.wait_log(r"blocking: the list of alice@\S+ is read again",
+                   after=mark)
     a.send("<message to='bob@%s' id='m2' type='chat'><body>again</body>"
            "</message>" % D)
+    # alice's next stanza waits until the store has kept m2 (in order).
+    a.send("<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>")
+    a.expect(r"<iq[^>]*id='p2'")
     b = Raw(s.ports["client"])
     b.login("bob", "bob-pw", "r")
     b.send("<presence/>")
