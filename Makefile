@@ -30,7 +30,8 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/proc.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
-		common/xml_stream.c common/http.c common/http_util.c
+		common/xml_stream.c common/http.c common/http_util.c \
+		common/pie.c
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
@@ -53,9 +54,10 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
 		xmppd/store_mam.c xmppd/store_sqlite_mam.c \
 		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
+		xmppd/store_pie.c xmppd/store_pie_export.c \
 		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
-XMPPCTL_SRCS=	xmppctl/xmppctl.c
+XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \

@@ -245,6 +245,23 @@ enum imsg_type {
 	IMSG_CTL_SHOW_COMPONENTS,
 	IMSG_CTL_COMPONENT,	/* struct ctl_component */
 
+	/*
+	 * XEP-0227 import and export (store_pie.c), xmppctl <-> control
+	 * <-> store.  xmppctl parses the file; the store checks each
+	 * record again.  Import: PIE_USER, PIE_REC..., PIE_COMMIT, which
+	 * alone is answered: PIE_NOTE... then PIE_DONE.  Export: PIE_EXPORT
+	 * is answered PIE_REC... then PIE_END (or CTL_FAIL).
+	 */
+	IMSG_CTL_PIE_USER,	/* struct pie_user: a user's records follow */
+	IMSG_CTL_PIE_REC,	/* struct pie_rec + its strings */
+	IMSG_CTL_PIE_COMMIT,	/* struct pie_user: write the user, or not */
+	IMSG_CTL_PIE_NOTE,	/* struct pie_note: what was skipped, why */
+	IMSG_CTL_PIE_DONE,	/* struct pie_done */
+	IMSG_CTL_PIE_EXPORT,	/* struct pie_export */
+	IMSG_CTL_PIE_END,	/* struct pie_export: where the archive is */
+	/* store -> router: struct ctl_user, an account's data imported */
+	IMSG_PIE_IMPORTED,
+
 	IMSG_MAX
 };
 
@@ -762,6 +779,75 @@ struct sm_counts {
 	uint32_t	 in;			/* stanzas handled from client */
 	uint32_t	 acked;			/* by the client */
 	uint32_t	 sent;
+};
+
+/*
+ * IMSG_CTL_PIE_*: one user's data as records.  A record's strings
+ * follow its header, one after the other, in the order of their
+ * lengths; past PIE_CHUNK bytes they go in pieces, each with the same
+ * header and 'more' set on all but the last (common/pie.c).
+ */
+#define PIE_CHUNK		(32 * 1024)
+#define PIE_REC_MAX		(256 * 1024)	/* a record's strings */
+#define PIE_USER_MAX		(256 * 1024 * 1024)	/* a user's records */
+#define PIE_ARCHIVE_PAGE	500	/* archived messages per export page */
+
+enum pie_rec_type {
+	PIE_SCRAM,		/* hash, iter; salt, stored key, server key */
+	PIE_PASSWORD,		/* the password: keys made in the store */
+	PIE_ROSTER,		/* jid, sub, ask; name, groups, pending */
+	PIE_XML,		/* space, key; the XML */
+	PIE_OFFLINE,		/* stamp; the message */
+	PIE_ARCHIVE,		/* jid (the other party), direction, stamp;
+				   the message */
+};
+
+struct pie_user {
+	char		 jid[CONF_JIDLEN];	/* bare */
+	int		 line;			/* of <user/> in the file */
+};
+
+struct pie_rec {
+	int		 type;			/* enum pie_rec_type */
+	int		 line;			/* of its element in the file */
+	int		 more;			/* another piece follows */
+	int		 hash;			/* SCRAM_SHA1, SCRAM_SHA256 */
+	int		 iter;
+	int		 sub;			/* enum roster_sub */
+	int		 ask;
+	int		 direction;		/* 1: sent by the user */
+	int		 in_roster;		/* 0: a pending request only */
+	int64_t		 stamp;			/* microseconds */
+	char		 jid[CONF_JIDLEN];
+	char		 space[XS_SPACE_MAX];
+	char		 key[XS_KEY_MAX];
+	uint32_t	 len[3];
+};
+
+struct pie_note {
+	int		 line;
+	char		 text[256];
+};
+
+enum pie_status {
+	PIE_IMPORTED,
+	PIE_EXISTS,		/* the account exists: nothing changed */
+	PIE_REFUSED,		/* a record is wrong: nothing kept */
+	PIE_FAILED,		/* the database failed: nothing kept */
+};
+
+struct pie_done {
+	int		 status;		/* enum pie_status */
+	int		 line;			/* of the record refused */
+	char		 why[256];
+	int		 counts[PIE_ARCHIVE + 1];	/* records written */
+};
+
+struct pie_export {
+	char		 jid[CONF_JIDLEN];
+	int		 archive;		/* 0: the account; 1: a page */
+	char		 after[MAM_ID_LEN];	/* the page after this id */
+	int		 complete;		/* END: no page after this */
 };
 
 #endif /* MSG_H */

@@ -36,6 +36,7 @@
 #include "config.h"
 #include "imsg.h"
 #include "msg.h"
+#include "xmppctl.h"
 
 enum action {
 	SHOW_PROCESSES,
@@ -56,6 +57,8 @@ enum action {
 	UPLOAD_STATS,
 	UPLOAD_PURGE,
 	REGRESS_VIOLATE,
+	EXPORT,
+	IMPORT,
 };
 
 struct command {
@@ -83,6 +86,9 @@ static const struct command commands[] = {
 	{ "upload stats",	UPLOAD_STATS },
 	{ "upload stats *",	UPLOAD_STATS },
 	{ "upload purge *",	UPLOAD_PURGE },
+	{ "export *",		EXPORT },
+	{ "export * *",		EXPORT },
+	{ "import *",		IMPORT },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -152,7 +158,7 @@ command_lookup(int argc, char *argv[], const char **arg)
 	return (found);
 }
 
-static int
+int
 ctl_connect(const char *path)
 {
 	struct sockaddr_un	 sun;
@@ -451,25 +457,55 @@ read_password(char *buf, size_t len)
 		errx(1, "empty password");
 }
 
+/* The next answer, waiting for it. */
+void
+ctl_get(struct imsgbuf *ibuf, struct imsg *imsg)
+{
+	ssize_t		 n;
+
+	for (;;) {
+		if ((n = imsg_get(ibuf, imsg)) == -1)
+			errx(1, "bad answer from xmppd");
+		if (n > 0)
+			return;
+		if ((n = imsgbuf_read(ibuf)) == -1 && errno != EAGAIN)
+			err(1, "read");
+		if (n == 0)
+			errx(1, "xmppd closed the connection");
+	}
+}
+
+/* An answer IMSG_CTL_FAIL: its reason, and the exit status 1. */
+static int
+ctl_fail(struct imsg *imsg)
+{
+	char		 msg[256];
+	size_t		 len;
+
+	len = imsg_get_len(imsg);
+	if (len > 0 && len <= sizeof(msg) &&
+	    imsg_get_data(imsg, msg, len) == 0 && msg[len - 1] == '\0')
+		fprintf(stderr, "%s: %s\n", getprogname(), msg);
+	else
+		fprintf(stderr, "%s: request failed\n", getprogname());
+	imsg_free(imsg);
+	return (1);
+}
+
+void
+ctl_fail_exit(struct imsg *imsg)
+{
+	exit(ctl_fail(imsg));
+}
+
 /* Print answers until the request is done; returns the exit status. */
 static int
 ctl_answer(struct imsgbuf *ibuf)
 {
 	struct imsg	 imsg;
-	char		 msg[256];
-	ssize_t		 n;
-	size_t		 len;
 
 	for (;;) {
-		if ((n = imsg_get(ibuf, &imsg)) == -1)
-			errx(1, "bad answer from xmppd");
-		if (n == 0) {
-			if ((n = imsgbuf_read(ibuf)) == -1 && errno != EAGAIN)
-				err(1, "read");
-			if (n == 0)
-				errx(1, "xmppd closed the connection");
-			continue;
-		}
+		ctl_get(ibuf, &imsg);
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_CTL_PROCESS:
 			show_process(&imsg);
@@ -512,16 +548,7 @@ ctl_answer(struct imsgbuf *ibuf)
 			imsg_free(&imsg);
 			return (0);
 		case IMSG_CTL_FAIL:
-			len = imsg_get_len(&imsg);
-			if (len > 0 && len <= sizeof(msg) &&
-			    imsg_get_data(&imsg, msg, len) == 0 &&
-			    msg[len - 1] == '\0')
-				fprintf(stderr, "%s: %s\n", getprogname(), msg);
-			else
-				fprintf(stderr, "%s: request failed\n",
-				    getprogname());
-			imsg_free(&imsg);
-			return (1);
+			return (ctl_fail(&imsg));
 		default:
 			errx(1, "unexpected answer %u", imsg_get_type(&imsg));
 		}
@@ -562,10 +589,26 @@ main(int argc, char *argv[])
 		usage();
 	}
 
+	/* A file to import is read whole before anything is sent. */
+	if (cmd->action == IMPORT)
+		(void)pie_check(arg);
 	fd = ctl_connect(sock);
 	if (imsgbuf_init(&ibuf, fd) == -1)
 		err(1, "imsgbuf_init");
+	/* Records of an import or export are bigger than other answers. */
+	if (imsgbuf_set_maxsize(&ibuf, MSG_MAXSIZE_CTL) == -1)
+		err(1, "imsgbuf_set_maxsize");
 	switch (cmd->action) {
+	case IMPORT:
+		ret = pie_import(&ibuf, arg);
+		imsgbuf_clear(&ibuf);
+		close(fd);
+		return (ret);
+	case EXPORT:
+		ret = pie_export(&ibuf, argv[1], argc == 3 ? argv[2] : NULL);
+		imsgbuf_clear(&ibuf);
+		close(fd);
+		return (ret);
 	case SHOW_PROCESSES:
 		printf("%-10s %4s %8s  %-10s %8s\n", "PROCESS", "INST", "PID",
 		    "UPTIME", "RESTARTS");

@@ -167,6 +167,10 @@ control_target(uint32_t type)
 	case IMSG_CTL_USER_LIST:
 	case IMSG_CTL_ARCHIVE_EXPIRE:
 	case IMSG_CTL_SHOW_ARCHIVE:
+	case IMSG_CTL_PIE_USER:
+	case IMSG_CTL_PIE_REC:
+	case IMSG_CTL_PIE_COMMIT:
+	case IMSG_CTL_PIE_EXPORT:
 		return (proc_peer(PROC_STORE, 0));
 	case IMSG_CTL_SHOW_LDAP:
 		return (proc_peer(PROC_LDAPAUTHD, 0));
@@ -203,7 +207,10 @@ control_client(int fd, short event, void *arg)
 			control_fail(cc, "unknown request, or its process "
 			    "is not running");
 		else {
-			cc->waiting = 1;
+			/* An import's records are answered at its commit. */
+			if (imsg_get_type(&imsg) != IMSG_CTL_PIE_USER &&
+			    imsg_get_type(&imsg) != IMSG_CTL_PIE_REC)
+				cc->waiting = 1;
 			imsgev_forward(target, &imsg, cc->id);
 		}
 		imsg_free(&imsg);
@@ -235,6 +242,10 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_UPLOAD_USER:
 	case IMSG_CTL_UPLOAD_PURGED:
 	case IMSG_CTL_COMPONENT:
+	case IMSG_CTL_PIE_REC:
+	case IMSG_CTL_PIE_NOTE:
+	case IMSG_CTL_PIE_DONE:
+	case IMSG_CTL_PIE_END:
 		break;
 	default:
 		return (-1);
@@ -246,7 +257,8 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
 	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE &&
 	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&
-	    type != IMSG_CTL_UPLOAD_USER && type != IMSG_CTL_COMPONENT)
+	    type != IMSG_CTL_UPLOAD_USER && type != IMSG_CTL_COMPONENT &&
+	    type != IMSG_CTL_PIE_REC && type != IMSG_CTL_PIE_NOTE)
 		cc->waiting = 0;
 	return (0);
 }

@@ -44,6 +44,10 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL && iev->type != PROC_STORE)
 			return (-1);
 		return (session_ctl(iev, imsg));
+	case IMSG_PIE_IMPORTED:
+		if (iev->type != PROC_STORE)
+			return (-1);
+		return (session_ctl(iev, imsg));
 	case IMSG_CTL_SHOW_STATS:
 		if (iev->type != PROC_CONTROL)
 			return (-1);

@@ -385,6 +385,7 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 		return (0);
 	case IMSG_CTL_KICK:
 	case IMSG_CTL_USER_DELETE:
+	case IMSG_PIE_IMPORTED:
 		break;
 	default:
 		return (1);
@@ -401,6 +402,16 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 			n = session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
 			roster_forget(norm);
 			upload_account_gone(norm);
+		} else if (imsg_get_type(imsg) == IMSG_PIE_IMPORTED) {
+			/*
+			 * A new account's data: what was cached of the
+			 * name before goes; a session (a directory user's,
+			 * bound before its row was made) starts again.
+			 */
+			(void)session_kick(norm, CLOSE_KICKED,
+			    "Account data imported: please reconnect");
+			roster_forget(norm);
+			return (0);
 		} else
 			n = session_kick(norm, CLOSE_KICKED,
 			    "Disconnected by an administrator");

@@ -53,6 +53,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = xs_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = pie_dispatch(iev, imsg)) != 1)
+		return (r);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_OK:
 	case IMSG_CTL_FAIL:
@@ -69,8 +71,10 @@ store_peer_down(struct imsgev *iev)
 {
 	if (iev->type == PROC_STREAM)
 		auth_stream_down(iev->instance);
-	else if (iev->type == PROC_CONTROL)
+	else if (iev->type == PROC_CONTROL) {
 		mam_store_peer_down(iev);
+		pie_peer_down();
+	}
 }
 
 static void

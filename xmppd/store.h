@@ -35,6 +35,7 @@ void		 account_init(void);
 int		 account_dispatch(struct imsgev *, struct imsg *);
 int		 account_keys(const char *, const char *, int,
 		    struct scram_keys *);
+int		 account_set_keys(const char *, const char *, const char *);
 
 /* store_offline.c */
 int		 offline_dispatch(struct imsgev *, struct imsg *);
@@ -61,5 +62,10 @@ void		 auth_reconfigure(void);
 void		 component_auth_init(void);
 void		 component_auth_reconfigure(void);
 int		 component_auth_dispatch(struct imsgev *, struct imsg *);
+
+/* store_pie.c, store_pie_export.c */
+int		 pie_dispatch(struct imsgev *, struct imsg *);
+void		 pie_peer_down(void);
+void		 pie_export(struct imsgev *, struct imsg *);
 
 #endif /* STORE_H */

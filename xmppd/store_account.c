@@ -56,7 +56,8 @@ account_keys(const char *domain, const char *local, int hash,
 	return (store_be->keys_get(domain, local, hash, k));
 }
 
-static int
+/* New keys of both hashes; also for a password imported (store_pie.c). */
+int
 account_set_keys(const char *domain, const char *local, const char *password)
 {
 	static const int	 hashes[] = { SCRAM_SHA1, SCRAM_SHA256 };

@@ -154,7 +154,7 @@ auth_plain(struct auth_exch *a, const char *msg, size_t len)
 	struct scram_keys	 keys, try;
 	struct sasl_plain	 sp;
 	struct jid		 j;
-	int			 known, ok, status;
+	int			 known, ok, status, hash = SCRAM_SHA256;
 
 	if (sasl_plain_parse(msg, len, &sp) == -1) {
 		status = AUTH_MALFORMED;
@@ -171,6 +171,12 @@ auth_plain(struct auth_exch *a, const char *msg, size_t len)
 	}
 	known = a->local[0] != '\0' &&
 	    account_keys(a->domain, a->local, SCRAM_SHA256, &keys) == 0;
+	/* An account imported with SHA-1 keys only (xmppctl import). */
+	if (!known && a->local[0] != '\0' &&
+	    account_keys(a->domain, a->local, SCRAM_SHA1, &keys) == 0) {
+		known = 1;
+		hash = SCRAM_SHA1;
+	}
 	if (!known) {
 		/* As much work as for a real account: no timing oracle. */
 		memset(&keys, 0, sizeof(keys));
@@ -178,10 +184,10 @@ auth_plain(struct auth_exch *a, const char *msg, size_t len)
 		keys.saltlen = SCRAM_SALTLEN;
 		keys.iter = SCRAM_ITER_MIN;
 	}
-	ok = scram_derive(SCRAM_SHA256, sp.password, keys.salt, keys.saltlen,
+	ok = scram_derive(hash, sp.password, keys.salt, keys.saltlen,
 	    keys.iter, &try) == 0 && known &&
 	    CRYPTO_memcmp(try.stored_key, keys.stored_key,
-	    scram_hashlen(SCRAM_SHA256)) == 0;
+	    scram_hashlen(hash)) == 0;
 	explicit_bzero(&try, sizeof(try));
 	explicit_bzero(&keys, sizeof(keys));
 	status = ok ? AUTH_SUCCESS : AUTH_NOT_AUTHORIZED;

@@ -1,0 +1,320 @@
+"""xmppctl import and export (XEP-0227, urn:xmpp:pie:0): a file imported
+is what a client then sees, an export imported again after the accounts
+are gone gives the same, a second import changes nothing, and hostile
+files import nothing of what they break."""
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import xml.etree.ElementTree as ET
+
+from rawxmpp import Raw
+from xmppdtest import Server
+
+PIE = "urn:xmpp:pie:0"
+
+
+def scram_sha1(password, salt, iters=4096):
+    salted = hashlib.pbkdf2_hmac("sha1", password.encode(), salt, iters)
+    ck = hmac.new(salted, b"Client Key", "sha1").digest()
+    sk = hmac.new(salted, b"Server Key", "sha1").digest()
+    return hashlib.sha1(ck).digest(), sk
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+def dave_scram():
+    salt = b"0123456789abcdef"
+    stored, server = scram_sha1("dave-pw", salt)
+    return ("<scram-credentials xmlns='urn:xmpp:pie:0#scram' "
+            "mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count>"
+            "<salt>%s</salt><server-key>%s</server-key>"
+            "<stored-key>%s</stored-key></scram-credentials>"
+            % (b64(salt), b64(server), b64(stored)))
+
+
+CAROL = """
+  <user name='carol' password='carol-pw'>
+    <query xmlns='jabber:iq:roster'>
+      <item jid='dave@example.org' name='Dave &amp; co' subscription='both'>
+        <group>Friends</group><group>Work</group>
+      </item>
+      <item jid='eve@remote.example' subscription='to' ask='subscribe'/>
+    </query>
+    <presence xmlns='jabber:client' from='frank@remote.example'
+        type='subscribe'/>
+    <vCard xmlns='vcard-temp'><FN>Carol Kaye</FN></vCard>
+    <query xmlns='jabber:iq:private'>
+      <prefs xmlns='x:prefs'><nick>Carol</nick></prefs>
+    </query>
+    <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>
+      <configure node='urn:xmpp:bookmarks:1'>
+        <x xmlns='jabber:x:data' type='submit'>
+          <field var='pubsub#access_model'><value>whitelist</value></field>
+          <field var='pubsub#max_items'><value>max</value></field>
+        </x>
+      </configure>
+    </pubsub>
+    <pubsub xmlns='http://jabber.org/protocol/pubsub'>
+      <items node='urn:xmpp:bookmarks:1'>
+        <item id='room@conference.example.org'>
+          <conference xmlns='urn:xmpp:bookmarks:1' name='The room'/>
+        </item>
+      </items>
+      <items node='urn:xmpp:avatar:metadata'>
+        <item id='abc'><metadata xmlns='urn:xmpp:avatar:metadata'/></item>
+      </items>
+    </pubsub>
+    <offline-messages>
+      <message xmlns='jabber:client' from='dave@example.org/desk'
+          to='carol@example.org' type='chat' id='off1'>
+        <body>while you were out</body>
+        <delay xmlns='urn:xmpp:delay' from='example.org'
+            stamp='2024-01-02T03:04:05Z'/>
+      </message>
+    </offline-messages>
+    <archive xmlns='urn:xmpp:pie:0#mam'>
+      <result xmlns='urn:xmpp:mam:2' id='a1'>
+        <forwarded xmlns='urn:xmpp:forward:0'>
+          <delay xmlns='urn:xmpp:delay' stamp='2023-05-06T07:08:09Z'/>
+          <message xmlns='jabber:client' from='carol@example.org/desk'
+              to='dave@example.org' type='chat'><body>hello dave</body>
+          </message>
+        </forwarded>
+      </result>
+      <result xmlns='urn:xmpp:mam:2' id='a2'>
+        <forwarded xmlns='urn:xmpp:forward:0'>
+          <delay xmlns='urn:xmpp:delay' stamp='2023-05-06T07:09:00Z'/>
+          <message xmlns='jabber:client' from='dave@example.org/desk'
+              to='carol@example.org/desk' type='chat'><body>hi carol</body>
+          </message>
+        </forwarded>
+      </result>
+    </archive>
+  </user>"""
+
+
+def pie_file(s, name, users, host="example.org", prolog=""):
+    path = os.path.join(s.dir, name)
+    with open(path, "w") as f:
+        f.write("<?xml version='1.0' encoding='UTF-8'?>\n%s"
+                "<server-data xmlns='urn:xmpp:pie:0'>\n<host jid='%s'>%s"
+                "\n</host>\n</server-data>\n" % (prolog, host, users))
+    return path
+
+
+def setup():
+    s = Server()
+    s.start()
+    s.n = 0
+    s.files = {}
+    return s
+
+
+def teardown(s):
+    s.stop()
+
+
+def iq(s, c, payload, type="get", to=None):
+    s.n += 1
+    ident = "q%d" % s.n
+    dest = " to='%s'" % to if to else ""
+    c.send("<iq type='%s' id='%s'%s>%s</iq>" % (type, ident, dest, payload))
+    m = c.expect(r"<iq\b[^>]*\bid='%s'[^>]*?(/>|>.*?</iq>)" % ident)
+    r = ET.fromstring(m.group(0).replace("<iq ", "<iq xmlns='jabber:client' ",
+                                         1))
+    assert r.get("type") == "result", m.group(0)
+    return r, m.group(0)
+
+
+def login(s, user, password):
+    c = Raw(s.ports["client"])
+    c.login(user, password, "desk")
+    return c
+
+
+def check_carol(s):
+    """What carol sees after an import: the file's data, all of it."""
+    c = login(s, "carol", "carol-pw")
+    try:
+        r, raw = iq(s, c, "<query xmlns='jabber:iq:roster'/>")
+        items = {i.get("jid"): i for i in
+                 r.iter("{jabber:iq:roster}item")}
+        d = items["dave@example.org"]
+        assert d.get("name") == "Dave & co" and \
+            d.get("subscription") == "both", raw
+        assert sorted(g.text for g in d.iter("{jabber:iq:roster}group")) \
+            == ["Friends", "Work"], raw
+        e = items["eve@remote.example"]
+        assert e.get("subscription") == "to" and \
+            e.get("ask") == "subscribe", raw
+        assert "frank@remote.example" not in items, raw
+        r, raw = iq(s, c, "<vCard xmlns='vcard-temp'/>")
+        assert "<FN>Carol Kaye</FN>" in raw, raw
+        r, raw = iq(s, c, "<query xmlns='jabber:iq:private'><prefs "
+                    "xmlns='x:prefs'/></query>")
+        assert "<nick>Carol</nick>" in raw, raw
+        r, raw = iq(s, c, "<pubsub xmlns='http://jabber.org/protocol/"
+                    "pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub>",
+                    to="carol@example.org")
+        assert "room@conference.example.org" in raw and \
+            "The room" in raw, raw
+        c.send("<iq type='set' id='mam1'><query xmlns='urn:xmpp:mam:2' "
+               "queryid='x'/></iq>")
+        m = c.expect(r"<iq\b[^>]*\bid='mam1'.*?(/>|</iq>)")
+        page = m.string[:m.end()]
+        assert page.index("hello dave") < page.index("hi carol"), page
+        assert "2023-05-06T07:08:09" in page, page
+        # The pending request, then the offline message, on presence.
+        c.send("<presence/>")
+        c.expect(r"<presence[^>]*frank@remote.example[^>]*subscribe")
+        m = c.expect(r"<message[^>]*>.*?while you were out.*?</message>")
+        assert "2024-01-02T03:04:05" in m.group(0), m.group(0)
+    finally:
+        c.close()
+
+
+def test_import(s):
+    path = pie_file(s, "in.xml", CAROL + "\n<user name='dave'>%s"
+                    "</user>" % dave_scram())
+    p = s.ctl("import", path)
+    out = p.stdout
+    assert "carol@example.org: imported" in out, out
+    assert "2 roster items" not in out and "3 roster items" in out, out
+    assert "2 archived messages" in out and "1 offline messages" in out, out
+    assert "dave@example.org: imported: 1 credentials" in out, out
+    assert "2 users: 2 imported, 0 unchanged, 0 refused" in out, out
+    s.files["in"] = path
+    # dave's SCRAM keys let him in with his password, never stored.
+    login(s, "dave", "dave-pw").close()
+    c = Raw(s.ports["client"])
+    c.starttls()
+    c.header()
+    assert c.auth_plain("dave", "wrong").group(1) == "failure"
+    c.close()
+
+
+def test_import_twice_changes_nothing(s):
+    p = s.ctl("import", s.files["in"])
+    assert "carol@example.org: unchanged: the account exists" in p.stdout
+    assert "2 users: 0 imported, 2 unchanged, 0 refused" in p.stdout, \
+        p.stdout
+
+
+def test_export_mode_and_content(s):
+    # An export before carol takes her offline message.
+    path = os.path.join(s.dir, "out.xml")
+    s.ctl("export", "example.org", path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    root = ET.parse(path).getroot()
+    assert root.tag == "{%s}server-data" % PIE
+    users = {u.get("name"): u for u in root.iter("{%s}user" % PIE)}
+    assert sorted(users) == ["carol", "dave"], users
+    text = open(path).read()
+    assert "password" not in text, "no password is ever exported"
+    assert "scram-credentials" in text and "while you were out" in text
+    s.files["out"] = path
+
+
+def test_round_trip(s):
+    check_carol(s)
+    for u in ("carol", "dave"):
+        s.ctl("user", "delete", "%s@example.org" % u)
+    p = s.ctl("import", s.files["out"])
+    assert "2 users: 2 imported" in p.stdout, p.stdout
+    check_carol(s)
+    login(s, "dave", "dave-pw").close()
+
+
+def hostile(s, name, body, prolog=""):
+    path = pie_file(s, name, body, prolog=prolog)
+    return s.ctl("import", path, check=False)
+
+
+def test_xxe_refused(s):
+    p = hostile(s, "xxe.xml", "<user name='x1'><vCard xmlns='vcard-temp'>"
+                "<FN>&xxe;</FN></vCard></user>",
+                prolog="<!DOCTYPE server-data [<!ENTITY xxe SYSTEM "
+                "'file:///etc/shadow'>]>\n")
+    assert p.returncode != 0 and "DTD" in p.stderr and \
+        "nothing imported" in p.stderr, p.stderr
+    assert "root:" not in p.stdout + p.stderr
+    assert s.ctl("user", "list", "example.org").stdout.split().count(
+        "x1@example.org") == 0
+
+
+def test_billion_laughs_refused(s):
+    ents = "".join("<!ENTITY l%d '&l%d;&l%d;&l%d;&l%d;&l%d;'>" %
+                   (i, i - 1, i - 1, i - 1, i - 1, i - 1)
+                   for i in range(1, 10))
+    p = hostile(s, "lol.xml", "<user name='x2' password='&l9;'/>",
+                prolog="<!DOCTYPE server-data [<!ENTITY l0 'lol'>%s]>\n"
+                % ents)
+    assert p.returncode != 0 and ":2: " in p.stderr and \
+        "nothing imported" in p.stderr, p.stderr
+
+
+def test_oversized_element_refused(s):
+    p = hostile(s, "big.xml", "<user name='x3'><vCard xmlns='vcard-temp'>"
+                "<FN>%s</FN></vCard></user>" % ("A" * (300 * 1024)))
+    assert p.returncode != 0 and "too big" in p.stderr and \
+        "nothing imported" in p.stderr, p.stderr
+    p = hostile(s, "bigattr.xml", "<user name='x3' password='%s'/>" %
+                ("A" * (400 * 1024)))
+    assert p.returncode != 0 and "too big" in p.stderr, p.stderr
+
+
+def test_malformed_refused_whole(s):
+    p = hostile(s, "bad.xml", "<user name='x4'/>\n<user name='x5'>"
+                "<vCard xmlns='vcard-temp'></user>")
+    assert p.returncode != 0 and "bad.xml:" in p.stderr and \
+        "nothing imported" in p.stderr, p.stderr
+    users = s.ctl("user", "list", "example.org").stdout.split()
+    assert "x4@example.org" not in users, users
+
+
+def test_other_domain_and_duplicates(s):
+    p = s.ctl("import", pie_file(s, "other.xml", "<user name='x6' "
+                                 "password='pw'/>", host="evil.example"),
+              check=False)
+    assert p.returncode == 1 and "x6@evil.example: refused" in p.stdout \
+        and "not one of this server's" in p.stdout, p.stdout
+    p = hostile(s, "dup.xml", "<user name='x7' password='one'/>\n"
+                "<user name='x7' password='two'/>")
+    assert "x7@example.org: imported" in p.stdout, p.stdout
+    assert re.search(r"x7@example.org: refused: line \d+: the same user "
+                     r"as at line \d+", p.stdout), p.stdout
+    login(s, "x7", "one").close()
+
+
+def test_broken_user_kept_out_others_in(s):
+    body = ("<user name='x8' password='pw8'><query xmlns='jabber:iq:roster'>"
+            "<item jid='ok@example.org'/></query><archive "
+            "xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' "
+            "id='r'><forwarded xmlns='urn:xmpp:forward:0'><message "
+            "xmlns='jabber:client' from='a@b' to='x8@example.org'>"
+            "<body>no stamp</body></message></forwarded></result>"
+            "</archive></user>\n"
+            "<user name='x9' password='pw9'><query xmlns='jabber:iq:roster'>"
+            "<item jid='not a jid@@'/></query></user>\n"
+            "<user name='x10' password='pw10'/>")
+    p = hostile(s, "broken.xml", body)
+    assert p.returncode == 1, p.stdout
+    assert re.search(r"x8@example.org: refused: line \d+: archived message "
+                     r"without a time stamp", p.stdout), p.stdout
+    assert re.search(r"x9@example.org: refused: line \d+: roster item",
+                     p.stdout), p.stdout
+    assert "x10@example.org: imported" in p.stdout, p.stdout
+    users = s.ctl("user", "list", "example.org").stdout.split()
+    assert "x8@example.org" not in users and \
+        "x9@example.org" not in users and "x10@example.org" in users, users
+
+
+def test_server_untouched(s):
+    """After all of that the server runs and serves."""
+    login(s, "x10", "pw10").close()
+    assert s.proc.poll() is None
