@@ -37,6 +37,7 @@
 #include "imsg.h"
 #include "msg.h"
 #include "xmppctl.h"
+#include "import_ejabberd.h"
 
 enum action {
 	SHOW_PROCESSES,
@@ -59,6 +60,7 @@ enum action {
 	REGRESS_VIOLATE,
 	EXPORT,
 	IMPORT,
+	CONVERT_EJABBERD,
 };
 
 struct command {
@@ -89,6 +91,8 @@ static const struct command commands[] = {
 	{ "export *",		EXPORT },
 	{ "export * *",		EXPORT },
 	{ "import *",		IMPORT },
+	{ "convert ejabberd * *",	CONVERT_EJABBERD },
+	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -589,6 +593,10 @@ main(int argc, char *argv[])
 		usage();
 	}
 
+	/* Files converted here, without xmppd. */
+	if (cmd->action == CONVERT_EJABBERD)
+		return (import_ejabberd(argv[2], argc == 5 ? argv[3] : NULL,
+		    argv[argc - 1]));
 	/* A file to import is read whole before anything is sent. */
 	if (cmd->action == IMPORT)
 		(void)pie_check(arg);
