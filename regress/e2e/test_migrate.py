@@ -1,0 +1,317 @@
+"""Moving a service to xmppd with its data, proved with the real servers:
+Debian's ejabberd and Prosody are given users, rosters (groups,
+subscriptions both ways), vCards, private XML, offline messages and
+archived messages by real clients (slixmpp), exported with their own
+tools, imported with xmppctl import, and a client logging in to xmppd
+with the same password sees what it saw there.  xmppd's own export goes
+the other way, into Prosody with prosody-migrator."""
+
+import asyncio
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+
+from slixmpp import ClientXMPP
+from slixmpp.exceptions import IqError
+
+from ejabberd import Ejabberd
+from prosody import Prosody
+from xmppdtest import TIMEOUT, XMPPCTL, Server
+
+DOMAIN = "example.org"
+USERS = ("alice", "bob", "carol")
+NS_PRIVATE_NOTE = "urn:xmppd:test:migrate"
+
+
+def jid(u):
+    return "%s@%s" % (u, DOMAIN)
+
+
+def password(u):
+    return u + "-pw"
+
+
+# --- clients ----------------------------------------------------------------
+
+def client(user, loop):
+    c = ClientXMPP(jid(user) + "/migrate", password(user))
+    c.loop = loop
+    for p in ("xep_0030", "xep_0054", "xep_0059", "xep_0199", "xep_0313"):
+        c.register_plugin(p)
+    c.ssl_context.check_hostname = False
+    c.ssl_context.verify_mode = ssl.CERT_NONE
+    c.started = loop.create_future()
+    c.inbox = asyncio.Queue()
+    c.auto_authorize = None         # subscription requests wait
+    c.auto_subscribe = False
+    c.add_event_handler("session_start",
+                        lambda e: c.started.done() or c.started.set_result(1))
+    # A mechanism refused is followed by the next one offered: accounts
+    # that come with SCRAM-SHA-1 keys only fail SCRAM-SHA-256 first.
+    c.add_event_handler("failed_all_auth",
+                        lambda e: c.started.done() or c.started.set_exception(
+                            AssertionError("%s: login refused" % user)))
+    c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
+    c.pushed = asyncio.Event()
+    c.add_event_handler("roster_update", lambda e: c.pushed.set())
+    return c
+
+
+def with_clients(port, users, scenario, timeout=60):
+    """Log users in to the server on port, run scenario(clients) and log
+    them out again; returns what scenario returns."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    async def main():
+        cs = {u: client(u, loop) for u in users}
+        for c in cs.values():
+            c.connect(("127.0.0.1", port))
+        try:
+            await asyncio.wait_for(asyncio.gather(
+                *(c.started for c in cs.values())), 20)
+            return await scenario(cs)
+        finally:
+            for c in cs.values():
+                c.disconnect()
+            # Gone or not, the scenario's own outcome is what counts.
+            await asyncio.wait([asyncio.ensure_future(c.disconnected)
+                                for c in cs.values()], timeout=10)
+    try:
+        return loop.run_until_complete(asyncio.wait_for(main(), timeout))
+    finally:
+        # The clients' own tasks end with the loop, quietly.
+        left = asyncio.all_tasks(loop)
+        for t in left:
+            t.cancel()
+        loop.run_until_complete(asyncio.gather(*left,
+                                               return_exceptions=True))
+        loop.close()
+
+
+async def roster_item(c, contact, sub):
+    """Wait for the roster push that gives contact the subscription."""
+    while c.client_roster[contact]["subscription"] != sub:
+        c.pushed.clear()
+        await asyncio.wait_for(c.pushed.wait(), 10)
+
+
+async def fill_online(cs):
+    """With everyone online: rosters with names and groups, alice and bob
+    subscribed both ways, alice to carol one way; alice's vCard and
+    private XML; a chat between alice and bob."""
+    alice, bob, carol = cs["alice"], cs["bob"], cs["carol"]
+    for c in cs.values():
+        await c.get_roster()
+        c.send_presence()
+    await alice.update_roster(jid("bob"), name="Bob", groups=["Friends"])
+    await alice.update_roster(jid("carol"), name="Carol",
+                              groups=["Work", "Friends"])
+    # Bob accepts and asks back; Carol accepts only.
+    bob.auto_authorize = True
+    bob.auto_subscribe = True
+    carol.auto_authorize = True
+    alice.auto_authorize = True
+    alice.send_presence_subscription(pto=jid("bob"))
+    alice.send_presence_subscription(pto=jid("carol"))
+    await roster_item(alice, jid("bob"), "both")
+    await roster_item(alice, jid("carol"), "to")
+    await roster_item(bob, jid("alice"), "both")
+    await roster_item(carol, jid("alice"), "from")
+
+    vcard = alice["xep_0054"].make_vcard()
+    vcard["FN"] = "Alice Liddell"
+    vcard["NICKNAME"] = "alice"
+    await alice["xep_0054"].publish_vcard(vcard)
+    iq = alice.make_iq_set()
+    iq.xml.append(ET.fromstring(
+        "<query xmlns='jabber:iq:private'><note xmlns='%s'>remember the "
+        "&lt;tea&gt; party</note></query>" % NS_PRIVATE_NOTE))
+    await iq.send()
+
+    for frm, to, body in (("alice", "bob", "hello bob"),
+                          ("bob", "alice", "hello alice"),
+                          ("alice", "bob", "how are you?")):
+        cs[frm].send_message(mto=jid(to), mbody=body, mtype="chat")
+        m = await asyncio.wait_for(cs[to].inbox.get(), 10)
+        assert m["body"] == body, m
+
+
+async def fill_offline(cs):
+    """Carol is away: alice's messages wait for her."""
+    alice = cs["alice"]
+    for body in ("are you there, carol?", "call me"):
+        alice.send_message(mto=jid("carol"), mbody=body, mtype="chat")
+    # The server has handled what came before once it answers.
+    await alice["xep_0199"].ping(jid=DOMAIN, timeout=10)
+
+
+def fill(port):
+    with_clients(port, USERS, fill_online)
+    with_clients(port, ("alice",), fill_offline)
+
+
+async def archive(c):
+    """The user's whole archive: (sender, recipient, body), oldest
+    first."""
+    out = []
+    async for m in c["xep_0313"].iterate(rsm={"max": 50}):
+        fwd = m["mam_result"]["forwarded"]["stanza"]
+        out.append((fwd["from"].bare, fwd["to"].bare, fwd["body"]))
+    return out
+
+
+async def view(c):
+    """What a user sees of their account, without sending presence (so
+    that offline messages stay where they are)."""
+    items = {}
+    iq = await c.get_roster()
+    for contact, item in iq["roster"]["items"].items():
+        items[str(contact)] = (item["name"] or "",
+                                   sorted(item["groups"]),
+                                   item["subscription"],
+                                   item["ask"] or "")
+    try:
+        vc = await c["xep_0054"].get_vcard(jid=c.boundjid.bare,
+                                           local=False, cached=False)
+        vcard = (vc["vcard_temp"]["FN"], vc["vcard_temp"]["NICKNAME"])
+    except IqError:
+        # XEP-0054 section 3.1: none set, item-not-found or empty.
+        vcard = None
+    iq = c.make_iq_get()
+    iq.xml.append(ET.fromstring(
+        "<query xmlns='jabber:iq:private'><note xmlns='%s'/></query>"
+        % NS_PRIVATE_NOTE))
+    res = await iq.send()
+    note = res.xml.find("{jabber:iq:private}query/{%s}note" %
+                        NS_PRIVATE_NOTE)
+    return {"roster": items, "vcard": vcard,
+            "private": note.text if note is not None else None,
+            "archive": await archive(c)}
+
+
+def views(port, users=USERS):
+    async def scenario(cs):
+        return {u: await view(c) for u, c in cs.items()}
+    return with_clients(port, users, scenario)
+
+
+async def take_offline(cs):
+    """Carol comes online and gets what waited for her."""
+    carol = cs["carol"]
+    carol.send_presence()
+    got = []
+    for _ in range(2):
+        m = await asyncio.wait_for(carol.inbox.get(), 10)
+        got.append((m["from"].bare, m["body"],
+                    m.xml.find("{urn:xmpp:delay}delay") is not None))
+    return got
+
+
+# What every user saw on the old server, and sees on the new one.
+EXPECTED = {
+    "alice": {
+        "roster": {jid("bob"): ("Bob", ["Friends"], "both", ""),
+                   jid("carol"): ("Carol", ["Friends", "Work"], "to", "")},
+        "vcard": ("Alice Liddell", ["alice"]),
+        "private": "remember the <tea> party",
+        "archive": [(jid("alice"), jid("bob"), "hello bob"),
+                    (jid("bob"), jid("alice"), "hello alice"),
+                    (jid("alice"), jid("bob"), "how are you?"),
+                    (jid("alice"), jid("carol"), "are you there, carol?"),
+                    (jid("alice"), jid("carol"), "call me")]},
+    "bob": {
+        "roster": {jid("alice"): ("", [], "both", "")},
+        "archive": [(jid("alice"), jid("bob"), "hello bob"),
+                    (jid("bob"), jid("alice"), "hello alice"),
+                    (jid("alice"), jid("bob"), "how are you?")]},
+    "carol": {
+        "roster": {jid("alice"): ("", [], "from", "")},
+        "archive": [(jid("alice"), jid("carol"), "are you there, carol?"),
+                    (jid("alice"), jid("carol"), "call me")]},
+}
+OFFLINE = [(jid("alice"), "are you there, carol?", True),
+           (jid("alice"), "call me", True)]
+
+
+def check_view(seen, where):
+    """seen holds what EXPECTED says, and nothing else."""
+    for u in USERS:
+        got = dict(seen[u])
+        want = dict(EXPECTED[u])
+        # A vCard or private XML never set reads back empty, as servers
+        # see fit: only the ones that were set are compared.
+        for k in ("vcard", "private"):
+            if k not in want:
+                got.pop(k, None)
+        assert got == want, "%s, %s:\n got %r\nwant %r" % (
+            where, u, got, want)
+
+
+def xmppd():
+    s = Server()
+    s.write_conf(raw=s.base_conf().replace(
+        "\tauth internal\n", "\tauth internal\n\tarchive default always\n"))
+    s.start()
+    return s
+
+
+def ctl_import(s, path):
+    p = s.ctl("import", path, check=False)
+    assert p.returncode == 0, "xmppctl import %s: %s%s" % (
+        path, p.stdout, p.stderr)
+    return p.stdout
+
+
+def check_xmppd(s, where):
+    """What clients of the migrated accounts see on xmppd: the same as
+    before, and carol gets her offline messages."""
+    check_view(views(s.ports["client"]), where)
+    got = with_clients(s.ports["client"], ("carol",), take_offline)
+    assert got == OFFLINE, "%s: offline: %r" % (where, got)
+
+
+def setup():
+    return None
+
+
+def test_ejabberd(ctx):
+    """ejabberd 23.01 on Mnesia: export_piefxis and the archive table's
+    dump, converted, imported; the same accounts on xmppd."""
+    e = Ejabberd(DOMAIN)
+    s = None
+    out = tempfile.mkdtemp(prefix="xmppd-migrate-")
+    try:
+        e.start()
+        for u in USERS:
+            e.add_user(jid(u), password(u))
+        fill(e.ports["client"])
+        check_view(views(e.ports["client"]), "ejabberd")
+        exp = os.path.join(e.dir, "export")
+        os.makedirs(exp)
+        e.ctl("export_piefxis", exp)
+        dump = os.path.join(e.dir, "archive.txt")
+        e.ctl("dump_table", dump, "archive_msg")
+        e.stop()
+        hosts = [f for f in os.listdir(exp)
+                 if f.endswith("_" + DOMAIN.replace(".", "_") + ".xml")]
+        assert len(hosts) == 1, os.listdir(exp)
+        pie = os.path.join(out, "ejabberd.xml")
+        p = subprocess.run([XMPPCTL, "convert", "ejabberd",
+                            os.path.join(exp, hosts[0]), dump, pie],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "3 users, 10 archived messages written; 0 records " \
+            "skipped" in p.stdout, p.stdout
+        s = xmppd()
+        got = ctl_import(s, pie)
+        assert "3 users: 3 imported, 0 unchanged, 0 refused" in got, got
+        check_xmppd(s, "xmppd from ejabberd")
+    finally:
+        e.close()
+        if s is not None:
+            s.stop()
+        shutil.rmtree(out, ignore_errors=True)
