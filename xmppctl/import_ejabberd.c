@@ -69,7 +69,7 @@ struct iej_term {
 	int		  type;
 	long long	  i;
 	char		 *s;		/* atom, binary, string; NUL after */
-	size_t		  len;
+	size_t		  len, cap;
 	struct iej_term	**v;		/* tuple, list */
 	size_t		  n;
 };
@@ -293,12 +293,16 @@ iej_put(struct iej_term *t, long cp, int utf8)
 		u[3] = 0x80 | (cp & 0x3f);
 		n = 4;
 	}
-	if ((s = realloc(t->s, t->len + n + 1)) == NULL)
-		err(1, NULL);
-	memcpy(s + t->len, u, n);
+	if (t->len + n + 1 > t->cap) {
+		if ((s = recallocarray(t->s, t->cap, t->cap * 2 + n + 16, 1)) ==
+		    NULL)
+			err(1, NULL);
+		t->cap = t->cap * 2 + n + 16;
+		t->s = s;
+	}
+	memcpy(t->s + t->len, u, n);
 	t->len += n;
-	s[t->len] = '\0';
-	t->s = s;
+	t->s[t->len] = '\0';
 	return (0);
 }
 
@@ -534,6 +538,7 @@ iej_next(struct iej_reader *r, struct iej_term **tp, int *line)
 		return (-1);
 	if (iej_skip(r) != '.') {
 		iej_term_free(*tp);
+		r->line = *line;	/* where the record began */
 		return (iej_fail(r, "a record without its full stop"));
 	}
 	return (1);

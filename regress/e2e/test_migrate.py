@@ -345,3 +345,133 @@ def test_prosody(ctx):
         if s is not None:
             s.stop()
         shutil.rmtree(out, ignore_errors=True)
+
+
+# --- xmppctl convert ejabberd, hostile input ---------------------------------
+
+HOST = ("<?xml version='1.0' encoding='UTF-8'?><host xmlns='urn:xmpp:pie:0' "
+        "jid='example.org'><user name='alice' password='alice-pw'/>"
+        "<user name='bob' password='bob-pw'/></host>")
+
+
+def archive_msg(user, body, micro=1):
+    return ("{archive_msg,{<<\"%s\">>,<<\"example.org\">>},<<\"1\">>,"
+            "{1700,0,%d},{<<\"x\">>,<<\"example.org\">>,<<>>},"
+            "{<<\"x\">>,<<\"example.org\">>,<<>>},"
+            "{xmlel,<<\"message\">>,[{<<\"xmlns\">>,<<\"jabber:client\">>},"
+            "{<<\"from\">>,<<\"x@example.org/r\">>},"
+            "{<<\"to\">>,<<\"%s@example.org\">>}],"
+            "[{xmlel,<<\"body\">>,[],[{xmlcdata,%s}]}]},<<>>,chat}.\n"
+            % (user, micro, user, body))
+
+
+def convert(host, dump=None, exists=False):
+    """xmppctl convert ejabberd on these texts: (exit status, what it
+    said, the file written or None)."""
+    d = tempfile.mkdtemp(prefix="xmppd-convert-")
+    try:
+        with open(os.path.join(d, "host.xml"), "w") as f:
+            f.write(host)
+        argv = [XMPPCTL, "convert", "ejabberd", os.path.join(d, "host.xml")]
+        if dump is not None:
+            with open(os.path.join(d, "dump.txt"), "w") as f:
+                f.write(dump)
+            argv.append(os.path.join(d, "dump.txt"))
+        out = os.path.join(d, "out.xml")
+        if exists:
+            with open(out, "w") as f:
+                f.write("kept")
+        argv.append(out)
+        p = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        written = open(out).read() if os.path.exists(out) else None
+        return p.returncode, p.stdout + p.stderr, written
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_convert_archive(ctx):
+    """Archives join their users, in time order, text escaped; one of a
+    user not exported is said to be skipped."""
+    rc, said, out = convert(HOST, archive_msg("alice", '<<"second">>', 2) +
+                            archive_msg("alice", '<<"a<b & \\"c\\"">>', 1) +
+                            archive_msg("dave", '<<"lost">>'))
+    assert rc == 0, said
+    assert "2 users, 2 archived messages written" in said, said
+    assert "1 archived messages of dave@example.org skipped" in said, said
+    root = ET.fromstring(out)
+    alice = root.find("{urn:xmpp:pie:0}host/{urn:xmpp:pie:0}user"
+                      "[@name='alice']")
+    bodies = [b.text for b in alice.iter("{jabber:client}body")]
+    assert bodies == ['a<b & "c"', "second"], bodies
+    assert "lost" not in out
+
+
+def test_convert_utf8(ctx):
+    """Text as Mnesia dumps it: /utf8 strings, escapes, bytes."""
+    rc, said, out = convert(HOST, archive_msg(
+        "bob", '<<"caf\\303\\251 "/utf8,240,159,141,181,"\\x{2615}"/utf8>>'))
+    assert rc == 0, said
+    body = ET.fromstring(out).find(".//{jabber:client}body").text
+    assert body == "caf\u00c3\u00a9 \U0001f375\u2615", repr(body)
+
+
+def test_convert_hostile_export(ctx):
+    """A DTD (billion laughs, XXE), a root that is not ejabberd's, a tag
+    too big, a file that is not XML: nothing written, the line named."""
+    laughs = ("<?xml version='1.0'?><!DOCTYPE host [<!ENTITY a 'aaaa'>"
+              "<!ENTITY b '&a;&a;&a;&a;'>]><host xmlns='urn:xmpp:pie:0' "
+              "jid='example.org'><user name='x' password='&b;'/></host>")
+    xxe = ("<?xml version='1.0'?>\n<!DOCTYPE host [<!ENTITY e SYSTEM "
+           "'file:///etc/passwd'>]><host xmlns='urn:xmpp:pie:0' "
+           "jid='example.org'><user name='x'>&e;</user></host>")
+    big = ("<host xmlns='urn:xmpp:pie:0' jid='example.org'>\n<user "
+           "name='x' password='%s'/></host>" % ("p" * 400000))
+    for text, why in ((laughs, "host.xml:1: a DTD"),
+                      (xxe, "host.xml:2: a DTD"),
+                      ("<server-data xmlns='urn:other'/>",
+                       "not an export of ejabberd"),
+                      (big, "host.xml:2: an element is too big"),
+                      (HOST[:-10], "host.xml:1: "),
+                      ("<host xmlns='urn:xmpp:pie:0' jid='a@b/c'/>",
+                       "a host without a domain name")):
+        rc, said, out = convert(text)
+        assert rc == 1 and why in said and "nothing written" in said, \
+            (why, said)
+        assert out is None, out
+
+
+def test_convert_hostile_dump(ctx):
+    """A dump nested too deep, a record too big, garbage, a number too
+    big: nothing written, the line named; a record that is not XML the
+    format can carry is skipped alone."""
+    deep = "{" * 100 + "}" * 100 + ".\n"
+    huge = '{archive_msg,<<"%s">>}.\n' % ("x" * (1100 * 1024))
+    for dump, why in ((deep, "dump.txt:1: terms nested too deep"),
+                      ("\n" + huge, "dump.txt:2: a record too big"),
+                      (archive_msg("alice", '<<"ok">>') + "{1,2}\n{",
+                       "dump.txt:2: a record without its full stop"),
+                      ("{a,99999999999999999999999}.",
+                       "dump.txt:1: a number too big"),
+                      ("{a,<<\"x\"/latin1>>}.", "dump.txt:1: a bad binary"),
+                      ("#{a => 1}.", "dump.txt:1: not an Erlang term")):
+        rc, said, out = convert(HOST, dump)
+        assert rc == 1 and why in said and "nothing written" in said, \
+            (why, said)
+        assert out is None, out
+    rc, said, out = convert(HOST, archive_msg("alice", "<<1,2,3>>") +
+                            "{something,else}.\n" +
+                            archive_msg("alice", '<<"fine">>'))
+    assert rc == 0, said
+    assert "dump.txt:1: skipped: an archived message too big, or not " \
+        "XML characters" in said, said
+    assert "dump.txt:2: skipped: not an archive_msg record" in said, said
+    assert "1 archived messages written; 2 records skipped" in said, said
+    assert "fine" in out
+
+
+def test_convert_never_overwrites(ctx):
+    """An existing file is not replaced."""
+    rc, said, out = convert(HOST, exists=True)
+    assert rc == 1 and "File exists" in said, said
+    assert out == "kept", out
