@@ -58,7 +58,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
-		xmppctl/import_ejabberd.c
+		xmppctl/convert.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \

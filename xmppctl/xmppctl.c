@@ -37,7 +37,7 @@
 #include "imsg.h"
 #include "msg.h"
 #include "xmppctl.h"
-#include "import_ejabberd.h"
+#include "convert.h"
 
 enum action {
 	SHOW_PROCESSES,
@@ -61,6 +61,7 @@ enum action {
 	EXPORT,
 	IMPORT,
 	CONVERT_EJABBERD,
+	CONVERT_PROSODY,
 };
 
 struct command {
@@ -93,6 +94,7 @@ static const struct command commands[] = {
 	{ "import *",		IMPORT },
 	{ "convert ejabberd * *",	CONVERT_EJABBERD },
 	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
+	{ "convert prosody * *",	CONVERT_PROSODY },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -595,8 +597,10 @@ main(int argc, char *argv[])
 
 	/* Files converted here, without xmppd. */
 	if (cmd->action == CONVERT_EJABBERD)
-		return (import_ejabberd(argv[2], argc == 5 ? argv[3] : NULL,
+		return (convert_ejabberd(argv[2], argc == 5 ? argv[3] : NULL,
 		    argv[argc - 1]));
+	if (cmd->action == CONVERT_PROSODY)
+		return (convert_prosody(argv[2], argv[3]));
 	/* A file to import is read whole before anything is sent. */
 	if (cmd->action == IMPORT)
 		(void)pie_check(arg);

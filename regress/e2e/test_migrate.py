@@ -19,7 +19,7 @@ from slixmpp.exceptions import IqError
 
 from ejabberd import Ejabberd
 from prosody import Prosody
-from xmppdtest import TIMEOUT, XMPPCTL, Server
+from xmppdtest import TIMEOUT, XMPPCTL, Server, add_user
 
 DOMAIN = "example.org"
 USERS = ("alice", "bob", "carol")
@@ -475,3 +475,87 @@ def test_convert_never_overwrites(ctx):
     rc, said, out = convert(HOST, exists=True)
     assert rc == 1 and "File exists" in said, said
     assert out == "kept", out
+
+
+def test_to_prosody(ctx):
+    """Nobody is locked in: xmppd's export, in Prosody's XEP-0227 store
+    (xmppctl convert prosody), moved into Prosody by prosody-migrator;
+    the same accounts on Prosody."""
+    s = xmppd()
+    p = None
+    out = tempfile.mkdtemp(prefix="xmppd-migrate-")
+    try:
+        for u in USERS:
+            add_user(s, jid(u), password(u))
+        fill(s.ports["client"])
+        check_view(views(s.ports["client"]), "xmppd")
+        exported = os.path.join(out, "example.org.xml")
+        s.ctl("export", DOMAIN, exported)
+        s.stop()
+        s = None
+        store = os.path.join(out, "store")
+        os.makedirs(store)
+        r = subprocess.run([XMPPCTL, "convert", "prosody", exported, store],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert sorted(os.listdir(store)) == [jid(u) + ".xml"
+                                             for u in USERS], \
+            os.listdir(store)
+        p = Prosody(DOMAIN, service=True)
+        p.migrate("xep0227", "internal", store)
+        p.start()
+        check_view(views(p.ports["client"]), "Prosody from xmppd")
+    finally:
+        if s is not None:
+            s.stop()
+        if p is not None:
+            p.close()
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def split(text, existing=()):
+    """xmppctl convert prosody on this text: (exit status, what it said,
+    the files written)."""
+    d = tempfile.mkdtemp(prefix="xmppd-convert-")
+    try:
+        with open(os.path.join(d, "in.xml"), "w") as f:
+            f.write(text)
+        store = os.path.join(d, "store")
+        os.makedirs(store)
+        for name in existing:
+            with open(os.path.join(store, name), "w") as f:
+                f.write("kept")
+        p = subprocess.run([XMPPCTL, "convert", "prosody",
+                            os.path.join(d, "in.xml"), store],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        files = {n: open(os.path.join(store, n)).read()
+                 for n in os.listdir(store)}
+        return p.returncode, p.stdout + p.stderr, files
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_convert_prosody_hostile(ctx):
+    """A file with a DTD, or a user that is not a localpart further on:
+    no file written at all; an existing file is not replaced."""
+    good = ("<server-data xmlns='urn:xmpp:pie:0'><host jid='example.org'>"
+            "<user name='alice'/>%s</host></server-data>")
+    for text, why in (("<!DOCTYPE x [<!ENTITY a 'b'>]>" + good % "",
+                       "in.xml:1: a DTD"),
+                      (good % "\n<user name='../x'/>",
+                       "in.xml:2: a user whose name is not a valid "
+                       "localpart")):
+        rc, said, files = split(text)
+        assert rc == 1 and why in said and "nothing written" in said, \
+            (why, said)
+        assert files == {}, files
+    rc, said, files = split(good % "", existing=("alice@example.org.xml",))
+    assert rc == 1 and "File exists" in said, said
+    assert files == {"alice@example.org.xml": "kept"}, files
+    rc, said, files = split(good % "<user name='Bob'><vCard xmlns="
+                            "'vcard-temp'><FN>B &amp; b</FN></vCard></user>")
+    assert rc == 0, said
+    assert sorted(files) == ["alice@example.org.xml", "bob@example.org.xml"]
+    bob = ET.fromstring(files["bob@example.org.xml"])
+    assert bob.find("{urn:xmpp:pie:0}host/{urn:xmpp:pie:0}user/"
+                    "{vcard-temp}vCard/{vcard-temp}FN").text == "B & b"

@@ -148,12 +148,19 @@ class Prosody(Daemon):
                 ["setpriv", "--reuid=%d" % pw.pw_uid,
                  "--regid=%d" % pw.pw_gid, "--clear-groups"])
         if pw is not None:
-            os.chown(where, pw.pw_uid, pw.pw_gid)
+            for top, dirs, files in os.walk(where):
+                for n in [top] + [os.path.join(top, f) for f in files]:
+                    os.chown(n, pw.pw_uid, pw.pw_gid)
+        # Reading archives from XEP-0227 files, the migrator asks for the
+        # host's own archive too, finds no file for it and stops, unless
+        # told to keep going: whatever else fails then is seen by the
+        # clients that log in afterwards.
+        keep = ["--keep-going"] if source == "xep0227" else []
         p = subprocess.run(
             ["unshare", "--mount", "--propagation", "private", "sh", "-c",
              'mount --bind "$0" /var/lib/prosody && exec "$@"', where] +
             drop + ["prosody-migrator", "--config",
-                    self.path("migrator.cfg.lua"), source, dest],
+                    self.path("migrator.cfg.lua")] + keep + [source, dest],
             capture_output=True, text=True, env=self.env(), cwd=self.dir,
             timeout=TIMEOUT * 3)
         if p.returncode != 0 or "Done!" not in p.stderr:

@@ -16,9 +16,10 @@
 
 
 /*
- * xmppctl convert ejabberd: ejabberd 23.01's export made into one
- * XEP-0227 file that xmppctl import reads.
+ * xmppctl convert: other servers' exports made into what xmppctl import
+ * reads, and xmppd's export into what another server reads.
  *
+ * convert ejabberd: ejabberd 23.01's export made into one XEP-0227 file.
  * Its export_piefxis writes a host file (<host xmlns='urn:xmpp:pie:0'>,
  * XIncluded by a server-data file) with users, rosters, vCards, private
  * XML and offline messages, but SCRAM keys base64-encoded twice and the
@@ -29,6 +30,10 @@
  * who runs the command: expat without DTD or entities, bounded depth and
  * sizes, and for the dump a parser of the few kinds of terms it holds.
  * Nothing is written unless both files are read whole.
+ *
+ * convert prosody: a XEP-0227 file (xmppctl export's) made into the
+ * files of Prosody 0.12's XEP-0227 store, one per user, which its
+ * prosody-migrator reads.
  */
 
 #include <sys/types.h>
@@ -53,28 +58,28 @@
 #include "msg.h"
 #include "scram.h"
 #include "xml.h"
-#include "import_ejabberd.h"
+#include "convert.h"
 #include "xmppctl.h"
 
-#define IEJ_DEPTH_MAX	64		/* nesting, in either file */
-#define IEJ_TERM_MAX	(4 * PIE_REC_MAX)	/* text of one record */
-#define IEJ_ITEMS_MAX	4096		/* members of a tuple or list */
+#define CV_DEPTH_MAX	64		/* nesting, in either file */
+#define CV_TERM_MAX	(4 * PIE_REC_MAX)	/* text of one record */
+#define CV_ITEMS_MAX	4096		/* members of a tuple or list */
 #define NS_MAM_TMP	"urn:xmpp:mam:tmp"
 #define NS_SID		"urn:xmpp:sid:0"
 
 /* Erlang terms, the kinds a Mnesia text dump holds. */
-enum iej_type { T_INT, T_ATOM, T_BIN, T_STR, T_TUPLE, T_LIST };
+enum cv_type { T_INT, T_ATOM, T_BIN, T_STR, T_TUPLE, T_LIST };
 
-struct iej_term {
+struct cv_term {
 	int		  type;
 	long long	  i;
 	char		 *s;		/* atom, binary, string; NUL after */
 	size_t		  len, cap;
-	struct iej_term	**v;		/* tuple, list */
+	struct cv_term	**v;		/* tuple, list */
 	size_t		  n;
 };
 
-struct iej_reader {
+struct cv_reader {
 	FILE		*f;
 	const char	*file;
 	int		 line;
@@ -84,22 +89,25 @@ struct iej_reader {
 };
 
 /* A user's archive, waiting for the user in the export. */
-struct iej_arch {
-	RB_ENTRY(iej_arch)	 node;
+struct cv_arch {
+	RB_ENTRY(cv_arch)	 node;
 	char			 jid[CONF_JIDLEN];
 	struct xml_node		*archive;
 	int			 n;
 	int			 used;
 };
-RB_HEAD(iej_archs, iej_arch);
+RB_HEAD(cv_archs, cv_arch);
 
-struct iej_ctx {
-	struct iej_archs	 archs;
+struct cv_ctx {
+	struct cv_archs	 archs;
 	const char		*pie, *dump;
 	int			 narch, skipped;
 	/* The export */
 	XML_Parser		 p;
-	FILE			*out;
+	FILE			*out;		/* NULL: nothing, or a file a user */
+	int			 dirfd;		/* a file per user, here */
+	int			 ejabberd;	/* its fixes wanted */
+	int			 dry;		/* the first of two passes */
 	int			 depth, root_host, in_host;
 	char			 host[CONF_NAMELEN];
 	struct xml_node		*tree, *cur;
@@ -109,30 +117,30 @@ struct iej_ctx {
 };
 
 static int
-iej_arch_cmp(struct iej_arch *a, struct iej_arch *b)
+cv_arch_cmp(struct cv_arch *a, struct cv_arch *b)
 {
 	return (strcmp(a->jid, b->jid));
 }
-RB_GENERATE_STATIC(iej_archs, iej_arch, node, iej_arch_cmp);
+RB_GENERATE_STATIC(cv_archs, cv_arch, node, cv_arch_cmp);
 
 /* Erlang terms */
 
 static void
-iej_term_free(struct iej_term *t)
+cv_term_free(struct cv_term *t)
 {
 	size_t	 i;
 
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->n; i++)
-		iej_term_free(t->v[i]);
+		cv_term_free(t->v[i]);
 	free(t->v);
 	free(t->s);
 	free(t);
 }
 
 static int
-iej_fail(struct iej_reader *r, const char *why)
+cv_fail(struct cv_reader *r, const char *why)
 {
 	if (r->err[0] == '\0')
 		(void)snprintf(r->err, sizeof(r->err), "%s:%d: %s", r->file,
@@ -141,7 +149,7 @@ iej_fail(struct iej_reader *r, const char *why)
 }
 
 static int
-iej_getc(struct iej_reader *r)
+cv_getc(struct cv_reader *r)
 {
 	int	 c;
 
@@ -157,7 +165,7 @@ iej_getc(struct iej_reader *r)
 }
 
 static void
-iej_ungetc(struct iej_reader *r, int c)
+cv_ungetc(struct cv_reader *r, int c)
 {
 	if (c == EOF)
 		return;
@@ -169,14 +177,14 @@ iej_ungetc(struct iej_reader *r, int c)
 
 /* The next character that is not blank or in a comment. */
 static int
-iej_skip(struct iej_reader *r)
+cv_skip(struct cv_reader *r)
 {
 	int	 c;
 
 	for (;;) {
-		c = iej_getc(r);
+		c = cv_getc(r);
 		if (c == '%')
-			while ((c = iej_getc(r)) != '\n' && c != EOF)
+			while ((c = cv_getc(r)) != '\n' && c != EOF)
 				;
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
 			return (c);
@@ -185,7 +193,7 @@ iej_skip(struct iej_reader *r)
 
 /* A character of the file, as UTF-8: its code point, or -1. */
 static long
-iej_utf8(struct iej_reader *r, int c)
+cv_utf8(struct cv_reader *r, int c)
 {
 	long	 cp;
 	int	 n, i, d;
@@ -204,7 +212,7 @@ iej_utf8(struct iej_reader *r, int c)
 	} else
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if ((d = iej_getc(r)) == EOF || (d & 0xc0) != 0x80)
+		if ((d = cv_getc(r)) == EOF || (d & 0xc0) != 0x80)
 			return (-1);
 		cp = cp << 6 | (d & 0x3f);
 	}
@@ -212,7 +220,7 @@ iej_utf8(struct iej_reader *r, int c)
 }
 
 static int
-iej_hex(int c)
+cv_hex(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -225,20 +233,20 @@ iej_hex(int c)
 
 /* An escape after a backslash: its code point, or -1. */
 static long
-iej_escape(struct iej_reader *r)
+cv_escape(struct cv_reader *r)
 {
 	static const char	 from[] = "bdefnrstv", to[] = "\b\177\033\f\n\r \t\v";
 	const char		*p;
 	long			 cp;
 	int			 c, d, i;
 
-	if ((c = iej_getc(r)) == EOF)
+	if ((c = cv_getc(r)) == EOF)
 		return (-1);
 	if (c >= '0' && c <= '7') {
 		cp = c - '0';
-		for (i = 0; i < 2 && (d = iej_getc(r)) != EOF; i++) {
+		for (i = 0; i < 2 && (d = cv_getc(r)) != EOF; i++) {
 			if (d < '0' || d > '7') {
-				iej_ungetc(r, d);
+				cv_ungetc(r, d);
 				break;
 			}
 			cp = cp * 8 + d - '0';
@@ -246,28 +254,28 @@ iej_escape(struct iej_reader *r)
 		return (cp);
 	}
 	if (c == 'x') {
-		if ((c = iej_getc(r)) == '{') {
-			for (cp = 0, i = 0; (c = iej_getc(r)) != '}'; i++)
-				if (i > 6 || (d = iej_hex(c)) == -1)
+		if ((c = cv_getc(r)) == '{') {
+			for (cp = 0, i = 0; (c = cv_getc(r)) != '}'; i++)
+				if (i > 6 || (d = cv_hex(c)) == -1)
 					return (-1);
 				else
 					cp = cp * 16 + d;
 			return (i == 0 || cp > 0x10ffff ? -1 : cp);
 		}
-		if ((d = iej_hex(c)) == -1 || (c = iej_hex(iej_getc(r))) == -1)
+		if ((d = cv_hex(c)) == -1 || (c = cv_hex(cv_getc(r))) == -1)
 			return (-1);
 		return (d * 16 + c);
 	}
 	if (c == '^')
-		return ((c = iej_getc(r)) == EOF ? -1 : (c & 0x1f));
+		return ((c = cv_getc(r)) == EOF ? -1 : (c & 0x1f));
 	if ((p = strchr(from, c)) != NULL && c != '\0')
 		return ((unsigned char)to[p - from]);
-	return (c >= 0x80 ? iej_utf8(r, c) : c);
+	return (c >= 0x80 ? cv_utf8(r, c) : c);
 }
 
 /* Append code point cp to t->s as UTF-8, or as a byte (utf8 0). */
 static int
-iej_put(struct iej_term *t, long cp, int utf8)
+cv_put(struct cv_term *t, long cp, int utf8)
 {
 	char	 u[4], *s;
 	size_t	 n;
@@ -308,23 +316,23 @@ iej_put(struct iej_term *t, long cp, int utf8)
 
 /* "...": its code points, kept in a buffer of their own. */
 static int
-iej_string(struct iej_reader *r, long **cps, size_t *n)
+cv_string(struct cv_reader *r, long **cps, size_t *n)
 {
 	long	*v = NULL, cp;
 	size_t	 cap = 0;
 	int	 c;
 
 	*n = 0;
-	while ((c = iej_getc(r)) != '"') {
+	while ((c = cv_getc(r)) != '"') {
 		if (c == EOF)
 			cp = -1;
 		else if (c == '\\')
-			cp = iej_escape(r);
+			cp = cv_escape(r);
 		else
-			cp = iej_utf8(r, c);
+			cp = cv_utf8(r, c);
 		if (cp < 0) {
 			free(v);
-			return (iej_fail(r, "a bad character in a string"));
+			return (cv_fail(r, "a bad character in a string"));
 		}
 		if (*n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -339,184 +347,184 @@ iej_string(struct iej_reader *r, long **cps, size_t *n)
 
 /* After "<<": strings (bytes, or "/utf8" code points) and bytes. */
 static int
-iej_binary(struct iej_reader *r, struct iej_term *t)
+cv_binary(struct cv_reader *r, struct cv_term *t)
 {
 	long	*cps;
 	size_t	 n, i;
 	int	 c, utf8;
 
 	t->type = T_BIN;
-	if (iej_put(t, 0, 0) == -1)
+	if (cv_put(t, 0, 0) == -1)
 		return (-1);
 	t->len = 0;
-	if ((c = iej_skip(r)) == '>')
-		return (iej_getc(r) == '>' ? 0 : iej_fail(r, "a bad binary"));
+	if ((c = cv_skip(r)) == '>')
+		return (cv_getc(r) == '>' ? 0 : cv_fail(r, "a bad binary"));
 	for (;;) {
 		if (c == '"') {
-			if (iej_string(r, &cps, &n) == -1)
+			if (cv_string(r, &cps, &n) == -1)
 				return (-1);
 			utf8 = 0;
-			if ((c = iej_skip(r)) == '/') {
-				utf8 = iej_getc(r) == 'u' && iej_getc(r) == 't' &&
-				    iej_getc(r) == 'f' && iej_getc(r) == '8';
+			if ((c = cv_skip(r)) == '/') {
+				utf8 = cv_getc(r) == 'u' && cv_getc(r) == 't' &&
+				    cv_getc(r) == 'f' && cv_getc(r) == '8';
 				if (!utf8) {
 					free(cps);
-					return (iej_fail(r, "a bad binary"));
+					return (cv_fail(r, "a bad binary"));
 				}
-				c = iej_skip(r);
+				c = cv_skip(r);
 			}
 			for (i = 0; i < n; i++)
-				if (iej_put(t, cps[i], utf8) == -1) {
+				if (cv_put(t, cps[i], utf8) == -1) {
 					free(cps);
-					return (iej_fail(r, "a bad binary"));
+					return (cv_fail(r, "a bad binary"));
 				}
 			free(cps);
 		} else if (c >= '0' && c <= '9') {
-			for (i = c - '0'; (c = iej_getc(r)) >= '0' && c <= '9';)
+			for (i = c - '0'; (c = cv_getc(r)) >= '0' && c <= '9';)
 				if ((i = i * 10 + c - '0') > 255)
-					return (iej_fail(r, "a bad binary"));
-			if (iej_put(t, i, 0) == -1)
+					return (cv_fail(r, "a bad binary"));
+			if (cv_put(t, i, 0) == -1)
 				return (-1);
 			if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
-				c = iej_skip(r);
+				c = cv_skip(r);
 		} else
-			return (iej_fail(r, "a bad binary"));
+			return (cv_fail(r, "a bad binary"));
 		if (c == '>')
-			return (iej_getc(r) == '>' ? 0 :
-			    iej_fail(r, "a bad binary"));
+			return (cv_getc(r) == '>' ? 0 :
+			    cv_fail(r, "a bad binary"));
 		if (c != ',')
-			return (iej_fail(r, "a bad binary"));
-		c = iej_skip(r);
+			return (cv_fail(r, "a bad binary"));
+		c = cv_skip(r);
 	}
 }
 
-static struct iej_term *iej_parse(struct iej_reader *);
+static struct cv_term *cv_parse(struct cv_reader *);
 
 /* After "{" or "[": members up to close. */
 static int
-iej_members(struct iej_reader *r, struct iej_term *t, int close)
+cv_members(struct cv_reader *r, struct cv_term *t, int close)
 {
-	struct iej_term	*m;
+	struct cv_term	*m;
 	int		 c;
 
-	if ((c = iej_skip(r)) == close)
+	if ((c = cv_skip(r)) == close)
 		return (0);
-	iej_ungetc(r, c);
+	cv_ungetc(r, c);
 	for (;;) {
-		if (t->n == IEJ_ITEMS_MAX)
-			return (iej_fail(r, "a tuple or list too long"));
-		if ((m = iej_parse(r)) == NULL)
+		if (t->n == CV_ITEMS_MAX)
+			return (cv_fail(r, "a tuple or list too long"));
+		if ((m = cv_parse(r)) == NULL)
 			return (-1);
 		if ((t->v = reallocarray(t->v, t->n + 1, sizeof(*t->v))) ==
 		    NULL)
 			err(1, NULL);
 		t->v[t->n++] = m;
-		if ((c = iej_skip(r)) == close)
+		if ((c = cv_skip(r)) == close)
 			return (0);
 		if (c != ',')
-			return (iej_fail(r, "a bad tuple or list"));
+			return (cv_fail(r, "a bad tuple or list"));
 	}
 }
 
 static int
-iej_atom(struct iej_reader *r, struct iej_term *t, int c)
+cv_atom(struct cv_reader *r, struct cv_term *t, int c)
 {
 	size_t	 i;
 
 	t->type = T_ATOM;
 	if (c == '\'') {
-		if (iej_put(t, 0, 0) == -1)
+		if (cv_put(t, 0, 0) == -1)
 			return (-1);
 		t->len = 0;
 		/* A quoted atom reads like a string, between quotes. */
-		while ((c = iej_getc(r)) != '\'') {
+		while ((c = cv_getc(r)) != '\'') {
 			if (c == EOF || c == '\\' || c >= 0x80 ||
-			    iej_put(t, c, 0) == -1)
-				return (iej_fail(r, "a bad atom"));
+			    cv_put(t, c, 0) == -1)
+				return (cv_fail(r, "a bad atom"));
 		}
 		return (0);
 	}
 	for (i = 0;; i++) {
-		if (i > 255 || iej_put(t, c, 0) == -1)
-			return (iej_fail(r, "an atom too long"));
-		c = iej_getc(r);
+		if (i > 255 || cv_put(t, c, 0) == -1)
+			return (cv_fail(r, "an atom too long"));
+		c = cv_getc(r);
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '_' || c == '@')) {
-			iej_ungetc(r, c);
+			cv_ungetc(r, c);
 			return (0);
 		}
 	}
 }
 
 static int
-iej_integer(struct iej_reader *r, struct iej_term *t, int c)
+cv_integer(struct cv_reader *r, struct cv_term *t, int c)
 {
 	int	 neg = c == '-', digits = 0;
 
 	t->type = T_INT;
 	if (neg)
-		c = iej_getc(r);
-	for (; c >= '0' && c <= '9'; c = iej_getc(r), digits++) {
+		c = cv_getc(r);
+	for (; c >= '0' && c <= '9'; c = cv_getc(r), digits++) {
 		if (t->i > (LLONG_MAX - 9) / 10)
-			return (iej_fail(r, "a number too big"));
+			return (cv_fail(r, "a number too big"));
 		t->i = t->i * 10 + c - '0';
 	}
 	if (digits == 0 || c == '.' || c == '#' || c == 'e')
-		return (iej_fail(r, "not an integer"));
-	iej_ungetc(r, c);
+		return (cv_fail(r, "not an integer"));
+	cv_ungetc(r, c);
 	if (neg)
 		t->i = -t->i;
 	return (0);
 }
 
-static struct iej_term *
-iej_parse(struct iej_reader *r)
+static struct cv_term *
+cv_parse(struct cv_reader *r)
 {
-	struct iej_term	*t;
+	struct cv_term	*t;
 	long		*cps;
 	size_t		 n, i;
 	int		 c, rv;
 
-	if (++r->depth > IEJ_DEPTH_MAX) {
-		(void)iej_fail(r, "terms nested too deep");
+	if (++r->depth > CV_DEPTH_MAX) {
+		(void)cv_fail(r, "terms nested too deep");
 		return (NULL);
 	}
-	if (r->bytes > IEJ_TERM_MAX) {
-		(void)iej_fail(r, "a record too big");
+	if (r->bytes > CV_TERM_MAX) {
+		(void)cv_fail(r, "a record too big");
 		return (NULL);
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		err(1, NULL);
-	c = iej_skip(r);
+	c = cv_skip(r);
 	if (c == '{') {
 		t->type = T_TUPLE;
-		rv = iej_members(r, t, '}');
+		rv = cv_members(r, t, '}');
 	} else if (c == '[') {
 		t->type = T_LIST;
-		rv = iej_members(r, t, ']');
+		rv = cv_members(r, t, ']');
 	} else if (c == '<')
-		rv = iej_getc(r) == '<' ? iej_binary(r, t) :
-		    iej_fail(r, "a bad binary");
+		rv = cv_getc(r) == '<' ? cv_binary(r, t) :
+		    cv_fail(r, "a bad binary");
 	else if (c == '"') {
 		t->type = T_STR;
-		rv = iej_put(t, 0, 0);
+		rv = cv_put(t, 0, 0);
 		t->len = 0;
-		if (rv == 0 && (rv = iej_string(r, &cps, &n)) == 0) {
+		if (rv == 0 && (rv = cv_string(r, &cps, &n)) == 0) {
 			for (i = 0; i < n && rv == 0; i++)
-				rv = iej_put(t, cps[i], 1);
+				rv = cv_put(t, cps[i], 1);
 			free(cps);
 		}
 	} else if (c == '-' || (c >= '0' && c <= '9'))
-		rv = iej_integer(r, t, c);
+		rv = cv_integer(r, t, c);
 	else if ((c >= 'a' && c <= 'z') || c == '\'')
-		rv = iej_atom(r, t, c);
+		rv = cv_atom(r, t, c);
 	else
-		rv = iej_fail(r, c == EOF ? "the file ends inside a record" :
+		rv = cv_fail(r, c == EOF ? "the file ends inside a record" :
 		    "not an Erlang term");
 	r->depth--;
-	if (rv == -1 || r->bytes > IEJ_TERM_MAX) {
-		(void)iej_fail(r, "a record too big");
-		iej_term_free(t);
+	if (rv == -1 || r->bytes > CV_TERM_MAX) {
+		(void)cv_fail(r, "a record too big");
+		cv_term_free(t);
 		return (NULL);
 	}
 	return (t);
@@ -524,28 +532,28 @@ iej_parse(struct iej_reader *r)
 
 /* The next record: 1, 0 at the end, -1 on error. */
 static int
-iej_next(struct iej_reader *r, struct iej_term **tp, int *line)
+cv_next(struct cv_reader *r, struct cv_term **tp, int *line)
 {
 	int	 c;
 
 	r->bytes = 0;
 	r->depth = 0;
-	if ((c = iej_skip(r)) == EOF)
+	if ((c = cv_skip(r)) == EOF)
 		return (0);
-	iej_ungetc(r, c);
+	cv_ungetc(r, c);
 	*line = r->line;
-	if ((*tp = iej_parse(r)) == NULL)
+	if ((*tp = cv_parse(r)) == NULL)
 		return (-1);
-	if (iej_skip(r) != '.') {
-		iej_term_free(*tp);
+	if (cv_skip(r) != '.') {
+		cv_term_free(*tp);
 		r->line = *line;	/* where the record began */
-		return (iej_fail(r, "a record without its full stop"));
+		return (cv_fail(r, "a record without its full stop"));
 	}
 	return (1);
 }
 
 static int
-iej_is(const struct iej_term *t, int type, size_t n)
+cv_is(const struct cv_term *t, int type, size_t n)
 {
 	return (t != NULL && t->type == type && (type != T_TUPLE ||
 	    t->n == n));
@@ -555,22 +563,22 @@ iej_is(const struct iej_term *t, int type, size_t n)
 
 /* {xmlel, Name, [{Attr, Value}], Children}: an element in ns pns. */
 static struct xml_node *
-iej_xmlel(const struct iej_term *t, const char *pns, int depth)
+cv_xmlel(const struct cv_term *t, const char *pns, int depth)
 {
 	struct xml_node	*n, *c;
-	struct iej_term	*a, *k;
+	struct cv_term	*a, *k;
 	const char	*ns = pns;
 	size_t		 i;
 
-	if (depth > IEJ_DEPTH_MAX || !iej_is(t, T_TUPLE, 4) ||
-	    !iej_is(t->v[0], T_ATOM, 0) || strcmp(t->v[0]->s, "xmlel") != 0 ||
-	    !iej_is(t->v[1], T_BIN, 0) || !iej_is(t->v[2], T_LIST, 0) ||
-	    !iej_is(t->v[3], T_LIST, 0) || strchr(t->v[1]->s, ':') != NULL)
+	if (depth > CV_DEPTH_MAX || !cv_is(t, T_TUPLE, 4) ||
+	    !cv_is(t->v[0], T_ATOM, 0) || strcmp(t->v[0]->s, "xmlel") != 0 ||
+	    !cv_is(t->v[1], T_BIN, 0) || !cv_is(t->v[2], T_LIST, 0) ||
+	    !cv_is(t->v[3], T_LIST, 0) || strchr(t->v[1]->s, ':') != NULL)
 		return (NULL);
 	for (i = 0; i < t->v[2]->n; i++) {
 		a = t->v[2]->v[i];
-		if (!iej_is(a, T_TUPLE, 2) || !iej_is(a->v[0], T_BIN, 0) ||
-		    !iej_is(a->v[1], T_BIN, 0))
+		if (!cv_is(a, T_TUPLE, 2) || !cv_is(a->v[0], T_BIN, 0) ||
+		    !cv_is(a->v[1], T_BIN, 0))
 			return (NULL);
 		if (strcmp(a->v[0]->s, "xmlns") == 0)
 			ns = a->v[1]->s;
@@ -592,14 +600,14 @@ iej_xmlel(const struct iej_term *t, const char *pns, int depth)
 	}
 	for (i = 0; i < t->v[3]->n; i++) {
 		a = t->v[3]->v[i];
-		if (iej_is(a, T_TUPLE, 2) && iej_is(a->v[0], T_ATOM, 0) &&
+		if (cv_is(a, T_TUPLE, 2) && cv_is(a->v[0], T_ATOM, 0) &&
 		    strcmp(a->v[0]->s, "xmlcdata") == 0 &&
-		    iej_is(a->v[1], T_BIN, 0)) {
+		    cv_is(a->v[1], T_BIN, 0)) {
 			if (xml_add_text(n, a->v[1]->s, a->v[1]->len) == -1)
 				err(1, NULL);
 			continue;
 		}
-		if ((c = iej_xmlel(a, ns, depth + 1)) == NULL) {
+		if ((c = cv_xmlel(a, ns, depth + 1)) == NULL) {
 			xml_node_free(n);
 			return (NULL);
 		}
@@ -608,19 +616,19 @@ iej_xmlel(const struct iej_term *t, const char *pns, int depth)
 	return (n);
 }
 
-static struct iej_arch *
-iej_arch_get(struct iej_ctx *ctx, const char *jid)
+static struct cv_arch *
+cv_arch_get(struct cv_ctx *ctx, const char *jid)
 {
-	struct iej_arch	*a, key;
+	struct cv_arch	*a, key;
 
 	(void)strlcpy(key.jid, jid, sizeof(key.jid));
-	if ((a = RB_FIND(iej_archs, &ctx->archs, &key)) != NULL)
+	if ((a = RB_FIND(cv_archs, &ctx->archs, &key)) != NULL)
 		return (a);
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->archive = xml_node_new(NS_PIE_MAM, "archive")) == NULL)
 		err(1, NULL);
 	(void)strlcpy(a->jid, jid, sizeof(a->jid));
-	RB_INSERT(iej_archs, &ctx->archs, a);
+	RB_INSERT(cv_archs, &ctx->archs, a);
 	return (a);
 }
 
@@ -629,7 +637,7 @@ iej_arch_get(struct iej_ctx *ctx, const char *jid)
  * time order here, where ids (the time) are still in reach.
  */
 static void
-iej_arch_add(struct iej_arch *a, struct xml_node *res, int64_t when)
+cv_arch_add(struct cv_arch *a, struct xml_node *res, int64_t when)
 {
 	struct xml_node	*p;
 	const char	*id;
@@ -652,7 +660,7 @@ iej_arch_add(struct iej_arch *a, struct xml_node *res, int64_t when)
 }
 
 static void
-iej_note(struct iej_ctx *ctx, const char *file, int line, const char *why)
+cv_note(struct cv_ctx *ctx, const char *file, int line, const char *why)
 {
 	ctx->skipped++;
 	printf("%s:%d: %s\n", file, line, why);
@@ -663,45 +671,45 @@ iej_note(struct iej_ctx *ctx, const char *file, int line, const char *why)
  * Packet, Nick, Type}: a <result/> in the archive of User@Server.
  */
 static void
-iej_record(struct iej_ctx *ctx, const struct iej_term *t, int line)
+cv_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
 {
 	struct xml_node	*msg, *res, *fwd, *d;
 	struct xml_buf	 b;
-	struct iej_term	*us, *ts;
+	struct cv_term	*us, *ts;
 	struct jid	 j;
 	char		 jid[CONF_JIDLEN], stamp[64], id[32];
 	int64_t		 when;
 
-	if (iej_is(t, T_TUPLE, 2) && iej_is(t->v[0], T_ATOM, 0) &&
+	if (cv_is(t, T_TUPLE, 2) && cv_is(t->v[0], T_ATOM, 0) &&
 	    strcmp(t->v[0]->s, "tables") == 0)
 		return;		/* the dump's header */
-	if (!iej_is(t, T_TUPLE, 9) || !iej_is(t->v[0], T_ATOM, 0) ||
+	if (!cv_is(t, T_TUPLE, 9) || !cv_is(t->v[0], T_ATOM, 0) ||
 	    strcmp(t->v[0]->s, "archive_msg") != 0) {
-		iej_note(ctx, ctx->dump, line, "skipped: not an archive_msg "
+		cv_note(ctx, ctx->dump, line, "skipped: not an archive_msg "
 		    "record");
 		return;
 	}
 	us = t->v[1];
 	ts = t->v[3];
-	if (!iej_is(us, T_TUPLE, 2) || !iej_is(us->v[0], T_BIN, 0) ||
-	    !iej_is(us->v[1], T_BIN, 0) || !iej_is(ts, T_TUPLE, 3) ||
-	    !iej_is(ts->v[0], T_INT, 0) || !iej_is(ts->v[1], T_INT, 0) ||
-	    !iej_is(ts->v[2], T_INT, 0) || ts->v[0]->i < 0 ||
+	if (!cv_is(us, T_TUPLE, 2) || !cv_is(us->v[0], T_BIN, 0) ||
+	    !cv_is(us->v[1], T_BIN, 0) || !cv_is(ts, T_TUPLE, 3) ||
+	    !cv_is(ts->v[0], T_INT, 0) || !cv_is(ts->v[1], T_INT, 0) ||
+	    !cv_is(ts->v[2], T_INT, 0) || ts->v[0]->i < 0 ||
 	    ts->v[0]->i > 100000 || ts->v[1]->i < 0 ||
 	    ts->v[1]->i >= 1000000 || ts->v[2]->i < 0 ||
 	    ts->v[2]->i >= 1000000 ||
 	    (size_t)snprintf(jid, sizeof(jid), "%s@%s", us->v[0]->s,
 	    us->v[1]->s) >= sizeof(jid) || jid_parse(jid, &j) == -1 ||
 	    j.resource[0] != '\0') {
-		iej_note(ctx, ctx->dump, line, "skipped: an archived message "
+		cv_note(ctx, ctx->dump, line, "skipped: an archived message "
 		    "without its user or time");
 		return;
 	}
 	(void)jid_bare(&j, jid, sizeof(jid));
-	if ((msg = iej_xmlel(t->v[6], NS_CLIENT, 0)) == NULL ||
+	if ((msg = cv_xmlel(t->v[6], NS_CLIENT, 0)) == NULL ||
 	    !xml_is(msg, NS_CLIENT, "message")) {
 		xml_node_free(msg);
-		iej_note(ctx, ctx->dump, line, "skipped: its packet is not a "
+		cv_note(ctx, ctx->dump, line, "skipped: its packet is not a "
 		    "message");
 		return;
 	}
@@ -721,20 +729,20 @@ iej_record(struct iej_ctx *ctx, const struct iej_term *t, int line)
 	if (xml_serialize(res, NS_PIE_MAM, &b) == -1) {
 		xml_buf_free(&b);
 		xml_node_free(res);
-		iej_note(ctx, ctx->dump, line, "skipped: an archived message "
+		cv_note(ctx, ctx->dump, line, "skipped: an archived message "
 		    "too big, or not XML characters");
 		return;
 	}
 	xml_buf_free(&b);
-	iej_arch_add(iej_arch_get(ctx, jid), res, when);
+	cv_arch_add(cv_arch_get(ctx, jid), res, when);
 	ctx->narch++;
 }
 
 static void
-iej_dump_read(struct iej_ctx *ctx)
+cv_dump_read(struct cv_ctx *ctx)
 {
-	struct iej_reader	 r;
-	struct iej_term		*t;
+	struct cv_reader	 r;
+	struct cv_term		*t;
 	int			 rv, line;
 
 	memset(&r, 0, sizeof(r));
@@ -742,9 +750,9 @@ iej_dump_read(struct iej_ctx *ctx)
 	r.line = 1;
 	if ((r.f = fopen(ctx->dump, "r")) == NULL)
 		err(1, "%s", ctx->dump);
-	while ((rv = iej_next(&r, &t, &line)) == 1) {
-		iej_record(ctx, t, line);
-		iej_term_free(t);
+	while ((rv = cv_next(&r, &t, &line)) == 1) {
+		cv_record(ctx, t, line);
+		cv_term_free(t);
 	}
 	if (rv == -1)
 		errx(1, "%s; nothing written", r.err);
@@ -754,7 +762,7 @@ iej_dump_read(struct iej_ctx *ctx)
 /* The export */
 
 static void
-iej_stop(struct iej_ctx *ctx, const char *why)
+cv_stop(struct cv_ctx *ctx, const char *why)
 {
 	if (ctx->failed)
 		return;
@@ -765,15 +773,15 @@ iej_stop(struct iej_ctx *ctx, const char *why)
 }
 
 static void
-iej_write(struct iej_ctx *ctx, const char *s, size_t len)
+cv_write(struct cv_ctx *ctx, const char *s, size_t len)
 {
-	if (fwrite(s, 1, len, ctx->out) != len)
+	if (ctx->out != NULL && fwrite(s, 1, len, ctx->out) != len)
 		err(1, "write");
 }
 
 /* Replace the text of n with s. */
 static void
-iej_set_text(struct xml_node *n, const char *s)
+cv_set_text(struct xml_node *n, const char *s)
 {
 	struct xml_node	*c;
 
@@ -792,7 +800,7 @@ iej_set_text(struct xml_node *n, const char *s)
  * only when decoded twice make all three decoded once.
  */
 static void
-iej_scram(struct xml_node *c)
+cv_scram(struct xml_node *c)
 {
 	static const char *const names[] = { "salt", "stored-key",
 	    "server-key" };
@@ -827,12 +835,12 @@ iej_scram(struct xml_node *c)
 		return;
 	for (i = 0; i < nitems(names); i++)
 		if ((k = xml_find_child(c, NS_PIE_SCRAM, names[i])) != NULL)
-			iej_set_text(k, (char *)once[i]);
+			cv_set_text(k, (char *)once[i]);
 }
 
 /* Offline messages without the ids of ejabberd's archive. */
 static void
-iej_offline(struct xml_node *off, const char *jid)
+cv_offline(struct xml_node *off, const char *jid)
 {
 	struct xml_node	*m, *c, *next;
 	const char	*by;
@@ -850,27 +858,67 @@ iej_offline(struct xml_node *off, const char *jid)
 		}
 }
 
+/*
+ * Prosody's XEP-0227 store: a file user@domain.xml per user, holding
+ * that user alone.  A bare JID names no directory: a localpart has no
+ * slash, and the name holds an at sign.
+ */
 static void
-iej_user(struct iej_ctx *ctx, struct xml_node *u)
+cv_user_file(struct cv_ctx *ctx, const char *jid, struct xml_buf *u)
 {
-	struct iej_arch	*a, key;
+	struct xml_buf	 b;
+	char		 name[CONF_JIDLEN + 8];
+	int		 fd;
+
+	if (jid[0] == '\0') {
+		cv_stop(ctx, "a user whose name is not a valid localpart");
+		return;
+	}
+	if (ctx->dry)
+		return;
+	(void)snprintf(name, sizeof(name), "%s.xml", jid);
+	if ((fd = openat(ctx->dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW, 0600)) == -1)
+		err(1, "%s", name);
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<?xml version='1.0' encoding='UTF-8'?>\n"
+	    "<server-data xmlns='urn:xmpp:pie:0'>\n<host jid='") == -1 ||
+	    xml_buf_escape(&b, ctx->host, strlen(ctx->host), 1) == -1 ||
+	    xml_buf_addstr(&b, "'>\n") == -1 ||
+	    xml_buf_add(&b, u->data, u->len) == -1 ||
+	    xml_buf_addstr(&b, "</host>\n</server-data>\n") == -1)
+		err(1, NULL);
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1)
+		err(1, "%s", name);
+	xml_buf_free(&b);
+}
+
+static void
+cv_user(struct cv_ctx *ctx, struct xml_node *u)
+{
+	struct cv_arch	*a, key;
 	struct xml_node	*c;
 	struct xml_buf	 b;
 	struct jid	 j;
 	const char	*name = xml_get_attr(u, "name");
 
-	key.jid[0] = '\0';
-	if (name != NULL && (size_t)snprintf(key.jid, sizeof(key.jid),
-	    "%s@%s", name, ctx->host) < sizeof(key.jid) &&
-	    jid_parse(key.jid, &j) == 0)
+	/* The user's bare JID, or "": a name with a slash is not one. */
+	if (name == NULL || (size_t)snprintf(key.jid, sizeof(key.jid),
+	    "%s@%s", name, ctx->host) >= sizeof(key.jid) ||
+	    jid_parse(key.jid, &j) == -1 || j.local[0] == '\0' ||
+	    j.resource[0] != '\0' || strcmp(j.domain, ctx->host) != 0)
+		key.jid[0] = '\0';
+	else
 		(void)jid_bare(&j, key.jid, sizeof(key.jid));
 	TAILQ_FOREACH(c, &u->children, entry) {
+		if (!ctx->ejabberd)
+			break;
 		if (xml_is(c, NS_PIE_SCRAM, "scram-credentials"))
-			iej_scram(c);
+			cv_scram(c);
 		else if (xml_is(c, NS_PIE, "offline-messages"))
-			iej_offline(c, key.jid);
+			cv_offline(c, key.jid);
 	}
-	if ((a = RB_FIND(iej_archs, &ctx->archs, &key)) != NULL &&
+	if ((a = RB_FIND(cv_archs, &ctx->archs, &key)) != NULL &&
 	    !a->used) {
 		xml_append(u, a->archive);
 		a->archive = NULL;
@@ -880,16 +928,19 @@ iej_user(struct iej_ctx *ctx, struct xml_node *u)
 	if (xml_serialize(u, NS_PIE, &b) == -1 ||
 	    xml_buf_add(&b, "\n", 1) == -1) {
 		xml_buf_free(&b);
-		iej_stop(ctx, "a user that cannot be written again");
+		cv_stop(ctx, "a user that cannot be written again");
 		return;
 	}
-	iej_write(ctx, b.data, b.len);
+	if (ctx->dirfd != -1 || ctx->dry)
+		cv_user_file(ctx, key.jid, &b);
+	else
+		cv_write(ctx, b.data, b.len);
 	xml_buf_free(&b);
 	ctx->users++;
 }
 
 static void
-iej_host(struct iej_ctx *ctx, const char **attrs)
+cv_host(struct cv_ctx *ctx, const char **attrs)
 {
 	struct xml_buf	 b;
 	int		 i;
@@ -900,7 +951,7 @@ iej_host(struct iej_ctx *ctx, const char **attrs)
 	if (attrs[i] == NULL || strlcpy(ctx->host, attrs[i + 1],
 	    sizeof(ctx->host)) >= sizeof(ctx->host) ||
 	    jid_prep_domain(ctx->host, sizeof(ctx->host)) == -1) {
-		iej_stop(ctx, "a host without a domain name");
+		cv_stop(ctx, "a host without a domain name");
 		return;
 	}
 	xml_buf_init(&b, 0);
@@ -908,20 +959,20 @@ iej_host(struct iej_ctx *ctx, const char **attrs)
 	    xml_buf_escape(&b, ctx->host, strlen(ctx->host), 1) == -1 ||
 	    xml_buf_addstr(&b, "'>\n") == -1)
 		err(1, NULL);
-	iej_write(ctx, b.data, b.len);
+	cv_write(ctx, b.data, b.len);
 	xml_buf_free(&b);
 	ctx->in_host = 1;
 }
 
 static int
-iej_host_depth(struct iej_ctx *ctx)
+cv_host_depth(struct cv_ctx *ctx)
 {
 	return (ctx->root_host ? 1 : 2);
 }
 
 /* A container: the root, or a host.  0 when it is not one. */
 static int
-iej_container(struct iej_ctx *ctx, const char *ns, const char *name,
+cv_container(struct cv_ctx *ctx, const char *ns, const char *name,
     const char **attrs)
 {
 	int	 pie = strcmp(ns, NS_PIE) == 0;
@@ -929,45 +980,45 @@ iej_container(struct iej_ctx *ctx, const char *ns, const char *name,
 	if (ctx->depth == 1) {
 		if (pie && strcmp(name, "host") == 0) {
 			ctx->root_host = 1;
-			iej_host(ctx, attrs);
+			cv_host(ctx, attrs);
 		} else if (!pie || strcmp(name, "server-data") != 0)
-			iej_stop(ctx, "not an export of ejabberd "
+			cv_stop(ctx, "not an export of ejabberd "
 			    "(urn:xmpp:pie:0)");
 		return (1);
 	}
 	if (ctx->depth == 2 && !ctx->root_host && pie &&
 	    strcmp(name, "host") == 0) {
-		iej_host(ctx, attrs);
+		cv_host(ctx, attrs);
 		return (1);
 	}
 	return (0);
 }
 
 static void
-iej_start(void *arg, const char *qname, const char **attrs)
+cv_start(void *arg, const char *qname, const char **attrs)
 {
-	struct iej_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = arg;
 	struct xml_node	*n;
 	const char	*sep, *name, *an;
 	char		 ns[1024], ans[1024];
 	int		 i;
 
 	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
-	if (++ctx->depth > IEJ_DEPTH_MAX) {
-		iej_stop(ctx, "elements nested too deep");
+	if (++ctx->depth > CV_DEPTH_MAX) {
+		cv_stop(ctx, "elements nested too deep");
 		return;
 	}
 	for (i = 0; attrs[i] != NULL; i += 2)
 		;
 	if (i / 2 > XML_ATTRS_MAX) {
-		iej_stop(ctx, "too many attributes");
+		cv_stop(ctx, "too many attributes");
 		return;
 	}
 	name = qname;
 	ns[0] = '\0';
 	if ((sep = strchr(qname, '\001')) != NULL) {
 		if ((size_t)(sep - qname) >= sizeof(ns)) {
-			iej_stop(ctx, "a namespace too long");
+			cv_stop(ctx, "a namespace too long");
 			return;
 		}
 		memcpy(ns, qname, sep - qname);
@@ -975,12 +1026,12 @@ iej_start(void *arg, const char *qname, const char **attrs)
 		name = sep + 1;
 	}
 	if (ctx->tree == NULL) {
-		if (iej_container(ctx, ns, name, attrs))
+		if (cv_container(ctx, ns, name, attrs))
 			return;
 		ctx->tree_start = XML_GetCurrentByteIndex(ctx->p);
 	} else if (XML_GetCurrentByteIndex(ctx->p) - ctx->tree_start >
 	    PIE_USER_MAX) {
-		iej_stop(ctx, "a user too big");
+		cv_stop(ctx, "a user too big");
 		return;
 	}
 	if ((n = xml_node_new(ns, name)) == NULL)
@@ -1006,17 +1057,17 @@ iej_start(void *arg, const char *qname, const char **attrs)
 }
 
 static void
-iej_end(void *arg, const char *qname)
+cv_end(void *arg, const char *qname)
 {
-	struct iej_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = arg;
 	struct xml_node	*n;
 	int		 depth = ctx->depth--;
 
 	(void)qname;
 	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
 	if (ctx->tree == NULL) {
-		if (depth == iej_host_depth(ctx) && ctx->in_host) {
-			iej_write(ctx, "</host>\n", 8);
+		if (depth == cv_host_depth(ctx) && ctx->in_host) {
+			cv_write(ctx, "</host>\n", 8);
 			ctx->in_host = 0;
 		}
 		return;
@@ -1026,9 +1077,9 @@ iej_end(void *arg, const char *qname)
 		return;
 	}
 	ctx->tree = ctx->cur = NULL;
-	if (ctx->in_host && depth == iej_host_depth(ctx) + 1 &&
+	if (ctx->in_host && depth == cv_host_depth(ctx) + 1 &&
 	    xml_is(n, NS_PIE, "user"))
-		iej_user(ctx, n);
+		cv_user(ctx, n);
 	else
 		printf("%s:%lu: <%s/> skipped: not understood%s\n", ctx->pie,
 		    (unsigned long)XML_GetCurrentLineNumber(ctx->p), n->name,
@@ -1038,16 +1089,16 @@ iej_end(void *arg, const char *qname)
 }
 
 static void
-iej_chars(void *arg, const char *s, int len)
+cv_chars(void *arg, const char *s, int len)
 {
-	struct iej_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = arg;
 
 	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
 	if (ctx->cur == NULL)
 		return;
 	if (XML_GetCurrentByteIndex(ctx->p) - ctx->tree_start >
 	    PIE_USER_MAX) {
-		iej_stop(ctx, "a user too big");
+		cv_stop(ctx, "a user too big");
 		return;
 	}
 	if (xml_add_text(ctx->cur, s, len) == -1)
@@ -1055,18 +1106,18 @@ iej_chars(void *arg, const char *s, int len)
 }
 
 static void
-iej_doctype(void *arg, const char *name, const char *sysid,
+cv_doctype(void *arg, const char *name, const char *sysid,
     const char *pubid, int subset)
 {
 	(void)name;
 	(void)sysid;
 	(void)pubid;
 	(void)subset;
-	iej_stop(arg, "a DTD (DOCTYPE) is refused");
+	cv_stop(arg, "a DTD (DOCTYPE) is refused");
 }
 
 static void
-iej_entity(void *arg, const char *name, int param, const char *value,
+cv_entity(void *arg, const char *name, int param, const char *value,
     int vlen, const char *base, const char *sysid, const char *pubid,
     const char *notation)
 {
@@ -1078,11 +1129,11 @@ iej_entity(void *arg, const char *name, int param, const char *value,
 	(void)sysid;
 	(void)pubid;
 	(void)notation;
-	iej_stop(arg, "an entity declaration is refused");
+	cv_stop(arg, "an entity declaration is refused");
 }
 
 static int
-iej_export_read(struct iej_ctx *ctx, FILE *f)
+cv_export_read(struct cv_ctx *ctx, FILE *f)
 {
 	char	 buf[8192];
 	size_t	 n;
@@ -1091,10 +1142,10 @@ iej_export_read(struct iej_ctx *ctx, FILE *f)
 	if ((ctx->p = XML_ParserCreateNS(NULL, '\001')) == NULL)
 		err(1, NULL);
 	XML_SetUserData(ctx->p, ctx);
-	XML_SetElementHandler(ctx->p, iej_start, iej_end);
-	XML_SetCharacterDataHandler(ctx->p, iej_chars);
-	XML_SetStartDoctypeDeclHandler(ctx->p, iej_doctype);
-	XML_SetEntityDeclHandler(ctx->p, iej_entity);
+	XML_SetElementHandler(ctx->p, cv_start, cv_end);
+	XML_SetCharacterDataHandler(ctx->p, cv_chars);
+	XML_SetStartDoctypeDeclHandler(ctx->p, cv_doctype);
+	XML_SetEntityDeclHandler(ctx->p, cv_entity);
 	XML_SetParamEntityParsing(ctx->p, XML_PARAM_ENTITY_PARSING_NEVER);
 	do {
 		n = fread(buf, 1, sizeof(buf), f);
@@ -1112,7 +1163,7 @@ iej_export_read(struct iej_ctx *ctx, FILE *f)
 		/* A tag or a name expat holds whole, unreported. */
 		ctx->fed += n;
 		if (!ctx->failed && ctx->fed - ctx->lastev > PIE_REC_MAX)
-			iej_stop(ctx, "an element is too big");
+			cv_stop(ctx, "an element is too big");
 	} while (!done && !ctx->failed);
 	XML_ParserFree(ctx->p);
 	ctx->p = NULL;
@@ -1128,12 +1179,12 @@ iej_export_read(struct iej_ctx *ctx, FILE *f)
  * nothing written.
  */
 int
-import_ejabberd(const char *pie, const char *dump, const char *out)
+convert_ejabberd(const char *pie, const char *dump, const char *out)
 {
 	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
 	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
-	struct iej_ctx		 ctx;
-	struct iej_arch		*a, *next;
+	struct cv_ctx		 ctx;
+	struct cv_arch		*a, *next;
 	FILE			*f;
 	int			 fd;
 
@@ -1141,39 +1192,79 @@ import_ejabberd(const char *pie, const char *dump, const char *out)
 	RB_INIT(&ctx.archs);
 	ctx.pie = pie;
 	ctx.dump = dump;
+	ctx.dirfd = -1;
+	ctx.ejabberd = 1;
 	if (dump != NULL)
-		iej_dump_read(&ctx);
+		cv_dump_read(&ctx);
 	if ((f = fopen(pie, "r")) == NULL)
 		err(1, "%s", pie);
 	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
 		err(1, "%s", out);
 	if ((ctx.out = fdopen(fd, "w")) == NULL)
 		err(1, "%s", out);
-	iej_write(&ctx, head, sizeof(head) - 1);
-	if (iej_export_read(&ctx, f) == -1 || ctx.users == 0) {
+	cv_write(&ctx, head, sizeof(head) - 1);
+	if (cv_export_read(&ctx, f) == -1 || ctx.users == 0) {
 		(void)unlink(out);
 		if (!ctx.failed)
 			errx(1, "%s: no user in the file; nothing written", pie);
 		errx(1, "%s; nothing written", ctx.err);
 	}
 	(void)fclose(f);
-	iej_write(&ctx, "</server-data>\n", 15);
+	cv_write(&ctx, "</server-data>\n", 15);
 	if (fclose(ctx.out) == EOF) {
 		(void)unlink(out);
 		err(1, "%s", out);
 	}
-	for (a = RB_MIN(iej_archs, &ctx.archs); a != NULL; a = next) {
-		next = RB_NEXT(iej_archs, &ctx.archs, a);
+	for (a = RB_MIN(cv_archs, &ctx.archs); a != NULL; a = next) {
+		next = RB_NEXT(cv_archs, &ctx.archs, a);
 		if (!a->used) {
 			ctx.narch -= a->n;
 			printf("%s: %d archived messages of %s skipped: no such "
 			    "user in %s\n", dump, a->n, a->jid, pie);
 		}
-		RB_REMOVE(iej_archs, &ctx.archs, a);
+		RB_REMOVE(cv_archs, &ctx.archs, a);
 		xml_node_free(a->archive);
 		free(a);
 	}
 	printf("%s: %d users, %d archived messages written; %d records "
 	    "skipped\n", out, ctx.users, ctx.narch, ctx.skipped);
+	return (0);
+}
+
+/*
+ * Write each user of the XEP-0227 file pie to a file of its own in dir,
+ * as Prosody's XEP-0227 store (prosody-migrator) reads them.  The file
+ * is read whole first: one that cannot be makes nothing written.
+ */
+int
+convert_prosody(const char *pie, const char *dir)
+{
+	struct cv_ctx	 ctx;
+	FILE		*f;
+	int		 pass, n = 0;
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(&ctx, 0, sizeof(ctx));
+		RB_INIT(&ctx.archs);
+		ctx.pie = pie;
+		ctx.dirfd = -1;
+		ctx.dry = pass == 0;
+		if (!ctx.dry && (ctx.dirfd = open(dir, O_RDONLY | O_DIRECTORY)) ==
+		    -1)
+			err(1, "%s", dir);
+		if ((f = fopen(pie, "r")) == NULL)
+			err(1, "%s", pie);
+		if (cv_export_read(&ctx, f) == -1)
+			errx(1, "%s; %s", ctx.err, ctx.dry ? "nothing written" :
+			    "the file changed while it was read");
+		if (ctx.users == 0)
+			errx(1, "%s: no user in the file; nothing written", pie);
+		if (!ctx.dry && ctx.users != n)
+			errx(1, "%s: the file changed while it was read", pie);
+		n = ctx.users;
+		(void)fclose(f);
+	}
+	(void)close(ctx.dirfd);
+	printf("%s: %d users written, a file each\n", dir, n);
 	return (0);
 }

@@ -16,13 +16,15 @@
 
 
 /*
- * xmppctl convert ejabberd: what ejabberd 23.01 exports (export_piefxis,
- * dump_table archive_msg) made into one XEP-0227 file for xmppctl import.
+ * xmppctl convert: what ejabberd 23.01 exports (export_piefxis,
+ * dump_table archive_msg) made into one XEP-0227 file for xmppctl import;
+ * a XEP-0227 file made into the files of Prosody's XEP-0227 store.
  */
 
-#ifndef IMPORT_EJABBERD_H
-#define IMPORT_EJABBERD_H
+#ifndef CONVERT_H
+#define CONVERT_H
 
-int	 import_ejabberd(const char *, const char *, const char *);
+int	 convert_ejabberd(const char *, const char *, const char *);
+int	 convert_prosody(const char *, const char *);
 
-#endif /* IMPORT_EJABBERD_H */
+#endif /* CONVERT_H */
