@@ -19,6 +19,7 @@ from slixmpp.exceptions import IqError
 
 from ejabberd import Ejabberd
 from prosody import Prosody
+from muctest import run_scenario
 from xmppdtest import TIMEOUT, XMPPCTL, Server, add_user
 
 DOMAIN = "example.org"
@@ -63,33 +64,25 @@ def client(user, loop):
 def with_clients(port, users, scenario, timeout=60):
     """Log users in to the server on port, run scenario(clients) and log
     them out again; returns what scenario returns."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    result = {}
 
     async def main():
+        loop = asyncio.get_running_loop()
         cs = {u: client(u, loop) for u in users}
         for c in cs.values():
             c.connect(("127.0.0.1", port))
         try:
             await asyncio.wait_for(asyncio.gather(
                 *(c.started for c in cs.values())), 20)
-            return await scenario(cs)
+            result["value"] = await scenario(cs)
         finally:
             for c in cs.values():
                 c.disconnect()
             # Gone or not, the scenario's own outcome is what counts.
             await asyncio.wait([asyncio.ensure_future(c.disconnected)
                                 for c in cs.values()], timeout=10)
-    try:
-        return loop.run_until_complete(asyncio.wait_for(main(), timeout))
-    finally:
-        # The clients' own tasks end with the loop, quietly.
-        left = asyncio.all_tasks(loop)
-        for t in left:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*left,
-                                               return_exceptions=True))
-        loop.close()
+    run_scenario(main(), timeout)
+    return result["value"]
 
 
 async def roster_item(c, contact, sub):
@@ -276,6 +269,14 @@ def check_xmppd(s, where, offline=True):
     assert got == OFFLINE, "%s: offline: %r" % (where, got)
 
 
+def populate(server):
+    """The old server's users, and what their clients did there."""
+    for u in USERS:
+        server.add_user(jid(u), password(u))
+    fill(server.ports["client"])
+    check_view(views(server.ports["client"]), server.what)
+
+
 def setup():
     return None
 
@@ -288,10 +289,7 @@ def test_ejabberd(ctx):
     out = tempfile.mkdtemp(prefix="xmppd-migrate-")
     try:
         e.start()
-        for u in USERS:
-            e.add_user(jid(u), password(u))
-        fill(e.ports["client"])
-        check_view(views(e.ports["client"]), "ejabberd")
+        populate(e)
         exp = os.path.join(e.dir, "export")
         os.makedirs(exp)
         e.ctl("export_piefxis", exp)
@@ -327,10 +325,7 @@ def test_prosody(ctx):
     out = tempfile.mkdtemp(prefix="xmppd-migrate-")
     try:
         p.start()
-        for u in USERS:
-            p.add_user(jid(u), password(u))
-        fill(p.ports["client"])
-        check_view(views(p.ports["client"]), "Prosody")
+        populate(p)
         p.stop()
         p.migrate("internal", "xep0227", out)
         s = xmppd()
