@@ -64,7 +64,8 @@ XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_conf.c xmppd/store_pg_mam.c \
 ifneq (${HAVE_LIBPQ},)
 XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
-XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c
+XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
+		xmppctl/convert.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \

@@ -37,6 +37,7 @@
 #include "imsg.h"
 #include "msg.h"
 #include "xmppctl.h"
+#include "convert.h"
 
 enum action {
 	SHOW_PROCESSES,
@@ -59,6 +60,8 @@ enum action {
 	REGRESS_VIOLATE,
 	EXPORT,
 	IMPORT,
+	CONVERT_EJABBERD,
+	CONVERT_PROSODY,
 };
 
 struct command {
@@ -89,6 +92,9 @@ static const struct command commands[] = {
 	{ "export *",		EXPORT },
 	{ "export * *",		EXPORT },
 	{ "import *",		IMPORT },
+	{ "convert ejabberd * *",	CONVERT_EJABBERD },
+	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
+	{ "convert prosody * *",	CONVERT_PROSODY },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -589,6 +595,12 @@ main(int argc, char *argv[])
 		usage();
 	}
 
+	/* Files converted here, without xmppd. */
+	if (cmd->action == CONVERT_EJABBERD)
+		return (convert_ejabberd(argv[2], argc == 5 ? argv[3] : NULL,
+		    argv[argc - 1]));
+	if (cmd->action == CONVERT_PROSODY)
+		return (convert_prosody(argv[2], argv[3]));
 	/* A file to import is read whole before anything is sent. */
 	if (cmd->action == IMPORT)
 		(void)pie_check(arg);

@@ -20,7 +20,12 @@ component tests themselves against a server that already has them:
     REGRESS_SERVER=prosody python3 run.py test_biboumi
 
 It serves one domain with client STARTTLS on a free loopback port and
-one component port; accounts are made with prosodyctl."""
+one component port; accounts are made with prosodyctl.
+
+Without a component, and with service=True, it is instead a service to
+migrate from or to: offline messages, vCards (vcard-temp), private XML,
+PEP and message archives (every message kept), its data moved in and
+out with prosody-migrator (migrate())."""
 
 import os
 import shutil
@@ -40,11 +45,13 @@ c2s_direct_tls_ports = { }
 s2s_ports = { }
 http_ports = { }
 https_ports = { }
-component_ports = { %(component)d }
+component_ports = { %(component)s }
 component_interface = "127.0.0.1"
 modules_enabled = {
-	"roster"; "saslauth"; "tls"; "disco"; "ping";
+	"roster"; "saslauth"; "tls"; "disco"; "ping"; %(modules)s
 }
+default_archive_policy = true
+archive_expires_after = "never"
 modules_disabled = { "s2s"; "posix" }
 allow_registration = false
 c2s_require_encryption = true
@@ -52,8 +59,31 @@ authentication = "internal_hashed"
 storage = "internal"
 VirtualHost "%(domain)s"
 	ssl = { certificate = "%(crt)s"; key = "%(key)s"; }
+%(components)s"""
+
+COMPONENT = """\
 Component "%(name)s"
 	component_secret = "%(secret)s"
+"""
+
+# What a service to migrate keeps, and the stores prosody-migrator
+# moves of it (vcard-temp in mod_vcard's store, not as PEP's vCard4).
+SERVICE_MODULES = ('"private"; "vcard"; "offline"; "mam"; "pep"; '
+                   '"blocklist";')
+STORES = ["accounts", "roster", "vcard", "private", "archive-archive",
+          "pep-pubsub"]
+
+# prosody-migrator's configuration: its stores, one named per kind.
+MIGRATOR = """\
+internal {
+	hosts = { ["%(domain)s"] = { %(stores)s } };
+	type = "internal";
+	path = "%(data)s";
+}
+xep0227 {
+	hosts = { ["%(domain)s"] = { %(stores)s } };
+	type = "xep0227";
+}
 """
 
 
@@ -61,21 +91,29 @@ class Prosody(Daemon):
     what = "prosody"
     user = "prosody"
 
-    def __init__(self, domain, component, secret, dir=None):
+    def __init__(self, domain, component=None, secret=None, dir=None,
+                 service=False):
         super().__init__(dir)
         self.domain = domain
-        self.ports = {"client": free_port(), "component": free_port()}
-        self.ready = (r"Activated service 'component' on "
-                      r"\[127\.0\.0\.1\]:%d" % self.ports["component"])
+        self.ports = {"client": free_port()}
+        if component is not None:
+            self.ports["component"] = free_port()
+            self.ready = (r"Activated service 'component' on "
+                          r"\[127\.0\.0\.1\]:%d" % self.ports["component"])
+        else:
+            self.ready = (r"Activated service 'c2s' on "
+                          r"\[127\.0\.0\.1\]:%d" % self.ports["client"])
         crt, key = certs(domain)
         shutil.copy(crt, self.path("server.crt"))
         shutil.copy(key, self.path("server.key"))
         os.makedirs(self.path("data"), exist_ok=True)
         self.write("prosody.cfg.lua", CONF % {
             "dir": self.dir, "client": self.ports["client"],
-            "component": self.ports["component"], "domain": domain,
+            "component": self.ports.get("component", ""), "domain": domain,
             "crt": self.path("server.crt"), "key": self.path("server.key"),
-            "name": component, "secret": secret})
+            "modules": SERVICE_MODULES if service else "",
+            "components": "" if component is None else COMPONENT % {
+                "name": component, "secret": secret}})
 
     def argv(self):
         return ["prosody", "-F", "--config", self.path("prosody.cfg.lua")]
@@ -93,3 +131,39 @@ class Prosody(Daemon):
         if p.returncode != 0:
             raise AssertionError("prosodyctl register %s: %s%s" %
                                  (jid, p.stdout, p.stderr))
+
+    def migrate(self, source, dest, where, stores=STORES):
+        """prosody-migrator from store source to dest: "internal" is
+        this server's data directory, "xep0227" the directory where, one
+        file user@domain.xml per user.  Prosody 0.12's migrator keeps
+        XEP-0227 files in its compiled-in data directory, so it runs in a
+        mount namespace of its own where /var/lib/prosody is where; as
+        the prosody user, as its package runs it."""
+        self.write("migrator.cfg.lua", MIGRATOR % {
+            "domain": self.domain, "data": self.path("data"),
+            "stores": " ".join('"%s";' % s for s in stores)})
+        self.chown()
+        pw = self.account()
+        drop = ([] if pw is None else
+                ["setpriv", "--reuid=%d" % pw.pw_uid,
+                 "--regid=%d" % pw.pw_gid, "--clear-groups"])
+        if pw is not None:
+            for top, dirs, files in os.walk(where):
+                for n in [top] + [os.path.join(top, f) for f in files]:
+                    os.chown(n, pw.pw_uid, pw.pw_gid)
+        # Reading archives from XEP-0227 files, the migrator asks for the
+        # host's own archive too, finds no file for it and stops, unless
+        # told to keep going: whatever else fails then is seen by the
+        # clients that log in afterwards.
+        keep = ["--keep-going"] if source == "xep0227" else []
+        p = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             'mount --bind "$0" /var/lib/prosody && exec "$@"', where] +
+            drop + ["prosody-migrator", "--config",
+                    self.path("migrator.cfg.lua")] + keep + [source, dest],
+            capture_output=True, text=True, env=self.env(), cwd=self.dir,
+            timeout=TIMEOUT * 3)
+        if p.returncode != 0 or "Done!" not in p.stderr:
+            raise AssertionError("prosody-migrator %s %s: %s%s" %
+                                 (source, dest, p.stdout, p.stderr))
+        return p
