@@ -259,6 +259,8 @@ struct global_conf {
 	char				 storage_conninfo[CONF_STRLEN];
 	char				 socket[CONF_PATHLEN];
 	struct limits_conf		 limits;
+	char				 tls_ca[CONF_PATHLEN];	/* "" = the
+							   system's */
 };
 
 /*
@@ -291,6 +293,9 @@ struct xmppd_config {
 	struct upload_list		 uploads;
 	struct component_list		 components;
 	struct listen_list		 listeners;	/* upload ones too */
+	/* the PEM of "tls ca", read by the parent for the streams */
+	uint8_t				*cadata;
+	size_t				 calen;
 };
 
 /* common/config.c */
