@@ -32,6 +32,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c common/http.c common/http_util.c \
 		common/pie.c
+COMMON_SRCS+=	common/tlsverify.c
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \

@@ -125,6 +125,7 @@ config_free(struct xmppd_config *conf)
 	TAILQ_FOREACH(lc, &conf->listeners, entry)
 		if (lc->fd != -1)
 			close(lc->fd);
+	free(conf->cadata);
 	CONFIG_FREE_LIST(&conf->keypairs, keypair_conf);
 	CONFIG_FREE_LIST(&conf->ldaps, ldap_conf);
 	CONFIG_FREE_LIST(&conf->domains, domain_conf);
@@ -368,6 +369,11 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 		if (config_send_keydata(ibuf, conf) == -1)
 			return (-1);
 	}
+	/* The streams check peer servers' certificates against it. */
+	if ((what & CFG_STREAM) && conf->cadata != NULL &&
+	    config_compose(ibuf, IMSG_CFG_TLS_CA, -1, conf->cadata,
+	    conf->calen) == -1)
+		return (-1);
 	if ((what & (CFG_LDAPAUTHD | CFG_ROUTER)) &&
 	    config_send_ldap(ibuf, conf, what & CFG_LDAPAUTHD) == -1)
 		return (-1);
@@ -461,6 +467,15 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 		if ((l->cadata = malloc(l->calen)) == NULL)
 			fatal("%s", __func__);
 		(void)imsg_get_data(imsg, l->cadata, l->calen);
+		break;
+	case IMSG_CFG_TLS_CA:
+		if (conf->cadata != NULL || imsg_get_len(imsg) == 0)
+			fatalx("config: bad tls ca");
+		conf->calen = imsg_get_len(imsg);
+		if ((conf->cadata = malloc(conf->calen)) == NULL)
+			fatal("%s", __func__);
+		(void)imsg_get_data(imsg, conf->cadata, conf->calen);
+		log_debug("tls ca: %zu bytes", conf->calen);
 		break;
 	case IMSG_CFG_DOMAIN:
 		d = config_copy(imsg, sizeof(*d));

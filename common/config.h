@@ -261,6 +261,8 @@ struct global_conf {
 	struct limits_conf		 limits;
 	/* From the conninfo's passfile; the store's alone. */
 	char				 storage_password[CONF_SECRETLEN];
+	char				 tls_ca[CONF_PATHLEN];	/* "" = the
+							   system's */
 };
 
 /*
@@ -293,6 +295,9 @@ struct xmppd_config {
 	struct upload_list		 uploads;
 	struct component_list		 components;
 	struct listen_list		 listeners;	/* upload ones too */
+	/* the PEM of "tls ca", read by the parent for the streams */
+	uint8_t				*cadata;
+	size_t				 calen;
 };
 
 /* common/config.c */

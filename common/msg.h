@@ -62,6 +62,7 @@ enum imsg_type {
 	IMSG_CFG_LDAP,		/* struct ldap_conf */
 	IMSG_CFG_LDAP_SERVER,	/* struct ldap_server_conf, of the last ldap */
 	IMSG_CFG_LDAP_CA,	/* the CA certificates (PEM), of the last ldap */
+	IMSG_CFG_TLS_CA,	/* the CA certificates (PEM) of "tls ca" */
 	IMSG_CFG_DOMAIN,	/* struct domain_conf */
 	IMSG_CFG_ADMIN,		/* struct admin_conf, of the last domain */
 	IMSG_CFG_MUC,		/* struct muc_conf */

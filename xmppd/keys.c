@@ -23,12 +23,16 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tls.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "tlsverify.h"
 #include "xmppd.h"
 
 static int
@@ -60,30 +64,81 @@ keys_check(struct keydata *kd)
 }
 
 /*
+ * The CA certificates of path for what (a sandboxed process cannot read
+ * them from its chroot) into *data and *len; -1 when the file cannot be
+ * read or holds no PEM certificate.
+ */
+static int
+keys_load_ca(const char *what, const char *path, uint8_t **data,
+    size_t *len)
+{
+	if ((*data = tls_load_file(path, len, NULL)) == NULL) {
+		log_warn("%s %s", what, path);
+		return (-1);
+	}
+	if (memmem(*data, *len, "-----BEGIN CERTIFICATE", 22) == NULL) {
+		log_warnx("%s %s: no PEM certificate", what, path);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * ldapauthd verifies the directory's certificate against "ca", or the
- * system's CA bundle; it cannot read either from its chroot.
+ * system's CA bundle.
  */
 static int
 keys_load_ldap_ca(struct xmppd_config *conf)
 {
 	struct ldap_conf	*l;
-	const char		*path;
+	char			 what[CONF_NAMELEN + 16];
 	int			 errors = 0;
 
 	TAILQ_FOREACH(l, &conf->ldaps, entry) {
-		path = l->ca[0] ? l->ca : tls_default_ca_cert_file();
-		if ((l->cadata = tls_load_file(path, &l->calen,
-		    NULL)) == NULL) {
-			log_warn("ldap \"%s\": ca %s", l->name, path);
+		(void)snprintf(what, sizeof(what), "ldap \"%s\": ca", l->name);
+		if (keys_load_ca(what, l->ca[0] ? l->ca :
+		    tls_default_ca_cert_file(), &l->cadata, &l->calen) == -1)
 			errors++;
-		} else if (memmem(l->cadata, l->calen, "-----BEGIN CERTIFICATE",
-		    22) == NULL) {
-			log_warnx("ldap \"%s\": ca %s: no PEM certificate",
-			    l->name, path);
-			errors++;
-		}
 	}
 	return (errors ? -1 : 0);
+}
+
+/*
+ * The streams verify peer servers' certificates against "tls ca", or
+ * the system's CA bundle.  Every certificate in it must parse: one that
+ * does not would otherwise go unnoticed until a peer needs it.  A
+ * system without a bundle trusts no peer's certificate, and still
+ * serves its users.
+ */
+static int
+keys_load_tls_ca(struct xmppd_config *conf)
+{
+	struct tlsverify_ca	*ca;
+	const char		*path;
+
+	if ((path = conf->global.tls_ca)[0] == '\0') {
+		path = tls_default_ca_cert_file();
+		if (access(path, F_OK) == -1 && errno == ENOENT) {
+			log_warnx("tls ca %s: no such file, no peer server's "
+			    "certificate is trusted", path);
+			return (0);
+		}
+	}
+	if (keys_load_ca("tls ca", path, &conf->cadata, &conf->calen) == -1)
+		return (-1);
+	if (conf->calen > TLSVERIFY_CA_MAX) {
+		log_warnx("tls ca %s: larger than %d bytes", path,
+		    TLSVERIFY_CA_MAX);
+		return (-1);
+	}
+	if ((ca = tlsverify_ca_new(conf->cadata, conf->calen)) == NULL) {
+		log_warnx("tls ca %s: a certificate does not parse", path);
+		return (-1);
+	}
+	log_debug("tls ca %s: %d certificate%s", path, tlsverify_ca_count(ca),
+	    tlsverify_ca_count(ca) == 1 ? "" : "s");
+	tlsverify_ca_free(ca);
+	return (0);
 }
 
 /*
@@ -122,6 +177,8 @@ keys_load(struct xmppd_config *conf)
 		errors++;
 	}
 	if (keys_load_ldap_ca(conf) == -1)
+		errors++;
+	if (keys_load_tls_ca(conf) == -1)
 		errors++;
 	return (errors ? -1 : 0);
 }

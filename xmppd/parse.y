@@ -274,6 +274,11 @@ global		: USER STRING			{
 				yyerror("socket path too long");
 			free($2);
 		}
+		| TLS CA STRING			{
+			(void)conf_path(g->tls_ca, $3, sizeof(g->tls_ca),
+			    "tls ca");
+			free($3);
+		}
 		;
 
 size		: NUMBER			{

@@ -183,6 +183,11 @@ print_global(FILE *fp, struct global_conf *g)
 		fputs("\nstorage sqlite", fp);
 	fputs("\nsocket ", fp);
 	print_quoted(fp, g->socket);
+	/* The default is the system's, which differs from one to another. */
+	if (g->tls_ca[0] != '\0') {
+		fputs("\ntls ca ", fp);
+		print_quoted(fp, g->tls_ca);
+	}
 	fputs("\n\nlimits {\n", fp);
 	fprintf(fp, "\tstanza size %s\n", print_size(l->stanza_size, b,
 	    sizeof(b)));

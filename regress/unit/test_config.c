@@ -133,6 +133,12 @@ main(int argc, char *argv[])
 	kd->key = (uint8_t *)strdup("KEYSECRET");
 	kd->keylen = strlen("KEYSECRET");
 	TAILQ_INSERT_TAIL(&conf->keydata, kd, entry);
+	/* More than an imsg's default size (the socket is read at the end). */
+	conf->calen = 32 * 1024;
+	if ((conf->cadata = malloc(conf->calen)) == NULL)
+		return (1);
+	for (t = 0; t < (int)conf->calen; t++)
+		conf->cadata[t] = "PEM"[t % 3];
 
 	for (t = PROC_STORE; t < PROC_MAX; t++) {
 		c = pass(conf, t);
@@ -153,6 +159,13 @@ main(int argc, char *argv[])
 			    "%s: the components, by name", proc_name(t));
 		CHECK(has_bytes(c, "KEYSECRET") == (t == PROC_STREAM ||
 		    t == PROC_UPLOADD), "%s: private keys only where TLS ends",
+		    proc_name(t));
+		CHECK(strcmp(c->global.tls_ca, "/etc/xmppd/peers.pem") == 0,
+		    "%s: the tls ca path", proc_name(t));
+		CHECK(t == PROC_STREAM ? c->calen == conf->calen &&
+		    memcmp(c->cadata, conf->cadata, conf->calen) == 0 :
+		    c->cadata == NULL && c->calen == 0,
+		    "%s: the tls ca's certificates only in the streams",
 		    proc_name(t));
 		if (t == PROC_ROUTER || t == PROC_STORE || t == PROC_STREAM) {
 			d = config_domain(c, "example.org");
