@@ -24,6 +24,7 @@
  *	stream  <-> router, store, ldapauthd	one link per stream instance
  *	router  <-> store, ldapauthd, mucd, uploadd
  *	control <-> router, store
+ *	router  <-> resolver
  * A child also has fd 4, a datagram socket to the parent for log lines.
  *
  * Stanzas cross processes as IMSG_STANZA: a struct stanza_hdr followed by
@@ -245,6 +246,18 @@ enum imsg_type {
 	IMSG_CTL_SHOW_COMPONENTS,
 	IMSG_CTL_COMPONENT,	/* struct ctl_component */
 
+	/*
+	 * DNS for s2s, router <-> resolver; peerid: request id.  The
+	 * answer is struct resolve_result and its candidates, in the
+	 * order to try them.  control -> router: the same, answered
+	 * RESOLVE_CANDIDATE.../END or FAIL with the reason.
+	 */
+	IMSG_CFG_RESOLVER,	/* struct resolver_conf */
+	IMSG_RESOLVE_S2S,	/* struct resolve_req */
+	IMSG_RESOLVE_S2S_RESULT, /* struct resolve_result + candidates */
+	IMSG_CTL_RESOLVE,	/* struct resolve_req */
+	IMSG_CTL_RESOLVE_CANDIDATE, /* struct resolve_candidate */
+
 	IMSG_MAX
 };
 
@@ -256,6 +269,7 @@ enum proc_type {
 	PROC_LDAPAUTHD,
 	PROC_MUCD,
 	PROC_UPLOADD,
+	PROC_RESOLVER,
 	PROC_CONTROL,
 	PROC_STREAM,
 	PROC_MAX
@@ -762,6 +776,39 @@ struct sm_counts {
 	uint32_t	 in;			/* stanzas handled from client */
 	uint32_t	 acked;			/* by the client */
 	uint32_t	 sent;
+};
+
+/*
+ * IMSG_RESOLVE_S2S: where to connect for a remote domain (RFC 6120
+ * section 3.2, XEP-0368).  The domain is an XMPP domainpart, UTF-8.
+ */
+#define RESOLVE_MAX_CANDIDATES	32
+
+struct resolve_req {
+	char		 domain[CONF_NAMELEN];
+};
+
+enum resolve_status {
+	RESOLVE_OK,
+	RESOLVE_NXDOMAIN,	/* no such domain */
+	RESOLVE_NO_SERVICE,	/* a "." target, or names without address */
+	RESOLVE_TIMEOUT,	/* no answer in time */
+	RESOLVE_SERVFAIL,	/* the resolver failed, or is not there */
+	RESOLVE_BAD_NAME,	/* not a domain name DNS can ask for */
+};
+
+struct resolve_candidate {
+	struct sockaddr_storage	 ss;		/* the port in it too */
+	in_port_t		 port;		/* host order */
+	int			 tls;		/* direct TLS (xmpps-server) */
+	char			 target[CONF_NAMELEN];	/* SRV target or
+							   the domain */
+};
+
+struct resolve_result {
+	char		 domain[CONF_NAMELEN];
+	int		 status;		/* enum resolve_status */
+	uint32_t	 ncandidates;		/* that follow */
 };
 
 #endif /* MSG_H */
