@@ -42,7 +42,7 @@
 #include "resolver.h"
 #include "sandbox.h"
 
-#define RESOLVE_TIMEOUT		10	/* seconds, a whole request */
+#define RESOLVER_DEADLINE	10	/* seconds, a whole request */
 #define RESOLVE_QUERIES_MAX	256	/* requests under way */
 #define TARGET_MAX		8	/* SRV targets whose addresses we ask */
 
@@ -426,7 +426,7 @@ resolver_timeout(int fd, short event, void *arg)
 
 	(void)fd;
 	(void)event;
-	log_info("%s: no answer in %d seconds", q->domain, RESOLVE_TIMEOUT);
+	log_info("%s: no answer in %d seconds", q->domain, RESOLVER_DEADLINE);
 	resolver_done(q, RESOLVE_TIMEOUT);
 }
 
@@ -435,7 +435,7 @@ static void
 resolver_request(uint32_t id, struct resolve_req *req)
 {
 	struct rquery	*q;
-	struct timeval	 tv = { RESOLVE_TIMEOUT, 0 };
+	struct timeval	 tv = { RESOLVER_DEADLINE, 0 };
 	char		*ace = NULL, qname[DNS_NAME_MAX + 32];
 	int		 i;
 

@@ -181,27 +181,33 @@ static int
 dns_take_srv(const uint8_t *msg, size_t len, struct dns_rr *rr, void *arg)
 {
 	struct dns_take	*t = arg;
-	struct srv_rr	*s;
-	size_t		 next;
+	struct srv_rr	 s, *kept = t->out;
+	size_t		 next, i, worst = 0;
 	int		 r;
 
 	if (rr->rdlen < 7)
 		return (-1);
-	if (t->n >= t->max)
-		return (0);
-	s = (struct srv_rr *)t->out + t->n;
-	memset(s, 0, sizeof(*s));
-	s->priority = dns_u16(msg + rr->rdata);
-	s->weight = dns_u16(msg + rr->rdata + 2);
-	s->port = dns_u16(msg + rr->rdata + 4);
-	if ((r = dns_name(msg, len, rr->rdata + 6, s->target,
-	    sizeof(s->target), &next)) == -1 || next != rr->rdata + rr->rdlen)
+	memset(&s, 0, sizeof(s));
+	s.priority = dns_u16(msg + rr->rdata);
+	s.weight = dns_u16(msg + rr->rdata + 2);
+	s.port = dns_u16(msg + rr->rdata + 4);
+	if ((r = dns_name(msg, len, rr->rdata + 6, s.target,
+	    sizeof(s.target), &next)) == -1 || next != rr->rdata + rr->rdlen)
 		return (-1);
-	if (r == 1 || (strcmp(s->target, ".") != 0 &&
-	    dns_name_ok(s->target) == -1))
+	if (r == 1 || (strcmp(s.target, ".") != 0 &&
+	    dns_name_ok(s.target) == -1))
 		return (0);
-	t->n++;
-	return (1);
+	if (t->n < t->max) {
+		kept[t->n++] = s;
+		return (1);
+	}
+	/* Full: the best priorities of the whole answer are kept. */
+	for (i = 1; i < t->n; i++)
+		if (kept[i].priority > kept[worst].priority)
+			worst = i;
+	if (t->n > 0 && s.priority < kept[worst].priority)
+		kept[worst] = s;
+	return (0);
 }
 
 static int
