@@ -99,6 +99,7 @@ static void	resolver_ask(struct rquery *, const char *, int, int);
 static void	resolver_addr_done(struct rquery *);
 static void	resolver_reply(struct rquery *, struct iovec *, int);
 static void	resolver_free(struct rquery *);
+static int	resolver_any(struct rquery *, int);
 
 static uint32_t
 resolver_random(uint32_t n)
@@ -198,17 +199,7 @@ resolver_sub_status(struct rsub *s, int rcode, void *pkt, int len)
 	return (n > 0 ? SUB_OK : SUB_NODATA);
 }
 
-static int
-resolver_pending(struct rquery *q)
-{
-	int	 i;
-
-	for (i = 0; i < q->nsubs; i++)
-		if (q->subs[i].status == SUB_PENDING)
-			return (1);
-	return (0);
-}
-
+/* Has one of the request's questions this status? */
 static int
 resolver_any(struct rquery *q, int status)
 {
@@ -269,7 +260,7 @@ resolver_srv_done(struct rquery *q)
 		resolver_ask(q, q->targets[i].name, DNS_TYPE_A, i);
 	}
 	q->issuing = 0;
-	if (!resolver_pending(q))
+	if (!resolver_any(q, SUB_PENDING))
 		resolver_addr_done(q);
 }
 
@@ -339,11 +330,11 @@ resolver_cb(void *arg, int rcode, void *pkt, int len, int sec, char *why,
 	s->status = resolver_sub_status(s, rcode, pkt, len);
 	if (q->answered) {
 		/* Its cancel failed: the request waited for this only. */
-		if (!resolver_pending(q))
+		if (!resolver_any(q, SUB_PENDING))
 			resolver_free(q);
 		return;
 	}
-	if (q->issuing || resolver_pending(q))
+	if (q->issuing || resolver_any(q, SUB_PENDING))
 		return;
 	if (s->type == DNS_TYPE_SRV)
 		resolver_srv_done(q);
@@ -412,7 +403,7 @@ resolver_free(struct rquery *q)
 		    q->subs[i].async_id != 0 &&
 		    ub_cancel(resolver_ctx, q->subs[i].async_id) == 0)
 			q->subs[i].status = SUB_FAIL;
-	if (resolver_pending(q))
+	if (resolver_any(q, SUB_PENDING))
 		return;
 	TAILQ_REMOVE(&rqueries, q, entry);
 	nrqueries--;
@@ -468,7 +459,7 @@ resolver_request(uint32_t id, struct resolve_req *req)
 		resolver_ask(q, qname, DNS_TYPE_SRV, i);
 	}
 	q->issuing = 0;
-	if (!resolver_pending(q))
+	if (!resolver_any(q, SUB_PENDING))
 		resolver_srv_done(q);
 }
 
