@@ -67,6 +67,7 @@ XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c
+XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \

@@ -23,6 +23,9 @@
 #include <sys/queue.h>
 #include <sys/uio.h>
 
+#include <arpa/inet.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +50,7 @@ config_new(void)
 	TAILQ_INIT(&conf->uploads);
 	TAILQ_INIT(&conf->components);
 	TAILQ_INIT(&conf->listeners);
+	TAILQ_INIT(&conf->resolvers);
 
 	g = &conf->global;
 	(void)strlcpy(g->user, XMPPD_USER, sizeof(g->user));
@@ -133,6 +137,7 @@ config_free(struct xmppd_config *conf)
 	CONFIG_FREE_LIST(&conf->uploads, upload_conf);
 	CONFIG_FREE_LIST(&conf->components, component_conf);
 	CONFIG_FREE_LIST(&conf->listeners, listen_conf);
+	CONFIG_FREE_LIST(&conf->resolvers, resolver_conf);
 	freezero(conf, sizeof(*conf));
 }
 
@@ -176,6 +181,100 @@ config_listen_kind(int kind)
 }
 
 /*
+ * A resolver as xmppd.conf writes it: a numeric IPv4 or IPv6 address,
+ * "@PORT" after it for another port than 53.  No name: there is no
+ * resolver yet to resolve it.
+ */
+int
+config_resolver_parse(const char *s, struct resolver_conf *rc)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&rc->ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&rc->ss;
+	char			 addr[INET6_ADDRSTRLEN];
+	const char		*at, *errstr;
+	size_t			 len;
+	long long		 port = RESOLVER_PORT;
+
+	memset(rc, 0, sizeof(*rc));
+	if ((at = strchr(s, '@')) != NULL) {
+		port = strtonum(at + 1, 1, 65535, &errstr);
+		if (errstr != NULL)
+			return (-1);
+		len = at - s;
+	} else
+		len = strlen(s);
+	if (len == 0 || len >= sizeof(addr))
+		return (-1);
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+	} else
+		return (-1);
+	rc->port = port;
+	return (0);
+}
+
+/* The ADDR[@PORT] form back, as parse and libunbound take it. */
+int
+config_resolver_print(struct resolver_conf *rc, char *buf, size_t len)
+{
+	char		 addr[INET6_ADDRSTRLEN];
+	const void	*a;
+
+	if (rc->ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&rc->ss)->sin_addr;
+	else
+		a = &((struct sockaddr_in6 *)&rc->ss)->sin6_addr;
+	if (inet_ntop(rc->ss.ss_family, a, addr, sizeof(addr)) == NULL)
+		return (-1);
+	if (rc->port == RESOLVER_PORT) {
+		if (strlcpy(buf, addr, len) >= len)
+			return (-1);
+	} else if (snprintf(buf, len, "%s@%u", addr, rc->port) >= (int)len)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The nameservers of a resolv.conf(5), for a configuration that names
+ * no resolver: its "nameserver" lines with a numeric address, at most
+ * RESOLVER_MAX.  Returns how many were added.
+ */
+int
+config_resolv_conf(FILE *fp, struct xmppd_config *conf)
+{
+	struct resolver_conf	*rc;
+	char			 line[1024], *p, *word;
+	int			 n = 0;
+
+	while (n < RESOLVER_MAX && fgets(line, sizeof(line), fp) != NULL) {
+		p = line;
+		if ((word = strsep(&p, " \t\r\n")) == NULL ||
+		    strcmp(word, "nameserver") != 0 || p == NULL)
+			continue;
+		p += strspn(p, " \t");
+		if ((word = strsep(&p, " \t\r\n")) == NULL || *word == '\0' ||
+		    strchr(word, '@') != NULL)
+			continue;
+		if ((rc = calloc(1, sizeof(*rc))) == NULL)
+			return (-1);
+		if (config_resolver_parse(word, rc) == -1) {
+			free(rc);
+			continue;
+		}
+		rc->system = 1;
+		TAILQ_INSERT_TAIL(&conf->resolvers, rc, entry);
+		n++;
+	}
+	return (n);
+}
+
+/*
  * Sending the configuration: each process type gets only the objects its
  * job needs.  Secrets go to the one process that checks them: LDAP bind
  * passwords to ldapauthd, component secrets to the store (which checks
@@ -187,6 +286,7 @@ config_listen_kind(int kind)
 #define CFG_LDAPAUTHD	(1 << PROC_LDAPAUTHD)
 #define CFG_MUCD	(1 << PROC_MUCD)
 #define CFG_UPLOADD	(1 << PROC_UPLOADD)
+#define CFG_RESOLVER	(1 << PROC_RESOLVER)
 
 static int
 config_compose(struct imsgbuf *ibuf, int type, int fd, const void *p,
@@ -349,6 +449,7 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	struct muc_conf		*m;
 	struct upload_conf	*u;
 	struct global_conf	 g;
+	struct resolver_conf	*r;
 	int			 what = 1 << type, rc;
 
 	/* The database's address and password: the store's alone. */
@@ -397,6 +498,11 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM)) &&
 	    config_send_components(ibuf, conf, what & CFG_STORE) == -1)
 		return (-1);
+	if (what & CFG_RESOLVER)
+		TAILQ_FOREACH(r, &conf->resolvers, entry)
+			if (config_compose(ibuf, IMSG_CFG_RESOLVER, -1, r,
+			    sizeof(*r)) == -1)
+				return (-1);
 	if ((what & (CFG_STREAM | CFG_UPLOADD)) &&
 	    config_send_listeners(ibuf, conf, (what & CFG_UPLOADD) != 0) == -1)
 		return (-1);
@@ -435,6 +541,7 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 	struct muc_conf		*m;
 	struct upload_conf	*u;
 	struct component_conf	*c;
+	struct resolver_conf	*r;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CFG_GLOBAL:
@@ -502,6 +609,10 @@ config_recv(struct xmppd_config *conf, struct imsg *imsg)
 		break;
 	case IMSG_CFG_KEYDATA:
 		config_recv_keydata(conf, imsg);
+		break;
+	case IMSG_CFG_RESOLVER:
+		r = config_copy(imsg, sizeof(*r));
+		TAILQ_INSERT_TAIL(&conf->resolvers, r, entry);
 		break;
 	case IMSG_CFG_LISTEN:
 		lc = config_copy(imsg, sizeof(*lc));

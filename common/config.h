@@ -232,6 +232,21 @@ struct component_conf {
 };
 TAILQ_HEAD(component_list, component_conf);
 
+/*
+ * A DNS server the resolver process forwards to.  Those the parent read
+ * from /etc/resolv.conf, when the file names none, are marked system.
+ */
+#define RESOLVER_PORT		53
+#define RESOLVER_MAX		8
+
+struct resolver_conf {
+	TAILQ_ENTRY(resolver_conf)	 entry;
+	struct sockaddr_storage		 ss;
+	in_port_t			 port;		/* host order */
+	int				 system;
+};
+TAILQ_HEAD(resolver_list, resolver_conf);
+
 struct limits_conf {
 	int64_t				 stanza_size;
 	int64_t				 client_rate;
@@ -298,6 +313,7 @@ struct xmppd_config {
 	/* the PEM of "tls ca", read by the parent for the streams */
 	uint8_t				*cadata;
 	size_t				 calen;
+	struct resolver_list		 resolvers;
 };
 
 /* common/config.c */
@@ -312,6 +328,11 @@ struct muc_conf		*config_muc(struct xmppd_config *, const char *);
 struct upload_conf	*config_upload(struct xmppd_config *, const char *);
 struct component_conf	*config_component(struct xmppd_config *, const char *);
 const char		*config_listen_kind(int);
+int			 config_resolver_parse(const char *,
+			    struct resolver_conf *);
+int			 config_resolv_conf(FILE *, struct xmppd_config *);
+int			 config_resolver_print(struct resolver_conf *, char *,
+			    size_t);
 
 /* xmppd/parse.y */
 struct xmppd_config	*parse_config(const char *);

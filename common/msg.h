@@ -24,6 +24,7 @@
  *	stream  <-> router, store, ldapauthd	one link per stream instance
  *	router  <-> store, ldapauthd, mucd, uploadd
  *	control <-> router, store
+ *	router  <-> resolver
  * A child also has fd 4, a datagram socket to the parent for log lines.
  *
  * Stanzas cross processes as IMSG_STANZA: a struct stanza_hdr followed by
@@ -263,6 +264,18 @@ enum imsg_type {
 	/* store -> router: struct ctl_user, an account's data imported */
 	IMSG_PIE_IMPORTED,
 
+	/*
+	 * DNS for s2s, router <-> resolver; peerid: request id.  The
+	 * answer is struct resolve_result and its candidates, in the
+	 * order to try them.  control -> router: the same, answered
+	 * RESOLVE_CANDIDATE.../END or FAIL with the reason.
+	 */
+	IMSG_CFG_RESOLVER,	/* struct resolver_conf */
+	IMSG_RESOLVE_S2S,	/* struct resolve_req */
+	IMSG_RESOLVE_S2S_RESULT, /* struct resolve_result + candidates */
+	IMSG_CTL_RESOLVE,	/* struct resolve_req */
+	IMSG_CTL_RESOLVE_CANDIDATE, /* struct resolve_candidate */
+
 	IMSG_MAX
 };
 
@@ -274,6 +287,7 @@ enum proc_type {
 	PROC_LDAPAUTHD,
 	PROC_MUCD,
 	PROC_UPLOADD,
+	PROC_RESOLVER,
 	PROC_CONTROL,
 	PROC_STREAM,
 	PROC_MAX
@@ -849,6 +863,39 @@ struct pie_export {
 	int		 archive;		/* 0: the account; 1: a page */
 	char		 after[MAM_ID_LEN];	/* the page after this id */
 	int		 complete;		/* END: no page after this */
+};
+
+/*
+ * IMSG_RESOLVE_S2S: where to connect for a remote domain (RFC 6120
+ * section 3.2, XEP-0368).  The domain is an XMPP domainpart, UTF-8.
+ */
+#define RESOLVE_MAX_CANDIDATES	32
+
+struct resolve_req {
+	char		 domain[CONF_NAMELEN];
+};
+
+enum resolve_status {
+	RESOLVE_OK,
+	RESOLVE_NXDOMAIN,	/* no such domain */
+	RESOLVE_NO_SERVICE,	/* a "." target, or names without address */
+	RESOLVE_TIMEOUT,	/* no answer in time */
+	RESOLVE_SERVFAIL,	/* the resolver failed, or is not there */
+	RESOLVE_BAD_NAME,	/* not a domain name DNS can ask for */
+};
+
+struct resolve_candidate {
+	struct sockaddr_storage	 ss;		/* the port in it too */
+	in_port_t		 port;		/* host order */
+	int			 tls;		/* direct TLS (xmpps-server) */
+	char			 target[CONF_NAMELEN];	/* SRV target or
+							   the domain */
+};
+
+struct resolve_result {
+	char		 domain[CONF_NAMELEN];
+	int		 status;		/* enum resolve_status */
+	uint32_t	 ncandidates;		/* that follow */
 };
 
 #endif /* MSG_H */

@@ -64,6 +64,7 @@ static const struct proc_role proc_roles[] = {
 	{ PROC_LDAPAUTHD, "ldapauthd", NULL,	   "ldapauthd",	CHROOT_EMPTY,	0 },
 	{ PROC_MUCD,	  "mucd",      NULL,	   "mucd",	CHROOT_MUC,	0 },
 	{ PROC_UPLOADD,	  "uploadd",   NULL,	   "uploadd",	CHROOT_UPLOAD,	0 },
+	{ PROC_RESOLVER,  "resolver",  "resolver", NULL,	CHROOT_EMPTY,	0 },
 	{ PROC_CONTROL,	  "control",   "control",  NULL,	CHROOT_EMPTY,	0 },
 	{ PROC_STREAM,	  "stream",    "stream",   NULL,	CHROOT_EMPTY,	0 },
 };

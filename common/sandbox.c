@@ -156,7 +156,8 @@ static const struct {
 	{ "flock",	PROMISE_FLOCK,	"flock" },
 	{ "inet",	PROMISE_INET,	"connect bind listen accept accept4" },
 	{ "unix",	PROMISE_UNIX,	"connect bind listen accept accept4" },
-	{ "dns",	PROMISE_DNS,	"connect sendmmsg" },
+	/* bind: a DNS client picks a random source port (RFC 5452). */
+	{ "dns",	PROMISE_DNS,	"connect bind sendmmsg" },
 	{ "recvfd",	PROMISE_RECVFD,	"recvmsg" },
 	{ "sendfd",	PROMISE_SENDFD,	"sendmsg" },
 	{ "proc",	PROMISE_PROC,

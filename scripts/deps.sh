@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
 libldap-dev libhttp-parser-dev libpq-dev postgresql mandoc openssl python3 python3-slixmpp slapd ldap-utils
-ngircd biboumi"
+ngircd biboumi libunbound-dev unbound"
 
 missing=""
 for p in $PKGS; do
@@ -27,14 +27,14 @@ if [ -n "$missing" ]; then
 	fi
 	echo "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# slapd, ngircd and PostgreSQL only serve the tests, each from
-	# its own directory: no system database, no system daemon.
+	# slapd, ngircd, PostgreSQL and unbound only serve the tests, each
+	# from its own directory: no system database, no system daemon.
 	echo "slapd slapd/no_configuration boolean true" |
 	    debconf-set-selections
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq $missing >/dev/null
-	for d in slapd ngircd postgresql; do
+	for d in slapd ngircd postgresql unbound; do
 		case "$missing " in
 		*" $d "*)
 			if command -v systemctl >/dev/null 2>&1 &&
@@ -51,7 +51,8 @@ fi
 # must match) to the distribution's current version, security updates
 # included.  The package lists are refreshed when older than a day.
 SECURITY="libexpat1 libexpat1-dev libssl3 libssl-dev libldap-2.5-0
-libldap-dev libhttp-parser2.9 libhttp-parser-dev"
+libldap-dev libhttp-parser2.9 libhttp-parser-dev libunbound8
+libunbound-dev"
 
 outdated=""
 if [ "$(id -u)" -eq 0 ]; then

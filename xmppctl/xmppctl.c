@@ -23,6 +23,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <err.h>
 #include <readpassphrase.h>
 #include <errno.h>
@@ -57,6 +60,7 @@ enum action {
 	MUC_ROOMS,
 	UPLOAD_STATS,
 	UPLOAD_PURGE,
+	RESOLVE,
 	REGRESS_VIOLATE,
 	EXPORT,
 	IMPORT,
@@ -95,6 +99,7 @@ static const struct command commands[] = {
 	{ "convert ejabberd * *",	CONVERT_EJABBERD },
 	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
 	{ "convert prosody * *",	CONVERT_PROSODY },
+	{ "resolve *",		RESOLVE },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
 #endif
@@ -420,6 +425,29 @@ show_upload(struct imsg *imsg)
 }
 
 static void
+show_candidate(struct imsg *imsg)
+{
+	struct resolve_candidate	 c;
+	char				 addr[INET6_ADDRSTRLEN + 2];
+	char				 host[INET6_ADDRSTRLEN];
+	const void			*a;
+
+	if (imsg_get_data(imsg, &c, sizeof(c)) == -1)
+		errx(1, "bad candidate");
+	c.target[sizeof(c.target) - 1] = '\0';
+	if (c.ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&c.ss)->sin_addr;
+	else
+		a = &((struct sockaddr_in6 *)&c.ss)->sin6_addr;
+	if (inet_ntop(c.ss.ss_family, a, host, sizeof(host)) == NULL)
+		errx(1, "bad candidate address");
+	(void)snprintf(addr, sizeof(addr), c.ss.ss_family == AF_INET6 ?
+	    "[%s]" : "%s", host);
+	printf("%-41s %5u %-9s %s\n", addr, c.port,
+	    c.tls ? "tls" : "starttls", c.target);
+}
+
+static void
 show_user(struct imsg *imsg)
 {
 	struct ctl_user	 cu;
@@ -528,6 +556,9 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_COMPONENT:
 			show_component(&imsg);
 			break;
+		case IMSG_CTL_RESOLVE_CANDIDATE:
+			show_candidate(&imsg);
+			break;
 		case IMSG_CTL_STATS:
 			show_stats(&imsg);
 			break;
@@ -571,6 +602,7 @@ main(int argc, char *argv[])
 	struct ctl_user		 cu;
 	struct ctl_archive	 ca;
 	struct ctl_upload	 cup;
+	struct resolve_req	 rr;
 	char			 name[32];
 	int			 ch, fd, v, ret;
 
@@ -704,6 +736,16 @@ main(int argc, char *argv[])
 		ret = imsg_compose(&ibuf, cmd->action == UPLOAD_STATS ?
 		    IMSG_CTL_UPLOAD_STATS : IMSG_CTL_UPLOAD_PURGE, MSG_VERSION,
 		    0, -1, &cup, sizeof(cup));
+		break;
+	case RESOLVE:
+		memset(&rr, 0, sizeof(rr));
+		if (strlcpy(rr.domain, arg, sizeof(rr.domain)) >=
+		    sizeof(rr.domain))
+			errx(1, "domain too long");
+		printf("%-41s %5s %-9s %s\n", "ADDRESS", "PORT", "TLS",
+		    "TARGET");
+		ret = imsg_compose(&ibuf, IMSG_CTL_RESOLVE, MSG_VERSION, 0, -1,
+		    &rr, sizeof(rr));
 		break;
 	case REGRESS_VIOLATE:
 		memset(name, 0, sizeof(name));

@@ -160,6 +160,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_UPLOAD_STATS:	/* and uploadd */
 	case IMSG_CTL_UPLOAD_PURGE:
 	case IMSG_CTL_SHOW_COMPONENTS:
+	case IMSG_CTL_RESOLVE:		/* the router asks the resolver */
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
@@ -246,6 +247,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_PIE_NOTE:
 	case IMSG_CTL_PIE_DONE:
 	case IMSG_CTL_PIE_END:
+	case IMSG_CTL_RESOLVE_CANDIDATE:
 		break;
 	default:
 		return (-1);
@@ -258,7 +260,8 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE &&
 	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&
 	    type != IMSG_CTL_UPLOAD_USER && type != IMSG_CTL_COMPONENT &&
-	    type != IMSG_CTL_PIE_REC && type != IMSG_CTL_PIE_NOTE)
+	    type != IMSG_CTL_PIE_REC && type != IMSG_CTL_PIE_NOTE &&
+	    type != IMSG_CTL_RESOLVE_CANDIDATE)
 		cc->waiting = 0;
 	return (0);
 }

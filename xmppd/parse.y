@@ -141,6 +141,7 @@ static void	 upload_cors(const char *);
 static void	 upload_end(void);
 static void	 component_new(const char *, const char *);
 static void	 listen_add(const char *, int64_t, int, int, const char *);
+static void	 resolver_add(const char *);
 static void	 conf_check(void);
 
 static struct xmppd_config	*conf;
@@ -171,6 +172,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	RATE REGISTRATION RESUME ROOM ROOMS ROSTER SERVER SESSIONS SET SIZE
 %token	SOCKET SQLITE STANZA STARTTLS STORAGE SUBJECT TEL TEMPORARY TIMEOUT
 %token	TLS UPLOAD URL USER VCARD XML
+%token	RESOLVER
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -278,6 +280,9 @@ global		: USER STRING			{
 			(void)conf_path(g->tls_ca, $3, sizeof(g->tls_ca),
 			    "tls ca");
 			free($3);
+		| RESOLVER STRING		{
+			resolver_add($2);
+			free($2);
 		}
 		;
 
@@ -902,6 +907,7 @@ lookup(const char *s)
 		{ "quota",		QUOTA },
 		{ "rate",		RATE },
 		{ "registration",	REGISTRATION },
+		{ "resolver",		RESOLVER },
 		{ "resume",		RESUME },
 		{ "room",		ROOM },
 		{ "rooms",		ROOMS },
@@ -1836,6 +1842,37 @@ listen_add(const char *addr, int64_t port, int kind, int flags,
 		    addr, (long long)port);
 		ref_add(REF_TLS, where);
 	}
+}
+
+static void
+resolver_add(const char *s)
+{
+	struct resolver_conf	*rc, *o;
+	int			 n = 0;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
+		fatal("%s", __func__);
+	if (config_resolver_parse(s, rc) == -1) {
+		yyerror("resolver \"%s\": not a numeric address, with "
+		    "@PORT (1 to 65535) after it or not", s);
+		free(rc);
+		return;
+	}
+	TAILQ_FOREACH(o, &conf->resolvers, entry) {
+		n++;
+		if (o->port == rc->port && ss_equal(&o->ss, &rc->ss)) {
+			yyerror("resolver \"%s\" is given twice", s);
+			free(rc);
+			return;
+		}
+	}
+	if (n >= RESOLVER_MAX) {
+		yyerror("resolver \"%s\": at most %d resolvers", s,
+		    RESOLVER_MAX);
+		free(rc);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->resolvers, rc, entry);
 }
 
 /* What could only be checked once the whole file was read. */

@@ -447,9 +447,16 @@ print_config(FILE *fp, struct xmppd_config *conf)
 	struct upload_conf	*u;
 	struct component_conf	*c;
 	struct listen_conf	*lc;
+	struct resolver_conf	*r;
+	char			 b[CONF_NAMELEN];
 	int			 first = 1;
 
 	print_global(fp, &conf->global);
+	/* Those of /etc/resolv.conf are not the file's. */
+	TAILQ_FOREACH(r, &conf->resolvers, entry)
+		if (!r->system && config_resolver_print(r, b, sizeof(b)) == 0)
+			fprintf(fp, "%sresolver \"%s\"\n",
+			    r == TAILQ_FIRST(&conf->resolvers) ? "\n" : "", b);
 	TAILQ_FOREACH(k, &conf->keypairs, entry)
 		print_keypair(fp, k);
 	TAILQ_FOREACH(l, &conf->ldaps, entry)

@@ -65,7 +65,13 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (component_ctl(iev, imsg));
+	case IMSG_CTL_RESOLVE:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (resolve_ctl(iev, imsg));
 	}
+	if ((r = resolve_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = component_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = session_dispatch(iev, imsg)) != 1)
@@ -110,6 +116,8 @@ router_peer_down(struct imsgev *iev)
 		muc_peer_down();
 	else if (iev->type == PROC_UPLOADD)
 		upload_peer_down();
+	else if (iev->type == PROC_RESOLVER)
+		resolve_peer_down();
 }
 
 static void

@@ -505,4 +505,21 @@ void		 priv_presence(struct user *, struct session *,
 		    const struct xml_node *);
 int		 priv_client_message(struct session *, struct stanza_msg *);
 
+/*
+ * router_resolve.c: where a remote domain's servers are, asked of the
+ * resolver process.  The callback comes once, always from the event
+ * loop (never from within resolve_s2s), with the candidates in the
+ * order to try them, or none and the reason (res->status), unless
+ * resolve_cancel() was called first with the id resolve_s2s returned.
+ */
+struct resolve_result;
+struct resolve_candidate;
+uint32_t	 resolve_s2s(const char *, void (*)(void *,
+		    struct resolve_result *, struct resolve_candidate *),
+		    void *);
+void		 resolve_cancel(uint32_t);
+int		 resolve_dispatch(struct imsgev *, struct imsg *);
+int		 resolve_ctl(struct imsgev *, struct imsg *);
+void		 resolve_peer_down(void);
+
 #endif /* ROUTER_H */

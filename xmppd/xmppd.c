@@ -48,6 +48,7 @@
 #include "paths.h"
 #include "proc.h"
 #include "parent.h"
+#include "resolver.h"
 #include "sandbox.h"
 #ifdef HAVE_LIBPQ
 #include "store_pg.h"
@@ -60,6 +61,7 @@
 #define SHUTDOWN_WAIT	5	/* seconds before SIGKILL */
 
 #define XMPPD_CONF	SYSCONFDIR "/xmppd.conf"
+#define RESOLV_CONF	"/etc/resolv.conf"
 
 /* Processes that talk to each other get a socketpair of their own. */
 static const struct {
@@ -72,6 +74,7 @@ static const struct {
 	{ PROC_ROUTER,	PROC_LDAPAUTHD },
 	{ PROC_ROUTER,	PROC_MUCD },
 	{ PROC_ROUTER,	PROC_UPLOADD },
+	{ PROC_ROUTER,	PROC_RESOLVER },
 	{ PROC_CONTROL,	PROC_ROUTER },
 	{ PROC_CONTROL,	PROC_STORE },
 	{ PROC_CONTROL,	PROC_LDAPAUTHD },
@@ -132,6 +135,8 @@ child_main(const char *name, const char *inst)
 		control_main(instance);
 	case PROC_STREAM:
 		stream_main(instance);
+	case PROC_RESOLVER:
+		resolver_main(instance);
 	}
 	errx(1, "no entry point for %s", name);
 }
@@ -225,6 +230,42 @@ parent_mkdir(const char *path, mode_t mode, uid_t uid, gid_t gid)
 	if ((st.st_mode & 07777) != mode)
 		if (chmod(path, mode) == -1)
 			fatal("chmod %s", path);
+}
+
+/*
+ * No resolver in the file: those of /etc/resolv.conf, read now as the
+ * resolver process cannot (it is chrooted); none there either, the
+ * local host, as the C library would.
+ */
+static void
+parent_resolvers(struct xmppd_config *conf)
+{
+	struct resolver_conf	*rc;
+	const char		*path = RESOLV_CONF;
+	FILE			*fp;
+	int			 n = 0;
+
+	if (!TAILQ_EMPTY(&conf->resolvers))
+		return;
+#ifdef REGRESS
+	if (getenv("XMPPD_REGRESS_RESOLV_CONF") != NULL)
+		path = getenv("XMPPD_REGRESS_RESOLV_CONF");
+#endif
+	if ((fp = fopen(path, "r")) == NULL)
+		log_warn("%s", path);
+	else {
+		if ((n = config_resolv_conf(fp, conf)) == -1)
+			fatal("%s", __func__);
+		fclose(fp);
+	}
+	if (n > 0)
+		return;
+	log_warnx("%s names no nameserver: resolving with 127.0.0.1", path);
+	if ((rc = calloc(1, sizeof(*rc))) == NULL ||
+	    config_resolver_parse("127.0.0.1", rc) == -1)
+		fatal("%s", __func__);
+	rc->system = 1;
+	TAILQ_INSERT_TAIL(&conf->resolvers, rc, entry);
 }
 
 /* The directories the children chroot to, with the owners they need. */
@@ -383,6 +424,7 @@ main(int argc, char *argv[])
 	parent_dirs();
 	if (keys_load(env.conf) == -1)
 		fatalx("cannot load certificates and keys");
+	parent_resolvers(env.conf);
 	env.control_fd = control_socket(env.conf->global.socket);
 	if (parent_open_listeners(env.conf, NULL) == -1)
 		exit(1);
@@ -902,6 +944,7 @@ parent_reload(uint32_t peerid)
 		    sizeof(g->storage_conninfo));
 		memcpy(g->storage_password, og->storage_password,
 		    sizeof(g->storage_password));
+		parent_resolvers(nc);
 		if (parent_check_helpers(nc) == -1)
 			why = "helper daemons are missing";
 		else if (keys_load(nc) == -1)

@@ -12,6 +12,7 @@ CHROOTS = {
     "store": "{data}", "router": "/var/empty", "control": "/var/empty",
     "stream": "/var/empty", "ldapauthd": "/var/empty",
     "mucd": "{data}/muc", "uploadd": "{data}/upload",
+    "resolver": "/var/empty",
 }
 
 
@@ -41,7 +42,7 @@ def test_show_processes_lists_every_role(s):
     assert names == sorted([
         ("parent", 0), ("store", 0), ("router", 0), ("control", 0),
         ("stream", 0), ("stream", 1), ("ldapauthd", 0), ("mucd", 0),
-        ("uploadd", 0)]), names
+        ("uploadd", 0), ("resolver", 0)]), names
     for p in s.processes():
         assert p["pid"] > 0 and p["restarts"] == 0, p
 
@@ -69,7 +70,8 @@ def test_process_titles(s):
     want = {"store": "xmppd: store", "router": "xmppd: router",
             "control": "xmppd: control", "stream": "xmppd: stream",
             "parent": "xmppd: parent", "mucd": "mucd",
-            "ldapauthd": "ldapauthd", "uploadd": "uploadd"}
+            "ldapauthd": "ldapauthd", "uploadd": "uploadd",
+            "resolver": "xmppd: resolver"}
     for p in s.processes():
         with open("/proc/%d/cmdline" % p["pid"], "rb") as f:
             title = f.read().split(b"\0")[0].decode().strip()
