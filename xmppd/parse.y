@@ -280,6 +280,7 @@ global		: USER STRING			{
 			(void)conf_path(g->tls_ca, $3, sizeof(g->tls_ca),
 			    "tls ca");
 			free($3);
+		}
 		| RESOLVER STRING		{
 			resolver_add($2);
 			free($2);
