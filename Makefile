@@ -61,7 +61,8 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \
 		mucd/muc_disco.c mucd/muc_invite.c mucd/muc_ping.c \
 		mucd/muc_admin.c mucd/muc_history.c mucd/muc_subject.c \
-		mucd/muc_mam.c \
+		mucd/muc_mam.c mucd/muc_mam_sql.c mucd/muc_sqlite.c \
+		mucd/muc_sqlite_mam.c \
 		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
 		mucd/muc_register.c
 UPLOADD_SRCS=	uploadd/uploadd.c uploadd/upload_admin.c uploadd/upload_db.c \

@@ -194,7 +194,7 @@ main(int argc, char *argv[])
 		errx(1, "usage: mucd (started by xmppd)");
 	proc_child_init(PROC_MUCD, 0);
 	/* The database lives in the chroot, datadir/muc. */
-	muc_db_open(proc_self.conf->global.datadir);
+	muc_db_open(&proc_self.conf->global);
 	for (i = 0; i < mucd_nfeatures; i++)
 		if (mucd_features[i]->init != NULL)
 			mucd_features[i]->init();
