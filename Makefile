@@ -51,10 +51,17 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
-		xmppd/store_mam.c xmppd/store_sqlite_mam.c \
+		xmppd/store_mam.c xmppd/store_mam_sql.c \
+		xmppd/store_sqlite_mam.c \
 		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
 		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
+# The PostgreSQL backend of the store, when configure found libpq.
+XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_conf.c xmppd/store_pg_mam.c \
+		xmppd/store_pg_xml.c
+ifneq (${HAVE_LIBPQ},)
+XMPPD_SRCS+=	${XMPPD_PG_SRCS}
+endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \

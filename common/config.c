@@ -82,6 +82,8 @@ config_wipe_secrets(struct xmppd_config *conf)
 		explicit_bzero(l->bindpw, sizeof(l->bindpw));
 	TAILQ_FOREACH(c, &conf->components, entry)
 		explicit_bzero(c->password, sizeof(c->password));
+	explicit_bzero(conf->global.storage_password,
+	    sizeof(conf->global.storage_password));
 }
 
 #define CONFIG_FREE_LIST(head, type) do {			\
@@ -345,10 +347,18 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	struct keypair_conf	*k;
 	struct muc_conf		*m;
 	struct upload_conf	*u;
-	int			 what = 1 << type;
+	struct global_conf	 g;
+	int			 what = 1 << type, rc;
 
-	if (config_compose(ibuf, IMSG_CFG_GLOBAL, -1, &conf->global,
-	    sizeof(conf->global)) == -1)
+	/* The database's address and password: the store's alone. */
+	g = conf->global;
+	if ((what & CFG_STORE) == 0) {
+		explicit_bzero(g.storage_conninfo, sizeof(g.storage_conninfo));
+		explicit_bzero(g.storage_password, sizeof(g.storage_password));
+	}
+	rc = config_compose(ibuf, IMSG_CFG_GLOBAL, -1, &g, sizeof(g));
+	explicit_bzero(&g, sizeof(g));
+	if (rc == -1)
 		return (-1);
 	if (what & (CFG_STREAM | CFG_UPLOADD)) {
 		TAILQ_FOREACH(k, &conf->keypairs, entry)

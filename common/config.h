@@ -259,6 +259,8 @@ struct global_conf {
 	char				 storage_conninfo[CONF_STRLEN];
 	char				 socket[CONF_PATHLEN];
 	struct limits_conf		 limits;
+	/* From the conninfo's passfile; the store's alone. */
+	char				 storage_password[CONF_SECRETLEN];
 };
 
 /*

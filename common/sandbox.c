@@ -32,11 +32,13 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #endif
 
 #include <errno.h>
 #ifdef __linux__
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -51,6 +53,13 @@
 #include "sandbox.h"
 
 #ifdef __OpenBSD__
+
+/* pledge(2) "inet" cannot name a port. */
+void
+sandbox_tcp_connect(int port)
+{
+	(void)port;
+}
 
 void
 sandbox(const char *promises)
@@ -85,6 +94,25 @@ sandbox_syscall_name(int nr)
 #define PROMISE_PROC		0x0400
 #define PROMISE_EXEC		0x0800
 #define PROMISE_ID		0x1000
+
+/*
+ * Landlock's TCP rules (ABI 4, Linux 6.7), defined here as the kernel
+ * defines them: the distribution's headers may predate them.
+ */
+#define SANDBOX_LL_ABI_NET	4
+#define SANDBOX_LL_RULE_PORT	2
+#define SANDBOX_LL_BIND_TCP	(1ULL << 0)
+#define SANDBOX_LL_CONNECT_TCP	(1ULL << 1)
+
+struct sandbox_ll_ruleset {
+	uint64_t	 handled_access_fs;
+	uint64_t	 handled_access_net;
+};
+
+struct sandbox_ll_port {
+	uint64_t	 allowed_access;
+	uint64_t	 port;
+};
 
 #define SANDBOX_NSYSCALLS	512
 #define SANDBOX_NAMELEN		32
@@ -523,6 +551,45 @@ sandbox(const char *promises)
 		fatalx("%s: seccomp_load: %s", __func__, strerror(-rc));
 	seccomp_release(ctx);
 	log_debug("%s: %s", __func__, promises);
+}
+
+/*
+ * TCP connections to one port only, and no TCP listener: seccomp cannot
+ * read a connect(2) address, Landlock can check its port (not the host).
+ * A kernel without Landlock's TCP rules keeps the seccomp filter alone.
+ */
+void
+sandbox_tcp_connect(int port)
+{
+	struct sandbox_ll_ruleset	 attr;
+	struct sandbox_ll_port		 rule;
+	long				 abi;
+	int				 fd;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < SANDBOX_LL_ABI_NET) {
+		log_warnx("%s: this kernel cannot restrict TCP ports "
+		    "(Landlock ABI %ld)", __func__, abi);
+		return;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_net = SANDBOX_LL_BIND_TCP | SANDBOX_LL_CONNECT_TCP;
+	if ((fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
+	    0)) == -1)
+		fatal("%s: landlock_create_ruleset", __func__);
+	memset(&rule, 0, sizeof(rule));
+	rule.allowed_access = SANDBOX_LL_CONNECT_TCP;
+	rule.port = port;
+	if (syscall(SYS_landlock_add_rule, fd, SANDBOX_LL_RULE_PORT, &rule,
+	    0) == -1)
+		fatal("%s: landlock_add_rule", __func__);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("%s: PR_SET_NO_NEW_PRIVS", __func__);
+	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1)
+		fatal("%s: landlock_restrict_self", __func__);
+	close(fd);
+	log_debug("%s: TCP port %d", __func__, port);
 }
 
 const char *

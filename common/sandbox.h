@@ -32,6 +32,12 @@
  */
 void	sandbox(const char *);
 
+/*
+ * Before sandbox(): TCP connections to this port only, where the system
+ * can say so (Linux: Landlock, 6.7 and later).
+ */
+void	sandbox_tcp_connect(int);
+
 /* Linux: name of a system call number, for the parent's log line. */
 const char *sandbox_syscall_name(int);
 

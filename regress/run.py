@@ -92,20 +92,31 @@ def run_lint(only):
                      os.path.join(HERE, "lint_xml_printf.py")])
 
 
-def run_e2e(only):
+# The store's tests run a second time with the data in PostgreSQL; their
+# results are named file[pg].
+PG_FILES = ["test_im", "test_roster", "test_offline_limit", "test_mam",
+            "test_private_vcard", "test_pep", "test_blocking",
+            "test_register", "test_slix_im"]
+
+
+def run_e2e(only, files=None, suffix=""):
     d = os.path.join(HERE, "e2e")
     for f in sorted(os.listdir(d)):
         if not (f.startswith("test_") and f.endswith(".py")):
             continue
-        if only and f[:-3] not in only and f not in only:
+        if files is not None and f[:-3] not in files:
             continue
-        spec = importlib.util.spec_from_file_location(f[:-3],
+        if only and f[:-3] not in only and f not in only and \
+                f[:-3] + suffix not in only:
+            continue
+        name = f[:-3] + suffix
+        spec = importlib.util.spec_from_file_location(name,
                                                       os.path.join(d, f))
         mod = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(mod)
         except Exception:
-            report(False, "%s: import" % f, traceback.format_exc())
+            report(False, "%s: import" % name, traceback.format_exc())
             continue
         tests = [n for n in dir(mod) if n.startswith("test_")]
         tests.sort(key=lambda n: getattr(mod, n).__code__.co_firstlineno)
@@ -114,22 +125,37 @@ def run_e2e(only):
             if hasattr(mod, "setup"):
                 ctx = mod.setup()
         except Exception:
-            report(False, "%s: setup" % f, traceback.format_exc())
+            report(False, "%s: setup" % name, traceback.format_exc())
             continue
         for n in tests:
             try:
                 getattr(mod, n)(ctx)
-                report(True, "%s: %s" % (f[:-3], n[5:]))
+                report(True, "%s: %s" % (name, n[5:]))
             except Exception:
                 detail = traceback.format_exc()
                 if ctx is not None and hasattr(ctx, "log_tail"):
                     detail += "\n--- server log ---\n" + ctx.log_tail(40)
-                report(False, "%s: %s" % (f[:-3], n[5:]), detail)
+                report(False, "%s: %s" % (name, n[5:]), detail)
         try:
             if hasattr(mod, "teardown"):
                 mod.teardown(ctx)
         except Exception:
-            report(False, "%s: teardown" % f, traceback.format_exc())
+            report(False, "%s: teardown" % name, traceback.format_exc())
+
+
+def run_e2e_pg(only):
+    """PG_FILES again, each server on a database of its own in one
+    PostgreSQL cluster that lives as long as the pass."""
+    import postgres
+    import xmppdtest
+    if only and not any(f in only or f + "[pg]" in only for f in PG_FILES):
+        return
+    xmppdtest.STORAGE = "postgresql"
+    try:
+        run_e2e(only, PG_FILES, "[pg]")
+    finally:
+        xmppdtest.STORAGE = "sqlite"
+        postgres.shared_close()
 
 
 def main():
@@ -138,6 +164,7 @@ def main():
     run_units(only)
     run_config(only)
     run_e2e(only)
+    run_e2e_pg(only)
     if failures:
         print("failed:")
         for f in failures:

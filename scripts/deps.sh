@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
-libldap-dev libhttp-parser-dev mandoc openssl python3 python3-slixmpp slapd ldap-utils
+libldap-dev libhttp-parser-dev libpq-dev postgresql mandoc openssl python3 python3-slixmpp slapd ldap-utils
 ngircd biboumi"
 
 missing=""
@@ -27,14 +27,14 @@ if [ -n "$missing" ]; then
 	fi
 	echo "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# slapd and ngircd only serve the tests, each from its own
-	# directory: no system database, no system daemon.
+	# slapd, ngircd and PostgreSQL only serve the tests, each from
+	# its own directory: no system database, no system daemon.
 	echo "slapd slapd/no_configuration boolean true" |
 	    debconf-set-selections
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq $missing >/dev/null
-	for d in slapd ngircd; do
+	for d in slapd ngircd postgresql; do
 		case "$missing " in
 		*" $d "*)
 			if command -v systemctl >/dev/null 2>&1 &&

@@ -180,7 +180,10 @@ offline_refused(struct offline_res *res, const char *xml, size_t len)
 		    "be read to tell its sender", res->req.sender);
 		return;
 	}
-	if ((r = router_error(n, "cancel", "service-unavailable")) != NULL)
+	/* The store could not decide: the sender may try again later. */
+	if ((r = res->status == OFFLINE_ERROR ? router_error(n, "wait",
+	    "resource-constraint") : router_error(n, "cancel",
+	    "service-unavailable")) != NULL)
 		(void)stanza_send(iev, id, id, r, NS_CLIENT);
 	xml_node_free(r);
 	xml_node_free(n);

@@ -30,9 +30,58 @@
 #include "proc.h"
 #include "sandbox.h"
 #include "store.h"
+#ifdef HAVE_LIBPQ
+#include "store_pg.h"
+#endif
 #include "xmppd.h"
 
 const struct store_backend	*store_be = &store_sqlite;
+
+#ifdef HAVE_LIBPQ
+static void
+store_pg_select(const struct global_conf *g)
+{
+	(void)g;
+	store_be = &store_pg;
+}
+
+/*
+ * libpq reconnects: TCP to the server's port (Landlock, where the kernel
+ * has it, allows no other), or the socket under the datadir.  No file.
+ */
+static void
+store_pg_sandbox(const struct global_conf *g)
+{
+	int	 port = pgconf_port(g);
+
+	if (port > 0) {
+		sandbox_tcp_connect(port);
+		sandbox("stdio inet recvfd");
+	} else
+		sandbox("stdio unix recvfd");
+}
+#else
+static void
+store_pg_select(const struct global_conf *g)
+{
+	(void)g;
+	fatalx("store: built without PostgreSQL");
+}
+
+static void
+store_pg_sandbox(const struct global_conf *g)
+{
+	(void)g;
+	fatalx("store: built without PostgreSQL");
+}
+#endif
+
+/* Whether the database answers: a login meanwhile is a temporary failure. */
+int
+store_up(void)
+{
+	return (store_be->up == NULL || store_be->up());
+}
 
 static int
 store_dispatch(struct imsgev *iev, struct imsg *imsg)
@@ -88,13 +137,18 @@ store_main(int instance)
 	struct proc_self	*ps = &proc_self;
 
 	proc_child_init(PROC_STORE, instance);
+	if (ps->conf->global.storage == STORAGE_POSTGRESQL)
+		store_pg_select(&ps->conf->global);
 	store_be->open(&ps->conf->global);
 	account_init();
 	auth_init();
 	component_auth_init();
 	mam_store_init();
-	/* SQLite opens, creates, locks and removes its journal and WAL. */
-	sandbox("stdio rpath wpath cpath flock recvfd");
+	if (store_be != &store_sqlite)
+		store_pg_sandbox(&ps->conf->global);
+	else
+		/* SQLite opens, creates, locks and removes its journal and WAL. */
+		sandbox("stdio rpath wpath cpath flock recvfd");
 	ps->dispatch = store_dispatch;
 	ps->peer_down = store_peer_down;
 	ps->shutdown = store_be->close;

@@ -30,6 +30,9 @@ struct imsg;
 struct imsgev;
 struct scram_keys;
 
+/* store.c */
+int		 store_up(void);
+
 /* store_account.c */
 void		 account_init(void);
 int		 account_dispatch(struct imsgev *, struct imsg *);

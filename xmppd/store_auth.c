@@ -171,6 +171,10 @@ auth_plain(struct auth_exch *a, const char *msg, size_t len)
 	}
 	known = a->local[0] != '\0' &&
 	    account_keys(a->domain, a->local, SCRAM_SHA256, &keys) == 0;
+	if (!known && !store_up()) {
+		status = AUTH_TEMPORARY_FAILURE;
+		goto done;
+	}
 	if (!known) {
 		/* As much work as for a real account: no timing oracle. */
 		memset(&keys, 0, sizeof(keys));
@@ -220,6 +224,10 @@ auth_scram_first(struct imsgev *iev, struct auth_exch *a, const char *msg,
 	}
 	known = jid_prep_local(a->local, sizeof(a->local)) == 0 &&
 	    account_keys(a->domain, a->local, hash, &keys) == 0;
+	if (!known && !store_up()) {
+		auth_done(iev, a, AUTH_TEMPORARY_FAILURE, NULL);
+		return;
+	}
 	r = scram_server_first(&a->scram, known ? &keys : NULL, out,
 	    sizeof(out));
 	explicit_bzero(&keys, sizeof(keys));
@@ -270,6 +278,10 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 	    auth_nexch >= AUTH_MAX_EXCHANGES) {
 		log_info("authentication throttled from %s on %s", st.addr,
 		    st.domain);
+		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL);
+		return;
+	}
+	if (!store_up()) {
 		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL);
 		return;
 	}

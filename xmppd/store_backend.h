@@ -16,8 +16,8 @@
 
 /*
  * The store's data access, one set of operations per database engine:
- * store_sqlite.c now, a PostgreSQL file later.  The store's parts
- * (accounts, SASL, offline messages, rosters) speak only to this.
+ * store_sqlite*.c and store_pg*.c.  The store's parts (accounts, SASL,
+ * offline messages, rosters) speak only to this.
  */
 
 #ifndef STORE_BACKEND_H
@@ -77,6 +77,9 @@ struct store_backend {
 
 	/* Message archives (store_mam.c). */
 	const struct store_mam_ops *mam;
+
+	/* 0 while the database cannot be reached; NULL: always there. */
+	int		(*up)(void);
 };
 
 /*
@@ -128,9 +131,23 @@ struct store_mam_ops {
 	int64_t		(*db_bytes)(void);		/* the whole file */
 };
 
+/* The seqs a query's ids stand for, 0 for none (store_mam_sql.c). */
+struct mam_bounds {
+	int64_t		 after;		/* form after-id */
+	int64_t		 before;
+	int64_t		 rsm_after;
+	int64_t		 rsm_before;
+};
+
+int		 mam_where(char *, size_t, const struct mam_query *,
+		    const struct mam_bounds *, int, const char *, char);
+
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;
 extern const struct store_mam_ops	 sqlite_mam;
+extern const struct store_backend	 store_pg;
+extern const struct store_xml_ops	 pg_xml;
+extern const struct store_mam_ops	 pg_mam;
 extern const struct store_backend	*store_be;
 
 #endif /* STORE_BACKEND_H */

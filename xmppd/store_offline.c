@@ -36,8 +36,14 @@
 static int
 offline_store(struct offline_req *r, const char *xml, size_t len)
 {
-	if (store_be->account_exists(r->domain, r->localpart) != 1)
+	switch (store_be->account_exists(r->domain, r->localpart)) {
+	case 1:
+		break;
+	case 0:
 		return (OFFLINE_NO_ACCOUNT);
+	default:
+		return (OFFLINE_ERROR);		/* the database is away */
+	}
 	r->sender[sizeof(r->sender) - 1] = '\0';
 	if (xs_blocks(r->domain, r->localpart, r->sender))
 		return (OFFLINE_BLOCKED);

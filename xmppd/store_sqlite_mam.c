@@ -127,58 +127,6 @@ mam_seq(const struct mam_query *q, const char *id)
 	return (seq);
 }
 
-/* The bounds a query's ids stand for. */
-struct mam_bounds {
-	int64_t		 after;		/* form after-id; 0: none */
-	int64_t		 before;
-	int64_t		 rsm_after;
-	int64_t		 rsm_before;
-};
-
-/*
- * The WHERE clause of a query: fixed text, every value bound.  Numbered
- * parameters: 1-2 the owner, 3-4 with, 5-6 start/end, 7-8 after-id and
- * before-id, 9-10 the RSM bounds or a page's range, 11- the ids.
- */
-static int
-mam_where(char *buf, size_t len, const struct mam_query *q,
-    const struct mam_bounds *b, int rsm, const char *extra)
-{
-	char	 num[16];
-	int	 i;
-
-	(void)strlcpy(buf, "domain = ?1 AND localpart = ?2", len);
-	if (q->with_bare[0] != '\0')
-		(void)strlcat(buf, " AND with_bare = ?3", len);
-	if (q->with_res[0] != '\0')
-		(void)strlcat(buf, " AND with_res = ?4", len);
-	/* "+stamp": mam_stamp is for expiry; pages walk the owner's seqs. */
-	if (q->start != 0)
-		(void)strlcat(buf, " AND +stamp >= ?5", len);
-	if (q->end != 0)
-		(void)strlcat(buf, " AND +stamp <= ?6", len);
-	if (b->after != 0)
-		(void)strlcat(buf, " AND seq > ?7", len);
-	if (b->before != 0)
-		(void)strlcat(buf, " AND seq < ?8", len);
-	if (q->nids > 0) {
-		(void)strlcat(buf, " AND id IN (", len);
-		for (i = 0; i < q->nids; i++) {
-			(void)snprintf(num, sizeof(num), "%s?%d",
-			    i ? ", " : "", 11 + i);
-			(void)strlcat(buf, num, len);
-		}
-		(void)strlcat(buf, ")", len);
-	}
-	if (rsm && b->rsm_after != 0)
-		(void)strlcat(buf, " AND seq > ?9", len);
-	if (rsm && b->rsm_before != 0)
-		(void)strlcat(buf, " AND seq < ?10", len);
-	if (extra != NULL)
-		(void)strlcat(buf, extra, len);
-	return (strlen(buf) + 1 < len ? 0 : -1);
-}
-
 static sqlite3_stmt *
 mam_prepare(const char *fmt, const char *where, const struct mam_query *q,
     const struct mam_bounds *b, int64_t p9, int64_t p10)
@@ -216,7 +164,7 @@ mam_count(const struct mam_query *q, const struct mam_bounds *b,
 	char		 where[2048];
 	int64_t		 n = -1;
 
-	if (mam_where(where, sizeof(where), q, b, 0, extra) == -1 ||
+	if (mam_where(where, sizeof(where), q, b, 0, extra, '?') == -1 ||
 	    (s = mam_prepare("SELECT count(*) FROM mam WHERE %s", where, q,
 	    b, p9, p10)) == NULL)
 		return (-1);
@@ -262,7 +210,7 @@ sqlite_mam_query(const struct mam_query *q, int (*cb)(const char *,
 	/* The page's seqs, one more than asked to know if it is the last. */
 	(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
 	    backward ? " DESC" : "", q->max + 1);
-	if (mam_where(where, sizeof(where), q, &b, 1, extra) == -1 ||
+	if (mam_where(where, sizeof(where), q, &b, 1, extra, '?') == -1 ||
 	    (s = mam_prepare("SELECT seq FROM mam WHERE %s", where, q, &b,
 	    b.rsm_after, b.rsm_before)) == NULL)
 		return (-1);
@@ -289,7 +237,7 @@ sqlite_mam_query(const struct mam_query *q, int (*cb)(const char *,
 	/* The page itself, oldest first unless flipped. */
 	if (mam_where(where, sizeof(where), q, &b, 0, q->flip ?
 	    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq DESC" :
-	    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq") == -1 ||
+	    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq", '?') == -1 ||
 	    (s = mam_prepare("SELECT id, stamp, xml FROM mam WHERE %s", where,
 	    q, &b, lo, hi)) == NULL)
 		return (-1);

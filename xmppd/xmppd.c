@@ -49,6 +49,9 @@
 #include "proc.h"
 #include "parent.h"
 #include "sandbox.h"
+#ifdef HAVE_LIBPQ
+#include "store_pg.h"
+#endif
 #include "xmppd.h"
 
 #define RESTART_MIN_MS	100
@@ -188,6 +191,21 @@ parent_check_helpers(struct xmppd_config *conf)
 		ret = -1;
 	}
 	return (ret);
+}
+
+/* The parent reads the passfile: the store cannot, in its chroot. */
+static int
+parent_check_storage(struct xmppd_config *conf)
+{
+	if (conf->global.storage != STORAGE_POSTGRESQL)
+		return (0);
+#ifdef HAVE_LIBPQ
+	return (pgconf_check(conf, env.conffile));
+#else
+	log_warnx("%s: storage postgresql: this xmppd was built without "
+	    "libpq", env.conffile);
+	return (-1);
+#endif
 }
 
 static void
@@ -332,7 +350,8 @@ main(int argc, char *argv[])
 	log_init(1, LOG_DAEMON);
 	log_setverbose(env.verbose);
 	if ((env.conf = parse_config(env.conffile)) == NULL ||
-	    parent_check_helpers(env.conf) == -1)
+	    parent_check_helpers(env.conf) == -1 ||
+	    parent_check_storage(env.conf) == -1)
 		exit(1);
 	if (noaction) {
 		if (noaction > 1)
@@ -342,9 +361,6 @@ main(int argc, char *argv[])
 	}
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
-	if (env.conf->global.storage != STORAGE_SQLITE)
-		errx(1, "storage postgresql is not available yet; use "
-		    "storage sqlite");
 	if ((pw = getpwnam(env.conf->global.user)) == NULL)
 		errx(1, "unknown user %s", env.conf->global.user);
 	if (pw->pw_uid == 0)
@@ -884,6 +900,8 @@ parent_reload(uint32_t peerid)
 		g->storage = og->storage;
 		(void)strlcpy(g->storage_conninfo, og->storage_conninfo,
 		    sizeof(g->storage_conninfo));
+		memcpy(g->storage_password, og->storage_password,
+		    sizeof(g->storage_password));
 		if (parent_check_helpers(nc) == -1)
 			why = "helper daemons are missing";
 		else if (keys_load(nc) == -1)

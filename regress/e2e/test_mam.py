@@ -5,7 +5,6 @@ ways, preferences, retention, archive metadata, and hostile queries."""
 import os
 import re
 import signal
-import sqlite3
 import time
 import xml.etree.ElementTree as ET
 
@@ -519,16 +518,13 @@ def test_slixmpp_iterates_the_archive(s):
 
 
 def db_insert(s, user, age, body):
-    db = sqlite3.connect(os.path.join(s.datadir, "xmppd.db"))
     stamp = int((time.time() - age) * 1000000)
-    db.execute("INSERT INTO mam (domain, localpart, id, stamp, with_bare, "
-               "with_res, direction, xml) VALUES ('example.org', ?, ?, ?, "
-               "'alice@example.org', 'r', 0, ?)",
-               (user, "old%d" % stamp, stamp,
-                "<message from='alice@example.org/r' to='%s@example.org' "
-                "type='chat'><body>%s</body></message>" % (user, body)))
-    db.commit()
-    db.close()
+    s.db_rows("INSERT INTO mam (domain, localpart, id, stamp, with_bare, "
+              "with_res, direction, xml) VALUES ('example.org', ?, ?, ?, "
+              "'alice@example.org', 'r', 0, ?)",
+              (user, "old%d" % stamp, stamp,
+               "<message from='alice@example.org/r' to='%s@example.org' "
+               "type='chat'><body>%s</body></message>" % (user, body)))
 
 
 def test_retention(s):

@@ -1,9 +1,7 @@
 """In-band registration (XEP-0077) on a domain that allows it: creating
 an account, changing its password, removing it with all it had."""
 
-import os
 import re
-import sqlite3
 
 from rawxmpp import Raw
 from xmppdtest import Server, add_user
@@ -133,17 +131,9 @@ def befriend(a, aname, b, bname):
 
 def stored(s, user):
     """Rows of each table that hold something of user@D."""
-    db = sqlite3.connect(os.path.join(s.datadir, "xmppd.db"))
-    try:
-        tables = [t for (t,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type='table'")
-            if "localpart" in [c[1] for c in db.execute(
-                "PRAGMA table_info(%s)" % t)]]
-        return {t: db.execute("SELECT count(*) FROM %s WHERE domain = ? AND "
-                              "localpart = ?" % t, (D, user)).fetchone()[0]
-                for t in tables}
-    finally:
-        db.close()
+    return {t: int(s.db_rows("SELECT count(*) FROM %s WHERE domain = ? AND "
+                             "localpart = ?" % t, (D, user))[0][0])
+            for t in s.db_tables_with("localpart")}
 
 
 def login_fails(s, user, password):

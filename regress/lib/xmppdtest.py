@@ -24,6 +24,9 @@ XMPPD = os.path.join(OBJ, "xmppd", "xmppd")
 XMPPCTL = os.path.join(OBJ, "xmppctl", "xmppctl")
 USER = "_xmppd"
 TIMEOUT = 20
+# "postgresql": each Server keeps its data in a database of its own on
+# the run's PostgreSQL cluster (regress/lib/postgres.py) instead of SQLite.
+STORAGE = os.environ.get("REGRESS_STORAGE", "sqlite")
 
 
 CERTS = os.path.join(OBJ, "certs")
@@ -143,18 +146,67 @@ class Server(Logged):
         self.init_log()
         self.proc = None
         self.xmppd = XMPPD
+        self.pg = None
+        if STORAGE == "postgresql":
+            self.pg_create()
         self.write_conf(body)
+
+    def pg_create(self):
+        import postgres
+        self.pg = postgres.shared()
+        self.pgdb = "xmppd_%s" % os.path.basename(self.dir).replace(
+            "-", "_").lower()
+        self.pgpass = "pw-" + self.pgdb
+        self.pg.create_db(self.pgdb, self.pgdb, self.pgpass)
+
+    def storage_conf(self):
+        if self.pg is None:
+            return ""
+        return ('storage postgresql "hostaddr=127.0.0.1 port=%d dbname=%s '
+                'user=%s password=%s"\n' % (self.pg.port, self.pgdb,
+                                             self.pgdb, self.pgpass))
 
     def base_conf(self):
         crt, key = certs()
-        return ('user "%s"\nprefork %d\ndatadir "%s"\nsocket "%s"\n'
+        return ('user "%s"\nprefork %d\ndatadir "%s"\nsocket "%s"\n%s'
                 'tls keypair "example.org" {\n\tcertificate "%s"\n'
                 '\tkey "%s"\n}\n'
                 'domain "example.org" {\n\tauth internal\n}\n'
                 'listen on 127.0.0.1 port %d client\n'
                 'listen on 127.0.0.1 port %d client tls\n'
-                % (USER, self.prefork, self.datadir, self.sock, crt, key,
+                % (USER, self.prefork, self.datadir, self.sock,
+                   self.storage_conf(), crt, key,
                    self.ports["client"], self.ports["client_tls"]))
+
+    def db_rows(self, sql, params=()):
+        """Runs sql on the store's database, whichever it is; ? stands
+        for each of params.  Returns the rows."""
+        if self.pg is not None:
+            import postgres
+            parts = sql.split("?")
+            assert len(parts) == len(params) + 1, sql
+            text = parts[0] + "".join(postgres.quote(v) + p for v, p in
+                                      zip(params, parts[1:]))
+            return [tuple(r) for r in self.pg.psql(text, db=self.pgdb)]
+        import sqlite3
+        db = sqlite3.connect(os.path.join(self.datadir, "xmppd.db"))
+        try:
+            rows = db.execute(sql, params).fetchall()
+            db.commit()
+            return rows
+        finally:
+            db.close()
+
+    def db_tables_with(self, column):
+        """The store's tables that have this column."""
+        if self.pg is not None:
+            return [r[0] for r in self.db_rows(
+                "SELECT table_name FROM information_schema.columns WHERE "
+                "table_schema = 'public' AND column_name = ?", (column,))]
+        return [t for (t,) in self.db_rows(
+            "SELECT name FROM sqlite_master WHERE type='table'")
+            if column in [c[1] for c in self.db_rows(
+                "PRAGMA table_info(%s)" % t)]]
 
     def write_conf(self, body="", raw=None):
         text = raw if raw is not None else self.base_conf() + body
@@ -171,6 +223,9 @@ class Server(Logged):
         self.follow(self.proc.stderr)
         if wait:
             self.wait_log(r"parent: startup finished|startup finished")
+            if self.pg is not None:
+                # The store connects without blocking the start.
+                self.wait_log(r"store: connected to PostgreSQL")
         return self
 
     def ctl(self, *args, check=True, user=None):
@@ -228,6 +283,9 @@ class Server(Logged):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.pg is not None:
+            self.pg.drop_db(self.pgdb, self.pgdb)
+            self.pg = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+#
+# Copyright (c) 2026 The xmppd developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+"""Debian's PostgreSQL for the store's tests: a cluster made by initdb
+in a temporary directory, run in the foreground as the postgres user
+(PostgreSQL refuses root) on a loopback port, stopped by its PID.  Its
+superuser logs in without a password from loopback; every other role
+with a password (scram-sha-256).
+
+    pg = Postgres().start()
+    pg.create_db("xmppd1", "xmppd1", "secret")
+    pg.psql("SELECT 1", db="xmppd1")
+    pg.close()
+"""
+
+import glob
+import os
+import signal
+import subprocess
+
+from daemon import Daemon
+from xmppdtest import TIMEOUT, free_port
+
+SUPERUSER = "pgadmin"
+
+
+def bindir():
+    """The newest installed server's programs, or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"),
+                   key=lambda p: int(p.split("/")[4]))
+    return os.path.dirname(found[-1]) if found else None
+
+
+def quote(v):
+    """An SQL literal: a string, a number or NULL."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+class Postgres(Daemon):
+    what = "postgres"
+    user = "postgres"
+    ready = r"database system is ready to accept connections"
+
+    def __init__(self, dir=None):
+        super().__init__(dir)
+        self.bin = bindir()
+        if self.bin is None:
+            raise AssertionError("PostgreSQL is not installed "
+                                 "(scripts/deps.sh installs it)")
+        self.port = free_port()
+        self.data = self.path("data")
+        if not os.path.exists(self.data):
+            self.initdb()
+
+    def initdb(self):
+        self.chown()
+        p = subprocess.run(
+            [os.path.join(self.bin, "initdb"), "-D", self.data, "-U",
+             SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync",
+             "--auth-local=trust", "--auth-host=scram-sha-256"],
+            cwd=self.dir, capture_output=True, text=True,
+            preexec_fn=self.drop, timeout=120)
+        if p.returncode != 0:
+            raise AssertionError("initdb: %s%s" % (p.stdout, p.stderr))
+        with open(os.path.join(self.data, "pg_hba.conf"), "w") as f:
+            f.write("local all all trust\n"
+                    "host all %s 127.0.0.1/32 trust\n"
+                    "host all all 127.0.0.1/32 scram-sha-256\n" % SUPERUSER)
+
+    def argv(self):
+        # fsync off: the cluster lives as long as the test run.
+        return [os.path.join(self.bin, "postgres"), "-D", self.data,
+                "-k", self.dir, "-h", "127.0.0.1", "-p", str(self.port),
+                "-c", "fsync=off", "-c", "synchronous_commit=off",
+                "-c", "full_page_writes=off", "-c", "max_connections=200"]
+
+    def stop(self):
+        """A fast shutdown: clients are cut off, as when a server
+        goes away under xmppd."""
+        self.kill(signal.SIGINT)
+
+    def psql(self, sql, db="postgres"):
+        """Runs sql as the superuser; returns the rows, as lists of
+        strings."""
+        p = subprocess.run(
+            [os.path.join(self.bin, "psql"), "-h", "127.0.0.1", "-p",
+             str(self.port), "-U", SUPERUSER, "-d", db, "-X", "-q", "-A",
+             "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            capture_output=True, text=True, timeout=TIMEOUT,
+            env=dict(os.environ, PGCONNECT_TIMEOUT="5"))
+        if p.returncode != 0:
+            raise AssertionError("psql %r: %s" % (sql, p.stderr))
+        return [line.split("\x1f") for line in p.stdout.splitlines()]
+
+    def create_db(self, name, role, password):
+        """A role with a password, owning a new empty database."""
+        self.psql("CREATE ROLE %s LOGIN PASSWORD %s" % (role,
+                                                         quote(password)))
+        self.psql("CREATE DATABASE %s OWNER %s" % (name, role))
+
+    def drop_db(self, name, role):
+        self.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        self.psql("DROP ROLE IF EXISTS %s" % role)
+
+
+_shared = None
+
+
+def shared():
+    """One cluster for a test run, started when first asked for."""
+    global _shared
+    if _shared is None:
+        _shared = Postgres().start()
+    return _shared
+
+
+def shared_close():
+    global _shared
+    if _shared is not None:
+        _shared.close()
+        _shared = None
