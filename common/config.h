@@ -261,6 +261,10 @@ struct global_conf {
 	struct limits_conf		 limits;
 	/* From the conninfo's passfile; the store's alone. */
 	char				 storage_password[CONF_SECRETLEN];
+	/* mucd's own database ("muc storage"): mucd's alone. */
+	int				 muc_storage;
+	char				 muc_conninfo[CONF_STRLEN];
+	char				 muc_password[CONF_SECRETLEN];
 };
 
 /*

@@ -179,6 +179,7 @@ struct muc_service {
 	const struct muc_conf	*conf;		/* of the running config */
 	struct muc_room_tree	 rooms;
 	int			 nrooms;
+	int			 loaded;	/* its persistent rooms read */
 };
 TAILQ_HEAD(muc_service_list, muc_service);
 
@@ -321,6 +322,7 @@ extern const struct muc_feature *const	 mucd_features[];
 extern size_t				 mucd_nfeatures;
 extern struct muc_service_list		 mucd_services;
 struct muc_service	*mucd_service_find(const char *);
+void			 mucd_db_up(void);
 void			 mucd_disco_features(struct muc_room *,
 			    struct xml_node *);
 int			 mucd_disco_add(struct xml_node *, const char *);

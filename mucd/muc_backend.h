@@ -16,7 +16,8 @@
 
 /*
  * mucd's data access, one set of operations per database engine:
- * muc_sqlite.c and muc_sqlite_mam.c for SQLite.  The room core
+ * muc_sqlite.c and muc_sqlite_mam.c for SQLite, muc_pg.c and
+ * muc_pg_mam.c for PostgreSQL ("muc storage", xmppd.conf(5)).  The room core
  * (muc_db.c) and the features (history, archives, affiliations) speak
  * only to this.  Rooms are rows named by an id the database draws;
  * every call that fails logs why, and returns -1 (or 0 for an id).
@@ -92,6 +93,8 @@ struct muc_backend {
 	const char	*name;
 	void		(*open)(const struct global_conf *);
 	void		(*close)(void);
+	/* Connected; NULL: always.  On connecting it calls mucd_db_up(). */
+	int		(*up)(void);
 
 	/* One transaction at a time, never nested. */
 	int		(*begin)(void);
@@ -132,5 +135,9 @@ int	muc_mam_sql_where(char *, size_t, const struct muc_mam_q *, int,
 extern const struct muc_backend		 muc_sqlite;
 extern const struct muc_mam_ops		 muc_sqlite_mam;
 extern const struct muc_backend		*muc_be;
+#ifdef HAVE_LIBPQ
+extern const struct muc_backend		 muc_pg;
+extern const struct muc_mam_ops		 muc_pg_mam;
+#endif
 
 #endif /* MUC_BACKEND_H */

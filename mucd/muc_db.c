@@ -164,7 +164,10 @@ muc_db_room_row_loaded(int64_t id, const char *dbname, int64_t created,
 	muc_room_init(room);
 }
 
-/* The persistent rooms of a service, without occupants. */
+/*
+ * The persistent rooms of a service, without occupants: -1 when some
+ * could not be read, -2 when the database gave none.
+ */
 int
 muc_db_load(struct muc_service *svc)
 {
@@ -173,7 +176,7 @@ muc_db_load(struct muc_service *svc)
 	l.svc = svc;
 	l.ret = 0;
 	if (muc_be->rooms(svc->name, muc_db_room_row_loaded, &l) == -1)
-		return (-1);
+		return (-2);
 	return (l.ret);
 }
 
