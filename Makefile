@@ -73,9 +73,18 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \
 		mucd/muc_disco.c mucd/muc_invite.c mucd/muc_ping.c \
 		mucd/muc_admin.c mucd/muc_history.c mucd/muc_subject.c \
-		mucd/muc_mam.c \
+		mucd/muc_mam.c mucd/muc_mam_sql.c mucd/muc_sqlite.c \
+		mucd/muc_sqlite_mam.c \
 		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
 		mucd/muc_register.c
+# mucd on PostgreSQL: its conninfo is checked as the store's is, and by
+# the parent (muc_pg_conf.c is linked into xmppd too).
+MUCD_PG_SRCS=	mucd/muc_pg.c mucd/muc_pg_mam.c mucd/muc_pg_conf.c \
+		xmppd/store_pg_conf.c
+ifneq (${HAVE_LIBPQ},)
+MUCD_SRCS+=	${MUCD_PG_SRCS}
+XMPPD_SRCS+=	mucd/muc_pg_conf.c
+endif
 UPLOADD_SRCS=	uploadd/uploadd.c uploadd/upload_admin.c uploadd/upload_db.c \
 		uploadd/upload_get.c uploadd/upload_http.c uploadd/upload_put.c \
 		uploadd/upload_sign.c uploadd/upload_slot.c

@@ -57,6 +57,7 @@ config_new(void)
 	(void)strlcpy(g->datadir, XMPPD_DATADIR, sizeof(g->datadir));
 	(void)strlcpy(g->socket, XMPPD_SOCKET, sizeof(g->socket));
 	g->storage = STORAGE_SQLITE;
+	g->muc_storage = STORAGE_SQLITE;
 	g->prefork = 0;
 	g->limits.stanza_size = DEFAULT_STANZA_SIZE;
 	g->limits.client_rate = DEFAULT_CLIENT_RATE;
@@ -88,6 +89,8 @@ config_wipe_secrets(struct xmppd_config *conf)
 		explicit_bzero(c->password, sizeof(c->password));
 	explicit_bzero(conf->global.storage_password,
 	    sizeof(conf->global.storage_password));
+	explicit_bzero(conf->global.muc_password,
+	    sizeof(conf->global.muc_password));
 }
 
 #define CONFIG_FREE_LIST(head, type) do {			\
@@ -457,6 +460,10 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	if ((what & CFG_STORE) == 0) {
 		explicit_bzero(g.storage_conninfo, sizeof(g.storage_conninfo));
 		explicit_bzero(g.storage_password, sizeof(g.storage_password));
+	}
+	if ((what & CFG_MUCD) == 0) {
+		explicit_bzero(g.muc_conninfo, sizeof(g.muc_conninfo));
+		explicit_bzero(g.muc_password, sizeof(g.muc_password));
 	}
 	rc = config_compose(ibuf, IMSG_CFG_GLOBAL, -1, &g, sizeof(g));
 	explicit_bzero(&g, sizeof(g));

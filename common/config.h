@@ -278,6 +278,10 @@ struct global_conf {
 	char				 storage_password[CONF_SECRETLEN];
 	char				 tls_ca[CONF_PATHLEN];	/* "" = the
 							   system's */
+	/* mucd's own database ("muc storage"): mucd's alone. */
+	int				 muc_storage;
+	char				 muc_conninfo[CONF_STRLEN];
+	char				 muc_password[CONF_SECRETLEN];
 };
 
 /*

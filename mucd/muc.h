@@ -90,7 +90,7 @@ enum muc_allowpm {
 /*
  * A room's settings (the muc#roomconfig form, XEP-0045 section 10.2).
  * Strings are never NULL.  muc_db.c stores each field under a key
- * (muc_db_config_fields[]): a field added here is added there too.
+ * (muc_db_fields[]): a field added here is added there too.
  */
 struct muc_room_config {
 	char		*name;
@@ -179,6 +179,7 @@ struct muc_service {
 	const struct muc_conf	*conf;		/* of the running config */
 	struct muc_room_tree	 rooms;
 	int			 nrooms;
+	int			 loaded;	/* its persistent rooms read */
 };
 TAILQ_HEAD(muc_service_list, muc_service);
 
@@ -263,8 +264,6 @@ struct muc_iq {
  * mucd_features[] (mucd.c); where order matters (joined: the history
  * before the subject, XEP-0045 section 7.1), the table says it.
  *
- * schema	SQL statements of mucd's schema step 1 (CREATE ... IF NOT
- *		EXISTS); a table added later is a new step (muc_db.c)
  * init		once, after the database is open
  * room_init	a room was created or loaded; room_free: it goes away
  * room_saved	a persistent room was written (room->dbid is its row):
@@ -296,7 +295,6 @@ struct muc_iq {
  */
 struct muc_feature {
 	const char		*name;
-	const char *const	*schema;
 	void	(*init)(void);
 	void	(*room_init)(struct muc_room *);
 	void	(*room_free)(struct muc_room *);
@@ -324,6 +322,7 @@ extern const struct muc_feature *const	 mucd_features[];
 extern size_t				 mucd_nfeatures;
 extern struct muc_service_list		 mucd_services;
 struct muc_service	*mucd_service_find(const char *);
+void			 mucd_db_up(void);
 void			 mucd_disco_features(struct muc_room *,
 			    struct xml_node *);
 int			 mucd_disco_add(struct xml_node *, const char *);
@@ -416,16 +415,10 @@ extern const struct muc_feature	muc_invite_feature;
 /* muc_ping.c: self-ping (XEP-0410) and pings to the service */
 extern const struct muc_feature	muc_ping_feature;
 
-/* muc_db.c: the SQLite database in the chroot */
-struct sqlite3;
-struct sqlite3_stmt;
-void		 muc_db_open(const char *);
+/* muc_db.c: persistent rooms, in the database muc_backend.h reaches */
+struct global_conf;
+void		 muc_db_open(const struct global_conf *);
 void		 muc_db_close(void);
-struct sqlite3	*muc_db(void);
-int		 muc_db_try(const char *);
-struct sqlite3_stmt *muc_db_prepare(const char *);
-struct sqlite3_stmt *muc_db_reset(struct sqlite3_stmt *);
-int		 muc_db_done(struct sqlite3_stmt *);
 int		 muc_db_load(struct muc_service *);
 int		 muc_db_room_save(struct muc_room *);
 int		 muc_db_room_delete(struct muc_room *);

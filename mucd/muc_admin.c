@@ -26,7 +26,6 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +34,7 @@
 #include "log.h"
 #include "msg.h"
 #include "muc.h"
+#include "muc_backend.h"
 #include "proc.h"
 #include "xml.h"
 
@@ -732,15 +732,14 @@ muc_admin_undo(struct muc_admin_req *r, size_t n)
 static int
 muc_admin_write(struct muc_admin_req *r, struct muc_error *err)
 {
-	sqlite3			*db = r->room->dbid != 0 ? muc_db() : NULL;
 	struct muc_admin_item	*it;
 	struct muc_aff		*a;
 	size_t			 i;
+	int			 db = r->room->dbid != 0;
 
-	if (db != NULL && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		log_warnx("%s: %s: %s", __func__, r->room->jid,
-		    sqlite3_errmsg(db));
+	if (db && muc_be->begin() == -1) {
+		log_warnx("%s: the affiliations of %s are not changed",
+		    __func__, r->room->jid);
 		return (muc_admin_oom(err));
 	}
 	for (i = 0; i < r->nitems; i++) {
@@ -759,15 +758,13 @@ muc_admin_write(struct muc_admin_req *r, struct muc_error *err)
 			goto undo;
 		}
 	}
-	if (db == NULL || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) ==
-	    SQLITE_OK)
+	if (!db || muc_be->commit() == 0)
 		return (0);
  undo:
-	log_warnx("%s: the affiliations of %s are not changed%s%s", __func__,
-	    r->room->jid, db != NULL ? ": " : "",
-	    db != NULL ? sqlite3_errmsg(db) : "");
-	if (db != NULL)
-		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	log_warnx("%s: the affiliations of %s are not changed", __func__,
+	    r->room->jid);
+	if (db)
+		muc_be->rollback();
 	muc_admin_undo(r, i);
 	return (muc_admin_oom(err));
 }

@@ -15,89 +15,28 @@
  */
 
 /*
- * mucd's database: one SQLite file in its chroot (datadir/muc/muc.db),
- * WAL, its schema versioned.  It holds the persistent rooms: one row
- * each, their settings as (key, value) rows, their affiliations.  Every
- * change is committed before mucd answers, so that a kill -9 loses
- * nothing that was acknowledged.  Occupants are not kept.
+ * mucd's persistent rooms, whatever the database (muc_backend.h): one
+ * row each, their settings as (key, value) rows, their affiliations.
+ * Every change is committed before mucd answers, so that a kill -9
+ * loses nothing that was acknowledged.  Occupants are not kept.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/tree.h>
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "dbutil.h"
 #include "jid.h"
 #include "log.h"
 #include "muc.h"
+#include "muc_backend.h"
 
-#define MUC_DB			"/muc.db"
-
-static sqlite3	*db;
-
-static int	 muc_db_features_schema(sqlite3 *);
-
-/* Schema step 1: the core's tables, then the features' (their schema). */
-static const char *const muc_db_tables[] = {
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
-	    "value TEXT NOT NULL)",
-	"CREATE TABLE IF NOT EXISTS rooms (id INTEGER PRIMARY KEY "
-	    "AUTOINCREMENT, service TEXT NOT NULL, name TEXT NOT NULL, "
-	    "created INTEGER NOT NULL, UNIQUE (service, name))",
-	/* Settings: those of struct muc_room_config, and features'. */
-	"CREATE TABLE IF NOT EXISTS room_config (room INTEGER NOT NULL "
-	    "REFERENCES rooms (id) ON DELETE CASCADE, key TEXT NOT NULL, "
-	    "value TEXT NOT NULL, PRIMARY KEY (room, key))",
-	"CREATE TABLE IF NOT EXISTS affiliations (room INTEGER NOT NULL "
-	    "REFERENCES rooms (id) ON DELETE CASCADE, jid TEXT NOT NULL, "
-	    "affiliation TEXT NOT NULL, nick TEXT NOT NULL DEFAULT '', "
-	    "reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (room, jid))",
-	NULL
-};
-
-/*
- * mucd's schema, one step per version (see dbutil.h): a change of
- * schema, a feature's new table included, is a step appended here,
- * never an edit of an earlier one.
- */
-static const struct dbu_step muc_db_steps[] = {
-	{ muc_db_tables, muc_db_features_schema },
-};
-
-enum {
-	Q_ROOMS, Q_ROOM_ADD, Q_ROOM_ID, Q_ROOM_DEL,
-	Q_CFG_GET, Q_CFG_ONE, Q_CFG_PUT,
-	Q_AFF_GET, Q_AFF_PUT, Q_AFF_DEL, Q_AFF_CLEAR,
-	Q_MAX
-};
-
-static const char *const muc_db_sql[Q_MAX] = {
-	[Q_ROOMS] = "SELECT id, name, created FROM rooms WHERE service = ?",
-	[Q_ROOM_ADD] = "INSERT OR IGNORE INTO rooms (service, name, created) "
-	    "VALUES (?, ?, ?)",
-	[Q_ROOM_ID] = "SELECT id FROM rooms WHERE service = ? AND name = ?",
-	[Q_ROOM_DEL] = "DELETE FROM rooms WHERE id = ?",
-	[Q_CFG_GET] = "SELECT key, value FROM room_config WHERE room = ?",
-	[Q_CFG_ONE] = "SELECT value FROM room_config WHERE room = ? AND "
-	    "key = ?",
-	[Q_CFG_PUT] = "INSERT OR REPLACE INTO room_config (room, key, value) "
-	    "VALUES (?, ?, ?)",
-	[Q_AFF_GET] = "SELECT jid, affiliation, nick, reason FROM "
-	    "affiliations WHERE room = ?",
-	[Q_AFF_PUT] = "INSERT OR REPLACE INTO affiliations (room, jid, "
-	    "affiliation, nick, reason) VALUES (?, ?, ?, ?, ?)",
-	[Q_AFF_DEL] = "DELETE FROM affiliations WHERE room = ? AND jid = ?",
-	[Q_AFF_CLEAR] = "DELETE FROM affiliations WHERE room = ?",
-};
-
-static sqlite3_stmt	*st[Q_MAX];
+const struct muc_backend	*muc_be = &muc_sqlite;
 
 /* How each room setting is kept: a key, and its place in the struct. */
 enum { CF_STR, CF_INT };
@@ -128,91 +67,17 @@ static const struct {
 #undef CF
 };
 
-/* Run sql (BEGIN, COMMIT, ROLLBACK): -1 when it fails. */
-int
-muc_db_try(const char *sql)
-{
-	return (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1);
-}
-
-/* A feature's statement, prepared for good once its tables exist. */
-sqlite3_stmt *
-muc_db_prepare(const char *sql)
-{
-	return (dbu_prepare(db, sql, "muc db"));
-}
-
-/* A prepared statement, reset and ready to bind. */
-sqlite3_stmt *
-muc_db_reset(sqlite3_stmt *s)
-{
-	return (dbu_reset(s));
-}
-
-static sqlite3_stmt *
-muc_db_q(int which)
-{
-	return (muc_db_reset(st[which]));
-}
-
-/* Step a statement that returns no row: -1, logged, when it fails. */
-int
-muc_db_done(sqlite3_stmt *s)
-{
-	int	 rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		log_warnx("muc db: %s", sqlite3_errmsg(db));
-		return (-1);
-	}
-	return (0);
-}
-
-/* The tables of the features of schema step 1. */
-static int
-muc_db_features_schema(sqlite3 *h)
-{
-	const char *const	*sql;
-	size_t			 i;
-
-	for (i = 0; i < mucd_nfeatures; i++)
-		for (sql = mucd_features[i]->schema; sql != NULL &&
-		    *sql != NULL; sql++)
-			if (sqlite3_exec(h, *sql, NULL, NULL, NULL) !=
-			    SQLITE_OK)
-				return (-1);
-	return (0);
-}
-
-/*
- * Open (or create) the database; mucd runs chrooted in datadir/muc.
- * datadir names the file in log lines.
- */
+/* Open the database, its schema made or brought up to date. */
 void
-muc_db_open(const char *datadir)
+muc_db_open(const struct global_conf *g)
 {
-	char	 path[CONF_PATHLEN + sizeof("/muc" MUC_DB)];
-	size_t	 i;
-
-	db = dbu_open(MUC_DB, "muc db");
-	(void)snprintf(path, sizeof(path), "%s/muc%s", datadir, MUC_DB);
-	dbu_schema(db, path, "muc db", muc_db_steps, nitems(muc_db_steps));
-	for (i = 0; i < Q_MAX; i++)
-		st[i] = muc_db_prepare(muc_db_sql[i]);
+	muc_be->open(g);
 }
 
 void
 muc_db_close(void)
 {
-	dbu_close(&db, st, Q_MAX);
-}
-
-/* The handle, for features with tables of their own. */
-sqlite3 *
-muc_db(void)
-{
-	return (db);
+	muc_be->close();
 }
 
 /* One stored setting into the struct; unknown keys are features'. */
@@ -246,123 +111,81 @@ muc_db_field(struct muc_room *room, const char *key, const char *value)
 }
 
 static void
-muc_db_load_room(struct muc_room *room, int64_t id)
+muc_db_cfg_row(const char *key, const char *value, void *arg)
 {
-	sqlite3_stmt	*s;
-	const char	*jid, *aff;
-	int		 a;
-
-	s = muc_db_q(Q_CFG_GET);
-	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		muc_db_field(room, (const char *)sqlite3_column_text(s, 0),
-		    (const char *)sqlite3_column_text(s, 1));
-	sqlite3_reset(s);
-	s = muc_db_q(Q_AFF_GET);
-	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		jid = (const char *)sqlite3_column_text(s, 0);
-		aff = (const char *)sqlite3_column_text(s, 1);
-		if ((a = muc_room_aff_parse(aff)) == -1 ||
-		    a == MUC_AFF_NONE) {
-			log_warnx("muc db: %s: affiliation \"%s\" of %s "
-			    "ignored", room->jid, aff, jid);
-			continue;
-		}
-		/* room->dbid is 0 meanwhile: nothing is written back. */
-		if (muc_room_set_affiliation(room, jid, a,
-		    (const char *)sqlite3_column_text(s, 2),
-		    (const char *)sqlite3_column_text(s, 3)) == -1)
-			fatal("%s", __func__);
-	}
-	sqlite3_reset(s);
+	muc_db_field(arg, key, value);
 }
 
-/* The persistent rooms of a service, without occupants. */
+static void
+muc_db_aff_row(const char *jid, const char *aff, const char *nick,
+    const char *reason, void *arg)
+{
+	struct muc_room	*room = arg;
+	int		 a;
+
+	if ((a = muc_room_aff_parse(aff)) == -1 || a == MUC_AFF_NONE) {
+		log_warnx("muc db: %s: affiliation \"%s\" of %s ignored",
+		    room->jid, aff, jid);
+		return;
+	}
+	/* room->dbid is 0 meanwhile: nothing is written back. */
+	if (muc_room_set_affiliation(room, jid, a, nick, reason) == -1)
+		fatal("%s", __func__);
+}
+
+struct muc_db_loading {
+	struct muc_service	*svc;
+	int			 ret;
+};
+
+static void
+muc_db_room_row_loaded(int64_t id, const char *dbname, int64_t created,
+    void *arg)
+{
+	struct muc_db_loading	*l = arg;
+	struct muc_room		*room;
+	char			 name[JID_PARTMAX + 1];
+
+	if (strlcpy(name, dbname, sizeof(name)) >= sizeof(name) ||
+	    jid_prep_local(name, sizeof(name)) == -1 ||
+	    strcmp(name, dbname) != 0 || muc_room_find(l->svc, name) != NULL) {
+		log_warnx("muc db: room %lld of %s has a bad name",
+		    (long long)id, l->svc->name);
+		l->ret = -1;
+		return;
+	}
+	room = muc_room_new(l->svc, name);
+	room->created = created;
+	if (muc_be->cfg_all(id, muc_db_cfg_row, room) == -1 ||
+	    muc_be->aff_all(id, muc_db_aff_row, room) == -1)
+		l->ret = -1;
+	room->dbid = id;
+	room->cfg.persistent = 1;
+	muc_room_init(room);
+}
+
+/*
+ * The persistent rooms of a service, without occupants: -1 when some
+ * could not be read, -2 when the database gave none.
+ */
 int
 muc_db_load(struct muc_service *svc)
 {
-	sqlite3_stmt	*s = muc_db_q(Q_ROOMS);
-	struct muc_room	*room;
-	char		 name[JID_PARTMAX + 1];
-	int64_t		 id;
-	int		 rc, ret = 0;
+	struct muc_db_loading	 l;
 
-	sqlite3_bind_text(s, 1, svc->name, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		if (strlcpy(name, (const char *)sqlite3_column_text(s, 1),
-		    sizeof(name)) >= sizeof(name) ||
-		    jid_prep_local(name, sizeof(name)) == -1 ||
-		    strcmp(name, (const char *)sqlite3_column_text(s,
-		    1)) != 0 || muc_room_find(svc, name) != NULL) {
-			log_warnx("muc db: room %lld of %s has a bad name",
-			    (long long)id, svc->name);
-			ret = -1;
-			continue;
-		}
-		room = muc_room_new(svc, name);
-		room->created = sqlite3_column_int64(s, 2);
-		muc_db_load_room(room, id);
-		room->dbid = id;
-		room->cfg.persistent = 1;
-		muc_room_init(room);
-	}
-	if (rc != SQLITE_DONE) {
-		log_warnx("muc db: %s", sqlite3_errmsg(db));
-		ret = -1;
-	}
-	sqlite3_reset(s);
-	return (ret);
-}
-
-static int
-muc_db_put(int64_t room, const char *key, const char *value)
-{
-	sqlite3_stmt	*s = muc_db_q(Q_CFG_PUT);
-
-	sqlite3_bind_int64(s, 1, room);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, value, -1, SQLITE_TRANSIENT);
-	return (muc_db_done(s));
+	l.svc = svc;
+	l.ret = 0;
+	if (muc_be->rooms(svc->name, muc_db_room_row_loaded, &l) == -1)
+		return (-2);
+	return (l.ret);
 }
 
 static int
 muc_db_aff_put(int64_t room, const struct muc_aff *a)
 {
-	sqlite3_stmt	*s = muc_db_q(Q_AFF_PUT);
-
-	sqlite3_bind_int64(s, 1, room);
-	sqlite3_bind_text(s, 2, a->jid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, muc_room_aff_name(a->affiliation), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, a->nick != NULL ? a->nick : "", -1,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 5, a->reason != NULL ? a->reason : "", -1,
-	    SQLITE_TRANSIENT);
-	return (muc_db_done(s));
-}
-
-/* The row of a room, made if need be. */
-static int64_t
-muc_db_room_row(struct muc_room *room)
-{
-	sqlite3_stmt	*s;
-	int64_t		 id = 0;
-
-	s = muc_db_q(Q_ROOM_ADD);
-	sqlite3_bind_text(s, 1, room->svc->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, room->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, room->created);
-	if (muc_db_done(s) == -1)
-		return (0);
-	s = muc_db_q(Q_ROOM_ID);
-	sqlite3_bind_text(s, 1, room->svc->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, room->name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return (id);
+	return (muc_be->aff_put(room, a->jid,
+	    muc_room_aff_name(a->affiliation), a->nick != NULL ? a->nick : "",
+	    a->reason != NULL ? a->reason : ""));
 }
 
 static int
@@ -375,7 +198,7 @@ muc_db_room_write(struct muc_room *room, int64_t id)
 
 	for (i = 0; i < nitems(muc_db_fields); i++) {
 		if (muc_db_fields[i].type == CF_STR) {
-			if (muc_db_put(id, muc_db_fields[i].key,
+			if (muc_be->cfg_put(id, muc_db_fields[i].key,
 			    *(char *const *)(base + muc_db_fields[i].off)) ==
 			    -1)
 				return (-1);
@@ -383,11 +206,10 @@ muc_db_room_write(struct muc_room *room, int64_t id)
 		}
 		(void)snprintf(num, sizeof(num), "%d",
 		    *(const int *)(base + muc_db_fields[i].off));
-		if (muc_db_put(id, muc_db_fields[i].key, num) == -1)
+		if (muc_be->cfg_put(id, muc_db_fields[i].key, num) == -1)
 			return (-1);
 	}
-	sqlite3_bind_int64(muc_db_q(Q_AFF_CLEAR), 1, id);
-	if (muc_db_done(st[Q_AFF_CLEAR]) == -1)
+	if (muc_be->aff_clear(id) == -1)
 		return (-1);
 	RB_FOREACH(a, muc_aff_tree, &room->affs)
 		if (muc_db_aff_put(id, a) == -1)
@@ -402,13 +224,14 @@ muc_db_room_save(struct muc_room *room)
 	int64_t	 id;
 	size_t	 i;
 
-	if (muc_db_try("BEGIN IMMEDIATE") == -1) {
-		log_warnx("muc db: %s", sqlite3_errmsg(db));
+	if (muc_be->begin() == -1) {
+		log_warnx("muc db: %s not saved", room->jid);
 		return (-1);
 	}
-	if ((id = room->dbid) == 0 && (id = muc_db_room_row(room)) == 0)
+	if ((id = room->dbid) == 0 && (id = muc_be->room_add(room->svc->name,
+	    room->name, room->created)) == 0)
 		goto fail;
-	if (muc_db_room_write(room, id) == -1 || muc_db_try("COMMIT") == -1)
+	if (muc_db_room_write(room, id) == -1 || muc_be->commit() == -1)
 		goto fail;
 	room->dbid = id;
 	for (i = 0; i < mucd_nfeatures; i++)
@@ -416,18 +239,15 @@ muc_db_room_save(struct muc_room *room)
 			mucd_features[i]->room_saved(room);
 	return (0);
  fail:
-	log_warnx("muc db: %s not saved: %s", room->jid, sqlite3_errmsg(db));
-	(void)muc_db_try("ROLLBACK");
+	log_warnx("muc db: %s not saved", room->jid);
+	muc_be->rollback();
 	return (-1);
 }
 
 int
 muc_db_room_delete(struct muc_room *room)
 {
-	sqlite3_stmt	*s = muc_db_q(Q_ROOM_DEL);
-
-	sqlite3_bind_int64(s, 1, room->dbid);
-	if (muc_db_done(s) == -1)
+	if (muc_be->room_del(room->dbid) == -1)
 		return (-1);
 	room->dbid = 0;
 	return (0);
@@ -442,11 +262,7 @@ muc_db_aff_save(struct muc_room *room, const struct muc_aff *a)
 int
 muc_db_aff_delete(struct muc_room *room, const char *jid)
 {
-	sqlite3_stmt	*s = muc_db_q(Q_AFF_DEL);
-
-	sqlite3_bind_int64(s, 1, room->dbid);
-	sqlite3_bind_text(s, 2, jid, -1, SQLITE_TRANSIENT);
-	return (muc_db_done(s));
+	return (muc_be->aff_del(room->dbid, jid));
 }
 
 /*
@@ -458,23 +274,14 @@ muc_db_setting_put(struct muc_room *room, const char *key, const char *value)
 {
 	if (room->dbid == 0)
 		return (0);
-	return (muc_db_put(room->dbid, key, value));
+	return (muc_be->cfg_put(room->dbid, key, value));
 }
 
 /* A feature's setting, to free; NULL when there is none. */
 char *
 muc_db_setting_get(struct muc_room *room, const char *key)
 {
-	sqlite3_stmt	*s;
-	char		*v = NULL;
-
 	if (room->dbid == 0)
 		return (NULL);
-	s = muc_db_q(Q_CFG_ONE);
-	sqlite3_bind_int64(s, 1, room->dbid);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return (v);
+	return (muc_be->cfg_get(room->dbid, key));
 }

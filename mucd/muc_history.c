@@ -28,7 +28,6 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +35,7 @@
 #include "log.h"
 #include "mam.h"
 #include "muc.h"
+#include "muc_backend.h"
 #include "proc.h"
 #include "stanza.h"
 #include "xml.h"
@@ -65,41 +65,6 @@ struct muc_hist_req {
 	long long		 maxstanzas;
 	int64_t			 since;	/* microseconds; 0: no limit */
 };
-
-enum { H_PUT, H_TRIM, H_LOAD, H_CLEAR, H_EXPIRE, H_MAX };
-
-static const char *const muc_history_sql[H_MAX] = {
-	[H_PUT] = "INSERT INTO muc_history (room, stamp, xml) VALUES "
-	    "(?, ?, ?)",
-	[H_TRIM] = "DELETE FROM muc_history WHERE room = ? AND id <= ?",
-	[H_LOAD] = "SELECT id, stamp, xml FROM muc_history WHERE room = ? "
-	    "ORDER BY id DESC LIMIT ?",
-	[H_CLEAR] = "DELETE FROM muc_history WHERE room = ?",
-	[H_EXPIRE] = "DELETE FROM muc_history WHERE stamp < ? AND room IN "
-	    "(SELECT id FROM rooms WHERE service = ?)",
-};
-
-static const char *const muc_history_schema[] = {
-	"CREATE TABLE IF NOT EXISTS muc_history (id INTEGER PRIMARY KEY, "
-	    "room INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE, "
-	    "stamp INTEGER NOT NULL, xml TEXT NOT NULL)",
-	"CREATE INDEX IF NOT EXISTS muc_history_room ON muc_history "
-	    "(room, id)",
-	"CREATE INDEX IF NOT EXISTS muc_history_stamp ON muc_history "
-	    "(stamp)",
-	NULL
-};
-
-static struct sqlite3_stmt	*hst[H_MAX];
-
-static void
-muc_history_init(void)
-{
-	size_t	 i;
-
-	for (i = 0; i < H_MAX; i++)
-		hst[i] = muc_db_prepare(muc_history_sql[i]);
-}
 
 static struct muc_hist *
 muc_history_of(struct muc_room *room)
@@ -160,26 +125,11 @@ muc_history_msg_free(struct muc_hist *h, struct muc_hist_msg *e)
 	free(e);
 }
 
-/* Write one message under the room's row; 0 when it is not written. */
-static int64_t
-muc_history_put(int64_t room, int64_t stamp, const struct xml_buf *b)
-{
-	sqlite3_stmt	*s = muc_db_reset(hst[H_PUT]);
-
-	sqlite3_bind_int64(s, 1, room);
-	sqlite3_bind_int64(s, 2, stamp);
-	sqlite3_bind_text(s, 3, b->data, b->len - 1, SQLITE_STATIC);
-	if (muc_db_done(s) == -1)
-		return (0);
-	return (sqlite3_last_insert_rowid(muc_db()));
-}
-
 /* Forget the oldest past the room's length, here and in the database. */
 static void
 muc_history_trim(struct muc_room *room, struct muc_hist *h)
 {
 	struct muc_hist_msg	*e;
-	sqlite3_stmt		*s;
 	int			 max = muc_history_length(room);
 	int64_t			 row = 0;
 
@@ -191,44 +141,53 @@ muc_history_trim(struct muc_room *room, struct muc_hist *h)
 	}
 	if (row == 0 || room->dbid == 0 || h->dbid != room->dbid)
 		return;
-	s = muc_db_reset(hst[H_TRIM]);
-	sqlite3_bind_int64(s, 1, room->dbid);
-	sqlite3_bind_int64(s, 2, row);
-	(void)muc_db_done(s);
+	(void)muc_be->history->trim(room->dbid, row);
+}
+
+struct muc_history_loading {
+	struct muc_room		*room;
+	struct muc_hist		*h;
+	struct xml_limits	 l;
+	struct xml_buf		 b;
+};
+
+/* One row, the newest first: kept first, until the room holds enough. */
+static int
+muc_history_row(int64_t row, int64_t stamp, const char *xml, size_t len,
+    void *arg)
+{
+	struct muc_history_loading	*hl = arg;
+	struct muc_hist_msg		*e;
+	struct xml_node			*m;
+
+	if (hl->h->bytes > MUC_HISTORY_BYTES)
+		return (-1);
+	if ((m = xml_parse_fragment(xml, len, &hl->l, NS_CLIENT)) == NULL ||
+	    (e = muc_history_msg(m, stamp, row, &hl->b)) == NULL) {
+		log_warnx("%s: %s: history row %lld unreadable", __func__,
+		    hl->room->jid, (long long)row);
+		return (0);
+	}
+	TAILQ_INSERT_HEAD(&hl->h->msgs, e, entry);
+	hl->h->n++;
+	hl->h->bytes += e->bytes;
+	return (0);
 }
 
 /* A persistent room's history, newest rows first, oldest kept first. */
 static void
 muc_history_load(struct muc_room *room, struct muc_hist *h)
 {
-	struct muc_hist_msg	*e;
-	struct xml_limits	 l;
-	struct xml_node		*m;
-	struct xml_buf		 b;
-	sqlite3_stmt		*s = muc_db_reset(hst[H_LOAD]);
-	const char		*xml;
+	struct muc_history_loading	 hl;
 
-	stanza_limits(&proc_self.conf->global, &l);
-	xml_buf_init(&b, 0);
-	sqlite3_bind_int64(s, 1, room->dbid);
-	sqlite3_bind_int(s, 2, muc_history_length(room));
-	while (sqlite3_step(s) == SQLITE_ROW && h->bytes <= MUC_HISTORY_BYTES) {
-		xml = (const char *)sqlite3_column_text(s, 2);
-		if (xml == NULL || (m = xml_parse_fragment(xml,
-		    sqlite3_column_bytes(s, 2), &l, NS_CLIENT)) == NULL ||
-		    (e = muc_history_msg(m, sqlite3_column_int64(s, 1),
-		    sqlite3_column_int64(s, 0), &b)) == NULL) {
-			log_warnx("%s: %s: history row %lld unreadable",
-			    __func__, room->jid,
-			    (long long)sqlite3_column_int64(s, 0));
-			continue;
-		}
-		TAILQ_INSERT_HEAD(&h->msgs, e, entry);
-		h->n++;
-		h->bytes += e->bytes;
-	}
-	sqlite3_reset(s);
-	xml_buf_free(&b);
+	hl.room = room;
+	hl.h = h;
+	stanza_limits(&proc_self.conf->global, &hl.l);
+	xml_buf_init(&hl.b, 0);
+	if (muc_be->history->load(room->dbid, muc_history_length(room),
+	    muc_history_row, &hl) == -1)
+		log_warnx("%s: %s: history not all read", __func__, room->jid);
+	xml_buf_free(&hl.b);
 	muc_history_trim(room, h);
 }
 
@@ -271,31 +230,32 @@ muc_history_room_saved(struct muc_room *room)
 	struct muc_hist		*h = muc_history_of(room);
 	struct muc_hist_msg	*e;
 	struct xml_buf		 b;
-	sqlite3_stmt		*s;
+	int			 begun = 0;
 
 	if (h->dbid == room->dbid)
 		return;
 	xml_buf_init(&b, 0);
 	h->dbid = 0;
-	if (muc_db_try("BEGIN IMMEDIATE") == -1)
+	if (muc_be->begin() == -1)
 		goto fail;
-	s = muc_db_reset(hst[H_CLEAR]);
-	sqlite3_bind_int64(s, 1, room->dbid);
-	if (muc_db_done(s) == -1)
+	begun = 1;
+	if (muc_be->history->clear(room->dbid) == -1)
 		goto fail;
 	TAILQ_FOREACH(e, &h->msgs, entry) {
 		if (muc_history_text(e->m, &b) == -1 ||
-		    (e->row = muc_history_put(room->dbid, e->stamp, &b)) == 0)
+		    (e->row = muc_be->history->put(room->dbid, e->stamp,
+		    b.data, b.len - 1)) == 0)
 			goto fail;
 	}
-	if (muc_db_try("COMMIT") == -1)
+	if (muc_be->commit() == -1)
 		goto fail;
 	h->dbid = room->dbid;
 	xml_buf_free(&b);
 	return;
  fail:
 	log_warnx("%s: the history of %s is not saved", __func__, room->jid);
-	(void)muc_db_try("ROLLBACK");
+	if (begun)
+		muc_be->rollback();
 	TAILQ_FOREACH(e, &h->msgs, entry)
 		e->row = 0;
 	xml_buf_free(&b);
@@ -338,7 +298,8 @@ muc_history_broadcast(struct muc_occupant *occ, const struct xml_node *msg)
 		h->n++;
 		h->bytes += e->bytes;
 		if (room->dbid != 0 && h->dbid == room->dbid &&
-		    (e->row = muc_history_put(room->dbid, now, &b)) == 0)
+		    (e->row = muc_be->history->put(room->dbid, now, b.data,
+		    b.len - 1)) == 0)
 			log_warnx("%s: a message of %s is not saved",
 			    __func__, room->jid);
 	}
@@ -475,7 +436,6 @@ muc_history_expire(struct muc_service *svc, int64_t before)
 	struct muc_room		*room;
 	struct muc_hist		*h;
 	struct muc_hist_msg	*e;
-	sqlite3_stmt		*s;
 
 	RB_FOREACH(room, muc_room_tree, &svc->rooms) {
 		h = muc_history_of(room);
@@ -483,16 +443,11 @@ muc_history_expire(struct muc_service *svc, int64_t before)
 		    e->stamp < before)
 			muc_history_msg_free(h, e);
 	}
-	s = muc_db_reset(hst[H_EXPIRE]);
-	sqlite3_bind_int64(s, 1, before);
-	sqlite3_bind_text(s, 2, svc->name, -1, SQLITE_STATIC);
-	(void)muc_db_done(s);
+	(void)muc_be->history->expire(svc->name, before);
 }
 
 const struct muc_feature muc_history_feature = {
 	.name = "history",
-	.schema = muc_history_schema,
-	.init = muc_history_init,
 	.room_init = muc_history_room_init,
 	.room_free = muc_history_room_free,
 	.room_saved = muc_history_room_saved,

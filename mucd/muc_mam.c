@@ -31,7 +31,6 @@
 #include <event.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +41,7 @@
 #include "mam.h"
 #include "msg.h"
 #include "muc.h"
+#include "muc_backend.h"
 #include "proc.h"
 #include "stanza.h"
 #include "xml.h"
@@ -57,45 +57,6 @@ struct muc_mam_room {
 	uint8_t		 secret[MUC_MAM_SECRET_LEN];
 };
 
-/* A query, its ids resolved to rows of the room. */
-struct muc_mam_q {
-	const struct mam_query	*q;
-	int64_t			 room;
-	const char		*nick;		/* NULL: any */
-	const char		*jid;		/* NULL: any */
-	int64_t			 after, before, rsm_after, rsm_before;
-};
-
-enum {
-	A_PUT, A_SEQ, A_ROW, A_FIRST, A_LAST, A_EXPIRE, A_MAX
-};
-
-static const char *const muc_mam_sql[A_MAX] = {
-	[A_PUT] = "INSERT INTO muc_mam (room, id, stamp, nick, jid, xml) "
-	    "VALUES (?, ?, ?, ?, ?, ?)",
-	[A_SEQ] = "SELECT seq FROM muc_mam WHERE room = ? AND id = ?",
-	[A_ROW] = "SELECT id, stamp, jid, xml FROM muc_mam WHERE seq = ?",
-	[A_FIRST] = "SELECT id, stamp FROM muc_mam WHERE room = ? "
-	    "ORDER BY seq LIMIT 1",
-	[A_LAST] = "SELECT id, stamp FROM muc_mam WHERE room = ? "
-	    "ORDER BY seq DESC LIMIT 1",
-	[A_EXPIRE] = "DELETE FROM muc_mam WHERE seq IN (SELECT seq FROM "
-	    "muc_mam WHERE stamp < ?1 AND room IN (SELECT id FROM rooms "
-	    "WHERE service = ?2) LIMIT ?3)",
-};
-
-static const char *const muc_mam_schema[] = {
-	"CREATE TABLE IF NOT EXISTS muc_mam (seq INTEGER PRIMARY KEY "
-	    "AUTOINCREMENT, room INTEGER NOT NULL REFERENCES rooms (id) "
-	    "ON DELETE CASCADE, id TEXT NOT NULL, stamp INTEGER NOT NULL, "
-	    "nick TEXT NOT NULL, jid TEXT NOT NULL, xml TEXT NOT NULL, "
-	    "UNIQUE (room, id))",
-	"CREATE INDEX IF NOT EXISTS muc_mam_room ON muc_mam (room, seq)",
-	"CREATE INDEX IF NOT EXISTS muc_mam_stamp ON muc_mam (stamp)",
-	NULL
-};
-
-static struct sqlite3_stmt	*ast[A_MAX];
 static struct event		 muc_mam_hourly_ev, muc_mam_expire_ev;
 static char			 muc_mam_expiring[CONF_NAMELEN];
 static int64_t			 muc_mam_deleted;
@@ -238,9 +199,8 @@ muc_mam_stanza_id(struct muc_occupant *occ, const struct xml_node *m,
 {
 	struct muc_room	*room = occ->room;
 	struct xml_buf	 b;
-	sqlite3_stmt	*s;
 	char		 id[MAM_ID_LEN];
-	int		 tries, rc = SQLITE_ERROR;
+	int		 tries, rc = -1;
 
 	if (!muc_mam_logs(room) ||
 	    (!mam_archivable(m) && !muc_message_is_subject(m)))
@@ -250,27 +210,20 @@ muc_mam_stanza_id(struct muc_occupant *occ, const struct xml_node *m,
 		xml_buf_free(&b);
 		return (-1);
 	}
-	for (tries = 0; tries < 3 && rc != SQLITE_DONE; tries++) {
+	for (tries = 0; tries < 3 && rc != 0; tries++) {
 		/* 12 random bytes: 16 characters, nothing to guess from. */
 		if (base64url_random(12, id, sizeof(id)) == -1)
 			break;
-		s = muc_db_reset(ast[A_PUT]);
-		sqlite3_bind_int64(s, 1, room->dbid);
-		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, mam_now());
-		sqlite3_bind_text(s, 4, occ->nick, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, occ->bare, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, b.data, b.len, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
+		rc = muc_be->mam->put(room->dbid, id, mam_now(), occ->nick,
+		    occ->bare, b.data, b.len);
 		/* Only an id that exists already is worth another try. */
-		if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT)
+		if (rc == -1)
 			break;
 	}
 	xml_buf_free(&b);
-	if (rc != SQLITE_DONE) {
-		log_warnx("%s: a message of %s is not archived: %s", __func__,
-		    room->jid, sqlite3_errmsg(muc_db()));
+	if (rc != 0) {
+		log_warnx("%s: a message of %s is not archived", __func__,
+		    room->jid);
 		return (-1);
 	}
 	return (strlcpy(buf, id, len) < len ? 0 : -1);
@@ -314,112 +267,6 @@ muc_mam_sees_jids(struct muc_ctx *ctx)
 	    muc_room_affiliation(ctx->room, ctx->bare) >= MUC_AFF_ADMIN);
 }
 
-/* The row of an archive id in this room; 0 when there is none. */
-static int64_t
-muc_mam_seq(int64_t room, const char *id)
-{
-	sqlite3_stmt	*s = muc_db_reset(ast[A_SEQ]);
-	int64_t		 seq = 0;
-
-	sqlite3_bind_int64(s, 1, room);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		seq = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return (seq);
-}
-
-/*
- * The WHERE clause of a query: fixed text, every value bound.  Numbered
- * parameters: 1 the room, 3 the nick, 4 the real JID, 5-6 start and
- * end, 7-8 after-id and before-id, 9-10 the RSM bounds (or extra's),
- * 11- the ids.
- */
-static int
-muc_mam_where(char *buf, size_t len, const struct muc_mam_q *a, int rsm,
-    const char *extra)
-{
-	const struct mam_query	*q = a->q;
-	char			 num[32];
-	int			 i;
-
-	(void)strlcpy(buf, "room = ?1", len);
-	if (a->nick != NULL)
-		(void)strlcat(buf, " AND nick = ?3", len);
-	if (a->jid != NULL)
-		(void)strlcat(buf, " AND jid = ?4", len);
-	/* "+stamp": the stamp index is expiry's; pages walk the room's. */
-	if (q->start != 0)
-		(void)strlcat(buf, " AND +stamp >= ?5", len);
-	if (q->end != 0)
-		(void)strlcat(buf, " AND +stamp <= ?6", len);
-	if (a->after != 0)
-		(void)strlcat(buf, " AND seq > ?7", len);
-	if (a->before != 0)
-		(void)strlcat(buf, " AND seq < ?8", len);
-	for (i = 0; i < q->nids; i++) {
-		(void)snprintf(num, sizeof(num), "%s?%d", i ? ", " :
-		    " AND id IN (", 11 + i);
-		(void)strlcat(buf, num, len);
-	}
-	if (q->nids > 0)
-		(void)strlcat(buf, ")", len);
-	if (rsm && a->rsm_after != 0)
-		(void)strlcat(buf, " AND seq > ?9", len);
-	if (rsm && a->rsm_before != 0)
-		(void)strlcat(buf, " AND seq < ?10", len);
-	if (extra != NULL)
-		(void)strlcat(buf, extra, len);
-	return (strlen(buf) + 1 < len ? 0 : -1);
-}
-
-/* SELECT what FROM muc_mam WHERE ..., bound; NULL when it fails. */
-static sqlite3_stmt *
-muc_mam_select(const char *what, const struct muc_mam_q *a, int rsm,
-    const char *extra, int64_t p9, int64_t p10)
-{
-	const struct mam_query	*q = a->q;
-	sqlite3_stmt		*s;
-	char			 where[2048], sql[2200];
-	int			 i;
-
-	if (muc_mam_where(where, sizeof(where), a, rsm, extra) == -1 ||
-	    snprintf(sql, sizeof(sql), "SELECT %s FROM muc_mam WHERE %s",
-	    what, where) >= (int)sizeof(sql))
-		return (NULL);
-	if (sqlite3_prepare_v2(muc_db(), sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("muc db: %s: %s", sql, sqlite3_errmsg(muc_db()));
-		return (NULL);
-	}
-	/* Parameters the clause does not use are out of range: harmless. */
-	sqlite3_bind_int64(s, 1, a->room);
-	sqlite3_bind_text(s, 3, a->nick, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, a->jid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, q->start);
-	sqlite3_bind_int64(s, 6, q->end);
-	sqlite3_bind_int64(s, 7, a->after);
-	sqlite3_bind_int64(s, 8, a->before);
-	sqlite3_bind_int64(s, 9, rsm ? a->rsm_after : p9);
-	sqlite3_bind_int64(s, 10, rsm ? a->rsm_before : p10);
-	for (i = 0; i < q->nids; i++)
-		sqlite3_bind_text(s, 11 + i, q->ids[i], -1, SQLITE_STATIC);
-	return (s);
-}
-
-static int64_t
-muc_mam_count(const struct muc_mam_q *a, const char *extra, int64_t p9)
-{
-	sqlite3_stmt	*s;
-	int64_t		 n = -1;
-
-	if ((s = muc_mam_select("count(*)", a, 0, extra, p9, 0)) == NULL)
-		return (-1);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return (n);
-}
-
 /*
  * The rows of the page, in the order they are sent (oldest first unless
  * flipped), one more than asked read to know if it is the last.
@@ -429,25 +276,12 @@ static int
 muc_mam_page(const struct muc_mam_q *a, int64_t *seqs, int *more)
 {
 	const struct mam_query	*q = a->q;
-	sqlite3_stmt		*s;
 	int64_t			 t;
-	int			 backward, n = 0, i;
-	char			 extra[64];
+	int			 backward, n, i;
 
 	backward = q->rsm_before[0] != '\0' || q->rsm_last;
-	(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
-	    backward ? " DESC" : "", q->max + 1);
-	if ((s = muc_mam_select("seq", a, 1, extra, 0, 0)) == NULL)
+	if ((n = muc_be->mam->page(a, backward, q->max, seqs, more)) == -1)
 		return (-1);
-	*more = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (n == q->max) {
-			*more = 1;
-			break;
-		}
-		seqs[n++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
 	/* Read backward, the page is still sent oldest first. */
 	if (backward != q->flip)
 		for (i = 0; i < n / 2; i++) {
@@ -458,54 +292,48 @@ muc_mam_page(const struct muc_mam_q *a, int64_t *seqs, int *more)
 	return (n);
 }
 
+struct muc_mam_sending {
+	struct muc_ctx		*ctx;
+	const char		*queryid;
+	int			 withjid;
+	struct mam_fin		*fin;
+};
+
 /*
  * One archived message to the querier: forwarded from the room, from
  * its sender's nick, with its real JID to those who may know it
  * (XEP-0313 section 7.1.2).
  */
 static int
-muc_mam_result(struct muc_ctx *ctx, const char *queryid, int64_t seq,
-    int withjid, struct mam_fin *fin)
+muc_mam_result(const char *id, int64_t stamp, const char *jid,
+    const char *xml, size_t len, void *arg)
 {
-	sqlite3_stmt		*s = muc_db_reset(ast[A_ROW]);
+	struct muc_mam_sending	*ms = arg;
+	struct muc_ctx		*ctx = ms->ctx;
 	struct xml_limits	 l;
-	struct xml_node		*inner = NULL, *x, *item, *r;
-	const char		*id, *xml;
-	int			 rv = -1;
+	struct xml_node		*inner, *x, *item, *r;
 
-	sqlite3_bind_int64(s, 1, seq);
-	if (sqlite3_step(s) != SQLITE_ROW ||
-	    (id = (const char *)sqlite3_column_text(s, 0)) == NULL ||
-	    (xml = (const char *)sqlite3_column_text(s, 3)) == NULL)
-		goto done;
-	if (fin->first[0] == '\0')
-		(void)strlcpy(fin->first, id, sizeof(fin->first));
-	(void)strlcpy(fin->last, id, sizeof(fin->last));
+	if (ms->fin->first[0] == '\0')
+		(void)strlcpy(ms->fin->first, id, sizeof(ms->fin->first));
+	(void)strlcpy(ms->fin->last, id, sizeof(ms->fin->last));
 	stanza_limits(&proc_self.conf->global, &l);
-	if ((inner = xml_parse_fragment(xml, sqlite3_column_bytes(s, 3), &l,
-	    NS_CLIENT)) == NULL) {
+	if ((inner = xml_parse_fragment(xml, len, &l, NS_CLIENT)) == NULL) {
 		log_warnx("%s: %s: archived message %s unreadable", __func__,
 		    ctx->room->jid, id);
-		rv = 0;
-		goto done;
+		return (0);
 	}
-	if (withjid && ((x = xml_add_child(inner, NS_MUC_USER, "x")) == NULL ||
-	    (item = xml_add_child(x, NULL, "item")) == NULL ||
-	    xml_set_attr(item, "jid",
-	    (const char *)sqlite3_column_text(s, 2)) == -1))
-		goto done;
-	r = mam_result_new(ctx->from, ctx->room->jid, queryid, id,
-	    sqlite3_column_int64(s, 1), inner);
-	inner = NULL;
-	if (r == NULL)
-		goto done;
+	if (ms->withjid && ((x = xml_add_child(inner, NS_MUC_USER,
+	    "x")) == NULL || (item = xml_add_child(x, NULL, "item")) == NULL ||
+	    xml_set_attr(item, "jid", jid) == -1)) {
+		xml_node_free(inner);
+		return (-1);
+	}
+	if ((r = mam_result_new(ctx->from, ctx->room->jid, ms->queryid, id,
+	    stamp, inner)) == NULL)
+		return (-1);
 	(void)muc_stanza_send(r);
 	xml_node_free(r);
-	rv = 0;
- done:
-	xml_node_free(inner);
-	sqlite3_reset(s);
-	return (rv);
+	return (0);
 }
 
 /*
@@ -529,21 +357,33 @@ muc_mam_reply(struct muc_ctx *ctx, struct xml_node *holder, int ok,
 	return (MUC_DONE);
 }
 
-/* Resolve the ids of a query into rows of this room: 0, or -1. */
+/* One id of a query as a row of the room: NULL, or why it is not. */
+static const char *
+muc_mam_bound(int64_t room, const char *id, int64_t *seq)
+{
+	if (id[0] == '\0')
+		return (NULL);
+	if ((*seq = muc_be->mam->seq(room, id)) == -1)
+		return ("internal-server-error");
+	return (*seq == 0 ? "item-not-found" : NULL);
+}
+
+/* Resolve the ids of a query into rows of this room. */
 static int
-muc_mam_bounds(struct muc_mam_q *a)
+muc_mam_bounds(struct muc_mam_q *a, struct muc_error *err)
 {
 	const struct mam_query	*q = a->q;
+	const char		*cond;
 
-	if ((q->after_id[0] && (a->after = muc_mam_seq(a->room,
-	    q->after_id)) == 0) ||
-	    (q->before_id[0] && (a->before = muc_mam_seq(a->room,
-	    q->before_id)) == 0) ||
-	    (q->rsm_after[0] && (a->rsm_after = muc_mam_seq(a->room,
-	    q->rsm_after)) == 0) ||
-	    (q->rsm_before[0] && (a->rsm_before = muc_mam_seq(a->room,
-	    q->rsm_before)) == 0))
-		return (-1);
+	if ((cond = muc_mam_bound(a->room, q->after_id, &a->after)) != NULL ||
+	    (cond = muc_mam_bound(a->room, q->before_id, &a->before)) !=
+	    NULL ||
+	    (cond = muc_mam_bound(a->room, q->rsm_after, &a->rsm_after)) !=
+	    NULL ||
+	    (cond = muc_mam_bound(a->room, q->rsm_before, &a->rsm_before)) !=
+	    NULL)
+		return (muc_stanza_seterr(err, strcmp(cond,
+		    "item-not-found") == 0 ? "cancel" : "wait", cond, NULL));
 	return (0);
 }
 
@@ -554,30 +394,33 @@ muc_mam_run(struct muc_ctx *ctx, const struct xml_node *query,
 {
 	const struct mam_query	*q = a->q;
 	struct mam_fin		 fin;
+	struct muc_mam_sending	 ms;
 	struct xml_node		*holder;
 	int64_t			 seqs[MAM_PAGE_MAX];
-	int			 n, i, more = 0, withjid = muc_mam_sees_jids(ctx);
+	int			 n, i, more = 0;
 
+	ms.ctx = ctx;
+	ms.queryid = xml_get_attr(query, "queryid");
+	ms.withjid = muc_mam_sees_jids(ctx);
+	ms.fin = &fin;
 	memset(&fin, 0, sizeof(fin));
 	fin.index = -1;
-	if (muc_mam_bounds(a) == -1)
-		return (muc_stanza_seterr(err, "cancel", "item-not-found",
-		    NULL));
-	if ((fin.count = muc_mam_count(a, NULL, 0)) == -1 ||
+	if (muc_mam_bounds(a, err) == MUC_FAIL)
+		return (MUC_FAIL);
+	if ((fin.count = muc_be->mam->count(a, MUC_MAM_ALL, 0)) == -1 ||
 	    (n = q->max > 0 ? muc_mam_page(a, seqs, &more) : 0) == -1)
 		return (muc_stanza_seterr(err, "wait",
 		    "internal-server-error", NULL));
 	/* RSM max 0: the count alone (XEP-0059 section 2.6). */
 	fin.complete = q->max > 0 ? !more : fin.count == 0;
 	for (i = 0; i < n; i++)
-		if (muc_mam_result(ctx, xml_get_attr(query, "queryid"),
-		    seqs[i], withjid, &fin) == -1)
+		if (muc_be->mam->row(seqs[i], muc_mam_result, &ms) == -1)
 			return (muc_stanza_seterr(err, "wait",
 			    "internal-server-error", NULL));
 	/* The position of <first/>, counted in the order it was sent. */
 	if (n > 0)
-		fin.index = muc_mam_count(a, q->flip ? " AND seq > ?9" :
-		    " AND seq < ?9", seqs[0]);
+		fin.index = muc_be->mam->count(a, q->flip ? MUC_MAM_ABOVE :
+		    MUC_MAM_BELOW, seqs[0]);
 	holder = xml_node_new(NS_CLIENT, "iq");
 	return (muc_mam_reply(ctx, holder, holder != NULL &&
 	    mam_fin_add(holder, &fin) == 0, err));
@@ -642,27 +485,6 @@ muc_mam_query(struct muc_ctx *ctx, struct xml_node *query,
 	return (rv);
 }
 
-/* One end of the archive; its id stays "" when there is none. */
-static int
-muc_mam_end(int which, int64_t room, struct mam_row *row)
-{
-	sqlite3_stmt	*s = muc_db_reset(ast[which]);
-	const char	*id;
-	int		 rc, rv = 0;
-
-	memset(row, 0, sizeof(*row));
-	sqlite3_bind_int64(s, 1, room);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((id = (const char *)sqlite3_column_text(s, 0)) == NULL ||
-		    strlcpy(row->id, id, sizeof(row->id)) >= sizeof(row->id))
-			rv = -1;
-		row->stamp = sqlite3_column_int64(s, 1);
-	} else if (rc != SQLITE_DONE)
-		rv = -1;
-	sqlite3_reset(s);
-	return (rv);
-}
-
 /* Archive metadata (XEP-0313 section 5): the first and last rows. */
 static int
 muc_mam_metadata(struct muc_ctx *ctx, struct xml_node *meta,
@@ -675,8 +497,8 @@ muc_mam_metadata(struct muc_ctx *ctx, struct xml_node *meta,
 		return (muc_stanza_seterr(err, "modify", "bad-request", NULL));
 	holder = xml_node_new(NS_CLIENT, "iq");
 	return (muc_mam_reply(ctx, holder, holder != NULL &&
-	    muc_mam_end(A_FIRST, ctx->room->dbid, &start) == 0 &&
-	    muc_mam_end(A_LAST, ctx->room->dbid, &end) == 0 &&
+	    muc_be->mam->end(ctx->room->dbid, 0, &start) == 0 &&
+	    muc_be->mam->end(ctx->room->dbid, 1, &end) == 0 &&
 	    mam_meta_add(holder, start.id[0] != '\0' ? &start : NULL,
 	    &end) == 0, err));
 }
@@ -748,7 +570,6 @@ static void
 muc_mam_expire_run(int fd, short event, void *arg)
 {
 	struct muc_service	*svc;
-	sqlite3_stmt		*s;
 	struct timeval		 tv = { 0, 0 };
 	int64_t			 n = -1;
 
@@ -761,12 +582,8 @@ muc_mam_expire_run(int fd, short event, void *arg)
 		muc_mam_expire_begin(NULL);
 		return;
 	}
-	s = muc_db_reset(ast[A_EXPIRE]);
-	sqlite3_bind_int64(s, 1, muc_mam_cutoff(svc));
-	sqlite3_bind_text(s, 2, svc->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, MUC_MAM_EXPIRE_CHUNK);
-	if (muc_db_done(s) == 0 &&
-	    (n = sqlite3_changes(muc_db())) > 0)
+	if ((n = muc_be->mam->expire(svc->name, muc_mam_cutoff(svc),
+	    MUC_MAM_EXPIRE_CHUNK)) > 0)
 		muc_mam_deleted += n;
 	if (n == MUC_MAM_EXPIRE_CHUNK)
 		evtimer_add(&muc_mam_expire_ev, &tv);
@@ -795,10 +612,7 @@ muc_mam_init(void)
 {
 	struct timeval	 tv = { 1, 0 };
 	uint8_t		 mac[EVP_MAX_MD_SIZE];
-	size_t		 i;
 
-	for (i = 0; i < A_MAX; i++)
-		ast[i] = muc_db_prepare(muc_mam_sql[i]);
 	/* What the digest loads on first use, it loads outside the sandbox. */
 	if (HMAC(EVP_sha256(), "k", 1, (const uint8_t *)"", 0, mac,
 	    NULL) == NULL)
@@ -826,7 +640,6 @@ static const struct muc_iq muc_mam_iqs[] = {
 
 const struct muc_feature muc_mam_feature = {
 	.name = "mam",
-	.schema = muc_mam_schema,
 	.init = muc_mam_init,
 	.room_init = muc_mam_room_init,
 	.room_free = muc_mam_room_free,

@@ -342,6 +342,27 @@ muc_address(struct muc_ctx *ctx, struct stanza_msg *m)
 	return (0);
 }
 
+/*
+ * A service whose rooms the database has not given yet (it cannot be
+ * reached) refuses everything: a room made meanwhile could be one it
+ * keeps.  An unavailable presence has nothing to leave.
+ */
+static int
+muc_loaded(struct muc_ctx *ctx)
+{
+	struct muc_error	 err;
+
+	if (ctx->svc->loaded)
+		return (1);
+	if (ctx->kind != STANZA_PRESENCE ||
+	    strcmp(ctx->type, "unavailable") != 0) {
+		(void)muc_stanza_seterr(&err, "wait", "resource-constraint",
+		    "The rooms of this service cannot be read yet");
+		muc_stanza_error(ctx, &err);
+	}
+	return (0);
+}
+
 /* IMSG_STANZA from the router. */
 void
 muc_stanza_in(struct imsg *imsg)
@@ -372,7 +393,7 @@ muc_stanza_in(struct imsg *imsg)
 	    xml_get_attr(ctx->n, "type") : "";
 	ctx->from = m.from;
 	ctx->xmllen = m.xmllen;
-	if (muc_address(ctx, &m) == 0)
+	if (muc_address(ctx, &m) == 0 && muc_loaded(ctx))
 		muc_route(ctx);
  done:
 	xml_node_free(ctx->n);

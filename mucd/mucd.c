@@ -34,6 +34,10 @@
 #include "log.h"
 #include "msg.h"
 #include "muc.h"
+#include "muc_backend.h"
+#ifdef HAVE_LIBPQ
+#include "muc_pg.h"
+#endif
 #include "proc.h"
 #include "sandbox.h"
 #include "xml.h"
@@ -93,6 +97,8 @@ mucd_disco_features(struct muc_room *room, struct xml_node *query)
 			mucd_features[i]->disco(room, query);
 }
 
+static void	mucd_service_load(struct muc_service *);
+
 static struct muc_service *
 mucd_service_new(const struct muc_conf *mc)
 {
@@ -104,12 +110,37 @@ mucd_service_new(const struct muc_conf *mc)
 	svc->conf = mc;
 	RB_INIT(&svc->rooms);
 	TAILQ_INSERT_TAIL(&mucd_services, svc, entry);
-	if (muc_db_load(svc) == -1)
+	mucd_service_load(svc);
+	return (svc);
+}
+
+/* Its persistent rooms, when the database can give them. */
+static void
+mucd_service_load(struct muc_service *svc)
+{
+	int	 rc;
+
+	if (muc_be->up != NULL && !muc_be->up())
+		return;
+	if ((rc = muc_db_load(svc)) == -2)
+		return;
+	if (rc == -1)
 		log_warnx("%s: the rooms of %s could not all be loaded",
 		    __func__, svc->name);
+	svc->loaded = 1;
 	log_debug("%s: %s, %d persistent rooms", __func__, svc->name,
 	    svc->nrooms);
-	return (svc);
+}
+
+/* The database is there (again): services still without their rooms. */
+void
+mucd_db_up(void)
+{
+	struct muc_service	*svc;
+
+	TAILQ_FOREACH(svc, &mucd_services, entry)
+		if (!svc->loaded)
+			mucd_service_load(svc);
 }
 
 /*
@@ -178,6 +209,44 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (-1);
 }
 
+#ifdef HAVE_LIBPQ
+static void
+mucd_pg_select(void)
+{
+	muc_be = &muc_pg;
+}
+
+/*
+ * libpq connects again after an outage: TCP to the server's port only
+ * (Landlock, where the kernel has it; seccomp cannot read the address),
+ * or its socket under datadir/muc.  No file.
+ */
+static void
+mucd_pg_sandbox(const struct global_conf *g)
+{
+	int	 port = muc_pg_port(g);
+
+	if (port > 0) {
+		sandbox_tcp_connect(port);
+		sandbox("stdio inet recvfd");
+	} else
+		sandbox("stdio unix recvfd");
+}
+#else
+static void
+mucd_pg_select(void)
+{
+	fatalx("mucd: built without PostgreSQL");
+}
+
+static void
+mucd_pg_sandbox(const struct global_conf *g)
+{
+	(void)g;
+	fatalx("mucd: built without PostgreSQL");
+}
+#endif
+
 static void
 mucd_shutdown(void)
 {
@@ -193,14 +262,19 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		errx(1, "usage: mucd (started by xmppd)");
 	proc_child_init(PROC_MUCD, 0);
-	/* The database lives in the chroot, datadir/muc. */
-	muc_db_open(proc_self.conf->global.datadir);
+	if (proc_self.conf->global.muc_storage == STORAGE_POSTGRESQL)
+		mucd_pg_select();
+	/* SQLite's file lives in the chroot, datadir/muc. */
+	muc_db_open(&proc_self.conf->global);
 	for (i = 0; i < mucd_nfeatures; i++)
 		if (mucd_features[i]->init != NULL)
 			mucd_features[i]->init();
 	mucd_configure(proc_self.conf);
-	/* SQLite opens, creates, locks and removes its journal and WAL. */
-	sandbox("stdio rpath wpath cpath flock recvfd");
+	if (muc_be == &muc_sqlite)
+		/* SQLite opens, creates, locks and removes its journal and WAL. */
+		sandbox("stdio rpath wpath cpath flock recvfd");
+	else
+		mucd_pg_sandbox(&proc_self.conf->global);
 	proc_self.dispatch = mucd_dispatch;
 	proc_self.config_commit = mucd_config_commit;
 	proc_self.shutdown = mucd_shutdown;

@@ -92,11 +92,14 @@ def run_lint(only):
                      os.path.join(HERE, "lint_xml_printf.py")])
 
 
-# The store's tests run a second time with the data in PostgreSQL; their
-# results are named file[pg].
+# The store's and mucd's tests run a second time with the data in
+# PostgreSQL; their results are named file[pg].
 PG_FILES = ["test_im", "test_roster", "test_offline_limit", "test_mam",
             "test_private_vcard", "test_pep", "test_blocking",
-            "test_register", "test_slix_im", "test_pie"]
+            "test_register", "test_slix_im", "test_pie",
+            # mucd's rooms on a database of their own.
+            "test_muc", "test_muc_history", "test_muc_disco", "test_muc_mam",
+            "test_muc_route", "test_muc_config"]
 
 
 def run_e2e(only, files=None, suffix=""):

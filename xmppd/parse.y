@@ -267,6 +267,21 @@ global		: USER STRING			{
 				    sizeof(g->storage_conninfo), "conninfo");
 			freezero($3, strlen($3) + 1);
 		}
+		| MUC STORAGE SQLITE		{
+			g->muc_storage = STORAGE_SQLITE;
+			g->muc_conninfo[0] = '\0';
+		}
+		| MUC STORAGE POSTGRESQL STRING	{
+			if (conninfo_secret($4))
+				secret_check($<origin>4);
+			g->muc_storage = STORAGE_POSTGRESQL;
+			if (*$4 == '\0')
+				yyerror("muc storage postgresql: empty conninfo");
+			else
+				(void)conf_copy(g->muc_conninfo, $4,
+				    sizeof(g->muc_conninfo), "conninfo");
+			freezero($4, strlen($4) + 1);
+		}
 		| SOCKET STRING			{
 			struct sockaddr_un	 sun;
 

@@ -181,6 +181,10 @@ print_global(FILE *fp, struct global_conf *g)
 		print_conninfo(fp, g->storage_conninfo);
 	} else
 		fputs("\nstorage sqlite", fp);
+	if (g->muc_storage == STORAGE_POSTGRESQL) {
+		fputs("\nmuc storage postgresql ", fp);
+		print_conninfo(fp, g->muc_conninfo);
+	}
 	fputs("\nsocket ", fp);
 	print_quoted(fp, g->socket);
 	/* The default is the system's, which differs from one to another. */

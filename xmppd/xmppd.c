@@ -52,6 +52,7 @@
 #include "sandbox.h"
 #ifdef HAVE_LIBPQ
 #include "store_pg.h"
+#include "../mucd/muc_pg.h"
 #endif
 #include "xmppd.h"
 
@@ -198,10 +199,27 @@ parent_check_helpers(struct xmppd_config *conf)
 	return (ret);
 }
 
+/* mucd's own database: its passfile read here too. */
+static int
+parent_check_muc_storage(struct xmppd_config *conf)
+{
+	if (conf->global.muc_storage != STORAGE_POSTGRESQL)
+		return (0);
+#ifdef HAVE_LIBPQ
+	return (muc_pg_check(&conf->global, env.conffile));
+#else
+	log_warnx("%s: muc storage postgresql: this xmppd was built without "
+	    "libpq", env.conffile);
+	return (-1);
+#endif
+}
+
 /* The parent reads the passfile: the store cannot, in its chroot. */
 static int
 parent_check_storage(struct xmppd_config *conf)
 {
+	if (parent_check_muc_storage(conf) == -1)
+		return (-1);
 	if (conf->global.storage != STORAGE_POSTGRESQL)
 		return (0);
 #ifdef HAVE_LIBPQ
@@ -932,7 +950,9 @@ parent_reload(uint32_t peerid)
 		    strcmp(g->datadir, og->datadir) != 0 ||
 		    strcmp(g->socket, og->socket) != 0 ||
 		    g->prefork != og->prefork || g->storage != og->storage ||
-		    strcmp(g->storage_conninfo, og->storage_conninfo) != 0)
+		    strcmp(g->storage_conninfo, og->storage_conninfo) != 0 ||
+		    g->muc_storage != og->muc_storage ||
+		    strcmp(g->muc_conninfo, og->muc_conninfo) != 0)
 			log_warnx("user, datadir, socket, prefork and storage "
 			    "changes take effect after a restart");
 		(void)strlcpy(g->user, og->user, sizeof(g->user));
@@ -945,6 +965,11 @@ parent_reload(uint32_t peerid)
 		memcpy(g->storage_password, og->storage_password,
 		    sizeof(g->storage_password));
 		parent_resolvers(nc);
+		g->muc_storage = og->muc_storage;
+		(void)strlcpy(g->muc_conninfo, og->muc_conninfo,
+		    sizeof(g->muc_conninfo));
+		memcpy(g->muc_password, og->muc_password,
+		    sizeof(g->muc_password));
 		if (parent_check_helpers(nc) == -1)
 			why = "helper daemons are missing";
 		else if (keys_load(nc) == -1)

@@ -8,12 +8,12 @@ import asyncio
 import os
 import re
 import signal
-import sqlite3
 import ssl
 import time
 
 from slixmpp import ClientXMPP
 
+from muctest import muc_db
 from rawxmpp import Raw
 from xmppdtest import Server, add_user
 
@@ -702,6 +702,7 @@ def kill_mucd(s):
     os.kill(old, signal.SIGKILL)
     s.wait_log(r"mucd 0 \(pid %d\) killed by signal 9" % old, after=m)
     s.wait_log(r"mucd 0 ready", after=m)
+    s.wait_muc_db(after=m)
 
 
 def test_persistent_room_survives_kill9(s):
@@ -733,7 +734,7 @@ def test_persistent_room_survives_kill9(s):
            % room)
     b.expect(r"<message[^>]*from='%s/Alice'.*?back" % room)
     # Affiliations and settings are read back from the database.
-    db = sqlite3.connect(os.path.join(s.datadir, "muc", "muc.db"))
+    db = muc_db(s)
     rid = db.execute("SELECT id FROM rooms WHERE service = ? AND name = ?",
                      (KEEP, "keep")).fetchone()[0]
     db.execute("INSERT INTO affiliations (room, jid, affiliation) VALUES "

@@ -10,7 +10,6 @@ room's settings across a kill -9 of mucd."""
 import asyncio
 import os
 import re
-import sqlite3
 import sys
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
@@ -19,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_muc import (codes, create, error_of, join, kill_mucd, login,  # noqa
                       mucd_pid, pres, self_presence, slix, slix_join, upto)
+from muctest import muc_db  # noqa: E402
 from xmppdtest import Server, add_user
 
 MUC = "conference.example.org"
@@ -643,7 +643,7 @@ def test_destroy_tells_every_occupant_and_forgets_the_room(s):
     cs = occupied(s, room, "alice", "bob", "carol", "dave", "erin")
     ok(configure(cs[0], room, [(RC + "persistentroom", "1"),
                                (RC + "roomname", "Doomed")], "d0"))
-    db = sqlite3.connect(os.path.join(s.datadir, "muc", "muc.db"))
+    db = muc_db(s)
     rows = db.execute("SELECT id FROM rooms WHERE service = ? AND name = ?",
                       (MUC, "doomed")).fetchall()
     assert len(rows) == 1, rows
@@ -700,7 +700,7 @@ def test_persistent_settings_survive_kill9(s):
     # Made temporary again, it leaves the database, and with its last
     # occupant, memory.
     ok(configure(a, room, [(RC + "persistentroom", "0")], "k3"))
-    db = sqlite3.connect(os.path.join(s.datadir, "muc", "muc.db"))
+    db = muc_db(s)
     assert db.execute("SELECT count(*) FROM rooms WHERE service = ? AND "
                       "name = ?", (MUC, "durable")).fetchone()[0] == 0
     db.close()

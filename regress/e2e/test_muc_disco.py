@@ -10,7 +10,6 @@ import asyncio
 import os
 import re
 import signal
-import sqlite3
 import sys
 
 from slixmpp.xmlstream.handler import Callback
@@ -19,6 +18,7 @@ from slixmpp.xmlstream.matcher import MatchXPath
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_muc as muc  # noqa: E402  (its helpers)
+from muctest import muc_db  # noqa: E402
 from xmppdtest import Server, add_user  # noqa: E402
 
 MUC = "conference.example.org"
@@ -66,10 +66,11 @@ def kill_mucd(s):
     os.kill(old, signal.SIGKILL)
     s.wait_log(r"mucd 0 \(pid %d\) killed by signal 9" % old, after=m)
     s.wait_log(r"mucd 0 ready", after=m)
+    s.wait_muc_db(after=m)
 
 
 def db(s):
-    return sqlite3.connect(os.path.join(s.datadir, "muc", "muc.db"))
+    return muc_db(s)
 
 
 def configure_rooms(s):
@@ -787,5 +788,6 @@ def test_xmppctl_muc_rooms(s):
     m = s.mark()
     s.ctl("reload")
     s.wait_log(r"mucd 0 ready", after=m)
+    s.wait_muc_db(after=m)
     t = rooms_table(s)
     assert t["lobby@" + KEEP] == ["0", "persistent", "no", "yes"], t

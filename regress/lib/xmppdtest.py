@@ -158,13 +158,19 @@ class Server(Logged):
             "-", "_").lower()
         self.pgpass = "pw-" + self.pgdb
         self.pg.create_db(self.pgdb, self.pgdb, self.pgpass)
+        # mucd's: a role and a database of its own.
+        self.mucdb = self.pgdb + "_muc"
+        self.pg.create_db(self.mucdb, self.mucdb, self.pgpass)
 
     def storage_conf(self):
         if self.pg is None:
             return ""
         return ('storage postgresql "hostaddr=127.0.0.1 port=%d dbname=%s '
                 'user=%s password=%s"\n' % (self.pg.port, self.pgdb,
-                                             self.pgdb, self.pgpass))
+                                             self.pgdb, self.pgpass) +
+                'muc storage postgresql "hostaddr=127.0.0.1 port=%d '
+                'dbname=%s user=%s password=%s"\n' % (
+                    self.pg.port, self.mucdb, self.mucdb, self.pgpass))
 
     def base_conf(self):
         crt, key = certs()
@@ -226,7 +232,18 @@ class Server(Logged):
             if self.pg is not None:
                 # The store connects without blocking the start.
                 self.wait_log(r"store: connected to PostgreSQL")
+            self.wait_muc_db()
         return self
+
+    def wait_muc_db(self, after=0):
+        """mucd on PostgreSQL connects without blocking its start: its
+        rooms answer once it has."""
+        if self.pg is None:
+            return
+        with open(self.conf) as f:
+            if not re.search(r'^muc "', f.read(), re.M):
+                return
+        self.wait_log(r"muc db: connected to PostgreSQL", after=after)
 
     def ctl(self, *args, check=True, user=None):
         pre = None
@@ -285,6 +302,7 @@ class Server(Logged):
                 self.proc.wait()
         if self.pg is not None:
             self.pg.drop_db(self.pgdb, self.pgdb)
+            self.pg.drop_db(self.mucdb, self.mucdb)
             self.pg = None
         shutil.rmtree(self.dir, ignore_errors=True)
 

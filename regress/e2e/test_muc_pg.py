@@ -1,0 +1,245 @@
+"""mucd on PostgreSQL ("muc storage postgresql"), with a role and a
+database of its own: rooms, affiliations, history and the room archive
+kept across a kill -9 of mucd; a conninfo the chrooted mucd could not
+use refused by xmppd -n; a server not there yet (the rooms refuse until
+it is, the rest of xmppd serves) or gone away (rooms go on
+in memory, what would be written is refused); and a schema newer than
+this mucd knows, refused."""
+
+import os
+import re
+import subprocess
+import sys
+
+from postgres import Postgres
+from xmppdtest import TIMEOUT, XMPPD, Server, add_user
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_muc import (NS_MUC, create, error_of, join, kill_mucd,  # noqa
+                      login, self_presence)
+
+KEEP = "persist.example.org"
+TEMP = "conference.example.org"
+USERS = ("alice", "bob", "carol")
+
+
+class Ctx:
+    def __init__(self):
+        self.pg = Postgres().start()
+        self.servers = []
+        self.n = 0
+
+    def db(self):
+        """A role owning a new database: mucd's, nothing else."""
+        self.n += 1
+        name = "mucd%d" % self.n
+        self.pg.create_db(name, name, "pw-" + name)
+        return name
+
+    def conninfo(self, name, port=None):
+        return ("hostaddr=127.0.0.1 port=%d dbname=%s user=%s password=%s"
+                % (port or self.pg.port, name, name, "pw-" + name))
+
+    def server(self, conninfo, start=True):
+        s = Server(prefork=1)
+        s.write_conf(raw='muc storage postgresql "%s"\n' % conninfo +
+                     s.base_conf() +
+                     'muc "%s" {\n\trooms persistent\n}\n'
+                     'muc "%s" {\n}\n' % (KEEP, TEMP))
+        self.servers.append(s)
+        if start:
+            s.start()
+            s.wait_log(r"muc db: connected to PostgreSQL")
+            for u in USERS:
+                add_user(s, "%s@example.org" % u, u + "-pw")
+        return s
+
+
+def setup():
+    return Ctx()
+
+
+def teardown(c):
+    for s in c.servers:
+        s.stop()
+    c.pg.close()
+
+
+def rows(c, db, sql):
+    return c.pg.psql(sql, db=db)
+
+
+def say(a, b, room, text):
+    a.send("<message to='%s' type='groupchat'><body>%s</body></message>"
+           % (room, text))
+    return b.expect(r"<message[^>]*from='%s/[^']*'.*?<body>%s</body>.*?"
+                    r"</message>" % (re.escape(room), text)).group(0)
+
+
+def logging_on(a, room):
+    a.send("<iq type='set' id='log' to='%s'><query xmlns='%s#owner'>"
+           "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
+           "<value>http://jabber.org/protocol/muc#roomconfig</value>"
+           "</field><field var='muc#roomconfig_enablelogging'><value>1"
+           "</value></field></x></query></iq>" % (room, NS_MUC))
+    r = a.expect(r"<iq[^>]*id='log'[^>]*(?:/>|>.*?</iq>)").group(0)
+    assert "type='result'" in r, r
+
+
+def archive(c, room):
+    """The bodies of the room's archive, as a MAM query answers."""
+    c.send("<iq type='set' id='mq' to='%s'><query xmlns='urn:xmpp:mam:2' "
+           "queryid='q'/></iq>" % room)
+    before = c.expect(r"(.*?)<iq[^>]*id='mq'[^>]*>.*?</iq>")
+    assert "type='result'" in before.group(0), before.group(0)
+    return re.findall(r"<result[^>]*queryid='q'.*?<body>([^<]*)</body>",
+                      before.group(1))
+
+
+def check_conf(text):
+    s = Server(prefork=1)
+    try:
+        s.write_conf(raw=text.replace("@DATADIR@", s.datadir) +
+                     s.base_conf())
+        return subprocess.run([XMPPD, "-nn", "-f", s.conf],
+                              capture_output=True, text=True,
+                              timeout=TIMEOUT)
+    finally:
+        s.stop()
+
+
+def test_check_of_the_conninfo(c):
+    p = check_conf('muc storage postgresql "hostaddr=127.0.0.1 port=5432 '
+                   'dbname=m user=m password=s3cret"\n')
+    assert p.returncode == 0, p.stderr
+    assert 'muc storage postgresql "hostaddr=127.0.0.1' in p.stdout, \
+        p.stdout
+    assert "s3cret" not in p.stdout + p.stderr
+    for ci, why in (("host=db.example.org dbname=m password=s3cret",
+                     "hostaddr"),
+                    ("hostaddr=db.example.org dbname=m", "numeric"),
+                    ("hostaddr=127.0.0.1 sslmode=require", "sslmode"),
+                    ("host=@DATADIR@/pg dbname=m", "datadir")):
+        p = check_conf('muc storage postgresql "%s"\n' % ci)
+        assert p.returncode != 0 and why in p.stderr and \
+            "muc: storage postgresql" in p.stderr, (ci, p.stderr)
+        assert "s3cret" not in p.stderr, p.stderr
+
+
+def test_rooms_survive_kill9(c):
+    db = c.db()
+    s = c.server(c.conninfo(db))
+    s.wait_log(r"muc db: PostgreSQL schema 1 created")
+    assert rows(c, db, "SELECT version FROM schema_version") == [["1"]]
+    room = "keep@" + KEEP
+    a, b = login(s, "alice"), login(s, "bob")
+    create(a, room, "Alice")
+    logging_on(a, room)
+    a.send("<iq type='set' id='aff' to='%s'><query xmlns='%s#admin'>"
+           "<item affiliation='outcast' jid='carol@example.org'/>"
+           "</query></iq>" % (room, NS_MUC))
+    assert "type='result'" in a.expect(
+        r"<iq[^>]*id='aff'[^>]*(?:/>|>.*?</iq>)").group(0)
+    join(b, room, "Bob")
+    self_presence(b)
+    say(a, b, room, "kept")
+    assert rows(c, db, "SELECT name FROM rooms WHERE service = '%s'" %
+                KEEP) == [["keep"]]
+    assert ["carol@example.org", "outcast"] in rows(
+        c, db, "SELECT jid, affiliation FROM affiliations")
+    m = s.mark()
+    kill_mucd(s)
+    s.wait_log(r"muc db: connected to PostgreSQL", after=m)
+    # The room, its owner, its outcast, its history and its archive.
+    join(b, room, "Bob")
+    p = self_presence(b)
+    assert "code='201'" not in p, p
+    b.expect(r"<message[^>]*>(?:(?!</message>).)*<body>kept</body>")
+    assert archive(b, room) == ["kept"]
+    cl = login(s, "carol")
+    join(cl, room, "Carol")
+    e = error_of(cl)
+    assert "<forbidden" in e, e
+    for x in (a, b, cl):
+        x.close()
+
+
+def test_server_away_then_back(c):
+    """Gone under a running mucd: temporary rooms go on, a room that
+    would be written is refused; back, mucd uses it again by itself."""
+    db = c.db()
+    s = c.server(c.conninfo(db))
+    a, b = login(s, "alice"), login(s, "bob")
+    m = s.mark()
+    c.pg.stop()
+    create(a, "chat@" + TEMP, "Alice")
+    join(b, "chat@" + TEMP, "Bob")
+    self_presence(b)
+    say(a, b, "chat@" + TEMP, "in memory")
+    join(a, "new@" + KEEP, "Alice")
+    self_presence(a)
+    a.send("<iq type='set' id='inst2' to='new@%s'><query xmlns='%s#owner'>"
+           "<x xmlns='jabber:x:data' type='submit'/></query></iq>" %
+           (KEEP, NS_MUC))
+    r = a.expect(r"<iq[^>]*id='inst2'[^>]*(?:/>|>.*?</iq>)").group(0)
+    assert "type='error'" in r, r
+    s.wait_log(r"muc db: PostgreSQL unavailable", after=m)
+    c.pg.start()
+    s.wait_log(r"muc db: PostgreSQL reachable again", after=m)
+    create(a, "later@" + KEEP, "Alice")
+    assert ["later"] in rows(c, db, "SELECT name FROM rooms")
+    assert s.proc.poll() is None
+    a.close()
+    b.close()
+
+
+def test_server_not_there_yet(c):
+    """xmppd starts and serves; the rooms of mucd refuse, as not known
+    yet, until the database is there, then are read from it."""
+    late = Postgres()
+    try:
+        s = c.server(c.conninfo("late", late.port), start=False)
+        s.start()
+        add_user(s, "alice@example.org", "alice-pw")
+        s.wait_log(r"muc db: PostgreSQL unavailable")
+        a = login(s, "alice")
+        join(a, "early@" + TEMP, "Alice")
+        e = error_of(a)
+        assert "<resource-constraint" in e and "type='wait'" in e, e
+        late.start()
+        late.create_db("late", "late", "pw-late")
+        s.wait_log(r"muc db: PostgreSQL reachable again", timeout=30)
+        create(a, "early@" + TEMP, "Alice")
+        a.close()
+    finally:
+        late.close()
+
+
+def test_wrong_password_refused(c):
+    db = c.db()
+    s = c.server(c.conninfo(db).replace("pw-" + db, "pw-wr0ng-x"),
+                 start=False)
+    s.start()
+    s.wait_log(r"muc db: PostgreSQL unavailable: .*password "
+               r"authentication failed")
+    assert not s.log_has("pw-wr0ng-x")
+    assert s.proc.poll() is None
+
+
+def test_newer_schema_refused(c):
+    db = c.db()
+    s = c.server(c.conninfo(db))
+    rows(c, db, "INSERT INTO schema_version VALUES (7, 0)")
+    m = s.mark()
+    os_kill_mucd(s)
+    s.wait_log(r"muc db: the PostgreSQL database has schema version 7, "
+               r"newer than 1, the newest this mucd knows", after=m)
+    assert rows(c, db, "SELECT version FROM schema_version ORDER BY 1") == \
+        [["1"], ["7"]]
+    assert s.proc.poll() is None
+    add_user(s, "dave@example.org", "dave-pw")
+
+
+def os_kill_mucd(s):
+    import signal
+    os.kill(s.pid_of("mucd"), signal.SIGKILL)
