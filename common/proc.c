@@ -44,6 +44,7 @@
 
 static void	proc_dispatch(int, short, void *);
 static void	proc_handle(struct imsgev *);
+static void	proc_drain(void);
 static void	proc_add_peer(struct imsg *);
 static int	proc_generic(struct imsgev *, struct imsg *);
 static void	proc_privdrop(const struct proc_init *);
@@ -311,9 +312,41 @@ proc_child_run(void)
 	proc_handle(&ps->parent);
 	proc_announce();
 	event_dispatch();
+	proc_drain();
 	if (ps->shutdown != NULL)
 		ps->shutdown();
 	exit(0);
+}
+
+/*
+ * The loop ended (SIGTERM): what peers sent already is handled, and
+ * what this process queued for them is written, so that a clean stop
+ * loses nothing a peer was told is done (the router answers a roster
+ * change before the store has written it; the parent stops the store
+ * last).
+ */
+static void
+proc_drain(void)
+{
+	struct proc_self	*ps = &proc_self;
+	struct imsgev		*iev;
+	struct pollfd		 pfd;
+	int			 t, i;
+
+	for (t = 0; t < PROC_MAX; t++)
+		for (i = 0; i < ps->npeers[t]; i++) {
+			if ((iev = ps->peers[t][i]) == NULL)
+				continue;
+			pfd.fd = iev->ibuf.fd;
+			pfd.events = POLLIN;
+			while (poll(&pfd, 1, 0) > 0 &&
+			    imsgbuf_read(&iev->ibuf) > 0)
+				proc_handle(iev);
+		}
+	for (t = 0; t < PROC_MAX; t++)
+		for (i = 0; i < ps->npeers[t]; i++)
+			if ((iev = ps->peers[t][i]) != NULL)
+				(void)imsgbuf_flush(&iev->ibuf);
 }
 
 void

@@ -1054,31 +1054,45 @@ parent_alarm(int sig)
 	shutdown_alarm = 1;
 }
 
-static __dead void
-parent_shutdown(int code)
+/*
+ * The order children stop in: those that feed the router first, then
+ * the router (which writes what it owes the store on its way out), then
+ * the store, which has read all of it by then.  A roster change the
+ * router acknowledged is thus never lost to a clean stop.
+ */
+static int
+parent_stop_rank(const struct child *c)
 {
-	struct child		*c;
-	struct sigaction	 sa;
-	pid_t			 pid;
-	int			 status, alive = 0;
+	switch (c->role->type) {
+	case PROC_STORE:
+		return (2);
+	case PROC_ROUTER:
+		return (1);
+	}
+	return (0);
+}
 
-	env.shutting_down = 1;
-	TAILQ_FOREACH(c, &env.children, entry) {
-		evtimer_del(&c->restartev);
-		if (c->pid != 0) {
+/* SIGTERM to the children of that rank; back when they are gone. */
+static void
+parent_stop_rank_wait(int rank)
+{
+	struct child	*c;
+	pid_t		 pid;
+	int		 status, alive = 0;
+
+	TAILQ_FOREACH(c, &env.children, entry)
+		if (c->pid != 0 && parent_stop_rank(c) == rank) {
 			(void)kill(c->pid, SIGTERM);
 			alive++;
 		}
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = parent_alarm;
-	(void)sigaction(SIGALRM, &sa, NULL);
+	shutdown_alarm = 0;
 	alarm(SHUTDOWN_WAIT);
 	while (alive > 0) {
 		if ((pid = waitpid(WAIT_ANY, &status, 0)) == -1) {
 			if (errno == EINTR && shutdown_alarm) {
 				TAILQ_FOREACH(c, &env.children, entry)
-					if (c->pid != 0)
+					if (c->pid != 0 &&
+					    parent_stop_rank(c) == rank)
 						(void)kill(c->pid, SIGKILL);
 				shutdown_alarm = 0;
 				continue;
@@ -1091,9 +1105,28 @@ parent_shutdown(int code)
 			if (c->pid == pid) {
 				parent_close_child(c);
 				c->pid = 0;
-				alive--;
+				if (parent_stop_rank(c) == rank)
+					alive--;
 			}
 	}
+	alarm(0);
+}
+
+static __dead void
+parent_shutdown(int code)
+{
+	struct child		*c;
+	struct sigaction	 sa;
+	int			 rank;
+
+	env.shutting_down = 1;
+	TAILQ_FOREACH(c, &env.children, entry)
+		evtimer_del(&c->restartev);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = parent_alarm;
+	(void)sigaction(SIGALRM, &sa, NULL);
+	for (rank = 0; rank <= 2; rank++)
+		parent_stop_rank_wait(rank);
 	(void)unlink(env.conf->global.socket);
 	log_info("terminating");
 	exit(code);

@@ -190,6 +190,29 @@ def test_pre_approval(s):
     b.close()
 
 
+N_CHANGES = 900
+
+
+def test_changes_survive_a_clean_stop(s):
+    """Roster changes the server acknowledged are all there after a
+    clean stop that follows at once: the router writes what it owes
+    the store before it exits, and the store stops last."""
+    a = login(s, "alice", "many")
+    for i in range(N_CHANGES):
+        a.send("<iq type='set' id='c%d'><query xmlns='%s'><item "
+               "jid='c%d@example.org' name='C%d'/></query></iq>"
+               % (i, NS, i, i))
+    a.expect(r"<iq[^>]*id='c%d'" % (N_CHANGES - 1), timeout=60)
+    s.stop_keep()
+    s.start()
+    a = login(s, "alice", "many2", roster=False)
+    a.send("<iq type='get' id='cg'><query xmlns='%s'/></iq>" % NS)
+    got = a.expect(r"<iq[^>]*id='cg'.*?</iq>", timeout=60).group(0)
+    missing = [i for i in range(N_CHANGES) if "name='C%d'" % i not in got]
+    assert not missing, missing
+    a.close()
+
+
 def test_roster_survives_restart_and_store_crash(s):
     a = login(s, "alice", "keep")
     a.send("<iq type='set' id='k1'><query xmlns='%s'><item "
