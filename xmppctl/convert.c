@@ -41,7 +41,6 @@
 #include <sys/tree.h>
 
 #include <err.h>
-#include <expat.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -58,6 +57,7 @@
 #include "msg.h"
 #include "scram.h"
 #include "xml.h"
+#include "xmlread.h"
 #include "convert.h"
 #include "xmppctl.h"
 
@@ -103,7 +103,7 @@ struct cv_ctx {
 	const char		*pie, *dump;
 	int			 narch, skipped;
 	/* The export */
-	XML_Parser		 p;
+	struct xmlread		 xr;
 	FILE			*out;		/* NULL: nothing, or a file a user */
 	int			 dirfd;		/* a file per user, here */
 	int			 ejabberd;	/* its fixes wanted */
@@ -111,9 +111,8 @@ struct cv_ctx {
 	int			 depth, root_host, in_host;
 	char			 host[CONF_NAMELEN];
 	struct xml_node		*tree, *cur;
-	long			 tree_start, fed, lastev;
-	int			 failed, users;
-	char			 err[512];
+	long			 tree_start;
+	int			 users;
 };
 
 static int
@@ -764,12 +763,7 @@ cv_dump_read(struct cv_ctx *ctx)
 static void
 cv_stop(struct cv_ctx *ctx, const char *why)
 {
-	if (ctx->failed)
-		return;
-	ctx->failed = 1;
-	(void)snprintf(ctx->err, sizeof(ctx->err), "%s:%lu: %s", ctx->pie,
-	    (unsigned long)XML_GetCurrentLineNumber(ctx->p), why);
-	XML_StopParser(ctx->p, XML_FALSE);
+	xmlread_stop(&ctx->xr, why);
 }
 
 static void
@@ -997,13 +991,13 @@ cv_container(struct cv_ctx *ctx, const char *ns, const char *name,
 static void
 cv_start(void *arg, const char *qname, const char **attrs)
 {
-	struct cv_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
-	const char	*sep, *name, *an;
+	const char	*name, *an;
 	char		 ns[1024], ans[1024];
 	int		 i;
 
-	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
+	xmlread_event(&ctx->xr);
 	if (++ctx->depth > CV_DEPTH_MAX) {
 		cv_stop(ctx, "elements nested too deep");
 		return;
@@ -1014,22 +1008,15 @@ cv_start(void *arg, const char *qname, const char **attrs)
 		cv_stop(ctx, "too many attributes");
 		return;
 	}
-	name = qname;
-	ns[0] = '\0';
-	if ((sep = strchr(qname, '\001')) != NULL) {
-		if ((size_t)(sep - qname) >= sizeof(ns)) {
-			cv_stop(ctx, "a namespace too long");
-			return;
-		}
-		memcpy(ns, qname, sep - qname);
-		ns[sep - qname] = '\0';
-		name = sep + 1;
+	if ((name = xmlread_split(qname, ns, sizeof(ns))) == NULL) {
+		cv_stop(ctx, "a namespace too long");
+		return;
 	}
 	if (ctx->tree == NULL) {
 		if (cv_container(ctx, ns, name, attrs))
 			return;
-		ctx->tree_start = XML_GetCurrentByteIndex(ctx->p);
-	} else if (XML_GetCurrentByteIndex(ctx->p) - ctx->tree_start >
+		ctx->tree_start = xmlread_offset(&ctx->xr);
+	} else if (xmlread_offset(&ctx->xr) - ctx->tree_start >
 	    PIE_USER_MAX) {
 		cv_stop(ctx, "a user too big");
 		return;
@@ -1037,13 +1024,10 @@ cv_start(void *arg, const char *qname, const char **attrs)
 	if ((n = xml_node_new(ns, name)) == NULL)
 		err(1, NULL);
 	for (i = 0; attrs[i] != NULL; i += 2) {
-		an = attrs[i];
-		ans[0] = '\0';
-		if ((sep = strchr(an, '\001')) != NULL &&
-		    (size_t)(sep - an) < sizeof(ans)) {
-			memcpy(ans, an, sep - an);
-			ans[sep - an] = '\0';
-			an = sep + 1;
+		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL) {
+			xml_node_free(n);
+			cv_stop(ctx, "a namespace too long");
+			return;
 		}
 		if (xml_set_attr_ns(n, ans[0] != '\0' ? ans : NULL, an,
 		    attrs[i + 1]) == -1)
@@ -1059,12 +1043,12 @@ cv_start(void *arg, const char *qname, const char **attrs)
 static void
 cv_end(void *arg, const char *qname)
 {
-	struct cv_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
 	int		 depth = ctx->depth--;
 
 	(void)qname;
-	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
+	xmlread_event(&ctx->xr);
 	if (ctx->tree == NULL) {
 		if (depth == cv_host_depth(ctx) && ctx->in_host) {
 			cv_write(ctx, "</host>\n", 8);
@@ -1082,7 +1066,7 @@ cv_end(void *arg, const char *qname)
 		cv_user(ctx, n);
 	else
 		printf("%s:%lu: <%s/> skipped: not understood%s\n", ctx->pie,
-		    (unsigned long)XML_GetCurrentLineNumber(ctx->p), n->name,
+		    (unsigned long)xmlread_line(&ctx->xr), n->name,
 		    strcmp(n->name, "include") == 0 ?
 		    " (name the host's file itself)" : "");
 	xml_node_free(n);
@@ -1091,12 +1075,12 @@ cv_end(void *arg, const char *qname)
 static void
 cv_chars(void *arg, const char *s, int len)
 {
-	struct cv_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 
-	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
+	xmlread_event(&ctx->xr);
 	if (ctx->cur == NULL)
 		return;
-	if (XML_GetCurrentByteIndex(ctx->p) - ctx->tree_start >
+	if (xmlread_offset(&ctx->xr) - ctx->tree_start >
 	    PIE_USER_MAX) {
 		cv_stop(ctx, "a user too big");
 		return;
@@ -1105,71 +1089,17 @@ cv_chars(void *arg, const char *s, int len)
 		err(1, NULL);
 }
 
-static void
-cv_doctype(void *arg, const char *name, const char *sysid,
-    const char *pubid, int subset)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)subset;
-	cv_stop(arg, "a DTD (DOCTYPE) is refused");
-}
-
-static void
-cv_entity(void *arg, const char *name, int param, const char *value,
-    int vlen, const char *base, const char *sysid, const char *pubid,
-    const char *notation)
-{
-	(void)name;
-	(void)param;
-	(void)value;
-	(void)vlen;
-	(void)base;
-	(void)sysid;
-	(void)pubid;
-	(void)notation;
-	cv_stop(arg, "an entity declaration is refused");
-}
-
 static int
 cv_export_read(struct cv_ctx *ctx, FILE *f)
 {
-	char	 buf[8192];
-	size_t	 n;
-	int	 done;
+	int	 rv;
 
-	if ((ctx->p = XML_ParserCreateNS(NULL, '\001')) == NULL)
-		err(1, NULL);
-	XML_SetUserData(ctx->p, ctx);
-	XML_SetElementHandler(ctx->p, cv_start, cv_end);
-	XML_SetCharacterDataHandler(ctx->p, cv_chars);
-	XML_SetStartDoctypeDeclHandler(ctx->p, cv_doctype);
-	XML_SetEntityDeclHandler(ctx->p, cv_entity);
-	XML_SetParamEntityParsing(ctx->p, XML_PARAM_ENTITY_PARSING_NEVER);
-	do {
-		n = fread(buf, 1, sizeof(buf), f);
-		if (ferror(f))
-			err(1, "%s", ctx->pie);
-		done = n < sizeof(buf);
-		if (XML_Parse(ctx->p, buf, n, done) == XML_STATUS_ERROR &&
-		    !ctx->failed) {
-			ctx->failed = 1;
-			(void)snprintf(ctx->err, sizeof(ctx->err), "%s:%lu: %s",
-			    ctx->pie, (unsigned long)
-			    XML_GetCurrentLineNumber(ctx->p),
-			    XML_ErrorString(XML_GetErrorCode(ctx->p)));
-		}
-		/* A tag or a name expat holds whole, unreported. */
-		ctx->fed += n;
-		if (!ctx->failed && ctx->fed - ctx->lastev > PIE_REC_MAX)
-			cv_stop(ctx, "an element is too big");
-	} while (!done && !ctx->failed);
-	XML_ParserFree(ctx->p);
-	ctx->p = NULL;
+	ctx->xr.file = ctx->pie;
+	ctx->xr.arg = ctx;
+	rv = xmlread_run(&ctx->xr, f, cv_start, cv_end, cv_chars);
 	xml_node_free(ctx->tree);
 	ctx->tree = ctx->cur = NULL;
-	return (ctx->failed ? -1 : 0);
+	return (rv);
 }
 
 /*
@@ -1205,9 +1135,9 @@ convert_ejabberd(const char *pie, const char *dump, const char *out)
 	cv_write(&ctx, head, sizeof(head) - 1);
 	if (cv_export_read(&ctx, f) == -1 || ctx.users == 0) {
 		(void)unlink(out);
-		if (!ctx.failed)
+		if (!ctx.xr.failed)
 			errx(1, "%s: no user in the file; nothing written", pie);
-		errx(1, "%s; nothing written", ctx.err);
+		errx(1, "%s; nothing written", ctx.xr.err);
 	}
 	(void)fclose(f);
 	cv_write(&ctx, "</server-data>\n", 15);
@@ -1255,7 +1185,7 @@ convert_prosody(const char *pie, const char *dir)
 		if ((f = fopen(pie, "r")) == NULL)
 			err(1, "%s", pie);
 		if (cv_export_read(&ctx, f) == -1)
-			errx(1, "%s; %s", ctx.err, ctx.dry ? "nothing written" :
+			errx(1, "%s; %s", ctx.xr.err, ctx.dry ? "nothing written" :
 			    "the file changed while it was read");
 		if (ctx.users == 0)
 			errx(1, "%s: no user in the file; nothing written", pie);
