@@ -107,6 +107,8 @@ struct cv_ctx {
 	FILE			*out;		/* NULL: nothing, or a file a user */
 	int			 dirfd;		/* a file per user, here */
 	int			 ejabberd;	/* its fixes wanted */
+	const char		*datadir;	/* Prosody's, offline from */
+	int			 noffline;
 	int			 dry;		/* the first of two passes */
 	int			 depth, root_host, in_host;
 	char			 host[CONF_NAMELEN];
@@ -887,6 +889,36 @@ cv_user_file(struct cv_ctx *ctx, const char *jid, struct xml_buf *u)
 	xml_buf_free(&b);
 }
 
+/* The user's offline messages in Prosody's data directory join it. */
+static void
+cv_prosody_offline(struct cv_ctx *ctx, struct xml_node *u,
+    const char *local, const char *jid)
+{
+	struct xml_node	*off;
+	char		 why[512];
+	int		 n, made = 0;
+
+	if ((off = xml_find_child(u, NS_PIE, "offline-messages")) == NULL) {
+		if ((off = xml_node_new(NS_PIE, "offline-messages")) == NULL)
+			err(1, NULL);
+		made = 1;
+	}
+	n = convert_lua_offline(ctx->datadir, ctx->host, local, off, why,
+	    sizeof(why));
+	if (n == -1)
+		xmlread_abort(&ctx->xr, why);
+	if (n <= 0) {
+		if (made)
+			xml_node_free(off);
+		return;
+	}
+	/* Prosody's own archive ids, which mean nothing here. */
+	cv_offline(off, jid);
+	if (made)
+		xml_append(u, off);
+	ctx->noffline += n;
+}
+
 static void
 cv_user(struct cv_ctx *ctx, struct xml_node *u)
 {
@@ -912,6 +944,8 @@ cv_user(struct cv_ctx *ctx, struct xml_node *u)
 		else if (xml_is(c, NS_PIE, "offline-messages"))
 			cv_offline(c, key.jid);
 	}
+	if (ctx->datadir != NULL && key.jid[0] != '\0')
+		cv_prosody_offline(ctx, u, j.local, key.jid);
 	if ((a = RB_FIND(cv_archs, &ctx->archs, &key)) != NULL &&
 	    !a->used) {
 		xml_append(u, a->archive);
@@ -976,8 +1010,9 @@ cv_container(struct cv_ctx *ctx, const char *ns, const char *name,
 			ctx->root_host = 1;
 			cv_host(ctx, attrs);
 		} else if (!pie || strcmp(name, "server-data") != 0)
-			cv_stop(ctx, "not an export of ejabberd "
-			    "(urn:xmpp:pie:0)");
+			cv_stop(ctx, ctx->ejabberd ? "not an export of "
+			    "ejabberd (urn:xmpp:pie:0)" :
+			    "not a XEP-0227 file (urn:xmpp:pie:0)");
 		return (1);
 	}
 	if (ctx->depth == 2 && !ctx->root_host && pie &&
@@ -1196,5 +1231,50 @@ convert_prosody(const char *pie, const char *dir)
 	}
 	(void)close(ctx.dirfd);
 	printf("%s: %d users written, a file each\n", dir, n);
+	return (0);
+}
+
+/*
+ * Write to out the XEP-0227 file pie (prosody-migrator's, of a user or
+ * more) with each user's offline messages from Prosody's data directory
+ * datadir, which its XEP-0227 store leaves out.  Nothing is written
+ * unless every file is read whole.
+ */
+int
+convert_prosody_offline(const char *pie, const char *datadir,
+    const char *out)
+{
+	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
+	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
+	struct cv_ctx		 ctx;
+	FILE			*f;
+	int			 fd;
+
+	memset(&ctx, 0, sizeof(ctx));
+	RB_INIT(&ctx.archs);
+	ctx.pie = pie;
+	ctx.dirfd = -1;
+	ctx.datadir = datadir;
+	if ((f = fopen(pie, "r")) == NULL)
+		err(1, "%s", pie);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		err(1, "%s", out);
+	if ((ctx.out = fdopen(fd, "w")) == NULL)
+		err(1, "%s", out);
+	cv_write(&ctx, head, sizeof(head) - 1);
+	if (cv_export_read(&ctx, f) == -1 || ctx.users == 0) {
+		(void)unlink(out);
+		if (!ctx.xr.failed)
+			errx(1, "%s: no user in the file; nothing written", pie);
+		errx(1, "%s; nothing written", ctx.xr.err);
+	}
+	(void)fclose(f);
+	cv_write(&ctx, "</server-data>\n", 15);
+	if (fclose(ctx.out) == EOF) {
+		(void)unlink(out);
+		err(1, "%s", out);
+	}
+	printf("%s: %d users, %d offline messages written\n", out, ctx.users,
+	    ctx.noffline);
 	return (0);
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compat.h"
 #include "msg.h"
 #include "xmlread.h"
 
@@ -41,6 +42,17 @@ xmlread_stop(struct xmlread *xr, const char *why)
 	xr->failed = 1;
 	(void)snprintf(xr->err, sizeof(xr->err), "%s:%lu: %s", xr->file,
 	    (unsigned long)XML_GetCurrentLineNumber(xr->p), why);
+	XML_StopParser(xr->p, XML_FALSE);
+}
+
+/* Stop for a reason found elsewhere, said as it is (file:line: why). */
+void
+xmlread_abort(struct xmlread *xr, const char *msg)
+{
+	if (xr->failed)
+		return;
+	xr->failed = 1;
+	(void)strlcpy(xr->err, msg, sizeof(xr->err));
 	XML_StopParser(xr->p, XML_FALSE);
 }
 

@@ -36,6 +36,7 @@ struct xmlread {
 };
 
 void		 xmlread_stop(struct xmlread *, const char *);
+void		 xmlread_abort(struct xmlread *, const char *);
 void		 xmlread_event(struct xmlread *);
 long		 xmlread_offset(struct xmlread *);
 int		 xmlread_line(struct xmlread *);
