@@ -220,8 +220,9 @@ cv_utf8(struct cv_reader *r, int c)
 	return (cp);
 }
 
-static int
-cv_hex(int c)
+/* A hexadecimal digit's value, or -1. */
+int
+convert_hex(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -230,6 +231,34 @@ cv_hex(int c)
 	if (c >= 'A' && c <= 'F')
 		return (c - 'A' + 10);
 	return (-1);
+}
+
+/* Code point cp as UTF-8 in u: its length, 0 when it is none. */
+size_t
+convert_utf8(long cp, char u[4])
+{
+	if (cp < 0 || cp > 0x10ffff)
+		return (0);
+	if (cp < 0x80) {
+		u[0] = cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		u[0] = 0xc0 | cp >> 6;
+		u[1] = 0x80 | (cp & 0x3f);
+		return (2);
+	}
+	if (cp < 0x10000) {
+		u[0] = 0xe0 | cp >> 12;
+		u[1] = 0x80 | (cp >> 6 & 0x3f);
+		u[2] = 0x80 | (cp & 0x3f);
+		return (3);
+	}
+	u[0] = 0xf0 | cp >> 18;
+	u[1] = 0x80 | (cp >> 12 & 0x3f);
+	u[2] = 0x80 | (cp >> 6 & 0x3f);
+	u[3] = 0x80 | (cp & 0x3f);
+	return (4);
 }
 
 /* An escape after a backslash: its code point, or -1. */
@@ -257,13 +286,13 @@ cv_escape(struct cv_reader *r)
 	if (c == 'x') {
 		if ((c = cv_getc(r)) == '{') {
 			for (cp = 0, i = 0; (c = cv_getc(r)) != '}'; i++)
-				if (i > 6 || (d = cv_hex(c)) == -1)
+				if (i > 6 || (d = convert_hex(c)) == -1)
 					return (-1);
 				else
 					cp = cp * 16 + d;
 			return (i == 0 || cp > 0x10ffff ? -1 : cp);
 		}
-		if ((d = cv_hex(c)) == -1 || (c = cv_hex(cv_getc(r))) == -1)
+		if ((d = convert_hex(c)) == -1 || (c = convert_hex(cv_getc(r))) == -1)
 			return (-1);
 		return (d * 16 + c);
 	}
@@ -283,25 +312,11 @@ cv_put(struct cv_term *t, long cp, int utf8)
 
 	if (cp < 0 || cp > 0x10ffff || (!utf8 && cp > 0xff))
 		return (-1);
-	if (!utf8 || cp < 0x80) {
+	if (!utf8) {
 		u[0] = cp;
 		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = 0xc0 | cp >> 6;
-		u[1] = 0x80 | (cp & 0x3f);
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = 0xe0 | cp >> 12;
-		u[1] = 0x80 | (cp >> 6 & 0x3f);
-		u[2] = 0x80 | (cp & 0x3f);
-		n = 3;
-	} else {
-		u[0] = 0xf0 | cp >> 18;
-		u[1] = 0x80 | (cp >> 12 & 0x3f);
-		u[2] = 0x80 | (cp >> 6 & 0x3f);
-		u[3] = 0x80 | (cp & 0x3f);
-		n = 4;
-	}
+	} else
+		n = convert_utf8(cp, u);
 	if (t->len + n + 1 > t->cap) {
 		if ((s = recallocarray(t->s, t->cap, t->cap * 2 + n + 16, 1)) ==
 		    NULL)
@@ -1138,6 +1153,40 @@ cv_export_read(struct cv_ctx *ctx, FILE *f)
 }
 
 /*
+ * Read ctx->pie and write its users to out, made with mode 0600 and
+ * never an existing file: one XEP-0227 file, or nothing and an exit.
+ */
+static void
+cv_one_file(struct cv_ctx *ctx, const char *out)
+{
+	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
+	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
+	FILE			*f;
+	int			 fd;
+
+	if ((f = fopen(ctx->pie, "r")) == NULL)
+		err(1, "%s", ctx->pie);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		err(1, "%s", out);
+	if ((ctx->out = fdopen(fd, "w")) == NULL)
+		err(1, "%s", out);
+	cv_write(ctx, head, sizeof(head) - 1);
+	if (cv_export_read(ctx, f) == -1 || ctx->users == 0) {
+		(void)unlink(out);
+		if (!ctx->xr.failed)
+			errx(1, "%s: no user in the file; nothing written",
+			    ctx->pie);
+		errx(1, "%s; nothing written", ctx->xr.err);
+	}
+	(void)fclose(f);
+	cv_write(ctx, "</server-data>\n", 15);
+	if (fclose(ctx->out) == EOF) {
+		(void)unlink(out);
+		err(1, "%s", out);
+	}
+}
+
+/*
  * Read the export pie (a host file, or a server-data file holding
  * hosts) and the archive dump (or NULL), write the file out (made, mode
  * 0600; never an existing file).  Exits on what it cannot read, with
@@ -1146,12 +1195,8 @@ cv_export_read(struct cv_ctx *ctx, FILE *f)
 int
 convert_ejabberd(const char *pie, const char *dump, const char *out)
 {
-	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
-	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
 	struct cv_ctx		 ctx;
 	struct cv_arch		*a, *next;
-	FILE			*f;
-	int			 fd;
 
 	memset(&ctx, 0, sizeof(ctx));
 	RB_INIT(&ctx.archs);
@@ -1161,25 +1206,7 @@ convert_ejabberd(const char *pie, const char *dump, const char *out)
 	ctx.ejabberd = 1;
 	if (dump != NULL)
 		cv_dump_read(&ctx);
-	if ((f = fopen(pie, "r")) == NULL)
-		err(1, "%s", pie);
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
-		err(1, "%s", out);
-	if ((ctx.out = fdopen(fd, "w")) == NULL)
-		err(1, "%s", out);
-	cv_write(&ctx, head, sizeof(head) - 1);
-	if (cv_export_read(&ctx, f) == -1 || ctx.users == 0) {
-		(void)unlink(out);
-		if (!ctx.xr.failed)
-			errx(1, "%s: no user in the file; nothing written", pie);
-		errx(1, "%s; nothing written", ctx.xr.err);
-	}
-	(void)fclose(f);
-	cv_write(&ctx, "</server-data>\n", 15);
-	if (fclose(ctx.out) == EOF) {
-		(void)unlink(out);
-		err(1, "%s", out);
-	}
+	cv_one_file(&ctx, out);
 	for (a = RB_MIN(cv_archs, &ctx.archs); a != NULL; a = next) {
 		next = RB_NEXT(cv_archs, &ctx.archs, a);
 		if (!a->used) {
@@ -1244,36 +1271,14 @@ int
 convert_prosody_offline(const char *pie, const char *datadir,
     const char *out)
 {
-	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
-	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
 	struct cv_ctx		 ctx;
-	FILE			*f;
-	int			 fd;
 
 	memset(&ctx, 0, sizeof(ctx));
 	RB_INIT(&ctx.archs);
 	ctx.pie = pie;
 	ctx.dirfd = -1;
 	ctx.datadir = datadir;
-	if ((f = fopen(pie, "r")) == NULL)
-		err(1, "%s", pie);
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
-		err(1, "%s", out);
-	if ((ctx.out = fdopen(fd, "w")) == NULL)
-		err(1, "%s", out);
-	cv_write(&ctx, head, sizeof(head) - 1);
-	if (cv_export_read(&ctx, f) == -1 || ctx.users == 0) {
-		(void)unlink(out);
-		if (!ctx.xr.failed)
-			errx(1, "%s: no user in the file; nothing written", pie);
-		errx(1, "%s; nothing written", ctx.xr.err);
-	}
-	(void)fclose(f);
-	cv_write(&ctx, "</server-data>\n", 15);
-	if (fclose(ctx.out) == EOF) {
-		(void)unlink(out);
-		err(1, "%s", out);
-	}
+	cv_one_file(&ctx, out);
 	printf("%s: %d users, %d offline messages written\n", out, ctx.users,
 	    ctx.noffline);
 	return (0);

@@ -30,6 +30,9 @@ int	 convert_ejabberd(const char *, const char *, const char *);
 int	 convert_prosody(const char *, const char *);
 int	 convert_prosody_offline(const char *, const char *, const char *);
 
+int	 convert_hex(int);
+size_t	 convert_utf8(long, char [4]);
+
 struct xml_node;
 int	 convert_lua_offline(const char *, const char *, const char *,
 	    struct xml_node *, char *, size_t);

@@ -141,40 +141,10 @@ lua_utf8(struct lua_val *v, unsigned long cp)
 	char	 u[4];
 	size_t	 n;
 
-	if (cp < 0x80) {
-		u[0] = cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = 0xc0 | cp >> 6;
-		u[1] = 0x80 | (cp & 0x3f);
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = 0xe0 | cp >> 12;
-		u[1] = 0x80 | (cp >> 6 & 0x3f);
-		u[2] = 0x80 | (cp & 0x3f);
-		n = 3;
-	} else if (cp <= 0x10ffff) {
-		u[0] = 0xf0 | cp >> 18;
-		u[1] = 0x80 | (cp >> 12 & 0x3f);
-		u[2] = 0x80 | (cp >> 6 & 0x3f);
-		u[3] = 0x80 | (cp & 0x3f);
-		n = 4;
-	} else
+	if (cp > 0x10ffff || (n = convert_utf8(cp, u)) == 0)
 		return (-1);
 	lua_put(v, u, n);
 	return (0);
-}
-
-static int
-lua_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 /* After a backslash in a string. */
@@ -209,8 +179,8 @@ lua_escape(struct lua_reader *r, struct lua_val *v)
 		return (0);
 	}
 	if (c == 'x') {
-		if (r->end - r->p < 2 || (i = lua_hex(r->p[0])) == -1 ||
-		    (d = lua_hex(r->p[1])) == -1)
+		if (r->end - r->p < 2 || (i = convert_hex(r->p[0])) == -1 ||
+		    (d = convert_hex(r->p[1])) == -1)
 			return (-1);
 		r->p += 2;
 		c = i * 16 + d;
@@ -219,7 +189,7 @@ lua_escape(struct lua_reader *r, struct lua_val *v)
 	}
 	if (c == 'u' && r->p < r->end && *r->p == '{') {
 		for (r->p++, i = 0; r->p < r->end && *r->p != '}'; r->p++, i++)
-			if (i > 6 || (d = lua_hex(*r->p)) == -1)
+			if (i > 6 || (d = convert_hex(*r->p)) == -1)
 				return (-1);
 			else
 				cp = cp * 16 + d;
