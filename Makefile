@@ -66,7 +66,8 @@ ifneq (${HAVE_LIBPQ},)
 XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
-		xmppctl/convert.c
+		xmppctl/convert.c xmppctl/xmlread.c \
+		xmppctl/convert_lua.c
 XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \

@@ -41,7 +41,6 @@
 #include <sys/tree.h>
 
 #include <err.h>
-#include <expat.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -58,6 +57,7 @@
 #include "msg.h"
 #include "scram.h"
 #include "xml.h"
+#include "xmlread.h"
 #include "convert.h"
 #include "xmppctl.h"
 
@@ -103,17 +103,18 @@ struct cv_ctx {
 	const char		*pie, *dump;
 	int			 narch, skipped;
 	/* The export */
-	XML_Parser		 p;
+	struct xmlread		 xr;
 	FILE			*out;		/* NULL: nothing, or a file a user */
 	int			 dirfd;		/* a file per user, here */
 	int			 ejabberd;	/* its fixes wanted */
+	const char		*datadir;	/* Prosody's, offline from */
+	int			 noffline;
 	int			 dry;		/* the first of two passes */
 	int			 depth, root_host, in_host;
 	char			 host[CONF_NAMELEN];
 	struct xml_node		*tree, *cur;
-	long			 tree_start, fed, lastev;
-	int			 failed, users;
-	char			 err[512];
+	long			 tree_start;
+	int			 users;
 };
 
 static int
@@ -219,8 +220,9 @@ cv_utf8(struct cv_reader *r, int c)
 	return (cp);
 }
 
-static int
-cv_hex(int c)
+/* A hexadecimal digit's value, or -1. */
+int
+convert_hex(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -229,6 +231,34 @@ cv_hex(int c)
 	if (c >= 'A' && c <= 'F')
 		return (c - 'A' + 10);
 	return (-1);
+}
+
+/* Code point cp as UTF-8 in u: its length, 0 when it is none. */
+size_t
+convert_utf8(long cp, char u[4])
+{
+	if (cp < 0 || cp > 0x10ffff)
+		return (0);
+	if (cp < 0x80) {
+		u[0] = cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		u[0] = 0xc0 | cp >> 6;
+		u[1] = 0x80 | (cp & 0x3f);
+		return (2);
+	}
+	if (cp < 0x10000) {
+		u[0] = 0xe0 | cp >> 12;
+		u[1] = 0x80 | (cp >> 6 & 0x3f);
+		u[2] = 0x80 | (cp & 0x3f);
+		return (3);
+	}
+	u[0] = 0xf0 | cp >> 18;
+	u[1] = 0x80 | (cp >> 12 & 0x3f);
+	u[2] = 0x80 | (cp >> 6 & 0x3f);
+	u[3] = 0x80 | (cp & 0x3f);
+	return (4);
 }
 
 /* An escape after a backslash: its code point, or -1. */
@@ -256,13 +286,13 @@ cv_escape(struct cv_reader *r)
 	if (c == 'x') {
 		if ((c = cv_getc(r)) == '{') {
 			for (cp = 0, i = 0; (c = cv_getc(r)) != '}'; i++)
-				if (i > 6 || (d = cv_hex(c)) == -1)
+				if (i > 6 || (d = convert_hex(c)) == -1)
 					return (-1);
 				else
 					cp = cp * 16 + d;
 			return (i == 0 || cp > 0x10ffff ? -1 : cp);
 		}
-		if ((d = cv_hex(c)) == -1 || (c = cv_hex(cv_getc(r))) == -1)
+		if ((d = convert_hex(c)) == -1 || (c = convert_hex(cv_getc(r))) == -1)
 			return (-1);
 		return (d * 16 + c);
 	}
@@ -282,25 +312,11 @@ cv_put(struct cv_term *t, long cp, int utf8)
 
 	if (cp < 0 || cp > 0x10ffff || (!utf8 && cp > 0xff))
 		return (-1);
-	if (!utf8 || cp < 0x80) {
+	if (!utf8) {
 		u[0] = cp;
 		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = 0xc0 | cp >> 6;
-		u[1] = 0x80 | (cp & 0x3f);
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = 0xe0 | cp >> 12;
-		u[1] = 0x80 | (cp >> 6 & 0x3f);
-		u[2] = 0x80 | (cp & 0x3f);
-		n = 3;
-	} else {
-		u[0] = 0xf0 | cp >> 18;
-		u[1] = 0x80 | (cp >> 12 & 0x3f);
-		u[2] = 0x80 | (cp >> 6 & 0x3f);
-		u[3] = 0x80 | (cp & 0x3f);
-		n = 4;
-	}
+	} else
+		n = convert_utf8(cp, u);
 	if (t->len + n + 1 > t->cap) {
 		if ((s = recallocarray(t->s, t->cap, t->cap * 2 + n + 16, 1)) ==
 		    NULL)
@@ -764,12 +780,7 @@ cv_dump_read(struct cv_ctx *ctx)
 static void
 cv_stop(struct cv_ctx *ctx, const char *why)
 {
-	if (ctx->failed)
-		return;
-	ctx->failed = 1;
-	(void)snprintf(ctx->err, sizeof(ctx->err), "%s:%lu: %s", ctx->pie,
-	    (unsigned long)XML_GetCurrentLineNumber(ctx->p), why);
-	XML_StopParser(ctx->p, XML_FALSE);
+	xmlread_stop(&ctx->xr, why);
 }
 
 static void
@@ -893,6 +904,36 @@ cv_user_file(struct cv_ctx *ctx, const char *jid, struct xml_buf *u)
 	xml_buf_free(&b);
 }
 
+/* The user's offline messages in Prosody's data directory join it. */
+static void
+cv_prosody_offline(struct cv_ctx *ctx, struct xml_node *u,
+    const char *local, const char *jid)
+{
+	struct xml_node	*off;
+	char		 why[512];
+	int		 n, made = 0;
+
+	if ((off = xml_find_child(u, NS_PIE, "offline-messages")) == NULL) {
+		if ((off = xml_node_new(NS_PIE, "offline-messages")) == NULL)
+			err(1, NULL);
+		made = 1;
+	}
+	n = convert_lua_offline(ctx->datadir, ctx->host, local, off, why,
+	    sizeof(why));
+	if (n == -1)
+		xmlread_abort(&ctx->xr, why);
+	if (n <= 0) {
+		if (made)
+			xml_node_free(off);
+		return;
+	}
+	/* Prosody's own archive ids, which mean nothing here. */
+	cv_offline(off, jid);
+	if (made)
+		xml_append(u, off);
+	ctx->noffline += n;
+}
+
 static void
 cv_user(struct cv_ctx *ctx, struct xml_node *u)
 {
@@ -918,6 +959,8 @@ cv_user(struct cv_ctx *ctx, struct xml_node *u)
 		else if (xml_is(c, NS_PIE, "offline-messages"))
 			cv_offline(c, key.jid);
 	}
+	if (ctx->datadir != NULL && key.jid[0] != '\0')
+		cv_prosody_offline(ctx, u, j.local, key.jid);
 	if ((a = RB_FIND(cv_archs, &ctx->archs, &key)) != NULL &&
 	    !a->used) {
 		xml_append(u, a->archive);
@@ -982,8 +1025,9 @@ cv_container(struct cv_ctx *ctx, const char *ns, const char *name,
 			ctx->root_host = 1;
 			cv_host(ctx, attrs);
 		} else if (!pie || strcmp(name, "server-data") != 0)
-			cv_stop(ctx, "not an export of ejabberd "
-			    "(urn:xmpp:pie:0)");
+			cv_stop(ctx, ctx->ejabberd ? "not an export of "
+			    "ejabberd (urn:xmpp:pie:0)" :
+			    "not a XEP-0227 file (urn:xmpp:pie:0)");
 		return (1);
 	}
 	if (ctx->depth == 2 && !ctx->root_host && pie &&
@@ -997,13 +1041,13 @@ cv_container(struct cv_ctx *ctx, const char *ns, const char *name,
 static void
 cv_start(void *arg, const char *qname, const char **attrs)
 {
-	struct cv_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
-	const char	*sep, *name, *an;
+	const char	*name, *an;
 	char		 ns[1024], ans[1024];
 	int		 i;
 
-	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
+	xmlread_event(&ctx->xr);
 	if (++ctx->depth > CV_DEPTH_MAX) {
 		cv_stop(ctx, "elements nested too deep");
 		return;
@@ -1014,22 +1058,15 @@ cv_start(void *arg, const char *qname, const char **attrs)
 		cv_stop(ctx, "too many attributes");
 		return;
 	}
-	name = qname;
-	ns[0] = '\0';
-	if ((sep = strchr(qname, '\001')) != NULL) {
-		if ((size_t)(sep - qname) >= sizeof(ns)) {
-			cv_stop(ctx, "a namespace too long");
-			return;
-		}
-		memcpy(ns, qname, sep - qname);
-		ns[sep - qname] = '\0';
-		name = sep + 1;
+	if ((name = xmlread_split(qname, ns, sizeof(ns))) == NULL) {
+		cv_stop(ctx, "a namespace too long");
+		return;
 	}
 	if (ctx->tree == NULL) {
 		if (cv_container(ctx, ns, name, attrs))
 			return;
-		ctx->tree_start = XML_GetCurrentByteIndex(ctx->p);
-	} else if (XML_GetCurrentByteIndex(ctx->p) - ctx->tree_start >
+		ctx->tree_start = xmlread_offset(&ctx->xr);
+	} else if (xmlread_offset(&ctx->xr) - ctx->tree_start >
 	    PIE_USER_MAX) {
 		cv_stop(ctx, "a user too big");
 		return;
@@ -1037,13 +1074,10 @@ cv_start(void *arg, const char *qname, const char **attrs)
 	if ((n = xml_node_new(ns, name)) == NULL)
 		err(1, NULL);
 	for (i = 0; attrs[i] != NULL; i += 2) {
-		an = attrs[i];
-		ans[0] = '\0';
-		if ((sep = strchr(an, '\001')) != NULL &&
-		    (size_t)(sep - an) < sizeof(ans)) {
-			memcpy(ans, an, sep - an);
-			ans[sep - an] = '\0';
-			an = sep + 1;
+		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL) {
+			xml_node_free(n);
+			cv_stop(ctx, "a namespace too long");
+			return;
 		}
 		if (xml_set_attr_ns(n, ans[0] != '\0' ? ans : NULL, an,
 		    attrs[i + 1]) == -1)
@@ -1059,12 +1093,12 @@ cv_start(void *arg, const char *qname, const char **attrs)
 static void
 cv_end(void *arg, const char *qname)
 {
-	struct cv_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
 	int		 depth = ctx->depth--;
 
 	(void)qname;
-	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
+	xmlread_event(&ctx->xr);
 	if (ctx->tree == NULL) {
 		if (depth == cv_host_depth(ctx) && ctx->in_host) {
 			cv_write(ctx, "</host>\n", 8);
@@ -1082,7 +1116,7 @@ cv_end(void *arg, const char *qname)
 		cv_user(ctx, n);
 	else
 		printf("%s:%lu: <%s/> skipped: not understood%s\n", ctx->pie,
-		    (unsigned long)XML_GetCurrentLineNumber(ctx->p), n->name,
+		    (unsigned long)xmlread_line(&ctx->xr), n->name,
 		    strcmp(n->name, "include") == 0 ?
 		    " (name the host's file itself)" : "");
 	xml_node_free(n);
@@ -1091,12 +1125,12 @@ cv_end(void *arg, const char *qname)
 static void
 cv_chars(void *arg, const char *s, int len)
 {
-	struct cv_ctx	*ctx = arg;
+	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 
-	ctx->lastev = XML_GetCurrentByteIndex(ctx->p);
+	xmlread_event(&ctx->xr);
 	if (ctx->cur == NULL)
 		return;
-	if (XML_GetCurrentByteIndex(ctx->p) - ctx->tree_start >
+	if (xmlread_offset(&ctx->xr) - ctx->tree_start >
 	    PIE_USER_MAX) {
 		cv_stop(ctx, "a user too big");
 		return;
@@ -1105,71 +1139,51 @@ cv_chars(void *arg, const char *s, int len)
 		err(1, NULL);
 }
 
-static void
-cv_doctype(void *arg, const char *name, const char *sysid,
-    const char *pubid, int subset)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)subset;
-	cv_stop(arg, "a DTD (DOCTYPE) is refused");
-}
-
-static void
-cv_entity(void *arg, const char *name, int param, const char *value,
-    int vlen, const char *base, const char *sysid, const char *pubid,
-    const char *notation)
-{
-	(void)name;
-	(void)param;
-	(void)value;
-	(void)vlen;
-	(void)base;
-	(void)sysid;
-	(void)pubid;
-	(void)notation;
-	cv_stop(arg, "an entity declaration is refused");
-}
-
 static int
 cv_export_read(struct cv_ctx *ctx, FILE *f)
 {
-	char	 buf[8192];
-	size_t	 n;
-	int	 done;
+	int	 rv;
 
-	if ((ctx->p = XML_ParserCreateNS(NULL, '\001')) == NULL)
-		err(1, NULL);
-	XML_SetUserData(ctx->p, ctx);
-	XML_SetElementHandler(ctx->p, cv_start, cv_end);
-	XML_SetCharacterDataHandler(ctx->p, cv_chars);
-	XML_SetStartDoctypeDeclHandler(ctx->p, cv_doctype);
-	XML_SetEntityDeclHandler(ctx->p, cv_entity);
-	XML_SetParamEntityParsing(ctx->p, XML_PARAM_ENTITY_PARSING_NEVER);
-	do {
-		n = fread(buf, 1, sizeof(buf), f);
-		if (ferror(f))
-			err(1, "%s", ctx->pie);
-		done = n < sizeof(buf);
-		if (XML_Parse(ctx->p, buf, n, done) == XML_STATUS_ERROR &&
-		    !ctx->failed) {
-			ctx->failed = 1;
-			(void)snprintf(ctx->err, sizeof(ctx->err), "%s:%lu: %s",
-			    ctx->pie, (unsigned long)
-			    XML_GetCurrentLineNumber(ctx->p),
-			    XML_ErrorString(XML_GetErrorCode(ctx->p)));
-		}
-		/* A tag or a name expat holds whole, unreported. */
-		ctx->fed += n;
-		if (!ctx->failed && ctx->fed - ctx->lastev > PIE_REC_MAX)
-			cv_stop(ctx, "an element is too big");
-	} while (!done && !ctx->failed);
-	XML_ParserFree(ctx->p);
-	ctx->p = NULL;
+	ctx->xr.file = ctx->pie;
+	ctx->xr.arg = ctx;
+	rv = xmlread_run(&ctx->xr, f, cv_start, cv_end, cv_chars);
 	xml_node_free(ctx->tree);
 	ctx->tree = ctx->cur = NULL;
-	return (ctx->failed ? -1 : 0);
+	return (rv);
+}
+
+/*
+ * Read ctx->pie and write its users to out, made with mode 0600 and
+ * never an existing file: one XEP-0227 file, or nothing and an exit.
+ */
+static void
+cv_one_file(struct cv_ctx *ctx, const char *out)
+{
+	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
+	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
+	FILE			*f;
+	int			 fd;
+
+	if ((f = fopen(ctx->pie, "r")) == NULL)
+		err(1, "%s", ctx->pie);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		err(1, "%s", out);
+	if ((ctx->out = fdopen(fd, "w")) == NULL)
+		err(1, "%s", out);
+	cv_write(ctx, head, sizeof(head) - 1);
+	if (cv_export_read(ctx, f) == -1 || ctx->users == 0) {
+		(void)unlink(out);
+		if (!ctx->xr.failed)
+			errx(1, "%s: no user in the file; nothing written",
+			    ctx->pie);
+		errx(1, "%s; nothing written", ctx->xr.err);
+	}
+	(void)fclose(f);
+	cv_write(ctx, "</server-data>\n", 15);
+	if (fclose(ctx->out) == EOF) {
+		(void)unlink(out);
+		err(1, "%s", out);
+	}
 }
 
 /*
@@ -1181,12 +1195,8 @@ cv_export_read(struct cv_ctx *ctx, FILE *f)
 int
 convert_ejabberd(const char *pie, const char *dump, const char *out)
 {
-	static const char	 head[] = "<?xml version='1.0' encoding='UTF-8'?>"
-	    "\n<server-data xmlns='urn:xmpp:pie:0'>\n";
 	struct cv_ctx		 ctx;
 	struct cv_arch		*a, *next;
-	FILE			*f;
-	int			 fd;
 
 	memset(&ctx, 0, sizeof(ctx));
 	RB_INIT(&ctx.archs);
@@ -1196,25 +1206,7 @@ convert_ejabberd(const char *pie, const char *dump, const char *out)
 	ctx.ejabberd = 1;
 	if (dump != NULL)
 		cv_dump_read(&ctx);
-	if ((f = fopen(pie, "r")) == NULL)
-		err(1, "%s", pie);
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
-		err(1, "%s", out);
-	if ((ctx.out = fdopen(fd, "w")) == NULL)
-		err(1, "%s", out);
-	cv_write(&ctx, head, sizeof(head) - 1);
-	if (cv_export_read(&ctx, f) == -1 || ctx.users == 0) {
-		(void)unlink(out);
-		if (!ctx.failed)
-			errx(1, "%s: no user in the file; nothing written", pie);
-		errx(1, "%s; nothing written", ctx.err);
-	}
-	(void)fclose(f);
-	cv_write(&ctx, "</server-data>\n", 15);
-	if (fclose(ctx.out) == EOF) {
-		(void)unlink(out);
-		err(1, "%s", out);
-	}
+	cv_one_file(&ctx, out);
 	for (a = RB_MIN(cv_archs, &ctx.archs); a != NULL; a = next) {
 		next = RB_NEXT(cv_archs, &ctx.archs, a);
 		if (!a->used) {
@@ -1255,7 +1247,7 @@ convert_prosody(const char *pie, const char *dir)
 		if ((f = fopen(pie, "r")) == NULL)
 			err(1, "%s", pie);
 		if (cv_export_read(&ctx, f) == -1)
-			errx(1, "%s; %s", ctx.err, ctx.dry ? "nothing written" :
+			errx(1, "%s; %s", ctx.xr.err, ctx.dry ? "nothing written" :
 			    "the file changed while it was read");
 		if (ctx.users == 0)
 			errx(1, "%s: no user in the file; nothing written", pie);
@@ -1266,5 +1258,28 @@ convert_prosody(const char *pie, const char *dir)
 	}
 	(void)close(ctx.dirfd);
 	printf("%s: %d users written, a file each\n", dir, n);
+	return (0);
+}
+
+/*
+ * Write to out the XEP-0227 file pie (prosody-migrator's, of a user or
+ * more) with each user's offline messages from Prosody's data directory
+ * datadir, which its XEP-0227 store leaves out.  Nothing is written
+ * unless every file is read whole.
+ */
+int
+convert_prosody_offline(const char *pie, const char *datadir,
+    const char *out)
+{
+	struct cv_ctx		 ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	RB_INIT(&ctx.archs);
+	ctx.pie = pie;
+	ctx.dirfd = -1;
+	ctx.datadir = datadir;
+	cv_one_file(&ctx, out);
+	printf("%s: %d users, %d offline messages written\n", out, ctx.users,
+	    ctx.noffline);
 	return (0);
 }

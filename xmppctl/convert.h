@@ -18,7 +18,9 @@
 /*
  * xmppctl convert: what ejabberd 23.01 exports (export_piefxis,
  * dump_table archive_msg) made into one XEP-0227 file for xmppctl import;
- * a XEP-0227 file made into the files of Prosody's XEP-0227 store.
+ * a XEP-0227 file made into the files of Prosody's XEP-0227 store; the
+ * offline messages of Prosody's data directory (convert_lua.c) added to
+ * its XEP-0227 files.
  */
 
 #ifndef CONVERT_H
@@ -26,5 +28,13 @@
 
 int	 convert_ejabberd(const char *, const char *, const char *);
 int	 convert_prosody(const char *, const char *);
+int	 convert_prosody_offline(const char *, const char *, const char *);
+
+int	 convert_hex(int);
+size_t	 convert_utf8(long, char [4]);
+
+struct xml_node;
+int	 convert_lua_offline(const char *, const char *, const char *,
+	    struct xml_node *, char *, size_t);
 
 #endif /* CONVERT_H */

@@ -31,7 +31,6 @@
 #include <sys/uio.h>
 
 #include <err.h>
-#include <expat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +44,7 @@
 #include "pie.h"
 #include "scram.h"
 #include "xml.h"
+#include "xmlread.h"
 #include "xmppctl.h"
 
 #define PIE_DEPTH_MAX	64	/* element depth in the file */
@@ -95,8 +95,7 @@ struct seen {
 RB_HEAD(seens, seen);
 
 struct pie_parse {
-	XML_Parser		 p;
-	const char		*file;
+	struct xmlread		 xr;
 	int			 send;		/* pass 2 */
 	struct imsgbuf		*ib;
 	int			 depth;
@@ -108,11 +107,8 @@ struct pie_parse {
 	int			 tree_line;
 	int			 tree_parent;	/* the container's kind */
 	long			 tree_start;
-	long			 fed, lastev;	/* bytes; expat holds the gap */
 	struct puser		*u;
 	struct seens		 seen;
-	int			 failed;
-	char			 err[512];
 	int			 nusers, imported, exists, refused;
 };
 
@@ -126,29 +122,7 @@ RB_GENERATE_STATIC(seens, seen, node, seen_cmp);
 static void
 pie_stop(struct pie_parse *pp, const char *why)
 {
-	if (pp->failed)
-		return;
-	pp->failed = 1;
-	(void)snprintf(pp->err, sizeof(pp->err), "%s:%lu: %s", pp->file,
-	    (unsigned long)XML_GetCurrentLineNumber(pp->p), why);
-	XML_StopParser(pp->p, XML_FALSE);
-}
-
-/* "uri\001local" as expat gives it; ns "" when there is none. */
-static const char *
-pie_split(const char *qname, char *ns, size_t nslen)
-{
-	const char	*sep;
-
-	if ((sep = strchr(qname, '\001')) == NULL) {
-		ns[0] = '\0';
-		return (qname);
-	}
-	if ((size_t)(sep - qname) >= nslen)
-		return (NULL);
-	memcpy(ns, qname, sep - qname);
-	ns[sep - qname] = '\0';
-	return (sep + 1);
+	xmlread_stop(&pp->xr, why);
 }
 
 /* User records */
@@ -602,7 +576,7 @@ pie_user_start(struct pie_parse *pp, const char *name)
 {
 	struct seen	*sn, key;
 	struct puser	*u;
-	int		 k, line = XML_GetCurrentLineNumber(pp->p);
+	int		 k, line = xmlread_line(&pp->xr);
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		err(1, NULL);
@@ -892,18 +866,18 @@ pie_open(struct pie_parse *pp, int kind, const char **attrs)
 static void
 pie_start(void *arg, const char *qname, const char **attrs)
 {
-	struct pie_parse	*pp = arg;
+	struct pie_parse	*pp = ((struct xmlread *)arg)->arg;
 	struct xml_node		*n;
 	char			 ns[1024], ans[1024];
 	const char		*name, *an;
 	int			 i, kind;
 
-	pp->lastev = XML_GetCurrentByteIndex(pp->p);
+	xmlread_event(&pp->xr);
 	if (++pp->depth > PIE_DEPTH_MAX) {
 		pie_stop(pp, "elements nested too deep");
 		return;
 	}
-	if ((name = pie_split(qname, ns, sizeof(ns))) == NULL) {
+	if ((name = xmlread_split(qname, ns, sizeof(ns))) == NULL) {
 		pie_stop(pp, "a namespace too long");
 		return;
 	}
@@ -925,9 +899,9 @@ pie_start(void *arg, const char *qname, const char **attrs)
 			return;
 		}
 		pp->tree_parent = pp->ctx[pp->depth - 1];
-		pp->tree_line = XML_GetCurrentLineNumber(pp->p);
-		pp->tree_start = XML_GetCurrentByteIndex(pp->p);
-	} else if (XML_GetCurrentByteIndex(pp->p) - pp->tree_start >
+		pp->tree_line = xmlread_line(&pp->xr);
+		pp->tree_start = xmlread_offset(&pp->xr);
+	} else if (xmlread_offset(&pp->xr) - pp->tree_start >
 	    PIE_REC_MAX) {
 		pie_stop(pp, "an element is too big");
 		return;
@@ -935,7 +909,7 @@ pie_start(void *arg, const char *qname, const char **attrs)
 	if ((n = xml_node_new(ns, name)) == NULL)
 		err(1, NULL);
 	for (i = 0; attrs[i] != NULL; i += 2) {
-		if ((an = pie_split(attrs[i], ans, sizeof(ans))) == NULL ||
+		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL ||
 		    xml_set_attr_ns(n, ans, an, attrs[i + 1]) == -1) {
 			xml_node_free(n);
 			pie_stop(pp, "a bad attribute");
@@ -952,11 +926,11 @@ pie_start(void *arg, const char *qname, const char **attrs)
 static void
 pie_end(void *arg, const char *qname)
 {
-	struct pie_parse	*pp = arg;
+	struct pie_parse	*pp = ((struct xmlread *)arg)->arg;
 	struct xml_node		*n;
 
 	(void)qname;
-	pp->lastev = XML_GetCurrentByteIndex(pp->p);
+	xmlread_event(&pp->xr);
 	pp->depth--;
 	if (pp->tree == NULL) {
 		if (pp->ctx[pp->depth + 1] == C_USER && pp->u != NULL)
@@ -965,7 +939,7 @@ pie_end(void *arg, const char *qname)
 			pp->node[0] = '\0';
 		return;
 	}
-	if (XML_GetCurrentByteIndex(pp->p) - pp->tree_start > PIE_REC_MAX) {
+	if (xmlread_offset(&pp->xr) - pp->tree_start > PIE_REC_MAX) {
 		pie_stop(pp, "an element is too big");
 		return;
 	}
@@ -977,7 +951,7 @@ pie_end(void *arg, const char *qname)
 	if (pp->tree_parent == C_ROOT || pp->tree_parent == C_HOST) {
 		if (pp->send)
 			printf("%s:%d: <%s/> skipped: not understood%s\n",
-			    pp->file, pp->tree_line, n->name,
+			    pp->xr.file, pp->tree_line, n->name,
 			    strcmp(n->name, "include") == 0 ?
 			    " (XInclude is not followed)" : "");
 	} else
@@ -988,12 +962,12 @@ pie_end(void *arg, const char *qname)
 static void
 pie_chars(void *arg, const char *s, int len)
 {
-	struct pie_parse	*pp = arg;
+	struct pie_parse	*pp = ((struct xmlread *)arg)->arg;
 
-	pp->lastev = XML_GetCurrentByteIndex(pp->p);
+	xmlread_event(&pp->xr);
 	if (pp->cur == NULL)
 		return;
-	if (XML_GetCurrentByteIndex(pp->p) - pp->tree_start > PIE_REC_MAX) {
+	if (xmlread_offset(&pp->xr) - pp->tree_start > PIE_REC_MAX) {
 		pie_stop(pp, "an element is too big");
 		return;
 	}
@@ -1001,69 +975,13 @@ pie_chars(void *arg, const char *s, int len)
 		err(1, NULL);
 }
 
-/* No DTD: neither the entities of billion laughs nor XXE's. */
-static void
-pie_doctype(void *arg, const char *name, const char *sysid,
-    const char *pubid, int subset)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)subset;
-	pie_stop(arg, "a DTD (DOCTYPE) is refused");
-}
-
-static void
-pie_entity(void *arg, const char *name, int param, const char *value,
-    int vlen, const char *base, const char *sysid, const char *pubid,
-    const char *notation)
-{
-	(void)name;
-	(void)param;
-	(void)value;
-	(void)vlen;
-	(void)base;
-	(void)sysid;
-	(void)pubid;
-	(void)notation;
-	pie_stop(arg, "an entity declaration is refused");
-}
-
 static int
 pie_run(struct pie_parse *pp, FILE *f)
 {
-	char		 buf[8192];
-	size_t		 n;
-	int		 done;
+	int	 rv;
 
-	if ((pp->p = XML_ParserCreateNS(NULL, '\001')) == NULL)
-		err(1, NULL);
-	XML_SetUserData(pp->p, pp);
-	XML_SetElementHandler(pp->p, pie_start, pie_end);
-	XML_SetCharacterDataHandler(pp->p, pie_chars);
-	XML_SetStartDoctypeDeclHandler(pp->p, pie_doctype);
-	XML_SetEntityDeclHandler(pp->p, pie_entity);
-	XML_SetParamEntityParsing(pp->p, XML_PARAM_ENTITY_PARSING_NEVER);
-	do {
-		n = fread(buf, 1, sizeof(buf), f);
-		if (ferror(f))
-			err(1, "%s", pp->file);
-		done = n < sizeof(buf);
-		if (XML_Parse(pp->p, buf, n, done) == XML_STATUS_ERROR &&
-		    !pp->failed) {
-			pp->failed = 1;
-			(void)snprintf(pp->err, sizeof(pp->err), "%s:%lu: %s",
-			    pp->file, (unsigned long)
-			    XML_GetCurrentLineNumber(pp->p),
-			    XML_ErrorString(XML_GetErrorCode(pp->p)));
-		}
-		/* A tag or a name expat holds whole, unreported. */
-		pp->fed += n;
-		if (!pp->failed && pp->fed - pp->lastev > PIE_REC_MAX)
-			pie_stop(pp, "an element is too big");
-	} while (!done && !pp->failed);
-	XML_ParserFree(pp->p);
-	pp->p = NULL;
+	pp->xr.arg = pp;
+	rv = xmlread_run(&pp->xr, f, pie_start, pie_end, pie_chars);
 	if (pp->tree != NULL) {
 		xml_node_free(pp->tree);
 		pp->tree = pp->cur = NULL;
@@ -1072,7 +990,7 @@ pie_run(struct pie_parse *pp, FILE *f)
 		puser_free(pp->u);
 		pp->u = NULL;
 	}
-	return (pp->failed ? -1 : 0);
+	return (rv);
 }
 
 static struct pie_parse	 pie_pp;
@@ -1084,11 +1002,11 @@ pie_check(const char *file)
 	FILE	*f;
 
 	RB_INIT(&pie_pp.seen);
-	pie_pp.file = file;
+	pie_pp.xr.file = file;
 	if ((f = fopen(file, "r")) == NULL)
 		err(1, "%s", file);
 	if (pie_run(&pie_pp, f) == -1)
-		errx(1, "%s; nothing imported", pie_pp.err);
+		errx(1, "%s; nothing imported", pie_pp.xr.err);
 	if (pie_pp.nusers == 0)
 		errx(1, "%s: no user in the file; nothing imported", file);
 	(void)fclose(f);
@@ -1103,13 +1021,12 @@ pie_import(struct imsgbuf *ib, const char *file)
 
 	memset(pie_pp.ctx, 0, sizeof(pie_pp.ctx));
 	pie_pp.depth = pie_pp.nusers = 0;
-	pie_pp.fed = pie_pp.lastev = 0;
 	pie_pp.send = 1;
 	pie_pp.ib = ib;
 	if ((f = fopen(file, "r")) == NULL)
 		err(1, "%s", file);
 	if (pie_run(&pie_pp, f) == -1)
-		errx(1, "%s: the file changed while it was read", pie_pp.err);
+		errx(1, "%s: the file changed while it was read", pie_pp.xr.err);
 	(void)fclose(f);
 	if (pie_pp.nusers != n)
 		errx(1, "%s: the file changed while it was read", file);

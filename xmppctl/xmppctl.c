@@ -66,6 +66,7 @@ enum action {
 	IMPORT,
 	CONVERT_EJABBERD,
 	CONVERT_PROSODY,
+	CONVERT_PROSODY_OFFLINE,
 };
 
 struct command {
@@ -99,6 +100,7 @@ static const struct command commands[] = {
 	{ "convert ejabberd * *",	CONVERT_EJABBERD },
 	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
 	{ "convert prosody * *",	CONVERT_PROSODY },
+	{ "convert prosody-offline * * *", CONVERT_PROSODY_OFFLINE },
 	{ "resolve *",		RESOLVE },
 #ifdef REGRESS
 	{ "regress violate *",	REGRESS_VIOLATE },
@@ -633,6 +635,8 @@ main(int argc, char *argv[])
 		    argv[argc - 1]));
 	if (cmd->action == CONVERT_PROSODY)
 		return (convert_prosody(argv[2], argv[3]));
+	if (cmd->action == CONVERT_PROSODY_OFFLINE)
+		return (convert_prosody_offline(argv[2], argv[3], argv[4]));
 	/* A file to import is read whole before anything is sent. */
 	if (cmd->action == IMPORT)
 		(void)pie_check(arg);

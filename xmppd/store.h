@@ -39,6 +39,8 @@ int		 account_dispatch(struct imsgev *, struct imsg *);
 int		 account_keys(const char *, const char *, int,
 		    struct scram_keys *);
 int		 account_set_keys(const char *, const char *, const char *);
+int		 account_hash_keys(const char *, const char *, int,
+		    const char *);
 
 /* store_offline.c */
 int		 offline_dispatch(struct imsgev *, struct imsg *);

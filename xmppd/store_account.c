@@ -56,24 +56,34 @@ account_keys(const char *domain, const char *local, int hash,
 	return (store_be->keys_get(domain, local, hash, k));
 }
 
+/* New keys of one hash for password, with a salt of their own. */
+int
+account_hash_keys(const char *domain, const char *local, int hash,
+    const char *password)
+{
+	struct scram_keys	 k;
+	uint8_t			 salt[SCRAM_SALTLEN];
+	int			 ret;
+
+	arc4random_buf(salt, sizeof(salt));
+	if (scram_derive(hash, password, salt, sizeof(salt), SCRAM_ITER_MIN,
+	    &k) == -1)
+		return (-1);
+	ret = store_be->keys_put(domain, local, &k);
+	explicit_bzero(&k, sizeof(k));
+	return (ret);
+}
+
 /* New keys of both hashes; also for a password imported (store_pie.c). */
 int
 account_set_keys(const char *domain, const char *local, const char *password)
 {
 	static const int	 hashes[] = { SCRAM_SHA1, SCRAM_SHA256 };
-	struct scram_keys	 k;
-	uint8_t			 salt[SCRAM_SALTLEN];
 	size_t			 i;
 	int			 ret = 0;
 
-	for (i = 0; i < nitems(hashes) && ret == 0; i++) {
-		arc4random_buf(salt, sizeof(salt));
-		if (scram_derive(hashes[i], password, salt, sizeof(salt),
-		    SCRAM_ITER_MIN, &k) == -1)
-			return (-1);
-		ret = store_be->keys_put(domain, local, &k);
-		explicit_bzero(&k, sizeof(k));
-	}
+	for (i = 0; i < nitems(hashes) && ret == 0; i++)
+		ret = account_hash_keys(domain, local, hashes[i], password);
 	return (ret);
 }
 

@@ -147,6 +147,24 @@ auth_done(struct imsgev *iev, struct auth_exch *a, int status,
 	auth_free(a);
 }
 
+/*
+ * An account that came with SCRAM-SHA-1 keys alone (ejabberd's and
+ * Prosody's default) has just given its password: it gains SCRAM-SHA-256
+ * keys, so that clients insisting on SCRAM-SHA-256 log in from now on.
+ * The login stands whether or not they could be stored.
+ */
+static void
+auth_gain_sha256(struct auth_exch *a, const char *password)
+{
+	if (account_hash_keys(a->domain, a->local, SCRAM_SHA256,
+	    password) == -1)
+		log_warnx("%s@%s: SCRAM-SHA-256 keys not stored", a->local,
+		    a->domain);
+	else
+		log_info("%s@%s: SCRAM-SHA-256 keys made at a PLAIN login",
+		    a->local, a->domain);
+}
+
 /* PLAIN (RFC 4616): authzid NUL authcid NUL password. */
 static int
 auth_plain(struct auth_exch *a, const char *msg, size_t len)
@@ -194,6 +212,8 @@ auth_plain(struct auth_exch *a, const char *msg, size_t len)
 	    scram_hashlen(hash)) == 0;
 	explicit_bzero(&try, sizeof(try));
 	explicit_bzero(&keys, sizeof(keys));
+	if (ok && hash == SCRAM_SHA1)
+		auth_gain_sha256(a, sp.password);
 	status = ok ? AUTH_SUCCESS : AUTH_NOT_AUTHORIZED;
  done:
 	explicit_bzero(&sp, sizeof(sp));

@@ -319,7 +319,9 @@ def test_ejabberd(ctx):
 
 def test_prosody(ctx):
     """Prosody 0.12: prosody-migrator to its XEP-0227 store, one file per
-    user, each imported; the same accounts on xmppd."""
+    user, its offline messages added from the data directory (xmppctl
+    convert prosody-offline), each imported; the same accounts and
+    offline messages on xmppd."""
     p = Prosody(DOMAIN, service=True)
     s = None
     out = tempfile.mkdtemp(prefix="xmppd-migrate-")
@@ -330,11 +332,21 @@ def test_prosody(ctx):
         p.migrate("internal", "xep0227", out)
         s = xmppd()
         for u in USERS:
-            got = ctl_import(s, os.path.join(out, jid(u) + ".xml"))
+            # Prosody 0.12's XEP-0227 store has no offline messages: they
+            # come from its data directory.
+            full = os.path.join(out, jid(u) + ".offline.xml")
+            r = subprocess.run([XMPPCTL, "convert", "prosody-offline",
+                                os.path.join(out, jid(u) + ".xml"),
+                                p.path("data"), full],
+                               capture_output=True, text=True,
+                               timeout=TIMEOUT)
+            assert r.returncode == 0, r.stdout + r.stderr
+            n = 2 if u == "carol" else 0
+            assert "1 users, %d offline messages written" % n in r.stdout, \
+                r.stdout
+            got = ctl_import(s, full)
             assert "1 users: 1 imported, 0 unchanged, 0 refused" in got, got
-        # Prosody 0.12's XEP-0227 store has no offline messages: they
-        # stay behind (they are in carol's archive).
-        check_xmppd(s, "xmppd from Prosody", offline=False)
+        check_xmppd(s, "xmppd from Prosody")
     finally:
         p.close()
         if s is not None:
@@ -554,3 +566,96 @@ def test_convert_prosody_hostile(ctx):
     bob = ET.fromstring(files["bob@example.org.xml"])
     assert bob.find("{urn:xmpp:pie:0}host/{urn:xmpp:pie:0}user/"
                     "{vcard-temp}vCard/{vcard-temp}FN").text == "B & b"
+
+
+# --- xmppctl convert prosody-offline, hostile input --------------------------
+
+OFFLINE_ITEM = """item({
+	{
+		%s;
+		["name"] = "body";
+		["attr"] = {};
+	};
+	["when"] = 1700000000;
+	["name"] = "message";
+	["attr"] = {
+		["to"] = "alice@example.org";
+		["from"] = "bob@example.org/r";
+		["type"] = "chat";
+		["stamp"] = "2023-11-14T22:13:20Z";
+	};
+});
+"""
+
+
+def offline(lists, users=("alice",)):
+    """xmppctl convert prosody-offline on a file of users and a data
+    directory holding these offline lists ({user: text}): (exit status,
+    what it said, the file written or None)."""
+    d = tempfile.mkdtemp(prefix="xmppd-convert-")
+    try:
+        with open(os.path.join(d, "in.xml"), "w") as f:
+            f.write("<server-data xmlns='urn:xmpp:pie:0'><host "
+                    "jid='example.org'>%s</host></server-data>" %
+                    "".join("<user name='%s'/>" % u for u in users))
+        data = os.path.join(d, "data", "example%2eorg", "offline")
+        os.makedirs(data)
+        for user, text in lists.items():
+            with open(os.path.join(data, user + ".list"), "w") as f:
+                f.write(text)
+        out = os.path.join(d, "out.xml")
+        p = subprocess.run([XMPPCTL, "convert", "prosody-offline",
+                            os.path.join(d, "in.xml"),
+                            os.path.join(d, "data"), out],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        written = open(out).read() if os.path.exists(out) else None
+        return p.returncode, p.stdout + p.stderr, written
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_convert_prosody_offline(ctx):
+    """Escapes as util.serialization writes them, Prosody's stamp made a
+    <delay/>, a user without a list left as it was, a message the format
+    cannot carry skipped alone."""
+    rc, said, out = offline({
+        "alice": OFFLINE_ITEM % '"caf\\195\\169 \\"quoted\\" <&>"' +
+        OFFLINE_ITEM % '"\\0 is not XML"' + OFFLINE_ITEM % '"second"'},
+        users=("alice", "bob"))
+    assert rc == 0, said
+    assert "2 users, 2 offline messages written" in said, said
+    assert "alice.list:16: skipped: not a message this format can " \
+        "carry" in said, said
+    root = ET.fromstring(out)
+    msgs = root.findall(".//{urn:xmpp:pie:0}user[@name='alice']/"
+                        "{urn:xmpp:pie:0}offline-messages/"
+                        "{jabber:client}message")
+    assert [m.find("{jabber:client}body").text for m in msgs] == \
+        ['caf\u00e9 "quoted" <&>', "second"], out
+    assert msgs[0].get("stamp") is None, out
+    assert msgs[0].find("{urn:xmpp:delay}delay").get("stamp").startswith(
+        "2023-11-14T22:13:20"), out
+
+
+def test_convert_prosody_offline_hostile(ctx):
+    """The list is data, never run: code, a table nested too deep, an
+    item too big, a string left open, a bad escape: nothing written, the
+    file and line named."""
+    deep = "item(" + "{" * 100 + "}" * 100 + ");\n"
+    for text, why in (
+            ('os.execute("touch /tmp/xmppd-pwned")\n',
+             "alice.list:1: not an item(...) of Prosody's"),
+            (OFFLINE_ITEM % '"ok"' + deep,
+             "alice.list:16: tables nested too deep"),
+            ('\nitem({"%s"});' % ("x" * (1100 * 1024)),
+             "alice.list:2: an item too big"),
+            ('item({"open});\n', "alice.list:1: a line feed in a string"),
+            ('item({"\\q"});', "alice.list:1: a bad escape in a string"),
+            ('item({f()});', "alice.list:1: not a value Prosody writes"),
+            ('item({["name"] = "message"}', "alice.list:1: an item "
+             "without its closing parenthesis")):
+        rc, said, out = offline({"alice": text})
+        assert rc == 1 and why in said and "nothing written" in said, \
+            (why, said)
+        assert out is None, out
+    assert not os.path.exists("/tmp/xmppd-pwned")

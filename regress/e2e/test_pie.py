@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from rawxmpp import Raw
-from xmppdtest import Server
+from xmppdtest import Server, slix_login
 
 PIE = "urn:xmpp:pie:0"
 
@@ -27,9 +27,9 @@ def b64(b):
     return base64.b64encode(b).decode()
 
 
-def dave_scram():
+def dave_scram(password="dave-pw"):
     salt = b"0123456789abcdef"
-    stored, server = scram_sha1("dave-pw", salt)
+    stored, server = scram_sha1(password, salt)
     return ("<scram-credentials xmlns='urn:xmpp:pie:0#scram' "
             "mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count>"
             "<salt>%s</salt><server-key>%s</server-key>"
@@ -108,7 +108,8 @@ def pie_file(s, name, users, host="example.org", prolog=""):
 
 
 def setup():
-    s = Server()
+    # Logins refused on purpose are many: none is throttled.
+    s = Server(body="limits {\n\tauth failures 1000 per 60s\n}\n")
     s.start()
     s.n = 0
     s.files = {}
@@ -228,6 +229,41 @@ def test_round_trip(s):
     assert "2 users: 2 imported" in p.stdout, p.stdout
     check_carol(s)
     login(s, "dave", "dave-pw").close()
+
+
+def logs_in(s, user, password, mech):
+    try:
+        slix_login(s.ports["client"], "%s@example.org/m" % user, password,
+                   mech=mech)
+    except AssertionError as e:
+        assert "login failed" in str(e), e
+        return False
+    return True
+
+
+def test_sha1_account_gains_sha256(s):
+    """An account imported with SCRAM-SHA-1 keys alone: SCRAM-SHA-256
+    fails until a PLAIN login gives the password, which makes its
+    SCRAM-SHA-256 keys; a wrong password makes none, and SCRAM-SHA-1
+    keeps working."""
+    p = s.ctl("import", pie_file(s, "sha1.xml", "<user name='erin'>%s"
+                                 "</user>" % dave_scram("erin-pw")))
+    assert "erin@example.org: imported: 1 credentials" in p.stdout, p.stdout
+    assert not logs_in(s, "erin", "erin-pw", "SCRAM-SHA-256")
+    assert not logs_in(s, "erin", "wrong", "PLAIN")
+    assert not logs_in(s, "erin", "erin-pw", "SCRAM-SHA-256")
+    mark = s.mark()
+    assert logs_in(s, "erin", "erin-pw", "PLAIN")
+    s.wait_log(r"erin@example.org: SCRAM-SHA-256 keys made at a PLAIN "
+               r"login", after=mark)
+    assert logs_in(s, "erin", "erin-pw", "SCRAM-SHA-256")
+    assert not logs_in(s, "erin", "wrong", "SCRAM-SHA-256")
+    assert logs_in(s, "erin", "erin-pw", "SCRAM-SHA-1")
+    # Once made, a PLAIN login checks them and makes no more.
+    mark = s.mark()
+    assert logs_in(s, "erin", "erin-pw", "PLAIN")
+    assert not s.log_has(r"erin@example.org: SCRAM-SHA-256 keys made",
+                         after=mark)
 
 
 def hostile(s, name, body, prolog=""):
