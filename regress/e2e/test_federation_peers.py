@@ -97,3 +97,48 @@ def test_peers_authenticated_each_other_by_certificate(c):
     # ejabberd Prosody's STARTTLS port, and nothing else.
     assert not e.log_has(r"Failed (in|out)bound s2s")
     assert not p.log_has(r"dialback")
+
+
+def test_peer_with_an_untrusted_certificate_reaches_nobody(c):
+    """rogue.test joins the DNS but its certificate comes from a CA
+    neither server trusts, and it would do dialback: both refuse it,
+    its users' messages bounce, and Alice and Bob see none of them."""
+    fed = c.fed
+    rogue = fed.prosody("rogue.test", secure=False, dialback=True,
+                        cert=fed.certificate("rogue.test",
+                                             ca=fed.untrusted()))
+    fed.start()
+    rogue.add_user("carol@rogue.test", "carol-pw")
+
+    async def scenario():
+        alice, bob = users(c)
+        # Carol herself trusts her server's CA.
+        carol = client("carol@rogue.test/fed", "carol-pw",
+                       rogue.ports["client"], fed.untrusted().crt, c.loop)
+        await connected(alice, bob, carol)
+        for to in (ALICE, BOB):
+            carol.send_message(mto=to, mbody="from a stranger", mtype="chat")
+        errors = set()
+        while len(errors) < 2:
+            m = await asyncio.wait_for(carol.inbox.get(), TIMEOUT)
+            if m["type"] == "error":
+                errors.add(m["from"].bare)
+        assert errors == {ALICE, BOB}, errors
+        # Only now the servers' own users write: the first message each
+        # of them gets is the other's, nothing of Carol's came before.
+        alice.send_message(mto=BOB, mbody="after", mtype="chat")
+        bob.send_message(mto=ALICE, mbody="after", mtype="chat")
+        for who, frm in ((bob, ALICE), (alice, BOB)):
+            m = await asyncio.wait_for(who.inbox.get(), TIMEOUT)
+            assert m["from"].bare == frm and m["body"] == "after", m
+        for x in (alice, bob, carol):
+            x.disconnect()
+            await x.disconnected
+    run(c, scenario())
+    c.ejabberd.wait_log(r"Failed inbound s2s EXTERNAL authentication "
+                        r"rogue\.test -> ejabberd\.test .*: unable to "
+                        r"verify the first certificate")
+    c.prosody.wait_log(r"Forbidding insecure connection to/from rogue\.test "
+                       r"because its certificate is not trusted")
+    assert not c.prosody.log_has(r"Incoming s2s connection "
+                                 r"rogue\.test->prosody\.test complete")

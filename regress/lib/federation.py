@@ -182,7 +182,7 @@ class Federation:
 def client(jid, password, port, ca, loop):
     """A slixmpp client (not connected) that checks its server's
     certificate against ca and collects what comes: started (a future,
-    set at session start), inbox (messages), presences (available and
+    set at session start), inbox (messages, errors too), presences (available and
     unavailable presence) and pushed (an event set by roster pushes).
     connect() it to 127.0.0.1:port."""
     from slixmpp import ClientXMPP
@@ -199,7 +199,8 @@ def client(jid, password, port, ca, loop):
     c.add_event_handler("failed_auth", lambda e: c.started.done() or
                         c.started.set_exception(
                             AssertionError("%s: login failed" % jid)))
-    c.add_event_handler("message", c.inbox.put_nowait)
+    for ev in ("message", "message_error"):
+        c.add_event_handler(ev, c.inbox.put_nowait)
     for ev in ("presence_available", "presence_unavailable"):
         c.add_event_handler(ev, c.presences.put_nowait)
     c.add_event_handler("roster_update", lambda e: c.pushed.set())
