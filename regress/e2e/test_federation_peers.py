@@ -8,6 +8,7 @@ and their users subscribe, see each other's presence and chat.  A third
 server whose certificate comes from a CA nobody trusts reaches nobody."""
 
 import asyncio
+import re
 
 from federation import (Federation, client, connected, message_from,
                         presence_from, subscription)
@@ -142,3 +143,23 @@ def test_peer_with_an_untrusted_certificate_reaches_nobody(c):
                        r"because its certificate is not trusted")
     assert not c.prosody.log_has(r"Incoming s2s connection "
                                  r"rogue\.test->prosody\.test complete")
+
+
+def test_xmppd_joins_with_the_federation_helpers(c):
+    """An xmppd given federation.py's configuration for xmppd.test
+    trusts the test CA and finds both peers where they are published."""
+    s = c.fed.xmppd("xmppd.test", starttls=False, direct_tls=False)
+    try:
+        s.start()
+        s.wait_log(r"tls ca %s: 1 certificate$" % re.escape(c.fed.ca_file))
+        for peer, port, how in ((c.prosody, "s2s", "starttls"),
+                                (c.ejabberd, "s2s_tls", "tls")):
+            p = s.ctl("resolve", peer.domain)
+            got = [tuple(line.split()) for line in
+                   p.stdout.splitlines()[1:]]
+            assert got == [("127.0.0.1", str(peer.ports[port]), how,
+                            "xmpp." + peer.domain)], p.stdout
+        p = s.ctl("resolve", "nowhere.test", check=False)
+        assert p.returncode != 0, p.stdout
+    finally:
+        s.stop()

@@ -23,9 +23,7 @@ each with a .test domain of its own.
     fed = Federation()
     p = fed.prosody("prosody.test")
     e = fed.ejabberd("ejabberd.test")
-    s = Server(body=fed.xmppd_conf("xmppd.test"))
-    s.ports["server"] = free_port()
-    fed.publish("xmppd.test", port=s.ports["server"])
+    s = fed.xmppd("xmppd.test")         # listening, published
     fed.start()                         # the DNS server, then the peers
     s.start()
     p.add_user("alice@prosody.test", "alice-pw")
@@ -149,14 +147,47 @@ class Federation:
         self._published(domain, e, starttls, direct_tls)
         return e
 
-    def xmppd_conf(self, domain, cert=None):
-        """Lines of xmppd.conf for an xmppd serving domain in this
-        federation: its resolver, the test CA as tls ca, and a keypair
-        for domain (cert, by default certificate())."""
+    def xmppd_conf(self, domain, cert=None, port=None, tls_port=None,
+                   require_certificates=False):
+        """Lines of xmppd.conf (after Server's own, which serve
+        example.org) for an xmppd serving domain in this federation:
+        its resolver, the test CA as tls ca, a keypair for domain (cert,
+        by default certificate()), the domain (federation require
+        certificates when asked), and listen on 127.0.0.1 port (server,
+        STARTTLS) and tls_port (server tls) for those given."""
         crt, key = cert or self.certificate(domain)
-        return ('resolver "%s"\ntls ca "%s"\n'
+        text = ('resolver "%s"\ntls ca "%s"\n'
                 'tls keypair "%s" {\n\tcertificate "%s"\n\tkey "%s"\n}\n'
-                % (self.resolver, self.ca.crt, domain, crt, key))
+                'domain "%s" {\n\ttls keypair "%s"\n\tauth internal\n%s}\n'
+                % (self.resolver, self.ca.crt, domain, crt, key, domain,
+                   domain, "\tfederation require certificates\n"
+                   if require_certificates else ""))
+        if port is not None:
+            text += "listen on 127.0.0.1 port %d server\n" % port
+        if tls_port is not None:
+            text += "listen on 127.0.0.1 port %d server tls\n" % tls_port
+        return text
+
+    def xmppd(self, domain, starttls=True, direct_tls=True, body="",
+              cert=None, require_certificates=False, **kwargs):
+        """An xmppd Server (not started) serving domain besides
+        example.org, its server ports (ports["server"], STARTTLS, and
+        ports["server_tls"], direct TLS, whichever asked for) listening
+        and published; body is more configuration, kwargs Server's."""
+        from xmppdtest import Server, free_port
+        ports = {}
+        if starttls:
+            ports["server"] = free_port()
+        if direct_tls:
+            ports["server_tls"] = free_port()
+        s = Server(body=self.xmppd_conf(
+            domain, cert, ports.get("server"), ports.get("server_tls"),
+            require_certificates) + body, **kwargs)
+        s.ports.update(ports)
+        s.domain = domain
+        if ports:
+            self.publish(domain, ports.get("server"), ports.get("server_tls"))
+        return s
 
     def start(self):
         """The DNS server, then every peer not running yet."""
