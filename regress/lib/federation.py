@@ -28,6 +28,7 @@ each with a .test domain of its own.
     s.start()
     p.add_user("alice@prosody.test", "alice-pw")
     ...
+    s.stop()
     fed.close()                         # peers, DNS, CA: by PID, removed
 
 A server is published under the SRV target xmpp.DOMAIN (so a target is
@@ -38,10 +39,23 @@ records; the running peers see them on their next question.
 
 A certificate for another name, or from a CA nobody trusts, is made
 with certificate(name, names=..., ca=untrusted()): the cases where a
-peer must fall back to dialback or be refused."""
+peer must fall back to dialback or be refused.
+
+How each peer says it authenticated another server (Prosody logs at
+debug when federating, for its outgoing side):
+    ejabberd  "Accepted inbound s2s EXTERNAL authentication A -> B"
+              "Accepted outbound s2s EXTERNAL authentication B -> A"
+              "Failed inbound s2s EXTERNAL authentication A -> B (...): why"
+              (dialback, when asked for: the same with "dialback")
+    Prosody   "Accepting SASL EXTERNAL identity from A"
+              "SASL EXTERNAL with A succeeded"
+              "SASL EXTERNAL failed, falling back to dialback"
+              "Forbidding insecure connection to/from A because its
+              certificate is not trusted" (secure=True)
+Defaults: Prosody offers dialback and takes peers without a good
+certificate (secure=False); ejabberd has no dialback unless asked."""
 
 import asyncio
-import os
 import ssl
 
 from ejabberd import Ejabberd
