@@ -25,7 +25,13 @@ one component port; accounts are made with prosodyctl.
 Without a component, and with service=True, it is instead a service to
 migrate from or to: offline messages, vCards (vcard-temp), private XML,
 PEP and message archives (every message kept), its data moved in and
-out with prosody-migrator (migrate())."""
+out with prosody-migrator (migrate()).
+
+With s2s (an S2S), it federates instead: server-to-server streams on a
+STARTTLS port and a direct TLS port (XEP-0368), peers found through the
+DNS server named (lua-unbound forwarding to it, nothing else asked),
+their certificates checked against a test CA, its own certificate made
+by that CA; regress/lib/federation.py puts the pieces together."""
 
 import os
 import shutil
@@ -38,12 +44,12 @@ CONF = """\
 pidfile = "%(dir)s/prosody.pid"
 certificates = "%(dir)s"
 data_path = "%(dir)s/data"
-log = { { levels = { min = "info" }, to = "console" } }
+log = { { levels = { min = "%(log)s" }, to = "console" } }
 interfaces = { "127.0.0.1" }
 c2s_ports = { %(client)d }
 c2s_direct_tls_ports = { }
-s2s_ports = { }
-http_ports = { }
+s2s_ports = {%(s2s)s}
+%(federation)shttp_ports = { }
 https_ports = { }
 component_ports = { %(component)s }
 component_interface = "127.0.0.1"
@@ -52,14 +58,33 @@ modules_enabled = {
 }
 default_archive_policy = true
 archive_expires_after = "never"
-modules_disabled = { "s2s"; "posix" }
+modules_disabled = { %(disabled)s }
 allow_registration = false
 c2s_require_encryption = true
 authentication = "internal_hashed"
 storage = "internal"
 VirtualHost "%(domain)s"
-	ssl = { certificate = "%(crt)s"; key = "%(key)s"; }
+	ssl = { certificate = "%(crt)s"; key = "%(key)s"; %(cafile)s}
 %(components)s"""
+
+# Federation: lua-unbound asks the test's DNS server only (libunbound
+# refuses RFC 6761's .test itself unless the zone is made transparent),
+# peers' certificates are checked against the test CA, and with
+# secure_auth a peer without a good certificate is refused: no
+# dialback on the word of DNS alone.
+FEDERATION = """\
+s2s_direct_tls_ports = { %(s2s_tls)d }
+s2s_require_encryption = true
+s2s_secure_auth = %(secure)s
+s2s_timeout = %(timeout)d
+use_ipv6 = false
+ssl = { cafile = "%(ca)s"; }
+unbound = {
+	resolvconf = false; hoststxt = false;
+	forward = "%(resolver)s";
+	options = { ["local-zone:"] = "test. transparent" };
+}
+"""
 
 COMPONENT = """\
 Component "%(name)s"
@@ -92,10 +117,17 @@ class Prosody(Daemon):
     user = "prosody"
 
     def __init__(self, domain, component=None, secret=None, dir=None,
-                 service=False):
+                 service=False, resolver=None, ca=None, cert=None,
+                 dialback=True, secure=False, timeout=10):
+        """resolver ("127.0.0.1@PORT"), ca (a CA file) and cert (the
+        certificate and key for domain) make it federate; dialback
+        loads XEP-0220 (mod_dialback), secure requires peers to present
+        a certificate good for their domain; timeout bounds an outgoing
+        connection, in seconds."""
         super().__init__(dir)
         self.domain = domain
         self.ports = {"client": free_port()}
+        federating = resolver is not None
         if component is not None:
             self.ports["component"] = free_port()
             self.ready = (r"Activated service 'component' on "
@@ -103,17 +135,54 @@ class Prosody(Daemon):
         else:
             self.ready = (r"Activated service 'c2s' on "
                           r"\[127\.0\.0\.1\]:%d" % self.ports["client"])
-        crt, key = certs(domain)
+        self.also_ready = []
+        if federating:
+            self.ports["s2s"] = free_port()
+            self.ports["s2s_tls"] = free_port()
+            self.also_ready = [r"Activated service '%s' on "
+                               r"\[127\.0\.0\.1\]:%d" % (n, self.ports[k])
+                               for n, k in (("s2s", "s2s"),
+                                            ("s2s_direct_tls", "s2s_tls"))]
+            crt, key = cert
+            shutil.copy(ca, self.path("ca.crt"))
+        else:
+            crt, key = certs(domain)
         shutil.copy(crt, self.path("server.crt"))
         shutil.copy(key, self.path("server.key"))
         os.makedirs(self.path("data"), exist_ok=True)
+        modules = SERVICE_MODULES if service else ""
+        if federating and dialback:
+            modules += '"dialback";'
         self.write("prosody.cfg.lua", CONF % {
             "dir": self.dir, "client": self.ports["client"],
             "component": self.ports.get("component", ""), "domain": domain,
             "crt": self.path("server.crt"), "key": self.path("server.key"),
-            "modules": SERVICE_MODULES if service else "",
+            "modules": modules,
+            # Debug: the log says how each peer was authenticated, both
+            # ways (Prosody logs an outgoing SASL EXTERNAL at debug).
+            "log": "debug" if federating else "info",
+            "s2s": " %d " % self.ports["s2s"] if federating else " ",
+            "disabled": '"posix"' if federating else '"s2s"; "posix"',
+            "cafile": 'cafile = "%s"; ' % self.path("ca.crt")
+            if federating else "",
+            "federation": FEDERATION % {
+                "s2s_tls": self.ports["s2s_tls"], "resolver": resolver,
+                "ca": self.path("ca.crt"), "timeout": timeout,
+                "secure": "true" if secure else "false"}
+            if federating else "",
             "components": "" if component is None else COMPONENT % {
                 "name": component, "secret": secret}})
+
+    def start(self):
+        super().start()
+        try:
+            for r in self.also_ready:
+                self.wait_log(r)
+        except AssertionError as e:
+            self.stop()
+            raise AssertionError("%s; its log ends:\n%s" %
+                                 (e, self.log_tail(30)))
+        return self
 
     def argv(self):
         return ["prosody", "-F", "--config", self.path("prosody.cfg.lua")]
