@@ -47,7 +47,7 @@ struct mi_ctx {
 	struct xml_node		*room, *cur;
 	long			 start;
 	int			 big;		/* the room is too big */
-	struct xml_node		**rooms;	/* NULL: too big to send */
+	struct xml_node		**rooms;	/* <room/>, or <too-big/> */
 	int			 nrooms;
 };
 
@@ -66,6 +66,21 @@ mi_add(struct mi_ctx *ctx, struct xml_node *room)
 		err(1, NULL);
 	ctx->rooms = r;
 	ctx->rooms[ctx->nrooms++] = room;
+}
+
+/* The room is too big to send: what is kept of it is its JID. */
+static void
+mi_too_big(struct mi_ctx *ctx)
+{
+	struct xml_node	*n;
+	const char	*jid = xml_get_attr(ctx->room, "jid");
+
+	if ((n = xml_node_new(NS_MUC_IMPORT, "too-big")) == NULL ||
+	    (jid != NULL && xml_set_attr(n, "jid", jid) == -1))
+		err(1, NULL);
+	xml_node_free(ctx->room);
+	ctx->room = ctx->cur = NULL;
+	mi_add(ctx, n);
 }
 
 static void
@@ -139,11 +154,8 @@ mi_end(void *arg, const char *qname)
 	if (depth == 1)
 		return;
 	if (ctx->big) {
-		if (depth == 2) {
-			xml_node_free(ctx->room);
-			ctx->room = ctx->cur = NULL;
-			mi_add(ctx, NULL);
-		}
+		if (depth == 2)
+			mi_too_big(ctx);
 		return;
 	}
 	if (depth > 2) {
@@ -186,10 +198,11 @@ mi_send(struct imsgbuf *ibuf, int i, const struct xml_node *room)
 	char			 name[32];
 
 	(void)snprintf(name, sizeof(name), "room %d", i + 1);
-	jid = room != NULL && xml_get_attr(room, "jid") != NULL ?
-	    xml_get_attr(room, "jid") : name;
+	jid = xml_get_attr(room, "jid") != NULL ? xml_get_attr(room, "jid") :
+	    name;
 	xml_buf_init(&b, MUC_IMPORT_MAX);
-	if (room == NULL || xml_serialize(room, NULL, &b) == -1) {
+	if (!xml_is(room, NS_MUC_IMPORT, "room") ||
+	    xml_serialize(room, NULL, &b) == -1) {
 		xml_buf_free(&b);
 		printf("%s: refused: the room is too big\n", jid);
 		return (1);
