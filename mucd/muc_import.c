@@ -65,8 +65,7 @@ muc_import_check(const struct xml_node *n, char *why, size_t len)
 			continue;
 		}
 		if (!xml_is(c, NS_MUC_IMPORT, "item")) {
-			(void)snprintf(why, len, "an element <%s/> not "
-			    "understood", c->name);
+			(void)strlcpy(why, "an element not understood", len);
 			bad = 1;
 		} else if (++items > MUC_IMPORT_ITEMS_MAX) {
 			(void)strlcpy(why, "too many affiliations", len);

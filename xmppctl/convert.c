@@ -1043,19 +1043,12 @@ cv_start(void *arg, const char *qname, const char **attrs)
 {
 	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
-	const char	*name, *an;
-	char		 ns[1024], ans[1024];
-	int		 i;
+	const char	*name;
+	char		 ns[1024];
 
 	xmlread_event(&ctx->xr);
 	if (++ctx->depth > CV_DEPTH_MAX) {
 		cv_stop(ctx, "elements nested too deep");
-		return;
-	}
-	for (i = 0; attrs[i] != NULL; i += 2)
-		;
-	if (i / 2 > XML_ATTRS_MAX) {
-		cv_stop(ctx, "too many attributes");
 		return;
 	}
 	if ((name = xmlread_split(qname, ns, sizeof(ns))) == NULL) {
@@ -1071,18 +1064,8 @@ cv_start(void *arg, const char *qname, const char **attrs)
 		cv_stop(ctx, "a user too big");
 		return;
 	}
-	if ((n = xml_node_new(ns, name)) == NULL)
-		err(1, NULL);
-	for (i = 0; attrs[i] != NULL; i += 2) {
-		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL) {
-			xml_node_free(n);
-			cv_stop(ctx, "a namespace too long");
-			return;
-		}
-		if (xml_set_attr_ns(n, ans[0] != '\0' ? ans : NULL, an,
-		    attrs[i + 1]) == -1)
-			err(1, NULL);
-	}
+	if ((n = xmlread_node(&ctx->xr, ns, name, attrs)) == NULL)
+		return;
 	if (ctx->tree == NULL)
 		ctx->tree = n;
 	else

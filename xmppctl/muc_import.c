@@ -88,9 +88,8 @@ mi_start(void *arg, const char *qname, const char **attrs)
 {
 	struct mi_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
-	const char	*name, *an;
-	char		 ns[1024], ans[1024];
-	int		 i;
+	const char	*name;
+	char		 ns[1024];
 
 	xmlread_event(&ctx->xr);
 	if (++ctx->depth > MI_DEPTH_MAX) {
@@ -118,24 +117,8 @@ mi_start(void *arg, const char *qname, const char **attrs)
 		ctx->big = 1;
 		return;
 	}
-	for (i = 0; attrs[i] != NULL; i += 2)
-		;
-	if (i / 2 > XML_ATTRS_MAX) {
-		xmlread_stop(&ctx->xr, "too many attributes");
+	if ((n = xmlread_node(&ctx->xr, ns, name, attrs)) == NULL)
 		return;
-	}
-	if ((n = xml_node_new(ns, name)) == NULL)
-		err(1, NULL);
-	for (i = 0; attrs[i] != NULL; i += 2) {
-		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL) {
-			xml_node_free(n);
-			xmlread_stop(&ctx->xr, "a namespace too long");
-			return;
-		}
-		if (xml_set_attr_ns(n, ans[0] != '\0' ? ans : NULL, an,
-		    attrs[i + 1]) == -1)
-			err(1, NULL);
-	}
 	if (ctx->room == NULL)
 		ctx->room = n;
 	else
