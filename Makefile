@@ -67,7 +67,7 @@ XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c xmppctl/xmlread.c \
-		xmppctl/convert_lua.c
+		xmppctl/convert_lua.c xmppctl/muc_import.c
 XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
@@ -77,7 +77,7 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_mam.c mucd/muc_mam_sql.c mucd/muc_sqlite.c \
 		mucd/muc_sqlite_mam.c \
 		mucd/muc_config.c mucd/muc_config_fields.c mucd/muc_form.c \
-		mucd/muc_register.c
+		mucd/muc_register.c mucd/muc_import.c
 # mucd on PostgreSQL: its conninfo is checked as the store's is, and by
 # the parent (muc_pg_conf.c is linked into xmppd too).
 MUCD_PG_SRCS=	mucd/muc_pg.c mucd/muc_pg_mam.c mucd/muc_pg_conf.c \

@@ -276,6 +276,15 @@ enum imsg_type {
 	IMSG_CTL_RESOLVE,	/* struct resolve_req */
 	IMSG_CTL_RESOLVE_CANDIDATE, /* struct resolve_candidate */
 
+	/*
+	 * A room of another server into a muc service, control -> router
+	 * -> mucd, one room a request: its <room/> of NS_MUC_IMPORT,
+	 * serialized.  mucd checks it again and answers MUC_IMPORTED (or
+	 * the router FAIL) the same way back.
+	 */
+	IMSG_CTL_MUC_IMPORT,	/* the room's XML, no NUL */
+	IMSG_CTL_MUC_IMPORTED,	/* struct ctl_muc_import */
+
 	IMSG_MAX
 };
 
@@ -536,6 +545,17 @@ struct ctl_muc_room {
 	int		 persistent;
 	int		 locked;		/* not configured yet */
 	int		 public;		/* listed by disco#items */
+};
+
+/* What xmppctl muc import sends of a room, at most. */
+#define NS_MUC_IMPORT		"urn:xmppd:muc-import:0"
+#define MUC_IMPORT_MAX		(60 * 1024)
+
+enum { MUC_IMPORT_DONE, MUC_IMPORT_EXISTS, MUC_IMPORT_REFUSED };
+
+struct ctl_muc_import {
+	int		 result;		/* MUC_IMPORT_* */
+	char		 why[256];		/* when refused */
 };
 
 struct ctl_upload {

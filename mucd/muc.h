@@ -409,6 +409,9 @@ int		 muc_disco_field(struct xml_node *, const char *, const char *,
 void		 muc_disco_ctl(struct imsgev *, struct imsg *);
 extern const struct muc_feature	muc_disco_feature;
 
+/* muc_import.c: rooms of another server, from xmppctl muc import */
+void		 muc_import_ctl(struct imsgev *, struct imsg *);
+
 /* muc_invite.c: mediated invitations and their declines */
 extern const struct muc_feature	muc_invite_feature;
 

@@ -370,6 +370,44 @@ muc_config_submit(struct muc_ctx *ctx, const struct xml_node *x,
 	return (rc);
 }
 
+/*
+ * A form as the settings of a room no one is in yet (one brought from
+ * another server): each field read and checked as an owner's, but the
+ * admin and owner lists refused, which an import gives as affiliations.
+ */
+int
+muc_config_apply(struct muc_room *room, const struct xml_node *x,
+    struct muc_error *err)
+{
+	struct muc_config_edit	 e;
+	int			 rc = MUC_FAIL;
+
+	memset(&e, 0, sizeof(e));
+	e.room = room;
+	e.protect = -1;
+	if (muc_form_submitted(x, NS_MUC_ROOMCONFIG, err) == MUC_FAIL)
+		goto done;
+	if (muc_config_copy(&e.cfg, &room->cfg) == -1) {
+		(void)muc_stanza_seterr(err, "wait", "internal-server-error",
+		    NULL);
+		goto done;
+	}
+	if (muc_config_read(&e, x, err) == MUC_FAIL)
+		goto done;
+	if (e.jids[0] != NULL || e.jids[1] != NULL) {
+		(void)muc_stanza_seterr(err, "modify", "bad-request",
+		    "Affiliations are given as items, not in the form");
+		goto done;
+	}
+	muc_room_config_clear(&room->cfg);
+	room->cfg = e.cfg;
+	memset(&e.cfg, 0, sizeof(e.cfg));
+	rc = 0;
+ done:
+	muc_config_edit_free(&e);
+	return (rc);
+}
+
 /* -- destroying a room ------------------------------------------------ */
 
 /* The alternate venue: a room's bare JID, prepared. */

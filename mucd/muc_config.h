@@ -60,5 +60,7 @@ struct xml_node	*muc_config_form(struct muc_room *);
 int		 muc_config_read(struct muc_config_edit *,
 		    const struct xml_node *, struct muc_error *);
 int		 muc_config_has(char **, size_t, const char *);
+int		 muc_config_apply(struct muc_room *, const struct xml_node *,
+		    struct muc_error *);
 
 #endif /* MUC_CONFIG_H */

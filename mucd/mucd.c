@@ -205,6 +205,9 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_MUC_ROOMS:
 		muc_disco_ctl(iev, imsg);
 		return (0);
+	case IMSG_CTL_MUC_IMPORT:
+		muc_import_ctl(iev, imsg);
+		return (0);
 	}
 	return (-1);
 }

@@ -1043,19 +1043,12 @@ cv_start(void *arg, const char *qname, const char **attrs)
 {
 	struct cv_ctx	*ctx = ((struct xmlread *)arg)->arg;
 	struct xml_node	*n;
-	const char	*name, *an;
-	char		 ns[1024], ans[1024];
-	int		 i;
+	const char	*name;
+	char		 ns[1024];
 
 	xmlread_event(&ctx->xr);
 	if (++ctx->depth > CV_DEPTH_MAX) {
 		cv_stop(ctx, "elements nested too deep");
-		return;
-	}
-	for (i = 0; attrs[i] != NULL; i += 2)
-		;
-	if (i / 2 > XML_ATTRS_MAX) {
-		cv_stop(ctx, "too many attributes");
 		return;
 	}
 	if ((name = xmlread_split(qname, ns, sizeof(ns))) == NULL) {
@@ -1071,18 +1064,8 @@ cv_start(void *arg, const char *qname, const char **attrs)
 		cv_stop(ctx, "a user too big");
 		return;
 	}
-	if ((n = xml_node_new(ns, name)) == NULL)
-		err(1, NULL);
-	for (i = 0; attrs[i] != NULL; i += 2) {
-		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL) {
-			xml_node_free(n);
-			cv_stop(ctx, "a namespace too long");
-			return;
-		}
-		if (xml_set_attr_ns(n, ans[0] != '\0' ? ans : NULL, an,
-		    attrs[i + 1]) == -1)
-			err(1, NULL);
-	}
+	if ((n = xmlread_node(&ctx->xr, ns, name, attrs)) == NULL)
+		return;
 	if (ctx->tree == NULL)
 		ctx->tree = n;
 	else
@@ -1281,5 +1264,279 @@ convert_prosody_offline(const char *pie, const char *datadir,
 	cv_one_file(&ctx, out);
 	printf("%s: %d users, %d offline messages written\n", out, ctx.users,
 	    ctx.noffline);
+	return (0);
+}
+
+/*
+ * convert ejabberd-rooms: `ejabberdctl dump_table FILE muc_room`, one
+ * {muc_room, {Name, Service}, Opts} record a room, made into the rooms
+ * xmppctl muc import reads.  Each room's settings become the
+ * muc#roomconfig form an owner would submit, for mucd to check as it
+ * checks a client's; its affiliations become items.
+ */
+
+/* What each of ejabberd's options is in the form. */
+enum { RO_TEXT, RO_BOOL, RO_NOT, RO_INT, RO_PM };
+
+static const struct {
+	const char	*opt;
+	const char	*var;		/* after muc#roomconfig_ */
+	int		 kind;
+} cv_room_opts[] = {
+	{ "title",		"roomname",		RO_TEXT },
+	{ "description",	"roomdesc",		RO_TEXT },
+	{ "lang",		"lang",			RO_TEXT },
+	{ "persistent",		"persistentroom",	RO_BOOL },
+	{ "public",		"publicroom",		RO_BOOL },
+	{ "members_only",	"membersonly",		RO_BOOL },
+	{ "moderated",		"moderatedroom",	RO_BOOL },
+	{ "max_users",		"maxusers",		RO_INT },
+	{ "anonymous",		"whois",		RO_NOT },
+	{ "allow_user_invites",	"allowinvites",		RO_BOOL },
+	{ "allowpm",		"allowpm",		RO_PM },
+	{ "allow_private_messages", "allowpm",		RO_PM },
+	{ "allow_change_subj",	"changesubject",	RO_BOOL },
+	/* ejabberd's own "logging" writes files; mam is its archive. */
+	{ "mam",		"enablelogging",	RO_BOOL },
+	{ "password_protected",	"passwordprotectedroom", RO_BOOL },
+	{ "password",		"roomsecret",		RO_TEXT },
+};
+
+/* The value of {Key, Value} in the list opts, or NULL. */
+static const struct cv_term *
+cv_room_opt(const struct cv_term *opts, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < opts->n; i++)
+		if (cv_is(opts->v[i], T_TUPLE, 2) &&
+		    cv_is(opts->v[i]->v[0], T_ATOM, 0) &&
+		    strcmp(opts->v[i]->v[0]->s, key) == 0)
+			return (opts->v[i]->v[1]);
+	return (NULL);
+}
+
+static int
+cv_room_bool(const struct cv_term *t)
+{
+	if (cv_is(t, T_ATOM, 0) && strcmp(t->s, "true") == 0)
+		return (1);
+	if (cv_is(t, T_ATOM, 0) && strcmp(t->s, "false") == 0)
+		return (0);
+	return (-1);
+}
+
+static void
+cv_room_field(struct xml_node *x, const char *var, const char *value)
+{
+	struct xml_node	*f, *v;
+
+	if ((f = xml_add_child(x, NULL, "field")) == NULL ||
+	    xml_set_attr(f, "var", var) == -1 ||
+	    (v = xml_add_child(f, NULL, "value")) == NULL ||
+	    xml_add_text(v, value, strlen(value)) == -1)
+		err(1, NULL);
+}
+
+/* One option's value as the form's, or NULL when it cannot be one. */
+static const char *
+cv_room_value(int kind, const struct cv_term *t, char *num, size_t len)
+{
+	int	 b = cv_room_bool(t);
+
+	switch (kind) {
+	case RO_TEXT:
+		return (cv_is(t, T_BIN, 0) && strlen(t->s) == t->len ?
+		    t->s : NULL);
+	case RO_BOOL:
+		return (b == -1 ? NULL : b ? "1" : "0");
+	case RO_NOT:
+		return (b == -1 ? NULL : b ? "moderators" : "anyone");
+	case RO_INT:
+		if (!cv_is(t, T_INT, 0) || t->i < 0 || t->i > INT_MAX)
+			return (NULL);
+		(void)snprintf(num, len, "%lld", t->i);
+		return (num);
+	}
+	if (b != -1)
+		return (b ? "anyone" : "none");
+	if (cv_is(t, T_ATOM, 0) && (strcmp(t->s, "anyone") == 0 ||
+	    strcmp(t->s, "participants") == 0 ||
+	    strcmp(t->s, "moderators") == 0 || strcmp(t->s, "none") == 0))
+		return (t->s);
+	return (NULL);
+}
+
+/* The form of the room's options; NULL and why when it cannot be made. */
+static struct xml_node *
+cv_room_form(const struct cv_term *opts, const char **why)
+{
+	const struct cv_term	*t;
+	struct xml_node		*x;
+	const char		*v;
+	char			 var[64], num[32];
+	size_t			 i;
+	int			 pm = 0, pw = 0;
+
+	if ((x = xml_node_new(NS_DATA, "x")) == NULL ||
+	    xml_set_attr(x, "type", "submit") == -1)
+		err(1, NULL);
+	cv_room_field(x, "FORM_TYPE",
+	    "http://jabber.org/protocol/muc#roomconfig");
+	if ((t = cv_room_opt(opts, "password_protected")) != NULL)
+		pw = cv_room_bool(t) == 1;
+	for (i = 0; i < nitems(cv_room_opts); i++) {
+		if ((t = cv_room_opt(opts, cv_room_opts[i].opt)) == NULL)
+			continue;
+		/* allowpm is the newer of two names. */
+		if (strcmp(cv_room_opts[i].var, "allowpm") == 0 && pm++)
+			continue;
+		if (strcmp(cv_room_opts[i].opt, "password") == 0 && !pw)
+			continue;
+		if ((v = cv_room_value(cv_room_opts[i].kind, t, num,
+		    sizeof(num))) == NULL) {
+			*why = cv_room_opts[i].opt;
+			xml_node_free(x);
+			return (NULL);
+		}
+		(void)snprintf(var, sizeof(var), "muc#roomconfig_%s",
+		    cv_room_opts[i].var);
+		cv_room_field(x, var, v);
+	}
+	return (x);
+}
+
+/*
+ * {{User, Server, Resource}, {Affiliation, Reason}} (or Affiliation
+ * alone): an item.  The JID is written as ejabberd has it, for mucd to
+ * check; a record that is not one skips the room.
+ */
+static int
+cv_room_aff(struct xml_node *room, const struct cv_term *a)
+{
+	const struct cv_term	*u, *aff;
+	struct xml_node		*it;
+	char			 jid[CONF_JIDLEN];
+
+	if (!cv_is(a, T_TUPLE, 2) || !cv_is(a->v[0], T_TUPLE, 3))
+		return (-1);
+	u = a->v[0];
+	aff = cv_is(a->v[1], T_TUPLE, 2) ? a->v[1]->v[0] : a->v[1];
+	if (!cv_is(u->v[0], T_BIN, 0) || !cv_is(u->v[1], T_BIN, 0) ||
+	    !cv_is(aff, T_ATOM, 0) || strlen(u->v[0]->s) != u->v[0]->len ||
+	    strlen(u->v[1]->s) != u->v[1]->len)
+		return (-1);
+	if (strcmp(aff->s, "none") == 0)
+		return (0);
+	if ((size_t)snprintf(jid, sizeof(jid), "%s%s%s", u->v[0]->s,
+	    u->v[0]->s[0] != '\0' ? "@" : "", u->v[1]->s) >= sizeof(jid))
+		return (-1);
+	if ((it = xml_add_child(room, NULL, "item")) == NULL ||
+	    xml_set_attr(it, "jid", jid) == -1 ||
+	    xml_set_attr(it, "affiliation", aff->s) == -1)
+		err(1, NULL);
+	return (0);
+}
+
+/* A record of the dump: its room added to rooms, or a note. */
+static void
+cv_room(struct cv_ctx *ctx, struct xml_node *rooms, const struct cv_term *t,
+    int line)
+{
+	const struct cv_term	*nh, *opts, *affs;
+	struct xml_node		*room, *x;
+	const char		*why = NULL;
+	char			 jid[CONF_JIDLEN], note[CONF_JIDLEN + 64];
+	size_t			 i;
+
+	if (cv_is(t, T_TUPLE, 2) && cv_is(t->v[0], T_ATOM, 0) &&
+	    strcmp(t->v[0]->s, "tables") == 0)
+		return;
+	if (!cv_is(t, T_TUPLE, 3) || !cv_is(t->v[0], T_ATOM, 0) ||
+	    strcmp(t->v[0]->s, "muc_room") != 0 ||
+	    !cv_is(nh = t->v[1], T_TUPLE, 2) || !cv_is(nh->v[0], T_BIN, 0) ||
+	    !cv_is(nh->v[1], T_BIN, 0) || !cv_is(opts = t->v[2], T_LIST, 0) ||
+	    strlen(nh->v[0]->s) != nh->v[0]->len ||
+	    strlen(nh->v[1]->s) != nh->v[1]->len ||
+	    (size_t)snprintf(jid, sizeof(jid), "%s@%s", nh->v[0]->s,
+	    nh->v[1]->s) >= sizeof(jid)) {
+		cv_note(ctx, ctx->dump, line, "skipped: not a muc_room record");
+		return;
+	}
+	if (cv_room_bool(cv_room_opt(opts, "persistent")) != 1) {
+		(void)snprintf(note, sizeof(note), "%s skipped: not persistent",
+		    jid);
+		cv_note(ctx, ctx->dump, line, note);
+		return;
+	}
+	if ((x = cv_room_form(opts, &why)) == NULL) {
+		(void)snprintf(note, sizeof(note), "%s skipped: its option %s "
+		    "is not understood", jid, why);
+		cv_note(ctx, ctx->dump, line, note);
+		return;
+	}
+	if ((room = xml_node_new(NS_MUC_IMPORT, "room")) == NULL ||
+	    xml_set_attr(room, "jid", jid) == -1)
+		err(1, NULL);
+	xml_append(room, x);
+	affs = cv_room_opt(opts, "affiliations");
+	for (i = 0; affs != NULL && i < affs->n; i++)
+		if (!cv_is(affs, T_LIST, 0) || cv_room_aff(room, affs->v[i]) ==
+		    -1) {
+			xml_node_free(room);
+			(void)snprintf(note, sizeof(note), "%s skipped: an "
+			    "affiliation not understood", jid);
+			cv_note(ctx, ctx->dump, line, note);
+			return;
+		}
+	xml_append(rooms, room);
+	ctx->users++;
+}
+
+/*
+ * Read dump whole and write its persistent rooms to out, made with mode
+ * 0600 and never an existing file; nothing when the dump cannot be read.
+ */
+int
+convert_ejabberd_rooms(const char *dump, const char *out)
+{
+	struct cv_ctx		 ctx;
+	struct cv_reader	 r;
+	struct cv_term		*t;
+	struct xml_node		*rooms;
+	struct xml_buf		 b;
+	int			 rv, line, fd;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&r, 0, sizeof(r));
+	ctx.dump = r.file = dump;
+	r.line = 1;
+	if ((rooms = xml_node_new(NS_MUC_IMPORT, "rooms")) == NULL)
+		err(1, NULL);
+	if ((r.f = fopen(dump, "r")) == NULL)
+		err(1, "%s", dump);
+	while ((rv = cv_next(&r, &t, &line)) == 1) {
+		cv_room(&ctx, rooms, t, line);
+		cv_term_free(t);
+	}
+	if (rv == -1)
+		errx(1, "%s; nothing written", r.err);
+	(void)fclose(r.f);
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<?xml version='1.0' encoding='UTF-8'?>\n") ==
+	    -1 || xml_serialize(rooms, NULL, &b) == -1 ||
+	    xml_buf_add(&b, "\n", 1) == -1)
+		errx(1, "%s: rooms that cannot be written (not XML "
+		    "characters); nothing written", dump);
+	xml_node_free(rooms);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		err(1, "%s", out);
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1) {
+		(void)unlink(out);
+		err(1, "%s", out);
+	}
+	xml_buf_free(&b);
+	printf("%s: %d rooms written; %d records skipped\n", out, ctx.users,
+	    ctx.skipped);
 	return (0);
 }

@@ -31,6 +31,7 @@
 
 #include "compat.h"
 #include "msg.h"
+#include "xml.h"
 #include "xmlread.h"
 
 /* Stop at the first error, with its line; later ones are not kept. */
@@ -90,6 +91,41 @@ xmlread_split(const char *qname, char *ns, size_t nslen)
 	memcpy(ns, qname, sep - qname);
 	ns[sep - qname] = '\0';
 	return (sep + 1);
+}
+
+/*
+ * An element of namespace ns as a node, with its attributes (expat's,
+ * names split); NULL when it has too many or one cannot be read, the
+ * reading stopped.
+ */
+struct xml_node *
+xmlread_node(struct xmlread *xr, const char *ns, const char *name,
+    const char **attrs)
+{
+	struct xml_node	*n;
+	const char	*an;
+	char		 ans[1024];
+	int		 i;
+
+	for (i = 0; attrs[i] != NULL; i += 2)
+		;
+	if (i / 2 > XML_ATTRS_MAX) {
+		xmlread_stop(xr, "too many attributes");
+		return (NULL);
+	}
+	if ((n = xml_node_new(ns, name)) == NULL)
+		err(1, NULL);
+	for (i = 0; attrs[i] != NULL; i += 2) {
+		if ((an = xmlread_split(attrs[i], ans, sizeof(ans))) == NULL) {
+			xml_node_free(n);
+			xmlread_stop(xr, "a namespace too long");
+			return (NULL);
+		}
+		if (xml_set_attr_ns(n, ans[0] != '\0' ? ans : NULL, an,
+		    attrs[i + 1]) == -1)
+			err(1, NULL);
+	}
+	return (n);
 }
 
 static void

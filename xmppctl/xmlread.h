@@ -41,6 +41,9 @@ void		 xmlread_event(struct xmlread *);
 long		 xmlread_offset(struct xmlread *);
 int		 xmlread_line(struct xmlread *);
 const char	*xmlread_split(const char *, char *, size_t);
+struct xml_node;
+struct xml_node	*xmlread_node(struct xmlread *, const char *, const char *,
+		    const char **);
 int		 xmlread_run(struct xmlread *, FILE *, XML_StartElementHandler,
 		    XML_EndElementHandler, XML_CharacterDataHandler);
 

@@ -58,6 +58,7 @@ enum action {
 	USER_LIST,
 	ARCHIVE_EXPIRE,
 	MUC_ROOMS,
+	MUC_IMPORT,
 	UPLOAD_STATS,
 	UPLOAD_PURGE,
 	RESOLVE,
@@ -65,6 +66,7 @@ enum action {
 	EXPORT,
 	IMPORT,
 	CONVERT_EJABBERD,
+	CONVERT_EJABBERD_ROOMS,
 	CONVERT_PROSODY,
 	CONVERT_PROSODY_OFFLINE,
 };
@@ -91,6 +93,7 @@ static const struct command commands[] = {
 	{ "archive expire *",	ARCHIVE_EXPIRE },
 	{ "archive expire * *",	ARCHIVE_EXPIRE },
 	{ "muc rooms",		MUC_ROOMS },
+	{ "muc import *",	MUC_IMPORT },
 	{ "upload stats",	UPLOAD_STATS },
 	{ "upload stats *",	UPLOAD_STATS },
 	{ "upload purge *",	UPLOAD_PURGE },
@@ -99,6 +102,7 @@ static const struct command commands[] = {
 	{ "import *",		IMPORT },
 	{ "convert ejabberd * *",	CONVERT_EJABBERD },
 	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
+	{ "convert ejabberd-rooms * *",	CONVERT_EJABBERD_ROOMS },
 	{ "convert prosody * *",	CONVERT_PROSODY },
 	{ "convert prosody-offline * * *", CONVERT_PROSODY_OFFLINE },
 	{ "resolve *",		RESOLVE },
@@ -130,14 +134,15 @@ usage(void)
 
 /*
  * Does argv match the words of cmd?  Each word may be abbreviated to a
- * prefix; "*" takes any argument, returned in *arg.
+ * prefix; "*" takes any argument, returned in *arg.  2 when every word
+ * is given whole, 1 when abbreviated, 0 when it does not match.
  */
 static int
 command_match(const struct command *cmd, int argc, char *argv[],
     const char **arg)
 {
 	char		 words[128], *w, *p;
-	int		 i = 0;
+	int		 i = 0, exact = 1;
 
 	(void)strlcpy(words, cmd->words, sizeof(words));
 	p = words;
@@ -149,23 +154,36 @@ command_match(const struct command *cmd, int argc, char *argv[],
 		else if (argv[i][0] == '\0' ||
 		    strncmp(w, argv[i], strlen(argv[i])) != 0)
 			return (0);
+		else if (strcmp(w, argv[i]) != 0)
+			exact = 0;
 		i++;
 	}
-	return (i == argc);
+	return (i != argc ? 0 : exact ? 2 : 1);
 }
 
 static const struct command *
 command_lookup(int argc, char *argv[], const char **arg)
 {
-	const struct command	*found = NULL;
+	const struct command	*found = NULL, *whole = NULL;
+	const char		*warg = NULL;
 	size_t			 i;
-	int			 n = 0;
+	int			 n = 0, nwhole = 0, m;
 
+	/* A command given whole is not one abbreviated ("ejabberd"). */
 	for (i = 0; i < nitems(commands); i++)
-		if (command_match(&commands[i], argc, argv, arg)) {
+		if ((m = command_match(&commands[i], argc, argv, arg)) != 0) {
 			found = &commands[i];
 			n++;
+			if (m == 2) {
+				whole = found;
+				warg = *arg;
+				nwhole++;
+			}
 		}
+	if (nwhole == 1) {
+		*arg = warg;
+		return (whole);
+	}
 	if (n > 1)
 		errx(1, "ambiguous command");
 	return (found);
@@ -605,8 +623,9 @@ main(int argc, char *argv[])
 	struct ctl_archive	 ca;
 	struct ctl_upload	 cup;
 	struct resolve_req	 rr;
+	struct xml_node		**rooms = NULL;
 	char			 name[32];
-	int			 ch, fd, v, ret;
+	int			 ch, fd, v, ret, nrooms = 0;
 
 	while ((ch = getopt(argc, argv, "s:")) != -1) {
 		switch (ch) {
@@ -633,6 +652,8 @@ main(int argc, char *argv[])
 	if (cmd->action == CONVERT_EJABBERD)
 		return (convert_ejabberd(argv[2], argc == 5 ? argv[3] : NULL,
 		    argv[argc - 1]));
+	if (cmd->action == CONVERT_EJABBERD_ROOMS)
+		return (convert_ejabberd_rooms(argv[2], argv[3]));
 	if (cmd->action == CONVERT_PROSODY)
 		return (convert_prosody(argv[2], argv[3]));
 	if (cmd->action == CONVERT_PROSODY_OFFLINE)
@@ -640,6 +661,8 @@ main(int argc, char *argv[])
 	/* A file to import is read whole before anything is sent. */
 	if (cmd->action == IMPORT)
 		(void)pie_check(arg);
+	if (cmd->action == MUC_IMPORT)
+		nrooms = muc_import_read(arg, &rooms);
 	fd = ctl_connect(sock);
 	if (imsgbuf_init(&ibuf, fd) == -1)
 		err(1, "imsgbuf_init");
@@ -649,6 +672,11 @@ main(int argc, char *argv[])
 	switch (cmd->action) {
 	case IMPORT:
 		ret = pie_import(&ibuf, arg);
+		imsgbuf_clear(&ibuf);
+		close(fd);
+		return (ret);
+	case MUC_IMPORT:
+		ret = muc_import(&ibuf, rooms, nrooms);
 		imsgbuf_clear(&ibuf);
 		close(fd);
 		return (ret);

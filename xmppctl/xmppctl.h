@@ -17,7 +17,8 @@
 
 /*
  * What xmppctl's files share: the control connection, and XEP-0227
- * import (pie_import.c) and export (pie_export.c).
+ * import (pie_import.c) and export (pie_export.c), rooms imported into
+ * mucd (muc_import.c).
  */
 
 #ifndef XMPPCTL_H
@@ -48,5 +49,9 @@ __dead void ctl_fail_exit(struct imsg *);
 int	 pie_check(const char *);
 int	 pie_import(struct imsgbuf *, const char *);
 int	 pie_export(struct imsgbuf *, const char *, const char *);
+
+struct xml_node;
+int	 muc_import_read(const char *, struct xml_node ***);
+int	 muc_import(struct imsgbuf *, struct xml_node **, int);
 
 #endif /* XMPPCTL_H */

@@ -157,6 +157,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_SHOW_STATS:
 	case IMSG_CTL_KICK:
 	case IMSG_CTL_MUC_ROOMS:	/* the router asks mucd */
+	case IMSG_CTL_MUC_IMPORT:
 	case IMSG_CTL_UPLOAD_STATS:	/* and uploadd */
 	case IMSG_CTL_UPLOAD_PURGE:
 	case IMSG_CTL_SHOW_COMPONENTS:
@@ -239,6 +240,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_ARCHIVE_EXPIRED:
 	case IMSG_CTL_ARCHIVE_SIZE:
 	case IMSG_CTL_MUC_ROOM:
+	case IMSG_CTL_MUC_IMPORTED:
 	case IMSG_CTL_UPLOAD_STAT:
 	case IMSG_CTL_UPLOAD_USER:
 	case IMSG_CTL_UPLOAD_PURGED:

@@ -53,6 +53,7 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		return (stats_ctl(iev, imsg));
 	case IMSG_CTL_MUC_ROOMS:
+	case IMSG_CTL_MUC_IMPORT:
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (muc_ctl(iev, imsg));

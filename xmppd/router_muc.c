@@ -180,7 +180,7 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	stanza_msg_clear(&m);
 }
 
-/* A control request for mucd (xmppctl muc rooms). */
+/* A control request for mucd (xmppctl muc rooms, muc import). */
 int
 muc_ctl(struct imsgev *iev, struct imsg *imsg)
 {
@@ -205,9 +205,10 @@ muc_dispatch(struct imsgev *iev, struct imsg *imsg)
 		muc_deliver(iev, imsg);
 		return (0);
 	case IMSG_CTL_MUC_ROOM:
+	case IMSG_CTL_MUC_IMPORTED:
 	case IMSG_CTL_END:
 		service_ctl_answer(&muc_link, imsg,
-		    imsg_get_type(imsg) == IMSG_CTL_END);
+		    imsg_get_type(imsg) != IMSG_CTL_MUC_ROOM);
 		return (0);
 	}
 	return (-1);

@@ -80,6 +80,7 @@ api_permissions:
     what: "*"
 modules:
   mod_disco: {}
+  mod_muc_admin: {}
   mod_caps: {}
   mod_ping: {}
   mod_private: {}
