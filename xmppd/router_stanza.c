@@ -454,9 +454,8 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 			upload_forward(from, m, imsg);
 		else if (component_jid(m->to))
 			component_route(from, m, imsg);
-		else
-			router_bounce(from, m, "cancel",
-			    "remote-server-not-found");
+		else if (from->stream != -1)
+			s2s_route(from, m, imsg);	/* federation */
 		return;
 	case 0:
 		if (priv_client_message(from, m))
