@@ -391,7 +391,8 @@ io_connect_tls(struct io *io, struct tls *ctx, const char *servername)
 	}
 	io->tls = ctx;
 	io->flags |= IO_HANDSHAKE;
-	io->want = 0;
+	/* The client speaks first: the handshake starts when it may write. */
+	io->want = EV_WRITE;
 	io_reload(io);
 	return (0);
 }
