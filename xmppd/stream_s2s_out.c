@@ -136,12 +136,16 @@ s2s_out_fail(struct s2s *s)
 	s2s_out_free(s);
 }
 
-/* The client TLS context: our domain's certificate, if any, shown. */
-static struct tls *
-s2s_out_tls_ctx(struct conn *c, int direct)
+/*
+ * The client TLS configuration: our domain's certificate, if any, shown.
+ * libtls reads the keypair when the connection starts, not when the
+ * context is configured: the caller clears the keys after
+ * tls_connect_socket().
+ */
+static struct tls_config *
+s2s_out_tls_config(struct conn *c, int direct)
 {
 	struct tls_config	*cfg;
-	struct tls		*t;
 	struct domain_conf	*d = config_domain(stream_conf, c->domain);
 	struct keydata		*kd, *use = NULL;
 	const char		*kp = d != NULL && d->keypair[0] ? d->keypair :
@@ -152,44 +156,52 @@ s2s_out_tls_ctx(struct conn *c, int direct)
 			use = kd;
 	if ((cfg = tls_config_new()) == NULL)
 		return (NULL);
-	t = tls_client();
 	/* tlsverify checks the peer, with the domain as the reference. */
 	tls_config_insecure_noverifycert(cfg);
 	tls_config_insecure_noverifyname(cfg);
-	if (t == NULL || tls_config_set_protocols(cfg, TLS_PROTOCOL_TLSv1_2 |
+	if (tls_config_set_protocols(cfg, TLS_PROTOCOL_TLSv1_2 |
 	    TLS_PROTOCOL_TLSv1_3) == -1 ||
 	    tls_config_set_ciphers(cfg, "secure") == -1 ||
 	    (direct && tls_config_set_alpn(cfg, "xmpp-server") == -1)) {
-		tls_free(t);
-		t = NULL;
+		log_warnx("s2s connection %u: TLS: %s", c->id,
+		    tls_config_error(cfg));
+		tls_config_free(cfg);
+		return (NULL);
 	}
 	/* Without our certificate, the peer can still take dialback. */
-	if (t != NULL && use != NULL && tls_config_set_keypair_mem(cfg,
-	    use->cert, use->certlen, use->key, use->keylen) == -1)
+	if (use != NULL && tls_config_set_keypair_mem(cfg, use->cert,
+	    use->certlen, use->key, use->keylen) == -1)
 		log_info("s2s connection %u: no certificate shown: %s", c->id,
 		    tls_config_error(cfg));
-	if (t != NULL && tls_configure(t, cfg) == -1) {
-		log_warnx("s2s connection %u: TLS: %s", c->id, t != NULL ?
-		    tls_error(t) : "tls_client");
-		tls_free(t);
-		t = NULL;
-	}
-	tls_config_clear_keys(cfg);
-	tls_config_free(cfg);
-	return (t);
+	return (cfg);
 }
 
 static void
 s2s_out_start_tls(struct conn *c, int direct)
 {
-	struct tls	*t;
+	struct tls_config	*cfg;
+	struct tls		*t = NULL;
+	int			 ok = 0;
 
 	c->state = S2S_ST_TLS;
-	if ((t = s2s_out_tls_ctx(c, direct)) != NULL &&
-	    io_connect_tls(c->io, t, c->s2s->remote) == 0)
+	if ((cfg = s2s_out_tls_config(c, direct)) != NULL &&
+	    (t = tls_client()) != NULL) {
+		if (tls_configure(t, cfg) == -1)
+			log_warnx("s2s connection %u: TLS: %s", c->id,
+			    tls_error(t));
+		else if (io_connect_tls(c->io, t, c->s2s->remote) == -1)
+			log_info("s2s connection %u: %s", c->id,
+			    io_error(c->io));
+		else
+			ok = 1;
+	}
+	if (cfg != NULL) {
+		/* The connection holds the key now, or never will. */
+		tls_config_clear_keys(cfg);
+		tls_config_free(cfg);
+	}
+	if (ok)
 		return;
-	if (t != NULL)
-		log_info("s2s connection %u: %s", c->id, io_error(c->io));
 	tls_free(t);
 	/* Closed from the event loop: this may run inside the parser. */
 	c->state = S2S_ST_CLOSING;

@@ -41,8 +41,10 @@ def setup():
         s = Server()
         s.ports["server"] = ports[d]
         # a.test shows a certificate for its name, b.test one for
-        # another name: a.test -> b.test is dialback, b.test -> a.test
-        # SASL EXTERNAL.
+        # another name: neither side can use SASL EXTERNAL with b.test
+        # (a.test does not trust b.test's server certificate, and b.test
+        # shows a.test no good client certificate), so both directions
+        # are dialback.
         crt, key = ca.domain(d) if d == "a.test" else \
             ca.domain("other.test", name="b-other")
         s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt))
@@ -129,3 +131,23 @@ def test_unresolvable_and_silent_bounce(env):
                  r"remote-server-(timeout|not-found)", timeout=30)
     finally:
         a.close()
+
+
+def _chat(fr, to_jid, body):
+    fr.send("<message to='%s' type='chat'><body>%s</body></message>"
+            % (to_jid, body))
+
+
+def test_message_both_ways(env):
+    a = _login(env, "a.test", "m")
+    b = _login(env, "b.test", "m")
+    try:
+        _chat(a, "alice@b.test", "hello-from-a")
+        b.expect(r"<message[^>]*from=['\"]alice@a\.test/m['\"][^>]*>"
+                 r".*?hello-from-a", timeout=30)
+        _chat(b, "alice@a.test", "hello-from-b")
+        a.expect(r"<message[^>]*from=['\"]alice@b\.test/m['\"][^>]*>"
+                 r".*?hello-from-b", timeout=30)
+    finally:
+        a.close()
+        b.close()
