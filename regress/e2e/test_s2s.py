@@ -5,6 +5,8 @@ good, dialback otherwise) before any stanza crosses; a peer that proves
 nothing gets a stream error and delivers nothing."""
 
 import re
+import socket
+import threading
 
 from rawxmpp import Raw, tls_context
 from testca import TestCA
@@ -25,10 +27,74 @@ def _conf(s, domain, crt, key, ns, ca, extra=""):
                extra, s.ports["client"], s.ports["server"]))
 
 
+class NoTLSPeer:
+    """A server that answers each stream with features offering no
+    STARTTLS, then waits for the peer to give up; with starttls, one
+    that offers it, says <proceed/>, then answers the handshake with
+    junk."""
+
+    def __init__(self, starttls=False):
+        self.starttls = starttls
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.seen = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(c,),
+                             daemon=True).start()
+
+    def _one(self, c):
+        data = b""
+        with c:
+            c.settimeout(30)
+            try:
+                while b">" not in data:
+                    data += c.recv(4096)
+                c.sendall(b"<?xml version='1.0'?><stream:stream "
+                          b"xmlns='jabber:server' xmlns:stream="
+                          b"'http://etherx.jabber.org/streams' "
+                          b"version='1.0' id='x1'><stream:features>" +
+                          (b"<starttls xmlns='urn:ietf:params:xml:ns:"
+                           b"xmpp-tls'/>" if self.starttls else b"") +
+                          b"</stream:features>")
+                if self.starttls:
+                    while b"<starttls" not in data:
+                        data += c.recv(4096)
+                    c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:"
+                              b"xmpp-tls'/>")
+                    c.recv(4096)
+                    c.sendall(b"HTTP/1.0 400 junk\r\n\r\n" * 8)
+                while True:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    data += d
+            except OSError:
+                pass
+        self.seen.append(data.decode(errors="replace"))
+
+    def close(self):
+        self.sock.close()
+
+
 def setup():
     ca = TestCA()
     dns = Unbound()
-    env = {"ca": ca, "dns": dns, "servers": {}}
+    notls, badtls = NoTLSPeer(), NoTLSPeer(starttls=True)
+    env = {"ca": ca, "dns": dns, "servers": {}, "notls": notls,
+           "badtls": badtls}
+    # e.test: a server that offers no TLS; f.test: one whose TLS fails.
+    for d, peer in (("e.test", notls), ("f.test", badtls)):
+        dns.a(d, "127.0.0.1")
+        dns.srv("_xmpp-server._tcp." + d, 0, 0, peer.port, d)
     ports = {d: free_port() for d in DOMAINS}
     for d in DOMAINS:
         dns.srv("_xmpp-server._tcp." + d, 0, 0, ports[d], d)
@@ -59,6 +125,8 @@ def teardown(env):
         s.stop()
     env["dns"].stop()
     env["ca"].close()
+    env["notls"].close()
+    env["badtls"].close()
 
 
 def _login(env, domain, resource):
@@ -69,21 +137,22 @@ def _login(env, domain, resource):
     return r
 
 
-def _peer(env, domain):
-    """A raw server stream to domain's s2s port, after STARTTLS."""
+def _peer(env, domain, claim="evil.test"):
+    """A raw server stream to domain's s2s port claiming to be claim,
+    after STARTTLS."""
     s = env["servers"][domain]
     r = Raw(s.ports["server"], sni=domain)
     hdr = ("<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
            "xmlns:db='jabber:server:dialback' xmlns:stream="
            "'http://etherx.jabber.org/streams' version='1.0' "
            "from='%s' to='%s'>")
-    r.send(hdr % ("evil.test", domain))
+    r.send(hdr % (claim, domain))
     r.expect(r"<starttls")
     r.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
     r.expect(r"<proceed[^>]*/>")
     r.sock = tls_context().wrap_socket(r.sock, server_hostname=domain)
     r.buf = ""
-    r.send(hdr % ("evil.test", domain))
+    r.send(hdr % (claim, domain))
     r.expect(r"</stream:features>")
     return r
 
@@ -151,3 +220,88 @@ def test_message_both_ways(env):
     finally:
         a.close()
         b.close()
+
+
+def test_peer_without_tls(env):
+    """A peer offering no STARTTLS is never sent a stanza in the clear:
+    the stream ends with <policy-violation/>, the message bounces, and
+    the stream process keeps serving."""
+    a = _login(env, "a.test", "notls")
+    try:
+        a.send("<message to='x@e.test' id='e1'><body>secret</body>"
+               "</message>")
+        a.expect(r"<message[^>]*type='error'[^>]*>.*?"
+                 r"remote-server-(timeout|not-found)", timeout=30)
+        seen = "".join(env["notls"].seen)
+        assert "policy-violation" in seen, seen
+        assert "secret" not in seen, seen
+        # Still serving: the same user sends again and is answered.
+        a.send("<message to='x@e.test' id='e2'><body>x</body></message>")
+        a.expect(r"<message[^>]*type='error' id='e2'", timeout=30)
+    finally:
+        a.close()
+
+
+def test_peer_tls_fails(env):
+    """The TLS handshake with the only server of f.test fails: the
+    message bounces, and the stream process goes on serving."""
+    a = _login(env, "a.test", "badtls")
+    try:
+        for i in range(2):
+            a.send("<message to='x@f.test' id='f%d'><body>x</body>"
+                   "</message>" % i)
+            a.expect(r"<message[^>]*type='error' id='f%d'[^>]*>.*?"
+                     r"remote-server-(timeout|not-found)" % i, timeout=30)
+        for s in env["servers"].values():
+            assert not s.log_has(r"exited|signal|restart"), s.log_tail()
+    finally:
+        a.close()
+
+
+def test_iq_across(env):
+    """An IQ get crosses to a user of the other server, who answers it;
+    the result crosses back to the full JID that asked."""
+    a = _login(env, "a.test", "iq")
+    b = _login(env, "b.test", "iq")
+    try:
+        a.send("<iq type='get' id='v1' to='alice@b.test/iq'>"
+               "<query xmlns='jabber:iq:version'/></iq>")
+        b.expect(r"<iq[^>]*from='alice@a\.test/iq'[^>]*>"
+                 r"<query xmlns='jabber:iq:version'/>", timeout=30)
+        b.send("<iq type='result' id='v1' to='alice@a.test/iq'>"
+               "<query xmlns='jabber:iq:version'><name>raw</name>"
+               "<version>1</version></query></iq>")
+        a.expect(r"<iq[^>]*type='result'[^>]*>.*?<name>raw</name>",
+                 timeout=30)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_spoofed_dialback_result(env):
+    """A peer claims b.test with a key b.test never made: a.test asks
+    b.test's authoritative server, which says invalid; the stream ends
+    with <not-authorized/> and nothing from it is delivered."""
+    victim = _login(env, "a.test", "spoof")
+    r = _peer(env, "a.test", claim="b.test")
+    try:
+        r.send("<db:result from='b.test' to='a.test'>%s</db:result>"
+               % ("ab" * 32))
+        r.expect(r"<db:result[^>]*type='invalid'|"
+                 r"<result[^>]*type='invalid'", timeout=30)
+        r.expect(r"<not-authorized")
+        try:
+            r.send("<message from='alice@b.test/x' "
+                   "to='alice@a.test/spoof'><body>spoofed</body></message>")
+        except OSError:
+            pass    # already closed
+        r.closed()
+        victim.send("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/>"
+                    "</iq>")
+        got = victim.expect(r"<iq[^>]*id='p1'").string
+        assert "spoofed" not in got, got
+        s = env["servers"]["a.test"]
+        assert s.log_has(r"dialback: b\.test for a\.test not verified")
+    finally:
+        victim.close()
+        r.close()
