@@ -144,6 +144,7 @@ router_main(int instance)
 	last_init();
 	stats_init();
 	ldap_init();
+	s2s_init();
 	/* Nothing but its channels; recvfd for links to restarted peers. */
 	sandbox("stdio recvfd");
 	order_init(router_handle);

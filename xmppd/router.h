@@ -523,6 +523,7 @@ int		 resolve_ctl(struct imsgev *, struct imsg *);
 void		 resolve_peer_down(void);
 
 /* router_s2s.c: federation links */
+void		 s2s_init(void);
 void		 s2s_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
 void		 s2s_verify(const char *, const char *, const char *,

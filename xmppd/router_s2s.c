@@ -491,6 +491,23 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (dialback_dispatch(iev, imsg));
 }
 
+/*
+ * At start: a domain that takes dialback trusts its peers' DNS for
+ * their identity; said once, as federating with the network as it is
+ * needs it.
+ */
+void
+s2s_init(void)
+{
+	struct domain_conf	*d;
+
+	TAILQ_FOREACH(d, &proc_self.conf->domains, entry)
+		if (!d->federation_certs)
+			log_warnx("domain %s: federation accepts dialback, "
+			    "peers are not required to show a good "
+			    "certificate", d->name);
+}
+
 /* A stream process is gone with its links. */
 void
 s2s_stream_down(int stream)

@@ -13,7 +13,7 @@ from testca import TestCA
 from unbound import Unbound
 from xmppdtest import USER, Server, add_user, free_port
 
-DOMAINS = ("a.test", "b.test")
+DOMAINS = ("a.test", "b.test", "d.test")
 
 
 def _conf(s, domain, crt, key, ns, ca, extra=""):
@@ -106,14 +106,18 @@ def setup():
     for d in DOMAINS:
         s = Server()
         s.ports["server"] = ports[d]
-        # a.test shows a certificate for its name, b.test one for
-        # another name: neither side can use SASL EXTERNAL with b.test
-        # (a.test does not trust b.test's server certificate, and b.test
-        # shows a.test no good client certificate), so both directions
-        # are dialback.
-        crt, key = ca.domain(d) if d == "a.test" else \
-            ca.domain("other.test", name="b-other")
-        s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt))
+        # a.test and d.test show a certificate for their name, b.test
+        # one for another name.  Between a.test and d.test both sides
+        # trust each other's certificate: SASL EXTERNAL both ways.
+        # With b.test neither side can use it (a.test does not trust
+        # b.test's server certificate, b.test shows no good client
+        # certificate): dialback, which d.test refuses.
+        crt, key = ca.domain("other.test", name="b-other") \
+            if d == "b.test" else ca.domain(d)
+        extra = "\tfederation require certificates\n" \
+            if d == "d.test" else ""
+        s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt,
+                               extra))
         s.start()
         add_user(s, "alice@%s" % d, "alice-pw")
         env["servers"][d] = s
@@ -305,3 +309,61 @@ def test_spoofed_dialback_result(env):
     finally:
         victim.close()
         r.close()
+
+
+def test_sasl_external(env):
+    """a.test and d.test trust each other's certificate: each stream is
+    authenticated by SASL EXTERNAL (XEP-0178), not dialback."""
+    a = _login(env, "a.test", "ext")
+    d = _login(env, "d.test", "ext")
+    try:
+        _chat(a, "alice@d.test", "ext-from-a")
+        d.expect(r"from='alice@a\.test/ext'[^>]*>.*?ext-from-a", timeout=30)
+        _chat(d, "alice@a.test", "ext-from-d")
+        a.expect(r"from='alice@d\.test/ext'[^>]*>.*?ext-from-d", timeout=30)
+        sa, sd = env["servers"]["a.test"], env["servers"]["d.test"]
+        assert sa.log_has(r"outbound connection \d+ to d\.test: "
+                          r"authenticated by SASL EXTERNAL")
+        assert sd.log_has(r"inbound connection \d+ from \S+: a\.test "
+                          r"authenticated by SASL EXTERNAL for d\.test")
+        assert sd.log_has(r"outbound connection \d+ to a\.test: "
+                          r"authenticated by SASL EXTERNAL")
+        assert sa.log_has(r"inbound connection \d+ from \S+: d\.test "
+                          r"authenticated by SASL EXTERNAL for a\.test")
+    finally:
+        a.close()
+        d.close()
+
+
+def test_require_certificates(env):
+    """d.test requires certificates: b.test, whose certificate names
+    another domain, is refused both ways, and the messages bounce
+    instead of crossing by dialback."""
+    b = _login(env, "b.test", "req")
+    d = _login(env, "d.test", "req")
+    try:
+        b.send("<message to='alice@d.test' id='r1'><body>no-b</body>"
+               "</message>")
+        b.expect(r"<message[^>]*type='error' id='r1'[^>]*>.*?"
+                 r"remote-server-(timeout|not-found)", timeout=30)
+        d.send("<message to='alice@b.test' id='r2'><body>no-d</body>"
+               "</message>")
+        d.expect(r"<message[^>]*type='error' id='r2'[^>]*>.*?"
+                 r"remote-server-(timeout|not-found)", timeout=30)
+        sd = env["servers"]["d.test"]
+        assert sd.log_has(r"stream error not-authorized: Certificates "
+                          r"are required")
+        assert sd.log_has(r"outbound connection \d+ to b\.test: its "
+                          r"certificate is not good")
+        # The start-up warning: from the domain that takes dialback only.
+        assert not sd.log_has(r"domain d\.test: federation accepts")
+        assert env["servers"]["b.test"].log_has(
+            r"domain b\.test: federation accepts dialback")
+        for s in (b, d):
+            s.send("<iq type='get' id='alive'><ping xmlns='urn:xmpp:ping'/>"
+                   "</iq>")
+            got = s.expect(r"<iq[^>]*id='alive'").string
+            assert "no-b" not in got and "no-d" not in got, got
+    finally:
+        b.close()
+        d.close()
