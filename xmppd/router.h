@@ -526,6 +526,7 @@ void		 resolve_peer_down(void);
 void		 s2s_init(void);
 void		 s2s_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
+void		 s2s_send_node(struct xml_node *);
 void		 s2s_verify(const char *, const char *, const char *,
 		    const char *, void (*)(void *, int), void *);
 int		 s2s_router_dispatch(struct imsgev *, struct imsg *);

@@ -256,37 +256,85 @@ s2s_send(struct s2s_out *o, struct stanza_msg *m, struct imsg *imsg)
 }
 
 /*
- * A stanza from session from to a remote domain: on its link, or queued
- * while the link comes up.
+ * m, from local (ours) to remote: on its link, or queued while the link
+ * comes up.  NULL, or the condition it bounces with.
  */
+static const char *
+s2s_out_queue(const char *local, const char *remote, struct stanza_msg *m,
+    struct imsg *imsg)
+{
+	struct s2s_out	*o;
+
+	TAILQ_FOREACH(o, &s2s_outs, entry)
+		if (o->mode == S2S_MODE_STANZAS &&
+		    strcmp(o->remote, remote) == 0 &&
+		    strcmp(o->local, local) == 0)
+			break;
+	if (o != NULL && o->up)
+		return (s2s_send(o, m, imsg) == -1 ?
+		    "remote-server-timeout" : NULL);
+	if (o == NULL)
+		o = s2s_out_new(local, remote, S2S_MODE_STANZAS);
+	if (o->nqueue >= S2S_QUEUE_MAX)
+		return ("resource-constraint");
+	s2s_enqueue(o, m);
+	return (NULL);
+}
+
+/* A stanza from session from to a remote domain. */
 void
 s2s_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
-	struct s2s_out	*o;
 	struct jid	 to;
+	const char	*cond;
 
 	if (jid_parse(m->to, &to) == -1) {
 		router_bounce(from, m, "modify", "jid-malformed");
 		return;
 	}
-	TAILQ_FOREACH(o, &s2s_outs, entry)
-		if (o->mode == S2S_MODE_STANZAS &&
-		    strcmp(o->remote, to.domain) == 0 &&
-		    strcmp(o->local, from->user->domain) == 0)
-			break;
-	if (o != NULL && o->up) {
-		if (s2s_send(o, m, imsg) == -1)
-			router_bounce(from, m, "wait", "remote-server-timeout");
+	if ((cond = s2s_out_queue(from->user->domain, to.domain, m,
+	    imsg)) != NULL)
+		router_bounce(from, m, "wait", cond);
+}
+
+/*
+ * What the router itself sends a remote sender (an IQ's answer, a
+ * stanza error): back over federation, from the domain of ours it
+ * names to the remote domain it names, or nowhere (fail closed).
+ */
+void
+s2s_send_node(struct xml_node *n)
+{
+	struct stanza_msg	 m;
+	struct xml_buf		 b;
+	struct jid		 from, to;
+	const char		*f = xml_get_attr(n, "from");
+	const char		*t = xml_get_attr(n, "to");
+	const char		*v;
+
+	if (f == NULL || t == NULL || jid_parse(f, &from) == -1 ||
+	    jid_parse(t, &to) == -1 ||
+	    config_domain(proc_self.conf, from.domain) == NULL ||
+	    config_domain(proc_self.conf, to.domain) != NULL ||
+	    stanza_kind(n) == -1)
+		return;
+	xml_buf_init(&b, 0);
+	if (xml_serialize_as(n, n->ns, NS_CLIENT, &b) == -1 ||
+	    xml_buf_add(&b, "", 1) == -1) {
+		xml_buf_free(&b);
 		return;
 	}
-	if (o == NULL)
-		o = s2s_out_new(from->user->domain, to.domain,
-		    S2S_MODE_STANZAS);
-	if (o->nqueue >= S2S_QUEUE_MAX) {
-		router_bounce(from, m, "wait", "resource-constraint");
-		return;
-	}
-	s2s_enqueue(o, m);
+	memset(&m, 0, sizeof(m));
+	m.kind = stanza_kind(n);
+	m.type = (v = xml_get_attr(n, "type")) != NULL ? (char *)v : "";
+	m.id = (v = xml_get_attr(n, "id")) != NULL ? (char *)v : "";
+	m.to = (char *)t;
+	m.from = (char *)f;
+	m.xml = b.data;
+	m.xmllen = b.len - 1;
+	if (s2s_out_queue(from.domain, to.domain, &m, NULL) != NULL)
+		log_info("s2s: an answer from %s to %s dropped", f, t);
+	xml_buf_free(&b);
 }
 
 static void
@@ -428,7 +476,7 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	ss.u.local = ss.j.local;
 	ss.u.domain = ss.j.domain;
 	ss.s.user = &ss.u;
-	ss.s.stream = -1;	/* answers go back through s2s_route */
+	ss.s.stream = -1;	/* answers go back by s2s_send_node */
 	ss.s.full = m.from;
 	ss.s.resource = ss.j.resource;
 	where = router_local_jid(m.to, &s, &u);
@@ -437,8 +485,13 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 			router_iq_remote(&ss.s, &m);
 	} else if (where == 0)
 		;
-	else if (u != NULL && blocking_known(u, m.from) != 0)
-		;	/* blocked, or its list is not known */
+	else if (m.kind != STANZA_PRESENCE && blocking_out(&ss.s, &m))
+		/*
+		 * Blocked, as a local sender would be (XEP-0191 section
+		 * 3.3); blocking.c answers sessions on a stream, this one
+		 * hears back over federation.
+		 */
+		router_bounce(&ss.s, &m, "cancel", "service-unavailable");
 	else if (m.kind == STANZA_PRESENCE && s != NULL)
 		router_pass(s, &m, imsg);
 	else if (m.kind == STANZA_PRESENCE && u != NULL) {

@@ -231,6 +231,8 @@ router_send(struct session *s, struct xml_node *n)
 {
 	struct imsgev	*iev;
 
+	if (n != NULL && s->stream == -1)
+		s2s_send_node(n);	/* a remote sender, or nobody */
 	if (n == NULL || (iev = proc_peer(PROC_STREAM, s->stream)) == NULL)
 		return;
 	(void)stanza_send(iev, s->id, s->id, n, NS_CLIENT);

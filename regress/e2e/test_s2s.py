@@ -367,3 +367,48 @@ def test_require_certificates(env):
     finally:
         b.close()
         d.close()
+
+
+def test_server_iq_across(env):
+    """An IQ to the other server itself (version, disco#info) is
+    answered by it, and the answer crosses back; one it does not serve
+    gets its error back the same way."""
+    a = _login(env, "a.test", "siq")
+    try:
+        a.send("<iq type='get' id='sv1' to='b.test'>"
+               "<query xmlns='jabber:iq:version'/></iq>")
+        a.expect(r"<iq[^>]*from='b\.test'[^>]*>.*?<name>", timeout=30)
+        a.send("<iq type='get' id='sv2' to='b.test'>"
+               "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
+        a.expect(r"<iq[^>]*id='sv2'[^>]*>.*?<identity[^>]*category="
+                 r"'server'", timeout=30)
+        a.send("<iq type='get' id='sv3' to='b.test'>"
+               "<query xmlns='urn:example:nothing'/></iq>")
+        a.expect(r"<iq[^>]*type='error'[^>]*id='sv3'|"
+                 r"<iq[^>]*id='sv3'[^>]*type='error'", timeout=30)
+    finally:
+        a.close()
+
+
+def test_blocked_remote_sender(env):
+    """A user of b.test blocks alice@a.test: her message is not
+    delivered, and she gets <service-unavailable/> back over s2s, as a
+    local sender would (XEP-0191 section 3.3)."""
+    a = _login(env, "a.test", "blk")
+    b = _login(env, "b.test", "blk")
+    try:
+        b.send("<iq type='set' id='bl1'><block xmlns='urn:xmpp:blocking'>"
+               "<item jid='alice@a.test'/></block></iq>")
+        b.expect(r"<iq[^>]*id='bl1'")
+        _chat(a, "alice@b.test", "blocked-body")
+        a.expect(r"<message[^>]*type='error'[^>]*>.*?service-unavailable",
+                 timeout=30)
+        b.send("<iq type='set' id='bl2'><unblock xmlns='urn:xmpp:blocking'>"
+               "<item jid='alice@a.test'/></unblock></iq>")
+        b.expect(r"<iq[^>]*id='bl2'")
+        _chat(a, "alice@b.test", "after-unblock")
+        got = b.expect(r"after-unblock", timeout=30).string
+        assert "blocked-body" not in got, got
+    finally:
+        a.close()
+        b.close()
