@@ -50,6 +50,8 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/router_private.c xmppd/router_xmlstore.c \
 		xmppd/router_component.c xmppd/router_privilege.c \
 		xmppd/store_component.c xmppd/stream_component.c \
+		xmppd/stream_s2s.c xmppd/stream_s2s_in.c xmppd/stream_s2s_out.c \
+		xmppd/router_s2s.c xmppd/router_dialback.c \
 		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \

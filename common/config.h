@@ -168,6 +168,7 @@ struct domain_conf {
 	int				 archive_default;
 	time_t				 archive_expire;	/* 0 = never */
 	int				 offline_limit;
+	int				 federation_certs;	/* no dialback */
 };
 TAILQ_HEAD(domain_list, domain_conf);
 

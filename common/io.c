@@ -380,6 +380,23 @@ io_accept_tls(struct io *io, struct tls *ctx)
 	return (0);
 }
 
+/* Start TLS as the client, on a connected socket. */
+int
+io_connect_tls(struct io *io, struct tls *ctx, const char *servername)
+{
+	io_discard_input(io);
+	if (tls_connect_socket(ctx, io->sock, servername) == -1) {
+		(void)strlcpy(io->err, tls_error(ctx), sizeof(io->err));
+		return (-1);
+	}
+	io->tls = ctx;
+	io->flags |= IO_HANDSHAKE;
+	/* The client speaks first: the handshake starts when it may write. */
+	io->want = EV_WRITE;
+	io_reload(io);
+	return (0);
+}
+
 static void
 io_reload(struct io *io)
 {

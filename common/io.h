@@ -55,6 +55,7 @@ void		 io_pause(struct io *);
 void		 io_resume(struct io *);
 int		 io_paused(struct io *);
 int		 io_accept_tls(struct io *, struct tls *);
+int		 io_connect_tls(struct io *, struct tls *, const char *);
 struct tls	*io_tls(struct io *);
 const char	*io_error(struct io *);
 void		 io_close_after_write(struct io *);

@@ -285,6 +285,27 @@ enum imsg_type {
 	IMSG_CTL_MUC_IMPORT,	/* the room's XML, no NUL */
 	IMSG_CTL_MUC_IMPORTED,	/* struct ctl_muc_import */
 
+	/*
+	 * Federation (s2s), stream <-> router.  The router dials: CONNECT
+	 * names a link (peerid: the router's link id) and where to try; the
+	 * stream answers OUT_UP with its connection id (then IMSG_STANZA,
+	 * peerid: that connection) or OUT_DOWN.  An inbound stream tells
+	 * IN_UP for each (from, to) pair it authenticated (peerid: the
+	 * connection), IN_DOWN when it goes.  Dialback keys are the
+	 * router's: DB_KEY makes one, DB_CHECK checks a db:verify,
+	 * DB_RESULT verifies a db:result with the authoritative server
+	 * (a link in verify mode, answered VERIFIED).
+	 */
+	IMSG_S2S_CONNECT,	/* struct s2s_connect + candidates */
+	IMSG_S2S_OUT_UP,	/* struct s2s_link */
+	IMSG_S2S_OUT_DOWN,	/* struct s2s_link: status says why */
+	IMSG_S2S_IN_UP,		/* struct s2s_link */
+	IMSG_S2S_IN_DOWN,	/* peerid: the connection */
+	IMSG_S2S_DB_KEY,	/* struct s2s_db, both ways */
+	IMSG_S2S_DB_CHECK,	/* struct s2s_db, both ways */
+	IMSG_S2S_DB_RESULT,	/* struct s2s_db, both ways */
+	IMSG_S2S_VERIFIED,	/* struct s2s_db: the authoritative answer */
+
 	IMSG_MAX
 };
 
@@ -917,5 +938,54 @@ struct resolve_result {
 	int		 status;		/* enum resolve_status */
 	uint32_t	 ncandidates;		/* that follow */
 };
+
+/* IMSG_S2S_*: federation. */
+#define S2S_KEY_LEN		65	/* HMAC-SHA256 in hex, NUL */
+#define S2S_STREAMID_LEN	64
+
+enum s2s_mode {
+	S2S_MODE_STANZAS,	/* a link stanzas go out on */
+	S2S_MODE_VERIFY,	/* one db:verify, then closed */
+};
+
+enum s2s_auth {
+	S2S_AUTH_NONE,
+	S2S_AUTH_SASL,		/* SASL EXTERNAL, a good certificate */
+	S2S_AUTH_DIALBACK,
+};
+
+enum s2s_status {
+	S2S_OK,
+	S2S_FAIL_CONNECT,	/* no candidate answered, or TLS failed */
+	S2S_FAIL_AUTH,		/* the peer refused us, or we it */
+	S2S_FAIL_CLOSED,	/* a link that was up went down */
+};
+
+struct s2s_connect {
+	char		 local[CONF_NAMELEN];
+	char		 remote[CONF_NAMELEN];
+	int		 mode;			/* enum s2s_mode */
+	int		 require_cert;		/* no dialback fallback */
+	char		 streamid[S2S_STREAMID_LEN];	/* verify mode */
+	char		 key[S2S_KEY_LEN];		/* verify mode */
+	uint32_t	 ncandidates;		/* that follow */
+};
+
+struct s2s_link {
+	char		 local[CONF_NAMELEN];
+	char		 remote[CONF_NAMELEN];
+	uint32_t	 conn;			/* the stream's connection */
+	int		 status;		/* enum s2s_status */
+	int		 auth;			/* enum s2s_auth */
+};
+
+struct s2s_db {
+	char		 from[CONF_NAMELEN];	/* the originating domain */
+	char		 to[CONF_NAMELEN];	/* the receiving domain */
+	char		 streamid[S2S_STREAMID_LEN];
+	char		 key[S2S_KEY_LEN];
+	int		 valid;			/* answers: 1 valid */
+};
+
 
 #endif /* MSG_H */

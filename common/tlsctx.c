@@ -33,8 +33,8 @@
  * A context serving every keypair (the first one without SNI), with the
  * ALPN protocol list alpn (NULL: none), or NULL when there is no keypair.
  */
-struct tlsctx *
-tlsctx_new(struct xmppd_config *conf, const char *alpn)
+static struct tlsctx *
+tlsctx_build(struct xmppd_config *conf, const char *alpn, int peer)
 {
 	struct tls_config	*cfg;
 	struct tlsctx		*t;
@@ -51,6 +51,14 @@ tlsctx_new(struct xmppd_config *conf, const char *alpn)
 	    tls_config_set_ciphers(cfg, "secure") == -1 ||
 	    (alpn != NULL && tls_config_set_alpn(cfg, alpn) == -1))
 		fatalx("tls config: %s", tls_config_error(cfg));
+	if (peer) {
+		/*
+		 * A peer server may show a certificate; whether it is good,
+		 * and for which domain, the stream decides with tlsverify.
+		 */
+		tls_config_verify_client_optional(cfg);
+		tls_config_insecure_noverifycert(cfg);
+	}
 	TAILQ_FOREACH(kd, &conf->keydata, entry) {
 		if ((first ? tls_config_set_keypair_mem(cfg, kd->cert,
 		    kd->certlen, kd->key, kd->keylen) :
@@ -71,6 +79,19 @@ tlsctx_new(struct xmppd_config *conf, const char *alpn)
 	t->ctx = ctx;
 	t->refs = 1;
 	return (t);
+}
+
+struct tlsctx *
+tlsctx_new(struct xmppd_config *conf, const char *alpn)
+{
+	return (tlsctx_build(conf, alpn, 0));
+}
+
+/* The same, asking the peer (a server) for its certificate. */
+struct tlsctx *
+tlsctx_new_peer(struct xmppd_config *conf, const char *alpn)
+{
+	return (tlsctx_build(conf, alpn, 1));
 }
 
 /* A connection starts TLS with t: t lives until it is done. */

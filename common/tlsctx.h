@@ -36,6 +36,7 @@ struct tlsctx {
 };
 
 struct tlsctx	*tlsctx_new(struct xmppd_config *, const char *);
+struct tlsctx	*tlsctx_new_peer(struct xmppd_config *, const char *);
 struct tlsctx	*tlsctx_ref(struct tlsctx *);
 void		 tlsctx_unref(struct tlsctx *);
 

@@ -173,6 +173,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	SOCKET SQLITE STANZA STARTTLS STORAGE SUBJECT TEL TEMPORARY TIMEOUT
 %token	TLS UPLOAD URL USER VCARD XML
 %token	RESOLVER
+%token	CERTIFICATES FEDERATION REQUIRE
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -621,6 +622,9 @@ domainopt	: TLS KEYPAIR STRING		{
 			if (range($3, 0, 100000, "offline limit") == 0)
 				cur_domain->offline_limit = $3;
 		}
+		| FEDERATION REQUIRE CERTIFICATES {
+			cur_domain->federation_certs = 1;
+		}
 		;
 
 archpolicy	: ALWAYS			{ $$ = ARCHIVE_ALWAYS; }
@@ -867,6 +871,7 @@ lookup(const char *s)
 		{ "both",		BOTH },
 		{ "ca",			CA },
 		{ "certificate",	CERTIFICATE },
+		{ "certificates",	CERTIFICATES },
 		{ "client",		CLIENT },
 		{ "component",		COMPONENT },
 		{ "connections",	CONNECTIONS },
@@ -880,6 +885,7 @@ lookup(const char *s)
 		{ "email",		EMAIL },
 		{ "expire",		EXPIRE },
 		{ "failures",		FAILURES },
+		{ "federation",		FEDERATION },
 		{ "filter",		FILTER },
 		{ "fn",			FN },
 		{ "get",		GET },
@@ -923,6 +929,7 @@ lookup(const char *s)
 		{ "quota",		QUOTA },
 		{ "rate",		RATE },
 		{ "registration",	REGISTRATION },
+		{ "require",		REQUIRE },
 		{ "resolver",		RESOLVER },
 		{ "resume",		RESUME },
 		{ "room",		ROOM },

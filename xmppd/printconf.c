@@ -330,7 +330,10 @@ print_domain(FILE *fp, struct domain_conf *d)
 	    archive[d->archive_default % 3]);
 	fprintf(fp, "\tarchive expire %s\n", print_expiry(d->archive_expire,
 	    b, sizeof(b)));
-	fprintf(fp, "\toffline limit %d\n}\n", d->offline_limit);
+	fprintf(fp, "\toffline limit %d\n", d->offline_limit);
+	if (d->federation_certs)
+		fputs("\tfederation require certificates\n", fp);
+	fputs("}\n", fp);
 }
 
 static void

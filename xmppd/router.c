@@ -75,6 +75,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = component_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = s2s_router_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = session_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = offline_dispatch_router(iev, imsg)) != 1)
@@ -110,6 +112,7 @@ router_peer_down(struct imsgev *iev)
 		session_stream_down(iev->instance);
 		sm_stream_down(iev->instance);
 		component_stream_down(iev->instance);
+		s2s_stream_down(iev->instance);
 	}
 	else if (iev->type == PROC_LDAPAUTHD)
 		ldap_peer_down();
@@ -142,6 +145,7 @@ router_main(int instance)
 	last_init();
 	stats_init();
 	ldap_init();
+	s2s_init();
 	/* Nothing but its channels; recvfd for links to restarted peers. */
 	sandbox("stdio recvfd");
 	order_init(router_handle);

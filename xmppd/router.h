@@ -522,4 +522,17 @@ int		 resolve_dispatch(struct imsgev *, struct imsg *);
 int		 resolve_ctl(struct imsgev *, struct imsg *);
 void		 resolve_peer_down(void);
 
+/* router_s2s.c: federation links */
+void		 s2s_init(void);
+void		 s2s_route(struct session *, struct stanza_msg *,
+		    struct imsg *);
+void		 s2s_send_node(struct xml_node *);
+void		 s2s_verify(const char *, const char *, const char *,
+		    const char *, void (*)(void *, int), void *);
+int		 s2s_router_dispatch(struct imsgev *, struct imsg *);
+void		 s2s_stream_down(int);
+
+/* router_dialback.c */
+int		 dialback_dispatch(struct imsgev *, struct imsg *);
+
 #endif /* ROUTER_H */

@@ -231,6 +231,8 @@ router_send(struct session *s, struct xml_node *n)
 {
 	struct imsgev	*iev;
 
+	if (n != NULL && s->stream == -1)
+		s2s_send_node(n);	/* a remote sender, or nobody */
 	if (n == NULL || (iev = proc_peer(PROC_STREAM, s->stream)) == NULL)
 		return;
 	(void)stanza_send(iev, s->id, s->id, n, NS_CLIENT);
@@ -454,9 +456,8 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 			upload_forward(from, m, imsg);
 		else if (component_jid(m->to))
 			component_route(from, m, imsg);
-		else
-			router_bounce(from, m, "cancel",
-			    "remote-server-not-found");
+		else if (from->stream != -1)
+			s2s_route(from, m, imsg);	/* federation */
 		return;
 	case 0:
 		if (priv_client_message(from, m))

@@ -45,6 +45,7 @@
 #include "sandbox.h"
 #include "stream.h"
 #include "tlsctx.h"
+#include "tlsverify.h"
 #include "xml.h"
 #include "xmppd.h"
 
@@ -56,6 +57,8 @@ struct xmppd_config		*stream_conf;
 static struct listeners		 listeners;
 static struct conns		 conns = RB_INITIALIZER(&conns);
 static struct tlsctx		*tls_starttls, *tls_direct;
+static struct tlsctx		*tls_s2s, *tls_s2s_direct;
+static struct tlsverify_ca	*stream_peer_ca;
 static uint32_t			 next_id = 1;
 
 static void	stream_deadline_cb(int, short, void *);
@@ -92,6 +95,33 @@ stream_tls_accept(struct conn *c, int direct)
 	return (0);
 }
 
+/* The same for a server stream: the peer is asked for a certificate. */
+int
+stream_tls_peer(struct conn *c, int direct)
+{
+	struct tlsctx	*t = direct ? tls_s2s_direct : tls_s2s;
+
+	if (t == NULL || c->tlsctx != NULL || io_accept_tls(c->io,
+	    t->ctx) == -1)
+		return (-1);
+	c->tlsctx = tlsctx_ref(t);
+	return (0);
+}
+
+/* The CAs peers' certificates must lead to ("tls ca"), or NULL. */
+struct tlsverify_ca *
+stream_ca(void)
+{
+	return (stream_peer_ca);
+}
+
+/* Connections in id order: the first after c (NULL: the first). */
+struct conn *
+conn_next(struct conn *c)
+{
+	return (c == NULL ? RB_MIN(conns, &conns) : RB_NEXT(conns, &conns, c));
+}
+
 /* Is a context there to start TLS with? */
 int
 stream_tls_ready(int direct)
@@ -113,7 +143,7 @@ stream_auth_owner(const char *domain)
 }
 
 /*
- * Listeners whose protocol is not served yet (server, http, multiplex): a peer is told at once by a closed connection rather than
+ * Listeners whose protocol is not served yet (http, multiplex): a peer is told at once by a closed connection rather than
  * left waiting in the backlog.
  */
 static void
@@ -139,7 +169,8 @@ stream_accept(int fd, short event, void *arg)
 
 	(void)event;
 	if (l->conf.kind != LISTEN_CLIENT &&
-	    l->conf.kind != LISTEN_COMPONENT) {
+	    l->conf.kind != LISTEN_COMPONENT &&
+	    l->conf.kind != LISTEN_SERVER) {
 		stream_refuse(fd, l);
 		return;
 	}
@@ -152,34 +183,51 @@ stream_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = conn_add(s, l->conf.kind, addr, l->conf.kind ==
+	    LISTEN_COMPONENT ? comp_io : l->conf.kind == LISTEN_SERVER ?
+	    s2s_io : c2s_io)) == NULL) {
 		close(s);
 		return;
 	}
+	c->direct_tls = (l->conf.flags & LISTEN_TLS) != 0;
+	log_debug("connection %u from %s", c->id, addr);
+	if (c->kind == LISTEN_COMPONENT)
+		comp_start(c);
+	else if (c->kind == LISTEN_SERVER)
+		s2s_in_start(c);
+	else
+		c2s_start(c);
+}
+
+/*
+ * A connection on socket s, accepted or (s2s) made; NULL out of memory,
+ * s left open then.
+ */
+struct conn *
+conn_add(int s, int kind, const char *addr,
+    void (*cb)(struct io *, int, void *))
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
 	while (next_id == 0 || conn_find(next_id) != NULL)
 		next_id++;
 	c->id = next_id++;
-	c->kind = l->conf.kind;
-	c->direct_tls = (l->conf.flags & LISTEN_TLS) != 0;
+	c->kind = kind;
 	(void)strlcpy(c->addr, addr, sizeof(c->addr));
 	c->since = time(NULL);
 	c->tokens = stream_rate_of(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->last);
-	if ((c->io = io_new(s, c->kind == LISTEN_COMPONENT ? comp_io : c2s_io,
-	    c)) == NULL) {
-		close(s);
+	if ((c->io = io_new(s, cb, c)) == NULL) {
 		free(c);
-		return;
+		return (NULL);
 	}
 	evtimer_set(&c->deadline, stream_deadline_cb, c);
 	evtimer_set(&c->ratev, stream_rate_resume, c);
 	RB_INSERT(conns, &conns, c);
 	addr_count_add(addr, 1);
-	log_debug("connection %u from %s", c->id, addr);
-	if (c->kind == LISTEN_COMPONENT)
-		comp_start(c);
-	else
-		c2s_start(c);
+	return (c);
 }
 
 /*
@@ -215,6 +263,8 @@ stream_deadline_cb(int fd, short event, void *arg)
 	(void)event;
 	if (c->kind == LISTEN_COMPONENT)
 		comp_timeout(c);
+	else if (c->kind == LISTEN_SERVER)
+		s2s_timeout(c);
 	else
 		c2s_timeout(c);
 }
@@ -246,6 +296,8 @@ conn_close(struct conn *c)
 {
 	if (c->kind == LISTEN_COMPONENT)
 		comp_free(c);
+	else if (c->kind == LISTEN_SERVER)
+		s2s_free(c);
 	else
 		c2s_free(c);
 	evtimer_del(&c->deadline);
@@ -295,6 +347,8 @@ stream_rate_of(struct conn *c)
 {
 	if (c->kind == LISTEN_COMPONENT)
 		return (stream_conf->global.limits.component_rate);
+	if (c->kind == LISTEN_SERVER)
+		return (stream_conf->global.limits.server_rate);
 	return (stream_conf->global.limits.client_rate);
 }
 
@@ -356,6 +410,16 @@ stream_configure(struct xmppd_config *conf)
 	tlsctx_unref(tls_direct);
 	tls_starttls = tlsctx_new(conf, NULL);
 	tls_direct = tlsctx_new(conf, "xmpp-client");
+	tlsctx_unref(tls_s2s);
+	tlsctx_unref(tls_s2s_direct);
+	tls_s2s = tlsctx_new_peer(conf, NULL);
+	tls_s2s_direct = tlsctx_new_peer(conf, "xmpp-server");
+	tlsverify_ca_free(stream_peer_ca);
+	stream_peer_ca = NULL;
+	if (conf->cadata != NULL && (stream_peer_ca = tlsverify_ca_new(
+	    conf->cadata, conf->calen)) == NULL)
+		log_warnx("tls ca: no certificate read: peers' certificates "
+		    "are not trusted");
 	listeners_set(&listeners, conf, stream_listens, stream_accept);
 }
 
@@ -392,6 +456,8 @@ stream_dispatch(struct imsgev *iev, struct imsg *imsg)
 	}
 	if ((r = comp_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = s2s_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = c2s_sm_dispatch(iev, imsg)) != 1)
 		return (r);
 	return (c2s_dispatch(iev, imsg));
@@ -406,6 +472,8 @@ stream_peer_down(struct imsgev *iev)
 	if (iev->type != PROC_LDAPAUTHD && iev->type != PROC_STORE)
 		return;
 	RB_FOREACH_SAFE(c, conns, &conns, next) {
+		if (c->kind == LISTEN_SERVER)
+			continue;
 		if (c->kind != LISTEN_COMPONENT)
 			c2s_owner_down(c, iev->type);
 		else if (iev->type == PROC_STORE)
@@ -422,7 +490,10 @@ stream_main(int instance)
 	listeners_init(&listeners);
 	/* TLS contexts are built before the sandbox: they need files. */
 	stream_configure(ps->conf);
-	/* inet: accepting on the listeners; recvfd: peer links. */
+	/*
+	 * inet: accepting on the listeners, and connecting to peer
+	 * servers (outbound s2s); recvfd: peer links.
+	 */
 	sandbox("stdio inet recvfd");
 	ps->dispatch = stream_dispatch;
 	ps->peer_down = stream_peer_down;

@@ -24,12 +24,16 @@
 
 #include <sys/types.h>
 #include <sys/tree.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <event.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "config.h"
+#include "msg.h"
 
 struct imsg;
 struct imsgev;
@@ -39,6 +43,9 @@ struct listen_conf;
 struct sm;
 struct stanza_msg;
 struct xml_node;
+struct s2s;
+struct xml_stream_cb;
+struct tlsverify_ca;
 
 struct conn {
 	RB_ENTRY(conn)		 node;
@@ -68,6 +75,7 @@ struct conn {
 	int			 close_held;	/* and then </stream:stream> */
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct tlsctx		*tlsctx;	/* what TLS started with */
+	struct s2s		*s2s;		/* stream_s2s.c */
 	int			 flow_stopped;	/* the router asked */
 	struct event		 deadline;
 	struct event		 ratev;
@@ -89,6 +97,11 @@ struct imsgev	*stream_auth_owner(const char *);
 int		 stream_rate(struct conn *, size_t);
 void		 stream_flow(struct conn *, int);
 char		*stream_header(const char *, struct conn *, const char *);
+struct conn	*conn_add(int, int, const char *,
+		    void (*)(struct io *, int, void *));
+int		 stream_tls_peer(struct conn *, int);
+struct tlsverify_ca *stream_ca(void);
+struct conn	*conn_next(struct conn *);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);
@@ -114,6 +127,83 @@ void		 comp_timeout(struct conn *);
 void		 comp_owner_down(struct conn *);
 void		 comp_free(struct conn *);
 void		 comp_reconfigure(struct conn *, struct xmppd_config *);
+
+/* stream_s2s.c: what both directions share */
+#define NS_DIALBACK	"jabber:server:dialback"
+#define NS_DIALBACK_F	"urn:xmpp:features:dialback"
+#define NS_S2S_TLS	"urn:ietf:params:xml:ns:xmpp-tls"
+#define NS_S2S_SASL	"urn:ietf:params:xml:ns:xmpp-sasl"
+#define S2S_PAIRS_MAX	16	/* (from, to) pairs on one stream */
+#define S2S_PENDING_MAX	8	/* db:results being verified */
+
+enum s2s_state {
+	S2S_ST_CLOSING = -1,
+	S2S_ST_HEADER,		/* waiting for the peer's header */
+	S2S_ST_PROCEED,		/* inbound: <proceed/> being written */
+	S2S_ST_OPEN,		/* features sent or awaited */
+	S2S_ST_TLS,		/* handshake */
+	S2S_ST_SASL,		/* outbound: <auth/> sent */
+	S2S_ST_DB,		/* outbound: db:result or db:verify sent */
+	S2S_ST_UP,		/* outbound: stanzas may go */
+};
+
+struct s2s_pair {
+	char		 from[CONF_NAMELEN];	/* the peer's domain */
+	char		 to[CONF_NAMELEN];	/* ours */
+};
+
+struct s2s {
+	int			 outbound;
+	int			 mode;		/* enum s2s_mode */
+	int			 require_cert;
+	int			 auth;		/* enum s2s_auth */
+	int			 cert_ok;	/* good for remote */
+	uint32_t		 link;		/* the router's, outbound */
+	char			 remote[CONF_NAMELEN];
+	char			 peer_id[S2S_STREAMID_LEN];	/* its id */
+	char			 key[S2S_KEY_LEN];	/* verify mode */
+	char			 verify_id[S2S_STREAMID_LEN];
+	struct resolve_candidate *cand;
+	uint32_t		 ncand, next;
+	int			 status;	/* why it failed */
+	int			 fd;		/* connecting */
+	struct event		 ev;
+	struct conn		*conn;
+	int			 starttls, external, dialback;	/* offered */
+	int			 npairs;
+	struct s2s_pair		 pairs[S2S_PAIRS_MAX];
+	int			 pending;
+	int			 restart;	/* a new stream follows */
+	uint64_t		 in, out;
+};
+
+int		 s2s_new_parser(struct conn *, const struct xml_stream_cb *);
+void		 s2s_write(struct conn *, const char *);
+void		 s2s_write_node(struct conn *, struct xml_node *);
+void		 s2s_error(struct conn *, const char *, const char *);
+void		 s2s_send_header(struct conn *, const char *, const char *,
+		    const char *);
+int		 s2s_check_cert(struct conn *, const char *);
+int		 s2s_ns_client(struct xml_node *);
+int		 s2s_dispatch(struct imsgev *, struct imsg *);
+void		 s2s_timeout(struct conn *);
+void		 s2s_idle_timer(struct conn *);
+void		 s2s_free(struct conn *);
+void		 s2s_io(struct io *, int, void *);
+int		 s2s_closing(struct conn *);
+
+/* stream_s2s_in.c */
+void		 s2s_in_start(struct conn *);
+extern const struct xml_stream_cb s2s_in_cb;
+void		 s2s_in_db_answer(struct conn *, int, struct imsg *);
+void		 s2s_in_tls(struct conn *);
+
+/* stream_s2s_out.c */
+extern const struct xml_stream_cb s2s_out_cb;
+void		 s2s_out_connect(struct imsg *);
+void		 s2s_out_key(struct conn *, struct imsg *);
+void		 s2s_out_tls(struct conn *);
+void		 s2s_out_gone(struct conn *);
 
 /* c2s_sm.c */
 void		 c2s_sm_nonza(struct conn *, struct xml_node *);
