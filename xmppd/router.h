@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "jid.h"
 
 struct domain_conf;
 struct imsg;
@@ -200,6 +201,14 @@ struct roster_job {
 };
 
 /* router_stanza.c */
+struct router_sender {
+	struct session	 s;
+	struct user	 u;
+	struct jid	 j;
+	char		 bare[CONF_JIDLEN];
+};
+int		 router_sender(struct router_sender *, const char *, int,
+		    uint32_t);
 int		 router_stanza(struct imsgev *, struct imsg *);
 void		 router_route(struct session *, struct stanza_msg *,
 		    struct imsg *);

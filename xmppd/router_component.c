@@ -234,38 +234,6 @@ component_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
 			router_pass(s, m, imsg);
 }
 
-/*
- * The component as the sender of m, for the paths written for sessions
- * (the archive, offline storage, the server's IQs): what answers m at
- * once reaches the component's connection.  Nothing is kept of it past
- * m: a later answer finds no session of that id and goes nowhere.
- */
-struct component_sender {
-	struct session	 s;
-	struct user	 u;
-	struct jid	 j;
-	char		 bare[CONF_JIDLEN];
-};
-
-static int
-component_sender(struct component *c, struct stanza_msg *m,
-    struct component_sender *cs)
-{
-	memset(cs, 0, sizeof(*cs));
-	if (jid_parse(m->from, &cs->j) == -1 ||
-	    jid_bare(&cs->j, cs->bare, sizeof(cs->bare)) >= sizeof(cs->bare))
-		return (-1);
-	TAILQ_INIT(&cs->u.sessions);
-	cs->u.bare = cs->bare;
-	cs->u.local = cs->j.local;
-	cs->u.domain = cs->j.domain;
-	cs->s.user = &cs->u;
-	cs->s.stream = c->stream;
-	cs->s.id = c->id;
-	cs->s.full = m->from;
-	cs->s.resource = cs->j.resource;
-	return (0);
-}
 
 /*
  * What the privilege hooks look at: messages to a domain of ours or
@@ -305,7 +273,7 @@ component_privileged(struct component *c, struct stanza_msg *m, int where)
 
 /* To another domain: a service of ours, another component, or nowhere. */
 static void
-component_out(struct component *c, struct component_sender *cs,
+component_out(struct component *c, struct router_sender *cs,
     struct stanza_msg *m, struct imsg *imsg)
 {
 	struct component	*to_c;
@@ -333,7 +301,7 @@ component_out(struct component *c, struct component_sender *cs,
 static void
 component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 {
-	struct component_sender	 cs;
+	struct router_sender	 cs;
 	struct session		*to;
 	struct user		*u;
 	int			 where;
@@ -341,7 +309,8 @@ component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 	where = router_local_jid(m->to, &to, &u);
 	if (component_privileged(c, m, where))
 		return;
-	if (component_sender(c, m, &cs) == -1) {
+	/* Answers reach the component's connection. */
+	if (router_sender(&cs, m->from, c->stream, c->id) == -1) {
 		c->refused++;
 		component_bounce(c, m, "modify", "jid-malformed");
 		return;

@@ -432,13 +432,6 @@ s2s_in_allowed(int stream, uint32_t conn, const char *from, const char *to)
 	return (0);
 }
 
-/* The remote sender as a session the router's paths accept. */
-struct s2s_sender {
-	struct session	 s;
-	struct user	 u;
-	struct jid	 j;
-	char		 bare[CONF_JIDLEN];
-};
 
 /*
  * A stanza from a remote server, its pair proven: to our users the way
@@ -450,7 +443,7 @@ static void
 s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
-	struct s2s_sender	 ss;
+	struct router_sender	 ss;
 	struct jid		 from, to;
 	struct session		*s;
 	struct user		*u;
@@ -468,17 +461,11 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		stanza_msg_clear(&m);
 		return;
 	}
-	memset(&ss, 0, sizeof(ss));
-	ss.j = from;
-	(void)jid_bare(&ss.j, ss.bare, sizeof(ss.bare));
-	TAILQ_INIT(&ss.u.sessions);
-	ss.u.bare = ss.bare;
-	ss.u.local = ss.j.local;
-	ss.u.domain = ss.j.domain;
-	ss.s.user = &ss.u;
-	ss.s.stream = -1;	/* answers go back by s2s_send_node */
-	ss.s.full = m.from;
-	ss.s.resource = ss.j.resource;
+	/* No stream: answers go back by s2s_send_node. */
+	if (router_sender(&ss, m.from, -1, 0) == -1) {
+		stanza_msg_clear(&m);
+		return;
+	}
 	where = router_local_jid(m.to, &s, &u);
 	if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)

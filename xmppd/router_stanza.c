@@ -353,6 +353,34 @@ router_iq_remote(struct session *from, struct stanza_msg *m)
 }
 
 /*
+ * A sender with no session here (a component, a remote server's user)
+ * as one the paths written for sessions accept (the archive, offline
+ * storage, the server's IQs): what answers at once goes to (stream,
+ * id), or, with no stream, back the way remote stanzas go.  Nothing is
+ * kept of it past the stanza: a later answer finds no session of that
+ * id and goes nowhere.
+ */
+int
+router_sender(struct router_sender *rs, const char *from, int stream,
+    uint32_t id)
+{
+	memset(rs, 0, sizeof(*rs));
+	if (jid_parse(from, &rs->j) == -1 ||
+	    jid_bare(&rs->j, rs->bare, sizeof(rs->bare)) >= sizeof(rs->bare))
+		return (-1);
+	TAILQ_INIT(&rs->u.sessions);
+	rs->u.bare = rs->bare;
+	rs->u.local = rs->j.local;
+	rs->u.domain = rs->j.domain;
+	rs->s.user = &rs->u;
+	rs->s.stream = stream;
+	rs->s.id = id;
+	rs->s.full = (char *)from;
+	rs->s.resource = rs->j.resource;
+	return (0);
+}
+
+/*
  * Is jid one of ours?  Returns -1 for another domain, 0 for the server,
  * 1 for a bare JID (*u: its user if online), 2 for a full JID (*s: the
  * session, if bound).
