@@ -482,17 +482,19 @@ CLASSES = {"xmppd": XmppdSqlite, "xmppd-pg": XmppdPg, "ejabberd": EjabberdPg}
 
 # --- the scenarios ---------------------------------------------------------
 
-def wait_steady(count, limit=60):
-    """count() once it has stopped changing: whatever the server still
-    writes when the last message has been delivered."""
+def wait_steady(count, quiet=0.5, limit=60):
+    """count() once it has not changed for quiet seconds: whatever the
+    server still writes when the last message has been delivered."""
     last = count()
     deadline = time.monotonic() + limit
+    since = time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.5)
         n = count()
-        if n == last:
-            return n
-        last = n
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
     return last
 
 
@@ -501,6 +503,7 @@ def scenario_rate(srv, pg, args):
     per second, archive rows written per message (each party's archive
     holds a copy), the server's and the database's CPU."""
     n0 = srv.archived()
+    x0 = xacts(pg, srv) if srv.on_pg else 0
     pg0 = bench.server_cpu(pg)
     ld = bench.Load(srv, "-m", "messages", "-p", args.pairs, "-n",
                     args.messages, "-W", args.window, "-s", "-t",
@@ -514,12 +517,23 @@ def scenario_rate(srv, pg, args):
            "server_cpu": r["server_cpu"]}
     if srv.on_pg:
         out["db_cpu_100k"] = db_cpu * 100000 / r["n"]
+        out["xacts_per_msg"] = (wait_steady(lambda: xacts(pg, srv), 11) -
+                                x0) / r["n"]
     out.update({k: v for k, v in r.items() if k.startswith("cpu_100k_")})
     log("  %.0f messages/s, %.2f archive rows per message, %.2f server CPU s"
         " per 100k%s" % (out["rate"], out["rows_per_msg"], out["cpu_100k"],
-                         ", database %.2f" % out["db_cpu_100k"]
+                         ", database %.2f, %.2f transactions per message"
+                         % (out["db_cpu_100k"], out["xacts_per_msg"])
                          if srv.on_pg else ""))
     return out
+
+
+def xacts(pg, srv):
+    """Transactions committed in the server's database: PostgreSQL's
+    statistics, which a busy backend publishes every second and an idle
+    one within 10 s."""
+    return int(pg.psql("SELECT xact_commit FROM pg_stat_database WHERE "
+                       "datname = '%s'" % srv.db_name)[0][0])
 
 
 QUERIES = (
@@ -600,9 +614,10 @@ def queries(srv, args, client, suffix):
     return out
 
 
-async def probe(port, stamps, lat, stop):
-    """user0000 sends user0001 a message every 1/PROBE_RATE s; lat gets
-    (send time, latency) for each that arrives; until stop is set."""
+async def probe(port, stamps, lat, ready, stop):
+    """user0000 sends user0001 a message every 1/PROBE_RATE s, from when
+    both are logged in (ready set) until stop is set; lat gets (send
+    time, latency) for each that arrives."""
     s = await login_async(port, "user0000", PASSWORD, "lat", domain=DOMAIN)
     r = await login_async(port, "user0001", PASSWORD, "lat", domain=DOMAIN)
     for rd, wr, buf, _ in (s, r):
@@ -610,6 +625,7 @@ async def probe(port, stamps, lat, stop):
                  b"xmlns='urn:xmpp:ping'/></iq>")
         await expect_async(rd, buf, r"<iq[^>]*id='sync'")
     to = r[3]
+    ready.set()
     rx = re.compile(r"<message[^>]*\bid='l(\d+)'")
 
     async def receive():
@@ -662,10 +678,17 @@ def scenario_expire(srv, args):
     cutoff = (int(time.time()) - EXPIRE_DAYS * 86400) * US
     old = srv.older(cutoff)
     stamps, lat = [], []
-    stop = threading.Event()
+    ready, stop = threading.Event(), threading.Event()
     span = {}
 
     def expire():
+        if not ready.wait(60):
+            span["why"] = "the latency probe did not log in"
+            stop.set()
+            return
+        # Its first messages find caches cold: a second of warm-up.
+        time.sleep(1)
+        span["base"] = time.monotonic()
         time.sleep(args.baseline)
         span["start"] = time.monotonic()
         try:
@@ -679,12 +702,13 @@ def scenario_expire(srv, args):
     th = threading.Thread(target=expire)
     th.start()
     sent = asyncio.new_event_loop().run_until_complete(
-        probe(srv.port, stamps, lat, stop))
+        probe(srv.port, stamps, lat, ready, stop))
     th.join()
     if "why" in span:
         raise bench.NotMeasured(span["why"])
     left = srv.older(cutoff)
-    base = [d * 1000 for t, d in lat if t < span["start"]]
+    base = [d * 1000 for t, d in lat
+            if span["base"] <= t < span["start"]]
     during = [d * 1000 for t, d in lat if span["start"] <= t < span["end"]]
     secs = span["end"] - span["start"]
     out = {"exp_s": secs, "exp_rows": old - left,
@@ -782,6 +806,8 @@ def rows_of(args):
         ("cpu_100k", "server CPU s per 100k messages", "%.2f", "lower"),
         ("db_cpu_100k", "PostgreSQL CPU s per 100k messages", "%.2f",
          "lower"),
+        ("xacts_per_msg", "PostgreSQL transactions per message", "%.2f",
+         None),
         ("load_s", "bulk load of the archive (s)", "%.0f", None),
         ("disk_mb_m", "disk per million archived messages (MiB)", "%.0f",
          "lower"),
@@ -902,9 +928,12 @@ def main():
     print("Load average after the run: %s"
           % " ".join(open("/proc/loadavg").read().split()[:3]))
     print("Servers: %s" % ver)
-    print("%d messages archived by %d pairs; queries over %d rows (and %d "
-          "older, expired last)." % (args.messages, args.pairs, args.rows,
-                                     args.expire_rows))
+    said = {"rate": "%d messages archived by %d pairs"
+            % (args.messages, args.pairs),
+            "query": "queries over %d rows" % args.rows,
+            "expire": "%d older rows expired" % args.expire_rows}
+    print("; ".join(said[x] for x in ("rate", "query", "expire")
+                    if x in args.scenarios) + ".")
     print()
     base = "xmppd-pg" if "xmppd-pg" in names else names[0]
     order = [base] + [n for n in names if n != base]
