@@ -614,18 +614,17 @@ def queries(srv, args, client, suffix):
     return out
 
 
-async def probe(port, stamps, lat, ready, stop):
-    """user0000 sends user0001 a message every 1/PROBE_RATE s, from when
-    both are logged in (ready set) until stop is set; lat gets (send
-    time, latency) for each that arrives."""
-    s = await login_async(port, "user0000", PASSWORD, "lat", domain=DOMAIN)
-    r = await login_async(port, "user0001", PASSWORD, "lat", domain=DOMAIN)
+async def probe_pair(port, i, stamps, lat):
+    """user(2i) logged in beside user(2i+1), who notes in lat (send time,
+    latency) for each message of the probe it receives."""
+    s = await login_async(port, "user%04d" % (2 * i), PASSWORD, "lat",
+                          domain=DOMAIN)
+    r = await login_async(port, "user%04d" % (2 * i + 1), PASSWORD, "lat",
+                          domain=DOMAIN)
     for rd, wr, buf, _ in (s, r):
         wr.write(b"<presence/><iq type='get' id='sync'><ping "
                  b"xmlns='urn:xmpp:ping'/></iq>")
         await expect_async(rd, buf, r"<iq[^>]*id='sync'")
-    to = r[3]
-    ready.set()
     rx = re.compile(r"<message[^>]*\bid='l(\d+)'")
 
     async def receive():
@@ -642,25 +641,35 @@ async def probe(port, stamps, lat, ready, stop):
                 lat.append((stamps[k], now - stamps[k]))
                 end = m.end()
             buf = buf[end:] if end else buf[-4096:]
+    return s, r, asyncio.ensure_future(receive())
 
-    task = asyncio.ensure_future(receive())
-    k = 0
+
+async def probe(port, npairs, stamps, lat, ready, stop):
+    """npairs pairs of users, the first of each sending the other a
+    message in turn, PROBE_RATE a second in all, from when all are
+    logged in (ready set) until stop is set; lat gets (send time,
+    latency) for each that arrives.  Returns how many were sent."""
+    pairs = await asyncio.gather(*[probe_pair(port, i, stamps, lat)
+                                   for i in range(npairs)])
+    ready.set()
     t = time.monotonic()
     while not stop.is_set():
+        s, r, _ = pairs[len(stamps) % npairs]
+        k = len(stamps)
         stamps.append(time.monotonic())
         s[1].write(("<message to='%s' type='chat' id='l%d'><body>latency "
-                    "probe %d</body></message>" % (to, k, k)).encode())
-        k += 1
+                    "probe %d</body></message>" % (r[3], k, k)).encode())
         t += 1.0 / PROBE_RATE
         await asyncio.sleep(max(0, t - time.monotonic()))
     # The last ones' answers, for at most 10 s.
     deadline = time.monotonic() + 10
-    while len(lat) < k and time.monotonic() < deadline:
+    while len(lat) < len(stamps) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    task.cancel()
-    for _, wr, _, _ in (s, r):
-        wr.close()
-    return k
+    for s, r, task in pairs:
+        task.cancel()
+        s[1].close()
+        r[1].close()
+    return len(stamps)
 
 
 PROBE_RATE = 100        # latency probe messages per second
@@ -672,9 +681,9 @@ def pct(v, p):
 
 
 def scenario_expire(srv, args):
-    """The old rows deleted by the server's own command while a pair of
-    clients sends PROBE_RATE messages a second: their latency before
-    (BASELINE s) and during the expiry."""
+    """The old rows deleted by the server's own command while pairs of
+    clients send PROBE_RATE messages a second: their latency before
+    (args.baseline s) and during the expiry."""
     cutoff = (int(time.time()) - EXPIRE_DAYS * 86400) * US
     old = srv.older(cutoff)
     stamps, lat = [], []
@@ -702,7 +711,7 @@ def scenario_expire(srv, args):
     th = threading.Thread(target=expire)
     th.start()
     sent = asyncio.new_event_loop().run_until_complete(
-        probe(srv.port, stamps, lat, ready, stop))
+        probe(srv.port, args.probe_pairs, stamps, lat, ready, stop))
     th.join()
     if "why" in span:
         raise bench.NotMeasured(span["why"])
@@ -731,7 +740,7 @@ def scenario_expire(srv, args):
 
 def one_server(srv, pg, args):
     res = {}
-    nusers = max(20, 2 * args.pairs)
+    nusers = max(20, 2 * args.pairs, 2 * args.probe_pairs)
     log("%s: preparing %d accounts" % (srv.name, nusers))
     srv.prepare(nusers)
     srv.start()
@@ -865,6 +874,9 @@ def main():
                     help="older archived messages loaded to be expired")
     ap.add_argument("--page", type=int, default=50,
                     help="messages per page asked for (RSM max)")
+    ap.add_argument("--probe-pairs", type=int, default=10,
+                    help="pairs of users sending the %d messages a second "
+                    "whose latency is measured in the expiry" % PROBE_RATE)
     ap.add_argument("--baseline", type=float, default=5.0,
                     help="seconds of message latency before the expiry")
     ap.add_argument("--shared-buffers", default="1GB",
