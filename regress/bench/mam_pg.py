@@ -23,6 +23,7 @@ checks nothing.  See docs/BENCHMARKS.md.
 
 import argparse
 import asyncio
+import base64
 import glob
 import json
 import os
@@ -402,34 +403,18 @@ class EjabberdPg(Ejabberd):
         self.sql("GRANT ALL ON ALL TABLES IN SCHEMA public TO %s; "
                  "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO %s"
                  % (self.db_name, self.db_name))
-        self.conf = os.path.join(self.dir, "ejabberd.yml")
-        self.ctlconf = os.path.join(self.dir, "ejabberdctl.cfg")
-        self.logs = os.path.join(self.dir, "logs")
-        self.spool = os.path.join(self.dir, "spool")
-        pem = os.path.join(self.dir, "bench.pem")
-        shutil.copy(self.cert["pem"], pem)
-        for d in (self.logs, self.spool):
-            os.makedirs(d)
-        yml = servers.EJABBERD_YML % {
-            "domain": DOMAIN, "pem": pem, "port": self.port,
-            "muc": servers.MUC_DOMAIN, "history": servers.MUC_HISTORY,
-            "comp_port": self.comp_port, "comp": servers.COMP_DOMAIN,
-            "secret": servers.COMP_SECRET}
-        yml = yml.replace("default_db: mnesia\n", (
+        self.write_config()
+        self.accounts(users(nusers))
+
+    def yml(self, pem):
+        """Everything in SQL on the run's PostgreSQL; archives on."""
+        text = Ejabberd.yml(self, pem)
+        text = text.replace("default_db: mnesia\n", (
             "default_db: sql\nsql_type: pgsql\nsql_server: \"127.0.0.1\"\n"
             "sql_port: %d\nsql_database: \"%s\"\nsql_username: \"%s\"\n"
             "sql_password: \"%s\"\nnew_sql_schema: false\n"
             % (self.pg.port, self.db_name, self.db_name, self.db_password)))
-        yml = yml.replace("auth_method: internal", "auth_method: sql")
-        with open(self.conf, "w") as f:
-            f.write(yml + "  mod_mam:\n    default: always\n")
-        with open(self.ctlconf, "w") as f:
-            f.write("ERL_MAX_PORTS=65536\nERL_PROCESSES=1000000\n"
-                    "ERL_OPTIONS=\"-env ERL_CRASH_DUMP_BYTES 0\"\n"
-                    "EJABBERD_PID_PATH=%s/ejabberd.pid\n"
-                    "EJABBERD_BYPASS_WARNINGS=true\n" % self.dir)
-        chown_tree(self.dir, "ejabberd")
-        self.accounts(users(nusers))
+        return text.replace("auth_method: internal", "auth_method: sql")
 
     def sql(self, q):
         return self.pg.psql(q, db=self.db_name)
@@ -437,7 +422,6 @@ class EjabberdPg(Ejabberd):
     def accounts(self, names):
         """SCRAM-SHA-1 keys as ejabberd keeps them in SQL (base64), the
         salt shared with xmppd's accounts."""
-        import base64
         stored, server = scram_keys("sha1")
         self.pg.copy(self.db_name, "users",
                      ("username", "password", "serverkey", "salt",
