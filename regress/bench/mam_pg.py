@@ -836,9 +836,9 @@ def rows_of(args):
 
 
 def versions(names, pg):
-    out = [bench.versions(["xmppd"])]
-    if "XMPPD" in os.environ:
-        out[0] += " (run: %s)" % XMPPD
+    # Another build's commit is not this tree's.
+    out = ["xmppd at %s" % XMPPD if "XMPPD" in os.environ
+           else bench.versions(["xmppd"])]
     if "ejabberd" in names:
         out.append(bench.versions(["ejabberd"]))
     out.append("PostgreSQL %s" % pg.version())
