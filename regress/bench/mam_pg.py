@@ -13,7 +13,7 @@ loaded into each server's own tables by its database's fastest bulk
 load (COPY on PostgreSQL), then MAM queries timed end to end by a
 client: first page, last page, a "with" filter; disk use per million.
 expire: the EXPIRE_ROWS older messages deleted by the server's own
-command while a pair of clients measures message latency.
+command while ten pairs of clients measure message latency.
 
 Run as root after `make -C regress/bench` (XMPPD=path picks another
 xmppd build, XMPPCTL its xmppctl).  PostgreSQL, ejabberd and
