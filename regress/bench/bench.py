@@ -770,21 +770,22 @@ def cell(runs, key, fmt):
     return fmt % statistics.median(vals)
 
 
-def table(results, names, rowlist):
-    head = ["figure"] + names + ["xmppd/%s" % n for n in names
-                                 if n != "xmppd"]
+def table(results, names, rowlist, base="xmppd"):
+    """Medians, and base's over each other server's."""
+    head = ["figure"] + names + ["%s/%s" % (base, n) for n in names
+                                 if n != base]
     lines = []
     for key, label, fmt, better in rowlist:
         line = [label]
         for n in names:
             line.append(cell(results.get(n, []), key, fmt))
         for n in names:
-            if n == "xmppd":
+            if n == base:
                 continue
             if fmt is None or better is None:
                 line.append("")
                 continue
-            a = [r.get(key) for r in results.get("xmppd", [])
+            a = [r.get(key) for r in results.get(base, [])
                  if r.get(key) is not None]
             b = [r.get(key) for r in results.get(n, [])
                  if r.get(key) is not None]

@@ -481,7 +481,20 @@ class Ejabberd(Server):
         e["HOME"] = "/var/lib/ejabberd"
         return e
 
-    def prepare(self, nusers):
+    def yml(self, pem):
+        """ejabberd.yml, the certificate and key in pem."""
+        text = EJABBERD_YML % {"domain": DOMAIN, "pem": pem,
+                               "port": self.port, "muc": MUC_DOMAIN,
+                               "history": MUC_HISTORY,
+                               "comp_port": self.comp_port,
+                               "comp": COMP_DOMAIN, "secret": COMP_SECRET}
+        if self.archive:
+            text += "  mod_mam:\n    default: always\n"
+        return text
+
+    def write_config(self):
+        """Its configuration, its directories and its certificate, owned
+        by ejabberd."""
         self.conf = os.path.join(self.dir, "ejabberd.yml")
         self.ctlconf = os.path.join(self.dir, "ejabberdctl.cfg")
         self.logs = os.path.join(self.dir, "logs")
@@ -491,20 +504,16 @@ class Ejabberd(Server):
         for d in (self.logs, self.spool):
             os.makedirs(d)
         with open(self.conf, "w") as f:
-            f.write(EJABBERD_YML % {"domain": DOMAIN, "pem": pem,
-                                    "port": self.port, "muc": MUC_DOMAIN,
-                                    "history": MUC_HISTORY,
-                                    "comp_port": self.comp_port,
-                                    "comp": COMP_DOMAIN,
-                                    "secret": COMP_SECRET})
-            if self.archive:
-                f.write("  mod_mam:\n    default: always\n")
+            f.write(self.yml(pem))
         with open(self.ctlconf, "w") as f:
             f.write("ERL_MAX_PORTS=65536\nERL_PROCESSES=1000000\n"
                     "ERL_OPTIONS=\"-env ERL_CRASH_DUMP_BYTES 0\"\n"
                     "EJABBERD_PID_PATH=%s/ejabberd.pid\n"
                     "EJABBERD_BYPASS_WARNINGS=true\n" % self.dir)
         chown_tree(self.dir, "ejabberd")
+
+    def prepare(self, nusers):
+        self.write_config()
         piefxis = os.path.join(self.dir, "accounts.xml")
         with open(piefxis, "w") as f:
             f.write("<?xml version='1.0' encoding='UTF-8'?>\n"
