@@ -20,6 +20,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <event.h>
 #include <stdlib.h>
@@ -102,7 +105,7 @@ listener_accept(struct listeners *ls, int fd, char *addr, size_t len)
 	socklen_t		 sslen = sizeof(ss);
 	struct timeval		 tv = { 1, 0 };
 	struct listener		*l;
-	int			 s;
+	int			 s, on = 1;
 
 	if ((s = accept4(fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) == -1) {
@@ -113,6 +116,14 @@ listener_accept(struct listeners *ls, int fd, char *addr, size_t len)
 		}
 		return (-1);
 	}
+	/*
+	 * Answers go out as written, not held for the peer's ACKs: a page
+	 * of archive results written in parts would wait for a delayed
+	 * ACK (40 ms) before its last part left.
+	 */
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
 	addr_ntop(&ss, addr, len);
 	return (s);
 }

@@ -26,7 +26,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <event.h>
@@ -267,13 +266,11 @@ upload_http_accept(int fd, short event, void *arg)
 	struct listener		*l = arg;
 	struct upload_conn	*uc;
 	char			 addr[ADDR_STRLEN];
-	int			 s, on = 1;
+	int			 s;
 
 	(void)event;
 	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
 		return;
-	/* Answers go out as written, not held for the client's ACKs. */
-	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (http_conn_count() >= upload_maxconn ||
 	    addr_count(addr) >= proc_self.conf->global.limits.conn_per_addr) {
 		log_info("connection from %s refused: too many %s", addr,
