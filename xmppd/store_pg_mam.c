@@ -36,7 +36,7 @@
 #include "store_backend.h"
 #include "store_pg.h"
 
-const struct pg_stmt pg_mam_stmts[] = {
+const struct pgconn_stmt pg_mam_stmts[] = {
 	{ "m_put", "INSERT INTO mam (domain, localpart, id, stamp, "
 	    "with_bare, with_res, direction, xml) VALUES ($1, $2, $3, $4, $5, "
 	    "$6, $7, $8) ON CONFLICT (domain, localpart, id) DO NOTHING" },
@@ -63,12 +63,12 @@ const struct pg_stmt pg_mam_stmts[] = {
 const size_t pg_mam_nstmts = nitems(pg_mam_stmts);
 
 static void
-ma(struct pg_args *a, const char *domain, const char *local)
+ma(struct pgconn_args *a, const char *domain, const char *local)
 {
-	pg_args_init(a);
-	pg_arg_text(a, domain);
+	pgconn_args_init(a);
+	pgconn_arg_text(a, domain);
 	if (local != NULL)
-		pg_arg_text(a, local);
+		pgconn_arg_text(a, local);
 }
 
 static int
@@ -76,7 +76,7 @@ pg_mam_put(const char *domain, const char *local, const char *with,
     const char *res, int direction, int64_t stamp, const char *xml,
     size_t len, char *id)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 tries, n;
 
@@ -85,15 +85,15 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 		if (base64url_random(12, id, MAM_ID_LEN) == -1)
 			return (-1);
 		ma(&a, domain, local);
-		pg_arg_text(&a, id);
-		pg_arg_int(&a, stamp);
-		pg_arg_text(&a, with);
-		pg_arg_text(&a, res);
-		pg_arg_int(&a, direction);
-		pg_arg_textn(&a, xml, len);
+		pgconn_arg_text(&a, id);
+		pgconn_arg_int(&a, stamp);
+		pgconn_arg_text(&a, with);
+		pgconn_arg_text(&a, res);
+		pgconn_arg_int(&a, direction);
+		pgconn_arg_textn(&a, xml, len);
 		if ((r = pg_exec("m_put", &a, 0)) == NULL)
 			return (-1);
-		n = pg_changes(r);
+		n = pgconn_changes(r);
 		PQclear(r);
 		/* None: the id exists already; another is worth a try. */
 		if (n == 1)
@@ -106,16 +106,16 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 static int64_t
 mam_seq(const struct mam_query *q, const char *id)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int64_t		 seq = 0;
 
 	ma(&a, q->owner.domain, q->owner.localpart);
-	pg_arg_text(&a, id);
+	pgconn_arg_text(&a, id);
 	if ((r = pg_exec("m_seq", &a, 0)) == NULL)
 		return (-1);
 	if (PQntuples(r) > 0)
-		seq = pg_int(r, 0, 0);
+		seq = pgconn_int(r, 0, 0);
 	PQclear(r);
 	return (seq);
 }
@@ -124,23 +124,23 @@ static PGresult *
 mam_run(const char *fmt, const char *where, const struct mam_query *q,
     const struct mam_bounds *b, int64_t p9, int64_t p10)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	char		 sql[4096];
 	int		 i;
 
 	if ((size_t)snprintf(sql, sizeof(sql), fmt, where) >= sizeof(sql))
 		return (NULL);
 	ma(&a, q->owner.domain, q->owner.localpart);
-	pg_arg_text(&a, q->with_bare);
-	pg_arg_text(&a, q->with_res);
-	pg_arg_int(&a, q->start);
-	pg_arg_int(&a, q->end);
-	pg_arg_int(&a, b->after);
-	pg_arg_int(&a, b->before);
-	pg_arg_int(&a, p9);
-	pg_arg_int(&a, p10);
+	pgconn_arg_text(&a, q->with_bare);
+	pgconn_arg_text(&a, q->with_res);
+	pgconn_arg_int(&a, q->start);
+	pgconn_arg_int(&a, q->end);
+	pgconn_arg_int(&a, b->after);
+	pgconn_arg_int(&a, b->before);
+	pgconn_arg_int(&a, p9);
+	pgconn_arg_int(&a, p10);
 	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
-		pg_arg_text(&a, q->ids[i]);
+		pgconn_arg_text(&a, q->ids[i]);
 	return (pg_exec_sql(sql, &a));
 }
 
@@ -157,7 +157,7 @@ mam_count(const struct mam_query *q, const struct mam_bounds *b,
 	    p9, p10)) == NULL)
 		return (-1);
 	if (PQntuples(r) == 1)
-		n = pg_int(r, 0, 0);
+		n = pgconn_int(r, 0, 0);
 	PQclear(r);
 	return (n);
 }
@@ -207,7 +207,7 @@ mam_page(const struct mam_query *q, const struct mam_bounds *b,
 			*more = 1;
 			break;
 		}
-		seq = pg_int(r, i, 0);
+		seq = pgconn_int(r, i, 0);
 		if (n == 0 || seq < *lo)
 			*lo = seq;
 		if (n == 0 || seq > *hi)
@@ -268,7 +268,7 @@ pg_mam_query(const struct mam_query *q, int (*cb)(const char *,
 		if (i == 0)
 			(void)strlcpy(fin->first, id, sizeof(fin->first));
 		(void)strlcpy(fin->last, id, sizeof(fin->last));
-		if (cb(id, pg_int(r, i, 1), PQgetvalue(r, i, 2),
+		if (cb(id, pgconn_int(r, i, 1), PQgetvalue(r, i, 2),
 		    PQgetlength(r, i, 2), arg) == -1)
 			break;
 	}
@@ -285,7 +285,7 @@ static int
 mam_bound(const char *which, const char *domain, const char *local,
     struct mam_row *row)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 rv = 0;
 
@@ -297,7 +297,7 @@ mam_bound(const char *which, const char *domain, const char *local,
 		if (strlcpy(row->id, PQgetvalue(r, 0, 0), sizeof(row->id)) >=
 		    sizeof(row->id))
 			rv = -1;
-		row->stamp = pg_int(r, 0, 1);
+		row->stamp = pgconn_int(r, 0, 1);
 	}
 	PQclear(r);
 	return (rv);
@@ -318,7 +318,7 @@ static int
 pg_mam_prefs_get(const char *domain, const char *local, int *dflt,
     char **always, char **never)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 found = 0;
 
@@ -326,7 +326,7 @@ pg_mam_prefs_get(const char *domain, const char *local, int *dflt,
 	if ((r = pg_exec("m_prefs_get", &a, 0)) == NULL)
 		return (-1);
 	if (PQntuples(r) > 0) {
-		*dflt = pg_int(r, 0, 0);
+		*dflt = pgconn_int(r, 0, 0);
 		if ((*always = strdup(PQgetvalue(r, 0, 1))) == NULL ||
 		    (*never = strdup(PQgetvalue(r, 0, 2))) == NULL)
 			fatal("%s", __func__);
@@ -340,12 +340,12 @@ static int
 pg_mam_prefs_put(const char *domain, const char *local, int dflt,
     const char *always, const char *never)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	ma(&a, domain, local);
-	pg_arg_int(&a, dflt);
-	pg_arg_text(&a, always);
-	pg_arg_text(&a, never);
+	pgconn_arg_int(&a, dflt);
+	pgconn_arg_text(&a, always);
+	pgconn_arg_text(&a, never);
 	return (pg_done("m_prefs_put", &a));
 }
 
@@ -353,12 +353,12 @@ static int
 pg_mam_in_roster(const char *domain, const char *local,
     const char *contact)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 found;
 
 	ma(&a, domain, local);
-	pg_arg_text(&a, contact);
+	pgconn_arg_text(&a, contact);
 	if ((r = pg_exec("m_roster", &a, 0)) == NULL)
 		return (-1);
 	found = PQntuples(r) > 0;
@@ -369,16 +369,16 @@ pg_mam_in_roster(const char *domain, const char *local,
 static int64_t
 pg_mam_expire(const char *domain, int64_t before, int limit)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int64_t		 n;
 
 	ma(&a, domain, NULL);
-	pg_arg_int(&a, before);
-	pg_arg_int(&a, limit);
+	pgconn_arg_int(&a, before);
+	pgconn_arg_int(&a, limit);
 	if ((r = pg_exec("m_expire", &a, 0)) == NULL)
 		return (-1);
-	n = pg_changes(r);
+	n = pgconn_changes(r);
 	PQclear(r);
 	return (n);
 }
@@ -386,7 +386,7 @@ pg_mam_expire(const char *domain, int64_t before, int limit)
 static int64_t
 pg_mam_count(const char *domain)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	ma(&a, domain, NULL);
 	return (pg_one("m_count", &a));
