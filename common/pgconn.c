@@ -313,6 +313,99 @@ pgconn_schema(struct pgconn *pc, const char *lock,
 	return (-1);
 }
 
+/* -- statements sent without waiting ------------------------------------ */
+
+/* Its result, or NULL, to the caller of the statement in flight. */
+static void
+pgconn_finish(struct pgconn *pc)
+{
+	struct pgconn_req	*rq = pc->cur;
+	PGresult		*r = pc->res;
+
+	pc->cur = NULL;
+	pc->res = NULL;
+	r = pgconn_check(pc, r, rq->name != NULL ? rq->name : rq->sql);
+	rq->done(r, rq->arg);
+}
+
+static void
+pgconn_flush(int fd, short what, void *arg)
+{
+	struct pgconn	*pc = arg;
+	int		 rc;
+
+	(void)fd;
+	(void)what;
+	if ((rc = PQflush(pc->conn)) == -1)
+		pgconn_down(pc, PQerrorMessage(pc->conn));
+	else if (rc == 1)
+		event_add(&pc->wev, NULL);
+}
+
+/* The next statement out, when none is in flight. */
+static void
+pgconn_kick(struct pgconn *pc)
+{
+	struct pgconn_req		*rq;
+	const struct pgconn_args	*a;
+	int				 ok;
+
+	while (pc->cur == NULL && pc->state == PGCONN_UP &&
+	    (rq = TAILQ_FIRST(&pc->reqs)) != NULL) {
+		TAILQ_REMOVE(&pc->reqs, rq, entry);
+		a = rq->a;
+		if (rq->name != NULL)
+			ok = PQsendQueryPrepared(pc->conn, rq->name,
+			    a ? a->n : 0, a ? a->v : NULL, a ? a->len : NULL,
+			    a ? a->fmt : NULL, 0);
+		else
+			ok = PQsendQueryParams(pc->conn, rq->sql, a ? a->n : 0,
+			    a ? a->type : NULL, a ? a->v : NULL,
+			    a ? a->len : NULL, a ? a->fmt : NULL, 0);
+		pc->cur = rq;
+		if (!ok)
+			pgconn_finish(pc);
+		else
+			pgconn_flush(-1, 0, pc);
+	}
+}
+
+/*
+ * Queue a statement; its result comes to rq->done from the event loop,
+ * or at once when it cannot be sent.  -1: the connection is down, and
+ * done is not called.
+ */
+int
+pgconn_send(struct pgconn *pc, struct pgconn_req *rq)
+{
+	if (pc->state != PGCONN_UP)
+		return (-1);
+	if (!PQisnonblocking(pc->conn) && PQsetnonblocking(pc->conn, 1) == -1)
+		return (-1);
+	TAILQ_INSERT_TAIL(&pc->reqs, rq, entry);
+	pgconn_kick(pc);
+	return (0);
+}
+
+/* What was sent and not answered fails: the connection is gone. */
+static void
+pgconn_fail_all(struct pgconn *pc)
+{
+	struct pgconn_req	*rq;
+
+	if (pc->res != NULL)
+		PQclear(pc->res);
+	pc->res = NULL;
+	if ((rq = pc->cur) != NULL) {
+		pc->cur = NULL;
+		rq->done(NULL, rq->arg);
+	}
+	while ((rq = TAILQ_FIRST(&pc->reqs)) != NULL) {
+		TAILQ_REMOVE(&pc->reqs, rq, entry);
+		rq->done(NULL, rq->arg);
+	}
+}
+
 /* -- the connection ----------------------------------------------------- */
 
 static void
@@ -332,7 +425,9 @@ pgconn_down(struct pgconn *pc, const char *why)
 
 	if (event_initialized(&pc->ev))
 		event_del(&pc->ev);
-	if (!pc->outage)
+	if (event_initialized(&pc->wev))
+		event_del(&pc->wev);
+	if (!pc->outage && !pc->quiet)
 		log_warnx("%s: PostgreSQL unavailable: %.*s; trying again "
 		    "with backoff", pc->who, (int)strcspn(why, "\n"), why);
 	else
@@ -346,19 +441,37 @@ pgconn_down(struct pgconn *pc, const char *why)
 	evtimer_add(&pc->retry, &tv);
 	if ((pc->delay *= 2) > PGCONN_DELAY_MAX)
 		pc->delay = PGCONN_DELAY_MAX;
+	pgconn_fail_all(pc);
 }
 
-/* Idle, the socket says only that the server closed or notices. */
+/*
+ * The socket: the results of what was sent; idle, only notices or the
+ * server closing.
+ */
 static void
-pgconn_idle(int fd, short what, void *arg)
+pgconn_read(int fd, short what, void *arg)
 {
 	struct pgconn	*pc = arg;
+	PGresult	*r;
 
 	(void)fd;
 	(void)what;
 	if (PQconsumeInput(pc->conn) == 0 ||
-	    PQstatus(pc->conn) == CONNECTION_BAD)
+	    PQstatus(pc->conn) == CONNECTION_BAD) {
 		pgconn_down(pc, PQerrorMessage(pc->conn));
+		return;
+	}
+	while (pc->cur != NULL && !PQisBusy(pc->conn)) {
+		if ((r = PQgetResult(pc->conn)) != NULL) {
+			if (pc->res == NULL)
+				pc->res = r;
+			else
+				PQclear(r);
+			continue;
+		}
+		pgconn_finish(pc);
+		pgconn_kick(pc);
+	}
 }
 
 static void
@@ -372,15 +485,19 @@ pgconn_connected(struct pgconn *pc)
 			    pc->who);
 		return;
 	}
-	if (pc->outage)
+	if (pc->quiet)
+		log_debug("%s: connected to PostgreSQL", pc->who);
+	else if (pc->outage)
 		log_warnx("%s: PostgreSQL reachable again", pc->who);
 	else
 		log_info("%s: connected to PostgreSQL", pc->who);
 	pc->outage = 0;
 	pc->delay = PGCONN_DELAY_MIN;
 	event_set(&pc->ev, PQsocket(pc->conn), EV_READ | EV_PERSIST,
-	    pgconn_idle, pc);
+	    pgconn_read, pc);
 	event_add(&pc->ev, NULL);
+	event_set(&pc->wev, PQsocket(pc->conn), EV_WRITE, pgconn_flush, pc);
+	pgconn_kick(pc);
 }
 
 /* The socket may change between steps: another address, or no TLS. */
@@ -439,17 +556,20 @@ pgconn_try(int fd, short what, void *arg)
 	pgconn_wait(pc, PGRES_POLLING_WRITING);
 }
 
-/* Connecting does not block: the process goes on meanwhile. */
+/*
+ * Connecting does not block: the process goes on meanwhile.  pc starts
+ * zeroed, but for quiet.
+ */
 void
 pgconn_open(struct pgconn *pc, const char *who, int (*ready)(struct pgconn *),
     const char **kw, const char **val)
 {
-	memset(pc, 0, sizeof(*pc));
 	pc->who = who;
 	pc->ready = ready;
 	pc->kw = kw;
 	pc->val = val;
 	pc->delay = PGCONN_DELAY_MIN;
+	TAILQ_INIT(&pc->reqs);
 	evtimer_set(&pc->retry, pgconn_try, pc);
 	pgconn_try(-1, 0, pc);
 }
@@ -461,10 +581,13 @@ pgconn_close(struct pgconn *pc)
 		event_del(&pc->ev);
 	if (evtimer_initialized(&pc->retry))
 		evtimer_del(&pc->retry);
+	if (event_initialized(&pc->wev))
+		event_del(&pc->wev);
 	if (pc->conn != NULL)
 		PQfinish(pc->conn);
 	pc->conn = NULL;
 	pc->state = PGCONN_DOWN;
+	pgconn_fail_all(pc);
 }
 
 int

@@ -24,6 +24,8 @@
 #ifndef PGCONN_H
 #define PGCONN_H
 
+#include <sys/queue.h>
+
 #include <event.h>
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -48,6 +50,21 @@ struct pgconn_stmt {
 
 enum pgconn_state { PGCONN_DOWN, PGCONN_CONNECTING, PGCONN_UP };
 
+/*
+ * A statement sent without waiting (pgconn_send): a prepared one (name)
+ * or a text (sql).  The caller keeps it and its parameters until done
+ * is called, with the result, or NULL when it failed (logged).
+ */
+struct pgconn_req {
+	TAILQ_ENTRY(pgconn_req)	 entry;
+	const char		*name;
+	const char		*sql;
+	const struct pgconn_args *a;
+	void			(*done)(PGresult *, void *);
+	void			*arg;
+};
+TAILQ_HEAD(pgconn_reqs, pgconn_req);
+
 struct pgconn {
 	const char	*who;		/* the log lines' prefix */
 	/* Connected: schema, statements; -1 stops the process. */
@@ -59,7 +76,12 @@ struct pgconn {
 	time_t		 deadline;
 	int		 delay;
 	int		 outage;	/* logged once until it ends */
+	int		 quiet;		/* another connection logs outages */
 	const char	**kw, **val;
+	struct pgconn_reqs reqs;	/* waiting to be sent */
+	struct pgconn_req *cur;		/* sent, its result awaited */
+	PGresult	*res;
+	struct event	 wev;		/* a send not yet flushed */
 };
 
 void		 pgconn_args_init(struct pgconn_args *);
@@ -88,6 +110,7 @@ int64_t		 pgconn_changes(const PGresult *);
 int		 pgconn_prepare(struct pgconn *, const struct pgconn_stmt *,
 		    size_t);
 int		 pgconn_commit(struct pgconn *);
+int		 pgconn_send(struct pgconn *, struct pgconn_req *);
 
 /*
  * The schema: step n (steps[n - 1], SQL texts ending in NULL) takes

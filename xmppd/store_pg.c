@@ -210,6 +210,7 @@ pg_ready(struct pgconn *pc)
 	    pgconn_prepare(pc, pg_xml_stmts, pg_xml_nstmts) == -1 ||
 	    pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts) == -1)
 		return (-1);
+	pg_mam_open(pc->kw, pc->val);
 	return (0);
 }
 
@@ -227,6 +228,7 @@ pg_open(const struct global_conf *g)
 static void
 pg_close(void)
 {
+	pg_mam_close();
 	pgconn_close(&pg_db);
 	pgconf_params_free(pg_db.kw, pg_db.val);
 	pg_db.kw = pg_db.val = NULL;

@@ -41,4 +41,8 @@ extern const size_t		 pg_xml_nstmts;
 extern const struct pgconn_stmt	 pg_mam_stmts[];
 extern const size_t		 pg_mam_nstmts;
 
+/* The archive queries' connection (store_pg_mam.c). */
+void		 pg_mam_open(const char **, const char **);
+void		 pg_mam_close(void);
+
 #endif /* STORE_PG_H */
