@@ -152,30 +152,164 @@ static const struct pgconn_stmt pg_stmts[] = {
 	    "localpart = $2 AND contact = $3" },
 };
 
+/*
+ * Archived messages come faster than one commit each.  Those of one read
+ * from the router share a transaction, committed at the end of the read
+ * (batch_end), before any statement but the reads of the archive path,
+ * and after PG_GROUP_MAX writes.  Each write is followed by a savepoint,
+ * so that a statement that fails is undone alone: PostgreSQL would
+ * otherwise abort the whole transaction, and the writes before it.
+ */
+#define PG_GROUP_MAX	64	/* the subtransactions a backend caches */
+
+static int	 pg_in_batch;
+static int	 pg_in_xact;	/* begin's, all or nothing */
+static int	 pg_group_open;
+static int	 pg_group_n;	/* writes in the open transaction */
+
+/* The reads that archiving a message makes between its writes. */
+static const char *pg_group_reads[] = {
+	"acc_exists", "m_prefs_get", "m_roster", "x_exists",
+};
+
+static int
+pg_group_read(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(pg_group_reads); i++)
+		if (strcmp(pg_group_reads[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+pg_group_lost(void)
+{
+	if (pg_group_n > 0)
+		log_warnx("store: %d archived messages lost: their transaction "
+		    "did not commit", pg_group_n);
+	pg_group_open = 0;
+	pg_group_n = 0;
+}
+
+void
+pg_group_end(void)
+{
+	if (!pg_group_open)
+		return;
+	if (pgconn_commit(&pg_db) == -1) {
+		pg_group_lost();
+		return;
+	}
+	pg_group_open = 0;
+	pg_group_n = 0;
+}
+
+/* A statement failed in the transaction: undo it, and it alone. */
+static void
+pg_group_undo(void)
+{
+	if (!pgconn_up(&pg_db) ||
+	    pgconn_run(&pg_db, "ROLLBACK TO SAVEPOINT ok") == -1) {
+		if (pgconn_up(&pg_db))
+			(void)pgconn_run(&pg_db, "ROLLBACK");
+		pg_group_lost();
+	}
+}
+
+/* An archive write: in the read's transaction, when there is a read. */
+PGresult *
+pg_group_exec(const char *name, const struct pgconn_args *a)
+{
+	PGresult	*r;
+
+	if (!pg_in_batch || pg_in_xact)
+		return (pgconn_exec(&pg_db, name, a, 0));
+	if (!pg_group_open) {
+		if (pgconn_run(&pg_db, "BEGIN") == -1)
+			return (NULL);
+		if (pgconn_run(&pg_db, "SAVEPOINT ok") == -1) {
+			(void)pgconn_run(&pg_db, "ROLLBACK");
+			return (NULL);
+		}
+		pg_group_open = 1;
+	}
+	if ((r = pgconn_exec(&pg_db, name, a, 0)) == NULL) {
+		pg_group_undo();
+		return (NULL);
+	}
+	pg_group_n++;
+	if (pg_group_n >= PG_GROUP_MAX)
+		pg_group_end();
+	else if (pgconn_run(&pg_db, "SAVEPOINT ok") == -1) {
+		/* Only a broken connection refuses it: all of it is lost. */
+		PQclear(r);
+		(void)pgconn_run(&pg_db, "ROLLBACK");
+		pg_group_lost();
+		return (NULL);
+	}
+	return (r);
+}
+
+static void
+pg_batch_begin(void)
+{
+	pg_in_batch = 1;
+}
+
+static void
+pg_batch_end(void)
+{
+	pg_group_end();
+	pg_in_batch = 0;
+}
+
 /* Running statements on the store's connection. */
 
 PGresult *
 pg_exec(const char *name, const struct pgconn_args *a, int binary)
 {
-	return (pgconn_exec(&pg_db, name, a, binary));
+	PGresult	*r;
+
+	if (pg_group_open && !pg_group_read(name))
+		pg_group_end();
+	r = pgconn_exec(&pg_db, name, a, binary);
+	if (r == NULL && pg_group_open)
+		pg_group_undo();
+	return (r);
 }
 
 PGresult *
 pg_exec_sql(const char *sql, const struct pgconn_args *a)
 {
+	pg_group_end();
 	return (pgconn_sql(&pg_db, sql, a));
 }
 
 int
 pg_done(const char *name, const struct pgconn_args *a)
 {
-	return (pgconn_done(&pg_db, name, a));
+	PGresult	*r;
+
+	if ((r = pg_exec(name, a, 0)) == NULL)
+		return (-1);
+	PQclear(r);
+	return (0);
 }
 
 int64_t
 pg_one(const char *name, const struct pgconn_args *a)
 {
-	return (pgconn_one(&pg_db, name, a));
+	PGresult	*r;
+	int64_t		 n = -1;
+
+	if ((r = pg_exec(name, a, 0)) == NULL)
+		return (-1);
+	if (PQntuples(r) > 0)
+		n = pgconn_int(r, 0, 0);
+	PQclear(r);
+	return (n);
 }
 
 static void
@@ -240,31 +374,28 @@ pg_up(void)
 	return (pgconn_up(&pg_db));
 }
 
-/*
- * Each statement commits by itself: one that fails in a transaction
- * would abort what the batch did before it.  Steps that must be all or
- * nothing use begin and commit.
- */
-static void
-pg_batch(void)
-{
-}
-
+/* All or nothing: after the archived messages before it. */
 static int
 pg_begin(void)
 {
-	return (pgconn_run(&pg_db, "BEGIN"));
+	pg_group_end();
+	if (pgconn_run(&pg_db, "BEGIN") == -1)
+		return (-1);
+	pg_in_xact = 1;
+	return (0);
 }
 
 static void
 pg_rollback(void)
 {
+	pg_in_xact = 0;
 	(void)pgconn_run(&pg_db, "ROLLBACK");
 }
 
 static int
 pg_commit(void)
 {
+	pg_in_xact = 0;
 	return (pgconn_commit(&pg_db));
 }
 
@@ -514,8 +645,8 @@ const struct store_backend store_pg = {
 	"postgresql",
 	pg_open,
 	pg_close,
-	pg_batch,
-	pg_batch,
+	pg_batch_begin,
+	pg_batch_end,
 	pg_begin,
 	pg_commit,
 	pg_rollback,

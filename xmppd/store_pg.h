@@ -34,6 +34,8 @@ PGresult	*pg_exec(const char *, const struct pgconn_args *, int);
 PGresult	*pg_exec_sql(const char *, const struct pgconn_args *);
 int		 pg_done(const char *, const struct pgconn_args *);
 int64_t		 pg_one(const char *, const struct pgconn_args *);
+PGresult	*pg_group_exec(const char *, const struct pgconn_args *);
+void		 pg_group_end(void);
 
 /* The other files' statements. */
 extern const struct pgconn_stmt	 pg_xml_stmts[];

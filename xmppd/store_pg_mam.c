@@ -94,7 +94,7 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 		pgconn_arg_text(&a, res);
 		pgconn_arg_int(&a, direction);
 		pgconn_arg_textn(&a, xml, len);
-		if ((r = pg_exec("m_put", &a, 0)) == NULL)
+		if ((r = pg_group_exec("m_put", &a)) == NULL)
 			return (-1);
 		n = pgconn_changes(r);
 		PQclear(r);
@@ -404,6 +404,8 @@ pg_mam_query_start(const struct mam_query *q, int (*row)(const char *,
 {
 	struct pg_mamq	*j = mamq_new(q, row, done, arg);
 
+	/* The other connection sees what is committed. */
+	pg_group_end();
 	pg_mam_running++;
 	if (pg_mam_running > PG_MAM_RUNNING) {
 		log_warnx("store: too many archive queries running");

@@ -1,6 +1,6 @@
-"""A slow message archive query on PostgreSQL stalls nobody: the store
-sends archive queries on a connection of their own and answers them when
-their rows come.  The regress build makes each such query first take a
+"""Message archives on PostgreSQL under load.  A slow archive query
+stalls nobody: the store sends archive queries on a connection of their
+own and answers them when their rows come.  The regress build makes each such query first take a
 shared advisory lock; the test holds it, so that alice's query waits in
 PostgreSQL for as long as the test likes, while bob and carol log in and
 exchange messages that the store archives, and alice herself is answered
@@ -179,3 +179,39 @@ def test_queries_queue_behind_the_slow_one(c):
         "note" not in gb, gb
     a.close()
     b.close()
+
+
+def copies(c, text):
+    return sorted(r[0] for r in c.pg.psql(
+        "SELECT localpart FROM mam WHERE xml LIKE '%%%s%%'" % text,
+        db="slowmam"))
+
+
+def test_a_refused_write_loses_no_other(c):
+    """Both copies of a message (sender's, recipient's) are written in
+    the same read, so in one transaction: the database refusing one of
+    them must not take the other with it."""
+    s = c.s
+    c.pg.psql("ALTER TABLE mam ADD CONSTRAINT regress_poison CHECK "
+              "(xml NOT LIKE '%poison-' || localpart || '%')", db="slowmam")
+    try:
+        a = login(s, "alice")
+        b = login(s, "bob")
+        for who in ("bob", "alice", "nobody"):
+            a.send("<message to='bob@%s' id='p-%s' type='chat'>"
+                   "<body>poison-%s</body></message>" % (D, who, who))
+            b.expect(r"<message[^>]*id='p-%s'" % who)
+        # alice's next stanza is handled once the store kept the last.
+        a.send("<iq type='get' id='p2' to='%s'><ping xmlns='urn:xmpp:"
+               "ping'/></iq>" % D)
+        a.expect(r"<iq[^>]*id='p2'")
+        assert copies(c, "poison-bob") == ["alice"]
+        assert copies(c, "poison-alice") == ["bob"]
+        assert copies(c, "poison-nobody") == ["alice", "bob"]
+        s.wait_log(r"store: m_put: .*regress_poison")
+        assert s.proc.poll() is None
+        a.close()
+        b.close()
+    finally:
+        c.pg.psql("ALTER TABLE mam DROP CONSTRAINT regress_poison",
+                  db="slowmam")
