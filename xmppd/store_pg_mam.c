@@ -394,18 +394,28 @@ mamq_sent(PGresult *r, void *arg)
 
 /*
  * Later, on a connection of its own: a long query (a big archive, a
- * "with" filter) stalls no login, message or other store call.  Bounded:
- * past PG_MAM_RUNNING queries in flight, a query fails at once.
+ * "with" filter) stalls no login, message or other store call.  Until
+ * that connection is up (just after start, or after an outage), at once
+ * on the store's.  Bounded: past PG_MAM_RUNNING queries in flight, a
+ * query fails at once.
  */
 static void
 pg_mam_query_start(const struct mam_query *q, int (*row)(const char *,
     int64_t, const char *, size_t, void *), void (*done)(const struct
     mam_fin *, void *), void *arg)
 {
-	struct pg_mamq	*j = mamq_new(q, row, done, arg);
+	struct pg_mamq	*j;
+	struct mam_fin	 fin;
 
+	if (!pgconn_up(&pg_mam_db)) {
+		if (pg_mam_query(q, row, arg, &fin) == -1)
+			fin.status = MAM_ERROR;
+		done(&fin, arg);
+		return;
+	}
 	/* The other connection sees what is committed. */
 	pg_group_end();
+	j = mamq_new(q, row, done, arg);
 	pg_mam_running++;
 	if (pg_mam_running > PG_MAM_RUNNING) {
 		log_warnx("store: too many archive queries running");
