@@ -15,9 +15,10 @@
  */
 
 /*
- * The PostgreSQL backend of the store: one connection, made without
- * blocking and made again with backoff when the server goes away; while
- * it is away every call fails at once.  The schema is created and
+ * The PostgreSQL backend of the store: a connection (common/pgconn.c),
+ * made without blocking and made again with backoff when the server goes
+ * away; while it is away every call fails at once.  Archive queries have
+ * one of their own (store_pg_mam.c).  The schema is created and
  * upgraded in one transaction on each connection, its version recorded.
  * Ids come from the database, so that several nodes may share it.
  */
