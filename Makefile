@@ -33,6 +33,10 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/xml_stream.c common/http.c common/http_util.c \
 		common/pie.c
 COMMON_SRCS+=	common/tlsverify.c
+# The PostgreSQL connection and conninfo checks of the store and mucd.
+ifneq (${HAVE_LIBPQ},)
+COMMON_SRCS+=	common/pgconf.c common/pgconn.c
+endif
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
@@ -62,8 +66,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
 # The PostgreSQL backend of the store, when configure found libpq.
-XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_conf.c xmppd/store_pg_mam.c \
-		xmppd/store_pg_xml.c
+XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_mam.c xmppd/store_pg_xml.c
 ifneq (${HAVE_LIBPQ},)
 XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
@@ -82,8 +85,7 @@ MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_register.c mucd/muc_import.c
 # mucd on PostgreSQL: its conninfo is checked as the store's is, and by
 # the parent (muc_pg_conf.c is linked into xmppd too).
-MUCD_PG_SRCS=	mucd/muc_pg.c mucd/muc_pg_mam.c mucd/muc_pg_conf.c \
-		xmppd/store_pg_conf.c
+MUCD_PG_SRCS=	mucd/muc_pg.c mucd/muc_pg_mam.c mucd/muc_pg_conf.c
 ifneq (${HAVE_LIBPQ},)
 MUCD_SRCS+=	${MUCD_PG_SRCS}
 XMPPD_SRCS+=	mucd/muc_pg_conf.c

@@ -27,34 +27,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pgconn.h"
+
 struct global_conf;
 
-#define MUC_PG_MAXARGS	(10 + 64)	/* an archive query and its ids */
+/* mucd's connection: a call made while it is down fails at once. */
+PGresult	*muc_pg_exec(const char *, const struct pgconn_args *);
+PGresult	*muc_pg_sql(const char *, const struct pgconn_args *);
+int		 muc_pg_done(const char *, const struct pgconn_args *);
 
-struct muc_pg_stmt {
-	const char	*name;
-	const char	*sql;
-};
-
-struct muc_pg_args {
-	int		 n;
-	const char	*v[MUC_PG_MAXARGS];
-	int		 len[MUC_PG_MAXARGS];
-	int		 fmt[MUC_PG_MAXARGS];
-	Oid		 type[MUC_PG_MAXARGS];
-	char		 num[MUC_PG_MAXARGS][24];
-};
-
-void		 muc_pg_args(struct muc_pg_args *);
-void		 muc_pg_text(struct muc_pg_args *, const char *, size_t);
-void		 muc_pg_int(struct muc_pg_args *, int64_t);
-PGresult	*muc_pg_exec(const char *, const struct muc_pg_args *);
-PGresult	*muc_pg_sql(const char *, const struct muc_pg_args *);
-int		 muc_pg_done(const char *, const struct muc_pg_args *);
-int64_t		 muc_pg_value(const PGresult *, int, int);
-int64_t		 muc_pg_changes(const PGresult *);
-
-extern const struct muc_pg_stmt	 muc_pg_mam_stmts[];
+extern const struct pgconn_stmt	 muc_pg_mam_stmts[];
 extern const size_t		 muc_pg_mam_nstmts;
 
 /* muc_pg_conf.c: the conninfo, as the store's is checked and used. */

@@ -17,85 +17,55 @@
 /*
  * "muc storage postgresql": mucd's conninfo, checked by the parent and
  * turned into connection parameters exactly as the store's are
- * (xmppd/store_pg_conf.c), with mucd's chroot, datadir/muc, where the
- * store has the datadir.  Linked into xmppd (the check, the passfile)
- * and into mucd (the parameters, the port for its sandbox).
+ * (common/pgconf.c), with mucd's chroot, datadir/muc, where the store
+ * has the datadir.  Linked into xmppd (the check, the passfile) and into
+ * mucd (the parameters, the port for its sandbox).
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "log.h"
-#include "../xmppd/store_pg.h"
+#include "pgconf.h"
 #include "muc_pg.h"
 
-/* mucd's settings as the store's conninfo code reads the store's. */
-static struct xmppd_config *
-muc_pg_conf_as_store(const struct global_conf *g)
-{
-	struct xmppd_config	*c;
-	struct global_conf	*cg;
-
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("%s", __func__);
-	cg = &c->global;
-	*cg = *g;
-	(void)strlcpy(cg->storage_conninfo, g->muc_conninfo,
-	    sizeof(cg->storage_conninfo));
-	memcpy(cg->storage_password, g->muc_password,
-	    sizeof(cg->storage_password));
-	if (strlcat(cg->datadir, "/muc", sizeof(cg->datadir)) >=
-	    sizeof(cg->datadir))
-		fatalx("%s: datadir too long", __func__);
-	return (c);
-}
-
+/* mucd's chroot, where a socket directory must be. */
 static void
-muc_pg_conf_free(struct xmppd_config *c)
+muc_pg_root(const struct global_conf *g, char *root, size_t len)
 {
-	freezero(c, sizeof(*c));
+	if ((size_t)snprintf(root, len, "%s/muc", g->datadir) >= len)
+		fatalx("%s: datadir too long", __func__);
 }
 
 /* xmppd -n: may mucd use this conninfo?  Its passfile is read here. */
 int
 muc_pg_check(struct global_conf *g, const char *file)
 {
-	struct xmppd_config	*c = muc_pg_conf_as_store(g);
-	char			 where[CONF_PATHLEN + 16];
-	int			 rc;
+	char	 root[CONF_PATHLEN + 8], where[CONF_PATHLEN + 16];
 
+	muc_pg_root(g, root, sizeof(root));
 	(void)snprintf(where, sizeof(where), "%s: muc", file);
-	rc = pgconf_check(c, where);
-	memcpy(g->muc_password, c->global.storage_password,
-	    sizeof(g->muc_password));
-	muc_pg_conf_free(c);
-	return (rc);
+	return (pgconf_check(g->muc_conninfo, root, g->user, g->muc_password,
+	    sizeof(g->muc_password), where));
 }
 
 int
 muc_pg_params(const struct global_conf *g, const char ***kw,
     const char ***val)
 {
-	struct xmppd_config	*c = muc_pg_conf_as_store(g);
-	int			 rc;
+	char	 root[CONF_PATHLEN + 8];
 
-	rc = pgconf_params(&c->global, kw, val);
-	muc_pg_conf_free(c);
-	return (rc);
+	muc_pg_root(g, root, sizeof(root));
+	return (pgconf_params(g->muc_conninfo, g->muc_password, root, g->user,
+	    kw, val));
 }
 
 int
 muc_pg_port(const struct global_conf *g)
 {
-	struct xmppd_config	*c = muc_pg_conf_as_store(g);
-	int			 port;
-
-	port = pgconf_port(&c->global);
-	muc_pg_conf_free(c);
-	return (port);
+	return (pgconf_port(g->muc_conninfo));
 }

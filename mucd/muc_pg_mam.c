@@ -32,7 +32,7 @@
 #include "muc_backend.h"
 #include "muc_pg.h"
 
-const struct muc_pg_stmt muc_pg_mam_stmts[] = {
+const struct pgconn_stmt muc_pg_mam_stmts[] = {
 	/* No row back: the room has the id already. */
 	{ "mam_put", "INSERT INTO muc_mam (room, id, stamp, nick, jid, xml) "
 	    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (room, id) "
@@ -53,17 +53,17 @@ static int
 muc_pg_mam_put(int64_t room, const char *id, int64_t stamp, const char *nick,
     const char *jid, const char *xml, size_t len)
 {
-	struct muc_pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult		*r;
 	int			 rc;
 
-	muc_pg_args(&a);
-	muc_pg_int(&a, room);
-	muc_pg_text(&a, id, 0);
-	muc_pg_int(&a, stamp);
-	muc_pg_text(&a, nick, 0);
-	muc_pg_text(&a, jid, 0);
-	muc_pg_text(&a, xml, len);
+	pgconn_args_init(&a);
+	pgconn_arg_int(&a, room);
+	pgconn_arg_text(&a, id);
+	pgconn_arg_int(&a, stamp);
+	pgconn_arg_text(&a, nick);
+	pgconn_arg_text(&a, jid);
+	pgconn_arg_textn(&a, xml, len);
 	if ((r = muc_pg_exec("mam_put", &a)) == NULL)
 		return (-1);
 	rc = PQntuples(r) == 1 ? 0 : 1;
@@ -74,17 +74,17 @@ muc_pg_mam_put(int64_t room, const char *id, int64_t stamp, const char *nick,
 static int64_t
 muc_pg_mam_seq(int64_t room, const char *id)
 {
-	struct muc_pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult		*r;
 	int64_t			 seq = 0;
 
-	muc_pg_args(&a);
-	muc_pg_int(&a, room);
-	muc_pg_text(&a, id, 0);
+	pgconn_args_init(&a);
+	pgconn_arg_int(&a, room);
+	pgconn_arg_text(&a, id);
 	if ((r = muc_pg_exec("mam_seq", &a)) == NULL)
 		return (-1);
 	if (PQntuples(r) == 1)
-		seq = muc_pg_value(r, 0, 0);
+		seq = pgconn_int(r, 0, 0);
 	PQclear(r);
 	return (seq);
 }
@@ -95,7 +95,7 @@ muc_pg_mam_select(const char *what, const struct muc_mam_q *a, int rsm,
     int cmp, int64_t pivot, const char *tail)
 {
 	const struct mam_query	*q = a->q;
-	struct muc_pg_args	 p;
+	struct pgconn_args	 p;
 	char			 where[2048], sql[2200];
 	int			 i;
 
@@ -104,19 +104,19 @@ muc_pg_mam_select(const char *what, const struct muc_mam_q *a, int rsm,
 	    what, where, tail) >= (int)sizeof(sql))
 		return (NULL);
 	/* Every parameter typed: those the clause does not use too. */
-	muc_pg_args(&p);
-	muc_pg_int(&p, a->room);
-	muc_pg_int(&p, 0);
-	muc_pg_text(&p, a->nick != NULL ? a->nick : "", 0);
-	muc_pg_text(&p, a->jid != NULL ? a->jid : "", 0);
-	muc_pg_int(&p, q->start);
-	muc_pg_int(&p, q->end);
-	muc_pg_int(&p, a->after);
-	muc_pg_int(&p, a->before);
-	muc_pg_int(&p, rsm ? a->rsm_after : pivot);
-	muc_pg_int(&p, rsm ? a->rsm_before : 0);
+	pgconn_args_init(&p);
+	pgconn_arg_int(&p, a->room);
+	pgconn_arg_int(&p, 0);
+	pgconn_arg_text(&p, a->nick != NULL ? a->nick : "");
+	pgconn_arg_text(&p, a->jid != NULL ? a->jid : "");
+	pgconn_arg_int(&p, q->start);
+	pgconn_arg_int(&p, q->end);
+	pgconn_arg_int(&p, a->after);
+	pgconn_arg_int(&p, a->before);
+	pgconn_arg_int(&p, rsm ? a->rsm_after : pivot);
+	pgconn_arg_int(&p, rsm ? a->rsm_before : 0);
 	for (i = 0; i < q->nids; i++)
-		muc_pg_text(&p, q->ids[i], 0);
+		pgconn_arg_text(&p, q->ids[i]);
 	return (muc_pg_sql(sql, &p));
 }
 
@@ -129,7 +129,7 @@ muc_pg_mam_count(const struct muc_mam_q *a, int cmp, int64_t pivot)
 	if ((r = muc_pg_mam_select("count(*)", a, 0, cmp, pivot, "")) == NULL)
 		return (-1);
 	if (PQntuples(r) == 1)
-		n = muc_pg_value(r, 0, 0);
+		n = pgconn_int(r, 0, 0);
 	PQclear(r);
 	return (n);
 }
@@ -152,7 +152,7 @@ muc_pg_mam_page(const struct muc_mam_q *a, int backward, int max,
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++)
-		seqs[i] = muc_pg_value(r, i, 0);
+		seqs[i] = pgconn_int(r, i, 0);
 	PQclear(r);
 	return (n);
 }
@@ -161,16 +161,16 @@ static int
 muc_pg_mam_row(int64_t seq, int (*cb)(const char *, int64_t, const char *,
     const char *, size_t, void *), void *arg)
 {
-	struct muc_pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult		*r;
 	int			 rv = -1;
 
-	muc_pg_args(&a);
-	muc_pg_int(&a, seq);
+	pgconn_args_init(&a);
+	pgconn_arg_int(&a, seq);
 	if ((r = muc_pg_exec("mam_row", &a)) == NULL)
 		return (-1);
 	if (PQntuples(r) == 1)
-		rv = cb(PQgetvalue(r, 0, 0), muc_pg_value(r, 0, 1),
+		rv = cb(PQgetvalue(r, 0, 0), pgconn_int(r, 0, 1),
 		    PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
 		    PQgetlength(r, 0, 3), arg);
 	PQclear(r);
@@ -180,20 +180,20 @@ muc_pg_mam_row(int64_t seq, int (*cb)(const char *, int64_t, const char *,
 static int
 muc_pg_mam_end(int64_t room, int last, struct mam_row *row)
 {
-	struct muc_pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult		*r;
 	int			 rv = 0;
 
 	memset(row, 0, sizeof(*row));
-	muc_pg_args(&a);
-	muc_pg_int(&a, room);
+	pgconn_args_init(&a);
+	pgconn_arg_int(&a, room);
 	if ((r = muc_pg_exec(last ? "mam_last" : "mam_first", &a)) == NULL)
 		return (-1);
 	if (PQntuples(r) == 1) {
 		if (strlcpy(row->id, PQgetvalue(r, 0, 0), sizeof(row->id)) >=
 		    sizeof(row->id))
 			rv = -1;
-		row->stamp = muc_pg_value(r, 0, 1);
+		row->stamp = pgconn_int(r, 0, 1);
 	}
 	PQclear(r);
 	return (rv);
@@ -202,17 +202,17 @@ muc_pg_mam_end(int64_t room, int last, struct mam_row *row)
 static int64_t
 muc_pg_mam_expire(const char *svc, int64_t before, int limit)
 {
-	struct muc_pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult		*r;
 	int64_t			 n;
 
-	muc_pg_args(&a);
-	muc_pg_int(&a, before);
-	muc_pg_text(&a, svc, 0);
-	muc_pg_int(&a, limit);
+	pgconn_args_init(&a);
+	pgconn_arg_int(&a, before);
+	pgconn_arg_text(&a, svc);
+	pgconn_arg_int(&a, limit);
 	if ((r = muc_pg_exec("mam_expire", &a)) == NULL)
 		return (-1);
-	n = muc_pg_changes(r);
+	n = pgconn_changes(r);
 	PQclear(r);
 	return (n);
 }

@@ -31,7 +31,7 @@
 #include "sandbox.h"
 #include "store.h"
 #ifdef HAVE_LIBPQ
-#include "store_pg.h"
+#include "pgconf.h"
 #endif
 #include "xmppd.h"
 
@@ -52,7 +52,7 @@ store_pg_select(const struct global_conf *g)
 static void
 store_pg_sandbox(const struct global_conf *g)
 {
-	int	 port = pgconf_port(g);
+	int	 port = pgconf_port(g->storage_conninfo);
 
 	if (port > 0) {
 		sandbox_tcp_connect(port);

@@ -129,6 +129,15 @@ struct store_mam_ops {
 	int64_t		(*expire)(const char *, int64_t, int);
 	int64_t		(*count)(const char *);		/* a domain's rows */
 	int64_t		(*db_bytes)(void);		/* the whole file */
+	/*
+	 * query, answered later: the rows to the callback, then the fin
+	 * (MAM_ERROR on failure) to done, from the event loop or at once.
+	 * NULL: query answers at once.
+	 */
+	void		(*query_start)(const struct mam_query *,
+			    int (*)(const char *, int64_t, const char *, size_t,
+			    void *), void (*)(const struct mam_fin *, void *),
+			    void *);
 };
 
 /* The seqs a query's ids stand for, 0 for none (store_mam_sql.c). */

@@ -172,9 +172,23 @@ mam_row(const char *id, int64_t stamp, const char *xml, size_t len,
 }
 
 static void
+mam_query_done(const struct mam_fin *fin, void *arg)
+{
+	struct mam_ctx	*ctx = arg;
+
+	imsgev_compose(ctx->iev, IMSG_MAM_FIN, ctx->id, 0, -1, fin,
+	    sizeof(*fin));
+	free(ctx);
+}
+
+/*
+ * Answered later where the backend can (the router matches the answer
+ * by its id), so that a long query stalls nobody else.
+ */
+static void
 mam_query(struct imsgev *iev, uint32_t id, struct mam_query *q)
 {
-	struct mam_ctx	 ctx = { iev, id };
+	struct mam_ctx	*ctx;
 	struct mam_fin	 fin;
 	int		 i;
 
@@ -188,9 +202,17 @@ mam_query(struct imsgev *iev, uint32_t id, struct mam_query *q)
 		q->nids = 0;
 	for (i = 0; i < q->nids; i++)
 		q->ids[i][MAM_ID_LEN - 1] = '\0';
-	if (store_be->mam->query(q, mam_row, &ctx, &fin) == -1)
+	if ((ctx = malloc(sizeof(*ctx))) == NULL)
+		fatal("%s", __func__);
+	ctx->iev = iev;
+	ctx->id = id;
+	if (store_be->mam->query_start != NULL) {
+		store_be->mam->query_start(q, mam_row, mam_query_done, ctx);
+		return;
+	}
+	if (store_be->mam->query(q, mam_row, ctx, &fin) == -1)
 		fin.status = MAM_ERROR;
-	imsgev_compose(iev, IMSG_MAM_FIN, id, 0, -1, &fin, sizeof(fin));
+	mam_query_done(&fin, ctx);
 }
 
 /* Archive metadata (XEP-0313 section 5): the first and last rows. */

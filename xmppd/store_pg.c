@@ -15,9 +15,10 @@
  */
 
 /*
- * The PostgreSQL backend of the store: one connection, made without
- * blocking and made again with backoff when the server goes away; while
- * it is away every call fails at once.  The schema is created and
+ * The PostgreSQL backend of the store: a connection (common/pgconn.c),
+ * made without blocking and made again with backoff when the server goes
+ * away; while it is away every call fails at once.  Archive queries have
+ * one of their own (store_pg_mam.c).  The schema is created and
  * upgraded in one transaction on each connection, its version recorded.
  * Ids come from the database, so that several nodes may share it.
  */
@@ -33,33 +34,14 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "pgconf.h"
 #include "scram.h"
 #include "store_backend.h"
 #include "store_pg.h"
 
 #define PG_SCHEMA_VERSION	1
 #define PG_SCHEMA_LOCK		"7823013"	/* an advisory lock's key */
-#define PG_CONNECT_SECS		10
-#define PG_DELAY_MIN		1
-#ifndef REGRESS
-#define PG_DELAY_MAX		60
-#else
-#define PG_DELAY_MAX		2
-#endif
-
-enum pg_state { PG_DOWN, PG_CONNECTING, PG_UP };
-
-static PGconn		*pg_conn;
-static enum pg_state	 pg_state = PG_DOWN;
-static struct event	 pg_ev;		/* the socket */
-static struct event	 pg_retry;
-static time_t		 pg_deadline;
-static int		 pg_delay = PG_DELAY_MIN;
-static int		 pg_outage;	/* logged once until it ends */
-static const char	**pg_kw, **pg_val;
-
-static void	 pg_try(int, short, void *);
-static void	 pg_down(const char *);
+static struct pgconn	 pg_db;
 
 /*
  * The schema, step by step: step n takes the database from version n - 1
@@ -123,11 +105,11 @@ static const char *pg_schema_v1[] = {
 	NULL
 };
 
-static const char **pg_schema_steps[PG_SCHEMA_VERSION] = {
+static const char *const *const pg_schema_steps[PG_SCHEMA_VERSION] = {
 	pg_schema_v1,
 };
 
-static const struct pg_stmt pg_stmts[] = {
+static const struct pgconn_stmt pg_stmts[] = {
 	{ "acc_insert", "INSERT INTO accounts (domain, localpart, created) "
 	    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING" },
 	{ "acc_delete", "DELETE FROM accounts WHERE domain = $1 AND "
@@ -171,130 +153,143 @@ static const struct pg_stmt pg_stmts[] = {
 	    "localpart = $2 AND contact = $3" },
 };
 
-/* Parameters. */
+/*
+ * Archived messages come faster than one commit each.  Those of one read
+ * from the router share a transaction, committed at the end of the read
+ * (batch_end), before any statement but the reads of the archive path,
+ * and after PG_GROUP_MAX writes.  Each write is followed by a savepoint,
+ * so that a statement that fails is undone alone: PostgreSQL would
+ * otherwise abort the whole transaction, and the writes before it.
+ */
+#define PG_GROUP_MAX	64	/* the subtransactions a backend caches */
 
-void
-pg_args_init(struct pg_args *a)
-{
-	a->n = 0;
-}
+static int	 pg_in_batch;
+static int	 pg_in_xact;	/* begin's, all or nothing */
+static int	 pg_group_open;
+static int	 pg_group_n;	/* writes in the open transaction */
+
+/* The reads that archiving a message makes between its writes. */
+static const char *pg_group_reads[] = {
+	"acc_exists", "m_prefs_get", "m_roster", "x_exists",
+};
 
 static int
-pg_arg_next(struct pg_args *a)
+pg_group_read(const char *name)
 {
-	if (a->n >= PG_MAXARGS)
-		fatalx("store: too many parameters");
-	return (a->n++);
+	size_t	 i;
+
+	for (i = 0; i < nitems(pg_group_reads); i++)
+		if (strcmp(pg_group_reads[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+pg_group_lost(void)
+{
+	if (pg_group_n > 0)
+		log_warnx("store: %d archived messages lost: their transaction "
+		    "did not commit", pg_group_n);
+	pg_group_open = 0;
+	pg_group_n = 0;
 }
 
 void
-pg_arg_text(struct pg_args *a, const char *s)
+pg_group_end(void)
 {
-	int	 i = pg_arg_next(a);
-
-	a->v[i] = s;
-	a->len[i] = 0;
-	a->fmt[i] = 0;
-	a->type[i] = 25;		/* text */
+	if (!pg_group_open)
+		return;
+	if (pgconn_commit(&pg_db) == -1) {
+		pg_group_lost();
+		return;
+	}
+	pg_group_open = 0;
+	pg_group_n = 0;
 }
 
-/* Text of a given length: its binary form is its bytes. */
-void
-pg_arg_textn(struct pg_args *a, const char *s, size_t len)
+/* A statement failed in the transaction: undo it, and it alone. */
+static void
+pg_group_undo(void)
 {
-	int	 i = pg_arg_next(a);
-
-	if (len > INT32_MAX)
-		fatalx("store: parameter too long");
-	a->v[i] = s;
-	a->len[i] = len;
-	a->fmt[i] = 1;
-	a->type[i] = 25;
+	if (!pgconn_up(&pg_db) ||
+	    pgconn_run(&pg_db, "ROLLBACK TO SAVEPOINT ok") == -1) {
+		if (pgconn_up(&pg_db))
+			(void)pgconn_run(&pg_db, "ROLLBACK");
+		pg_group_lost();
+	}
 }
 
-void
-pg_arg_int(struct pg_args *a, int64_t v)
+/* An archive write: in the read's transaction, when there is a read. */
+PGresult *
+pg_group_exec(const char *name, const struct pgconn_args *a)
 {
-	int	 i = pg_arg_next(a);
+	PGresult	*r;
 
-	(void)snprintf(a->num[i], sizeof(a->num[i]), "%lld", (long long)v);
-	a->v[i] = a->num[i];
-	a->len[i] = 0;
-	a->fmt[i] = 0;
-	a->type[i] = 20;		/* int8 */
-}
-
-void
-pg_arg_bytes(struct pg_args *a, const void *p, size_t len)
-{
-	int	 i = pg_arg_next(a);
-
-	a->v[i] = p;
-	a->len[i] = len;
-	a->fmt[i] = 1;
-	a->type[i] = 17;		/* bytea */
-}
-
-/* Running statements. */
-
-static PGresult *
-pg_check(PGresult *r, const char *what)
-{
-	ExecStatusType	 st = r != NULL ? PQresultStatus(r) :
-			    PGRES_FATAL_ERROR;
-	const char	*msg;
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return (r);
-	if (PQstatus(pg_conn) == CONNECTION_BAD) {
-		PQclear(r);
-		pg_down(PQerrorMessage(pg_conn));
+	if (!pg_in_batch || pg_in_xact)
+		return (pgconn_exec(&pg_db, name, a, 0));
+	if (!pg_group_open) {
+		if (pgconn_run(&pg_db, "BEGIN") == -1)
+			return (NULL);
+		if (pgconn_run(&pg_db, "SAVEPOINT ok") == -1) {
+			(void)pgconn_run(&pg_db, "ROLLBACK");
+			return (NULL);
+		}
+		pg_group_open = 1;
+	}
+	if ((r = pgconn_exec(&pg_db, name, a, 0)) == NULL) {
+		pg_group_undo();
 		return (NULL);
 	}
-	/* The primary message alone: the detail may quote the values. */
-	msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
-	    NULL;
-	log_warnx("store: %s: %s", what, msg != NULL ? msg :
-	    PQerrorMessage(pg_conn));
-	PQclear(r);
-	return (NULL);
+	pg_group_n++;
+	if (pg_group_n >= PG_GROUP_MAX)
+		pg_group_end();
+	else if (pgconn_run(&pg_db, "SAVEPOINT ok") == -1) {
+		/* Only a broken connection refuses it: all of it is lost. */
+		PQclear(r);
+		(void)pgconn_run(&pg_db, "ROLLBACK");
+		pg_group_lost();
+		return (NULL);
+	}
+	return (r);
+}
+
+static void
+pg_batch_begin(void)
+{
+	pg_in_batch = 1;
+}
+
+static void
+pg_batch_end(void)
+{
+	pg_group_end();
+	pg_in_batch = 0;
+}
+
+/* Running statements on the store's connection. */
+
+PGresult *
+pg_exec(const char *name, const struct pgconn_args *a, int binary)
+{
+	PGresult	*r;
+
+	if (pg_group_open && !pg_group_read(name))
+		pg_group_end();
+	r = pgconn_exec(&pg_db, name, a, binary);
+	if (r == NULL && pg_group_open)
+		pg_group_undo();
+	return (r);
 }
 
 PGresult *
-pg_exec(const char *name, const struct pg_args *a, int binary)
+pg_exec_sql(const char *sql, const struct pgconn_args *a)
 {
-	if (pg_state != PG_UP)
-		return (NULL);
-	return (pg_check(PQexecPrepared(pg_conn, name, a ? a->n : 0,
-	    a ? a->v : NULL, a ? a->len : NULL, a ? a->fmt : NULL, binary),
-	    name));
-}
-
-PGresult *
-pg_exec_sql(const char *sql, const struct pg_args *a)
-{
-	if (pg_state != PG_UP)
-		return (NULL);
-	if (a == NULL)
-		return (pg_check(PQexec(pg_conn, sql), sql));
-	return (pg_check(PQexecParams(pg_conn, sql, a->n, a->type, a->v,
-	    a->len, a->fmt, 0), sql));
-}
-
-int64_t
-pg_int(const PGresult *r, int row, int col)
-{
-	return (strtoll(PQgetvalue(r, row, col), NULL, 10));
-}
-
-int64_t
-pg_changes(const PGresult *r)
-{
-	return (strtoll(PQcmdTuples((PGresult *)r), NULL, 10));
+	pg_group_end();
+	return (pgconn_sql(&pg_db, sql, a));
 }
 
 int
-pg_done(const char *name, const struct pg_args *a)
+pg_done(const char *name, const struct pgconn_args *a)
 {
 	PGresult	*r;
 
@@ -304,9 +299,8 @@ pg_done(const char *name, const struct pg_args *a)
 	return (0);
 }
 
-/* The first column of the first row, -1 on failure or no row. */
 int64_t
-pg_one(const char *name, const struct pg_args *a)
+pg_one(const char *name, const struct pgconn_args *a)
 {
 	PGresult	*r;
 	int64_t		 n = -1;
@@ -314,314 +308,96 @@ pg_one(const char *name, const struct pg_args *a)
 	if ((r = pg_exec(name, a, 0)) == NULL)
 		return (-1);
 	if (PQntuples(r) > 0)
-		n = pg_int(r, 0, 0);
+		n = pgconn_int(r, 0, 0);
 	PQclear(r);
 	return (n);
 }
 
 static void
-pg_args_owner(struct pg_args *a, const char *domain, const char *local)
+pg_args_owner(struct pgconn_args *a, const char *domain, const char *local)
 {
-	pg_args_init(a);
-	pg_arg_text(a, domain);
-	pg_arg_text(a, local);
+	pgconn_args_init(a);
+	pgconn_arg_text(a, domain);
+	pgconn_arg_text(a, local);
 }
 
 /* The connection. */
 
-static void
-pg_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	log_debug("store: PostgreSQL: %.*s", (int)strcspn(msg, "\n"), msg);
-}
-
-/* The server went away, or could not be reached: try again later. */
-static void
-pg_down(const char *why)
-{
-	struct timeval	 tv = { pg_delay, 0 };
-
-	if (event_initialized(&pg_ev))
-		event_del(&pg_ev);
-	if (!pg_outage)
-		log_warnx("store: PostgreSQL unavailable: %.*s; trying again "
-		    "with backoff", (int)strcspn(why, "\n"), why);
-	else
-		log_debug("store: PostgreSQL: %.*s", (int)strcspn(why, "\n"),
-		    why);
-	pg_outage = 1;
-	if (pg_conn != NULL)
-		PQfinish(pg_conn);
-	pg_conn = NULL;
-	pg_state = PG_DOWN;
-	evtimer_add(&pg_retry, &tv);
-	if ((pg_delay *= 2) > PG_DELAY_MAX)
-		pg_delay = PG_DELAY_MAX;
-}
-
-/* Idle, the socket says only that the server closed or notices. */
-static void
-pg_idle(int fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (PQconsumeInput(pg_conn) == 0 || PQstatus(pg_conn) ==
-	    CONNECTION_BAD)
-		pg_down(PQerrorMessage(pg_conn));
-}
-
-/* Returns the version recorded, 0 for a database without the schema. */
-static int
-pg_schema_version(void)
-{
-	PGresult	*r;
-	int		 v = -1;
-
-	if ((r = pg_exec_sql("SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK
-	    ")", NULL)) == NULL)
-		return (-1);
-	PQclear(r);
-	if ((r = pg_exec_sql("CREATE TABLE IF NOT EXISTS schema_version "
-	    "(version integer NOT NULL)", NULL)) == NULL)
-		return (-1);
-	PQclear(r);
-	if ((r = pg_exec_sql("SELECT coalesce(max(version), 0) FROM "
-	    "schema_version", NULL)) == NULL)
-		return (-1);
-	if (PQntuples(r) == 1)
-		v = pg_int(r, 0, 0);
-	PQclear(r);
-	return (v);
-}
-
-static int
-pg_sql(const char *sql)
-{
-	PGresult	*r;
-
-	if ((r = pg_exec_sql(sql, NULL)) == NULL)
-		return (-1);
-	PQclear(r);
-	return (0);
-}
-
 /*
- * Create or upgrade the schema in one transaction; a newer one than
- * this binary knows is never touched: the store stops.
+ * Connected: the schema, created or upgraded, and the statements.  A
+ * newer schema than this binary knows is never touched: the store stops.
  */
 static int
-pg_schema(void)
+pg_ready(struct pgconn *pc)
 {
-	struct pg_args	 a;
-	PGresult	*r;
-	const char	**step;
-	int		 v, from;
+	int	 found;
 
-	if (pg_sql("BEGIN") == -1)
+	switch (pgconn_schema(pc, PG_SCHEMA_LOCK, pg_schema_steps,
+	    PG_SCHEMA_VERSION, &found)) {
+	case -1:
 		return (-1);
-	if ((from = v = pg_schema_version()) == -1)
-		goto fail;
-	if (v > PG_SCHEMA_VERSION) {
-		(void)pg_sql("ROLLBACK");
+	case 1:
 		fatalx("store: the PostgreSQL database has schema version %d, "
-		    "newer than this xmppd's %d: refusing to use it", v,
+		    "newer than this xmppd's %d: refusing to use it", found,
 		    PG_SCHEMA_VERSION);
 	}
-	for (; v < PG_SCHEMA_VERSION; v++)
-		for (step = pg_schema_steps[v]; *step != NULL; step++)
-			if (pg_sql(*step) == -1)
-				goto fail;
-	if (from != v) {
-		pg_args_init(&a);
-		pg_arg_int(&a, v);
-		if ((r = pg_exec_sql(from == 0 ? "INSERT INTO schema_version "
-		    "(version) VALUES ($1::integer)" : "UPDATE schema_version "
-		    "SET version = $1::integer", &a)) == NULL)
-			goto fail;
-		PQclear(r);
-	}
-	if ((r = pg_exec_sql("COMMIT", NULL)) == NULL)
+	if (pgconn_prepare(pc, pg_stmts, nitems(pg_stmts)) == -1 ||
+	    pgconn_prepare(pc, pg_xml_stmts, pg_xml_nstmts) == -1 ||
+	    pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts) == -1)
 		return (-1);
-	if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-		PQclear(r);
-		return (-1);
-	}
-	PQclear(r);
-	if (from == 0)
-		log_info("store: PostgreSQL schema %d created", v);
-	else if (from != v)
-		log_info("store: PostgreSQL schema upgraded from %d to %d",
-		    from, v);
+	pg_mam_open(pc->kw, pc->val);
 	return (0);
- fail:
-	(void)pg_sql("ROLLBACK");
-	return (-1);
-}
-
-static int
-pg_prepare(const struct pg_stmt *s, size_t n)
-{
-	size_t	 i;
-
-	PGresult	*r;
-
-	for (i = 0; i < n; i++) {
-		if ((r = pg_check(PQprepare(pg_conn, s[i].name, s[i].sql, 0,
-		    NULL), s[i].name)) == NULL)
-			return (-1);
-		PQclear(r);
-	}
-	return (0);
-}
-
-static void
-pg_connected(void)
-{
-	pg_state = PG_UP;
-	PQsetNoticeProcessor(pg_conn, pg_notice, NULL);
-	if (pg_schema() == -1 ||
-	    pg_prepare(pg_stmts, nitems(pg_stmts)) == -1 ||
-	    pg_prepare(pg_xml_stmts, pg_xml_nstmts) == -1 ||
-	    pg_prepare(pg_mam_stmts, pg_mam_nstmts) == -1) {
-		if (pg_state == PG_UP)
-			fatalx("store: cannot set up the PostgreSQL database");
-		return;
-	}
-	if (pg_outage)
-		log_warnx("store: PostgreSQL reachable again");
-	else
-		log_info("store: connected to PostgreSQL");
-	pg_outage = 0;
-	pg_delay = PG_DELAY_MIN;
-	event_set(&pg_ev, PQsocket(pg_conn), EV_READ | EV_PERSIST, pg_idle,
-	    NULL);
-	event_add(&pg_ev, NULL);
-}
-
-static void	 pg_poll(int, short, void *);
-
-/* The socket may change between steps: another address, or no TLS. */
-static void
-pg_wait(PostgresPollingStatusType st)
-{
-	struct timeval	 tv = { 0, 0 };
-
-	tv.tv_sec = pg_deadline - time(NULL);
-	if (tv.tv_sec <= 0)
-		tv.tv_sec = 1;
-	event_set(&pg_ev, PQsocket(pg_conn), st == PGRES_POLLING_READING ?
-	    EV_READ : EV_WRITE, pg_poll, NULL);
-	event_add(&pg_ev, &tv);
-}
-
-static void
-pg_poll(int fd, short what, void *arg)
-{
-	PostgresPollingStatusType	 st;
-
-	(void)fd;
-	(void)arg;
-	if (what & EV_TIMEOUT) {
-		pg_down("connection timed out");
-		return;
-	}
-	switch ((st = PQconnectPoll(pg_conn))) {
-	case PGRES_POLLING_OK:
-		pg_connected();
-		return;
-	case PGRES_POLLING_READING:
-	case PGRES_POLLING_WRITING:
-		pg_wait(st);
-		return;
-	default:
-		pg_down(PQerrorMessage(pg_conn));
-		return;
-	}
-}
-
-static void
-pg_try(int fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if ((pg_conn = PQconnectStartParams(pg_kw, pg_val, 0)) == NULL)
-		fatalx("store: PostgreSQL: out of memory");
-	if (PQstatus(pg_conn) == CONNECTION_BAD) {
-		pg_down(PQerrorMessage(pg_conn));
-		return;
-	}
-	pg_state = PG_CONNECTING;
-	pg_deadline = time(NULL) + PG_CONNECT_SECS;
-	pg_wait(PGRES_POLLING_WRITING);
 }
 
 static void
 pg_open(const struct global_conf *g)
 {
-	if (pgconf_params(g, &pg_kw, &pg_val) == -1)
+	const char	**kw, **val;
+
+	if (pgconf_params(g->storage_conninfo, g->storage_password,
+	    g->datadir, g->user, &kw, &val) == -1)
 		fatalx("store: the PostgreSQL conninfo does not parse");
-	evtimer_set(&pg_retry, pg_try, NULL);
-	pg_try(-1, 0, NULL);
+	pgconn_open(&pg_db, "store", pg_ready, kw, val);
 }
 
 static void
 pg_close(void)
 {
-	if (event_initialized(&pg_ev))
-		event_del(&pg_ev);
-	if (evtimer_initialized(&pg_retry))
-		evtimer_del(&pg_retry);
-	if (pg_conn != NULL)
-		PQfinish(pg_conn);
-	pg_conn = NULL;
-	pg_state = PG_DOWN;
-	pgconf_params_free(pg_kw, pg_val);
-	pg_kw = pg_val = NULL;
+	pg_mam_close();
+	pgconn_close(&pg_db);
+	pgconf_params_free(pg_db.kw, pg_db.val);
+	pg_db.kw = pg_db.val = NULL;
 }
 
 static int
 pg_up(void)
 {
-	return (pg_state == PG_UP);
+	return (pgconn_up(&pg_db));
 }
 
-/*
- * Each statement commits by itself: one that fails in a transaction
- * would abort what the batch did before it.  Steps that must be all or
- * nothing use begin and commit.
- */
-static void
-pg_batch(void)
-{
-}
-
+/* All or nothing: after the archived messages before it. */
 static int
 pg_begin(void)
 {
-	return (pg_sql("BEGIN"));
+	pg_group_end();
+	if (pgconn_run(&pg_db, "BEGIN") == -1)
+		return (-1);
+	pg_in_xact = 1;
+	return (0);
 }
 
 static void
 pg_rollback(void)
 {
-	(void)pg_sql("ROLLBACK");
+	pg_in_xact = 0;
+	(void)pgconn_run(&pg_db, "ROLLBACK");
 }
 
-/* A transaction a statement aborted answers COMMIT with ROLLBACK. */
 static int
 pg_commit(void)
 {
-	PGresult	*r;
-	int		 ok;
-
-	if ((r = pg_exec_sql("COMMIT", NULL)) == NULL)
-		return (-1);
-	ok = strcmp(PQcmdStatus(r), "COMMIT") == 0;
-	PQclear(r);
-	return (ok ? 0 : -1);
+	pg_in_xact = 0;
+	return (pgconn_commit(&pg_db));
 }
 
 /* Accounts. */
@@ -629,15 +405,15 @@ pg_commit(void)
 static int
 pg_account_insert(const char *domain, const char *local, time_t when)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 rc;
 
 	pg_args_owner(&a, domain, local);
-	pg_arg_int(&a, when);
+	pgconn_arg_int(&a, when);
 	if ((r = pg_exec("acc_insert", &a, 0)) == NULL)
 		return (-1);
-	rc = pg_changes(r) == 0;
+	rc = pgconn_changes(r) == 0;
 	PQclear(r);
 	return (rc);
 }
@@ -645,14 +421,14 @@ pg_account_insert(const char *domain, const char *local, time_t when)
 static int
 pg_account_delete(const char *domain, const char *local)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 rc;
 
 	pg_args_owner(&a, domain, local);
 	if ((r = pg_exec("acc_delete", &a, 0)) == NULL)
 		return (-1);
-	rc = pg_changes(r) > 0;
+	rc = pgconn_changes(r) > 0;
 	PQclear(r);
 	return (rc);
 }
@@ -661,7 +437,7 @@ pg_account_delete(const char *domain, const char *local)
 static int
 pg_account_exists(const char *domain, const char *local)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 found;
 
@@ -677,12 +453,12 @@ static int
 pg_account_list(const char *domain, void (*cb)(const char *, void *),
     void *arg)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 i;
 
-	pg_args_init(&a);
-	pg_arg_text(&a, domain);
+	pgconn_args_init(&a);
+	pgconn_arg_text(&a, domain);
 	if ((r = pg_exec("acc_list", &a, 0)) == NULL)
 		return (-1);
 	for (i = 0; i < PQntuples(r); i++)
@@ -696,14 +472,14 @@ static int
 pg_keys_get(const char *domain, const char *local, int hash,
     struct scram_keys *k)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	const uint8_t	*p;
 	size_t		 hl = scram_hashlen(hash);
 	int		 n, ret = -1;
 
 	pg_args_owner(&a, domain, local);
-	pg_arg_int(&a, hash);
+	pgconn_arg_int(&a, hash);
 	if ((r = pg_exec("keys_get", &a, 1)) == NULL)
 		return (-1);
 	if (PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 4)
@@ -732,15 +508,15 @@ static int
 pg_keys_put(const char *domain, const char *local,
     const struct scram_keys *k)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	size_t		 hl = scram_hashlen(k->hash);
 
 	pg_args_owner(&a, domain, local);
-	pg_arg_int(&a, k->hash);
-	pg_arg_int(&a, k->iter);
-	pg_arg_bytes(&a, k->salt, k->saltlen);
-	pg_arg_bytes(&a, k->stored_key, hl);
-	pg_arg_bytes(&a, k->server_key, hl);
+	pgconn_arg_int(&a, k->hash);
+	pgconn_arg_int(&a, k->iter);
+	pgconn_arg_bytes(&a, k->salt, k->saltlen);
+	pgconn_arg_bytes(&a, k->stored_key, hl);
+	pgconn_arg_bytes(&a, k->server_key, hl);
 	return (pg_done("keys_put", &a));
 }
 
@@ -749,7 +525,7 @@ pg_keys_put(const char *domain, const char *local,
 static int
 pg_offline_count(const char *domain, const char *local)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	pg_args_owner(&a, domain, local);
 	return (pg_one("off_count", &a));
@@ -759,11 +535,11 @@ static int
 pg_offline_put(const char *domain, const char *local, time_t when,
     const char *xml, size_t len)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	pg_args_owner(&a, domain, local);
-	pg_arg_int(&a, when);
-	pg_arg_textn(&a, xml, len);
+	pgconn_arg_int(&a, when);
+	pgconn_arg_textn(&a, xml, len);
 	return (pg_done("off_put", &a));
 }
 
@@ -771,7 +547,7 @@ static int
 pg_offline_take(const char *domain, const char *local,
     void (*cb)(const char *, size_t, void *), void *arg)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 i;
 
@@ -789,7 +565,7 @@ pg_offline_take(const char *domain, const char *local,
 static int64_t
 pg_roster_version(const char *domain, const char *local)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	int64_t		 v;
 
 	pg_args_owner(&a, domain, local);
@@ -800,10 +576,10 @@ pg_roster_version(const char *domain, const char *local)
 static int
 pg_roster_set_version(const char *domain, const char *local, int64_t v)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	pg_args_owner(&a, domain, local);
-	pg_arg_int(&a, v);
+	pgconn_arg_int(&a, v);
 	return (pg_done("ros_setver", &a));
 }
 
@@ -813,7 +589,7 @@ pg_roster_items(const char *domain, const char *local,
     const char *, void *), void *arg)
 {
 	struct roster_item_msg	 it;
-	struct pg_args		 a;
+	struct pgconn_args		 a;
 	PGresult		*r;
 	int			 i;
 
@@ -826,10 +602,10 @@ pg_roster_items(const char *domain, const char *local,
 		    sizeof(it.contact));
 		it.namelen = PQgetlength(r, i, 1);
 		it.groupslen = PQgetlength(r, i, 2);
-		it.sub = pg_int(r, i, 3);
-		it.ask = pg_int(r, i, 4);
-		it.approved = pg_int(r, i, 5);
-		it.in_roster = pg_int(r, i, 6);
+		it.sub = pgconn_int(r, i, 3);
+		it.ask = pgconn_int(r, i, 4);
+		it.approved = pgconn_int(r, i, 5);
+		it.in_roster = pgconn_int(r, i, 6);
 		it.pendinglen = PQgetlength(r, i, 7);
 		cb(&it, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 		    PQgetvalue(r, i, 7), arg);
@@ -842,27 +618,27 @@ static int
 pg_roster_put(const struct roster_item_msg *it, const char *name,
     const char *groups, const char *pending)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	pg_args_owner(&a, it->owner.domain, it->owner.localpart);
-	pg_arg_text(&a, it->contact);
-	pg_arg_textn(&a, name, it->namelen);
-	pg_arg_textn(&a, groups, it->groupslen);
-	pg_arg_int(&a, it->sub);
-	pg_arg_int(&a, it->ask);
-	pg_arg_int(&a, it->approved);
-	pg_arg_int(&a, it->in_roster);
-	pg_arg_textn(&a, pending, it->pendinglen);
+	pgconn_arg_text(&a, it->contact);
+	pgconn_arg_textn(&a, name, it->namelen);
+	pgconn_arg_textn(&a, groups, it->groupslen);
+	pgconn_arg_int(&a, it->sub);
+	pgconn_arg_int(&a, it->ask);
+	pgconn_arg_int(&a, it->approved);
+	pgconn_arg_int(&a, it->in_roster);
+	pgconn_arg_textn(&a, pending, it->pendinglen);
 	return (pg_done("ros_put", &a));
 }
 
 static int
 pg_roster_del(const char *domain, const char *local, const char *contact)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	pg_args_owner(&a, domain, local);
-	pg_arg_text(&a, contact);
+	pgconn_arg_text(&a, contact);
 	return (pg_done("ros_del", &a));
 }
 
@@ -870,8 +646,8 @@ const struct store_backend store_pg = {
 	"postgresql",
 	pg_open,
 	pg_close,
-	pg_batch,
-	pg_batch,
+	pg_batch_begin,
+	pg_batch_end,
 	pg_begin,
 	pg_commit,
 	pg_rollback,

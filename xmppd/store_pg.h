@@ -27,51 +27,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct global_conf;
-struct xmppd_config;
+#include "pgconn.h"
 
-#define PG_MAXARGS	80	/* a MAM query: 10 and its ids */
-
-struct pg_stmt {
-	const char	*name;
-	const char	*sql;
-};
-
-/* Parameters: text, numbers and bytes, each with its type. */
-struct pg_args {
-	int		 n;
-	const char	*v[PG_MAXARGS];
-	int		 len[PG_MAXARGS];
-	int		 fmt[PG_MAXARGS];
-	Oid		 type[PG_MAXARGS];
-	char		 num[PG_MAXARGS][24];
-};
-
-void		 pg_args_init(struct pg_args *);
-void		 pg_arg_text(struct pg_args *, const char *);
-void		 pg_arg_textn(struct pg_args *, const char *, size_t);
-void		 pg_arg_int(struct pg_args *, int64_t);
-void		 pg_arg_bytes(struct pg_args *, const void *, size_t);
-
-/* A prepared statement or an SQL text; NULL on failure, logged. */
-PGresult	*pg_exec(const char *, const struct pg_args *, int);
-PGresult	*pg_exec_sql(const char *, const struct pg_args *);
-int64_t		 pg_int(const PGresult *, int, int);
-int64_t		 pg_changes(const PGresult *);
-int		 pg_done(const char *, const struct pg_args *);
-int64_t		 pg_one(const char *, const struct pg_args *);
+/* The store's connection: a call made while it is down fails at once. */
+PGresult	*pg_exec(const char *, const struct pgconn_args *, int);
+PGresult	*pg_exec_sql(const char *, const struct pgconn_args *);
+int		 pg_done(const char *, const struct pgconn_args *);
+int64_t		 pg_one(const char *, const struct pgconn_args *);
+PGresult	*pg_group_exec(const char *, const struct pgconn_args *);
+void		 pg_group_end(void);
 
 /* The other files' statements. */
-extern const struct pg_stmt	 pg_xml_stmts[];
+extern const struct pgconn_stmt	 pg_xml_stmts[];
 extern const size_t		 pg_xml_nstmts;
-extern const struct pg_stmt	 pg_mam_stmts[];
+extern const struct pgconn_stmt	 pg_mam_stmts[];
 extern const size_t		 pg_mam_nstmts;
 
-/* store_pg_conf.c: the parent's check, and the store's parameters. */
-int		 pgconf_check(struct xmppd_config *, const char *);
-int		 pgconf_params(const struct global_conf *, const char ***,
-		    const char ***);
-void		 pgconf_params_free(const char **, const char **);
-int		 pgconf_port(const struct global_conf *);
+/* The archive queries' connection (store_pg_mam.c). */
+void		 pg_mam_open(const char **, const char **);
+void		 pg_mam_close(void);
 
 #endif /* STORE_PG_H */

@@ -19,8 +19,8 @@
  * The PostgreSQL side of message archives (store_mam.c): rows ordered
  * by seq, from a sequence, named outside by random ids; a page is found
  * by its seqs first, so that no more than one page of messages is read.
- * A query runs to its end before the store answers anything else (see
- * BUGS in xmppd.8).
+ * A client's query runs on a connection of its own, answered when its
+ * rows come; the store answers everything else meanwhile.
  */
 
 #include <sys/types.h>
@@ -30,13 +30,16 @@
 #include <string.h>
 
 #include "base64.h"
+#include "config.h"
 #include "compat.h"
 #include "log.h"
 #include "msg.h"
 #include "store_backend.h"
 #include "store_pg.h"
 
-const struct pg_stmt pg_mam_stmts[] = {
+#define PG_MAM_RUNNING	64	/* queries in flight */
+
+const struct pgconn_stmt pg_mam_stmts[] = {
 	{ "m_put", "INSERT INTO mam (domain, localpart, id, stamp, "
 	    "with_bare, with_res, direction, xml) VALUES ($1, $2, $3, $4, $5, "
 	    "$6, $7, $8) ON CONFLICT (domain, localpart, id) DO NOTHING" },
@@ -63,12 +66,12 @@ const struct pg_stmt pg_mam_stmts[] = {
 const size_t pg_mam_nstmts = nitems(pg_mam_stmts);
 
 static void
-ma(struct pg_args *a, const char *domain, const char *local)
+ma(struct pgconn_args *a, const char *domain, const char *local)
 {
-	pg_args_init(a);
-	pg_arg_text(a, domain);
+	pgconn_args_init(a);
+	pgconn_arg_text(a, domain);
 	if (local != NULL)
-		pg_arg_text(a, local);
+		pgconn_arg_text(a, local);
 }
 
 static int
@@ -76,7 +79,7 @@ pg_mam_put(const char *domain, const char *local, const char *with,
     const char *res, int direction, int64_t stamp, const char *xml,
     size_t len, char *id)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 tries, n;
 
@@ -85,15 +88,15 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 		if (base64url_random(12, id, MAM_ID_LEN) == -1)
 			return (-1);
 		ma(&a, domain, local);
-		pg_arg_text(&a, id);
-		pg_arg_int(&a, stamp);
-		pg_arg_text(&a, with);
-		pg_arg_text(&a, res);
-		pg_arg_int(&a, direction);
-		pg_arg_textn(&a, xml, len);
-		if ((r = pg_exec("m_put", &a, 0)) == NULL)
+		pgconn_arg_text(&a, id);
+		pgconn_arg_int(&a, stamp);
+		pgconn_arg_text(&a, with);
+		pgconn_arg_text(&a, res);
+		pgconn_arg_int(&a, direction);
+		pgconn_arg_textn(&a, xml, len);
+		if ((r = pg_group_exec("m_put", &a)) == NULL)
 			return (-1);
-		n = pg_changes(r);
+		n = pgconn_changes(r);
 		PQclear(r);
 		/* None: the id exists already; another is worth a try. */
 		if (n == 1)
@@ -102,182 +105,347 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 	return (-1);
 }
 
-/* The seq of an archive id, 0 when there is none, -1 on failure. */
-static int64_t
-mam_seq(const struct mam_query *q, const char *id)
-{
-	struct pg_args	 a;
-	PGresult	*r;
-	int64_t		 seq = 0;
+/*
+ * A query, step by step: each step one statement, and what its result
+ * says.  The same steps run at once (pg_mam_query, for xmppctl export)
+ * or on the archive connection, answered from the event loop.
+ */
+enum mamq_step {
+	MQ_GATE, MQ_SEQ, MQ_COUNT, MQ_PAGE, MQ_ROWS, MQ_INDEX, MQ_DONE
+};
 
-	ma(&a, q->owner.domain, q->owner.localpart);
-	pg_arg_text(&a, id);
-	if ((r = pg_exec("m_seq", &a, 0)) == NULL)
-		return (-1);
-	if (PQntuples(r) > 0)
-		seq = pg_int(r, 0, 0);
-	PQclear(r);
-	return (seq);
-}
+struct pg_mamq {
+	struct pgconn_req	 req;
+	struct mam_query	 q;
+	struct mam_bounds	 b;
+	struct mam_fin		 fin;
+	enum mamq_step		 step;
+	int			 id;		/* the next id to resolve */
+	int64_t			 lo, hi;	/* the page's seqs */
+	struct pgconn_args	 a;
+	char			 sql[4096];
+	int			(*row)(const char *, int64_t, const char *,
+				    size_t, void *);
+	void			(*done)(const struct mam_fin *, void *);
+	void			*arg;
+};
 
-static PGresult *
-mam_run(const char *fmt, const char *where, const struct mam_query *q,
-    const struct mam_bounds *b, int64_t p9, int64_t p10)
-{
-	struct pg_args	 a;
-	char		 sql[4096];
-	int		 i;
+static struct pgconn	 pg_mam_db;	/* the archive queries' own */
+static int		 pg_mam_running;
 
-	if ((size_t)snprintf(sql, sizeof(sql), fmt, where) >= sizeof(sql))
-		return (NULL);
-	ma(&a, q->owner.domain, q->owner.localpart);
-	pg_arg_text(&a, q->with_bare);
-	pg_arg_text(&a, q->with_res);
-	pg_arg_int(&a, q->start);
-	pg_arg_int(&a, q->end);
-	pg_arg_int(&a, b->after);
-	pg_arg_int(&a, b->before);
-	pg_arg_int(&a, p9);
-	pg_arg_int(&a, p10);
-	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
-		pg_arg_text(&a, q->ids[i]);
-	return (pg_exec_sql(sql, &a));
-}
-
-static int64_t
-mam_count(const struct mam_query *q, const struct mam_bounds *b,
-    const char *extra, int64_t p9, int64_t p10)
-{
-	PGresult	*r;
-	char		 where[2048];
-	int64_t		 n = -1;
-
-	if (mam_where(where, sizeof(where), q, b, 0, extra, '$') == -1 ||
-	    (r = mam_run("SELECT count(*) FROM mam WHERE %s", where, q, b,
-	    p9, p10)) == NULL)
-		return (-1);
-	if (PQntuples(r) == 1)
-		n = pg_int(r, 0, 0);
-	PQclear(r);
-	return (n);
-}
-
-/* The ids a query pages from; 1 when one is unknown, -1 on failure. */
+/* SELECT what FROM mam WHERE ...: the step's statement. */
 static int
-mam_resolve(const struct mam_query *q, struct mam_bounds *b)
+mamq_select(struct pg_mamq *j, const char *what, int rsm, const char *extra,
+    int64_t p9, int64_t p10)
+{
+	const struct mam_query	*q = &j->q;
+	char			 where[2048];
+	int			 i;
+
+	if (mam_where(where, sizeof(where), q, &j->b, rsm, extra, '$') == -1 ||
+	    (size_t)snprintf(j->sql, sizeof(j->sql), "SELECT %s FROM mam "
+	    "WHERE %s", what, where) >= sizeof(j->sql))
+		return (-1);
+	ma(&j->a, q->owner.domain, q->owner.localpart);
+	pgconn_arg_text(&j->a, q->with_bare);
+	pgconn_arg_text(&j->a, q->with_res);
+	pgconn_arg_int(&j->a, q->start);
+	pgconn_arg_int(&j->a, q->end);
+	pgconn_arg_int(&j->a, j->b.after);
+	pgconn_arg_int(&j->a, j->b.before);
+	pgconn_arg_int(&j->a, p9);
+	pgconn_arg_int(&j->a, p10);
+	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
+		pgconn_arg_text(&j->a, q->ids[i]);
+	j->req.name = NULL;
+	j->req.sql = j->sql;
+	return (0);
+}
+
+static const char *
+mamq_id(const struct mam_query *q, int i)
 {
 	const char	*ids[4] = { q->after_id, q->before_id, q->rsm_after,
 			    q->rsm_before };
-	int64_t		*seqs[4] = { &b->after, &b->before, &b->rsm_after,
-			    &b->rsm_before };
-	int		 i;
 
-	memset(b, 0, sizeof(*b));
-	for (i = 0; i < 4; i++) {
-		if (ids[i][0] == '\0')
-			continue;
-		if ((*seqs[i] = mam_seq(q, ids[i])) == -1)
-			return (-1);
-		if (*seqs[i] == 0)
+	return (ids[i]);
+}
+
+/* The step's statement into j->req; 0 when the query is over. */
+static int
+mamq_next(struct pg_mamq *j)
+{
+	const struct mam_query	*q = &j->q;
+	char			 extra[64];
+	int			 back;
+
+	j->req.a = &j->a;
+	switch (j->step) {
+	case MQ_GATE:
+#ifdef REGRESS
+		/* Held by a test, it makes the query as slow as it likes. */
+		(void)strlcpy(j->sql, "SELECT pg_advisory_xact_lock_shared("
+		    "7823099)", sizeof(j->sql));
+		pgconn_args_init(&j->a);
+		j->req.name = NULL;
+		j->req.sql = j->sql;
+		return (1);
+#endif
+		j->step = MQ_SEQ;
+		/* FALLTHROUGH */
+	case MQ_SEQ:
+		while (j->id < 4 && mamq_id(q, j->id)[0] == '\0')
+			j->id++;
+		if (j->id < 4) {
+			ma(&j->a, q->owner.domain, q->owner.localpart);
+			pgconn_arg_text(&j->a, mamq_id(q, j->id));
+			j->req.name = "m_seq";
+			j->req.sql = NULL;
 			return (1);
+		}
+		j->step = MQ_COUNT;
+		/* FALLTHROUGH */
+	case MQ_COUNT:
+		return (mamq_select(j, "count(*)", 0, NULL, 0, 0) == 0);
+	case MQ_PAGE:
+		back = q->rsm_before[0] != '\0' || q->rsm_last;
+		(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
+		    back ? " DESC" : "", q->max + 1);
+		return (mamq_select(j, "seq", 1, extra, j->b.rsm_after,
+		    j->b.rsm_before) == 0);
+	case MQ_ROWS:
+		/* The page itself, oldest first unless flipped. */
+		return (mamq_select(j, "id, stamp, xml", 0, q->flip ?
+		    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq DESC" :
+		    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq", j->lo,
+		    j->hi) == 0);
+	case MQ_INDEX:
+		return (mamq_select(j, "count(*)", 0, q->flip ?
+		    " AND seq > ?9" : " AND seq < ?9", q->flip ? j->hi : j->lo,
+		    0) == 0);
+	case MQ_DONE:
+		break;
 	}
 	return (0);
 }
 
 /* The page's seqs, one more than asked to know if it is the last. */
 static int
-mam_page(const struct mam_query *q, const struct mam_bounds *b,
-    int64_t *lo, int64_t *hi, int *more)
+mamq_page(struct pg_mamq *j, const PGresult *r)
 {
-	PGresult	*r;
-	char		 where[2048], extra[64];
-	int64_t		 seq;
-	int		 i, n = 0, backward;
+	int64_t	 seq;
+	int	 i, n = 0;
 
-	backward = q->rsm_before[0] != '\0' || q->rsm_last;
-	(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
-	    backward ? " DESC" : "", q->max + 1);
-	if (mam_where(where, sizeof(where), q, b, 1, extra, '$') == -1 ||
-	    (r = mam_run("SELECT seq FROM mam WHERE %s", where, q, b,
-	    b->rsm_after, b->rsm_before)) == NULL)
-		return (-1);
-	*more = 0;
+	j->fin.complete = 1;
 	for (i = 0; i < PQntuples(r); i++) {
-		if (n == q->max) {
-			*more = 1;
+		if (n == j->q.max) {
+			j->fin.complete = 0;
 			break;
 		}
-		seq = pg_int(r, i, 0);
-		if (n == 0 || seq < *lo)
-			*lo = seq;
-		if (n == 0 || seq > *hi)
-			*hi = seq;
+		seq = pgconn_int(r, i, 0);
+		if (n == 0 || seq < j->lo)
+			j->lo = seq;
+		if (n == 0 || seq > j->hi)
+			j->hi = seq;
 		n++;
 	}
-	PQclear(r);
 	return (n);
 }
 
+static void
+mamq_rows(struct pg_mamq *j, const PGresult *r)
+{
+	const char	*id;
+	int		 i;
+
+	for (i = 0; i < PQntuples(r); i++) {
+		id = PQgetvalue(r, i, 0);
+		if (i == 0)
+			(void)strlcpy(j->fin.first, id, sizeof(j->fin.first));
+		(void)strlcpy(j->fin.last, id, sizeof(j->fin.last));
+		if (j->row(id, pgconn_int(r, i, 1), PQgetvalue(r, i, 2),
+		    PQgetlength(r, i, 2), j->arg) == -1)
+			break;
+	}
+}
+
+/* What the step's result says; the next step, or MQ_DONE. */
+static void
+mamq_result(struct pg_mamq *j, const PGresult *r)
+{
+	int64_t		*seqs[4] = { &j->b.after, &j->b.before,
+			    &j->b.rsm_after, &j->b.rsm_before };
+	int64_t		 one = 0;
+
+	if (r == NULL) {
+		j->fin.status = MAM_ERROR;
+		j->step = MQ_DONE;
+		return;
+	}
+	if (j->step != MQ_PAGE && j->step != MQ_ROWS && PQntuples(r) > 0)
+		one = pgconn_int(r, 0, 0);
+	switch (j->step) {
+	case MQ_GATE:
+		j->step = MQ_SEQ;
+		break;
+	case MQ_SEQ:
+		if ((*seqs[j->id++] = one) == 0) {
+			j->fin.status = MAM_ITEM_NOT_FOUND;
+			j->step = MQ_DONE;
+		}
+		break;
+	case MQ_COUNT:
+		j->fin.count = one;
+		j->step = MQ_PAGE;
+		if (j->q.max <= 0) {
+			/* RSM max 0: the count alone (XEP-0059 2.6). */
+			j->fin.complete = one == 0;
+			j->fin.status = MAM_OK;
+			j->step = MQ_DONE;
+		}
+		break;
+	case MQ_PAGE:
+		j->step = MQ_ROWS;
+		if (mamq_page(j, r) == 0) {
+			j->fin.status = MAM_OK;
+			j->step = MQ_DONE;
+		}
+		break;
+	case MQ_ROWS:
+		mamq_rows(j, r);
+		j->step = MQ_INDEX;
+		break;
+	case MQ_INDEX:
+		j->fin.index = one;
+		j->fin.status = MAM_OK;
+		j->step = MQ_DONE;
+		break;
+	case MQ_DONE:
+		break;
+	}
+}
+
+static struct pg_mamq *
+mamq_new(const struct mam_query *q, int (*row)(const char *, int64_t,
+    const char *, size_t, void *), void (*done)(const struct mam_fin *,
+    void *), void *arg)
+{
+	struct pg_mamq	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		fatal("%s", __func__);
+	j->q = *q;
+	j->fin.index = -1;
+	j->fin.status = MAM_ERROR;
+	j->row = row;
+	j->done = done;
+	j->arg = arg;
+	return (j);
+}
+
+/* At once, on the store's connection. */
 static int
 pg_mam_query(const struct mam_query *q, int (*cb)(const char *,
     int64_t, const char *, size_t, void *), void *arg, struct mam_fin *fin)
 {
-	struct mam_bounds	 b;
-	PGresult		*r;
-	char			 where[2048];
-	int64_t			 lo = 0, hi = 0;
-	int			 i, n, more;
+	struct pg_mamq	*j = mamq_new(q, cb, NULL, arg);
+	PGresult	*r;
 
-	memset(fin, 0, sizeof(*fin));
-	fin->index = -1;
-	fin->status = MAM_ERROR;
-	switch (mam_resolve(q, &b)) {
-	case -1:
-		return (-1);
-	case 1:
-		fin->status = MAM_ITEM_NOT_FOUND;
-		return (0);
+	j->step = MQ_SEQ;
+	while (mamq_next(j)) {
+		r = j->req.name != NULL ? pg_exec(j->req.name, &j->a, 0) :
+		    pg_exec_sql(j->req.sql, &j->a);
+		mamq_result(j, r);
+		PQclear(r);
 	}
-	if ((fin->count = mam_count(q, &b, NULL, 0, 0)) == -1)
-		return (-1);
-	if (q->max <= 0) {
-		/* RSM max 0: the count alone (XEP-0059 section 2.6). */
-		fin->complete = fin->count == 0;
-		fin->status = MAM_OK;
-		return (0);
-	}
-	if ((n = mam_page(q, &b, &lo, &hi, &more)) == -1)
-		return (-1);
-	/* The last page in the direction asked (XEP-0313 section 4.3). */
-	fin->complete = !more;
-	if (n == 0) {
-		fin->status = MAM_OK;
-		return (0);
-	}
+	*fin = j->fin;
+	free(j);
+	return (fin->status == MAM_ERROR ? -1 : 0);
+}
 
-	/* The page itself, oldest first unless flipped. */
-	if (mam_where(where, sizeof(where), q, &b, 0, q->flip ?
-	    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq DESC" :
-	    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq", '$') == -1 ||
-	    (r = mam_run("SELECT id, stamp, xml FROM mam WHERE %s", where, q,
-	    &b, lo, hi)) == NULL)
-		return (-1);
-	for (i = 0; i < PQntuples(r); i++) {
-		const char	*id = PQgetvalue(r, i, 0);
+static void	 mamq_sent(PGresult *, void *);
 
-		if (i == 0)
-			(void)strlcpy(fin->first, id, sizeof(fin->first));
-		(void)strlcpy(fin->last, id, sizeof(fin->last));
-		if (cb(id, pg_int(r, i, 1), PQgetvalue(r, i, 2),
-		    PQgetlength(r, i, 2), arg) == -1)
-			break;
-	}
+/* The next step on the archive connection, or the answer. */
+static void
+mamq_go(struct pg_mamq *j)
+{
+	if (mamq_next(j)) {
+		j->req.done = mamq_sent;
+		j->req.arg = j;
+		if (pgconn_send(&pg_mam_db, &j->req) == 0)
+			return;
+		j->fin.status = MAM_ERROR;
+	} else if (j->step != MQ_DONE)
+		j->fin.status = MAM_ERROR;
+	pg_mam_running--;
+	j->done(&j->fin, j->arg);
+	free(j);
+}
+
+static void
+mamq_sent(PGresult *r, void *arg)
+{
+	struct pg_mamq	*j = arg;
+
+	mamq_result(j, r);
 	PQclear(r);
-	if ((fin->index = mam_count(q, &b, q->flip ? " AND seq > ?9" :
-	    " AND seq < ?9", q->flip ? hi : lo, 0)) == -1)
-		return (-1);
-	fin->status = MAM_OK;
-	return (0);
+	mamq_go(j);
+}
+
+/*
+ * Later, on a connection of its own: a long query (a big archive, a
+ * "with" filter) stalls no login, message or other store call.  Until
+ * that connection is up (just after start, or after an outage), at once
+ * on the store's.  Bounded: past PG_MAM_RUNNING queries in flight, a
+ * query fails at once.
+ */
+static void
+pg_mam_query_start(const struct mam_query *q, int (*row)(const char *,
+    int64_t, const char *, size_t, void *), void (*done)(const struct
+    mam_fin *, void *), void *arg)
+{
+	struct pg_mamq	*j;
+	struct mam_fin	 fin;
+
+	if (!pgconn_up(&pg_mam_db)) {
+		if (pg_mam_query(q, row, arg, &fin) == -1)
+			fin.status = MAM_ERROR;
+		done(&fin, arg);
+		return;
+	}
+	/* The other connection sees what is committed. */
+	pg_group_end();
+	j = mamq_new(q, row, done, arg);
+	pg_mam_running++;
+	if (pg_mam_running > PG_MAM_RUNNING) {
+		log_warnx("store: too many archive queries running");
+		j->step = MQ_DONE;
+		j->fin.status = MAM_ERROR;
+	}
+	mamq_go(j);
+}
+
+static int
+pg_mam_ready(struct pgconn *pc)
+{
+	return (pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts));
+}
+
+/* Once the store's connection has made the schema. */
+void
+pg_mam_open(const char **kw, const char **val)
+{
+	if (pg_mam_db.kw != NULL)
+		return;
+	pg_mam_db.quiet = 1;
+	pgconn_open(&pg_mam_db, "store archive", pg_mam_ready, kw, val);
+}
+
+void
+pg_mam_close(void)
+{
+	pgconn_close(&pg_mam_db);
+	pg_mam_db.kw = pg_mam_db.val = NULL;
 }
 
 /* One end of an archive into row; its id stays "" when there is none. */
@@ -285,7 +453,7 @@ static int
 mam_bound(const char *which, const char *domain, const char *local,
     struct mam_row *row)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 rv = 0;
 
@@ -297,7 +465,7 @@ mam_bound(const char *which, const char *domain, const char *local,
 		if (strlcpy(row->id, PQgetvalue(r, 0, 0), sizeof(row->id)) >=
 		    sizeof(row->id))
 			rv = -1;
-		row->stamp = pg_int(r, 0, 1);
+		row->stamp = pgconn_int(r, 0, 1);
 	}
 	PQclear(r);
 	return (rv);
@@ -318,7 +486,7 @@ static int
 pg_mam_prefs_get(const char *domain, const char *local, int *dflt,
     char **always, char **never)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 found = 0;
 
@@ -326,7 +494,7 @@ pg_mam_prefs_get(const char *domain, const char *local, int *dflt,
 	if ((r = pg_exec("m_prefs_get", &a, 0)) == NULL)
 		return (-1);
 	if (PQntuples(r) > 0) {
-		*dflt = pg_int(r, 0, 0);
+		*dflt = pgconn_int(r, 0, 0);
 		if ((*always = strdup(PQgetvalue(r, 0, 1))) == NULL ||
 		    (*never = strdup(PQgetvalue(r, 0, 2))) == NULL)
 			fatal("%s", __func__);
@@ -340,12 +508,12 @@ static int
 pg_mam_prefs_put(const char *domain, const char *local, int dflt,
     const char *always, const char *never)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	ma(&a, domain, local);
-	pg_arg_int(&a, dflt);
-	pg_arg_text(&a, always);
-	pg_arg_text(&a, never);
+	pgconn_arg_int(&a, dflt);
+	pgconn_arg_text(&a, always);
+	pgconn_arg_text(&a, never);
 	return (pg_done("m_prefs_put", &a));
 }
 
@@ -353,12 +521,12 @@ static int
 pg_mam_in_roster(const char *domain, const char *local,
     const char *contact)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 found;
 
 	ma(&a, domain, local);
-	pg_arg_text(&a, contact);
+	pgconn_arg_text(&a, contact);
 	if ((r = pg_exec("m_roster", &a, 0)) == NULL)
 		return (-1);
 	found = PQntuples(r) > 0;
@@ -369,16 +537,16 @@ pg_mam_in_roster(const char *domain, const char *local,
 static int64_t
 pg_mam_expire(const char *domain, int64_t before, int limit)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int64_t		 n;
 
 	ma(&a, domain, NULL);
-	pg_arg_int(&a, before);
-	pg_arg_int(&a, limit);
+	pgconn_arg_int(&a, before);
+	pgconn_arg_int(&a, limit);
 	if ((r = pg_exec("m_expire", &a, 0)) == NULL)
 		return (-1);
-	n = pg_changes(r);
+	n = pgconn_changes(r);
 	PQclear(r);
 	return (n);
 }
@@ -386,7 +554,7 @@ pg_mam_expire(const char *domain, int64_t before, int limit)
 static int64_t
 pg_mam_count(const char *domain)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	ma(&a, domain, NULL);
 	return (pg_one("m_count", &a));
@@ -409,4 +577,5 @@ const struct store_mam_ops pg_mam = {
 	pg_mam_expire,
 	pg_mam_count,
 	pg_db_bytes,
+	pg_mam_query_start,
 };

@@ -30,7 +30,7 @@
 #include "store_backend.h"
 #include "store_pg.h"
 
-const struct pg_stmt pg_xml_stmts[] = {
+const struct pgconn_stmt pg_xml_stmts[] = {
 	{ "x_get_all", "SELECT key, xml FROM xmlstore WHERE domain = $1 AND "
 	    "localpart = $2 AND space = $3 ORDER BY seq DESC LIMIT $4" },
 	{ "x_get_key", "SELECT key, xml FROM xmlstore WHERE domain = $1 AND "
@@ -55,13 +55,13 @@ const struct pg_stmt pg_xml_stmts[] = {
 const size_t pg_xml_nstmts = nitems(pg_xml_stmts);
 
 static void
-xa(struct pg_args *a, const char *domain, const char *local,
+xa(struct pgconn_args *a, const char *domain, const char *local,
     const char *space)
 {
-	pg_args_init(a);
-	pg_arg_text(a, domain);
-	pg_arg_text(a, local);
-	pg_arg_text(a, space);
+	pgconn_args_init(a);
+	pgconn_arg_text(a, domain);
+	pgconn_arg_text(a, local);
+	pgconn_arg_text(a, space);
 }
 
 static int
@@ -69,17 +69,17 @@ pg_xml_get(const char *domain, const char *local, const char *space,
     const char *key, uint32_t limit, int (*cb)(const char *, const char *,
     size_t, void *), void *arg)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 i;
 
 	xa(&a, domain, local, space);
 	if (key != NULL)
-		pg_arg_text(&a, key);
+		pgconn_arg_text(&a, key);
 	else if (limit == 0)
-		pg_arg_text(&a, NULL);		/* LIMIT NULL: all */
+		pgconn_arg_text(&a, NULL);		/* LIMIT NULL: all */
 	else
-		pg_arg_int(&a, limit);
+		pgconn_arg_int(&a, limit);
 	if ((r = pg_exec(key != NULL ? "x_get_key" : "x_get_all", &a,
 	    0)) == NULL)
 		return (-1);
@@ -94,7 +94,7 @@ pg_xml_get(const char *domain, const char *local, const char *space,
 static int
 pg_xml_count(const char *domain, const char *local, const char *space)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	xa(&a, domain, local, space);
 	return (pg_one("x_count", &a));
@@ -105,12 +105,12 @@ static int
 pg_xml_exists(const char *domain, const char *local, const char *space,
     const char *key)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 found;
 
 	xa(&a, domain, local, space);
-	pg_arg_text(&a, key);
+	pgconn_arg_text(&a, key);
 	if ((r = pg_exec("x_exists", &a, 0)) == NULL)
 		return (-1);
 	found = PQntuples(r) > 0;
@@ -122,11 +122,11 @@ static int
 pg_xml_put(const char *domain, const char *local, const char *space,
     const char *key, const char *xml, size_t len)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	xa(&a, domain, local, space);
-	pg_arg_text(&a, key);
-	pg_arg_textn(&a, xml, len);
+	pgconn_arg_text(&a, key);
+	pgconn_arg_textn(&a, xml, len);
 	return (pg_done("x_put", &a));
 }
 
@@ -135,17 +135,17 @@ static int
 pg_xml_del(const char *domain, const char *local, const char *space,
     const char *key)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 	PGresult	*r;
 	int		 n;
 
 	xa(&a, domain, local, space);
 	if (key != NULL)
-		pg_arg_text(&a, key);
+		pgconn_arg_text(&a, key);
 	if ((r = pg_exec(key != NULL ? "x_del_key" : "x_del_all", &a,
 	    0)) == NULL)
 		return (-1);
-	n = pg_changes(r);
+	n = pgconn_changes(r);
 	PQclear(r);
 	return (n);
 }
@@ -154,10 +154,10 @@ static int
 pg_xml_trim(const char *domain, const char *local, const char *space,
     uint32_t keep)
 {
-	struct pg_args	 a;
+	struct pgconn_args	 a;
 
 	xa(&a, domain, local, space);
-	pg_arg_int(&a, keep);
+	pgconn_arg_int(&a, keep);
 	return (pg_done("x_trim", &a));
 }
 

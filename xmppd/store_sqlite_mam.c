@@ -403,4 +403,5 @@ const struct store_mam_ops sqlite_mam = {
 	sqlite_mam_expire,
 	sqlite_mam_count,
 	sqlite_db_bytes,
+	NULL,		/* a query is answered at once */
 };

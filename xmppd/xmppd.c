@@ -51,7 +51,7 @@
 #include "resolver.h"
 #include "sandbox.h"
 #ifdef HAVE_LIBPQ
-#include "store_pg.h"
+#include "pgconf.h"
 #include "../mucd/muc_pg.h"
 #endif
 #include "xmppd.h"
@@ -223,7 +223,10 @@ parent_check_storage(struct xmppd_config *conf)
 	if (conf->global.storage != STORAGE_POSTGRESQL)
 		return (0);
 #ifdef HAVE_LIBPQ
-	return (pgconf_check(conf, env.conffile));
+	return (pgconf_check(conf->global.storage_conninfo,
+	    conf->global.datadir, conf->global.user,
+	    conf->global.storage_password,
+	    sizeof(conf->global.storage_password), env.conffile));
 #else
 	log_warnx("%s: storage postgresql: this xmppd was built without "
 	    "libpq", env.conffile);

@@ -16,11 +16,11 @@
 
 
 /*
- * The PostgreSQL conninfo, checked by the parent (xmppd -n) and turned
- * into the store's connection parameters.  The store is chrooted in the
- * datadir and sandboxed: it can reach a numeric address or a socket
- * under the datadir, and read no file.  So the parent reads a passfile
- * and hands its password to the store alone.
+ * A PostgreSQL conninfo, checked by the parent (xmppd -n) and turned
+ * into the connection parameters of the process that uses it (the store,
+ * mucd).  That process is chrooted and sandboxed: it can reach a numeric
+ * address or a socket under its chroot, and read no file.  So the parent
+ * reads a passfile and hands its password to that process alone.
  */
 
 #include <sys/types.h>
@@ -31,16 +31,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
-#include "store_pg.h"
+#include "pgconf.h"
 
 #define PGCONF_PASSFILE_MAX	(64 * 1024)
 #define PGCONF_NPARAMS		64
 
-/* Keywords naming files libpq would read where the store cannot. */
+/* Keywords naming files libpq would read where the process cannot. */
 static const char *pgconf_files[] = {
 	"service", "servicefile", "sslcert", "sslkey", "sslrootcert",
 	"sslcrl", "sslcrldir", "sslpassword",
@@ -84,9 +85,9 @@ pgconf_get(PQconninfoOption *opts, struct pgconf *c)
 	c->gssencmode = pgconf_val(opts, "gssencmode");
 }
 
-/* A directory under the datadir: the store sees it in its chroot. */
+/* A directory under the chroot: the process sees it there. */
 static const char *
-pgconf_in_datadir(const char *path, const char *datadir)
+pgconf_in_root(const char *path, const char *datadir)
 {
 	size_t	 len = strlen(datadir);
 
@@ -110,7 +111,7 @@ pgconf_numeric(const char *addr)
 	    inet_pton(AF_INET6, addr, &a6) == 1);
 }
 
-/* Why the parameters cannot serve the store, or NULL. */
+/* Why the parameters cannot serve the process, or NULL. */
 static const char *
 pgconf_refuse(PQconninfoOption *opts, const struct pgconf *c,
     const char *datadir)
@@ -133,7 +134,7 @@ pgconf_refuse(PQconninfoOption *opts, const struct pgconf *c,
 	} else if (c->host == NULL)
 		return ("needs a numeric hostaddr, or a host directory "
 		    "under the datadir: the store cannot resolve names");
-	else if (pgconf_in_datadir(c->host, datadir) == NULL)
+	else if (pgconf_in_root(c->host, datadir) == NULL)
 		return ("without hostaddr, host must be a socket directory "
 		    "under the datadir: the store cannot resolve names");
 	if (c->port != NULL) {
@@ -248,36 +249,36 @@ pgconf_passfile(const char *path, const struct pgconf *c, const char *user,
 }
 
 /*
- * xmppd -n: can the store use this conninfo?  Reads the passfile, if
- * one is named and no password given, into storage_password.
+ * xmppd -n: can a process chrooted in 'root' use this conninfo?  Reads
+ * the passfile, if one is named and no password given, into pw.  'where'
+ * begins the log lines ("FILE" or "FILE: muc").
  */
 int
-pgconf_check(struct xmppd_config *conf, const char *file)
+pgconf_check(const char *conninfo, const char *root, const char *defuser,
+    char *pw, size_t pwlen, const char *where)
 {
-	struct global_conf	*g = &conf->global;
 	PQconninfoOption	*opts;
 	struct pgconf		 c;
 	const char		*why, *user;
 	char			*err = NULL;
 
-	explicit_bzero(g->storage_password, sizeof(g->storage_password));
-	if ((opts = PQconninfoParse(g->storage_conninfo, &err)) == NULL) {
+	explicit_bzero(pw, pwlen);
+	if ((opts = PQconninfoParse(conninfo, &err)) == NULL) {
 		/* libpq's message may quote the text: the password too. */
 		log_warnx("%s: storage postgresql: the conninfo does not "
-		    "parse", file);
+		    "parse", where);
 		if (err != NULL)
 			PQfreemem(err);
 		return (-1);
 	}
 	pgconf_get(opts, &c);
-	user = c.user != NULL ? c.user : g->user;
-	if ((why = pgconf_refuse(opts, &c, g->datadir)) == NULL &&
+	user = c.user != NULL ? c.user : defuser;
+	if ((why = pgconf_refuse(opts, &c, root)) == NULL &&
 	    c.password == NULL && c.passfile != NULL)
-		why = pgconf_passfile(c.passfile, &c, user,
-		    g->storage_password, sizeof(g->storage_password));
+		why = pgconf_passfile(c.passfile, &c, user, pw, pwlen);
 	PQconninfoFree(opts);
 	if (why != NULL) {
-		log_warnx("%s: storage postgresql: %s", file, why);
+		log_warnx("%s: storage postgresql: %s", where, why);
 		return (-1);
 	}
 	return (0);
@@ -288,27 +289,27 @@ pgconf_add(const char **kw, const char **val, int *n, const char *k,
     const char *v)
 {
 	if (*n >= PGCONF_NPARAMS - 1)
-		fatalx("store: too many connection parameters");
+		fatalx("PostgreSQL: too many connection parameters");
 	if ((kw[*n] = strdup(k)) == NULL || (val[*n] = strdup(v)) == NULL)
 		fatal("%s", __func__);
 	(*n)++;
 }
 
 /*
- * The store's parameters: the conninfo's, the host directory as seen in
- * the chroot, and what keeps libpq from looking for files (a home
+ * The parameters: the conninfo's, the host directory as seen in the
+ * chroot 'root', and what keeps libpq from looking for files (a home
  * directory, a password file, certificates) or a user name.
  */
 int
-pgconf_params(const struct global_conf *g, const char ***kwp,
-    const char ***valp)
+pgconf_params(const char *conninfo, const char *pw, const char *root,
+    const char *defuser, const char ***kwp, const char ***valp)
 {
 	PQconninfoOption	*opts, *o;
 	struct pgconf		 c;
 	const char		**kw, **val, *v;
 	int			 n = 0;
 
-	if ((opts = PQconninfoParse(g->storage_conninfo, NULL)) == NULL)
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
 		return (-1);
 	pgconf_get(opts, &c);
 	if ((kw = calloc(PGCONF_NPARAMS, sizeof(*kw))) == NULL ||
@@ -320,15 +321,14 @@ pgconf_params(const struct global_conf *g, const char ***kwp,
 			continue;
 		v = o->val;
 		if (strcmp(o->keyword, "host") == 0 && c.hostaddr == NULL &&
-		    (v = pgconf_in_datadir(o->val, g->datadir)) == NULL)
-			fatalx("store: the PostgreSQL host is not under the "
-			    "datadir");
+		    (v = pgconf_in_root(o->val, root)) == NULL)
+			fatalx("PostgreSQL: the host is not under %s", root);
 		pgconf_add(kw, val, &n, o->keyword, v);
 	}
 	if (c.user == NULL)
-		pgconf_add(kw, val, &n, "user", g->user);
-	if (c.password == NULL && g->storage_password[0] != '\0')
-		pgconf_add(kw, val, &n, "password", g->storage_password);
+		pgconf_add(kw, val, &n, "user", defuser);
+	if (c.password == NULL && pw[0] != '\0')
+		pgconf_add(kw, val, &n, "password", pw);
 	else if (c.password == NULL)
 		pgconf_add(kw, val, &n, "passfile", "/nonexistent");
 	if (c.sslmode == NULL)
@@ -358,15 +358,15 @@ pgconf_params_free(const char **kw, const char **val)
 	free(val);
 }
 
-/* The server's TCP port, for the store's sandbox; 0 for a socket. */
+/* The server's TCP port, for the sandbox; 0 for a socket. */
 int
-pgconf_port(const struct global_conf *g)
+pgconf_port(const char *conninfo)
 {
 	PQconninfoOption	*opts;
 	struct pgconf		 c;
 	int			 port = 0;
 
-	if ((opts = PQconninfoParse(g->storage_conninfo, NULL)) == NULL)
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
 		return (-1);
 	pgconf_get(opts, &c);
 	if (c.hostaddr != NULL)
