@@ -43,8 +43,6 @@
 #include "stanza.h"
 #include "xml.h"
 
-#define S2S_QUEUE_MAX		100	/* stanzas waiting per link */
-
 struct s2s_queued {
 	TAILQ_ENTRY(s2s_queued)	 entry;
 	struct stanza_msg	 m;
@@ -275,7 +273,7 @@ s2s_out_queue(const char *local, const char *remote, struct stanza_msg *m,
 		    "remote-server-timeout" : NULL);
 	if (o == NULL)
 		o = s2s_out_new(local, remote, S2S_MODE_STANZAS);
-	if (o->nqueue >= S2S_QUEUE_MAX)
+	if (o->nqueue >= proc_self.conf->global.limits.server_queue)
 		return ("resource-constraint");
 	s2s_enqueue(o, m);
 	return (NULL);
