@@ -187,6 +187,19 @@ s2s_check_cert(struct conn *c, const char *domain)
 	return (r == TLSVERIFY_OK);
 }
 
+/* The TLS version and cipher of c, for xmppctl show streams. */
+void
+s2s_tls_name(struct conn *c, char *buf, size_t len)
+{
+	struct tls	*t = io_tls(c->io);
+
+	if (t == NULL)
+		(void)strlcpy(buf, "none", len);
+	else
+		(void)snprintf(buf, len, "%s %s", tls_conn_version(t),
+		    tls_conn_cipher(t));
+}
+
 /* Elements in jabber:server cross to the router as jabber:client. */
 int
 s2s_ns_client(struct xml_node *n)
