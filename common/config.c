@@ -64,6 +64,9 @@ config_new(void)
 	g->limits.server_rate = DEFAULT_SERVER_RATE;
 	g->limits.component_rate = DEFAULT_COMPONENT_RATE;
 	g->limits.conn_per_addr = DEFAULT_CONN_PER_ADDR;
+	g->limits.server_idle = DEFAULT_SERVER_IDLE;
+	g->limits.server_queue = DEFAULT_SERVER_QUEUE;
+	g->limits.server_conn_per_addr = DEFAULT_SERVER_CONN_PER_ADDR;
 	g->limits.auth_failures = DEFAULT_AUTH_FAILURES;
 	g->limits.auth_period = DEFAULT_AUTH_PERIOD;
 	g->limits.sessions_per_user = DEFAULT_SESSIONS_PER_USER;

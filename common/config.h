@@ -50,6 +50,9 @@
 #define DEFAULT_SERVER_RATE	(100 * 1024)
 #define DEFAULT_COMPONENT_RATE	(1024 * 1024)
 #define DEFAULT_CONN_PER_ADDR	20
+#define DEFAULT_SERVER_IDLE	600	/* an s2s stream's silence, seconds */
+#define DEFAULT_SERVER_QUEUE	100	/* stanzas waiting per remote domain */
+#define DEFAULT_SERVER_CONN_PER_ADDR 10 /* inbound s2s streams per address */
 #define DEFAULT_AUTH_FAILURES	5
 #define DEFAULT_AUTH_PERIOD	60
 #define DEFAULT_SESSIONS_PER_USER 10
@@ -264,6 +267,9 @@ struct limits_conf {
 	time_t				 http_idle_timeout;
 	int64_t				 http_body_rate;	/* 0: none */
 	int				 http_connections;
+	time_t				 server_idle;	/* seconds */
+	int				 server_queue;
+	int				 server_conn_per_addr;
 };
 
 /* The global settings: the part every process may know. */

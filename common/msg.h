@@ -305,6 +305,12 @@ enum imsg_type {
 	IMSG_S2S_DB_CHECK,	/* struct s2s_db, both ways */
 	IMSG_S2S_DB_RESULT,	/* struct s2s_db, both ways */
 	IMSG_S2S_VERIFIED,	/* struct s2s_db: the authoritative answer */
+	IMSG_S2S_OUT_IDLE,	/* peerid: the link; stream -> router */
+	IMSG_S2S_OUT_CLOSE,	/* peerid: the connection; router -> stream */
+
+	/* xmppctl show streams: the router's s2s links. */
+	IMSG_CTL_SHOW_STREAMS,
+	IMSG_CTL_STREAM,	/* struct ctl_stream */
 
 	IMSG_MAX
 };
@@ -977,6 +983,19 @@ struct s2s_link {
 	uint32_t	 conn;			/* the stream's connection */
 	int		 status;		/* enum s2s_status */
 	int		 auth;			/* enum s2s_auth */
+	char		 tls[64];		/* version and cipher */
+};
+
+struct ctl_stream {
+	char		 local[CONF_NAMELEN];
+	char		 remote[CONF_NAMELEN];
+	int		 outbound;
+	int		 auth;			/* enum s2s_auth */
+	int		 stream;		/* stream instance */
+	char		 tls[64];
+	uint64_t	 in;			/* stanzas */
+	uint64_t	 out;
+	time_t		 since;			/* wall clock */
 };
 
 struct s2s_db {

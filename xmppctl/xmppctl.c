@@ -48,6 +48,7 @@ enum action {
 	SHOW_LDAP,
 	SHOW_STATS,
 	SHOW_COMPONENTS,
+	SHOW_STREAMS,
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
@@ -82,6 +83,7 @@ static const struct command commands[] = {
 	{ "show ldap",		SHOW_LDAP },
 	{ "show stats",		SHOW_STATS },
 	{ "show components",	SHOW_COMPONENTS },
+	{ "show streams",	SHOW_STREAMS },
 	{ "reload",		RELOAD },
 	{ "log verbose",	LOG_VERBOSE },
 	{ "log brief",		LOG_BRIEF },
@@ -297,6 +299,31 @@ show_component(struct imsg *imsg)
 	    cc.stream, since, (unsigned long long)cc.in,
 	    (unsigned long long)cc.out, (unsigned long long)cc.refused,
 	    privs[0] != '\0' ? privs + 1 : "none");
+}
+
+/* A server-to-server stream: one line per link, or inbound pair. */
+static void
+show_stream(struct imsg *imsg)
+{
+	static const char *const auth[] = { "none", "sasl-external",
+	    "dialback" };
+	struct ctl_stream	 cs;
+	struct tm		*tm;
+	char			 since[32];
+
+	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1 || cs.auth < 0 ||
+	    cs.auth > 2)
+		errx(1, "bad answer from xmppd");
+	cs.local[sizeof(cs.local) - 1] = '\0';
+	cs.remote[sizeof(cs.remote) - 1] = '\0';
+	cs.tls[sizeof(cs.tls) - 1] = '\0';
+	if ((tm = localtime(&cs.since)) == NULL ||
+	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
+		(void)strlcpy(since, "?", sizeof(since));
+	printf("%-3s %-28s %-24s %-13s %6d %8llu %8llu %-19s %s\n",
+	    cs.outbound ? "out" : "in", cs.remote, cs.local, auth[cs.auth],
+	    cs.stream, (unsigned long long)cs.in, (unsigned long long)cs.out,
+	    since, cs.tls);
 }
 
 static void
@@ -576,6 +603,9 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_COMPONENT:
 			show_component(&imsg);
 			break;
+		case IMSG_CTL_STREAM:
+			show_stream(&imsg);
+			break;
 		case IMSG_CTL_RESOLVE_CANDIDATE:
 			show_candidate(&imsg);
 			break;
@@ -712,6 +742,13 @@ main(int argc, char *argv[])
 		    "STREAM", "SINCE", "IN", "OUT", "REFUSED", "PRIVILEGES");
 		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_COMPONENTS,
 		    MSG_VERSION, 0, -1, NULL, 0);
+		break;
+	case SHOW_STREAMS:
+		printf("%-3s %-28s %-24s %-13s %6s %8s %8s %-19s %s\n", "DIR",
+		    "PEER", "LOCAL", "AUTH", "STREAM", "IN", "OUT", "SINCE",
+		    "TLS");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_STREAMS, MSG_VERSION,
+		    0, -1, NULL, 0);
 		break;
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,

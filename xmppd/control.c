@@ -161,6 +161,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_UPLOAD_STATS:	/* and uploadd */
 	case IMSG_CTL_UPLOAD_PURGE:
 	case IMSG_CTL_SHOW_COMPONENTS:
+	case IMSG_CTL_SHOW_STREAMS:
 	case IMSG_CTL_RESOLVE:		/* the router asks the resolver */
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
@@ -250,6 +251,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_PIE_DONE:
 	case IMSG_CTL_PIE_END:
 	case IMSG_CTL_RESOLVE_CANDIDATE:
+	case IMSG_CTL_STREAM:
 		break;
 	default:
 		return (-1);
@@ -263,7 +265,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&
 	    type != IMSG_CTL_UPLOAD_USER && type != IMSG_CTL_COMPONENT &&
 	    type != IMSG_CTL_PIE_REC && type != IMSG_CTL_PIE_NOTE &&
-	    type != IMSG_CTL_RESOLVE_CANDIDATE)
+	    type != IMSG_CTL_RESOLVE_CANDIDATE && type != IMSG_CTL_STREAM)
 		cc->waiting = 0;
 	return (0);
 }

@@ -174,6 +174,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	TLS UPLOAD URL USER VCARD XML
 %token	RESOLVER
 %token	CERTIFICATES FEDERATION REQUIRE
+%token	QUEUE
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -370,6 +371,19 @@ limitopt	: STANZA SIZE size		{
 		| SERVER RATE size		{
 			if (range($3, 1, GIGA, "server rate") == 0)
 				g->limits.server_rate = $3;
+		}
+		| SERVER IDLE TIMEOUT duration	{
+			if (range($4, 1, DAY, "server idle timeout") == 0)
+				g->limits.server_idle = $4;
+		}
+		| SERVER QUEUE NUMBER		{
+			if (range($3, 1, 100000, "server queue") == 0)
+				g->limits.server_queue = $3;
+		}
+		| SERVER CONNECTIONS PER ADDRESS NUMBER {
+			if (range($5, 1, 100000,
+			    "server connections per address") == 0)
+				g->limits.server_conn_per_addr = $5;
 		}
 		| COMPONENT RATE size		{
 			if (range($3, 1, GIGA, "component rate") == 0)
@@ -926,6 +940,7 @@ lookup(const char *s)
 		{ "prefork",		PREFORK },
 		{ "presence",		PRESENCE },
 		{ "privilege",		PRIVILEGE },
+		{ "queue",		QUEUE },
 		{ "quota",		QUOTA },
 		{ "rate",		RATE },
 		{ "registration",	REGISTRATION },

@@ -199,6 +199,11 @@ print_global(FILE *fp, struct global_conf *g)
 	    sizeof(b)));
 	fprintf(fp, "\tserver rate %s\n", print_size(l->server_rate, b,
 	    sizeof(b)));
+	fprintf(fp, "\tserver idle timeout %s\n", print_duration(
+	    l->server_idle, b, sizeof(b)));
+	fprintf(fp, "\tserver queue %d\n", l->server_queue);
+	fprintf(fp, "\tserver connections per address %d\n",
+	    l->server_conn_per_addr);
 	fprintf(fp, "\tcomponent rate %s\n", print_size(l->component_rate, b,
 	    sizeof(b)));
 	fprintf(fp, "\tconnections per address %d\n", l->conn_per_addr);

@@ -43,8 +43,6 @@
 #include "stanza.h"
 #include "xml.h"
 
-#define S2S_QUEUE_MAX		100	/* stanzas waiting per link */
-
 struct s2s_queued {
 	TAILQ_ENTRY(s2s_queued)	 entry;
 	struct stanza_msg	 m;
@@ -66,6 +64,10 @@ struct s2s_out {
 	char			 key[S2S_KEY_LEN];
 	void			(*verified)(void *, int);
 	void			*arg;
+	int			 auth;		/* enum s2s_auth */
+	char			 tls[64];
+	time_t			 since;
+	uint64_t		 out;
 };
 
 struct s2s_in {
@@ -74,6 +76,10 @@ struct s2s_in {
 	uint32_t		 conn;
 	char			 local[CONF_NAMELEN];
 	char			 remote[CONF_NAMELEN];
+	int			 auth;		/* enum s2s_auth */
+	char			 tls[64];
+	time_t			 since;
+	uint64_t		 in;
 };
 
 static TAILQ_HEAD(, s2s_out)	 s2s_outs = TAILQ_HEAD_INITIALIZER(s2s_outs);
@@ -250,6 +256,7 @@ s2s_send(struct s2s_out *o, struct stanza_msg *m, struct imsg *imsg)
 
 	if ((iev = proc_peer(PROC_STREAM, o->stream)) == NULL)
 		return (-1);
+	o->out++;
 	if (imsg != NULL)
 		return (imsgev_forward(iev, imsg, o->conn));
 	return (stanza_send_msg(iev, o->conn, m));
@@ -275,7 +282,7 @@ s2s_out_queue(const char *local, const char *remote, struct stanza_msg *m,
 		    "remote-server-timeout" : NULL);
 	if (o == NULL)
 		o = s2s_out_new(local, remote, S2S_MODE_STANZAS);
-	if (o->nqueue >= S2S_QUEUE_MAX)
+	if (o->nqueue >= proc_self.conf->global.limits.server_queue)
 		return ("resource-constraint");
 	s2s_enqueue(o, m);
 	return (NULL);
@@ -345,6 +352,9 @@ s2s_out_up(struct imsgev *iev, struct s2s_out *o, struct s2s_link *l)
 	o->up = 1;
 	o->stream = iev->instance;
 	o->conn = l->conn;
+	o->auth = l->auth;
+	(void)strlcpy(o->tls, l->tls, sizeof(o->tls));
+	o->since = time(NULL);
 	while ((q = TAILQ_FIRST(&o->queue)) != NULL) {
 		TAILQ_REMOVE(&o->queue, q, entry);
 		if (s2s_send(o, &q->m, NULL) == -1)
@@ -366,6 +376,7 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 		fatalx("%s: bad message from stream %d", __func__,
 		    iev->instance);
 	l.local[sizeof(l.local) - 1] = l.remote[sizeof(l.remote) - 1] = '\0';
+	l.tls[sizeof(l.tls) - 1] = '\0';
 	if (imsg_get_type(imsg) == IMSG_S2S_IN_UP) {
 		/* The stream authenticated the pair: for a domain of ours. */
 		if (config_domain(proc_self.conf, l.local) == NULL ||
@@ -380,6 +391,9 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 		in->conn = imsg_get_id(imsg);
 		(void)strlcpy(in->local, l.local, sizeof(in->local));
 		(void)strlcpy(in->remote, l.remote, sizeof(in->remote));
+		in->auth = l.auth;
+		(void)strlcpy(in->tls, l.tls, sizeof(in->tls));
+		in->since = time(NULL);
 		TAILQ_INSERT_TAIL(&s2s_ins, in, entry);
 		return;
 	}
@@ -419,7 +433,7 @@ s2s_in_conn(int stream, uint32_t conn)
 	return (0);
 }
 
-static int
+static struct s2s_in *
 s2s_in_allowed(int stream, uint32_t conn, const char *from, const char *to)
 {
 	struct s2s_in	*in;
@@ -428,8 +442,8 @@ s2s_in_allowed(int stream, uint32_t conn, const char *from, const char *to)
 		if (in->stream == stream && in->conn == conn &&
 		    strcmp(in->remote, from) == 0 &&
 		    strcmp(in->local, to) == 0)
-			return (1);
-	return (0);
+			return (in);
+	return (NULL);
 }
 
 
@@ -447,6 +461,7 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	struct jid		 from, to;
 	struct session		*s;
 	struct user		*u;
+	struct s2s_in		*in = NULL;
 	int			 where;
 
 	if (stanza_recv(imsg, &m) == -1)
@@ -454,13 +469,14 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		    iev->instance);
 	router_stats.in++;
 	if (jid_parse(m.from, &from) == -1 || jid_parse(m.to, &to) == -1 ||
-	    !s2s_in_allowed(iev->instance, imsg_get_id(imsg), from.domain,
-	    to.domain)) {
+	    (in = s2s_in_allowed(iev->instance, imsg_get_id(imsg),
+	    from.domain, to.domain)) == NULL) {
 		log_warnx("s2s: stream %d: a stanza from %s to %s dropped",
 		    iev->instance, m.from, m.to);
 		stanza_msg_clear(&m);
 		return;
 	}
+	in->in++;
 	/* No stream: answers go back by s2s_send_node. */
 	if (router_sender(&ss, m.from, -1, 0) == -1) {
 		stanza_msg_clear(&m);
@@ -489,6 +505,44 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	else if (m.kind != STANZA_PRESENCE)
 		router_route(&ss.s, &m, imsg);
 	stanza_msg_clear(&m);
+}
+
+/* xmppctl show streams: the links up, outbound then inbound pairs. */
+static void
+s2s_ctl_show(struct imsgev *iev, uint32_t peerid)
+{
+	struct ctl_stream	 cs;
+	struct s2s_out		*o;
+	struct s2s_in		*in;
+
+	TAILQ_FOREACH(o, &s2s_outs, entry) {
+		if (!o->up)
+			continue;
+		memset(&cs, 0, sizeof(cs));
+		(void)strlcpy(cs.local, o->local, sizeof(cs.local));
+		(void)strlcpy(cs.remote, o->remote, sizeof(cs.remote));
+		(void)strlcpy(cs.tls, o->tls, sizeof(cs.tls));
+		cs.outbound = 1;
+		cs.auth = o->auth;
+		cs.stream = o->stream;
+		cs.out = o->out;
+		cs.since = o->since;
+		imsgev_compose(iev, IMSG_CTL_STREAM, peerid, 0, -1, &cs,
+		    sizeof(cs));
+	}
+	TAILQ_FOREACH(in, &s2s_ins, entry) {
+		memset(&cs, 0, sizeof(cs));
+		(void)strlcpy(cs.local, in->local, sizeof(cs.local));
+		(void)strlcpy(cs.remote, in->remote, sizeof(cs.remote));
+		(void)strlcpy(cs.tls, in->tls, sizeof(cs.tls));
+		cs.auth = in->auth;
+		cs.stream = in->stream;
+		cs.in = in->in;
+		cs.since = in->since;
+		imsgev_compose(iev, IMSG_CTL_STREAM, peerid, 0, -1, &cs,
+		    sizeof(cs));
+	}
+	imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
 }
 
 int
@@ -520,6 +574,11 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 			o->verified = NULL;
 			s2s_out_free(o, NULL);
 		}
+		return (0);
+	case IMSG_CTL_SHOW_STREAMS:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		s2s_ctl_show(iev, imsg_get_id(imsg));
 		return (0);
 	case IMSG_STANZA:
 		if (iev->type != PROC_STREAM ||

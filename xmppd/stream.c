@@ -183,6 +183,13 @@ stream_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
+	if (l->conf.kind == LISTEN_SERVER && !s2s_in_room(addr,
+	    stream_conf->global.limits.server_conn_per_addr)) {
+		log_info("server connection from %s refused: too many from "
+		    "there", addr);
+		close(s);
+		return;
+	}
 	if ((c = conn_add(s, l->conf.kind, addr, l->conf.kind ==
 	    LISTEN_COMPONENT ? comp_io : l->conf.kind == LISTEN_SERVER ?
 	    s2s_io : c2s_io)) == NULL) {

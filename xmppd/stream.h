@@ -188,6 +188,8 @@ int		 s2s_ns_client(struct xml_node *);
 int		 s2s_dispatch(struct imsgev *, struct imsg *);
 void		 s2s_timeout(struct conn *);
 void		 s2s_idle_timer(struct conn *);
+int		 s2s_in_room(const char *, int);
+void		 s2s_tls_name(struct conn *, char *, size_t);
 void		 s2s_free(struct conn *);
 void		 s2s_io(struct io *, int, void *);
 int		 s2s_closing(struct conn *);

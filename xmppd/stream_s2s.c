@@ -45,12 +45,6 @@
 
 #define NS_STREAM_ERR	"urn:ietf:params:xml:ns:xmpp-streams"
 
-#ifndef REGRESS
-#define S2S_IDLE_TIMEOUT	(600 * 1000)	/* ms without a byte */
-#else
-#define S2S_IDLE_TIMEOUT	(10 * 1000)
-#endif
-
 /* A new parser (or the same, reset) and a new stream id of ours. */
 int
 s2s_new_parser(struct conn *c, const struct xml_stream_cb *cb)
@@ -193,6 +187,19 @@ s2s_check_cert(struct conn *c, const char *domain)
 	return (r == TLSVERIFY_OK);
 }
 
+/* The TLS version and cipher of c, for xmppctl show streams. */
+void
+s2s_tls_name(struct conn *c, char *buf, size_t len)
+{
+	struct tls	*t = io_tls(c->io);
+
+	if (t == NULL)
+		(void)strlcpy(buf, "none", len);
+	else
+		(void)snprintf(buf, len, "%s %s", tls_conn_version(t),
+		    tls_conn_cipher(t));
+}
+
 /* Elements in jabber:server cross to the router as jabber:client. */
 int
 s2s_ns_client(struct xml_node *n)
@@ -292,12 +299,29 @@ s2s_io(struct io *io, int event, void *arg)
 	conn_close(c);
 }
 
+/* Inbound server connections from addr, at most limit: is there room? */
+int
+s2s_in_room(const char *addr, int limit)
+{
+	struct conn	*c = NULL;
+	int		 n = 0;
+
+	while ((c = conn_next(c)) != NULL)
+		if (c->kind == LISTEN_SERVER && c->s2s != NULL &&
+		    !c->s2s->outbound && strcmp(c->addr, addr) == 0 &&
+		    ++n >= limit)
+			return (0);
+	return (1);
+}
+
 /* Up: stanzas may flow; the stream closes when idle. */
 void
 s2s_idle_timer(struct conn *c)
 {
 	conn_deadline(c, 0);
-	io_set_timeout(c->io, S2S_IDLE_TIMEOUT);
+	/* limits server idle timeout: seconds without a byte. */
+	io_set_timeout(c->io, (int)stream_conf->global.limits.server_idle *
+	    1000);
 }
 
 static void

@@ -219,6 +219,7 @@ s2s_in_allow(struct conn *c, const char *from, const char *to, int auth)
 	(void)strlcpy(l.remote, from, sizeof(l.remote));
 	l.conn = c->id;
 	l.auth = auth;
+	s2s_tls_name(c, l.tls, sizeof(l.tls));
 	imsgev_compose(router, IMSG_S2S_IN_UP, c->id, 0, -1, &l, sizeof(l));
 	conn_deadline(c, 0);
 	s2s_idle_timer(c);

@@ -74,6 +74,8 @@ s2s_out_report(struct s2s *s, int type, const char *local)
 	l.conn = s->conn != NULL ? s->conn->id : 0;
 	l.status = s->status;
 	l.auth = s->auth;
+	if (s->conn != NULL)
+		s2s_tls_name(s->conn, l.tls, sizeof(l.tls));
 	imsgev_compose(router, type, s->link, 0, -1, &l, sizeof(l));
 }
 

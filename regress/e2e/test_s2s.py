@@ -423,3 +423,36 @@ def test_blocked_remote_sender(env):
     finally:
         a.close()
         b.close()
+
+
+def test_show_streams(env):
+    """xmppctl show streams lists each side's s2s streams with their
+    direction, peer, local domain, authentication, TLS and counters."""
+    a = _login(env, "a.test", "shw")
+    d = _login(env, "d.test", "shw")
+    try:
+        _chat(a, "alice@d.test", "shown-a")
+        d.expect(r"shown-a", timeout=30)
+        _chat(d, "alice@a.test", "shown-d")
+        a.expect(r"shown-d", timeout=30)
+        out = env["servers"]["a.test"].ctl("show", "streams").stdout
+        lines = out.splitlines()
+        assert re.match(r"DIR\s+PEER\s+LOCAL\s+AUTH\s+STREAM\s+IN\s+OUT"
+                        r"\s+SINCE\s+TLS", lines[0]), out
+        rows = {(f[0], f[1]): f for f in (l.split() for l in lines[1:])}
+        o, i = rows[("out", "d.test")], rows[("in", "d.test")]
+        assert o[2] == "a.test" and o[3] == "sasl-external", out
+        assert i[2] == "a.test" and i[3] == "sasl-external", out
+        assert int(o[6]) >= 1 and int(i[5]) >= 1, out
+        assert "TLSv1." in o[9] and "TLSv1." in i[9], out
+        # b.test's certificate is for another name: dialback.
+        _chat(a, "alice@b.test", "shown-b")
+        env["servers"]["a.test"].wait_log(r"outbound connection \d+ to "
+                                          r"b\.test: authenticated",
+                                          timeout=30)
+        out = env["servers"]["a.test"].ctl("show", "streams").stdout
+        assert re.search(r"^out\s+b\.test\s+a\.test\s+dialback\s", out,
+                         re.M), out
+    finally:
+        a.close()
+        d.close()
