@@ -83,7 +83,8 @@ def subscribe(a, ajid, b, bjid, back=False):
 
 def test_subscribe_across_and_presence(env):
     """alice@a.test asks bob@b.test, who approves: both rosters change,
-    and alice gets bob's presence; then bob asks alice back: both."""
+    and alice gets bob's presence; then bob asks alice back: both.
+    Presence changes cross; then each cancellation crosses too."""
     a = login(env, "alice@a.test")
     b = login(env, "bob@b.test")
     try:
@@ -96,6 +97,17 @@ def test_subscribe_across_and_presence(env):
         m = b.expect(r"<presence[^>]*from='alice@a\.test/r'[^>]*>"
                      r"\s*<show>away</show>", timeout=T)
         assert m
+        # alice ends her subscription to bob (3.3), then bob's to her
+        # (3.2), who then hears she is unavailable to him.
+        a.send("<presence to='bob@b.test' type='unsubscribe'/>")
+        push(a, "bob@b.test", "from")
+        pres(b, "alice@a.test", "unsubscribe")
+        push(b, "alice@a.test", "to")
+        a.send("<presence to='bob@b.test' type='unsubscribed'/>")
+        push(a, "bob@b.test", "none")
+        pres(b, "alice@a.test", "unsubscribed")
+        push(b, "alice@a.test", "none")
+        pres(b, "alice@a.test/r", "unavailable")
     finally:
         a.close()
         b.close()
