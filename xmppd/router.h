@@ -302,6 +302,7 @@ void		 presence_contacts(struct user *, const char *,
 		    const char *, struct session *);
 void		 presence_of_user_to(struct user *, const char *, int);
 void		 presence_probe(struct session *, const char *);
+int		 subscription_remote(struct stanza_msg *);
 
 /* carbons.c (XEP-0280) */
 int		 carbons_forged(struct session *, struct stanza_msg *);
@@ -535,7 +536,9 @@ void		 resolve_peer_down(void);
 void		 s2s_init(void);
 void		 s2s_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
-void		 s2s_send_node(struct xml_node *);
+int		 s2s_send_node(struct xml_node *);
+int		 s2s_send_presence(const char *, const char *);
+int		 s2s_remote_jid(const char *);
 void		 s2s_verify(const char *, const char *, const char *,
 		    const char *, void (*)(void *, int), void *);
 int		 s2s_router_dispatch(struct imsgev *, struct imsg *);

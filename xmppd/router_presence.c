@@ -91,6 +91,12 @@ presence_to_jid(const char *jid, int kind, const char *xml, size_t len,
 				router_deliver_xml(to, kind, xml, len);
 		}
 		break;
+	case -1:
+		/* Directed presence ended to a remote JID. */
+		if (imsg == NULL && s2s_remote_jid(jid) &&
+		    s2s_send_presence(xml, jid) == -1)
+			log_info("%s: presence to %s not sent", __func__, jid);
+		break;
 	}
 }
 
@@ -251,16 +257,17 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 }
 
 /*
- * Presence from a client.  To a domain not served here: an error, as
- * for any stanza there is no route for (RFC 6120 section 10.4.3); the
- * server-to-server part does not exist yet.
+ * Presence from a client: broadcast, to a room or a component, or to a
+ * contact here or on a remote server, where probes and subscription
+ * stanzas go by the user's roster and directed presence is remembered
+ * to be ended when the session goes (RFC 6121 section 4.6).
  */
 void
 presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
 	struct session	*s;
 	struct user	*u;
-	int		 avail = m->type[0] == '\0';
+	int		 avail = m->type[0] == '\0', remote = 0;
 
 	if (m->to[0] == '\0' || strcmp(m->to, from->user->bare) == 0) {
 		presence_broadcast(from, m, imsg);
@@ -274,16 +281,19 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 				presence_remember(from, m->to, avail);
 			return;
 		}
-		if (!muc_jid(m->to)) {
-			router_bounce(from, m, "cancel",
-			    "remote-server-not-found");
+		if (muc_jid(m->to)) {
+			/* A room: told when s goes, as any directed one. */
+			muc_forward(from, m, imsg);
+			if (avail || strcmp(m->type, "unavailable") == 0)
+				presence_remember(from, m->to, avail);
 			return;
 		}
-		/* A room: it is told when s goes, as any directed one. */
-		muc_forward(from, m, imsg);
-		if (avail || strcmp(m->type, "unavailable") == 0)
-			presence_remember(from, m->to, avail);
-		return;
+		if (!s2s_remote_jid(m->to)) {
+			router_bounce(from, m, "cancel",
+			    "service-unavailable");
+			return;
+		}
+		remote = 1;
 	}
 	if (strcmp(m->type, "probe") == 0) {
 		presence_probe(from, m->to);
@@ -293,7 +303,10 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 		subscription_out(from, m);
 		return;
 	}
-	presence_to_jid(m->to, STANZA_PRESENCE, NULL, 0, imsg);
+	if (remote)
+		s2s_route(from, m, imsg);
+	else
+		presence_to_jid(m->to, STANZA_PRESENCE, NULL, 0, imsg);
 	presence_remember(from, m->to, avail);
 }
 

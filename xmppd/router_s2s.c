@@ -309,7 +309,7 @@ s2s_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
  * stanza error): back over federation, from the domain of ours it
  * names to the remote domain it names, or nowhere (fail closed).
  */
-void
+int
 s2s_send_node(struct xml_node *n)
 {
 	struct stanza_msg	 m;
@@ -324,12 +324,12 @@ s2s_send_node(struct xml_node *n)
 	    config_domain(proc_self.conf, from.domain) == NULL ||
 	    config_domain(proc_self.conf, to.domain) != NULL ||
 	    stanza_kind(n) == -1)
-		return;
+		return (-1);
 	xml_buf_init(&b, 0);
 	if (xml_serialize_as(n, n->ns, NS_CLIENT, &b) == -1 ||
 	    xml_buf_add(&b, "", 1) == -1) {
 		xml_buf_free(&b);
-		return;
+		return (-1);
 	}
 	memset(&m, 0, sizeof(m));
 	m.kind = stanza_kind(n);
@@ -339,9 +339,45 @@ s2s_send_node(struct xml_node *n)
 	m.from = (char *)f;
 	m.xml = b.data;
 	m.xmllen = b.len - 1;
-	if (s2s_out_queue(from.domain, to.domain, &m, NULL) != NULL)
+	if (s2s_out_queue(from.domain, to.domain, &m, NULL) != NULL) {
 		log_info("s2s: an answer from %s to %s dropped", f, t);
+		xml_buf_free(&b);
+		return (-1);
+	}
 	xml_buf_free(&b);
+	return (0);
+}
+
+/*
+ * Presence the router sends for a user of ours to a remote JID (a
+ * subscription stanza, a broadcast, a probe or its answer): xml, which
+ * names the user as its from, with its to set to that JID.  -1 when it
+ * cannot go.
+ */
+int
+s2s_send_presence(const char *xml, const char *to)
+{
+	struct xml_node	*n;
+	int		 r = -1;
+
+	if (xml == NULL ||
+	    (n = router_parse(xml, strlen(xml), NS_CLIENT)) == NULL)
+		return (-1);
+	if (xml_set_attr(n, "to", to) == 0)
+		r = s2s_send_node(n);
+	xml_node_free(n);
+	return (r);
+}
+
+/* Is jid on a remote domain, one federation reaches? */
+int
+s2s_remote_jid(const char *jid)
+{
+	struct jid	 j;
+
+	return (jid_parse(jid, &j) == 0 &&
+	    config_domain(proc_self.conf, j.domain) == NULL &&
+	    !muc_jid(jid) && !upload_jid(jid) && !component_jid(jid));
 }
 
 static void
@@ -486,7 +522,9 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)
 			router_iq_remote(&ss.s, &m);
-	} else if (where == 0)
+	} else if (m.kind == STANZA_PRESENCE && subscription_remote(&m))
+		;	/* the user's roster takes it */
+	else if (where == 0)
 		;
 	else if (m.kind != STANZA_PRESENCE && blocking_out(&ss.s, &m))
 		/*

@@ -80,6 +80,21 @@ deliver_bare(const char *bare, const char *xml)
 			    strlen(xml));
 }
 
+/*
+ * Presence xml of a user of ours to a contact: to the contact's
+ * available resources here, or over federation to a remote one.
+ */
+static void
+deliver_contact(const char *contact, const char *xml)
+{
+	if (xml == NULL)
+		return;
+	if (!s2s_remote_jid(contact))
+		deliver_bare(contact, xml);
+	else if (s2s_send_presence(xml, contact) == -1)
+		log_info("%s: presence to %s not sent", __func__, contact);
+}
+
 static char *
 sub_xml(int type, const char *from, const char *to)
 {
@@ -93,10 +108,14 @@ sub_route(const char *from, const char *to, int type, const char *xml)
 	struct roster_job	*j;
 	struct jid		 jt;
 
-	if (xml == NULL || jid_parse(to, &jt) == -1 ||
-	    config_domain(proc_self.conf, jt.domain) == NULL ||
-	    jt.local[0] == '\0')
-		return;		/* no server-to-server yet */
+	if (xml == NULL || jid_parse(to, &jt) == -1 || jt.local[0] == '\0')
+		return;
+	if (config_domain(proc_self.conf, jt.domain) == NULL) {
+		/* A contact elsewhere: its server keeps its side. */
+		if (s2s_remote_jid(to))
+			deliver_contact(to, xml);
+		return;
+	}
 	j = roster_job_new(NULL, xml, from);
 	j->arg = type;
 	roster_with(jt.local, jt.domain, subscription_in, j);
@@ -115,11 +134,11 @@ presence_of_user_to(struct user *u, const char *contact, int unavailable)
 		if (!s->available)
 			continue;
 		if (!unavailable) {
-			deliver_bare(contact, s->presence);
+			deliver_contact(contact, s->presence);
 			continue;
 		}
 		x = presence_xml("unavailable", s->full, NULL, NULL);
-		deliver_bare(contact, x);
+		deliver_contact(contact, x);
 		free(x);
 	}
 }
@@ -292,29 +311,44 @@ subscription_out_job(struct roster *r, struct roster_job *j)
  * A subscription stanza xml of user from, to the bare JID to.  -1 when
  * it cannot be read: it goes nowhere.
  */
+/*
+ * A subscription stanza xml with bare JIDs from and to (section 3.1.2),
+ * serialized and NUL-terminated in *b; -1 when it cannot be read.
+ */
+static int
+sub_stamp(const char *xml, const char *from, const char *to,
+    struct xml_buf *b)
+{
+	struct xml_node	*n;
+	int		 r = -1;
+
+	xml_buf_init(b, 0);
+	if ((n = roster_parse(xml)) == NULL)
+		return (-1);
+	if (xml_set_attr(n, "from", from) == 0 &&
+	    xml_set_attr(n, "to", to) == 0 &&
+	    xml_serialize(n, NS_CLIENT, b) == 0 && xml_buf_add(b, "", 1) == 0)
+		r = 0;
+	xml_node_free(n);
+	return (r);
+}
+
 static int
 subscription_send(struct session *from, const char *xml, const char *to,
     int type)
 {
 	struct roster_job	*j;
-	struct xml_node		*n;
 	struct xml_buf		 b;
 
-	/* Stamped with the user's bare JID (section 3.1.2). */
-	if ((n = roster_parse(xml)) == NULL)
+	if (sub_stamp(xml, from->user->bare, to, &b) == -1) {
+		xml_buf_free(&b);
 		return (-1);
-	xml_set_attr(n, "from", from->user->bare);
-	xml_set_attr(n, "to", to);
-	xml_buf_init(&b, 0);
-	if (xml_serialize(n, NS_CLIENT, &b) == 0 && xml_buf_add(&b, "",
-	    1) == 0) {
-		j = roster_job_new(from, b.data, to);
-		j->arg = type;
-		roster_with(from->user->local, from->user->domain,
-		    subscription_out_job, j);
 	}
+	j = roster_job_new(from, b.data, to);
+	j->arg = type;
+	roster_with(from->user->local, from->user->domain,
+	    subscription_out_job, j);
 	xml_buf_free(&b);
-	xml_node_free(n);
 	return (0);
 }
 
@@ -430,19 +464,101 @@ probe_job(struct roster *r, struct roster_job *j)
 	}
 }
 
+/*
+ * A probe from a remote user of the user who owns r (RFC 6121 section
+ * 4.3.2): the presence of each available resource if the owner lets
+ * the prober see it, "unavailable" when none is, else "unsubscribed".
+ */
+static void
+probe_remote_job(struct roster *r, struct roster_job *j)
+{
+	struct session	*c;
+	struct user	*cu;
+	struct ritem	*it = roster_item(r, j->jid);
+	char		*x;
+	int		 n = 0;
+
+	if (!r->exists || it == NULL || !SUB_HAS_FROM(it->sub)) {
+		sub_answer(r, j->jid, UNSUBSCRIBED);
+		return;
+	}
+	if ((cu = session_find_user(r->bare)) != NULL)
+		TAILQ_FOREACH(c, &cu->sessions, user_entry)
+			if (c->available) {
+				deliver_contact(j->jid, c->presence);
+				n++;
+			}
+	if (n == 0 && (x = presence_xml("unavailable", r->bare, j->jid,
+	    NULL)) != NULL) {
+		deliver_contact(j->jid, x);
+		free(x);
+	}
+}
+
+/*
+ * Presence from a remote user, its domain proven by its stream, to a
+ * user of ours: 1 when it is a subscription stanza or a probe, which
+ * the user's roster takes as it takes a local contact's (sections
+ * 3.1.3, 3.1.6, 3.2.3, 3.3.3 and 4.3.2), or which is dropped when it
+ * names no user; 0 for other presence.
+ */
+int
+subscription_remote(struct stanza_msg *m)
+{
+	struct roster_job	*j;
+	struct xml_buf		 b;
+	struct jid		 jf, jt;
+	char			 from[CONF_JIDLEN], to[CONF_JIDLEN];
+	int			 type = -1, probe;
+
+	probe = strcmp(m->type, "probe") == 0;
+	if (!probe && (type = sub_type(m->type)) == -1)
+		return (0);
+	if (jid_parse(m->from, &jf) == -1 || jf.local[0] == '\0' ||
+	    jid_parse(m->to, &jt) == -1 || jt.local[0] == '\0' ||
+	    jid_bare(&jf, from, sizeof(from)) >= sizeof(from) ||
+	    jid_bare(&jt, to, sizeof(to)) >= sizeof(to)) {
+		log_info("s2s: %s from %s to %s dropped", m->type, m->from,
+		    m->to);
+		return (1);
+	}
+	if (probe) {
+		roster_with(jt.local, jt.domain, probe_remote_job,
+		    roster_job_new(NULL, NULL, from));
+		return (1);
+	}
+	if (sub_stamp(m->xml, from, to, &b) == 0) {
+		j = roster_job_new(NULL, b.data, from);
+		j->arg = type;
+		roster_with(jt.local, jt.domain, subscription_in, j);
+	} else
+		log_info("s2s: an unreadable %s from %s dropped", m->type,
+		    m->from);
+	xml_buf_free(&b);
+	return (1);
+}
+
 /* Probe jid, a contact of a domain served here, for session s. */
 static void
 probe_send(struct session *s, const char *jid, int client)
 {
 	struct roster_job	*j;
 	struct jid		 jt;
-	char			 bare[CONF_JIDLEN];
+	char			 bare[CONF_JIDLEN], *x;
 
 	if (jid_parse(jid, &jt) == -1 || jt.local[0] == '\0' ||
-	    config_domain(proc_self.conf, jt.domain) == NULL ||
 	    jid_bare(&jt, bare, sizeof(bare)) >= sizeof(bare) ||
 	    strcmp(bare, s->user->bare) == 0)
 		return;
+	if (config_domain(proc_self.conf, jt.domain) == NULL) {
+		/* From the user's bare JID to the contact's (4.3.1). */
+		if (s2s_remote_jid(bare) && (x = presence_xml("probe",
+		    s->user->bare, bare, NULL)) != NULL) {
+			deliver_contact(bare, x);
+			free(x);
+		}
+		return;
+	}
 	j = roster_job_new(s, NULL, NULL);
 	j->arg = client;
 	roster_with(jt.local, jt.domain, probe_job, j);
@@ -468,10 +584,14 @@ presence_contact(struct session *s, const char *jid, int sub,
 	struct user	*cu;
 
 	if (SUB_HAS_FROM(sub))
-		deliver_bare(jid, xml);
+		deliver_contact(jid, xml);
 	if (s == NULL || !SUB_HAS_TO(sub))
 		return;
-	if ((cu = session_find_user(jid)) != NULL) {
+	if (s2s_remote_jid(jid)) {
+		/* A remote contact's presence comes from its server. */
+		if (probe)
+			probe_send(s, jid, 0);
+	} else if ((cu = session_find_user(jid)) != NULL) {
 		TAILQ_FOREACH(c, &cu->sessions, user_entry)
 			if (c->available)
 				router_deliver_xml(s, STANZA_PRESENCE,
