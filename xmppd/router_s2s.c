@@ -130,14 +130,27 @@ s2s_enqueue(struct s2s_out *o, struct stanza_msg *m)
 	o->nqueue++;
 }
 
-/* The sender of m, if still here, learns why it went nowhere. */
+/*
+ * The sender of m, if still here, learns why it went nowhere.  Presence
+ * the server sent as the account (subscriptions, probes) is told to
+ * the account's available resources.
+ */
 static void
 s2s_bounce(struct stanza_msg *m, const char *cond)
 {
 	struct session	*s;
+	struct user	*u;
 
-	if ((s = session_find_full(m->from)) != NULL)
+	if ((s = session_find_full(m->from)) != NULL) {
 		router_bounce(s, m, "cancel", cond);
+		return;
+	}
+	if (m->kind != STANZA_PRESENCE ||
+	    (u = session_find_user(m->from)) == NULL)
+		return;
+	TAILQ_FOREACH(s, &u->sessions, user_entry)
+		if (s->available)
+			router_bounce(s, m, "cancel", cond);
 }
 
 static void
@@ -339,8 +352,11 @@ s2s_send_node(struct xml_node *n)
 	m.from = (char *)f;
 	m.xml = b.data;
 	m.xmllen = b.len - 1;
-	if (s2s_out_queue(from.domain, to.domain, &m, NULL) != NULL) {
-		log_info("s2s: an answer from %s to %s dropped", f, t);
+	if ((v = s2s_out_queue(from.domain, to.domain, &m, NULL)) != NULL) {
+		/* The domain failed a moment ago: its sender hears it now. */
+		log_info("s2s: a %s from %s to %s not sent", stanza_kinds[m.kind],
+		    f, t);
+		s2s_bounce(&m, v);
 		xml_buf_free(&b);
 		return (-1);
 	}

@@ -390,9 +390,13 @@ subscription_out(struct session *from, struct stanza_msg *m)
 	char			 to[CONF_JIDLEN];
 	int			 type;
 
-	if ((type = sub_type(m->type)) == -1 || jid_parse(m->to, &jt) == -1 ||
-	    jt.local[0] == '\0')
+	if ((type = sub_type(m->type)) == -1 || jid_parse(m->to, &jt) == -1)
 		return;
+	/* A roster holds accounts: a domain (a gateway) is not followed. */
+	if (jt.local[0] == '\0') {
+		router_bounce(from, m, "cancel", "feature-not-implemented");
+		return;
+	}
 	(void)jid_bare(&jt, to, sizeof(to));
 	if (strcmp(to, from->user->bare) == 0)
 		return;

@@ -214,19 +214,27 @@ def test_own_presence_echoed(s):
 
 def test_presence_to_remote_domain_is_an_error(s):
     """As for messages and IQs, remote-server-not-found (RFC 6120
-    10.4.3): there is no server-to-server yet.  An error is never
-    answered with an error."""
+    10.4.3) for a domain that does not resolve, also for what the
+    server sends as the account (probes, subscriptions).  An error is
+    never answered with an error."""
     a = online(s, "alice", "far2")
     for i, (attrs, to) in enumerate([
             ("", "someone@elsewhere.example"),
             (" type='unavailable'", "someone@elsewhere.example/r"),
             (" type='probe'", "someone@elsewhere.example"),
-            (" type='subscribe'", "elsewhere.example"),
             (" type='unsubscribed'", "someone@elsewhere.example")]):
         a.send("<presence id='f%d' to='%s'%s/>" % (i, to, attrs))
-        m = a.expect(r"<presence[^>]*id='f%d'.*?</presence>" % i).group(0)
+        # Probes and subscriptions go as the account, stamped by the
+        # server (RFC 6121 3.1.2, 4.3): their errors carry no id.
+        m = a.expect(r"<presence[^>]*from='%s'[^>]*>.*?</presence>"
+                     % re.escape(to)).group(0)
         assert "type='error'" in m and "remote-server-not-found" in m, m
-        assert "from='%s'" % to in m, m
+        if " id=" in m:
+            assert "id='f%d'" % i in m, m
+    # A subscription to a domain (a gateway's) is not followed: said so.
+    a.send("<presence id='fd' type='subscribe' to='elsewhere.example'/>")
+    m = a.expect(r"<presence[^>]*id='fd'.*?</presence>").group(0)
+    assert "feature-not-implemented" in m, m
     a.send("<presence id='ferr' type='error' to='someone@elsewhere.example'>"
            "<error type='cancel'><item-not-found xmlns='urn:ietf:params:"
            "xml:ns:xmpp-stanzas'/></error></presence>")
