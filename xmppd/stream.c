@@ -238,6 +238,30 @@ conn_add(int s, int kind, const char *addr,
 }
 
 /*
+ * Elements in a server's or component's stream namespace ns cross to
+ * the router as jabber:client.
+ */
+int
+stream_ns_client(struct xml_node *n, const char *ns)
+{
+	struct xml_node	*k;
+	char		*client;
+
+	if (n->name == NULL)
+		return (0);
+	if (n->ns != NULL && strcmp(n->ns, ns) == 0) {
+		if ((client = strdup(NS_CLIENT)) == NULL)
+			return (-1);
+		free(n->ns);
+		n->ns = client;
+	}
+	TAILQ_FOREACH(k, &n->children, entry)
+		if (stream_ns_client(k, ns) == -1)
+			return (-1);
+	return (0);
+}
+
+/*
  * The opening of c's stream in namespace ns, NUL-terminated, ending
  * with tail (the attributes after id and from, and '>'); free it.  The
  * header stays open, so it is no tree: its variable parts are escaped

@@ -96,6 +96,7 @@ int		 stream_tls_ready(int);
 struct imsgev	*stream_auth_owner(const char *);
 int		 stream_rate(struct conn *, size_t);
 void		 stream_flow(struct conn *, int);
+int		 stream_ns_client(struct xml_node *, const char *);
 char		*stream_header(const char *, struct conn *, const char *);
 struct conn	*conn_add(int, int, const char *,
 		    void (*)(struct io *, int, void *));
@@ -184,7 +185,6 @@ void		 s2s_error(struct conn *, const char *, const char *);
 void		 s2s_send_header(struct conn *, const char *, const char *,
 		    const char *);
 int		 s2s_check_cert(struct conn *, const char *);
-int		 s2s_ns_client(struct xml_node *);
 int		 s2s_dispatch(struct imsgev *, struct imsg *);
 void		 s2s_timeout(struct conn *);
 void		 s2s_idle_timer(struct conn *);

@@ -257,27 +257,6 @@ comp_handshake(struct conn *c, struct xml_node *n)
 	c->state = COMP_AUTH;
 }
 
-/* Elements in the component's namespace cross as jabber:client. */
-static int
-comp_ns(struct xml_node *n)
-{
-	struct xml_node	*k;
-	char		*ns;
-
-	if (n->name == NULL)
-		return (0);
-	if (n->ns != NULL && strcmp(n->ns, NS_COMPONENT) == 0) {
-		if ((ns = strdup(NS_CLIENT)) == NULL)
-			return (-1);
-		free(n->ns);
-		n->ns = ns;
-	}
-	TAILQ_FOREACH(k, &n->children, entry)
-		if (comp_ns(k) == -1)
-			return (-1);
-	return (0);
-}
-
 /* Normalise the JID in attribute name; -1 when there is none or bad. */
 static int
 comp_jid(struct xml_node *n, const char *name, struct jid *j)
@@ -310,7 +289,7 @@ comp_route(struct conn *c, struct xml_node *n)
 		comp_error(c, "improper-addressing", NULL);
 		return;
 	}
-	if (comp_ns(n) == -1 || router == NULL ||
+	if (stream_ns_client(n, NS_COMPONENT) == -1 || router == NULL ||
 	    stanza_send(router, c->id, c->id, n, NS_CLIENT) == -1)
 		comp_error(c, "internal-server-error", NULL);
 }

@@ -200,27 +200,6 @@ s2s_tls_name(struct conn *c, char *buf, size_t len)
 		    tls_conn_cipher(t));
 }
 
-/* Elements in jabber:server cross to the router as jabber:client. */
-int
-s2s_ns_client(struct xml_node *n)
-{
-	struct xml_node	*k;
-	char		*ns;
-
-	if (n->name == NULL)
-		return (0);
-	if (n->ns != NULL && strcmp(n->ns, NS_SERVER) == 0) {
-		if ((ns = strdup(NS_CLIENT)) == NULL)
-			return (-1);
-		free(n->ns);
-		n->ns = ns;
-	}
-	TAILQ_FOREACH(k, &n->children, entry)
-		if (s2s_ns_client(k) == -1)
-			return (-1);
-	return (0);
-}
-
 void
 s2s_timeout(struct conn *c)
 {

@@ -430,7 +430,7 @@ s2s_in_route(struct conn *c, struct xml_node *n)
 		return;
 	}
 	c->s2s->in++;
-	if (s2s_ns_client(n) == -1 || router == NULL ||
+	if (stream_ns_client(n, NS_SERVER) == -1 || router == NULL ||
 	    stanza_send(router, c->id, c->id, n, NS_CLIENT) == -1)
 		s2s_error(c, "internal-server-error", NULL);
 }
