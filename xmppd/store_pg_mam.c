@@ -372,8 +372,10 @@ mamq_go(struct pg_mamq *j)
 	if (mamq_next(j)) {
 		j->req.done = mamq_sent;
 		j->req.arg = j;
-		if (pgconn_send(&pg_mam_db, &j->req) == 0)
+		if (pgconn_send(&pg_mam_db, &j->req) == 0) {
+			log_debug("mam: archive query step %d sent", j->step);
 			return;
+		}
 		j->fin.status = MAM_ERROR;
 	} else if (j->step != MQ_DONE)
 		j->fin.status = MAM_ERROR;

@@ -8,7 +8,6 @@ a ping.  Released, the query answers with alice's archive."""
 
 import os
 import subprocess
-import time
 
 from postgres import SUPERUSER, Postgres
 from rawxmpp import Raw
@@ -83,13 +82,11 @@ def waiting_queries(c):
         "'%%pg_advisory_xact_lock_shared(%d)%%'" % GATE)[0][0])
 
 
-def wait_waiting(c, n):
-    """Until n of the store's queries wait on the lock: PostgreSQL says
-    so in pg_stat_activity, which has no event to wait on."""
-    deadline = time.monotonic() + TIMEOUT
-    while waiting_queries(c) != n:
-        assert time.monotonic() < deadline, "no query waits on the lock"
-        time.sleep(0.05)
+def query_sent(c, mark):
+    """The store has sent an archive query to PostgreSQL, where the
+    held lock stops it (the store logs each step it sends)."""
+    c.s.wait_log(r"store\[\d+\]: mam: archive query step \d+ sent",
+                 after=mark)
 
 
 def answer(r, id):
@@ -124,9 +121,10 @@ def test_slow_query_stalls_nobody(c):
     assert archived(c, "alice") == 3
 
     hold_gate(c)
+    mark = s.mark()
     a.send("<iq type='set' id='q1'><query xmlns='%s' queryid='slow'/></iq>"
            % NS)
-    wait_waiting(c, 1)
+    query_sent(c, mark)
 
     # Meanwhile: logins, and messages, archived.
     b = login(s, "bob")
@@ -164,13 +162,14 @@ def test_queries_queue_behind_the_slow_one(c):
     a = login(s, "alice")
     b = login(s, "bob")
     hold_gate(c)
+    mark = s.mark()
     a.send("<iq type='set' id='qa'><query xmlns='%s' queryid='a'/></iq>"
            % NS)
     b.send("<iq type='set' id='qb'><query xmlns='%s' queryid='b'>"
            "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
            "<value>%s</value></field><field var='with'><value>carol@%s"
            "</value></field></x></query></iq>" % (NS, NS, D))
-    wait_waiting(c, 1)
+    query_sent(c, mark)
     release_gate(c)
     ga = answer(a, "qa")
     gb = answer(b, "qb")
