@@ -303,11 +303,12 @@ struct muc_mam_sending {
 /*
  * A query the backend answers later (query_start): what answering
  * takes, kept apart from the room, which may go meanwhile.  ctx is a
- * copy whose stanza is an iq with the query's id alone.
+ * copy whose stanza is an iq with the query's id alone.  The rows'
+ * callback (muc_mam_result) and done both get it.
  */
 struct muc_mam_later {
+	struct muc_mam_sending	 ms;	/* first: what rows are sent with */
 	struct muc_ctx		 ctx;
-	struct muc_mam_sending	 ms;
 	struct mam_fin		 fin;
 	char			*from, *room, *queryid;
 };
