@@ -66,6 +66,26 @@ pgmam_sql(struct pgmam *j, const char *table, const char *what,
 	return (0);
 }
 
+/*
+ * Parameters 5 on, after the archive's four: start, end, the form's
+ * after-id and before-id seqs, p9 and p10, then the ids.
+ */
+void
+pgmam_args(struct pgmam *j, int64_t p9, int64_t p10)
+{
+	const struct mam_query	*q = &j->q;
+	int			 i;
+
+	pgconn_arg_int(&j->a, q->start);
+	pgconn_arg_int(&j->a, q->end);
+	pgconn_arg_int(&j->a, j->bound[PGMAM_AFTER]);
+	pgconn_arg_int(&j->a, j->bound[PGMAM_BEFORE]);
+	pgconn_arg_int(&j->a, p9);
+	pgconn_arg_int(&j->a, p10);
+	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
+		pgconn_arg_text(&j->a, q->ids[i]);
+}
+
 static const char *
 pgmam_id(const struct mam_query *q, int i)
 {
@@ -281,9 +301,11 @@ pgmam_sent(PGresult *r, void *arg)
  * what the query should see: pc sees what is committed.
  */
 void
-pgmam_start(struct pgmam *j, struct pgconn *pc, pgmam_exec exec,
+pgmam_start(struct pgmam *j, struct pgmam_conn *mc, pgmam_exec exec,
     void (*done)(struct pgmam *))
 {
+	struct pgconn	*pc = &mc->pc;
+
 	j->done = done;
 	if (!pgconn_up(pc)) {
 		(void)pgmam_run(j, exec);
@@ -298,4 +320,33 @@ pgmam_start(struct pgmam *j, struct pgconn *pc, pgmam_exec exec,
 		j->fin.status = MAM_ERROR;
 	}
 	pgmam_go(j);
+}
+
+static int
+pgmam_ready(struct pgconn *pc)
+{
+	struct pgmam_conn	*mc = (struct pgmam_conn *)pc;
+
+	return (pgconn_prepare(pc, mc->stmts, mc->nstmts));
+}
+
+/* Once; the main connection's parameters, which outlive it. */
+void
+pgmam_open(struct pgmam_conn *mc, const char *who,
+    const struct pgconn_stmt *stmts, size_t nstmts, const char **kw,
+    const char **val)
+{
+	if (mc->pc.kw != NULL)
+		return;
+	mc->stmts = stmts;
+	mc->nstmts = nstmts;
+	mc->pc.quiet = 1;
+	pgconn_open(&mc->pc, who, pgmam_ready, kw, val);
+}
+
+void
+pgmam_close(struct pgmam_conn *mc)
+{
+	pgconn_close(&mc->pc);
+	mc->pc.kw = mc->pc.val = NULL;
 }

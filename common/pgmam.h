@@ -28,6 +28,7 @@
 #define PGMAM_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "msg.h"
@@ -48,7 +49,9 @@ struct pgmam;
  *		the query's req and a
  * select	the statement "SELECT what FROM archive WHERE the filter",
  *		the query's RSM bounds too when rsm, then extra, with
- *		parameters 9 and 10 ($9, $10 in extra); -1 when too long
+ *		parameters 9 and 10 ($9, $10 in extra); -1 when too long.
+ *		Parameters 1 to 4 are the archive's (owner, with), the
+ *		others pgmam_args()'s
  * cols		the columns a row is read with, after "id, stamp"
  * row		the result's row i to the caller; -1 stops
  */
@@ -76,6 +79,17 @@ struct pgmam {
 	void			(*done)(struct pgmam *);
 };
 
+/*
+ * The archive queries' own connection: opened once the main one has
+ * made the schema, logging its outages at debug level only (the main
+ * one logs them), its statements prepared on each connection.
+ */
+struct pgmam_conn {
+	struct pgconn			 pc;	/* first: ready sees it */
+	const struct pgconn_stmt	*stmts;
+	size_t				 nstmts;
+};
+
 /* A statement run at once, a prepared one (name) or a text (sql). */
 typedef PGresult	*(*pgmam_exec)(const char *, const char *,
 			    const struct pgconn_args *);
@@ -83,9 +97,13 @@ typedef PGresult	*(*pgmam_exec)(const char *, const char *,
 void	 pgmam_init(struct pgmam *, const struct pgmam_ops *,
 	    const struct mam_query *);
 int	 pgmam_run(struct pgmam *, pgmam_exec);
-void	 pgmam_start(struct pgmam *, struct pgconn *, pgmam_exec,
+void	 pgmam_start(struct pgmam *, struct pgmam_conn *, pgmam_exec,
 	    void (*)(struct pgmam *));
+void	 pgmam_open(struct pgmam_conn *, const char *,
+	    const struct pgconn_stmt *, size_t, const char **, const char **);
+void	 pgmam_close(struct pgmam_conn *);
 int	 pgmam_sql(struct pgmam *, const char *, const char *,
 	    const char *);
+void	 pgmam_args(struct pgmam *, int64_t, int64_t);
 
 #endif /* PGMAM_H */

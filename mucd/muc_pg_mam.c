@@ -84,7 +84,7 @@ struct muc_pg_mamq {
 	void			*arg;
 };
 
-static struct pgconn	 muc_pg_mam_db;	/* the archive queries' own */
+static struct pgmam_conn muc_pg_mam_db;	/* the archive queries' own */
 
 static void
 muc_pg_mamq_seq(struct pgmam *j, const char *id)
@@ -107,7 +107,6 @@ muc_pg_mamq_select(struct pgmam *j, const char *what, int rsm,
 	const struct mam_query	*q = &j->q;
 	struct muc_mam_q	 a;
 	char			 where[2048];
-	int			 i;
 
 	memset(&a, 0, sizeof(a));
 	a.q = q;
@@ -128,14 +127,7 @@ muc_pg_mamq_select(struct pgmam *j, const char *what, int rsm,
 	pgconn_arg_int(&j->a, 0);
 	pgconn_arg_text(&j->a, a.nick != NULL ? a.nick : "");
 	pgconn_arg_text(&j->a, a.jid != NULL ? a.jid : "");
-	pgconn_arg_int(&j->a, q->start);
-	pgconn_arg_int(&j->a, q->end);
-	pgconn_arg_int(&j->a, a.after);
-	pgconn_arg_int(&j->a, a.before);
-	pgconn_arg_int(&j->a, p9);
-	pgconn_arg_int(&j->a, p10);
-	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
-		pgconn_arg_text(&j->a, q->ids[i]);
+	pgmam_args(j, p9, p10);
 	return (0);
 }
 
@@ -194,27 +186,18 @@ muc_pg_mam_query_start(const struct muc_mam_q *a, muc_mam_row_cb row,
 	    muc_pg_mamq_done);
 }
 
-static int
-muc_pg_mam_ready(struct pgconn *pc)
-{
-	return (pgconn_prepare(pc, muc_pg_mam_stmts, muc_pg_mam_nstmts));
-}
-
 /* Once mucd's connection has made the schema. */
 void
 muc_pg_mam_open(const char **kw, const char **val)
 {
-	if (muc_pg_mam_db.kw != NULL)
-		return;
-	muc_pg_mam_db.quiet = 1;
-	pgconn_open(&muc_pg_mam_db, "muc archive", muc_pg_mam_ready, kw, val);
+	pgmam_open(&muc_pg_mam_db, "muc archive", muc_pg_mam_stmts,
+	    muc_pg_mam_nstmts, kw, val);
 }
 
 void
 muc_pg_mam_close(void)
 {
-	pgconn_close(&muc_pg_mam_db);
-	muc_pg_mam_db.kw = muc_pg_mam_db.val = NULL;
+	pgmam_close(&muc_pg_mam_db);
 }
 
 static int

@@ -117,7 +117,7 @@ struct pg_mamq {
 	void			*arg;
 };
 
-static struct pgconn	 pg_mam_db;	/* the archive queries' own */
+static struct pgmam_conn pg_mam_db;	/* the archive queries' own */
 
 static void
 mamq_seq(struct pgmam *j, const char *id)
@@ -136,7 +136,6 @@ mamq_select(struct pgmam *j, const char *what, int rsm, const char *extra,
 	const struct mam_query	*q = &j->q;
 	struct mam_bounds	 b;
 	char			 where[2048];
-	int			 i;
 
 	b.after = j->bound[PGMAM_AFTER];
 	b.before = j->bound[PGMAM_BEFORE];
@@ -148,14 +147,7 @@ mamq_select(struct pgmam *j, const char *what, int rsm, const char *extra,
 	ma(&j->a, q->owner.domain, q->owner.localpart);
 	pgconn_arg_text(&j->a, q->with_bare);
 	pgconn_arg_text(&j->a, q->with_res);
-	pgconn_arg_int(&j->a, q->start);
-	pgconn_arg_int(&j->a, q->end);
-	pgconn_arg_int(&j->a, b.after);
-	pgconn_arg_int(&j->a, b.before);
-	pgconn_arg_int(&j->a, p9);
-	pgconn_arg_int(&j->a, p10);
-	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
-		pgconn_arg_text(&j->a, q->ids[i]);
+	pgmam_args(j, p9, p10);
 	return (0);
 }
 
@@ -235,27 +227,18 @@ pg_mam_query_start(const struct mam_query *q, int (*row)(const char *,
 	    mamq_done);
 }
 
-static int
-pg_mam_ready(struct pgconn *pc)
-{
-	return (pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts));
-}
-
 /* Once the store's connection has made the schema. */
 void
 pg_mam_open(const char **kw, const char **val)
 {
-	if (pg_mam_db.kw != NULL)
-		return;
-	pg_mam_db.quiet = 1;
-	pgconn_open(&pg_mam_db, "store archive", pg_mam_ready, kw, val);
+	pgmam_open(&pg_mam_db, "store archive", pg_mam_stmts, pg_mam_nstmts,
+	    kw, val);
 }
 
 void
 pg_mam_close(void)
 {
-	pgconn_close(&pg_mam_db);
-	pg_mam_db.kw = pg_mam_db.val = NULL;
+	pgmam_close(&pg_mam_db);
 }
 
 /* One end of an archive into row; its id stays "" when there is none. */

@@ -323,13 +323,25 @@ def answer(c, qid):
     return m.string[:m.end()]
 
 
-def test_slow_room_archive_query_stalls_nobody(c):
+def held_query(c, qid):
+    """alice's archive query, sent and held in PostgreSQL by the lock;
+    returns the psql session that holds it."""
     db, s, room, a, b = talking_room(c)
     gate = hold_gate(c, db)
     try:
         mark = s.mark()
-        ask(a, room, "slow")
+        ask(a, room, qid)
         query_sent(s, mark)
+    except BaseException:
+        release_gate(gate)
+        raise
+    return gate
+
+
+def test_slow_room_archive_query_stalls_nobody(c):
+    db, s, room, a, b = talking_room(c)
+    gate = held_query(c, "slow")
+    try:
         # Meanwhile: the room talks, is archived, and is joined.
         for i in range(4):
             say(b, a, room, "meanwhile %d" % i)
@@ -357,11 +369,9 @@ def test_slow_room_archive_query_stalls_nobody(c):
 
 def test_query_connection_killed_under_a_query(c):
     db, s, room, a, b = talking_room(c)
-    gate = hold_gate(c, db)
+    mark = s.mark()
+    gate = held_query(c, "cut")
     try:
-        mark = s.mark()
-        ask(a, room, "cut")
-        query_sent(s, mark)
         pids = waiting(c, db)
         assert len(pids) == 1, pids
         rows(c, db, "SELECT pg_terminate_backend(%s)" % pids[0])
