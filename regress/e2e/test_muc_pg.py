@@ -416,7 +416,7 @@ def test_a_refused_write_loses_no_other(c):
             b.expect(r"<body>%s %d</body>" % ("poison" if i == 5 else
                                                "burst", i))
         s.wait_log(r"muc db: mam_put: .*regress_poison")
-        say(a, b, room, "after the burst")
+        say(a, b, room, "all said")
         assert archived(c, db, "poison") == 0
         got = rows(c, db, "SELECT xml FROM muc_mam WHERE xml LIKE "
                    "'%burst%'")
