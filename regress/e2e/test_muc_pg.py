@@ -392,6 +392,32 @@ def test_query_connection_killed_under_a_query(c):
     assert s.proc.poll() is None
 
 
+def test_queries_in_flight_are_bounded(c):
+    """A client sending query after query while they are held: past 64
+    in flight, one is refused at once with an error of type wait; those
+    held are each answered once the lock goes."""
+    db, s, room, a, b = talking_room(c)
+    mark = s.mark()
+    gate = held_query(c, "f0")
+    try:
+        a.send("".join("<iq type='set' id='f%d' to='%s'><query xmlns="
+                       "'urn:xmpp:mam:2' queryid='f%d'/></iq>" % (i, room, i)
+                       for i in range(1, 70)))
+        for i in range(64, 70):
+            got = answer(a, "f%d" % i)
+            assert "type='error'" in got and "type='wait'" in got, got
+        s.wait_log(r"muc archive: too many archive queries running",
+                   after=mark)
+        say(b, a, room, "not stalled")
+        assert len(waiting(c, db)) == 1
+    finally:
+        release_gate(gate)
+    got = "".join(answer(a, "f%d" % i) for i in range(64))
+    assert got.count("type='result'") == 64, got
+    assert got.count("<fin") == 64 and "type='error'" not in got
+    assert s.proc.poll() is None
+
+
 def test_a_refused_write_loses_no_other(c):
     """A burst of messages, one the database refuses: the others are
     archived, in fewer transactions than there are messages (the writes
