@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 from postgres import SUPERUSER, Postgres
 from xmppdtest import TIMEOUT, XMPPD, Server, add_user
@@ -305,6 +306,19 @@ def waiting(c, db):
         "'%%pg_advisory_xact_lock_shared(%d)%%'" % (db, GATE))]
 
 
+def held(c, db):
+    """The pid of the one statement of mucd waiting for the lock, once
+    PostgreSQL shows it waiting (mucd has sent it: it may not have
+    started yet)."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        pids = waiting(c, db)
+        if len(pids) == 1 or time.monotonic() > deadline:
+            break
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
 def query_sent(s, mark):
     """mucd has sent an archive query to PostgreSQL (it logs each step
     it sends), where the held lock stops it."""
@@ -354,7 +368,7 @@ def test_slow_room_archive_query_stalls_nobody(c):
         assert archived(c, db, "meanwhile") == 4
         assert archived(c, db, "carol here") == 1
         # All of that while alice's query still waited, unanswered.
-        assert len(waiting(c, db)) == 1
+        held(c, db)
         seen = a.expect(r"(.*?)<body>carol here</body>").group(1)
         assert "id='slow'" not in seen, seen
     finally:
@@ -372,9 +386,7 @@ def test_query_connection_killed_under_a_query(c):
     mark = s.mark()
     gate = held_query(c, "cut")
     try:
-        pids = waiting(c, db)
-        assert len(pids) == 1, pids
-        rows(c, db, "SELECT pg_terminate_backend(%s)" % pids[0])
+        rows(c, db, "SELECT pg_terminate_backend(%s)" % held(c, db))
         got = answer(a, "cut")
         assert "type='error'" in got and "type='wait'" in got, got
         assert "early 0" not in got, got
@@ -409,7 +421,7 @@ def test_queries_in_flight_are_bounded(c):
         s.wait_log(r"muc archive: too many archive queries running",
                    after=mark)
         say(b, a, room, "not stalled")
-        assert len(waiting(c, db)) == 1
+        held(c, db)
     finally:
         release_gate(gate)
     got = "".join(answer(a, "f%d" % i) for i in range(64))
