@@ -35,7 +35,8 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 COMMON_SRCS+=	common/tlsverify.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
 ifneq (${HAVE_LIBPQ},)
-COMMON_SRCS+=	common/pgconf.c common/pgconn.c
+COMMON_SRCS+=	common/pgbatch.c common/pgconf.c common/pgconn.c \
+		common/pgmam.c
 endif
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c \

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 struct global_conf;
+struct mam_fin;
 struct mam_query;
 struct mam_row;
 
@@ -65,6 +66,10 @@ struct muc_mam_q {
 #define MUC_MAM_BELOW	1
 #define MUC_MAM_ABOVE	2
 
+/* A row of a room archive to a query: id, stamp, real JID, XML. */
+typedef int	(*muc_mam_row_cb)(const char *, int64_t, const char *,
+		    const char *, size_t, void *);
+
 /*
  * Room archives (XEP-0313).  put returns 1 when the room has the id
  * already; seq is 0 when the room has no such id, -1 on failure; page reads the
@@ -74,6 +79,14 @@ struct muc_mam_q {
  * callback did (-1: no such row); end fills in the first or last row,
  * its id "" when the room has none; expire deletes at most limit rows
  * and returns how many.
+ *
+ * query_start runs a whole query (its ids unresolved: the q's after,
+ * before and RSM seqs are 0) and answers later, from the event loop:
+ * the page's rows to the callback, in the order they are sent, then
+ * the fin (status MAM_ITEM_NOT_FOUND for an id the room does not have,
+ * MAM_ERROR on failure) to done; done is always called, maybe at once.
+ * A backend has query_start, or seq, count, page and row, which
+ * muc_mam.c calls at once.
  */
 struct muc_mam_ops {
 	int		(*put)(int64_t, const char *, int64_t, const char *,
@@ -82,11 +95,12 @@ struct muc_mam_ops {
 	int64_t		(*count)(const struct muc_mam_q *, int, int64_t);
 	int		(*page)(const struct muc_mam_q *, int, int,
 			    int64_t *, int *);
-	int		(*row)(int64_t, int (*)(const char *, int64_t,
-			    const char *, const char *, size_t, void *),
-			    void *);
+	int		(*row)(int64_t, muc_mam_row_cb, void *);
 	int		(*end)(int64_t, int, struct mam_row *);
 	int64_t		(*expire)(const char *, int64_t, int);
+	void		(*query_start)(const struct muc_mam_q *,
+			    muc_mam_row_cb, void (*)(const struct mam_fin *,
+			    void *), void *);
 };
 
 struct muc_backend {
@@ -100,6 +114,12 @@ struct muc_backend {
 	int		(*begin)(void);
 	int		(*commit)(void);
 	void		(*rollback)(void);
+	/*
+	 * Around the stanzas of one read from the router: the archive and
+	 * history writes they make may share a commit (NULL: each its own).
+	 */
+	void		(*batch_begin)(void);
+	void		(*batch_end)(void);
 
 	/* A service's rooms: id, name, creation time. */
 	int		(*rooms)(const char *, void (*)(int64_t, const char *,

@@ -294,9 +294,23 @@ muc_mam_page(const struct muc_mam_q *a, int64_t *seqs, int *more)
 
 struct muc_mam_sending {
 	struct muc_ctx		*ctx;
+	const char		*room;		/* its JID */
 	const char		*queryid;
 	int			 withjid;
 	struct mam_fin		*fin;
+};
+
+/*
+ * A query the backend answers later (query_start): what answering
+ * takes, kept apart from the room, which may go meanwhile.  ctx is a
+ * copy whose stanza is an iq with the query's id alone.  The rows'
+ * callback (muc_mam_result) and done both get it.
+ */
+struct muc_mam_later {
+	struct muc_mam_sending	 ms;	/* first: what rows are sent with */
+	struct muc_ctx		 ctx;
+	struct mam_fin		 fin;
+	char			*from, *room, *queryid;
 };
 
 /*
@@ -319,7 +333,7 @@ muc_mam_result(const char *id, int64_t stamp, const char *jid,
 	stanza_limits(&proc_self.conf->global, &l);
 	if ((inner = xml_parse_fragment(xml, len, &l, NS_CLIENT)) == NULL) {
 		log_warnx("%s: %s: archived message %s unreadable", __func__,
-		    ctx->room->jid, id);
+		    ms->room, id);
 		return (0);
 	}
 	if (ms->withjid && ((x = xml_add_child(inner, NS_MUC_USER,
@@ -328,7 +342,7 @@ muc_mam_result(const char *id, int64_t stamp, const char *jid,
 		xml_node_free(inner);
 		return (-1);
 	}
-	if ((r = mam_result_new(ctx->from, ctx->room->jid, ms->queryid, id,
+	if ((r = mam_result_new(ctx->from, ms->room, ms->queryid, id,
 	    stamp, inner)) == NULL)
 		return (-1);
 	(void)muc_stanza_send(r);
@@ -387,6 +401,79 @@ muc_mam_bounds(struct muc_mam_q *a, struct muc_error *err)
 	return (0);
 }
 
+static void
+muc_mam_later_free(struct muc_mam_later *l)
+{
+	xml_node_free(l->ctx.n);
+	free(l->from);
+	free(l->room);
+	free(l->queryid);
+	free(l);
+}
+
+/* The backend's answer to a query it ran later: the fin, or an error. */
+static void
+muc_mam_later_done(const struct mam_fin *fin, void *arg)
+{
+	struct muc_mam_later	*l = arg;
+	struct muc_error	 err;
+	struct xml_node		*holder;
+	int			 rv;
+
+	if (fin->status == MAM_OK) {
+		holder = xml_node_new(NS_CLIENT, "iq");
+		rv = muc_mam_reply(&l->ctx, holder, holder != NULL &&
+		    mam_fin_add(holder, fin) == 0, &err);
+	} else if (fin->status == MAM_ITEM_NOT_FOUND)
+		rv = muc_stanza_seterr(&err, "cancel", "item-not-found", NULL);
+	else
+		rv = muc_stanza_seterr(&err, "wait", "internal-server-error",
+		    NULL);
+	if (rv == MUC_FAIL)
+		muc_stanza_error(&l->ctx, &err);
+	muc_mam_later_free(l);
+}
+
+/*
+ * The query to the backend, answered when its rows come: meanwhile
+ * mucd serves every room, this one too.
+ */
+static int
+muc_mam_start(struct muc_ctx *ctx, const struct muc_mam_sending *ms,
+    const struct muc_mam_q *a, struct muc_error *err)
+{
+	struct muc_mam_later	*l;
+	const char		*id;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return (muc_stanza_seterr(err, "wait",
+		    "internal-server-error", NULL));
+	l->ctx = *ctx;
+	l->ctx.svc = NULL;
+	l->ctx.room = NULL;
+	l->ctx.sess = NULL;
+	l->ctx.type = "set";
+	l->ctx.n = NULL;
+	if ((l->from = strdup(ctx->from)) == NULL ||
+	    (l->room = strdup(ms->room)) == NULL ||
+	    (ms->queryid != NULL && (l->queryid = strdup(ms->queryid)) ==
+	    NULL) || (l->ctx.n = xml_node_new(NS_CLIENT, "iq")) == NULL ||
+	    ((id = xml_get_attr(ctx->n, "id")) != NULL &&
+	    xml_set_attr(l->ctx.n, "id", id) == -1)) {
+		muc_mam_later_free(l);
+		return (muc_stanza_seterr(err, "wait",
+		    "internal-server-error", NULL));
+	}
+	l->ctx.from = l->from;
+	l->ms = *ms;
+	l->ms.ctx = &l->ctx;
+	l->ms.room = l->room;
+	l->ms.queryid = l->queryid;
+	l->ms.fin = &l->fin;
+	muc_be->mam->query_start(a, muc_mam_result, muc_mam_later_done, l);
+	return (MUC_DONE);
+}
+
 /* Run a query and answer it: the results, then the fin. */
 static int
 muc_mam_run(struct muc_ctx *ctx, const struct xml_node *query,
@@ -400,9 +487,12 @@ muc_mam_run(struct muc_ctx *ctx, const struct xml_node *query,
 	int			 n, i, more = 0;
 
 	ms.ctx = ctx;
+	ms.room = ctx->room->jid;
 	ms.queryid = xml_get_attr(query, "queryid");
 	ms.withjid = muc_mam_sees_jids(ctx);
 	ms.fin = &fin;
+	if (muc_be->mam->query_start != NULL)
+		return (muc_mam_start(ctx, &ms, a, err));
 	memset(&fin, 0, sizeof(fin));
 	fin.index = -1;
 	if (muc_mam_bounds(a, err) == MUC_FAIL)

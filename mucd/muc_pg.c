@@ -38,11 +38,19 @@
 #include "muc.h"
 #include "muc_backend.h"
 #include "muc_pg.h"
+#include "pgbatch.h"
 #include "pgconf.h"
 
 #define MUC_PG_LOCK		"7823045"	/* the schema's advisory lock */
 
 static struct pgconn	 muc_pg_db;
+
+/*
+ * A groupchat message makes an archive row and a history row (and
+ * trims the history): those of one read from the router share a
+ * commit, each undone alone if it fails (common/pgbatch.c).
+ */
+static struct pgbatch	 muc_pg_batch = { .pc = &muc_pg_db };
 
 /* Step n takes version n - 1 to n; never edit a step, append one. */
 static const char *const muc_pg_v1[] = {
@@ -110,19 +118,48 @@ static const struct pgconn_stmt muc_pg_stmts[] = {
 PGresult *
 muc_pg_exec(const char *name, const struct pgconn_args *a)
 {
-	return (pgconn_exec(&muc_pg_db, name, a, 0));
+	return (pgbatch_exec(&muc_pg_batch, name, a, 0));
 }
 
 PGresult *
 muc_pg_sql(const char *sql, const struct pgconn_args *a)
 {
-	return (pgconn_sql(&muc_pg_db, sql, a));
+	return (pgbatch_sql(&muc_pg_batch, sql, a));
 }
 
 int
 muc_pg_done(const char *name, const struct pgconn_args *a)
 {
-	return (pgconn_done(&muc_pg_db, name, a));
+	PGresult	*r;
+
+	if ((r = muc_pg_exec(name, a)) == NULL)
+		return (-1);
+	PQclear(r);
+	return (0);
+}
+
+PGresult *
+muc_pg_write(const char *name, const struct pgconn_args *a)
+{
+	return (pgbatch_write(&muc_pg_batch, name, a));
+}
+
+void
+muc_pg_batch_commit(void)
+{
+	pgbatch_commit(&muc_pg_batch);
+}
+
+static void
+muc_pg_batch_begin(void)
+{
+	pgbatch_begin(&muc_pg_batch);
+}
+
+static void
+muc_pg_batch_end(void)
+{
+	pgbatch_end(&muc_pg_batch);
 }
 
 /* -- the connection ----------------------------------------------------- */
@@ -148,6 +185,7 @@ muc_pg_ready(struct pgconn *pc)
 	if (pgconn_prepare(pc, muc_pg_stmts, nitems(muc_pg_stmts)) == -1 ||
 	    pgconn_prepare(pc, muc_pg_mam_stmts, muc_pg_mam_nstmts) == -1)
 		return (-1);
+	muc_pg_mam_open(pc->kw, pc->val);
 	mucd_db_up();
 	return (0);
 }
@@ -175,20 +213,28 @@ muc_pg_up(void)
 static void
 muc_pg_close(void)
 {
+	muc_pg_mam_close();
+	pgbatch_end(&muc_pg_batch);
 	pgconn_close(&muc_pg_db);
 	pgconf_params_free(muc_pg_db.kw, muc_pg_db.val);
 	muc_pg_db.kw = muc_pg_db.val = NULL;
 }
 
+/* All or nothing: after the messages' writes before it. */
 static int
 muc_pg_begin(void)
 {
-	return (pgconn_run(&muc_pg_db, "BEGIN"));
+	pgbatch_commit(&muc_pg_batch);
+	if (pgconn_run(&muc_pg_db, "BEGIN") == -1)
+		return (-1);
+	muc_pg_batch.xact = 1;
+	return (0);
 }
 
 static int
 muc_pg_commit(void)
 {
+	muc_pg_batch.xact = 0;
 	if (pgconn_commit(&muc_pg_db) == 0)
 		return (0);
 	log_warnx("muc db: a transaction was rolled back");
@@ -198,6 +244,7 @@ muc_pg_commit(void)
 static void
 muc_pg_rollback(void)
 {
+	muc_pg_batch.xact = 0;
 	(void)pgconn_run(&muc_pg_db, "ROLLBACK");
 }
 
@@ -368,7 +415,7 @@ muc_pg_h_put(int64_t room, int64_t stamp, const char *xml, size_t len)
 	pgconn_arg_int(&a, room);
 	pgconn_arg_int(&a, stamp);
 	pgconn_arg_textn(&a, xml, len);
-	if ((r = muc_pg_exec("h_put", &a)) == NULL)
+	if ((r = muc_pg_write("h_put", &a)) == NULL)
 		return (0);
 	if (PQntuples(r) == 1)
 		id = pgconn_int(r, 0, 0);
@@ -380,11 +427,15 @@ static int
 muc_pg_h_trim(int64_t room, int64_t upto)
 {
 	struct pgconn_args	 a;
+	PGresult		*r;
 
 	pgconn_args_init(&a);
 	pgconn_arg_int(&a, room);
 	pgconn_arg_int(&a, upto);
-	return (muc_pg_done("h_trim", &a));
+	if ((r = muc_pg_write("h_trim", &a)) == NULL)
+		return (-1);
+	PQclear(r);
+	return (0);
 }
 
 static int
@@ -436,6 +487,8 @@ const struct muc_backend muc_pg = {
 	.begin = muc_pg_begin,
 	.commit = muc_pg_commit,
 	.rollback = muc_pg_rollback,
+	.batch_begin = muc_pg_batch_begin,
+	.batch_end = muc_pg_batch_end,
 	.rooms = muc_pg_rooms,
 	.room_add = muc_pg_room_add,
 	.room_del = muc_pg_room_del,

@@ -35,6 +35,13 @@ struct global_conf;
 PGresult	*muc_pg_exec(const char *, const struct pgconn_args *);
 PGresult	*muc_pg_sql(const char *, const struct pgconn_args *);
 int		 muc_pg_done(const char *, const struct pgconn_args *);
+/* A write a groupchat message makes: its commit shared with others. */
+PGresult	*muc_pg_write(const char *, const struct pgconn_args *);
+void		 muc_pg_batch_commit(void);
+
+/* The archive queries' connection (muc_pg_mam.c). */
+void		 muc_pg_mam_open(const char **, const char **);
+void		 muc_pg_mam_close(void);
 
 extern const struct pgconn_stmt	 muc_pg_mam_stmts[];
 extern const size_t		 muc_pg_mam_nstmts;

@@ -17,12 +17,15 @@
 /*
  * Room archives in PostgreSQL: the muc_mam table, rows numbered by seq
  * (a sequence: several nodes may share it); queries built from fixed
- * text (muc_mam_sql.c), every value a typed parameter.
+ * text (muc_mam_sql.c), every value a typed parameter, run by the
+ * archive query steps the store's archive runs too (common/pgmam.c),
+ * on a connection of their own: a slow query stalls no room.
  */
 
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -31,6 +34,7 @@
 #include "msg.h"
 #include "muc_backend.h"
 #include "muc_pg.h"
+#include "pgmam.h"
 
 const struct pgconn_stmt muc_pg_mam_stmts[] = {
 	/* No row back: the room has the id already. */
@@ -38,7 +42,6 @@ const struct pgconn_stmt muc_pg_mam_stmts[] = {
 	    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (room, id) "
 	    "DO NOTHING RETURNING seq" },
 	{ "mam_seq", "SELECT seq FROM muc_mam WHERE room = $1 AND id = $2" },
-	{ "mam_row", "SELECT id, stamp, jid, xml FROM muc_mam WHERE seq = $1" },
 	{ "mam_first", "SELECT id, stamp FROM muc_mam WHERE room = $1 "
 	    "ORDER BY seq LIMIT 1" },
 	{ "mam_last", "SELECT id, stamp FROM muc_mam WHERE room = $1 "
@@ -64,117 +67,137 @@ muc_pg_mam_put(int64_t room, const char *id, int64_t stamp, const char *nick,
 	pgconn_arg_text(&a, nick);
 	pgconn_arg_text(&a, jid);
 	pgconn_arg_textn(&a, xml, len);
-	if ((r = muc_pg_exec("mam_put", &a)) == NULL)
+	if ((r = muc_pg_write("mam_put", &a)) == NULL)
 		return (-1);
 	rc = PQntuples(r) == 1 ? 0 : 1;
 	PQclear(r);
 	return (rc);
 }
 
-static int64_t
-muc_pg_mam_seq(int64_t room, const char *id)
-{
-	struct pgconn_args	 a;
-	PGresult		*r;
-	int64_t			 seq = 0;
+/* A query: its steps (pgmam.c), its filter, and who waits for it. */
+struct muc_pg_mamq {
+	struct pgmam		 j;		/* first: the steps see it */
+	int64_t			 room;
+	int			 bynick, byjid;	/* q's with_res, with_bare */
+	muc_mam_row_cb		 row;
+	void			(*done)(const struct mam_fin *, void *);
+	void			*arg;
+};
 
-	pgconn_args_init(&a);
-	pgconn_arg_int(&a, room);
-	pgconn_arg_text(&a, id);
-	if ((r = muc_pg_exec("mam_seq", &a)) == NULL)
-		return (-1);
-	if (PQntuples(r) == 1)
-		seq = pgconn_int(r, 0, 0);
-	PQclear(r);
-	return (seq);
+static struct pgmam_conn muc_pg_mam_db;	/* the archive queries' own */
+
+static void
+muc_pg_mamq_seq(struct pgmam *j, const char *id)
+{
+	struct muc_pg_mamq	*m = (struct muc_pg_mamq *)j;
+
+	pgconn_args_init(&j->a);
+	pgconn_arg_int(&j->a, m->room);
+	pgconn_arg_text(&j->a, id);
+	j->req.name = "mam_seq";
+	j->req.sql = NULL;
 }
 
-/* SELECT what FROM muc_mam WHERE ..., run; NULL when it fails. */
-static PGresult *
-muc_pg_mam_select(const char *what, const struct muc_mam_q *a, int rsm,
-    int cmp, int64_t pivot, const char *tail)
+/* SELECT what FROM muc_mam WHERE ...: the step's statement. */
+static int
+muc_pg_mamq_select(struct pgmam *j, const char *what, int rsm,
+    const char *extra, int64_t p9, int64_t p10)
 {
-	const struct mam_query	*q = a->q;
-	struct pgconn_args	 p;
-	char			 where[2048], sql[2200];
-	int			 i;
+	struct muc_pg_mamq	*m = (struct muc_pg_mamq *)j;
+	const struct mam_query	*q = &j->q;
+	struct muc_mam_q	 a;
+	char			 where[2048];
 
-	if (muc_mam_sql_where(where, sizeof(where), a, rsm, cmp, '$') == -1 ||
-	    snprintf(sql, sizeof(sql), "SELECT %s FROM muc_mam WHERE %s%s",
-	    what, where, tail) >= (int)sizeof(sql))
-		return (NULL);
+	memset(&a, 0, sizeof(a));
+	a.q = q;
+	a.room = m->room;
+	a.nick = m->bynick ? q->with_res : NULL;
+	a.jid = m->byjid ? q->with_bare : NULL;
+	a.after = j->bound[PGMAM_AFTER];
+	a.before = j->bound[PGMAM_BEFORE];
+	a.rsm_after = j->bound[PGMAM_RSM_AFTER];
+	a.rsm_before = j->bound[PGMAM_RSM_BEFORE];
+	if (muc_mam_sql_where(where, sizeof(where), &a, rsm, MUC_MAM_ALL,
+	    '$') == -1 || strlcat(where, extra, sizeof(where)) >=
+	    sizeof(where) || pgmam_sql(j, "muc_mam", what, where) == -1)
+		return (-1);
 	/* Every parameter typed: those the clause does not use too. */
-	pgconn_args_init(&p);
-	pgconn_arg_int(&p, a->room);
-	pgconn_arg_int(&p, 0);
-	pgconn_arg_text(&p, a->nick != NULL ? a->nick : "");
-	pgconn_arg_text(&p, a->jid != NULL ? a->jid : "");
-	pgconn_arg_int(&p, q->start);
-	pgconn_arg_int(&p, q->end);
-	pgconn_arg_int(&p, a->after);
-	pgconn_arg_int(&p, a->before);
-	pgconn_arg_int(&p, rsm ? a->rsm_after : pivot);
-	pgconn_arg_int(&p, rsm ? a->rsm_before : 0);
-	for (i = 0; i < q->nids; i++)
-		pgconn_arg_text(&p, q->ids[i]);
-	return (muc_pg_sql(sql, &p));
-}
-
-static int64_t
-muc_pg_mam_count(const struct muc_mam_q *a, int cmp, int64_t pivot)
-{
-	PGresult	*r;
-	int64_t		 n = -1;
-
-	if ((r = muc_pg_mam_select("count(*)", a, 0, cmp, pivot, "")) == NULL)
-		return (-1);
-	if (PQntuples(r) == 1)
-		n = pgconn_int(r, 0, 0);
-	PQclear(r);
-	return (n);
+	pgconn_args_init(&j->a);
+	pgconn_arg_int(&j->a, a.room);
+	pgconn_arg_int(&j->a, 0);
+	pgconn_arg_text(&j->a, a.nick != NULL ? a.nick : "");
+	pgconn_arg_text(&j->a, a.jid != NULL ? a.jid : "");
+	pgmam_args(j, p9, p10);
+	return (0);
 }
 
 static int
-muc_pg_mam_page(const struct muc_mam_q *a, int backward, int max,
-    int64_t *seqs, int *more)
+muc_pg_mamq_row(struct pgmam *j, const PGresult *r, int i)
 {
-	PGresult	*r;
-	char		 tail[64];
-	int		 n, i;
+	struct muc_pg_mamq	*m = (struct muc_pg_mamq *)j;
 
-	(void)snprintf(tail, sizeof(tail), " ORDER BY seq%s LIMIT %d",
-	    backward ? " DESC" : "", max + 1);
-	if ((r = muc_pg_mam_select("seq", a, 1, MUC_MAM_ALL, 0,
-	    tail)) == NULL)
-		return (-1);
-	n = PQntuples(r);
-	*more = n > max;
-	if (n > max)
-		n = max;
-	for (i = 0; i < n; i++)
-		seqs[i] = pgconn_int(r, i, 0);
-	PQclear(r);
-	return (n);
+	return (m->row(PQgetvalue(r, i, 0), pgconn_int(r, i, 1),
+	    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetlength(r, i, 3),
+	    m->arg));
 }
 
-static int
-muc_pg_mam_row(int64_t seq, int (*cb)(const char *, int64_t, const char *,
-    const char *, size_t, void *), void *arg)
-{
-	struct pgconn_args	 a;
-	PGresult		*r;
-	int			 rv = -1;
+static const struct pgmam_ops muc_pg_mam_steps = {
+	.seq = muc_pg_mamq_seq,
+	.select = muc_pg_mamq_select,
+	.cols = "jid, xml",
+	.row = muc_pg_mamq_row,
+};
 
-	pgconn_args_init(&a);
-	pgconn_arg_int(&a, seq);
-	if ((r = muc_pg_exec("mam_row", &a)) == NULL)
-		return (-1);
-	if (PQntuples(r) == 1)
-		rv = cb(PQgetvalue(r, 0, 0), pgconn_int(r, 0, 1),
-		    PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
-		    PQgetlength(r, 0, 3), arg);
-	PQclear(r);
-	return (rv);
+/* At once on mucd's connection, while the archive's is not up. */
+static PGresult *
+muc_pg_mamq_exec(const char *name, const char *sql,
+    const struct pgconn_args *a)
+{
+	return (name != NULL ? muc_pg_exec(name, a) : muc_pg_sql(sql, a));
+}
+
+static void
+muc_pg_mamq_done(struct pgmam *j)
+{
+	struct muc_pg_mamq	*m = (struct muc_pg_mamq *)j;
+
+	m->done(&j->fin, m->arg);
+	free(m);
+}
+
+static void
+muc_pg_mam_query_start(const struct muc_mam_q *a, muc_mam_row_cb row,
+    void (*done)(const struct mam_fin *, void *), void *arg)
+{
+	struct muc_pg_mamq	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("%s", __func__);
+	pgmam_init(&m->j, &muc_pg_mam_steps, a->q);
+	m->room = a->room;
+	m->bynick = a->nick != NULL;
+	m->byjid = a->jid != NULL;
+	m->row = row;
+	m->done = done;
+	m->arg = arg;
+	/* The other connection sees what is committed. */
+	muc_pg_batch_commit();
+	pgmam_start(&m->j, &muc_pg_mam_db, muc_pg_mamq_exec,
+	    muc_pg_mamq_done);
+}
+
+/* Once mucd's connection has made the schema. */
+void
+muc_pg_mam_open(const char **kw, const char **val)
+{
+	pgmam_open(&muc_pg_mam_db, "muc archive", muc_pg_mam_stmts,
+	    muc_pg_mam_nstmts, kw, val);
+}
+
+void
+muc_pg_mam_close(void)
+{
+	pgmam_close(&muc_pg_mam_db);
 }
 
 static int
@@ -219,10 +242,7 @@ muc_pg_mam_expire(const char *svc, int64_t before, int limit)
 
 const struct muc_mam_ops muc_pg_mam = {
 	.put = muc_pg_mam_put,
-	.seq = muc_pg_mam_seq,
-	.count = muc_pg_mam_count,
-	.page = muc_pg_mam_page,
-	.row = muc_pg_mam_row,
 	.end = muc_pg_mam_end,
 	.expire = muc_pg_mam_expire,
+	.query_start = muc_pg_mam_query_start,
 };

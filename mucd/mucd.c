@@ -279,6 +279,8 @@ main(int argc, char *argv[])
 	else
 		mucd_pg_sandbox(&proc_self.conf->global);
 	proc_self.dispatch = mucd_dispatch;
+	proc_self.batch_begin = muc_be->batch_begin;
+	proc_self.batch_end = muc_be->batch_end;
 	proc_self.config_commit = mucd_config_commit;
 	proc_self.shutdown = mucd_shutdown;
 	proc_child_run();

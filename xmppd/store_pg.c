@@ -34,6 +34,7 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "pgbatch.h"
 #include "pgconf.h"
 #include "scram.h"
 #include "store_backend.h"
@@ -154,116 +155,39 @@ static const struct pgconn_stmt pg_stmts[] = {
 };
 
 /*
- * Archived messages come faster than one commit each.  Those of one read
- * from the router share a transaction, committed at the end of the read
- * (batch_end), before any statement but the reads of the archive path,
- * and after PG_GROUP_MAX writes.  Each write is followed by a savepoint,
- * so that a statement that fails is undone alone: PostgreSQL would
- * otherwise abort the whole transaction, and the writes before it.
+ * Archived messages come faster than one commit each: those of one read
+ * from the router share a transaction, a savepoint after each write
+ * (common/pgbatch.c).  The reads that archiving a message makes between
+ * its writes keep the transaction open.
  */
-#define PG_GROUP_MAX	64	/* the subtransactions a backend caches */
-
-static int	 pg_in_batch;
-static int	 pg_in_xact;	/* begin's, all or nothing */
-static int	 pg_group_open;
-static int	 pg_group_n;	/* writes in the open transaction */
-
-/* The reads that archiving a message makes between its writes. */
-static const char *pg_group_reads[] = {
-	"acc_exists", "m_prefs_get", "m_roster", "x_exists",
+static const char *const pg_group_reads[] = {
+	"acc_exists", "m_prefs_get", "m_roster", "x_exists", NULL
 };
-
-static int
-pg_group_read(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < nitems(pg_group_reads); i++)
-		if (strcmp(pg_group_reads[i], name) == 0)
-			return (1);
-	return (0);
-}
-
-static void
-pg_group_lost(void)
-{
-	if (pg_group_n > 0)
-		log_warnx("store: %d archived messages lost: their transaction "
-		    "did not commit", pg_group_n);
-	pg_group_open = 0;
-	pg_group_n = 0;
-}
+static struct pgbatch	 pg_group = { .pc = &pg_db, .reads = pg_group_reads };
 
 void
 pg_group_end(void)
 {
-	if (!pg_group_open)
-		return;
-	if (pgconn_commit(&pg_db) == -1) {
-		pg_group_lost();
-		return;
-	}
-	pg_group_open = 0;
-	pg_group_n = 0;
-}
-
-/* A statement failed in the transaction: undo it, and it alone. */
-static void
-pg_group_undo(void)
-{
-	if (!pgconn_up(&pg_db) ||
-	    pgconn_run(&pg_db, "ROLLBACK TO SAVEPOINT ok") == -1) {
-		if (pgconn_up(&pg_db))
-			(void)pgconn_run(&pg_db, "ROLLBACK");
-		pg_group_lost();
-	}
+	pgbatch_commit(&pg_group);
 }
 
 /* An archive write: in the read's transaction, when there is a read. */
 PGresult *
 pg_group_exec(const char *name, const struct pgconn_args *a)
 {
-	PGresult	*r;
-
-	if (!pg_in_batch || pg_in_xact)
-		return (pgconn_exec(&pg_db, name, a, 0));
-	if (!pg_group_open) {
-		if (pgconn_run(&pg_db, "BEGIN") == -1)
-			return (NULL);
-		if (pgconn_run(&pg_db, "SAVEPOINT ok") == -1) {
-			(void)pgconn_run(&pg_db, "ROLLBACK");
-			return (NULL);
-		}
-		pg_group_open = 1;
-	}
-	if ((r = pgconn_exec(&pg_db, name, a, 0)) == NULL) {
-		pg_group_undo();
-		return (NULL);
-	}
-	pg_group_n++;
-	if (pg_group_n >= PG_GROUP_MAX)
-		pg_group_end();
-	else if (pgconn_run(&pg_db, "SAVEPOINT ok") == -1) {
-		/* Only a broken connection refuses it: all of it is lost. */
-		PQclear(r);
-		(void)pgconn_run(&pg_db, "ROLLBACK");
-		pg_group_lost();
-		return (NULL);
-	}
-	return (r);
+	return (pgbatch_write(&pg_group, name, a));
 }
 
 static void
 pg_batch_begin(void)
 {
-	pg_in_batch = 1;
+	pgbatch_begin(&pg_group);
 }
 
 static void
 pg_batch_end(void)
 {
-	pg_group_end();
-	pg_in_batch = 0;
+	pgbatch_end(&pg_group);
 }
 
 /* Running statements on the store's connection. */
@@ -271,21 +195,13 @@ pg_batch_end(void)
 PGresult *
 pg_exec(const char *name, const struct pgconn_args *a, int binary)
 {
-	PGresult	*r;
-
-	if (pg_group_open && !pg_group_read(name))
-		pg_group_end();
-	r = pgconn_exec(&pg_db, name, a, binary);
-	if (r == NULL && pg_group_open)
-		pg_group_undo();
-	return (r);
+	return (pgbatch_exec(&pg_group, name, a, binary));
 }
 
 PGresult *
 pg_exec_sql(const char *sql, const struct pgconn_args *a)
 {
-	pg_group_end();
-	return (pgconn_sql(&pg_db, sql, a));
+	return (pgbatch_sql(&pg_group, sql, a));
 }
 
 int
@@ -382,21 +298,21 @@ pg_begin(void)
 	pg_group_end();
 	if (pgconn_run(&pg_db, "BEGIN") == -1)
 		return (-1);
-	pg_in_xact = 1;
+	pg_group.xact = 1;
 	return (0);
 }
 
 static void
 pg_rollback(void)
 {
-	pg_in_xact = 0;
+	pg_group.xact = 0;
 	(void)pgconn_run(&pg_db, "ROLLBACK");
 }
 
 static int
 pg_commit(void)
 {
-	pg_in_xact = 0;
+	pg_group.xact = 0;
 	return (pgconn_commit(&pg_db));
 }
 

@@ -34,10 +34,9 @@
 #include "compat.h"
 #include "log.h"
 #include "msg.h"
+#include "pgmam.h"
 #include "store_backend.h"
 #include "store_pg.h"
-
-#define PG_MAM_RUNNING	64	/* queries in flight */
 
 const struct pgconn_stmt pg_mam_stmts[] = {
 	{ "m_put", "INSERT INTO mam (domain, localpart, id, stamp, "
@@ -106,223 +105,72 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 }
 
 /*
- * A query, step by step: each step one statement, and what its result
- * says.  The same steps run at once (pg_mam_query, for xmppctl export)
- * or on the archive connection, answered from the event loop.
+ * A query (common/pgmam.c runs its steps): at once (pg_mam_query, for
+ * xmppctl export) or on the archive connection, answered from the
+ * event loop.
  */
-enum mamq_step {
-	MQ_GATE, MQ_SEQ, MQ_COUNT, MQ_PAGE, MQ_ROWS, MQ_INDEX, MQ_DONE
-};
-
 struct pg_mamq {
-	struct pgconn_req	 req;
-	struct mam_query	 q;
-	struct mam_bounds	 b;
-	struct mam_fin		 fin;
-	enum mamq_step		 step;
-	int			 id;		/* the next id to resolve */
-	int64_t			 lo, hi;	/* the page's seqs */
-	struct pgconn_args	 a;
-	char			 sql[4096];
+	struct pgmam		 j;		/* first: the steps see it */
 	int			(*row)(const char *, int64_t, const char *,
 				    size_t, void *);
 	void			(*done)(const struct mam_fin *, void *);
 	void			*arg;
 };
 
-static struct pgconn	 pg_mam_db;	/* the archive queries' own */
-static int		 pg_mam_running;
+static struct pgmam_conn pg_mam_db;	/* the archive queries' own */
+
+static void
+mamq_seq(struct pgmam *j, const char *id)
+{
+	ma(&j->a, j->q.owner.domain, j->q.owner.localpart);
+	pgconn_arg_text(&j->a, id);
+	j->req.name = "m_seq";
+	j->req.sql = NULL;
+}
 
 /* SELECT what FROM mam WHERE ...: the step's statement. */
 static int
-mamq_select(struct pg_mamq *j, const char *what, int rsm, const char *extra,
+mamq_select(struct pgmam *j, const char *what, int rsm, const char *extra,
     int64_t p9, int64_t p10)
 {
 	const struct mam_query	*q = &j->q;
+	struct mam_bounds	 b;
 	char			 where[2048];
-	int			 i;
 
-	if (mam_where(where, sizeof(where), q, &j->b, rsm, extra, '$') == -1 ||
-	    (size_t)snprintf(j->sql, sizeof(j->sql), "SELECT %s FROM mam "
-	    "WHERE %s", what, where) >= sizeof(j->sql))
+	b.after = j->bound[PGMAM_AFTER];
+	b.before = j->bound[PGMAM_BEFORE];
+	b.rsm_after = j->bound[PGMAM_RSM_AFTER];
+	b.rsm_before = j->bound[PGMAM_RSM_BEFORE];
+	if (mam_where(where, sizeof(where), q, &b, rsm, extra, '$') == -1 ||
+	    pgmam_sql(j, "mam", what, where) == -1)
 		return (-1);
 	ma(&j->a, q->owner.domain, q->owner.localpart);
 	pgconn_arg_text(&j->a, q->with_bare);
 	pgconn_arg_text(&j->a, q->with_res);
-	pgconn_arg_int(&j->a, q->start);
-	pgconn_arg_int(&j->a, q->end);
-	pgconn_arg_int(&j->a, j->b.after);
-	pgconn_arg_int(&j->a, j->b.before);
-	pgconn_arg_int(&j->a, p9);
-	pgconn_arg_int(&j->a, p10);
-	for (i = 0; i < q->nids && i < MAM_IDS_MAX; i++)
-		pgconn_arg_text(&j->a, q->ids[i]);
-	j->req.name = NULL;
-	j->req.sql = j->sql;
+	pgmam_args(j, p9, p10);
 	return (0);
 }
 
-static const char *
-mamq_id(const struct mam_query *q, int i)
-{
-	const char	*ids[4] = { q->after_id, q->before_id, q->rsm_after,
-			    q->rsm_before };
-
-	return (ids[i]);
-}
-
-/* The step's statement into j->req; 0 when the query is over. */
 static int
-mamq_next(struct pg_mamq *j)
+mamq_row(struct pgmam *j, const PGresult *r, int i)
 {
-	const struct mam_query	*q = &j->q;
-	char			 extra[64];
-	int			 back;
+	struct pg_mamq	*m = (struct pg_mamq *)j;
 
-	j->req.a = &j->a;
-	switch (j->step) {
-	case MQ_GATE:
-#ifdef REGRESS
-		/* Held by a test, it makes the query as slow as it likes. */
-		(void)strlcpy(j->sql, "SELECT pg_advisory_xact_lock_shared("
-		    "7823099)", sizeof(j->sql));
-		pgconn_args_init(&j->a);
-		j->req.name = NULL;
-		j->req.sql = j->sql;
-		return (1);
-#endif
-		j->step = MQ_SEQ;
-		/* FALLTHROUGH */
-	case MQ_SEQ:
-		while (j->id < 4 && mamq_id(q, j->id)[0] == '\0')
-			j->id++;
-		if (j->id < 4) {
-			ma(&j->a, q->owner.domain, q->owner.localpart);
-			pgconn_arg_text(&j->a, mamq_id(q, j->id));
-			j->req.name = "m_seq";
-			j->req.sql = NULL;
-			return (1);
-		}
-		j->step = MQ_COUNT;
-		/* FALLTHROUGH */
-	case MQ_COUNT:
-		return (mamq_select(j, "count(*)", 0, NULL, 0, 0) == 0);
-	case MQ_PAGE:
-		back = q->rsm_before[0] != '\0' || q->rsm_last;
-		(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
-		    back ? " DESC" : "", q->max + 1);
-		return (mamq_select(j, "seq", 1, extra, j->b.rsm_after,
-		    j->b.rsm_before) == 0);
-	case MQ_ROWS:
-		/* The page itself, oldest first unless flipped. */
-		return (mamq_select(j, "id, stamp, xml", 0, q->flip ?
-		    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq DESC" :
-		    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq", j->lo,
-		    j->hi) == 0);
-	case MQ_INDEX:
-		return (mamq_select(j, "count(*)", 0, q->flip ?
-		    " AND seq > ?9" : " AND seq < ?9", q->flip ? j->hi : j->lo,
-		    0) == 0);
-	case MQ_DONE:
-		break;
-	}
-	return (0);
+	return (m->row(PQgetvalue(r, i, 0), pgconn_int(r, i, 1),
+	    PQgetvalue(r, i, 2), PQgetlength(r, i, 2), m->arg));
 }
 
-/* The page's seqs, one more than asked to know if it is the last. */
-static int
-mamq_page(struct pg_mamq *j, const PGresult *r)
+static const struct pgmam_ops pg_mam_steps = {
+	.seq = mamq_seq,
+	.select = mamq_select,
+	.cols = "xml",
+	.row = mamq_row,
+};
+
+static PGresult *
+mamq_exec(const char *name, const char *sql, const struct pgconn_args *a)
 {
-	int64_t	 seq;
-	int	 i, n = 0;
-
-	j->fin.complete = 1;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (n == j->q.max) {
-			j->fin.complete = 0;
-			break;
-		}
-		seq = pgconn_int(r, i, 0);
-		if (n == 0 || seq < j->lo)
-			j->lo = seq;
-		if (n == 0 || seq > j->hi)
-			j->hi = seq;
-		n++;
-	}
-	return (n);
-}
-
-static void
-mamq_rows(struct pg_mamq *j, const PGresult *r)
-{
-	const char	*id;
-	int		 i;
-
-	for (i = 0; i < PQntuples(r); i++) {
-		id = PQgetvalue(r, i, 0);
-		if (i == 0)
-			(void)strlcpy(j->fin.first, id, sizeof(j->fin.first));
-		(void)strlcpy(j->fin.last, id, sizeof(j->fin.last));
-		if (j->row(id, pgconn_int(r, i, 1), PQgetvalue(r, i, 2),
-		    PQgetlength(r, i, 2), j->arg) == -1)
-			break;
-	}
-}
-
-/* What the step's result says; the next step, or MQ_DONE. */
-static void
-mamq_result(struct pg_mamq *j, const PGresult *r)
-{
-	int64_t		*seqs[4] = { &j->b.after, &j->b.before,
-			    &j->b.rsm_after, &j->b.rsm_before };
-	int64_t		 one = 0;
-
-	if (r == NULL) {
-		j->fin.status = MAM_ERROR;
-		j->step = MQ_DONE;
-		return;
-	}
-	if (j->step != MQ_PAGE && j->step != MQ_ROWS && PQntuples(r) > 0)
-		one = pgconn_int(r, 0, 0);
-	switch (j->step) {
-	case MQ_GATE:
-		j->step = MQ_SEQ;
-		break;
-	case MQ_SEQ:
-		if ((*seqs[j->id++] = one) == 0) {
-			j->fin.status = MAM_ITEM_NOT_FOUND;
-			j->step = MQ_DONE;
-		}
-		break;
-	case MQ_COUNT:
-		j->fin.count = one;
-		j->step = MQ_PAGE;
-		if (j->q.max <= 0) {
-			/* RSM max 0: the count alone (XEP-0059 2.6). */
-			j->fin.complete = one == 0;
-			j->fin.status = MAM_OK;
-			j->step = MQ_DONE;
-		}
-		break;
-	case MQ_PAGE:
-		j->step = MQ_ROWS;
-		if (mamq_page(j, r) == 0) {
-			j->fin.status = MAM_OK;
-			j->step = MQ_DONE;
-		}
-		break;
-	case MQ_ROWS:
-		mamq_rows(j, r);
-		j->step = MQ_INDEX;
-		break;
-	case MQ_INDEX:
-		j->fin.index = one;
-		j->fin.status = MAM_OK;
-		j->step = MQ_DONE;
-		break;
-	case MQ_DONE:
-		break;
-	}
+	return (name != NULL ? pg_exec(name, a, 0) : pg_exec_sql(sql, a));
 }
 
 static struct pg_mamq *
@@ -330,17 +178,15 @@ mamq_new(const struct mam_query *q, int (*row)(const char *, int64_t,
     const char *, size_t, void *), void (*done)(const struct mam_fin *,
     void *), void *arg)
 {
-	struct pg_mamq	*j;
+	struct pg_mamq	*m;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatal("%s", __func__);
-	j->q = *q;
-	j->fin.index = -1;
-	j->fin.status = MAM_ERROR;
-	j->row = row;
-	j->done = done;
-	j->arg = arg;
-	return (j);
+	pgmam_init(&m->j, &pg_mam_steps, q);
+	m->row = row;
+	m->done = done;
+	m->arg = arg;
+	return (m);
 }
 
 /* At once, on the store's connection. */
@@ -348,106 +194,51 @@ static int
 pg_mam_query(const struct mam_query *q, int (*cb)(const char *,
     int64_t, const char *, size_t, void *), void *arg, struct mam_fin *fin)
 {
-	struct pg_mamq	*j = mamq_new(q, cb, NULL, arg);
-	PGresult	*r;
+	struct pg_mamq	*m = mamq_new(q, cb, NULL, arg);
+	int		 rc;
 
-	j->step = MQ_SEQ;
-	while (mamq_next(j)) {
-		r = j->req.name != NULL ? pg_exec(j->req.name, &j->a, 0) :
-		    pg_exec_sql(j->req.sql, &j->a);
-		mamq_result(j, r);
-		PQclear(r);
-	}
-	*fin = j->fin;
-	free(j);
-	return (fin->status == MAM_ERROR ? -1 : 0);
-}
-
-static void	 mamq_sent(PGresult *, void *);
-
-/* The next step on the archive connection, or the answer. */
-static void
-mamq_go(struct pg_mamq *j)
-{
-	if (mamq_next(j)) {
-		j->req.done = mamq_sent;
-		j->req.arg = j;
-		if (pgconn_send(&pg_mam_db, &j->req) == 0) {
-			log_debug("mam: archive query step %d sent", j->step);
-			return;
-		}
-		j->fin.status = MAM_ERROR;
-	} else if (j->step != MQ_DONE)
-		j->fin.status = MAM_ERROR;
-	pg_mam_running--;
-	j->done(&j->fin, j->arg);
-	free(j);
+	rc = pgmam_run(&m->j, mamq_exec);
+	*fin = m->j.fin;
+	free(m);
+	return (rc);
 }
 
 static void
-mamq_sent(PGresult *r, void *arg)
+mamq_done(struct pgmam *j)
 {
-	struct pg_mamq	*j = arg;
+	struct pg_mamq	*m = (struct pg_mamq *)j;
 
-	mamq_result(j, r);
-	PQclear(r);
-	mamq_go(j);
+	m->done(&j->fin, m->arg);
+	free(m);
 }
 
 /*
- * Later, on a connection of its own: a long query (a big archive, a
- * "with" filter) stalls no login, message or other store call.  Until
- * that connection is up (just after start, or after an outage), at once
- * on the store's.  Bounded: past PG_MAM_RUNNING queries in flight, a
- * query fails at once.
+ * Later, on a connection of its own: a long query stalls no login,
+ * message or other store call.
  */
 static void
 pg_mam_query_start(const struct mam_query *q, int (*row)(const char *,
     int64_t, const char *, size_t, void *), void (*done)(const struct
     mam_fin *, void *), void *arg)
 {
-	struct pg_mamq	*j;
-	struct mam_fin	 fin;
-
-	if (!pgconn_up(&pg_mam_db)) {
-		if (pg_mam_query(q, row, arg, &fin) == -1)
-			fin.status = MAM_ERROR;
-		done(&fin, arg);
-		return;
-	}
 	/* The other connection sees what is committed. */
 	pg_group_end();
-	j = mamq_new(q, row, done, arg);
-	pg_mam_running++;
-	if (pg_mam_running > PG_MAM_RUNNING) {
-		log_warnx("store: too many archive queries running");
-		j->step = MQ_DONE;
-		j->fin.status = MAM_ERROR;
-	}
-	mamq_go(j);
-}
-
-static int
-pg_mam_ready(struct pgconn *pc)
-{
-	return (pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts));
+	pgmam_start(&mamq_new(q, row, done, arg)->j, &pg_mam_db, mamq_exec,
+	    mamq_done);
 }
 
 /* Once the store's connection has made the schema. */
 void
 pg_mam_open(const char **kw, const char **val)
 {
-	if (pg_mam_db.kw != NULL)
-		return;
-	pg_mam_db.quiet = 1;
-	pgconn_open(&pg_mam_db, "store archive", pg_mam_ready, kw, val);
+	pgmam_open(&pg_mam_db, "store archive", pg_mam_stmts, pg_mam_nstmts,
+	    kw, val);
 }
 
 void
 pg_mam_close(void)
 {
-	pgconn_close(&pg_mam_db);
-	pg_mam_db.kw = pg_mam_db.val = NULL;
+	pgmam_close(&pg_mam_db);
 }
 
 /* One end of an archive into row; its id stays "" when there is none. */

@@ -4,14 +4,20 @@ kept across a kill -9 of mucd; a conninfo the chrooted mucd could not
 use refused by xmppd -n; a server not there yet (the rooms refuse until
 it is, the rest of xmppd serves) or gone away (rooms go on
 in memory, what would be written is refused); and a schema newer than
-this mucd knows, refused."""
+this mucd knows, refused.  Room archive queries run on a connection of
+their own: one held in PostgreSQL (the regress build makes each first
+take a shared advisory lock, which the test holds) stalls no occupant,
+and its connection killed under it answers the querier with an error
+of type wait while mucd connects again.  The archive writes of one read
+share a commit; the database refusing one loses no other."""
 
 import os
 import re
 import subprocess
 import sys
+import time
 
-from postgres import Postgres
+from postgres import SUPERUSER, Postgres
 from xmppdtest import TIMEOUT, XMPPD, Server, add_user
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +27,7 @@ from test_muc import (NS_MUC, create, error_of, join, kill_mucd,  # noqa
 KEEP = "persist.example.org"
 TEMP = "conference.example.org"
 USERS = ("alice", "bob", "carol")
+GATE = 7823099          # the regress build's lock (common/pgmam.c)
 
 
 class Ctx:
@@ -243,3 +250,221 @@ def test_newer_schema_refused(c):
 def os_kill_mucd(s):
     import signal
     os.kill(s.pid_of("mucd"), signal.SIGKILL)
+
+
+# -- room archive queries on their own connection ---------------------------
+
+def talking_room(c):
+    """A server, a logging persistent room where alice and bob are, and
+    three messages archived; made once for the tests below."""
+    if getattr(c, "talk", None) is None:
+        db = c.db()
+        s = c.server(c.conninfo(db))
+        room = "talk@" + KEEP
+        a, b = login(s, "alice"), login(s, "bob")
+        create(a, room, "Alice")
+        logging_on(a, room)
+        join(b, room, "Bob")
+        self_presence(b)
+        for i in range(3):
+            say(a, b, room, "early %d" % i)
+        c.talk = (db, s, room, a, b)
+    return c.talk
+
+
+def archived(c, db, text):
+    return int(rows(c, db, "SELECT count(*) FROM muc_mam WHERE xml LIKE "
+                    "'%%%s%%'" % text)[0][0])
+
+
+def hold_gate(c, db):
+    """A psql session holding the lock until it ends."""
+    p = subprocess.Popen(
+        [os.path.join(c.pg.bin, "psql"), "-h", "127.0.0.1", "-p",
+         str(c.pg.port), "-U", SUPERUSER, "-d", db, "-X", "-q", "-A", "-t",
+         "-v", "ON_ERROR_STOP=1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    p.stdin.write("SET lock_timeout = '%ds';\n"
+                  "SELECT 'held', pg_advisory_lock(%d);\n" % (TIMEOUT, GATE))
+    p.stdin.flush()
+    line = p.stdout.readline()
+    assert line.startswith("held"), line
+    return p
+
+
+def release_gate(p):
+    p.stdin.write("\\q\n")
+    p.stdin.close()
+    assert p.wait(timeout=TIMEOUT) == 0
+
+
+def waiting(c, db):
+    """The pids of mucd's statements waiting for the test's lock."""
+    return [r[0] for r in rows(
+        c, db, "SELECT pid FROM pg_stat_activity WHERE datname = '%s' "
+        "AND wait_event_type = 'Lock' AND query LIKE "
+        "'%%pg_advisory_xact_lock_shared(%d)%%'" % (db, GATE))]
+
+
+def held(c, db):
+    """The pid of the one statement of mucd waiting for the lock, once
+    PostgreSQL shows it waiting (mucd has sent it: it may not have
+    started yet)."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        pids = waiting(c, db)
+        if len(pids) == 1 or time.monotonic() > deadline:
+            break
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
+def query_sent(s, mark):
+    """mucd has sent an archive query to PostgreSQL (it logs each step
+    it sends), where the held lock stops it."""
+    s.wait_log(r"mucd\[\d+\]: mam: archive query step \d+ sent",
+               after=mark)
+
+
+def ask(c, room, qid):
+    c.send("<iq type='set' id='%s' to='%s'><query xmlns='urn:xmpp:mam:2' "
+           "queryid='%s'/></iq>" % (qid, room, qid))
+
+
+def answer(c, qid):
+    """What c got up to the iq answering qid: its results come first."""
+    m = c.expect(r"<iq[^>]*id='%s'.*?(/>|</iq>)" % qid)
+    return m.string[:m.end()]
+
+
+def held_query(c, qid):
+    """alice's archive query, sent and held in PostgreSQL by the lock;
+    returns the psql session that holds it."""
+    db, s, room, a, b = talking_room(c)
+    gate = hold_gate(c, db)
+    try:
+        mark = s.mark()
+        ask(a, room, qid)
+        query_sent(s, mark)
+    except BaseException:
+        release_gate(gate)
+        raise
+    return gate
+
+
+def test_slow_room_archive_query_stalls_nobody(c):
+    db, s, room, a, b = talking_room(c)
+    gate = held_query(c, "slow")
+    try:
+        # Meanwhile: the room talks, is archived, and is joined.
+        for i in range(4):
+            say(b, a, room, "meanwhile %d" % i)
+        cl = login(s, "carol")
+        join(cl, room, "Carol")
+        self_presence(cl)
+        say(cl, b, room, "carol here")
+        other = "other@" + TEMP
+        create(cl, other, "Carol")
+        assert archived(c, db, "meanwhile") == 4
+        assert archived(c, db, "carol here") == 1
+        # All of that while alice's query still waited, unanswered.
+        held(c, db)
+        seen = a.expect(r"(.*?)<body>carol here</body>").group(1)
+        assert "id='slow'" not in seen, seen
+    finally:
+        release_gate(gate)
+    got = answer(a, "slow")
+    assert "type='result'" in got and "<fin" in got, got
+    for i in range(3):
+        assert "early %d" % i in got, got
+    assert s.proc.poll() is None
+    cl.close()
+
+
+def test_query_connection_killed_under_a_query(c):
+    db, s, room, a, b = talking_room(c)
+    mark = s.mark()
+    gate = held_query(c, "cut")
+    try:
+        rows(c, db, "SELECT pg_terminate_backend(%s)" % held(c, db))
+        got = answer(a, "cut")
+        assert "type='error'" in got and "type='wait'" in got, got
+        assert "early 0" not in got, got
+        # mucd connects the archive's connection again by itself.
+        s.wait_log(r"mucd\[\d+\]: muc archive: connected to PostgreSQL",
+                   after=mark)
+    finally:
+        release_gate(gate)
+    mark = s.mark()
+    ask(a, room, "again")
+    got = answer(a, "again")
+    assert "type='result'" in got and "early 2" in got, got
+    query_sent(s, mark)
+    say(a, b, room, "still here")
+    assert s.proc.poll() is None
+
+
+def test_queries_in_flight_are_bounded(c):
+    """A client sending query after query while they are held: past 64
+    in flight, one is refused at once with an error of type wait; those
+    held are each answered once the lock goes."""
+    db, s, room, a, b = talking_room(c)
+    mark = s.mark()
+    gate = held_query(c, "f0")
+    try:
+        a.send("".join("<iq type='set' id='f%d' to='%s'><query xmlns="
+                       "'urn:xmpp:mam:2' queryid='f%d'/></iq>" % (i, room, i)
+                       for i in range(1, 70)))
+        for i in range(64, 70):
+            got = answer(a, "f%d" % i)
+            assert "type='error'" in got and "type='wait'" in got, got
+        s.wait_log(r"muc archive: too many archive queries running",
+                   after=mark)
+        say(b, a, room, "not stalled")
+        held(c, db)
+    finally:
+        release_gate(gate)
+    got = "".join(answer(a, "f%d" % i) for i in range(64))
+    assert got.count("type='result'") == 64, got
+    assert got.count("<fin") == 64 and "type='error'" not in got
+    assert s.proc.poll() is None
+
+
+def test_a_refused_write_loses_no_other(c):
+    """A burst of messages, one the database refuses: the others are
+    archived, in fewer transactions than there are messages (the writes
+    of one read share a commit: a trigger notes each row's)."""
+    db, s, room, a, b = talking_room(c)
+    rows(c, db, "CREATE TABLE regress_tx (tx bigint, xml text)")
+    rows(c, db, "GRANT ALL ON regress_tx TO %s" % db)
+    rows(c, db, "CREATE FUNCTION regress_tx() RETURNS trigger AS $$ BEGIN "
+         "INSERT INTO regress_tx VALUES (txid_current(), NEW.xml); "
+         "RETURN NEW; END $$ LANGUAGE plpgsql")
+    rows(c, db, "CREATE TRIGGER regress_tx AFTER INSERT ON muc_mam FOR "
+         "EACH ROW EXECUTE FUNCTION regress_tx()")
+    rows(c, db, "ALTER TABLE muc_mam ADD CONSTRAINT regress_poison CHECK "
+         "(xml NOT LIKE '%poison%')")
+    try:
+        n = 12
+        a.send("".join("<message to='%s' type='groupchat'><body>%s %d"
+                       "</body></message>" % (room, "poison" if i == 5
+                                             else "burst", i)
+                       for i in range(n)))
+        for i in range(n):
+            b.expect(r"<body>%s %d</body>" % ("poison" if i == 5 else
+                                               "burst", i))
+        s.wait_log(r"muc db: mam_put: .*regress_poison")
+        say(a, b, room, "all said")
+        assert archived(c, db, "poison") == 0
+        got = rows(c, db, "SELECT xml FROM muc_mam WHERE xml LIKE "
+                   "'%burst%'")
+        for i in range(n):
+            if i != 5:
+                assert any("burst %d<" % i in r[0] for r in got), (i, got)
+        tx = rows(c, db, "SELECT count(DISTINCT tx) FROM regress_tx WHERE "
+                  "xml LIKE '%burst%'")
+        assert int(tx[0][0]) < n - 1, tx
+        assert s.proc.poll() is None
+    finally:
+        rows(c, db, "ALTER TABLE muc_mam DROP CONSTRAINT regress_poison")
+        rows(c, db, "DROP TRIGGER regress_tx ON muc_mam")

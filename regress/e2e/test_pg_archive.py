@@ -14,7 +14,7 @@ from rawxmpp import Raw
 from xmppdtest import TIMEOUT, Server, add_user
 
 D = "example.org"
-GATE = 7823099          # the regress build's lock (store_pg_mam.c)
+GATE = 7823099          # the regress build's lock (common/pgmam.c)
 NS = "urn:xmpp:mam:2"
 
 
