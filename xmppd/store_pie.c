@@ -398,9 +398,13 @@ pie_flush(void)
 	if (pie_in.bad || pie_in.exists || TAILQ_EMPTY(&pie_in.win))
 		goto done;
 	it = TAILQ_FIRST(&pie_in.win);
-	if (pie_in.stage[0] == '\0' && pie_stage_new() == -1) {
-		pie_in_fail(it->p.r.line, "");
-		goto done;
+	if (pie_in.stage[0] == '\0') {
+		if (pie_stage_new() == -1) {
+			pie_in_fail(it->p.r.line, "");
+			goto done;
+		}
+		log_info("account %s: archive set aside as it comes",
+		    pie_in.user.jid);
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("%s", __func__);
@@ -443,8 +447,11 @@ pie_flush_ctl(struct imsgev *iev, struct imsg *imsg)
 	if (imsg_get_data(imsg, &giveup, sizeof(giveup)) == -1)
 		giveup = 1;
 	if (pie_in.open && imsg_get_id(imsg) == pie_in.peerid) {
-		if (giveup)
+		if (giveup) {
+			log_info("account %s: import given up",
+			    pie_in.user.jid);
 			pie_in_clear();
+		}
 		else {
 			pie_flush();
 			rc = pie_in.bad ? -1 : 0;
