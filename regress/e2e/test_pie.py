@@ -477,7 +477,11 @@ def test_big_archive_broken_late_keeps_nothing(s):
         archive_user("late2", n, tail="<query xmlns='jabber:iq:roster'>"
                      "<item jid='not a jid@@'/></query>"),
         archive_user("late3", n)])
+    mark = s.mark()
     out, rc, _ = ctl_rusage(s, "import", path)
+    # Both went to the store in windows before they were found broken.
+    s.wait_log(r"account late1@example.org: archive set aside", after=mark)
+    s.wait_log(r"account late2@example.org: archive set aside", after=mark)
     assert rc == 1, out
     assert re.search(r"late1@example.org: refused: line \d+: archived "
                      r"message without a time stamp", out), out
