@@ -593,6 +593,8 @@ enum { MUC_IMPORT_DONE, MUC_IMPORT_EXISTS, MUC_IMPORT_REFUSED };
 struct ctl_muc_import {
 	int		 result;		/* MUC_IMPORT_* */
 	char		 why[256];		/* when refused */
+	int		 added;			/* <archive/>: messages new */
+	int		 had;			/* and there already */
 };
 
 struct ctl_upload {
