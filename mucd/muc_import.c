@@ -274,8 +274,12 @@ muc_import_archive_room(const struct xml_node *n, char *why, size_t len)
 	else if ((room = muc_room_find(svc, j->local)) == NULL ||
 	    room->dbid == 0)
 		(void)strlcpy(why, "no such persistent room", len);
+	else if (!room->cfg.logging)
+		(void)strlcpy(why, "the room keeps no archive "
+		    "(muc#roomconfig_enablelogging)", len);
 	free(j);
-	return (room != NULL && room->dbid != 0 ? room : NULL);
+	return (room != NULL && room->dbid != 0 && room->cfg.logging ? room :
+	    NULL);
 }
 
 /* An archive id: what muc_mam.c makes, or another server's, as safe. */
