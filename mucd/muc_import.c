@@ -219,20 +219,12 @@ muc_import_make(struct muc_service *svc, const char *name,
 	return (-1);
 }
 
-/* One room: MUC_IMPORT_*, and why when refused. */
-static int
-muc_import_room(const struct xml_node *n, char *why, size_t len)
+/* The service of a room's JID, parsed into j; NULL and why if none. */
+static struct muc_service *
+muc_import_svc(const char *jid, struct jid *j, char *why, size_t len)
 {
-	const struct xml_node	*x;
-	struct muc_service	*svc;
-	struct jid		*j;
-	const char		*jid = xml_get_attr(n, "jid");
-	int			 rc = MUC_IMPORT_REFUSED;
+	struct muc_service	*svc = NULL;
 
-	if ((j = malloc(sizeof(*j))) == NULL) {
-		(void)strlcpy(why, "out of memory", len);
-		return (rc);
-	}
 	if (jid == NULL || jid_parse(jid, j) == -1 || j->local[0] == '\0' ||
 	    j->resource[0] != '\0')
 		(void)strlcpy(why, "not the JID of a room", len);
@@ -241,9 +233,26 @@ muc_import_room(const struct xml_node *n, char *why, size_t len)
 	else if (!svc->loaded)
 		(void)strlcpy(why, "the rooms of the service cannot be read "
 		    "yet", len);
-	else if (muc_room_find(svc, j->local) != NULL)
+	return (svc != NULL && svc->loaded ? svc : NULL);
+}
+
+/* One room: MUC_IMPORT_*, and why when refused. */
+static int
+muc_import_room(const struct xml_node *n, char *why, size_t len)
+{
+	const struct xml_node	*x;
+	struct muc_service	*svc;
+	struct jid		*j;
+	int			 rc = MUC_IMPORT_REFUSED;
+
+	if ((j = malloc(sizeof(*j))) == NULL) {
+		(void)strlcpy(why, "out of memory", len);
+		return (rc);
+	}
+	svc = muc_import_svc(xml_get_attr(n, "jid"), j, why, len);
+	if (svc != NULL && muc_room_find(svc, j->local) != NULL)
 		rc = MUC_IMPORT_EXISTS;
-	else if ((x = muc_import_check(n, why, len)) != NULL &&
+	else if (svc != NULL && (x = muc_import_check(n, why, len)) != NULL &&
 	    muc_import_make(svc, j->local, n, x, why, len) == 0)
 		rc = MUC_IMPORT_DONE;
 	free(j);
@@ -257,20 +266,14 @@ muc_import_archive_room(const struct xml_node *n, char *why, size_t len)
 	struct muc_service	*svc;
 	struct muc_room		*room = NULL;
 	struct jid		*j;
-	const char		*jid = xml_get_attr(n, "room");
 
 	if ((j = malloc(sizeof(*j))) == NULL) {
 		(void)strlcpy(why, "out of memory", len);
 		return (NULL);
 	}
-	if (jid == NULL || jid_parse(jid, j) == -1 || j->local[0] == '\0' ||
-	    j->resource[0] != '\0')
-		(void)strlcpy(why, "not the JID of a room", len);
-	else if ((svc = mucd_service_find(j->domain)) == NULL)
-		(void)strlcpy(why, "not a muc service of this server", len);
-	else if (!svc->loaded)
-		(void)strlcpy(why, "the rooms of the service cannot be read "
-		    "yet", len);
+	if ((svc = muc_import_svc(xml_get_attr(n, "room"), j, why, len)) ==
+	    NULL)
+		room = NULL;
 	else if ((room = muc_room_find(svc, j->local)) == NULL ||
 	    room->dbid == 0)
 		(void)strlcpy(why, "no such persistent room", len);

@@ -768,20 +768,22 @@ cv_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
 	ctx->narch++;
 }
 
+/* Each record of the dump file to fn; exits when it cannot be read. */
 static void
-cv_dump_read(struct cv_ctx *ctx)
+cv_dump_read(struct cv_ctx *ctx, const char *file,
+    void (*fn)(struct cv_ctx *, const struct cv_term *, int))
 {
 	struct cv_reader	 r;
 	struct cv_term		*t;
 	int			 rv, line;
 
 	memset(&r, 0, sizeof(r));
-	r.file = ctx->dump;
+	ctx->dump = r.file = file;
 	r.line = 1;
-	if ((r.f = fopen(ctx->dump, "r")) == NULL)
-		err(1, "%s", ctx->dump);
+	if ((r.f = fopen(file, "r")) == NULL)
+		err(1, "%s", file);
 	while ((rv = cv_next(&r, &t, &line)) == 1) {
-		cv_record(ctx, t, line);
+		fn(ctx, t, line);
 		cv_term_free(t);
 	}
 	if (rv == -1)
@@ -1202,7 +1204,7 @@ convert_ejabberd(const char *pie, const char *dump, const char *out)
 	ctx.dirfd = -1;
 	ctx.ejabberd = 1;
 	if (dump != NULL)
-		cv_dump_read(&ctx);
+		cv_dump_read(&ctx, dump, cv_record);
 	cv_one_file(&ctx, out);
 	for (a = RB_MIN(cv_archs, &ctx.archs); a != NULL; a = next) {
 		next = RB_NEXT(cv_archs, &ctx.archs, a);
@@ -1649,28 +1651,6 @@ cv_room(struct cv_ctx *ctx, struct xml_node *rooms, const struct cv_term *t,
 	cv_room_archive(ctx, rooms, jid);
 }
 
-/* The room archives of the archive_msg dump, kept in ctx. */
-static void
-cv_room_archives_read(struct cv_ctx *ctx, const char *arch)
-{
-	struct cv_reader	 r;
-	struct cv_term		*t;
-	int			 rv, line;
-
-	memset(&r, 0, sizeof(r));
-	ctx->dump = r.file = arch;
-	r.line = 1;
-	if ((r.f = fopen(arch, "r")) == NULL)
-		err(1, "%s", arch);
-	while ((rv = cv_next(&r, &t, &line)) == 1) {
-		cv_room_record(ctx, t, line);
-		cv_term_free(t);
-	}
-	if (rv == -1)
-		errx(1, "%s; nothing written", r.err);
-	(void)fclose(r.f);
-}
-
 /*
  * Read dump (and arch) whole and write its persistent rooms (and their
  * archives) to out, made with mode 0600 and never an existing file;
@@ -1690,7 +1670,7 @@ convert_ejabberd_rooms(const char *dump, const char *arch, const char *out)
 	memset(&ctx, 0, sizeof(ctx));
 	RB_INIT(&ctx.archs);
 	if (arch != NULL)
-		cv_room_archives_read(&ctx, arch);
+		cv_dump_read(&ctx, arch, cv_room_record);
 	memset(&r, 0, sizeof(r));
 	ctx.dump = r.file = dump;
 	r.line = 1;

@@ -541,17 +541,11 @@ pie_flush(struct pie_parse *pp, int giveup)
 	    &giveup, sizeof(giveup)) == -1 || imsgbuf_flush(pp->ib) == -1)
 		err(1, "send");
 	ctl_get(pp->ib, &imsg);
-	switch (imsg_get_type(&imsg)) {
-	case IMSG_CTL_PIE_FLUSHED:
-		if (imsg_get_data(&imsg, &rc, sizeof(rc)) == -1)
-			errx(1, "bad answer from xmppd");
-		break;
-	case IMSG_CTL_FAIL:
+	if (imsg_get_type(&imsg) == IMSG_CTL_FAIL)
 		ctl_fail_exit(&imsg);
-		/* NOTREACHED */
-	default:
-		errx(1, "unexpected answer %u", imsg_get_type(&imsg));
-	}
+	if (imsg_get_type(&imsg) != IMSG_CTL_PIE_FLUSHED ||
+	    imsg_get_data(&imsg, &rc, sizeof(rc)) == -1)
+		errx(1, "bad answer from xmppd");
 	imsg_free(&imsg);
 	/* Refused: the commit says why; the rest need not be sent. */
 	if (rc == -1)
