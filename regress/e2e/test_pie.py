@@ -10,8 +10,8 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+import resource
 import subprocess
-import threading
 
 from rawxmpp import Raw
 from xmppdtest import XMPPCTL, Server, proc_status, slix_login
@@ -404,21 +404,19 @@ def count(s, sql, params):
     return int(s.db_rows(sql, params)[0][0])
 
 
-def ctl_rusage(s, *args, timeout=600):
-    """xmppctl run to its end: its output, status and peak RSS in kB,
-    from the kernel's accounting of the child, not from sampling."""
-    p = subprocess.Popen([XMPPCTL, "-s", s.sock] + list(args),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True)
-    killer = threading.Timer(timeout, p.kill)
-    killer.start()
-    try:
-        out = p.stdout.read()
-        _, status, ru = os.wait4(p.pid, 0)
-    finally:
-        killer.cancel()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return out, p.returncode, ru.ru_maxrss
+DATA_LIMIT = 32 * 1024 * 1024
+
+
+def ctl_bounded(s, *args, timeout=600):
+    """xmppctl run to its end with its data (heap and private mappings,
+    RLIMIT_DATA) limited to DATA_LIMIT: holding more fails its malloc,
+    whatever the timing.  Its output and status."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_DATA, (DATA_LIMIT, DATA_LIMIT))
+    p = subprocess.run([XMPPCTL, "-s", s.sock] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=timeout, preexec_fn=limit)
+    return p.stdout, p.returncode
 
 
 def hwm_kb(pid):
@@ -430,20 +428,18 @@ BIG = 300000
 
 def test_big_archive_bounded_memory(s):
     """A user of 300,000 archived messages imports whole, and neither
-    xmppctl nor the store holds it: the peak RSS of each stays far
-    below the file's size (the kernel's high-water marks, which no
-    timing changes)."""
+    xmppctl nor the store holds it: xmppctl runs with its data limited
+    to 32 MiB, the store's peak RSS (the kernel's high-water mark) stays
+    under 40 MiB, the file being over 80 MiB."""
     path = big_file(s, "big.xml", [archive_user("big", BIG)])
     size_kb = os.path.getsize(path) // 1024
     assert size_kb > 80 * 1024, size_kb
     store = s.pid_of("store")
-    out, rc, rss = ctl_rusage(s, "import", path)
+    out, rc = ctl_bounded(s, "import", path)
     assert rc == 0, out
     assert "big@example.org: imported: 1 password, %d archived messages" \
         % BIG in out, out
-    limit = 40 * 1024
-    assert rss < limit, "xmppctl peak RSS %d kB, file %d kB" % (rss, size_kb)
-    assert hwm_kb(store) < limit, "store peak RSS %d kB, file %d kB" % (
+    assert hwm_kb(store) < 40 * 1024, "store peak RSS %d kB, file %d kB" % (
         hwm_kb(store), size_kb)
     assert count(s, "SELECT count(*) FROM mam WHERE domain = ? AND "
                  "localpart = ?", ("example.org", "big")) == BIG
@@ -461,7 +457,7 @@ def test_big_archive_bounded_memory(s):
     finally:
         c.close()
     # Again: nothing changes, nothing is set aside.
-    out, rc, _ = ctl_rusage(s, "import", path)
+    out, rc = ctl_bounded(s, "import", path)
     assert rc == 0 and "big@example.org: unchanged" in out, out
     assert staged(s) == 0
 
@@ -478,7 +474,7 @@ def test_big_archive_broken_late_keeps_nothing(s):
                      "<item jid='not a jid@@'/></query>"),
         archive_user("late3", n)])
     mark = s.mark()
-    out, rc, _ = ctl_rusage(s, "import", path)
+    out, rc = ctl_bounded(s, "import", path)
     # Both went to the store in windows before they were found broken.
     s.wait_log(r"account late1@example.org: archive set aside", after=mark)
     s.wait_log(r"account late2@example.org: archive set aside", after=mark)
@@ -505,10 +501,10 @@ def test_import_cut_short_keeps_nothing(s):
     p = subprocess.Popen([XMPPCTL, "-s", s.sock, "import", path],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     s.wait_log(r"account cut@example.org: archive set aside", after=mark)
-    assert staged(s) > 0
     p.kill()
     p.wait()
     s.wait_log(r"account cut@example.org: import given up", after=mark)
-    assert staged(s) == 0
+    # Answered after the store's transaction of the give-up has ended.
     assert "cut@example.org" not in \
         s.ctl("user", "list", "example.org").stdout.split()
+    assert staged(s) == 0
