@@ -451,8 +451,7 @@ pie_flush_ctl(struct imsgev *iev, struct imsg *imsg)
 			log_info("account %s: import given up",
 			    pie_in.user.jid);
 			pie_in_clear();
-		}
-		else {
+		} else {
 			pie_flush();
 			rc = pie_in.bad ? -1 : 0;
 		}
