@@ -312,6 +312,16 @@ enum imsg_type {
 	IMSG_CTL_SHOW_STREAMS,
 	IMSG_CTL_STREAM,	/* struct ctl_stream */
 
+	/*
+	 * An import's archived messages, between PIE_USER and PIE_COMMIT:
+	 * at most PIE_WINDOW bytes or PIE_WINDOW_RECS records are sent
+	 * before a FLUSH, answered FLUSHED when the store has set them
+	 * aside for the commit (store_pie.c).  FLUSH's int is 1 when the
+	 * user is given up (control sends it when xmppctl goes away).
+	 */
+	IMSG_CTL_PIE_FLUSH,	/* int: 0, or 1 to give the user up */
+	IMSG_CTL_PIE_FLUSHED,	/* int: 0, or -1 when the user is refused */
+
 	IMSG_MAX
 };
 
@@ -583,6 +593,8 @@ enum { MUC_IMPORT_DONE, MUC_IMPORT_EXISTS, MUC_IMPORT_REFUSED };
 struct ctl_muc_import {
 	int		 result;		/* MUC_IMPORT_* */
 	char		 why[256];		/* when refused */
+	int		 added;			/* <archive/>: messages new */
+	int		 had;			/* and there already */
 };
 
 struct ctl_upload {
@@ -853,6 +865,8 @@ struct sm_counts {
 #define PIE_REC_MAX		(256 * 1024)	/* a record's strings */
 #define PIE_USER_MAX		(256 * 1024 * 1024)	/* a user's records */
 #define PIE_ARCHIVE_PAGE	500	/* archived messages per export page */
+#define PIE_WINDOW		(1024 * 1024)	/* archive bytes per FLUSH */
+#define PIE_WINDOW_RECS		1000	/* archived messages per FLUSH */
 
 enum pie_rec_type {
 	PIE_SCRAM,		/* hash, iter; salt, stored key, server key */

@@ -434,6 +434,7 @@ char		*muc_db_setting_get(struct muc_room *, const char *);
 /* muc_history.c, muc_subject.c, muc_mam.c: what a room remembers */
 extern const struct muc_feature	muc_history_feature;
 extern const struct muc_feature	muc_subject_feature;
+int	 muc_subject_set(struct muc_room *, const char *, const char *);
 extern const struct muc_feature	muc_mam_feature;
 void	 muc_history_expire(struct muc_service *, int64_t);
 /* Feature files: one struct muc_feature each, listed in mucd_features[]. */

@@ -18,9 +18,15 @@
  * A persistent room of another server (xmppctl muc import, from what
  * xmppctl convert made of its rooms): its <room/> read with the limits
  * of a stanza, checked again here, its form applied as an owner's
- * submission is (muc_config.c), and the room saved whole in one
- * transaction before the answer.  A room that exists, in memory or in
- * the database, is left as it is.
+ * submission is (muc_config.c), its subject set as a change by the
+ * nick that made it would, and the room saved whole in one transaction
+ * before the answer.  A room that exists, in memory or in the
+ * database, is left as it is.
+ *
+ * A room's archive comes after it in <archive room=''/> requests, each
+ * at most a request's size: every message checked, then all of the
+ * request written in one transaction, under the id it had (so that a
+ * second import adds nothing, and clients keep the ids they knew).
  */
 
 #include <sys/types.h>
@@ -31,12 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "config.h"
 #include "imsg.h"
 #include "jid.h"
 #include "log.h"
+#include "mam.h"
 #include "msg.h"
 #include "muc.h"
+#include "muc_backend.h"
 #include "muc_config.h"
 #include "proc.h"
 #include "stanza.h"
@@ -51,7 +60,7 @@ muc_import_check(const struct xml_node *n, char *why, size_t len)
 	const struct xml_node	*c, *x = NULL;
 	const char		*type;
 	struct jid		*j;
-	int			 items = 0, bad = 0;
+	int			 items = 0, bad = 0, subjects = 0;
 
 	if ((j = malloc(sizeof(*j))) == NULL) {
 		(void)strlcpy(why, "out of memory", len);
@@ -64,6 +73,8 @@ muc_import_check(const struct xml_node *n, char *why, size_t len)
 			x = c;
 			continue;
 		}
+		if (xml_is(c, NS_MUC_IMPORT, "subject") && subjects++ == 0)
+			continue;
 		if (!xml_is(c, NS_MUC_IMPORT, "item")) {
 			(void)strlcpy(why, "an element not understood", len);
 			bad = 1;
@@ -136,6 +147,42 @@ muc_import_affs(struct muc_room *room, const struct xml_node *n, char *why,
 	return (rc);
 }
 
+/* Its <subject by='nick'/>, when it has one, as the room's subject. */
+static int
+muc_import_subject(struct muc_room *room, const struct xml_node *n,
+    char *why, size_t len)
+{
+	const struct xml_node	*c;
+	const char		*by;
+	struct jid		*j;
+	char			*text, full[JID_BUFSIZE];
+	int			 rc = -1;
+
+	if ((c = xml_find_child(n, NS_MUC_IMPORT, "subject")) == NULL)
+		return (0);
+	if ((by = xml_get_attr(c, "by")) == NULL)
+		by = "";
+	if ((j = malloc(sizeof(*j))) == NULL ||
+	    (text = xml_text(c)) == NULL) {
+		free(j);
+		(void)strlcpy(why, "out of memory", len);
+		return (-1);
+	}
+	if (muc_stanza_chars(text) > (size_t)room->svc->conf->subject_length)
+		(void)strlcpy(why, "the subject is too long", len);
+	else if (by[0] != '\0' && ((size_t)snprintf(full, sizeof(full),
+	    "%s/%s", room->jid, by) >= sizeof(full) || jid_parse(full, j) ==
+	    -1 || strcmp(j->resource, by) != 0))
+		(void)strlcpy(why, "the subject's author is not a nick", len);
+	else if (muc_subject_set(room, text, by) == -1)
+		(void)strlcpy(why, "out of memory", len);
+	else
+		rc = 0;
+	free(text);
+	free(j);
+	return (rc);
+}
+
 /* A new room made of n, saved; -1 and why, nothing kept, otherwise. */
 static int
 muc_import_make(struct muc_service *svc, const char *name,
@@ -158,7 +205,8 @@ muc_import_make(struct muc_service *svc, const char *name,
 		(void)strlcpy(why, "the room is not persistent", len);
 		goto fail;
 	}
-	if (muc_import_affs(room, n, why, len) == -1)
+	if (muc_import_affs(room, n, why, len) == -1 ||
+	    muc_import_subject(room, n, why, len) == -1)
 		goto fail;
 	if (muc_db_room_save(room) == -1) {
 		(void)strlcpy(why, "the database did not take it", len);
@@ -171,20 +219,12 @@ muc_import_make(struct muc_service *svc, const char *name,
 	return (-1);
 }
 
-/* One room: MUC_IMPORT_*, and why when refused. */
-static int
-muc_import_room(const struct xml_node *n, char *why, size_t len)
+/* The service of a room's JID, parsed into j; NULL and why if none. */
+static struct muc_service *
+muc_import_svc(const char *jid, struct jid *j, char *why, size_t len)
 {
-	const struct xml_node	*x;
-	struct muc_service	*svc;
-	struct jid		*j;
-	const char		*jid = xml_get_attr(n, "jid");
-	int			 rc = MUC_IMPORT_REFUSED;
+	struct muc_service	*svc = NULL;
 
-	if ((j = malloc(sizeof(*j))) == NULL) {
-		(void)strlcpy(why, "out of memory", len);
-		return (rc);
-	}
 	if (jid == NULL || jid_parse(jid, j) == -1 || j->local[0] == '\0' ||
 	    j->resource[0] != '\0')
 		(void)strlcpy(why, "not the JID of a room", len);
@@ -193,13 +233,177 @@ muc_import_room(const struct xml_node *n, char *why, size_t len)
 	else if (!svc->loaded)
 		(void)strlcpy(why, "the rooms of the service cannot be read "
 		    "yet", len);
-	else if (muc_room_find(svc, j->local) != NULL)
+	return (svc != NULL && svc->loaded ? svc : NULL);
+}
+
+/* One room: MUC_IMPORT_*, and why when refused. */
+static int
+muc_import_room(const struct xml_node *n, char *why, size_t len)
+{
+	const struct xml_node	*x;
+	struct muc_service	*svc;
+	struct jid		*j;
+	int			 rc = MUC_IMPORT_REFUSED;
+
+	if ((j = malloc(sizeof(*j))) == NULL) {
+		(void)strlcpy(why, "out of memory", len);
+		return (rc);
+	}
+	svc = muc_import_svc(xml_get_attr(n, "jid"), j, why, len);
+	if (svc != NULL && muc_room_find(svc, j->local) != NULL)
 		rc = MUC_IMPORT_EXISTS;
-	else if ((x = muc_import_check(n, why, len)) != NULL &&
+	else if (svc != NULL && (x = muc_import_check(n, why, len)) != NULL &&
 	    muc_import_make(svc, j->local, n, x, why, len) == 0)
 		rc = MUC_IMPORT_DONE;
 	free(j);
 	return (rc);
+}
+
+/* The room an <archive/> is of: a persistent room of this server. */
+static struct muc_room *
+muc_import_archive_room(const struct xml_node *n, char *why, size_t len)
+{
+	struct muc_service	*svc;
+	struct muc_room		*room = NULL;
+	struct jid		*j;
+
+	if ((j = malloc(sizeof(*j))) == NULL) {
+		(void)strlcpy(why, "out of memory", len);
+		return (NULL);
+	}
+	if ((svc = muc_import_svc(xml_get_attr(n, "room"), j, why, len)) ==
+	    NULL)
+		room = NULL;
+	else if ((room = muc_room_find(svc, j->local)) == NULL ||
+	    room->dbid == 0)
+		(void)strlcpy(why, "no such persistent room", len);
+	else if (!room->cfg.logging)
+		(void)strlcpy(why, "the room keeps no archive "
+		    "(muc#roomconfig_enablelogging)", len);
+	free(j);
+	return (room != NULL && room->dbid != 0 && room->cfg.logging ? room :
+	    NULL);
+}
+
+/* An archive id: what muc_mam.c makes, or another server's, as safe. */
+static int
+muc_import_id_ok(const char *id)
+{
+	size_t	 i, n = id != NULL ? strlen(id) : 0;
+
+	if (n == 0 || n >= MAM_ID_LEN)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_", id[i]) == NULL)
+			return (0);
+	return (1);
+}
+
+/*
+ * <msg id='' stamp='' nick='' jid=''><message/></msg>: the message as
+ * the room sent it out, from the nick, serialized into b; why if not.
+ */
+static const char *
+muc_import_msg(struct muc_room *room, const struct xml_node *c,
+    struct xml_buf *b, struct jid *j, int64_t *stamp)
+{
+	const struct xml_node	*inner;
+	struct xml_node		*m;
+	const char		*nick = xml_get_attr(c, "nick");
+	const char		*jid = xml_get_attr(c, "jid");
+	const char		*st = xml_get_attr(c, "stamp");
+	char			 from[JID_BUFSIZE];
+	int			 rc;
+
+	if (!xml_is(c, NS_MUC_IMPORT, "msg") ||
+	    !muc_import_id_ok(xml_get_attr(c, "id")))
+		return ("an archived message without a good id");
+	if (st == NULL || mam_time(st, stamp) == -1)
+		return ("an archived message without a time stamp");
+	if (nick == NULL || nick[0] == '\0' || (size_t)snprintf(from,
+	    sizeof(from), "%s/%s", room->jid, nick) >= sizeof(from) ||
+	    jid_parse(from, j) == -1 || strcmp(j->resource, nick) != 0)
+		return ("an archived message without its sender's nick");
+	if (jid == NULL || jid_parse(jid, j) == -1 || j->local[0] == '\0' ||
+	    j->resource[0] != '\0')
+		return ("an archived message without its sender's bare JID");
+	if ((inner = xml_first_child(c)) == NULL ||
+	    !xml_is(inner, NS_CLIENT, "message") ||
+	    (!mam_archivable(inner) && !muc_message_is_subject(inner)))
+		return ("an archived message that is not a message to keep");
+	if ((m = xml_node_clone(inner)) == NULL)
+		return ("out of memory");
+	xml_del_attr(m, "to");
+	rc = xml_set_attr(m, "from", from) == -1 ||
+	    xml_set_attr(m, "type", "groupchat") == -1 ||
+	    xml_serialize(m, NS_CLIENT, b) == -1;
+	xml_node_free(m);
+	return (rc ? "an archived message too big" : NULL);
+}
+
+/* Each message checked, then all written in one transaction. */
+static int
+muc_import_archive(const struct xml_node *n, struct ctl_muc_import *ci)
+{
+	const struct xml_node	*c;
+	struct muc_room		*room;
+	struct xml_buf		 b;
+	struct jid		*j;
+	const char		*err = NULL;
+	int64_t			 stamp;
+	int			 pass, rc;
+
+	if ((room = muc_import_archive_room(n, ci->why,
+	    sizeof(ci->why))) == NULL)
+		return (MUC_IMPORT_REFUSED);
+	if ((j = malloc(sizeof(*j))) == NULL) {
+		(void)strlcpy(ci->why, "out of memory", sizeof(ci->why));
+		return (MUC_IMPORT_REFUSED);
+	}
+	/* Pass 0 checks, pass 1 writes. */
+	for (pass = 0; pass < 2 && err == NULL; pass++) {
+		if (pass == 1 && muc_be->begin() == -1) {
+			err = "the database did not take it";
+			break;
+		}
+		TAILQ_FOREACH(c, &n->children, entry) {
+			if (c->name == NULL)
+				continue;
+			xml_buf_init(&b, proc_self.conf->global.limits.
+			    stanza_size);
+			err = muc_import_msg(room, c, &b, j, &stamp);
+			if (err == NULL && pass == 1) {
+				if ((rc = muc_be->mam->put(room->dbid,
+				    xml_get_attr(c, "id"), stamp,
+				    xml_get_attr(c, "nick"), xml_get_attr(c,
+				    "jid"), b.data, b.len)) == -1)
+					err = "the database did not take it";
+				else if (rc == 0)
+					ci->added++;
+				else
+					ci->had++;
+			}
+			xml_buf_free(&b);
+			if (err != NULL)
+				break;
+		}
+		if (pass == 1 && (err != NULL || muc_be->commit() == -1)) {
+			muc_be->rollback();
+			if (err == NULL)
+				err = "the database did not take it";
+		}
+	}
+	free(j);
+	if (err != NULL) {
+		(void)strlcpy(ci->why, err, sizeof(ci->why));
+		ci->added = ci->had = 0;
+		return (MUC_IMPORT_REFUSED);
+	}
+	if (ci->added > 0)
+		log_info("room %s: %d archived messages imported", room->jid,
+		    ci->added);
+	return (MUC_IMPORT_DONE);
 }
 
 /* IMSG_CTL_MUC_IMPORT: one room, answered IMSG_CTL_MUC_IMPORTED. */
@@ -220,8 +424,10 @@ muc_import_ctl(struct imsgev *iev, struct imsg *imsg)
 	else if ((buf = malloc(len)) == NULL ||
 	    imsg_get_data(imsg, buf, len) == -1)
 		(void)strlcpy(ci.why, "out of memory", sizeof(ci.why));
-	else if ((n = xml_parse_fragment(buf, len, &l, NULL)) == NULL ||
-	    !xml_is(n, NS_MUC_IMPORT, "room"))
+	else if ((n = xml_parse_fragment(buf, len, &l, NULL)) != NULL &&
+	    xml_is(n, NS_MUC_IMPORT, "archive"))
+		ci.result = muc_import_archive(n, &ci);
+	else if (n == NULL || !xml_is(n, NS_MUC_IMPORT, "room"))
 		(void)strlcpy(ci.why, "not a room, or not XML",
 		    sizeof(ci.why));
 	else

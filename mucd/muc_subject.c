@@ -106,6 +106,22 @@ muc_subject_room_free(struct muc_room *room)
 	*muc_room_slot(room, &muc_subject_feature) = NULL;
 }
 
+/*
+ * A subject the room had elsewhere (muc_import.c), before the room is
+ * saved, which saves it too; by is a nick, "" for the room.
+ */
+int
+muc_subject_set(struct muc_room *room, const char *text, const char *by)
+{
+	struct muc_subject	*sj = muc_subject_of(room);
+
+	if (muc_room_set_str(&sj->text, text) == -1 ||
+	    muc_room_set_str(&sj->by, by) == -1 ||
+	    muc_room_set_str(&sj->oid, "") == -1)
+		return (-1);
+	return (0);
+}
+
 /* A subject change went out: the room's subject now. */
 static void
 muc_subject_broadcast(struct muc_occupant *occ, const struct xml_node *m)

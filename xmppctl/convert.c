@@ -684,26 +684,25 @@ cv_note(struct cv_ctx *ctx, const char *file, int line, const char *why)
 
 /*
  * {archive_msg, {User, Server}, Id, {Mega, Sec, Micro}, Peer, BarePeer,
- * Packet, Nick, Type}: a <result/> in the archive of User@Server.
+ * Packet, Nick, Type}: its owner's bare JID in jid, its time, and its
+ * message; NULL when it is not one (noted), or is the dump's header.
  */
-static void
-cv_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
+static struct xml_node *
+cv_record_msg(struct cv_ctx *ctx, const struct cv_term *t, int line,
+    char *jid, size_t jidlen, int64_t *whenp)
 {
-	struct xml_node	*msg, *res, *fwd, *d;
-	struct xml_buf	 b;
+	struct xml_node	*msg;
 	struct cv_term	*us, *ts;
 	struct jid	 j;
-	char		 jid[CONF_JIDLEN], stamp[64], id[32];
-	int64_t		 when;
 
 	if (cv_is(t, T_TUPLE, 2) && cv_is(t->v[0], T_ATOM, 0) &&
 	    strcmp(t->v[0]->s, "tables") == 0)
-		return;		/* the dump's header */
+		return (NULL);		/* the dump's header */
 	if (!cv_is(t, T_TUPLE, 9) || !cv_is(t->v[0], T_ATOM, 0) ||
 	    strcmp(t->v[0]->s, "archive_msg") != 0) {
 		cv_note(ctx, ctx->dump, line, "skipped: not an archive_msg "
 		    "record");
-		return;
+		return (NULL);
 	}
 	us = t->v[1];
 	ts = t->v[3];
@@ -714,23 +713,38 @@ cv_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
 	    ts->v[0]->i > 100000 || ts->v[1]->i < 0 ||
 	    ts->v[1]->i >= 1000000 || ts->v[2]->i < 0 ||
 	    ts->v[2]->i >= 1000000 ||
-	    (size_t)snprintf(jid, sizeof(jid), "%s@%s", us->v[0]->s,
-	    us->v[1]->s) >= sizeof(jid) || jid_parse(jid, &j) == -1 ||
+	    (size_t)snprintf(jid, jidlen, "%s@%s", us->v[0]->s,
+	    us->v[1]->s) >= jidlen || jid_parse(jid, &j) == -1 ||
 	    j.resource[0] != '\0') {
 		cv_note(ctx, ctx->dump, line, "skipped: an archived message "
 		    "without its user or time");
-		return;
+		return (NULL);
 	}
-	(void)jid_bare(&j, jid, sizeof(jid));
+	(void)jid_bare(&j, jid, jidlen);
 	if ((msg = cv_xmlel(t->v[6], NS_CLIENT, 0)) == NULL ||
 	    !xml_is(msg, NS_CLIENT, "message")) {
 		xml_node_free(msg);
 		cv_note(ctx, ctx->dump, line, "skipped: its packet is not a "
 		    "message");
-		return;
+		return (NULL);
 	}
-	when = ((int64_t)ts->v[0]->i * 1000000 + ts->v[1]->i) * 1000000 +
+	*whenp = ((int64_t)ts->v[0]->i * 1000000 + ts->v[1]->i) * 1000000 +
 	    ts->v[2]->i;
+	return (msg);
+}
+
+/* An archive_msg record: a <result/> in the archive of User@Server. */
+static void
+cv_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
+{
+	struct xml_node	*msg, *res, *fwd, *d;
+	struct xml_buf	 b;
+	char		 jid[CONF_JIDLEN], stamp[64], id[32];
+	int64_t		 when;
+
+	if ((msg = cv_record_msg(ctx, t, line, jid, sizeof(jid), &when)) ==
+	    NULL)
+		return;
 	mam_stamp(when, stamp, sizeof(stamp));
 	(void)snprintf(id, sizeof(id), "%lld", (long long)when);
 	if ((res = xml_node_new(NS_MAM2, "result")) == NULL ||
@@ -754,20 +768,22 @@ cv_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
 	ctx->narch++;
 }
 
+/* Each record of the dump file to fn; exits when it cannot be read. */
 static void
-cv_dump_read(struct cv_ctx *ctx)
+cv_dump_read(struct cv_ctx *ctx, const char *file,
+    void (*fn)(struct cv_ctx *, const struct cv_term *, int))
 {
 	struct cv_reader	 r;
 	struct cv_term		*t;
 	int			 rv, line;
 
 	memset(&r, 0, sizeof(r));
-	r.file = ctx->dump;
+	ctx->dump = r.file = file;
 	r.line = 1;
-	if ((r.f = fopen(ctx->dump, "r")) == NULL)
-		err(1, "%s", ctx->dump);
+	if ((r.f = fopen(file, "r")) == NULL)
+		err(1, "%s", file);
 	while ((rv = cv_next(&r, &t, &line)) == 1) {
-		cv_record(ctx, t, line);
+		fn(ctx, t, line);
 		cv_term_free(t);
 	}
 	if (rv == -1)
@@ -1188,7 +1204,7 @@ convert_ejabberd(const char *pie, const char *dump, const char *out)
 	ctx.dirfd = -1;
 	ctx.ejabberd = 1;
 	if (dump != NULL)
-		cv_dump_read(&ctx);
+		cv_dump_read(&ctx, dump, cv_record);
 	cv_one_file(&ctx, out);
 	for (a = RB_MIN(cv_archs, &ctx.archs); a != NULL; a = next) {
 		next = RB_NEXT(cv_archs, &ctx.archs, a);
@@ -1272,8 +1288,14 @@ convert_prosody_offline(const char *pie, const char *datadir,
  * {muc_room, {Name, Service}, Opts} record a room, made into the rooms
  * xmppctl muc import reads.  Each room's settings become the
  * muc#roomconfig form an owner would submit, for mucd to check as it
- * checks a client's; its affiliations become items.
+ * checks a client's; its affiliations become items, its subject a
+ * <subject/>.  With the archive_msg dump too, the room's archive (its
+ * records of type groupchat, owned by the room) follows the room in
+ * <archive/> parts that each fit a request, in time order, each message
+ * with its id, time, nick and sender's bare JID.
  */
+
+#define CV_ROOM_PART	(MUC_IMPORT_MAX - 1024)	/* an <archive/>'s messages */
 
 /* What each of ejabberd's options is in the form. */
 enum { RO_TEXT, RO_BOOL, RO_NOT, RO_INT, RO_PM };
@@ -1438,6 +1460,134 @@ cv_room_aff(struct xml_node *room, const struct cv_term *a)
 	return (0);
 }
 
+/*
+ * {subject, [{text, Lang, Text}]} (a binary before ejabberd 21) and
+ * {subject_author, Nick} (or {Nick, JID}): <subject by=''/>, none when
+ * it is empty; -1 when it is not one.
+ */
+static int
+cv_room_subject(struct xml_node *room, const struct cv_term *opts)
+{
+	const struct cv_term	*s, *a, *t = NULL, *e;
+	struct xml_node		*n;
+	size_t			 i;
+
+	if ((s = cv_room_opt(opts, "subject")) == NULL)
+		return (0);
+	if (cv_is(s, T_BIN, 0))
+		t = s;
+	else if (cv_is(s, T_LIST, 0)) {
+		for (i = 0; i < s->n; i++) {
+			e = s->v[i];
+			if (!cv_is(e, T_TUPLE, 3) || !cv_is(e->v[0], T_ATOM,
+			    0) || strcmp(e->v[0]->s, "text") != 0 ||
+			    !cv_is(e->v[1], T_BIN, 0) || !cv_is(e->v[2], T_BIN,
+			    0))
+				return (-1);
+			/* The one of no language, else the first. */
+			if (t == NULL || e->v[1]->len == 0)
+				t = e->v[2];
+		}
+	} else if (!cv_is(s, T_STR, 0) || s->len != 0)
+		return (-1);
+	if (t == NULL || t->len == 0)
+		return (0);
+	if ((a = cv_room_opt(opts, "subject_author")) != NULL &&
+	    cv_is(a, T_TUPLE, 2))
+		a = a->v[0];
+	if (strlen(t->s) != t->len || (a != NULL && (!cv_is(a, T_BIN, 0) ||
+	    strlen(a->s) != a->len)))
+		return (-1);
+	if ((n = xml_add_child(room, NULL, "subject")) == NULL ||
+	    (a != NULL && a->len > 0 && xml_set_attr(n, "by", a->s) == -1) ||
+	    xml_add_text(n, t->s, t->len) == -1)
+		err(1, NULL);
+	return (0);
+}
+
+/*
+ * An archive_msg record of a room (type groupchat, the room its owner):
+ * a <msg/> in the room's archive; a user's record is not this file's.
+ */
+static void
+cv_room_record(struct cv_ctx *ctx, const struct cv_term *t, int line)
+{
+	struct xml_node	*msg, *m;
+	const struct cv_term *bp, *nick;
+	char		 jid[CONF_JIDLEN], from[CONF_JIDLEN], stamp[64];
+	char		 id[32];
+	int64_t		 when;
+
+	if (cv_is(t, T_TUPLE, 9) && (!cv_is(t->v[8], T_ATOM, 0) ||
+	    strcmp(t->v[8]->s, "groupchat") != 0))
+		return;
+	if ((msg = cv_record_msg(ctx, t, line, jid, sizeof(jid), &when)) ==
+	    NULL)
+		return;
+	bp = t->v[5];
+	nick = t->v[7];
+	if (!cv_is(nick, T_BIN, 0) || nick->len == 0 ||
+	    strlen(nick->s) != nick->len || !cv_is(bp, T_TUPLE, 3) ||
+	    !cv_is(bp->v[0], T_BIN, 0) || !cv_is(bp->v[1], T_BIN, 0) ||
+	    bp->v[0]->len == 0 || strlen(bp->v[0]->s) != bp->v[0]->len ||
+	    strlen(bp->v[1]->s) != bp->v[1]->len ||
+	    (size_t)snprintf(from, sizeof(from), "%s@%s", bp->v[0]->s,
+	    bp->v[1]->s) >= sizeof(from)) {
+		xml_node_free(msg);
+		cv_note(ctx, ctx->dump, line, "skipped: a room's message "
+		    "without its sender's nick or JID");
+		return;
+	}
+	mam_stamp(when, stamp, sizeof(stamp));
+	(void)snprintf(id, sizeof(id), "%lld", (long long)when);
+	if ((m = xml_node_new(NS_MUC_IMPORT, "msg")) == NULL ||
+	    xml_set_attr(m, "id", id) == -1 ||
+	    xml_set_attr(m, "stamp", stamp) == -1 ||
+	    xml_set_attr(m, "nick", nick->s) == -1 ||
+	    xml_set_attr(m, "jid", from) == -1)
+		err(1, NULL);
+	xml_append(m, msg);
+	cv_arch_add(cv_arch_get(ctx, jid), m, when);
+}
+
+/* The room's archive after it, in parts that each fit a request. */
+static void
+cv_room_archive(struct cv_ctx *ctx, struct xml_node *rooms,
+    const char *jid)
+{
+	struct cv_arch	*a, key;
+	struct xml_node	*part = NULL, *m;
+	struct xml_buf	 b;
+	size_t		 len = 0;
+
+	(void)strlcpy(key.jid, jid, sizeof(key.jid));
+	if ((a = RB_FIND(cv_archs, &ctx->archs, &key)) == NULL)
+		return;
+	a->used = 1;
+	while ((m = TAILQ_FIRST(&a->archive->children)) != NULL) {
+		xml_unlink(m);
+		xml_buf_init(&b, CV_ROOM_PART);
+		if (xml_serialize(m, NS_MUC_IMPORT, &b) == -1) {
+			xml_buf_free(&b);
+			xml_node_free(m);
+			printf("%s: a message of %s skipped: too big, or not "
+			    "XML characters\n", ctx->dump, jid);
+			ctx->skipped++;
+			continue;
+		}
+		if (part == NULL || len + b.len > CV_ROOM_PART) {
+			if ((part = xml_add_child(rooms, NULL, "archive")) ==
+			    NULL || xml_set_attr(part, "room", jid) == -1)
+				err(1, NULL);
+			len = 0;
+		}
+		len += b.len;
+		xml_buf_free(&b);
+		xml_append(part, m);
+		ctx->narch++;
+	}
+}
+
 /* A record of the dump: its room added to rooms, or a note. */
 static void
 cv_room(struct cv_ctx *ctx, struct xml_node *rooms, const struct cv_term *t,
@@ -1479,6 +1629,13 @@ cv_room(struct cv_ctx *ctx, struct xml_node *rooms, const struct cv_term *t,
 	    xml_set_attr(room, "jid", jid) == -1)
 		err(1, NULL);
 	xml_append(room, x);
+	if (cv_room_subject(room, opts) == -1) {
+		xml_node_free(room);
+		(void)snprintf(note, sizeof(note), "%s skipped: its subject "
+		    "is not understood", jid);
+		cv_note(ctx, ctx->dump, line, note);
+		return;
+	}
 	affs = cv_room_opt(opts, "affiliations");
 	for (i = 0; affs != NULL && i < affs->n; i++)
 		if (!cv_is(affs, T_LIST, 0) || cv_room_aff(room, affs->v[i]) ==
@@ -1491,23 +1648,29 @@ cv_room(struct cv_ctx *ctx, struct xml_node *rooms, const struct cv_term *t,
 		}
 	xml_append(rooms, room);
 	ctx->users++;
+	cv_room_archive(ctx, rooms, jid);
 }
 
 /*
- * Read dump whole and write its persistent rooms to out, made with mode
- * 0600 and never an existing file; nothing when the dump cannot be read.
+ * Read dump (and arch) whole and write its persistent rooms (and their
+ * archives) to out, made with mode 0600 and never an existing file;
+ * nothing when a dump cannot be read.
  */
 int
-convert_ejabberd_rooms(const char *dump, const char *out)
+convert_ejabberd_rooms(const char *dump, const char *arch, const char *out)
 {
 	struct cv_ctx		 ctx;
 	struct cv_reader	 r;
 	struct cv_term		*t;
+	struct cv_arch		*a;
 	struct xml_node		*rooms;
 	struct xml_buf		 b;
 	int			 rv, line, fd;
 
 	memset(&ctx, 0, sizeof(ctx));
+	RB_INIT(&ctx.archs);
+	if (arch != NULL)
+		cv_dump_read(&ctx, arch, cv_room_record);
 	memset(&r, 0, sizeof(r));
 	ctx.dump = r.file = dump;
 	r.line = 1;
@@ -1522,6 +1685,12 @@ convert_ejabberd_rooms(const char *dump, const char *out)
 	if (rv == -1)
 		errx(1, "%s; nothing written", r.err);
 	(void)fclose(r.f);
+	RB_FOREACH(a, cv_archs, &ctx.archs)
+		if (!a->used) {
+			printf("%s: the archive of %s skipped: not a "
+			    "persistent room of %s\n", arch, a->jid, dump);
+			ctx.skipped++;
+		}
 	xml_buf_init(&b, 0);
 	if (xml_buf_addstr(&b, "<?xml version='1.0' encoding='UTF-8'?>\n") ==
 	    -1 || xml_serialize(rooms, NULL, &b) == -1 ||
@@ -1538,5 +1707,7 @@ convert_ejabberd_rooms(const char *dump, const char *out)
 	xml_buf_free(&b);
 	printf("%s: %d rooms written; %d records skipped\n", out, ctx.users,
 	    ctx.skipped);
+	if (arch != NULL)
+		printf("%s: %d archived messages written\n", out, ctx.narch);
 	return (0);
 }

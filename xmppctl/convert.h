@@ -27,7 +27,7 @@
 #define CONVERT_H
 
 int	 convert_ejabberd(const char *, const char *, const char *);
-int	 convert_ejabberd_rooms(const char *, const char *);
+int	 convert_ejabberd_rooms(const char *, const char *, const char *);
 int	 convert_prosody(const char *, const char *);
 int	 convert_prosody_offline(const char *, const char *, const char *);
 

@@ -20,6 +20,8 @@
  * read whole first, with the one expat setup (xmlread.c); each <room/>
  * goes serialized from its tree, and mucd checks it again.  Each room
  * is said to be imported, to exist (left as it is) or to be refused.
+ * A room's archive follows it as <archive room=''/> elements, each a
+ * request of its own; what each room's took is said once.
  */
 
 #include <sys/types.h>
@@ -40,6 +42,13 @@
 
 #define MI_DEPTH_MAX	16
 #define MI_ROOMS_MAX	100000
+
+/* What the archive requests of one room took. */
+struct mi_arch {
+	char		 jid[CONF_JIDLEN];
+	int		 added, had, refused;
+	char		 why[256];
+};
 
 struct mi_ctx {
 	struct xmlread		 xr;
@@ -73,10 +82,12 @@ static void
 mi_too_big(struct mi_ctx *ctx)
 {
 	struct xml_node	*n;
-	const char	*jid = xml_get_attr(ctx->room, "jid");
+	const char	*attr = xml_is(ctx->room, NS_MUC_IMPORT, "archive") ?
+			    "room" : "jid";
+	const char	*jid = xml_get_attr(ctx->room, attr);
 
 	if ((n = xml_node_new(NS_MUC_IMPORT, "too-big")) == NULL ||
-	    (jid != NULL && xml_set_attr(n, "jid", jid) == -1))
+	    (jid != NULL && xml_set_attr(n, attr, jid) == -1))
 		err(1, NULL);
 	xml_node_free(ctx->room);
 	ctx->room = ctx->cur = NULL;
@@ -145,7 +156,8 @@ mi_end(void *arg, const char *qname)
 		ctx->cur = ctx->cur->parent;
 		return;
 	}
-	if (!xml_is(ctx->room, NS_MUC_IMPORT, "room")) {
+	if (!xml_is(ctx->room, NS_MUC_IMPORT, "room") &&
+	    !xml_is(ctx->room, NS_MUC_IMPORT, "archive")) {
 		printf("%s:%d: <%s/> skipped: not a room\n", ctx->xr.file,
 		    xmlread_line(&ctx->xr), ctx->room->name);
 		xml_node_free(ctx->room);
@@ -170,12 +182,85 @@ mi_chars(void *arg, const char *s, int len)
 		err(1, NULL);
 }
 
+/* What a room's archive took, said once, when the next room comes. */
+static int
+mi_arch_done(struct mi_arch *a)
+{
+	int	 ret = a->refused > 0;
+
+	if (a->jid[0] == '\0')
+		return (0);
+	if (a->refused > 0)
+		printf("%s: archive: %d messages imported, %d there already; "
+		    "%d parts refused: %s\n", a->jid, a->added, a->had,
+		    a->refused, a->why);
+	else
+		printf("%s: archive: %d messages imported, %d there "
+		    "already\n", a->jid, a->added, a->had);
+	memset(a, 0, sizeof(*a));
+	return (ret);
+}
+
+/* One request and mucd's answer. */
+static void
+mi_request(struct imsgbuf *ibuf, const struct xml_buf *b,
+    struct ctl_muc_import *ci)
+{
+	struct imsg	 imsg;
+
+	if (imsg_compose(ibuf, IMSG_CTL_MUC_IMPORT, MSG_VERSION, 0, -1,
+	    b->data, b->len) == -1 || imsgbuf_flush(ibuf) == -1)
+		err(1, "send");
+	ctl_get(ibuf, &imsg);
+	if (imsg_get_type(&imsg) == IMSG_CTL_FAIL)
+		ctl_fail_exit(&imsg);
+	if (imsg_get_type(&imsg) != IMSG_CTL_MUC_IMPORTED ||
+	    imsg_get_data(&imsg, ci, sizeof(*ci)) == -1)
+		errx(1, "bad answer from xmppd");
+	imsg_free(&imsg);
+	ci->why[sizeof(ci->why) - 1] = '\0';
+}
+
+/* A part of a room's archive, counted in a. */
+static int
+mi_send_archive(struct imsgbuf *ibuf, const struct xml_node *n,
+    struct mi_arch *a)
+{
+	struct ctl_muc_import	 ci;
+	struct xml_buf		 b;
+	const char		*jid = xml_get_attr(n, "room");
+	int			 ret = 0;
+
+	if (jid == NULL)
+		jid = "?";
+	if (strcmp(a->jid, jid) != 0) {
+		ret = mi_arch_done(a);
+		(void)strlcpy(a->jid, jid, sizeof(a->jid));
+	}
+	xml_buf_init(&b, MUC_IMPORT_MAX);
+	if (!xml_is(n, NS_MUC_IMPORT, "archive") ||
+	    xml_serialize(n, NULL, &b) == -1) {
+		a->refused++;
+		(void)strlcpy(a->why, "a part too big", sizeof(a->why));
+	} else {
+		mi_request(ibuf, &b, &ci);
+		if (ci.result == MUC_IMPORT_DONE) {
+			a->added += ci.added;
+			a->had += ci.had;
+		} else {
+			a->refused++;
+			(void)strlcpy(a->why, ci.why, sizeof(a->why));
+		}
+	}
+	xml_buf_free(&b);
+	return (ret);
+}
+
 /* One room to mucd: 0 imported or there already, 1 refused. */
 static int
 mi_send(struct imsgbuf *ibuf, int i, const struct xml_node *room)
 {
 	struct ctl_muc_import	 ci;
-	struct imsg		 imsg;
 	struct xml_buf		 b;
 	const char		*jid;
 	char			 name[32];
@@ -190,18 +275,8 @@ mi_send(struct imsgbuf *ibuf, int i, const struct xml_node *room)
 		printf("%s: refused: the room is too big\n", jid);
 		return (1);
 	}
-	if (imsg_compose(ibuf, IMSG_CTL_MUC_IMPORT, MSG_VERSION, 0, -1,
-	    b.data, b.len) == -1 || imsgbuf_flush(ibuf) == -1)
-		err(1, "send");
+	mi_request(ibuf, &b, &ci);
 	xml_buf_free(&b);
-	ctl_get(ibuf, &imsg);
-	if (imsg_get_type(&imsg) == IMSG_CTL_FAIL)
-		ctl_fail_exit(&imsg);
-	if (imsg_get_type(&imsg) != IMSG_CTL_MUC_IMPORTED ||
-	    imsg_get_data(&imsg, &ci, sizeof(ci)) == -1)
-		errx(1, "bad answer from xmppd");
-	imsg_free(&imsg);
-	ci.why[sizeof(ci.why) - 1] = '\0';
 	switch (ci.result) {
 	case MUC_IMPORT_DONE:
 		printf("%s: imported\n", jid);
@@ -240,13 +315,26 @@ muc_import_read(const char *file, struct xml_node ***rooms)
 int
 muc_import(struct imsgbuf *ibuf, struct xml_node **rooms, int n)
 {
-	int	 i, ret = 0;
+	struct mi_arch	 a;
+	int		 i, ret = 0;
 
+	memset(&a, 0, sizeof(a));
 	for (i = 0; i < n; i++) {
-		if (mi_send(ibuf, i, rooms[i]) != 0)
-			ret = 1;
+		if (xml_is(rooms[i], NS_MUC_IMPORT, "archive") ||
+		    (xml_is(rooms[i], NS_MUC_IMPORT, "too-big") &&
+		    xml_get_attr(rooms[i], "room") != NULL)) {
+			if (mi_send_archive(ibuf, rooms[i], &a) != 0)
+				ret = 1;
+		} else {
+			if (mi_arch_done(&a) != 0)
+				ret = 1;
+			if (mi_send(ibuf, i, rooms[i]) != 0)
+				ret = 1;
+		}
 		xml_node_free(rooms[i]);
 	}
+	if (mi_arch_done(&a) != 0)
+		ret = 1;
 	free(rooms);
 	return (ret);
 }

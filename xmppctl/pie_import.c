@@ -23,6 +23,10 @@
  * if it is not well-formed, or outgrows a bound, nothing is imported
  * and the line is named.  The second sends each user's records to the
  * store, which writes a user whole or not at all, and reports.
+ * Archived messages are not kept until the user's end: each goes as
+ * soon as it is read, and every PIE_WINDOW bytes xmppctl waits for the
+ * store to set them aside (FLUSH), so that neither xmppctl nor the
+ * processes between hold more than a window of a user's archive.
  */
 
 #include <sys/types.h>
@@ -83,6 +87,10 @@ struct puser {
 	int			 bad, badline;
 	char			 why[256];
 	size_t			 bytes;
+	int			 sent;		/* PIE_USER is */
+	int			 given_up;	/* by the store */
+	size_t			 winbytes;	/* archive since a FLUSH */
+	int			 winrecs;
 	struct precs		 recs[K_MAX];
 	TAILQ_HEAD(, pnote)	 notes;
 };
@@ -494,6 +502,81 @@ pie_offline(struct pie_parse *pp, struct xml_node *n, int line)
 	(void)pie_xml_str(pp, r, 0, n, NS_CLIENT);
 }
 
+static void
+pie_send_rec(struct pie_parse *pp, struct prec *r)
+{
+	struct iovec	 parts[3];
+	int		 i;
+
+	for (i = 0; i < 3; i++) {
+		parts[i].iov_base = r->s[i];
+		parts[i].iov_len = r->l[i];
+	}
+	if (pie_compose(pp->ib, IMSG_CTL_PIE_REC, MSG_VERSION, &r->r,
+	    parts) == -1 || imsgbuf_flush(pp->ib) == -1)
+		err(1, "send");
+}
+
+static void
+pie_send_user(struct pie_parse *pp, uint32_t type)
+{
+	struct pie_user	 pu;
+
+	memset(&pu, 0, sizeof(pu));
+	(void)strlcpy(pu.jid, pp->u->jid, sizeof(pu.jid));
+	pu.line = pp->u->line;
+	if (imsg_compose(pp->ib, type, MSG_VERSION, 0, -1, &pu,
+	    sizeof(pu)) == -1 || imsgbuf_flush(pp->ib) == -1)
+		err(1, "send");
+}
+
+/* The window sent is set aside by the store (or the user given up). */
+static void
+pie_flush(struct pie_parse *pp, int giveup)
+{
+	struct imsg	 imsg;
+	int		 rc;
+
+	if (imsg_compose(pp->ib, IMSG_CTL_PIE_FLUSH, MSG_VERSION, 0, -1,
+	    &giveup, sizeof(giveup)) == -1 || imsgbuf_flush(pp->ib) == -1)
+		err(1, "send");
+	ctl_get(pp->ib, &imsg);
+	if (imsg_get_type(&imsg) == IMSG_CTL_FAIL)
+		ctl_fail_exit(&imsg);
+	if (imsg_get_type(&imsg) != IMSG_CTL_PIE_FLUSHED ||
+	    imsg_get_data(&imsg, &rc, sizeof(rc)) == -1)
+		errx(1, "bad answer from xmppd");
+	imsg_free(&imsg);
+	/* Refused: the commit says why; the rest need not be sent. */
+	if (rc == -1)
+		pp->u->given_up = 1;
+	pp->u->winbytes = 0;
+	pp->u->winrecs = 0;
+}
+
+/* An archived message read: to the store now, not kept. */
+static void
+pie_stream(struct pie_parse *pp, struct prec *r)
+{
+	struct puser	*u = pp->u;
+	size_t		 n = r->l[0] + r->l[1] + r->l[2];
+
+	TAILQ_REMOVE(&u->recs[K_ARCHIVE], r, entry);
+	u->bytes -= n;
+	if (!u->bad && !u->given_up) {
+		if (!u->sent) {
+			pie_send_user(pp, IMSG_CTL_PIE_USER);
+			u->sent = 1;
+		}
+		pie_send_rec(pp, r);
+		u->winbytes += n;
+		if (++u->winrecs >= PIE_WINDOW_RECS ||
+		    u->winbytes >= PIE_WINDOW)
+			pie_flush(pp, 0);
+	}
+	prec_free(r);
+}
+
 /* <result><forwarded><delay/><message/></forwarded></result> */
 static void
 pie_archive(struct pie_parse *pp, struct xml_node *n, int line)
@@ -525,6 +608,7 @@ pie_archive(struct pie_parse *pp, struct xml_node *n, int line)
 	(void)jid_full(r->r.direction ? &to : &from, r->r.jid,
 	    sizeof(r->r.jid));
 	(void)pie_xml_str(pp, r, 0, m, NS_CLIENT);
+	pie_stream(pp, r);
 }
 
 /* A complete element under a user. */
@@ -710,42 +794,30 @@ static void
 pie_user_send(struct pie_parse *pp)
 {
 	struct puser	*u = pp->u;
-	struct pie_user	 pu;
 	struct pie_note	 note;
 	struct pie_done	 done;
-	struct iovec	 parts[3];
 	struct imsg	 imsg;
 	struct prec	*r;
 	struct pnote	*n;
-	int		 k, i;
+	int		 k;
 
 	TAILQ_FOREACH(n, &u->notes, entry)
 		printf("%s: line %d: %s\n", u->jid, n->line, n->text);
 	if (u->bad) {
+		/* The archive the store set aside goes. */
+		if (u->sent)
+			pie_flush(pp, 1);
 		pp->refused++;
 		printf("%s: refused: line %d: %s\n", u->jid, u->badline,
 		    u->why);
 		return;
 	}
-	memset(&pu, 0, sizeof(pu));
-	(void)strlcpy(pu.jid, u->jid, sizeof(pu.jid));
-	pu.line = u->line;
-	if (imsg_compose(pp->ib, IMSG_CTL_PIE_USER, MSG_VERSION, 0, -1, &pu,
-	    sizeof(pu)) == -1)
-		err(1, "send");
+	if (!u->sent)
+		pie_send_user(pp, IMSG_CTL_PIE_USER);
 	for (k = 0; k < K_PENDING; k++)
-		TAILQ_FOREACH(r, &u->recs[k], entry) {
-			for (i = 0; i < 3; i++) {
-				parts[i].iov_base = r->s[i];
-				parts[i].iov_len = r->l[i];
-			}
-			if (pie_compose(pp->ib, IMSG_CTL_PIE_REC, MSG_VERSION,
-			    &r->r, parts) == -1 || imsgbuf_flush(pp->ib) == -1)
-				err(1, "send");
-		}
-	if (imsg_compose(pp->ib, IMSG_CTL_PIE_COMMIT, MSG_VERSION, 0, -1, &pu,
-	    sizeof(pu)) == -1 || imsgbuf_flush(pp->ib) == -1)
-		err(1, "send");
+		TAILQ_FOREACH(r, &u->recs[k], entry)
+			pie_send_rec(pp, r);
+	pie_send_user(pp, IMSG_CTL_PIE_COMMIT);
 	for (;;) {
 		ctl_get(pp->ib, &imsg);
 		switch (imsg_get_type(&imsg)) {

@@ -105,6 +105,7 @@ static const struct command commands[] = {
 	{ "convert ejabberd * *",	CONVERT_EJABBERD },
 	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
 	{ "convert ejabberd-rooms * *",	CONVERT_EJABBERD_ROOMS },
+	{ "convert ejabberd-rooms * * *", CONVERT_EJABBERD_ROOMS },
 	{ "convert prosody * *",	CONVERT_PROSODY },
 	{ "convert prosody-offline * * *", CONVERT_PROSODY_OFFLINE },
 	{ "resolve *",		RESOLVE },
@@ -683,7 +684,8 @@ main(int argc, char *argv[])
 		return (convert_ejabberd(argv[2], argc == 5 ? argv[3] : NULL,
 		    argv[argc - 1]));
 	if (cmd->action == CONVERT_EJABBERD_ROOMS)
-		return (convert_ejabberd_rooms(argv[2], argv[3]));
+		return (convert_ejabberd_rooms(argv[2], argc == 5 ? argv[3] :
+		    NULL, argv[argc - 1]));
 	if (cmd->action == CONVERT_PROSODY)
 		return (convert_prosody(argv[2], argv[3]));
 	if (cmd->action == CONVERT_PROSODY_OFFLINE)

@@ -43,6 +43,7 @@ struct ctl_conn {
 	uint32_t		 id;
 	struct imsgev		 iev;
 	int			 waiting;	/* a request is in flight */
+	int			 pie;		/* an import was begun */
 };
 TAILQ_HEAD(ctl_conns, ctl_conn);
 
@@ -69,6 +70,13 @@ control_find(uint32_t id)
 static void
 control_close(struct ctl_conn *cc)
 {
+	struct imsgev	*store;
+	int		 giveup = 1;
+
+	/* An import cut short: the store drops what it set aside. */
+	if (cc->pie && (store = proc_peer(PROC_STORE, 0)) != NULL)
+		imsgev_compose(store, IMSG_CTL_PIE_FLUSH, cc->id, 0, -1,
+		    &giveup, sizeof(giveup));
 	TAILQ_REMOVE(&ctl_conns, cc, entry);
 	imsgev_clear(&cc->iev);
 	free(cc);
@@ -174,6 +182,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_PIE_REC:
 	case IMSG_CTL_PIE_COMMIT:
 	case IMSG_CTL_PIE_EXPORT:
+	case IMSG_CTL_PIE_FLUSH:
 		return (proc_peer(PROC_STORE, 0));
 	case IMSG_CTL_SHOW_LDAP:
 		return (proc_peer(PROC_LDAPAUTHD, 0));
@@ -210,6 +219,8 @@ control_client(int fd, short event, void *arg)
 			control_fail(cc, "unknown request, or its process "
 			    "is not running");
 		else {
+			if (imsg_get_type(&imsg) == IMSG_CTL_PIE_USER)
+				cc->pie = 1;
 			/* An import's records are answered at its commit. */
 			if (imsg_get_type(&imsg) != IMSG_CTL_PIE_USER &&
 			    imsg_get_type(&imsg) != IMSG_CTL_PIE_REC)
@@ -252,6 +263,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_PIE_END:
 	case IMSG_CTL_RESOLVE_CANDIDATE:
 	case IMSG_CTL_STREAM:
+	case IMSG_CTL_PIE_FLUSHED:
 		break;
 	default:
 		return (-1);

@@ -80,6 +80,10 @@ struct store_backend {
 
 	/* 0 while the database cannot be reached; NULL: always there. */
 	int		(*up)(void);
+
+	/* Every archived message of one account given to another. */
+	int		(*mam_move)(const char *, const char *, const char *,
+			    const char *);
 };
 
 /*
@@ -158,5 +162,10 @@ extern const struct store_backend	 store_pg;
 extern const struct store_xml_ops	 pg_xml;
 extern const struct store_mam_ops	 pg_mam;
 extern const struct store_backend	*store_be;
+
+int		 pie_sqlite_move(const char *, const char *, const char *,
+		    const char *);
+int		 pie_pg_move(const char *, const char *, const char *,
+		    const char *);
 
 #endif /* STORE_BACKEND_H */

@@ -584,4 +584,5 @@ const struct store_backend store_pg = {
 	.xml = &pg_xml,
 	.mam = &pg_mam,
 	.up = pg_up,
+	.mam_move = pie_pg_move,
 };

@@ -24,6 +24,14 @@
  * exists already is left as it is, so that importing twice changes
  * nothing.  Export reads an account's records back for xmppctl, which
  * writes the XML.
+ *
+ * Archived messages can be millions a user: they are not held until
+ * the commit.  xmppctl sends them in windows (PIE_WINDOW), each written
+ * at its FLUSH, in a transaction of its own, under a staging account
+ * of PIE_STAGE_DOMAIN, which no JID can name: no one sees them there.
+ * The commit's transaction gives them to the new account in one
+ * statement (mam_move); a user refused, or an import cut short, takes
+ * the staging account away with its messages.
  */
 
 #include <sys/types.h>
@@ -35,6 +43,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base64.h"
 #include "config.h"
 #include "jid.h"
 #include "log.h"
@@ -44,24 +53,35 @@
 #include "store.h"
 
 #define PIE_NOTES_MAX	32	/* notes answered per user */
+#define PIE_STAGE_DOMAIN "/import"	/* not a domain: no one's messages */
 
 struct pie_item {
 	TAILQ_ENTRY(pie_item)	 entry;
 	struct pie_piece	 p;
 };
+TAILQ_HEAD(pie_items, pie_item);
 
 /* The user being received; one at a time, whoever sends it. */
 static struct {
 	int				 open;
 	uint32_t			 peerid;
 	struct pie_user			 user;
-	TAILQ_HEAD(, pie_item)		 items;
+	struct pie_items		 items;
 	struct pie_piece		 cur;	/* a record in pieces */
 	size_t				 bytes;
 	int				 bad;	/* refuse at commit */
 	int				 badline;
-	char				 why[256];
-} pie_in = { .items = TAILQ_HEAD_INITIALIZER(pie_in.items) };
+	char				 why[256];	/* "": the database */
+	int				 exists; /* the account, at USER */
+	struct pie_items		 win;	/* archived, to FLUSH */
+	size_t				 winbytes;
+	int				 winrecs;
+	char				 stage[32];	/* "": none yet */
+	int				 staged;	/* messages under it */
+} pie_in = {
+	.items = TAILQ_HEAD_INITIALIZER(pie_in.items),
+	.win = TAILQ_HEAD_INITIALIZER(pie_in.win),
+};
 
 /* What one commit writes, and what it reports. */
 struct pie_ctx {
@@ -75,18 +95,40 @@ struct pie_ctx {
 };
 
 static void
-pie_in_clear(void)
+pie_items_free(struct pie_items *h)
 {
 	struct pie_item	*it;
 
-	while ((it = TAILQ_FIRST(&pie_in.items)) != NULL) {
-		TAILQ_REMOVE(&pie_in.items, it, entry);
+	while ((it = TAILQ_FIRST(h)) != NULL) {
+		TAILQ_REMOVE(h, it, entry);
 		pie_piece_clear(&it->p);
 		free(it);
 	}
+}
+
+/* The staging account goes, and what it still holds with it. */
+static void
+pie_stage_drop(void)
+{
+	if (pie_in.stage[0] == '\0')
+		return;
+	if (store_be->account_delete(PIE_STAGE_DOMAIN, pie_in.stage) == -1)
+		log_warnx("import: staged archive %s not removed: no one "
+		    "sees it", pie_in.stage);
+	pie_in.stage[0] = '\0';
+	pie_in.staged = 0;
+}
+
+static void
+pie_in_clear(void)
+{
+	pie_items_free(&pie_in.items);
+	pie_items_free(&pie_in.win);
 	pie_piece_clear(&pie_in.cur);
-	pie_in.open = pie_in.bad = pie_in.badline = 0;
-	pie_in.bytes = 0;
+	pie_stage_drop();
+	pie_in.open = pie_in.bad = pie_in.badline = pie_in.exists = 0;
+	pie_in.bytes = pie_in.winbytes = 0;
+	pie_in.winrecs = 0;
 	pie_in.why[0] = '\0';
 }
 
@@ -144,7 +186,16 @@ pie_rec_in(struct imsg *imsg)
 	}
 	if (r == 0)
 		return;
-	if ((pie_in.bytes += pie_in.cur.len + sizeof(*it)) > PIE_USER_MAX) {
+	if (pie_in.cur.r.type == PIE_ARCHIVE) {
+		/* Until the next FLUSH; xmppctl sends no more. */
+		if ((pie_in.winbytes += pie_in.cur.len) > PIE_WINDOW +
+		    PIE_REC_MAX || ++pie_in.winrecs > PIE_WINDOW_RECS) {
+			pie_in_fail(pie_in.cur.r.line, "archived messages "
+			    "past a window without a flush");
+			return;
+		}
+	} else if ((pie_in.bytes += pie_in.cur.len + sizeof(*it)) >
+	    PIE_USER_MAX) {
 		pie_in_fail(pie_in.cur.r.line, "the user's data is too big");
 		return;
 	}
@@ -152,7 +203,10 @@ pie_rec_in(struct imsg *imsg)
 		fatal("%s", __func__);
 	it->p = pie_in.cur;
 	memset(&pie_in.cur, 0, sizeof(pie_in.cur));
-	TAILQ_INSERT_TAIL(&pie_in.items, it, entry);
+	if (it->p.r.type == PIE_ARCHIVE)
+		TAILQ_INSERT_TAIL(&pie_in.win, it, entry);
+	else
+		TAILQ_INSERT_TAIL(&pie_in.items, it, entry);
 }
 
 static const char *
@@ -309,6 +363,103 @@ pie_write_one(struct pie_ctx *c, struct pie_piece *p)
 	return ("unknown record");
 }
 
+/* The staging account, made in a transaction of its own. */
+static int
+pie_stage_new(void)
+{
+	char	 key[24];
+
+	if (base64url_random(12, key, sizeof(key)) == -1)
+		return (-1);
+	(void)snprintf(pie_in.stage, sizeof(pie_in.stage), "pie-%s", key);
+	if (store_be->begin() == -1)
+		goto fail;
+	if (store_be->account_insert(PIE_STAGE_DOMAIN, pie_in.stage,
+	    time(NULL)) != 0) {
+		store_be->rollback();
+		goto fail;
+	}
+	if (store_be->commit() == 0)
+		return (0);
+ fail:
+	pie_in.stage[0] = '\0';
+	return (-1);
+}
+
+/* The window's archived messages under the staging account. */
+static void
+pie_flush(void)
+{
+	struct pie_ctx	*c;
+	struct pie_item	*it;
+	const char	*err = NULL;
+	int		 n = 0;
+
+	if (pie_in.bad || pie_in.exists || TAILQ_EMPTY(&pie_in.win))
+		goto done;
+	it = TAILQ_FIRST(&pie_in.win);
+	if (pie_in.stage[0] == '\0') {
+		if (pie_stage_new() == -1) {
+			pie_in_fail(it->p.r.line, "");
+			goto done;
+		}
+		log_info("account %s: archive set aside as it comes",
+		    pie_in.user.jid);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(c->j.domain, PIE_STAGE_DOMAIN, sizeof(c->j.domain));
+	(void)strlcpy(c->j.local, pie_in.stage, sizeof(c->j.local));
+	if (store_be->begin() == -1)
+		err = "";
+	else {
+		TAILQ_FOREACH(it, &pie_in.win, entry) {
+			if ((err = pie_message(c, &it->p)) != NULL)
+				break;
+			n++;
+		}
+		if (err != NULL)
+			store_be->rollback();
+		else if (store_be->commit() == -1)
+			err = "";
+	}
+	if (err != NULL)
+		pie_in_fail(it != NULL ? it->p.r.line :
+		    TAILQ_FIRST(&pie_in.win)->p.r.line, err);
+	else
+		pie_in.staged += n;
+	free(c);
+ done:
+	pie_items_free(&pie_in.win);
+	pie_in.winbytes = 0;
+	pie_in.winrecs = 0;
+}
+
+/*
+ * IMSG_CTL_PIE_FLUSH: answered when the window is set aside, or the
+ * user given up with what was set aside.
+ */
+static void
+pie_flush_ctl(struct imsgev *iev, struct imsg *imsg)
+{
+	int	 rc = -1, giveup;
+
+	if (imsg_get_data(imsg, &giveup, sizeof(giveup)) == -1)
+		giveup = 1;
+	if (pie_in.open && imsg_get_id(imsg) == pie_in.peerid) {
+		if (giveup) {
+			log_info("account %s: import given up",
+			    pie_in.user.jid);
+			pie_in_clear();
+		} else {
+			pie_flush();
+			rc = pie_in.bad ? -1 : 0;
+		}
+	}
+	imsgev_compose(iev, IMSG_CTL_PIE_FLUSHED, imsg_get_id(imsg), 0, -1,
+	    &rc, sizeof(rc));
+}
+
 /* Every record of the user in one transaction; the status in c->done. */
 static void
 pie_write(struct pie_ctx *c)
@@ -327,12 +478,32 @@ pie_write(struct pie_ctx *c)
 		c->done.status = rc == 1 ? PIE_EXISTS : PIE_FAILED;
 		return;
 	}
+	if (pie_in.exists) {
+		/* Its archive was not kept: it existed at the start. */
+		store_be->rollback();
+		c->done.status = PIE_REFUSED;
+		(void)strlcpy(c->done.why, "the account was removed while "
+		    "it was imported", sizeof(c->done.why));
+		return;
+	}
 	TAILQ_FOREACH(it, &pie_in.items, entry) {
 		c->skipped = 0;
 		if ((err = pie_write_one(c, &it->p)) != NULL)
 			break;
 		if (!c->skipped)
 			c->done.counts[it->p.r.type]++;
+	}
+	/* The archive set aside, made the account's. */
+	if (err == NULL && pie_in.staged > 0) {
+		if (store_be->mam_move(PIE_STAGE_DOMAIN, pie_in.stage,
+		    c->j.domain, c->j.local) == -1) {
+			store_be->rollback();
+			c->done.status = PIE_FAILED;
+			(void)strlcpy(c->done.why, "database error",
+			    sizeof(c->done.why));
+			return;
+		}
+		c->done.counts[PIE_ARCHIVE] += pie_in.staged;
 	}
 	if (err != NULL) {
 		store_be->rollback();
@@ -375,16 +546,20 @@ pie_commit(struct imsgev *iev, struct imsg *imsg)
 		u.jid[0] = '\0';
 	u.jid[sizeof(u.jid) - 1] = '\0';
 	c->done.line = u.line;
+	if (pie_in.open && pie_in.peerid == peerid)
+		pie_flush();
 	if (!pie_in.open || pie_in.peerid != peerid ||
 	    strcmp(pie_in.user.jid, u.jid) != 0) {
 		c->done.status = PIE_REFUSED;
 		(void)strlcpy(c->done.why, "another import interrupted this "
 		    "one", sizeof(c->done.why));
 	} else if (pie_in.bad || pie_in.cur.data != NULL) {
-		c->done.status = PIE_REFUSED;
+		c->done.status = pie_in.bad && pie_in.why[0] == '\0' ?
+		    PIE_FAILED : PIE_REFUSED;
 		c->done.line = pie_in.badline;
-		(void)strlcpy(c->done.why, pie_in.bad ? pie_in.why :
-		    "a record was cut short", sizeof(c->done.why));
+		(void)strlcpy(c->done.why, !pie_in.bad ?
+		    "a record was cut short" : pie_in.why[0] == '\0' ?
+		    "database error" : pie_in.why, sizeof(c->done.why));
 	} else if ((err = pie_user_jid(u.jid, &c->j, &c->d)) != NULL) {
 		c->done.status = PIE_REFUSED;
 		(void)strlcpy(c->done.why, err, sizeof(c->done.why));
@@ -409,6 +584,9 @@ pie_commit(struct imsgev *iev, struct imsg *imsg)
 static void
 pie_user_in(struct imsg *imsg)
 {
+	struct domain_conf	*d;
+	struct jid		 j;
+
 	pie_in_clear();
 	pie_in.open = 1;
 	pie_in.peerid = imsg_get_id(imsg);
@@ -417,6 +595,10 @@ pie_user_in(struct imsg *imsg)
 		pie_in_fail(0, "bad request");
 	}
 	pie_in.user.jid[sizeof(pie_in.user.jid) - 1] = '\0';
+	/* Nothing will change: its archive need not be set aside. */
+	if (pie_user_jid(pie_in.user.jid, &j, &d) == NULL &&
+	    store_be->account_exists(j.domain, j.local) == 1)
+		pie_in.exists = 1;
 }
 
 /* The control process went away: what it was sending goes. */
@@ -434,6 +616,7 @@ pie_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_PIE_REC:
 	case IMSG_CTL_PIE_COMMIT:
 	case IMSG_CTL_PIE_EXPORT:
+	case IMSG_CTL_PIE_FLUSH:
 		break;
 	default:
 		return (1);
@@ -449,6 +632,9 @@ pie_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_CTL_PIE_COMMIT:
 		pie_commit(iev, imsg);
+		break;
+	case IMSG_CTL_PIE_FLUSH:
+		pie_flush_ctl(iev, imsg);
 		break;
 	default:
 		pie_export(iev, imsg);

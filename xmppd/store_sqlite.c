@@ -564,6 +564,7 @@ const struct store_backend store_sqlite = {
 	sqlite_roster_del,
 	.xml = &sqlite_xml,
 	.mam = &sqlite_mam,
+	.mam_move = pie_sqlite_move,
 };
 
 /* The database, for the backend's other files (store_sqlite_xml.c). */

@@ -10,8 +10,13 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+import resource
+import subprocess
+
 from rawxmpp import Raw
-from xmppdtest import Server, slix_login
+from xmppdtest import XMPPCTL, Server, proc_status, slix_login
+
+PIE_WINDOW_RECS = 1000  # common/msg.h
 
 PIE = "urn:xmpp:pie:0"
 
@@ -354,3 +359,152 @@ def test_server_untouched(s):
     """After all of that the server runs and serves."""
     login(s, "x10", "pw10").close()
     assert s.proc.poll() is None
+
+
+def archive_user(name, n, bad_at=None, tail=""):
+    """A user with n archived messages, in pieces (the file is big);
+    message bad_at has no time stamp; tail follows the archive."""
+    yield "<user name='%s' password='%s-pw'><archive " \
+          "xmlns='urn:xmpp:pie:0#mam'>\n" % (name, name)
+    for i in range(n):
+        stamp = "" if i == bad_at else \
+            "<delay xmlns='urn:xmpp:delay' stamp='2020-01-01T%02d:%02d:" \
+            "%02d.%06dZ'/>" % (i // 3600000 % 24, i // 60000 % 60,
+                               i // 1000 % 60, i % 1000000)
+        yield ("<result xmlns='urn:xmpp:mam:2' id='m%d'><forwarded "
+               "xmlns='urn:xmpp:forward:0'>%s<message xmlns='jabber:client' "
+               "from='%s@example.org/desk' to='peer%d@remote.example' "
+               "type='chat'><body>message number %d of a long archive, "
+               "long enough to weigh</body></message></forwarded></result>\n"
+               % (i, stamp, name, i % 7, i))
+    yield "</archive>%s</user>\n" % tail
+
+
+def big_file(s, fname, parts):
+    path = os.path.join(s.dir, fname)
+    with open(path, "w") as f:
+        f.write("<?xml version='1.0'?>\n<server-data xmlns='urn:xmpp:pie:0'>"
+                "<host jid='example.org'>\n")
+        for p in parts:
+            for chunk in p:
+                f.write(chunk)
+        f.write("</host></server-data>\n")
+    return path
+
+
+def staged(s):
+    """Archived messages set aside and not given to anyone."""
+    return count(s, "SELECT count(*) FROM mam WHERE domain = ?",
+                 ("/import",)) + \
+        count(s, "SELECT count(*) FROM accounts WHERE domain = ?",
+              ("/import",))
+
+
+def count(s, sql, params):
+    return int(s.db_rows(sql, params)[0][0])
+
+
+DATA_LIMIT = 32 * 1024 * 1024
+
+
+def ctl_bounded(s, *args, timeout=600):
+    """xmppctl run to its end with its data (heap and private mappings,
+    RLIMIT_DATA) limited to DATA_LIMIT: holding more fails its malloc,
+    whatever the timing.  Its output and status."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_DATA, (DATA_LIMIT, DATA_LIMIT))
+    p = subprocess.run([XMPPCTL, "-s", s.sock] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=timeout, preexec_fn=limit)
+    return p.stdout, p.returncode
+
+
+def hwm_kb(pid):
+    return int(proc_status(pid)["VmHWM"].split()[0])
+
+
+BIG = 300000
+
+
+def test_big_archive_bounded_memory(s):
+    """A user of 300,000 archived messages imports whole, and neither
+    xmppctl nor the store holds it: xmppctl runs with its data limited
+    to 32 MiB, the store's peak RSS (the kernel's high-water mark) stays
+    under 40 MiB, the file being over 80 MiB."""
+    path = big_file(s, "big.xml", [archive_user("big", BIG)])
+    size_kb = os.path.getsize(path) // 1024
+    assert size_kb > 80 * 1024, size_kb
+    store = s.pid_of("store")
+    out, rc = ctl_bounded(s, "import", path)
+    assert rc == 0, out
+    assert "big@example.org: imported: 1 password, %d archived messages" \
+        % BIG in out, out
+    assert hwm_kb(store) < 40 * 1024, "store peak RSS %d kB, file %d kB" % (
+        hwm_kb(store), size_kb)
+    assert count(s, "SELECT count(*) FROM mam WHERE domain = ? AND "
+                 "localpart = ?", ("example.org", "big")) == BIG
+    assert staged(s) == 0
+    # The last page ends with the file's last message, in the file's order.
+    c = login(s, "big", "big-pw")
+    try:
+        c.send("<iq type='set' id='mb'><query xmlns='urn:xmpp:mam:2' "
+               "queryid='b'><set xmlns='http://jabber.org/protocol/rsm'>"
+               "<max>2</max><before/></set></query></iq>")
+        m = c.expect(r"<iq\b[^>]*\bid='mb'.*?(/>|</iq>)")
+        page = m.string[:m.end()]
+        assert page.index("number %d of" % (BIG - 2)) < \
+            page.index("number %d of" % (BIG - 1)), page
+    finally:
+        c.close()
+    # Again: nothing changes, nothing is set aside.
+    out, rc = ctl_bounded(s, "import", path)
+    assert rc == 0 and "big@example.org: unchanged" in out, out
+    assert staged(s) == 0
+
+
+def test_big_archive_broken_late_keeps_nothing(s):
+    """A user whose archive went to the store in several windows and is
+    then found broken (a message without a stamp, a roster item that
+    is no JID) keeps nothing: no account, no message set aside; the
+    user after it is imported."""
+    n = 3 * PIE_WINDOW_RECS
+    path = big_file(s, "late.xml", [
+        archive_user("late1", n, bad_at=n - 1),
+        archive_user("late2", n, tail="<query xmlns='jabber:iq:roster'>"
+                     "<item jid='not a jid@@'/></query>"),
+        archive_user("late3", n)])
+    mark = s.mark()
+    out, rc = ctl_bounded(s, "import", path)
+    # Both went to the store in windows before they were found broken.
+    s.wait_log(r"account late1@example.org: archive set aside", after=mark)
+    s.wait_log(r"account late2@example.org: archive set aside", after=mark)
+    assert rc == 1, out
+    assert re.search(r"late1@example.org: refused: line \d+: archived "
+                     r"message without a time stamp", out), out
+    assert re.search(r"late2@example.org: refused: line \d+: roster item",
+                     out), out
+    assert "late3@example.org: imported: 1 password, %d archived" % n \
+        in out, out
+    users = s.ctl("user", "list", "example.org").stdout.split()
+    assert "late1@example.org" not in users and \
+        "late2@example.org" not in users, users
+    assert count(s, "SELECT count(*) FROM mam WHERE localpart IN (?, ?)",
+                 ("late1", "late2")) == 0
+    assert staged(s) == 0
+
+
+def test_import_cut_short_keeps_nothing(s):
+    """xmppctl killed in the middle of a user's archive: the store gives
+    the user up and drops what it had set aside."""
+    path = big_file(s, "cut.xml", [archive_user("cut", BIG)])
+    mark = s.mark()
+    p = subprocess.Popen([XMPPCTL, "-s", s.sock, "import", path],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    s.wait_log(r"account cut@example.org: archive set aside", after=mark)
+    p.kill()
+    p.wait()
+    s.wait_log(r"account cut@example.org: import given up", after=mark)
+    # Answered after the store's transaction of the give-up has ended.
+    assert "cut@example.org" not in \
+        s.ctl("user", "list", "example.org").stdout.split()
+    assert staged(s) == 0
