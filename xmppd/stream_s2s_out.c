@@ -301,7 +301,8 @@ s2s_out_gone(struct conn *c)
 	    s->status == S2S_FAIL_AUTH || s->status == S2S_OK) {
 		if (s->status == S2S_OK && s->mode == S2S_MODE_STANZAS)
 			s->status = S2S_FAIL_CLOSED;
-		if (s->status != S2S_OK)
+		/* A link the router let go is forgotten there already. */
+		if (s->status != S2S_OK && s->idle != S2S_IDLE_CLOSED)
 			s2s_out_report(s, IMSG_S2S_OUT_DOWN, c->domain);
 		s2s_out_free(s);
 		return;
@@ -573,6 +574,42 @@ s2s_out_stanza(void *arg, struct xml_node *n)
 		s2s_error(c, "unsupported-stanza-type", NULL);
 	xml_node_free(n);
 	return (stop || s2s_closing(c) || s->restart ? -1 : 0);
+}
+
+/*
+ * Idle: the router stops routing to the link before it closes, so that
+ * no stanza it sends in that moment meets a closed stream: it answers
+ * IMSG_S2S_OUT_CLOSE after the last stanza it sent here, and the next
+ * stanza for the domain opens a new link.  -1: close now (not a link
+ * for stanzas, no router, or asked already and never answered).
+ */
+int
+s2s_out_idle(struct conn *c)
+{
+	struct s2s	*s = c->s2s;
+
+	if (s->idle != S2S_IDLE_NO || s->mode != S2S_MODE_STANZAS ||
+	    c->state != S2S_ST_UP || proc_peer(PROC_ROUTER, 0) == NULL)
+		return (-1);
+	s->idle = S2S_IDLE_ASKED;
+	log_info("s2s outbound connection %u to %s: idle, the router is told",
+	    c->id, s->remote);
+	s2s_out_report(s, IMSG_S2S_OUT_IDLE, c->domain);
+	return (0);
+}
+
+/* The router let the link go: what it sent is written, then the end. */
+void
+s2s_out_close(struct conn *c)
+{
+	if (s2s_closing(c))
+		return;
+	c->s2s->idle = S2S_IDLE_CLOSED;
+	log_info("s2s connection %u with %s: idle, closed", c->id,
+	    c->s2s->remote);
+	s2s_write(c, "</stream:stream>");
+	c->state = S2S_ST_CLOSING;
+	io_close_after_write(c->io);
 }
 
 /* TLS is up: a new stream over it. */

@@ -4,7 +4,10 @@ what a hostile or broken server would: presence from a domain it did
 not prove or from ours, subscription answers nobody asked for, a probe
 from a stranger, a stanza for a third domain, an oversized stanza, an
 endless one, a flood.  Each gets its stream or stanza error and a log
-line, nothing unproven reaches a user, and the server keeps serving."""
+line, nothing unproven reaches a user, and the server keeps serving.
+
+i.test has a short idle timeout: its outbound link to r.test closes
+while a stanza is on its way to it, and the stanza still goes out."""
 
 import re
 import threading
@@ -17,6 +20,16 @@ from xmppdtest import add_user
 T = 30          # s2s links come up on first use
 STANZA_SIZE = 20000
 RATE = 20000
+BIG = 60000
+
+
+def flood_count():
+    """Messages of BIG bytes enough to fill what the kernel holds for a
+    peer that does not read (the largest send buffer), and 1M more:
+    what the stream holds itself stays under its bound (stanza size 1M)."""
+    with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+        wmem = int(f.read().split()[2])
+    return (wmem + (1 << 20)) // BIG + 1
 
 
 def setup():
@@ -28,6 +41,9 @@ def setup():
         "a.test": fed.xmppd("a.test", direct_tls=False, body=(
             "limits {\n\tstanza size %d\n\tserver rate %d\n}\n" %
             (STANZA_SIZE, RATE))),
+        "i.test": fed.xmppd("i.test", direct_tls=False, body=(
+            "limits {\n\tserver idle timeout 2s\n\tclient rate 1G\n"
+            "\tstanza size 1M\n}\n")),
     }
     fed.start()
     for d, s in servers.items():
@@ -276,3 +292,40 @@ def test_flood_past_server_rate(env):
         al.close()
         bob.close()
 
+
+def test_idle_close_loses_nothing(env):
+    """i.test's link to r.test goes idle while a stanza is on its way to
+    it: the stream asks the router first, the router stops using it,
+    and the stanza goes on a new link; what was written before the
+    close arrives too.  The peer stops reading so that the old stream
+    cannot close before the stanza is routed."""
+    s = env["servers"]["i.test"]
+    peer = env["peer"]
+    al = login(env, "alice@i.test", "idle")
+    try:
+        mark = s.mark()
+        al.send("<message to='x@r.test' id='i0'><body>idle-first</body>"
+                "</message>")
+        peer.wait(r"idle-first", timeout=T)
+        old = [c for c in peer.conns if "idle-first" in c.data][0]
+        peer.hold()
+        n, big = flood_count(), "y" * BIG
+        for i in range(n):
+            al.send("<message to='x@r.test' id='if%d'><body>%s idle-flood-%d"
+                    "</body></message>" % (i, big, i))
+        s.wait_log(r"s2s (outbound )?connection \d+ (to|with) r\.test: "
+                   r"idle", after=mark, timeout=T)
+        al.send("<message to='x@r.test' id='i1'><body>idle-late</body>"
+                "</message>")
+        peer.release()
+        peer.wait(r"idle-late", timeout=T)
+        peer.wait_closed(old, timeout=T)
+        got = len(re.findall(r"idle-flood-\d+<", peer.received()))
+        assert got == n, "%d of %d" % (got, n)
+        assert "type='error'" not in alive(al, "idle1")
+        # The stream asked, the router let it go, then it closed.
+        s.wait_log(r"s2s outbound connection \d+ to r\.test: idle, the "
+                   r"router is told", after=mark)
+    finally:
+        peer.release()
+        al.close()
