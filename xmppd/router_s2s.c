@@ -555,7 +555,18 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		stanza_msg_clear(&m);
 		return;
 	}
-	where = router_local_jid(m.to, &s, &u);
+	/*
+	 * Not a domain of ours: the stream ended the stream for it
+	 * (host-unknown, RFC 6120 section 8.1.1.2) unless its
+	 * configuration and ours differ, as during a reload.  A server
+	 * relays nothing between two others, nor answers for them.
+	 */
+	if ((where = router_local_jid(m.to, &s, &u)) == -1) {
+		log_warnx("s2s: stream %d: a stanza from %s to %s, a domain "
+		    "not served here, dropped", iev->instance, m.from, m.to);
+		stanza_msg_clear(&m);
+		return;
+	}
 	if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)
 			router_iq_remote(&ss.s, &m);
