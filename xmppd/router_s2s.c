@@ -462,8 +462,8 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 }
 
 /*
- * A link's stream has been idle: stanzas for its domain stop going to
- * it now, and a new link carries the next.  The stream closes on
+ * A link's stream ends (idle, or the peer closed its stream): stanzas
+ * for its domain stop going to it now, and a new link carries the next.  The stream closes on
  * IMSG_S2S_OUT_CLOSE, which follows whatever was sent to it before,
  * so nothing is written to a stream already closed.
  */

@@ -148,11 +148,11 @@ enum s2s_state {
 	S2S_ST_UP,		/* outbound: stanzas may go */
 };
 
-/* An outbound link going idle: the router lets it go before it closes. */
-enum s2s_idle {
-	S2S_IDLE_NO,
-	S2S_IDLE_ASKED,		/* IMSG_S2S_OUT_IDLE sent */
-	S2S_IDLE_CLOSED,	/* IMSG_S2S_OUT_CLOSE came: the link is gone */
+/* An outbound link ending: the router lets go of it before it closes. */
+enum s2s_ending {
+	S2S_END_NO,
+	S2S_END_ASKED,		/* IMSG_S2S_OUT_IDLE sent */
+	S2S_END_LET_GO,		/* IMSG_S2S_OUT_CLOSE came: the link is gone */
 };
 
 struct s2s_pair {
@@ -182,7 +182,7 @@ struct s2s {
 	struct s2s_pair		 pairs[S2S_PAIRS_MAX];
 	int			 pending;
 	int			 restart;	/* a new stream follows */
-	int			 idle;		/* enum s2s_idle, outbound */
+	int			 ending;	/* enum s2s_ending, outbound */
 	uint64_t		 in, out;
 };
 
@@ -214,7 +214,7 @@ void		 s2s_out_connect(struct imsg *);
 void		 s2s_out_key(struct conn *, struct imsg *);
 void		 s2s_out_tls(struct conn *);
 void		 s2s_out_gone(struct conn *);
-int		 s2s_out_idle(struct conn *);
+int		 s2s_out_ending(struct conn *, const char *);
 void		 s2s_out_close(struct conn *);
 
 /* c2s_sm.c */

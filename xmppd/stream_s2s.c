@@ -260,7 +260,8 @@ s2s_io(struct io *io, int event, void *arg)
 		return;
 	case IO_TIMEOUT:
 		/* An outbound link waits for the router to let it go. */
-		if (c->s2s->outbound && !s2s_closing(c) && s2s_out_idle(c) == 0)
+		if (c->s2s->outbound && !s2s_closing(c) &&
+		    s2s_out_ending(c, "idle") == 0)
 			return;
 		if (!s2s_closing(c)) {
 			/* Idle: closed as the peer would be told. */

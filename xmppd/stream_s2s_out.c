@@ -302,7 +302,7 @@ s2s_out_gone(struct conn *c)
 		if (s->status == S2S_OK && s->mode == S2S_MODE_STANZAS)
 			s->status = S2S_FAIL_CLOSED;
 		/* A link the router let go is forgotten there already. */
-		if (s->status != S2S_OK && s->idle != S2S_IDLE_CLOSED)
+		if (s->status != S2S_OK && s->ending != S2S_END_LET_GO)
 			s2s_out_report(s, IMSG_S2S_OUT_DOWN, c->domain);
 		s2s_out_free(s);
 		return;
@@ -324,6 +324,15 @@ s2s_out_closed(void *arg)
 {
 	struct conn	*c = arg;
 
+	/*
+	 * The peer ended its stream, and waits for ours (RFC 6120 section
+	 * 4.4): what the router sends until it lets go of the link is
+	 * still written.  Nothing more is read.
+	 */
+	if (s2s_out_ending(c, "closed by the peer") == 0) {
+		io_pause(c->io);
+		return (-1);
+	}
 	s2s_write(c, "</stream:stream>");
 	c->state = S2S_ST_CLOSING;
 	io_close_after_write(c->io);
@@ -577,23 +586,24 @@ s2s_out_stanza(void *arg, struct xml_node *n)
 }
 
 /*
- * Idle: the router stops routing to the link before it closes, so that
- * no stanza it sends in that moment meets a closed stream: it answers
- * IMSG_S2S_OUT_CLOSE after the last stanza it sent here, and the next
- * stanza for the domain opens a new link.  -1: close now (not a link
- * for stanzas, no router, or asked already and never answered).
+ * The link ends (idle, or the peer closed its stream): the router stops
+ * routing to it first, so that no stanza it sends in that moment meets
+ * a closed stream.  It answers IMSG_S2S_OUT_CLOSE after the last stanza
+ * it sent here, and the next stanza for the domain opens a new link.
+ * -1: close now (not a link for stanzas, no router, or asked already
+ * and never answered).
  */
 int
-s2s_out_idle(struct conn *c)
+s2s_out_ending(struct conn *c, const char *why)
 {
 	struct s2s	*s = c->s2s;
 
-	if (s->idle != S2S_IDLE_NO || s->mode != S2S_MODE_STANZAS ||
+	if (s->ending != S2S_END_NO || s->mode != S2S_MODE_STANZAS ||
 	    c->state != S2S_ST_UP || proc_peer(PROC_ROUTER, 0) == NULL)
 		return (-1);
-	s->idle = S2S_IDLE_ASKED;
-	log_info("s2s outbound connection %u to %s: idle, the router is told",
-	    c->id, s->remote);
+	s->ending = S2S_END_ASKED;
+	log_info("s2s outbound connection %u to %s: %s, the router is told",
+	    c->id, s->remote, why);
 	s2s_out_report(s, IMSG_S2S_OUT_IDLE, c->domain);
 	return (0);
 }
@@ -604,9 +614,9 @@ s2s_out_close(struct conn *c)
 {
 	if (s2s_closing(c))
 		return;
-	c->s2s->idle = S2S_IDLE_CLOSED;
-	log_info("s2s connection %u with %s: idle, closed", c->id,
-	    c->s2s->remote);
+	c->s2s->ending = S2S_END_LET_GO;
+	log_info("s2s outbound connection %u to %s: closed, the router let "
+	    "it go", c->id, c->s2s->remote);
 	s2s_write(c, "</stream:stream>");
 	c->state = S2S_ST_CLOSING;
 	io_close_after_write(c->io);

@@ -7,7 +7,8 @@ endless one, a flood.  Each gets its stream or stanza error and a log
 line, nothing unproven reaches a user, and the server keeps serving.
 
 i.test has a short idle timeout: its outbound link to r.test closes
-while a stanza is on its way to it, and the stanza still goes out."""
+while a stanza is on its way to it, and the stanza still goes out; the
+same when r.test ends its stream."""
 
 import re
 import threading
@@ -293,6 +294,36 @@ def test_flood_past_server_rate(env):
         bob.close()
 
 
+def _busy_link(env, al, tag):
+    """i.test's link to r.test, up, with more written to it than the
+    held peer's buffers take: it cannot finish closing while held."""
+    peer = env["peer"]
+    al.send("<message to='x@r.test' id='%s0'><body>%s-first</body>"
+            "</message>" % (tag, tag))
+    peer.wait(r"%s-first" % tag, timeout=T)
+    old = [c for c in peer.conns if "%s-first" % tag in c.data][0]
+    peer.hold()
+    n, big = flood_count(), "y" * BIG
+    for i in range(n):
+        al.send("<message to='x@r.test' id='%sf%d'><body>%s %s-flood-%d"
+                "</body></message>" % (tag, i, big, tag, i))
+    return old, n
+
+
+def _nothing_lost(env, al, tag, old, n):
+    """The stanza sent as the link ended arrives (on a new link), and
+    so does every one written before the end."""
+    peer = env["peer"]
+    al.send("<message to='x@r.test' id='%s1'><body>%s-late</body>"
+            "</message>" % (tag, tag))
+    peer.release()
+    peer.wait(r"%s-late" % tag, timeout=T)
+    peer.wait_closed(old, timeout=T)
+    got = len(re.findall(r"%s-flood-\d+<" % tag, peer.received()))
+    assert got == n, "%d of %d" % (got, n)
+    assert "type='error'" not in alive(al, tag + "-alive")
+
+
 def test_idle_close_loses_nothing(env):
     """i.test's link to r.test goes idle while a stanza is on its way to
     it: the stream asks the router first, the router stops using it,
@@ -300,32 +331,36 @@ def test_idle_close_loses_nothing(env):
     close arrives too.  The peer stops reading so that the old stream
     cannot close before the stanza is routed."""
     s = env["servers"]["i.test"]
-    peer = env["peer"]
     al = login(env, "alice@i.test", "idle")
     try:
         mark = s.mark()
-        al.send("<message to='x@r.test' id='i0'><body>idle-first</body>"
-                "</message>")
-        peer.wait(r"idle-first", timeout=T)
-        old = [c for c in peer.conns if "idle-first" in c.data][0]
-        peer.hold()
-        n, big = flood_count(), "y" * BIG
-        for i in range(n):
-            al.send("<message to='x@r.test' id='if%d'><body>%s idle-flood-%d"
-                    "</body></message>" % (i, big, i))
+        old, n = _busy_link(env, al, "idle")
         s.wait_log(r"s2s (outbound )?connection \d+ (to|with) r\.test: "
                    r"idle", after=mark, timeout=T)
-        al.send("<message to='x@r.test' id='i1'><body>idle-late</body>"
-                "</message>")
-        peer.release()
-        peer.wait(r"idle-late", timeout=T)
-        peer.wait_closed(old, timeout=T)
-        got = len(re.findall(r"idle-flood-\d+<", peer.received()))
-        assert got == n, "%d of %d" % (got, n)
-        assert "type='error'" not in alive(al, "idle1")
-        # The stream asked, the router let it go, then it closed.
+        _nothing_lost(env, al, "idle", old, n)
         s.wait_log(r"s2s outbound connection \d+ to r\.test: idle, the "
                    r"router is told", after=mark)
+    finally:
+        env["peer"].release()
+        al.close()
+
+
+def test_peer_close_loses_nothing(env):
+    """r.test ends its stream while i.test's link is busy: i.test may
+    finish sending before it closes its own (RFC 6120 4.4), and the
+    router lets go of the link first, so the stanza sent in that moment
+    goes on a new link and nothing written before is lost."""
+    s = env["servers"]["i.test"]
+    peer = env["peer"]
+    al = login(env, "alice@i.test", "pclose")
+    try:
+        mark = s.mark()
+        old, n = _busy_link(env, al, "pclose")
+        peer.wait_parked(old)
+        peer.send(old, "</stream:stream>")
+        s.wait_log(r"s2s outbound connection \d+ to r\.test: closed by "
+                   r"the peer, the router is told", after=mark, timeout=T)
+        _nothing_lost(env, al, "pclose", old, n)
     finally:
         peer.release()
         al.close()

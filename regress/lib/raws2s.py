@@ -25,6 +25,7 @@ a test gives, or reads what xmppd's links bring.
     peer = S2SListener("r.test", crt, key)  # where r.test's SRV points
     peer.wait(r"<message[^>]*>.*?hello")    # what xmppd sent r.test
     peer.hold(); ...; peer.release()        # stop reading, then go on
+    peer.send(conn, "</stream:stream>")     # on one of its connections
     peer.close()
 
 S2SListener takes any server that asks for r.test: it offers SASL
@@ -94,6 +95,7 @@ class _PeerConn:
         self.buf = ""
         self.data = ""          # what came after authentication
         self.closed = False
+        self.parked = False     # held, and reading nothing
 
     def _read(self):
         try:
@@ -198,7 +200,22 @@ class S2SListener:
 
     def wait_released(self, conn):
         with self.cond:
+            conn.parked = conn in self.held
+            self.cond.notify_all()
             self.cond.wait_for(lambda: conn not in self.held)
+            conn.parked = False
+
+    def wait_parked(self, conn, timeout=30):
+        """Wait until conn, held, reads nothing more (it may have been
+        in a read when hold() was called: something more must come)."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: conn.parked, timeout):
+                raise AssertionError("%s: a held connection still reads"
+                                     % self.domain)
+
+    def send(self, conn, text):
+        """Bytes on conn, once it is parked or after authentication."""
+        conn.sock.sendall(text.encode())
 
     def hold(self):
         """The connections open now stop reading (after the read under
