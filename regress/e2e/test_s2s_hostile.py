@@ -43,7 +43,7 @@ def setup():
             "limits {\n\tstanza size %d\n\tserver rate %d\n}\n" %
             (STANZA_SIZE, RATE))),
         "i.test": fed.xmppd("i.test", direct_tls=False, body=(
-            "limits {\n\tserver idle timeout 2s\n\tclient rate 1G\n"
+            "limits {\n\tserver idle timeout 3s\n\tclient rate 1G\n"
             "\tstanza size 1M\n}\n")),
     }
     fed.start()
