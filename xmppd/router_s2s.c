@@ -463,12 +463,13 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 
 /*
  * A link's stream ends (idle, or the peer closed its stream): stanzas
- * for its domain stop going to it now, and a new link carries the next.  The stream closes on
- * IMSG_S2S_OUT_CLOSE, which follows whatever was sent to it before,
- * so nothing is written to a stream already closed.
+ * for its domain stop going to it now, and a new link carries the
+ * next.  The stream closes on IMSG_S2S_OUT_CLOSE, which follows
+ * whatever was sent to it before, so nothing is written to a stream
+ * already closed.
  */
 static void
-s2s_link_idle(struct imsgev *iev, struct imsg *imsg)
+s2s_link_ending(struct imsgev *iev, struct imsg *imsg)
 {
 	struct s2s_link	 l;
 	struct s2s_out	*o;
@@ -648,7 +649,7 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_S2S_OUT_IDLE:
 		if (iev->type != PROC_STREAM)
 			return (-1);
-		s2s_link_idle(iev, imsg);
+		s2s_link_ending(iev, imsg);
 		return (0);
 	case IMSG_S2S_IN_DOWN:
 		if (iev->type != PROC_STREAM)
