@@ -305,7 +305,7 @@ enum imsg_type {
 	IMSG_S2S_DB_CHECK,	/* struct s2s_db, both ways */
 	IMSG_S2S_DB_RESULT,	/* struct s2s_db, both ways */
 	IMSG_S2S_VERIFIED,	/* struct s2s_db: the authoritative answer */
-	IMSG_S2S_OUT_IDLE,	/* peerid: the link; stream -> router */
+	IMSG_S2S_OUT_IDLE,	/* struct s2s_link; stream -> router */
 	IMSG_S2S_OUT_CLOSE,	/* peerid: the connection; router -> stream */
 
 	/* xmppctl show streams: the router's s2s links. */

@@ -461,6 +461,28 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 		    "remote-server-timeout" : "remote-server-not-found");
 }
 
+/*
+ * A link's stream ends (idle, or the peer closed its stream): stanzas
+ * for its domain stop going to it now, and a new link carries the
+ * next.  The stream closes on IMSG_S2S_OUT_CLOSE, which follows
+ * whatever was sent to it before, so nothing is written to a stream
+ * already closed.
+ */
+static void
+s2s_link_ending(struct imsgev *iev, struct imsg *imsg)
+{
+	struct s2s_link	 l;
+	struct s2s_out	*o;
+
+	if (imsg_get_data(imsg, &l, sizeof(l)) == -1)
+		fatalx("%s: bad message from stream %d", __func__,
+		    iev->instance);
+	if ((o = s2s_out_find_id(imsg_get_id(imsg))) != NULL && o->up &&
+	    o->stream == iev->instance && o->conn == l.conn)
+		s2s_out_free(o, NULL);	/* nothing waits on a link up */
+	imsgev_compose(iev, IMSG_S2S_OUT_CLOSE, l.conn, 0, -1, NULL, 0);
+}
+
 static void
 s2s_in_down(int stream, uint32_t conn)
 {
@@ -534,7 +556,18 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		stanza_msg_clear(&m);
 		return;
 	}
-	where = router_local_jid(m.to, &s, &u);
+	/*
+	 * Not a domain of ours: the stream ended the stream for it
+	 * (host-unknown, RFC 6120 section 8.1.1.2) unless its
+	 * configuration and ours differ, as during a reload.  A server
+	 * relays nothing between two others, nor answers for them.
+	 */
+	if ((where = router_local_jid(m.to, &s, &u)) == -1) {
+		log_warnx("s2s: stream %d: a stanza from %s to %s, a domain "
+		    "not served here, dropped", iev->instance, m.from, m.to);
+		stanza_msg_clear(&m);
+		return;
+	}
 	if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)
 			router_iq_remote(&ss.s, &m);
@@ -612,6 +645,11 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_STREAM)
 			return (-1);
 		s2s_link(iev, imsg);
+		return (0);
+	case IMSG_S2S_OUT_IDLE:
+		if (iev->type != PROC_STREAM)
+			return (-1);
+		s2s_link_ending(iev, imsg);
 		return (0);
 	case IMSG_S2S_IN_DOWN:
 		if (iev->type != PROC_STREAM)

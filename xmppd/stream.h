@@ -148,6 +148,13 @@ enum s2s_state {
 	S2S_ST_UP,		/* outbound: stanzas may go */
 };
 
+/* An outbound link ending: the router lets go of it before it closes. */
+enum s2s_ending {
+	S2S_END_NO,
+	S2S_END_ASKED,		/* IMSG_S2S_OUT_IDLE sent */
+	S2S_END_LET_GO,		/* IMSG_S2S_OUT_CLOSE came: the link is gone */
+};
+
 struct s2s_pair {
 	char		 from[CONF_NAMELEN];	/* the peer's domain */
 	char		 to[CONF_NAMELEN];	/* ours */
@@ -175,6 +182,7 @@ struct s2s {
 	struct s2s_pair		 pairs[S2S_PAIRS_MAX];
 	int			 pending;
 	int			 restart;	/* a new stream follows */
+	int			 ending;	/* enum s2s_ending, outbound */
 	uint64_t		 in, out;
 };
 
@@ -206,6 +214,8 @@ void		 s2s_out_connect(struct imsg *);
 void		 s2s_out_key(struct conn *, struct imsg *);
 void		 s2s_out_tls(struct conn *);
 void		 s2s_out_gone(struct conn *);
+int		 s2s_out_ending(struct conn *, const char *);
+void		 s2s_out_close(struct conn *);
 
 /* c2s_sm.c */
 void		 c2s_sm_nonza(struct conn *, struct xml_node *);

@@ -259,6 +259,10 @@ s2s_io(struct io *io, int event, void *arg)
 		}
 		return;
 	case IO_TIMEOUT:
+		/* An outbound link waits for the router to let it go. */
+		if (c->s2s->outbound && !s2s_closing(c) &&
+		    s2s_out_ending(c, "idle") == 0)
+			return;
 		if (!s2s_closing(c)) {
 			/* Idle: closed as the peer would be told. */
 			log_info("s2s connection %u with %s: idle, closed",
@@ -343,6 +347,12 @@ s2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		if (mine && !c->s2s->outbound)
 			s2s_in_db_answer(c, type, imsg);
+		return (0);
+	case IMSG_S2S_OUT_CLOSE:
+		if (iev->type != PROC_ROUTER)
+			return (-1);
+		if (mine && c->s2s->outbound)
+			s2s_out_close(c);
 		return (0);
 	case IMSG_STANZA:
 		if (!mine)

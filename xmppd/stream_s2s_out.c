@@ -301,7 +301,8 @@ s2s_out_gone(struct conn *c)
 	    s->status == S2S_FAIL_AUTH || s->status == S2S_OK) {
 		if (s->status == S2S_OK && s->mode == S2S_MODE_STANZAS)
 			s->status = S2S_FAIL_CLOSED;
-		if (s->status != S2S_OK)
+		/* A link the router let go is forgotten there already. */
+		if (s->status != S2S_OK && s->ending != S2S_END_LET_GO)
 			s2s_out_report(s, IMSG_S2S_OUT_DOWN, c->domain);
 		s2s_out_free(s);
 		return;
@@ -323,6 +324,15 @@ s2s_out_closed(void *arg)
 {
 	struct conn	*c = arg;
 
+	/*
+	 * The peer ended its stream, and waits for ours (RFC 6120 section
+	 * 4.4): what the router sends until it lets go of the link is
+	 * still written.  Nothing more is read.
+	 */
+	if (s2s_out_ending(c, "closed by the peer") == 0) {
+		io_pause(c->io);
+		return (-1);
+	}
 	s2s_write(c, "</stream:stream>");
 	c->state = S2S_ST_CLOSING;
 	io_close_after_write(c->io);
@@ -573,6 +583,43 @@ s2s_out_stanza(void *arg, struct xml_node *n)
 		s2s_error(c, "unsupported-stanza-type", NULL);
 	xml_node_free(n);
 	return (stop || s2s_closing(c) || s->restart ? -1 : 0);
+}
+
+/*
+ * The link ends (idle, or the peer closed its stream): the router stops
+ * routing to it first, so that no stanza it sends in that moment meets
+ * a closed stream.  It answers IMSG_S2S_OUT_CLOSE after the last stanza
+ * it sent here, and the next stanza for the domain opens a new link.
+ * -1: close now (not a link for stanzas, no router, or asked already
+ * and never answered).
+ */
+int
+s2s_out_ending(struct conn *c, const char *why)
+{
+	struct s2s	*s = c->s2s;
+
+	if (s->ending != S2S_END_NO || s->mode != S2S_MODE_STANZAS ||
+	    c->state != S2S_ST_UP || proc_peer(PROC_ROUTER, 0) == NULL)
+		return (-1);
+	s->ending = S2S_END_ASKED;
+	log_info("s2s outbound connection %u to %s: %s, the router is told",
+	    c->id, s->remote, why);
+	s2s_out_report(s, IMSG_S2S_OUT_IDLE, c->domain);
+	return (0);
+}
+
+/* The router let the link go: what it sent is written, then the end. */
+void
+s2s_out_close(struct conn *c)
+{
+	if (s2s_closing(c))
+		return;
+	c->s2s->ending = S2S_END_LET_GO;
+	log_info("s2s outbound connection %u to %s: closed, the router let "
+	    "it go", c->id, c->s2s->remote);
+	s2s_write(c, "</stream:stream>");
+	c->state = S2S_ST_CLOSING;
+	io_close_after_write(c->io);
 }
 
 /* TLS is up: a new stream over it. */
