@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+"""Federation: messages per second between the users of two servers over
+a server-to-server stream, for two xmppd, two Prosody and two ejabberd
+side by side in the same run, and the time a first message to a new
+peer takes (DNS, TCP, TLS, SASL EXTERNAL, then the message) against the
+next one on the stream then up.
+
+    regress/bench/s2s.py [-q] [-r runs] [-s xmppd,prosody,ejabberd]
+                         [--pairs N] [--window N] [--messages N]
+
+Run as root after `make -C regress/bench` (or through `make bench-s2s`).
+Each run of each kind sets up a federation of its own on loopback with
+regress/lib/federation.py: Debian's unbound serving the SRV and A
+records, a test CA that issued both servers' certificates and that both
+trust, so that each server authenticates the other with SASL EXTERNAL
+(checked in the logs); the two servers, started afresh; their accounts
+written directly.  xmppload logs each pair's sender in to the first
+server and its receiver to the second.  It reports; it checks nothing
+but that the peers authenticated as said.  See docs/BENCHMARKS.md.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "regress", "lib"))
+
+from bench import NotMeasured, cpu_of, parse_kv          # noqa: E402
+from federation import Federation                         # noqa: E402
+from servers import (ITER, PASSWORD, SALT, XMPPD, descendants,  # noqa: E402
+                     install_peers, log, raise_nofile, scram_keys)
+import xmppdtest                                          # noqa: E402
+
+XMPPLOAD = os.path.join(HERE, "xmppload")
+XMPPCTL = os.path.join(HERE, "obj", "xmppctl", "xmppctl")
+KINDS = ("xmppd", "prosody", "ejabberd")
+TIMEOUT = 60
+
+# How the receiving server says it took the sending one's certificate
+# for its domain (SASL EXTERNAL, XEP-0178), and how the sending one says
+# it authenticated, when it says it at the level it logs at.
+ACCEPTED = {
+    "xmppd": r"s2s inbound connection \d+ from \S+: %(a)s authenticated "
+             r"by SASL EXTERNAL for %(b)s",
+    "prosody": r"Accepting SASL EXTERNAL identity from %(a)s",
+    "ejabberd": r"Accepted inbound s2s EXTERNAL authentication "
+                r"%(a)s -> %(b)s",
+}
+SENT = {
+    "xmppd": r"s2s outbound connection \d+ to %(b)s: authenticated by "
+             r"SASL EXTERNAL",
+    "prosody": None,            # at debug only: read the receiver's
+    "ejabberd": r"Accepted outbound s2s EXTERNAL authentication "
+                r"%(a)s -> %(b)s",
+}
+
+# xmppd as the other two run here: rates lifted, no message archive.
+XMPPD_LIMITS = """\
+limits {
+\tclient rate 1G
+\tserver rate 1G
+\tserver queue 100000
+\tconnections per address 100000
+}
+"""
+
+
+def users(n):
+    return ["user%04d" % i for i in range(n)]
+
+
+def cpu(pids):
+    return sum(cpu_of(pids).values())
+
+
+# --- the servers ----------------------------------------------------------
+
+class Pair:
+    """Two servers of one kind federating: a (the senders') and b (the
+    receivers'), each with the accounts user0000.. (password PASSWORD)."""
+
+    def __init__(self, kind, fed, nusers):
+        self.kind = kind
+        self.fed = fed
+        # Not .test: xmppd as released refuses RFC 6761's names as
+        # unbound does (only its regress build takes them), and the
+        # benchmark measures xmppd as released.
+        self.domains = ["%s-%s.example" % (kind, s) for s in ("a", "b")]
+        if "example" not in fed.dns.zones:
+            fed.dns.zones.append("example")
+        self.servers = [getattr(self, "make_" + kind)(d, nusers)
+                        for d in self.domains]
+
+    # xmppd: the regress harness's Server on the release build, its
+    # configuration federation.py's plus the limits and archives above.
+    def make_xmppd(self, domain, nusers):
+        ports = {"server": xmppdtest.free_port(),
+                 "server_tls": xmppdtest.free_port()}
+        conf = self.fed.xmppd_conf(domain, port=ports["server"],
+                                   tls_port=ports["server_tls"])
+        conf = conf.replace("\tauth internal\n",
+                            "\tauth internal\n\tarchive default never\n"
+                            "\tregistration deny\n", 1)
+        s = xmppdtest.Server(body=conf + XMPPD_LIMITS)
+        s.xmppd = XMPPD
+        s.ports.update(ports)
+        s.domain = domain
+        s.client_port = s.ports["client"]
+        s.nusers = nusers
+        self.fed.publish(domain, ports["server"], ports["server_tls"])
+        return s
+
+    # Prosody as federation.py makes it, logging at info (its package's
+    # level; debug costs it a log line per stanza) and with its accounts
+    # written as its internal_hashed storage keeps them.
+    def make_prosody(self, domain, nusers):
+        p = self.fed.prosody(domain)
+        cfg = p.path("prosody.cfg.lua")
+        with open(cfg) as f:
+            text = f.read()
+        with open(cfg, "w") as f:
+            f.write(text.replace('min = "debug"', 'min = "info"'))
+        # Its file names: every byte but letters and digits as %xx.
+        host = re.sub(r"[^A-Za-z0-9]", lambda m: "%%%02x" % ord(m.group()),
+                      domain)
+        acc = p.path(os.path.join("data", host, "accounts"))
+        os.makedirs(acc)
+        stored, server = scram_keys("sha1")
+        for u in users(nusers):
+            with open(os.path.join(acc, u + ".dat"), "w") as f:
+                f.write('return {\n\t["iteration_count"] = %d;\n'
+                        '\t["salt"] = "%s";\n\t["stored_key"] = "%s";\n'
+                        '\t["server_key"] = "%s";\n};\n'
+                        % (ITER, SALT.decode(), stored.hex(), server.hex()))
+        p.client_port = p.ports["client"]
+        return p
+
+    # ejabberd as federation.py makes it, without the message archive
+    # its regress configuration keeps; accounts imported (XEP-0227).
+    def make_ejabberd(self, domain, nusers):
+        e = self.fed.ejabberd(domain)
+        yml = e.path("ejabberd.yml")
+        with open(yml) as f:
+            text = f.read()
+        text = re.sub(r"  mod_mam:\n(    .*\n)*", "", text)
+        with open(yml, "w") as f:
+            f.write(text)
+        e.write("accounts.xml",
+                "<?xml version='1.0' encoding='UTF-8'?>\n"
+                "<server-data xmlns='urn:xmpp:pie:0'>\n<host jid='%s'>\n%s"
+                "</host>\n</server-data>\n" % (domain, "".join(
+                    "<user name='%s' password='%s'/>\n" % (u, PASSWORD)
+                    for u in users(nusers))), 0o644)
+        e.client_port = e.ports["client"]
+        return e
+
+    def start(self):
+        self.fed.start()
+        for s, d in zip(self.servers, self.domains):
+            if self.kind == "xmppd":
+                s.start()
+                for u in users(s.nusers):
+                    p = subprocess.run(
+                        [XMPPCTL, "-s", s.sock, "user", "add",
+                         "%s@%s" % (u, d)], input=PASSWORD + "\n",
+                        capture_output=True, text=True, timeout=TIMEOUT)
+                    if p.returncode != 0:
+                        raise RuntimeError("user add: " + p.stderr)
+            elif self.kind == "ejabberd":
+                s.ctl("import_piefxis", s.path("accounts.xml"),
+                      timeout=300)
+
+    def pids(self):
+        out = []
+        for s in self.servers:
+            out += descendants(s.proc.pid)
+        return out
+
+    def authenticated(self):
+        """How b took a's stream, from their logs: "SASL EXTERNAL", or
+        raises with both logs' ends."""
+        a, b = self.servers
+        names = {"a": re.escape(self.domains[0]),
+                 "b": re.escape(self.domains[1])}
+        try:
+            b.wait_log(ACCEPTED[self.kind] % names, timeout=10)
+            if SENT[self.kind]:
+                a.wait_log(SENT[self.kind] % names, timeout=10)
+        except AssertionError as e:
+            raise RuntimeError("%s: %s\n--- a ---\n%s\n--- b ---\n%s" % (
+                self.kind, e, a.log_tail(30), b.log_tail(30)))
+        return "SASL EXTERNAL"
+
+    def stop(self):
+        for s in self.servers:
+            if self.kind == "xmppd":
+                s.stop()
+        self.fed.close()
+
+
+# --- the load client ------------------------------------------------------
+
+class Load:
+    """xmppload, its senders on a and its receivers on b."""
+
+    def __init__(self, pair, *args):
+        a, b = pair.servers
+        cmd = [XMPPLOAD, "-P", str(a.client_port), "-d", pair.domains[0],
+               "-Q", str(b.client_port), "-D", pair.domains[1],
+               "-w", PASSWORD] + [str(x) for x in args]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=raise_nofile)
+
+    def expect(self, word):
+        for line in self.proc.stdout:
+            if line.startswith(word + " "):
+                return parse_kv(line)
+            if line.startswith("fail ") and "why=" in line:
+                self.proc.wait(60)
+                raise NotMeasured(line.split("why=", 1)[1].strip())
+            if line.startswith("timeout"):
+                break
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError("xmppload: no %r line (exit %s)"
+                           % (word, self.proc.returncode))
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def finish(self):
+        self.proc.stdin.close()
+        self.proc.stdout.read()
+        return self.proc.wait(120)
+
+
+def one_message(pair, args):
+    """One message from a user of a to one of b, timed from its sending
+    to its arrival (both users logged in before), in ms."""
+    ld = Load(pair, "-m", "messages", "-p", 1, "-W", 1, "-n", 1, "-s",
+              "-t", args.timeout)
+    ld.expect("ready")
+    ld.go()
+    r = ld.expect("result")
+    ld.go()
+    ld.finish()
+    return r["elapsed"] * 1000
+
+
+def rate(pair, args):
+    """args.pairs pairs, each sender keeping args.window messages in
+    flight to its receiver on the other server: messages/s, and both
+    servers' CPU over the sending only."""
+    ld = Load(pair, "-m", "messages", "-p", args.pairs, "-W", args.window,
+              "-n", args.messages, "-c", 50, "-s", "-t", args.timeout)
+    ld.expect("ready")
+    pids = pair.pids()
+    c0 = cpu_of(pids)
+    ld.go()
+    r = ld.expect("result")
+    c1 = cpu_of(pids)
+    ld.go()
+    ld.finish()
+    used = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
+    return {"rate": r["rate"], "cpu_100k": used * 100000 / r["n"],
+            "client_cpu": r["cpu"], "server_cpu": used}
+
+
+def one_run(kind, args):
+    fed = Federation()
+    pair = None
+    try:
+        pair = Pair(kind, fed, 2 * args.pairs)
+        pair.start()
+        out = {}
+        # The first message finds no stream: b's SRV and A records, TCP,
+        # TLS, SASL EXTERNAL, then the message; the second, the stream.
+        out["first_ms"] = one_message(pair, args)
+        out["auth"] = pair.authenticated()
+        out["next_ms"] = statistics.median(
+            one_message(pair, args) for _ in range(3))
+        out["setup_ms"] = out["first_ms"] - out["next_ms"]
+        out.update(rate(pair, args))
+        return out
+    finally:
+        if pair is not None:
+            pair.stop()
+        else:
+            fed.close()
+
+
+# --- the table ------------------------------------------------------------
+
+ROWS = [
+    ("rate", "messages/s over s2s, %(pairs)d pairs x %(window)d in flight",
+     "%.0f"),
+    ("cpu_100k", "both servers' CPU s per 100k messages", "%.2f"),
+    ("first_ms", "first message to a new peer (ms)", "%.1f"),
+    ("next_ms", "next message, stream up (ms)", "%.1f"),
+    ("setup_ms", "connection setup: DNS, TCP, TLS, SASL EXTERNAL (ms)",
+     "%.1f"),
+    ("client_cpu", "load client CPU s / servers' in messages", None),
+]
+
+
+def cell(runs, key, fmt):
+    if not runs:
+        return "not measured"
+    if fmt is None:
+        return "%.2f / %.2f" % (
+            statistics.median(r["client_cpu"] for r in runs),
+            statistics.median(r["server_cpu"] for r in runs))
+    return fmt % statistics.median(r[key] for r in runs)
+
+
+def table(results, kinds, args):
+    head = ["figure"] + kinds
+    lines = []
+    for key, label, fmt in ROWS:
+        lines.append([label % vars(args)] +
+                     [cell(results[k], key, fmt) for k in kinds])
+    width = [max(len(r[i]) for r in [head] + lines)
+             for i in range(len(head))]
+
+    def fmt_row(r):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(r, width)) + " |"
+    out = [fmt_row(head),
+           "|" + "|".join("-" * (w + 2) for w in width) + "|"]
+    out += [fmt_row(r) for r in lines]
+    out.append("")
+    out.append("| runs | " + " | ".join(kinds) + " |")
+    out.append("|---|" + "---|" * len(kinds))
+    for key, label, fmt in ROWS:
+        if fmt is None:
+            continue
+        out.append("| %s | %s |" % (key, " | ".join(
+            ", ".join(fmt % r[key] for r in results[k]) for k in kinds)))
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-q", action="store_true",
+                    help="quick: 5,000 messages, one run")
+    ap.add_argument("-r", type=int, default=3, help="runs per kind (3)")
+    ap.add_argument("-s", default=",".join(KINDS),
+                    help="kinds of server (xmppd,prosody,ejabberd)")
+    ap.add_argument("--pairs", type=int, default=50)
+    ap.add_argument("--window", type=int, default=10)
+    ap.add_argument("--messages", type=int, default=100000)
+    ap.add_argument("--timeout", type=int, default=300)
+    args = ap.parse_args()
+    if args.q:
+        args.r = 1
+        args.messages = 5000
+    kinds = [k for k in args.s.split(",") if k]
+    for k in kinds:
+        if k not in KINDS:
+            ap.error("no such kind: " + k)
+    if os.getuid() != 0:
+        sys.exit("s2s.py: run as root")
+    for f in (XMPPD, XMPPCTL, XMPPLOAD):
+        if not os.access(f, os.X_OK):
+            sys.exit("s2s.py: %s missing: make -C regress/bench" % f)
+    install_peers(kinds)
+    with open("/proc/loadavg") as f:
+        load0 = f.read().split()[:3]
+    results = {k: [] for k in kinds}
+    why = {}
+    t0 = time.monotonic()
+    # Kinds in turn within each run, so that what else the machine does
+    # falls on all of them alike.
+    for i in range(args.r):
+        for k in kinds:
+            log("run %d/%d: %s" % (i + 1, args.r, k))
+            try:
+                r = one_run(k, args)
+            except NotMeasured as e:
+                why[k] = str(e)
+                log("  %s: not measured: %s" % (k, e))
+                continue
+            log("  %s" % " ".join("%s=%s" % (x, ("%.2f" % v) if
+                                             isinstance(v, float) else v)
+                                  for x, v in sorted(r.items())))
+            results[k].append(r)
+    with open("/proc/loadavg") as f:
+        load1 = f.read().split()[:3]
+    print("Medians of %d run(s), %d messages each; load average %s before, "
+          "%s after; %.0f s" % (args.r, args.messages, " ".join(load0),
+                                " ".join(load1), time.monotonic() - t0))
+    print()
+    print(table(results, kinds, args))
+    for k, w in why.items():
+        print("%s: not measured: %s" % (k, w))
+
+
+if __name__ == "__main__":
+    main()
