@@ -81,6 +81,34 @@ def cpu(pids):
 
 # --- the servers ----------------------------------------------------------
 
+def stamp_lines(server):
+    """The server's log lines as the harness collects them, and also
+    with the time each was read (server.stamps: (monotonic, line)), so
+    that the steps of a connection's setup can be timed from its log."""
+    server.stamps = []
+
+    def reader(stream):
+        for line in stream:
+            server.stamps.append((time.monotonic(), line.rstrip("\r\n")))
+            with server.cond:
+                server.lines.append(line.rstrip("\r\n"))
+                server.cond.notify_all()
+        with server.cond:
+            server.lines.append("<EOF>")
+            server.cond.notify_all()
+    server._reader = reader
+
+
+def stamp_of(server, pattern, after):
+    """When the first line matching pattern read after time after was
+    read, or None."""
+    rx = re.compile(pattern)
+    for t, line in list(server.stamps):
+        if t >= after and rx.search(line):
+            return t
+    return None
+
+
 class Pair:
     """Two servers of one kind federating: a (the senders') and b (the
     receivers'), each with the accounts user0000.. (password PASSWORD)."""
@@ -109,6 +137,7 @@ class Pair:
                             "\tregistration deny\n", 1)
         s = xmppdtest.Server(body=conf + XMPPD_LIMITS)
         s.xmppd = XMPPD
+        stamp_lines(s)
         s.ports.update(ports)
         s.domain = domain
         s.client_port = s.ports["client"]
@@ -242,17 +271,48 @@ class Load:
         return self.proc.wait(120)
 
 
-def one_message(pair, args):
+def one_message(pair, args, steps=None):
     """One message from a user of a to one of b, timed from its sending
-    to its arrival (both users logged in before), in ms."""
+    to its arrival (both users logged in before), in ms.  steps: a dict
+    that gets, for xmppd, the steps of the setup of the stream the
+    message opened, from a's log."""
     ld = Load(pair, "-m", "messages", "-p", 1, "-W", 1, "-n", 1, "-s",
               "-t", args.timeout)
     ld.expect("ready")
+    t0 = time.monotonic()
     ld.go()
     r = ld.expect("result")
+    t1 = time.monotonic()
     ld.go()
     ld.finish()
+    if steps is not None and pair.kind == "xmppd":
+        setup_steps(pair, t0, t1, steps)
     return r["elapsed"] * 1000
+
+
+# xmppd's log lines (-v) along an outbound stream's setup.
+STEPS = [
+    ("dns_ms", r"resolver\[\d+\]: %(b)s: \d+ candidates"),
+    ("tcp_ms", r"s2s outbound \d+ to %(b)s: connected to "),
+    ("tls_sasl_ms", r"s2s outbound connection \d+ to %(b)s: authenticated "
+     r"by"),
+]
+
+
+def setup_steps(pair, t0, t1, steps):
+    """From the go to xmppload (t0) to its result (t1), the time to each
+    step of STEPS after the one before, as a's log shows them read."""
+    a = pair.servers[0]
+    names = {"b": re.escape(pair.domains[1])}
+    prev = t0
+    for key, pattern in STEPS:
+        t = stamp_of(a, pattern % names, t0)
+        if t is None:
+            raise RuntimeError("no log line %r; a's log ends:\n%s"
+                               % (pattern % names, a.log_tail(30)))
+        steps[key] = (t - prev) * 1000
+        prev = t
+    steps["deliver_ms"] = (t1 - prev) * 1000
 
 
 def rate(pair, args):
@@ -283,7 +343,7 @@ def one_run(kind, args):
         out = {}
         # The first message finds no stream: b's SRV and A records, TCP,
         # TLS, SASL EXTERNAL, then the message; the second, the stream.
-        out["first_ms"] = one_message(pair, args)
+        out["first_ms"] = one_message(pair, args, out)
         out["auth"] = pair.authenticated()
         out["next_ms"] = statistics.median(
             one_message(pair, args) for _ in range(3))
@@ -309,11 +369,20 @@ ROWS = [
      "%.1f"),
     ("client_cpu", "load client CPU s / servers' in messages", None),
 ]
+# xmppd's setup, step by step from its log (the others do not log them).
+STEP_ROWS = [
+    ("dns_ms", "  xmppd: until the resolver's answer (ms)", "%.1f"),
+    ("tcp_ms", "  xmppd: then until TCP connected (ms)", "%.1f"),
+    ("tls_sasl_ms", "  xmppd: then TLS, stream, SASL EXTERNAL (ms)", "%.1f"),
+    ("deliver_ms", "  xmppd: then until the message arrived (ms)", "%.1f"),
+]
 
 
 def cell(runs, key, fmt):
     if not runs:
         return "not measured"
+    if any(key not in r for r in runs):
+        return ""
     if fmt is None:
         return "%.2f / %.2f" % (
             statistics.median(r["client_cpu"] for r in runs),
@@ -324,7 +393,8 @@ def cell(runs, key, fmt):
 def table(results, kinds, args):
     head = ["figure"] + kinds
     lines = []
-    for key, label, fmt in ROWS:
+    rows = ROWS + (STEP_ROWS if "xmppd" in kinds else [])
+    for key, label, fmt in rows:
         lines.append([label % vars(args)] +
                      [cell(results[k], key, fmt) for k in kinds])
     width = [max(len(r[i]) for r in [head] + lines)
@@ -338,11 +408,12 @@ def table(results, kinds, args):
     out.append("")
     out.append("| runs | " + " | ".join(kinds) + " |")
     out.append("|---|" + "---|" * len(kinds))
-    for key, label, fmt in ROWS:
+    for key, label, fmt in rows:
         if fmt is None:
             continue
         out.append("| %s | %s |" % (key, " | ".join(
-            ", ".join(fmt % r[key] for r in results[k]) for k in kinds)))
+            ", ".join(fmt % r[key] for r in results[k] if key in r)
+            for k in kinds)))
     return "\n".join(out)
 
 

@@ -392,7 +392,7 @@ run_messages(void)
 	event_base_dispatch(base);
 	elapsed = since(&t0);
 	printf("result mode=%s n=%lld pairs=%d window=%d "
-	    "elapsed=%.3f rate=%.1f cpu=%.3f\n", mode_name, received, npairs,
+	    "elapsed=%.6f rate=%.1f cpu=%.3f\n", mode_name, received, npairs,
 	    window,
 	    elapsed, received / elapsed, load_cpu() - cpu0);
 	fflush(stdout);
