@@ -8,15 +8,15 @@ next one on the stream then up.
     regress/bench/s2s.py [-q] [-r runs] [-s xmppd,prosody,ejabberd]
                          [--pairs N] [--window N] [--messages N]
 
-Run as root after `make -C regress/bench` (or through `make bench-s2s`).
-Each run of each kind sets up a federation of its own on loopback with
-regress/lib/federation.py: Debian's unbound serving the SRV and A
-records, a test CA that issued both servers' certificates and that both
-trust, so that each server authenticates the other with SASL EXTERNAL
-(checked in the logs); the two servers, started afresh; their accounts
-written directly.  xmppload logs each pair's sender in to the first
-server and its receiver to the second.  It reports; it checks nothing
-but that the peers authenticated as said.  See docs/BENCHMARKS.md.
+Run as root after `make -C regress/bench` (or through `make -C
+regress/bench s2s`).  Each run of each kind sets up a federation of its
+own on loopback with regress/lib/federation.py: Debian's unbound serving
+the SRV and A records, a test CA that issued both servers' certificates
+and that both trust, so that each server authenticates the other with
+SASL EXTERNAL (checked in the logs); the two servers, started afresh;
+their accounts written directly.  xmppload logs each pair's sender in to
+the first server and its receiver to the second.  It reports; it checks
+nothing but that the peers authenticated as said.  See docs/BENCHMARKS.md.
 """
 
 import argparse
@@ -31,13 +31,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "regress", "lib"))
 
-from bench import NotMeasured, cpu_of, parse_kv          # noqa: E402
+import bench                                              # noqa: E402
+from bench import NotMeasured, cpu_of                     # noqa: E402
 from federation import Federation                         # noqa: E402
-from servers import (ITER, PASSWORD, SALT, XMPPD, descendants,  # noqa: E402
-                     install_peers, log, raise_nofile, scram_keys)
+from servers import (PASSWORD, XMPPD, descendants,        # noqa: E402
+                     install_peers, log, prosody_account, raise_nofile,
+                     role_pids, users)
 import xmppdtest                                          # noqa: E402
 
-XMPPLOAD = os.path.join(HERE, "xmppload")
 XMPPCTL = os.path.join(HERE, "obj", "xmppctl", "xmppctl")
 KINDS = ("xmppd", "prosody", "ejabberd")
 TIMEOUT = 60
@@ -69,10 +70,6 @@ limits {
 \tconnections per address 100000
 }
 """
-
-
-def users(n):
-    return ["user%04d" % i for i in range(n)]
 
 
 def cpu(pids):
@@ -160,13 +157,10 @@ class Pair:
                       domain)
         acc = p.path(os.path.join("data", host, "accounts"))
         os.makedirs(acc)
-        stored, server = scram_keys("sha1")
+        account = prosody_account()
         for u in users(nusers):
             with open(os.path.join(acc, u + ".dat"), "w") as f:
-                f.write('return {\n\t["iteration_count"] = %d;\n'
-                        '\t["salt"] = "%s";\n\t["stored_key"] = "%s";\n'
-                        '\t["server_key"] = "%s";\n};\n'
-                        % (ITER, SALT.decode(), stored.hex(), server.hex()))
+                f.write(account)
         p.client_port = p.ports["client"]
         return p
 
@@ -235,40 +229,18 @@ class Pair:
 
 # --- the load client ------------------------------------------------------
 
-class Load:
-    """xmppload, its senders on a and its receivers on b."""
+class Load(bench.Load):
+    """xmppload, its senders on a and its receivers on b: bench.py's,
+    started with the two servers' ports and domains."""
 
     def __init__(self, pair, *args):
         a, b = pair.servers
-        cmd = [XMPPLOAD, "-P", str(a.client_port), "-d", pair.domains[0],
-               "-Q", str(b.client_port), "-D", pair.domains[1],
-               "-w", PASSWORD] + [str(x) for x in args]
+        cmd = [bench.XMPPLOAD, "-P", str(a.client_port), "-d",
+               pair.domains[0], "-Q", str(b.client_port), "-D",
+               pair.domains[1], "-w", PASSWORD] + [str(x) for x in args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True,
                                      preexec_fn=raise_nofile)
-
-    def expect(self, word):
-        for line in self.proc.stdout:
-            if line.startswith(word + " "):
-                return parse_kv(line)
-            if line.startswith("fail ") and "why=" in line:
-                self.proc.wait(60)
-                raise NotMeasured(line.split("why=", 1)[1].strip())
-            if line.startswith("timeout"):
-                break
-        self.proc.kill()
-        self.proc.wait()
-        raise RuntimeError("xmppload: no %r line (exit %s)"
-                           % (word, self.proc.returncode))
-
-    def go(self):
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-
-    def finish(self):
-        self.proc.stdin.close()
-        self.proc.stdout.read()
-        return self.proc.wait(120)
 
 
 def one_message(pair, args, steps=None):
@@ -330,8 +302,13 @@ def rate(pair, args):
     ld.go()
     ld.finish()
     used = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
-    return {"rate": r["rate"], "cpu_100k": used * 100000 / r["n"],
-            "client_cpu": r["cpu"], "server_cpu": used}
+    out = {"rate": r["rate"], "cpu_100k": used * 100000 / r["n"],
+           "client_cpu": r["cpu"], "server_cpu": used}
+    # xmppd's by process kind, both servers together.
+    for role, rp in role_pids(pids).items():
+        out["cpu_100k_" + role] = sum(
+            c1.get(p, 0) - c0.get(p, 0) for p in rp) * 100000 / r["n"]
+    return out
 
 
 def one_run(kind, args):
@@ -390,13 +367,27 @@ def cell(runs, key, fmt):
     return fmt % statistics.median(r[key] for r in runs)
 
 
+def ratio(results, key, fmt, peer):
+    """xmppd's median over peer's, as bench.py's table gives it."""
+    if (fmt is None or not results.get("xmppd") or not results.get(peer)
+            or any(key not in r for r in results["xmppd"] + results[peer])):
+        return ""
+    theirs = statistics.median(r[key] for r in results[peer])
+    if theirs == 0:
+        return ""
+    return "%.2f" % (statistics.median(r[key] for r in results["xmppd"]) /
+                     theirs)
+
+
 def table(results, kinds, args):
-    head = ["figure"] + kinds
+    peers = [k for k in kinds if k != "xmppd"] if "xmppd" in kinds else []
+    head = ["figure"] + kinds + ["xmppd/" + p for p in peers]
     lines = []
     rows = ROWS + (STEP_ROWS if "xmppd" in kinds else [])
     for key, label, fmt in rows:
         lines.append([label % vars(args)] +
-                     [cell(results[k], key, fmt) for k in kinds])
+                     [cell(results[k], key, fmt) for k in kinds] +
+                     [ratio(results, key, fmt, p) for p in peers])
     width = [max(len(r[i]) for r in [head] + lines)
              for i in range(len(head))]
 
@@ -405,6 +396,14 @@ def table(results, kinds, args):
     out = [fmt_row(head),
            "|" + "|".join("-" * (w + 2) for w in width) + "|"]
     out += [fmt_row(r) for r in lines]
+    roles = sorted({k[len("cpu_100k_"):] for r in results.get("xmppd", [])
+                    for k in r if k.startswith("cpu_100k_")})
+    if roles:
+        out += ["", "    xmppd CPU s per 100k messages by process, both "
+                "servers: " + ", ".join(
+                    "%s %.2f" % (role, statistics.median(
+                        r.get("cpu_100k_" + role, 0)
+                        for r in results["xmppd"])) for role in roles)]
     out.append("")
     out.append("| runs | " + " | ".join(kinds) + " |")
     out.append("|---|" + "---|" * len(kinds))
@@ -438,7 +437,7 @@ def main():
             ap.error("no such kind: " + k)
     if os.getuid() != 0:
         sys.exit("s2s.py: run as root")
-    for f in (XMPPD, XMPPCTL, XMPPLOAD):
+    for f in (XMPPD, XMPPCTL, bench.XMPPLOAD):
         if not os.access(f, os.X_OK):
             sys.exit("s2s.py: %s missing: make -C regress/bench" % f)
     install_peers(kinds)
