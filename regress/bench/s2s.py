@@ -83,17 +83,21 @@ def stamp_lines(server):
     with the time each was read (server.stamps: (monotonic, line)), so
     that the steps of a connection's setup can be timed from its log."""
     server.stamps = []
+    collect = server._reader
 
-    def reader(stream):
+    def stamped(stream):
         for line in stream:
             server.stamps.append((time.monotonic(), line.rstrip("\r\n")))
-            with server.cond:
-                server.lines.append(line.rstrip("\r\n"))
-                server.cond.notify_all()
-        with server.cond:
-            server.lines.append("<EOF>")
-            server.cond.notify_all()
-    server._reader = reader
+            yield line
+    server._reader = lambda stream: collect(stamped(stream))
+
+
+def rewrite(path, change):
+    """The file at path, its text passed through change."""
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(change(text))
 
 
 def stamp_of(server, pattern, after):
@@ -147,11 +151,8 @@ class Pair:
     # written as its internal_hashed storage keeps them.
     def make_prosody(self, domain, nusers):
         p = self.fed.prosody(domain)
-        cfg = p.path("prosody.cfg.lua")
-        with open(cfg) as f:
-            text = f.read()
-        with open(cfg, "w") as f:
-            f.write(text.replace('min = "debug"', 'min = "info"'))
+        rewrite(p.path("prosody.cfg.lua"),
+                lambda text: text.replace('min = "debug"', 'min = "info"'))
         # Its file names: every byte but letters and digits as %xx.
         host = re.sub(r"[^A-Za-z0-9]", lambda m: "%%%02x" % ord(m.group()),
                       domain)
@@ -168,12 +169,8 @@ class Pair:
     # its regress configuration keeps; accounts imported (XEP-0227).
     def make_ejabberd(self, domain, nusers):
         e = self.fed.ejabberd(domain)
-        yml = e.path("ejabberd.yml")
-        with open(yml) as f:
-            text = f.read()
-        text = re.sub(r"  mod_mam:\n(    .*\n)*", "", text)
-        with open(yml, "w") as f:
-            f.write(text)
+        rewrite(e.path("ejabberd.yml"),
+                lambda text: re.sub(r"  mod_mam:\n(    .*\n)*", "", text))
         e.write("accounts.xml",
                 "<?xml version='1.0' encoding='UTF-8'?>\n"
                 "<server-data xmlns='urn:xmpp:pie:0'>\n<host jid='%s'>\n%s"

@@ -5,11 +5,15 @@ archived as a local user's would be."""
 
 import os
 import signal
+import sys
 
 from rawxmpp import Raw
 from testca import TestCA
 from unbound import Unbound
-from xmppdtest import USER, Server, add_user, free_port
+from xmppdtest import Server, add_user, free_port
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_s2s import _chat, _conf  # noqa: E402
 
 # a.test archives every message (the default), b.test none.
 ARCHIVE = {"a.test": "", "b.test": "\tarchive default never\n"}
@@ -28,16 +32,8 @@ def setup():
         s = Server()
         s.ports["server"] = ports[d]
         crt, key = ca.domain(d)
-        s.write_conf(raw='user "%s"\nprefork 2\ndatadir "%s"\n'
-                     'socket "%s"\nresolver "%s"\ntls ca "%s"\n'
-                     'tls keypair "%s" {\n\tcertificate "%s"\n'
-                     '\tkey "%s"\n}\n'
-                     'domain "%s" {\n\tauth internal\n%s}\n'
-                     'listen on 127.0.0.1 port %d client\n'
-                     'listen on 127.0.0.1 port %d server\n'
-                     % (USER, s.datadir, s.sock, dns.resolver, ca.crt, d,
-                        crt, key, d, extra, s.ports["client"],
-                        s.ports["server"]))
+        s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt,
+                               extra))
         s.start()
         add_user(s, "alice@%s" % d, "alice-pw")
         env["servers"][d] = s
@@ -56,11 +52,6 @@ def _login(env, domain, resource):
     r.login("alice", "alice-pw", resource=resource, domain=domain)
     r.send("<presence/>")
     return r
-
-
-def _chat(fr, to_jid, body):
-    fr.send("<message to='%s' type='chat'><body>%s</body></message>"
-            % (to_jid, body))
 
 
 def test_unarchived_remote_message_needs_no_store(env):
