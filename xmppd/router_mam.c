@@ -166,13 +166,19 @@ mam_cache_keeps(struct user *u, const char *with)
 	return (dflt == ARCHIVE_ALWAYS);
 }
 
-/* Neither the sender nor the recipient (online, or NULL) keeps it. */
+/*
+ * Neither the sender nor the recipient (online, or NULL) keeps it.  A
+ * sender of a domain not ours (a component, a remote server's user)
+ * keeps nothing here, as the store says too (mam_keeps in store_mam.c).
+ */
 static int
 mam_nobody_keeps(struct session *from, struct user *to, const char *rcpt)
 {
 	if (to == NULL)
 		return (0);
-	if (to != from->user && mam_cache_keeps(from->user, rcpt) != 0)
+	if (to != from->user &&
+	    config_domain(proc_self.conf, from->user->domain) != NULL &&
+	    mam_cache_keeps(from->user, rcpt) != 0)
 		return (0);
 	return (mam_cache_keeps(to, from->user->bare) == 0);
 }

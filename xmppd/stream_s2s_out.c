@@ -28,6 +28,9 @@
 #include <sys/socket.h>
 #include <sys/tree.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <event.h>
 #include <stdlib.h>
@@ -265,7 +268,7 @@ s2s_out_try(struct s2s *s)
 	struct resolve_candidate	*rc;
 	struct timeval			 tv = { S2S_CONNECT_TIMEOUT, 0 };
 	socklen_t			 len;
-	int				 fd;
+	int				 fd, on = 1;
 
 	for (; s->next < s->ncand; s->next++) {
 		rc = &s->cand[s->next];
@@ -276,6 +279,12 @@ s2s_out_try(struct s2s *s)
 			log_warn("s2s outbound to %s: socket", s->remote);
 			continue;
 		}
+		/*
+		 * As on accepted connections (listener.c): the TLS handshake
+		 * and the stream's negotiation are small writes in turn, each
+		 * of which Nagle would hold for the peer's delayed ACK.
+		 */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		if (connect(fd, (struct sockaddr *)&rc->ss, len) == -1 &&
 		    errno != EINPROGRESS) {
 			log_info("s2s outbound to %s: connect: %s", s->remote,

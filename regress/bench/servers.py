@@ -138,6 +138,34 @@ def roster_of(i):
             for d in list(range(-half, 0)) + list(range(1, half + 1))]
 
 
+def prosody_account():
+    """An account file of Prosody's internal_hashed storage: the SCRAM
+    keys of PASSWORD with the shared salt."""
+    stored, server = scram_keys("sha1")
+    return ('return {\n\t["iteration_count"] = %d;\n'
+            '\t["salt"] = "%s";\n\t["stored_key"] = "%s";\n'
+            '\t["server_key"] = "%s";\n};\n'
+            % (ITER, SALT.decode(), stored.hex(), server.hex()))
+
+
+def role_pids(pids):
+    """{name: [pids]} of xmppd's processes among pids, from their
+    process titles."""
+    out = {}
+    for p in pids:
+        try:
+            with open("/proc/%d/cmdline" % p) as f:
+                title = f.read().replace("\0", " ").strip()
+        except OSError:
+            continue
+        if title.startswith("xmppd: "):
+            out.setdefault(title.split()[1], []).append(p)
+        elif title.split()[:1] in (["mucd"], ["ldapauthd"],
+                                   ["uploadd"]):
+            out.setdefault(title.split()[0], []).append(p)
+    return out
+
+
 def chown_tree(path, user):
     pw = pwd.getpwnam(user)
     for root, dirs, files in os.walk(path):
@@ -323,19 +351,7 @@ class Xmppd(Server):
 
     def role_pids(self):
         """{name: [pids]} from the process titles."""
-        out = {}
-        for p in self.pids():
-            try:
-                with open("/proc/%d/cmdline" % p) as f:
-                    title = f.read().replace("\0", " ").strip()
-            except OSError:
-                continue
-            if title.startswith("xmppd: "):
-                out.setdefault(title.split()[1], []).append(p)
-            elif title.split()[:1] in (["mucd"], ["ldapauthd"],
-                                       ["uploadd"]):
-                out.setdefault(title.split()[0], []).append(p)
-        return out
+        return role_pids(self.pids())
 
 
 class Uploadd(Xmppd):
@@ -697,11 +713,7 @@ class Prosody(Server):
         ros = os.path.join(self.data, host, "roster")
         os.makedirs(acc)
         os.makedirs(ros)
-        stored, server = scram_keys("sha1")
-        account = ('return {\n\t["iteration_count"] = %d;\n'
-                   '\t["salt"] = "%s";\n\t["stored_key"] = "%s";\n'
-                   '\t["server_key"] = "%s";\n};\n'
-                   % (ITER, SALT.decode(), stored.hex(), server.hex()))
+        account = prosody_account()
         names = users(nusers) + ["roster%04d" % i
                                  for i in range(ROSTER_USERS)]
         for u in names:

@@ -76,6 +76,7 @@ struct scram_cache {
 static SSL_CTX			*sslctx;
 static struct scram_cache	 scram_last;
 static struct sockaddr_in	 server_sa;
+static struct sockaddr_in	 other_sa;	/* -Q: the receivers' server */
 
 static void	conn_read_cb(int, short, void *);
 static void	conn_write_cb(int, short, void *);
@@ -123,10 +124,16 @@ conn_init(void)
 	server_sa.sin_port = htons(opts.port);
 	if (inet_pton(AF_INET, opts.host, &server_sa.sin_addr) != 1)
 		errx(1, "%s: not an IPv4 address", opts.host);
+	other_sa = server_sa;
+	other_sa.sin_port = htons(opts.rport);
 }
 
+/*
+ * other: the connection logs in to the receivers' server (-D, -Q), so
+ * that what it is sent crosses a server-to-server stream.
+ */
 struct conn *
-conn_start(int user, int id)
+conn_start(int user, int id, int other)
 {
 	struct conn	*c;
 	int		 one = 1;
@@ -135,6 +142,7 @@ conn_start(int user, int id)
 		err(1, NULL);
 	c->user = user;
 	c->id = id;
+	c->domain = other ? opts.rdomain : opts.domain;
 	c->state = S_CONNECTING;
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
@@ -146,7 +154,7 @@ conn_start(int user, int id)
 	event_assign(&c->rev, base, c->fd, EV_READ | EV_PERSIST,
 	    conn_read_cb, c);
 	event_assign(&c->wev, base, c->fd, EV_WRITE, conn_write_cb, c);
-	if (connect(c->fd, (struct sockaddr *)&server_sa,
+	if (connect(c->fd, (struct sockaddr *)(other ? &other_sa : &server_sa),
 	    sizeof(server_sa)) == -1 && errno != EINPROGRESS) {
 		warn("connect");
 		c->state = S_CLOSED;
@@ -298,7 +306,7 @@ conn_write_cb(int fd, short ev, void *arg)
 		}
 		c->state = S_FEAT1;
 		event_add(&c->rev, NULL);
-		conn_send(c, STREAM_HEADER, opts.domain);
+		conn_send(c, STREAM_HEADER, c->domain);
 	} else if (c->state == S_HANDSHAKE) {
 		conn_handshake(c);
 		conn_leave(c);
@@ -367,16 +375,19 @@ conn_handshake(struct conn *c)
 		return;
 	}
 	c->state = S_FEAT2;
-	conn_send(c, STREAM_HEADER, opts.domain);
+	conn_send(c, STREAM_HEADER, c->domain);
 }
 
 static void
 conn_starttls(struct conn *c)
 {
+	const char	*sni = c->domain == opts.domain ? opts.servername :
+			    c->domain;
+
 	if ((c->ssl = SSL_new(sslctx)) == NULL)
 		errx(1, "SSL_new");
 	if (SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    SSL_set_tlsext_host_name(c->ssl, opts.servername) != 1) {
+	    SSL_set_tlsext_host_name(c->ssl, sni) != 1) {
 		conn_fail(c, ssl_errstr());
 		return;
 	}
@@ -439,7 +450,7 @@ conn_read(struct conn *c)
 				return;
 			}
 			c->state = S_FEAT3;
-			conn_send(c, STREAM_HEADER, opts.domain);
+			conn_send(c, STREAM_HEADER, c->domain);
 		}
 	}
 }
@@ -866,7 +877,7 @@ conn_online(struct conn *c)
 	if (opts.presence)
 		conn_send(c, "<presence/>");
 	conn_send(c, "<iq type='get' id='ping' to='%s'>"
-	    "<ping xmlns='urn:xmpp:ping'/></iq>", opts.domain);
+	    "<ping xmlns='urn:xmpp:ping'/></iq>", c->domain);
 	c->state = S_PING;
 }
 
@@ -1030,7 +1041,7 @@ conn_element(struct conn *c)
 	    (strcmp(c->el_type, "get") == 0 ||
 	    strcmp(c->el_type, "set") == 0)) {
 		conn_send(c, "<iq type='result' id='%s' to='%s'/>", c->el_id,
-		    c->el_from[0] ? c->el_from : opts.domain);
+		    c->el_from[0] ? c->el_from : c->domain);
 		return;
 	}
 	if (c->state < S_BIND)

@@ -84,8 +84,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: xmppload [-s] [-a plain|scram-sha-1|"
 	    "scram-sha-256] [-C component]\n"
-	    "\t[-c concurrent] [-d domain] [-E maxerrors] [-h host] "
-	    "[-j occupants]\n"
+	    "\t[-c concurrent] [-D domain -Q port] [-d domain] [-E maxerrors] "
+	    "[-h host]\n\t[-j occupants]\n"
 	    "\t[-M service] [-m idle|logins|messages|component|roster|muc|"
 	    "mucjoin]\n"
 	    "\t[-n count] [-o first]\n"
@@ -158,7 +158,9 @@ start_next(void)
 	while (active < conc && started < total) {
 		k = started++;
 		active++;
-		if ((c = conn_start(first + k % nusers, k)) == NULL)
+		/* -D: each pair's receiver on the other server. */
+		if ((c = conn_start(first + k % nusers, k, opts.rdomain !=
+		    NULL && mode == M_MESSAGES && k % 2 == 1)) == NULL)
 			continue;
 		if (conns != NULL)
 			conns[k] = c;
@@ -250,8 +252,7 @@ message_send(struct pair *p)
 	conn_send(p->sender, "<message to='%s%04d@%s/r%d' type='chat' "
 	    "id='m%lld'><body>Benchmark message %lld, about as long as "
 	    "a short chat line.</body></message>", opts.prefix, r->user,
-	    opts.domain, r->id, p->sent,
-	    p->sent);
+	    r->domain, r->id, p->sent, p->sent);
 }
 
 /* An echo comes from the JID it was sent to, at the component. */
@@ -391,7 +392,7 @@ run_messages(void)
 	event_base_dispatch(base);
 	elapsed = since(&t0);
 	printf("result mode=%s n=%lld pairs=%d window=%d "
-	    "elapsed=%.3f rate=%.1f cpu=%.3f\n", mode_name, received, npairs,
+	    "elapsed=%.6f rate=%.1f cpu=%.3f\n", mode_name, received, npairs,
 	    window,
 	    elapsed, received / elapsed, load_cpu() - cpu0);
 	fflush(stdout);
@@ -432,7 +433,7 @@ parse_args(int argc, char *argv[])
 	int	 ch;
 
 	while ((ch = getopt(argc, argv,
-	    "a:C:c:d:E:h:j:M:m:n:o:P:p:R:S:st:U:u:W:w:")) != -1) {
+	    "a:C:c:D:d:E:h:j:M:m:n:o:P:p:Q:R:S:st:U:u:W:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcasecmp(optarg, "plain") == 0)
@@ -449,6 +450,9 @@ parse_args(int argc, char *argv[])
 			break;
 		case 'c':
 			conc = number(optarg, 1, 100000, "concurrency");
+			break;
+		case 'D':
+			opts.rdomain = optarg;
 			break;
 		case 'd':
 			opts.domain = optarg;
@@ -496,6 +500,9 @@ parse_args(int argc, char *argv[])
 		case 'p':
 			npairs = number(optarg, 1, 50000, "pairs");
 			break;
+		case 'Q':
+			opts.rport = number(optarg, 1, 65535, "port");
+			break;
 		case 'R':
 			muc_room = optarg;
 			break;
@@ -526,6 +533,9 @@ parse_args(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	if ((opts.rdomain != NULL) != (opts.rport != 0) ||
+	    (opts.rdomain != NULL && mode != M_MESSAGES))
+		errx(1, "-D and -Q go together, with -m messages");
 }
 
 int

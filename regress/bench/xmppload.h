@@ -71,6 +71,7 @@ struct conn {
 	int		 fd;
 	int		 user;		/* user number */
 	int		 id;		/* connection number: the resource */
+	const char	*domain;	/* its server's domain */
 	enum conn_state	 state;
 	SSL		*ssl;
 	struct event	 rev;
@@ -150,6 +151,8 @@ struct load_opts {
 	int		 presence;
 	int		 first;		/* users first.. */
 	int		 nusers;
+	const char	*rdomain;	/* -D: the receivers' server, s2s */
+	int		 rport;		/* -Q: its client port */
 };
 
 extern struct load_opts	 opts;
@@ -158,7 +161,7 @@ extern int		 load_sync;
 
 /* xmppconn.c */
 void		 conn_init(void);
-struct conn	*conn_start(int, int);
+struct conn	*conn_start(int, int, int);
 void		 conn_send(struct conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 conn_close(struct conn *);
