@@ -446,6 +446,9 @@ mam_fin_add(struct xml_node *iq, const struct mam_fin *f)
 		    mam_add_text(set, "last", f->last) == -1)
 			return (-1);
 	}
+	/* Left out when counting would cost too much (XEP-0059 2.7). */
+	if (f->count < 0)
+		return (0);
 	(void)snprintf(num, sizeof(num), "%lld", (long long)f->count);
 	return (mam_add_text(set, "count", num));
 }

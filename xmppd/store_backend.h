@@ -150,6 +150,10 @@ struct mam_bounds {
 
 int		 mam_where(char *, size_t, const struct mam_query *,
 		    const struct mam_bounds *, int, const char *, char);
+int64_t		 mam_count_max(void);
+int		 mam_count_sql(char *, size_t, const struct mam_query *,
+		    const struct mam_bounds *, const char *, int64_t, char);
+int64_t		 mam_index_known(const struct mam_query *, int64_t, int);
 
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
@@ -76,4 +77,72 @@ mam_where(char *buf, size_t len, const struct mam_query *q,
 	for (p = buf; (p = strchr(p, '?')) != NULL; p++)
 		*p = mark;
 	return (0);
+}
+
+/*
+ * RSM counts (XEP-0059): a page's query counts its whole result set for
+ * <count/>, and the rows before the page for <first index=.../>.  Over
+ * a big archive that reads millions of index entries for a page of 50,
+ * so past MAM_COUNT_MAX rows the count stops and is left out: XEP-0059
+ * 2.7 lets <count/> be omitted when an accurate value would be
+ * exceptionally costly, and makes the index optional.  A query asking
+ * for the count alone (max 0) is always counted exactly.
+ */
+#define MAM_COUNT_MAX	100000
+
+int64_t
+mam_count_max(void)
+{
+#ifdef REGRESS
+	/* Tests make the limit small enough to pass with a few rows. */
+	const char	*s = getenv("XMPPD_REGRESS_MAM_COUNT_MAX");
+
+	if (s != NULL && atoll(s) > 0)
+		return (atoll(s));
+#endif
+	return (MAM_COUNT_MAX);
+}
+
+/*
+ * SELECT count(*) of a query's rows (mam_where without the RSM bounds,
+ * extra after it), reading at most limit + 1 of them when limit > 0: a
+ * result past limit means "more than limit".
+ */
+int
+mam_count_sql(char *buf, size_t len, const struct mam_query *q,
+    const struct mam_bounds *b, const char *extra, int64_t limit, char mark)
+{
+	char	 where[2048];
+	int	 n;
+
+	if (mam_where(where, sizeof(where), q, b, 0, extra, mark) == -1)
+		return (-1);
+	if (limit > 0)
+		n = snprintf(buf, len, "SELECT count(*) FROM (SELECT 1 FROM "
+		    "mam WHERE %s LIMIT %lld) AS c", where,
+		    (long long)limit + 1);
+	else
+		n = snprintf(buf, len, "SELECT count(*) FROM mam WHERE %s",
+		    where);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/*
+ * The index of a page's first row when the page is at an end of the
+ * result set, from its n rows and the count (-1 when unknown); -2 when
+ * the rows before it must be counted.  Flipped pages (XEP-0313 4.3)
+ * count from the other end.
+ */
+int64_t
+mam_index_known(const struct mam_query *q, int64_t count, int n)
+{
+	int	 back = q->rsm_before[0] != '\0' || q->rsm_last;
+	int	 at_start = !back && q->rsm_after[0] == '\0';
+	int	 at_end = back && q->rsm_before[0] == '\0';
+
+	if ((at_start && !q->flip) || (at_end && q->flip))
+		return (0);
+	if ((at_start || at_end) && count >= 0)
+		return (count - n);
+	return (-2);
 }

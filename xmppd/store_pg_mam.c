@@ -122,6 +122,7 @@ struct pg_mamq {
 	enum mamq_step		 step;
 	int			 id;		/* the next id to resolve */
 	int64_t			 lo, hi;	/* the page's seqs */
+	int64_t			 limit;		/* of counts, 0: none */
 	struct pgconn_args	 a;
 	char			 sql[4096];
 	int			(*row)(const char *, int64_t, const char *,
@@ -133,19 +134,13 @@ struct pg_mamq {
 static struct pgconn	 pg_mam_db;	/* the archive queries' own */
 static int		 pg_mam_running;
 
-/* SELECT what FROM mam WHERE ...: the step's statement. */
-static int
-mamq_select(struct pg_mamq *j, const char *what, int rsm, const char *extra,
-    int64_t p9, int64_t p10)
+/* The query's parameters: $1-$10 and the ids (mam_where). */
+static void
+mamq_args(struct pg_mamq *j, int64_t p9, int64_t p10)
 {
 	const struct mam_query	*q = &j->q;
-	char			 where[2048];
 	int			 i;
 
-	if (mam_where(where, sizeof(where), q, &j->b, rsm, extra, '$') == -1 ||
-	    (size_t)snprintf(j->sql, sizeof(j->sql), "SELECT %s FROM mam "
-	    "WHERE %s", what, where) >= sizeof(j->sql))
-		return (-1);
 	ma(&j->a, q->owner.domain, q->owner.localpart);
 	pgconn_arg_text(&j->a, q->with_bare);
 	pgconn_arg_text(&j->a, q->with_res);
@@ -159,6 +154,31 @@ mamq_select(struct pg_mamq *j, const char *what, int rsm, const char *extra,
 		pgconn_arg_text(&j->a, q->ids[i]);
 	j->req.name = NULL;
 	j->req.sql = j->sql;
+}
+
+/* SELECT what FROM mam WHERE ...: the step's statement. */
+static int
+mamq_select(struct pg_mamq *j, const char *what, int rsm, const char *extra,
+    int64_t p9, int64_t p10)
+{
+	char	 where[2048];
+
+	if (mam_where(where, sizeof(where), &j->q, &j->b, rsm, extra,
+	    '$') == -1 || (size_t)snprintf(j->sql, sizeof(j->sql),
+	    "SELECT %s FROM mam WHERE %s", what, where) >= sizeof(j->sql))
+		return (-1);
+	mamq_args(j, p9, p10);
+	return (0);
+}
+
+/* A count of the query's rows, up to j->limit + 1 (mam_count_sql). */
+static int
+mamq_count(struct pg_mamq *j, const char *extra, int64_t p9)
+{
+	if (mam_count_sql(j->sql, sizeof(j->sql), &j->q, &j->b, extra,
+	    j->limit, '$') == -1)
+		return (-1);
+	mamq_args(j, p9, 0);
 	return (0);
 }
 
@@ -206,7 +226,7 @@ mamq_next(struct pg_mamq *j)
 		j->step = MQ_COUNT;
 		/* FALLTHROUGH */
 	case MQ_COUNT:
-		return (mamq_select(j, "count(*)", 0, NULL, 0, 0) == 0);
+		return (mamq_count(j, NULL, 0) == 0);
 	case MQ_PAGE:
 		back = q->rsm_before[0] != '\0' || q->rsm_last;
 		(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
@@ -220,9 +240,8 @@ mamq_next(struct pg_mamq *j)
 		    " AND seq >= ?9 AND seq <= ?10 ORDER BY seq", j->lo,
 		    j->hi) == 0);
 	case MQ_INDEX:
-		return (mamq_select(j, "count(*)", 0, q->flip ?
-		    " AND seq > ?9" : " AND seq < ?9", q->flip ? j->hi : j->lo,
-		    0) == 0);
+		return (mamq_count(j, q->flip ? " AND seq > ?9" :
+		    " AND seq < ?9", q->flip ? j->hi : j->lo) == 0);
 	case MQ_DONE:
 		break;
 	}
@@ -295,7 +314,7 @@ mamq_result(struct pg_mamq *j, const PGresult *r)
 		}
 		break;
 	case MQ_COUNT:
-		j->fin.count = one;
+		j->fin.count = j->limit > 0 && one > j->limit ? -1 : one;
 		j->step = MQ_PAGE;
 		if (j->q.max <= 0) {
 			/* RSM max 0: the count alone (XEP-0059 2.6). */
@@ -314,9 +333,15 @@ mamq_result(struct pg_mamq *j, const PGresult *r)
 	case MQ_ROWS:
 		mamq_rows(j, r);
 		j->step = MQ_INDEX;
+		/* At an end of the set, the index needs no count. */
+		if ((j->fin.index = mam_index_known(&j->q, j->fin.count,
+		    PQntuples(r))) != -2) {
+			j->fin.status = MAM_OK;
+			j->step = MQ_DONE;
+		}
 		break;
 	case MQ_INDEX:
-		j->fin.index = one;
+		j->fin.index = j->limit > 0 && one > j->limit ? -1 : one;
 		j->fin.status = MAM_OK;
 		j->step = MQ_DONE;
 		break;
@@ -335,6 +360,7 @@ mamq_new(const struct mam_query *q, int (*row)(const char *, int64_t,
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		fatal("%s", __func__);
 	j->q = *q;
+	j->limit = q->max <= 0 ? 0 : mam_count_max();
 	j->fin.index = -1;
 	j->fin.status = MAM_ERROR;
 	j->row = row;
