@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/param.h>
 #include <sys/queue.h>
 #include <sys/uio.h>
 
@@ -38,7 +39,16 @@
 #include "proc.h"
 #include "store.h"
 
-#define MAM_EXPIRE_CHUNK	1000		/* rows per delete */
+/*
+ * An expiry deletes in chunks sized so that one takes about
+ * MAM_EXPIRE_SLICE: a message that arrives meanwhile waits no longer.
+ * The size follows what the last chunk took: halved when it took
+ * longer, doubled when it took less than half.
+ */
+#define MAM_EXPIRE_SLICE	5000		/* microseconds */
+#define MAM_EXPIRE_MIN		16		/* rows per delete */
+#define MAM_EXPIRE_MAX		4096
+#define MAM_EXPIRE_FIRST	256
 #define MAM_EXPIRE_EVERY	3600		/* seconds */
 #define MAM_EXPIRE_JOBS		16
 
@@ -56,6 +66,7 @@ struct mam_expire {
 static TAILQ_HEAD(, mam_expire)	 mam_expires =
     TAILQ_HEAD_INITIALIZER(mam_expires);
 static int			 mam_nexpires;
+static int			 mam_expire_chunk = MAM_EXPIRE_FIRST;
 static struct event		 mam_expire_ev, mam_hourly_ev;
 
 /*
@@ -314,14 +325,32 @@ mam_expire_done(struct mam_expire *e)
 	free(e);
 }
 
+/* The next chunk's size, from how long the last one took. */
+static void
+mam_expire_pace(const struct timespec *t0, int64_t n, int chunk)
+{
+	struct timespec	 t1;
+	int64_t		 us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - t0->tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+	if (us > MAM_EXPIRE_SLICE)
+		mam_expire_chunk = MAX(chunk / 2, MAM_EXPIRE_MIN);
+	else if (n == chunk && us < MAM_EXPIRE_SLICE / 2)
+		mam_expire_chunk = MIN(chunk * 2, MAM_EXPIRE_MAX);
+}
+
 /* One chunk of the first expiry; the event loop runs between chunks. */
 static void
 mam_expire_run(int fd, short event, void *arg)
 {
 	struct timeval		 tv = { 0, 0 };
+	struct timespec		 t0;
 	struct mam_expire	*e;
 	struct domain_conf	*d;
 	int64_t			 age, n;
+	int			 chunk = mam_expire_chunk;
 
 	(void)fd;
 	(void)event;
@@ -337,11 +366,12 @@ mam_expire_run(int fd, short event, void *arg)
 		(void)strlcpy(e->current, d->name, sizeof(e->current));
 	}
 	age = e->age >= 0 ? e->age : d->archive_expire;
-	n = store_be->mam->expire(d->name, mam_now() - age * 1000000,
-	    MAM_EXPIRE_CHUNK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = store_be->mam->expire(d->name, mam_now() - age * 1000000, chunk);
+	mam_expire_pace(&t0, n, chunk);
 	if (n > 0)
 		e->deleted += n;
-	if (n < MAM_EXPIRE_CHUNK) {
+	if (n < chunk) {
 		if ((d = mam_expire_next(e, e->current)) == NULL) {
 			mam_expire_done(e);
 			goto next;
