@@ -170,7 +170,7 @@ static int	 pg_group_n;	/* writes in the open transaction */
 
 /* The reads that archiving a message makes between its writes. */
 static const char *pg_group_reads[] = {
-	"acc_exists", "m_prefs_get", "m_roster", "x_exists",
+	"acc_exists", "m_prefs_get", "m_roster", "x_exists", "m_facts",
 };
 
 static int

@@ -24,6 +24,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/param.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,21 @@ const struct pgconn_stmt pg_mam_stmts[] = {
 	{ "m_expire", "DELETE FROM mam WHERE seq IN (SELECT seq FROM mam "
 	    "WHERE domain = $1 AND stamp < $2 LIMIT $3)" },
 	{ "m_count", "SELECT count(*) FROM mam WHERE domain = $1" },
+	/* Many owners at once: $1, $2 arrays of domains and localparts. */
+	{ "m_facts", "SELECT u.i, a.localpart IS NOT NULL, p.dflt, "
+	    "p.always, p.never, EXISTS (SELECT 1 FROM xmlstore x WHERE "
+	    "x.domain = u.d AND x.localpart = u.l AND x.space = $3) "
+	    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS "
+	    "u(d, l, i) LEFT JOIN accounts a ON a.domain = u.d AND "
+	    "a.localpart = u.l LEFT JOIN mam_prefs p ON p.domain = u.d AND "
+	    "p.localpart = u.l" },
+	/* Many rows at once, one array a column; those written returned. */
+	{ "m_put_many", "INSERT INTO mam (domain, localpart, id, stamp, "
+	    "with_bare, with_res, direction, xml) SELECT * FROM "
+	    "unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
+	    "$5::text[], $6::text[], $7::integer[], $8::text[]) "
+	    "ON CONFLICT (domain, localpart, id) DO NOTHING "
+	    "RETURNING domain, localpart, id" },
 	{ "m_bytes", "SELECT pg_database_size(current_database())" },
 };
 const size_t pg_mam_nstmts = nitems(pg_mam_stmts);
@@ -103,6 +119,180 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 			return (0);
 	}
 	return (-1);
+}
+
+/*
+ * Arrays as parameters, in PostgreSQL's text form: {"a","b"}, each
+ * element quoted, '"' and '\\' escaped.
+ */
+struct pg_arr {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static void
+arr_grow(struct pg_arr *r, size_t more)
+{
+	char	*p;
+	size_t	 cap;
+
+	if (r->len + more <= r->cap)
+		return;
+	cap = MAX(r->cap * 2, r->len + more + 256);
+	if ((p = realloc(r->buf, cap)) == NULL)
+		fatal("%s", __func__);
+	r->buf = p;
+	r->cap = cap;
+}
+
+static void
+arr_add(struct pg_arr *r, const char *s, size_t len)
+{
+	size_t	 i;
+
+	arr_grow(r, 2 * len + 4);
+	r->buf[r->len] = r->len == 0 ? '{' : ',';
+	r->len++;
+	r->buf[r->len++] = '"';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			r->buf[r->len++] = '\\';
+		r->buf[r->len++] = s[i];
+	}
+	r->buf[r->len++] = '"';
+}
+
+static void
+arr_add_int(struct pg_arr *r, int64_t v)
+{
+	char	 num[24];
+
+	(void)snprintf(num, sizeof(num), "%lld", (long long)v);
+	arr_add(r, num, strlen(num));
+}
+
+/* The array closed, as the next parameter (text form); "{}" if empty. */
+static void
+arr_arg(struct pgconn_args *a, struct pg_arr *r)
+{
+	arr_grow(r, 3);
+	if (r->len == 0)
+		r->buf[r->len++] = '{';
+	r->buf[r->len++] = '}';
+	r->buf[r->len] = '\0';
+	pgconn_arg_text(a, r->buf);
+}
+
+static void
+arr_free(struct pg_arr *r, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		free(r[i].buf);
+}
+
+/* Each owner's account, preferences and block list, in one statement. */
+static void
+pg_mam_facts(struct mam_facts *f, int n)
+{
+	struct pgconn_args	 a;
+	struct pg_arr		 arr[2];
+	PGresult		*r;
+	int64_t			 i;
+	int			 k;
+
+	for (k = 0; k < n; k++)
+		f[k].exists = -1;
+	if (n == 0)
+		return;
+	memset(arr, 0, sizeof(arr));
+	for (k = 0; k < n; k++) {
+		arr_add(&arr[0], f[k].domain, strlen(f[k].domain));
+		arr_add(&arr[1], f[k].localpart, strlen(f[k].localpart));
+	}
+	pgconn_args_init(&a);
+	arr_arg(&a, &arr[0]);
+	arr_arg(&a, &arr[1]);
+	pgconn_arg_text(&a, BLOCKING_SPACE);
+	r = pg_exec("m_facts", &a, 0);
+	arr_free(arr, 2);
+	if (r == NULL)
+		return;
+	for (k = 0; k < PQntuples(r); k++) {
+		if ((i = pgconn_int(r, k, 0)) < 1 || i > n)
+			continue;
+		f[i - 1].exists = PQgetvalue(r, k, 1)[0] == 't';
+		f[i - 1].blocks = PQgetvalue(r, k, 5)[0] == 't';
+		if (!f[i - 1].exists || PQgetisnull(r, k, 2))
+			continue;
+		f[i - 1].custom = 1;
+		f[i - 1].dflt = pgconn_int(r, k, 2);
+		if ((f[i - 1].always = strdup(PQgetvalue(r, k, 3))) == NULL ||
+		    (f[i - 1].never = strdup(PQgetvalue(r, k, 4))) == NULL)
+			fatal("%s", __func__);
+	}
+	PQclear(r);
+}
+
+/* The rows written, from what the insert returned. */
+static void
+put_many_done(struct mam_put *p, int n, const PGresult *r)
+{
+	int	 i, k;
+
+	for (k = 0; k < PQntuples(r); k++)
+		for (i = 0; i < n; i++)
+			if (!p[i].ok && strcmp(p[i].id, PQgetvalue(r, k, 2)) ==
+			    0 && strcmp(p[i].localpart, PQgetvalue(r, k, 1)) ==
+			    0 && strcmp(p[i].domain, PQgetvalue(r, k, 0)) == 0) {
+				p[i].ok = 1;
+				break;
+			}
+}
+
+/*
+ * All rows in one statement, in the batch's transaction.  Should it
+ * fail, or a row's id be taken already, those rows are written one by
+ * one, each behind its savepoint: one bad row loses no other.
+ */
+static void
+pg_mam_put_many(struct mam_put *p, int n)
+{
+	struct pgconn_args	 a;
+	struct pg_arr		 arr[8];
+	PGresult		*r;
+	int			 i, c;
+
+	if (n == 0)
+		return;
+	memset(arr, 0, sizeof(arr));
+	for (i = 0; i < n; i++) {
+		p[i].ok = 0;
+		if (base64url_random(12, p[i].id, MAM_ID_LEN) == -1)
+			p[i].id[0] = '\0';
+		arr_add(&arr[0], p[i].domain, strlen(p[i].domain));
+		arr_add(&arr[1], p[i].localpart, strlen(p[i].localpart));
+		arr_add(&arr[2], p[i].id, strlen(p[i].id));
+		arr_add_int(&arr[3], p[i].stamp);
+		arr_add(&arr[4], p[i].with, strlen(p[i].with));
+		arr_add(&arr[5], p[i].res, strlen(p[i].res));
+		arr_add_int(&arr[6], p[i].direction);
+		arr_add(&arr[7], p[i].xml, p[i].len);
+	}
+	pgconn_args_init(&a);
+	for (c = 0; c < 8; c++)
+		arr_arg(&a, &arr[c]);
+	if ((r = pg_group_exec("m_put_many", &a)) != NULL) {
+		put_many_done(p, n, r);
+		PQclear(r);
+	}
+	arr_free(arr, 8);
+	for (i = 0; i < n; i++)
+		if (!p[i].ok)
+			p[i].ok = pg_mam_put(p[i].domain, p[i].localpart,
+			    p[i].with, p[i].res, p[i].direction, p[i].stamp,
+			    p[i].xml, p[i].len, p[i].id) == 0;
 }
 
 /*
@@ -606,4 +796,6 @@ const struct store_mam_ops pg_mam = {
 	pg_mam_count,
 	pg_db_bytes,
 	pg_mam_query_start,
+	pg_mam_facts,
+	pg_mam_put_many,
 };

@@ -409,4 +409,6 @@ const struct store_mam_ops sqlite_mam = {
 	sqlite_mam_count,
 	sqlite_db_bytes,
 	NULL,		/* a query is answered at once */
+	NULL,		/* facts and rows one by one: no round trips */
+	NULL,
 };
