@@ -140,7 +140,8 @@ struct mam_put {
  * calls back for each row of the page in the order to send, and fills
  * in the fin; bounds fills in an account's first and last rows in
  * archive order, ids "" when it has none; expire deletes at most 'limit'
- * rows older than a stamp and returns how many.
+ * rows older than a stamp, oldest first from *from on (the newest it
+ * deleted put there, where the next call starts), and returns how many.
  */
 struct store_mam_ops {
 	int		(*put)(const char *, const char *, const char *,
@@ -156,7 +157,7 @@ struct store_mam_ops {
 	int		(*prefs_put)(const char *, const char *, int,
 			    const char *, const char *);
 	int		(*in_roster)(const char *, const char *, const char *);
-	int64_t		(*expire)(const char *, int64_t, int);
+	int64_t		(*expire)(const char *, int64_t, int64_t *, int);
 	int64_t		(*count)(const char *);		/* a domain's rows */
 	int64_t		(*db_bytes)(void);		/* the whole file */
 	/*

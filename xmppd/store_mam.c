@@ -57,6 +57,7 @@ struct mam_expire {
 	TAILQ_ENTRY(mam_expire)	 entry;
 	char			 domain[CONF_NAMELEN];	/* "": all */
 	char			 current[CONF_NAMELEN];	/* being deleted */
+	int64_t			 from;		/* its next chunk's first stamp */
 	int64_t			 age;		/* seconds; -1: configured */
 	int64_t			 deleted;
 	struct imsgev		*iev;
@@ -528,10 +529,12 @@ mam_expire_run(int fd, short event, void *arg)
 			goto next;
 		}
 		(void)strlcpy(e->current, d->name, sizeof(e->current));
+		e->from = 0;
 	}
 	age = e->age >= 0 ? e->age : d->archive_expire;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	n = store_be->mam->expire(d->name, mam_now() - age * 1000000, chunk);
+	n = store_be->mam->expire(d->name, mam_now() - age * 1000000,
+	    &e->from, chunk);
 	mam_expire_pace(&t0, n, chunk);
 	if (n > 0)
 		e->deleted += n;
@@ -541,6 +544,7 @@ mam_expire_run(int fd, short event, void *arg)
 			goto next;
 		}
 		(void)strlcpy(e->current, d->name, sizeof(e->current));
+		e->from = 0;
 	}
  next:
 	if (!TAILQ_EMPTY(&mam_expires))

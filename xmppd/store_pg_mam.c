@@ -58,9 +58,15 @@ const struct pgconn_stmt pg_mam_stmts[] = {
 	    "always = EXCLUDED.always, never = EXCLUDED.never" },
 	{ "m_roster", "SELECT 1 FROM roster WHERE domain = $1 AND "
 	    "localpart = $2 AND contact = $3 AND in_roster = 1" },
-	/* Bounded: expiry must not hold locks long against live writes. */
-	{ "m_expire", "DELETE FROM mam WHERE seq IN (SELECT seq FROM mam "
-	    "WHERE domain = $1 AND stamp < $2 LIMIT $3)" },
+	/*
+	 * Bounded: expiry must not hold locks long against live writes.
+	 * From where the last chunk ended ($4): the index entries of rows
+	 * deleted stay until vacuumed, and each chunk would walk them all.
+	 */
+	{ "m_expire", "WITH d AS (DELETE FROM mam WHERE seq IN (SELECT seq "
+	    "FROM mam WHERE domain = $1 AND stamp >= $4 AND stamp < $2 "
+	    "ORDER BY stamp LIMIT $3) RETURNING stamp) "
+	    "SELECT count(*), coalesce(max(stamp), $4) FROM d" },
 	{ "m_count", "SELECT count(*) FROM mam WHERE domain = $1" },
 	/* Many owners at once: $1, $2 arrays of domains and localparts. */
 	{ "m_facts", "SELECT u.i, a.localpart IS NOT NULL, p.dflt, "
@@ -753,18 +759,22 @@ pg_mam_in_roster(const char *domain, const char *local,
 }
 
 static int64_t
-pg_mam_expire(const char *domain, int64_t before, int limit)
+pg_mam_expire(const char *domain, int64_t before, int64_t *from, int limit)
 {
 	struct pgconn_args	 a;
 	PGresult	*r;
-	int64_t		 n;
+	int64_t		 n = -1;
 
 	ma(&a, domain, NULL);
 	pgconn_arg_int(&a, before);
 	pgconn_arg_int(&a, limit);
+	pgconn_arg_int(&a, *from);
 	if ((r = pg_exec("m_expire", &a, 0)) == NULL)
 		return (-1);
-	n = pgconn_changes(r);
+	if (PQntuples(r) == 1) {
+		n = pgconn_int(r, 0, 0);
+		*from = pgconn_int(r, 0, 1);
+	}
 	PQclear(r);
 	return (n);
 }

@@ -57,7 +57,8 @@ static const char *mam_sql[M_MAX] = {
 	[M_ROSTER] = "SELECT 1 FROM roster WHERE domain = ? AND "
 	    "localpart = ? AND contact = ? AND in_roster = 1",
 	[M_EXPIRE] = "DELETE FROM mam WHERE seq IN (SELECT seq FROM mam "
-	    "WHERE domain = ?1 AND stamp < ?2 LIMIT ?3)",
+	    "WHERE domain = ?1 AND stamp >= ?4 AND stamp < ?2 ORDER BY stamp "
+	    "LIMIT ?3) RETURNING stamp",
 	/* From the index on (domain, stamp) alone. */
 	[M_COUNT] = "SELECT COUNT(*) FROM mam WHERE domain = ?",
 };
@@ -358,21 +359,28 @@ sqlite_mam_in_roster(const char *domain, const char *local,
 }
 
 static int64_t
-sqlite_mam_expire(const char *domain, int64_t before, int limit)
+sqlite_mam_expire(const char *domain, int64_t before, int64_t *from,
+    int limit)
 {
 	sqlite3_stmt	*s = mq(M_EXPIRE, domain, NULL);
+	int64_t		 n = 0, stamp;
 	int		 rc;
 
 	sqlite3_bind_int64(s, 2, before);
 	sqlite3_bind_int(s, 3, limit);
-	rc = sqlite3_step(s);
+	sqlite3_bind_int64(s, 4, *from);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if ((stamp = sqlite3_column_int64(s, 0)) > *from)
+			*from = stamp;
+	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		log_warnx("store: archive expiry: %s",
 		    sqlite3_errmsg(sqlite_db()));
 		return (-1);
 	}
-	return (sqlite3_changes(sqlite_db()));
+	return (n);
 }
 
 static int64_t
