@@ -532,6 +532,12 @@ mam_expire_run(int fd, short event, void *arg)
 		e->from = 0;
 	}
 	age = e->age >= 0 ? e->age : d->archive_expire;
+#ifdef REGRESS
+	/* Tests fix the chunk's size to cross chunks with a few rows. */
+	if (getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK") != NULL)
+		chunk = mam_expire_chunk =
+		    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK"));
+#endif
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = store_be->mam->expire(d->name, mam_now() - age * 1000000,
 	    &e->from, chunk);
