@@ -522,6 +522,8 @@ mam_expire_run(int fd, short event, void *arg)
 	(void)arg;
 	if ((e = TAILQ_FIRST(&mam_expires)) == NULL)
 		return;
+	/* Messages that came during the last chunk go before the next. */
+	mam_flush(-1, 0, NULL);
 	if (e->current[0] == '\0' || (d = config_domain(proc_self.conf,
 	    e->current)) == NULL) {
 		if ((d = mam_expire_next(e, "")) == NULL) {
