@@ -129,9 +129,10 @@ mam_count_sql(char *buf, size_t len, const struct mam_query *q,
 
 /*
  * The index of a page's first row when the page is at an end of the
- * result set, from its n rows and the count (-1 when unknown); -2 when
- * the rows before it must be counted.  Flipped pages (XEP-0313 4.3)
- * count from the other end.
+ * result set, from its n rows and the count (-1 when unknown: past the
+ * limit, so are the rows before the last page, and the index is left
+ * out); -2 when the rows before it must be counted.  Flipped pages
+ * (XEP-0313 4.3) count from the other end.
  */
 int64_t
 mam_index_known(const struct mam_query *q, int64_t count, int n)
@@ -142,7 +143,7 @@ mam_index_known(const struct mam_query *q, int64_t count, int n)
 
 	if ((at_start && !q->flip) || (at_end && q->flip))
 		return (0);
-	if ((at_start || at_end) && count >= 0)
-		return (count - n);
+	if (at_start || at_end)
+		return (count >= 0 ? count - n : -1);
 	return (-2);
 }
