@@ -382,6 +382,8 @@ mam_query(struct imsgev *iev, uint32_t id, struct mam_query *q)
 		fatal("%s", __func__);
 	ctx->iev = iev;
 	ctx->id = id;
+	/* What came before the query is in the archive it reads. */
+	mam_flush(-1, 0, NULL);
 	if (store_be->mam->query_start != NULL) {
 		store_be->mam->query_start(q, mam_row, mam_query_done, ctx);
 		return;
@@ -396,6 +398,7 @@ static void
 mam_meta(struct imsgev *iev, uint32_t id, struct mam_meta *m)
 {
 	m->status = MAM_OK;
+	mam_flush(-1, 0, NULL);
 	if (store_be->mam->bounds(m->owner.domain, m->owner.localpart,
 	    &m->start, &m->end) == -1) {
 		memset(&m->start, 0, sizeof(m->start));
