@@ -539,7 +539,8 @@ mam_expire_run(int fd, short event, void *arg)
 	age = e->age >= 0 ? e->age : d->archive_expire;
 #ifdef REGRESS
 	/* Tests fix the chunk's size to cross chunks with a few rows. */
-	if (getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK") != NULL)
+	if (getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK") != NULL &&
+	    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK")) > 0)
 		chunk = mam_expire_chunk =
 		    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK"));
 #endif
