@@ -446,6 +446,9 @@ mam_fin_add(struct xml_node *iq, const struct mam_fin *f)
 		    mam_add_text(set, "last", f->last) == -1)
 			return (-1);
 	}
+	/* Left out when counting would cost too much (XEP-0059 2.7). */
+	if (f->count < 0)
+		return (0);
 	(void)snprintf(num, sizeof(num), "%lld", (long long)f->count);
 	return (mam_add_text(set, "count", num));
 }
@@ -481,4 +484,25 @@ mam_meta_add(struct xml_node *iq, const struct mam_row *start,
 	    mam_meta_row(meta, "end", end) == -1)))
 		return (-1);
 	return (0);
+}
+
+/*
+ * The index of a page's first row when the page is at an end of the
+ * result set, from its n rows and the count (-1 when unknown: past the
+ * limit, so are the rows before the last page, and the index is left
+ * out); -2 when the rows before it must be counted.  Flipped pages
+ * (XEP-0313 4.3) count from the other end.
+ */
+int64_t
+mam_index_known(const struct mam_query *q, int64_t count, int n)
+{
+	int	 back = q->rsm_before[0] != '\0' || q->rsm_last;
+	int	 at_start = !back && q->rsm_after[0] == '\0';
+	int	 at_end = back && q->rsm_before[0] == '\0';
+
+	if ((at_start && !q->flip) || (at_end && q->flip))
+		return (0);
+	if (at_start || at_end)
+		return (count >= 0 ? count - n : -1);
+	return (-2);
 }

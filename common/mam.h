@@ -53,6 +53,7 @@ int		 mam_form_fields(struct xml_node *);
 struct xml_node	*mam_result_new(const char *, const char *, const char *,
 		    const char *, int64_t, struct xml_node *);
 int		 mam_fin_add(struct xml_node *, const struct mam_fin *);
+int64_t		 mam_index_known(const struct mam_query *, int64_t, int);
 int		 mam_meta_add(struct xml_node *, const struct mam_row *,
 		    const struct mam_row *);
 

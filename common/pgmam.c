@@ -31,6 +31,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "mam.h"
 #include "msg.h"
 #include "pgconn.h"
 #include "pgmam.h"
@@ -95,6 +96,36 @@ pgmam_id(const struct mam_query *q, int i)
 	return (ids[i]);
 }
 
+/*
+ * SELECT count(*) of the query's rows (extra after its filter), reading
+ * at most limit + 1 of them when the query has a limit: a count past it
+ * means "more than limit", and is left out of the answer.
+ */
+static int
+pgmam_count(struct pgmam *j, const char *extra, int64_t p9)
+{
+	char	 more[128], inner[sizeof(j->sql)];
+
+	if (j->limit <= 0)
+		return (j->ops->select(j, "count(*)", 0, extra, p9, 0));
+	if ((size_t)snprintf(more, sizeof(more), "%s LIMIT %lld", extra,
+	    (long long)j->limit + 1) >= sizeof(more) ||
+	    j->ops->select(j, "1", 0, more, p9, 0) == -1)
+		return (-1);
+	(void)strlcpy(inner, j->sql, sizeof(inner));
+	if ((size_t)snprintf(j->sql, sizeof(j->sql), "SELECT count(*) FROM "
+	    "(%s) AS c", inner) >= sizeof(j->sql))
+		return (-1);
+	return (0);
+}
+
+/* A count that went past the query's limit: -1, unknown. */
+static int64_t
+pgmam_counted(const struct pgmam *j, int64_t n)
+{
+	return (j->limit > 0 && n > j->limit ? -1 : n);
+}
+
 /* The step's statement into j->req; 0 when the query is over. */
 static int
 pgmam_next(struct pgmam *j)
@@ -126,7 +157,7 @@ pgmam_next(struct pgmam *j)
 		j->step = PGMAM_COUNT;
 		/* FALLTHROUGH */
 	case PGMAM_COUNT:
-		return (j->ops->select(j, "count(*)", 0, "", 0, 0) == 0);
+		return (pgmam_count(j, "", 0) == 0);
 	case PGMAM_PAGE:
 		back = q->rsm_before[0] != '\0' || q->rsm_last;
 		(void)snprintf(extra, sizeof(extra), " ORDER BY seq%s LIMIT %d",
@@ -143,9 +174,8 @@ pgmam_next(struct pgmam *j)
 		    " AND seq >= $9 AND seq <= $10 ORDER BY seq", j->lo,
 		    j->hi) == 0);
 	case PGMAM_INDEX:
-		return (j->ops->select(j, "count(*)", 0, q->flip ?
-		    " AND seq > $9" : " AND seq < $9", q->flip ? j->hi : j->lo,
-		    0) == 0);
+		return (pgmam_count(j, q->flip ? " AND seq > $9" :
+		    " AND seq < $9", q->flip ? j->hi : j->lo) == 0);
 	case PGMAM_DONE:
 		break;
 	}
@@ -216,7 +246,7 @@ pgmam_result(struct pgmam *j, const PGresult *r)
 		}
 		break;
 	case PGMAM_COUNT:
-		j->fin.count = one;
+		j->fin.count = pgmam_counted(j, one);
 		j->step = PGMAM_PAGE;
 		if (j->q.max <= 0) {
 			/* RSM max 0: the count alone (XEP-0059 2.6). */
@@ -235,9 +265,15 @@ pgmam_result(struct pgmam *j, const PGresult *r)
 	case PGMAM_ROWS:
 		pgmam_rows(j, r);
 		j->step = PGMAM_INDEX;
+		/* At an end of the set, the index needs no count. */
+		if ((j->fin.index = mam_index_known(&j->q, j->fin.count,
+		    PQntuples(r))) != -2) {
+			j->fin.status = MAM_OK;
+			j->step = PGMAM_DONE;
+		}
 		break;
 	case PGMAM_INDEX:
-		j->fin.index = one;
+		j->fin.index = pgmam_counted(j, one);
 		j->fin.status = MAM_OK;
 		j->step = PGMAM_DONE;
 		break;

@@ -73,6 +73,7 @@ struct pgmam {
 	enum pgmam_step		 step;
 	int			 id;		/* the next id to resolve */
 	int64_t			 lo, hi;	/* the page's seqs */
+	int64_t			 limit;		/* rows counted; 0: all */
 	struct pgconn_args	 a;
 	char			 sql[4096];
 	struct pgconn		*pc;		/* where it runs */

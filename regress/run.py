@@ -99,7 +99,8 @@ PG_FILES = ["test_im", "test_roster", "test_offline_limit", "test_mam",
             "test_register", "test_slix_im", "test_pie",
             # mucd's rooms on a database of their own.
             "test_muc", "test_muc_history", "test_muc_disco", "test_muc_mam",
-            "test_muc_route", "test_muc_config", "test_muc_import"]
+            "test_muc_route", "test_muc_config", "test_muc_import",
+            "test_mam_count", "test_mam_expire"]
 
 
 def run_e2e(only, files=None, suffix=""):

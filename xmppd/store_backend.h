@@ -110,11 +110,42 @@ struct mam_fin;
 struct mam_row;
 
 /*
+ * What archiving a message needs to know of an owner: does the account
+ * exist (1, 0, -1: cannot say), its preferences when it set them (the
+ * lists allocated), and whether it blocks anyone at all (0: nobody).
+ */
+struct mam_facts {
+	const char	*domain;
+	const char	*localpart;
+	int		 exists;
+	int		 custom;
+	int		 dflt;
+	char		*always;
+	char		*never;
+	int		 blocks;
+};
+
+/* One archive row to write; the backend fills in id (MAM_ID_LEN) and ok. */
+struct mam_put {
+	const char	*domain;
+	const char	*localpart;
+	const char	*with;
+	const char	*res;
+	int		 direction;
+	int64_t		 stamp;
+	const char	*xml;
+	size_t		 len;
+	char		*id;
+	int		 ok;
+};
+
+/*
  * Message archives (XEP-0313).  put fills in the new row's id; query
  * calls back for each row of the page in the order to send, and fills
  * in the fin; bounds fills in an account's first and last rows in
  * archive order, ids "" when it has none; expire deletes at most 'limit'
- * rows older than a stamp and returns how many.
+ * rows older than a stamp, oldest first from *from on (the newest it
+ * deleted put there, where the next call starts), and returns how many.
  */
 struct store_mam_ops {
 	int		(*put)(const char *, const char *, const char *,
@@ -130,7 +161,7 @@ struct store_mam_ops {
 	int		(*prefs_put)(const char *, const char *, int,
 			    const char *, const char *);
 	int		(*in_roster)(const char *, const char *, const char *);
-	int64_t		(*expire)(const char *, int64_t, int);
+	int64_t		(*expire)(const char *, int64_t, int64_t *, int);
 	int64_t		(*count)(const char *);		/* a domain's rows */
 	int64_t		(*db_bytes)(void);		/* the whole file */
 	/*
@@ -142,6 +173,12 @@ struct store_mam_ops {
 			    int (*)(const char *, int64_t, const char *, size_t,
 			    void *), void (*)(const struct mam_fin *, void *),
 			    void *);
+	/*
+	 * Many owners' facts, many rows, each in one statement; a row's
+	 * failure loses no other.  NULL: one call per owner and per row.
+	 */
+	void		(*facts)(struct mam_facts *, int);
+	void		(*put_many)(struct mam_put *, int);
 };
 
 /* The seqs a query's ids stand for, 0 for none (store_mam_sql.c). */
@@ -154,6 +191,9 @@ struct mam_bounds {
 
 int		 mam_where(char *, size_t, const struct mam_query *,
 		    const struct mam_bounds *, int, const char *, char);
+int64_t		 mam_count_max(void);
+int		 mam_count_sql(char *, size_t, const struct mam_query *,
+		    const struct mam_bounds *, const char *, int64_t, char);
 
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;

@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/param.h>
 #include <sys/queue.h>
 #include <sys/uio.h>
 
@@ -38,7 +39,16 @@
 #include "proc.h"
 #include "store.h"
 
-#define MAM_EXPIRE_CHUNK	1000		/* rows per delete */
+/*
+ * An expiry deletes in chunks sized so that one takes about
+ * MAM_EXPIRE_SLICE: a message that arrives meanwhile waits no longer.
+ * The size follows what the last chunk took: halved when it took
+ * longer, doubled when it took less than half.
+ */
+#define MAM_EXPIRE_SLICE	5000		/* microseconds */
+#define MAM_EXPIRE_MIN		16		/* rows per delete */
+#define MAM_EXPIRE_MAX		4096
+#define MAM_EXPIRE_FIRST	256
 #define MAM_EXPIRE_EVERY	3600		/* seconds */
 #define MAM_EXPIRE_JOBS		16
 
@@ -47,6 +57,7 @@ struct mam_expire {
 	TAILQ_ENTRY(mam_expire)	 entry;
 	char			 domain[CONF_NAMELEN];	/* "": all */
 	char			 current[CONF_NAMELEN];	/* being deleted */
+	int64_t			 from;		/* its next chunk's first stamp */
 	int64_t			 age;		/* seconds; -1: configured */
 	int64_t			 deleted;
 	struct imsgev		*iev;
@@ -56,6 +67,7 @@ struct mam_expire {
 static TAILQ_HEAD(, mam_expire)	 mam_expires =
     TAILQ_HEAD_INITIALIZER(mam_expires);
 static int			 mam_nexpires;
+static int			 mam_expire_chunk = MAM_EXPIRE_FIRST;
 static struct event		 mam_expire_ev, mam_hourly_ev;
 
 /*
@@ -79,33 +91,92 @@ mam_prefs_load(const char *domain, const char *local, int *dflt,
 }
 
 /*
+ * Archived messages are written together: those that come in one pass
+ * of the event loop (at most MAM_BATCH, or MAM_BATCH_BYTES of XML) wait
+ * for its end; then their owners' accounts and preferences are read
+ * and their rows written, each in one go (backends that cannot, one by
+ * one), in one transaction, and each message is answered.  The router
+ * holds a session's next stanza until then, so order is kept.
+ */
+#define MAM_BATCH		64
+#define MAM_BATCH_BYTES		(1024 * 1024)
+
+struct mam_pending {
+	struct imsgev		*iev;
+	uint32_t		 id;
+	struct mam_archive	 a;
+	char			*xml;
+	size_t			 len;
+	int			 sput, rput;	/* their rows, -1: none */
+};
+
+static struct mam_pending	 mam_pend[MAM_BATCH];
+static int			 mam_npend;
+static size_t			 mam_pend_bytes;
+static struct event		 mam_flush_ev;
+
+/* One call per owner, for backends without facts. */
+static void
+mam_facts_each(struct mam_facts *f, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		f[i].blocks = 1;
+		f[i].exists = store_be->account_exists(f[i].domain,
+		    f[i].localpart);
+		if (f[i].exists == 1)
+			f[i].custom = store_be->mam->prefs_get(f[i].domain,
+			    f[i].localpart, &f[i].dflt, &f[i].always,
+			    &f[i].never) == 1;
+	}
+}
+
+/* The owner's facts in f, added when new; NULL for no account here. */
+static struct mam_facts *
+mam_facts_add(struct mam_facts *f, int *n, const struct mam_owner *o)
+{
+	int	 i;
+
+	if (o->localpart[0] == '\0' ||
+	    config_domain(proc_self.conf, o->domain) == NULL)
+		return (NULL);
+	for (i = 0; i < *n; i++)
+		if (strcmp(f[i].domain, o->domain) == 0 &&
+		    strcmp(f[i].localpart, o->localpart) == 0)
+			return (&f[i]);
+	memset(&f[*n], 0, sizeof(f[*n]));
+	f[*n].domain = o->domain;
+	f[*n].localpart = o->localpart;
+	return (&f[(*n)++]);
+}
+
+/*
  * Does the owner keep a message with 'with' (a bare JID)?  A JID in
  * both lists is not archived (XEP-0313 section 6.1).
  */
 static int
-mam_keeps(const struct mam_owner *o, const char *with)
+mam_keeps(const struct mam_facts *f, const char *with)
 {
-	char	*always, *never;
-	int	 dflt, keep;
+	struct domain_conf	*d;
+	int			 dflt;
 
-	if (o->localpart[0] == '\0' ||
-	    config_domain(proc_self.conf, o->domain) == NULL ||
-	    store_be->account_exists(o->domain, o->localpart) != 1)
+	if (f == NULL || f->exists != 1)
 		return (0);
-	(void)mam_prefs_load(o->domain, o->localpart, &dflt, &always,
-	    &never);
-	if (jid_list_has(never, with))
-		keep = 0;
-	else if (jid_list_has(always, with))
-		keep = 1;
-	else if (dflt == ARCHIVE_ROSTER)
-		keep = store_be->mam->in_roster(o->domain, o->localpart,
-		    with) == 1;
-	else
-		keep = dflt == ARCHIVE_ALWAYS;
-	free(always);
-	free(never);
-	return (keep);
+	if (f->custom) {
+		if (jid_list_has(f->never, with))
+			return (0);
+		if (jid_list_has(f->always, with))
+			return (1);
+		dflt = f->dflt;
+	} else {
+		d = config_domain(proc_self.conf, f->domain);
+		dflt = d != NULL ? d->archive_default : ARCHIVE_NEVER;
+	}
+	if (dflt == ARCHIVE_ROSTER)
+		return (store_be->mam->in_roster(f->domain, f->localpart,
+		    with) == 1);
+	return (dflt == ARCHIVE_ALWAYS);
 }
 
 /* An owner's bare JID; a domain alone (a component) has no '@'. */
@@ -116,35 +187,140 @@ mam_owner_jid(const struct mam_owner *o, char *buf, size_t len)
 	    o->localpart[0] != '\0' ? "@" : "", o->domain);
 }
 
+/* A row of p for the owner, with 'with'; its index. */
+static int
+mam_plan_row(struct mam_put *p, int *np, const struct mam_pending *m,
+    const struct mam_owner *o, const char *with, const char *res, int dir,
+    char *id)
+{
+	struct mam_put	*r = &p[*np];
+
+	memset(r, 0, sizeof(*r));
+	r->domain = o->domain;
+	r->localpart = o->localpart;
+	r->with = with;
+	r->res = res;
+	r->direction = dir;
+	r->stamp = m->a.stamp;
+	r->xml = m->xml;
+	r->len = m->len;
+	r->id = id;
+	return ((*np)++);
+}
+
+/* Which copies of a message are kept, as rows of p. */
+static void
+mam_plan(struct mam_pending *m, struct mam_facts *f, int *nf,
+    struct mam_put *p, int *np, char (*bare)[2][CONF_JIDLEN], char *sid)
+{
+	struct mam_archive	*a = &m->a;
+	struct mam_facts	*sf, *rf;
+	char			 sfull[CONF_JIDLEN + sizeof(a->sender_res) + 1];
+	char			*sbare = (*bare)[0], *rbare = (*bare)[1];
+	int			 blocked;
+
+	mam_owner_jid(&a->sender, sbare, CONF_JIDLEN);
+	(void)snprintf(sfull, sizeof(sfull), "%s%s%s", sbare,
+	    a->sender_res[0] != '\0' ? "/" : "", a->sender_res);
+	mam_owner_jid(&a->rcpt, rbare, CONF_JIDLEN);
+	sf = mam_facts_add(f, nf, &a->sender);
+	rf = mam_facts_add(f, nf, &a->rcpt);
+	m->sput = m->rput = -1;
+	/* A message to oneself is kept once, as received. */
+	if (strcmp(sbare, rbare) != 0 && mam_keeps(sf, rbare))
+		m->sput = mam_plan_row(p, np, m, &a->sender, rbare,
+		    a->rcpt_res, 1, sid);
+	/* What the recipient blocks it never keeps (XEP-0191 3.3). */
+	if (!mam_keeps(rf, sbare))
+		return;
+	blocked = rf->blocks ? xs_blocks(a->rcpt.domain, a->rcpt.localpart,
+	    sfull) : 0;
+	if (blocked == 0)
+		m->rput = mam_plan_row(p, np, m, &a->rcpt, sbare,
+		    a->sender_res, 0, a->rcpt_id);
+}
+
+/* The messages waiting, archived and answered. */
+static void
+mam_flush(int fd, short event, void *arg)
+{
+	static struct mam_facts	 f[2 * MAM_BATCH];
+	static struct mam_put	 p[2 * MAM_BATCH];
+	static char		 bare[MAM_BATCH][2][CONF_JIDLEN];
+	static char		 sid[MAM_BATCH][MAM_ID_LEN];
+	struct mam_pending	*m;
+	int			 i, nf = 0, np = 0;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (mam_npend == 0)
+		return;
+	evtimer_del(&mam_flush_ev);
+	store_be->batch_begin();
+	/* The owners first, each once, without deciding anything. */
+	for (i = 0; i < mam_npend; i++) {
+		(void)mam_facts_add(f, &nf, &mam_pend[i].a.sender);
+		(void)mam_facts_add(f, &nf, &mam_pend[i].a.rcpt);
+	}
+	if (store_be->mam->facts != NULL)
+		store_be->mam->facts(f, nf);
+	else
+		mam_facts_each(f, nf);
+	for (i = 0; i < mam_npend; i++)
+		mam_plan(&mam_pend[i], f, &nf, p, &np, &bare[i], sid[i]);
+	if (store_be->mam->put_many != NULL)
+		store_be->mam->put_many(p, np);
+	else
+		for (i = 0; i < np; i++)
+			p[i].ok = store_be->mam->put(p[i].domain,
+			    p[i].localpart, p[i].with, p[i].res,
+			    p[i].direction, p[i].stamp, p[i].xml, p[i].len,
+			    p[i].id) == 0;
+	store_be->batch_end();
+	for (i = 0; i < mam_npend; i++) {
+		m = &mam_pend[i];
+		m->a.sender_kept = m->sput >= 0 && p[m->sput].ok;
+		m->a.rcpt_kept = m->rput >= 0 && p[m->rput].ok;
+		if (!m->a.rcpt_kept)
+			m->a.rcpt_id[0] = '\0';
+		imsgev_compose(m->iev, IMSG_MAM_ARCHIVED, m->id, 0, -1, &m->a,
+		    sizeof(m->a));
+		free(m->xml);
+	}
+	for (i = 0; i < nf; i++) {
+		free(f[i].always);
+		free(f[i].never);
+	}
+	mam_npend = 0;
+	mam_pend_bytes = 0;
+}
+
+/* A message to archive, with those that come in the same pass. */
 static void
 mam_archive(struct imsgev *iev, uint32_t id, struct mam_archive *a,
     const char *xml, size_t len)
 {
-	char	 sbare[CONF_JIDLEN], rbare[CONF_JIDLEN], sid[MAM_ID_LEN];
-	char	 sfull[CONF_JIDLEN + sizeof(a->sender_res) + 1];
-	int	 self;
+	struct timeval		 tv = { 0, 0 };
+	struct mam_pending	*m;
 
-	mam_owner_jid(&a->sender, sbare, sizeof(sbare));
-	(void)snprintf(sfull, sizeof(sfull), "%s%s%s", sbare,
-	    a->sender_res[0] != '\0' ? "/" : "", a->sender_res);
-	mam_owner_jid(&a->rcpt, rbare, sizeof(rbare));
-	self = strcmp(sbare, rbare) == 0;
-	a->sender_kept = a->rcpt_kept = 0;
-	a->rcpt_id[0] = '\0';
-	/* A message to oneself is kept once, as received. */
-	if (!self && mam_keeps(&a->sender, rbare) &&
-	    store_be->mam->put(a->sender.domain, a->sender.localpart, rbare,
-	    a->rcpt_res, 1, a->stamp, xml, len, sid) == 0)
-		a->sender_kept = 1;
-	/* What the recipient blocks it never keeps (XEP-0191 3.3). */
-	if (mam_keeps(&a->rcpt, sbare) &&
-	    xs_blocks(a->rcpt.domain, a->rcpt.localpart, sfull) == 0 &&
-	    store_be->mam->put(a->rcpt.domain, a->rcpt.localpart, sbare,
-	    a->sender_res, 0, a->stamp, xml, len, a->rcpt_id) == 0)
-		a->rcpt_kept = 1;
-	if (!a->rcpt_kept)
-		a->rcpt_id[0] = '\0';
-	imsgev_compose(iev, IMSG_MAM_ARCHIVED, id, 0, -1, a, sizeof(*a));
+	if (mam_npend == MAM_BATCH ||
+	    mam_pend_bytes + len > MAM_BATCH_BYTES)
+		mam_flush(-1, 0, NULL);
+	m = &mam_pend[mam_npend];
+	m->iev = iev;
+	m->id = id;
+	m->a = *a;
+	m->a.sender_kept = m->a.rcpt_kept = 0;
+	m->a.rcpt_id[0] = '\0';
+	if ((m->xml = malloc(len + 1)) == NULL)
+		fatal("%s", __func__);
+	memcpy(m->xml, xml, len);
+	m->xml[len] = '\0';
+	m->len = len;
+	mam_pend_bytes += len;
+	if (mam_npend++ == 0)
+		evtimer_add(&mam_flush_ev, &tv);
 }
 
 struct mam_ctx {
@@ -206,6 +382,8 @@ mam_query(struct imsgev *iev, uint32_t id, struct mam_query *q)
 		fatal("%s", __func__);
 	ctx->iev = iev;
 	ctx->id = id;
+	/* What came before the query is in the archive it reads. */
+	mam_flush(-1, 0, NULL);
 	if (store_be->mam->query_start != NULL) {
 		store_be->mam->query_start(q, mam_row, mam_query_done, ctx);
 		return;
@@ -220,6 +398,7 @@ static void
 mam_meta(struct imsgev *iev, uint32_t id, struct mam_meta *m)
 {
 	m->status = MAM_OK;
+	mam_flush(-1, 0, NULL);
 	if (store_be->mam->bounds(m->owner.domain, m->owner.localpart,
 	    &m->start, &m->end) == -1) {
 		memset(&m->start, 0, sizeof(m->start));
@@ -314,20 +493,40 @@ mam_expire_done(struct mam_expire *e)
 	free(e);
 }
 
+/* The next chunk's size, from how long the last one took. */
+static void
+mam_expire_pace(const struct timespec *t0, int64_t n, int chunk)
+{
+	struct timespec	 t1;
+	int64_t		 us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - t0->tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+	if (us > MAM_EXPIRE_SLICE)
+		mam_expire_chunk = MAX(chunk / 2, MAM_EXPIRE_MIN);
+	else if (n == chunk && us < MAM_EXPIRE_SLICE / 2)
+		mam_expire_chunk = MIN(chunk * 2, MAM_EXPIRE_MAX);
+}
+
 /* One chunk of the first expiry; the event loop runs between chunks. */
 static void
 mam_expire_run(int fd, short event, void *arg)
 {
 	struct timeval		 tv = { 0, 0 };
+	struct timespec		 t0;
 	struct mam_expire	*e;
 	struct domain_conf	*d;
 	int64_t			 age, n;
+	int			 chunk = mam_expire_chunk;
 
 	(void)fd;
 	(void)event;
 	(void)arg;
 	if ((e = TAILQ_FIRST(&mam_expires)) == NULL)
 		return;
+	/* Messages that came during the last chunk go before the next. */
+	mam_flush(-1, 0, NULL);
 	if (e->current[0] == '\0' || (d = config_domain(proc_self.conf,
 	    e->current)) == NULL) {
 		if ((d = mam_expire_next(e, "")) == NULL) {
@@ -335,18 +534,29 @@ mam_expire_run(int fd, short event, void *arg)
 			goto next;
 		}
 		(void)strlcpy(e->current, d->name, sizeof(e->current));
+		e->from = 0;
 	}
 	age = e->age >= 0 ? e->age : d->archive_expire;
+#ifdef REGRESS
+	/* Tests fix the chunk's size to cross chunks with a few rows. */
+	if (getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK") != NULL &&
+	    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK")) > 0)
+		chunk = mam_expire_chunk =
+		    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK"));
+#endif
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = store_be->mam->expire(d->name, mam_now() - age * 1000000,
-	    MAM_EXPIRE_CHUNK);
+	    &e->from, chunk);
+	mam_expire_pace(&t0, n, chunk);
 	if (n > 0)
 		e->deleted += n;
-	if (n < MAM_EXPIRE_CHUNK) {
+	if (n < chunk) {
 		if ((d = mam_expire_next(e, e->current)) == NULL) {
 			mam_expire_done(e);
 			goto next;
 		}
 		(void)strlcpy(e->current, d->name, sizeof(e->current));
+		e->from = 0;
 	}
  next:
 	if (!TAILQ_EMPTY(&mam_expires))
@@ -392,6 +602,7 @@ mam_store_init(void)
 {
 	struct timeval	 tv = { 1, 0 };
 
+	evtimer_set(&mam_flush_ev, mam_flush, NULL);
 	evtimer_set(&mam_expire_ev, mam_expire_run, NULL);
 	evtimer_set(&mam_hourly_ev, mam_hourly, NULL);
 	evtimer_add(&mam_hourly_ev, &tv);

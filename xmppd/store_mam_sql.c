@@ -14,7 +14,6 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-
 /*
  * The WHERE clause of an archive query, for both SQL backends: fixed
  * text, every value a numbered parameter, spelt ?N (SQLite) or $N
@@ -24,6 +23,7 @@
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
@@ -76,4 +76,52 @@ mam_where(char *buf, size_t len, const struct mam_query *q,
 	for (p = buf; (p = strchr(p, '?')) != NULL; p++)
 		*p = mark;
 	return (0);
+}
+
+/*
+ * RSM counts (XEP-0059): a page's query counts its whole result set for
+ * <count/>, and the rows before the page for <first index=.../>.  Over
+ * a big archive that reads millions of index entries for a page of 50,
+ * so past MAM_COUNT_MAX rows the count stops and is left out: XEP-0059
+ * 2.7 lets <count/> be omitted when an accurate value would be
+ * exceptionally costly, and makes the index optional.  A query asking
+ * for the count alone (max 0) is always counted exactly.
+ */
+#define MAM_COUNT_MAX	100000
+
+int64_t
+mam_count_max(void)
+{
+#ifdef REGRESS
+	/* Tests make the limit small enough to pass with a few rows. */
+	const char	*s = getenv("XMPPD_REGRESS_MAM_COUNT_MAX");
+
+	if (s != NULL && atoll(s) > 0)
+		return (atoll(s));
+#endif
+	return (MAM_COUNT_MAX);
+}
+
+/*
+ * SELECT count(*) of a query's rows (mam_where without the RSM bounds,
+ * extra after it), reading at most limit + 1 of them when limit > 0: a
+ * result past limit means "more than limit".
+ */
+int
+mam_count_sql(char *buf, size_t len, const struct mam_query *q,
+    const struct mam_bounds *b, const char *extra, int64_t limit, char mark)
+{
+	char	 where[2048];
+	int	 n;
+
+	if (mam_where(where, sizeof(where), q, b, 0, extra, mark) == -1)
+		return (-1);
+	if (limit > 0)
+		n = snprintf(buf, len, "SELECT count(*) FROM (SELECT 1 FROM "
+		    "mam WHERE %s LIMIT %lld) AS c", where,
+		    (long long)limit + 1);
+	else
+		n = snprintf(buf, len, "SELECT count(*) FROM mam WHERE %s",
+		    where);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
 }

@@ -161,7 +161,8 @@ static const struct pgconn_stmt pg_stmts[] = {
  * its writes keep the transaction open.
  */
 static const char *const pg_group_reads[] = {
-	"acc_exists", "m_prefs_get", "m_roster", "x_exists", NULL
+	"acc_exists", "m_prefs_get", "m_roster", "x_exists", "m_facts",
+	NULL
 };
 static struct pgbatch	 pg_group = { .pc = &pg_db, .reads = pg_group_reads };
 

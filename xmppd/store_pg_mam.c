@@ -24,6 +24,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/param.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +57,31 @@ const struct pgconn_stmt pg_mam_stmts[] = {
 	    "always = EXCLUDED.always, never = EXCLUDED.never" },
 	{ "m_roster", "SELECT 1 FROM roster WHERE domain = $1 AND "
 	    "localpart = $2 AND contact = $3 AND in_roster = 1" },
-	/* Bounded: expiry must not hold locks long against live writes. */
-	{ "m_expire", "DELETE FROM mam WHERE seq IN (SELECT seq FROM mam "
-	    "WHERE domain = $1 AND stamp < $2 LIMIT $3)" },
+	/*
+	 * Bounded: expiry must not hold locks long against live writes.
+	 * From where the last chunk ended ($4): the index entries of rows
+	 * deleted stay until vacuumed, and each chunk would walk them all.
+	 */
+	{ "m_expire", "WITH d AS (DELETE FROM mam WHERE seq IN (SELECT seq "
+	    "FROM mam WHERE domain = $1 AND stamp >= $4 AND stamp < $2 "
+	    "ORDER BY stamp LIMIT $3) RETURNING stamp) "
+	    "SELECT count(*), coalesce(max(stamp), $4) FROM d" },
 	{ "m_count", "SELECT count(*) FROM mam WHERE domain = $1" },
+	/* Many owners at once: $1, $2 arrays of domains and localparts. */
+	{ "m_facts", "SELECT u.i, a.localpart IS NOT NULL, p.dflt, "
+	    "p.always, p.never, EXISTS (SELECT 1 FROM xmlstore x WHERE "
+	    "x.domain = u.d AND x.localpart = u.l AND x.space = $3) "
+	    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS "
+	    "u(d, l, i) LEFT JOIN accounts a ON a.domain = u.d AND "
+	    "a.localpart = u.l LEFT JOIN mam_prefs p ON p.domain = u.d AND "
+	    "p.localpart = u.l" },
+	/* Many rows at once, one array a column; those written returned. */
+	{ "m_put_many", "INSERT INTO mam (domain, localpart, id, stamp, "
+	    "with_bare, with_res, direction, xml) SELECT * FROM "
+	    "unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
+	    "$5::text[], $6::text[], $7::integer[], $8::text[]) "
+	    "ON CONFLICT (domain, localpart, id) DO NOTHING "
+	    "RETURNING domain, localpart, id" },
 	{ "m_bytes", "SELECT pg_database_size(current_database())" },
 };
 const size_t pg_mam_nstmts = nitems(pg_mam_stmts);
@@ -102,6 +124,180 @@ pg_mam_put(const char *domain, const char *local, const char *with,
 			return (0);
 	}
 	return (-1);
+}
+
+/*
+ * Arrays as parameters, in PostgreSQL's text form: {"a","b"}, each
+ * element quoted, '"' and '\\' escaped.
+ */
+struct pg_arr {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static void
+arr_grow(struct pg_arr *r, size_t more)
+{
+	char	*p;
+	size_t	 cap;
+
+	if (r->len + more <= r->cap)
+		return;
+	cap = MAX(r->cap * 2, r->len + more + 256);
+	if ((p = realloc(r->buf, cap)) == NULL)
+		fatal("%s", __func__);
+	r->buf = p;
+	r->cap = cap;
+}
+
+static void
+arr_add(struct pg_arr *r, const char *s, size_t len)
+{
+	size_t	 i;
+
+	arr_grow(r, 2 * len + 4);
+	r->buf[r->len] = r->len == 0 ? '{' : ',';
+	r->len++;
+	r->buf[r->len++] = '"';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			r->buf[r->len++] = '\\';
+		r->buf[r->len++] = s[i];
+	}
+	r->buf[r->len++] = '"';
+}
+
+static void
+arr_add_int(struct pg_arr *r, int64_t v)
+{
+	char	 num[24];
+
+	(void)snprintf(num, sizeof(num), "%lld", (long long)v);
+	arr_add(r, num, strlen(num));
+}
+
+/* The array closed, as the next parameter (text form); "{}" if empty. */
+static void
+arr_arg(struct pgconn_args *a, struct pg_arr *r)
+{
+	arr_grow(r, 3);
+	if (r->len == 0)
+		r->buf[r->len++] = '{';
+	r->buf[r->len++] = '}';
+	r->buf[r->len] = '\0';
+	pgconn_arg_text(a, r->buf);
+}
+
+static void
+arr_free(struct pg_arr *r, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		free(r[i].buf);
+}
+
+/* Each owner's account, preferences and block list, in one statement. */
+static void
+pg_mam_facts(struct mam_facts *f, int n)
+{
+	struct pgconn_args	 a;
+	struct pg_arr		 arr[2];
+	PGresult		*r;
+	int64_t			 i;
+	int			 k;
+
+	for (k = 0; k < n; k++)
+		f[k].exists = -1;
+	if (n == 0)
+		return;
+	memset(arr, 0, sizeof(arr));
+	for (k = 0; k < n; k++) {
+		arr_add(&arr[0], f[k].domain, strlen(f[k].domain));
+		arr_add(&arr[1], f[k].localpart, strlen(f[k].localpart));
+	}
+	pgconn_args_init(&a);
+	arr_arg(&a, &arr[0]);
+	arr_arg(&a, &arr[1]);
+	pgconn_arg_text(&a, BLOCKING_SPACE);
+	r = pg_exec("m_facts", &a, 0);
+	arr_free(arr, 2);
+	if (r == NULL)
+		return;
+	for (k = 0; k < PQntuples(r); k++) {
+		if ((i = pgconn_int(r, k, 0)) < 1 || i > n)
+			continue;
+		f[i - 1].exists = PQgetvalue(r, k, 1)[0] == 't';
+		f[i - 1].blocks = PQgetvalue(r, k, 5)[0] == 't';
+		if (!f[i - 1].exists || PQgetisnull(r, k, 2))
+			continue;
+		f[i - 1].custom = 1;
+		f[i - 1].dflt = pgconn_int(r, k, 2);
+		if ((f[i - 1].always = strdup(PQgetvalue(r, k, 3))) == NULL ||
+		    (f[i - 1].never = strdup(PQgetvalue(r, k, 4))) == NULL)
+			fatal("%s", __func__);
+	}
+	PQclear(r);
+}
+
+/* The rows written, from what the insert returned. */
+static void
+put_many_done(struct mam_put *p, int n, const PGresult *r)
+{
+	int	 i, k;
+
+	for (k = 0; k < PQntuples(r); k++)
+		for (i = 0; i < n; i++)
+			if (!p[i].ok && strcmp(p[i].id, PQgetvalue(r, k, 2)) ==
+			    0 && strcmp(p[i].localpart, PQgetvalue(r, k, 1)) ==
+			    0 && strcmp(p[i].domain, PQgetvalue(r, k, 0)) == 0) {
+				p[i].ok = 1;
+				break;
+			}
+}
+
+/*
+ * All rows in one statement, in the batch's transaction.  Should it
+ * fail, or a row's id be taken already, those rows are written one by
+ * one, each behind its savepoint: one bad row loses no other.
+ */
+static void
+pg_mam_put_many(struct mam_put *p, int n)
+{
+	struct pgconn_args	 a;
+	struct pg_arr		 arr[8];
+	PGresult		*r;
+	int			 i, c;
+
+	if (n == 0)
+		return;
+	memset(arr, 0, sizeof(arr));
+	for (i = 0; i < n; i++) {
+		p[i].ok = 0;
+		if (base64url_random(12, p[i].id, MAM_ID_LEN) == -1)
+			p[i].id[0] = '\0';
+		arr_add(&arr[0], p[i].domain, strlen(p[i].domain));
+		arr_add(&arr[1], p[i].localpart, strlen(p[i].localpart));
+		arr_add(&arr[2], p[i].id, strlen(p[i].id));
+		arr_add_int(&arr[3], p[i].stamp);
+		arr_add(&arr[4], p[i].with, strlen(p[i].with));
+		arr_add(&arr[5], p[i].res, strlen(p[i].res));
+		arr_add_int(&arr[6], p[i].direction);
+		arr_add(&arr[7], p[i].xml, p[i].len);
+	}
+	pgconn_args_init(&a);
+	for (c = 0; c < 8; c++)
+		arr_arg(&a, &arr[c]);
+	if ((r = pg_group_exec("m_put_many", &a)) != NULL) {
+		put_many_done(p, n, r);
+		PQclear(r);
+	}
+	arr_free(arr, 8);
+	for (i = 0; i < n; i++)
+		if (!p[i].ok)
+			p[i].ok = pg_mam_put(p[i].domain, p[i].localpart,
+			    p[i].with, p[i].res, p[i].direction, p[i].stamp,
+			    p[i].xml, p[i].len, p[i].id) == 0;
 }
 
 /*
@@ -183,6 +379,7 @@ mamq_new(const struct mam_query *q, int (*row)(const char *, int64_t,
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatal("%s", __func__);
 	pgmam_init(&m->j, &pg_mam_steps, q);
+	m->j.limit = q->max <= 0 ? 0 : mam_count_max();
 	m->row = row;
 	m->done = done;
 	m->arg = arg;
@@ -328,18 +525,22 @@ pg_mam_in_roster(const char *domain, const char *local,
 }
 
 static int64_t
-pg_mam_expire(const char *domain, int64_t before, int limit)
+pg_mam_expire(const char *domain, int64_t before, int64_t *from, int limit)
 {
 	struct pgconn_args	 a;
 	PGresult	*r;
-	int64_t		 n;
+	int64_t		 n = -1;
 
 	ma(&a, domain, NULL);
 	pgconn_arg_int(&a, before);
 	pgconn_arg_int(&a, limit);
+	pgconn_arg_int(&a, *from);
 	if ((r = pg_exec("m_expire", &a, 0)) == NULL)
 		return (-1);
-	n = pgconn_changes(r);
+	if (PQntuples(r) == 1) {
+		n = pgconn_int(r, 0, 0);
+		*from = pgconn_int(r, 0, 1);
+	}
 	PQclear(r);
 	return (n);
 }
@@ -371,4 +572,6 @@ const struct store_mam_ops pg_mam = {
 	pg_mam_count,
 	pg_db_bytes,
 	pg_mam_query_start,
+	pg_mam_facts,
+	pg_mam_put_many,
 };

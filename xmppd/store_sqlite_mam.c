@@ -30,6 +30,7 @@
 #include "base64.h"
 #include "compat.h"
 #include "log.h"
+#include "mam.h"
 #include "msg.h"
 #include "store_backend.h"
 #include "store_sqlite.h"
@@ -57,7 +58,8 @@ static const char *mam_sql[M_MAX] = {
 	[M_ROSTER] = "SELECT 1 FROM roster WHERE domain = ? AND "
 	    "localpart = ? AND contact = ? AND in_roster = 1",
 	[M_EXPIRE] = "DELETE FROM mam WHERE seq IN (SELECT seq FROM mam "
-	    "WHERE domain = ?1 AND stamp < ?2 LIMIT ?3)",
+	    "WHERE domain = ?1 AND stamp >= ?4 AND stamp < ?2 ORDER BY stamp "
+	    "LIMIT ?3) RETURNING stamp",
 	/* From the index on (domain, stamp) alone. */
 	[M_COUNT] = "SELECT COUNT(*) FROM mam WHERE domain = ?",
 };
@@ -156,17 +158,17 @@ mam_prepare(const char *fmt, const char *where, const struct mam_query *q,
 	return (s);
 }
 
+/* Counted up to limit + 1 rows when limit > 0 (mam_count_sql). */
 static int64_t
 mam_count(const struct mam_query *q, const struct mam_bounds *b,
-    const char *extra, int64_t p9, int64_t p10)
+    const char *extra, int64_t p9, int64_t limit)
 {
 	sqlite3_stmt	*s;
-	char		 where[2048];
+	char		 sql[4096];
 	int64_t		 n = -1;
 
-	if (mam_where(where, sizeof(where), q, b, 0, extra, '?') == -1 ||
-	    (s = mam_prepare("SELECT count(*) FROM mam WHERE %s", where, q,
-	    b, p9, p10)) == NULL)
+	if (mam_count_sql(sql, sizeof(sql), q, b, extra, limit, '?') == -1 ||
+	    (s = mam_prepare("%s", sql, q, b, p9, 0)) == NULL)
 		return (-1);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
@@ -182,7 +184,7 @@ sqlite_mam_query(const struct mam_query *q, int (*cb)(const char *,
 	sqlite3_stmt		*s;
 	char			 where[2048];
 	char			 extra[64];
-	int64_t			 lo = 0, hi = 0, seq;
+	int64_t			 lo = 0, hi = 0, seq, limit;
 	int			 backward, n = 0, first = 1, more = 0;
 
 	memset(&b, 0, sizeof(b));
@@ -197,8 +199,11 @@ sqlite_mam_query(const struct mam_query *q, int (*cb)(const char *,
 		return (0);
 	}
 	fin->status = MAM_ERROR;
-	if ((fin->count = mam_count(q, &b, NULL, 0, 0)) == -1)
+	limit = q->max <= 0 ? 0 : mam_count_max();
+	if ((fin->count = mam_count(q, &b, NULL, 0, limit)) == -1)
 		return (-1);
+	if (limit > 0 && fin->count > limit)
+		fin->count = -1;
 	if (q->max <= 0) {
 		/* RSM max 0: the count alone (XEP-0059 section 2.6). */
 		fin->complete = fin->count == 0;
@@ -254,8 +259,10 @@ sqlite_mam_query(const struct mam_query *q, int (*cb)(const char *,
 			break;
 	}
 	sqlite3_finalize(s);
-	fin->index = mam_count(q, &b, q->flip ? " AND seq > ?9" :
-	    " AND seq < ?9", q->flip ? hi : lo, 0);
+	if ((fin->index = mam_index_known(q, fin->count, n)) == -2 &&
+	    (fin->index = mam_count(q, &b, q->flip ? " AND seq > ?9" :
+	    " AND seq < ?9", q->flip ? hi : lo, limit)) > limit)
+		fin->index = -1;
 	fin->status = MAM_OK;
 	return (0);
 }
@@ -353,21 +360,28 @@ sqlite_mam_in_roster(const char *domain, const char *local,
 }
 
 static int64_t
-sqlite_mam_expire(const char *domain, int64_t before, int limit)
+sqlite_mam_expire(const char *domain, int64_t before, int64_t *from,
+    int limit)
 {
 	sqlite3_stmt	*s = mq(M_EXPIRE, domain, NULL);
+	int64_t		 n = 0, stamp;
 	int		 rc;
 
 	sqlite3_bind_int64(s, 2, before);
 	sqlite3_bind_int(s, 3, limit);
-	rc = sqlite3_step(s);
+	sqlite3_bind_int64(s, 4, *from);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if ((stamp = sqlite3_column_int64(s, 0)) > *from)
+			*from = stamp;
+	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		log_warnx("store: archive expiry: %s",
 		    sqlite3_errmsg(sqlite_db()));
 		return (-1);
 	}
-	return (sqlite3_changes(sqlite_db()));
+	return (n);
 }
 
 static int64_t
@@ -404,4 +418,6 @@ const struct store_mam_ops sqlite_mam = {
 	sqlite_mam_count,
 	sqlite_db_bytes,
 	NULL,		/* a query is answered at once */
+	NULL,		/* facts and rows one by one: no round trips */
+	NULL,
 };
