@@ -19,8 +19,11 @@
  * A PostgreSQL conninfo, checked by the parent (xmppd -n) and turned
  * into the connection parameters of the process that uses it (the store,
  * mucd).  That process is chrooted and sandboxed: it can reach a numeric
- * address or a socket under its chroot, and read no file.  So the parent
- * reads a passfile and hands its password to that process alone.
+ * address or a socket under its chroot, and read no file but one.  So
+ * the parent reads a passfile and hands its password to that process
+ * alone, and copies the sslrootcert into the chroot: libpq takes
+ * certificates by path only, and that copy is the one file the process
+ * may read.
  */
 
 #include <sys/types.h>
@@ -28,23 +31,41 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
+#include <tls.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "pgconf.h"
+#include "sandbox.h"
 
 #define PGCONF_PASSFILE_MAX	(64 * 1024)
+#define PGCONF_CA_MAX		(1024 * 1024)
 #define PGCONF_NPARAMS		64
+/* The copy of sslrootcert, in the chroot's top directory. */
+#define PGCONF_CA_NAME		"pg-sslrootcert.pem"
+#define PGCONF_CA_TEMP		"pg-sslrootcert.pem.new"
+/* Where libpq finds nothing: no home directory, no default file. */
+#define PGCONF_NOFILE		"/nonexistent"
 
 /* Keywords naming files libpq would read where the process cannot. */
 static const char *pgconf_files[] = {
-	"service", "servicefile", "sslcert", "sslkey", "sslrootcert",
-	"sslcrl", "sslcrldir", "sslpassword",
+	"service", "servicefile", "sslcert", "sslkey", "sslcrl",
+	"sslcrldir", "sslpassword",
+};
+
+/* What libpq would read when TLS is on and these are not given. */
+static const char *pgconf_nofiles[] = {
+	"sslrootcert", "sslcert", "sslkey", "sslcrl",
 };
 
 struct pgconf {
@@ -56,6 +77,7 @@ struct pgconf {
 	const char	*password;
 	const char	*passfile;
 	const char	*sslmode;
+	const char	*sslrootcert;
 	const char	*gssencmode;
 };
 
@@ -82,6 +104,7 @@ pgconf_get(PQconninfoOption *opts, struct pgconf *c)
 	c->password = pgconf_val(opts, "password");
 	c->passfile = pgconf_val(opts, "passfile");
 	c->sslmode = pgconf_val(opts, "sslmode");
+	c->sslrootcert = pgconf_val(opts, "sslrootcert");
 	c->gssencmode = pgconf_val(opts, "gssencmode");
 }
 
@@ -111,19 +134,62 @@ pgconf_numeric(const char *addr)
 	    inet_pton(AF_INET6, addr, &a6) == 1);
 }
 
+static int
+pgconf_tls_on(const struct pgconf *c)
+{
+	return (c->sslmode != NULL && strcmp(c->sslmode, "disable") != 0);
+}
+
+/*
+ * TLS that an attacker on the path cannot turn off: allow and prefer
+ * fall back to plaintext when the server (or whoever answers for it)
+ * says no.  libpq uses no TLS over a Unix socket.
+ */
+static const char *
+pgconf_refuse_tls(const struct pgconf *c)
+{
+	int	 verify;
+
+	if (!pgconf_tls_on(c))
+		return (c->sslrootcert == NULL ? NULL : "sslrootcert needs "
+		    "sslmode require, verify-ca or verify-full");
+	if (strcmp(c->sslmode, "allow") == 0 ||
+	    strcmp(c->sslmode, "prefer") == 0)
+		return ("sslmode allow and prefer are refused: they fall "
+		    "back to plaintext when the server declines TLS; use "
+		    "require, verify-ca or verify-full");
+	verify = strcmp(c->sslmode, "verify-ca") == 0 ||
+	    strcmp(c->sslmode, "verify-full") == 0;
+	if (!verify && strcmp(c->sslmode, "require") != 0)
+		return ("sslmode must be disable, require, verify-ca or "
+		    "verify-full");
+	if (c->hostaddr == NULL)
+		return ("sslmode other than disable needs a numeric hostaddr: "
+		    "libpq uses no TLS over a Unix socket");
+	if (verify && c->sslrootcert == NULL)
+		return ("sslmode verify-ca and verify-full need sslrootcert, "
+		    "the CA certificates that sign the server's");
+	if (strcmp(c->sslmode, "verify-full") == 0 &&
+	    (c->host == NULL || c->host[0] == '/'))
+		return ("sslmode verify-full needs host, the name the "
+		    "server's certificate must carry (hostaddr is where to "
+		    "connect)");
+	return (NULL);
+}
+
 /* Why the parameters cannot serve the process, or NULL. */
 static const char *
 pgconf_refuse(PQconninfoOption *opts, const struct pgconf *c,
     const char *datadir)
 {
-	const char	*errstr;
+	const char	*errstr, *why;
 	size_t		 i;
 
 	for (i = 0; i < nitems(pgconf_files); i++)
 		if (pgconf_val(opts, pgconf_files[i]) != NULL)
 			return ("names a file that libpq would read in the "
-			    "store's chroot: service files and TLS "
-			    "certificates are not supported");
+			    "store's chroot: service files, client "
+			    "certificates and CRLs are not supported");
 	if (c->hostaddr != NULL) {
 		if (strchr(c->hostaddr, ',') != NULL ||
 		    !pgconf_numeric(c->hostaddr))
@@ -142,9 +208,8 @@ pgconf_refuse(PQconninfoOption *opts, const struct pgconf *c,
 		if (errstr != NULL)
 			return ("port must be one number from 1 to 65535");
 	}
-	if (c->sslmode != NULL && strcmp(c->sslmode, "disable") != 0)
-		return ("sslmode other than disable is not supported: the "
-		    "store cannot read certificates in its chroot");
+	if ((why = pgconf_refuse_tls(c)) != NULL)
+		return (why);
 	if (c->gssencmode != NULL && strcmp(c->gssencmode, "disable") != 0)
 		return ("gssencmode other than disable is not supported");
 	return (NULL);
@@ -248,6 +313,60 @@ pgconf_passfile(const char *path, const struct pgconf *c, const char *user,
 	    "host, port, database and user");
 }
 
+/* As OpenSSL reads it for libpq: every block must parse. */
+static int
+pgconf_ca_count(const uint8_t *buf, size_t len)
+{
+	STACK_OF(X509_INFO)	*infos;
+	BIO			*bio;
+	int			 i, n = 0;
+
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	if ((infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL)) != NULL) {
+		for (i = 0; i < sk_X509_INFO_num(infos); i++)
+			if (sk_X509_INFO_value(infos, i)->x509 != NULL)
+				n++;
+		sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	return (n);
+}
+
+/*
+ * The sslrootcert's bytes, read here (the admin's file may be readable
+ * by root alone): a regular file of PEM certificates.  Its contents are
+ * no secret; 'where' begins the log lines.
+ */
+static uint8_t *
+pgconf_ca_load(const char *path, const char *where, size_t *len)
+{
+	struct stat	 st;
+	uint8_t		*buf;
+	const char	*why = NULL;
+
+	if (stat(path, &st) == -1) {
+		log_warn("%s: storage postgresql: sslrootcert %s", where, path);
+		return (NULL);
+	}
+	if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size == 0 || st.st_size > PGCONF_CA_MAX)
+		why = "empty, or larger than 1M";
+	else if ((buf = tls_load_file(path, len, NULL)) == NULL) {
+		log_warn("%s: storage postgresql: sslrootcert %s", where, path);
+		return (NULL);
+	} else if (*len > PGCONF_CA_MAX || pgconf_ca_count(buf, *len) == 0) {
+		tls_unload_file(buf, *len);
+		why = "no PEM certificate, or one that does not parse";
+	} else
+		return (buf);
+	log_warnx("%s: storage postgresql: sslrootcert %s: %s", where, path,
+	    why);
+	return (NULL);
+}
+
 /*
  * xmppd -n: can a process chrooted in 'root' use this conninfo?  Reads
  * the passfile, if one is named and no password given, into pw.  'where'
@@ -261,6 +380,9 @@ pgconf_check(const char *conninfo, const char *root, const char *defuser,
 	struct pgconf		 c;
 	const char		*why, *user;
 	char			*err = NULL;
+	uint8_t			*ca;
+	size_t			 len;
+	int			 rc = 0;
 
 	explicit_bzero(pw, pwlen);
 	if ((opts = PQconninfoParse(conninfo, &err)) == NULL) {
@@ -276,12 +398,113 @@ pgconf_check(const char *conninfo, const char *root, const char *defuser,
 	if ((why = pgconf_refuse(opts, &c, root)) == NULL &&
 	    c.password == NULL && c.passfile != NULL)
 		why = pgconf_passfile(c.passfile, &c, user, pw, pwlen);
+	if (why == NULL && pgconf_tls_on(&c) && c.sslrootcert != NULL) {
+		if ((ca = pgconf_ca_load(c.sslrootcert, where, &len)) == NULL)
+			rc = -1;
+		else
+			tls_unload_file(ca, len);
+	}
 	PQconninfoFree(opts);
 	if (why != NULL) {
 		log_warnx("%s: storage postgresql: %s", where, why);
 		return (-1);
 	}
+	return (rc);
+}
+
+/* Writes all of buf to fd; -1 with errno set. */
+static int
+pgconf_write(int fd, const uint8_t *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		buf += n;
+		len -= n;
+	}
 	return (0);
+}
+
+/*
+ * The copy of buf the chrooted process reads, in dfd (its chroot, a
+ * directory its user owns): written under a new name that no link may
+ * redirect (O_EXCL, O_NOFOLLOW), owned by root and readable by the
+ * process's group, then renamed over the old copy so that a reconnect
+ * never finds the file missing.
+ */
+static int
+pgconf_ca_write(int dfd, const uint8_t *buf, size_t len, gid_t gid)
+{
+	int	 fd, save;
+
+	if (unlinkat(dfd, PGCONF_CA_TEMP, 0) == -1 && errno != ENOENT)
+		return (-1);
+	if ((fd = openat(dfd, PGCONF_CA_TEMP, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
+		return (-1);
+	if (fchown(fd, 0, gid) == -1 || fchmod(fd, 0640) == -1 ||
+	    pgconf_write(fd, buf, len) == -1 || close(fd) == -1) {
+		save = errno;
+		(void)close(fd);
+		(void)unlinkat(dfd, PGCONF_CA_TEMP, 0);
+		errno = save;
+		return (-1);
+	}
+	if (renameat(dfd, PGCONF_CA_TEMP, dfd, PGCONF_CA_NAME) == -1) {
+		save = errno;
+		(void)unlinkat(dfd, PGCONF_CA_TEMP, 0);
+		errno = save;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * At start and on reload: the sslrootcert of conninfo copied into the
+ * chroot 'root' of the process that connects, readable by its group
+ * 'gid'; an old copy removed when there is none.
+ */
+int
+pgconf_ca_place(const char *conninfo, const char *root, gid_t gid,
+    const char *where)
+{
+	PQconninfoOption	*opts;
+	struct pgconf		 c;
+	uint8_t			*ca = NULL;
+	size_t			 len = 0;
+	int			 dfd, rc = 0;
+
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return (-1);
+	pgconf_get(opts, &c);
+	if ((dfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s: storage postgresql: %s", where, root);
+		rc = -1;
+	} else if (!pgconf_tls_on(&c) || c.sslrootcert == NULL) {
+		if (unlinkat(dfd, PGCONF_CA_NAME, 0) == -1 && errno != ENOENT) {
+			log_warn("%s: storage postgresql: %s/%s", where, root,
+			    PGCONF_CA_NAME);
+			rc = -1;
+		}
+	} else if ((ca = pgconf_ca_load(c.sslrootcert, where, &len)) == NULL)
+		rc = -1;
+	else if (pgconf_ca_write(dfd, ca, len, gid) == -1) {
+		log_warn("%s: storage postgresql: %s/%s", where, root,
+		    PGCONF_CA_NAME);
+		rc = -1;
+	}
+	if (ca != NULL)
+		tls_unload_file(ca, len);
+	if (dfd != -1)
+		close(dfd);
+	PQconninfoFree(opts);
+	return (rc);
 }
 
 static void
@@ -307,6 +530,7 @@ pgconf_params(const char *conninfo, const char *pw, const char *root,
 	PQconninfoOption	*opts, *o;
 	struct pgconf		 c;
 	const char		**kw, **val, *v;
+	size_t			 i;
 	int			 n = 0;
 
 	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
@@ -323,14 +547,21 @@ pgconf_params(const char *conninfo, const char *pw, const char *root,
 		if (strcmp(o->keyword, "host") == 0 && c.hostaddr == NULL &&
 		    (v = pgconf_in_root(o->val, root)) == NULL)
 			fatalx("PostgreSQL: the host is not under %s", root);
+		if (strcmp(o->keyword, "sslrootcert") == 0)
+			v = "/" PGCONF_CA_NAME;
 		pgconf_add(kw, val, &n, o->keyword, v);
 	}
+	/* Nor would it find them: no lookup of a home directory. */
+	for (i = 0; pgconf_tls_on(&c) && i < nitems(pgconf_nofiles); i++)
+		if (pgconf_val(opts, pgconf_nofiles[i]) == NULL)
+			pgconf_add(kw, val, &n, pgconf_nofiles[i],
+			    PGCONF_NOFILE);
 	if (c.user == NULL)
 		pgconf_add(kw, val, &n, "user", defuser);
 	if (c.password == NULL && pw[0] != '\0')
 		pgconf_add(kw, val, &n, "password", pw);
 	else if (c.password == NULL)
-		pgconf_add(kw, val, &n, "passfile", "/nonexistent");
+		pgconf_add(kw, val, &n, "passfile", PGCONF_NOFILE);
 	if (c.sslmode == NULL)
 		pgconf_add(kw, val, &n, "sslmode", "disable");
 	if (c.gssencmode == NULL)
@@ -374,4 +605,54 @@ pgconf_port(const char *conninfo)
 		    NULL) : 5432;
 	PQconninfoFree(opts);
 	return (port);
+}
+
+/*
+ * Whether the process speaks TLS to the server, and the one file it
+ * reads then (for its sandbox): the copy of sslrootcert in its chroot,
+ * or NULL.
+ */
+int
+pgconf_tls(const char *conninfo, const char **ca)
+{
+	PQconninfoOption	*opts;
+	struct pgconf		 c;
+	int			 on;
+
+	*ca = NULL;
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return (-1);
+	pgconf_get(opts, &c);
+	if ((on = pgconf_tls_on(&c)) && c.sslrootcert != NULL)
+		*ca = "/" PGCONF_CA_NAME;
+	PQconninfoFree(opts);
+	return (on);
+}
+
+/*
+ * The sandbox of the process that connects, entered once it has its
+ * first connection under way: libpq connects again after an outage.
+ * TCP to the server's port only (Landlock, where the kernel has it;
+ * seccomp cannot read the address) or its socket under the chroot.
+ * With TLS, libpq opens sslrootcert by path and stat(2)s the client
+ * certificate and key it is told are not there: "rpath", with every
+ * file but the copy of sslrootcert closed to it.
+ */
+void
+pgconf_sandbox(const char *conninfo)
+{
+	const char	*ca;
+	int		 port = pgconf_port(conninfo);
+
+	if (port <= 0) {
+		sandbox("stdio unix recvfd");
+		return;
+	}
+	sandbox_tcp_connect(port);
+	if (pgconf_tls(conninfo, &ca) != 1) {
+		sandbox("stdio inet recvfd");
+		return;
+	}
+	sandbox_read_only(ca);
+	sandbox("stdio rpath inet recvfd");
 }

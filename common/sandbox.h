@@ -38,6 +38,13 @@ void	sandbox(const char *);
  */
 void	sandbox_tcp_connect(int);
 
+/*
+ * Before sandbox(): of all files, open this one only, for reading (NULL:
+ * none), where the system can say so (Linux: Landlock; OpenBSD: unveil).
+ * For a library that takes a path, with "rpath".
+ */
+void	sandbox_read_only(const char *);
+
 /* Linux: name of a system call number, for the parent's log line. */
 const char *sandbox_syscall_name(int);
 
