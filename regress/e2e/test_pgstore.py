@@ -6,12 +6,14 @@ back by itself), wrong credentials, and a database whose schema is newer
 than this xmppd (refused, never downgraded)."""
 
 import os
+import pwd
+import stat
 import subprocess
 
 from postgres import Postgres
 from rawxmpp import Raw
 from testca import TestCA
-from xmppdtest import TIMEOUT, XMPPD, Server, add_user
+from xmppdtest import TIMEOUT, USER, XMPPD, Server, add_user
 
 D = "example.org"
 
@@ -303,7 +305,25 @@ def refuses_logins(s, conninfo_pw, log):
 
 
 def test_tls_verify_full(c):
-    s = c.server(c.tls_conninfo("tlsok", "tlsok-pw"), up=True)
+    s = c.server(c.tls_conninfo("tlsok", "tlsok-pw"), start=False)
+    # The datadir is the store's: links planted there must not make
+    # the parent (root) write through them.
+    victim = os.path.join(c.pg.dir, "victim")
+    with open(victim, "w") as f:
+        f.write("untouched\n")
+    os.makedirs(s.datadir, exist_ok=True)
+    copy = os.path.join(s.datadir, "pg-sslrootcert.pem")
+    os.symlink(victim, copy)
+    os.symlink(victim, copy + ".new")
+    s.start()
+    s.wait_log(r"store: connected to PostgreSQL")
+    assert open(victim).read() == "untouched\n"
+    st = os.lstat(copy)
+    assert stat.S_ISREG(st.st_mode) and st.st_uid == 0 and \
+        stat.S_IMODE(st.st_mode) == 0o640 and \
+        st.st_gid == pwd.getpwnam(USER).pw_gid, st
+    assert open(copy).read() == open(c.ca().crt).read()
+    assert not os.path.lexists(copy + ".new")
     add_user(s, "alice@%s" % D, "alice-pw")
     add_user(s, "bob@%s" % D, "bob-pw")
     a = Raw(s.ports["client"])
