@@ -51,9 +51,10 @@
 #define PGCONF_PASSFILE_MAX	(64 * 1024)
 #define PGCONF_CA_MAX		(1024 * 1024)
 #define PGCONF_NPARAMS		64
-/* The copy of sslrootcert, in the chroot's top directory. */
-#define PGCONF_CA_NAME		"pg-sslrootcert.pem"
-#define PGCONF_CA_TEMP		"pg-sslrootcert.pem.new"
+/* The copy of sslrootcert, in a directory of the chroot's top one. */
+#define PGCONF_CA_DIR		"pg-tls"
+#define PGCONF_CA_NAME		"sslrootcert.pem"
+#define PGCONF_CA_TEMP		"sslrootcert.pem.new"
 /* Where libpq finds nothing: no home directory, no default file. */
 #define PGCONF_NOFILE		"/nonexistent"
 
@@ -431,11 +432,42 @@ pgconf_write(int fd, const uint8_t *buf, size_t len)
 }
 
 /*
- * The copy of buf the chrooted process reads, in dfd (its chroot, a
- * directory its user owns): written under a new name that no link may
- * redirect (O_EXCL, O_NOFOLLOW), owned by root and readable by the
- * process's group, then renamed over the old copy so that a reconnect
- * never finds the file missing.
+ * The directory of the copy, in dfd (the chroot, a directory that the
+ * process's user owns): root's, mode 0750, group gid.  What the process
+ * may have left under that name (a link, a file) is removed, never
+ * followed.  The sandbox's rule names this directory rather than the
+ * file: Landlock holds an inode, and each copy is a new one.
+ */
+static int
+pgconf_ca_dir(int dfd, gid_t gid)
+{
+	int	 fd, save;
+
+	if (mkdirat(dfd, PGCONF_CA_DIR, 0750) == -1 && errno != EEXIST)
+		return (-1);
+	if ((fd = openat(dfd, PGCONF_CA_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if ((errno != ELOOP && errno != ENOTDIR) ||
+		    unlinkat(dfd, PGCONF_CA_DIR, 0) == -1 ||
+		    mkdirat(dfd, PGCONF_CA_DIR, 0750) == -1 ||
+		    (fd = openat(dfd, PGCONF_CA_DIR, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			return (-1);
+	}
+	if (fchown(fd, 0, gid) == -1 || fchmod(fd, 0750) == -1) {
+		save = errno;
+		close(fd);
+		errno = save;
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * The copy of buf that the chrooted process reads, in the directory
+ * dfd: written under a new name that no link may redirect (O_EXCL,
+ * O_NOFOLLOW), owned by root and readable by the process's group, then
+ * renamed over the old copy so that a reconnect never finds it missing.
  */
 static int
 pgconf_ca_write(int dfd, const uint8_t *buf, size_t len, gid_t gid)
@@ -464,6 +496,22 @@ pgconf_ca_write(int dfd, const uint8_t *buf, size_t len, gid_t gid)
 	return (0);
 }
 
+/* No TLS, or no sslrootcert: no copy left from an earlier start. */
+static int
+pgconf_ca_remove(int dfd)
+{
+	int	 fd, rc = 0;
+
+	if ((fd = openat(dfd, PGCONF_CA_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (errno == ENOENT || errno == ELOOP || errno == ENOTDIR ?
+		    0 : -1);
+	if (unlinkat(fd, PGCONF_CA_NAME, 0) == -1 && errno != ENOENT)
+		rc = -1;
+	close(fd);
+	return (rc);
+}
+
 /*
  * At start and on reload: the sslrootcert of conninfo copied into the
  * chroot 'root' of the process that connects, readable by its group
@@ -477,30 +525,30 @@ pgconf_ca_place(const char *conninfo, const char *root, gid_t gid,
 	struct pgconf		 c;
 	uint8_t			*ca = NULL;
 	size_t			 len = 0;
-	int			 dfd, rc = 0;
+	int			 dfd, cfd = -1, rc = -1;
 
 	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
 		return (-1);
 	pgconf_get(opts, &c);
 	if ((dfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
+	    O_CLOEXEC)) == -1)
 		log_warn("%s: storage postgresql: %s", where, root);
-		rc = -1;
-	} else if (!pgconf_tls_on(&c) || c.sslrootcert == NULL) {
-		if (unlinkat(dfd, PGCONF_CA_NAME, 0) == -1 && errno != ENOENT) {
+	else if (!pgconf_tls_on(&c) || c.sslrootcert == NULL) {
+		if ((rc = pgconf_ca_remove(dfd)) == -1)
+			log_warn("%s: storage postgresql: %s/%s/%s", where,
+			    root, PGCONF_CA_DIR, PGCONF_CA_NAME);
+	} else if ((ca = pgconf_ca_load(c.sslrootcert, where, &len)) != NULL) {
+		if ((cfd = pgconf_ca_dir(dfd, gid)) == -1 ||
+		    pgconf_ca_write(cfd, ca, len, gid) == -1)
 			log_warn("%s: storage postgresql: %s/%s", where, root,
-			    PGCONF_CA_NAME);
-			rc = -1;
-		}
-	} else if ((ca = pgconf_ca_load(c.sslrootcert, where, &len)) == NULL)
-		rc = -1;
-	else if (pgconf_ca_write(dfd, ca, len, gid) == -1) {
-		log_warn("%s: storage postgresql: %s/%s", where, root,
-		    PGCONF_CA_NAME);
-		rc = -1;
+			    PGCONF_CA_DIR);
+		else
+			rc = 0;
 	}
 	if (ca != NULL)
 		tls_unload_file(ca, len);
+	if (cfd != -1)
+		close(cfd);
 	if (dfd != -1)
 		close(dfd);
 	PQconninfoFree(opts);
@@ -548,7 +596,7 @@ pgconf_params(const char *conninfo, const char *pw, const char *root,
 		    (v = pgconf_in_root(o->val, root)) == NULL)
 			fatalx("PostgreSQL: the host is not under %s", root);
 		if (strcmp(o->keyword, "sslrootcert") == 0)
-			v = "/" PGCONF_CA_NAME;
+			v = "/" PGCONF_CA_DIR "/" PGCONF_CA_NAME;
 		pgconf_add(kw, val, &n, o->keyword, v);
 	}
 	/* Nor would it find them: no lookup of a home directory. */
@@ -608,9 +656,9 @@ pgconf_port(const char *conninfo)
 }
 
 /*
- * Whether the process speaks TLS to the server, and the one file it
- * reads then (for its sandbox): the copy of sslrootcert in its chroot,
- * or NULL.
+ * Whether the process speaks TLS to the server, and what it reads then
+ * (for its sandbox): the directory of the copy of sslrootcert in its
+ * chroot, or NULL.
  */
 int
 pgconf_tls(const char *conninfo, const char **ca)
@@ -624,7 +672,7 @@ pgconf_tls(const char *conninfo, const char **ca)
 		return (-1);
 	pgconf_get(opts, &c);
 	if ((on = pgconf_tls_on(&c)) && c.sslrootcert != NULL)
-		*ca = "/" PGCONF_CA_NAME;
+		*ca = "/" PGCONF_CA_DIR;
 	PQconninfoFree(opts);
 	return (on);
 }
@@ -636,7 +684,7 @@ pgconf_tls(const char *conninfo, const char **ca)
  * seccomp cannot read the address) or its socket under the chroot.
  * With TLS, libpq opens sslrootcert by path and stat(2)s the client
  * certificate and key it is told are not there: "rpath", with every
- * file but the copy of sslrootcert closed to it.
+ * file but those of the copy's directory closed to it.
  */
 void
 pgconf_sandbox(const char *conninfo)

@@ -61,7 +61,7 @@ sandbox_tcp_connect(int port)
 	(void)port;
 }
 
-/* unveil(2): that file alone, or nothing. */
+/* unveil(2): that file or directory alone, or nothing. */
 void
 sandbox_read_only(const char *path)
 {
@@ -626,8 +626,10 @@ sandbox_ll_fs(long abi)
 }
 
 /*
- * No file but path (NULL: none) may be opened, and that one for reading
- * only, whatever "rpath" lets seccomp allow (it cannot read a path).
+ * No file but path, or the files under the directory path (NULL: none),
+ * may be opened, and for reading only, whatever "rpath" lets seccomp
+ * allow (it cannot read a path).  The rule holds path's inode: a file
+ * renamed over it later is not covered, one in the directory is.
  * stat(2) is not Landlock's: other names still answer ENOENT or their
  * metadata.  A kernel without Landlock keeps the seccomp filter alone.
  */

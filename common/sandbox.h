@@ -39,9 +39,10 @@ void	sandbox(const char *);
 void	sandbox_tcp_connect(int);
 
 /*
- * Before sandbox(): of all files, open this one only, for reading (NULL:
- * none), where the system can say so (Linux: Landlock; OpenBSD: unveil).
- * For a library that takes a path, with "rpath".
+ * Before sandbox(): of all files, open this one only, or those under
+ * this directory, for reading (NULL: none), where the system can say so
+ * (Linux: Landlock; OpenBSD: unveil).  For a library that takes a path,
+ * with "rpath".
  */
 void	sandbox_read_only(const char *);
 

@@ -7,6 +7,8 @@ than this xmppd (refused, never downgraded)."""
 
 import os
 import pwd
+import re
+import shutil
 import stat
 import subprocess
 
@@ -306,24 +308,26 @@ def refuses_logins(s, conninfo_pw, log):
 
 def test_tls_verify_full(c):
     s = c.server(c.tls_conninfo("tlsok", "tlsok-pw"), start=False)
-    # The datadir is the store's: links planted there must not make
-    # the parent (root) write through them.
+    # The datadir is the store's: a link planted there must not make
+    # the parent (root) write through it.
     victim = os.path.join(c.pg.dir, "victim")
-    with open(victim, "w") as f:
-        f.write("untouched\n")
+    os.makedirs(victim)
     os.makedirs(s.datadir, exist_ok=True)
-    copy = os.path.join(s.datadir, "pg-sslrootcert.pem")
-    os.symlink(victim, copy)
-    os.symlink(victim, copy + ".new")
+    tls = os.path.join(s.datadir, "pg-tls")
+    os.symlink(victim, tls)
     s.start()
     s.wait_log(r"store: connected to PostgreSQL")
-    assert open(victim).read() == "untouched\n"
+    assert os.listdir(victim) == []
+    gid = pwd.getpwnam(USER).pw_gid
+    st = os.lstat(tls)
+    assert stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and \
+        stat.S_IMODE(st.st_mode) == 0o750 and st.st_gid == gid, st
+    copy = os.path.join(tls, "sslrootcert.pem")
     st = os.lstat(copy)
     assert stat.S_ISREG(st.st_mode) and st.st_uid == 0 and \
-        stat.S_IMODE(st.st_mode) == 0o640 and \
-        st.st_gid == pwd.getpwnam(USER).pw_gid, st
+        stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == gid, st
     assert open(copy).read() == open(c.ca().crt).read()
-    assert not os.path.lexists(copy + ".new")
+    assert os.listdir(tls) == ["sslrootcert.pem"]
     add_user(s, "alice@%s" % D, "alice-pw")
     add_user(s, "bob@%s" % D, "bob-pw")
     a = Raw(s.ports["client"])
@@ -351,10 +355,30 @@ def test_tls_verify_full(c):
 
 def test_tls_wrong_ca(c):
     other = TestCA()
+    ca = os.path.join(c.pg.dir, "rotated-ca.pem")
+    shutil.copyfile(other.crt, ca)
     try:
-        s = c.server(c.tls_conninfo("tlsca", "tlsca-pw", ca=other.crt))
+        s = c.server(c.tls_conninfo("tlsca", "tlsca-pw", ca=ca))
         refuses_logins(s, "tlsca-pw", "certificate verify failed")
         assert c.pgtls().ssl_clients("tlsca") == []
+        # The file gone, a reload fails and keeps the copy there was.
+        os.unlink(ca)
+        m = s.mark()
+        assert s.ctl("reload", check=False).returncode != 0
+        s.wait_log(r"sslrootcert %s: No such file" % re.escape(ca),
+                   after=m)
+        s.wait_log(r"reload failed \(cannot copy the PostgreSQL CA",
+                   after=m)
+        # The right CA in its place: a reload copies it, and the store's
+        # next try gets through.
+        shutil.copyfile(c.ca().crt, ca)
+        m = s.mark()
+        s.ctl("reload")
+        s.wait_log(r"configuration reloaded", after=m)
+        s.wait_log(r"store: PostgreSQL reachable again", after=m,
+                   timeout=90)
+        add_user(s, "alice@%s" % D, "alice-pw")
+        Raw(s.ports["client"]).login("alice", "alice-pw", "r")
     finally:
         other.close()
 

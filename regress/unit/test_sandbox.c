@@ -937,6 +937,11 @@ test_read_only(void)
 	run("stdio rpath", c_read_only, &r, 1);
 	CHECK(exited(&r, 0), "sandbox_read_only: that file is read, no "
 	    "other opened, stat still answers (status %#x)", r.status);
+	/* A directory: the files under it, whichever inode they have. */
+	only = tmpdir;
+	run("stdio rpath", c_read_only, &r, 1);
+	CHECK(exited(&r, 0), "sandbox_read_only(directory): its files are "
+	    "read, no other opened (status %#x)", r.status);
 	only = NULL;
 	run("stdio rpath", c_read_nothing, &r, 1);
 	CHECK(exited(&r, 0), "sandbox_read_only(NULL): no file opened "
