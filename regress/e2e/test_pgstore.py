@@ -396,6 +396,20 @@ def test_tls_certificate_for_another_name(c):
     Raw(s.ports["client"]).login("alice", "alice-pw", "r")
 
 
+def test_tls_require_without_a_ca(c):
+    """require: TLS, the certificate unchecked, and no file at all for
+    the store to read."""
+    ci = c.tls_conninfo("tlsreq", "tlsreq-pw", mode="require")
+    ci = ci[:ci.index(" sslrootcert=")]
+    s = c.server(ci, up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+    ssl = c.pgtls().ssl_clients("tlsreq")
+    assert ssl and all(t == "t" for t in ssl), ssl
+    assert not os.path.exists(os.path.join(s.datadir, "pg-tls",
+                                           "sslrootcert.pem"))
+
+
 def test_tls_required_from_a_server_without_it(c):
     if c.pg.proc is None:
         c.pg.start()
