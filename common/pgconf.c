@@ -684,7 +684,9 @@ pgconf_tls(const char *conninfo, const char **ca)
  * seccomp cannot read the address) or its socket under the chroot.
  * With TLS, libpq opens sslrootcert by path and stat(2)s the client
  * certificate and key it is told are not there: "rpath", with every
- * file but those of the copy's directory closed to it.
+ * file but those of the copy's directory closed to it.  OpenSSL needs
+ * nothing else there: its randomness comes from getrandom(2) (stdio),
+ * and its configuration file, missing from the chroot, is optional.
  */
 void
 pgconf_sandbox(const char *conninfo)
