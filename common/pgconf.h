@@ -33,7 +33,7 @@ int		 pgconf_params(const char *, const char *, const char *,
 		    const char *, const char ***, const char ***);
 void		 pgconf_params_free(const char **, const char **);
 int		 pgconf_port(const char *);
-int		 pgconf_ca_place(const char *, const char *, gid_t,
+int		 pgconf_tls_place(const char *, const char *, gid_t,
 		    const char *);
 int		 pgconf_tls(const char *, const char **);
 void		 pgconf_sandbox(const char *);

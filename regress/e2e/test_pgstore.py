@@ -129,10 +129,10 @@ def test_check_socket_only_under_datadir(c):
 
 def test_check_refuses_files_outside_the_chroot(c):
     refused("hostaddr=127.0.0.1 service=xmppd", "service files")
-    refused("hostaddr=127.0.0.1 sslmode=require sslcert=/etc/ssl/c.pem",
-            "client certificates")
     refused("hostaddr=127.0.0.1 sslmode=require sslcrl=/etc/ssl/c.crl",
             "CRLs")
+    refused("hostaddr=127.0.0.1 sslmode=require sslpassword=x",
+            "key passphrases")
     refused("hostaddr=127.0.0.1 port=99999", "port")
     refused("hostaddr=127.0.0.1 password=s3cret bogus=1", "does not parse")
     refused("hostaddr=127.0.0.1 password='s3cret", "does not parse")
@@ -145,7 +145,7 @@ def test_check_tls(c):
         refused("hostaddr=127.0.0.1 sslmode=%s" % mode, "fall back to "
                 "plaintext")
     refused("hostaddr=127.0.0.1 sslmode=bogus", "sslmode must be")
-    refused("hostaddr=127.0.0.1 sslrootcert=%s" % ca, "sslrootcert needs")
+    refused("hostaddr=127.0.0.1 sslrootcert=%s" % ca, "need sslmode")
     refused("hostaddr=127.0.0.1 sslmode=verify-ca", "need sslrootcert")
     refused("hostaddr=127.0.0.1 sslmode=verify-full sslrootcert=%s" % ca,
             "verify-full needs host")
@@ -160,7 +160,30 @@ def test_check_tls(c):
                 "-----END CERTIFICATE-----\n")
     refused("hostaddr=127.0.0.1 host=db.test sslmode=verify-ca "
             "sslrootcert=%s" % junk, "no PEM certificate")
+    # A client certificate: both files, the key a secret (0600, root's)
+    # that parses, with no passphrase.
+    crt, key = c.ca().issue("client-check", cn="x")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s" % crt,
+            "sslcert and sslkey go together")
+    refused("hostaddr=127.0.0.1 sslcert=%s sslkey=%s" % (crt, key),
+            "need sslmode")
+    loose = os.path.join(c.pg.dir, "loose.key")
+    shutil.copyfile(key, loose)
+    os.chmod(loose, 0o640)
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s sslkey=%s"
+            % (crt, loose), "sslkey %s: must be owned by root and of mode "
+            "0600" % loose)
+    os.chmod(loose, 0o600)
+    with open(loose, "w") as f:
+        f.write("-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                "-----END PRIVATE KEY-----\n")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s sslkey=%s"
+            % (crt, loose), "no PEM private key")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s sslkey=%s"
+            % (key, key), "sslcert %s: no PEM certificate" % key)
     for conninfo in ("hostaddr=127.0.0.1 sslmode=require",
+                     "hostaddr=127.0.0.1 sslmode=require sslcert=%s "
+                     "sslkey=%s" % (crt, key),
                      "hostaddr=127.0.0.1 sslmode=verify-ca sslrootcert=%s"
                      % ca,
                      "hostaddr=127.0.0.1 host=db.test sslmode=verify-full "
@@ -367,7 +390,7 @@ def test_tls_wrong_ca(c):
         assert s.ctl("reload", check=False).returncode != 0
         s.wait_log(r"sslrootcert %s: No such file" % re.escape(ca),
                    after=m)
-        s.wait_log(r"reload failed \(cannot copy the PostgreSQL CA",
+        s.wait_log(r"reload failed \(cannot copy the PostgreSQL TLS",
                    after=m)
         # The right CA in its place: a reload copies it, and the store's
         # next try gets through.
@@ -394,6 +417,29 @@ def test_tls_certificate_for_another_name(c):
                                 host="other.test"), up=True)
     add_user(s, "alice@%s" % D, "alice-pw")
     Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+
+
+def test_tls_client_certificate(c):
+    """No password: the server knows the store by its certificate.  The
+    key is copied into the datadir root's, readable by the store's group
+    only, as libpq wants it."""
+    pg = c.pgtls()
+    crt, key = pg.create_cert_role("tlscert")
+    ci = ("hostaddr=127.0.0.1 host=db.test port=%d dbname=tlscert "
+          "user=tlscert sslmode=verify-full sslrootcert=%s sslcert=%s "
+          "sslkey=%s" % (pg.port, c.ca().crt, crt, key))
+    s = c.server(ci, up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+    ssl = pg.ssl_clients("tlscert")
+    assert ssl and all(t == "t" for t in ssl), ssl
+    copy = os.path.join(s.datadir, "pg-tls", "sslkey.pem")
+    st = os.lstat(copy)
+    assert st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o640 and \
+        st.st_gid == pwd.getpwnam(USER).pw_gid, st
+    assert sorted(os.listdir(os.path.join(s.datadir, "pg-tls"))) == \
+        ["sslcert.pem", "sslkey.pem", "sslrootcert.pem"]
+    assert not s.log_has(r"sandbox violation")
 
 
 def test_tls_require_without_a_ca(c):

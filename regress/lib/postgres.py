@@ -28,7 +28,9 @@ with a password (scram-sha-256).
 With ssl=CA (a testca.Authority), the server also speaks TLS (ssl=on),
 with a certificate of that CA for the name ssl_name; plaintext is still
 accepted, so that a test can see which one a client used
-(pg.ssl_clients()).
+(pg.ssl_clients()).  The members of the role "certauth" log in with a
+client certificate of that CA naming them (CN), over TLS, instead of a
+password (pg.create_cert_role()).
 """
 
 import glob
@@ -85,6 +87,22 @@ class Postgres(Daemon):
         shutil.copyfile(crt, self.path("server.crt"))
         shutil.copyfile(key, self.path("server.key"))
         os.chmod(self.path("server.key"), 0o600)
+        shutil.copyfile(ca.crt, self.path("client-ca.crt"))
+        hba = os.path.join(self.data, "pg_hba.conf")
+        with open(hba) as f:
+            rules = f.read()
+        with open(hba, "w") as f:
+            f.write("hostssl all +certauth 127.0.0.1/32 cert\n" + rules)
+
+    def create_cert_role(self, name):
+        """A role that logs in with a client certificate only, owning a
+        new database; returns the certificate and key (CN=name)."""
+        if not self.psql("SELECT 1 FROM pg_roles WHERE rolname = "
+                         "'certauth'"):
+            self.psql("CREATE ROLE certauth NOLOGIN")
+        self.psql("CREATE ROLE %s LOGIN IN ROLE certauth" % name)
+        self.psql("CREATE DATABASE %s OWNER %s" % (name, name))
+        return self.ssl.issue("client-" + name, cn=name)
 
     def initdb(self):
         self.chown()
@@ -114,7 +132,8 @@ class Postgres(Daemon):
             return []
         return ["-c", "ssl=on",
                 "-c", "ssl_cert_file=" + self.path("server.crt"),
-                "-c", "ssl_key_file=" + self.path("server.key")]
+                "-c", "ssl_key_file=" + self.path("server.key"),
+                "-c", "ssl_ca_file=" + self.path("client-ca.crt")]
 
     def ssl_clients(self, role):
         """How role's sessions connect now: a list of "t" (TLS) and
