@@ -16,11 +16,14 @@
 
 /*
  * A PostgreSQL conninfo: checked by the parent, which reads its
- * passfile; turned into libpq's parameters by the chrooted process.
+ * passfile and copies its sslrootcert into the chroot; turned into
+ * libpq's parameters by the chrooted process.
  */
 
 #ifndef PGCONF_H
 #define PGCONF_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -30,5 +33,9 @@ int		 pgconf_params(const char *, const char *, const char *,
 		    const char *, const char ***, const char ***);
 void		 pgconf_params_free(const char **, const char **);
 int		 pgconf_port(const char *);
+int		 pgconf_tls_place(const char *, const char *, gid_t,
+		    const char *);
+int		 pgconf_tls(const char *, const char **);
+void		 pgconf_sandbox(const char *);
 
 #endif /* PGCONF_H */

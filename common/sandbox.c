@@ -61,6 +61,15 @@ sandbox_tcp_connect(int port)
 	(void)port;
 }
 
+/* unveil(2): that file or directory alone, or nothing. */
+void
+sandbox_read_only(const char *path)
+{
+	if (unveil(path != NULL ? path : "/nonexistent", "r") == -1 ||
+	    unveil(NULL, NULL) == -1)
+		fatal("%s: unveil", __func__);
+}
+
 void
 sandbox(const char *promises)
 {
@@ -103,6 +112,15 @@ sandbox_syscall_name(int nr)
 #define SANDBOX_LL_RULE_PORT	2
 #define SANDBOX_LL_BIND_TCP	(1ULL << 0)
 #define SANDBOX_LL_CONNECT_TCP	(1ULL << 1)
+
+/*
+ * The filesystem rights each Landlock ABI handles: those of ABI 1 and,
+ * defined here too, REFER (2), TRUNCATE (3), IOCTL_DEV (5).
+ */
+#define SANDBOX_LL_FS_V1	((1ULL << 13) - 1)
+#define SANDBOX_LL_FS_REFER	(1ULL << 13)
+#define SANDBOX_LL_FS_TRUNCATE	(1ULL << 14)
+#define SANDBOX_LL_FS_IOCTL_DEV	(1ULL << 15)
 
 struct sandbox_ll_ruleset {
 	uint64_t	 handled_access_fs;
@@ -591,6 +609,66 @@ sandbox_tcp_connect(int port)
 		fatal("%s: landlock_restrict_self", __func__);
 	close(fd);
 	log_debug("%s: TCP port %d", __func__, port);
+}
+
+static uint64_t
+sandbox_ll_fs(long abi)
+{
+	uint64_t	 fs = SANDBOX_LL_FS_V1;
+
+	if (abi >= 2)
+		fs |= SANDBOX_LL_FS_REFER;
+	if (abi >= 3)
+		fs |= SANDBOX_LL_FS_TRUNCATE;
+	if (abi >= 5)
+		fs |= SANDBOX_LL_FS_IOCTL_DEV;
+	return (fs);
+}
+
+/*
+ * No file but path, or the files under the directory path (NULL: none),
+ * may be opened, and for reading only, whatever "rpath" lets seccomp
+ * allow (it cannot read a path).  The rule holds path's inode: a file
+ * renamed over it later is not covered, one in the directory is.
+ * stat(2) is not Landlock's: other names still answer ENOENT or their
+ * metadata.  A kernel without Landlock keeps the seccomp filter alone.
+ */
+void
+sandbox_read_only(const char *path)
+{
+	struct sandbox_ll_ruleset		 attr;
+	struct landlock_path_beneath_attr	 rule;
+	long					 abi;
+	int					 fd;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1) {
+		log_warnx("%s: this kernel cannot restrict which files are "
+		    "read (no Landlock)", __func__);
+		return;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = sandbox_ll_fs(abi);
+	if ((fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
+	    0)) == -1)
+		fatal("%s: landlock_create_ruleset", __func__);
+	if (path != NULL) {
+		memset(&rule, 0, sizeof(rule));
+		rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
+		if ((rule.parent_fd = open(path, O_PATH | O_CLOEXEC)) == -1)
+			fatal("%s: %s", __func__, path);
+		if (syscall(SYS_landlock_add_rule, fd,
+		    LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == -1)
+			fatal("%s: landlock_add_rule %s", __func__, path);
+		close(rule.parent_fd);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("%s: PR_SET_NO_NEW_PRIVS", __func__);
+	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1)
+		fatal("%s: landlock_restrict_self", __func__);
+	close(fd);
+	log_debug("%s: %s", __func__, path != NULL ? path : "no file");
 }
 
 const char *

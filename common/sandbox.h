@@ -38,6 +38,14 @@ void	sandbox(const char *);
  */
 void	sandbox_tcp_connect(int);
 
+/*
+ * Before sandbox(): of all files, open this one only, or those under
+ * this directory, for reading (NULL: none), where the system can say so
+ * (Linux: Landlock; OpenBSD: unveil).  For a library that takes a path,
+ * with "rpath".
+ */
+void	sandbox_read_only(const char *);
+
 /* Linux: name of a system call number, for the parent's log line. */
 const char *sandbox_syscall_name(int);
 

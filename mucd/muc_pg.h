@@ -50,6 +50,5 @@ extern const size_t		 muc_pg_mam_nstmts;
 int		 muc_pg_check(struct global_conf *, const char *);
 int		 muc_pg_params(const struct global_conf *, const char ***,
 		    const char ***);
-int		 muc_pg_port(const struct global_conf *);
 
 #endif /* MUC_PG_H */

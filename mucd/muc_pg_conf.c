@@ -19,7 +19,7 @@
  * turned into connection parameters exactly as the store's are
  * (common/pgconf.c), with mucd's chroot, datadir/muc, where the store
  * has the datadir.  Linked into xmppd (the check, the passfile) and into
- * mucd (the parameters, the port for its sandbox).
+ * mucd (the parameters).
  */
 
 #include <sys/types.h>
@@ -62,10 +62,4 @@ muc_pg_params(const struct global_conf *g, const char ***kw,
 	muc_pg_root(g, root, sizeof(root));
 	return (pgconf_params(g->muc_conninfo, g->muc_password, root, g->user,
 	    kw, val));
-}
-
-int
-muc_pg_port(const struct global_conf *g)
-{
-	return (pgconf_port(g->muc_conninfo));
 }

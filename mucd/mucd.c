@@ -37,6 +37,9 @@
 #include "muc_backend.h"
 #ifdef HAVE_LIBPQ
 #include "muc_pg.h"
+#ifdef HAVE_LIBPQ
+#include "pgconf.h"
+#endif
 #endif
 #include "proc.h"
 #include "sandbox.h"
@@ -220,20 +223,14 @@ mucd_pg_select(void)
 }
 
 /*
- * libpq connects again after an outage: TCP to the server's port only
- * (Landlock, where the kernel has it; seccomp cannot read the address),
- * or its socket under datadir/muc.  No file.
+ * What libpq needs to connect again (common/pgconf.c): the server's
+ * address, or its socket under datadir/muc, and with TLS the copy of
+ * sslrootcert there.
  */
 static void
 mucd_pg_sandbox(const struct global_conf *g)
 {
-	int	 port = muc_pg_port(g);
-
-	if (port > 0) {
-		sandbox_tcp_connect(port);
-		sandbox("stdio inet recvfd");
-	} else
-		sandbox("stdio unix recvfd");
+	pgconf_sandbox(g->muc_conninfo);
 }
 #else
 static void

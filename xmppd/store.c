@@ -45,20 +45,11 @@ store_pg_select(const struct global_conf *g)
 	store_be = &store_pg;
 }
 
-/*
- * libpq reconnects: TCP to the server's port (Landlock, where the kernel
- * has it, allows no other), or the socket under the datadir.  No file.
- */
+/* What libpq needs to connect again (common/pgconf.c). */
 static void
 store_pg_sandbox(const struct global_conf *g)
 {
-	int	 port = pgconf_port(g->storage_conninfo);
-
-	if (port > 0) {
-		sandbox_tcp_connect(port);
-		sandbox("stdio inet recvfd");
-	} else
-		sandbox("stdio unix recvfd");
+	pgconf_sandbox(g->storage_conninfo);
 }
 #else
 static void

@@ -329,6 +329,33 @@ chroot_path(int which, char *buf, size_t len)
 	return (buf);
 }
 
+/*
+ * libpq reads sslrootcert, sslcert and sslkey by path, where the store
+ * and mucd cannot: copies in their chroots, made again at each start and
+ * reload.
+ */
+static int
+parent_pg_tls(struct xmppd_config *conf)
+{
+#ifdef HAVE_LIBPQ
+	struct global_conf	*g = &conf->global;
+	char			 root[PATH_MAX], where[PATH_MAX + 8];
+
+	if (g->storage == STORAGE_POSTGRESQL &&
+	    pgconf_tls_place(g->storage_conninfo, chroot_path(CHROOT_DATADIR,
+	    root, sizeof(root)), env.pw.pw_gid, env.conffile) == -1)
+		return (-1);
+	(void)snprintf(where, sizeof(where), "%s: muc", env.conffile);
+	if (g->muc_storage == STORAGE_POSTGRESQL &&
+	    pgconf_tls_place(g->muc_conninfo, chroot_path(CHROOT_MUC, root,
+	    sizeof(root)), env.pw.pw_gid, where) == -1)
+		return (-1);
+#else
+	(void)conf;
+#endif
+	return (0);
+}
+
 static int
 control_socket(const char *path)
 {
@@ -445,6 +472,8 @@ main(int argc, char *argv[])
 	parent_dirs();
 	if (keys_load(env.conf) == -1)
 		fatalx("cannot load certificates and keys");
+	if (parent_pg_tls(env.conf) == -1)
+		fatalx("cannot copy the PostgreSQL TLS files");
 	parent_resolvers(env.conf);
 	env.control_fd = control_socket(env.conf->global.socket);
 	if (parent_open_listeners(env.conf, NULL) == -1)
@@ -977,6 +1006,8 @@ parent_reload(uint32_t peerid)
 			why = "helper daemons are missing";
 		else if (keys_load(nc) == -1)
 			why = "cannot load certificates and keys";
+		else if (parent_pg_tls(nc) == -1)
+			why = "cannot copy the PostgreSQL TLS files";
 		else if (parent_open_listeners(nc, env.conf) == -1)
 			why = "cannot open listening sockets";
 	}

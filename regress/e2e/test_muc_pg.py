@@ -18,6 +18,7 @@ import sys
 import time
 
 from postgres import SUPERUSER, Postgres
+from testca import TestCA
 from xmppdtest import TIMEOUT, XMPPD, Server, add_user
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +36,23 @@ class Ctx:
         self.pg = Postgres().start()
         self.servers = []
         self.n = 0
+        self.ca = None
+        self.pgtls = None
+
+    def tls(self, ca=None, host="db.test"):
+        """A role and database on a second server, speaking TLS with a
+        certificate for db.test: the conninfo to reach it with
+        verify-full."""
+        if self.pgtls is None:
+            self.ca = TestCA()
+            self.pgtls = Postgres(ssl=self.ca).start()
+        self.n += 1
+        name = "mucs%d" % self.n
+        self.pgtls.create_db(name, name, "pw-" + name)
+        return name, ("hostaddr=127.0.0.1 host=%s port=%d dbname=%s "
+                      "user=%s password=pw-%s sslmode=verify-full "
+                      "sslrootcert=%s" % (host, self.pgtls.port, name, name,
+                                          name, ca or self.ca.crt))
 
     def db(self):
         """A role owning a new database: mucd's, nothing else."""
@@ -70,6 +88,9 @@ def teardown(c):
     for s in c.servers:
         s.stop()
     c.pg.close()
+    if c.pgtls is not None:
+        c.pgtls.close()
+        c.ca.close()
 
 
 def rows(c, db, sql):
@@ -125,7 +146,10 @@ def test_check_of_the_conninfo(c):
     for ci, why in (("host=db.example.org dbname=m password=s3cret",
                      "hostaddr"),
                     ("hostaddr=db.example.org dbname=m", "numeric"),
-                    ("hostaddr=127.0.0.1 sslmode=require", "sslmode"),
+                    ("hostaddr=127.0.0.1 sslmode=prefer", "fall back"),
+                    ("hostaddr=127.0.0.1 host=db.test sslmode=verify-full "
+                     "sslrootcert=/nonexistent/ca.pem",
+                     "sslrootcert /nonexistent/ca.pem"),
                     ("host=@DATADIR@/pg dbname=m", "datadir")):
         p = check_conf('muc storage postgresql "%s"\n' % ci)
         assert p.returncode != 0 and why in p.stderr and \
@@ -468,3 +492,53 @@ def test_a_refused_write_loses_no_other(c):
     finally:
         rows(c, db, "ALTER TABLE muc_mam DROP CONSTRAINT regress_poison")
         rows(c, db, "DROP TRIGGER regress_tx ON muc_mam")
+
+def test_tls_verify_full(c):
+    """mucd's own connection in TLS, the server's name checked: rooms
+    and their archive kept there, again after mucd restarts (its copy
+    of the CA is in its chroot)."""
+    db, conninfo = c.tls()
+    s = c.server(conninfo)
+    room = "tls@" + KEEP
+    a, b = login(s, "alice"), login(s, "bob")
+    create(a, room, "Alice")
+    logging_on(a, room)
+    join(b, room, "Bob")
+    self_presence(b)
+    say(a, b, room, "sealed")
+    m = s.mark()
+    kill_mucd(s)
+    s.wait_log(r"muc db: connected to PostgreSQL", after=m)
+    b2 = login(s, "bob")
+    join(b2, room, "Bob2")
+    self_presence(b2)
+    assert archive(b2, room) == ["sealed"]
+    assert c.pgtls.psql("SELECT name FROM rooms", db=db) == [["tls"]]
+    ssl = c.pgtls.ssl_clients(db)
+    assert ssl and all(t == "t" for t in ssl), ssl
+    assert not s.log_has(r"sandbox violation|pw-" + db)
+    for x in (a, b, b2):
+        x.close()
+
+
+def test_tls_wrong_ca_refused(c):
+    """A server whose certificate the CA did not sign: mucd never
+    connects, says why, and its rooms refuse as when the server is
+    away; the rest of xmppd serves."""
+    other = TestCA()
+    try:
+        db, conninfo = c.tls(ca=other.crt)
+        s = c.server(conninfo, start=False)
+        s.start()
+        add_user(s, "alice@example.org", "alice-pw")
+        s.wait_log(r"muc db: PostgreSQL unavailable: .*certificate verify "
+                   r"failed")
+        a = login(s, "alice")
+        join(a, "early@" + TEMP, "Alice")
+        e = error_of(a)
+        assert "<resource-constraint" in e and "type='wait'" in e, e
+        assert c.pgtls.ssl_clients(db) == []
+        assert s.proc.poll() is None and not s.log_has("pw-" + db)
+        a.close()
+    finally:
+        other.close()

@@ -6,11 +6,16 @@ back by itself), wrong credentials, and a database whose schema is newer
 than this xmppd (refused, never downgraded)."""
 
 import os
+import pwd
+import re
+import shutil
+import stat
 import subprocess
 
 from postgres import Postgres
 from rawxmpp import Raw
-from xmppdtest import TIMEOUT, XMPPD, Server, add_user
+from testca import TestCA
+from xmppdtest import TIMEOUT, USER, XMPPD, Server, add_user
 
 D = "example.org"
 
@@ -19,11 +24,29 @@ class Ctx:
     def __init__(self):
         self.pg = Postgres()
         self.servers = []
+        self._ca = None
+        self._pgtls = None
+
+    def ca(self):
+        if self._ca is None:
+            self._ca = TestCA()
+        return self._ca
+
+    def pgtls(self):
+        """A second server, speaking TLS with a certificate for
+        db.test."""
+        if self._pgtls is None:
+            self._pgtls = Postgres(ssl=self.ca()).start()
+        return self._pgtls
 
     def server(self, conninfo, start=True, up=False):
         s = Server(prefork=1)
-        s.write_conf(raw='storage postgresql "%s"\n' % conninfo +
-                     s.base_conf())
+        conf = s.base_conf().replace(
+            'domain "example.org" {\n\tauth internal\n}',
+            'domain "example.org" {\n\tauth internal\n'
+            '\tarchive default always\n}')
+        assert "archive default always" in conf
+        s.write_conf(raw='storage postgresql "%s"\n' % conninfo + conf)
         self.servers.append(s)
         if start:
             s.start()
@@ -35,6 +58,17 @@ class Ctx:
         return ("hostaddr=127.0.0.1 port=%d dbname=%s user=%s password=%s"
                 % (port or self.pg.port, db, db, password))
 
+    def tls_conninfo(self, db, password, mode="verify-full",
+                     host="db.test", ca=None):
+        """The TLS server's database db, reached by its address; host
+        the name its certificate is checked against."""
+        pg = self.pgtls()
+        pg.create_db(db, db, password)
+        return ("hostaddr=127.0.0.1 host=%s port=%d dbname=%s user=%s "
+                "password=%s sslmode=%s sslrootcert=%s"
+                % (host, pg.port, db, db, password, mode,
+                   ca or self.ca().crt))
+
 
 def setup():
     return Ctx()
@@ -44,6 +78,10 @@ def teardown(c):
     for s in c.servers:
         s.stop()
     c.pg.close()
+    if c._pgtls is not None:
+        c._pgtls.close()
+    if c._ca is not None:
+        c._ca.close()
 
 
 def check_conf(text):
@@ -91,12 +129,67 @@ def test_check_socket_only_under_datadir(c):
 
 def test_check_refuses_files_outside_the_chroot(c):
     refused("hostaddr=127.0.0.1 service=xmppd", "service files")
-    refused("hostaddr=127.0.0.1 sslrootcert=/etc/ssl/ca.pem",
-            "service files")
-    refused("hostaddr=127.0.0.1 sslmode=verify-full", "sslmode")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcrl=/etc/ssl/c.crl",
+            "CRLs")
+    refused("hostaddr=127.0.0.1 sslmode=require sslpassword=x",
+            "key passphrases")
     refused("hostaddr=127.0.0.1 port=99999", "port")
     refused("hostaddr=127.0.0.1 password=s3cret bogus=1", "does not parse")
     refused("hostaddr=127.0.0.1 password='s3cret", "does not parse")
+
+
+def test_check_tls(c):
+    ca = c.ca().crt
+    # Downgradable: whoever answers for the server may say "no TLS".
+    for mode in ("allow", "prefer"):
+        refused("hostaddr=127.0.0.1 sslmode=%s" % mode, "fall back to "
+                "plaintext")
+    refused("hostaddr=127.0.0.1 sslmode=bogus", "sslmode must be")
+    refused("hostaddr=127.0.0.1 sslrootcert=%s" % ca, "need sslmode")
+    refused("hostaddr=127.0.0.1 sslmode=verify-ca", "need sslrootcert")
+    refused("hostaddr=127.0.0.1 sslmode=verify-full sslrootcert=%s" % ca,
+            "verify-full needs host")
+    refused("host=@DATADIR@/pg sslmode=require", "numeric hostaddr")
+    missing = os.path.join(c.pg.dir, "no-such-ca.pem")
+    refused("hostaddr=127.0.0.1 host=db.test sslmode=verify-full "
+            "sslrootcert=%s" % missing, "sslrootcert %s: No such file"
+            % missing)
+    junk = os.path.join(c.pg.dir, "junk.pem")
+    with open(junk, "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\nnot base64\n"
+                "-----END CERTIFICATE-----\n")
+    refused("hostaddr=127.0.0.1 host=db.test sslmode=verify-ca "
+            "sslrootcert=%s" % junk, "no PEM certificate")
+    # A client certificate: both files, the key a secret (0600, root's)
+    # that parses, with no passphrase.
+    crt, key = c.ca().issue("client-check", cn="x")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s" % crt,
+            "sslcert and sslkey go together")
+    refused("hostaddr=127.0.0.1 sslcert=%s sslkey=%s" % (crt, key),
+            "need sslmode")
+    loose = os.path.join(c.pg.dir, "loose.key")
+    shutil.copyfile(key, loose)
+    os.chmod(loose, 0o640)
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s sslkey=%s"
+            % (crt, loose), "sslkey %s: must be owned by root and of mode "
+            "0600" % loose)
+    os.chmod(loose, 0o600)
+    with open(loose, "w") as f:
+        f.write("-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                "-----END PRIVATE KEY-----\n")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s sslkey=%s"
+            % (crt, loose), "no PEM private key")
+    refused("hostaddr=127.0.0.1 sslmode=require sslcert=%s sslkey=%s"
+            % (key, key), "sslcert %s: no PEM certificate" % key)
+    for conninfo in ("hostaddr=127.0.0.1 sslmode=require",
+                     "hostaddr=127.0.0.1 sslmode=require sslcert=%s "
+                     "sslkey=%s" % (crt, key),
+                     "hostaddr=127.0.0.1 sslmode=verify-ca sslrootcert=%s"
+                     % ca,
+                     "hostaddr=127.0.0.1 host=db.test sslmode=verify-full "
+                     "sslrootcert=%s" % ca):
+        rc, err, _ = check_conf('storage postgresql "%s"\n' % conninfo)
+        assert rc == 0 and "configuration OK" in err, (conninfo, err)
 
 
 def test_check_passfile(c):
@@ -222,3 +315,151 @@ def test_newer_schema_is_refused(c):
                      db="future") == [["99"]]
     assert c.pg.psql("SELECT count(*) FROM information_schema.tables "
                      "WHERE table_name = 'accounts'", db="future") == [["0"]]
+
+
+def refuses_logins(s, conninfo_pw, log):
+    """The store cannot connect, says why once, and answers logins
+    temporary-auth-failure; it is still there."""
+    m = s.wait_log(r"store: PostgreSQL unavailable: .*" + log)
+    assert conninfo_pw not in m.string and not s.log_has(conninfo_pw)
+    f = temp_failure(s, "alice", "alice-pw")
+    assert "temporary-auth-failure" in f, f
+    s.wait_log(r"store: PostgreSQL: .*" + log, after=s.mark())
+    assert s.proc.poll() is None
+    assert not s.log_has(r"sandbox violation")
+
+
+def test_tls_verify_full(c):
+    s = c.server(c.tls_conninfo("tlsok", "tlsok-pw"), start=False)
+    # The datadir is the store's: a link planted there must not make
+    # the parent (root) write through it.
+    victim = os.path.join(c.pg.dir, "victim")
+    os.makedirs(victim)
+    os.makedirs(s.datadir, exist_ok=True)
+    tls = os.path.join(s.datadir, "pg-tls")
+    os.symlink(victim, tls)
+    s.start()
+    s.wait_log(r"store: connected to PostgreSQL")
+    assert os.listdir(victim) == []
+    gid = pwd.getpwnam(USER).pw_gid
+    st = os.lstat(tls)
+    assert stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and \
+        stat.S_IMODE(st.st_mode) == 0o750 and st.st_gid == gid, st
+    copy = os.path.join(tls, "sslrootcert.pem")
+    st = os.lstat(copy)
+    assert stat.S_ISREG(st.st_mode) and st.st_uid == 0 and \
+        stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == gid, st
+    assert open(copy).read() == open(c.ca().crt).read()
+    assert os.listdir(tls) == ["sslrootcert.pem"]
+    add_user(s, "alice@%s" % D, "alice-pw")
+    add_user(s, "bob@%s" % D, "bob-pw")
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "r")
+    a.send("<message to='bob@%s' id='t1' type='chat'><body>over tls</body>"
+           "</message><iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/>"
+           "</iq>" % D)
+    a.expect(r"<iq[^>]*id='p1'")
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "r")
+    b.send("<presence/>")
+    got = b.expect(r"<message[^>]*>.*?</message>").group(0)
+    assert "over tls" in got, got
+    # Archived for both, by a store that speaks TLS on every
+    # connection it has.
+    pg = c.pgtls()
+    assert pg.psql("SELECT count(*) FROM mam WHERE xml LIKE "
+                   "'%%over tls%%'", db="tlsok") == [["2"]]
+    ssl = pg.ssl_clients("tlsok")
+    assert ssl and all(t == "t" for t in ssl), ssl
+    assert not s.log_has(r"sandbox violation|tlsok-pw")
+    a.close()
+    b.close()
+
+
+def test_tls_wrong_ca(c):
+    other = TestCA()
+    ca = os.path.join(c.pg.dir, "rotated-ca.pem")
+    shutil.copyfile(other.crt, ca)
+    try:
+        s = c.server(c.tls_conninfo("tlsca", "tlsca-pw", ca=ca))
+        refuses_logins(s, "tlsca-pw", "certificate verify failed")
+        assert c.pgtls().ssl_clients("tlsca") == []
+        # The file gone, a reload fails and keeps the copy there was.
+        os.unlink(ca)
+        m = s.mark()
+        assert s.ctl("reload", check=False).returncode != 0
+        s.wait_log(r"sslrootcert %s: No such file" % re.escape(ca),
+                   after=m)
+        s.wait_log(r"reload failed \(cannot copy the PostgreSQL TLS",
+                   after=m)
+        # The right CA in its place: a reload copies it, and the store's
+        # next try gets through.
+        shutil.copyfile(c.ca().crt, ca)
+        m = s.mark()
+        s.ctl("reload")
+        s.wait_log(r"configuration reloaded", after=m)
+        s.wait_log(r"store: PostgreSQL reachable again", after=m,
+                   timeout=90)
+        add_user(s, "alice@%s" % D, "alice-pw")
+        Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+    finally:
+        other.close()
+
+
+def test_tls_certificate_for_another_name(c):
+    s = c.server(c.tls_conninfo("tlsname", "tlsname-pw",
+                                host="other.test"))
+    refuses_logins(s, "tlsname-pw", r"server certificate for \"db.test\" "
+                   r"does not match host name \"other.test\"")
+    # verify-ca checks the CA alone: the same server is good for it.
+    s.stop()
+    s = c.server(c.tls_conninfo("tlsca2", "tlsca2-pw", mode="verify-ca",
+                                host="other.test"), up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+
+
+def test_tls_client_certificate(c):
+    """No password: the server knows the store by its certificate.  The
+    key is copied into the datadir root's, readable by the store's group
+    only, as libpq wants it."""
+    pg = c.pgtls()
+    crt, key = pg.create_cert_role("tlscert")
+    ci = ("hostaddr=127.0.0.1 host=db.test port=%d dbname=tlscert "
+          "user=tlscert sslmode=verify-full sslrootcert=%s sslcert=%s "
+          "sslkey=%s" % (pg.port, c.ca().crt, crt, key))
+    s = c.server(ci, up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+    ssl = pg.ssl_clients("tlscert")
+    assert ssl and all(t == "t" for t in ssl), ssl
+    copy = os.path.join(s.datadir, "pg-tls", "sslkey.pem")
+    st = os.lstat(copy)
+    assert st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o640 and \
+        st.st_gid == pwd.getpwnam(USER).pw_gid, st
+    assert sorted(os.listdir(os.path.join(s.datadir, "pg-tls"))) == \
+        ["sslcert.pem", "sslkey.pem", "sslrootcert.pem"]
+    assert not s.log_has(r"sandbox violation")
+
+
+def test_tls_require_without_a_ca(c):
+    """require: TLS, the certificate unchecked, and no file at all for
+    the store to read."""
+    ci = c.tls_conninfo("tlsreq", "tlsreq-pw", mode="require")
+    ci = ci[:ci.index(" sslrootcert=")]
+    s = c.server(ci, up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+    ssl = c.pgtls().ssl_clients("tlsreq")
+    assert ssl and all(t == "t" for t in ssl), ssl
+    assert not os.path.exists(os.path.join(s.datadir, "pg-tls",
+                                           "sslrootcert.pem"))
+
+
+def test_tls_required_from_a_server_without_it(c):
+    if c.pg.proc is None:
+        c.pg.start()
+    c.pg.create_db("notls", "notls", "notls-pw")
+    s = c.server(c.conninfo("notls", "notls-pw") + " sslmode=require")
+    refuses_logins(s, "notls-pw", "server does not support SSL, but SSL "
+                   "was required")

@@ -24,10 +24,18 @@ with a password (scram-sha-256).
     pg.create_db("xmppd1", "xmppd1", "secret")
     pg.psql("SELECT 1", db="xmppd1")
     pg.close()
+
+With ssl=CA (a testca.Authority), the server also speaks TLS (ssl=on),
+with a certificate of that CA for the name ssl_name; plaintext is still
+accepted, so that a test can see which one a client used
+(pg.ssl_clients()).  The members of the role "certauth" log in with a
+client certificate of that CA naming them (CN), over TLS, instead of a
+password (pg.create_cert_role()).
 """
 
 import glob
 import os
+import shutil
 import signal
 import subprocess
 
@@ -58,7 +66,7 @@ class Postgres(Daemon):
     user = "postgres"
     ready = r"database system is ready to accept connections"
 
-    def __init__(self, dir=None):
+    def __init__(self, dir=None, ssl=None, ssl_name="db.test"):
         super().__init__(dir)
         self.bin = bindir()
         if self.bin is None:
@@ -68,6 +76,33 @@ class Postgres(Daemon):
         self.data = self.path("data")
         if not os.path.exists(self.data):
             self.initdb()
+        self.ssl = ssl
+        if ssl is not None:
+            self.make_certificate(ssl, ssl_name)
+
+    def make_certificate(self, ca, name):
+        """The server's certificate and key, in its directory: the
+        server wants its key owned by itself and of mode 0600."""
+        crt, key = ca.issue("postgres-" + name, dns=[name], cn=name)
+        shutil.copyfile(crt, self.path("server.crt"))
+        shutil.copyfile(key, self.path("server.key"))
+        os.chmod(self.path("server.key"), 0o600)
+        shutil.copyfile(ca.crt, self.path("client-ca.crt"))
+        hba = os.path.join(self.data, "pg_hba.conf")
+        with open(hba) as f:
+            rules = f.read()
+        with open(hba, "w") as f:
+            f.write("hostssl all +certauth 127.0.0.1/32 cert\n" + rules)
+
+    def create_cert_role(self, name):
+        """A role that logs in with a client certificate only, owning a
+        new database; returns the certificate and key (CN=name)."""
+        if not self.psql("SELECT 1 FROM pg_roles WHERE rolname = "
+                         "'certauth'"):
+            self.psql("CREATE ROLE certauth NOLOGIN")
+        self.psql("CREATE ROLE %s LOGIN IN ROLE certauth" % name)
+        self.psql("CREATE DATABASE %s OWNER %s" % (name, name))
+        return self.ssl.issue("client-" + name, cn=name)
 
     def initdb(self):
         self.chown()
@@ -89,7 +124,23 @@ class Postgres(Daemon):
         return [os.path.join(self.bin, "postgres"), "-D", self.data,
                 "-k", self.dir, "-h", "127.0.0.1", "-p", str(self.port),
                 "-c", "fsync=off", "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off", "-c", "max_connections=200"]
+                "-c", "full_page_writes=off", "-c", "max_connections=200"
+                ] + self.ssl_argv()
+
+    def ssl_argv(self):
+        if self.ssl is None:
+            return []
+        return ["-c", "ssl=on",
+                "-c", "ssl_cert_file=" + self.path("server.crt"),
+                "-c", "ssl_key_file=" + self.path("server.key"),
+                "-c", "ssl_ca_file=" + self.path("client-ca.crt")]
+
+    def ssl_clients(self, role):
+        """How role's sessions connect now: a list of "t" (TLS) and
+        "f" (plaintext), one per session."""
+        return sorted(r[0] for r in self.psql(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a "
+            "USING (pid) WHERE a.usename = %s" % quote(role)))
 
     def stop(self):
         """A fast shutdown: clients are cut off, as when a server

@@ -98,6 +98,9 @@ static int	c_flock(void);
 static int	c_inet(void);
 static int	c_unix(void);
 static int	c_nothing(void);
+static int	c_read_only(void);
+static int	c_read_nothing(void);
+static void	test_read_only(void);
 static void	test_proc_status(void);
 static void	test_stdio(void);
 static void	test_files(void);
@@ -107,6 +110,9 @@ static void	test_promises(void);
 static char			 tmpdir[] = "/tmp/test_sandbox.XXXXXX";
 static char			 testfile[64], newfile[64];
 static int			 matrix_flags, fdsock;
+/* For run(): sandbox_read_only(only) first, when set. */
+static int			 only_set;
+static const char		*only;
 static volatile sig_atomic_t	 got_usr1;
 
 /* Fork a child that sandboxes itself with promises and runs fn. */
@@ -143,6 +149,8 @@ run(const char *promises, int (*fn)(void), struct result *r, int logsock)
 			close(sv[1]);
 			close(PROC_LOG_FD);
 		}
+		if (only_set)
+			sandbox_read_only(only);
 		sandbox(promises);
 		_exit(fn());
 	}
@@ -883,6 +891,64 @@ test_promises(void)
 	    "(status %#x)", r.status);
 }
 
+/* rpath, and of all files testfile alone: read, not written. */
+static int
+c_read_only(void)
+{
+	struct stat	 sb;
+	char		 buf[16];
+	int		 fd;
+
+	if ((fd = open(testfile, O_RDONLY)) == -1)
+		return (1);
+	if (read(fd, buf, sizeof(buf)) == -1 || close(fd) == -1)
+		return (6);
+	if (open("/etc/passwd", O_RDONLY) != -1 || errno != EACCES)
+		return (2);
+	if (open(tmpdir, O_RDONLY | O_DIRECTORY) != -1 || errno != EACCES)
+		return (3);
+	/* Not Landlock's: what libpq asks of the files it is told of. */
+	if (stat("/etc/passwd", &sb) == -1)
+		return (4);
+	if (stat("/nonexistent", &sb) != -1 || errno != ENOENT)
+		return (5);
+	return (0);
+}
+
+static int
+c_read_nothing(void)
+{
+	struct stat	 sb;
+
+	if (open(testfile, O_RDONLY) != -1 || errno != EACCES)
+		return (1);
+	if (stat(testfile, &sb) == -1)
+		return (2);
+	return (0);
+}
+
+static void
+test_read_only(void)
+{
+	struct result	 r;
+
+	only_set = 1;
+	only = testfile;
+	run("stdio rpath", c_read_only, &r, 1);
+	CHECK(exited(&r, 0), "sandbox_read_only: that file is read, no "
+	    "other opened, stat still answers (status %#x)", r.status);
+	/* A directory: the files under it, whichever inode they have. */
+	only = tmpdir;
+	run("stdio rpath", c_read_only, &r, 1);
+	CHECK(exited(&r, 0), "sandbox_read_only(directory): its files are "
+	    "read, no other opened (status %#x)", r.status);
+	only = NULL;
+	run("stdio rpath", c_read_nothing, &r, 1);
+	CHECK(exited(&r, 0), "sandbox_read_only(NULL): no file opened "
+	    "(status %#x)", r.status);
+	only_set = 0;
+}
+
 int
 main(void)
 {
@@ -904,6 +970,7 @@ main(void)
 
 	test_stdio();
 	test_files();
+	test_read_only();
 	test_promises();
 
 	unlink(testfile);
