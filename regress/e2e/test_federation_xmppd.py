@@ -1,0 +1,180 @@
+"""xmppd in the federation of real peers (regress/lib/federation.py):
+Debian's Prosody (prosody.test, with a MUC service, dialback offered)
+and ejabberd (ejabberd.test, SASL EXTERNAL only) talk with users of
+xmppd.test both ways: subscriptions and presence, messages, IQs
+(version, disco), vCards, and MUC rooms on either side.  Certificates
+from the test CA authenticate every stream with SASL EXTERNAL, as each
+server's log says.  badcert.test, a domain of the same xmppd whose
+certificate names another domain, reaches Prosody by dialback; strict.test
+requires certificates and so refuses a peer whose CA nobody trusts."""
+
+import asyncio
+import re
+
+from federation import (Federation, client, connected, message_from,
+                        presence_from, subscription)
+from xmppdtest import add_user
+
+ALICE = "alice@prosody.test"
+BOB = "bob@ejabberd.test"
+XAVIER = "xavier@xmppd.test"
+DORA = "dora@badcert.test"
+SAM = "sam@strict.test"
+CAROL = "carol@rogue.test"
+PMUC = "conference.prosody.test"
+XMUC = "conference.xmppd.test"
+TIMEOUT = 20
+
+NS_VERSION = "jabber:iq:version"
+NS_DISCO = "http://jabber.org/protocol/disco#info"
+NS_VCARD = "vcard-temp"
+NS_MUC = "http://jabber.org/protocol/muc"
+NS_MUC_USER = "http://jabber.org/protocol/muc#user"
+
+
+class Ctx:
+    pass
+
+
+def setup():
+    c = Ctx()
+    c.fed = fed = Federation()
+    c.xmppd = None
+    try:
+        c.prosody = fed.prosody("prosody.test", secure=False, dialback=True,
+                                muc=PMUC)
+        c.ejabberd = fed.ejabberd("ejabberd.test")
+        c.xmppd = fed.xmppd(
+            "xmppd.test", muc=XMUC, domains=(
+                ("badcert.test",
+                 fed.certificate("badcert.test", names=["elsewhere.test"]),
+                 False),
+                ("strict.test", None, True)))
+        fed.start()
+        c.xmppd.start()
+        c.prosody.add_user(ALICE, "alice-pw")
+        c.ejabberd.add_user(BOB, "bob-pw")
+        for jid in (XAVIER, DORA, SAM):
+            add_user(c.xmppd, jid, jid.split("@")[0] + "-pw")
+    except Exception:
+        if c.xmppd is not None:
+            c.xmppd.stop()
+        fed.close()
+        raise
+    c.loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(c.loop)
+    return c
+
+
+def log_tail(c, n=40):
+    return "%s\n--- xmppd ---\n%s" % (c.fed.log_tail(n),
+                                       c.xmppd.log_tail(n))
+
+
+Ctx.log_tail = log_tail
+
+
+def teardown(c):
+    c.loop.close()
+    c.xmppd.stop()
+    c.fed.close()
+
+
+def run(c, coro):
+    asyncio.set_event_loop(c.loop)
+    return c.loop.run_until_complete(asyncio.wait_for(coro, TIMEOUT * 4))
+
+
+def user(c, jid, plugins=()):
+    """A client of jid's server (not connected); password: local part
+    with -pw."""
+    domain = jid.split("@")[1]
+    port = {"prosody.test": c.prosody.ports["client"],
+            "ejabberd.test": c.ejabberd.ports["client"]}.get(
+                domain, c.xmppd.ports["client"])
+    x = client(jid + "/fed", jid.split("@")[0] + "-pw", port, c.fed.ca_file,
+               c.loop)
+    for p in plugins:
+        x.register_plugin(p)
+    return x
+
+
+async def bye(*clients):
+    for x in clients:
+        x.disconnect()
+        await x.disconnected
+
+
+async def mutual(a, b, a_jid, b_jid):
+    """a asks b for a subscription, b approves and asks back: both."""
+    a.auto_authorize = b.auto_authorize = True
+    a.auto_subscribe = b.auto_subscribe = True
+    a.send_presence_subscription(pto=b_jid)
+    await asyncio.wait_for(subscription(a, b_jid), TIMEOUT)
+    await asyncio.wait_for(subscription(b, a_jid), TIMEOUT)
+
+
+async def chat(a, b, a_jid, b_jid, body):
+    a.send_message(mto=b_jid, mbody=body, mtype="chat")
+    m = await asyncio.wait_for(message_from(b, a_jid), TIMEOUT)
+    assert m["type"] == "chat" and m["body"] == body, m
+
+
+def peer_test(c, peer_jid, xmppd_asks):
+    """Subscription both ways (the first ask from xmppd's user when
+    xmppd_asks, else from the peer's), each sees the other come and go,
+    messages both ways."""
+    async def scenario():
+        x, p = user(c, XAVIER), user(c, peer_jid)
+        await connected(x, p)
+        if xmppd_asks:
+            await mutual(x, p, XAVIER, peer_jid)
+        else:
+            await mutual(p, x, peer_jid, XAVIER)
+        await asyncio.wait_for(presence_from(x, peer_jid), TIMEOUT)
+        await asyncio.wait_for(presence_from(p, XAVIER), TIMEOUT)
+        await chat(x, p, XAVIER, peer_jid, "to %s from xmppd" % peer_jid)
+        await chat(p, x, peer_jid, XAVIER, "to xmppd from %s" % peer_jid)
+        # The peer's user leaves, then comes back: xmppd's user sees
+        # both (the second time through the peer's broadcast), and the
+        # same the other way.
+        p.disconnect()
+        await p.disconnected
+        await asyncio.wait_for(presence_from(x, peer_jid, "unavailable"),
+                               TIMEOUT)
+        p = user(c, peer_jid)
+        await connected(p)
+        await asyncio.wait_for(presence_from(x, peer_jid), TIMEOUT)
+        await bye(x)
+        await asyncio.wait_for(presence_from(p, XAVIER, "unavailable"),
+                               TIMEOUT)
+        await bye(p)
+    run(c, scenario())
+
+
+def test_prosody_user_and_xmppd_user_subscribe_and_chat(c):
+    peer_test(c, ALICE, True)
+
+
+def test_ejabberd_user_and_xmppd_user_subscribe_and_chat(c):
+    peer_test(c, BOB, False)
+
+
+def test_streams_with_both_peers_use_sasl_external(c):
+    """Every stream between xmppd.test and the peers, both ways, was
+    authenticated by certificate, as each end logs it."""
+    s, e, p = c.xmppd, c.ejabberd, c.prosody
+    for peer in ("prosody.test", "ejabberd.test"):
+        s.wait_log(r"s2s outbound connection \d+ to %s: authenticated by "
+                   r"SASL EXTERNAL" % re.escape(peer))
+        s.wait_log(r"s2s inbound connection \d+ from \S+: %s authenticated "
+                   r"by SASL EXTERNAL for xmppd\.test" % re.escape(peer))
+    e.wait_log(r"Accepted inbound s2s EXTERNAL authentication "
+               r"xmppd\.test -> ejabberd\.test")
+    e.wait_log(r"Accepted outbound s2s EXTERNAL authentication "
+               r"ejabberd\.test -> xmppd\.test")
+    p.wait_log(r"Accepting SASL EXTERNAL identity from xmppd\.test")
+    p.wait_log(r"SASL EXTERNAL with xmppd\.test succeeded")
+    assert not e.log_has(r"Failed (in|out)bound s2s .*xmppd\.test"), \
+        e.log_tail()
+    assert not s.log_has(r"xmppd\.test.*authenticated by dialback")
