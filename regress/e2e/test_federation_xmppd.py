@@ -178,3 +178,65 @@ def test_streams_with_both_peers_use_sasl_external(c):
     assert not e.log_has(r"Failed (in|out)bound s2s .*xmppd\.test"), \
         e.log_tail()
     assert not s.log_has(r"xmppd\.test.*authenticated by dialback")
+
+
+async def ask(x, to, ns):
+    """An IQ get with an empty query of ns to to: the answer (result or
+    error, never a timeout)."""
+    iq = x.make_iq_get(queryxmlns=ns, ito=to)
+    try:
+        return await iq.send(timeout=TIMEOUT)
+    except Exception as e:
+        if hasattr(e, "iq"):
+            return e.iq
+        raise
+
+
+def assert_version(r, frm):
+    name = r.xml.find("{%s}query/{%s}name" % (NS_VERSION, NS_VERSION))
+    assert r["type"] == "result" and r["from"] == frm and \
+        name is not None and name.text, r
+
+
+def assert_server_disco(r, frm):
+    ids = r.xml.findall("{%s}query/{%s}identity" % (NS_DISCO, NS_DISCO))
+    assert r["type"] == "result" and r["from"] == frm and \
+        ("server", "im") in [(i.get("category"), i.get("type"))
+                             for i in ids], r
+
+
+def test_version_and_disco_of_servers_across(c):
+    """xmppd's user asks each peer server its version and disco#info,
+    and each peer's user asks xmppd.test the same."""
+    async def scenario():
+        x, a, b = user(c, XAVIER), user(c, ALICE), user(c, BOB)
+        await connected(x, a, b)
+        for who, server in ((x, "prosody.test"), (x, "ejabberd.test"),
+                            (a, "xmppd.test"), (b, "xmppd.test")):
+            assert_version(await ask(who, server, NS_VERSION), server)
+            assert_server_disco(await ask(who, server, NS_DISCO), server)
+        await bye(x, a, b)
+    run(c, scenario())
+
+
+def test_vcards_fetched_across(c):
+    """XEP-0054: each user publishes a vCard on their server; the
+    others fetch it across: xmppd's user the peers' users' vCards, and
+    theirs xmppd's user's."""
+    plugins = ("xep_0054",)
+
+    async def scenario():
+        x = user(c, XAVIER, plugins)
+        a, b = user(c, ALICE, plugins), user(c, BOB, plugins)
+        await connected(x, a, b)
+        for who, jid in ((x, XAVIER), (a, ALICE), (b, BOB)):
+            v = who["xep_0054"].make_vcard()
+            v["FN"] = "The vCard of " + jid
+            await who["xep_0054"].publish_vcard(v, timeout=TIMEOUT)
+        for who, jid in ((x, ALICE), (x, BOB), (a, XAVIER), (b, XAVIER)):
+            r = await who["xep_0054"].get_vcard(jid, cached=False,
+                                                timeout=TIMEOUT)
+            assert r["type"] == "result" and r["from"].bare == jid, r
+            assert r["vcard_temp"]["FN"] == "The vCard of " + jid, r
+        await bye(x, a, b)
+    run(c, scenario())
