@@ -148,10 +148,13 @@ static struct tls_config *
 s2s_out_tls_config(struct conn *c, int direct)
 {
 	struct tls_config	*cfg;
-	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	struct domain_conf	*d = NULL;
 	struct keydata		*kd, *use = NULL;
-	const char		*kp = d != NULL && d->keypair[0] ? d->keypair :
-				    c->domain;
+	const char		*kp;
+
+	/* A muc service shows the keypair of the domain it is under. */
+	(void)config_federated(stream_conf, c->domain, &d);
+	kp = d == NULL ? c->domain : d->keypair[0] ? d->keypair : d->name;
 
 	TAILQ_FOREACH(kd, &stream_conf->keydata, entry)
 		if (strcmp(kd->name, kp) == 0)
