@@ -537,6 +537,7 @@ void		 s2s_init(void);
 void		 s2s_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
 int		 s2s_send_node(struct xml_node *);
+const char	*s2s_forward(struct stanza_msg *, struct imsg *);
 int		 s2s_send_presence(const char *, const char *);
 int		 s2s_remote_jid(const char *);
 void		 s2s_verify(const char *, const char *, const char *,

@@ -147,6 +147,7 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	struct stanza_msg	 m;
 	struct session		*to;
 	struct user		*u;
+	const char		*cond;
 	int			 where;
 
 	if (stanza_recv(imsg, &m) == -1)
@@ -166,6 +167,10 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 			if (component_deliver(m.to, imsg) == -1)
 				muc_undelivered(iev, &m,
 				    "recipient-unavailable");
+		} else if (s2s_remote_jid(m.to)) {
+			/* An occupant on another server: federation. */
+			if ((cond = s2s_forward(&m, imsg)) != NULL)
+				muc_undelivered(iev, &m, cond);
 		} else
 			muc_undelivered(iev, &m, "remote-server-not-found");
 	} else if (where == 0)
