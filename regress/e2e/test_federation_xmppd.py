@@ -10,6 +10,7 @@ requires certificates and so refuses a peer whose CA nobody trusts."""
 
 import asyncio
 import re
+import xml.etree.ElementTree as ET
 
 from federation import (Federation, client, connected, message_from,
                         presence_from, subscription)
@@ -238,5 +239,98 @@ def test_vcards_fetched_across(c):
                                                 timeout=TIMEOUT)
             assert r["type"] == "result" and r["from"].bare == jid, r
             assert r["vcard_temp"]["FN"] == "The vCard of " + jid, r
+        await bye(x, a, b)
+    run(c, scenario())
+
+
+async def join(who, room, nick):
+    """who enters room as nick (XEP-0045 section 7.2): its own presence
+    back from the room, status 110."""
+    p = who.make_presence(pto="%s/%s" % (room, nick))
+    p.append(ET.Element("{%s}x" % NS_MUC))
+    p.send()
+    while True:
+        p = await asyncio.wait_for(who.presences.get(), TIMEOUT)
+        if p["from"] != "%s/%s" % (room, nick):
+            continue
+        assert p["type"] != "error", p
+        codes = [s.get("code") for s in p.xml.findall(
+            "{%s}x/{%s}status" % (NS_MUC_USER, NS_MUC_USER))]
+        if "110" in codes:
+            return p
+
+
+async def refused(who, room, nick, cond):
+    """who asks to enter room as nick and gets an error, cond."""
+    p = who.make_presence(pto="%s/%s" % (room, nick))
+    p.append(ET.Element("{%s}x" % NS_MUC))
+    p.send()
+    p = await asyncio.wait_for(presence_from(who, room, "error"), TIMEOUT)
+    assert p["error"]["condition"] == cond, p
+    return p
+
+
+async def instant(who, room):
+    """who, its owner, opens the room it created as it is (XEP-0045
+    section 10.1.2): no one else may enter before."""
+    iq = who.make_iq_set(ito=room)
+    q = ET.SubElement(iq.xml, "{%s#owner}query" % NS_MUC)
+    ET.SubElement(q, "{jabber:x:data}x", type="submit")
+    r = await iq.send(timeout=TIMEOUT)
+    assert r["type"] == "result", r
+
+
+async def said(who, room, nick, body):
+    """The groupchat message body from nick in room (others dropped)."""
+    while True:
+        m = await asyncio.wait_for(who.inbox.get(), TIMEOUT)
+        assert m["type"] != "error", m
+        if m["from"] == "%s/%s" % (room, nick) and m["body"] == body:
+            assert m["type"] == "groupchat", m
+            return m
+
+
+async def talk(room, speakers):
+    """Each (client, nick) in turn says something in room; every one
+    of them hears it, the speaker too (XEP-0045 section 7.4)."""
+    for who, nick in speakers:
+        body = "%s speaking in %s" % (nick, room)
+        who.send_message(mto=room, mbody=body, mtype="groupchat")
+        for other, _ in speakers:
+            await said(other, room, nick, body)
+
+
+def test_xmppd_user_joins_a_room_on_prosody(c):
+    """Alice opens a room on Prosody's MUC service; xmppd's user joins
+    it across servers and they talk there."""
+    room = "lounge@" + PMUC
+
+    async def scenario():
+        x, a = user(c, XAVIER), user(c, ALICE)
+        await connected(x, a)
+        await join(a, room, "alice")
+        await join(x, room, "xavier")
+        await talk(room, ((a, "alice"), (x, "xavier")))
+        await bye(x, a)
+    run(c, scenario())
+
+
+def test_peer_users_join_a_room_on_xmppd(c):
+    """xmppd's user opens a room on conference.xmppd.test (mucd); a
+    Prosody user and an ejabberd user join it across servers and all
+    three talk there."""
+    room = "hall@" + XMUC
+
+    async def scenario():
+        x, a, b = user(c, XAVIER), user(c, ALICE), user(c, BOB)
+        await connected(x, a, b)
+        await join(x, room, "xavier")
+        # Still locked (XEP-0045 section 10.1.1): the Prosody user hears
+        # why, across servers.
+        await refused(a, room, "alice", "item-not-found")
+        await instant(x, room)
+        await join(a, room, "alice")
+        await join(b, room, "bob")
+        await talk(room, ((x, "xavier"), (a, "alice"), (b, "bob")))
         await bye(x, a, b)
     run(c, scenario())

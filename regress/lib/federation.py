@@ -249,8 +249,8 @@ class Federation:
 def client(jid, password, port, ca, loop):
     """A slixmpp client (not connected) that checks its server's
     certificate against ca and collects what comes: started (a future,
-    set at session start), inbox (messages, errors too), presences (available and
-    unavailable presence) and pushed (an event set by roster pushes).
+    set at session start), inbox (messages, errors too), presences
+    (available, unavailable and error presence) and pushed (an event set by roster pushes).
     connect() it to 127.0.0.1:port."""
     from slixmpp import ClientXMPP
     c = ClientXMPP(jid, password)
@@ -272,7 +272,8 @@ def client(jid, password, port, ca, loop):
                             AssertionError("%s: login failed" % jid)))
     for ev in ("message", "message_error"):
         c.add_event_handler(ev, c.inbox.put_nowait)
-    for ev in ("presence_available", "presence_unavailable"):
+    for ev in ("presence_available", "presence_unavailable",
+               "presence_error"):
         c.add_event_handler(ev, c.presences.put_nowait)
     c.add_event_handler("roster_update", lambda e: c.pushed.set())
     return c
@@ -298,11 +299,13 @@ async def subscription(c, jid, want="both"):
 
 
 async def presence_from(c, jid, kind="available"):
-    """The next presence of that kind from bare jid (others dropped)."""
+    """The next presence of that kind (available, unavailable, error)
+    from bare jid (others dropped)."""
     while True:
         p = await c.presences.get()
-        if p["from"].bare == jid and (p["type"] == "unavailable") == (
-                kind == "unavailable"):
+        t = p["type"] if p["type"] in ("unavailable", "error") else \
+            "available"
+        if p["from"].bare == jid and t == kind:
             return p
 
 

@@ -94,11 +94,13 @@ Component "%(name)s"
 
 # A federating server's own services: vCards (vcard-temp) and its
 # version for remote users, and with muc a MUC service anyone may make
-# rooms on, its certificate the host's (the global ssl above).
+# rooms on (open at once, not locked until configured), its
+# certificate the host's (the global ssl above).
 FEDERATING_MODULES = '"vcard"; "version";'
 MUC = """\
 Component "%(muc)s" "muc"
 	restrict_room_creation = false
+	muc_room_locking = false
 """
 
 # What a service to migrate keeps, and the stores prosody-migrator
