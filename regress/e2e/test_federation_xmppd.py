@@ -2,7 +2,7 @@
 Debian's Prosody (prosody.test, with a MUC service, dialback offered)
 and ejabberd (ejabberd.test, SASL EXTERNAL only) talk with users of
 xmppd.test both ways: subscriptions and presence, messages, IQs
-(version, disco), vCards, and MUC rooms on either side.  Certificates
+(version, disco), vCards, and MUC rooms on every side.  Certificates
 from the test CA authenticate every stream with SASL EXTERNAL, as each
 server's log says.  badcert.test, a domain of the same xmppd whose
 certificate names another domain, reaches Prosody by dialback; strict.test
@@ -10,6 +10,7 @@ requires certificates and so refuses a peer whose CA nobody trusts."""
 
 import asyncio
 import re
+import ssl
 import xml.etree.ElementTree as ET
 
 from federation import (Federation, client, connected, message_from,
@@ -95,6 +96,11 @@ def user(c, jid, plugins=()):
                 domain, c.xmppd.ports["client"])
     x = client(jid + "/fed", jid.split("@")[0] + "-pw", port, c.fed.ca_file,
                c.loop)
+    if jid == DORA:
+        # No certificate of her server's names badcert.test: the one
+        # shown is the first keypair's (self-signed).
+        x.ssl_context.check_hostname = False
+        x.ssl_context.verify_mode = ssl.CERT_NONE
     for p in plugins:
         x.register_plugin(p)
     return x
@@ -300,18 +306,20 @@ async def talk(room, speakers):
             await said(other, room, nick, body)
 
 
-def test_xmppd_user_joins_a_room_on_prosody(c):
-    """Alice opens a room on Prosody's MUC service; xmppd's user joins
-    it across servers and they talk there."""
-    room = "lounge@" + PMUC
-
+def test_xmppd_user_joins_rooms_on_prosody_and_ejabberd(c):
+    """Alice opens a room on Prosody's MUC service, Bob one on
+    ejabberd's; xmppd's user joins each across servers and they talk
+    there."""
     async def scenario():
-        x, a = user(c, XAVIER), user(c, ALICE)
-        await connected(x, a)
-        await join(a, room, "alice")
-        await join(x, room, "xavier")
-        await talk(room, ((a, "alice"), (x, "xavier")))
-        await bye(x, a)
+        x, a, b = user(c, XAVIER), user(c, ALICE), user(c, BOB)
+        await connected(x, a, b)
+        for owner, nick, room in ((a, "alice", "lounge@" + PMUC),
+                                  (b, "bob", "lounge@" + c.ejabberd.muc)):
+            await join(owner, room, nick)
+            await instant(owner, room)
+            await join(x, room, "xavier")
+            await talk(room, ((owner, nick), (x, "xavier")))
+        await bye(x, a, b)
     run(c, scenario())
 
 
@@ -334,3 +342,67 @@ def test_peer_users_join_a_room_on_xmppd(c):
         await talk(room, ((x, "xavier"), (a, "alice"), (b, "bob")))
         await bye(x, a, b)
     run(c, scenario())
+
+
+def test_domain_with_a_certificate_for_another_name_uses_dialback(c):
+    """badcert.test shows a certificate for elsewhere.test: Prosody
+    cannot take SASL EXTERNAL from it and verifies it by dialback
+    (XEP-0220), asking xmppd.test's server back; messages go both ways."""
+    s, p = c.xmppd, c.prosody
+    mark = s.mark()
+
+    async def scenario():
+        d, a = user(c, DORA), user(c, ALICE)
+        await connected(d, a)
+        await chat(d, a, DORA, ALICE, "from badcert by dialback")
+        await chat(a, d, ALICE, DORA, "to badcert")
+        await bye(d, a)
+    run(c, scenario())
+    s.wait_log(r"s2s outbound connection \d+ to prosody\.test: "
+               r"authenticated by dialback", after=mark)
+    s.wait_log(r"dialback: a key for prosody\.test from badcert\.test "
+               r"is ours", after=mark)
+    p.wait_log(r"Incoming s2s connection badcert\.test->prosody\.test "
+               r"complete")
+    assert not p.log_has(r"Accepting SASL EXTERNAL identity from "
+                         r"badcert\.test")
+
+
+def test_domain_requiring_certificates_refuses_an_untrusted_peer(c):
+    """rogue.test's certificate comes from a CA nobody trusts: strict.test
+    (federation require certificates) takes nothing from it and sends it
+    nothing, while xmppd.test takes it by dialback."""
+    fed, s = c.fed, c.xmppd
+    rogue = fed.prosody("rogue.test", secure=False, dialback=True,
+                        cert=fed.certificate("rogue.test",
+                                             ca=fed.untrusted()))
+    fed.start()
+    rogue.add_user(CAROL, "carol-pw")
+    mark = s.mark()
+
+    async def scenario():
+        x, m = user(c, XAVIER), user(c, SAM)
+        carol = client(CAROL + "/fed", "carol-pw", rogue.ports["client"],
+                       fed.untrusted().crt, c.loop)
+        await connected(x, m, carol)
+        carol.send_message(mto=SAM, mbody="to strict", mtype="chat")
+        r = await asyncio.wait_for(message_from(carol, SAM), TIMEOUT)
+        assert r["type"] == "error", r
+        m.send_message(mto=CAROL, mbody="to rogue", mtype="chat")
+        r = await asyncio.wait_for(message_from(m, CAROL), TIMEOUT)
+        assert r["type"] == "error", r
+        # Not strict: the same peer is taken by dialback.
+        await chat(carol, x, CAROL, XAVIER, "to xmppd.test")
+        # Sam got nothing of Carol's: the first message he has is
+        # Xavier's.
+        await chat(x, m, XAVIER, SAM, "after")
+        await bye(x, m, carol)
+    run(c, scenario())
+    s.wait_log(r"s2s inbound connection \d+ from rogue\.test: stream "
+               r"error not-authorized: Certificates are required",
+               after=mark)
+    s.wait_log(r"s2s outbound connection \d+ to rogue\.test: its "
+               r"certificate is not good, and certificates are required",
+               after=mark)
+    assert not s.log_has(r"rogue\.test authenticated by \S+ for "
+                         r"strict\.test", after=mark)
