@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 from federation import (Federation, client, connected, message_from,
                         presence_from, subscription)
+from rawxmpp import Raw, tls_context
 from xmppdtest import add_user
 
 ALICE = "alice@prosody.test"
@@ -406,3 +407,95 @@ def test_domain_requiring_certificates_refuses_an_untrusted_peer(c):
                after=mark)
     assert not s.log_has(r"rogue\.test authenticated by \S+ for "
                          r"strict\.test", after=mark)
+
+
+def raw_peer(c, to, claim):
+    """A raw server stream to xmppd's s2s port, to to, claiming to be
+    claim, after STARTTLS (no certificate shown): its features."""
+    r = Raw(c.xmppd.ports["server"], sni=to)
+    hdr = ("<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+           "xmlns:db='jabber:server:dialback' xmlns:stream="
+           "'http://etherx.jabber.org/streams' version='1.0' "
+           "from='%s' to='%s'>" % (claim, to))
+    r.send(hdr)
+    r.expect(r"<starttls")
+    r.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    r.expect(r"<proceed[^>]*/>")
+    r.sock = tls_context().wrap_socket(r.sock, server_hostname=to)
+    r.buf = ""
+    r.send(hdr)
+    r.expect(r"</stream:features>")
+    return r
+
+
+def test_peer_cannot_speak_for_our_muc_service(c):
+    """The muc service is a name of ours: a peer that claims it in its
+    header or its dialback is cut with invalid-from; one that names it as
+    the stream's to but proves nothing cannot send to a room, and a key
+    it made up for prosody.test is refused when Prosody, asked, says it
+    never made it.  The room sees none of it."""
+    room = "keep@" + XMUC
+    s = c.xmppd
+    mark = s.mark()
+    r = Raw(s.ports["server"], sni=XMUC)
+    r.send("<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+           "xmlns:stream='http://etherx.jabber.org/streams' "
+           "version='1.0' from='%s' to='xmppd.test'>" % XMUC)
+    r.expect(r"<invalid-from")
+    r.closed()
+    r = raw_peer(c, "xmppd.test", "evil.test")
+    r.send("<db:result from='%s' to='xmppd.test'>%s</db:result>"
+           % (XMUC, "ab" * 32))
+    r.expect(r"<invalid-from")
+    r.closed()
+    r = raw_peer(c, XMUC, "evil.test")
+    r.send("<presence from='mallory@evil.test/x' to='%s/mallory'/>" % room)
+    r.expect(r"<not-authorized")
+    r.closed()
+    r = raw_peer(c, XMUC, "prosody.test")
+    r.send("<db:result from='prosody.test' to='%s'>%s</db:result>"
+           % (XMUC, "cd" * 32))
+    r.expect(r"<(db:)?result[^>]*type='invalid'", timeout=30)
+    r.expect(r"<not-authorized")
+    r.closed()
+    s.wait_log(r"dialback: prosody\.test for %s not verified"
+               % re.escape(XMUC), after=mark)
+
+    async def scenario():
+        # The room was never made by any of it: Xavier creates it now.
+        x = user(c, XAVIER)
+        await connected(x)
+        p = await join(x, room, "xavier")
+        codes = [e.get("code") for e in p.xml.findall(
+            "{%s}x/{%s}status" % (NS_MUC_USER, NS_MUC_USER))]
+        assert "201" in codes, p
+        await bye(x)
+    run(c, scenario())
+    assert not s.log_has(r"mallory", after=mark)
+
+
+def test_remote_user_cannot_set_a_vcard_here(c):
+    """A vCard set for xmppd's user from a remote user is forbidden
+    (XEP-0054: the owner alone publishes), and the vCard stays."""
+    plugins = ("xep_0054",)
+
+    async def scenario():
+        x, a = user(c, XAVIER, plugins), user(c, ALICE, plugins)
+        await connected(x, a)
+        v = x["xep_0054"].make_vcard()
+        v["FN"] = "Xavier himself"
+        await x["xep_0054"].publish_vcard(v, timeout=TIMEOUT)
+        iq = a.make_iq_set(ito=XAVIER)
+        q = ET.SubElement(iq.xml, "{%s}vCard" % NS_VCARD)
+        ET.SubElement(q, "{%s}FN" % NS_VCARD).text = "Mallory was here"
+        try:
+            r = await iq.send(timeout=TIMEOUT)
+        except Exception as e:
+            r = getattr(e, "iq", None)
+        assert r is not None and r["type"] == "error" and \
+            r["error"]["condition"] == "forbidden", r
+        r = await a["xep_0054"].get_vcard(XAVIER, cached=False,
+                                          timeout=TIMEOUT)
+        assert r["vcard_temp"]["FN"] == "Xavier himself", r
+        await bye(x, a)
+    run(c, scenario())
