@@ -386,12 +386,10 @@ def test_domain_requiring_certificates_refuses_an_untrusted_peer(c):
         carol = client(CAROL + "/fed", "carol-pw", rogue.ports["client"],
                        fed.untrusted().crt, c.loop)
         await connected(x, m, carol)
-        carol.send_message(mto=SAM, mbody="to strict", mtype="chat")
-        r = await asyncio.wait_for(message_from(carol, SAM), TIMEOUT)
-        assert r["type"] == "error", r
-        m.send_message(mto=CAROL, mbody="to rogue", mtype="chat")
-        r = await asyncio.wait_for(message_from(m, CAROL), TIMEOUT)
-        assert r["type"] == "error", r
+        for a, b_jid in ((carol, SAM), (m, CAROL)):
+            a.send_message(mto=b_jid, mbody="refused", mtype="chat")
+            r = await asyncio.wait_for(message_from(a, b_jid), TIMEOUT)
+            assert r["type"] == "error", r
         # Not strict: the same peer is taken by dialback.
         await chat(carol, x, CAROL, XAVIER, "to xmppd.test")
         # Sam got nothing of Carol's: the first message he has is
