@@ -52,6 +52,12 @@ debug when federating, for its outgoing side):
               "SASL EXTERNAL failed, falling back to dialback"
               "Forbidding insecure connection to/from A because its
               certificate is not trusted" (secure=True)
+              "Incoming s2s connection A->B complete" (dialback too)
+    xmppd     "s2s outbound connection N to A: authenticated by
+              SASL EXTERNAL" (or "dialback")
+              "s2s inbound connection N from ADDR: A authenticated by
+              SASL EXTERNAL for B" (or "dialback")
+              "dialback: a key for A from B is ours" (asked by A)
 Defaults: Prosody offers dialback and takes peers without a good
 certificate (secure=False); ejabberd has no dialback unless asked."""
 
