@@ -443,6 +443,7 @@ void		 muc_forward(struct session *, struct stanza_msg *,
 void		 muc_presence_gone(struct session *, const char *);
 int		 muc_dispatch(struct imsgev *, struct imsg *);
 int		 muc_ctl(struct imsgev *, struct imsg *);
+void		 muc_unreachable(struct stanza_msg *, const char *);
 void		 muc_peer_down(void);
 
 /* router_order.c: a session's stanzas in order (RFC 6120 10.1) */

@@ -113,6 +113,19 @@ muc_undelivered(struct imsgev *iev, struct stanza_msg *m, const char *cond)
 	xml_node_free(r);
 }
 
+/*
+ * What a room sent over federation that could not go (the remote
+ * server unreachable, or refusing us): mucd hears it the same way.
+ */
+void
+muc_unreachable(struct stanza_msg *m, const char *cond)
+{
+	struct imsgev	*iev;
+
+	if ((iev = proc_peer(PROC_MUCD, 0)) != NULL)
+		muc_undelivered(iev, m, cond);
+}
+
 /* Does u refuse what comes from jid (XEP-0191)?  Unknown: it does. */
 static int
 muc_blocked(struct user *u, const char *jid)

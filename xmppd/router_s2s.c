@@ -133,7 +133,7 @@ s2s_enqueue(struct s2s_out *o, struct stanza_msg *m)
 /*
  * The sender of m, if still here, learns why it went nowhere.  Presence
  * the server sent as the account (subscriptions, probes) is told to
- * the account's available resources.
+ * the account's available resources; a room's stanza, to mucd.
  */
 static void
 s2s_bounce(struct stanza_msg *m, const char *cond)
@@ -141,6 +141,11 @@ s2s_bounce(struct stanza_msg *m, const char *cond)
 	struct session	*s;
 	struct user	*u;
 
+	if (muc_jid(m->from)) {
+		/* A room's: mucd drops an occupant it cannot reach. */
+		muc_unreachable(m, cond);
+		return;
+	}
 	if ((s = session_find_full(m->from)) != NULL) {
 		router_bounce(s, m, "cancel", cond);
 		return;
