@@ -497,3 +497,41 @@ def test_remote_user_cannot_set_a_vcard_here(c):
         assert r["vcard_temp"]["FN"] == "Xavier himself", r
         await bye(x, a)
     run(c, scenario())
+
+
+def test_room_drops_an_occupant_whose_server_is_gone(c):
+    """gone.test's user sits in a room of mucd; then its server dies
+    (killed, saying nothing).  What the room next sends her cannot be
+    delivered: mucd hears so and drops her, and the other occupant sees
+    her leave, instead of a ghost staying in the room."""
+    fed, s = c.fed, c.xmppd
+    room = "ghosts@" + XMUC
+    gone = fed.prosody("gone.test", secure=True, dialback=False)
+    fed.start()
+    gone.add_user("gina@gone.test", "gina-pw")
+
+    async def scenario():
+        x = user(c, XAVIER)
+        g = client("gina@gone.test/fed", "gina-pw", gone.ports["client"],
+                   fed.ca_file, c.loop)
+        await connected(x, g)
+        await join(x, room, "xavier")
+        await instant(x, room)
+        await join(g, room, "gina")
+        p = await asyncio.wait_for(presence_from(x, room), TIMEOUT)
+        assert p["from"].resource == "gina", p
+        mark = s.mark()
+        gone.kill()
+        # Both streams with gone.test end before the room speaks again.
+        rx = re.compile(r"s2s connection \d+ with gone\.test: ")
+        with s.cond:
+            assert s.cond.wait_for(lambda: len(
+                [1 for line in s.lines[mark:] if rx.search(line)]) >= 2,
+                TIMEOUT), s.log_tail()
+        x.send_message(mto=room, mbody="anyone there?", mtype="groupchat")
+        p = await asyncio.wait_for(presence_from(x, room, "unavailable"),
+                                   TIMEOUT)
+        assert p["from"].resource == "gina", p
+        await bye(x)
+        g.abort()
+    run(c, scenario())
