@@ -370,7 +370,6 @@ s2s_in_db_answer(struct conn *c, int type, struct imsg *imsg)
 {
 	struct s2s	*s = c->s2s;
 	struct s2s_db	 db;
-	struct xml_node	*r;
 	int		 verify = type == IMSG_S2S_DB_CHECK;
 
 	if (imsg_get_data(imsg, &db, sizeof(db)) == -1)
@@ -382,14 +381,9 @@ s2s_in_db_answer(struct conn *c, int type, struct imsg *imsg)
 	if (s2s_closing(c))
 		return;
 	/* Answers come from the side that was asked. */
-	if ((r = xml_node_new(NS_DIALBACK, verify ? "verify" : "result")) ==
-	    NULL || xml_set_attr(r, "from", verify ? db.from : db.to) == -1 ||
-	    xml_set_attr(r, "to", verify ? db.to : db.from) == -1 ||
-	    (verify && xml_set_attr(r, "id", db.streamid) == -1) ||
-	    xml_set_attr(r, "type", db.valid ? "valid" : "invalid") == -1)
-		fatal("%s", __func__);
-	s2s_write_node(c, r);
-	xml_node_free(r);
+	s2s_write_db(c, verify ? "verify" : "result", verify ? db.from : db.to,
+	    verify ? db.to : db.from, verify ? db.streamid : NULL,
+	    db.valid ? "valid" : "invalid", NULL);
 	if (verify)
 		return;
 	if (db.valid)
