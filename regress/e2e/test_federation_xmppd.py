@@ -535,3 +535,30 @@ def test_room_drops_an_occupant_whose_server_is_gone(c):
         await bye(x)
         g.abort()
     run(c, scenario())
+
+
+def test_ejabberd_with_dialback_takes_the_domain_by_dialback(c):
+    """ejabberd does dialback only when configured for it (XEP-0220,
+    mod_s2s_dialback): one that is takes badcert.test, whose certificate
+    names another domain, by dialback both ways, and messages cross."""
+    fed, s = c.fed, c.xmppd
+    e = fed.ejabberd("dialback.test", dialback=True)
+    fed.start()
+    e.add_user("erin@dialback.test", "erin-pw")
+    mark = s.mark()
+
+    async def scenario():
+        d = user(c, DORA)
+        erin = client("erin@dialback.test/fed", "erin-pw", e.ports["client"],
+                      fed.ca_file, c.loop)
+        await connected(d, erin)
+        await chat(d, erin, DORA, "erin@dialback.test", "to ejabberd")
+        await chat(erin, d, "erin@dialback.test", DORA, "to badcert")
+        await bye(d, erin)
+    run(c, scenario())
+    e.wait_log(r"Accepted inbound s2s dialback authentication "
+               r"badcert\.test -> dialback\.test")
+    s.wait_log(r"s2s outbound connection \d+ to dialback\.test: "
+               r"authenticated by dialback", after=mark)
+    assert not e.log_has(r"Accepted inbound s2s EXTERNAL authentication "
+                         r"badcert\.test")
