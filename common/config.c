@@ -166,6 +166,29 @@ CONFIG_LOOKUP(config_muc, muc_conf, mucs)
 CONFIG_LOOKUP(config_upload, upload_conf, uploads)
 CONFIG_LOOKUP(config_component, component_conf, components)
 
+/*
+ * Does this server speak for name over federation: one of its domains,
+ * or a muc service?  When it does, *d is the domain whose settings
+ * (keypair, federation require certificates) apply: the domain itself,
+ * or the one a muc service's name is under (NULL: none, the defaults).
+ */
+int
+config_federated(struct xmppd_config *conf, const char *name,
+    struct domain_conf **d)
+{
+	const char	*up;
+
+	*d = config_domain(conf, name);
+	if (*d != NULL)
+		return (1);
+	if (config_muc(conf, name) == NULL)
+		return (0);
+	for (up = strchr(name, '.'); up != NULL && *d == NULL;
+	    up = strchr(up + 1, '.'))
+		*d = config_domain(conf, up + 1);
+	return (1);
+}
+
 const char *
 config_listen_kind(int kind)
 {
@@ -495,7 +518,8 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 	if ((what & (CFG_ROUTER | CFG_STORE | CFG_STREAM | CFG_LDAPAUTHD |
 	    CFG_MUCD | CFG_UPLOADD)) && config_send_domains(ibuf, conf) == -1)
 		return (-1);
-	if (what & (CFG_ROUTER | CFG_MUCD))
+	/* The streams: a muc service's name is one federation serves. */
+	if (what & (CFG_ROUTER | CFG_MUCD | CFG_STREAM))
 		TAILQ_FOREACH(m, &conf->mucs, entry)
 			if (config_compose(ibuf, IMSG_CFG_MUC, -1, m,
 			    sizeof(*m)) == -1)

@@ -338,6 +338,8 @@ struct ldap_conf	*config_ldap(struct xmppd_config *, const char *);
 struct muc_conf		*config_muc(struct xmppd_config *, const char *);
 struct upload_conf	*config_upload(struct xmppd_config *, const char *);
 struct component_conf	*config_component(struct xmppd_config *, const char *);
+int			 config_federated(struct xmppd_config *, const char *,
+			    struct domain_conf **);
 const char		*config_listen_kind(int);
 int			 config_resolver_parse(const char *,
 			    struct resolver_conf *);

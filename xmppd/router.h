@@ -443,6 +443,7 @@ void		 muc_forward(struct session *, struct stanza_msg *,
 void		 muc_presence_gone(struct session *, const char *);
 int		 muc_dispatch(struct imsgev *, struct imsg *);
 int		 muc_ctl(struct imsgev *, struct imsg *);
+void		 muc_unreachable(struct stanza_msg *, const char *);
 void		 muc_peer_down(void);
 
 /* router_order.c: a session's stanzas in order (RFC 6120 10.1) */
@@ -537,6 +538,7 @@ void		 s2s_init(void);
 void		 s2s_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
 int		 s2s_send_node(struct xml_node *);
+const char	*s2s_forward(struct stanza_msg *, struct imsg *);
 int		 s2s_send_presence(const char *, const char *);
 int		 s2s_remote_jid(const char *);
 void		 s2s_verify(const char *, const char *, const char *,

@@ -101,10 +101,11 @@ dialback_read(struct imsg *imsg, struct s2s_db *db)
 static int
 dialback_check(struct s2s_db *db)
 {
-	char	 want[S2S_KEY_LEN];
-	int	 ok;
+	struct domain_conf	*d;
+	char			 want[S2S_KEY_LEN];
+	int			 ok;
 
-	if (config_domain(proc_self.conf, db->from) == NULL ||
+	if (!config_federated(proc_self.conf, db->from, &d) ||
 	    strlen(db->key) != S2S_KEY_LEN - 1 ||
 	    dialback_key(db->to, db->from, db->streamid, want) == -1)
 		return (0);
@@ -135,6 +136,7 @@ static void
 dialback_result(struct imsgev *iev, struct imsg *imsg, struct s2s_db *db)
 {
 	struct dialback_wait	*w;
+	struct domain_conf	*d;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("%s", __func__);
@@ -143,8 +145,8 @@ dialback_result(struct imsgev *iev, struct imsg *imsg, struct s2s_db *db)
 	w->db = *db;
 	dialback_pending++;
 	if (dialback_pending > DIALBACK_PENDING_MAX ||
-	    config_domain(proc_self.conf, db->to) == NULL ||
-	    config_domain(proc_self.conf, db->from) != NULL) {
+	    !config_federated(proc_self.conf, db->to, &d) ||
+	    config_federated(proc_self.conf, db->from, &d)) {
 		dialback_verified(w, 0);
 		return;
 	}
@@ -155,8 +157,9 @@ dialback_result(struct imsgev *iev, struct imsg *imsg, struct s2s_db *db)
 int
 dialback_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	struct s2s_db	 db;
-	uint32_t	 type = imsg_get_type(imsg);
+	struct s2s_db		 db;
+	struct domain_conf	*d;
+	uint32_t		 type = imsg_get_type(imsg);
 
 	if (type != IMSG_S2S_DB_KEY && type != IMSG_S2S_DB_CHECK &&
 	    type != IMSG_S2S_DB_RESULT)
@@ -166,7 +169,7 @@ dialback_dispatch(struct imsgev *iev, struct imsg *imsg)
 	switch (type) {
 	case IMSG_S2S_DB_KEY:
 		/* Only for a domain of ours: fail closed, no key. */
-		if (config_domain(proc_self.conf, db.from) == NULL ||
+		if (!config_federated(proc_self.conf, db.from, &d) ||
 		    dialback_key(db.to, db.from, db.streamid, db.key) == -1)
 			db.key[0] = '\0';
 		break;

@@ -113,6 +113,19 @@ muc_undelivered(struct imsgev *iev, struct stanza_msg *m, const char *cond)
 	xml_node_free(r);
 }
 
+/*
+ * What a room sent over federation that could not go (the remote
+ * server unreachable, or refusing us): mucd hears it the same way.
+ */
+void
+muc_unreachable(struct stanza_msg *m, const char *cond)
+{
+	struct imsgev	*iev;
+
+	if ((iev = proc_peer(PROC_MUCD, 0)) != NULL)
+		muc_undelivered(iev, m, cond);
+}
+
 /* Does u refuse what comes from jid (XEP-0191)?  Unknown: it does. */
 static int
 muc_blocked(struct user *u, const char *jid)
@@ -147,6 +160,7 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	struct stanza_msg	 m;
 	struct session		*to;
 	struct user		*u;
+	const char		*cond;
 	int			 where;
 
 	if (stanza_recv(imsg, &m) == -1)
@@ -166,6 +180,10 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 			if (component_deliver(m.to, imsg) == -1)
 				muc_undelivered(iev, &m,
 				    "recipient-unavailable");
+		} else if (s2s_remote_jid(m.to)) {
+			/* An occupant on another server: federation. */
+			if ((cond = s2s_forward(&m, imsg)) != NULL)
+				muc_undelivered(iev, &m, cond);
 		} else
 			muc_undelivered(iev, &m, "remote-server-not-found");
 	} else if (where == 0)

@@ -133,7 +133,7 @@ s2s_enqueue(struct s2s_out *o, struct stanza_msg *m)
 /*
  * The sender of m, if still here, learns why it went nowhere.  Presence
  * the server sent as the account (subscriptions, probes) is told to
- * the account's available resources.
+ * the account's available resources; a room's stanza, to mucd.
  */
 static void
 s2s_bounce(struct stanza_msg *m, const char *cond)
@@ -141,6 +141,11 @@ s2s_bounce(struct stanza_msg *m, const char *cond)
 	struct session	*s;
 	struct user	*u;
 
+	if (muc_jid(m->from)) {
+		/* A room's: mucd drops an occupant it cannot reach. */
+		muc_unreachable(m, cond);
+		return;
+	}
 	if ((s = session_find_full(m->from)) != NULL) {
 		router_bounce(s, m, "cancel", cond);
 		return;
@@ -211,8 +216,8 @@ s2s_resolved(void *arg, struct resolve_result *res,
 	(void)strlcpy(sc.local, o->local, sizeof(sc.local));
 	(void)strlcpy(sc.remote, o->remote, sizeof(sc.remote));
 	sc.mode = o->mode;
-	sc.require_cert = (d = config_domain(proc_self.conf, o->local)) !=
-	    NULL && d->federation_certs;
+	sc.require_cert = config_federated(proc_self.conf, o->local, &d) &&
+	    d != NULL && d->federation_certs;
 	(void)strlcpy(sc.streamid, o->streamid, sizeof(sc.streamid));
 	(void)strlcpy(sc.key, o->key, sizeof(sc.key));
 	sc.ncandidates = res->ncandidates;
@@ -301,6 +306,24 @@ s2s_out_queue(const char *local, const char *remote, struct stanza_msg *m,
 	return (NULL);
 }
 
+/*
+ * A stanza a muc service of ours sends to a remote JID, as mucd sent
+ * it: over the link from the service's domain.  NULL, or the condition
+ * it bounces with.
+ */
+const char *
+s2s_forward(struct stanza_msg *m, struct imsg *imsg)
+{
+	struct jid		 from, to;
+	struct domain_conf	*d;
+
+	if (jid_parse(m->from, &from) == -1 || jid_parse(m->to, &to) == -1 ||
+	    !config_federated(proc_self.conf, from.domain, &d) ||
+	    config_federated(proc_self.conf, to.domain, &d))
+		return ("jid-malformed");
+	return (s2s_out_queue(from.domain, to.domain, m, imsg));
+}
+
 /* A stanza from session from to a remote domain. */
 void
 s2s_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
@@ -331,11 +354,12 @@ s2s_send_node(struct xml_node *n)
 	const char		*f = xml_get_attr(n, "from");
 	const char		*t = xml_get_attr(n, "to");
 	const char		*v;
+	struct domain_conf	*d;
 
 	if (f == NULL || t == NULL || jid_parse(f, &from) == -1 ||
 	    jid_parse(t, &to) == -1 ||
-	    config_domain(proc_self.conf, from.domain) == NULL ||
-	    config_domain(proc_self.conf, to.domain) != NULL ||
+	    !config_federated(proc_self.conf, from.domain, &d) ||
+	    config_federated(proc_self.conf, to.domain, &d) ||
 	    stanza_kind(n) == -1)
 		return (-1);
 	xml_buf_init(&b, 0);
@@ -423,6 +447,7 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 	struct s2s_link	 l;
 	struct s2s_out	*o;
 	struct s2s_in	*in;
+	struct domain_conf	*d;
 
 	if (imsg_get_data(imsg, &l, sizeof(l)) == -1)
 		fatalx("%s: bad message from stream %d", __func__,
@@ -431,8 +456,8 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 	l.tls[sizeof(l.tls) - 1] = '\0';
 	if (imsg_get_type(imsg) == IMSG_S2S_IN_UP) {
 		/* The stream authenticated the pair: for a domain of ours. */
-		if (config_domain(proc_self.conf, l.local) == NULL ||
-		    config_domain(proc_self.conf, l.remote) != NULL) {
+		if (!config_federated(proc_self.conf, l.local, &d) ||
+		    config_federated(proc_self.conf, l.remote, &d)) {
 			log_warnx("s2s: stream %d: a pair %s to %s refused",
 			    iev->instance, l.remote, l.local);
 			return;
@@ -525,7 +550,8 @@ s2s_in_allowed(int stream, uint32_t conn, const char *from, const char *to)
  * A stanza from a remote server, its pair proven: to our users the way
  * a component's goes (router_component.c): messages take the session
  * path (archive, offline, carbons), presence goes to the sessions it
- * names, IQs to the server get what anyone gets.
+ * names, IQs to the server get what anyone gets; to a muc service's
+ * rooms as a user's stanza goes, mucd answering by s2s_forward().
  */
 static void
 s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
@@ -557,18 +583,19 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		return;
 	}
 	/*
-	 * Not a domain of ours: the stream ended the stream for it
-	 * (host-unknown, RFC 6120 section 8.1.1.2) unless its
-	 * configuration and ours differ, as during a reload.  A server
-	 * relays nothing between two others, nor answers for them.
+	 * A room: to mucd, as a user's stanza.  Not a domain of ours: the
+	 * stream ended the stream for it (host-unknown, RFC 6120 section
+	 * 8.1.1.2) unless its configuration and ours differ, as during a
+	 * reload.  A server relays nothing between two others, nor
+	 * answers for them.
 	 */
-	if ((where = router_local_jid(m.to, &s, &u)) == -1) {
+	where = router_local_jid(m.to, &s, &u);
+	if (where == -1 && muc_jid(m.to))
+		muc_forward(&ss.s, &m, imsg);
+	else if (where == -1)
 		log_warnx("s2s: stream %d: a stanza from %s to %s, a domain "
 		    "not served here, dropped", iev->instance, m.from, m.to);
-		stanza_msg_clear(&m);
-		return;
-	}
-	if (m.kind == STANZA_IQ && where < 2) {
+	else if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)
 			router_iq_remote(&ss.s, &m);
 	} else if (m.kind == STANZA_PRESENCE && subscription_remote(&m))

@@ -58,7 +58,7 @@ static const struct router_feature {
 	{ &version_feature, NULL, 1, 1 },
 	{ &time_feature, NULL, 1, 1 },
 	{ &last_feature, NULL, 1, 1 },
-	{ &vcard_feature, NULL, 1, 0 },
+	{ &vcard_feature, NULL, 1, 1 },	/* XEP-0054 3.2: anyone's */
 	{ &private_feature, NULL, 1, 0 },
 	{ &pep_feature, NULL, 0, 0 },
 	{ &pep_owner_feature, NULL, 0, 0 },

@@ -198,14 +198,24 @@ xs_iq_new(struct session *s, struct xml_node *iq)
 	return (q);
 }
 
-/* Send r (taken) to the IQ's sender if still there, and free q. */
+/*
+ * Send r (taken) to the IQ's sender if still there, and free q.  A
+ * sender with no session (router_sender()) is a component, or with no
+ * stream a remote user, whose answer goes back over federation.
+ */
 void
 xs_iq_done(struct xs_iq *q, struct xml_node *r)
 {
-	struct session	*s;
-	struct imsgev	*iev;
+	struct session		*s;
+	struct component	*c;
+	struct imsgev		*iev;
 
-	if (r != NULL && (s = session_find_id(q->stream, q->session)) !=
+	if (r != NULL && q->stream == -1)
+		(void)s2s_send_node(r);
+	else if (r != NULL && (c = component_at(q->stream, q->session)) !=
+	    NULL)
+		(void)component_send(c, r);
+	else if (r != NULL && (s = session_find_id(q->stream, q->session)) !=
 	    NULL && (iev = proc_peer(PROC_STREAM, s->stream)) != NULL &&
 	    stanza_send(iev, s->id, s->id, r, NS_CLIENT) == -1) {
 		xml_node_free(r);

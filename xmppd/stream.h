@@ -192,6 +192,8 @@ void		 s2s_write_node(struct conn *, struct xml_node *);
 void		 s2s_error(struct conn *, const char *, const char *);
 void		 s2s_send_header(struct conn *, const char *, const char *,
 		    const char *);
+void		 s2s_write_db(struct conn *, const char *, const char *,
+		    const char *, const char *, const char *, const char *);
 int		 s2s_check_cert(struct conn *, const char *);
 int		 s2s_dispatch(struct imsgev *, struct imsg *);
 void		 s2s_timeout(struct conn *);

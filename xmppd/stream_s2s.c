@@ -99,15 +99,33 @@ s2s_write_node(struct conn *c, struct xml_node *n)
 	xml_buf_free(&b);
 }
 
+/* The attributes from, to, id and type, escaped, each when given. */
+static void
+s2s_attrs(struct xml_buf *b, const char *from, const char *to,
+    const char *id, const char *type)
+{
+	const char	*names[] = { "from", "to", "id", "type" };
+	const char	*vals[] = { from, to, id, type };
+	size_t		 i;
+
+	for (i = 0; i < nitems(names); i++) {
+		if (vals[i] == NULL || vals[i][0] == '\0')
+			continue;
+		if (xml_buf_addstr(b, " ") == -1 ||
+		    xml_buf_addstr(b, names[i]) == -1 ||
+		    xml_buf_addstr(b, "='") == -1 ||
+		    xml_buf_escape(b, vals[i], strlen(vals[i]), 1) == -1 ||
+		    xml_buf_addstr(b, "'") == -1)
+			fatal("%s", __func__);
+	}
+}
+
 /* Our stream header; from, to and id escaped, each when not NULL. */
 void
 s2s_send_header(struct conn *c, const char *from, const char *to,
     const char *id)
 {
 	struct xml_buf	 b;
-	const char	*names[] = { "from", "to", "id" };
-	const char	*vals[] = { from, to, id };
-	size_t		 i;
 
 	if (c->header_sent)
 		return;
@@ -116,21 +134,42 @@ s2s_send_header(struct conn *c, const char *from, const char *to,
 	    NS_SERVER "' xmlns:db='" NS_DIALBACK "' xmlns:stream='"
 	    NS_STREAMS "' version='1.0'") == -1)
 		fatal("%s", __func__);
-	for (i = 0; i < nitems(names); i++) {
-		if (vals[i] == NULL || vals[i][0] == '\0')
-			continue;
-		if (xml_buf_addstr(&b, " ") == -1 ||
-		    xml_buf_addstr(&b, names[i]) == -1 ||
-		    xml_buf_addstr(&b, "='") == -1 ||
-		    xml_buf_escape(&b, vals[i], strlen(vals[i]), 1) == -1 ||
-		    xml_buf_addstr(&b, "'") == -1)
-			fatal("%s", __func__);
-	}
+	s2s_attrs(&b, from, to, id, NULL);
 	if (xml_buf_addstr(&b, ">") == -1 || xml_buf_add(&b, "", 1) == -1)
 		fatal("%s", __func__);
 	s2s_write(c, b.data);
 	xml_buf_free(&b);
 	c->header_sent = 1;
+}
+
+/*
+ * A dialback element, db:result or db:verify (name "result" or
+ * "verify"), written with the db prefix our header declares, as
+ * XEP-0220 writes it: ejabberd reads no other form.  Attributes and
+ * key (NULL: none) escaped.
+ */
+void
+s2s_write_db(struct conn *c, const char *name, const char *from,
+    const char *to, const char *id, const char *type, const char *key)
+{
+	struct xml_buf	 b;
+
+	xml_buf_init(&b, 0);
+	if (xml_buf_addstr(&b, "<db:") == -1 ||
+	    xml_buf_addstr(&b, name) == -1)
+		fatal("%s", __func__);
+	s2s_attrs(&b, from, to, id, type);
+	if (key == NULL ? xml_buf_addstr(&b, "/>") == -1 :
+	    (xml_buf_addstr(&b, ">") == -1 ||
+	    xml_buf_escape(&b, key, strlen(key), 0) == -1 ||
+	    xml_buf_addstr(&b, "</db:") == -1 ||
+	    xml_buf_addstr(&b, name) == -1 || xml_buf_addstr(&b, ">") == -1))
+		fatal("%s", __func__);
+	if (xml_buf_add(&b, "", 1) == -1)
+		fatal("%s", __func__);
+	s2s_write(c, b.data);
+	explicit_bzero(b.data, b.len);
+	xml_buf_free(&b);
 }
 
 /* A stream error ends the stream (RFC 6120 section 4.9). */

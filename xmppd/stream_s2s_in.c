@@ -144,6 +144,7 @@ s2s_in_open(void *arg, struct xml_node *h)
 	struct s2s	*s = c->s2s;
 	const char	*version = xml_get_attr(h, "version");
 	const char	*from = xml_get_attr(h, "from");
+	struct domain_conf	*d;
 	char		 to[CONF_NAMELEN], claim[CONF_NAMELEN];
 
 	if (h->text == NULL || strcmp(h->text, NS_SERVER) != 0) {
@@ -151,7 +152,7 @@ s2s_in_open(void *arg, struct xml_node *h)
 		return (-1);
 	}
 	if (s2s_in_domain(xml_get_attr(h, "to"), to, sizeof(to)) == -1 ||
-	    config_domain(stream_conf, to) == NULL) {
+	    !config_federated(stream_conf, to, &d)) {
 		s2s_error(c, "host-unknown", NULL);
 		return (-1);
 	}
@@ -165,7 +166,7 @@ s2s_in_open(void *arg, struct xml_node *h)
 			s2s_error(c, "invalid-from", NULL);
 			return (-1);
 		}
-		if (config_domain(stream_conf, claim) != NULL) {
+		if (config_federated(stream_conf, claim, &d)) {
 			s2s_error(c, "invalid-from", "A domain hosted here");
 			return (-1);
 		}
@@ -269,6 +270,7 @@ s2s_in_db_read(struct conn *c, struct xml_node *n, struct s2s_db *db,
     int verify)
 {
 	const char	*id = xml_get_attr(n, "id");
+	struct domain_conf	*d;
 	char		*t;
 
 	memset(db, 0, sizeof(*db));
@@ -278,7 +280,7 @@ s2s_in_db_read(struct conn *c, struct xml_node *n, struct s2s_db *db,
 		return (-1);
 	}
 	if (s2s_in_domain(xml_get_attr(n, "to"), db->to, sizeof(db->to)) ==
-	    -1 || config_domain(stream_conf, db->to) == NULL) {
+	    -1 || !config_federated(stream_conf, db->to, &d)) {
 		s2s_error(c, "host-unknown", NULL);
 		return (-1);
 	}
@@ -314,11 +316,11 @@ s2s_in_db_result(struct conn *c, struct xml_node *n)
 	}
 	if (s2s_in_db_read(c, n, &db, 0) == -1)
 		return;
-	if (config_domain(stream_conf, db.from) != NULL) {
+	if (config_federated(stream_conf, db.from, &d)) {
 		s2s_error(c, "invalid-from", "A domain hosted here");
 		return;
 	}
-	if ((d = config_domain(stream_conf, db.to)) != NULL &&
+	if (config_federated(stream_conf, db.to, &d) && d != NULL &&
 	    d->federation_certs) {
 		s2s_error(c, "not-authorized", "Certificates are required");
 		return;
@@ -368,7 +370,6 @@ s2s_in_db_answer(struct conn *c, int type, struct imsg *imsg)
 {
 	struct s2s	*s = c->s2s;
 	struct s2s_db	 db;
-	struct xml_node	*r;
 	int		 verify = type == IMSG_S2S_DB_CHECK;
 
 	if (imsg_get_data(imsg, &db, sizeof(db)) == -1)
@@ -380,14 +381,9 @@ s2s_in_db_answer(struct conn *c, int type, struct imsg *imsg)
 	if (s2s_closing(c))
 		return;
 	/* Answers come from the side that was asked. */
-	if ((r = xml_node_new(NS_DIALBACK, verify ? "verify" : "result")) ==
-	    NULL || xml_set_attr(r, "from", verify ? db.from : db.to) == -1 ||
-	    xml_set_attr(r, "to", verify ? db.to : db.from) == -1 ||
-	    (verify && xml_set_attr(r, "id", db.streamid) == -1) ||
-	    xml_set_attr(r, "type", db.valid ? "valid" : "invalid") == -1)
-		fatal("%s", __func__);
-	s2s_write_node(c, r);
-	xml_node_free(r);
+	s2s_write_db(c, verify ? "verify" : "result", verify ? db.from : db.to,
+	    verify ? db.to : db.from, verify ? db.streamid : NULL,
+	    db.valid ? "valid" : "invalid", NULL);
 	if (verify)
 		return;
 	if (db.valid)
@@ -408,6 +404,7 @@ s2s_in_route(struct conn *c, struct xml_node *n)
 	char		 norm[CONF_JIDLEN];
 	const char	*f = xml_get_attr(n, "from");
 	const char	*t = xml_get_attr(n, "to");
+	struct domain_conf	*d;
 
 	if (f == NULL || jid_parse(f, &from) == -1 ||
 	    jid_full(&from, norm, sizeof(norm)) >= sizeof(norm) ||
@@ -421,7 +418,7 @@ s2s_in_route(struct conn *c, struct xml_node *n)
 		s2s_error(c, "improper-addressing", NULL);
 		return;
 	}
-	if (config_domain(stream_conf, to.domain) == NULL) {
+	if (!config_federated(stream_conf, to.domain, &d)) {
 		s2s_error(c, "host-unknown", NULL);
 		return;
 	}

@@ -151,10 +151,13 @@ static struct tls_config *
 s2s_out_tls_config(struct conn *c, int direct)
 {
 	struct tls_config	*cfg;
-	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	struct domain_conf	*d = NULL;
 	struct keydata		*kd, *use = NULL;
-	const char		*kp = d != NULL && d->keypair[0] ? d->keypair :
-				    c->domain;
+	const char		*kp;
+
+	/* A muc service shows the keypair of the domain it is under. */
+	(void)config_federated(stream_conf, c->domain, &d);
+	kp = d == NULL ? c->domain : d->keypair[0] ? d->keypair : d->name;
 
 	TAILQ_FOREACH(kd, &stream_conf->keydata, entry)
 		if (strcmp(kd->name, kp) == 0)
@@ -400,19 +403,12 @@ s2s_out_dialback(struct conn *c)
 {
 	struct s2s	*s = c->s2s;
 	struct s2s_db	 db;
-	struct xml_node	*n;
 	struct imsgev	*router = proc_peer(PROC_ROUTER, 0);
 
 	c->state = S2S_ST_DB;
 	if (s->mode == S2S_MODE_VERIFY) {
-		if ((n = xml_node_new(NS_DIALBACK, "verify")) == NULL ||
-		    xml_set_attr(n, "from", c->domain) == -1 ||
-		    xml_set_attr(n, "to", s->remote) == -1 ||
-		    xml_set_attr(n, "id", s->verify_id) == -1 ||
-		    xml_add_text(n, s->key, strlen(s->key)) == -1)
-			fatal("%s", __func__);
-		s2s_write_node(c, n);
-		xml_node_free(n);
+		s2s_write_db(c, "verify", c->domain, s->remote, s->verify_id,
+		    NULL, s->key);
 		return;
 	}
 	if (router == NULL) {
@@ -432,20 +428,14 @@ void
 s2s_out_key(struct conn *c, struct imsg *imsg)
 {
 	struct s2s_db	 db;
-	struct xml_node	*n;
 
 	if (imsg_get_data(imsg, &db, sizeof(db)) == -1)
 		fatalx("%s: bad answer", __func__);
 	db.key[sizeof(db.key) - 1] = '\0';
 	if (s2s_closing(c) || c->state != S2S_ST_DB)
 		return;
-	if ((n = xml_node_new(NS_DIALBACK, "result")) == NULL ||
-	    xml_set_attr(n, "from", c->domain) == -1 ||
-	    xml_set_attr(n, "to", c->s2s->remote) == -1 ||
-	    xml_add_text(n, db.key, strlen(db.key)) == -1)
-		fatal("%s", __func__);
-	s2s_write_node(c, n);
-	xml_node_free(n);
+	s2s_write_db(c, "result", c->domain, c->s2s->remote, NULL, NULL,
+	    db.key);
 	explicit_bzero(&db, sizeof(db));
 }
 

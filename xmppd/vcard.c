@@ -141,33 +141,33 @@ vcard_build(struct xml_node *iq, const struct ldap_vcard *vc,
 	return (r);
 }
 
-/* Answer a request: the vCard, or why not (vc NULL: ldapauthd gone). */
+/*
+ * Answer a request: the vCard, or why not (vc NULL: ldapauthd gone),
+ * to whoever asked, the way stored vCards are answered (xs_iq_done()).
+ */
 static void
 vcard_done(struct vcard_req *v, const struct ldap_vcard *vc, const char *p)
 {
-	struct session	*s;
-	struct imsgev	*iev;
+	struct xs_iq	*q;
 	struct xml_node	*iq, *r;
 
 	TAILQ_REMOVE(&vcard_reqs, v, entry);
 	vcard_nreqs--;
-	if ((s = session_find_id(v->stream, v->session)) != NULL &&
-	    (iev = proc_peer(PROC_STREAM, s->stream)) != NULL &&
-	    (iq = router_parse(v->xml, strlen(v->xml), NS_CLIENT)) != NULL) {
+	if ((iq = router_parse(v->xml, strlen(v->xml), NS_CLIENT)) != NULL) {
 		if (vc == NULL || vc->status == LDAP_USER_ERROR)
 			r = router_error(iq, "wait", "service-unavailable");
 		else if (vc->status == LDAP_USER_NONE)
 			r = router_error(iq, "cancel", "item-not-found");
 		else
 			r = vcard_build(iq, vc, p);
-		if (r == NULL || stanza_send(iev, s->id, s->id, r,
-		    NS_CLIENT) == -1) {
-			xml_node_free(r);
+		if (r == NULL)
 			r = router_error(iq, "wait", "internal-server-error");
-			(void)stanza_send(iev, s->id, s->id, r, NS_CLIENT);
-		}
-		xml_node_free(r);
-		xml_node_free(iq);
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			fatal("%s", __func__);
+		q->stream = v->stream;
+		q->session = v->session;
+		q->iq = iq;
+		xs_iq_done(q, r);
 	}
 	router_release(v->hold);
 	free(v->xml);

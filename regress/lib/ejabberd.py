@@ -192,9 +192,10 @@ class Ejabberd(Daemon):
             shutil.copy(ca, self.path("ca.crt"))
             self.write("inetrc", INETRC % {"port": resolver}, 0o644)
             self.set_hosts({})
+            # Its version for remote users too (XEP-0092).
             sub = {"s2s_listen": S2S_LISTEN % self.ports,
-                   "s2s_modules": "  mod_s2s_dialback: {}\n"
-                   if dialback else "",
+                   "s2s_modules": "  mod_version: {}\n" +
+                   ("  mod_s2s_dialback: {}\n" if dialback else ""),
                    "s2s": S2S % {"ca": self.path("ca.crt"),
                                  "timeout": timeout}}
         else:

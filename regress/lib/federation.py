@@ -52,6 +52,12 @@ debug when federating, for its outgoing side):
               "SASL EXTERNAL failed, falling back to dialback"
               "Forbidding insecure connection to/from A because its
               certificate is not trusted" (secure=True)
+              "Incoming s2s connection A->B complete" (dialback too)
+    xmppd     "s2s outbound connection N to A: authenticated by
+              SASL EXTERNAL" (or "dialback")
+              "s2s inbound connection N from ADDR: A authenticated by
+              SASL EXTERNAL for B" (or "dialback")
+              "dialback: a key for A from B is ours" (asked by A)
 Defaults: Prosody offers dialback and takes peers without a good
 certificate (secure=False); ejabberd has no dialback unless asked."""
 
@@ -140,12 +146,15 @@ class Federation:
     def prosody(self, domain, cert=None, starttls=True, direct_tls=True,
                 **kwargs):
         """A federating Prosody for domain (not started), published:
-        secure (certificates required) and dialback as keywords of
-        Prosody; cert (certificate, key) by default certificate()."""
+        secure (certificates required), dialback and muc (a MUC
+        service's domain, published too) as keywords of Prosody; cert
+        (certificate, key) by default certificate()."""
         p = Prosody(domain, resolver=self.resolver, ca=self.ca.crt,
                     cert=cert or self.certificate(domain), **kwargs)
         self.peers.append(p)
         self._published(domain, p, starttls, direct_tls)
+        if p.muc is not None:
+            self._published(p.muc, p, starttls, direct_tls)
         return p
 
     def ejabberd(self, domain, cert=None, starttls=True, direct_tls=True,
@@ -159,23 +168,31 @@ class Federation:
         e.set_hosts(self.hosts)
         self.peers.append(e)
         self._published(domain, e, starttls, direct_tls)
+        # Its MUC service, conference.DOMAIN, found the same way.
+        self._published(e.muc, e, starttls, direct_tls)
         return e
+
+    def xmppd_domain(self, domain, cert=None, require_certificates=False):
+        """Lines of xmppd.conf for one more domain of an xmppd in this
+        federation: a keypair for it (cert, by default certificate())
+        and the domain (federation require certificates when asked).
+        Publish it (publish()) at the server's ports."""
+        crt, key = cert or self.certificate(domain)
+        return ('tls keypair "%s" {\n\tcertificate "%s"\n\tkey "%s"\n}\n'
+                'domain "%s" {\n\ttls keypair "%s"\n\tauth internal\n%s}\n'
+                % (domain, crt, key, domain, domain,
+                   "\tfederation require certificates\n"
+                   if require_certificates else ""))
 
     def xmppd_conf(self, domain, cert=None, port=None, tls_port=None,
                    require_certificates=False):
         """Lines of xmppd.conf (after Server's own, which serve
         example.org) for an xmppd serving domain in this federation:
-        its resolver, the test CA as tls ca, a keypair for domain (cert,
-        by default certificate()), the domain (federation require
-        certificates when asked), and listen on 127.0.0.1 port (server,
-        STARTTLS) and tls_port (server tls) for those given."""
-        crt, key = cert or self.certificate(domain)
-        text = ('resolver "%s"\ntls ca "%s"\n'
-                'tls keypair "%s" {\n\tcertificate "%s"\n\tkey "%s"\n}\n'
-                'domain "%s" {\n\ttls keypair "%s"\n\tauth internal\n%s}\n'
-                % (self.resolver, self.ca.crt, domain, crt, key, domain,
-                   domain, "\tfederation require certificates\n"
-                   if require_certificates else ""))
+        its resolver, the test CA as tls ca, xmppd_domain()'s lines for
+        domain, and listen on 127.0.0.1 port (server, STARTTLS) and
+        tls_port (server tls) for those given."""
+        text = ('resolver "%s"\ntls ca "%s"\n' % (self.resolver, self.ca.crt) +
+                self.xmppd_domain(domain, cert, require_certificates))
         if port is not None:
             text += "listen on 127.0.0.1 port %d server\n" % port
         if tls_port is not None:
@@ -183,24 +200,35 @@ class Federation:
         return text
 
     def xmppd(self, domain, starttls=True, direct_tls=True, body="",
-              cert=None, require_certificates=False, **kwargs):
+              cert=None, require_certificates=False, muc=None, domains=(),
+              **kwargs):
         """An xmppd Server (not started) serving domain besides
         example.org, its server ports (ports["server"], STARTTLS, and
         ports["server_tls"], direct TLS, whichever asked for) listening
-        and published; body is more configuration, kwargs Server's."""
+        and published; with muc, a muc service of that name (a
+        subdomain, which domain's certificate covers), published too;
+        domains, more domains as (domain, cert, require_certificates),
+        published at the same ports; body is more configuration, kwargs
+        Server's."""
         from xmppdtest import Server, free_port
         ports = {}
         if starttls:
             ports["server"] = free_port()
         if direct_tls:
             ports["server_tls"] = free_port()
-        s = Server(body=self.xmppd_conf(
-            domain, cert, ports.get("server"), ports.get("server_tls"),
-            require_certificates) + body, **kwargs)
+        text = self.xmppd_conf(domain, cert, ports.get("server"),
+                               ports.get("server_tls"), require_certificates)
+        for d, crt, req in domains:
+            text += self.xmppd_domain(d, crt, req)
+        if muc is not None:
+            text += 'muc "%s" {\n\tcreate rooms local\n}\n' % muc
+        s = Server(body=text + body, **kwargs)
         s.ports.update(ports)
         s.domain = domain
         if ports:
-            self.publish(domain, ports.get("server"), ports.get("server_tls"))
+            for d in [domain] + [d[0] for d in domains] + (
+                    [muc] if muc is not None else []):
+                self.publish(d, ports.get("server"), ports.get("server_tls"))
         return s
 
     def start(self):
@@ -227,13 +255,17 @@ class Federation:
 def client(jid, password, port, ca, loop):
     """A slixmpp client (not connected) that checks its server's
     certificate against ca and collects what comes: started (a future,
-    set at session start), inbox (messages, errors too), presences (available and
-    unavailable presence) and pushed (an event set by roster pushes).
+    set at session start), inbox (messages, errors too), presences
+    (available, unavailable and error presence) and pushed (an event set by roster pushes).
     connect() it to 127.0.0.1:port."""
     from slixmpp import ClientXMPP
     c = ClientXMPP(jid, password)
     c.loop = loop
     c.ssl_context = ssl.create_default_context(cafile=ca)
+    # Connected to an address, slixmpp names no server in its TLS
+    # handshake: a server with a certificate per domain (xmppd) must
+    # be told which one (SNI), and the client checks that name.
+    c.default_domain = c.boundjid.domain
     c.port = port
     c.started = loop.create_future()
     c.inbox = asyncio.Queue()
@@ -246,7 +278,8 @@ def client(jid, password, port, ca, loop):
                             AssertionError("%s: login failed" % jid)))
     for ev in ("message", "message_error"):
         c.add_event_handler(ev, c.inbox.put_nowait)
-    for ev in ("presence_available", "presence_unavailable"):
+    for ev in ("presence_available", "presence_unavailable",
+               "presence_error"):
         c.add_event_handler(ev, c.presences.put_nowait)
     c.add_event_handler("roster_update", lambda e: c.pushed.set())
     return c
@@ -272,11 +305,13 @@ async def subscription(c, jid, want="both"):
 
 
 async def presence_from(c, jid, kind="available"):
-    """The next presence of that kind from bare jid (others dropped)."""
+    """The next presence of that kind (available, unavailable, error)
+    from bare jid (others dropped)."""
     while True:
         p = await c.presences.get()
-        if p["from"].bare == jid and (p["type"] == "unavailable") == (
-                kind == "unavailable"):
+        t = p["type"] if p["type"] in ("unavailable", "error") else \
+            "available"
+        if p["from"].bare == jid and t == kind:
             return p
 
 

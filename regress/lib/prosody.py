@@ -71,14 +71,15 @@ VirtualHost "%(domain)s"
 # refuses RFC 6761's .test itself unless the zone is made transparent),
 # peers' certificates are checked against the test CA, and with
 # secure_auth a peer without a good certificate is refused: no
-# dialback on the word of DNS alone.
+# dialback on the word of DNS alone.  The host's certificate is the
+# global one too, for its components (a MUC service) to show.
 FEDERATION = """\
 s2s_direct_tls_ports = { %(s2s_tls)d }
 s2s_require_encryption = true
 s2s_secure_auth = %(secure)s
 s2s_timeout = %(timeout)d
 use_ipv6 = false
-ssl = { cafile = "%(ca)s"; }
+ssl = { cafile = "%(ca)s"; certificate = "%(crt)s"; key = "%(key)s"; }
 unbound = {
 	resolvconf = false; hoststxt = false;
 	forward = "%(resolver)s";
@@ -89,6 +90,17 @@ unbound = {
 COMPONENT = """\
 Component "%(name)s"
 	component_secret = "%(secret)s"
+"""
+
+# A federating server's own services: vCards (vcard-temp) and its
+# version for remote users, and with muc a MUC service anyone may make
+# rooms on (open at once, not locked until configured), its
+# certificate the host's (the global ssl above).
+FEDERATING_MODULES = '"vcard"; "version";'
+MUC = """\
+Component "%(muc)s" "muc"
+	restrict_room_creation = false
+	muc_room_locking = false
 """
 
 # What a service to migrate keeps, and the stores prosody-migrator
@@ -118,14 +130,16 @@ class Prosody(Daemon):
 
     def __init__(self, domain, component=None, secret=None, dir=None,
                  service=False, resolver=None, ca=None, cert=None,
-                 dialback=True, secure=False, timeout=10):
+                 dialback=True, secure=False, timeout=10, muc=None):
         """resolver ("127.0.0.1@PORT"), ca (a CA file) and cert (the
         certificate and key for domain) make it federate; dialback
         loads XEP-0220 (mod_dialback), secure requires peers to present
         a certificate good for their domain; timeout bounds an outgoing
-        connection, in seconds."""
+        connection, in seconds; muc names a MUC service (a subdomain,
+        which the certificate covers) to serve."""
         super().__init__(dir)
         self.domain = domain
+        self.muc = muc
         self.ports = {"client": free_port()}
         federating = resolver is not None
         if component is not None:
@@ -151,6 +165,8 @@ class Prosody(Daemon):
         shutil.copy(key, self.path("server.key"))
         os.makedirs(self.path("data"), exist_ok=True)
         modules = SERVICE_MODULES if service else ""
+        if federating:
+            modules += FEDERATING_MODULES
         if federating and dialback:
             modules += '"dialback";'
         self.write("prosody.cfg.lua", CONF % {
@@ -167,11 +183,14 @@ class Prosody(Daemon):
             if federating else "",
             "federation": FEDERATION % {
                 "s2s_tls": self.ports["s2s_tls"], "resolver": resolver,
+                "crt": self.path("server.crt"),
+                "key": self.path("server.key"),
                 "ca": self.path("ca.crt"), "timeout": timeout,
                 "secure": "true" if secure else "false"}
             if federating else "",
-            "components": "" if component is None else COMPONENT % {
-                "name": component, "secret": secret}})
+            "components": ("" if component is None else COMPONENT % {
+                "name": component, "secret": secret}) +
+            ("" if muc is None else MUC % {"muc": muc})})
 
     def start(self):
         super().start()
