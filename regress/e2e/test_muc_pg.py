@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from postgres import SUPERUSER, Postgres
+from postgres import Postgres
 from testca import TestCA
 from xmppdtest import TIMEOUT, XMPPD, Server, add_user
 
@@ -303,23 +303,11 @@ def archived(c, db, text):
 
 def hold_gate(c, db):
     """A psql session holding the lock until it ends."""
-    p = subprocess.Popen(
-        [os.path.join(c.pg.bin, "psql"), "-h", "127.0.0.1", "-p",
-         str(c.pg.port), "-U", SUPERUSER, "-d", db, "-X", "-q", "-A", "-t",
-         "-v", "ON_ERROR_STOP=1"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    p.stdin.write("SET lock_timeout = '%ds';\n"
-                  "SELECT 'held', pg_advisory_lock(%d);\n" % (TIMEOUT, GATE))
-    p.stdin.flush()
-    line = p.stdout.readline()
-    assert line.startswith("held"), line
-    return p
+    return c.pg.hold_lock(GATE, db=db)
 
 
 def release_gate(p):
-    p.stdin.write("\\q\n")
-    p.stdin.close()
-    assert p.wait(timeout=TIMEOUT) == 0
+    Postgres.release_lock(p)
 
 
 def waiting(c, db):

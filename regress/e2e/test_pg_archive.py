@@ -1,17 +1,14 @@
 """Message archives on PostgreSQL under load.  A slow archive query
 stalls nobody: the store sends archive queries on a connection of their
-own and answers them when their rows come.  The regress build makes each such query first take a
-shared advisory lock; the test holds it, so that alice's query waits in
+own and answers them when their rows come.  The regress build makes
+each such query first take a shared advisory lock; the test holds it, so that alice's query waits in
 PostgreSQL for as long as the test likes, while bob and carol log in and
 exchange messages that the store archives, and alice herself is answered
 a ping.  Released, the query answers with alice's archive."""
 
-import os
-import subprocess
-
-from postgres import SUPERUSER, Postgres
+from postgres import Postgres
 from rawxmpp import Raw
-from xmppdtest import TIMEOUT, Server, add_user
+from xmppdtest import Server, add_user
 
 D = "example.org"
 GATE = 7823099          # the regress build's lock (common/pgmam.c)
@@ -53,24 +50,12 @@ def teardown(c):
 
 def hold_gate(c):
     """A psql session holding the lock until it ends."""
-    p = subprocess.Popen(
-        [os.path.join(c.pg.bin, "psql"), "-h", "127.0.0.1", "-p",
-         str(c.pg.port), "-U", SUPERUSER, "-d", "slowmam", "-X", "-q",
-         "-A", "-t", "-v", "ON_ERROR_STOP=1"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    p.stdin.write("SET lock_timeout = '%ds';\n"
-                  "SELECT 'held', pg_advisory_lock(%d);\n" % (TIMEOUT, GATE))
-    p.stdin.flush()
-    line = p.stdout.readline()
-    assert line.startswith("held"), line
-    c.gate = p
-    return p
+    c.gate = c.pg.hold_lock(GATE, db="slowmam")
+    return c.gate
 
 
 def release_gate(c):
-    c.gate.stdin.write("\\q\n")
-    c.gate.stdin.close()
-    assert c.gate.wait(timeout=TIMEOUT) == 0
+    c.pg.release_lock(c.gate)
     c.gate = None
 
 

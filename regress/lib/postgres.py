@@ -160,6 +160,29 @@ class Postgres(Daemon):
             raise AssertionError("psql %r: %s" % (sql, p.stderr))
         return [line.split("\x1f") for line in p.stdout.splitlines()]
 
+    def hold_lock(self, key, db="postgres"):
+        """A psql session holding advisory lock key until release();
+        returns the session once the lock is held."""
+        p = subprocess.Popen(
+            [os.path.join(self.bin, "psql"), "-h", "127.0.0.1", "-p",
+             str(self.port), "-U", SUPERUSER, "-d", db, "-X", "-q", "-A",
+             "-t", "-v", "ON_ERROR_STOP=1"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        p.stdin.write("SET lock_timeout = '%ds';\n"
+                      "SELECT 'held', pg_advisory_lock(%d);\n" %
+                      (TIMEOUT, key))
+        p.stdin.flush()
+        line = p.stdout.readline()
+        assert line.startswith("held"), line
+        return p
+
+    @staticmethod
+    def release_lock(p):
+        """Ends a hold_lock() session, and the lock with it."""
+        p.stdin.write("\\q\n")
+        p.stdin.close()
+        assert p.wait(timeout=TIMEOUT) == 0
+
     def create_db(self, name, role, password):
         """A role with a password, owning a new empty database."""
         self.psql("CREATE ROLE %s LOGIN PASSWORD %s" % (role,
