@@ -421,8 +421,13 @@ pep_after_conf(struct pep_op *op, int exists)
 	}
 	switch (op->kind) {
 	case PEP_ITEMS:
+		/*
+		 * A remote contact (no stream) hears back over federation,
+		 * a component on its stream.
+		 */
 		if ((s = session_find_id(op->q->stream, op->q->session)) ==
-		    NULL) {
+		    NULL && op->q->stream != -1 && component_at(op->q->stream,
+		    op->q->session) == NULL) {
 			pep_op_done(op, NULL);
 			return;
 		}
