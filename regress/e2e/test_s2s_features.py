@@ -205,9 +205,11 @@ def test_blocking_remote_contact(env):
             m = e.expect(r"<iq[^>]*id='bi%d'[^>]*>.*?</iq>" % i,
                          timeout=T).group(0)
             assert "type='error'" in m and "service-unavailable" in m, m
+        publish(f, "frank-hidden-nick")
         chat(g, "eve@b.test", "after-frank")
         seen = e.expect(r"(.*?)after-frank", timeout=T).group(1)
         assert "frank-hidden" not in seen, seen
+        assert "frank-hidden-nick" not in seen, seen
         seen = alive(f, "fa")
         assert "eve-hidden" not in seen and "blocked-msg" not in seen, seen
         f.send("<iq type='set' id='bl2'><unblock xmlns='urn:xmpp:blocking'>"
@@ -277,6 +279,56 @@ def test_remote_mam_result_injection(env):
         assert "plain-after2" in got, got
     finally:
         a.close()
+        out.close()
+
+
+def publish(r, nick, mark="pub"):
+    r.send("<iq type='set' id='%s'><pubsub xmlns='%s'><publish "
+           "node='%s'><item id='current'><nick xmlns='%s'>%s</nick></item>"
+           "</publish></pubsub></iq>" % (mark, NS_PUBSUB, NS_NICK, NS_NICK,
+                                         nick))
+    r.expect(r"<iq[^>]*id='%s'[^>]*type='result'|"
+             r"<iq[^>]*type='result'[^>]*id='%s'" % (mark, mark))
+
+
+def event(r, owner, nick):
+    """Wait for owner's nick event with nick on r."""
+    return r.expect(r"<message[^>]*from='%s'[^>]*>\s*<event xmlns='%s#event'"
+                    r">\s*<items node='%s'>\s*<item id='current'>\s*<nick "
+                    r"xmlns='%s'>%s</nick>" % (re.escape(owner), NS_PUBSUB,
+                                               NS_NICK, NS_NICK, nick),
+                    timeout=T)
+
+
+def test_pep_across(env):
+    """ivan@a.test and judy@b.test, subscribed both ways: each one's
+    nick event reaches the other (XEP-0163 section 4.3), and each may
+    fetch the other's items over s2s; a stranger on another server is
+    refused them (presence access)."""
+    i = login(env, "ivan@a.test")
+    j = login(env, "judy@b.test")
+    out = peer_in(env)
+    try:
+        subscribe(i, "ivan@a.test", j, "judy@b.test")
+        subscribe(j, "judy@b.test", i, "ivan@a.test", back=True)
+        publish(i, "ivan-nick")
+        event(j, "ivan@a.test", "ivan-nick")
+        publish(j, "judy-nick")
+        event(i, "judy@b.test", "judy-nick")
+        j.send("<iq type='get' id='it1' to='ivan@a.test'><pubsub "
+               "xmlns='%s'><items node='%s'/></pubsub></iq>"
+               % (NS_PUBSUB, NS_NICK))
+        m = j.expect(r"<iq[^>]*id='it1'[^>]*>.*?</iq>", timeout=T).group(0)
+        assert "type='result'" in m and "ivan-nick" in m, m
+        out.send("<iq type='get' id='it2' from='mallory@r.test/x' "
+                 "to='ivan@a.test'><pubsub xmlns='%s'><items node='%s'/>"
+                 "</pubsub></iq>" % (NS_PUBSUB, NS_NICK))
+        m = env["peer"].wait(r"<iq[^>]*id='it2'[^>]*>.*?</iq>").group(0)
+        assert "type='error'" in m and "not-authorized" in m, m
+        assert "ivan-nick" not in m, m
+    finally:
+        i.close()
+        j.close()
         out.close()
 
 
