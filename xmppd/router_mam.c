@@ -497,9 +497,19 @@ mam_message(struct session *from, struct stanza_msg *m)
 	struct xml_node	*n;
 	char		 rcpt[CONF_JIDLEN];
 	const char	*to = m->to[0] != '\0' ? m->to : from->user->bare;
-	int		 candidate, sid, keep, stripped;
+	int		 candidate, sid, keep, stripped, remote = 0;
 
-	if (router_local_jid(to, &ts, &tu) < 1 || jid_parse(to, &rj) == -1)
+	/*
+	 * To another server's user: only the sender, one of ours, may
+	 * keep it; the store finds no account for the other end.
+	 */
+	if (router_local_jid(to, &ts, &tu) < 1) {
+		if (!s2s_remote_jid(to) || config_domain(proc_self.conf,
+		    from->user->domain) == NULL)
+			return (-1);
+		remote = 1;
+	}
+	if (jid_parse(to, &rj) == -1)
 		return (-1);
 	(void)jid_bare(&rj, rcpt, sizeof(rcpt));
 	candidate = strcmp(m->type, "chat") == 0 ||
@@ -512,7 +522,8 @@ mam_message(struct session *from, struct stanza_msg *m)
 		return (0);
 	}
 	/* Nobody keeps it, and nothing to strip: no need to look inside. */
-	if (!sid && mam_nobody_keeps(from, tu, rcpt) && !mam_waiting(rcpt))
+	if (!sid && (remote ? mam_cache_keeps(from->user, rcpt) == 0 :
+	    mam_nobody_keeps(from, tu, rcpt)) && !mam_waiting(rcpt))
 		return (-1);
 	if (mam_nmsgs >= 2 * MAM_WAITING_MAX)
 		return (mam_overloaded(from, m, sid));

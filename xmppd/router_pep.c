@@ -421,8 +421,13 @@ pep_after_conf(struct pep_op *op, int exists)
 	}
 	switch (op->kind) {
 	case PEP_ITEMS:
+		/*
+		 * A remote contact (no stream) hears back over federation,
+		 * a component on its stream.
+		 */
 		if ((s = session_find_id(op->q->stream, op->q->session)) ==
-		    NULL) {
+		    NULL && op->q->stream != -1 && component_at(op->q->stream,
+		    op->q->session) == NULL) {
 			pep_op_done(op, NULL);
 			return;
 		}
@@ -730,6 +735,31 @@ pep_send_user(const char *bare, const char *owner, const char *node,
 			pep_send(s, owner, node, ev);
 }
 
+/*
+ * An event for a contact on another server: the router has no presence
+ * of its resources to filter by, so one notification goes to its bare
+ * JID (XEP-0163 section 4.3.2), from the owner's bare JID, unless the
+ * owner blocks it (4.3.3); a list the router does not know counts as a
+ * block.
+ */
+static void
+pep_send_remote(const char *bare, const char *owner, struct xml_node *ev)
+{
+	struct xml_node	*m;
+
+	if (blocking_known(session_find_user(owner), bare) != 0 ||
+	    (m = xml_node_new(NS_CLIENT, "message")) == NULL)
+		return;
+	if (xml_set_attr(m, "from", owner) == 0 &&
+	    xml_set_attr(m, "to", bare) == 0 &&
+	    xml_set_attr(m, "type", "headline") == 0) {
+		xml_append(m, ev);
+		(void)s2s_send_node(m);
+		xml_unlink(ev);
+	}
+	xml_node_free(m);
+}
+
 static void
 pep_notify_roster(struct roster *ro, struct roster_job *j)
 {
@@ -738,9 +768,14 @@ pep_notify_roster(struct roster *ro, struct roster_job *j)
 
 	ev = router_parse(j->xml, strlen(j->xml), NULL);
 	if (ev != NULL && ro->exists)
-		RB_FOREACH(it, ritems, &ro->items)
-			if (it->sub == SUB_FROM || it->sub == SUB_BOTH)
+		RB_FOREACH(it, ritems, &ro->items) {
+			if (it->sub != SUB_FROM && it->sub != SUB_BOTH)
+				continue;
+			if (s2s_remote_jid(it->jid))
+				pep_send_remote(it->jid, ro->bare, ev);
+			else
 				pep_send_user(it->jid, ro->bare, j->jid, ev);
+		}
 	xml_node_free(ev);
 }
 

@@ -547,6 +547,47 @@ s2s_in_allowed(int stream, uint32_t conn, const char *from, const char *to)
 
 
 /*
+ * What only a server writes for its own users, in a message from a
+ * remote sender: a carbon (XEP-0280 section 11: copies come from the
+ * user's own bare JID, which no remote server speaks for), and an
+ * archive's <result/> (XEP-0313 section 4.2) except in the shape of
+ * an answer, from an archive's bare JID to the full JID that asked.
+ * Neither is delivered, archived nor copied: <not-acceptable/> to the
+ * sender.  One that cannot be read is refused too.  Returns 1 when m
+ * was refused.
+ */
+static int
+s2s_in_forged(struct session *from, struct stanza_msg *m)
+{
+	struct xml_node	*n, *c;
+	struct jid	 f, t;
+	int		 result = 0;
+
+	if (carbons_forged(from, m))
+		return (1);
+	if (memmem(m->xml, m->xmllen, "urn:xmpp:mam:", 13) == NULL)
+		return (0);
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL) {
+		router_refuse(from, m, "mam");
+		return (1);
+	}
+	TAILQ_FOREACH(c, &n->children, entry)
+		if (c->name != NULL && c->ns != NULL &&
+		    strncmp(c->ns, "urn:xmpp:mam:", 13) == 0 &&
+		    strcmp(c->name, "result") == 0)
+			result = 1;
+	xml_node_free(n);
+	if (!result || (jid_parse(m->from, &f) == 0 &&
+	    jid_parse(m->to, &t) == 0 && f.resource[0] == '\0' &&
+	    t.resource[0] != '\0'))
+		return (0);
+	log_info("s2s: %s sent an archive result to %s: refused", m->from,
+	    m->to);
+	router_bounce(from, m, "modify", "not-acceptable");
+	return (1);
+}
+
+/*
  * A stanza from a remote server, its pair proven: to our users the way
  * a component's goes (router_component.c): messages take the session
  * path (archive, offline, carbons), presence goes to the sessions it
@@ -595,6 +636,14 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	else if (where == -1)
 		log_warnx("s2s: stream %d: a stanza from %s to %s, a domain "
 		    "not served here, dropped", iev->instance, m.from, m.to);
+	else if (where > 0 && m.kind != STANZA_PRESENCE &&
+	    blocking_out(&ss.s, &m))
+		/*
+		 * Blocked, as a local sender would be, IQs to the account
+		 * too (XEP-0191 section 3.3); blocking.c answers sessions
+		 * on a stream, this one hears back over federation.
+		 */
+		router_bounce(&ss.s, &m, "cancel", "service-unavailable");
 	else if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)
 			router_iq_remote(&ss.s, &m);
@@ -602,13 +651,8 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		;	/* the user's roster takes it */
 	else if (where == 0)
 		;
-	else if (m.kind != STANZA_PRESENCE && blocking_out(&ss.s, &m))
-		/*
-		 * Blocked, as a local sender would be (XEP-0191 section
-		 * 3.3); blocking.c answers sessions on a stream, this one
-		 * hears back over federation.
-		 */
-		router_bounce(&ss.s, &m, "cancel", "service-unavailable");
+	else if (m.kind == STANZA_MESSAGE && s2s_in_forged(&ss.s, &m))
+		;	/* refused */
 	else if (m.kind == STANZA_PRESENCE && s != NULL)
 		router_pass(s, &m, imsg);
 	else if (m.kind == STANZA_PRESENCE && u != NULL) {

@@ -60,8 +60,8 @@ static const struct router_feature {
 	{ &last_feature, NULL, 1, 1 },
 	{ &vcard_feature, NULL, 1, 1 },	/* XEP-0054 3.2: anyone's */
 	{ &private_feature, NULL, 1, 0 },
-	{ &pep_feature, NULL, 0, 0 },
-	{ &pep_owner_feature, NULL, 0, 0 },
+	{ &pep_feature, NULL, 0, 1 },	/* contacts on other servers */
+	{ &pep_owner_feature, NULL, 0, 1 },
 	{ &carbons_enable_feature, NULL, 1, 0 },
 	{ &carbons_disable_feature, NULL, 1, 0 },
 	{ &blocking_list_feature, NULL, 1, 0 },
