@@ -316,7 +316,7 @@ def test_spoofed_dialback_result(env):
         got = victim.expect(r"<iq[^>]*id='p1'").string
         assert "spoofed" not in got, got
         s = env["servers"]["a.test"]
-        assert s.log_has(r"dialback: b\.test for a\.test not verified")
+        s.wait_log(r"dialback: b\.test for a\.test not verified")
     finally:
         victim.close()
         r.close()
@@ -333,14 +333,14 @@ def test_sasl_external(env):
         _chat(d, "alice@a.test", "ext-from-d")
         a.expect(r"from='alice@d\.test/ext'[^>]*>.*?ext-from-d", timeout=30)
         sa, sd = env["servers"]["a.test"], env["servers"]["d.test"]
-        assert sa.log_has(r"outbound connection \d+ to d\.test: "
-                          r"authenticated by SASL EXTERNAL")
-        assert sd.log_has(r"inbound connection \d+ from \S+: a\.test "
-                          r"authenticated by SASL EXTERNAL for d\.test")
-        assert sd.log_has(r"outbound connection \d+ to a\.test: "
-                          r"authenticated by SASL EXTERNAL")
-        assert sa.log_has(r"inbound connection \d+ from \S+: d\.test "
-                          r"authenticated by SASL EXTERNAL for a\.test")
+        sa.wait_log(r"outbound connection \d+ to d\.test: "
+                    r"authenticated by SASL EXTERNAL")
+        sd.wait_log(r"inbound connection \d+ from \S+: a\.test "
+                    r"authenticated by SASL EXTERNAL for d\.test")
+        sd.wait_log(r"outbound connection \d+ to a\.test: "
+                    r"authenticated by SASL EXTERNAL")
+        sa.wait_log(r"inbound connection \d+ from \S+: d\.test "
+                    r"authenticated by SASL EXTERNAL for a\.test")
     finally:
         a.close()
         d.close()
