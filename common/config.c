@@ -77,6 +77,7 @@ config_new(void)
 	g->limits.http_idle_timeout = DEFAULT_HTTP_IDLE_TIMEOUT;
 	g->limits.http_body_rate = DEFAULT_HTTP_BODY_RATE;
 	g->limits.http_connections = DEFAULT_HTTP_CONNECTIONS;
+	g->limits.mux_timeout = DEFAULT_MUX_TIMEOUT;
 	return (conf);
 }
 
