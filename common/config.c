@@ -525,7 +525,8 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 			if (config_compose(ibuf, IMSG_CFG_MUC, -1, m,
 			    sizeof(*m)) == -1)
 				return (-1);
-	if (what & (CFG_ROUTER | CFG_UPLOADD))
+	/* Streams: the names a multiplexer hands to uploadd by SNI. */
+	if (what & (CFG_ROUTER | CFG_UPLOADD | CFG_STREAM))
 		TAILQ_FOREACH(u, &conf->uploads, entry)
 			if (config_compose(ibuf, IMSG_CFG_UPLOAD, -1, u,
 			    sizeof(*u)) == -1)

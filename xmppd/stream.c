@@ -539,9 +539,10 @@ stream_main(int instance)
 	stream_configure(ps->conf);
 	/*
 	 * inet: accepting on the listeners, and connecting to peer
-	 * servers (outbound s2s); recvfd: peer links.
+	 * servers (outbound s2s); recvfd: peer links; sendfd: the
+	 * multiplexer's connections for uploadd (stream_mux.c).
 	 */
-	sandbox("stdio inet recvfd");
+	sandbox("stdio inet recvfd sendfd");
 	ps->dispatch = stream_dispatch;
 	ps->peer_down = stream_peer_down;
 	ps->config_commit = stream_config_commit;

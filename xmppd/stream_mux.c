@@ -18,7 +18,8 @@
  * The multiplexer of "listen ... multiplex", in the stream process: it
  * looks at a connection's first bytes without taking them (MSG_PEEK)
  * and gives the socket, untouched, to what serves it: a client or
- * server stream of this process.  TLS is not terminated here.
+ * server stream of this process, or uploadd over the channel the
+ * parent made between them.  TLS is not terminated here.
  */
 
 #include <sys/types.h>
@@ -29,11 +30,14 @@
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
 #include "log.h"
+#include "msg.h"
+#include "proc.h"
 #include "stream.h"
 #include "tlshello.h"
 #include "xmppd.h"
@@ -108,6 +112,39 @@ mux_timeout(int fd, short event, void *arg)
 	mux_refuse(arg, "nothing to tell its service by in time");
 }
 
+/* The upload service whose name is sni, or NULL. */
+static struct upload_conf *
+mux_upload(const char *sni)
+{
+	struct upload_conf	*u;
+
+	TAILQ_FOREACH(u, &stream_conf->uploads, entry)
+		if (strcasecmp(u->name, sni) == 0)
+			return (u);
+	return (NULL);
+}
+
+/* uploadd takes the socket over the channel to it; this side closes it. */
+static void
+mux_to_upload(struct mux *m, struct upload_conf *u)
+{
+	struct upload_pass	 up;
+	struct imsgev		*iev;
+
+	if ((iev = proc_peer(PROC_UPLOADD, 0)) == NULL) {
+		mux_refuse(m, "uploadd is not running");
+		return;
+	}
+	memset(&up, 0, sizeof(up));
+	(void)strlcpy(up.service, u->name, sizeof(up.service));
+	(void)strlcpy(up.addr, m->addr, sizeof(up.addr));
+	log_debug("%s: connection from %s to upload %s", __func__, m->addr,
+	    u->name);
+	/* Once queued, the imsg owns the descriptor and closes it. */
+	mux_free(m, imsgev_compose(iev, IMSG_UPLOAD_CONN, 0, 0, m->fd, &up,
+	    sizeof(up)) != -1);
+}
+
 /* This process serves the connection as a listener of kind would. */
 static void
 mux_to_stream(struct mux *m, int kind, int direct)
@@ -124,12 +161,16 @@ mux_to_stream(struct mux *m, int kind, int direct)
 static void
 mux_tls(struct mux *m, struct tlshello *h)
 {
+	struct upload_conf	*u;
+
 	if (h->alpn & TLSHELLO_ALPN_XMPP_CLIENT)
 		mux_to_stream(m, LISTEN_CLIENT, 1);
 	else if (h->alpn & TLSHELLO_ALPN_XMPP_SERVER)
 		mux_to_stream(m, LISTEN_SERVER, 1);
 	else if (h->alpn != 0 && !(h->alpn & TLSHELLO_ALPN_HTTP11))
 		mux_refuse(m, "no service for the protocols it offers");
+	else if ((u = mux_upload(h->sni)) != NULL)
+		mux_to_upload(m, u);
 	else
 		mux_refuse(m, "no web transport is configured");
 }

@@ -196,6 +196,51 @@ def test_server_stream_by_alpn(c):
         t.close()
 
 
+def slot(c):
+    r = Raw(c.mux, direct_tls=True, alpn=["xmpp-client"])
+    try:
+        r.login("alice", "alice-pw", resource="up", tls=False)
+        r.send("<iq type='get' id='s1' to='%s'><request xmlns='%s' "
+               "filename='f.txt' size='5' content-type='text/plain'/>"
+               "</iq>" % (UP, NS_UP))
+        m = r.expect(r"<iq[^>]*id='s1'.*?</iq>")
+    finally:
+        r.close()
+    put = re.search(r"<put[^>]*url='([^']*)'", m.group(0))
+    get = re.search(r"<get[^>]*url='([^']*)'", m.group(0))
+    assert put and get, m.group(0)
+    return put.group(1), get.group(1)
+
+
+def curl(c, url, *args, data=None):
+    cmd = ["curl", "-sS", "--cacert", CA, "--resolve",
+           "%s:%d:127.0.0.1" % (UP, c.mux), "-o", "-", "-w",
+           "\n%{http_code}", "--max-time", str(TIMEOUT)] + list(args) + [url]
+    p = subprocess.run(cmd, input=data, capture_output=True,
+                       timeout=TIMEOUT + 5)
+    assert p.returncode == 0, (cmd, p.stderr)
+    body, _, code = p.stdout.rpartition(b"\n")
+    return int(code), body
+
+
+def test_upload_through_mux(c):
+    """PUT and GET by the upload service's name (SNI) on the multiplexed
+    port: uploadd serves them, TLS and all, with the client's address."""
+    put, get = slot(c)
+    assert ":%d/" % c.mux in put, put
+    mark = c.s.mark()
+    code, _ = curl(c, put, "--http1.1", "-X", "PUT", "-H",
+                   "Content-Type: text/plain", "--data-binary", "@-",
+                   data=b"hello")
+    assert code == 201, code
+    c.s.wait_log(r"stream 0\[\d+\]: mux_to_upload: connection from "
+                 r"127\.0\.0\.1 to upload %s" % re.escape(UP), after=mark)
+    c.s.wait_log(r"uploadd\[\d+\]: connection from 127\.0\.0\.1 for %s" %
+                 re.escape(UP), after=mark)
+    code, body = curl(c, get)
+    assert code == 200 and body == b"hello", (code, body)
+
+
 def test_hello_in_tiny_segments(c):
     """A ClientHello sent a few bytes at a time, each waited for by the
     multiplexer, then finished: a client stream."""
