@@ -43,7 +43,6 @@
 #include "xmppd.h"
 
 struct mux {
-	TAILQ_ENTRY(mux)	 entry;
 	int			 fd;
 	char			 addr[ADDR_STRLEN];
 	size_t			 seen;		/* bytes there at the last look */
@@ -51,8 +50,7 @@ struct mux {
 	struct event		 timeout;
 };
 
-static TAILQ_HEAD(, mux)	 muxes = TAILQ_HEAD_INITIALIZER(muxes);
-static uint8_t			 mux_buf[TLSHELLO_MAX];
+static uint8_t		 mux_buf[TLSHELLO_MAX];
 
 static void	mux_read(int, short, void *);
 static void	mux_timeout(int, short, void *);
@@ -63,7 +61,6 @@ mux_free(struct mux *m, int keep)
 {
 	event_del(&m->ev);
 	evtimer_del(&m->timeout);
-	TAILQ_REMOVE(&muxes, m, entry);
 	addr_count_add(m->addr, -1);
 	if (!keep)
 		close(m->fd);
@@ -95,7 +92,6 @@ mux_start(int s, const char *addr)
 	m->fd = s;
 	(void)strlcpy(m->addr, addr, sizeof(m->addr));
 	addr_count_add(m->addr, 1);
-	TAILQ_INSERT_TAIL(&muxes, m, entry);
 	event_set(&m->ev, s, EV_READ | EV_PERSIST, mux_read, m);
 	event_add(&m->ev, NULL);
 	evtimer_set(&m->timeout, mux_timeout, m);
@@ -182,12 +178,12 @@ mux_tls(struct mux *m, struct tlshello *h)
 static int
 mux_plain(const uint8_t *p, size_t len)
 {
-	static const char	*open[] = { "<?xml", "<stream:stream" };
+	static const char	*starts[] = { "<?xml", "<stream:stream" };
 	size_t			 i, n;
 
-	for (i = 0; i < sizeof(open) / sizeof(open[0]); i++) {
-		n = strlen(open[i]);
-		if (memcmp(p, open[i], len < n ? len : n) == 0)
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		n = strlen(starts[i]);
+		if (memcmp(p, starts[i], len < n ? len : n) == 0)
 			return (len >= n);
 	}
 	return (-1);
