@@ -77,6 +77,7 @@ config_new(void)
 	g->limits.http_idle_timeout = DEFAULT_HTTP_IDLE_TIMEOUT;
 	g->limits.http_body_rate = DEFAULT_HTTP_BODY_RATE;
 	g->limits.http_connections = DEFAULT_HTTP_CONNECTIONS;
+	g->limits.mux_timeout = DEFAULT_MUX_TIMEOUT;
 	return (conf);
 }
 
@@ -524,7 +525,8 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 			if (config_compose(ibuf, IMSG_CFG_MUC, -1, m,
 			    sizeof(*m)) == -1)
 				return (-1);
-	if (what & (CFG_ROUTER | CFG_UPLOADD))
+	/* Streams: the names a multiplexer hands to uploadd by SNI. */
+	if (what & (CFG_ROUTER | CFG_UPLOADD | CFG_STREAM))
 		TAILQ_FOREACH(u, &conf->uploads, entry)
 			if (config_compose(ibuf, IMSG_CFG_UPLOAD, -1, u,
 			    sizeof(*u)) == -1)

@@ -63,6 +63,7 @@
 #define DEFAULT_HTTP_IDLE_TIMEOUT 60	/* seconds */
 #define DEFAULT_HTTP_BODY_RATE	1024	/* bytes a second */
 #define DEFAULT_HTTP_CONNECTIONS 1000	/* per process */
+#define DEFAULT_MUX_TIMEOUT	10	/* seconds to a first packet */
 #define DEFAULT_OFFLINE_LIMIT	500
 #define DEFAULT_MUC_HISTORY	20
 #define DEFAULT_MUC_OCCUPANTS	1000	/* per room */
@@ -267,6 +268,7 @@ struct limits_conf {
 	time_t				 http_idle_timeout;
 	int64_t				 http_body_rate;	/* 0: none */
 	int				 http_connections;
+	time_t				 mux_timeout;	/* seconds */
 	time_t				 server_idle;	/* seconds */
 	int				 server_queue;
 	int				 server_conn_per_addr;

@@ -230,6 +230,12 @@ enum imsg_type {
 	IMSG_CTL_UPLOAD_PURGED,	/* struct ctl_upload_stat: what went */
 	/* router -> uploadd: struct ctl_upload, an account deleted */
 	IMSG_UPLOAD_ACCOUNT_GONE,
+	/*
+	 * stream -> uploadd, on their own channel: struct upload_pass and,
+	 * as the imsg's descriptor, a connection the multiplexer took for
+	 * an upload service; nothing of it has been read.
+	 */
+	IMSG_UPLOAD_CONN,
 
 	/*
 	 * External components (XEP-0114).  The stream relays the stream id
@@ -599,6 +605,11 @@ struct ctl_muc_import {
 
 struct ctl_upload {
 	char		 arg[CONF_JIDLEN];	/* service or bare JID */
+};
+
+struct upload_pass {
+	char		 service[CONF_NAMELEN];	/* the name the SNI gave */
+	char		 addr[64];		/* the peer's, numeric */
 };
 
 struct ctl_upload_stat {

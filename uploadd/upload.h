@@ -135,6 +135,7 @@ int	 upload_admin_dispatch(struct imsgev *, struct imsg *);
 
 /* upload_http.c: listeners, connections; upload_put.c, upload_get.c. */
 void	 upload_http_configure(struct xmppd_config *);
+void	 upload_http_serve(int, const char *, const char *, int);
 int	 upload_put_busy(const char *);		/* a PUT of the slot runs */
 
 #endif /* UPLOAD_H */

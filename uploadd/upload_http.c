@@ -260,17 +260,16 @@ upload_http_closed(struct http_conn *hc)
 	free(uc);
 }
 
-static void
-upload_http_accept(int fd, short event, void *arg)
+/*
+ * Serve s, a connection from addr for service, over TLS when tls is
+ * set; s is closed when it cannot be.  Connections from a listener of
+ * uploadd's and those a multiplexer passed come here.
+ */
+void
+upload_http_serve(int s, const char *addr, const char *service, int tls)
 {
-	struct listener		*l = arg;
 	struct upload_conn	*uc;
-	char			 addr[ADDR_STRLEN];
-	int			 s;
 
-	(void)event;
-	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
-		return;
 	if (http_conn_count() >= upload_maxconn ||
 	    addr_count(addr) >= proc_self.conf->global.limits.conn_per_addr) {
 		log_info("connection from %s refused: too many %s", addr,
@@ -279,7 +278,7 @@ upload_http_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
-	if ((l->conf.flags & LISTEN_TLS) && upload_tls == NULL) {
+	if (tls && upload_tls == NULL) {
 		log_warnx("connection from %s refused: no keypair", addr);
 		close(s);
 		return;
@@ -290,8 +289,8 @@ upload_http_accept(int fd, short event, void *arg)
 	}
 	uc->fd = -1;
 	(void)strlcpy(uc->addr, addr, sizeof(uc->addr));
-	(void)strlcpy(uc->service, l->conf.owner, sizeof(uc->service));
-	if (l->conf.flags & LISTEN_TLS)
+	(void)strlcpy(uc->service, service, sizeof(uc->service));
+	if (tls)
 		uc->tls = tlsctx_ref(upload_tls);
 	addr_count_add(addr, 1);
 	if ((uc->http = http_conn_new(s, uc->tls != NULL ? uc->tls->ctx :
@@ -303,8 +302,21 @@ upload_http_accept(int fd, short event, void *arg)
 		free(uc);
 		return;
 	}
-	log_debug("connection from %s on %s port %u", addr, l->conf.addr,
-	    l->conf.port);
+	log_debug("connection from %s for %s", addr, service);
+}
+
+static void
+upload_http_accept(int fd, short event, void *arg)
+{
+	struct listener		*l = arg;
+	char			 addr[ADDR_STRLEN];
+	int			 s;
+
+	(void)event;
+	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
+		return;
+	upload_http_serve(s, addr, l->conf.owner,
+	    (l->conf.flags & LISTEN_TLS) != 0);
 }
 
 static int

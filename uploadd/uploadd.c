@@ -96,9 +96,38 @@ uploadd_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 	upload_http_configure(new);
 }
 
+/*
+ * A connection a stream process's multiplexer took for one of the
+ * upload services: TLS starts here, at the ClientHello it left unread.
+ */
+static void
+uploadd_passed(struct imsg *imsg)
+{
+	struct upload_pass	 up;
+	int			 fd;
+
+	fd = imsg_get_fd(imsg);
+	if (imsg_get_data(imsg, &up, sizeof(up)) == -1 ||
+	    memchr(up.service, '\0', sizeof(up.service)) == NULL ||
+	    memchr(up.addr, '\0', sizeof(up.addr)) == NULL || fd == -1)
+		fatalx("%s: bad connection", __func__);
+	if (upload_service(up.service) == NULL) {
+		log_info("connection from %s closed: no upload service %s",
+		    up.addr, up.service);
+		close(fd);
+		return;
+	}
+	upload_http_serve(fd, up.addr, up.service, 1);
+}
+
 static int
 uploadd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
+	if (iev->type == PROC_STREAM &&
+	    imsg_get_type(imsg) == IMSG_UPLOAD_CONN) {
+		uploadd_passed(imsg);
+		return (0);
+	}
 	if (iev->type != PROC_ROUTER)
 		return (-1);
 	if (imsg_get_type(imsg) == IMSG_STANZA) {

@@ -433,6 +433,10 @@ limitopt	: STANZA SIZE size		{
 			if (range($3, 1, 100000, "http connections") == 0)
 				g->limits.http_connections = $3;
 		}
+		| MULTIPLEX TIMEOUT duration	{
+			if (range($3, 1, 300, "multiplex timeout") == 0)
+				g->limits.mux_timeout = $3;
+		}
 		;
 
 keypair		: TLS KEYPAIR STRING		{

@@ -221,7 +221,9 @@ print_global(FILE *fp, struct global_conf *g)
 	    l->http_idle_timeout, b, sizeof(b)));
 	fprintf(fp, "\thttp body rate %s\n", print_size(l->http_body_rate, b,
 	    sizeof(b)));
-	fprintf(fp, "\thttp connections %d\n}\n", l->http_connections);
+	fprintf(fp, "\thttp connections %d\n", l->http_connections);
+	fprintf(fp, "\tmultiplex timeout %s\n}\n", print_duration(
+	    l->mux_timeout, b, sizeof(b)));
 }
 
 static void

@@ -143,8 +143,8 @@ stream_auth_owner(const char *domain)
 }
 
 /*
- * Listeners whose protocol is not served yet (http, multiplex): a peer is told at once by a closed connection rather than
- * left waiting in the backlog.
+ * Listeners whose protocol is not served yet (http): a peer is told at
+ * once by a closed connection rather than left waiting in the backlog.
  */
 static void
 stream_refuse(int fd, struct listener *l)
@@ -159,18 +159,50 @@ stream_refuse(int fd, struct listener *l)
 	close(s);
 }
 
+/*
+ * Serve s, from addr, as a listener of kind (client, component or
+ * server) does; direct: TLS from the first byte.  s is closed when it
+ * cannot be served.  The multiplexer comes here too.
+ */
+void
+stream_serve(int s, int kind, const char *addr, int direct)
+{
+	struct conn	*c;
+
+	if (kind == LISTEN_SERVER && !s2s_in_room(addr,
+	    stream_conf->global.limits.server_conn_per_addr)) {
+		log_info("server connection from %s refused: too many from "
+		    "there", addr);
+		close(s);
+		return;
+	}
+	if ((c = conn_add(s, kind, addr, kind == LISTEN_COMPONENT ? comp_io :
+	    kind == LISTEN_SERVER ? s2s_io : c2s_io)) == NULL) {
+		close(s);
+		return;
+	}
+	c->direct_tls = direct;
+	log_debug("connection %u from %s", c->id, addr);
+	if (c->kind == LISTEN_COMPONENT)
+		comp_start(c);
+	else if (c->kind == LISTEN_SERVER)
+		s2s_in_start(c);
+	else
+		c2s_start(c);
+}
+
 static void
 stream_accept(int fd, short event, void *arg)
 {
 	struct listener		*l = arg;
-	struct conn		*c;
 	char			 addr[ADDR_STRLEN];
 	int			 s;
 
 	(void)event;
 	if (l->conf.kind != LISTEN_CLIENT &&
 	    l->conf.kind != LISTEN_COMPONENT &&
-	    l->conf.kind != LISTEN_SERVER) {
+	    l->conf.kind != LISTEN_SERVER &&
+	    l->conf.kind != LISTEN_MULTIPLEX) {
 		stream_refuse(fd, l);
 		return;
 	}
@@ -183,27 +215,11 @@ stream_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
-	if (l->conf.kind == LISTEN_SERVER && !s2s_in_room(addr,
-	    stream_conf->global.limits.server_conn_per_addr)) {
-		log_info("server connection from %s refused: too many from "
-		    "there", addr);
-		close(s);
-		return;
-	}
-	if ((c = conn_add(s, l->conf.kind, addr, l->conf.kind ==
-	    LISTEN_COMPONENT ? comp_io : l->conf.kind == LISTEN_SERVER ?
-	    s2s_io : c2s_io)) == NULL) {
-		close(s);
-		return;
-	}
-	c->direct_tls = (l->conf.flags & LISTEN_TLS) != 0;
-	log_debug("connection %u from %s", c->id, addr);
-	if (c->kind == LISTEN_COMPONENT)
-		comp_start(c);
-	else if (c->kind == LISTEN_SERVER)
-		s2s_in_start(c);
+	if (l->conf.kind == LISTEN_MULTIPLEX)
+		mux_start(s, addr);
 	else
-		c2s_start(c);
+		stream_serve(s, l->conf.kind, addr,
+		    (l->conf.flags & LISTEN_TLS) != 0);
 }
 
 /*
@@ -523,9 +539,10 @@ stream_main(int instance)
 	stream_configure(ps->conf);
 	/*
 	 * inet: accepting on the listeners, and connecting to peer
-	 * servers (outbound s2s); recvfd: peer links.
+	 * servers (outbound s2s); recvfd: peer links; sendfd: the
+	 * multiplexer's connections for uploadd (stream_mux.c).
 	 */
-	sandbox("stdio inet recvfd");
+	sandbox("stdio inet recvfd sendfd");
 	ps->dispatch = stream_dispatch;
 	ps->peer_down = stream_peer_down;
 	ps->config_commit = stream_config_commit;

@@ -103,6 +103,10 @@ struct conn	*conn_add(int, int, const char *,
 int		 stream_tls_peer(struct conn *, int);
 struct tlsverify_ca *stream_ca(void);
 struct conn	*conn_next(struct conn *);
+void		 stream_serve(int, int, const char *, int);
+
+/* stream_mux.c */
+void		 mux_start(int, const char *);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);
