@@ -190,14 +190,41 @@ http_ws_queue(struct conn *c, uint8_t opcode, const char *data, size_t len)
 		c->ws->failed = 1;
 }
 
+/*
+ * An element of the streams namespace (features, error) as RFC 7395
+ * writes it: prefixed, declaring the prefix, as over TCP.
+ */
+static int
+http_ws_serialize_streams(struct xml_node *n, struct xml_buf *b)
+{
+	struct xml_node	*k;
+
+	if (xml_buf_addstr(b, "<stream:") == -1 ||
+	    xml_buf_addstr(b, n->name) == -1 ||
+	    xml_buf_addstr(b, " xmlns:stream='" NS_STREAMS "'>") == -1)
+		return (-1);
+	TAILQ_FOREACH(k, &n->children, entry)
+		if (xml_serialize(k, NULL, b) == -1)
+			return (-1);
+	if (xml_buf_addstr(b, "</stream:") == -1 ||
+	    xml_buf_addstr(b, n->name) == -1 || xml_buf_addstr(b, ">") == -1)
+		return (-1);
+	return (0);
+}
+
 /* One element, one message (RFC 7395 section 3.3.3). */
 static void
 http_ws_send_node(struct conn *c, struct xml_node *n)
 {
 	struct xml_buf	 b;
+	int		 r;
 
 	xml_buf_init(&b, 0);
-	if (xml_serialize(n, NULL, &b) == 0)
+	if (n->ns != NULL && strcmp(n->ns, NS_STREAMS) == 0)
+		r = http_ws_serialize_streams(n, &b);
+	else
+		r = xml_serialize(n, NULL, &b);
+	if (r == 0)
 		http_ws_queue(c, WSLAY_TEXT_FRAME, b.data, b.len);
 	else
 		c->ws->failed = 1;

@@ -19,6 +19,7 @@ from xmppdtest import Server, add_user, free_port
 FRAMING = "urn:ietf:params:xml:ns:xmpp-framing"
 OPEN = "<open xmlns='%s' to='example.org' version='1.0'/>" % FRAMING
 CLOSE = "<close xmlns='%s'/>" % FRAMING
+STREAMS = "http://etherx.jabber.org/streams"
 T = 10
 
 
@@ -53,10 +54,14 @@ class WS:
     @classmethod
     async def connect(cls, port, protocols=("xmpp",), headers=None):
         session = aiohttp.ClientSession()
-        ws = await session.ws_connect(
-            "https://127.0.0.1:%d/xmpp-websocket" % port,
-            protocols=protocols, ssl=tls(), headers=headers,
-            autoping=True, timeout=T)
+        try:
+            ws = await session.ws_connect(
+                "https://127.0.0.1:%d/xmpp-websocket" % port,
+                protocols=protocols, ssl=tls(), headers=headers,
+                autoping=True, timeout=T)
+        except Exception:
+            await session.close()
+            raise
         return cls(session, ws)
 
     async def send(self, text):
@@ -185,3 +190,218 @@ def test_login_and_chat(s):
         bob.disconnect()
     run(scenario())
     s.wait_log(r"connection \d+ from 127.0.0.1: websocket")
+
+
+def still_serving(s, pid):
+    """The stream process is the same, and logs a client in."""
+    assert s.pid_of("stream") == pid
+
+    async def again():
+        ws = await WS.connect(s.ports["web"])
+        await ws.login("carol", "carol-pw", "again")
+        await ws.send(CLOSE)
+        await ws.expect(r"^<close ")
+        await ws.close()
+    run(again())
+
+
+async def opened(port):
+    ws = await WS.connect(port)
+    await ws.send(OPEN)
+    await ws.expect(r"^<open ")
+    await ws.expect(r"^<stream:features xmlns:stream='%s'><mechanisms "
+                    % STREAMS)
+    return ws
+
+
+async def stream_error(ws, cond):
+    """A stream error, then <close/>, then a normal close."""
+    await ws.expect(r"^<stream:error xmlns:stream='%s'><%s xmlns='urn:ietf:"
+                    r"params:xml:ns:xmpp-streams'" % (STREAMS, cond))
+    await ws.expect(r"^<close xmlns='%s'/>$" % FRAMING)
+    code = await ws.closed()
+    assert code == 1000, code
+    await ws.close()
+
+
+def test_no_subprotocol(s):
+    pid = s.pid_of("stream")
+
+    async def handshake(protocols):
+        try:
+            ws = await WS.connect(s.ports["web"], protocols=protocols)
+        except aiohttp.WSServerHandshakeError as e:
+            return e.status
+        await ws.close()
+        return "accepted"
+    for protocols in ((), ("chat",), ("xmpp2",)):
+        status = run(handshake(protocols))
+        assert status == 400, (protocols, status)
+    still_serving(s, pid)
+
+
+def test_not_one_element(s):
+    pid = s.pid_of("stream")
+    bad = ("hello",
+           "<message xmlns='jabber:client'>",
+           "<presence xmlns='jabber:client'/><presence "
+           "xmlns='jabber:client'/>",
+           "<presence xmlns='jabber:client'/>trailing",
+           "<?xml version='1.0'?><presence xmlns='jabber:client'/>")
+
+    async def one(text):
+        ws = await opened(s.ports["web"])
+        await ws.send(text)
+        await stream_error(ws, "not-well-formed")
+    for text in bad:
+        run(one(text))
+    still_serving(s, pid)
+
+
+def test_stream_header_instead_of_open(s):
+    pid = s.pid_of("stream")
+
+    async def one(text, cond):
+        ws = await WS.connect(s.ports["web"])
+        await ws.send(text)
+        await ws.expect(r"^<open ")
+        await stream_error(ws, cond)
+    run(one("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams' "
+            "to='example.org' version='1.0'>", "not-well-formed"))
+    run(one("<stream:stream xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams' "
+            "to='example.org' version='1.0'/>", "invalid-namespace"))
+    run(one("<message xmlns='jabber:client' to='bob@example.org'>"
+            "<body>before open</body></message>", "invalid-namespace"))
+    still_serving(s, pid)
+
+
+def test_oversized_message(s):
+    pid = s.pid_of("stream")
+
+    async def one():
+        ws = await opened(s.ports["web"])
+        await ws.send("<message xmlns='jabber:client'><body>%s</body>"
+                      "</message>" % ("x" * (256 * 1024)))
+        code = await ws.closed()
+        assert code == 1009, code        # RFC 6455: message too big
+        await ws.close()
+    run(one())
+    still_serving(s, pid)
+
+
+def test_binary_frame(s):
+    pid = s.pid_of("stream")
+
+    async def one():
+        ws = await WS.connect(s.ports["web"])
+        await ws.ws.send_bytes(OPEN.encode())
+        code = await ws.closed()
+        assert code == 1003, code        # RFC 6455: unsupported data
+        await ws.close()
+    run(one())
+    still_serving(s, pid)
+
+
+def raw_ws(port):
+    """A TLS socket past the opening handshake, speaking frames."""
+    import socket
+    sock = tls().wrap_socket(socket.create_connection(("127.0.0.1", port),
+                                                      timeout=T))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(("GET /xmpp-websocket HTTP/1.1\r\nHost: example.org\r\n"
+                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                  "Sec-WebSocket-Protocol: xmpp\r\n\r\n" % key).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)
+        assert chunk, head
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101 "), head
+    want = base64.b64encode(hashlib.sha1(
+        (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+    assert b"Sec-WebSocket-Accept: " + want + b"\r\n" in head, head
+    return sock
+
+
+def frame(opcode, payload, masked=True):
+    head = bytes([0x80 | opcode])
+    n = len(payload)
+    bit = 0x80 if masked else 0
+    if n < 126:
+        head += bytes([bit | n])
+    else:
+        head += bytes([bit | 126]) + n.to_bytes(2, "big")
+    if not masked:
+        return head + payload
+    mask = os.urandom(4)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in
+                               enumerate(payload))
+
+
+def read_frames(sock):
+    """Frames from the server until it closes: [(opcode, payload)]."""
+    buf = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    frames = []
+    while buf:
+        assert buf[1] & 0x80 == 0, "a server frame is masked"
+        n, off = buf[1] & 0x7f, 2
+        if n == 126:
+            n, off = int.from_bytes(buf[2:4], "big"), 4
+        frames.append((buf[0] & 0x0f, buf[off:off + n]))
+        buf = buf[off + n:]
+    return frames
+
+
+def test_unmasked_frame(s):
+    pid = s.pid_of("stream")
+    sock = raw_ws(s.ports["web"])
+    sock.sendall(frame(1, OPEN.encode(), masked=False))
+    frames = read_frames(sock)
+    sock.close()
+    assert frames and frames[-1][0] == 8, frames
+    code = int.from_bytes(frames[-1][1][:2], "big")
+    assert code == 1002, code            # RFC 6455: protocol error
+    assert not [f for f in frames if f[0] == 1], frames
+    still_serving(s, pid)
+
+
+def test_invalid_utf8(s):
+    pid = s.pid_of("stream")
+    sock = raw_ws(s.ports["web"])
+    sock.sendall(frame(1, OPEN.encode()))
+    sock.sendall(frame(1, b"<presence xmlns='jabber:client'>\xff\xfe"
+                       b"</presence>"))
+    sock.sendall(frame(8, (1000).to_bytes(2, "big")))
+    frames = read_frames(sock)
+    sock.close()
+    # RFC 6455 section 8.1: the connection fails, 1007.
+    assert frames and frames[-1][0] == 8, frames
+    code = int.from_bytes(frames[-1][1][:2], "big")
+    assert code == 1007, frames
+    assert not [p for o, p in frames if o == 1 and b"presence" in p], frames
+    still_serving(s, pid)
+
+
+def test_close_without_close_element(s):
+    pid = s.pid_of("stream")
+
+    async def one():
+        ws = await WS.connect(s.ports["web"])
+        await ws.login("carol", "carol-pw", "gone")
+        await ws.ws.close()              # a close frame, no <close/>
+        assert ws.ws.close_code == 1000, ws.ws.close_code
+        await ws.session.close()
+    mark = s.mark()
+    run(one())
+    s.wait_log(r"session carol@example.org/gone ended", after=mark)
+    assert "carol@example.org/gone" not in s.ctl("show",
+                                                  "sessions").stdout
+    still_serving(s, pid)
