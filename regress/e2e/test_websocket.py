@@ -102,7 +102,7 @@ class WS:
         await self.ws.close()
         await self.session.close()
 
-    async def login(self, user, password, resource="ws"):
+    async def login(self, user, password, resource="ws", bind=True):
         await self.send(OPEN)
         await self.expect(r"^<open [^>]*xmlns=.%s" % FRAMING)
         await self.expect(r"SCRAM-SHA-256")
@@ -132,6 +132,8 @@ class WS:
         await self.send(OPEN)
         await self.expect(r"^<open ")
         await self.expect(r"<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'")
+        if not bind:
+            return None
         await self.send("<iq xmlns='jabber:client' type='set' id='b1'>"
                         "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                         "<resource>%s</resource></bind></iq>" % resource)
@@ -190,6 +192,37 @@ def test_login_and_chat(s):
         bob.disconnect()
     run(scenario())
     s.wait_log(r"connection \d+ from 127.0.0.1: websocket")
+
+
+def test_stream_management_resume(s):
+    """XEP-0198 over WebSocket: the session outlives its connection and
+    is resumed on another, with what was sent meanwhile."""
+    async def scenario():
+        loop = asyncio.get_event_loop()
+        bob = slix(loop, "bob")
+        bob.connect(("127.0.0.1", s.ports["client"]))
+        await asyncio.wait_for(bob.started, T)
+        ws = await WS.connect(s.ports["web"])
+        jid = await ws.login("alice", "alice-pw", "sm")
+        await ws.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+        en = await ws.expect(r"^<enabled [^>]*resume='true'")
+        previd = re.search(r"id='([^']+)'", en).group(1)
+        await ws.ws.close()          # no <close/>: the session stays
+        await ws.session.close()
+        s.wait_log(r"session alice@example.org/sm detached")
+        bob.send_message(mto=jid, mbody="while away", mtype="chat")
+        ws = await WS.connect(s.ports["web"])
+        await ws.login("alice", "alice-pw", bind=False)
+        await ws.send("<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>"
+                      % previd)
+        await ws.expect(r"^<resumed ")
+        m = await ws.until(r"while away", skip=r"^<(r|a|iq|presence) ")
+        assert "from='bob@example.org/tcp'" in m, m
+        await ws.send(CLOSE)
+        await ws.until(r"^<close ", skip=r".")
+        await ws.close()
+        bob.disconnect()
+    run(scenario())
 
 
 def still_serving(s, pid):
