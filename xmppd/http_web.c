@@ -28,6 +28,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <tls.h>
 #include <unistd.h>
 
@@ -35,11 +36,8 @@
 #include "http.h"
 #include "http_web.h"
 #include "log.h"
+#include "stream.h"
 #include "tlsctx.h"
-
-#define WEB_HEADER_MAX		8192	/* request line and headers */
-#define WEB_HEADER_TIMEOUT	10	/* seconds to send them */
-#define WEB_IDLE_TIMEOUT	60	/* seconds of keep-alive */
 
 struct http_web {
 	struct tlsctx	*tlsctx;	/* NULL: plain http */
@@ -58,17 +56,28 @@ static const struct http_handler http_web_handler = {
 	http_web_request, NULL, http_web_done, NULL, http_web_closed
 };
 
-static const struct http_limits http_web_limits = {
-	WEB_HEADER_MAX, WEB_HEADER_TIMEOUT, WEB_IDLE_TIMEOUT, 0
-};
-
-/* Serve s, accepted from addr on an http listener; t: its TLS or NULL. */
+/*
+ * Serve s, accepted from addr on an http listener; t: its TLS or NULL.
+ * The limits block's http lines apply, as in uploadd.
+ */
 void
 http_web_accept(int s, const char *addr, struct tlsctx *t)
 {
+	struct limits_conf	*l = &stream_conf->global.limits;
+	struct http_limits	 lim;
 	struct http_web		*w;
 	struct http_conn	*hc;
 
+	if (http_conn_count() >= l->http_connections) {
+		log_info("http connection from %s refused: too many "
+		    "connections", addr);
+		close(s);
+		return;
+	}
+	lim.header_max = l->http_header_size;
+	lim.header_timeout = l->http_header_timeout;
+	lim.idle_timeout = l->http_idle_timeout;
+	lim.body_rate = l->http_body_rate;
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		close(s);
 		return;
@@ -77,7 +86,7 @@ http_web_accept(int s, const char *addr, struct tlsctx *t)
 	w->tlsctx = tlsctx_ref(t);
 	addr_count_add(w->addr, 1);
 	w->starting = 1;
-	hc = http_conn_new(s, t != NULL ? t->ctx : NULL, &http_web_limits,
+	hc = http_conn_new(s, t != NULL ? t->ctx : NULL, &lim,
 	    &http_web_handler, w);
 	w->starting = 0;
 	if (hc == NULL || w->gone) {
@@ -89,12 +98,43 @@ http_web_accept(int s, const char *addr, struct tlsctx *t)
 	log_debug("http connection from %s", addr);
 }
 
+/* Does the list (by commas or blanks) hold tok (any case, or exactly)? */
+int
+http_web_has(const char *list, const char *tok, int exact)
+{
+	size_t	 len = strlen(tok), n;
+
+	while (*list != '\0') {
+		list += strspn(list, " \t,");
+		n = strcspn(list, " \t,");
+		if (n == len && (exact ? strncmp(list, tok, len) :
+		    strncasecmp(list, tok, len)) == 0)
+			return (1);
+		list += n;
+	}
+	return (0);
+}
+
+/*
+ * May a page from origin use us?  list: the origins configured, "*"
+ * for any; empty means any when empty_ok, else none.
+ */
+int
+http_web_origin_ok(const char *list, const char *origin, int empty_ok)
+{
+	if (*list == '\0')
+		return (empty_ok);
+	return (http_web_has(list, "*", 1) || http_web_has(list, origin, 1));
+}
+
 static int
 http_web_request(struct http_conn *hc, struct http_request *req)
 {
 	struct http_web	*w = http_conn_arg(hc);
 	int		 r;
 
+	if (http_hostmeta_path(req->path))
+		return (http_hostmeta(hc, req, w->tlsctx != NULL));
 	if (strcmp(req->path, WS_PATH) == 0) {
 		if ((r = http_ws_request(hc, req, w->accept)) == 1)
 			w->upgrade = 1;

@@ -34,6 +34,12 @@ struct tlsctx;
 
 /* http_web.c */
 void	 http_web_accept(int, const char *, struct tlsctx *);
+int	 http_web_has(const char *, const char *, int);
+int	 http_web_origin_ok(const char *, const char *, int);
+
+/* http_hostmeta.c */
+int	 http_hostmeta_path(const char *);
+int	 http_hostmeta(struct http_conn *, struct http_request *, int);
 
 /* http_ws.c */
 int	 http_ws_request(struct http_conn *, struct http_request *,

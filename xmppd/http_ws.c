@@ -33,7 +33,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <tls.h>
 #include <wslay/wslay.h>
 
@@ -69,23 +68,6 @@ static const struct xml_stream_cb http_ws_out_cb = {
 	NULL, http_ws_out_stanza, http_ws_out_close, http_ws_out_error
 };
 
-/* Does the comma-separated list hold tok (any case, or exactly)? */
-static int
-http_ws_has(const char *list, const char *tok, int exact)
-{
-	size_t	 len = strlen(tok), n;
-
-	while (*list != '\0') {
-		list += strspn(list, " \t,");
-		n = strcspn(list, " \t,");
-		if (n == len && (exact ? strncmp(list, tok, len) :
-		    strncasecmp(list, tok, len)) == 0)
-			return (1);
-		list += n;
-	}
-	return (0);
-}
-
 /* An opening handshake refused: why, to the log and to the client. */
 static int
 http_ws_refuse(struct http_conn *hc, int status, const char *why)
@@ -116,22 +98,27 @@ http_ws_request(struct http_conn *hc, struct http_request *req,
 	const char	*version = http_header(req, "Sec-WebSocket-Version");
 	const char	*key = http_header(req, "Sec-WebSocket-Key");
 	const char	*proto = http_header(req, "Sec-WebSocket-Protocol");
+	const char	*origin = http_header(req, "Origin");
 	uint8_t		 raw[WS_KEY_LEN + 2], md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
 	char		 buf[128];
 
 	if (req->method != HTTP_M_GET)
 		return (http_ws_refuse(hc, 405, "not a GET"));
-	if (upgrade == NULL || !http_ws_has(upgrade, "websocket", 0) ||
-	    connection == NULL || !http_ws_has(connection, "upgrade", 0))
+	if (upgrade == NULL || !http_web_has(upgrade, "websocket", 0) ||
+	    connection == NULL || !http_web_has(connection, "upgrade", 0))
 		return (http_ws_refuse(hc, 400, "no upgrade to websocket"));
 	if (version == NULL || strcmp(version, "13") != 0)
 		return (http_ws_refuse(hc, 426, "not version 13"));
 	if (key == NULL || base64_decode(key, strlen(key), raw,
 	    sizeof(raw)) != WS_KEY_LEN)
 		return (http_ws_refuse(hc, 400, "bad Sec-WebSocket-Key"));
-	if (proto == NULL || !http_ws_has(proto, WS_PROTOCOL, 1))
+	if (proto == NULL || !http_web_has(proto, WS_PROTOCOL, 1))
 		return (http_ws_refuse(hc, 400, "no xmpp subprotocol"));
+	/* A browser's page from elsewhere, when origins are listed. */
+	if (origin != NULL && !http_web_origin_ok(
+	    stream_conf->global.ws_origins, origin, 1))
+		return (http_ws_refuse(hc, 403, "origin not allowed"));
 	/* The key decoded to 16 bytes: it is 24 characters long. */
 	if (strlcpy(buf, key, sizeof(buf)) >= sizeof(buf) ||
 	    strlcat(buf, WS_GUID, sizeof(buf)) >= sizeof(buf) ||

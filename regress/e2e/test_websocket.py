@@ -438,3 +438,89 @@ def test_close_without_close_element(s):
     assert "carol@example.org/gone" not in s.ctl("show",
                                                   "sessions").stdout
     still_serving(s, pid)
+
+
+async def get(port, path, headers=None, method="GET"):
+    async with aiohttp.ClientSession() as session:
+        async with session.request(
+                method, "https://127.0.0.1:%d%s" % (port, path),
+                headers=headers, ssl=tls()) as r:
+            return r.status, r.headers, await r.text()
+
+
+def test_host_meta(s):
+    """XEP-0156: the WebSocket URL of the host asked for, as XRD and
+    JRD, readable from any origin by default."""
+    import json
+    import xml.etree.ElementTree as ET
+    port = s.ports["web"]
+    host = {"Host": "example.org:%d" % port,
+            "Origin": "https://chat.example.net"}
+    url = "wss://example.org:%d/xmpp-websocket" % port
+    st, h, body = run(get(port, "/.well-known/host-meta", host))
+    assert st == 200, (st, body)
+    assert h["Content-Type"] == "application/xrd+xml", h
+    assert h["Access-Control-Allow-Origin"] == "*", h
+    xrd = ET.fromstring(body.encode())
+    assert xrd.tag == "{http://docs.oasis-open.org/ns/xri/xrd-1.0}XRD", body
+    links = [(e.get("rel"), e.get("href")) for e in xrd]
+    assert links == [("urn:xmpp:alt-connections:websocket", url)], body
+    st, h, body = run(get(port, "/.well-known/host-meta.json", host))
+    assert st == 200 and h["Content-Type"] == "application/json", (st, h)
+    assert json.loads(body) == {"links": [{
+        "rel": "urn:xmpp:alt-connections:websocket", "href": url}]}, body
+    # Another domain's name gives its own URL.
+    st, h, body = run(get(port, "/.well-known/host-meta.json",
+                          {"Host": "Chat.Example.COM"}))
+    assert json.loads(body)["links"][0]["href"] == \
+        "wss://chat.example.com/xmpp-websocket", body
+    # A Host that is no host name is refused, nothing echoed.
+    for bad in ("example.org/x", "a b", "<x>", "ex'ample", "x" * 400):
+        st, h, body = run(get(port, "/.well-known/host-meta",
+                              {"Host": bad}))
+        assert st == 400, (bad, st, body)
+    st, h, body = run(get(port, "/.well-known/host-meta", host, "POST"))
+    assert st == 405, st
+    st, h, body = run(get(port, "/nothing-here", host))
+    assert st == 404, st
+
+
+def test_origins(s):
+    """Allowed origins: a WebSocket from a page elsewhere is refused
+    (403), host-meta's CORS names only the listed origin."""
+    port = free_port()
+    o = Server('cors "https://chat.example.org"\n'
+               'websocket origin "https://chat.example.org"\n'
+               'websocket origin "https://web.example.org:8443"\n'
+               "listen on 127.0.0.1 port %d http tls\n" % port, prefork=1)
+    o.start()
+    try:
+        async def handshake(origin):
+            try:
+                ws = await WS.connect(port, headers={"Origin": origin}
+                                      if origin else None)
+            except aiohttp.WSServerHandshakeError as e:
+                return e.status
+            await ws.send(OPEN)
+            await ws.expect(r"^<open ")
+            await ws.close()
+            return "accepted"
+        for origin, want in (("https://chat.example.org", "accepted"),
+                             ("https://web.example.org:8443", "accepted"),
+                             (None, "accepted"),
+                             ("https://evil.example.org", 403),
+                             ("https://chat.example.org.evil.net", 403),
+                             ("null", 403)):
+            got = run(handshake(origin))
+            assert got == want, (origin, got)
+        st, h, body = run(get(port, "/.well-known/host-meta",
+                              {"Origin": "https://chat.example.org"}))
+        assert st == 200, st
+        assert h["Access-Control-Allow-Origin"] == \
+            "https://chat.example.org", h
+        assert h["Vary"] == "Origin", h
+        st, h, body = run(get(port, "/.well-known/host-meta",
+                              {"Origin": "https://evil.example.org"}))
+        assert st == 200 and "Access-Control-Allow-Origin" not in h, h
+    finally:
+        o.stop()
