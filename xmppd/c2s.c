@@ -718,6 +718,8 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 	    sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	(void)strlcpy(req.transport, c->ws != NULL ? "websocket" : "tcp",
+	    sizeof(req.transport));
 	if (t != NULL)
 		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
 		    tls_conn_version(t), tls_conn_cipher(t));

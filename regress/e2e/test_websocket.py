@@ -160,6 +160,12 @@ def run(coro):
     try:
         return loop.run_until_complete(coro)
     finally:
+        # What a client left running ends with the loop.
+        pending = asyncio.all_tasks(loop)
+        for t in pending:
+            t.cancel()
+        loop.run_until_complete(asyncio.gather(*pending,
+                                               return_exceptions=True))
         loop.close()
 
 
@@ -173,6 +179,11 @@ def test_login_and_chat(s):
         assert ws.ws.protocol == "xmpp", ws.ws.protocol
         jid = await ws.login("alice", "alice-pw")
         assert jid == "alice@example.org/ws", jid
+        rows = s.ctl("show", "sessions").stdout
+        transport = {m.group(1): m.group(2) for m in re.finditer(
+            r"^(\S+)\s+\d+\s+\S+\s+(\S+)\s+TLSv", rows, re.M)}
+        assert transport == {"alice@example.org/ws": "websocket",
+                             "bob@example.org/tcp": "tcp"}, rows
         await ws.send("<presence xmlns='jabber:client'/>")
         bob.send_message(mto=jid, mbody="to the web", mtype="chat")
         m = await ws.until(r"^<message ")
