@@ -52,13 +52,14 @@ class WS:
         self.ws = ws
 
     @classmethod
-    async def connect(cls, port, protocols=("xmpp",), headers=None):
+    async def connect(cls, port, protocols=("xmpp",), headers=None,
+                      autoping=True):
         session = aiohttp.ClientSession()
         try:
             ws = await session.ws_connect(
                 "https://127.0.0.1:%d/xmpp-websocket" % port,
                 protocols=protocols, ssl=tls(), headers=headers,
-                autoping=True, timeout=T)
+                autoping=autoping, timeout=T)
         except Exception:
             await session.close()
             raise
@@ -234,6 +235,43 @@ def test_stream_management_resume(s):
         await ws.close()
         bob.disconnect()
     run(scenario())
+
+
+def test_keepalive_ping(s):
+    """A quiet client gets WebSocket pings: one that answers stays (a
+    second ping comes, past the time allowed for an answer), one that
+    does not is closed with <connection-timeout/>."""
+    async def ping(ws):
+        while True:
+            m = await asyncio.wait_for(ws.ws.receive(), 30)
+            if m.type == aiohttp.WSMsgType.PING:
+                return m
+            assert m.type == aiohttp.WSMsgType.TEXT and \
+                m.data.startswith("<presence"), (m.type, m.data)
+
+    async def answers():
+        ws = await WS.connect(s.ports["web"], autoping=False)
+        await ws.login("alice", "alice-pw", "pong")
+        for _ in range(2):
+            m = await ping(ws)
+            await ws.ws.pong(m.data)
+        await ws.send(CLOSE)
+        await ws.until(r"^<close ", skip=r".")
+        await ws.close()
+
+    async def silent():
+        ws = await WS.connect(s.ports["web"], autoping=False)
+        await ws.login("bob", "bob-pw", "silent")
+        await ping(ws)
+        m = await asyncio.wait_for(ws.ws.receive(), 30)
+        assert m.type == aiohttp.WSMsgType.TEXT, (m.type, m.data)
+        assert "<connection-timeout " in m.data, m.data
+        await ws.expect(r"^<close ")
+        await ws.close()
+
+    async def both():
+        await asyncio.gather(answers(), silent())
+    run(both())
 
 
 def still_serving(s, pid):
