@@ -137,8 +137,13 @@ http_ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 	char		*data;
 
 	(void)flags;
+	/*
+	 * All that was read from the socket, as c2s_input() feeds it all:
+	 * a pause (rate, flow) stops reading from the socket, and what
+	 * the library held back would wait for input that may not come.
+	 */
 	data = io_data(c->io, &n);
-	if (n == 0 || io_paused(c->io)) {
+	if (n == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return (-1);
 	}
@@ -284,7 +289,8 @@ http_ws_open(struct conn *c)
 	if ((n = xml_node_new(NS_FRAMING, "open")) == NULL ||
 	    (c->domain[0] != '\0' && xml_set_attr(n, "from",
 	    c->domain) == -1) || xml_set_attr(n, "id", c->streamid) == -1 ||
-	    xml_set_attr(n, "version", "1.0") == -1)
+	    xml_set_attr(n, "version", "1.0") == -1 ||
+	    xml_set_attr_ns(n, NS_XML, "lang", "en") == -1)
 		fatal("%s", __func__);
 	http_ws_send_node(c, n);
 	xml_node_free(n);

@@ -105,7 +105,8 @@ class WS:
 
     async def login(self, user, password, resource="ws", bind=True):
         await self.send(OPEN)
-        await self.expect(r"^<open [^>]*xmlns=.%s" % FRAMING)
+        await self.expect(r"^<open xmlns='%s' from='example.org' id='[0-9a-f]+"
+                          r"' version='1.0' xml:lang='en'/>$" % FRAMING)
         await self.expect(r"SCRAM-SHA-256")
         nonce = base64.b64encode(os.urandom(18)).decode()
         first = "n=%s,r=%s" % (user, nonce)
@@ -142,7 +143,9 @@ class WS:
         return re.search(r"<jid>([^<]+)</jid>", r).group(1)
 
 
-def slix(loop, user):
+async def slix(port, user):
+    """user@example.org/tcp online over TCP with slixmpp."""
+    loop = asyncio.get_event_loop()
     c = ClientXMPP("%s@example.org/tcp" % user, user + "-pw")
     c.loop = loop
     c.ssl_context.check_hostname = False
@@ -152,6 +155,8 @@ def slix(loop, user):
     c.add_event_handler("session_start",
                         lambda e: c.started.done() or c.started.set_result(1))
     c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
+    c.connect(("127.0.0.1", port))
+    await asyncio.wait_for(c.started, T)
     return c
 
 
@@ -172,10 +177,7 @@ def run(coro):
 
 def test_login_and_chat(s):
     async def scenario():
-        loop = asyncio.get_event_loop()
-        bob = slix(loop, "bob")
-        bob.connect(("127.0.0.1", s.ports["client"]))
-        await asyncio.wait_for(bob.started, T)
+        bob = await slix(s.ports["client"], "bob")
         ws = await WS.connect(s.ports["web"])
         assert ws.ws.protocol == "xmpp", ws.ws.protocol
         jid = await ws.login("alice", "alice-pw")
@@ -210,10 +212,7 @@ def test_stream_management_resume(s):
     """XEP-0198 over WebSocket: the session outlives its connection and
     is resumed on another, with what was sent meanwhile."""
     async def scenario():
-        loop = asyncio.get_event_loop()
-        bob = slix(loop, "bob")
-        bob.connect(("127.0.0.1", s.ports["client"]))
-        await asyncio.wait_for(bob.started, T)
+        bob = await slix(s.ports["client"], "bob")
         ws = await WS.connect(s.ports["web"])
         jid = await ws.login("alice", "alice-pw", "sm")
         await ws.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
