@@ -441,6 +441,66 @@ def read_frames(sock):
     return frames
 
 
+class RawWS(WS):
+    """WS over raw_ws(): frames as this test writes them."""
+
+    def __init__(self, port):
+        self.sock = raw_ws(port)
+        self.buf = b""
+
+    async def send(self, text):
+        self.sock.sendall(frame(1, text.encode()))
+
+    async def recv(self):
+        while True:
+            n, off = (self.buf[1] & 0x7f, 2) if len(self.buf) >= 2 else \
+                (None, 0)
+            if n == 126:
+                n, off = (int.from_bytes(self.buf[2:4], "big"), 4) if \
+                    len(self.buf) >= 4 else (None, 0)
+            if n is not None and len(self.buf) >= off + n:
+                    op, data = self.buf[0] & 0x0f, self.buf[off:off + n]
+                    self.buf = self.buf[off + n:]
+                    return aiohttp.WSMessage(
+                        aiohttp.WSMsgType(op), data.decode(), None)
+            chunk = self.sock.recv(65536)
+            assert chunk, "closed"
+            self.buf += chunk
+
+
+def test_burst_over_rate(s):
+    """Frames read in one go are all handled, however far over its rate
+    the client is: a pause stops reading the socket, not what was read
+    (the client sends nothing after its burst)."""
+    port = free_port()
+    o = Server("limits {\n\tclient rate 2K\n}\n"
+               "listen on 127.0.0.1 port %d http tls\n" % port, prefork=1)
+    o.start()
+    try:
+        add_user(o, "alice@example.org", "alice-pw")
+        add_user(o, "bob@example.org", "bob-pw")
+
+        async def burst():
+            bob = await slix(o.ports["client"], "bob")
+            ws = RawWS(port)
+            await ws.login("alice", "alice-pw", "burst")
+            ws.sock.sendall(b"".join(frame(1, (
+                "<message xmlns='jabber:client' type='chat' "
+                "to='bob@example.org/tcp'><body>%d %s</body></message>" %
+                (i, "x" * 500)).encode()) for i in range(12)))
+            got = [(await asyncio.wait_for(bob.inbox.get(), 30))["body"]
+                   for _ in range(12)]
+            assert [int(b.split()[0]) for b in got] == list(range(12)), got
+            ws.sock.close()
+            bob.disconnect()
+        try:
+            run(burst())
+        except AssertionError as e:
+            raise AssertionError("%s\n%s" % (e, o.log_tail(30)))
+    finally:
+        o.stop()
+
+
 def test_unmasked_frame(s):
     pid = s.pid_of("stream")
     sock = raw_ws(s.ports["web"])
