@@ -58,6 +58,7 @@ config_new(void)
 	(void)strlcpy(g->socket, XMPPD_SOCKET, sizeof(g->socket));
 	g->storage = STORAGE_SQLITE;
 	g->muc_storage = STORAGE_SQLITE;
+	(void)strlcpy(g->web_cors, "*", sizeof(g->web_cors));
 	g->prefork = 0;
 	g->limits.stanza_size = DEFAULT_STANZA_SIZE;
 	g->limits.client_rate = DEFAULT_CLIENT_RATE;

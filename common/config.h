@@ -291,6 +291,9 @@ struct global_conf {
 	int				 muc_storage;
 	char				 muc_conninfo[CONF_STRLEN];
 	char				 muc_password[CONF_SECRETLEN];
+	/* The web transports (xmppd/http_*.c): origins, by spaces. */
+	char				 web_cors[CONF_STRLEN]; /* "" none */
+	char				 ws_origins[CONF_STRLEN]; /* "" any */
 };
 
 /*

@@ -144,6 +144,27 @@ http_conn_close(struct http_conn *c)
 	http_free(c);
 }
 
+/*
+ * The connection leaves HTTP (an Upgrade its handler accepted, from
+ * done()): its io, paused, with whatever followed the request still
+ * buffered, is the caller's, who gives it its own callback before
+ * returning.  The rest goes once the handler has returned.
+ */
+struct io *
+http_conn_detach(struct http_conn *c)
+{
+	struct io	*io = c->io;
+
+	evtimer_del(&c->hdrtimer);
+	evtimer_del(&c->ratetimer);
+	c->io = NULL;
+	if (c->depth > 0)
+		c->dead = 1;
+	else
+		http_free(c);
+	return (io);
+}
+
 static void
 http_free(struct http_conn *c)
 {

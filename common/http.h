@@ -78,6 +78,7 @@ struct http_request {
 };
 
 struct http_conn;
+struct io;
 
 /*
  * A server's handlers.  request() runs when the headers are complete:
@@ -108,6 +109,7 @@ void		 http_conn_set_arg(struct http_conn *, void *);
 const char	*http_conn_addr(struct http_conn *);	/* peer, numeric */
 const char	*http_conn_servername(struct http_conn *); /* SNI or NULL */
 void		 http_conn_close(struct http_conn *);
+struct io	*http_conn_detach(struct http_conn *);
 int		 http_conn_count(void);		/* open connections */
 
 /* A request's header by name (case-insensitive), or NULL. */

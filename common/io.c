@@ -138,6 +138,15 @@ io_new(int sock, void (*cb)(struct io *, int, void *), void *arg)
 	return (io);
 }
 
+/* Another owner for the connection: a protocol upgrade (http_ws.c). */
+void
+io_set_callback(struct io *io, void (*cb)(struct io *, int, void *),
+    void *arg)
+{
+	io->cb = cb;
+	io->arg = arg;
+}
+
 void
 io_free(struct io *io)
 {

@@ -41,6 +41,8 @@ struct io;
 
 struct io	*io_new(int, void (*)(struct io *, int, void *), void *);
 void		 io_free(struct io *);
+void		 io_set_callback(struct io *,
+		    void (*)(struct io *, int, void *), void *);
 int		 io_fd(struct io *);
 int		 io_write(struct io *, const void *, size_t);
 int		 io_printf(struct io *, const char *, ...)

@@ -385,6 +385,7 @@ struct ctl_session {
 	int		 stream;		/* stream instance */
 	char		 addr[64];
 	char		 tls[64];		/* version and cipher */
+	char		 transport[16];		/* "tcp", "websocket" */
 	time_t		 since;			/* wall clock */
 };
 
@@ -454,6 +455,7 @@ struct session_bind {
 	char		 resource[1024];	/* "" = server chooses */
 	char		 addr[64];
 	char		 tls[64];
+	char		 transport[16];		/* "tcp", "websocket" */
 	time_t		 since;
 };
 
@@ -841,6 +843,7 @@ struct sm_resume {
 	char		 domain[CONF_NAMELEN];
 	char		 addr[64];
 	char		 tls[64];
+	char		 transport[16];		/* "tcp", "websocket" */
 };
 
 struct sm_resumed {

@@ -258,11 +258,12 @@ show_session(struct imsg *imsg)
 	cs.jid[sizeof(cs.jid) - 1] = '\0';
 	cs.addr[sizeof(cs.addr) - 1] = '\0';
 	cs.tls[sizeof(cs.tls) - 1] = '\0';
+	cs.transport[sizeof(cs.transport) - 1] = '\0';
 	if ((tm = localtime(&cs.since)) == NULL ||
 	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
 		(void)strlcpy(since, "?", sizeof(since));
-	printf("%-40s %6d %-20s %-28s %s\n", cs.jid, cs.stream, cs.addr,
-	    cs.tls, since);
+	printf("%-40s %6d %-20s %-9s %-28s %s\n", cs.jid, cs.stream,
+	    cs.addr, cs.transport, cs.tls, since);
 }
 
 /* A connected component: its privileges as xmppd.conf grants them. */

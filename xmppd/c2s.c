@@ -33,6 +33,7 @@
 #include "base64.h"
 #include "config.h"
 #include "io.h"
+#include "http_web.h"
 #include "jid.h"
 #include "log.h"
 #include "proc.h"
@@ -99,7 +100,8 @@ c2s_write(struct conn *c, const char *s)
 {
 	if (c->state == C2S_CLOSING)
 		return;		/* nothing follows the stream's end */
-	if (io_write(c->io, s, strlen(s)) == -1) {
+	if ((c->ws != NULL ? http_ws_write(c, s, strlen(s)) :
+	    io_write(c->io, s, strlen(s))) == -1) {
 		log_info("connection %u: %s", c->id, io_error(c->io));
 		c->state = C2S_CLOSING;
 		io_close_after_write(c->io);
@@ -126,10 +128,14 @@ c2s_header(struct conn *c)
 
 	if (c->header_sent)
 		return;
+	c->header_sent = 1;
+	if (c->ws != NULL) {
+		http_ws_open(c);	/* <open/>, RFC 7395 section 3.4 */
+		return;
+	}
 	h = stream_header(NS_CLIENT, c, " version='1.0' xml:lang='en'>");
 	c2s_write(c, h);
 	free(h);
-	c->header_sent = 1;
 }
 
 /* Serialize n into b; what cannot be written is left out. */
@@ -277,10 +283,12 @@ c2s_features(struct conn *c)
 	struct domain_conf	*d = config_domain(stream_conf, c->domain);
 
 	c2s_write(c, "<stream:features>");
-	if (!c->tls)
-		c2s_write(c, "<starttls xmlns='" NS_TLS "'><required/>"
-		    "</starttls>");
-	else if (!c->authed) {
+	if (!c->tls) {
+		/* A WebSocket has no STARTTLS: TLS is its listener's. */
+		if (c->ws == NULL)
+			c2s_write(c, "<starttls xmlns='" NS_TLS "'><required/>"
+			    "</starttls>");
+	} else if (!c->authed) {
 		c2s_write(c, "<mechanisms xmlns='" NS_SASL "'>");
 		if (d->auth == AUTH_INTERNAL)
 			c2s_write(c, "<mechanism>SCRAM-SHA-256</mechanism>"
@@ -710,6 +718,8 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 	    sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	(void)strlcpy(req.transport, c->ws != NULL ? "websocket" : "tcp",
+	    sizeof(req.transport));
 	if (t != NULL)
 		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
 		    tls_conn_version(t), tls_conn_cipher(t));
@@ -893,7 +903,8 @@ c2s_handle(struct conn *c, struct xml_node *n)
 	int	 stop = 0;
 
 	if (!c->tls) {
-		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0)) {
+		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0) &&
+		    c->ws == NULL) {
 			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
 			c->state = C2S_STARTTLS;
 			io_pause(c->io);
@@ -938,6 +949,10 @@ c2s_ping(struct conn *c)
 {
 	struct xml_node	*iq;
 
+	if (c->ws != NULL) {
+		http_ws_ping(c);	/* the pong is input */
+		return;
+	}
 	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL ||
 	    xml_set_attr(iq, "type", "get") == -1 ||
 	    xml_set_attr(iq, "id", C2S_PING_ID) == -1 ||
@@ -947,6 +962,26 @@ c2s_ping(struct conn *c)
 		fatal("%s", __func__);
 	c2s_write_node(c, iq);
 	xml_node_free(iq);
+}
+
+/* The client is there: the parser is awake, no ping waits. */
+static void
+c2s_awake(struct conn *c)
+{
+	if (c->ping_pending || c->quiet) {
+		c->ping_pending = c->quiet = 0;
+		io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
+	}
+}
+
+/* Input for the parser; not 0 when it stopped. */
+static int
+c2s_feed(struct conn *c, const char *data, size_t len)
+{
+	c2s_awake(c);
+	if (stream_rate(c, len))
+		log_debug("connection %u: over its rate", c->id);
+	return (xml_stream_feed(c->xs, data, len));
 }
 
 static void
@@ -959,13 +994,7 @@ c2s_input(struct conn *c)
 	    c->state != C2S_CLOSING && c->state != C2S_STARTTLS &&
 	    !io_paused(c->io)) {
 		io_drain(c->io, len);
-		if (c->ping_pending || c->quiet) {
-			c->ping_pending = c->quiet = 0;
-			io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
-		}
-		if (stream_rate(c, len))
-			log_debug("connection %u: over its rate", c->id);
-		if (xml_stream_feed(c->xs, data, len) != 0)
+		if (c2s_feed(c, data, len) != 0)
 			break;
 	}
 	/* What followed <starttls/> in the clear is never read. */
@@ -973,6 +1002,31 @@ c2s_input(struct conn *c)
 		io_discard_input(c->io);
 	if (c->state == C2S_CLOSED)
 		c2s_reopen(c);
+}
+
+/*
+ * An element of a WebSocket message, as stream text (http_ws.c); empty:
+ * a pong, which only says the client is there.
+ */
+void
+c2s_ws_input(struct conn *c, const char *data, size_t len)
+{
+	if (c->state == C2S_CLOSING)
+		return;
+	if (len == 0) {
+		c2s_awake(c);
+		return;
+	}
+	(void)c2s_feed(c, data, len);
+	if (c->state == C2S_CLOSED)
+		c2s_reopen(c);
+}
+
+/* Is a new stream to open (the client's <open/> awaited)? */
+int
+c2s_ws_header_wanted(struct conn *c)
+{
+	return (c->state == C2S_HEADER);
 }
 
 void

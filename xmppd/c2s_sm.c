@@ -413,6 +413,8 @@ sm_resume(struct conn *c, struct xml_node *n)
 	(void)strlcpy(req.localpart, conn_local(c), sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	(void)strlcpy(req.transport, c->ws != NULL ? "websocket" : "tcp",
+	    sizeof(req.transport));
 	if (t != NULL)
 		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
 		    tls_conn_version(t), tls_conn_cipher(t));

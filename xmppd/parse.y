@@ -138,6 +138,8 @@ static void	 muc_new(const char *);
 static void	 upload_new(const char *);
 static void	 upload_url(const char *);
 static void	 upload_cors(const char *);
+static void	 conf_origins(char *, size_t, int *, const char *,
+		    const char *);
 static void	 upload_end(void);
 static void	 component_new(const char *, const char *);
 static void	 listen_add(const char *, int64_t, int, int, const char *);
@@ -152,6 +154,7 @@ static struct domain_conf	*cur_domain;
 static struct muc_conf		*cur_muc;
 static struct upload_conf	*cur_upload;
 static int			 cur_upload_cors;	/* origins named */
+static int			 cur_web_cors, cur_ws_origins;
 static int			 block_line;	/* where the block began */
 static int			 errors;
 static int			 lex_reported;	/* the lexer said why */
@@ -172,6 +175,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	RATE REGISTRATION RESUME ROOM ROOMS ROSTER SERVER SESSIONS SET SIZE
 %token	SOCKET SQLITE STANZA STARTTLS STORAGE SUBJECT TEL TEMPORARY TIMEOUT
 %token	TLS UPLOAD URL USER VCARD XML
+%token	ORIGIN WEBSOCKET
 %token	RESOLVER
 %token	CERTIFICATES FEDERATION REQUIRE
 %token	QUEUE
@@ -296,6 +300,20 @@ global		: USER STRING			{
 		| TLS CA STRING			{
 			(void)conf_path(g->tls_ca, $3, sizeof(g->tls_ca),
 			    "tls ca");
+			free($3);
+		}
+		| CORS NONE			{
+			conf_origins(g->web_cors, sizeof(g->web_cors),
+			    &cur_web_cors, "cors", NULL);
+		}
+		| CORS STRING			{
+			conf_origins(g->web_cors, sizeof(g->web_cors),
+			    &cur_web_cors, "cors", $2);
+			free($2);
+		}
+		| WEBSOCKET ORIGIN STRING	{
+			conf_origins(g->ws_origins, sizeof(g->ws_origins),
+			    &cur_ws_origins, "websocket origin", $3);
 			free($3);
 		}
 		| RESOLVER STRING		{
@@ -934,6 +952,7 @@ lookup(const char *s)
 		{ "occupants",		OCCUPANTS },
 		{ "offline",		OFFLINE },
 		{ "on",			ON },
+		{ "origin",		ORIGIN },
 		{ "outgoing",		OUTGOING },
 		{ "password",		PASSWORD },
 		{ "per",		PER },
@@ -972,6 +991,7 @@ lookup(const char *s)
 		{ "url",		URL },
 		{ "user",		USER },
 		{ "vcard",		VCARD },
+		{ "websocket",		WEBSOCKET },
 		{ "xml",		XML },
 	};
 	const struct keywords	*p;
@@ -1704,12 +1724,23 @@ upload_new(const char *name)
 static void
 upload_cors(const char *origin)
 {
-	const char	*host;
-	char		*p;
+	conf_origins(cur_upload->cors, sizeof(cur_upload->cors),
+	    &cur_upload_cors, "cors", origin);
+}
 
-	if (!cur_upload_cors || origin == NULL)
-		cur_upload->cors[0] = '\0';
-	cur_upload_cors = 1;
+/*
+ * Origins, by spaces, in list (of size bytes), for keyword: the first
+ * line named replaces the default (*named), NULL empties the list.
+ */
+static void
+conf_origins(char *list, size_t size, int *named, const char *keyword,
+    const char *origin)
+{
+	const char	*host;
+
+	if (!*named || origin == NULL)
+		list[0] = '\0';
+	*named = 1;
 	if (origin == NULL)
 		return;
 	if (strcmp(origin, "*") != 0) {
@@ -1722,17 +1753,15 @@ upload_cors(const char *origin)
 		if (host == NULL || *host == '\0' ||
 		    strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789.-:[]") !=
 		    strlen(host)) {
-			yyerror("cors \"%s\" is not \"*\" nor an origin "
-			    "(http[s]://host[:port], lowercase)", origin);
+			yyerror("%s \"%s\" is not \"*\" nor an origin "
+			    "(http[s]://host[:port], lowercase)", keyword,
+			    origin);
 			return;
 		}
 	}
-	p = cur_upload->cors;
-	if ((*p != '\0' && strlcat(p, " ", sizeof(cur_upload->cors)) >=
-	    sizeof(cur_upload->cors)) ||
-	    strlcat(p, origin, sizeof(cur_upload->cors)) >=
-	    sizeof(cur_upload->cors))
-		yyerror("cors: too many origins");
+	if ((*list != '\0' && strlcat(list, " ", size) >= size) ||
+	    strlcat(list, origin, size) >= size)
+		yyerror("%s: too many origins", keyword);
 }
 
 static void

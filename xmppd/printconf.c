@@ -162,6 +162,25 @@ print_conninfo(FILE *fp, const char *ci)
 	fputc('"', fp);
 }
 
+/* One line per origin, as they were given: lead, keyword, origin, trail. */
+static void
+print_cors(FILE *fp, const char *cors, const char *lead, const char *keyword,
+    const char *trail)
+{
+	size_t	 n;
+
+	if (*cors == '\0') {
+		fprintf(fp, "%s%s none%s", lead, keyword, trail);
+		return;
+	}
+	while (*cors != '\0') {
+		n = strcspn(cors, " ");
+		fprintf(fp, "%s%s \"%.*s\"%s", lead, keyword, (int)n, cors,
+		    trail);
+		cors += n + strspn(cors + n, " ");
+	}
+}
+
 static void
 print_global(FILE *fp, struct global_conf *g)
 {
@@ -192,6 +211,12 @@ print_global(FILE *fp, struct global_conf *g)
 		fputs("\ntls ca ", fp);
 		print_quoted(fp, g->tls_ca);
 	}
+	/* The web transports' origins, when not the defaults. */
+	if (strcmp(g->web_cors, "*") != 0)
+		print_cors(fp, g->web_cors, "\n", "cors", "");
+	if (g->ws_origins[0] != '\0')
+		print_cors(fp, g->ws_origins, "\n", "websocket origin",
+		    "");
 	fputs("\n\nlimits {\n", fp);
 	fprintf(fp, "\tstanza size %s\n", print_size(l->stanza_size, b,
 	    sizeof(b)));
@@ -396,23 +421,6 @@ print_listen(FILE *fp, struct listen_conf *lc, const char *indent)
 		    lc->flags & LISTEN_TLS ? " tls" : "");
 }
 
-/* One cors line per origin, as they were given. */
-static void
-print_cors(FILE *fp, const char *cors)
-{
-	size_t	 n;
-
-	if (*cors == '\0') {
-		fputs("\tcors none\n", fp);
-		return;
-	}
-	while (*cors != '\0') {
-		n = strcspn(cors, " ");
-		fprintf(fp, "\tcors \"%.*s\"\n", (int)n, cors);
-		cors += n + strspn(cors + n, " ");
-	}
-}
-
 static void
 print_upload(FILE *fp, struct xmppd_config *conf, struct upload_conf *u)
 {
@@ -431,7 +439,7 @@ print_upload(FILE *fp, struct xmppd_config *conf, struct upload_conf *u)
 	    sizeof(b)));
 	fprintf(fp, "\tquota %s\n", print_size(u->quota, b, sizeof(b)));
 	fprintf(fp, "\texpire %s\n", print_expiry(u->expire, b, sizeof(b)));
-	print_cors(fp, u->cors);
+	print_cors(fp, u->cors, "\t", "cors", "\n");
 	fputs("}\n", fp);
 }
 

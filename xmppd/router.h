@@ -50,6 +50,7 @@ struct session {
 	char			*full;		/* local@domain/resource */
 	char			 addr[64];
 	char			 tls[64];
+	char			 transport[16];	/* "tcp", "websocket" */
 	time_t			 since;
 	int			 available;	/* sent initial presence */
 	int			 priority;

@@ -203,6 +203,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	req.resource[sizeof(req.resource) - 1] = '\0';
 	req.addr[sizeof(req.addr) - 1] = '\0';
 	req.tls[sizeof(req.tls) - 1] = '\0';
+	req.transport[sizeof(req.transport) - 1] = '\0';
 	memset(&rep, 0, sizeof(rep));
 	if (session_find_id(iev->instance, id) != NULL ||
 	    config_domain(proc_self.conf, req.domain) == NULL ||
@@ -246,6 +247,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	s->id = id;
 	(void)strlcpy(s->addr, req.addr, sizeof(s->addr));
 	(void)strlcpy(s->tls, req.tls, sizeof(s->tls));
+	(void)strlcpy(s->transport, req.transport, sizeof(s->transport));
 	s->since = req.since;
 	RB_INSERT(session_ids, &sessions_by_id, s);
 	TAILQ_INSERT_TAIL(&u->sessions, s, user_entry);
@@ -340,6 +342,8 @@ session_ctl_show(struct imsgev *iev, uint32_t peerid)
 		cs.stream = s->stream;
 		(void)strlcpy(cs.addr, s->addr, sizeof(cs.addr));
 		(void)strlcpy(cs.tls, s->tls, sizeof(cs.tls));
+		(void)strlcpy(cs.transport, s->transport,
+		    sizeof(cs.transport));
 		cs.since = s->since;
 		imsgev_compose(iev, IMSG_CTL_SESSION, peerid, 0, -1, &cs,
 		    sizeof(cs));

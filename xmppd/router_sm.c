@@ -375,6 +375,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 	req.domain[sizeof(req.domain) - 1] = '\0';
 	req.addr[sizeof(req.addr) - 1] = '\0';
 	req.tls[sizeof(req.tls) - 1] = '\0';
+	req.transport[sizeof(req.transport) - 1] = '\0';
 	memset(&rep, 0, sizeof(rep));
 	(void)strlcpy(key.id, req.id, sizeof(key.id));
 	if (session_find_id(iev->instance, id) != NULL)
@@ -398,6 +399,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 	session_move(s, iev->instance, id);
 	(void)strlcpy(s->addr, req.addr, sizeof(s->addr));
 	(void)strlcpy(s->tls, req.tls, sizeof(s->tls));
+	(void)strlcpy(s->transport, req.transport, sizeof(s->transport));
 	rep.ok = 1;
 	(void)strlcpy(rep.full, s->full, sizeof(rep.full));
 	imsgev_compose(iev, IMSG_SM_RESUMED, id, 0, -1, &rep, sizeof(rep));

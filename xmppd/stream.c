@@ -38,6 +38,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "http_web.h"
 #include "io.h"
 #include "listener.h"
 #include "log.h"
@@ -58,6 +59,7 @@ static struct listeners		 listeners;
 static struct conns		 conns = RB_INITIALIZER(&conns);
 static struct tlsctx		*tls_starttls, *tls_direct;
 static struct tlsctx		*tls_s2s, *tls_s2s_direct;
+static struct tlsctx		*tls_http;
 static struct tlsverify_ca	*stream_peer_ca;
 static uint32_t			 next_id = 1;
 
@@ -143,8 +145,8 @@ stream_auth_owner(const char *domain)
 }
 
 /*
- * Listeners whose protocol is not served yet (http): a peer is told at
- * once by a closed connection rather than left waiting in the backlog.
+ * Listeners whose protocol is not served here: a peer is told at once
+ * by a closed connection rather than left waiting in the backlog.
  */
 static void
 stream_refuse(int fd, struct listener *l)
@@ -160,8 +162,8 @@ stream_refuse(int fd, struct listener *l)
 }
 
 /*
- * Serve s, from addr, as a listener of kind (client, component or
- * server) does; direct: TLS from the first byte.  s is closed when it
+ * Serve s, from addr, as a listener of kind (client, component, server
+ * or http) does; direct: TLS from the first byte.  s is closed when it
  * cannot be served.  The multiplexer comes here too.
  */
 void
@@ -169,6 +171,15 @@ stream_serve(int s, int kind, const char *addr, int direct)
 {
 	struct conn	*c;
 
+	if (kind == LISTEN_HTTP) {
+		if (direct && tls_http == NULL) {
+			log_warnx("http connection from %s closed: no TLS "
+			    "keypair", addr);
+			close(s);
+		} else
+			http_web_accept(s, addr, direct ? tls_http : NULL);
+		return;
+	}
 	if (kind == LISTEN_SERVER && !s2s_in_room(addr,
 	    stream_conf->global.limits.server_conn_per_addr)) {
 		log_info("server connection from %s refused: too many from "
@@ -202,7 +213,7 @@ stream_accept(int fd, short event, void *arg)
 	if (l->conf.kind != LISTEN_CLIENT &&
 	    l->conf.kind != LISTEN_COMPONENT &&
 	    l->conf.kind != LISTEN_SERVER &&
-	    l->conf.kind != LISTEN_MULTIPLEX) {
+	    l->conf.kind != LISTEN_MULTIPLEX && l->conf.kind != LISTEN_HTTP) {
 		stream_refuse(fd, l);
 		return;
 	}
@@ -222,13 +233,9 @@ stream_accept(int fd, short event, void *arg)
 		    (l->conf.flags & LISTEN_TLS) != 0);
 }
 
-/*
- * A connection on socket s, accepted or (s2s) made; NULL out of memory,
- * s left open then.
- */
-struct conn *
-conn_add(int s, int kind, const char *addr,
-    void (*cb)(struct io *, int, void *))
+/* A connection's state, without its io yet; NULL out of memory. */
+static struct conn *
+conn_new(int kind, const char *addr)
 {
 	struct conn	*c;
 
@@ -242,15 +249,53 @@ conn_add(int s, int kind, const char *addr,
 	c->since = time(NULL);
 	c->tokens = stream_rate_of(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->last);
+	evtimer_set(&c->deadline, stream_deadline_cb, c);
+	evtimer_set(&c->ratev, stream_rate_resume, c);
+	return (c);
+}
+
+static struct conn *
+conn_insert(struct conn *c)
+{
+	RB_INSERT(conns, &conns, c);
+	addr_count_add(c->addr, 1);
+	return (c);
+}
+
+/*
+ * A connection on socket s, accepted or (s2s) made; NULL out of memory,
+ * s left open then.
+ */
+struct conn *
+conn_add(int s, int kind, const char *addr,
+    void (*cb)(struct io *, int, void *))
+{
+	struct conn	*c;
+
+	if ((c = conn_new(kind, addr)) == NULL)
+		return (NULL);
 	if ((c->io = io_new(s, cb, c)) == NULL) {
 		free(c);
 		return (NULL);
 	}
-	evtimer_set(&c->deadline, stream_deadline_cb, c);
-	evtimer_set(&c->ratev, stream_rate_resume, c);
-	RB_INSERT(conns, &conns, c);
-	addr_count_add(addr, 1);
-	return (c);
+	return (conn_insert(c));
+}
+
+/*
+ * A connection on an io that served another protocol first (a
+ * WebSocket upgrade); NULL out of memory, io left as it was then.
+ */
+struct conn *
+conn_add_io(struct io *io, int kind, const char *addr,
+    void (*cb)(struct io *, int, void *))
+{
+	struct conn	*c;
+
+	if ((c = conn_new(kind, addr)) == NULL)
+		return (NULL);
+	c->io = io;
+	io_set_callback(io, cb, c);
+	return (conn_insert(c));
 }
 
 /*
@@ -347,6 +392,7 @@ conn_close(struct conn *c)
 		s2s_free(c);
 	else
 		c2s_free(c);
+	http_ws_free(c);
 	evtimer_del(&c->deadline);
 	evtimer_del(&c->ratev);
 	io_free(c->io);
@@ -457,6 +503,8 @@ stream_configure(struct xmppd_config *conf)
 	tlsctx_unref(tls_direct);
 	tls_starttls = tlsctx_new(conf, NULL);
 	tls_direct = tlsctx_new(conf, "xmpp-client");
+	tlsctx_unref(tls_http);
+	tls_http = tlsctx_new(conf, "http/1.1");
 	tlsctx_unref(tls_s2s);
 	tlsctx_unref(tls_s2s_direct);
 	tls_s2s = tlsctx_new_peer(conf, NULL);

@@ -46,6 +46,7 @@ struct xml_node;
 struct s2s;
 struct xml_stream_cb;
 struct tlsverify_ca;
+struct http_ws;
 
 struct conn {
 	RB_ENTRY(conn)		 node;
@@ -76,6 +77,7 @@ struct conn {
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct tlsctx		*tlsctx;	/* what TLS started with */
 	struct s2s		*s2s;		/* stream_s2s.c */
+	struct http_ws		*ws;		/* over a WebSocket, http_ws.c */
 	int			 flow_stopped;	/* the router asked */
 	struct event		 deadline;
 	struct event		 ratev;
@@ -103,6 +105,8 @@ struct conn	*conn_add(int, int, const char *,
 int		 stream_tls_peer(struct conn *, int);
 struct tlsverify_ca *stream_ca(void);
 struct conn	*conn_next(struct conn *);
+struct conn	*conn_add_io(struct io *, int, const char *,
+		    void (*)(struct io *, int, void *));
 void		 stream_serve(int, int, const char *, int);
 
 /* stream_mux.c */
@@ -123,6 +127,8 @@ void		 c2s_error_app(struct conn *, const char *, const char *,
 void		 c2s_wait(struct conn *);
 void		 c2s_resume_failed(struct conn *);
 void		 c2s_resumed(struct conn *);
+void		 c2s_ws_input(struct conn *, const char *, size_t);
+int		 c2s_ws_header_wanted(struct conn *);
 
 /* stream_component.c */
 void		 comp_start(struct conn *);

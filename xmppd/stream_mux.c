@@ -168,7 +168,7 @@ mux_tls(struct mux *m, struct tlshello *h)
 	else if ((u = mux_upload(h->sni)) != NULL)
 		mux_to_upload(m, u);
 	else
-		mux_refuse(m, "no web transport is configured");
+		mux_to_stream(m, LISTEN_HTTP, 1);
 }
 
 /*

@@ -16,7 +16,8 @@ from rawxmpp import Raw
 from xmppdtest import (Server, add_user, certs, free_port, slix_login,
                        TIMEOUT)
 
-UP = "upload.example.org"
+D = "example.org"
+UP = "upload." + D
 NS_UP = "urn:xmpp:http:upload:0"
 CA = certs()[0]
 PER_ADDR = 8
@@ -212,9 +213,9 @@ def slot(c):
     return put.group(1), get.group(1)
 
 
-def curl(c, url, *args, data=None):
+def curl(c, url, *args, data=None, name=UP):
     cmd = ["curl", "-sS", "--cacert", CA, "--resolve",
-           "%s:%d:127.0.0.1" % (UP, c.mux), "-o", "-", "-w",
+           "%s:%d:127.0.0.1" % (name, c.mux), "-o", "-", "-w",
            "\n%{http_code}", "--max-time", str(TIMEOUT)] + list(args) + [url]
     p = subprocess.run(cmd, input=data, capture_output=True,
                        timeout=TIMEOUT + 5)
@@ -323,12 +324,20 @@ def test_only_unknown_alpn(c):
             "no service for the protocols it offers")
 
 
-def test_web_not_configured(c):
-    """http/1.1 for a name that is no upload service: the web
-    transports, not configured here."""
-    refused(c, hello(alpn=("h2", "http/1.1"))[0],
-            "no web transport is configured")
-    refused(c, hello(alpn=None)[0], "no web transport is configured")
+def test_web_through_mux(c):
+    """http/1.1 (curl offers h2 too) or no ALPN, for a name that is no
+    upload service: the web transports of this stream process, whose
+    host-meta names the WebSocket on the multiplexed port."""
+    mark = c.s.mark()
+    url = "https://%s:%d/.well-known/host-meta.json" % (D, c.mux)
+    code, body = curl(c, url, name=D)
+    assert code == 200, (code, body)
+    assert ("wss://%s:%d/xmpp-websocket" % (D, c.mux)).encode() in body, \
+        body
+    assert not c.s.log_has(r"multiplexed connection from \S+ closed",
+                           after=mark)
+    code, _ = curl(c, url, "--http1.1", name=D)
+    assert code == 200, code
 
 
 def test_silent(c):
