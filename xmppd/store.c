@@ -139,6 +139,7 @@ store_main(int instance)
 	auth_init();
 	component_auth_init();
 	mam_store_init();
+	pie_init();
 	if (store_be != &store_sqlite)
 		store_pg_sandbox(&ps->conf->global);
 	else

@@ -52,6 +52,8 @@ int		 roster_store_dispatch(struct imsgev *, struct imsg *);
 void		 mam_store_init(void);
 int		 mam_store_dispatch(struct imsgev *, struct imsg *);
 void		 mam_store_peer_down(struct imsgev *);
+int		 mam_expire_all(const char *, void (*)(int64_t, void *),
+		    void *);
 
 /* store_xml.c */
 int		 xs_dispatch(struct imsgev *, struct imsg *);
@@ -71,6 +73,7 @@ int		 component_auth_dispatch(struct imsgev *, struct imsg *);
 /* store_pie.c, store_pie_export.c */
 int		 pie_dispatch(struct imsgev *, struct imsg *);
 void		 pie_peer_down(void);
+void		 pie_init(void);
 void		 pie_export(struct imsgev *, struct imsg *);
 
 #endif /* STORE_H */

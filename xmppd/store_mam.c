@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 
 #include <event.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,12 @@
 #define MAM_EXPIRE_EVERY	3600		/* seconds */
 #define MAM_EXPIRE_JOBS		16
 
-/* An expiry: one domain, or all; for xmppctl when iev is set. */
+/*
+ * An expiry: one domain, or all; for xmppctl when iev is set.  With
+ * done set, every row of a domain no configuration names (an import's
+ * staging), whatever its age, then done called with what was deleted
+ * or -1.
+ */
 struct mam_expire {
 	TAILQ_ENTRY(mam_expire)	 entry;
 	char			 domain[CONF_NAMELEN];	/* "": all */
@@ -62,6 +68,8 @@ struct mam_expire {
 	int64_t			 deleted;
 	struct imsgev		*iev;
 	uint32_t		 peerid;
+	void			(*done)(int64_t, void *);
+	void			*arg;
 };
 
 static TAILQ_HEAD(, mam_expire)	 mam_expires =
@@ -485,7 +493,9 @@ mam_expire_done(struct mam_expire *e)
 		imsgev_compose(e->iev, IMSG_CTL_ARCHIVE_EXPIRED, e->peerid, 0,
 		    -1, &ca, sizeof(ca));
 	}
-	if (e->deleted > 0)
+	if (e->done != NULL)
+		e->done(e->deleted, e->arg);
+	else if (e->deleted > 0)
 		log_info("archive expiry: %lld messages deleted",
 		    (long long)e->deleted);
 	TAILQ_REMOVE(&mam_expires, e, entry);
@@ -509,6 +519,23 @@ mam_expire_pace(const struct timespec *t0, int64_t n, int chunk)
 		mam_expire_chunk = MIN(chunk * 2, MAM_EXPIRE_MAX);
 }
 
+/* One chunk of every row of e's domain; 1 when there are no more. */
+static int
+mam_expire_all_chunk(struct mam_expire *e, int chunk)
+{
+	struct timespec	 t0;
+	int64_t		 n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = store_be->mam->expire(e->domain, INT64_MAX, &e->from, chunk);
+	mam_expire_pace(&t0, n, chunk);
+	if (n == -1)
+		e->deleted = -1;
+	else
+		e->deleted += n;
+	return (n < chunk);
+}
+
 /* One chunk of the first expiry; the event loop runs between chunks. */
 static void
 mam_expire_run(int fd, short event, void *arg)
@@ -527,6 +554,18 @@ mam_expire_run(int fd, short event, void *arg)
 		return;
 	/* Messages that came during the last chunk go before the next. */
 	mam_flush(-1, 0, NULL);
+#ifdef REGRESS
+	/* Tests fix the chunk's size to cross chunks with a few rows. */
+	if (getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK") != NULL &&
+	    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK")) > 0)
+		chunk = mam_expire_chunk =
+		    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK"));
+#endif
+	if (e->done != NULL) {
+		if (mam_expire_all_chunk(e, chunk))
+			mam_expire_done(e);
+		goto next;
+	}
 	if (e->current[0] == '\0' || (d = config_domain(proc_self.conf,
 	    e->current)) == NULL) {
 		if ((d = mam_expire_next(e, "")) == NULL) {
@@ -537,13 +576,6 @@ mam_expire_run(int fd, short event, void *arg)
 		e->from = 0;
 	}
 	age = e->age >= 0 ? e->age : d->archive_expire;
-#ifdef REGRESS
-	/* Tests fix the chunk's size to cross chunks with a few rows. */
-	if (getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK") != NULL &&
-	    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK")) > 0)
-		chunk = mam_expire_chunk =
-		    atoi(getenv("XMPPD_REGRESS_MAM_EXPIRE_CHUNK"));
-#endif
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = store_be->mam->expire(d->name, mam_now() - age * 1000000,
 	    &e->from, chunk);
@@ -565,7 +597,7 @@ mam_expire_run(int fd, short event, void *arg)
 
 static int
 mam_expire_add(const char *domain, int64_t age, struct imsgev *iev,
-    uint32_t peerid)
+    uint32_t peerid, void (*done)(int64_t, void *), void *arg)
 {
 	struct timeval		 tv = { 0, 0 };
 	struct mam_expire	*e;
@@ -577,11 +609,25 @@ mam_expire_add(const char *domain, int64_t age, struct imsgev *iev,
 	e->age = age;
 	e->iev = iev;
 	e->peerid = peerid;
+	e->done = done;
+	e->arg = arg;
+	if (done != NULL)
+		e->from = INT64_MIN;	/* whatever stamps a file gave */
 	TAILQ_INSERT_TAIL(&mam_expires, e, entry);
 	mam_nexpires++;
 	if (!evtimer_pending(&mam_expire_ev, NULL))
 		evtimer_add(&mam_expire_ev, &tv);
 	return (0);
+}
+
+/*
+ * Every archived row of domain, which no configuration names, in the
+ * chunks of an expiry; done is called with how many, or -1.
+ */
+int
+mam_expire_all(const char *domain, void (*done)(int64_t, void *), void *arg)
+{
+	return (mam_expire_add(domain, 0, NULL, 0, done, arg));
 }
 
 /* Hourly, and once at start: what each domain's "archive expire" says. */
@@ -593,7 +639,7 @@ mam_hourly(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	(void)mam_expire_add("", -1, NULL, 0);
+	(void)mam_expire_add("", -1, NULL, 0, NULL, NULL);
 	evtimer_add(&mam_hourly_ev, &tv);
 }
 
@@ -660,7 +706,7 @@ mam_ctl(struct imsgev *iev, struct imsg *imsg)
 		    config_domain(proc_self.conf, ca.domain) == NULL)
 			why = "no such domain";
 		else if (mam_expire_add(ca.domain, ca.age, iev,
-		    imsg_get_id(imsg)) == -1)
+		    imsg_get_id(imsg), NULL, NULL) == -1)
 			why = "too many expiries running";
 	}
 	if (why != NULL)

@@ -31,13 +31,17 @@
  * of PIE_STAGE_DOMAIN, which no JID can name: no one sees them there.
  * The commit's transaction gives them to the new account in one
  * statement (mam_move); a user refused, or an import cut short, takes
- * the staging account away with its messages.
+ * the staging account away with its messages.  What a store that died
+ * in the middle of an import left there is deleted when the store
+ * starts, in the chunks of an archive expiry (pie_init); imports wait
+ * for it to end, being refused meanwhile.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/uio.h>
 
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,15 @@
 
 #define PIE_NOTES_MAX	32	/* notes answered per user */
 #define PIE_STAGE_DOMAIN "/import"	/* not a domain: no one's messages */
+#define PIE_LEFTOVERS_RETRY	5	/* seconds, the database away */
+
+/* An earlier store's staging being deleted: imports wait. */
+static int		 pie_leftovers = 1;
+static int		 pie_leftovers_failed;
+static int64_t		 pie_leftovers_deleted;
+static struct event	 pie_leftovers_ev;
+
+static void	pie_leftovers_start(int, short, void *);
 
 struct pie_item {
 	TAILQ_ENTRY(pie_item)	 entry;
@@ -595,10 +608,126 @@ pie_user_in(struct imsg *imsg)
 		pie_in_fail(0, "bad request");
 	}
 	pie_in.user.jid[sizeof(pie_in.user.jid) - 1] = '\0';
+	/* Waiting for the database: it may have come since. */
+	if (pie_leftovers && evtimer_pending(&pie_leftovers_ev, NULL)) {
+		evtimer_del(&pie_leftovers_ev);
+		pie_leftovers_start(-1, 0, NULL);
+	}
+	if (pie_leftovers)
+		pie_in_fail(0, "the store is still removing what an "
+		    "interrupted import left: try again shortly");
 	/* Nothing will change: its archive need not be set aside. */
 	if (pie_user_jid(pie_in.user.jid, &j, &d) == NULL &&
 	    store_be->account_exists(j.domain, j.local) == 1)
 		pie_in.exists = 1;
+}
+
+/* A staging account's name, kept to delete it after the listing. */
+struct pie_name {
+	SLIST_ENTRY(pie_name)	 entry;
+	char			*local;
+};
+SLIST_HEAD(pie_names, pie_name);
+
+static void
+pie_leftover_name(const char *local, void *arg)
+{
+	struct pie_names	*h = arg;
+	struct pie_name		*n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    (n->local = strdup(local)) == NULL)
+		fatal("%s", __func__);
+	SLIST_INSERT_HEAD(h, n, entry);
+}
+
+/* The staging accounts, their messages gone: how many, or -1. */
+static int
+pie_leftover_accounts(void)
+{
+	struct pie_names	 names = SLIST_HEAD_INITIALIZER(names);
+	struct pie_name		*n;
+	int			 rc, done = 0;
+
+	rc = store_be->account_list(PIE_STAGE_DOMAIN, pie_leftover_name,
+	    &names);
+	while ((n = SLIST_FIRST(&names)) != NULL) {
+		SLIST_REMOVE_HEAD(&names, entry);
+		if (rc != -1 && (rc = store_be->account_delete(
+		    PIE_STAGE_DOMAIN, n->local)) == 1)
+			done++;
+		free(n->local);
+		free(n);
+	}
+	return (rc == -1 ? -1 : done);
+}
+
+/* Their messages are gone: the staging accounts go, and imports may come. */
+static void
+pie_leftovers_done(int64_t deleted, void *arg)
+{
+	struct timeval	 tv = { PIE_LEFTOVERS_RETRY, 0 };
+	int		 n = -1;
+
+	(void)arg;
+	if (deleted > 0)
+		pie_leftovers_deleted += deleted;
+	if (deleted == -1 || (n = pie_leftover_accounts()) == -1) {
+		if (!pie_leftovers_failed++)
+			log_warnx("import: what an interrupted import left "
+			    "cannot be removed yet: imports wait");
+		evtimer_add(&pie_leftovers_ev, &tv);
+		return;
+	}
+	if (n > 0 || pie_leftovers_deleted > 0)
+		log_info("import: %d interrupted imports' staging removed, "
+		    "%lld archived messages", n,
+		    (long long)pie_leftovers_deleted);
+	pie_leftovers = pie_leftovers_failed = 0;
+}
+
+static void
+pie_leftover_count(const char *local, void *arg)
+{
+	(void)local;
+	(*(int *)arg)++;
+}
+
+/*
+ * Staged messages belong to a staging account: with none there is
+ * nothing to remove, and imports are taken at once.
+ */
+static void
+pie_leftovers_start(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { PIE_LEFTOVERS_RETRY, 0 };
+	int		 n = 0;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if ((store_be->up != NULL && !store_be->up()) ||
+	    store_be->account_list(PIE_STAGE_DOMAIN, pie_leftover_count,
+	    &n) == -1)
+		evtimer_add(&pie_leftovers_ev, &tv);
+	else if (n == 0)
+		pie_leftovers = 0;
+	else if (mam_expire_all(PIE_STAGE_DOMAIN, pie_leftovers_done,
+	    NULL) == -1)
+		evtimer_add(&pie_leftovers_ev, &tv);
+}
+
+/*
+ * At start, no import runs: whatever is staged is an earlier store's,
+ * which died before it could commit or drop it.
+ */
+void
+pie_init(void)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	evtimer_set(&pie_leftovers_ev, pie_leftovers_start, NULL);
+	evtimer_add(&pie_leftovers_ev, &tv);
 }
 
 /* The control process went away: what it was sending goes. */

@@ -28,5 +28,6 @@
 sqlite3		*sqlite_db(void);
 int		 sqlite_done(sqlite3_stmt *);
 int64_t		 sqlite_one(sqlite3_stmt *);
+void		 sqlite_expiring(void);
 
 #endif /* STORE_SQLITE_H */

@@ -367,6 +367,7 @@ sqlite_mam_expire(const char *domain, int64_t before, int64_t *from,
 	int64_t		 n = 0, stamp;
 	int		 rc;
 
+	sqlite_expiring();
 	sqlite3_bind_int64(s, 2, before);
 	sqlite3_bind_int(s, 3, limit);
 	sqlite3_bind_int64(s, 4, *from);
