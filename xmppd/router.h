@@ -370,9 +370,15 @@ int		 stats_ctl(struct imsgev *, struct imsg *);
 /* router_caps_client.c (XEP-0115 of clients) */
 int		 caps_client_notify(struct session *, const char *);
 void		 caps_client_result(struct session *, struct stanza_msg *);
+void		 caps_remote_result(struct stanza_msg *);
+void		 caps_remote_presence(struct stanza_msg *);
+int		 caps_remote_notify(const char *, const char *);
+int		 caps_remote_each(const char *, const char *,
+		    void (*)(const char *, void *), void *);
 
 /* router_pep.c (XEP-0163) */
 void		 pep_caps_ready(struct session *);
+void		 pep_remote_ready(const char *, const char *);
 int		 pep_disco(struct xml_node *);
 
 /* router_xmlstore.c: per-user XML items in the store */

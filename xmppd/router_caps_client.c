@@ -19,7 +19,10 @@
  * presence names a hash; the first time a hash is seen the server asks
  * that client's disco#info, checks the answer hashes to it (section 5)
  * and keeps hash -> features, so that PEP knows which nodes a resource
- * wants ("NODE+notify", XEP-0163 section 4.3.3).
+ * wants ("NODE+notify", XEP-0163 section 4.3.3).  A remote contact's
+ * resources are known the same way: their presence to a user of ours
+ * names a hash, asked over federation from the user's domain to the
+ * resource, and only that resource's answer with our id is read.
  */
 
 #include <sys/types.h>
@@ -33,6 +36,7 @@
 
 #include "base64.h"
 #include "config.h"
+#include "jid.h"
 #include "log.h"
 #include "proc.h"
 #include "router.h"
@@ -49,6 +53,8 @@
 #define CAPS_WAIT_MAX	32	/* sessions waiting for one answer */
 #define CAPS_RETRY	60	/* seconds before asking again */
 #define CAPS_VER_MAX	64
+#define CAPS_REMOTE_MAX	1024	/* remote resources' presence kept */
+#define CAPS_PEER_ASKS	8	/* questions open to one remote domain */
 
 enum caps_state { CAPS_ASKED, CAPS_KNOWN, CAPS_BAD };
 
@@ -60,6 +66,8 @@ struct caps_entry {
 	char			 id[40];	/* of our disco#info */
 	int			 stream;	/* the session asked */
 	uint32_t		 session;
+	char			*rjid;		/* or the remote resource */
+	char			 rfrom[CONF_NAMELEN];	/* asked from */
 	char			**features;	/* sorted */
 	int			 nfeatures;
 	struct {
@@ -72,6 +80,18 @@ struct caps_entry {
 static TAILQ_HEAD(caps_lru, caps_entry) caps_cache =
 				    TAILQ_HEAD_INITIALIZER(caps_cache);
 static int			 caps_n;
+
+/* A remote resource available to a user of ours, and its hash. */
+struct caps_remote {
+	TAILQ_ENTRY(caps_remote) lru;
+	char			*jid;		/* the resource, full */
+	char			*user;		/* ours, bare */
+	char			 ver[CAPS_VER_MAX];	/* "": no caps */
+};
+
+static TAILQ_HEAD(caps_rlru, caps_remote) caps_remotes =
+				    TAILQ_HEAD_INITIALIZER(caps_remotes);
+static int			 caps_nremote;
 
 static int
 caps_strcmp(const void *a, const void *b)
@@ -89,6 +109,7 @@ caps_entry_free(struct caps_entry *e)
 	for (i = 0; i < e->nfeatures; i++)
 		free(e->features[i]);
 	free(e->features);
+	free(e->rjid);
 	free(e);
 }
 
@@ -106,14 +127,14 @@ caps_find(const char *ver)
 	return (NULL);
 }
 
-/* Does session s want events of node? */
-int
-caps_client_notify(struct session *s, const char *node)
+/* Does hash ver, verified, say "node+notify"? */
+static int
+caps_wants(const char *ver, const char *node)
 {
 	struct caps_entry	*e;
 	char			 want[512], *k = want;
 
-	if (s->caps_ver == NULL || (e = caps_find(s->caps_ver)) == NULL ||
+	if (ver == NULL || (e = caps_find(ver)) == NULL ||
 	    e->state != CAPS_KNOWN)
 		return (0);
 	if (snprintf(want, sizeof(want), "%s+notify", node) >=
@@ -123,15 +144,39 @@ caps_client_notify(struct session *s, const char *node)
 	    caps_strcmp) != NULL);
 }
 
+/* Does session s want events of node? */
+int
+caps_client_notify(struct session *s, const char *node)
+{
+	return (caps_wants(s->caps_ver, node));
+}
+
+/* A new entry for ver, the least used one gone if the cache is full. */
+static struct caps_entry *
+caps_entry_new(const char *ver)
+{
+	struct caps_entry	*e;
+
+	if (caps_n >= CAPS_CACHE_MAX)
+		caps_entry_free(TAILQ_LAST(&caps_cache, caps_lru));
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(e->ver, ver, sizeof(e->ver));
+	e->stream = -1;
+	TAILQ_INSERT_HEAD(&caps_cache, e, lru);
+	caps_n++;
+	return (e);
+}
+
 /*
- * Ask s for the disco#info of node#ver.  Only s may answer, under an id
- * no one else can guess (caps_client_result()).
+ * The disco#info question of e, from one of our names to a resource,
+ * under an id no one else can guess; NULL if it cannot be made.
  */
-static void
-caps_ask(struct caps_entry *e, struct session *s, const char *node)
+static struct xml_node *
+caps_question(struct caps_entry *e, const char *from, const char *to,
+    const char *node)
 {
 	struct xml_node	*iq, *q;
-	struct imsgev	*iev;
 	char		 n[1024];
 	uint8_t		 r[16];
 	size_t		 i;
@@ -141,23 +186,59 @@ caps_ask(struct caps_entry *e, struct session *s, const char *node)
 	for (i = 0; i < sizeof(r); i++)
 		(void)snprintf(e->id + 4 + 2 * i, sizeof(e->id) - 4 - 2 * i,
 		    "%02x", r[i]);
-	e->stream = s->stream;
-	e->session = s->id;
 	e->asked = time(NULL);
 	e->state = CAPS_ASKED;
 	e->nwait = 0;
-	if ((iev = proc_peer(PROC_STREAM, s->stream)) == NULL ||
-	    (iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
-		return;
+	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL)
+		return (NULL);
 	xml_set_attr(iq, "type", "get");
 	xml_set_attr(iq, "id", e->id);
-	xml_set_attr(iq, "from", s->user->domain);
-	xml_set_attr(iq, "to", s->full);
+	xml_set_attr(iq, "from", from);
+	xml_set_attr(iq, "to", to);
 	if ((q = xml_add_child(iq, NS_DISCO_INFO, "query")) != NULL &&
 	    snprintf(n, sizeof(n), "%s#%s", node, e->ver) < (int)sizeof(n))
 		xml_set_attr(q, "node", n);
-	(void)stanza_send(iev, s->id, s->id, iq, NS_CLIENT);
+	return (iq);
+}
+
+/*
+ * Ask s for the disco#info of node#ver.  Only s may answer, under an id
+ * no one else can guess (caps_client_result()).
+ */
+static void
+caps_ask(struct caps_entry *e, struct session *s, const char *node)
+{
+	struct xml_node	*iq;
+	struct imsgev	*iev;
+
+	free(e->rjid);
+	e->rjid = NULL;
+	e->stream = s->stream;
+	e->session = s->id;
+	iq = caps_question(e, s->user->domain, s->full, node);
+	if (iq != NULL && (iev = proc_peer(PROC_STREAM, s->stream)) != NULL)
+		(void)stanza_send(iev, s->id, s->id, iq, NS_CLIENT);
 	xml_node_free(iq);
+}
+
+/*
+ * The hashed <c/> of presence p (section 5; legacy caps are ignored):
+ * 0 and its ver and node, or -1.
+ */
+static int
+caps_of(struct xml_node *p, const char **ver, const char **node)
+{
+	struct xml_node	*c;
+	const char	*hash;
+
+	if ((c = xml_find_child(p, NS_CAPS, "c")) == NULL ||
+	    (*ver = xml_get_attr(c, "ver")) == NULL ||
+	    (*node = xml_get_attr(c, "node")) == NULL ||
+	    (hash = xml_get_attr(c, "hash")) == NULL ||
+	    strcmp(hash, "sha-1") != 0 || strlen(*ver) >= CAPS_VER_MAX ||
+	    strlen(*node) > 512)
+		return (-1);
+	return (0);
 }
 
 /* A session became available or changed its presence. */
@@ -165,22 +246,15 @@ static void
 caps_available(struct session *s, int initial)
 {
 	struct caps_entry	*e;
-	struct xml_node		*p, *c;
-	const char		*ver, *node, *hash;
+	struct xml_node		*p;
+	const char		*ver, *node;
 	int			 same;
 
 	/* Not read: no caps, so no events it did not ask for. */
 	if ((p = router_parse(s->presence, s->presencelen, NS_CLIENT)) ==
 	    NULL)
 		return;
-	c = xml_find_child(p, NS_CAPS, "c");
-	ver = c != NULL ? xml_get_attr(c, "ver") : NULL;
-	node = c != NULL ? xml_get_attr(c, "node") : NULL;
-	hash = c != NULL ? xml_get_attr(c, "hash") : NULL;
-	/* Only the hashed form (section 5); legacy caps are ignored. */
-	if (ver == NULL || node == NULL || hash == NULL ||
-	    strcmp(hash, "sha-1") != 0 || strlen(ver) >= CAPS_VER_MAX ||
-	    strlen(node) > 512) {
+	if (caps_of(p, &ver, &node) == -1) {
 		free(s->caps_ver);
 		s->caps_ver = NULL;
 		xml_node_free(p);
@@ -193,13 +267,7 @@ caps_available(struct session *s, int initial)
 			fatal("%s", __func__);
 	}
 	if ((e = caps_find(ver)) == NULL) {
-		if (caps_n >= CAPS_CACHE_MAX)
-			caps_entry_free(TAILQ_LAST(&caps_cache, caps_lru));
-		if ((e = calloc(1, sizeof(*e))) == NULL)
-			fatal("%s", __func__);
-		(void)strlcpy(e->ver, ver, sizeof(e->ver));
-		TAILQ_INSERT_HEAD(&caps_cache, e, lru);
-		caps_n++;
+		e = caps_entry_new(ver);
 		caps_ask(e, s, node);
 	} else if (e->state == CAPS_ASKED &&
 	    time(NULL) - e->asked >= CAPS_RETRY)
@@ -521,24 +589,18 @@ caps_verify(struct xml_node *q, const char *ver, char ***feat, int *nfeat)
 }
 
 /*
- * An IQ result or error to the server: the answer to one of our
- * disco#info questions, or nothing we asked (ignored).
+ * The answer m of who to e, asked: kept if it hashes to e's ver, and
+ * those waiting for it told; forgotten if not (section 5.4: a wrong
+ * answer poisons nothing, the next one with the hash is asked).
  */
-void
-caps_client_result(struct session *from, struct stanza_msg *m)
+static void
+caps_answered(struct caps_entry *e, struct stanza_msg *m, const char *who)
 {
-	struct caps_entry	*e;
 	struct xml_node		*n, *q;
 	struct session		*s;
+	struct caps_remote	*r, *nr;
 	int			 i;
 
-	/* Only the session asked answers: another's answer is not read. */
-	TAILQ_FOREACH(e, &caps_cache, lru)
-		if (e->state == CAPS_ASKED && strcmp(e->id, m->id) == 0 &&
-		    e->stream == from->stream && e->session == from->id)
-			break;
-	if (e == NULL)
-		return;
 	e->id[0] = '\0';
 	e->state = CAPS_BAD;	/* until verified */
 	if (strcmp(m->type, "result") == 0 &&
@@ -548,11 +610,9 @@ caps_client_result(struct session *from, struct stanza_msg *m)
 			e->state = CAPS_KNOWN;
 		xml_node_free(n);
 	}
-	if (e->state != CAPS_KNOWN)
-		log_debug("caps: %s sent a disco#info not matching %s",
-		    from->full, e->ver);
-	/* A wrong answer poisons nothing: the next client is asked. */
 	if (e->state != CAPS_KNOWN) {
+		log_info("caps: %s sent a disco#info not matching %s", who,
+		    e->ver);
 		caps_entry_free(e);
 		return;
 	}
@@ -562,6 +622,233 @@ caps_client_result(struct session *from, struct stanza_msg *m)
 		    strcmp(s->caps_ver, e->ver) == 0)
 			pep_caps_ready(s);
 	e->nwait = 0;
+	/* pep_remote_ready() may not touch the list. */
+	TAILQ_FOREACH_SAFE(r, &caps_remotes, lru, nr)
+		if (strcmp(r->ver, e->ver) == 0)
+			pep_remote_ready(r->user, r->jid);
+}
+
+/*
+ * An IQ result or error to the server: the answer to one of our
+ * disco#info questions, or nothing we asked (ignored).
+ */
+void
+caps_client_result(struct session *from, struct stanza_msg *m)
+{
+	struct caps_entry	*e;
+
+	/* Only the session asked answers: another's answer is not read. */
+	TAILQ_FOREACH(e, &caps_cache, lru)
+		if (e->state == CAPS_ASKED && e->rjid == NULL &&
+		    strcmp(e->id, m->id) == 0 && e->stream == from->stream &&
+		    e->session == from->id)
+			break;
+	if (e != NULL)
+		caps_answered(e, m, from->full);
+}
+
+/*
+ * An IQ result or error from a remote server to one of our domains:
+ * the answer of the resource asked, to the name it was asked from,
+ * with the id sent; any other is not read.
+ */
+void
+caps_remote_result(struct stanza_msg *m)
+{
+	struct caps_entry	*e;
+
+	TAILQ_FOREACH(e, &caps_cache, lru)
+		if (e->state == CAPS_ASKED && e->rjid != NULL &&
+		    strcmp(e->id, m->id) == 0 &&
+		    strcmp(e->rjid, m->from) == 0 &&
+		    strcmp(e->rfrom, m->to) == 0)
+			break;
+	if (e == NULL) {
+		log_info("caps: an iq %s from %s to %s not asked", m->type,
+		    m->from, m->to);
+		return;
+	}
+	caps_answered(e, m, m->from);
+}
+
+static void
+caps_remote_free(struct caps_remote *r)
+{
+	TAILQ_REMOVE(&caps_remotes, r, lru);
+	caps_nremote--;
+	free(r->jid);
+	free(r->user);
+	free(r);
+}
+
+static struct caps_remote *
+caps_remote_find(const char *jid, const char *user)
+{
+	struct caps_remote	*r;
+
+	TAILQ_FOREACH(r, &caps_remotes, lru)
+		if (strcmp(r->jid, jid) == 0 && strcmp(r->user, user) == 0)
+			return (r);
+	return (NULL);
+}
+
+/* The questions open to the resources of one remote domain. */
+static int
+caps_peer_asks(const char *domain)
+{
+	struct caps_entry	*e;
+	struct jid		 j;
+	int			 n = 0;
+
+	TAILQ_FOREACH(e, &caps_cache, lru)
+		if (e->state == CAPS_ASKED && e->rjid != NULL &&
+		    jid_parse(e->rjid, &j) == 0 &&
+		    strcmp(j.domain, domain) == 0)
+			n++;
+	return (n);
+}
+
+/*
+ * Ask remote resource jid, available to a user of domain ours, the
+ * disco#info of node#ver over federation; a domain has a few questions
+ * open at most, so that its resources' hashes do not push all others
+ * out of the cache.
+ */
+static void
+caps_ask_remote(struct caps_entry *e, const char *jid, const char *ours,
+    const char *node)
+{
+	struct xml_node	*iq;
+
+	if ((e->rjid = strdup(jid)) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(e->rfrom, ours, sizeof(e->rfrom));
+	e->stream = -1;
+	e->session = 0;
+	if ((iq = caps_question(e, ours, jid, node)) == NULL ||
+	    s2s_send_node(iq) == -1)
+		log_info("caps: no disco#info question to %s", jid);
+	xml_node_free(iq);
+}
+
+/* The hash ver of remote resource jid to the user of domain ours. */
+static struct caps_entry *
+caps_remote_hash(const char *jid, const char *domain, const char *ours,
+    const char *ver, const char *node)
+{
+	struct caps_entry	*e;
+
+	if ((e = caps_find(ver)) != NULL && (e->state != CAPS_ASKED ||
+	    time(NULL) - e->asked < CAPS_RETRY))
+		return (e);
+	if (caps_peer_asks(domain) >= CAPS_PEER_ASKS) {
+		log_info("caps: %s has too many questions open, %s not asked",
+		    domain, jid);
+		return (e);
+	}
+	if (e == NULL)
+		e = caps_entry_new(ver);
+	free(e->rjid);
+	e->rjid = NULL;
+	caps_ask_remote(e, jid, ours, node);
+	return (e);
+}
+
+/*
+ * Presence from a remote resource to a user of ours, available or
+ * unavailable (the stream proved its domain): what it is available
+ * with, its hash asked the first time it is seen, and once the hash is
+ * known the user's last items to it (XEP-0163 section 4.3.3).
+ */
+void
+caps_remote_presence(struct stanza_msg *m)
+{
+	struct caps_remote	*r;
+	struct caps_entry	*e;
+	struct xml_node		*p = NULL;
+	struct jid		 f, t;
+	char			 user[CONF_JIDLEN];
+	const char		*ver = "", *node = NULL;
+	int			 fresh;
+
+	if (jid_parse(m->from, &f) == -1 || f.resource[0] == '\0' ||
+	    jid_parse(m->to, &t) == -1 || t.local[0] == '\0' ||
+	    jid_bare(&t, user, sizeof(user)) >= sizeof(user))
+		return;
+	r = caps_remote_find(m->from, user);
+	if (strcmp(m->type, "unavailable") == 0) {
+		if (r != NULL)
+			caps_remote_free(r);
+		return;
+	}
+	if (m->type[0] != '\0')
+		return;
+	/* Not read, or no caps: available, asking for no events. */
+	if ((p = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL ||
+	    caps_of(p, &ver, &node) == -1)
+		ver = "";
+	if ((fresh = r == NULL)) {
+		if (caps_nremote >= CAPS_REMOTE_MAX)
+			caps_remote_free(TAILQ_LAST(&caps_remotes, caps_rlru));
+		if ((r = calloc(1, sizeof(*r))) == NULL ||
+		    (r->jid = strdup(m->from)) == NULL ||
+		    (r->user = strdup(user)) == NULL)
+			fatal("%s", __func__);
+		caps_nremote++;
+	} else {
+		TAILQ_REMOVE(&caps_remotes, r, lru);
+		fresh = strcmp(r->ver, ver) != 0;
+	}
+	TAILQ_INSERT_HEAD(&caps_remotes, r, lru);
+	(void)strlcpy(r->ver, ver, sizeof(r->ver));
+	if (*ver != '\0' && (e = caps_remote_hash(m->from, f.domain,
+	    t.domain, ver, node)) != NULL && e->state == CAPS_KNOWN && fresh)
+		pep_remote_ready(user, m->from);
+	xml_node_free(p);
+}
+
+/* Does remote resource jid want events of node? */
+int
+caps_remote_notify(const char *jid, const char *node)
+{
+	struct caps_remote	*r;
+
+	TAILQ_FOREACH(r, &caps_remotes, lru)
+		if (strcmp(r->jid, jid) == 0 && r->ver[0] != '\0')
+			return (caps_wants(r->ver, node));
+	return (0);
+}
+
+/*
+ * fn for each resource of remote bare JID bare known available that
+ * wants events of node, once each.  Returns how many of its resources
+ * are known available, wanting or not.
+ */
+int
+caps_remote_each(const char *bare, const char *node,
+    void (*fn)(const char *, void *), void *arg)
+{
+	struct caps_remote	*r, *o;
+	struct jid		 j;
+	char			 b[CONF_JIDLEN];
+	int			 n = 0;
+
+	TAILQ_FOREACH(r, &caps_remotes, lru) {
+		if (jid_parse(r->jid, &j) == -1 ||
+		    jid_bare(&j, b, sizeof(b)) >= sizeof(b) ||
+		    strcmp(b, bare) != 0)
+			continue;
+		for (o = TAILQ_FIRST(&caps_remotes); o != r;
+		    o = TAILQ_NEXT(o, lru))
+			if (strcmp(o->jid, r->jid) == 0)
+				break;
+		if (o != r)
+			continue;	/* seen */
+		n++;
+		if (r->ver[0] != '\0' && caps_wants(r->ver, node))
+			fn(r->jid, arg);
+	}
+	return (n);
 }
 
 const struct router_hooks caps_client_hooks = {

@@ -735,29 +735,58 @@ pep_send_user(const char *bare, const char *owner, const char *node,
 			pep_send(s, owner, node, ev);
 }
 
-/*
- * An event for a contact on another server: the router has no presence
- * of its resources to filter by, so one notification goes to its bare
- * JID (XEP-0163 section 4.3.2), from the owner's bare JID, unless the
- * owner blocks it (4.3.3); a list the router does not know counts as a
- * block.
- */
+/* One notification over federation: ev from owner to jid. */
 static void
-pep_send_remote(const char *bare, const char *owner, struct xml_node *ev)
+pep_send_s2s(const char *jid, const char *owner, struct xml_node *ev)
 {
 	struct xml_node	*m;
 
-	if (blocking_known(session_find_user(owner), bare) != 0 ||
-	    (m = xml_node_new(NS_CLIENT, "message")) == NULL)
+	if ((m = xml_node_new(NS_CLIENT, "message")) == NULL)
 		return;
 	if (xml_set_attr(m, "from", owner) == 0 &&
-	    xml_set_attr(m, "to", bare) == 0 &&
+	    xml_set_attr(m, "to", jid) == 0 &&
 	    xml_set_attr(m, "type", "headline") == 0) {
 		xml_append(m, ev);
 		(void)s2s_send_node(m);
 		xml_unlink(ev);
 	}
 	xml_node_free(m);
+}
+
+struct pep_remote {
+	const char	*owner;
+	struct xml_node	*ev;
+};
+
+static void
+pep_send_resource(const char *jid, void *arg)
+{
+	struct pep_remote	*pr = arg;
+
+	pep_send_s2s(jid, pr->owner, pr->ev);
+}
+
+/*
+ * An event for a contact on another server, unless the owner blocks it
+ * (XEP-0191 section 3.3; a list the router does not know counts as a
+ * block): to each of its resources known available whose caps say
+ * "node+notify" (XEP-0163 section 4.3.3, router_caps_client.c).  When
+ * none of its resources' presence is known (the owner is not
+ * subscribed to the contact's), one notification goes to its bare JID
+ * and its server delivers it (4.3.2).
+ */
+static void
+pep_send_remote(const char *bare, const char *owner, const char *node,
+    struct xml_node *ev)
+{
+	struct pep_remote	 pr;
+
+	if (blocking_known(session_find_user(owner), bare) != 0)
+		return;
+	pr.owner = owner;
+	pr.ev = ev;
+	if (caps_remote_each(bare, node, pep_send_resource, &pr) == 0)
+		pep_send_s2s(bare, owner, ev);
 }
 
 static void
@@ -772,7 +801,7 @@ pep_notify_roster(struct roster *ro, struct roster_job *j)
 			if (it->sub != SUB_FROM && it->sub != SUB_BOTH)
 				continue;
 			if (s2s_remote_jid(it->jid))
-				pep_send_remote(it->jid, ro->bare, ev);
+				pep_send_remote(it->jid, ro->bare, j->jid, ev);
 			else
 				pep_send_user(it->jid, ro->bare, j->jid, ev);
 		}
@@ -806,6 +835,26 @@ pep_notify(struct pep_op *op, struct xml_node *ev)
 	roster_with(op->local, op->domain, pep_notify_roster, j);
 }
 
+/* The event of a node's newest item it, as XS_PEP_LAST has it. */
+static struct xml_node *
+pep_last_event(struct xs_item *it, const char *node)
+{
+	struct xml_node	*ev, *its, *p, *item;
+
+	if ((p = xs_item_parse(it)) == NULL)
+		return (NULL);
+	if ((ev = xml_node_new(NS_PUBSUB_EVENT, "event")) != NULL &&
+	    (its = xml_add_child(ev, NULL, "items")) != NULL &&
+	    xml_set_attr(its, "node", node) == 0 &&
+	    (item = pep_item_node(NS_PUBSUB_EVENT, it->key, p)) != NULL) {
+		xml_append(its, item);
+		return (ev);
+	}
+	xml_node_free(p);
+	xml_node_free(ev);
+	return (NULL);
+}
+
 /* XS_PEP_LAST of one contact: its nodes' newest items to one session. */
 static void
 pep_last_got(struct xs_req *r, struct xs_items *items, void *arg)
@@ -814,7 +863,7 @@ pep_last_got(struct xs_req *r, struct xs_items *items, void *arg)
 	struct session	*s;
 	struct xs_item	*it, *conf = NULL;
 	struct pep_conf	 c;
-	struct xml_node	*ev, *its, *p, *item;
+	struct xml_node	*ev;
 	char		 owner[CONF_JIDLEN];
 	const char	*node;
 
@@ -838,20 +887,11 @@ pep_last_got(struct xs_req *r, struct xs_items *items, void *arg)
 		if (c.access == PEP_WHITELIST && strcmp(owner,
 		    s->user->bare) != 0)
 			continue;
-		if (!caps_client_notify(s, node) ||
-		    (p = xs_item_parse(it)) == NULL)
-			continue;
-		if ((ev = xml_node_new(NS_PUBSUB_EVENT, "event")) != NULL &&
-		    (its = xml_add_child(ev, NULL, "items")) != NULL &&
-		    (item = pep_item_node(NS_PUBSUB_EVENT, it->key, p)) !=
-		    NULL) {
-			p = NULL;
-			xml_set_attr(its, "node", node);
-			xml_append(its, item);
+		if (caps_client_notify(s, node) &&
+		    (ev = pep_last_event(it, node)) != NULL) {
 			pep_send(s, owner, node, ev);
+			xml_node_free(ev);
 		}
-		xml_node_free(p);
-		xml_node_free(ev);
 	}
 	free(pl);
 }
@@ -930,6 +970,101 @@ pep_caps_ready(struct session *s)
 		return;
 	j = roster_job_new(s, NULL, NULL);
 	roster_with(s->user->local, s->user->domain, pep_last_roster, j);
+}
+
+/* A user's last items for a remote resource of a contact. */
+struct pep_rlast {
+	char		 local[1024];	/* the owner */
+	char		 domain[CONF_NAMELEN];
+	char		 jid[CONF_JIDLEN];	/* the resource */
+};
+
+/* XS_PEP_LAST of the owner: the nodes the resource wants, to it. */
+static void
+pep_rlast_got(struct xs_req *r, struct xs_items *items, void *arg)
+{
+	struct pep_rlast	*pl = arg;
+	struct xs_item		*it, *conf = NULL;
+	struct pep_conf		 c;
+	struct xml_node		*ev;
+	char			 owner[CONF_JIDLEN];
+	const char		*node;
+
+	(void)snprintf(owner, sizeof(owner), "%s@%s", r->localpart,
+	    r->domain);
+	TAILQ_FOREACH(it, items, entry) {
+		if (strcmp(it->space, "pep") == 0) {
+			conf = it;
+			continue;
+		}
+		node = it->space + 4;
+		if (conf == NULL || strncmp(it->space, "pep/", 4) != 0 ||
+		    strcmp(conf->key, node) != 0)
+			continue;
+		pep_conf_parse(conf->xml, conf->len, &c);
+		if (c.access == PEP_WHITELIST ||
+		    !caps_remote_notify(pl->jid, node))
+			continue;
+		if ((ev = pep_last_event(it, node)) != NULL) {
+			pep_send_s2s(pl->jid, owner, ev);
+			xml_node_free(ev);
+		}
+	}
+	free(pl);
+}
+
+/* Whether the owner blocks the resource is known: the items, if not. */
+static void
+pep_rlast_ask(int blocked, void *arg)
+{
+	struct pep_rlast	*pl = arg;
+	struct xs_req		 r;
+
+	if (blocked != 0) {
+		free(pl);
+		return;
+	}
+	xs_req_init(&r, XS_PEP_LAST, pl->local, pl->domain, "", NULL);
+	if (xs_request(&r, NULL, 0, pep_rlast_got, pl) == -1)
+		free(pl);
+}
+
+/* Only a contact with a subscription from the owner hears of it. */
+static void
+pep_rlast_roster(struct roster *ro, struct roster_job *j)
+{
+	struct pep_rlast	*pl;
+	struct ritem		*it;
+	struct jid		 jid;
+	char			 bare[CONF_JIDLEN];
+
+	if (!ro->exists || jid_parse(j->jid, &jid) == -1 ||
+	    jid_bare(&jid, bare, sizeof(bare)) >= sizeof(bare) ||
+	    (it = roster_item(ro, bare)) == NULL ||
+	    (it->sub != SUB_FROM && it->sub != SUB_BOTH))
+		return;
+	if ((pl = calloc(1, sizeof(*pl))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(pl->local, ro->local, sizeof(pl->local));
+	(void)strlcpy(pl->domain, ro->domain, sizeof(pl->domain));
+	(void)strlcpy(pl->jid, j->jid, sizeof(pl->jid));
+	blocking_ask(pl->local, pl->domain, pl->jid, pep_rlast_ask, pl);
+}
+
+/*
+ * Remote resource jid became available to user (bare, ours) with caps
+ * known: the user's last item of each node it wants (XEP-0163 section
+ * 4.3.3), as a local contact's resource gets them.
+ */
+void
+pep_remote_ready(const char *user, const char *jid)
+{
+	struct jid	 u;
+
+	if (jid_parse(user, &u) == -1 || u.local[0] == '\0')
+		return;
+	roster_with(u.local, u.domain, pep_rlast_roster,
+	    roster_job_new(NULL, NULL, jid));
 }
 
 const struct iq_feature pep_feature =

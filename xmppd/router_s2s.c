@@ -647,6 +647,8 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	else if (m.kind == STANZA_IQ && where < 2) {
 		if (strcmp(m.type, "get") == 0 || strcmp(m.type, "set") == 0)
 			router_iq_remote(&ss.s, &m);
+		else if (where == 0)
+			caps_remote_result(&m);	/* ours asked, or nothing */
 	} else if (m.kind == STANZA_PRESENCE && subscription_remote(&m))
 		;	/* the user's roster takes it */
 	else if (where == 0)
@@ -655,10 +657,12 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		;	/* refused */
 	else if (m.kind == STANZA_PRESENCE && s != NULL)
 		router_pass(s, &m, imsg);
-	else if (m.kind == STANZA_PRESENCE && u != NULL) {
-		TAILQ_FOREACH(s, &u->sessions, user_entry)
-			if (s->available)
-				router_pass(s, &m, imsg);
+	else if (m.kind == STANZA_PRESENCE) {
+		caps_remote_presence(&m);	/* for PEP, XEP-0163 */
+		if (u != NULL)
+			TAILQ_FOREACH(s, &u->sessions, user_entry)
+				if (s->available)
+					router_pass(s, &m, imsg);
 	}
 	else if (m.kind != STANZA_PRESENCE)
 		router_route(&ss.s, &m, imsg);

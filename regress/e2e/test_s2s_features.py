@@ -7,6 +7,8 @@ the remote JID as "with", PEP (XEP-0163) for remote contacts, blocking
 (XEP-0191) of a remote contact, and direct TLS for servers (XEP-0368)
 answering with the ALPN protocol xmpp-server."""
 
+import base64
+import hashlib
 import os
 import re
 import subprocess
@@ -20,12 +22,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_s2s_presence import login, pres, subscribe  # noqa: E402
 
 T = 30          # s2s links come up on first use
-USERS = {"a.test": ("alice", "dave", "frank", "gina", "ivan"),
+USERS = {"a.test": ("alice", "dave", "frank", "gina", "ivan", "kim"),
          "b.test": ("bob", "carol", "eve", "hal", "judy")}
 NS_CARBONS = "urn:xmpp:carbons:2"
 NS_MAM = "urn:xmpp:mam:2"
 NS_PUBSUB = "http://jabber.org/protocol/pubsub"
 NS_NICK = "http://jabber.org/protocol/nick"
+NS_CAPS = "http://jabber.org/protocol/caps"
+NS_INFO = "http://jabber.org/protocol/disco#info"
 
 
 def setup():
@@ -300,6 +304,34 @@ def event(r, owner, nick):
                     timeout=T)
 
 
+def caps(name, notify=True):
+    """The features of a client called name, its caps presence's <c/>
+    (XEP-0115 section 5) and its disco#info answer's <query/>."""
+    feats = sorted([NS_CAPS, NS_INFO] + ([NS_NICK + "+notify"]
+                                         if notify else []))
+    s = "client/pc//%s<" % name + "".join(f + "<" for f in feats)
+    ver = base64.b64encode(hashlib.sha1(s.encode()).digest()).decode()
+    node = "http://test.example/" + name
+    c = "<c xmlns='%s' hash='sha-1' node='%s' ver='%s'/>" % (NS_CAPS, node,
+                                                           ver)
+    q = ("<query xmlns='%s' node='%s#%s'><identity category='client' "
+         "type='pc' name='%s'/>%s</query>" %
+         (NS_INFO, node, ver, name,
+          "".join("<feature var='%s'/>" % f for f in feats)))
+    return ver, c, q
+
+
+def answer_disco(r, query, count):
+    """Answer count disco#info questions of servers to client r."""
+    for _ in range(count):
+        m = r.expect(r"<iq(?=[^>]*type='get')[^>]*>\s*<query xmlns='%s'"
+                     % re.escape(NS_INFO), timeout=T).group(0)
+        qid = re.search(r"id='([^']*)'", m).group(1)
+        frm = re.search(r"from='([^']*)'", m).group(1)
+        r.send("<iq type='result' id='%s' to='%s'>%s</iq>" % (qid, frm,
+                                                             query))
+
+
 def test_pep_across(env):
     """ivan@a.test and judy@b.test, subscribed both ways: each one's
     nick event reaches the other (XEP-0163 section 4.3), and each may
@@ -311,6 +343,12 @@ def test_pep_across(env):
     try:
         subscribe(i, "ivan@a.test", j, "judy@b.test")
         subscribe(j, "judy@b.test", i, "ivan@a.test", back=True)
+        # Each client's caps ask for nick events: its own server and the
+        # other (over s2s) ask its disco#info.
+        for r, name in ((i, "ivan-client"), (j, "judy-client")):
+            _, c, q = caps(name)
+            r.send("<presence>%s</presence>" % c)
+            answer_disco(r, q, 2)
         publish(i, "ivan-nick")
         event(j, "ivan@a.test", "ivan-nick")
         publish(j, "judy-nick")
@@ -367,4 +405,115 @@ def test_remote_pep_publish_forbidden(env):
         assert "alice-nick" in m and "evil-nick" not in m, m
     finally:
         a.close()
+        out.close()
+
+
+def remote_caps_question(env, jid, mark):
+    """a.test's disco#info question to remote resource jid: its id."""
+    m = env["peer"].wait(r"<iq(?=[^>]*to='%s')(?=[^>]*type='get')[^>]*>"
+                         r"\s*<query xmlns='%s'" % (re.escape(jid),
+                                                    re.escape(NS_INFO)))
+    return re.search(r"id='([^']*)'", m.group(0)).group(1)
+
+
+def test_remote_caps_pep(env):
+    """kim@a.test's nick events go to the resources of mallory@r.test
+    whose caps, asked over s2s once per hash, say nick+notify (XEP-0163
+    section 4.3.3, XEP-0115): a disco#info answer from another resource
+    or with another id is not read, one that does not hash to the ver
+    is not kept (the next resource is asked again), and a resource
+    coming online with a known hash gets kim's last item."""
+    s = env["servers"]["a.test"]
+    k = login(env, "kim@a.test")
+    out = peer_in(env)
+    m = "mallory@r.test"
+    try:
+        out.send("<presence type='subscribe' from='%s' to='kim@a.test'/>"
+                 % m)
+        pres(k, m, "subscribe")
+        k.send("<presence to='%s' type='subscribed'/>" % m)
+        env["peer"].wait(r"<presence(?=[^>]*to='%s')(?=[^>]*type="
+                         r"'subscribed')" % m)
+        publish(k, "kim-nick-1", "kp1")
+        ver, c, q = caps("mallory-client")
+        mark = s.mark()
+        out.send("<presence from='%s/x' to='kim@a.test'>%s</presence>" %
+                 (m, c))
+        qid = remote_caps_question(env, m + "/x", "x")
+        # Not the resource asked, then not the id sent: not read.
+        out.send("<iq type='result' id='%s' from='%s/w' to='a.test'>%s"
+                 "</iq>" % (qid, m, q))
+        s.wait_log(r"caps: an iq result from %s/w to a.test not asked" %
+                   re.escape(m), after=mark)
+        out.send("<iq type='result' id='%sx' from='%s/x' to='a.test'>%s"
+                 "</iq>" % (qid, m, q))
+        s.wait_log(r"caps: an iq result from %s/x to a.test not asked" %
+                   re.escape(m), after=mark)
+        # The resource asked, the id sent, features not hashing to ver.
+        _, _, wrong = caps("mallory-client", notify=False)
+        wrong = wrong.replace(caps("mallory-client", notify=False)[0], ver)
+        out.send("<iq type='result' id='%s' from='%s/x' to='a.test'>%s"
+                 "</iq>" % (qid, m, wrong))
+        s.wait_log(r"caps: %s/x sent a disco#info not matching" %
+                   re.escape(m), after=mark)
+        # Not kept: /y with the same ver is asked, and answers right.
+        out.send("<presence from='%s/y' to='kim@a.test'>%s</presence>" %
+                 (m, c))
+        qid = remote_caps_question(env, m + "/y", "y")
+        out.send("<iq type='result' id='%s' from='%s/y' to='a.test'>%s"
+                 "</iq>" % (qid, m, q))
+        # /y came online with caps known: kim's last item.
+        env["peer"].wait(r"<message(?=[^>]*to='%s/y')[^>]*>.*?kim-nick-1"
+                         % m)
+        # /n's caps ask for no nick events: asked, answered.
+        _, cn, qn = caps("mallory-quiet", notify=False)
+        out.send("<presence from='%s/n' to='kim@a.test'>%s</presence>" %
+                 (m, cn))
+        qid = remote_caps_question(env, m + "/n", "n")
+        out.send("<iq type='result' id='%s' from='%s/n' to='a.test'>%s"
+                 "</iq>" % (qid, m, qn))
+        # /z, the same hash as /y, known: not asked, gets the last item
+        # (and its presence came after /n's answer on the same stream).
+        out.send("<presence from='%s/z' to='kim@a.test'>%s</presence>" %
+                 (m, c))
+        env["peer"].wait(r"<message(?=[^>]*to='%s/z')[^>]*>.*?kim-nick-1"
+                         % m)
+        publish(k, "kim-nick-2", "kp2")
+        # /x named the hash /y proved: it wants the events too.
+        for r in ("z", "y", "x"):
+            env["peer"].wait(r"<message(?=[^>]*to='%s/%s')[^>]*>.*?"
+                             r"kim-nick-2" % (m, r))
+        got = env["peer"].received()
+        assert not re.search(r"<iq(?=[^>]*to='%s/z')" % m, got), got
+        to_n = re.findall(r"<message[^>]*to='%s/n'.*?</message>" % m, got)
+        assert "kim-nick" not in "".join(to_n), got
+        assert not re.search(r"to='%s' type='headline'>(?:(?!</message>)"
+                             r".)*kim-nick-2" % m, got), got
+    finally:
+        k.close()
+        out.close()
+
+
+def test_remote_caps_flood(env):
+    """A peer naming a new hash in each of many resources' presence has
+    a few questions open at a time: the rest are not asked, the cache
+    keeps its other hashes, and the server keeps serving."""
+    s = env["servers"]["a.test"]
+    k = login(env, "kim@a.test", res="f")
+    out = peer_in(env)
+    try:
+        mark = s.mark()
+        for i in range(40):
+            ver, c, _ = caps("flood-%d" % i)
+            out.send("<presence from='flood@r.test/%d' to='kim@a.test'>%s"
+                     "</presence>" % (i, c))
+        s.wait_log(r"caps: r\.test has too many questions open",
+                   after=mark)
+        alive(k, "fl1")
+        env["peer"].wait(r"<iq(?=[^>]*to='flood@r\.test/7')")
+        got = env["peer"].received()
+        n = len(re.findall(r"<iq(?=[^>]*to='flood@r\.test/\d+')", got))
+        assert n == 8, n
+    finally:
+        k.close()
         out.close()
