@@ -1,8 +1,9 @@
 """A message held while the store archives it, whose sender's session
 ends while the store stalls past the hold limit: the router lets go of
 the session (its end is handled, its presence goes), and the message
-still goes out once the store answers, to a local and to a remote
-recipient.  a.test archives every message; b.test is another server."""
+still goes out once the store answers: to a local recipient, online
+or offline (RFC 6121 section 8.5.2.2: offline storage), and to a
+remote one.  a.test archives every message; b.test is another server."""
 
 import os
 import signal
@@ -37,7 +38,7 @@ def setup():
         crt, key = ca.domain(d)
         s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt))
         s.start()
-        for u in ("alice", "bob"):
+        for u in ("alice", "bob", "carol"):
             add_user(s, "%s@%s" % (u, d), u + "-pw")
         env["servers"][d] = s
     return env
@@ -93,6 +94,22 @@ def test_held_message_to_a_local_user_goes_out(env):
     finally:
         bob.close()
         alice.close()
+
+
+def test_held_message_to_an_offline_user_is_kept(env):
+    alice = _login(env, "alice", "a.test", "gone")
+    try:
+        _held_and_gone(env, alice, "carol@a.test", "kept-after-the-hold")
+    finally:
+        alice.close()
+    carol = Raw(env["servers"]["a.test"].ports["client"], sni="a.test")
+    try:
+        carol.login("carol", "carol-pw", resource="late", domain="a.test")
+        carol.send("<presence/>")
+        carol.expect(r"<message[^>]*from=['\"]alice@a\.test/gone['\"]"
+                     r"[^>]*>.*?kept-after-the-hold", timeout=30)
+    finally:
+        carol.close()
 
 
 def test_held_message_to_a_remote_user_goes_out(env):
