@@ -339,9 +339,13 @@ mam_msg_xml(struct stanza_msg *m, const struct xml_node *n)
 }
 
 /*
- * Route a message whose turn came.  Its sender may have gone meanwhile:
- * the message still goes, and whatever error it earns goes nowhere.  A
- * component is no session: it is found by its connection.
+ * Route a message whose turn came.  Its sender's session may have gone
+ * meanwhile (the hold on it expired while the store stalled): the
+ * message still goes, wherever one from a live session would, and what
+ * it earns goes to that full JID as to any other (RFC 6121 section
+ * 8.5: an error for a resource no longer there goes nowhere; a session
+ * that waits to be resumed keeps it).  A component is no session: it
+ * is found by its connection.
  */
 static void
 mam_msg_route(struct mam_msg *e)
@@ -350,28 +354,33 @@ mam_msg_route(struct mam_msg *e)
 	struct user	 fu;
 	struct jid	 j;
 
-	if ((from = session_find_id(e->stream, e->session)) == NULL ||
-	    strcmp(from->full, e->m.from) != 0) {
-		/* A component's JID has no localpart, or no '@' at all. */
-		if (jid_parse(e->m.from, &j) == -1)
-			return;
-		memset(&fs, 0, sizeof(fs));
-		memset(&fu, 0, sizeof(fu));
-		TAILQ_INIT(&fu.sessions);
-		fu.bare = e->sender;
-		fu.local = j.local;
-		fu.domain = j.domain;
-		fs.user = &fu;
-		/* A component still hears what its message earns. */
-		fs.stream = component_at(e->stream, e->session) != NULL ?
-		    e->stream : -1;
-		fs.id = e->session;
-		fs.full = e->m.from;
-		fs.resource = j.resource;
-		router_route(&fs, &e->m, NULL);
+	if (((from = session_find_id(e->stream, e->session)) != NULL &&
+	    strcmp(from->full, e->m.from) == 0) ||
+	    (from = session_find_full(e->m.from)) != NULL) {
+		router_route(from, &e->m, NULL);
 		return;
 	}
-	router_route(from, &e->m, NULL);
+	/* A component's JID has no localpart, or no '@' at all. */
+	if (jid_parse(e->m.from, &j) == -1)
+		return;
+	memset(&fs, 0, sizeof(fs));
+	memset(&fu, 0, sizeof(fu));
+	TAILQ_INIT(&fu.sessions);
+	fu.bare = e->sender;
+	fu.local = j.local;
+	fu.domain = j.domain;
+	fs.user = &fu;
+	/*
+	 * A user of ours is still one (stream -1 would make it a remote
+	 * sender, which the router relays nowhere), and a component still
+	 * hears what its message earns.
+	 */
+	fs.stream = component_at(e->stream, e->session) != NULL ||
+	    config_domain(proc_self.conf, j.domain) != NULL ? e->stream : -1;
+	fs.id = e->session;
+	fs.full = e->m.from;
+	fs.resource = j.resource;
+	router_route(&fs, &e->m, NULL);
 }
 
 /* Deliver, in order, what no longer waits for the store. */

@@ -94,12 +94,14 @@ struct order_hold {
 RB_HEAD(order_holds, order_hold);
 
 static int	order_hold_cmp(struct order_hold *, struct order_hold *);
+static void	order_expire_arm(void);
 RB_GENERATE_STATIC(order_holds, order_hold, node, order_hold_cmp);
 
 static struct order_holds	 order_holds = RB_INITIALIZER(&order_holds);
 static TAILQ_HEAD(, order_gate)	 order_ready =
 				    TAILQ_HEAD_INITIALIZER(order_ready);
 static struct event		 order_ev;
+static struct event		 order_expire_ev;	/* holds kept too long */
 static struct order_gate	*order_cur;	/* whose work runs now */
 static uint32_t			 order_next;
 static int			(*order_handle)(struct imsgev *,
@@ -179,6 +181,7 @@ router_hold(void)
 	if (g->holds++ == 0)
 		g->since = time(NULL);
 	g->refs++;
+	order_expire_arm();
 	return (h->token);
 }
 
@@ -239,20 +242,59 @@ router_release(uint32_t token)
 	router_leave(token, router_enter(token));
 }
 
-/* A hold kept far too long is a bug elsewhere: the session goes on. */
-static void
+/*
+ * A hold kept far too long is a bug elsewhere, or a store that stalls:
+ * the session goes on.  Returns 1 when it let go of g's holds.
+ */
+static int
 order_expire(struct order_gate *g)
 {
 	struct order_hold	*h;
 
-	if (g->holds == 0 || time(NULL) - g->since < ORDER_HOLD_MAX)
-		return;
+	if (g->s == NULL || g->holds == 0 ||
+	    time(NULL) - g->since < ORDER_HOLD_MAX)
+		return (0);
 	log_warnx("%s: held %d times for %lld s; going on", g->s->full,
 	    g->holds, (long long)(time(NULL) - g->since));
 	g->refs++;
 	while ((h = TAILQ_FIRST(&g->held)) != NULL)
 		order_drop(h);
 	order_unref(g);
+	return (1);
+}
+
+/*
+ * Look at the holds once a second while there are some: a session whose
+ * client sends nothing more (its end waits behind a hold) is let go of
+ * too, and its end handled, without waiting for the work it waits for.
+ */
+static void
+order_expire_arm(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (!RB_EMPTY(&order_holds) &&
+	    !evtimer_pending(&order_expire_ev, NULL))
+		evtimer_add(&order_expire_ev, &tv);
+}
+
+static void
+order_expire_all(int fd, short event, void *arg)
+{
+	struct order_hold	*h;
+	int			 again;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	/* Expiring a gate drops its holds from the tree: walk it anew. */
+	do {
+		again = 0;
+		RB_FOREACH(h, order_holds, &order_holds)
+			if ((again = order_expire(h->gate)) != 0)
+				break;
+	} while (again);
+	order_expire_arm();
 }
 
 static int
@@ -398,7 +440,7 @@ order_dispatch(struct imsgev *iev, struct imsg *imsg)
 	if (iev->type != PROC_STREAM || !order_gated(imsg_get_type(imsg)) ||
 	    (s = session_find_id(iev->instance, imsg_get_id(imsg))) == NULL)
 		return (order_handle(iev, imsg));
-	order_expire(s->gate);
+	(void)order_expire(s->gate);
 	if (s->gate->holds > 0 || !TAILQ_EMPTY(&s->gate->queue))
 		return (order_queue(s->gate, imsg));
 	return (order_run(s->gate, iev, imsg));
@@ -409,6 +451,7 @@ order_init(int (*fn)(struct imsgev *, struct imsg *))
 {
 	order_handle = fn;
 	evtimer_set(&order_ev, order_replay, NULL);
+	evtimer_set(&order_expire_ev, order_expire_all, NULL);
 }
 
 void
