@@ -26,11 +26,14 @@ def setup():
     c.s = Server(prefork=1)
     c.p = free_port()
     c.other = free_port()
+    c.mux = free_port()
     body = ('limits {\n\tmultiplex timeout 2s\n'
             '\tconnections per address %d\n}\n'
             'listen on 127.0.0.1 port %d client proxy from 127.0.0.0/8\n'
             'listen on 127.0.0.1 port %d client proxy from 10.0.0.0/8 '
-            '::1\n' % (PER_ADDR, c.p, c.other))
+            '::1\n'
+            'listen on 127.0.0.1 port %d tls multiplex proxy from '
+            '127.0.0.1\n' % (PER_ADDR, c.p, c.other, c.mux))
     c.s.write_conf(raw=c.s.base_conf() + body)
     c.s.start()
     add_user(c.s, "alice@example.org", "alice-pw")
@@ -49,8 +52,8 @@ def v2(src="192.0.2.7", sport=40001, cmd=0x21, fam=0x11, body=None):
     return SIG + bytes([cmd, fam]) + struct.pack("!H", len(body)) + body
 
 
-def login(c, header, resource, split=False):
-    r = Raw(c.p)
+def login(c, header, resource, split=False, port=None):
+    r = Raw(port or c.p)
     if split:
         r.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for i in range(len(header)):
@@ -104,6 +107,16 @@ def test_header_split_over_segments(c):
     r = login(c, v2("192.0.2.8"), "split", split=True)
     try:
         assert "192.0.2.8" in session_line(c, "split")
+    finally:
+        r.close()
+
+
+def test_multiplex_behind_proxy(c):
+    """The multiplexer looks at what follows the header: plaintext XMPP
+    is a STARTTLS client stream, from the header's address."""
+    r = login(c, v2("203.0.113.4"), "mux", port=c.mux)
+    try:
+        assert "203.0.113.4" in session_line(c, "mux")
     finally:
         r.close()
 
