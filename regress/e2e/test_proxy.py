@@ -9,6 +9,7 @@ is installed here)."""
 import socket
 import struct
 
+import rawxmpp
 from rawxmpp import Raw
 from xmppdtest import Server, add_user, free_port, TIMEOUT
 
@@ -27,13 +28,16 @@ def setup():
     c.p = free_port()
     c.other = free_port()
     c.mux = free_port()
+    c.tls = free_port()
     body = ('limits {\n\tmultiplex timeout 2s\n'
             '\tconnections per address %d\n}\n'
             'listen on 127.0.0.1 port %d client proxy from 127.0.0.0/8\n'
             'listen on 127.0.0.1 port %d client proxy from 10.0.0.0/8 '
             '::1\n'
             'listen on 127.0.0.1 port %d tls multiplex proxy from '
-            '127.0.0.1\n' % (PER_ADDR, c.p, c.other, c.mux))
+            '127.0.0.1\n'
+            'listen on 127.0.0.1 port %d client tls proxy from 127.0.0.1\n'
+            % (PER_ADDR, c.p, c.other, c.mux, c.tls))
     c.s.write_conf(raw=c.s.base_conf() + body)
     c.s.start()
     add_user(c.s, "alice@example.org", "alice-pw")
@@ -117,6 +121,19 @@ def test_multiplex_behind_proxy(c):
     r = login(c, v2("203.0.113.4"), "mux", port=c.mux)
     try:
         assert "203.0.113.4" in session_line(c, "mux")
+    finally:
+        r.close()
+
+
+def test_direct_tls_behind_proxy(c):
+    """On a tls listener the header comes before the ClientHello."""
+    r = Raw(c.tls)
+    r.sock.sendall(v2("203.0.113.5"))
+    r.sock = rawxmpp.tls_context(["xmpp-client"]).wrap_socket(
+        r.sock, server_hostname="example.org")
+    try:
+        r.login("alice", "alice-pw", resource="dtls", tls=False)
+        assert "203.0.113.5" in session_line(c, "dtls")
     finally:
         r.close()
 
