@@ -23,6 +23,7 @@
 #include <sys/queue.h>
 #include <sys/uio.h>
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <stdio.h>
@@ -209,6 +210,35 @@ config_listen_kind(int kind)
 		return ("upload");
 	}
 	return ("unknown");
+}
+
+/* Is the numeric address addr in one of the "proxy from" nets of lc? */
+int
+config_proxy_allowed(const struct listen_conf *lc, const char *addr)
+{
+	const struct proxy_net	*n;
+	const uint8_t		*net;
+	uint8_t			 a[16];
+	int			 af, i, bits;
+
+	af = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(af, addr, a) != 1)
+		return (0);
+	for (i = 0; i < lc->nproxy; i++) {
+		n = &lc->proxy[i];
+		if (n->ss.ss_family != af)
+			continue;
+		net = af == AF_INET ? (const uint8_t *)
+		    &((const struct sockaddr_in *)&n->ss)->sin_addr :
+		    (const uint8_t *)
+		    &((const struct sockaddr_in6 *)&n->ss)->sin6_addr;
+		bits = n->prefixlen;
+		if (memcmp(a, net, bits / 8) == 0 && (bits % 8 == 0 ||
+		    ((a[bits / 8] ^ net[bits / 8]) & (0xff00 >> (bits % 8)))
+		    == 0))
+			return (1);
+	}
+	return (0);
 }
 
 /*

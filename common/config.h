@@ -94,6 +94,13 @@ enum listen_kind {
 
 #define LISTEN_TLS		0x01	/* direct TLS instead of STARTTLS */
 
+/* "proxy from": who may send a PROXY header, which every connection must. */
+#define LISTEN_PROXY_MAX	8
+struct proxy_net {
+	struct sockaddr_storage		 ss;	/* host bits zero */
+	int				 prefixlen;
+};
+
 struct listen_conf {
 	TAILQ_ENTRY(listen_conf)	 entry;
 	struct sockaddr_storage		 ss;
@@ -102,6 +109,8 @@ struct listen_conf {
 	int				 kind;
 	int				 flags;
 	char				 owner[CONF_NAMELEN];	/* upload name */
+	struct proxy_net		 proxy[LISTEN_PROXY_MAX];
+	int				 nproxy;	/* 0: no PROXY header */
 	int				 fd;	/* parent: the socket */
 };
 TAILQ_HEAD(listen_list, listen_conf);
@@ -346,6 +355,8 @@ struct component_conf	*config_component(struct xmppd_config *, const char *);
 int			 config_federated(struct xmppd_config *, const char *,
 			    struct domain_conf **);
 const char		*config_listen_kind(int);
+int			 config_proxy_allowed(const struct listen_conf *,
+			    const char *);
 int			 config_resolver_parse(const char *,
 			    struct resolver_conf *);
 int			 config_resolv_conf(FILE *, struct xmppd_config *);

@@ -143,6 +143,7 @@ static void	 conf_origins(char *, size_t, int *, const char *,
 static void	 upload_end(void);
 static void	 component_new(const char *, const char *);
 static void	 listen_add(const char *, int64_t, int, int, const char *);
+static void	 proxy_from_add(const char *);
 static void	 resolver_add(const char *);
 static void	 conf_check(void);
 
@@ -154,6 +155,8 @@ static struct domain_conf	*cur_domain;
 static struct muc_conf		*cur_muc;
 static struct upload_conf	*cur_upload;
 static int			 cur_upload_cors;	/* origins named */
+static struct proxy_net		 proxy_from[LISTEN_PROXY_MAX];
+static int			 nproxy_from;
 static int			 cur_web_cors, cur_ws_origins;
 static int			 block_line;	/* where the block began */
 static int			 errors;
@@ -177,6 +180,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	TLS UPLOAD URL USER VCARD XML
 %token	ORIGIN WEBSOCKET
 %token	RESOLVER
+%token	FROM PROXY
 %token	CERTIFICATES FEDERATION REQUIRE
 %token	QUEUE
 %token	ERROR
@@ -818,13 +822,29 @@ priv		: ROSTER NONE		{ cur_priv(roster, PRIV_ROSTER_NONE); }
 		}
 		;
 
-listen		: LISTEN ON STRING PORT NUMBER listenkind tlsopt {
+listen		: LISTEN ON STRING PORT NUMBER listenkind tlsopt proxyopt {
 			listen_add($3, $5, $6, $7, "");
+			nproxy_from = 0;
 			free($3);
 		}
-		| LISTEN ON STRING PORT NUMBER TLS MULTIPLEX {
+		| LISTEN ON STRING PORT NUMBER TLS MULTIPLEX proxyopt {
 			listen_add($3, $5, LISTEN_MULTIPLEX, LISTEN_TLS, "");
+			nproxy_from = 0;
 			free($3);
+		}
+		;
+
+proxyopt	: /* empty */			{ nproxy_from = 0; }
+		| PROXY FROM { nproxy_from = 0; } proxynets
+		;
+
+proxynets	: proxynet
+		| proxynets proxynet
+		;
+
+proxynet	: STRING			{
+			proxy_from_add($1);
+			free($1);
 		}
 		;
 
@@ -924,6 +944,7 @@ lookup(const char *s)
 		{ "federation",		FEDERATION },
 		{ "filter",		FILTER },
 		{ "fn",			FN },
+		{ "from",		FROM },
 		{ "get",		GET },
 		{ "group",		GROUP },
 		{ "header",		HEADER },
@@ -963,6 +984,7 @@ lookup(const char *s)
 		{ "prefork",		PREFORK },
 		{ "presence",		PRESENCE },
 		{ "privilege",		PRIVILEGE },
+		{ "proxy",		PROXY },
 		{ "queue",		QUEUE },
 		{ "quota",		QUOTA },
 		{ "rate",		RATE },
@@ -1885,6 +1907,8 @@ listen_one(const char *addr, const char *host, in_port_t port, int kind,
 	lc->kind = kind;
 	lc->flags = flags;
 	(void)strlcpy(lc->owner, owner, sizeof(lc->owner));
+	memcpy(lc->proxy, proxy_from, sizeof(lc->proxy));
+	lc->nproxy = nproxy_from;
 	lc->fd = -1;
 	listen_clash(lc);
 	TAILQ_INSERT_TAIL(&conf->listeners, lc, entry);
@@ -1913,6 +1937,51 @@ listen_add(const char *addr, int64_t port, int kind, int flags,
 		    addr, (long long)port);
 		ref_add(REF_TLS, where);
 	}
+}
+
+/* ADDR[/LEN] of "proxy from": a numeric address, host bits zero. */
+static void
+proxy_from_add(const char *s)
+{
+	struct proxy_net	*n;
+	char			 host[INET6_ADDRSTRLEN], *len;
+	const char		*errstr;
+	uint8_t			*a;
+	int			 af, max, i;
+
+	if (nproxy_from >= LISTEN_PROXY_MAX) {
+		yyerror("proxy from: more than %d networks", LISTEN_PROXY_MAX);
+		return;
+	}
+	n = &proxy_from[nproxy_from];
+	memset(n, 0, sizeof(*n));
+	if (strlcpy(host, s, sizeof(host)) >= sizeof(host))
+		goto bad;
+	if ((len = strchr(host, '/')) != NULL)
+		*len++ = '\0';
+	af = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
+	max = af == AF_INET ? 32 : 128;
+	a = af == AF_INET ? (uint8_t *)
+	    &((struct sockaddr_in *)&n->ss)->sin_addr : (uint8_t *)
+	    &((struct sockaddr_in6 *)&n->ss)->sin6_addr;
+	if (inet_pton(af, host, a) != 1)
+		goto bad;
+	n->ss.ss_family = af;
+	n->prefixlen = max;
+	if (len != NULL) {
+		n->prefixlen = strtonum(len, 0, max, &errstr);
+		if (errstr != NULL)
+			goto bad;
+	}
+	for (i = n->prefixlen; i < max; i++)
+		if (a[i / 8] & (0x80 >> (i % 8))) {
+			yyerror("proxy from %s: host bits set", s);
+			return;
+		}
+	nproxy_from++;
+	return;
+ bad:
+	yyerror("proxy from %s: not a numeric address[/length]", s);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <stdint.h>
@@ -407,18 +408,42 @@ print_listen_twin(struct listen_conf *lc)
 }
 
 static void
+print_proxy(FILE *fp, struct listen_conf *lc)
+{
+	const struct proxy_net	*n;
+	const void		*a;
+	char			 host[INET6_ADDRSTRLEN];
+	int			 i;
+
+	if (lc->nproxy > 0)
+		fputs(" proxy from", fp);
+	for (i = 0; i < lc->nproxy; i++) {
+		n = &lc->proxy[i];
+		if (n->ss.ss_family == AF_INET)
+			a = &((const struct sockaddr_in *)&n->ss)->sin_addr;
+		else
+			a = &((const struct sockaddr_in6 *)&n->ss)->sin6_addr;
+		if (inet_ntop(n->ss.ss_family, a, host, sizeof(host)) == NULL)
+			host[0] = '\0';
+		fprintf(fp, " %s/%d", host, n->prefixlen);
+	}
+}
+
+static void
 print_listen(FILE *fp, struct listen_conf *lc, const char *indent)
 {
 	if (print_listen_twin(lc))
 		return;
 	fprintf(fp, "%slisten on %s port %u", indent, lc->addr, lc->port);
 	if (lc->kind == LISTEN_MULTIPLEX)
-		fputs(" tls multiplex\n", fp);
+		fputs(" tls multiplex", fp);
 	else if (lc->kind == LISTEN_UPLOAD)
-		fputs(lc->flags & LISTEN_TLS ? " tls\n" : "\n", fp);
+		fputs(lc->flags & LISTEN_TLS ? " tls" : "", fp);
 	else
-		fprintf(fp, " %s%s\n", config_listen_kind(lc->kind),
+		fprintf(fp, " %s%s", config_listen_kind(lc->kind),
 		    lc->flags & LISTEN_TLS ? " tls" : "");
+	print_proxy(fp, lc);
+	fputc('\n', fp);
 }
 
 static void

@@ -219,6 +219,18 @@ stream_accept(int fd, short event, void *arg)
 	}
 	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
 		return;
+	if (l->conf.nproxy > 0) {
+		if (config_proxy_allowed(&l->conf, addr))
+			proxy_start(s, addr, l->conf.kind,
+			    (l->conf.flags & LISTEN_TLS) != 0);
+		else {
+			log_info("connection from %s on %s port %u closed: "
+			    "not a proxy it takes", addr, l->conf.addr,
+			    l->conf.port);
+			close(s);
+		}
+		return;
+	}
 	if (addr_count(addr) >=
 	    stream_conf->global.limits.conn_per_addr) {
 		log_info("connection from %s refused: too many from there",

@@ -112,6 +112,9 @@ void		 stream_serve(int, int, const char *, int);
 /* stream_mux.c */
 void		 mux_start(int, const char *);
 
+/* stream_proxy.c */
+void		 proxy_start(int, const char *, int, int);
+
 /* c2s.c */
 void		 c2s_start(struct conn *);
 void		 c2s_io(struct io *, int, void *);
