@@ -72,15 +72,43 @@ ws_upgrade(struct conn *c)
 }
 
 /*
+ * A stanza in a message of its own declares its namespace (RFC 7395
+ * 3.3.3): add jabber:client to the iq, message or presence at off.
+ */
+static void
+ws_qualify(struct conn *c, size_t off)
+{
+	static const char	 ns[] = " xmlns='jabber:client'";
+	char			*p = c->out + off + 1;
+	size_t			 n;
+
+	if (c->out[off] != '<')
+		return;
+	n = strcspn(p, " />");
+	if (!((n == 2 && strncmp(p, "iq", 2) == 0) ||
+	    (n == 7 && strncmp(p, "message", 7) == 0) ||
+	    (n == 8 && strncmp(p, "presence", 8) == 0)))
+		return;
+	ws_reserve(c, sizeof(ns) - 1);
+	p = c->out + off + 1 + n;
+	memmove(p + sizeof(ns) - 1, p, c->out + c->outlen - p);
+	memcpy(p, ns, sizeof(ns) - 1);
+	c->outlen += sizeof(ns) - 1;
+}
+
+/*
  * Frame what conn_send just appended at off: move it past a header and
  * mask it in place.
  */
 void
 ws_frame(struct conn *c, size_t off, int opcode)
 {
-	size_t	 len = c->outlen - off, hl, i;
+	size_t	 len, hl, i;
 	uint8_t	*h;
 
+	if (opcode == 0x1)
+		ws_qualify(c, off);
+	len = c->outlen - off;
 	ws_reserve(c, WS_HDRMAX);
 	hl = len < 126 ? 6 : len < 65536 ? 8 : 14;
 	memmove(c->out + off + hl, c->out + off, len);
@@ -139,14 +167,18 @@ ws_control(struct conn *c, int op, const uint8_t *p, size_t len)
 static size_t
 ws_response(struct conn *c)
 {
-	char	*end;
+	static char	 why[160];
+	char		*end, *p;
 
 	c->ws_in[c->ws_inlen] = '\0';
 	if ((end = strstr(c->ws_in, "\r\n\r\n")) == NULL)
 		return (0);
 	if (strncmp(c->ws_in, "HTTP/1.1 101", 12) != 0 ||
-	    strcasestr(c->ws_in, "Sec-WebSocket-Protocol: xmpp") == NULL) {
-		conn_fail(c, "WebSocket upgrade refused");
+	    (p = strcasestr(c->ws_in, "\r\nSec-WebSocket-Protocol:")) == NULL ||
+	    strncmp(p + 25 + strspn(p + 25, " \t"), "xmpp\r\n", 6) != 0) {
+		snprintf(why, sizeof(why), "WebSocket upgrade refused: %.*s",
+		    (int)strcspn(c->ws_in, "\r\n"), c->ws_in);
+		conn_fail(c, why);
 		return (0);
 	}
 	c->state = S_FEAT2;
