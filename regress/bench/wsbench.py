@@ -11,6 +11,7 @@ docs/BENCHMARKS.md, "WebSocket".
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -110,6 +111,7 @@ def main():
             100.0 * med["websocket"] / med["c2s"], cpu["c2s"],
             cpu["websocket"]))
     print("(CPU: the server's CPU seconds per 100k messages)")
+    shutil.rmtree(top, ignore_errors=True)
 
 
 def bench_server(srv, args):
