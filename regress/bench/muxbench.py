@@ -73,12 +73,13 @@ def logins(srv, port, args):
     c0 = cpu_of(pids)
     ld = Load(Port(port), "-m", "logins", "-n", args.logins,
               "-c", args.connectors, "-u", max(args.connectors * 2, 200),
-              "-t", args.timeout)
+              "-t", args.timeout, "-E", args.logins)
     r = ld.expect("result")
     c1 = cpu_of(pids)
     ld.finish()
     cpu = sum(c1.get(p, 0) - c0.get(p, 0) for p in c1)
     return {"rate": r["rate"], "lat": r["lat_ms_med"],
+            "failed": 100.0 * r["failed"] / (r["n"] + r["failed"]),
             "p90": r["lat_ms_p90"], "cpu_ms": cpu * 1000.0 / r["n"]}
 
 
@@ -95,9 +96,11 @@ def bench_server(srv, args):
                     r = logins(srv, port, args)
                     res[kind].append(r)
                     print("%s run %d %s: %.0f logins/s, median %.1f ms, "
-                          "p90 %.1f ms, %.2f CPU ms per login" % (
+                          "p90 %.1f ms, %.2f CPU ms per login, %.1f%% "
+                          "failed" % (
                               srv.name, run + 1, kind, r["rate"], r["lat"],
-                              r["p90"], r["cpu_ms"]), flush=True)
+                              r["p90"], r["cpu_ms"], r["failed"]),
+                          flush=True)
             finally:
                 srv.stop()
     finally:
@@ -126,16 +129,16 @@ def main():
     cert = make_cert(top)
     kinds = {"xmppd": MuxXmppd, "ejabberd": SslhEjabberd}
     table = {n: bench_server(kinds[n](top, cert), args) for n in names}
-    print("%-20s %10s %10s %9s %12s" % ("path", "logins/s", "median ms",
-                                         "p90 ms", "CPU ms/login"))
+    print("%-20s %10s %10s %9s %12s %8s" % (
+        "path", "logins/s", "median ms", "p90 ms", "CPU ms/login", "failed"))
     for name, med in table.items():
         for kind, label in (("direct", "direct"),
                             ("multiplexed", "multiplex" if name == "xmppd"
                              else "sslh")):
             m = med[kind]
-            print("%-20s %10.0f %10.1f %9.1f %12.2f" % (
+            print("%-20s %10.0f %10.1f %9.1f %12.2f %7.1f%%" % (
                 "%s %s" % (name, label), m["rate"], m["lat"], m["p90"],
-                m["cpu_ms"]))
+                m["cpu_ms"], m["failed"]))
     shutil.rmtree(top, ignore_errors=True)
 
 
