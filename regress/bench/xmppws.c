@@ -34,7 +34,7 @@
 #define WS_OPEN		"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' " \
 	"to='%s' version='1.0'/>"
 #define WS_HDRMAX	14
-#define WS_INMAX	(1024 * 1024)
+#define WS_INBUF	(64 * 1024)	/* first size of the input buffer */
 
 static void	ws_reserve(struct conn *, size_t);
 static void	ws_control(struct conn *, int, const uint8_t *, size_t);
@@ -197,7 +197,7 @@ ws_input(struct conn *c, const char *buf, size_t n)
 	uint8_t		*h;
 
 	if (c->ws_inlen + n + 1 > c->ws_incap) {
-		c->ws_incap = c->ws_inlen + n + 1 < WS_INMAX ? WS_INMAX :
+		c->ws_incap = c->ws_inlen + n + 1 < WS_INBUF ? WS_INBUF :
 		    c->ws_inlen + n + 1;
 		if ((c->ws_in = realloc(c->ws_in, c->ws_incap)) == NULL)
 			err(1, NULL);
