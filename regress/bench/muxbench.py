@@ -23,6 +23,7 @@ sys.path.insert(0, HERE)
 from bench import Load, cpu_of, settle                  # noqa: E402
 from servers import (Ejabberd, Xmppd, descendants, free_port,  # noqa: E402
                      install_peers, make_cert, raise_nofile, wait_port)
+from wsbench import Port                                 # noqa: E402
 
 SSLH = "/usr/sbin/sslh-select"
 
@@ -60,11 +61,6 @@ class SslhEjabberd(Ejabberd):
             self.sslh.wait(30)
             self.sslh = None
         super().stop()
-
-
-class Port:
-    def __init__(self, port):
-        self.port = port
 
 
 def logins(srv, port, args):

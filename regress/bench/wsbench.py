@@ -72,6 +72,8 @@ SERVERS = {"xmppd": WsXmppd, "ejabberd": WsEjabberd, "prosody": WsProsody}
 
 
 class Port:
+    """What bench.Load needs of a server: the port to load."""
+
     def __init__(self, port):
         self.port = port
 
