@@ -83,7 +83,8 @@ static void	conn_write_cb(int, short, void *);
 static void	conn_read(struct conn *);
 static void	conn_flush(struct conn *);
 static void	conn_handshake(struct conn *);
-static void	conn_fail(struct conn *, const char *);
+static void	conn_starttls(struct conn *);
+static void	conn_open(struct conn *);
 static void	conn_free(struct conn *);
 static void	conn_xml_setup(struct conn *);
 static void	conn_element(struct conn *);
@@ -171,7 +172,7 @@ conn_send(struct conn *c, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
-	size_t	 need;
+	size_t	 need, off = c->outlen;
 	char	*p;
 
 	if (c->state == S_CLOSED)
@@ -196,6 +197,8 @@ conn_send(struct conn *c, const char *fmt, ...)
 		c->outcap = need;
 	}
 	c->outlen += n;
+	if (opts.websocket != NULL && !c->ws_raw)
+		ws_frame(c, off, 0x1);
 	/* Written when the socket is writable: sends batch up. */
 	if (c->state != S_HANDSHAKE && c->state != S_CONNECTING)
 		event_add(&c->wev, NULL);
@@ -207,7 +210,10 @@ conn_close(struct conn *c)
 {
 	if (c->state == S_CLOSED)
 		return;
-	if (c->state > S_FEAT1) {
+	if (opts.websocket != NULL && c->state > S_UPGRADE) {
+		ws_close(c);
+		conn_flush(c);
+	} else if (opts.websocket == NULL && c->state > S_FEAT1) {
 		conn_send(c, "</stream:stream>");
 		conn_flush(c);
 	}
@@ -239,11 +245,12 @@ static void
 conn_free(struct conn *c)
 {
 	XML_ParserFree(c->xp);
+	free(c->ws_in);
 	free(c->out);
 	free(c);
 }
 
-static void
+void
 conn_fail(struct conn *c, const char *why)
 {
 	if (c->state == S_CLOSED)
@@ -304,8 +311,13 @@ conn_write_cb(int fd, short ev, void *arg)
 			conn_leave(c);
 			return;
 		}
-		c->state = S_FEAT1;
 		event_add(&c->rev, NULL);
+		if (opts.websocket != NULL) {
+			conn_starttls(c);	/* direct TLS, then HTTP */
+			conn_leave(c);
+			return;
+		}
+		c->state = S_FEAT1;
 		conn_send(c, STREAM_HEADER, c->domain);
 	} else if (c->state == S_HANDSHAKE) {
 		conn_handshake(c);
@@ -374,8 +386,36 @@ conn_handshake(struct conn *c)
 		conn_fail(c, ssl_errstr());
 		return;
 	}
+	if (opts.websocket != NULL) {
+		ws_upgrade(c);
+		return;
+	}
 	c->state = S_FEAT2;
 	conn_send(c, STREAM_HEADER, c->domain);
+}
+
+static void
+conn_open(struct conn *c)
+{
+	if (opts.websocket != NULL)
+		ws_open(c);
+	else
+		conn_send(c, STREAM_HEADER, c->domain);
+}
+
+/* A new stream: after <proceed/> or <success/>. */
+void
+conn_restart(struct conn *c)
+{
+	c->reset = 0;
+	XML_ParserReset(c->xp, NULL);
+	conn_xml_setup(c);
+	if (c->state == S_PROCEED) {
+		conn_starttls(c);
+		return;
+	}
+	c->state = S_FEAT3;
+	conn_open(c);
 }
 
 static void
@@ -402,6 +442,7 @@ conn_read(struct conn *c)
 	char		 buf[16384];
 	ssize_t		 n;
 	size_t		 total = 0;
+	int		 tls;
 
 	while (total < READ_MAX && c->state != S_CLOSED) {
 		if (c->ssl != NULL) {
@@ -433,6 +474,11 @@ conn_read(struct conn *c)
 			return;
 		}
 		total += n;
+		if (opts.websocket != NULL) {
+			if (ws_input(c, buf, n) == -1)
+				return;
+			continue;
+		}
 		if (XML_Parse(c->xp, buf, n, 0) == XML_STATUS_ERROR &&
 		    !c->reset && c->state != S_CLOSED) {
 			conn_fail(c, XML_ErrorString(XML_GetErrorCode(c->xp)));
@@ -441,16 +487,10 @@ conn_read(struct conn *c)
 		if (c->state == S_CLOSED)
 			return;
 		if (c->reset) {
-			/* A new stream: after <proceed/> or <success/>. */
-			c->reset = 0;
-			XML_ParserReset(c->xp, NULL);
-			conn_xml_setup(c);
-			if (c->state == S_PROCEED) {
-				conn_starttls(c);
+			tls = c->state == S_PROCEED;
+			conn_restart(c);
+			if (tls)
 				return;
-			}
-			c->state = S_FEAT3;
-			conn_send(c, STREAM_HEADER, c->domain);
 		}
 	}
 }

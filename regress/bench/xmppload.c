@@ -84,7 +84,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: xmppload [-s] [-a plain|scram-sha-1|"
 	    "scram-sha-256] [-C component]\n"
-	    "\t[-c concurrent] [-D domain -Q port] [-d domain] [-E maxerrors] "
+	    "\t[-c concurrent] [-D domain -Q port] [-d domain] [-E maxerrors] [-H path] "
 	    "[-h host]\n\t[-j occupants]\n"
 	    "\t[-M service] [-m idle|logins|messages|component|roster|muc|"
 	    "mucjoin]\n"
@@ -433,7 +433,7 @@ parse_args(int argc, char *argv[])
 	int	 ch;
 
 	while ((ch = getopt(argc, argv,
-	    "a:C:c:D:d:E:h:j:M:m:n:o:P:p:Q:R:S:st:U:u:W:w:")) != -1) {
+	    "a:C:c:D:d:E:H:h:j:M:m:n:o:P:p:Q:R:S:st:U:u:W:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcasecmp(optarg, "plain") == 0)
@@ -459,6 +459,9 @@ parse_args(int argc, char *argv[])
 			break;
 		case 'E':
 			maxerrors = number(optarg, 0, 1000000, "errors");
+			break;
+		case 'H':
+			opts.websocket = optarg;
 			break;
 		case 'h':
 			opts.host = optarg;

@@ -40,6 +40,7 @@ enum conn_state {
 	S_FEAT1,		/* waiting for <starttls/> in the features */
 	S_PROCEED,
 	S_HANDSHAKE,
+	S_UPGRADE,		/* WebSocket: waiting for 101 */
 	S_FEAT2,		/* mechanisms */
 	S_SASL,
 	S_FEAT3,		/* bind */
@@ -115,6 +116,11 @@ struct conn {
 	long long	 muc_back;	/* of them, reflected to it */
 	int		 muc_history;	/* history messages on join */
 	struct timespec	 t_join;
+	/* WebSocket (-H) */
+	int		 ws_raw;	/* conn_send: not a frame */
+	uint8_t		 ws_mask[4];
+	char		*ws_in;
+	size_t		 ws_inlen, ws_incap;
 };
 
 /* What a message or presence held (el_flags). */
@@ -153,6 +159,7 @@ struct load_opts {
 	int		 nusers;
 	const char	*rdomain;	/* -D: the receivers' server, s2s */
 	int		 rport;		/* -Q: its client port */
+	const char	*websocket;	/* -H: over WebSocket at this path */
 };
 
 extern struct load_opts	 opts;
@@ -166,6 +173,15 @@ void		 conn_send(struct conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 conn_close(struct conn *);
 void		 conn_abort(struct conn *);
+void		 conn_fail(struct conn *, const char *);
+void		 conn_restart(struct conn *);
+
+/* xmppws.c: the WebSocket framing. */
+void		 ws_upgrade(struct conn *);
+void		 ws_frame(struct conn *, size_t, int);
+void		 ws_open(struct conn *);
+void		 ws_close(struct conn *);
+int		 ws_input(struct conn *, const char *, size_t);
 
 /* xmppload.c: what a connection reports to the scenario. */
 void		 load_ready(struct conn *);
