@@ -223,7 +223,8 @@ def test_roster_survives_restart_and_store_crash(s):
     s.start()
     a = login(s, "alice", "keep2", roster=False)
     a.send("<iq type='get' id='k2'><query xmlns='%s'/></iq>" % NS)
-    assert "name='Kept'" in a.expect(r"<iq[^>]*id='k2'.*?</iq>").group(0)
+    got = a.expect(r"<iq[^>]*id='k2'.*?</iq>").group(0)
+    assert "name='Kept'" in got, got
     a.send("<iq type='set' id='k3'><query xmlns='%s'><item "
            "jid='kept2@example.org'/></query></iq>" % NS)
     a.expect(r"<iq[^>]*id='k3'")
