@@ -333,12 +333,7 @@ class XmppdPg(XmppdSqlite):
             # An xmppd that parses the keyword but has no such backend.
             raise bench.NotMeasured("%s: %s" % (
                 e, self.tail(1).strip() or "no log"))
-        deadline = time.monotonic() + 60
-        while not self.sql("SELECT 1 FROM pg_tables WHERE tablename = "
-                           "'mam'"):
-            if time.monotonic() > deadline:
-                raise RuntimeError("xmppd made no schema")
-            time.sleep(0.2)
+        self.wait_log(r"store: PostgreSQL schema \d+ created")
         self.stop()
         self.accounts(users(nusers))
         chown_tree(self.datadir, "_xmppd")
@@ -358,13 +353,7 @@ class XmppdPg(XmppdSqlite):
 
     def started(self):
         # The store connects once started; logins before would fail.
-        deadline = time.monotonic() + 60
-        while not int(self.sql("SELECT count(*) FROM pg_stat_activity "
-                               "WHERE usename = '%s'" % self.db_name)
-                      [0][0]):
-            if time.monotonic() > deadline:
-                raise RuntimeError("xmppd never connected to PostgreSQL")
-            time.sleep(0.1)
+        self.wait_log(r"store: connected to PostgreSQL")
 
     def archived(self):
         return int(self.sql("SELECT count(*) FROM mam")[0][0])

@@ -12,12 +12,14 @@ import hashlib
 import hmac
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -195,12 +197,49 @@ class Server:
 
     def start(self):
         self.errlog = open(os.path.join(self.dir, "stderr.log"), "a")
+        self.lines = []
+        self.cond = threading.Condition()
         self.proc = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, stdout=self.errlog,
-            stderr=self.errlog, preexec_fn=self.preexec, cwd=self.dir,
-            env=self.env())
+            self.command(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=self.preexec, cwd=self.dir, env=self.env(),
+            text=True, errors="replace")
+        self.reader = threading.Thread(target=self.read_log, daemon=True)
+        self.reader.start()
         wait_port(self.port, self.proc, 120)
         self.started()
+
+    def read_log(self):
+        """The server's output to stderr.log, and to wait_log."""
+        for line in self.proc.stdout:
+            self.errlog.write(line)
+            self.errlog.flush()
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append(None)
+            self.cond.notify_all()
+
+    def wait_log(self, pattern, timeout=60):
+        """The first line of this run matching pattern, once written."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        i = 0
+        with self.cond:
+            while True:
+                for line in self.lines[i:]:
+                    if line is None:
+                        raise RuntimeError("%s exited waiting for %r" %
+                                           (self.name, pattern))
+                    if rx.search(line):
+                        return line
+                i = len(self.lines)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError("%s never logged %r" %
+                                       (self.name, pattern))
+                self.cond.wait(left)
 
     def env(self):
         return dict(os.environ)
@@ -225,6 +264,7 @@ class Server:
                     except OSError:
                         pass
                 self.proc.wait(10)
+        self.reader.join(2)
         self.proc = None
         self.errlog.close()
 
