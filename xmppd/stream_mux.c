@@ -42,25 +42,16 @@
 #include "tlshello.h"
 #include "xmppd.h"
 
-struct mux {
-	int			 fd;
-	char			 addr[ADDR_STRLEN];
-	size_t			 seen;		/* bytes there at the last look */
-	struct event		 ev;
-	struct event		 timeout;
-};
-
 static uint8_t		 mux_buf[TLSHELLO_MAX];
 
-static void	mux_read(int, short, void *);
-static void	mux_timeout(int, short, void *);
+static void	mux_look(struct peek *, size_t, int);
+static void	mux_refuse(struct peek *, const char *);
 
 /* Forget m; its socket stays open when kept. */
 static void
-mux_free(struct mux *m, int keep)
+mux_free(struct peek *m, int keep)
 {
-	event_del(&m->ev);
-	evtimer_del(&m->timeout);
+	peek_stop(m);
 	addr_count_add(m->addr, -1);
 	if (!keep)
 		close(m->fd);
@@ -68,7 +59,7 @@ mux_free(struct mux *m, int keep)
 }
 
 static void
-mux_refuse(struct mux *m, const char *why)
+mux_refuse(struct peek *m, const char *why)
 {
 	log_info("multiplexed connection from %s closed: %s", m->addr, why);
 	mux_free(m, 0);
@@ -81,31 +72,20 @@ mux_refuse(struct mux *m, const char *why)
 void
 mux_start(int s, const char *addr)
 {
-	struct timeval	 tv;
-	struct mux	*m;
+	struct peek	*m;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		log_warn("%s", __func__);
 		close(s);
 		return;
 	}
-	m->fd = s;
-	(void)strlcpy(m->addr, addr, sizeof(m->addr));
-	addr_count_add(m->addr, 1);
-	event_set(&m->ev, s, EV_READ | EV_PERSIST, mux_read, m);
-	event_add(&m->ev, NULL);
-	evtimer_set(&m->timeout, mux_timeout, m);
-	tv.tv_sec = stream_conf->global.limits.mux_timeout;
-	tv.tv_usec = 0;
-	evtimer_add(&m->timeout, &tv);
-}
-
-static void
-mux_timeout(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)event;
-	mux_refuse(arg, "nothing to tell its service by in time");
+	addr_count_add(addr, 1);
+	m->buf = mux_buf;
+	m->size = sizeof(mux_buf);
+	m->look = mux_look;
+	m->refuse = mux_refuse;
+	m->late = "nothing to tell its service by in time";
+	peek_start(m, s, addr);
 }
 
 /* The upload service whose name is sni, or NULL. */
@@ -122,7 +102,7 @@ mux_upload(const char *sni)
 
 /* uploadd takes the socket over the channel to it; this side closes it. */
 static void
-mux_to_upload(struct mux *m, struct upload_conf *u)
+mux_to_upload(struct peek *m, struct upload_conf *u)
 {
 	struct upload_pass	 up;
 	struct imsgev		*iev;
@@ -143,7 +123,7 @@ mux_to_upload(struct mux *m, struct upload_conf *u)
 
 /* This process serves the connection as a listener of kind would. */
 static void
-mux_to_stream(struct mux *m, int kind, int direct)
+mux_to_stream(struct peek *m, int kind, int direct)
 {
 	char	 addr[ADDR_STRLEN];
 	int	 s = m->fd;
@@ -155,7 +135,7 @@ mux_to_stream(struct mux *m, int kind, int direct)
 
 /* A whole ClientHello: by ALPN, then by SNI. */
 static void
-mux_tls(struct mux *m, struct tlshello *h)
+mux_tls(struct peek *m, struct tlshello *h)
 {
 	struct upload_conf	*u;
 
@@ -191,32 +171,19 @@ mux_plain(const uint8_t *p, size_t len)
 
 /* Wake again once more than have bytes are there, not before. */
 static int
-mux_wait(struct mux *m, size_t have)
+mux_wait(struct peek *m, size_t have)
 {
-	int	 lowat = have + 1;
-
-	m->seen = have;
 	log_debug("%s: %zu bytes from %s so far", __func__, have, m->addr);
-	return (setsockopt(m->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat,
-	    sizeof(lowat)));
+	return (peek_more(m, have));
 }
 
 static void
-mux_read(int fd, short event, void *arg)
+mux_look(struct peek *m, size_t n, int closed)
 {
-	struct mux	*m = arg;
 	struct tlshello	 h;
-	ssize_t		 n;
-	int		 r, one = 1;
+	int		 r;
 
-	(void)event;
-	if ((n = recv(fd, mux_buf, sizeof(mux_buf), MSG_PEEK)) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		mux_refuse(m, strerror(errno));
-		return;
-	}
-	if (n == 0 || (size_t)n <= m->seen) {
+	if (closed) {
 		mux_refuse(m, n == 0 ? "closed before a byte" :
 		    "closed before it said what it is");
 		return;
@@ -225,7 +192,7 @@ mux_read(int fd, short event, void *arg)
 		r = tlshello_parse(mux_buf, n, &h);
 	else
 		r = mux_plain(mux_buf, n);
-	if (r == 0 && (size_t)n == sizeof(mux_buf))
+	if (r == 0 && n == sizeof(mux_buf))
 		r = -1;
 	if (r == -1) {
 		mux_refuse(m, mux_buf[0] == 0x16 ? "not a ClientHello it "
@@ -237,8 +204,7 @@ mux_read(int fd, short event, void *arg)
 			mux_refuse(m, strerror(errno));
 		return;
 	}
-	/* What serves it reads as usual: from the first byte on. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) == -1) {
+	if (peek_done(m) == -1) {
 		mux_refuse(m, strerror(errno));
 		return;
 	}

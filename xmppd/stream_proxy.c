@@ -41,35 +41,30 @@
 #include "xmppd.h"
 
 struct proxyc {
-	int			 fd;
+	struct peek		 p;	/* first: its calls see a proxyc */
 	int			 kind;
 	int			 direct;
-	char			 addr[ADDR_STRLEN];	/* the proxy's */
-	size_t			 seen;	/* bytes there at the last look */
-	struct event		 ev;
-	struct event		 timeout;
 };
 
 static uint8_t		 proxy_buf[PROXYV2_MAX];
 
-static void	proxy_read(int, short, void *);
-static void	proxy_timeout(int, short, void *);
+static void	proxy_look(struct peek *, size_t, int);
+static void	proxy_refuse(struct peek *, const char *);
 
 static void
 proxy_free(struct proxyc *p, int keep)
 {
-	event_del(&p->ev);
-	evtimer_del(&p->timeout);
+	peek_stop(&p->p);
 	if (!keep)
-		close(p->fd);
+		close(p->p.fd);
 	free(p);
 }
 
 static void
-proxy_refuse(struct proxyc *p, const char *why)
+proxy_refuse(struct peek *p, const char *why)
 {
 	log_info("connection from proxy %s closed: %s", p->addr, why);
-	proxy_free(p, 0);
+	proxy_free((struct proxyc *)p, 0);
 }
 
 /*
@@ -79,7 +74,6 @@ proxy_refuse(struct proxyc *p, const char *why)
 void
 proxy_start(int s, const char *addr, int kind, int direct)
 {
-	struct timeval	 tv;
 	struct proxyc	*p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -87,24 +81,14 @@ proxy_start(int s, const char *addr, int kind, int direct)
 		close(s);
 		return;
 	}
-	p->fd = s;
 	p->kind = kind;
 	p->direct = direct;
-	(void)strlcpy(p->addr, addr, sizeof(p->addr));
-	event_set(&p->ev, s, EV_READ | EV_PERSIST, proxy_read, p);
-	event_add(&p->ev, NULL);
-	evtimer_set(&p->timeout, proxy_timeout, p);
-	tv.tv_sec = stream_conf->global.limits.mux_timeout;
-	tv.tv_usec = 0;
-	evtimer_add(&p->timeout, &tv);
-}
-
-static void
-proxy_timeout(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)event;
-	proxy_refuse(arg, "no PROXY header in time");
+	p->p.buf = proxy_buf;
+	p->p.size = sizeof(proxy_buf);
+	p->p.look = proxy_look;
+	p->p.refuse = proxy_refuse;
+	p->p.late = "no PROXY header in time";
+	peek_start(&p->p, s, addr);
 }
 
 /* The header of hlen bytes is whole: take it, serve the rest. */
@@ -112,22 +96,22 @@ static void
 proxy_serve(struct proxyc *p, size_t hlen, struct proxyv2 *pv)
 {
 	char	 addr[ADDR_STRLEN];
-	int	 s = p->fd, kind = p->kind, direct = p->direct, one = 1;
+	int	 s = p->p.fd, kind = p->kind, direct = p->direct;
 
 	if (read(s, proxy_buf, hlen) != (ssize_t)hlen ||
-	    setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) == -1) {
-		proxy_refuse(p, "the header could not be taken");
+	    peek_done(&p->p) == -1) {
+		proxy_refuse(&p->p, "the header could not be taken");
 		return;
 	}
 	if (pv->local)
-		(void)strlcpy(addr, p->addr, sizeof(addr));
+		(void)strlcpy(addr, p->p.addr, sizeof(addr));
 	else
 		addr_ntop(&pv->src, addr, sizeof(addr));
 	log_debug("%s: connection from %s through proxy %s", __func__, addr,
-	    p->addr);
+	    p->p.addr);
 	if (addr_count(addr) >= stream_conf->global.limits.conn_per_addr) {
 		log_info("connection from %s through proxy %s refused: too "
-		    "many from there", addr, p->addr);
+		    "many from there", addr, p->p.addr);
 		proxy_free(p, 0);
 		return;
 	}
@@ -139,21 +123,12 @@ proxy_serve(struct proxyc *p, size_t hlen, struct proxyv2 *pv)
 }
 
 static void
-proxy_read(int fd, short event, void *arg)
+proxy_look(struct peek *p, size_t n, int closed)
 {
-	struct proxyc	*p = arg;
 	struct proxyv2	 pv;
-	ssize_t		 n;
-	int		 r, lowat;
+	int		 r;
 
-	(void)event;
-	if ((n = recv(fd, proxy_buf, sizeof(proxy_buf), MSG_PEEK)) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		proxy_refuse(p, strerror(errno));
-		return;
-	}
-	if (n == 0 || (size_t)n <= p->seen) {
+	if (closed) {
 		proxy_refuse(p, "closed before its PROXY header ended");
 		return;
 	}
@@ -162,13 +137,9 @@ proxy_read(int fd, short event, void *arg)
 		return;
 	}
 	if (r > 0) {
-		proxy_serve(p, r, &pv);
+		proxy_serve((struct proxyc *)p, r, &pv);
 		return;
 	}
-	/* Wake again once more bytes are there, not before. */
-	p->seen = n;
-	lowat = n + 1;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat,
-	    sizeof(lowat)) == -1)
+	if (peek_more(p, n) == -1)
 		proxy_refuse(p, strerror(errno));
 }
