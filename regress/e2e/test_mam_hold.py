@@ -10,12 +10,10 @@ import signal
 import sys
 
 from rawxmpp import Raw
-from testca import TestCA
-from unbound import Unbound
-from xmppdtest import Server, add_user, free_port
+from federation import Federation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_s2s import _chat, _conf  # noqa: E402
+from test_s2s import _chat  # noqa: E402
 
 DOMAINS = ("a.test", "b.test")
 # Past the regress build's hold limit (10 s), with room for a loaded
@@ -24,31 +22,14 @@ HOLD_WAIT = 40
 
 
 def setup():
-    ca = TestCA()
-    dns = Unbound()
-    env = {"ca": ca, "dns": dns, "servers": {}}
-    ports = {d: free_port() for d in DOMAINS}
-    for d in DOMAINS:
-        dns.srv("_xmpp-server._tcp." + d, 0, 0, ports[d], d)
-        dns.a(d, "127.0.0.1")
-    dns.start()
-    for d in DOMAINS:
-        s = Server()
-        s.ports["server"] = ports[d]
-        crt, key = ca.domain(d)
-        s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt))
-        s.start()
-        for u in ("alice", "bob", "carol"):
-            add_user(s, "%s@%s" % (u, d), u + "-pw")
-        env["servers"][d] = s
-    return env
+    fed = Federation()
+    servers = fed.run({d: fed.xmppd(d, direct_tls=False) for d in DOMAINS},
+                      {d: ("alice", "bob", "carol") for d in DOMAINS})
+    return {"fed": fed, "servers": servers}
 
 
 def teardown(env):
-    for s in env["servers"].values():
-        s.stop()
-    env["dns"].stop()
-    env["ca"].close()
+    env["fed"].close()
 
 
 def _login(env, user, domain, resource):

@@ -8,43 +8,25 @@ import signal
 import sys
 
 from rawxmpp import Raw
-from testca import TestCA
-from unbound import Unbound
-from xmppdtest import Server, add_user, free_port
+from federation import Federation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_s2s import _chat, _conf  # noqa: E402
+from test_s2s import _chat  # noqa: E402
 
 # a.test archives every message (the default), b.test none.
 ARCHIVE = {"a.test": "", "b.test": "\tarchive default never\n"}
 
 
 def setup():
-    ca = TestCA()
-    dns = Unbound()
-    env = {"ca": ca, "dns": dns, "servers": {}}
-    ports = {d: free_port() for d in ARCHIVE}
-    for d in ARCHIVE:
-        dns.srv("_xmpp-server._tcp." + d, 0, 0, ports[d], d)
-        dns.a(d, "127.0.0.1")
-    dns.start()
-    for d, extra in ARCHIVE.items():
-        s = Server()
-        s.ports["server"] = ports[d]
-        crt, key = ca.domain(d)
-        s.write_conf(raw=_conf(s, d, crt, key, dns.resolver, ca.crt,
-                               extra))
-        s.start()
-        add_user(s, "alice@%s" % d, "alice-pw")
-        env["servers"][d] = s
-    return env
+    fed = Federation()
+    servers = fed.run({d: fed.xmppd(d, direct_tls=False, domain_body=extra)
+                       for d, extra in ARCHIVE.items()},
+                      {d: ("alice",) for d in ARCHIVE})
+    return {"fed": fed, "servers": servers}
 
 
 def teardown(env):
-    for s in env["servers"].values():
-        s.stop()
-    env["dns"].stop()
-    env["ca"].close()
+    env["fed"].close()
 
 
 def _login(env, domain, resource):

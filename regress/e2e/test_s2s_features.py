@@ -16,7 +16,6 @@ import sys
 
 from federation import Federation
 from raws2s import S2SListener, S2SOut
-from xmppdtest import add_user
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_s2s_presence import login, pres, subscribe  # noqa: E402
@@ -39,18 +38,12 @@ def setup():
     fed.publish("r.test", port=peer.port)
     servers = {"a.test": fed.xmppd("a.test"),
                "b.test": fed.xmppd("b.test", direct_tls=False)}
-    fed.start()
-    for d, s in servers.items():
-        s.start()
-        for u in USERS[d]:
-            add_user(s, "%s@%s" % (u, d), u + "-pw")
+    fed.run(servers, USERS)
     return {"fed": fed, "servers": servers, "peer": peer,
             "cert": (crt, key)}
 
 
 def teardown(env):
-    for s in env["servers"].values():
-        s.stop()
     env["peer"].close()
     env["fed"].close()
 

@@ -16,7 +16,6 @@ import threading
 from federation import Federation
 from rawxmpp import Raw
 from raws2s import S2SListener, S2SOut
-from xmppdtest import add_user
 
 T = 30          # s2s links come up on first use
 STANZA_SIZE = 20000
@@ -46,18 +45,12 @@ def setup():
             "limits {\n\tserver idle timeout 3s\n\tclient rate 1G\n"
             "\tstanza size 1M\n}\n")),
     }
-    fed.start()
-    for d, s in servers.items():
-        s.start()
-        for u in ("alice", "bob"):
-            add_user(s, "%s@%s" % (u, d), u + "-pw")
+    fed.run(servers, {d: ("alice", "bob") for d in servers})
     return {"fed": fed, "servers": servers, "peer": peer,
             "cert": (crt, key)}
 
 
 def teardown(env):
-    for s in env["servers"].values():
-        s.stop()
     env["peer"].close()
     env["fed"].close()
 

@@ -10,7 +10,6 @@ import re
 
 from federation import Federation
 from rawxmpp import Raw
-from xmppdtest import add_user
 
 NS = "jabber:iq:roster"
 T = 30          # s2s links come up on first use
@@ -20,18 +19,12 @@ USERS = {"a.test": ("alice", "dave", "frank", "gina"),
 
 def setup():
     fed = Federation()
-    servers = {d: fed.xmppd(d, direct_tls=False) for d in USERS}
-    fed.start()
-    for d, s in servers.items():
-        s.start()
-        for u in USERS[d]:
-            add_user(s, "%s@%s" % (u, d), u + "-pw")
+    servers = fed.run({d: fed.xmppd(d, direct_tls=False) for d in USERS},
+                      USERS)
     return {"fed": fed, "servers": servers}
 
 
 def teardown(env):
-    for s in env["servers"].values():
-        s.stop()
     env["fed"].close()
 
 

@@ -78,6 +78,7 @@ class Federation:
         self.dns = Unbound()
         self.hosts = {}
         self.peers = []
+        self.xmppds = []
 
     @property
     def resolver(self):
@@ -172,27 +173,30 @@ class Federation:
         self._published(e.muc, e, starttls, direct_tls)
         return e
 
-    def xmppd_domain(self, domain, cert=None, require_certificates=False):
+    def xmppd_domain(self, domain, cert=None, require_certificates=False,
+                     domain_body=""):
         """Lines of xmppd.conf for one more domain of an xmppd in this
         federation: a keypair for it (cert, by default certificate())
-        and the domain (federation require certificates when asked).
-        Publish it (publish()) at the server's ports."""
+        and the domain (federation require certificates when asked,
+        then domain_body's lines).  Publish it (publish()) at the
+        server's ports."""
         crt, key = cert or self.certificate(domain)
         return ('tls keypair "%s" {\n\tcertificate "%s"\n\tkey "%s"\n}\n'
-                'domain "%s" {\n\ttls keypair "%s"\n\tauth internal\n%s}\n'
+                'domain "%s" {\n\ttls keypair "%s"\n\tauth internal\n%s%s}\n'
                 % (domain, crt, key, domain, domain,
                    "\tfederation require certificates\n"
-                   if require_certificates else ""))
+                   if require_certificates else "", domain_body))
 
     def xmppd_conf(self, domain, cert=None, port=None, tls_port=None,
-                   require_certificates=False):
+                   require_certificates=False, domain_body=""):
         """Lines of xmppd.conf (after Server's own, which serve
         example.org) for an xmppd serving domain in this federation:
         its resolver, the test CA as tls ca, xmppd_domain()'s lines for
         domain, and listen on 127.0.0.1 port (server, STARTTLS) and
         tls_port (server tls) for those given."""
         text = ('resolver "%s"\ntls ca "%s"\n' % (self.resolver, self.ca.crt) +
-                self.xmppd_domain(domain, cert, require_certificates))
+                self.xmppd_domain(domain, cert, require_certificates,
+                                  domain_body))
         if port is not None:
             text += "listen on 127.0.0.1 port %d server\n" % port
         if tls_port is not None:
@@ -201,15 +205,15 @@ class Federation:
 
     def xmppd(self, domain, starttls=True, direct_tls=True, body="",
               cert=None, require_certificates=False, muc=None, domains=(),
-              **kwargs):
+              domain_body="", **kwargs):
         """An xmppd Server (not started) serving domain besides
         example.org, its server ports (ports["server"], STARTTLS, and
         ports["server_tls"], direct TLS, whichever asked for) listening
         and published; with muc, a muc service of that name (a
         subdomain, which domain's certificate covers), published too;
         domains, more domains as (domain, cert, require_certificates),
-        published at the same ports; body is more configuration, kwargs
-        Server's."""
+        published at the same ports; body is more configuration,
+        domain_body more lines in domain's block, kwargs Server's."""
         from xmppdtest import Server, free_port
         ports = {}
         if starttls:
@@ -217,7 +221,8 @@ class Federation:
         if direct_tls:
             ports["server_tls"] = free_port()
         text = self.xmppd_conf(domain, cert, ports.get("server"),
-                               ports.get("server_tls"), require_certificates)
+                               ports.get("server_tls"), require_certificates,
+                               domain_body)
         for d, crt, req in domains:
             text += self.xmppd_domain(d, crt, req)
         if muc is not None:
@@ -240,12 +245,28 @@ class Federation:
                 p.start()
         return self
 
+    def run(self, servers, users):
+        """Start the federation, then each xmppd of servers (domain:
+        a Server from xmppd()) with the accounts users[domain] (names,
+        each with the password NAME-pw); close() stops them.  Returns
+        servers."""
+        from xmppdtest import add_user
+        self.start()
+        for d, s in servers.items():
+            s.start()
+            self.xmppds.append(s)
+            for u in users[d]:
+                add_user(s, "%s@%s" % (u, d), u + "-pw")
+        return servers
+
     def log_tail(self, n=40):
         return "\n".join("--- %s %s ---\n%s" % (p.what, p.domain,
                                                 p.log_tail(n))
                          for p in self.peers)
 
     def close(self):
+        for s in reversed(self.xmppds):
+            s.stop()
         for p in reversed(self.peers):
             p.close()
         self.dns.close()
