@@ -33,7 +33,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/xml_stream.c common/http.c common/http_util.c \
 		common/pie.c
 COMMON_SRCS+=	common/tlsverify.c
-COMMON_SRCS+=	common/tlshello.c common/proxyv2.c
+COMMON_SRCS+=	common/tlshello.c common/proxyv2.c common/peek.c common/proxy.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
 ifneq (${HAVE_LIBPQ},)
 COMMON_SRCS+=	common/pgbatch.c common/pgconf.c common/pgconn.c \
@@ -79,7 +79,7 @@ XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c xmppctl/xmlread.c \
 		xmppctl/convert_lua.c xmppctl/muc_import.c
 XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
-XMPPD_SRCS+=	xmppd/stream_mux.c xmppd/stream_peek.c xmppd/stream_proxy.c
+XMPPD_SRCS+=	xmppd/stream_mux.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \

@@ -16,7 +16,8 @@
 
 /*
  * uploadd's HTTP server: the listeners xmppd passed, accepting within
- * the connection limits, TLS with the keypair the client names, and the
+ * the connection limits (behind a proxy, from the client its PROXY
+ * header names), TLS with the keypair the client names, and the
  * dispatch of each request to PUT (upload_put.c) or GET and HEAD
  * (upload_get.c).  URLs are URL/SLOT/NAME; nothing else is served.
  */
@@ -40,6 +41,7 @@
 #include "listener.h"
 #include "log.h"
 #include "proc.h"
+#include "proxy.h"
 #include "tlsctx.h"
 #include "upload.h"
 #include "upload_http.h"
@@ -305,6 +307,14 @@ upload_http_serve(int s, const char *addr, const char *service, int tls)
 	log_debug("connection from %s for %s", addr, service);
 }
 
+/* s from addr, on a listener like lc. */
+static void
+upload_http_accepted(int s, const char *addr, const struct listen_conf *lc)
+{
+	upload_http_serve(s, addr, lc->owner, (lc->flags & LISTEN_TLS) != 0);
+}
+
+/* Behind a proxy, the PROXY header is read first (proxy.c). */
 static void
 upload_http_accept(int fd, short event, void *arg)
 {
@@ -315,8 +325,10 @@ upload_http_accept(int fd, short event, void *arg)
 	(void)event;
 	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
 		return;
-	upload_http_serve(s, addr, l->conf.owner,
-	    (l->conf.flags & LISTEN_TLS) != 0);
+	if (l->conf.nproxy > 0)
+		proxy_accept(s, addr, &l->conf, upload_http_accepted);
+	else
+		upload_http_accepted(s, addr, &l->conf);
 }
 
 static int
@@ -357,7 +369,7 @@ upload_http_configure(struct xmppd_config *conf)
 	upload_http_limits(conf);
 	listeners_set(&listeners, conf, upload_http_listens, upload_http_accept);
 	TAILQ_FOREACH(l, &listeners.list, entry)
-		log_debug("listening on %s port %u%s for %s", l->conf.addr,
+		log_debug("listening on %s port %u%s%s for %s", l->conf.addr,
 		    l->conf.port, l->conf.flags & LISTEN_TLS ? " tls" : "",
-		    l->conf.owner);
+		    l->conf.nproxy > 0 ? " behind a proxy" : "", l->conf.owner);
 }

@@ -745,8 +745,9 @@ uploadx		: /* empty */
 		| error
 		;
 
-uploadopt	: LISTEN ON STRING PORT NUMBER tlsopt {
+uploadopt	: LISTEN ON STRING PORT NUMBER tlsopt proxyopt {
 			listen_add($3, $5, LISTEN_UPLOAD, $6, cur_upload->name);
+			nproxy_from = 0;
 			free($3);
 		}
 		| URL STRING			{

@@ -43,6 +43,7 @@
 #include "listener.h"
 #include "log.h"
 #include "proc.h"
+#include "proxy.h"
 #include "sandbox.h"
 #include "stream.h"
 #include "tlsctx.h"
@@ -202,6 +203,16 @@ stream_serve(int s, int kind, const char *addr, int direct)
 		c2s_start(c);
 }
 
+/* s from addr, on a listener like lc: served, or multiplexed. */
+static void
+stream_accepted(int s, const char *addr, const struct listen_conf *lc)
+{
+	if (lc->kind == LISTEN_MULTIPLEX)
+		mux_start(s, addr);
+	else
+		stream_serve(s, lc->kind, addr, (lc->flags & LISTEN_TLS) != 0);
+}
+
 static void
 stream_accept(int fd, short event, void *arg)
 {
@@ -220,15 +231,7 @@ stream_accept(int fd, short event, void *arg)
 	if ((s = listener_accept(&listeners, fd, addr, sizeof(addr))) == -1)
 		return;
 	if (l->conf.nproxy > 0) {
-		if (config_proxy_allowed(&l->conf, addr))
-			proxy_start(s, addr, l->conf.kind,
-			    (l->conf.flags & LISTEN_TLS) != 0);
-		else {
-			log_info("connection from %s on %s port %u closed: "
-			    "not a proxy it takes", addr, l->conf.addr,
-			    l->conf.port);
-			close(s);
-		}
+		proxy_accept(s, addr, &l->conf, stream_accepted);
 		return;
 	}
 	if (addr_count(addr) >=
@@ -238,11 +241,7 @@ stream_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
-	if (l->conf.kind == LISTEN_MULTIPLEX)
-		mux_start(s, addr);
-	else
-		stream_serve(s, l->conf.kind, addr,
-		    (l->conf.flags & LISTEN_TLS) != 0);
+	stream_accepted(s, addr, &l->conf);
 }
 
 /* A connection's state, without its io yet; NULL out of memory. */

@@ -110,31 +110,8 @@ struct conn	*conn_add_io(struct io *, int, const char *,
 		    void (*)(struct io *, int, void *));
 void		 stream_serve(int, int, const char *, int);
 
-/* stream_peek.c: a connection's first bytes, looked at in place */
-struct peek {
-	int		 fd;
-	char		 addr[ADDR_STRLEN];
-	size_t		 seen;		/* bytes there at the last look */
-	struct event	 ev;
-	struct event	 timeout;
-	uint8_t		*buf;		/* where they are peeked */
-	size_t		 size;
-	/* n bytes in buf; closed: no more than last time will come */
-	void		(*look)(struct peek *, size_t, int);
-	void		(*refuse)(struct peek *, const char *);
-	const char	*late;		/* why, at the timeout */
-};
-
-void		 peek_start(struct peek *, int, const char *);
-int		 peek_more(struct peek *, size_t);
-int		 peek_done(struct peek *);
-void		 peek_stop(struct peek *);
-
 /* stream_mux.c */
 void		 mux_start(int, const char *);
-
-/* stream_proxy.c */
-void		 proxy_start(int, const char *, int, int);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "peek.h"
 #include "proc.h"
 #include "stream.h"
 #include "tlshello.h"
@@ -45,24 +46,17 @@
 static uint8_t		 mux_buf[TLSHELLO_MAX];
 
 static void	mux_look(struct peek *, size_t, int);
-static void	mux_refuse(struct peek *, const char *);
+static void	mux_gone(struct peek *);
 
-/* Forget m; its socket stays open when kept. */
+static const struct peek_kind	 mux_kind = {
+	mux_buf, sizeof(mux_buf), "multiplexed connection from",
+	"nothing to tell its service by in time", mux_look, mux_gone
+};
+
 static void
-mux_free(struct peek *m, int keep)
+mux_gone(struct peek *m)
 {
-	peek_stop(m);
 	addr_count_add(m->addr, -1);
-	if (!keep)
-		close(m->fd);
-	free(m);
-}
-
-static void
-mux_refuse(struct peek *m, const char *why)
-{
-	log_info("multiplexed connection from %s closed: %s", m->addr, why);
-	mux_free(m, 0);
 }
 
 /*
@@ -72,20 +66,8 @@ mux_refuse(struct peek *m, const char *why)
 void
 mux_start(int s, const char *addr)
 {
-	struct peek	*m;
-
-	if ((m = calloc(1, sizeof(*m))) == NULL) {
-		log_warn("%s", __func__);
-		close(s);
-		return;
-	}
-	addr_count_add(addr, 1);
-	m->buf = mux_buf;
-	m->size = sizeof(mux_buf);
-	m->look = mux_look;
-	m->refuse = mux_refuse;
-	m->late = "nothing to tell its service by in time";
-	peek_start(m, s, addr);
+	if (peek_start(&mux_kind, s, addr, NULL) != NULL)
+		addr_count_add(addr, 1);
 }
 
 /* The upload service whose name is sni, or NULL. */
@@ -108,7 +90,7 @@ mux_to_upload(struct peek *m, struct upload_conf *u)
 	struct imsgev		*iev;
 
 	if ((iev = proc_peer(PROC_UPLOADD, 0)) == NULL) {
-		mux_refuse(m, "uploadd is not running");
+		peek_refuse(m, "uploadd is not running");
 		return;
 	}
 	memset(&up, 0, sizeof(up));
@@ -117,7 +99,7 @@ mux_to_upload(struct peek *m, struct upload_conf *u)
 	log_debug("%s: connection from %s to upload %s", __func__, m->addr,
 	    u->name);
 	/* Once queued, the imsg owns the descriptor and closes it. */
-	mux_free(m, imsgev_compose(iev, IMSG_UPLOAD_CONN, 0, 0, m->fd, &up,
+	peek_free(m, imsgev_compose(iev, IMSG_UPLOAD_CONN, 0, 0, m->fd, &up,
 	    sizeof(up)) != -1);
 }
 
@@ -129,7 +111,7 @@ mux_to_stream(struct peek *m, int kind, int direct)
 	int	 s = m->fd;
 
 	(void)strlcpy(addr, m->addr, sizeof(addr));
-	mux_free(m, 1);
+	peek_free(m, 1);
 	stream_serve(s, kind, addr, direct);
 }
 
@@ -144,7 +126,7 @@ mux_tls(struct peek *m, struct tlshello *h)
 	else if (h->alpn & TLSHELLO_ALPN_XMPP_SERVER)
 		mux_to_stream(m, LISTEN_SERVER, 1);
 	else if (h->alpn != 0 && !(h->alpn & TLSHELLO_ALPN_HTTP11))
-		mux_refuse(m, "no service for the protocols it offers");
+		peek_refuse(m, "no service for the protocols it offers");
 	else if ((u = mux_upload(h->sni)) != NULL)
 		mux_to_upload(m, u);
 	else
@@ -184,7 +166,7 @@ mux_look(struct peek *m, size_t n, int closed)
 	int		 r;
 
 	if (closed) {
-		mux_refuse(m, n == 0 ? "closed before a byte" :
+		peek_refuse(m, n == 0 ? "closed before a byte" :
 		    "closed before it said what it is");
 		return;
 	}
@@ -195,17 +177,17 @@ mux_look(struct peek *m, size_t n, int closed)
 	if (r == 0 && n == sizeof(mux_buf))
 		r = -1;
 	if (r == -1) {
-		mux_refuse(m, mux_buf[0] == 0x16 ? "not a ClientHello it "
+		peek_refuse(m, mux_buf[0] == 0x16 ? "not a ClientHello it "
 		    "can read" : "neither TLS nor XMPP");
 		return;
 	}
 	if (r == 0) {
 		if (mux_wait(m, n) == -1)
-			mux_refuse(m, strerror(errno));
+			peek_refuse(m, strerror(errno));
 		return;
 	}
 	if (peek_done(m) == -1) {
-		mux_refuse(m, strerror(errno));
+		peek_refuse(m, strerror(errno));
 		return;
 	}
 	if (mux_buf[0] == 0x16)
