@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
 libldap-dev libhttp-parser-dev libwslay-dev libpq-dev postgresql mandoc openssl python3 python3-slixmpp slapd ldap-utils
-ngircd biboumi libunbound-dev unbound"
+ngircd biboumi libunbound-dev unbound python3-aiohttp chromium"
 
 missing=""
 for p in $PKGS; do
@@ -18,6 +18,9 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# npm fetches the web client the browser tests run (below); the nodejs
+# of some repositories carries it, Debian's is a package of its own.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -87,4 +90,41 @@ fi
 
 if [ "$(id -u)" -eq 0 ]; then
 	scripts/user.sh
+fi
+
+# Converse.js, the web client the browser test (regress/e2e/
+# test_converse.py) serves to Chromium: the release's built files,
+# checked against the archive's digest pinned here, so that a changed
+# package is refused rather than run.  Its dist/ bundles what it uses;
+# its npm dependencies only serve building it and are not fetched.
+CONVERSE_VERSION=14.0.0
+CONVERSE_SHA512="LFUg030jDalV47vI/vyVPqYPZfJYXFbubq8v0cFDe2zXNeeGEk3Up0Fj\
+/WTzT6t+6do+cAIToy73eAj7RNDj2Q=="
+CONVERSE_DIR=/usr/local/share/xmppd-test/converse
+stamp="converse.js@$CONVERSE_VERSION sha512-$CONVERSE_SHA512"
+if [ "$(cat "$CONVERSE_DIR/.package" 2>/dev/null)" != "$stamp" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "the browser test needs Converse.js $CONVERSE_VERSION" \
+		    "in $CONVERSE_DIR; as root, run scripts/deps.sh" >&2
+		exit 1
+	fi
+	echo "installing: converse.js@$CONVERSE_VERSION"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && npm pack --silent --ignore-scripts \
+	    "converse.js@$CONVERSE_VERSION" >/dev/null)
+	tgz="$tmp/converse.js-$CONVERSE_VERSION.tgz"
+	sum=$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)
+	if [ "$sum" != "$CONVERSE_SHA512" ]; then
+		echo "deps: converse.js@$CONVERSE_VERSION: the archive's" \
+		    "sha512 is $sum, not the pinned one; not installed" >&2
+		exit 1
+	fi
+	tar -xzf "$tgz" -C "$tmp" package/dist package/LICENSE
+	mkdir -p "$(dirname "$CONVERSE_DIR")"
+	rm -rf "$CONVERSE_DIR.new" "$CONVERSE_DIR"
+	mkdir "$CONVERSE_DIR.new"
+	mv "$tmp/package/dist" "$tmp/package/LICENSE" "$CONVERSE_DIR.new/"
+	echo "$stamp" >"$CONVERSE_DIR.new/.package"
+	mv "$CONVERSE_DIR.new" "$CONVERSE_DIR"
 fi

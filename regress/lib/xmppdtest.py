@@ -378,3 +378,21 @@ def started(users=("alice", "bob"), **kwargs):
     for u in users:
         add_user(s, "%s@example.org" % u, u + "-pw")
     return s
+
+
+def run_async(coro):
+    """Runs coro on a new event loop and returns its value; what the
+    clients left running (slixmpp's tasks) is cancelled with the loop."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        pending = asyncio.all_tasks(loop)
+        for t in pending:
+            t.cancel()
+        loop.run_until_complete(asyncio.gather(*pending,
+                                               return_exceptions=True))
+        loop.close()
