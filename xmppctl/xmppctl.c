@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "about.h"
 #include "compat.h"
 #include "config.h"
 #include "imsg.h"
@@ -43,6 +44,7 @@
 #include "convert.h"
 
 enum action {
+	ABOUT,
 	SHOW_PROCESSES,
 	SHOW_SESSIONS,
 	SHOW_LDAP,
@@ -78,6 +80,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "about",		ABOUT },
 	{ "show processes",	SHOW_PROCESSES },
 	{ "show sessions",	SHOW_SESSIONS },
 	{ "show ldap",		SHOW_LDAP },
@@ -127,7 +130,7 @@ usage(void)
 {
 	size_t	 i;
 
-	fprintf(stderr, "usage: %s [-s socket] command [argument]\n",
+	fprintf(stderr, "usage: %s [-V] [-s socket] command [argument]\n",
 	    getprogname());
 	fprintf(stderr, "commands:\n");
 	for (i = 0; i < nitems(commands); i++)
@@ -215,18 +218,24 @@ ctl_connect(const char *path)
 }
 
 static void
+uptime_fmt(time_t t, char *buf, size_t len)
+{
+	if (t >= 86400)
+		(void)snprintf(buf, len, "%lldd%02lldh%02lldm",
+		    (long long)t / 86400, (long long)(t % 86400) / 3600,
+		    (long long)(t % 3600) / 60);
+	else
+		(void)snprintf(buf, len, "%02lld:%02lld:%02lld",
+		    (long long)t / 3600, (long long)(t % 3600) / 60,
+		    (long long)t % 60);
+}
+
+static void
 print_uptime(time_t t)
 {
 	char	 buf[32];
 
-	if (t >= 86400)
-		(void)snprintf(buf, sizeof(buf), "%lldd%02lldh%02lldm",
-		    (long long)t / 86400, (long long)(t % 86400) / 3600,
-		    (long long)(t % 3600) / 60);
-	else
-		(void)snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld",
-		    (long long)t / 3600, (long long)(t % 3600) / 60,
-		    (long long)t % 60);
+	uptime_fmt(t, buf, sizeof(buf));
 	printf("%-10s", buf);
 }
 
@@ -558,6 +567,38 @@ ctl_get(struct imsgbuf *ibuf, struct imsg *imsg)
 	}
 }
 
+/*
+ * The running xmppd: 1 when its version is not this xmppctl's, whose
+ * requests it may then not understand.
+ */
+static int
+show_about(struct imsg *imsg)
+{
+	struct ctl_about	 ca;
+	char			 up[32];
+
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
+		errx(1, "bad answer from xmppd");
+	ca.version[sizeof(ca.version) - 1] = '\0';
+	ca.conffile[sizeof(ca.conffile) - 1] = '\0';
+	ca.socket[sizeof(ca.socket) - 1] = '\0';
+	ca.datadir[sizeof(ca.datadir) - 1] = '\0';
+	printf("running xmppd:\n");
+	printf("  %-12s %s\n", "version", ca.version);
+	printf("  %-12s %ld\n", "pid", (long)ca.pid);
+	uptime_fmt(ca.uptime, up, sizeof(up));
+	printf("  %-12s %s\n", "uptime", up);
+	printf("  %-12s %s\n", "config", ca.conffile);
+	printf("  %-12s %s\n", "socket", ca.socket);
+	printf("  %-12s %s\n", "datadir", ca.datadir);
+	if (strcmp(ca.version, XMPPD_VERSION) == 0)
+		return (0);
+	fprintf(stderr, "%s: version %s, but the running xmppd is version "
+	    "%s: use the xmppctl of xmppd's build\n", getprogname(),
+	    XMPPD_VERSION, ca.version);
+	return (1);
+}
+
 /* An answer IMSG_CTL_FAIL: its reason, and the exit status 1. */
 static int
 ctl_fail(struct imsg *imsg)
@@ -586,6 +627,7 @@ static int
 ctl_answer(struct imsgbuf *ibuf)
 {
 	struct imsg	 imsg;
+	int		 ret;
 
 	for (;;) {
 		ctl_get(ibuf, &imsg);
@@ -593,6 +635,10 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_PROCESS:
 			show_process(&imsg);
 			break;
+		case IMSG_CTL_ABOUT_INFO:
+			ret = show_about(&imsg);
+			imsg_free(&imsg);
+			return (ret);
 		case IMSG_CTL_SESSION:
 			show_session(&imsg);
 			break;
@@ -659,11 +705,14 @@ main(int argc, char *argv[])
 	char			 name[32];
 	int			 ch, fd, v, ret, nrooms = 0;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:V")) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
 			break;
+		case 'V':
+			about_print(stdout, getprogname());
+			return (0);
 		default:
 			usage();
 		}
@@ -696,6 +745,11 @@ main(int argc, char *argv[])
 		(void)pie_check(arg);
 	if (cmd->action == MUC_IMPORT)
 		nrooms = muc_import_read(arg, &rooms);
+	/* This build first, whether xmppd runs or not. */
+	if (cmd->action == ABOUT) {
+		about_print(stdout, getprogname());
+		fflush(stdout);
+	}
 	fd = ctl_connect(sock);
 	if (imsgbuf_init(&ibuf, fd) == -1)
 		err(1, "imsgbuf_init");
@@ -718,6 +772,10 @@ main(int argc, char *argv[])
 		imsgbuf_clear(&ibuf);
 		close(fd);
 		return (ret);
+	case ABOUT:
+		ret = imsg_compose(&ibuf, IMSG_CTL_ABOUT, MSG_VERSION, 0, -1,
+		    NULL, 0);
+		break;
 	case SHOW_PROCESSES:
 		printf("%-10s %4s %8s  %-10s %8s\n", "PROCESS", "INST", "PID",
 		    "UPTIME", "RESTARTS");

@@ -1,0 +1,91 @@
+"""xmppctl(8) as an admin meets it: what is installed and running
+(about, -V), help and usage, what user and kick commands say they did,
+and the clear error, with exit status 1, for every bad argument."""
+
+import re
+import subprocess
+
+from xmppdtest import XMPPCTL, XMPPD, Server, started
+
+LIBRARIES = ("libtls", "libcrypto", "expat", "libevent", "libldap",
+             "SQLite", "libpq", "libunbound", "libwslay", "http-parser")
+
+
+def setup():
+    return started()
+
+
+def teardown(s):
+    s.stop()
+
+
+def run(*argv, **kw):
+    return subprocess.run(list(argv), capture_output=True, text=True,
+                          timeout=20, **kw)
+
+
+def rows(out, section):
+    """The "  name value" rows of one section of -V's output."""
+    m = re.search(r"^%s:\n((?:  .*\n)*)" % section, out, re.M)
+    assert m, out
+    return dict(re.findall(r"^  (\S+)\s+(.*)$", m.group(1), re.M))
+
+
+def check_build(out, prog):
+    assert re.match(r"%s \d+\.\d+" % prog, out), out
+    build = rows(out, "build")
+    assert build["storage"].startswith("sqlite"), out
+    assert "seccomp" in build["sandbox"], out
+    assert "not for production" in build["regress"], out
+    libs = rows(out, "libraries")
+    for lib in LIBRARIES:
+        assert lib in libs and re.search(r"\d", libs[lib]), (lib, out)
+    paths = rows(out, "paths")
+    for p in ("config", "socket", "datadir", "chroot", "libexec"):
+        assert paths[p].startswith("/"), (p, out)
+    return libs
+
+
+def test_version_flags(s):
+    d = run(XMPPD, "-V")
+    assert d.returncode == 0, d.stderr
+    libs = check_build(d.stdout, "xmppd")
+    c = run(XMPPCTL, "-V")
+    assert c.returncode == 0, c.stderr
+    check_build(c.stdout, "xmppctl")
+    # The libraries' own run-time answers, not a fixed text.
+    import sqlite3
+    assert libs["SQLite"] == sqlite3.sqlite_version, libs
+    assert c.stdout.split("\n", 1)[1] == d.stdout.split("\n", 1)[1]
+
+
+def test_about_asks_the_running_xmppd(s):
+    p = s.ctl("about")
+    local = p.stdout.split("running xmppd:\n")[0]
+    check_build(local, "xmppctl")
+    running = rows(p.stdout, "running xmppd")
+    version = re.match(r"xmppctl (\S+)", p.stdout).group(1)
+    assert running["version"] == version, p.stdout
+    assert int(running["pid"]) == s.proc.pid, p.stdout
+    assert re.match(r"\d\d:\d\d:\d\d$", running["uptime"]), p.stdout
+    assert running["config"] == s.conf and running["socket"] == s.sock
+    assert running["datadir"] == s.datadir, p.stdout
+    assert p.stderr == "", p.stderr
+
+
+def test_about_reports_a_version_mismatch(s):
+    t = Server()
+    try:
+        t.start(env={"XMPPD_REGRESS_VERSION": "9.9-other"})
+        p = t.ctl("about", check=False)
+        assert p.returncode == 1, p
+        assert rows(p.stdout, "running xmppd")["version"] == "9.9-other"
+        assert "running xmppd is version 9.9-other" in p.stderr, p.stderr
+    finally:
+        t.stop()
+
+
+def test_about_without_xmppd(s):
+    p = run(XMPPCTL, "-s", s.dir + "/none.sock", "about")
+    assert p.returncode == 1 and "is xmppd running?" in p.stderr, p
+    check_build(p.stdout, "xmppctl")
