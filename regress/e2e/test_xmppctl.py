@@ -89,3 +89,74 @@ def test_about_without_xmppd(s):
     p = run(XMPPCTL, "-s", s.dir + "/none.sock", "about")
     assert p.returncode == 1 and "is xmppd running?" in p.stderr, p
     check_build(p.stdout, "xmppctl")
+
+
+def commands():
+    """The command lines of xmppctl help, without the tab."""
+    p = run(XMPPCTL, "help")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.split("commands:\n")[1].splitlines()
+    return [l.strip() for l in lines if l.startswith("\t")]
+
+
+def test_help_lists_every_command_with_argument_names(s):
+    cmds = commands()
+    assert "user add JID" in cmds and "kick JID" in cmds, cmds
+    assert "archive expire DURATION [DOMAIN]" in cmds, cmds
+    assert "help [COMMAND]" in cmds and "about" in cmds, cmds
+    for c in cmds:
+        assert "*" not in c, c
+        words = c.split()
+        keywords = [w for w in words if w.islower()]
+        names = [w.strip("[]").split("|")[0] for w in words
+                 if not w.islower()]
+        p = run(XMPPCTL, "help", *keywords)
+        assert p.returncode == 0, (c, p.stderr)
+        # That command's usage first, then a sentence naming each argument.
+        first, text = p.stdout.split("\n", 1)
+        assert first == "usage: xmppctl " + c, (c, p.stdout)
+        sentence = text.split("\n\n")[0]
+        assert sentence.rstrip().endswith("."), (c, p.stdout)
+        for n in names:
+            assert n in sentence, (c, n, p.stdout)
+    # The same list on a usage error.
+    u = run(XMPPCTL)
+    assert u.returncode == 1 and "user add JID" in u.stderr, u.stderr
+
+
+def test_help_of_one_command(s):
+    p = run(XMPPCTL, "help", "user", "add")
+    assert p.stdout.startswith("usage: xmppctl user add JID\nCreate the "
+                               "internal account JID"), p.stdout
+    assert "user delete" not in p.stdout, p.stdout
+    # Abbreviated, as commands are; a whole word is not another's prefix.
+    p = run(XMPPCTL, "he", "us", "l")
+    assert p.stdout.startswith("usage: xmppctl user list"), p.stdout
+    p = run(XMPPCTL, "help", "convert", "ejabberd")
+    assert "ejabberd-rooms" not in p.stdout, p.stdout
+    p = run(XMPPCTL, "help", "user")
+    assert p.stdout.count("usage: xmppctl user ") == 4, p.stdout
+
+
+def test_help_and_usage_errors(s):
+    p = run(XMPPCTL, "help", "frobnicate")
+    assert p.returncode == 1 and "no such command: frobnicate" in p.stderr
+    assert p.stdout == "", p.stdout
+    # Missing and extra arguments name the command and its usage.
+    for argv, usage in ((["user", "add"], "user add JID"),
+                        (["user", "delete", "a@example.org", "b"],
+                         "user delete JID"),
+                        (["kick"], "kick JID"),
+                        (["archive", "expire"],
+                         "archive expire DURATION [DOMAIN]"),
+                        (["upload", "stats", "a", "b"],
+                         "upload stats [SERVICE]")):
+        p = s.ctl(*argv, check=False)
+        assert p.returncode == 1, (argv, p)
+        assert "wrong arguments: " + " ".join(argv) in p.stderr, p.stderr
+        assert "usage: xmppctl " + usage + "\n" in p.stderr, p.stderr
+    p = s.ctl("show", check=False)
+    assert p.returncode == 1 and "incomplete command: show" in p.stderr
+    assert "usage: xmppctl show processes" in p.stderr, p.stderr
+    p = s.ctl("frobnicate", check=False)
+    assert p.returncode == 1 and "unknown command: frobnicate" in p.stderr
