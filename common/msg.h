@@ -75,7 +75,7 @@ enum imsg_type {
 	IMSG_CFG_COMMIT,	/* parent -> child: switch to it */
 
 	/* control: xmppctl <-> control <-> parent or a child */
-	IMSG_CTL_OK,
+	IMSG_CTL_OK,		/* optional NUL-terminated text: what was done */
 	IMSG_CTL_FAIL,		/* optional NUL-terminated reason */
 	IMSG_CTL_END,
 	IMSG_CTL_VERBOSE,	/* int */

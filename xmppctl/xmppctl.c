@@ -767,19 +767,29 @@ show_about(struct imsg *imsg)
 	return (1);
 }
 
+/* The NUL-terminated text an answer may carry, or NULL. */
+static const char *
+ctl_text(struct imsg *imsg, char *buf, size_t size)
+{
+	size_t		 len;
+
+	len = imsg_get_len(imsg);
+	if (len == 0 || len > size || imsg_get_data(imsg, buf, len) == -1 ||
+	    buf[len - 1] != '\0')
+		return (NULL);
+	return (buf);
+}
+
 /* An answer IMSG_CTL_FAIL: its reason, and the exit status 1. */
 static int
 ctl_fail(struct imsg *imsg)
 {
-	char		 msg[256];
-	size_t		 len;
+	char		 msg[CONF_JIDLEN + 256];
+	const char	*why;
 
-	len = imsg_get_len(imsg);
-	if (len > 0 && len <= sizeof(msg) &&
-	    imsg_get_data(imsg, msg, len) == 0 && msg[len - 1] == '\0')
-		fprintf(stderr, "%s: %s\n", getprogname(), msg);
-	else
-		fprintf(stderr, "%s: request failed\n", getprogname());
+	if ((why = ctl_text(imsg, msg, sizeof(msg))) == NULL)
+		why = "request failed";
+	fprintf(stderr, "%s: %s\n", getprogname(), why);
 	imsg_free(imsg);
 	return (1);
 }
@@ -795,6 +805,7 @@ static int
 ctl_answer(struct imsgbuf *ibuf)
 {
 	struct imsg	 imsg;
+	char		 text[CONF_JIDLEN + 256];
 	int		 ret;
 
 	for (;;) {
@@ -846,8 +857,13 @@ ctl_answer(struct imsgbuf *ibuf)
 			show_archive(&imsg);
 			imsg_free(&imsg);
 			return (0);
-		case IMSG_CTL_END:
 		case IMSG_CTL_OK:
+			/* What was done, when it is more than "done". */
+			if (ctl_text(&imsg, text, sizeof(text)) != NULL)
+				printf("%s\n", text);
+			imsg_free(&imsg);
+			return (0);
+		case IMSG_CTL_END:
 			imsg_free(&imsg);
 			return (0);
 		case IMSG_CTL_FAIL:

@@ -226,13 +226,32 @@ account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 	imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
 }
 
+/* What xmppctl is told a request did: "user alice@example.org added". */
+static void
+account_ctl_done(struct imsgev *iev, uint32_t peerid, uint32_t type,
+    const struct jid *j)
+{
+	char		 msg[CONF_JIDLEN + 64];
+
+	(void)snprintf(msg, sizeof(msg), "%s %s@%s %s",
+	    type == IMSG_CTL_USER_PASSWORD ? "password of" : "user",
+	    j->local, j->domain, type == IMSG_CTL_USER_ADD ? "added" :
+	    type == IMSG_CTL_USER_DELETE ? "deleted" : "changed");
+	log_info("account %s@%s: %s", j->local, j->domain,
+	    type == IMSG_CTL_USER_ADD ? "created" : type ==
+	    IMSG_CTL_USER_DELETE ? "deleted" : "password changed");
+	imsgev_compose(iev, IMSG_CTL_OK, peerid, 0, -1, msg, strlen(msg) + 1);
+}
+
 static int
 account_ctl(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_user	 cu;
 	struct jid	 j;
 	const char	*err;
+	char		 msg[CONF_JIDLEN + 64];
 	uint32_t	 peerid = imsg_get_id(imsg);
+	uint32_t	 type = imsg_get_type(imsg);
 	int		 r;
 
 	if (iev->type != PROC_CONTROL ||
@@ -240,12 +259,12 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	cu.jid[sizeof(cu.jid) - 1] = '\0';
 	cu.password[sizeof(cu.password) - 1] = '\0';
-	if (imsg_get_type(imsg) == IMSG_CTL_USER_LIST) {
+	if (type == IMSG_CTL_USER_LIST) {
 		account_ctl_list(iev, peerid, cu.jid);
 		return (0);
 	}
 	if ((err = account_jid(cu.jid, &j)) == NULL) {
-		switch (imsg_get_type(imsg)) {
+		switch (type) {
 		case IMSG_CTL_USER_ADD:
 			r = account_create(j.domain, j.local, cu.password);
 			break;
@@ -258,21 +277,18 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 				account_kick(j.domain, j.local);
 			break;
 		}
-		if (r != ACCOUNT_OK)
-			err = account_error(r);
-		else
-			log_info("account %s@%s: %s", j.local, j.domain,
-			    imsg_get_type(imsg) == IMSG_CTL_USER_ADD ?
-			    "created" : imsg_get_type(imsg) ==
-			    IMSG_CTL_USER_DELETE ? "deleted" :
-			    "password changed");
+		if (r != ACCOUNT_OK) {
+			(void)snprintf(msg, sizeof(msg), "%s@%s: %s", j.local,
+			    j.domain, account_error(r));
+			err = msg;
+		}
 	}
 	explicit_bzero(&cu, sizeof(cu));
-	if (err != NULL)
+	if (err == NULL)
+		account_ctl_done(iev, peerid, type, &j);
+	else
 		imsgev_compose(iev, IMSG_CTL_FAIL, peerid, 0, -1, err,
 		    strlen(err) + 1);
-	else
-		imsgev_compose(iev, IMSG_CTL_OK, peerid, 0, -1, NULL, 0);
 	return (0);
 }
 

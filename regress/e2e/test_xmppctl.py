@@ -160,3 +160,83 @@ def test_help_and_usage_errors(s):
     assert "usage: xmppctl show processes" in p.stderr, p.stderr
     p = s.ctl("frobnicate", check=False)
     assert p.returncode == 1 and "unknown command: frobnicate" in p.stderr
+
+
+def ctl_in(s, argv, text):
+    """xmppctl argv with text on standard input."""
+    return run(XMPPCTL, "-s", s.sock, *argv, input=text)
+
+
+def test_user_commands_say_what_they_did(s):
+    p = ctl_in(s, ["user", "add", "Carol@Example.ORG"], "carol-pw\n")
+    assert (p.returncode, p.stdout) == (0, "user carol@example.org added\n"), p
+    p = ctl_in(s, ["user", "password", "carol@example.org"], "pw2\n")
+    assert (p.returncode, p.stdout) == (
+        0, "password of carol@example.org changed\n"), p
+    p = s.ctl("user", "delete", "carol@example.org")
+    assert p.stdout == "user carol@example.org deleted\n", p.stdout
+    assert "carol" not in s.ctl("user", "list", "example.org").stdout
+
+
+def test_user_command_errors(s):
+    for argv, why in (
+            (["user", "delete", "nobody@example.org"],
+             "nobody@example.org: no such account"),
+            (["user", "password", "nobody@example.org"],
+             "nobody@example.org: no such account"),
+            (["user", "add", "alice@example.org"],
+             "alice@example.org: account exists"),
+            (["user", "add", "dave@example.net"],
+             "no such domain"),
+            (["user", "delete", "dave@example.net"],
+             "no such domain"),
+            (["user", "add", "dave@example.org/home"],
+             "not a valid bare JID"),
+            (["user", "add", "example.org"], "not a valid bare JID"),
+            (["user", "add", "a@b@example.org"], "not a valid bare JID"),
+            (["user", "add", "x" * 1100 + "@example.org"],
+             "not a valid bare JID"),
+            (["user", "list", "example.net"], "no such domain")):
+        p = ctl_in(s, argv, "pw\n")
+        assert p.returncode == 1, (argv, p)
+        assert why in p.stderr and p.stdout == "", (argv, p)
+    # The existing account is untouched by the refused add.
+    assert "alice@example.org" in s.ctl("user", "list", "example.org").stdout
+
+
+def test_kick_says_what_it_did(s):
+    from rawxmpp import Raw
+    add = ctl_in(s, ["user", "add", "erin@example.org"], "erin-pw\n")
+    assert add.returncode == 0, add
+    one, two = Raw(s.ports["client"]), Raw(s.ports["client"])
+    one.login("erin", "erin-pw", "one")
+    two.login("erin", "erin-pw", "two")
+    p = s.ctl("kick", "erin@example.org/one")
+    assert p.stdout == "kicked session erin@example.org/one\n", p.stdout
+    assert "<policy-violation" in one.closed()
+    three = Raw(s.ports["client"])
+    three.login("erin", "erin-pw", "three")
+    p = s.ctl("kick", "Erin@example.org")
+    assert p.stdout == "kicked 2 sessions of erin@example.org\n", p.stdout
+    assert "<policy-violation" in two.closed()
+    assert "<policy-violation" in three.closed()
+    four = Raw(s.ports["client"])
+    four.login("erin", "erin-pw", "four")
+    p = s.ctl("kick", "erin@example.org")
+    assert p.stdout == "kicked 1 session of erin@example.org\n", p.stdout
+    four.closed()
+
+
+def test_kick_errors(s):
+    for jid, why in (("ghost@example.org", "no such session: "
+                      "ghost@example.org"),
+                     ("alice@example.org/nowhere", "no such session: "
+                      "alice@example.org/nowhere"),
+                     ("alice@example.net", "example.net is not a domain "
+                      "of this server"),
+                     ("example.org", "not a user's JID"),
+                     ("a@b@example.org", "not a user's JID"),
+                     ("", "not a user's JID")):
+        p = s.ctl("kick", jid, check=False)
+        assert p.returncode == 1 and p.stdout == "", (jid, p)
+        assert "xmppctl: " + why in p.stderr, (jid, p.stderr)
