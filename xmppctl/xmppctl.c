@@ -118,7 +118,8 @@ static const struct command commands[] = {
 	    "its data, and end its sessions." },
 	{ "user password JID",	USER_PASSWORD, "Change the password of JID, "
 	    "read as for user add." },
-	{ "user list DOMAIN",	USER_LIST, "List the accounts of DOMAIN." },
+	{ "user list [DOMAIN]",	USER_LIST, "List the accounts of DOMAIN, or "
+	    "of every domain, as JIDs grouped by domain." },
 	{ "archive expire DURATION [DOMAIN]", ARCHIVE_EXPIRE, "Delete the "
 	    "archived messages older than DURATION (30d, 12h, ...), of "
 	    "every domain or of DOMAIN." },
@@ -1009,7 +1010,11 @@ main(int argc, char *argv[])
 	case USER_PASSWORD:
 	case USER_LIST:
 		memset(&cu, 0, sizeof(cu));
-		if (strlcpy(cu.jid, arg, sizeof(cu.jid)) >= sizeof(cu.jid))
+		/* "" would mean every domain's: only leaving it out says so. */
+		if (arg != NULL && arg[0] == '\0')
+			errx(1, "empty argument");
+		if (arg != NULL && strlcpy(cu.jid, arg, sizeof(cu.jid)) >=
+		    sizeof(cu.jid))
 			errx(1, "JID too long");
 		if (cmd->action == USER_ADD || cmd->action == USER_PASSWORD)
 			read_password(cu.password, sizeof(cu.password));

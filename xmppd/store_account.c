@@ -23,6 +23,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,12 +207,28 @@ account_list_one(const char *local, void *arg)
 	    sizeof(cu));
 }
 
+/*
+ * xmppctl user list: the accounts of a domain, or of every domain in
+ * the configuration's order when none is named, as full JIDs.
+ */
 static void
 account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 {
 	struct account_list_ctx	 ctx;
+	struct domain_conf	*dc;
 	char			 d[CONF_NAMELEN];
 
+	ctx.iev = iev;
+	ctx.peerid = peerid;
+	if (domain[0] == '\0') {
+		TAILQ_FOREACH(dc, &proc_self.conf->domains, entry) {
+			ctx.domain = dc->name;
+			(void)store_be->account_list(dc->name,
+			    account_list_one, &ctx);
+		}
+		imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
+		return;
+	}
 	if (strlcpy(d, domain, sizeof(d)) >= sizeof(d) ||
 	    jid_prep_domain(d, sizeof(d)) == -1 ||
 	    config_domain(proc_self.conf, d) == NULL) {
@@ -219,8 +236,6 @@ account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 		    "no such domain", sizeof("no such domain"));
 		return;
 	}
-	ctx.iev = iev;
-	ctx.peerid = peerid;
 	ctx.domain = d;
 	(void)store_be->account_list(d, account_list_one, &ctx);
 	imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);

@@ -11,8 +11,13 @@ LIBRARIES = ("libtls", "libcrypto", "expat", "libevent", "libldap",
              "SQLite", "libpq", "libunbound", "libwslay", "http-parser")
 
 
+# A second domain, served with the first one's certificate.
+CHAT = ('domain "chat.example.org" {\n\ttls keypair "example.org"\n'
+        '\tauth internal\n}\n')
+
+
 def setup():
-    return started()
+    return started(body=CHAT)
 
 
 def teardown(s):
@@ -225,6 +230,7 @@ def test_kick_says_what_it_did(s):
     p = s.ctl("kick", "erin@example.org")
     assert p.stdout == "kicked 1 session of erin@example.org\n", p.stdout
     four.closed()
+    s.ctl("user", "delete", "erin@example.org")
 
 
 def test_kick_errors(s):
@@ -236,7 +242,25 @@ def test_kick_errors(s):
                       "of this server"),
                      ("example.org", "not a user's JID"),
                      ("a@b@example.org", "not a user's JID"),
-                     ("", "not a user's JID")):
+                     ("", "empty argument")):
         p = s.ctl("kick", jid, check=False)
         assert p.returncode == 1 and p.stdout == "", (jid, p)
         assert "xmppctl: " + why in p.stderr, (jid, p.stderr)
+
+
+def test_user_list_of_every_domain(s):
+    for u in ("zoe@chat.example.org", "adam@chat.example.org"):
+        assert ctl_in(s, ["user", "add", u], "pw\n").returncode == 0
+    lines = s.ctl("user", "list").stdout.splitlines()
+    # Grouped by domain in the configuration's order, sorted within.
+    assert lines == ["alice@example.org", "bob@example.org",
+                     "adam@chat.example.org", "zoe@chat.example.org"], lines
+    one = s.ctl("user", "list", "Chat.Example.ORG").stdout.splitlines()
+    assert one == ["adam@chat.example.org", "zoe@chat.example.org"], one
+    p = s.ctl("user", "list", "", check=False)
+    assert p.returncode == 1 and "empty argument" in p.stderr, p
+    p = s.ctl("user", "list", "a", "b", check=False)
+    assert p.returncode == 1 and "usage: xmppctl user list [DOMAIN]" in \
+        p.stderr, p
+    for u in ("zoe@chat.example.org", "adam@chat.example.org"):
+        s.ctl("user", "delete", u)
