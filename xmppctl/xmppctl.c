@@ -911,6 +911,13 @@ main(int argc, char *argv[])
 		return (help(argc - 1, argv + 1));
 	if ((cmd = command_lookup(argc, argv, &arg)) == NULL)
 		command_unknown(argc, argv);
+	/*
+	 * An empty argument is never meant: it would name every domain
+	 * (archive expire, user list) or everyone's files (upload purge).
+	 */
+	for (ch = 0; ch < argc; ch++)
+		if (argv[ch][0] == '\0')
+			errx(1, "empty argument");
 
 	/* Files converted here, without xmppd. */
 	if (cmd->action == CONVERT_EJABBERD)
@@ -1010,9 +1017,6 @@ main(int argc, char *argv[])
 	case USER_PASSWORD:
 	case USER_LIST:
 		memset(&cu, 0, sizeof(cu));
-		/* "" would mean every domain's: only leaving it out says so. */
-		if (arg != NULL && arg[0] == '\0')
-			errx(1, "empty argument");
 		if (arg != NULL && strlcpy(cu.jid, arg, sizeof(cu.jid)) >=
 		    sizeof(cu.jid))
 			errx(1, "JID too long");
@@ -1040,9 +1044,6 @@ main(int argc, char *argv[])
 	case UPLOAD_STATS:
 	case UPLOAD_PURGE:
 		memset(&cup, 0, sizeof(cup));
-		/* "" would mean everyone's files: only "all" says that. */
-		if (arg != NULL && arg[0] == '\0')
-			errx(1, "empty argument");
 		if (arg != NULL && (cmd->action == UPLOAD_STATS ||
 		    strcmp(arg, "all") != 0) &&
 		    strlcpy(cup.arg, arg, sizeof(cup.arg)) >= sizeof(cup.arg))

@@ -264,3 +264,16 @@ def test_user_list_of_every_domain(s):
         p.stderr, p
     for u in ("zoe@chat.example.org", "adam@chat.example.org"):
         s.ctl("user", "delete", u)
+
+
+def test_empty_argument_is_never_everything(s):
+    # "" would be every domain's archive, every domain, everyone's files.
+    for argv in (["archive", "expire", "1s", ""], ["user", "list", ""],
+                 ["upload", "purge", ""], ["export", ""], ["resolve", ""],
+                 ["kick", ""]):
+        p = s.ctl(*argv, check=False)
+        assert p.returncode == 1, (argv, p)
+        assert p.stderr == "xmppctl: empty argument\n", (argv, p.stderr)
+        assert p.stdout == "", (argv, p.stdout)
+    p = s.ctl("archive", "expire", "1d", "example.net", check=False)
+    assert p.returncode == 1 and "no such domain" in p.stderr, p
