@@ -75,7 +75,7 @@ enum imsg_type {
 	IMSG_CFG_COMMIT,	/* parent -> child: switch to it */
 
 	/* control: xmppctl <-> control <-> parent or a child */
-	IMSG_CTL_OK,
+	IMSG_CTL_OK,		/* optional NUL-terminated text: what was done */
 	IMSG_CTL_FAIL,		/* optional NUL-terminated reason */
 	IMSG_CTL_END,
 	IMSG_CTL_VERBOSE,	/* int */
@@ -328,6 +328,10 @@ enum imsg_type {
 	IMSG_CTL_PIE_FLUSH,	/* int: 0, or 1 to give the user up */
 	IMSG_CTL_PIE_FLUSHED,	/* int: 0, or -1 when the user is refused */
 
+	/* xmppctl about: control -> parent, answered ABOUT_INFO */
+	IMSG_CTL_ABOUT,
+	IMSG_CTL_ABOUT_INFO,	/* struct ctl_about */
+
 	IMSG_MAX
 };
 
@@ -373,6 +377,16 @@ struct ctl_process {
 	pid_t		 pid;
 	time_t		 uptime;	/* seconds */
 	int		 restarts;
+};
+
+/* The running xmppd, for xmppctl about. */
+struct ctl_about {
+	char		 version[32];
+	pid_t		 pid;
+	time_t		 uptime;	/* seconds */
+	char		 conffile[CONF_PATHLEN];
+	char		 socket[CONF_PATHLEN];
+	char		 datadir[CONF_PATHLEN];
 };
 
 struct ctl_user {

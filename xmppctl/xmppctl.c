@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <readpassphrase.h>
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "about.h"
 #include "compat.h"
 #include "config.h"
 #include "imsg.h"
@@ -43,6 +45,8 @@
 #include "convert.h"
 
 enum action {
+	ABOUT,
+	HELP,
 	SHOW_PROCESSES,
 	SHOW_SESSIONS,
 	SHOW_LDAP,
@@ -72,45 +76,82 @@ enum action {
 	CONVERT_PROSODY_OFFLINE,
 };
 
+/*
+ * A command's words: lower case ones are typed (or abbreviated), an upper
+ * case one names an argument, in brackets an optional one.
+ */
 struct command {
-	const char	*words;		/* "*" takes an argument */
+	const char	*words;
 	enum action	 action;
+	const char	*help;
 };
 
 static const struct command commands[] = {
-	{ "show processes",	SHOW_PROCESSES },
-	{ "show sessions",	SHOW_SESSIONS },
-	{ "show ldap",		SHOW_LDAP },
-	{ "show stats",		SHOW_STATS },
-	{ "show components",	SHOW_COMPONENTS },
-	{ "show streams",	SHOW_STREAMS },
-	{ "reload",		RELOAD },
-	{ "log verbose",	LOG_VERBOSE },
-	{ "log brief",		LOG_BRIEF },
-	{ "kick *",		KICK },
-	{ "user add *",		USER_ADD },
-	{ "user delete *",	USER_DELETE },
-	{ "user password *",	USER_PASSWORD },
-	{ "user list *",	USER_LIST },
-	{ "archive expire *",	ARCHIVE_EXPIRE },
-	{ "archive expire * *",	ARCHIVE_EXPIRE },
-	{ "muc rooms",		MUC_ROOMS },
-	{ "muc import *",	MUC_IMPORT },
-	{ "upload stats",	UPLOAD_STATS },
-	{ "upload stats *",	UPLOAD_STATS },
-	{ "upload purge *",	UPLOAD_PURGE },
-	{ "export *",		EXPORT },
-	{ "export * *",		EXPORT },
-	{ "import *",		IMPORT },
-	{ "convert ejabberd * *",	CONVERT_EJABBERD },
-	{ "convert ejabberd * * *",	CONVERT_EJABBERD },
-	{ "convert ejabberd-rooms * *",	CONVERT_EJABBERD_ROOMS },
-	{ "convert ejabberd-rooms * * *", CONVERT_EJABBERD_ROOMS },
-	{ "convert prosody * *",	CONVERT_PROSODY },
-	{ "convert prosody-offline * * *", CONVERT_PROSODY_OFFLINE },
-	{ "resolve *",		RESOLVE },
+	{ "about",		ABOUT, "Print this build's version, options, "
+	    "libraries and paths, then ask the running xmppd for its "
+	    "version, uptime and files." },
+	{ "help [COMMAND]",	HELP, "List the commands, or show how to use "
+	    "those whose words begin with COMMAND." },
+	{ "show processes",	SHOW_PROCESSES, "List xmppd's processes with "
+	    "their pid, uptime and restarts." },
+	{ "show sessions",	SHOW_SESSIONS, "List the client sessions with "
+	    "their address, transport and TLS." },
+	{ "show ldap",		SHOW_LDAP, "Show each LDAP server: connected "
+	    "or not, binds, searches, last error." },
+	{ "show stats",		SHOW_STATS, "Show sessions, users online, "
+	    "stanza counts and rates, and archive sizes." },
+	{ "show components",	SHOW_COMPONENTS, "List the connected external "
+	    "components and their privileges." },
+	{ "show streams",	SHOW_STREAMS, "List the server-to-server "
+	    "streams." },
+	{ "reload",		RELOAD, "Reload the configuration, certificates "
+	    "and keys, as SIGHUP does." },
+	{ "log verbose",	LOG_VERBOSE, "Log debug messages too, in every "
+	    "process." },
+	{ "log brief",		LOG_BRIEF, "Stop logging debug messages." },
+	{ "kick JID",		KICK, "End the sessions of JID: all of a bare "
+	    "JID, the one of a full JID." },
+	{ "user add JID",	USER_ADD, "Create the internal account JID; "
+	    "the password is read from the terminal, or one line from "
+	    "standard input." },
+	{ "user delete JID",	USER_DELETE, "Delete the account JID and all "
+	    "its data, and end its sessions." },
+	{ "user password JID",	USER_PASSWORD, "Change the password of JID, "
+	    "read as for user add." },
+	{ "user list [DOMAIN]",	USER_LIST, "List the accounts of DOMAIN, or "
+	    "of every domain, as JIDs grouped by domain." },
+	{ "archive expire DURATION [DOMAIN]", ARCHIVE_EXPIRE, "Delete the "
+	    "archived messages older than DURATION (30d, 12h, ...), of "
+	    "every domain or of DOMAIN." },
+	{ "muc rooms",		MUC_ROOMS, "List the chat rooms of the muc "
+	    "services." },
+	{ "muc import FILE",	MUC_IMPORT, "Import the rooms of FILE, as "
+	    "convert ejabberd-rooms writes it." },
+	{ "upload stats [SERVICE]", UPLOAD_STATS, "Show the files, bytes and "
+	    "top users of each upload service, or of SERVICE." },
+	{ "upload purge JID|all", UPLOAD_PURGE, "Delete the uploaded files of "
+	    "JID, or everyone's." },
+	{ "export DOMAIN [FILE]", EXPORT, "Write the accounts of DOMAIN to "
+	    "FILE, or standard output, in XEP-0227 format." },
+	{ "import FILE",	IMPORT, "Import the accounts of the XEP-0227 "
+	    "FILE." },
+	{ "convert ejabberd HOSTFILE [DUMP] FILE", CONVERT_EJABBERD, "Write "
+	    "to FILE the users of the ejabberd export HOSTFILE, with the "
+	    "archives of DUMP, for import." },
+	{ "convert ejabberd-rooms DUMP [ARCHIVE] FILE",
+	    CONVERT_EJABBERD_ROOMS, "Write to FILE the rooms of an "
+	    "ejabberd muc_room DUMP, with the archives of ARCHIVE, for muc "
+	    "import." },
+	{ "convert prosody FILE DIR", CONVERT_PROSODY, "Write the XEP-0227 "
+	    "FILE to DIR as Prosody's migrator reads it." },
+	{ "convert prosody-offline FILE DATADIR OUT", CONVERT_PROSODY_OFFLINE,
+	    "Write to OUT the XEP-0227 FILE with the offline messages of "
+	    "Prosody's DATADIR." },
+	{ "resolve DOMAIN",	RESOLVE, "Show where xmppd would connect to "
+	    "reach the servers of DOMAIN." },
 #ifdef REGRESS
-	{ "regress violate *",	REGRESS_VIOLATE },
+	{ "regress violate PROCESS", REGRESS_VIOLATE, "Make PROCESS break "
+	    "its sandbox (regress builds only)." },
 #endif
 };
 
@@ -122,46 +163,155 @@ static const int ctl_type[] = {
 	[USER_LIST] = IMSG_CTL_USER_LIST,
 };
 
-static __dead void
-usage(void)
+static void
+usage_commands(FILE *fp)
 {
 	size_t	 i;
 
-	fprintf(stderr, "usage: %s [-s socket] command [argument]\n",
+	fprintf(fp, "usage: %s [-V] [-s socket] command [argument ...]\n",
 	    getprogname());
-	fprintf(stderr, "commands:\n");
+	fprintf(fp, "commands:\n");
 	for (i = 0; i < nitems(commands); i++)
-		fprintf(stderr, "\t%s\n", commands[i].words);
+		fprintf(fp, "\t%s\n", commands[i].words);
+}
+
+static __dead void
+usage(void)
+{
+	usage_commands(stderr);
+	fprintf(stderr, "\"%s help COMMAND\" says what one does.\n",
+	    getprogname());
 	exit(1);
 }
 
+/* Is the word an argument's name, and an optional one? */
+static int
+command_arg(const char *w, int *optional)
+{
+	*optional = w[0] == '[';
+	return (*optional || isupper((unsigned char)w[0]));
+}
+
+enum match_mode {
+	MATCH_RUN,		/* keywords and arguments */
+	MATCH_HELP,		/* argv begins the keywords */
+	MATCH_KEYWORDS,		/* every keyword, any arguments */
+};
+
 /*
- * Does argv match the words of cmd?  Each word may be abbreviated to a
- * prefix; "*" takes any argument, returned in *arg.  2 when every word
- * is given whole, 1 when abbreviated, 0 when it does not match.
+ * Does argv match the words of cmd?  Each keyword may be abbreviated to
+ * a prefix; the arguments follow them, the first in *arg.  2 when every
+ * keyword given is whole, 1 when one is abbreviated, 0 when they do not
+ * match.
  */
 static int
 command_match(const struct command *cmd, int argc, char *argv[],
-    const char **arg)
+    const char **arg, enum match_mode mode)
 {
 	char		 words[128], *w, *p;
-	int		 i = 0, exact = 1;
+	int		 i = 0, exact = 1, need = 0, opt = 0, o;
 
 	(void)strlcpy(words, cmd->words, sizeof(words));
 	p = words;
 	while ((w = strsep(&p, " ")) != NULL) {
+		if (command_arg(w, &o)) {
+			o ? opt++ : need++;
+			continue;
+		}
 		if (i >= argc)
-			return (0);
-		if (strcmp(w, "*") == 0)
-			*arg = argv[i];
-		else if (argv[i][0] == '\0' ||
+			return (mode == MATCH_HELP ? 1 + exact : 0);
+		if (argv[i][0] == '\0' ||
 		    strncmp(w, argv[i], strlen(argv[i])) != 0)
 			return (0);
-		else if (strcmp(w, argv[i]) != 0)
+		if (strcmp(w, argv[i]) != 0)
 			exact = 0;
 		i++;
 	}
-	return (i != argc ? 0 : exact ? 2 : 1);
+	if (mode == MATCH_RUN && (argc - i < need || argc - i > need + opt))
+		return (0);
+	if (arg != NULL)
+		*arg = i < argc ? argv[i] : NULL;
+	return (exact ? 2 : 1);
+}
+
+/* The text of a command's help, folded at 72 columns. */
+static void
+help_text(const char *text)
+{
+	const char	*p = text, *sp;
+	size_t		 col = 0, len;
+
+	while (*p != '\0') {
+		len = (sp = strchr(p, ' ')) != NULL ? (size_t)(sp - p) :
+		    strlen(p);
+		if (col > 0 && col + 1 + len > 72) {
+			putchar('\n');
+			col = 0;
+		} else if (col > 0) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)len, p);
+		col += len;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	putchar('\n');
+}
+
+/*
+ * The usage of the commands argv names, those it names whole if any;
+ * with the help text on stdout, nothing but the count with fp NULL.
+ * Returns how many there were.
+ */
+static int
+command_usage(FILE *fp, int argc, char *argv[], enum match_mode mode)
+{
+	size_t	 i;
+	int	 best = 0, m, n = 0;
+
+	for (i = 0; i < nitems(commands); i++)
+		if ((m = command_match(&commands[i], argc, argv, NULL,
+		    mode)) > best)
+			best = m;
+	for (i = 0; best > 0 && i < nitems(commands); i++) {
+		if (command_match(&commands[i], argc, argv, NULL, mode) !=
+		    best)
+			continue;
+		if (fp == NULL) {
+			n++;
+			continue;
+		}
+		fprintf(fp, "%susage: %s %s\n", n++ && fp == stdout ? "\n" :
+		    "", getprogname(), commands[i].words);
+		if (fp == stdout)
+			help_text(commands[i].help);
+	}
+	return (n);
+}
+
+/* No command matches argv: a known one with wrong arguments, or cut short? */
+static __dead void
+command_unknown(int argc, char *argv[])
+{
+	enum match_mode	 mode = MATCH_KEYWORDS;
+	const char	*what = "wrong arguments";
+	int		 i;
+
+	if (command_usage(NULL, argc, argv, mode) == 0) {
+		mode = MATCH_HELP;
+		what = "incomplete command";
+	}
+	if (command_usage(NULL, argc, argv, mode) == 0)
+		what = "unknown command";
+	fprintf(stderr, "%s: %s:", getprogname(), what);
+	for (i = 0; i < argc; i++)
+		fprintf(stderr, " %s", argv[i]);
+	fprintf(stderr, "\n");
+	if (command_usage(stderr, argc, argv, mode) > 0)
+		exit(1);
+	usage();
 }
 
 static const struct command *
@@ -174,7 +324,8 @@ command_lookup(int argc, char *argv[], const char **arg)
 
 	/* A command given whole is not one abbreviated ("ejabberd"). */
 	for (i = 0; i < nitems(commands); i++)
-		if ((m = command_match(&commands[i], argc, argv, arg)) != 0) {
+		if ((m = command_match(&commands[i], argc, argv, arg,
+		    MATCH_RUN)) != 0) {
 			found = &commands[i];
 			n++;
 			if (m == 2) {
@@ -190,6 +341,27 @@ command_lookup(int argc, char *argv[], const char **arg)
 	if (n > 1)
 		errx(1, "ambiguous command");
 	return (found);
+}
+
+/* help: every command, or the usage of those argv begins. */
+static int
+help(int argc, char *argv[])
+{
+	int	 i;
+
+	if (argc == 0) {
+		usage_commands(stdout);
+		printf("\"%s help COMMAND\" says what one does.\n",
+		    getprogname());
+		return (0);
+	}
+	if (command_usage(stdout, argc, argv, MATCH_HELP) > 0)
+		return (0);
+	fprintf(stderr, "%s: no such command:", getprogname());
+	for (i = 0; i < argc; i++)
+		fprintf(stderr, " %s", argv[i]);
+	fprintf(stderr, "\n");
+	return (1);
 }
 
 int
@@ -215,18 +387,24 @@ ctl_connect(const char *path)
 }
 
 static void
+uptime_fmt(time_t t, char *buf, size_t len)
+{
+	if (t >= 86400)
+		(void)snprintf(buf, len, "%lldd%02lldh%02lldm",
+		    (long long)t / 86400, (long long)(t % 86400) / 3600,
+		    (long long)(t % 3600) / 60);
+	else
+		(void)snprintf(buf, len, "%02lld:%02lld:%02lld",
+		    (long long)t / 3600, (long long)(t % 3600) / 60,
+		    (long long)t % 60);
+}
+
+static void
 print_uptime(time_t t)
 {
 	char	 buf[32];
 
-	if (t >= 86400)
-		(void)snprintf(buf, sizeof(buf), "%lldd%02lldh%02lldm",
-		    (long long)t / 86400, (long long)(t % 86400) / 3600,
-		    (long long)(t % 3600) / 60);
-	else
-		(void)snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld",
-		    (long long)t / 3600, (long long)(t % 3600) / 60,
-		    (long long)t % 60);
+	uptime_fmt(t, buf, sizeof(buf));
 	printf("%-10s", buf);
 }
 
@@ -558,19 +736,61 @@ ctl_get(struct imsgbuf *ibuf, struct imsg *imsg)
 	}
 }
 
+/*
+ * The running xmppd: 1 when its version is not this xmppctl's, whose
+ * requests it may then not understand.
+ */
+static int
+show_about(struct imsg *imsg)
+{
+	struct ctl_about	 ca;
+	char			 up[32];
+
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
+		errx(1, "bad answer from xmppd");
+	ca.version[sizeof(ca.version) - 1] = '\0';
+	ca.conffile[sizeof(ca.conffile) - 1] = '\0';
+	ca.socket[sizeof(ca.socket) - 1] = '\0';
+	ca.datadir[sizeof(ca.datadir) - 1] = '\0';
+	printf("running xmppd:\n");
+	printf("  %-12s %s\n", "version", ca.version);
+	printf("  %-12s %ld\n", "pid", (long)ca.pid);
+	uptime_fmt(ca.uptime, up, sizeof(up));
+	printf("  %-12s %s\n", "uptime", up);
+	printf("  %-12s %s\n", "config", ca.conffile);
+	printf("  %-12s %s\n", "socket", ca.socket);
+	printf("  %-12s %s\n", "datadir", ca.datadir);
+	if (strcmp(ca.version, XMPPD_VERSION) == 0)
+		return (0);
+	fprintf(stderr, "%s: version %s, but the running xmppd is version "
+	    "%s: use the xmppctl of xmppd's build\n", getprogname(),
+	    XMPPD_VERSION, ca.version);
+	return (1);
+}
+
+/* The NUL-terminated text an answer may carry, or NULL. */
+static const char *
+ctl_text(struct imsg *imsg, char *buf, size_t size)
+{
+	size_t		 len;
+
+	len = imsg_get_len(imsg);
+	if (len == 0 || len > size || imsg_get_data(imsg, buf, len) == -1 ||
+	    buf[len - 1] != '\0')
+		return (NULL);
+	return (buf);
+}
+
 /* An answer IMSG_CTL_FAIL: its reason, and the exit status 1. */
 static int
 ctl_fail(struct imsg *imsg)
 {
-	char		 msg[256];
-	size_t		 len;
+	char		 msg[CONF_JIDLEN + 256];
+	const char	*why;
 
-	len = imsg_get_len(imsg);
-	if (len > 0 && len <= sizeof(msg) &&
-	    imsg_get_data(imsg, msg, len) == 0 && msg[len - 1] == '\0')
-		fprintf(stderr, "%s: %s\n", getprogname(), msg);
-	else
-		fprintf(stderr, "%s: request failed\n", getprogname());
+	if ((why = ctl_text(imsg, msg, sizeof(msg))) == NULL)
+		why = "request failed";
+	fprintf(stderr, "%s: %s\n", getprogname(), why);
 	imsg_free(imsg);
 	return (1);
 }
@@ -586,6 +806,8 @@ static int
 ctl_answer(struct imsgbuf *ibuf)
 {
 	struct imsg	 imsg;
+	char		 text[CONF_JIDLEN + 256];
+	int		 ret;
 
 	for (;;) {
 		ctl_get(ibuf, &imsg);
@@ -593,6 +815,10 @@ ctl_answer(struct imsgbuf *ibuf)
 		case IMSG_CTL_PROCESS:
 			show_process(&imsg);
 			break;
+		case IMSG_CTL_ABOUT_INFO:
+			ret = show_about(&imsg);
+			imsg_free(&imsg);
+			return (ret);
 		case IMSG_CTL_SESSION:
 			show_session(&imsg);
 			break;
@@ -632,8 +858,13 @@ ctl_answer(struct imsgbuf *ibuf)
 			show_archive(&imsg);
 			imsg_free(&imsg);
 			return (0);
-		case IMSG_CTL_END:
 		case IMSG_CTL_OK:
+			/* What was done, when it is more than "done". */
+			if (ctl_text(&imsg, text, sizeof(text)) != NULL)
+				printf("%s\n", text);
+			imsg_free(&imsg);
+			return (0);
+		case IMSG_CTL_END:
 			imsg_free(&imsg);
 			return (0);
 		case IMSG_CTL_FAIL:
@@ -659,11 +890,14 @@ main(int argc, char *argv[])
 	char			 name[32];
 	int			 ch, fd, v, ret, nrooms = 0;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:V")) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
 			break;
+		case 'V':
+			about_print(stdout, getprogname());
+			return (0);
 		default:
 			usage();
 		}
@@ -672,13 +906,18 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
-	if ((cmd = command_lookup(argc, argv, &arg)) == NULL) {
-		fprintf(stderr, "%s: unknown command:", getprogname());
-		for (ch = 0; ch < argc; ch++)
-			fprintf(stderr, " %s", argv[ch]);
-		fprintf(stderr, "\n");
-		usage();
-	}
+	if (argv[0][0] != '\0' && strncmp(argv[0], "help", strlen(argv[0])) ==
+	    0)
+		return (help(argc - 1, argv + 1));
+	if ((cmd = command_lookup(argc, argv, &arg)) == NULL)
+		command_unknown(argc, argv);
+	/*
+	 * An empty argument is never meant: it would name every domain
+	 * (archive expire, user list) or everyone's files (upload purge).
+	 */
+	for (ch = 0; ch < argc; ch++)
+		if (argv[ch][0] == '\0')
+			errx(1, "empty argument");
 
 	/* Files converted here, without xmppd. */
 	if (cmd->action == CONVERT_EJABBERD)
@@ -696,6 +935,11 @@ main(int argc, char *argv[])
 		(void)pie_check(arg);
 	if (cmd->action == MUC_IMPORT)
 		nrooms = muc_import_read(arg, &rooms);
+	/* This build first, whether xmppd runs or not. */
+	if (cmd->action == ABOUT) {
+		about_print(stdout, getprogname());
+		fflush(stdout);
+	}
 	fd = ctl_connect(sock);
 	if (imsgbuf_init(&ibuf, fd) == -1)
 		err(1, "imsgbuf_init");
@@ -718,6 +962,10 @@ main(int argc, char *argv[])
 		imsgbuf_clear(&ibuf);
 		close(fd);
 		return (ret);
+	case ABOUT:
+		ret = imsg_compose(&ibuf, IMSG_CTL_ABOUT, MSG_VERSION, 0, -1,
+		    NULL, 0);
+		break;
 	case SHOW_PROCESSES:
 		printf("%-10s %4s %8s  %-10s %8s\n", "PROCESS", "INST", "PID",
 		    "UPTIME", "RESTARTS");
@@ -769,7 +1017,8 @@ main(int argc, char *argv[])
 	case USER_PASSWORD:
 	case USER_LIST:
 		memset(&cu, 0, sizeof(cu));
-		if (strlcpy(cu.jid, arg, sizeof(cu.jid)) >= sizeof(cu.jid))
+		if (arg != NULL && strlcpy(cu.jid, arg, sizeof(cu.jid)) >=
+		    sizeof(cu.jid))
 			errx(1, "JID too long");
 		if (cmd->action == USER_ADD || cmd->action == USER_PASSWORD)
 			read_password(cu.password, sizeof(cu.password));
@@ -795,9 +1044,6 @@ main(int argc, char *argv[])
 	case UPLOAD_STATS:
 	case UPLOAD_PURGE:
 		memset(&cup, 0, sizeof(cup));
-		/* "" would mean everyone's files: only "all" says that. */
-		if (arg != NULL && arg[0] == '\0')
-			errx(1, "empty argument");
 		if (arg != NULL && (cmd->action == UPLOAD_STATS ||
 		    strcmp(arg, "all") != 0) &&
 		    strlcpy(cup.arg, arg, sizeof(cup.arg)) >= sizeof(cup.arg))

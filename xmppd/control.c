@@ -155,6 +155,7 @@ control_target(uint32_t type)
 {
 	switch (type) {
 	case IMSG_CTL_SHOW_PROCESSES:
+	case IMSG_CTL_ABOUT:
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_VERBOSE:
 #ifdef REGRESS
@@ -245,6 +246,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_FAIL:
 	case IMSG_CTL_END:
 	case IMSG_CTL_PROCESS:
+	case IMSG_CTL_ABOUT_INFO:
 	case IMSG_CTL_SESSION:
 	case IMSG_CTL_USER:
 	case IMSG_CTL_LDAP:

@@ -16,17 +16,19 @@
 
 /*
  * The parent's answers to xmppctl(8), relayed by the control process:
- * the process list, verbosity, reload, and in regress builds a
- * deliberate sandbox violation.
+ * the process list, what is running (about), verbosity, reload, and in
+ * regress builds a deliberate sandbox violation.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
 #include <event.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "about.h"
 #include "config.h"
 #include "log.h"
 #include "parent.h"
@@ -81,6 +83,30 @@ parent_show_processes(struct child *ctl, uint32_t peerid)
 	imsgev_compose(&ctl->iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
 }
 
+/* xmppctl about: this xmppd's version, its age and the files it uses. */
+static void
+parent_about(struct child *ctl, uint32_t peerid)
+{
+	struct ctl_about	 ca;
+	const char		*version = XMPPD_VERSION;
+
+#ifdef REGRESS
+	/* Regress builds: a version that differs from xmppctl's. */
+	if (getenv("XMPPD_REGRESS_VERSION") != NULL)
+		version = getenv("XMPPD_REGRESS_VERSION");
+#endif
+	memset(&ca, 0, sizeof(ca));
+	(void)strlcpy(ca.version, version, sizeof(ca.version));
+	ca.pid = getpid();
+	ca.uptime = monotime() - env.start_time;
+	(void)strlcpy(ca.conffile, env.conffile, sizeof(ca.conffile));
+	(void)strlcpy(ca.socket, env.conf->global.socket, sizeof(ca.socket));
+	(void)strlcpy(ca.datadir, env.conf->global.datadir,
+	    sizeof(ca.datadir));
+	imsgev_compose(&ctl->iev, IMSG_CTL_ABOUT_INFO, peerid, 0, -1, &ca,
+	    sizeof(ca));
+}
+
 static void
 parent_verbose(int v)
 {
@@ -132,6 +158,9 @@ parent_control_cmd(struct child *ctl, struct imsg *imsg)
 		break;
 	case IMSG_CTL_RELOAD:
 		parent_reload(peerid);
+		break;
+	case IMSG_CTL_ABOUT:
+		parent_about(ctl, peerid);
 		break;
 	case IMSG_CTL_VERBOSE:
 		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v < 0 || v > 3)

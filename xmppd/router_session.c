@@ -373,6 +373,36 @@ session_kick(const char *jid, int reason, const char *text)
 	return (n);
 }
 
+/* xmppctl kick: says how many sessions went, or why none did. */
+static void
+session_ctl_kick(struct imsgev *iev, uint32_t peerid, const struct jid *j,
+    const char *norm)
+{
+	char		 msg[CONF_JIDLEN + 64];
+	int		 n;
+
+	if (config_domain(proc_self.conf, j->domain) == NULL) {
+		(void)snprintf(msg, sizeof(msg), "%s is not a domain of this "
+		    "server", j->domain);
+		imsgev_compose(iev, IMSG_CTL_FAIL, peerid, 0, -1, msg,
+		    strlen(msg) + 1);
+		return;
+	}
+	n = session_kick(norm, CLOSE_KICKED,
+	    "Disconnected by an administrator");
+	if (n == 0)
+		(void)snprintf(msg, sizeof(msg), "no such session: %s", norm);
+	else if (j->resource[0] != '\0')
+		(void)snprintf(msg, sizeof(msg), "kicked session %s", norm);
+	else
+		(void)snprintf(msg, sizeof(msg), "kicked %d session%s of %s",
+		    n, n == 1 ? "" : "s", norm);
+	if (n > 0)
+		log_info("%s", msg);
+	imsgev_compose(iev, n == 0 ? IMSG_CTL_FAIL : IMSG_CTL_OK, peerid, 0,
+	    -1, msg, strlen(msg) + 1);
+}
+
 int
 session_ctl(struct imsgev *iev, struct imsg *imsg)
 {
@@ -381,7 +411,6 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 	char		 norm[CONF_JIDLEN];
 	uint32_t	 peerid = imsg_get_id(imsg);
 	const char	*err = NULL;
-	int		 n;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_SHOW_SESSIONS:
@@ -399,11 +428,11 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 	cu.jid[sizeof(cu.jid) - 1] = '\0';
 	explicit_bzero(cu.password, sizeof(cu.password));
 	if (jid_parse(cu.jid, &j) == -1 || j.local[0] == '\0')
-		err = "invalid JID";
+		err = "not a user's JID (user@domain or user@domain/resource)";
 	else {
 		(void)jid_full(&j, norm, sizeof(norm));
 		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE) {
-			n = session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
+			(void)session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
 			roster_forget(norm);
 			upload_account_gone(norm);
 		} else if (imsg_get_type(imsg) == IMSG_PIE_IMPORTED) {
@@ -416,11 +445,10 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 			    "Account data imported: please reconnect");
 			roster_forget(norm);
 			return (0);
-		} else
-			n = session_kick(norm, CLOSE_KICKED,
-			    "Disconnected by an administrator");
-		if (n == 0 && imsg_get_type(imsg) == IMSG_CTL_KICK)
-			err = "no such session";
+		} else {
+			session_ctl_kick(iev, peerid, &j, norm);
+			return (0);
+		}
 	}
 	if (err != NULL)
 		imsgev_compose(iev, IMSG_CTL_FAIL, peerid, 0, -1, err,

@@ -23,6 +23,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,12 +207,28 @@ account_list_one(const char *local, void *arg)
 	    sizeof(cu));
 }
 
+/*
+ * xmppctl user list: the accounts of a domain, or of every domain in
+ * the configuration's order when none is named, as full JIDs.
+ */
 static void
 account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 {
 	struct account_list_ctx	 ctx;
+	struct domain_conf	*dc;
 	char			 d[CONF_NAMELEN];
 
+	ctx.iev = iev;
+	ctx.peerid = peerid;
+	if (domain[0] == '\0') {
+		TAILQ_FOREACH(dc, &proc_self.conf->domains, entry) {
+			ctx.domain = dc->name;
+			(void)store_be->account_list(dc->name,
+			    account_list_one, &ctx);
+		}
+		imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
+		return;
+	}
 	if (strlcpy(d, domain, sizeof(d)) >= sizeof(d) ||
 	    jid_prep_domain(d, sizeof(d)) == -1 ||
 	    config_domain(proc_self.conf, d) == NULL) {
@@ -219,11 +236,26 @@ account_ctl_list(struct imsgev *iev, uint32_t peerid, const char *domain)
 		    "no such domain", sizeof("no such domain"));
 		return;
 	}
-	ctx.iev = iev;
-	ctx.peerid = peerid;
 	ctx.domain = d;
 	(void)store_be->account_list(d, account_list_one, &ctx);
 	imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL, 0);
+}
+
+/* What xmppctl is told a request did: "user alice@example.org added". */
+static void
+account_ctl_done(struct imsgev *iev, uint32_t peerid, uint32_t type,
+    const struct jid *j)
+{
+	char		 msg[CONF_JIDLEN + 64];
+
+	(void)snprintf(msg, sizeof(msg), "%s %s@%s %s",
+	    type == IMSG_CTL_USER_PASSWORD ? "password of" : "user",
+	    j->local, j->domain, type == IMSG_CTL_USER_ADD ? "added" :
+	    type == IMSG_CTL_USER_DELETE ? "deleted" : "changed");
+	log_info("account %s@%s: %s", j->local, j->domain,
+	    type == IMSG_CTL_USER_ADD ? "created" : type ==
+	    IMSG_CTL_USER_DELETE ? "deleted" : "password changed");
+	imsgev_compose(iev, IMSG_CTL_OK, peerid, 0, -1, msg, strlen(msg) + 1);
 }
 
 static int
@@ -232,7 +264,9 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 	struct ctl_user	 cu;
 	struct jid	 j;
 	const char	*err;
+	char		 msg[CONF_JIDLEN + 64];
 	uint32_t	 peerid = imsg_get_id(imsg);
+	uint32_t	 type = imsg_get_type(imsg);
 	int		 r;
 
 	if (iev->type != PROC_CONTROL ||
@@ -240,12 +274,12 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	cu.jid[sizeof(cu.jid) - 1] = '\0';
 	cu.password[sizeof(cu.password) - 1] = '\0';
-	if (imsg_get_type(imsg) == IMSG_CTL_USER_LIST) {
+	if (type == IMSG_CTL_USER_LIST) {
 		account_ctl_list(iev, peerid, cu.jid);
 		return (0);
 	}
 	if ((err = account_jid(cu.jid, &j)) == NULL) {
-		switch (imsg_get_type(imsg)) {
+		switch (type) {
 		case IMSG_CTL_USER_ADD:
 			r = account_create(j.domain, j.local, cu.password);
 			break;
@@ -258,21 +292,18 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 				account_kick(j.domain, j.local);
 			break;
 		}
-		if (r != ACCOUNT_OK)
-			err = account_error(r);
-		else
-			log_info("account %s@%s: %s", j.local, j.domain,
-			    imsg_get_type(imsg) == IMSG_CTL_USER_ADD ?
-			    "created" : imsg_get_type(imsg) ==
-			    IMSG_CTL_USER_DELETE ? "deleted" :
-			    "password changed");
+		if (r != ACCOUNT_OK) {
+			(void)snprintf(msg, sizeof(msg), "%s@%s: %s", j.local,
+			    j.domain, account_error(r));
+			err = msg;
+		}
 	}
 	explicit_bzero(&cu, sizeof(cu));
-	if (err != NULL)
+	if (err == NULL)
+		account_ctl_done(iev, peerid, type, &j);
+	else
 		imsgev_compose(iev, IMSG_CTL_FAIL, peerid, 0, -1, err,
 		    strlen(err) + 1);
-	else
-		imsgev_compose(iev, IMSG_CTL_OK, peerid, 0, -1, NULL, 0);
 	return (0);
 }
 

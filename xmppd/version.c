@@ -23,12 +23,9 @@
 
 #include <string.h>
 
+#include "about.h"
 #include "router.h"
 #include "xml.h"
-
-#ifndef XMPPD_VERSION
-#define XMPPD_VERSION	"0.1"
-#endif
 
 #define NS_VERSION	"jabber:iq:version"
 

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "about.h"
 #include "config.h"
 #include "log.h"
 #include "paths.h"
@@ -110,7 +111,7 @@ monotime(void)
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file]\n",
+	fprintf(stderr, "usage: %s [-dnVv] [-D macro=value] [-f file]\n",
 	    getprogname());
 	exit(1);
 }
@@ -402,7 +403,7 @@ main(int argc, char *argv[])
 	int		 ch, noaction = 0, t, i, nstreams;
 
 	env.conffile = XMPPD_CONF;
-	while ((ch = getopt(argc, argv, "dD:f:I:nP:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:f:I:nP:Vv")) != -1) {
 		switch (ch) {
 		case 'd':
 			env.debug = 1;
@@ -424,6 +425,9 @@ main(int argc, char *argv[])
 		case 'P':
 			role = optarg;
 			break;
+		case 'V':
+			about_print(stdout, getprogname());
+			exit(0);
 		case 'v':
 			env.verbose++;
 			break;
