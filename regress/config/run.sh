@@ -5,9 +5,9 @@
 # good/NAME.conf must pass "xmppd -n", print good/NAME.out with -nn (plus
 # the arguments in good/NAME.args, if any), and that output must parse
 # back to itself.  bad/NAME.conf must fail with every "# expect: TEXT"
-# line found in stderr.  A "# mode: MODE" line sets the file's mode
-# (git keeps none); any other file is made 0600, as files with passwords
-# must be.  Set REGEN=1 to rewrite the .out files from the output.
+# line found in stderr, and none of its "# absent: TEXT" lines.  A
+# "# mode: MODE" line sets the file's mode (git keeps none); any other
+# file is made 0600, as files with passwords must be.  Set REGEN=1 to rewrite the .out files from the output.
 # Prints one TAP line per check; exits 1 if one failed.
 
 if [ $# -ne 1 ]; then
@@ -117,6 +117,11 @@ bad_case() {
 	while IFS= read -r want; do
 		grep -qF -- "$want" "$TMP/err" || missing="$missing[$want] "
 	done <"$TMP/expect"
+	sed -n 's/^# absent: //p' "$file" >"$TMP/absent"
+	while IFS= read -r unwanted; do
+		grep -qF -- "$unwanted" "$TMP/err" &&
+		    missing="$missing[not: $unwanted] "
+	done <"$TMP/absent"
 	if [ $rc -eq 0 ]; then
 		fail "bad $name: accepted"
 	elif grep -q 'configuration OK' "$TMP/err"; then
