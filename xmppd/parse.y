@@ -1083,11 +1083,50 @@ parse_syntax_error(void)
 static void
 conf_verror(const char *name, int line, const char *fmt, va_list ap)
 {
-	char	 msg[LOG_LINE_MAX];
+	char	 msg[LOG_LINE_MAX], where[LOG_LINE_MAX + PATH_MAX + 16];
 
 	errors++;
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_warnx("%s:%d: %s", name, line, msg);
+	(void)snprintf(where, sizeof(where), "%s:%d: %s", name, line, msg);
+	log_warnx("%s", where);
+	parse_msg_add(where);
+}
+
+/*
+ * The errors of the last parse_config(), and what the parent found
+ * wrong with the files it names, kept for xmppctl's reload: at most
+ * PARSE_MSGS_MAX lines, each cut to PARSE_MSG_LEN bytes.
+ */
+static char	*parse_msgs[PARSE_MSGS_MAX];
+static int	 parse_nmsgs, parse_nlost;
+
+void
+parse_msgs_clear(void)
+{
+	while (parse_nmsgs > 0)
+		free(parse_msgs[--parse_nmsgs]);
+	parse_nlost = 0;
+}
+
+void
+parse_msg_add(const char *line)
+{
+	if (parse_nmsgs >= PARSE_MSGS_MAX) {
+		parse_nlost++;
+		return;
+	}
+	if ((parse_msgs[parse_nmsgs] = strndup(line, PARSE_MSG_LEN - 1)) ==
+	    NULL)
+		fatal("%s", __func__);
+	parse_nmsgs++;
+}
+
+/* The i-th line, or NULL past the last; *lost: how many did not fit. */
+const char *
+parse_msg(int i, int *lost)
+{
+	*lost = parse_nlost;
+	return (i >= 0 && i < parse_nmsgs ? parse_msgs[i] : NULL);
 }
 
 int
@@ -2336,6 +2375,7 @@ struct xmppd_config *
 parse_config(const char *filename)
 {
 	struct xmppd_config	*c;
+	char			 line[PARSE_MSG_LEN];
 
 	if ((conf = config_new()) == NULL) {
 		log_warn("%s", __func__);
@@ -2343,8 +2383,12 @@ parse_config(const char *filename)
 	}
 	g = &conf->global;
 	errors = 0;
+	parse_msgs_clear();
 	if ((file = pushfile(filename)) == NULL) {
-		log_warn("%s", filename);
+		(void)snprintf(line, sizeof(line), "%s: %s", filename,
+		    strerror(errno));
+		log_warnx("%s", line);
+		parse_msg_add(line);
 		config_free(conf);
 		conf = NULL;
 		return (NULL);

@@ -1016,6 +1016,7 @@ parent_reload(uint32_t peerid)
 		log_warnx("reload failed (%s), keeping the running "
 		    "configuration", why);
 		config_free(nc);
+		parent_ctl_errors(parent_control(), peerid);
 		parent_ctl_reply(parent_control(), peerid, IMSG_CTL_FAIL, why);
 		return;
 	}
