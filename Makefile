@@ -32,7 +32,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c common/http.c common/http_util.c \
 		common/pie.c
-COMMON_SRCS+=	common/tlsverify.c
+COMMON_SRCS+=	common/tlsverify.c common/certcheck.c
 COMMON_SRCS+=	common/tlshello.c common/proxyv2.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
 ifneq (${HAVE_LIBPQ},)

@@ -444,6 +444,8 @@ main(int argc, char *argv[])
 	    parent_check_storage(env.conf) == -1)
 		exit(1);
 	if (noaction) {
+		if (keys_load(env.conf, 1) == -1)
+			exit(1);
 		if (noaction > 1)
 			print_config(stdout, env.conf);
 		fprintf(stderr, "configuration OK\n");
@@ -471,7 +473,7 @@ main(int argc, char *argv[])
 	log_setverbose(env.verbose);
 	log_procinit("parent");
 	parent_dirs();
-	if (keys_load(env.conf) == -1)
+	if (keys_load(env.conf, 0) == -1)
 		fatalx("cannot load certificates and keys");
 	if (parent_pg_tls(env.conf) == -1)
 		fatalx("cannot copy the PostgreSQL TLS files");
@@ -1005,7 +1007,7 @@ parent_reload(uint32_t peerid)
 		    sizeof(g->muc_password));
 		if (parent_check_helpers(nc) == -1)
 			why = "helper daemons are missing";
-		else if (keys_load(nc) == -1)
+		else if (keys_load(nc, 0) == -1)
 			why = "cannot load certificates and keys";
 		else if (parent_pg_tls(nc) == -1)
 			why = "cannot copy the PostgreSQL TLS files";

@@ -54,6 +54,33 @@ for f in good/*.conf good/*.inc bad/*.conf bad/*.inc $ETC; do
 	chmod "${mode:-0600}" "$f"
 done
 
+# xmppd -n reads the certificates, keys and CA files a configuration
+# names.  Those of the good files are made here, under $FILES, where the
+# regress build looks for them (XMPPD_REGRESS_FILES): one key and one
+# certificate that names every domain and service of the files.
+FILES=$TMP/files
+names=$({ sed -n 's/^[[:space:]]*\(domain\|muc\|upload\) "\([^"]*\)".*/\2/p' \
+    good/*.conf good/*.inc $ETC; sed 's/-D [^=]*=//g' good/*.args |
+    tr ' ' '\n'; } | tr 'A-Z' 'a-z' | grep . | sort -u |
+    sed 's/^/DNS:/' | paste -s -d, -)
+if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -nodes -days 30 -subj /CN=xmppd-regress -addext \
+    "subjectAltName=$names" -keyout "$TMP/key.pem" -out "$TMP/crt.pem" \
+    >"$TMP/err" 2>&1; then
+	show "$TMP/err"
+	echo "$0: cannot make the test certificate" >&2
+	exit 2
+fi
+cat "$TMP/key.pem" "$TMP/crt.pem" >"$TMP/pair.pem"
+grep -hE '(certificate|key|ca|_ca =) "/' good/*.conf good/*.inc $ETC |
+    grep -o '"/[^"]*\(\\"[^"]*\)*"' | sed 's/^"//; s/"$//; s/\\\(.\)/\1/g' |
+    sort -u | while IFS= read -r path; do
+	mkdir -p "$FILES$(dirname "$path")" &&
+	    cp "$TMP/pair.pem" "$FILES$path"
+done
+XMPPD_REGRESS_FILES=$FILES
+export XMPPD_REGRESS_FILES
+
 # good_case NAME FILE: -nn output, -n verdict and round trip.
 good_case() {
 	name=$1
