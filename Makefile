@@ -32,7 +32,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c common/http.c common/http_util.c \
 		common/pie.c
-COMMON_SRCS+=	common/tlsverify.c
+COMMON_SRCS+=	common/tlsverify.c common/certcheck.c
 COMMON_SRCS+=	common/about.c
 COMMON_SRCS+=	common/tlshello.c common/proxyv2.c common/peek.c common/proxy.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
@@ -43,7 +43,8 @@ endif
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c xmppd/http_hostmeta.c xmppd/http_web.c \
 		xmppd/http_ws.c \
-		xmppd/keys.c xmppd/last.c xmppd/parent_control.c xmppd/ping.c \
+		xmppd/keys.c xmppd/last.c xmppd/parent_check.c \
+		xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
 		xmppd/router_mam.c xmppd/router_mam_meta.c xmppd/router_muc.c \

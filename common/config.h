@@ -365,6 +365,12 @@ int			 config_resolver_print(struct resolver_conf *, char *,
 
 /* xmppd/parse.y */
 struct xmppd_config	*parse_config(const char *);
+/* The errors of the last parse, and of the files it names, for reload. */
+#define PARSE_MSGS_MAX		32
+#define PARSE_MSG_LEN		512
+void			 parse_msgs_clear(void);
+void			 parse_msg_add(const char *);
+const char		*parse_msg(int, int *);
 int			 cmdline_symset(char *);
 
 /* xmppd/printconf.c */

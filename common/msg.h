@@ -80,6 +80,7 @@ enum imsg_type {
 	IMSG_CTL_END,
 	IMSG_CTL_VERBOSE,	/* int */
 	IMSG_CTL_RELOAD,
+	IMSG_CTL_CONF_ERROR,	/* parent: a reload's "file:line: message" */
 	IMSG_CTL_SHOW_PROCESSES,
 	IMSG_CTL_PROCESS,	/* struct ctl_process */
 	IMSG_CTL_REGRESS_VIOLATE, /* regress builds only: char role[] */

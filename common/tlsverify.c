@@ -477,6 +477,32 @@ tlsverify_peer(const struct tlsverify_ca *ca, const uint8_t *pem,
 	return (ret);
 }
 
+/*
+ * Does the first certificate of pem, our own, name domain by the rules
+ * a peer checks it with?  1 yes, 0 no, -1 when it does not parse.
+ */
+int
+tlsverify_names(const uint8_t *pem, size_t len, const char *domain)
+{
+	STACK_OF(X509)		*sk;
+	struct tlsverify_ref	 ref;
+	int			 ret, seen;
+
+	if (len > TLSVERIFY_CHAIN_MAX ||
+	    (sk = tlsverify_pem_read(pem, len, TLSVERIFY_DEPTH)) == NULL)
+		return (-1);
+	if (sk_X509_num(sk) == 0)
+		ret = -1;
+	else if (tlsverify_ref_init(&ref, domain) == -1)
+		ret = 0;
+	else if ((ret = tlsverify_san(sk_X509_value(sk, 0), &ref, &seen)) ==
+	    0 && !seen)
+		ret = tlsverify_cn(sk_X509_value(sk, 0), ref.ace);
+	sk_X509_pop_free(sk, X509_free);
+	ERR_clear_error();
+	return (ret);
+}
+
 const char *
 tlsverify_strerror(int r)
 {

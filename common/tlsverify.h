@@ -51,6 +51,8 @@ int			 tlsverify_peer(const struct tlsverify_ca *,
 			    char *, size_t);
 int			 tlsverify_dns_match(const char *, size_t,
 			    const char *);
+int			 tlsverify_names(const uint8_t *, size_t,
+			    const char *);
 const char		*tlsverify_strerror(int);
 
 #endif /* TLSVERIFY_H */

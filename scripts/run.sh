@@ -17,14 +17,15 @@ run=$top/run
 mkdir -p "$run"
 chmod 755 "$run"
 if [ ! -f "$run/localhost.pem" ] ||
-    ! grep -q upload.localhost "$run/localhost.san" 2>/dev/null; then
+    ! grep -q conference.localhost "$run/localhost.san" 2>/dev/null; then
 	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
 	    -subj "/CN=localhost" \
-	    -addext "subjectAltName=DNS:localhost,DNS:upload.localhost" \
+	    -addext "subjectAltName=DNS:localhost,DNS:conference.localhost,DNS:upload.localhost" \
 	    -keyout "$run/localhost.key" -out "$run/localhost.crt" \
 	    2>/dev/null
 	cat "$run/localhost.key" "$run/localhost.crt" > "$run/localhost.pem"
-	echo "localhost upload.localhost" > "$run/localhost.san"
+	echo "localhost conference.localhost upload.localhost" \
+	    > "$run/localhost.san"
 	chmod 600 "$run/localhost.key" "$run/localhost.pem"
 fi
 cat > "$run/xmppd.conf" <<EOC

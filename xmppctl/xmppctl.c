@@ -40,6 +40,7 @@
 #include "compat.h"
 #include "config.h"
 #include "imsg.h"
+#include "log.h"
 #include "msg.h"
 #include "xmppctl.h"
 #include "convert.h"
@@ -795,6 +796,20 @@ ctl_fail(struct imsg *imsg)
 	return (1);
 }
 
+/* A line of what a reload found wrong, as xmppd -n prints it. */
+static void
+show_conf_error(struct imsg *imsg)
+{
+	char		 line[PARSE_MSG_LEN], safe[PARSE_MSG_LEN * 4];
+	size_t		 len;
+
+	len = imsg_get_len(imsg);
+	if (len == 0 || len > sizeof(line) ||
+	    imsg_get_data(imsg, line, len) == -1 || line[len - 1] != '\0')
+		errx(1, "bad answer from xmppd");
+	fprintf(stderr, "%s\n", log_sanitize(line, safe, sizeof(safe)));
+}
+
 void
 ctl_fail_exit(struct imsg *imsg)
 {
@@ -819,6 +834,9 @@ ctl_answer(struct imsgbuf *ibuf)
 			ret = show_about(&imsg);
 			imsg_free(&imsg);
 			return (ret);
+		case IMSG_CTL_CONF_ERROR:
+			show_conf_error(&imsg);
+			break;
 		case IMSG_CTL_SESSION:
 			show_session(&imsg);
 			break;

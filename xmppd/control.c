@@ -245,6 +245,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_OK:
 	case IMSG_CTL_FAIL:
 	case IMSG_CTL_END:
+	case IMSG_CTL_CONF_ERROR:
 	case IMSG_CTL_PROCESS:
 	case IMSG_CTL_ABOUT_INFO:
 	case IMSG_CTL_SESSION:
@@ -274,6 +275,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (0);	/* the client left */
 	imsgev_forward(&cc->iev, imsg, 0);
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
+	    type != IMSG_CTL_CONF_ERROR &&
 	    type != IMSG_CTL_USER && type != IMSG_CTL_LDAP &&
 	    type != IMSG_CTL_STATS && type != IMSG_CTL_ARCHIVE_SIZE &&
 	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&

@@ -24,6 +24,7 @@
 #include <sys/queue.h>
 
 #include <event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,28 @@ parent_ctl_reply(struct child *ctl, uint32_t peerid, int type,
 		return;
 	imsgev_compose(&ctl->iev, type, peerid, 0, -1, msg,
 	    msg == NULL ? 0 : strlen(msg) + 1);
+}
+
+/*
+ * Before a reload's failure, what was wrong: the lines parse_config()
+ * and the key checks logged, as many as they kept.
+ */
+void
+parent_ctl_errors(struct child *ctl, uint32_t peerid)
+{
+	char		 more[64];
+	const char	*line;
+	int		 i, lost;
+
+	if (peerid == 0)
+		return;
+	for (i = 0; (line = parse_msg(i, &lost)) != NULL; i++)
+		parent_ctl_reply(ctl, peerid, IMSG_CTL_CONF_ERROR, line);
+	if (lost > 0) {
+		(void)snprintf(more, sizeof(more), "(%d more not shown, see "
+		    "the log)", lost);
+		parent_ctl_reply(ctl, peerid, IMSG_CTL_CONF_ERROR, more);
+	}
 }
 
 struct child *

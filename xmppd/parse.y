@@ -47,6 +47,7 @@
 
 #define PARSE_MAXINCLUDE	16
 #define PARSE_MAXTOKEN		8192
+#define LEX_TEXTMAX		64	/* of a word in an error message */
 
 #define KILO			1024LL
 #define MEGA			(KILO * KILO)
@@ -114,6 +115,8 @@ static struct file *pushfile(const char *);
 static int	 popfile(void);
 static int	 include_file(const char *);
 static int	 lgetc(int);
+static int	 lex_next(void);
+static void	 parse_syntax_error(void);
 static int	 lungetc(int);
 static int	 findeol(void);
 static int	 lookup(const char *);
@@ -161,6 +164,7 @@ static int			 cur_web_cors, cur_ws_origins;
 static int			 block_line;	/* where the block began */
 static int			 errors;
 static int			 lex_reported;	/* the lexer said why */
+static char			 lex_text[LEX_TEXTMAX];	/* the last word */
 
 /* The component being parsed is always the last one. */
 #define cur_priv(what, val)						\
@@ -861,14 +865,269 @@ tlsopt		: /* empty */			{ $$ = 0; }
 
 %%
 
+/*
+ * What a syntax error says: the word the parser stopped at and what
+ * could have come there.  The last three tokens read, and the block
+ * they are in, tell where it was.
+ */
+struct lex_tok {
+	int	 tok;
+	int	 first;			/* the first word of a line or block */
+	char	 text[LEX_TEXTMAX];	/* as written; $name from a macro */
+};
+static struct lex_tok	 lex_hist[3];	/* [0]: the last token read */
+static int		 lex_line;	/* the first keyword of this line */
+static int		 lex_block;	/* the keyword of the open block */
+
+/* What each block takes, for a line that starts with something else. */
+static const struct {
+	int		 block;		/* its keyword; 0: the top level */
+	const char	*name;
+	const char	*keywords;
+} parse_blocks[] = {
+	{ 0, NULL, "include, user, prefork, datadir, storage, muc storage, "
+	    "socket, tls ca, tls keypair, cors, websocket origin, resolver, "
+	    "limits, ldap, domain, muc, upload, component, listen or a macro "
+	    "NAME = VALUE" },
+	{ LIMITS, "limits", "stanza size, client rate, server rate, "
+	    "server idle timeout, server queue, server connections per "
+	    "address, component rate, connections per address, auth "
+	    "failures, sessions per user, xml depth, resume timeout, http "
+	    "header size, http header timeout, http idle timeout, http body "
+	    "rate, http connections or multiplex timeout" },
+	{ TLS, "tls keypair", "certificate or key" },
+	{ LDAP, "ldap", "server, bind, base, filter, ca, timeout, roster "
+	    "group or vcard" },
+	{ DOMAIN, "domain", "tls keypair, auth, registration, admin, archive "
+	    "default, archive expire, offline limit or federation require "
+	    "certificates" },
+	{ MUC, "muc", "create rooms, history, archive expire, rooms "
+	    "persistent, rooms temporary, rooms per user, occupants per "
+	    "room, nick length, subject length or message rate" },
+	{ UPLOAD, "upload", "listen on, url, max size, quota, expire or cors" },
+	{ COMPONENT, "component", "privilege" },
+};
+
+/*
+ * The choices after a keyword: in block (0: at the top level), after
+ * tok1 (0: whatever came before) and tok2, where tok2 starts its line
+ * (first 1), does not (0) or either (-1).  hide: what came instead may
+ * be a password, and is not shown.
+ */
+static const struct parse_choice {
+	int		 block, tok1, tok2, first, hide;
+	const char	*what;
+	const char	*expected;
+} parse_choices[] = {
+	{ 0, MUC, STORAGE, 0, 0, "muc storage", "sqlite or postgresql" },
+	{ 0, 0, STORAGE, 1, 0, "storage", "sqlite or postgresql" },
+	{ 0, 0, PREFORK, 1, 0, "prefork value", "a number or auto" },
+	{ 0, 0, TLS, 1, 0, "tls option", "keypair or ca" },
+	{ 0, 0, WEBSOCKET, 1, 0, "websocket option", "origin" },
+	{ 0, KEYPAIR, STRING, 0, 0, "tls keypair option",
+	    "certificate, key or {" },
+	{ 0, CERTIFICATE, STRING, 0, 0, "tls keypair option",
+	    "certificate or key" },
+	{ 0, KEY, STRING, 0, 0, "tls keypair option", "certificate or key" },
+	{ 0, COMPONENT, STRING, 0, 1, "component option", "password" },
+	{ 0, 0, LISTEN, 1, 0, "listen option", "on" },
+	{ 0, PORT, NUMBER, 0, 0, "listener kind",
+	    "client, server, component, http or tls multiplex" },
+	{ 0, NUMBER, TLS, 0, 0, "listener kind", "multiplex" },
+	{ 0, 0, CLIENT, 0, 0, "listen option", "tls or proxy from" },
+	{ 0, 0, SERVER, 0, 0, "listen option", "tls or proxy from" },
+	{ 0, 0, COMPONENT, 0, 0, "listen option", "tls or proxy from" },
+	{ 0, 0, HTTP, 0, 0, "listen option", "tls or proxy from" },
+	{ 0, 0, TLS, 0, 0, "listen option", "proxy from" },
+	{ 0, 0, MULTIPLEX, 0, 0, "listen option", "proxy from" },
+	{ -1, 0, PROXY, 0, 0, "proxy option", "from" },
+	{ LIMITS, 0, STANZA, 1, 0, "stanza limit", "size" },
+	{ LIMITS, 0, CLIENT, 1, 0, "client limit", "rate" },
+	{ LIMITS, SERVER, IDLE, 0, 0, "server idle limit", "timeout" },
+	{ LIMITS, SERVER, CONNECTIONS, 0, 0, "server connections limit",
+	    "per address" },
+	{ LIMITS, 0, SERVER, 1, 0, "server limit",
+	    "rate, idle timeout, queue or connections per address" },
+	{ LIMITS, 0, COMPONENT, 1, 0, "component limit", "rate" },
+	{ LIMITS, 0, CONNECTIONS, 1, 0, "connections limit", "per address" },
+	{ LIMITS, 0, AUTH, 1, 0, "auth limit", "failures" },
+	{ LIMITS, 0, SESSIONS, 1, 0, "sessions limit", "per user" },
+	{ LIMITS, 0, XML, 1, 0, "xml limit", "depth" },
+	{ LIMITS, 0, RESUME, 1, 0, "resume limit", "timeout" },
+	{ LIMITS, HTTP, HEADER, 0, 0, "http header limit", "size or timeout" },
+	{ LIMITS, HTTP, IDLE, 0, 0, "http idle limit", "timeout" },
+	{ LIMITS, HTTP, BODY, 0, 0, "http body limit", "rate" },
+	{ LIMITS, 0, HTTP, 1, 0, "http limit",
+	    "header size, header timeout, idle timeout, body rate or "
+	    "connections" },
+	{ LIMITS, 0, MULTIPLEX, 1, 0, "multiplex limit", "timeout" },
+	{ DOMAIN, 0, TLS, 1, 0, "tls option", "keypair" },
+	{ DOMAIN, 0, AUTH, 1, 0, "auth method", "internal or ldap" },
+	{ DOMAIN, 0, REGISTRATION, 1, 0, "registration policy",
+	    "allow or deny" },
+	{ DOMAIN, ARCHIVE, DEFAULT, 0, 0, "archive policy",
+	    "always, roster or never" },
+	{ DOMAIN, 0, ARCHIVE, 1, 0, "archive option", "default or expire" },
+	{ DOMAIN, 0, OFFLINE, 1, 0, "offline option", "limit" },
+	{ DOMAIN, FEDERATION, REQUIRE, 0, 0, "federation requirement",
+	    "certificates" },
+	{ DOMAIN, 0, FEDERATION, 1, 0, "federation option",
+	    "require certificates" },
+	{ MUC, CREATE, ROOMS, 0, 0, "room creation policy",
+	    "local, admins or anyone" },
+	{ MUC, 0, CREATE, 1, 0, "create option", "rooms" },
+	{ MUC, 0, ROOMS, 1, 0, "rooms option",
+	    "persistent, temporary or per user" },
+	{ MUC, 0, ARCHIVE, 1, 0, "archive option", "expire" },
+	{ MUC, 0, OCCUPANTS, 1, 0, "occupants option", "per room" },
+	{ MUC, 0, NICK, 1, 0, "nick option", "length" },
+	{ MUC, 0, SUBJECT, 1, 0, "subject option", "length" },
+	{ MUC, 0, MESSAGE, 1, 0, "message option", "rate" },
+	{ UPLOAD, 0, MAXIMUM, 1, 0, "max option", "size" },
+	{ UPLOAD, 0, LISTEN, 1, 0, "listen option", "on" },
+	{ UPLOAD, PORT, NUMBER, 0, 0, "listen option", "tls" },
+	{ LDAP, SERVER, STRING, 0, 0, "server option", "starttls" },
+	{ LDAP, BIND, STRING, 0, 1, "bind option", "password" },
+	{ LDAP, 0, ROSTER, 1, 0, "roster option", "group" },
+	{ LDAP, 0, VCARD, 1, 0, "vcard attribute",
+	    "fn, email, photo, nickname or tel" },
+	{ COMPONENT, 0, PRIVILEGE, 1, 0, "privilege",
+	    "roster, message or presence" },
+	{ COMPONENT, 0, ROSTER, 0, 0, "roster privilege",
+	    "none, get, set or both" },
+	{ COMPONENT, 0, MESSAGE, 0, 0, "message privilege",
+	    "none or outgoing" },
+	{ COMPONENT, 0, PRESENCE, 0, 0, "presence privilege",
+	    "none, managed_entity or roster" },
+};
+
+static const struct parse_choice *
+parse_choice(int block, const struct lex_tok *t1, const struct lex_tok *t2)
+{
+	const struct parse_choice	*c;
+	size_t				 i;
+
+	for (i = 0; i < nitems(parse_choices); i++) {
+		c = &parse_choices[i];
+		if ((c->block == block || c->block == -1) &&
+		    c->tok2 == t2->tok && (c->tok1 == 0 || c->tok1 == t1->tok) &&
+		    (c->first == -1 || c->first == t2->first))
+			return (c);
+	}
+	return (NULL);
+}
+
+/* A token as a message shows it: printable, and not too long. */
+static const char *
+parse_shown(const struct lex_tok *t, char *buf, size_t len)
+{
+	return (log_sanitize(t->text, buf, len));
+}
+
+/* yacc's "syntax error", told as the admin needs it. */
+static void
+parse_syntax_error(void)
+{
+	const struct lex_tok		*t = &lex_hist[0];
+	const struct parse_choice	*c;
+	char				 a[LEX_TEXTMAX * 4], b[LEX_TEXTMAX * 4];
+	size_t				 i;
+	int				 block, missing;
+
+	block = lex_block ? lex_block : lex_line == LIMITS ? LIMITS : 0;
+	missing = t->tok == '\n' || t->tok == '}' || t->tok == 0;
+	if (t->first && t->tok != '\n') {
+		for (i = 0; i < nitems(parse_blocks) &&
+		    parse_blocks[i].block != block; i++)
+			;
+		if (i == nitems(parse_blocks))
+			i = 0;
+		if (t->tok == 0)
+			yyerror("syntax error: unexpected end of file");
+		else if (parse_blocks[i].name == NULL)
+			yyerror("\"%s\" cannot start a line (expected %s)",
+			    parse_shown(t, a, sizeof(a)),
+			    parse_blocks[i].keywords);
+		else
+			yyerror("%s \"%s\" in %s block (expected %s)",
+			    t->tok == STRING ? "unknown keyword" :
+			    "misplaced keyword", parse_shown(t, a, sizeof(a)),
+			    parse_blocks[i].name, parse_blocks[i].keywords);
+		return;
+	}
+	if (block == 0 && lex_hist[1].first && lex_hist[1].tok == STRING) {
+		yyerror("unknown keyword \"%s\" (expected %s)",
+		    parse_shown(&lex_hist[1], a, sizeof(a)),
+		    parse_blocks[0].keywords);
+		return;
+	}
+	if ((c = parse_choice(block, &lex_hist[2], &lex_hist[1])) != NULL) {
+		if (missing)
+			yyerror("missing %s (expected %s)", c->what,
+			    c->expected);
+		else if (c->hide)
+			yyerror("expected %s after \"%s\"", c->expected,
+			    parse_shown(&lex_hist[1], b, sizeof(b)));
+		else
+			yyerror("unknown %s \"%s\" (expected %s)", c->what,
+			    parse_shown(t, a, sizeof(a)), c->expected);
+		return;
+	}
+	if (t->tok == 0)
+		yyerror("syntax error: unexpected end of file");
+	else if (t->tok == '\n')
+		yyerror("syntax error at end of line");
+	else
+		yyerror("syntax error at \"%s\"", parse_shown(t, a, sizeof(a)));
+}
+
 static void
 conf_verror(const char *name, int line, const char *fmt, va_list ap)
 {
-	char	 msg[LOG_LINE_MAX];
+	char	 msg[LOG_LINE_MAX], where[LOG_LINE_MAX + PATH_MAX + 16];
 
 	errors++;
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_warnx("%s:%d: %s", name, line, msg);
+	(void)snprintf(where, sizeof(where), "%s:%d: %s", name, line, msg);
+	log_warnx("%s", where);
+	parse_msg_add(where);
+}
+
+/*
+ * The errors of the last parse_config(), and what the parent found
+ * wrong with the files it names, kept for xmppctl's reload: at most
+ * PARSE_MSGS_MAX lines, each cut to PARSE_MSG_LEN bytes.
+ */
+static char	*parse_msgs[PARSE_MSGS_MAX];
+static int	 parse_nmsgs, parse_nlost;
+
+void
+parse_msgs_clear(void)
+{
+	while (parse_nmsgs > 0)
+		free(parse_msgs[--parse_nmsgs]);
+	parse_nlost = 0;
+}
+
+void
+parse_msg_add(const char *line)
+{
+	if (parse_nmsgs >= PARSE_MSGS_MAX) {
+		parse_nlost++;
+		return;
+	}
+	if ((parse_msgs[parse_nmsgs] = strndup(line, PARSE_MSG_LEN - 1)) ==
+	    NULL)
+		fatal("%s", __func__);
+	parse_nmsgs++;
+}
+
+/* The i-th line, or NULL past the last; *lost: how many did not fit. */
+const char *
+parse_msg(int i, int *lost)
+{
+	*lost = parse_nlost;
+	return (i >= 0 && i < parse_nmsgs ? parse_msgs[i] : NULL);
 }
 
 int
@@ -876,11 +1135,12 @@ yyerror(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	/* The lexer has already told what is wrong with this token. */
-	if (lex_reported && strcmp(fmt, "syntax error") == 0)
+	if (strcmp(fmt, "syntax error") == 0) {
+		/* The lexer has already told what is wrong with this token. */
+		if (!lex_reported)
+			parse_syntax_error();
 		return (0);
-	if (yychar == 0 && strcmp(fmt, "syntax error") == 0)
-		fmt = "syntax error: unexpected end of file";
+	}
 	va_start(ap, fmt);
 	conf_verror(file->name, yylval.lineno, fmt, ap);
 	va_end(ap);
@@ -1116,6 +1376,7 @@ lex_word(const char *buf)
 	const char	*errstr, *p;
 	int		 token;
 
+	(void)strlcpy(lex_text, buf, sizeof(lex_text));
 	if ((token = lookup(buf)) != STRING)
 		return (token);
 	p = buf + (*buf == '-');
@@ -1171,6 +1432,7 @@ lex_quoted(int quotec)
 	buf[n] = '\0';
 	if ((yylval.v.string = strdup(buf)) == NULL)
 		fatal("%s", __func__);
+	(void)strlcpy(lex_text, buf, sizeof(lex_text));
 	return (STRING);
 }
 
@@ -1205,8 +1467,8 @@ lex_macro(void)
 	return (lex_word(sym->val));
 }
 
-int
-yylex(void)
+static int
+lex_next(void)
 {
 	char	 buf[PARSE_MAXTOKEN];
 	size_t	 n;
@@ -1249,6 +1511,38 @@ yylex(void)
 	lungetc(c);
 	buf[n] = '\0';
 	return (lex_word(buf));
+}
+
+int
+yylex(void)
+{
+	struct lex_tok	*t;
+	int		 tok, prev = lex_hist[0].tok;
+
+	lex_text[0] = '\0';
+	tok = lex_next();
+	memmove(&lex_hist[1], &lex_hist[0], 2 * sizeof(lex_hist[0]));
+	t = &lex_hist[0];
+	t->tok = tok;
+	t->first = prev == 0 || prev == '\n' || prev == '{' ||
+	    (prev == LIMITS && lex_hist[1].first && lex_block == 0);
+	if (yylval.origin != NULL)
+		(void)snprintf(t->text, sizeof(t->text), "$%s",
+		    yylval.origin->nam);
+	else if (tok == NUMBER)
+		(void)snprintf(t->text, sizeof(t->text), "%lld",
+		    (long long)yylval.v.number);
+	else if (tok > 0 && tok < 256)
+		(void)snprintf(t->text, sizeof(t->text), "%c", tok);
+	else
+		(void)strlcpy(t->text, lex_text, sizeof(t->text));
+	if ((prev == 0 || prev == '\n') && tok != '\n')
+		lex_line = tok;
+	if (tok == '{')
+		lex_block = lex_line;
+	else if (tok == '}')
+		lex_block = 0;
+	return (tok);
 }
 
 static struct file *
@@ -2082,6 +2376,7 @@ struct xmppd_config *
 parse_config(const char *filename)
 {
 	struct xmppd_config	*c;
+	char			 line[PARSE_MSG_LEN];
 
 	if ((conf = config_new()) == NULL) {
 		log_warn("%s", __func__);
@@ -2089,13 +2384,19 @@ parse_config(const char *filename)
 	}
 	g = &conf->global;
 	errors = 0;
+	parse_msgs_clear();
 	if ((file = pushfile(filename)) == NULL) {
-		log_warn("%s", filename);
+		(void)snprintf(line, sizeof(line), "%s: %s", filename,
+		    strerror(errno));
+		log_warnx("%s", line);
+		parse_msg_add(line);
 		config_free(conf);
 		conf = NULL;
 		return (NULL);
 	}
 	topfile = file;
+	memset(lex_hist, 0, sizeof(lex_hist));
+	lex_line = lex_block = 0;
 	if (yyparse() != 0 && errors == 0)
 		errors++;
 	conf_check();

@@ -447,7 +447,10 @@ main(int argc, char *argv[])
 	    parent_check_helpers(env.conf) == -1 ||
 	    parent_check_storage(env.conf) == -1)
 		exit(1);
+	parent_check_listeners(env.conf);
 	if (noaction) {
+		if (keys_load(env.conf, 1) == -1)
+			exit(1);
 		if (noaction > 1)
 			print_config(stdout, env.conf);
 		fprintf(stderr, "configuration OK\n");
@@ -475,7 +478,7 @@ main(int argc, char *argv[])
 	log_setverbose(env.verbose);
 	log_procinit("parent");
 	parent_dirs();
-	if (keys_load(env.conf) == -1)
+	if (keys_load(env.conf, 0) == -1)
 		fatalx("cannot load certificates and keys");
 	if (parent_pg_tls(env.conf) == -1)
 		fatalx("cannot copy the PostgreSQL TLS files");
@@ -1009,7 +1012,7 @@ parent_reload(uint32_t peerid)
 		    sizeof(g->muc_password));
 		if (parent_check_helpers(nc) == -1)
 			why = "helper daemons are missing";
-		else if (keys_load(nc) == -1)
+		else if (keys_load(nc, 0) == -1)
 			why = "cannot load certificates and keys";
 		else if (parent_pg_tls(nc) == -1)
 			why = "cannot copy the PostgreSQL TLS files";
@@ -1020,6 +1023,7 @@ parent_reload(uint32_t peerid)
 		log_warnx("reload failed (%s), keeping the running "
 		    "configuration", why);
 		config_free(nc);
+		parent_ctl_errors(parent_control(), peerid);
 		parent_ctl_reply(parent_control(), peerid, IMSG_CTL_FAIL, why);
 		return;
 	}

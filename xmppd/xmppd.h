@@ -25,7 +25,7 @@
 
 struct xmppd_config;
 
-int		keys_load(struct xmppd_config *);
+int		keys_load(struct xmppd_config *, int);
 
 __dead void	control_main(int);
 __dead void	router_main(int);

@@ -5,9 +5,9 @@
 # good/NAME.conf must pass "xmppd -n", print good/NAME.out with -nn (plus
 # the arguments in good/NAME.args, if any), and that output must parse
 # back to itself.  bad/NAME.conf must fail with every "# expect: TEXT"
-# line found in stderr.  A "# mode: MODE" line sets the file's mode
-# (git keeps none); any other file is made 0600, as files with passwords
-# must be.  Set REGEN=1 to rewrite the .out files from the output.
+# line found in stderr, and none of its "# absent: TEXT" lines.  A
+# "# mode: MODE" line sets the file's mode (git keeps none); any other
+# file is made 0600, as files with passwords must be.  Set REGEN=1 to rewrite the .out files from the output.
 # Prints one TAP line per check; exits 1 if one failed.
 
 if [ $# -ne 1 ]; then
@@ -53,6 +53,33 @@ for f in good/*.conf good/*.inc bad/*.conf bad/*.inc $ETC; do
 	mode=$(sed -n 's/^# mode: \([0-7]*\).*/\1/p' "$f" | head -n 1)
 	chmod "${mode:-0600}" "$f"
 done
+
+# xmppd -n reads the certificates, keys and CA files a configuration
+# names.  Those of the good files are made here, under $FILES, where the
+# regress build looks for them (XMPPD_REGRESS_FILES): one key and one
+# certificate that names every domain and service of the files.
+FILES=$TMP/files
+names=$({ sed -n 's/^[[:space:]]*\(domain\|muc\|upload\) "\([^"]*\)".*/\2/p' \
+    good/*.conf good/*.inc $ETC; sed 's/-D [^=]*=//g' good/*.args |
+    tr ' ' '\n'; } | tr 'A-Z' 'a-z' | grep . | sort -u |
+    sed 's/^/DNS:/' | paste -s -d, -)
+if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -nodes -days 30 -subj /CN=xmppd-regress -addext \
+    "subjectAltName=$names" -keyout "$TMP/key.pem" -out "$TMP/crt.pem" \
+    >"$TMP/err" 2>&1; then
+	show "$TMP/err"
+	echo "$0: cannot make the test certificate" >&2
+	exit 2
+fi
+cat "$TMP/key.pem" "$TMP/crt.pem" >"$TMP/pair.pem"
+grep -hE '(certificate|key|ca|_ca =) "/' good/*.conf good/*.inc $ETC |
+    grep -o '"/[^"]*\(\\"[^"]*\)*"' | sed 's/^"//; s/"$//; s/\\\(.\)/\1/g' |
+    sort -u | while IFS= read -r path; do
+	mkdir -p "$FILES$(dirname "$path")" &&
+	    cp "$TMP/pair.pem" "$FILES$path"
+done
+XMPPD_REGRESS_FILES=$FILES
+export XMPPD_REGRESS_FILES
 
 # good_case NAME FILE: -nn output, -n verdict and round trip.
 good_case() {
@@ -117,6 +144,11 @@ bad_case() {
 	while IFS= read -r want; do
 		grep -qF -- "$want" "$TMP/err" || missing="$missing[$want] "
 	done <"$TMP/expect"
+	sed -n 's/^# absent: //p' "$file" >"$TMP/absent"
+	while IFS= read -r unwanted; do
+		grep -qF -- "$unwanted" "$TMP/err" &&
+		    missing="$missing[not: $unwanted] "
+	done <"$TMP/absent"
 	if [ $rc -eq 0 ]; then
 		fail "bad $name: accepted"
 	elif grep -q 'configuration OK' "$TMP/err"; then

@@ -109,7 +109,7 @@ class Authority:
             raise ValueError("bad certificate name %r" % name)
         return os.path.join(self.dir, "%s.%s" % (name, ext))
 
-    def _make(self, name, subject, ext, issuer):
+    def _make(self, name, subject, ext, issuer, dates=None):
         crt, key = self._path(name, "crt"), self._path(name, "key")
         extfile = self._path(name, "ext")
         with open(extfile, "w", encoding="utf-8") as f:
@@ -120,10 +120,14 @@ class Authority:
             csr = self._path(name, "csr")
             openssl("req", "-new", *EC, "-utf8", "-subj", subject,
                     "-keyout", key, "-out", csr)
-            openssl("x509", "-req", "-in", csr, "-CA", issuer.crt,
-                    "-CAkey", issuer.key, "-set_serial",
-                    "0x" + secrets.token_hex(8), "-days", str(DAYS),
-                    "-extfile", extfile, "-extensions", "v3", "-out", crt)
+            if dates is not None:
+                issuer._sign_dated(name, csr, crt, extfile, dates)
+            else:
+                openssl("x509", "-req", "-in", csr, "-CA", issuer.crt,
+                        "-CAkey", issuer.key, "-set_serial",
+                        "0x" + secrets.token_hex(8), "-days", str(DAYS),
+                        "-extfile", extfile, "-extensions", "v3",
+                        "-out", crt)
             os.unlink(csr)
         os.unlink(extfile)
         os.chmod(key, 0o600)
@@ -138,6 +142,27 @@ class Authority:
                 "-extensions", "v3", "-out", crt)
         os.unlink(csr)
 
+    def _sign_dated(self, name, csr, crt, extfile, dates):
+        """Sign csr valid from dates[0] to dates[1] (YYYYMMDDHHMMSSZ):
+        openssl ca is the one command of OpenSSL 3.0 that takes both."""
+        db = self._path(name, "db")
+        os.mkdir(db)
+        open(os.path.join(db, "index.txt"), "w").close()
+        with open(os.path.join(db, "serial"), "w") as f:
+            f.write(secrets.token_hex(8) + "\n")
+        cnf = os.path.join(db, "ca.cnf")
+        with open(cnf, "w") as f:
+            f.write("[ca]\ndefault_ca = c\n[c]\n"
+                    "database = %s/index.txt\nserial = %s/serial\n"
+                    "new_certs_dir = %s\ndefault_md = sha256\n"
+                    "policy = p\npreserve = yes\nunique_subject = no\n"
+                    "[p]\n" % (db, db, db))
+        openssl("ca", "-batch", "-config", cnf, "-in", csr, "-cert",
+                self.crt, "-keyfile", self.key, "-startdate", dates[0],
+                "-enddate", dates[1], "-extfile", extfile, "-extensions",
+                "v3", "-notext", "-out", crt)
+        shutil.rmtree(db)
+
     def _intermediates(self):
         """This CA's certificate and those above it, root excluded."""
         a, out = self, []
@@ -146,13 +171,16 @@ class Authority:
             a = a.issuer
         return out
 
-    def issue(self, name, dns=(), srv=(), xmpp=(), cn=None):
+    def issue(self, name, dns=(), srv=(), xmpp=(), cn=None, dates=None):
         """A certificate signed by this CA: dns, srv (whole SRV-IDs,
         "_xmpp-server.a.test") and xmpp (XmppAddr) names in its
         subjectAltName, none at all when all three are empty; cn the
-        subject's common name.  Returns the certificate and key paths."""
+        subject's common name; dates, when given, its notBefore and
+        notAfter (YYYYMMDDHHMMSSZ).  Returns the certificate and key
+        paths."""
         subject = "/CN=%s" % _value(cn) if cn else "/O=xmppd regress"
-        self._make(name, subject, _extensions(False, dns, srv, xmpp), self)
+        self._make(name, subject, _extensions(False, dns, srv, xmpp), self,
+                   dates)
         crt, key = self._path(name, "crt"), self._path(name, "key")
         parts = [crt] + self._intermediates()
         with open(self._path(name, "chain"), "w") as out:
