@@ -364,6 +364,10 @@ def test_not_one_element(s):
            "<presence xmlns='jabber:client'/><presence "
            "xmlns='jabber:client'/>",
            "<presence xmlns='jabber:client'/>trailing",
+           "<presence xmlns='jabber:client'/><presence "
+           "xmlns='jabber:client'",
+           "<presence xmlns='jabber:client'/><presence "
+           "xmlns='jabber:client'>",
            "<?xml version='1.0'?><presence xmlns='jabber:client'/>")
 
     async def one(text):
