@@ -1031,7 +1031,8 @@ c2s_ws_input(struct conn *c, const char *data, size_t len)
 void
 c2s_ws_stanza(struct conn *c, struct xml_node *n, size_t len)
 {
-	if (c->state == C2S_CLOSING) {
+	/* Past the stream's end the engine's parser reads nothing. */
+	if (c->state == C2S_CLOSING || c->close_held) {
 		xml_node_free(n);
 		return;
 	}
