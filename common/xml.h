@@ -157,6 +157,7 @@ void		 xml_stream_set_keepalive(struct xml_stream *,
 int		 xml_stream_reset(struct xml_stream *);
 int		 xml_stream_feed(struct xml_stream *, const char *, size_t);
 int		 xml_stream_sleep(struct xml_stream *);
+int		 xml_stream_between(const struct xml_stream *);
 const char	*xml_error_name(int);
 struct xml_node	*xml_parse_fragment(const char *, size_t,
 		    const struct xml_limits *, const char *);

@@ -682,6 +682,17 @@ xml_stream_sleep(struct xml_stream *xs)
 	return (0);
 }
 
+/*
+ * Is the stream between stanzas, all its input parsed: no element, tag
+ * or error pending?  What was fed since the last stanza was whitespace.
+ */
+int
+xml_stream_between(const struct xml_stream *xs)
+{
+	return (!xs->error && !xs->stopped && !xs->rotate && xs->depth == 1 &&
+	    xs->cur == NULL && xs->fed == xs->lastev);
+}
+
 /* Whitespace between stanzas is reported to fn (NULL: to nobody). */
 void
 xml_stream_set_keepalive(struct xml_stream *xs, void (*fn)(void *))

@@ -1022,6 +1022,28 @@ c2s_ws_input(struct conn *c, const char *data, size_t len)
 		c2s_reopen(c);
 }
 
+/*
+ * A stanza of a WebSocket message, parsed already (http_ws.c): to the
+ * engine as its own parser hands one over, the len bytes of the
+ * message counted against the rate.  Parsing it again would double
+ * the cost of every stanza.
+ */
+void
+c2s_ws_stanza(struct conn *c, struct xml_node *n, size_t len)
+{
+	/* Past the stream's end the engine's parser reads nothing. */
+	if (c->state == C2S_CLOSING || c->close_held) {
+		xml_node_free(n);
+		return;
+	}
+	c2s_awake(c);
+	if (stream_rate(c, len))
+		log_debug("connection %u: over its rate", c->id);
+	(void)c2s_stanza(c, n);
+	if (c->state == C2S_CLOSED)
+		c2s_reopen(c);
+}
+
 /* Is a new stream to open (the client's <open/> awaited)? */
 int
 c2s_ws_header_wanted(struct conn *c)

@@ -21,8 +21,8 @@
  * c2s.c runs as it runs one over TCP.  This file only translates: each
  * text message the client sends must be one element; <open/> becomes
  * a stream header for the engine, <close/> its end, anything else goes
- * to it as sent.  What the engine writes is cut back into elements, one
- * message each, its header and end becoming <open/> and <close/>.
+ * to it as a tree.  What the engine writes is cut back into elements,
+ * one message each, its header and end becoming <open/> and <close/>.
  */
 
 #include <sys/types.h>
@@ -54,18 +54,23 @@
 
 struct http_ws {
 	wslay_event_context_ptr	 ctx;
-	struct xml_stream	*out;	/* the engine's output, cut up */
+	struct xml_stream	*in;	/* the client's messages, in a row */
+	struct xml_node		*held;	/* the element of the message read */
+	struct xml_buf		 out;	/* the engine's output, not yet cut */
+	size_t			 scan;	/* in out: read up to here */
+	size_t			 elem;	/* in out: the open element's start */
+	int			 depth;	/* of what was read */
+	struct xml_buf		 msg;	/* one element, made a message */
 	int			 failed; /* a message could not be sent */
 	int			 closing; /* our close frame is queued */
 };
 
 static void	http_ws_io(struct io *, int, void *);
-static int	http_ws_out_stanza(void *, struct xml_node *);
-static int	http_ws_out_close(void *);
-static void	http_ws_out_error(void *, int, const char *);
+static int	http_ws_in_element(void *, struct xml_node *);
 
-static const struct xml_stream_cb http_ws_out_cb = {
-	NULL, http_ws_out_stanza, http_ws_out_close, http_ws_out_error
+/* The client's messages read as one stream: a parser for them all. */
+static const struct xml_stream_cb http_ws_in_cb = {
+	NULL, http_ws_in_element, NULL, NULL
 };
 
 /* An opening handshake refused: why, to the log and to the client. */
@@ -235,21 +240,10 @@ http_ws_close(struct conn *c, uint16_t code, const char *why)
 		c->ws->failed = 1;
 }
 
-static int
-http_ws_out_stanza(void *arg, struct xml_node *n)
-{
-	struct conn	*c = arg;
-
-	http_ws_send_node(c, n);
-	xml_node_free(n);
-	return (0);
-}
-
 /* The engine ended its stream: <close/> (RFC 7395 section 3.6). */
-static int
-http_ws_out_close(void *arg)
+static void
+http_ws_out_close(struct conn *c)
 {
-	struct conn	*c = arg;
 	struct xml_node	*n;
 
 	if ((n = xml_node_new(NS_FRAMING, "close")) == NULL)
@@ -257,17 +251,163 @@ http_ws_out_close(void *arg)
 	http_ws_send_node(c, n);
 	xml_node_free(n);
 	http_ws_close(c, WSLAY_CODE_NORMAL_CLOSURE, "");
-	return (0);
 }
 
 static void
-http_ws_out_error(void *arg, int error, const char *text)
+http_ws_out_fail(struct conn *c, const char *why)
 {
-	struct conn	*c = arg;
-
 	log_warnx("connection %u: output not cut into messages: %s", c->id,
-	    text != NULL ? text : xml_error_name(error));
+	    why);
 	c->ws->failed = 1;
+}
+
+static int
+http_ws_space(char ch)
+{
+	return (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n');
+}
+
+/*
+ * The length of the tag at p (its '<' to its '>'), 0 if it is not all
+ * there yet.  A quoted attribute value may hold a '>'.
+ */
+static size_t
+http_ws_tag(const char *p, size_t len)
+{
+	size_t	 i;
+	char	 q = '\0';
+
+	for (i = 1; i < len; i++) {
+		if (q != '\0') {
+			if (p[i] == q)
+				q = '\0';
+		} else if (p[i] == '\'' || p[i] == '"')
+			q = p[i];
+		else if (p[i] == '>')
+			return (i + 1);
+	}
+	return (0);
+}
+
+/*
+ * Does the tag (len bytes) declare attr, "xmlns" or "xmlns:p"?  Its
+ * attributes, name='value' or name="value", start at i.
+ */
+static int
+http_ws_declares(const char *tag, size_t len, size_t i, const char *attr)
+{
+	size_t		 alen = strlen(attr);
+	const char	*end;
+
+	while (i < len) {
+		while (i < len && http_ws_space(tag[i]))
+			i++;
+		if (len - i > alen && memcmp(tag + i, attr, alen) == 0 &&
+		    (tag[i + alen] == '=' || http_ws_space(tag[i + alen])))
+			return (1);
+		while (i < len && tag[i] != '\'' && tag[i] != '"')
+			i++;
+		if (i == len || (end = memchr(tag + i + 1, tag[i],
+		    len - i - 1)) == NULL)
+			return (0);
+		i = end - tag + 1;
+	}
+	return (0);
+}
+
+/*
+ * One element as a message of its own (RFC 7395 section 3.3.3): it
+ * declares what the stream header declared for it, the content
+ * namespace, or the streams prefix of <stream:features/> and
+ * <stream:error/>.  tlen is the length of its first tag, at least 3.
+ */
+static void
+http_ws_emit(struct conn *c, const char *p, size_t len, size_t tlen)
+{
+	struct xml_buf	*m = &c->ws->msg;
+	const char	*decl = NULL;
+	size_t		 name;
+
+	/* The name ends the tag or is followed by a space or '/'. */
+	for (name = 1; name < tlen - 1; name++)
+		if (http_ws_space(p[name]) || p[name] == '/')
+			break;
+	if (name == 1) {
+		http_ws_out_fail(c, "no element name");
+		return;
+	}
+	if (memchr(p + 1, ':', name - 1) == NULL) {
+		if (!http_ws_declares(p, tlen, name, "xmlns"))
+			decl = " xmlns='" NS_CLIENT "'";
+	} else if (name > 8 && strncmp(p + 1, "stream:", 7) == 0) {
+		if (!http_ws_declares(p, tlen, name, "xmlns:stream"))
+			decl = " xmlns:stream='" NS_STREAMS "'";
+	} else {
+		http_ws_out_fail(c, "an undeclared prefix");
+		return;
+	}
+	m->len = 0;
+	if (xml_buf_add(m, p, name) == -1 || (decl != NULL &&
+	    xml_buf_addstr(m, decl) == -1) ||
+	    xml_buf_add(m, p + name, len - name) == -1) {
+		http_ws_out_fail(c, "element too large");
+		return;
+	}
+	http_ws_queue(c, WSLAY_TEXT_FRAME, m->data, m->len);
+}
+
+/*
+ * What the engine writes is xmppd's own: constant markup and what the
+ * serializer (xml.c) wrote, which escapes '<' and '>' in text and in
+ * attribute values and writes no comment, CDATA section or processing
+ * instruction.  So its elements are found by counting tags, not by
+ * parsing it again; anything else fails the connection.  Reads p from
+ * ws->scan on: each whole first-level element is sent, the end of the
+ * stream closes.  Returns the offset up to which p is done with.
+ */
+static size_t
+http_ws_cut(struct conn *c, const char *p, size_t len)
+{
+	struct http_ws	*ws = c->ws;
+	size_t		 i = ws->scan, t;
+	const char	*lt;
+
+	while (i < len && !ws->failed && !ws->closing) {
+		if (p[i] != '<') {
+			if (ws->depth == 0 && !http_ws_space(p[i])) {
+				http_ws_out_fail(c, "text between elements");
+				break;
+			}
+			lt = memchr(p + i, '<', len - i);
+			i = lt != NULL ? (size_t)(lt - p) : len;
+			continue;
+		}
+		if ((t = http_ws_tag(p + i, len - i)) == 0)
+			break;		/* the rest comes in the next write */
+		if (t < 3 || p[i + 1] == '!' || p[i + 1] == '?') {
+			http_ws_out_fail(c, "markup other than elements");
+			break;
+		}
+		if (p[i + 1] == '/' && ws->depth == 0) {
+			if (t == 16 && memcmp(p + i, "</stream:stream>", 16) == 0)
+				http_ws_out_close(c);
+			else
+				http_ws_out_fail(c, "an end tag never opened");
+			break;
+		}
+		if (ws->depth == 0)
+			ws->elem = i;
+		if (p[i + 1] == '/')
+			ws->depth--;
+		else if (p[i + t - 2] != '/')
+			ws->depth++;
+		i += t;
+		if (ws->depth == 0)
+			http_ws_emit(c, p + ws->elem, i - ws->elem,
+			    http_ws_tag(p + ws->elem, i - ws->elem));
+	}
+	ws->scan = i;
+	return (ws->depth > 0 ? ws->elem : i);
 }
 
 /*
@@ -277,15 +417,10 @@ http_ws_out_error(void *arg, int error, const char *text)
 void
 http_ws_open(struct conn *c)
 {
-	static const char	 hdr[] = "<stream:stream xmlns='" NS_CLIENT
-	    "' xmlns:stream='" NS_STREAMS "'>";
 	struct xml_node		*n;
 
-	if (xml_stream_reset(c->ws->out) == -1 ||
-	    xml_stream_feed(c->ws->out, hdr, sizeof(hdr) - 1) != 0) {
-		c->ws->failed = 1;
-		return;
-	}
+	c->ws->out.len = c->ws->scan = c->ws->elem = 0;
+	c->ws->depth = 0;
 	if ((n = xml_node_new(NS_FRAMING, "open")) == NULL ||
 	    (c->domain[0] != '\0' && xml_set_attr(n, "from",
 	    c->domain) == -1) || xml_set_attr(n, "id", c->streamid) == -1 ||
@@ -296,15 +431,36 @@ http_ws_open(struct conn *c)
 	xml_node_free(n);
 }
 
-/* What the engine writes (c2s_write()); -1 when it cannot be sent. */
+/*
+ * What the engine writes (c2s_write()); -1 when it cannot be sent.  A
+ * whole element, as a stanza is, is cut from s; only the rest of an
+ * element written in pieces waits in ws->out.
+ */
 int
 http_ws_write(struct conn *c, const char *s, size_t len)
 {
-	if (c->ws->closing)
+	struct http_ws	*ws = c->ws;
+	size_t		 done;
+
+	if (ws->closing)
 		return (0);
-	if (xml_stream_feed(c->ws->out, s, len) != 0 || c->ws->failed)
-		return (-1);
-	return (0);
+	if (ws->out.len == 0) {
+		ws->scan = 0;
+		done = http_ws_cut(c, s, len);
+		if (done < len && !ws->closing &&
+		    xml_buf_add(&ws->out, s + done, len - done) == -1)
+			http_ws_out_fail(c, "element too large");
+	} else {
+		if (xml_buf_add(&ws->out, s, len) == -1)
+			http_ws_out_fail(c, "element too large");
+		done = http_ws_cut(c, ws->out.data, ws->out.len);
+		memmove(ws->out.data, ws->out.data + done,
+		    ws->out.len - done);
+		ws->out.len -= done;
+	}
+	ws->scan -= done;
+	ws->elem -= ws->depth > 0 ? done : ws->elem;
+	return (ws->failed ? -1 : 0);
 }
 
 /* Keepalive: a ping frame, which the client answers (c2s.c times it). */
@@ -347,15 +503,38 @@ http_ws_open_in(struct conn *c, struct xml_node *n)
 	xml_buf_free(&b);
 }
 
-/* A text message: exactly one element (RFC 7395 section 3.3.3). */
+/* An element of a message; a second one in it refuses the message. */
+static int
+http_ws_in_element(void *arg, struct xml_node *n)
+{
+	struct conn	*c = arg;
+
+	if (c->ws->held != NULL) {
+		xml_node_free(n);
+		return (-1);
+	}
+	c->ws->held = n;
+	return (0);
+}
+
+/*
+ * A text message: exactly one element (RFC 7395 section 3.3.3).  The
+ * messages are read in a row by one parser, as the content of a stream
+ * whose header declared jabber:client; each must leave it between
+ * elements, having given one.  The element goes to the engine as a
+ * tree: it is parsed once.
+ */
 static void
 http_ws_text(struct conn *c, const char *msg, size_t len)
 {
-	struct xml_limits	 l;
-	struct xml_node		*n;
+	struct xml_node	*n;
+	int		 rc;
 
-	stanza_limits(&stream_conf->global, &l);
-	if ((n = xml_parse_fragment(msg, len, &l, NS_CLIENT)) == NULL) {
+	rc = xml_stream_feed(c->ws->in, msg, len);
+	n = c->ws->held;
+	c->ws->held = NULL;
+	if (rc != 0 || n == NULL || !xml_stream_between(c->ws->in)) {
+		xml_node_free(n);
 		c2s_error(c, "not-well-formed", "A message must hold one "
 		    "element");
 		return;
@@ -367,8 +546,10 @@ http_ws_text(struct conn *c, const char *msg, size_t len)
 		    "<open/>");
 	else if (xml_is(n, NS_FRAMING, "close"))
 		c2s_ws_input(c, "</stream:stream>", 16);
-	else
-		c2s_ws_input(c, msg, len);
+	else {
+		c2s_ws_stanza(c, n, len);
+		return;
+	}
 	xml_node_free(n);
 }
 
@@ -447,6 +628,8 @@ http_ws_upgrade(struct http_conn *hc, const char *addr, struct tlsctx *t,
 		http_ws_recv_cb, http_ws_send_cb, NULL, NULL, NULL, NULL,
 		http_ws_msg_cb
 	};
+	static const char	 hdr[] = "<stream:stream xmlns='" NS_CLIENT
+	    "' xmlns:stream='" NS_STREAMS "'>";
 	static const char	 ok[] = "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Protocol: " WS_PROTOCOL "\r\n"
@@ -455,6 +638,7 @@ http_ws_upgrade(struct http_conn *hc, const char *addr, struct tlsctx *t,
 	struct conn		*c;
 	struct http_ws		*ws;
 	struct xml_limits	 l;
+	size_t			 max;
 
 	if ((c = conn_add_io(io, LISTEN_CLIENT, addr, http_ws_io)) == NULL) {
 		io_free(io);
@@ -462,13 +646,15 @@ http_ws_upgrade(struct http_conn *hc, const char *addr, struct tlsctx *t,
 	}
 	c->tlsctx = tlsctx_ref(t);
 	c->tls = (t != NULL);
+	/* As much as c2s lets wait for a socket (c2s_start()). */
+	max = 4 * stream_conf->global.limits.stanza_size + 65536;
 	stanza_limits(&stream_conf->global, &l);
-	l.stanza_size = 4 * l.stanza_size + 65536;
-	l.max_depth += 2;
 	if ((ws = calloc(1, sizeof(*ws))) == NULL ||
-	    (c->ws = ws, wslay_event_context_server_init(&ws->ctx, &cb,
-	    c)) != 0 || (ws->out = xml_stream_new(&l, &http_ws_out_cb,
-	    c)) == NULL || io_write(io, ok, sizeof(ok) - 1) == -1 ||
+	    (c->ws = ws, xml_buf_init(&ws->out, max), xml_buf_init(&ws->msg,
+	    max + 64), wslay_event_context_server_init(&ws->ctx, &cb,
+	    c)) != 0 || (ws->in = xml_stream_new(&l, &http_ws_in_cb,
+	    c)) == NULL || xml_stream_feed(ws->in, hdr, sizeof(hdr) - 1) != 0 ||
+	    io_write(io, ok, sizeof(ok) - 1) == -1 ||
 	    io_write(io, accept, strlen(accept)) == -1 ||
 	    io_write(io, "\r\n\r\n", 4) == -1) {
 		conn_close(c);
@@ -488,7 +674,10 @@ http_ws_free(struct conn *c)
 		return;
 	if (c->ws->ctx != NULL)
 		wslay_event_context_free(c->ws->ctx);
-	xml_stream_free(c->ws->out);
+	xml_stream_free(c->ws->in);
+	xml_node_free(c->ws->held);
+	xml_buf_free(&c->ws->out);
+	xml_buf_free(&c->ws->msg);
 	free(c->ws);
 	c->ws = NULL;
 }

@@ -129,6 +129,7 @@ void		 c2s_wait(struct conn *);
 void		 c2s_resume_failed(struct conn *);
 void		 c2s_resumed(struct conn *);
 void		 c2s_ws_input(struct conn *, const char *, size_t);
+void		 c2s_ws_stanza(struct conn *, struct xml_node *, size_t);
 int		 c2s_ws_header_wanted(struct conn *);
 
 /* stream_component.c */

@@ -19,7 +19,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from bench import Load, settle, timed                   # noqa: E402
+from bench import Load, perf_profiler, settle, timed    # noqa: E402
 from servers import (Ejabberd, Prosody, Xmppd, free_port,   # noqa: E402
                      install_peers, make_cert, raise_nofile)
 
@@ -78,13 +78,14 @@ class Port:
         self.port = port
 
 
-def messages(srv, port, args, ws):
+def messages(srv, port, args, kind, profile):
     settle(srv)
-    extra = ["-H", "/xmpp-websocket"] if ws else []
+    extra = ["-H", "/xmpp-websocket"] if kind == "websocket" else []
     ld = Load(Port(port), "-m", "messages", "-p", args.pairs,
               "-n", args.messages, "-W", args.window, "-s",
               "-t", args.timeout, *extra)
-    return timed(srv, ld, "cpu_100k_")
+    return timed(srv, ld, "cpu_100k_", (lambda: profile(srv, kind))
+                 if profile else None)
 
 
 def main():
@@ -95,6 +96,9 @@ def main():
     ap.add_argument("-W", "--window", type=int, default=10)
     ap.add_argument("-t", "--timeout", type=int, default=600)
     ap.add_argument("-s", "--servers", default="xmppd,ejabberd,prosody")
+    ap.add_argument("--profile", metavar="DIR",
+                    help="perf record xmppd's router, store and a stream "
+                    "during each phase of the last run; reports in DIR")
     args = ap.parse_args()
     raise_nofile()
     names = args.servers.split(",")
@@ -117,7 +121,8 @@ def main():
 
 
 def bench_server(srv, args):
-    """Both listeners of one server, r runs: medians of rate and CPU."""
+    """Both listeners of one server, r runs: medians of rate and CPU
+    (--profile: perf on xmppd's processes in the last run)."""
     srv.ws_port = free_port()
     srv.prepare(2 * args.pairs)
     res = {"c2s": [], "websocket": []}
@@ -125,14 +130,20 @@ def bench_server(srv, args):
         for run in range(args.runs):
             srv.start()
             try:
-                for kind, port, ws in (("c2s", srv.port, False),
-                                       ("websocket", srv.ws_port, True)):
-                    r = messages(srv, port, args, ws)
+                prof = perf_profiler(args.profile) if (
+                    args.profile and run == args.runs - 1) else None
+                for kind, port in (("c2s", srv.port),
+                                   ("websocket", srv.ws_port)):
+                    r = messages(srv, port, args, kind, prof)
                     res[kind].append(r)
+                    roles = "".join(", %s %.2f" % (k[len("cpu_100k_"):], v)
+                                    for k, v in sorted(r.items())
+                                    if k in ("cpu_100k_stream",
+                                             "cpu_100k_router"))
                     print("%s run %d %s: %.0f messages/s, server %.2f CPU s "
-                          "per 100k, client %.2f CPU s" % (
+                          "per 100k%s, client %.2f CPU s" % (
                               srv.name, run + 1, kind, r["rate"], r["cpu_100k"],
-                              r["client_cpu"]), flush=True)
+                              roles, r["client_cpu"]), flush=True)
             finally:
                 srv.stop()
     finally:

@@ -10,6 +10,7 @@ import hmac
 import os
 import re
 import ssl
+from xml.etree import ElementTree
 
 import aiohttp
 from slixmpp import ClientXMPP
@@ -273,6 +274,41 @@ def test_keepalive_ping(s):
     run(both())
 
 
+def test_each_message_stands_alone(s):
+    """Each element the server writes is a message of its own declaring
+    its namespace, whatever its text holds; messages the client sends in
+    a row, more than the server's parser of them reads before it is
+    renewed (64 KiB), all arrive, in order."""
+    tricky = "</body></message><message to='x'>&amp; \"' <!-- --> ]]>"
+
+    async def scenario():
+        bob = await slix(s.ports["client"], "bob")
+        ws = await WS.connect(s.ports["web"])
+        jid = await ws.login("alice", "alice-pw", "alone")
+        await ws.send("<presence xmlns='jabber:client'/>")
+        bob.send_message(mto=jid, mbody=tricky, mtype="chat")
+        while True:             # past presences, offline messages
+            m = await ws.until(r".", skip=r"$^")
+            doc = ElementTree.fromstring(m)
+            assert doc.tag in ("{jabber:client}message",
+                               "{jabber:client}presence"), m
+            if doc.findtext("{jabber:client}body") == tricky:
+                break
+        n = 110
+        for i in range(n):
+            await ws.send("<message xmlns='jabber:client' type='chat' "
+                          "to='bob@example.org/tcp'><body>%d %s</body>"
+                          "</message>" % (i, "y" * 600))
+        got = [(await asyncio.wait_for(bob.inbox.get(), 30))["body"]
+               for _ in range(n)]
+        assert [int(b.split()[0]) for b in got] == list(range(n)), got
+        await ws.send(CLOSE)
+        await ws.until(r"^<close ", skip=r".")
+        await ws.close()
+        bob.disconnect()
+    run(scenario())
+
+
 def still_serving(s, pid):
     """The stream process is the same, and logs a client in."""
     assert s.pid_of("stream") == pid
@@ -328,6 +364,10 @@ def test_not_one_element(s):
            "<presence xmlns='jabber:client'/><presence "
            "xmlns='jabber:client'/>",
            "<presence xmlns='jabber:client'/>trailing",
+           "<presence xmlns='jabber:client'/><presence "
+           "xmlns='jabber:client'",
+           "<presence xmlns='jabber:client'/><presence "
+           "xmlns='jabber:client'>",
            "<?xml version='1.0'?><presence xmlns='jabber:client'/>")
 
     async def one(text):
@@ -336,6 +376,38 @@ def test_not_one_element(s):
         await stream_error(ws, "not-well-formed")
     for text in bad:
         run(one(text))
+    still_serving(s, pid)
+
+
+def test_no_prefix_across_messages(s):
+    """One parser reads a connection's messages in a row, yet each
+    stands alone: a prefix declared in one is unbound in the next, which
+    is refused (not-well-formed) and delivers nothing."""
+    pid = s.pid_of("stream")
+
+    async def one():
+        bob = await slix(s.ports["client"], "bob")
+        ws = await WS.connect(s.ports["web"])
+        await ws.login("alice", "alice-pw", "prefix")
+        await ws.send("<iq xmlns='jabber:client' xmlns:c='jabber:client' "
+                      "type='get' id='p1'><ping xmlns='urn:xmpp:ping'/>"
+                      "</iq>")
+        await ws.expect(r"^<iq [^>]*id='p1'")
+        await ws.send("<c:message type='chat' to='bob@example.org/tcp'>"
+                      "<c:body>unbound</c:body></c:message>")
+        await stream_error(ws, "not-well-formed")
+        carol = await WS.connect(s.ports["web"])
+        await carol.login("carol", "carol-pw", "marker")
+        await carol.send("<message xmlns='jabber:client' type='chat' "
+                         "to='bob@example.org/tcp'><body>marker</body>"
+                         "</message>")
+        got = await asyncio.wait_for(bob.inbox.get(), T)
+        assert got["body"] == "marker", got
+        await carol.send(CLOSE)
+        await carol.until(r"^<close ", skip=r".")
+        await carol.close()
+        bob.disconnect()
+    run(one())
     still_serving(s, pid)
 
 

@@ -1056,24 +1056,28 @@ test_sleep(void)
 	memset(&r, 0, sizeof(r));
 	if ((xs = xml_stream_new(&limits, &cb, &r)) == NULL)
 		abort();
-	CHECK(xml_stream_sleep(xs) == -1, "no sleep before the header");
+	CHECK(xml_stream_sleep(xs) == -1 && !xml_stream_between(xs),
+	    "no sleep before the header");
 	CHECK(FEED(xs, "<?xml version='1.0'?><stream:stream to='example.org'"
 	    " xmlns='jabber:client' xmlns:x='urn:x' xmlns:stream="
 	    "'http://etherx.jabber.org/streams'><message><bo") == 0 &&
 	    r.opened == 1, "header");
-	CHECK(xml_stream_sleep(xs) == -1, "no sleep inside a stanza");
+	CHECK(xml_stream_sleep(xs) == -1 && !xml_stream_between(xs),
+	    "no sleep inside a stanza");
 	CHECK(FEED(xs, "dy>one</body></message>") == 0 && r.stanzas == 1,
 	    "first stanza");
-	CHECK(xml_stream_sleep(xs) == 0 && xml_stream_sleep(xs) == 0,
+	CHECK(xml_stream_between(xs) && xml_stream_sleep(xs) == 0 &&
+	    xml_stream_sleep(xs) == 0,
 	    "asleep between stanzas, twice");
 	CHECK(FEED(xs, "<message><x:y/><body>two</body></message>") == 0 &&
 	    r.stanzas == 2 && strcmp(r.last, "<message><y xmlns='urn:x'/>"
 	    "<body>two</body></message>") == 0,
 	    "woken: the header's prefixes still bound (%s)", r.last);
-	CHECK(FEED(xs, "<iq ty") == 0 && xml_stream_sleep(xs) == -1,
-	    "no sleep while expat holds a tag");
-	CHECK(FEED(xs, "pe='get' id='a'/>") == 0 && r.stanzas == 3 &&
-	    xml_stream_sleep(xs) == 0, "and after it");
+	CHECK(FEED(xs, "<iq ty") == 0 && xml_stream_sleep(xs) == -1 &&
+	    !xml_stream_between(xs), "no sleep while expat holds a tag");
+	CHECK(FEED(xs, "pe='get' id='a'/> ") == 0 && r.stanzas == 3 &&
+	    xml_stream_between(xs) && xml_stream_sleep(xs) == 0,
+	    "and after it");
 	xml_stream_free(xs);
 
 	memset(&r, 0, sizeof(r));
@@ -1090,7 +1094,8 @@ test_sleep(void)
 	(void)FEED(xs, HDR "<presence/>");
 	CHECK(xml_stream_sleep(xs) == 0 && FEED(xs, "<a></b>") == -1 &&
 	    r.errors == 1, "a woken parser finds bad XML");
-	CHECK(xml_stream_sleep(xs) == -1, "no sleep after an error");
+	CHECK(xml_stream_sleep(xs) == -1 && !xml_stream_between(xs),
+	    "no sleep after an error");
 	xml_stream_free(xs);
 }
 
