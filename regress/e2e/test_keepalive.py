@@ -29,9 +29,12 @@ def test_answered_ping_keeps_the_session(s):
 
 
 def test_silent_client_is_closed(s):
+    m = s.mark()
     r = Raw(s.ports["client"])
     r.login("alice", "alice-pw", "dead")
     r.expect(r"<ping xmlns='urn:xmpp:ping'/>", timeout=30)
     out = r.closed(timeout=30)
     assert "connection-timeout" in out, out
+    # The router ends the session after the stream closed it.
+    s.wait_log(r"session alice@example\.org/dead ended", after=m)
     assert "alice@example.org/dead" not in s.ctl("show", "sessions").stdout
