@@ -479,14 +479,20 @@ pg_offline_take(const char *domain, const char *local,
 
 /* Rosters. */
 
+/* 0 for a roster never changed; -1 when the database cannot say. */
 static int64_t
 pg_roster_version(const char *domain, const char *local)
 {
 	struct pgconn_args	 a;
-	int64_t		 v;
+	PGresult	*r;
+	int64_t		 v = 0;
 
 	pg_args_owner(&a, domain, local);
-	v = pg_one("ros_ver", &a);
+	if ((r = pg_exec("ros_ver", &a, 0)) == NULL)
+		return (-1);
+	if (PQntuples(r) > 0)
+		v = pgconn_int(r, 0, 0);
+	PQclear(r);
 	return (v < 0 ? 0 : v);
 }
 
