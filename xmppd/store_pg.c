@@ -280,6 +280,11 @@ pg_open(const struct global_conf *g)
 static void
 pg_close(void)
 {
+	/* Writes grouped and not committed yet: said, and committed. */
+	if (pg_group.open)
+		log_warnx("store: stopping with %d writes not committed yet",
+		    pg_group.n);
+	pg_group_end();
 	pg_mam_close();
 	pgconn_close(&pg_db);
 	pgconf_params_free(pg_db.kw, pg_db.val);

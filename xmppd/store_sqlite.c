@@ -327,11 +327,18 @@ sqlite_open(const struct global_conf *g)
 	sqlite3_wal_hook(db, sqlite_wal_hook, NULL);
 }
 
+static void	sqlite_batch_end(void);
+
 static void
 sqlite_close(void)
 {
 	size_t	 i;
 
+	/* Writes of a read not committed yet: said, and committed. */
+	if (in_batch) {
+		log_warnx("store: stopping with writes not committed yet");
+		sqlite_batch_end();
+	}
 	if (evtimer_initialized(&sqlite_ckev))
 		evtimer_del(&sqlite_ckev);
 	if (evtimer_initialized(&sqlite_ckev_now))
