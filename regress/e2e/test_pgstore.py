@@ -8,9 +8,12 @@ than this xmppd (refused, never downgraded)."""
 import os
 import pwd
 import re
+import select
 import shutil
+import signal
 import stat
 import subprocess
+import time
 
 from postgres import Postgres
 from rawxmpp import Raw
@@ -519,3 +522,74 @@ def test_unreadable_roster_is_not_empty(c):
     b.expect(r"<presence[^>]*from='alice@%s/r'" % D)
     a.close()
     b.close()
+
+
+def hold_table(pg, db, table):
+    """A psql session holding an exclusive lock on table: the store's
+    statements on it wait until release_table()."""
+    p = subprocess.Popen(
+        [os.path.join(pg.bin, "psql"), "-h", "127.0.0.1", "-p",
+         str(pg.port), "-U", "pgadmin", "-d", db, "-X", "-q", "-A", "-t",
+         "-v", "ON_ERROR_STOP=1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    p.stdin.write("BEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n"
+                  "SELECT 'held';\n" % table)
+    p.stdin.flush()
+    line = p.stdout.readline()
+    assert line.startswith("held"), line
+    return p
+
+
+def waiting(pg, role):
+    """Returns once a statement of role waits for a lock."""
+    deadline = time.monotonic() + TIMEOUT
+    while pg.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                  "'%s' AND wait_event_type = 'Lock'" % role) == [["0"]]:
+        assert time.monotonic() < deadline, "nothing of %s waits" % role
+
+
+def release_table(p):
+    p.stdin.write("COMMIT;\n\\q\n")
+    p.stdin.close()
+    assert p.wait(timeout=TIMEOUT) == 0
+
+
+def test_roster_set_kept_when_the_router_went_first(c):
+    """A clean stop keeps an acknowledged roster change that the store
+    reads only after the router has exited, with an answer for the
+    router still queued: the store is made busy (a roster load waiting
+    on a lock) while alice's change waits in its channel."""
+    if c.pg.proc is None:
+        c.pg.start()
+    c.pg.create_db("stopped", "stopped", "stopped-pw")
+    s = c.server(c.conninfo("stopped", "stopped-pw"), up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    add_user(s, "bob@%s" % D, "bob-pw")
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "r")
+    roster_get(a, "a1")
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "r")
+    lock = hold_table(c.pg, "stopped", "roster")
+    try:
+        # The store waits on bob's roster; alice's change queues behind.
+        b.send("<iq type='get' id='b1'><query xmlns='jabber:iq:roster'/>"
+               "</iq>")
+        waiting(c.pg, "stopped")
+        a.send("<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
+               "<item jid='kept@%s' name='Kept'/></query></iq>" % D)
+        a.expect(r"<iq[^>]*type='result'[^>]*id='s1'|"
+                 r"<iq[^>]*id='s1'[^>]*type='result'")
+        router = os.pidfd_open(s.pid_of("router"))
+        s.proc.send_signal(signal.SIGTERM)
+        assert select.select([router], [], [], TIMEOUT)[0], \
+            "the router did not exit"
+        os.close(router)
+    finally:
+        release_table(lock)
+    s.stop_keep()
+    s.start()
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "r2")
+    got = roster_get(a, "a2")
+    assert "name='Kept'" in got, got
