@@ -524,7 +524,7 @@ struct roster_owner {
 	char		 localpart[1024];
 	char		 domain[CONF_NAMELEN];
 	int64_t		 ver;
-	int		 exists;		/* the account exists */
+	int		 exists;		/* 1, 0; -1: unreadable */
 };
 
 enum roster_sub {

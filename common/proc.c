@@ -525,15 +525,23 @@ proc_dispatch(int fd, short event, void *arg)
 {
 	struct proc_self	*ps = &proc_self;
 	struct imsgev		*iev = arg;
+	int			 n;
 
 	(void)fd;
-	if (imsgev_io(iev, event) <= 0) {
+	if ((n = imsgev_io(iev, event)) <= 0) {
 		if (iev == &ps->parent) {
 			log_debug("parent gone, exiting");
 			if (ps->shutdown != NULL)
 				ps->shutdown();
 			exit(0);
 		}
+		/*
+		 * A peer that exits leaves its last messages and the end
+		 * in one event (read and write: the write fails, the read
+		 * came first).  What it sent before it went is handled.
+		 */
+		if (n == 0)
+			proc_handle(iev);
 		proc_peer_close(iev);
 		return;
 	}

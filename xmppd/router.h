@@ -35,6 +35,7 @@
 #include "jid.h"
 
 struct domain_conf;
+struct event;
 struct imsg;
 struct imsgev;
 
@@ -186,6 +187,8 @@ struct roster {
 	time_t			 expires;	/* 0: never; else check again */
 	int			 busy;		/* running its jobs */
 	TAILQ_HEAD(, roster_job) jobs;
+	int			 tries;		/* loads that failed */
+	struct event		*retry;		/* the next load, or NULL */
 };
 
 /* Work that needs a roster: run now, or once the store has sent it. */

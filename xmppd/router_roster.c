@@ -28,6 +28,7 @@
 #include <sys/tree.h>
 #include <sys/uio.h>
 
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@
 #define ROSTER_LDAP_TTL		600	/* seconds a directory user is ... */
 #define ROSTER_LDAP_RETRY	60	/* ... or is not, until asked again */
 #define ROSTER_SHARED_PUSH_MAX	1000	/* shared items pushed at once */
+#define ROSTER_LOAD_TRIES	5	/* loads that fail before giving up */
+#define ROSTER_LOAD_WAIT_MS	250	/* after the first; doubled each time */
 
 RB_HEAD(rosters, roster);
 
@@ -116,13 +119,24 @@ ritem_free(struct ritem *it)
 }
 
 static void
-roster_free(struct roster *r)
+roster_items_free(struct roster *r)
 {
 	struct ritem	*it;
 
 	while ((it = RB_ROOT(&r->items)) != NULL) {
 		RB_REMOVE(ritems, &r->items, it);
 		ritem_free(it);
+	}
+	r->nitems = 0;
+}
+
+static void
+roster_free(struct roster *r)
+{
+	roster_items_free(r);
+	if (r->retry != NULL) {
+		evtimer_del(r->retry);
+		free(r->retry);
 	}
 	RB_REMOVE(rosters, &rosters, r);
 	TAILQ_REMOVE(&roster_lru, r, lru);
@@ -208,18 +222,105 @@ roster_forget(const char *bare)
 		roster_free(r);
 }
 
+static void	roster_load_failed(struct roster *);
+
 static void
 roster_load(struct roster *r)
 {
 	struct roster_owner	 o;
 	struct imsgev		*store;
 
-	if ((store = proc_peer(PROC_STORE, 0)) == NULL)
+	if ((store = proc_peer(PROC_STORE, 0)) == NULL) {
+		roster_load_failed(r);
 		return;
+	}
 	memset(&o, 0, sizeof(o));
 	(void)strlcpy(o.localpart, r->local, sizeof(o.localpart));
 	(void)strlcpy(o.domain, r->domain, sizeof(o.domain));
 	imsgev_compose(store, IMSG_ROSTER_LOAD, 0, 0, -1, &o, sizeof(o));
+}
+
+static void
+roster_retry(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	roster_load(arg);
+}
+
+/*
+ * A job refused: the stanza it stands for, when its sender is still
+ * there and it is a request, is answered with an error of type wait
+ * (the store may read the roster again later).  Nothing else of it is
+ * done: no roster is made up in place of the one that was not read.
+ */
+static void
+roster_refuse(struct roster_job *j)
+{
+	struct session	*s;
+	struct imsgev	*iev;
+	struct xml_node	*x, *e;
+	const char	*type;
+
+	if (j->xml == NULL ||
+	    (s = session_find_id(j->stream, j->session)) == NULL ||
+	    (iev = proc_peer(PROC_STREAM, s->stream)) == NULL ||
+	    (x = roster_parse(j->xml)) == NULL)
+		return;
+	type = xml_get_attr(x, "type");
+	if (type == NULL ||
+	    (strcmp(type, "error") != 0 && strcmp(type, "result") != 0)) {
+		e = router_error(x, "wait", "internal-server-error");
+		(void)stanza_send(iev, s->id, s->id, e, NS_CLIENT);
+		xml_node_free(e);
+	}
+	xml_node_free(x);
+}
+
+/*
+ * The store could not read the roster: its jobs keep waiting, and it is
+ * asked again after a while, then again twice as late.  After
+ * ROSTER_LOAD_TRIES the jobs are refused and the roster forgotten: the
+ * next need of it starts anew.
+ */
+static void
+roster_load_failed(struct roster *r)
+{
+	struct timeval		 tv;
+	struct roster_job	*j;
+	TAILQ_HEAD(, roster_job) jobs;
+	void			*ctx;
+	long			 ms;
+	int			 n = 0;
+
+	roster_items_free(r);
+	if (++r->tries < ROSTER_LOAD_TRIES) {
+		if (r->retry == NULL) {
+			if ((r->retry = calloc(1, sizeof(*r->retry))) == NULL)
+				fatal("%s", __func__);
+			evtimer_set(r->retry, roster_retry, r);
+		}
+		ms = (long)ROSTER_LOAD_WAIT_MS << (r->tries - 1);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(r->retry, &tv);
+		return;
+	}
+	/* Out of the cache first: what the refusals set going starts anew. */
+	TAILQ_INIT(&jobs);
+	TAILQ_CONCAT(&jobs, &r->jobs, entry);
+	TAILQ_FOREACH(j, &jobs, entry)
+		n++;
+	log_warnx("roster of %s: not read after %d tries: %d requests "
+	    "refused", r->bare, r->tries, n);
+	roster_free(r);
+	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
+		TAILQ_REMOVE(&jobs, j, entry);
+		ctx = router_enter(j->hold);
+		roster_refuse(j);
+		router_leave(j->hold, ctx);
+		roster_job_free(j);
+	}
 }
 
 /*
@@ -274,6 +375,8 @@ roster_with(const char *local, const char *domain,
 		return;
 	}
 	if (proc_peer(PROC_STORE, 0) == NULL) {
+		/* The store is restarting: nothing to read a roster from. */
+		roster_refuse(j);
 		roster_job_free(j);
 		return;
 	}
@@ -660,7 +763,12 @@ roster_dispatch(struct imsgev *iev, struct imsg *imsg)
 		    o.domain);
 		if ((r = roster_find(bare)) == NULL || r->loaded)
 			return (0);
+		if (o.exists == -1) {
+			roster_load_failed(r);
+			return (0);
+		}
 		r->loaded = 1;
+		r->tries = 0;
 		r->exists = o.exists;
 		r->ver = o.ver;
 		if (r->ldap_status != -1)

@@ -280,6 +280,11 @@ pg_open(const struct global_conf *g)
 static void
 pg_close(void)
 {
+	/* Writes grouped and not committed yet: said, and committed. */
+	if (pg_group.open)
+		log_warnx("store: stopping with %d writes not committed yet",
+		    pg_group.n);
+	pg_group_end();
 	pg_mam_close();
 	pgconn_close(&pg_db);
 	pgconf_params_free(pg_db.kw, pg_db.val);
@@ -479,14 +484,20 @@ pg_offline_take(const char *domain, const char *local,
 
 /* Rosters. */
 
+/* 0 for a roster never changed; -1 when the database cannot say. */
 static int64_t
 pg_roster_version(const char *domain, const char *local)
 {
 	struct pgconn_args	 a;
-	int64_t		 v;
+	PGresult	*r;
+	int64_t		 v = 0;
 
 	pg_args_owner(&a, domain, local);
-	v = pg_one("ros_ver", &a);
+	if ((r = pg_exec("ros_ver", &a, 0)) == NULL)
+		return (-1);
+	if (PQntuples(r) > 0)
+		v = pgconn_int(r, 0, 0);
+	PQclear(r);
 	return (v < 0 ? 0 : v);
 }
 

@@ -55,16 +55,29 @@ roster_one(struct roster_item_msg *it, const char *name, const char *groups,
 	imsgev_composev(ctx->iev, IMSG_ROSTER_ITEM, 0, 0, -1, iov, 4);
 }
 
+/*
+ * The roster of an owner, item by item, then the owner: exists -1 when
+ * the database could not say (the items sent before that are void), and
+ * the router asks again rather than take an empty roster for it.
+ */
 static void
 roster_load(struct imsgev *iev, struct roster_owner *o)
 {
 	struct roster_ctx	 ctx = { iev, o };
 
-	o->exists = store_be->account_exists(o->domain, o->localpart) == 1;
-	o->ver = store_be->roster_version(o->domain, o->localpart);
-	if (o->exists)
-		(void)store_be->roster_items(o->domain, o->localpart,
-		    roster_one, &ctx);
+	o->ver = 0;
+	o->exists = store_be->account_exists(o->domain, o->localpart);
+	if (o->exists != -1 && (o->ver = store_be->roster_version(o->domain,
+	    o->localpart)) == -1)
+		o->exists = -1;
+	if (o->exists == 1 && store_be->roster_items(o->domain, o->localpart,
+	    roster_one, &ctx) == -1)
+		o->exists = -1;
+	if (o->exists == -1) {
+		o->ver = 0;
+		log_warnx("roster of %s@%s: could not load it", o->localpart,
+		    o->domain);
+	}
 	imsgev_compose(iev, IMSG_ROSTER_LOADED, 0, 0, -1, o, sizeof(*o));
 }
 

@@ -327,11 +327,18 @@ sqlite_open(const struct global_conf *g)
 	sqlite3_wal_hook(db, sqlite_wal_hook, NULL);
 }
 
+static void	sqlite_batch_end(void);
+
 static void
 sqlite_close(void)
 {
 	size_t	 i;
 
+	/* Writes of a read not committed yet: said, and committed. */
+	if (in_batch) {
+		log_warnx("store: stopping with writes not committed yet");
+		sqlite_batch_end();
+	}
 	if (evtimer_initialized(&sqlite_ckev))
 		evtimer_del(&sqlite_ckev);
 	if (evtimer_initialized(&sqlite_ckev_now))
@@ -417,10 +424,12 @@ static int
 sqlite_account_exists(const char *domain, const char *local)
 {
 	sqlite3_stmt	*s = q(Q_ACC_EXISTS, domain, local);
-	int		 found = sqlite3_step(s) == SQLITE_ROW;
+	int		 rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
-	return (found);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (-1);
+	return (rc == SQLITE_ROW);
 }
 
 static int
@@ -520,11 +529,14 @@ sqlite_roster_version(const char *domain, const char *local)
 {
 	sqlite3_stmt	*s = q(Q_ROS_VER, domain, local);
 	int64_t		 v = 0;
+	int		 rc;
 
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return (v);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (-1);
+	return (v < 0 ? 0 : v);
 }
 
 static int
@@ -543,8 +555,9 @@ sqlite_roster_items(const char *domain, const char *local,
 {
 	sqlite3_stmt		*s = q(Q_ROS_ITEMS, domain, local);
 	struct roster_item_msg	 it;
+	int			 rc;
 
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&it, 0, sizeof(it));
 		(void)strlcpy(it.contact, (const char *)
 		    sqlite3_column_text(s, 0), sizeof(it.contact));
@@ -560,7 +573,7 @@ sqlite_roster_items(const char *domain, const char *local,
 		    (const char *)sqlite3_column_text(s, 7), arg);
 	}
 	sqlite3_reset(s);
-	return (0);
+	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 static int

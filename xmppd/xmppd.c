@@ -1135,8 +1135,13 @@ parent_stop_rank_wait(int rank)
 			if (errno == EINTR && shutdown_alarm) {
 				TAILQ_FOREACH(c, &env.children, entry)
 					if (c->pid != 0 &&
-					    parent_stop_rank(c) == rank)
+					    parent_stop_rank(c) == rank) {
+						log_warnx("%s %d did not stop "
+						    "within %d seconds: killed",
+						    c->role->name, c->instance,
+						    SHUTDOWN_WAIT);
 						(void)kill(c->pid, SIGKILL);
+					}
 				shutdown_alarm = 0;
 				continue;
 			}

@@ -8,9 +8,12 @@ than this xmppd (refused, never downgraded)."""
 import os
 import pwd
 import re
+import select
 import shutil
+import signal
 import stat
 import subprocess
+import time
 
 from postgres import Postgres
 from rawxmpp import Raw
@@ -463,3 +466,130 @@ def test_tls_required_from_a_server_without_it(c):
     s = c.server(c.conninfo("notls", "notls-pw") + " sslmode=require")
     refuses_logins(s, "notls-pw", "server does not support SSL, but SSL "
                    "was required")
+
+
+def roster_get(r, tag):
+    r.send("<iq type='get' id='%s'><query xmlns='jabber:iq:roster'/></iq>"
+           % tag)
+    return r.expect(r"<iq[^>]*id='%s'[^>]*(/>|>.*?</iq>)" % tag,
+                    timeout=TIMEOUT).group(0)
+
+
+def test_unreadable_roster_is_not_empty(c):
+    """A roster the store cannot read is never answered as an empty one:
+    the router asks again a few times, then refuses the request with an
+    error to retry later; alice's presence goes to no one meanwhile.
+    Readable again, the next request has every item."""
+    if c.pg.proc is None:
+        c.pg.start()
+    c.pg.create_db("ros", "ros", "ros-pw")
+    s = c.server(c.conninfo("ros", "ros-pw"), up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    add_user(s, "bob@%s" % D, "bob-pw")
+    for owner, contact in (("alice", "bob"), ("bob", "alice")):
+        c.pg.psql("INSERT INTO roster (domain, localpart, contact, name, "
+                  "subscription, ask, approved, in_roster) VALUES "
+                  "('%s', '%s', '%s@%s', 'Pal', 3, 0, 0, 1)"
+                  % (D, owner, contact, D), db="ros")
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "r")
+    assert "alice@%s" % D in roster_get(b, "b1")
+    c.pg.psql("REVOKE SELECT ON roster FROM ros", db="ros")
+    mark = s.mark()
+    # Its probe of alice needs her roster: it waits, then is dropped.
+    b.send("<presence/>")
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "r")
+    got = roster_get(a, "g1")
+    assert "type='error'" in got and "<internal-server-error" in got and \
+        "type='wait'" in got and "<item" not in got, got
+    s.wait_log(r"store\[\d+\]: roster of alice@example.org: could not "
+               r"load it", after=mark)
+    s.wait_log(r"roster of alice@example.org: not read after 5 tries",
+               after=mark)
+    a.send("<presence/>")
+    a.send("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>")
+    a.expect(r"<iq[^>]*id='p1'", timeout=TIMEOUT)
+    b.send("<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>")
+    seen = b.expect(r"(.*?)<iq[^>]*id='p2'").group(1)
+    assert "alice@" not in seen, seen
+    c.pg.psql("GRANT SELECT ON roster TO ros", db="ros")
+    got = roster_get(a, "g2")
+    assert "type='result'" in got and "bob@%s" % D in got and \
+        "name='Pal'" in got, got
+    assert c.pg.psql("SELECT count(*) FROM roster", db="ros") == [["2"]]
+    a.send("<presence/>")
+    b.expect(r"<presence[^>]*from='alice@%s/r'" % D)
+    a.close()
+    b.close()
+
+
+def hold_table(pg, db, table):
+    """A psql session holding an exclusive lock on table: the store's
+    statements on it wait until release_table()."""
+    p = subprocess.Popen(
+        [os.path.join(pg.bin, "psql"), "-h", "127.0.0.1", "-p",
+         str(pg.port), "-U", "pgadmin", "-d", db, "-X", "-q", "-A", "-t",
+         "-v", "ON_ERROR_STOP=1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    p.stdin.write("BEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n"
+                  "SELECT 'held';\n" % table)
+    p.stdin.flush()
+    line = p.stdout.readline()
+    assert line.startswith("held"), line
+    return p
+
+
+def waiting(pg, role):
+    """Returns once a statement of role waits for a lock."""
+    deadline = time.monotonic() + TIMEOUT
+    while pg.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                  "'%s' AND wait_event_type = 'Lock'" % role) == [["0"]]:
+        assert time.monotonic() < deadline, "nothing of %s waits" % role
+
+
+def release_table(p):
+    p.stdin.write("COMMIT;\n\\q\n")
+    p.stdin.close()
+    assert p.wait(timeout=TIMEOUT) == 0
+
+
+def test_roster_set_kept_when_the_router_went_first(c):
+    """A clean stop keeps an acknowledged roster change that the store
+    reads only after the router has exited, with an answer for the
+    router still queued: the store is made busy (a roster load waiting
+    on a lock) while alice's change waits in its channel."""
+    if c.pg.proc is None:
+        c.pg.start()
+    c.pg.create_db("stopped", "stopped", "stopped-pw")
+    s = c.server(c.conninfo("stopped", "stopped-pw"), up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    add_user(s, "bob@%s" % D, "bob-pw")
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "r")
+    roster_get(a, "a1")
+    b = Raw(s.ports["client"])
+    b.login("bob", "bob-pw", "r")
+    lock = hold_table(c.pg, "stopped", "roster")
+    try:
+        # The store waits on bob's roster; alice's change queues behind.
+        b.send("<iq type='get' id='b1'><query xmlns='jabber:iq:roster'/>"
+               "</iq>")
+        waiting(c.pg, "stopped")
+        a.send("<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
+               "<item jid='kept@%s' name='Kept'/></query></iq>" % D)
+        a.expect(r"<iq[^>]*type='result'[^>]*id='s1'|"
+                 r"<iq[^>]*id='s1'[^>]*type='result'")
+        router = os.pidfd_open(s.pid_of("router"))
+        s.proc.send_signal(signal.SIGTERM)
+        assert select.select([router], [], [], TIMEOUT)[0], \
+            "the router did not exit"
+        os.close(router)
+    finally:
+        release_table(lock)
+    s.stop_keep()
+    s.start()
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "r2")
+    got = roster_get(a, "a2")
+    assert "name='Kept'" in got, got

@@ -6,7 +6,7 @@ import re
 import signal
 
 from rawxmpp import Raw
-from xmppdtest import add_user, started
+from xmppdtest import TIMEOUT, add_user, started
 
 NS = "jabber:iq:roster"
 
@@ -243,6 +243,42 @@ def test_roster_survives_restart_and_store_crash(s):
     g = a.expect(r"<iq[^>]*id='k5'.*?</iq>").group(0)
     assert "kept@example.org" in g and "kept2@example.org" in g, g
     a.close()
+
+
+def unreadable_rosters(s, on):
+    """The store's reads of rosters fail (on), or work again."""
+    if s.pg is not None:
+        s.pg.psql(("REVOKE SELECT ON roster FROM %s" if on else
+                   "GRANT SELECT ON roster TO %s") % s.pgdb, db=s.pgdb)
+    elif on:
+        s.db_rows("ALTER TABLE roster RENAME TO roster_away")
+    else:
+        s.db_rows("ALTER TABLE roster_away RENAME TO roster")
+
+
+def test_unreadable_roster_is_refused(s):
+    """A roster the store cannot read is not answered as an empty one
+    (nor kept as one): the request gets an error to retry later, and
+    once the store reads again the roster has its item."""
+    accounts(s, "rita")
+    s.db_rows("INSERT INTO roster (domain, localpart, contact, name, "
+              "subscription, ask, approved, in_roster) VALUES "
+              "(?, ?, ?, ?, 0, 0, 0, 1)",
+              ("example.org", "rita", "pal@example.org", "Pal"))
+    unreadable_rosters(s, True)
+    try:
+        r = login(s, "rita", "r", presence=False, roster=False)
+        r.send("<iq type='get' id='u1'><query xmlns='%s'/></iq>" % NS)
+        got = r.expect(r"<iq[^>]*id='u1'[^>]*(/>|>.*?</iq>)",
+                       timeout=TIMEOUT).group(0)
+        assert "type='error'" in got and "type='wait'" in got and \
+            "<internal-server-error" in got, got
+    finally:
+        unreadable_rosters(s, False)
+    r.send("<iq type='get' id='u2'><query xmlns='%s'/></iq>" % NS)
+    got = r.expect(r"<iq[^>]*id='u2'.*?</iq>").group(0)
+    assert "jid='pal@example.org'" in got and "name='Pal'" in got, got
+    r.close()
 
 
 PUSH = r"<iq[^>]*type='set'[^>]*>\s*<query xmlns='jabber:iq:roster'"
