@@ -460,6 +460,7 @@ http_ws_upgrade(struct http_conn *hc, const char *addr, struct tlsctx *t,
 		io_free(io);
 		return;
 	}
+	c->transport = &c2s_ws;
 	c->tlsctx = tlsctx_ref(t);
 	c->tls = (t != NULL);
 	stanza_limits(&stream_conf->global, &l);
