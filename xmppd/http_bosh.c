@@ -399,7 +399,7 @@ bosh_cut_close(void *arg)
 
 	c->bosh->ended = 1;
 	bosh_flush_later(c->bosh);
-	return (-1);
+	return (0);
 }
 
 static void
@@ -864,6 +864,9 @@ bosh_request(struct http_bosh *b, struct bosh_req *r)
 		return;
 	}
 	if (rid > b->rid + 1) {
+		log_debug("connection %u: bosh rid %llu waits for %llu",
+		    b->c->id, (unsigned long long)rid,
+		    (unsigned long long)b->rid + 1);
 		bosh_queue(b, &b->ahead, r);
 		return;
 	}
