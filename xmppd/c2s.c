@@ -33,6 +33,7 @@
 #include "base64.h"
 #include "config.h"
 #include "io.h"
+#include "http_bosh.h"
 #include "http_web.h"
 #include "jid.h"
 #include "log.h"
@@ -847,7 +848,9 @@ c2s_tls_desc(struct conn *c, char *buf, size_t len)
 	struct tls	*t = c->io != NULL ? io_tls(c->io) : NULL;
 
 	buf[0] = '\0';
-	if (t != NULL)
+	if (c->bosh != NULL)
+		http_bosh_tls(c, buf, len);
+	else if (t != NULL)
 		(void)snprintf(buf, len, "%s %s", tls_conn_version(t),
 		    tls_conn_cipher(t));
 }

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tls.h>
 
 #include "addr.h"
 #include "config.h"
@@ -79,6 +80,7 @@ struct http_bosh {
 	RB_ENTRY(http_bosh)	 node;
 	char			 sid[2 * BOSH_SID_BYTES + 1];
 	char			 local[ADDR_STRLEN + 8];	/* listener */
+	char			 tls[64];	/* the first request's TLS */
 	struct conn		*c;
 	uint64_t		 rid;	/* the last one handled, in order */
 	int			 hold, wait, ack;
@@ -602,6 +604,7 @@ bosh_create(struct bosh_req *r, struct xml_node *body, const char *addr)
 	uint64_t		 wait, hold, rid;
 	uint8_t			 raw[BOSH_SID_BYTES];
 	char			 dom[CONF_NAMELEN];
+	struct tls		*t;
 	size_t			 i;
 	int			 maxwait;
 
@@ -639,6 +642,9 @@ bosh_create(struct bosh_req *r, struct xml_node *body, const char *addr)
 	evtimer_set(&b->idle, bosh_idle_cb, b);
 	evtimer_set(&b->flushev, bosh_flush_cb, b);
 	(void)strlcpy(b->local, r->local, sizeof(b->local));
+	if ((t = http_conn_tls(r->hc)) != NULL)
+		(void)snprintf(b->tls, sizeof(b->tls), "%s %s",
+		    tls_conn_version(t), tls_conn_cipher(t));
 	b->c = c;
 	b->rid = r->rid = rid;
 	b->ack = xml_get_attr(body, "ack") != NULL;
@@ -980,4 +986,11 @@ http_bosh_closed(struct bosh_req *r)
 	bosh_req_free(r);
 	if (b != NULL)
 		bosh_idle_arm(b);
+}
+
+/* The TLS the session was made with, for xmppctl show sessions. */
+void
+http_bosh_tls(struct conn *c, char *buf, size_t len)
+{
+	(void)strlcpy(buf, c->bosh != NULL ? c->bosh->tls : "", len);
 }

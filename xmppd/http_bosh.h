@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 struct bosh_req;
+struct conn;
 struct http_conn;
 struct http_request;
 
@@ -35,5 +36,6 @@ int	 http_bosh_request(struct http_conn *, struct http_request *, int,
 int	 http_bosh_body(struct bosh_req *, const void *, size_t);
 int	 http_bosh_done(struct bosh_req *);
 void	 http_bosh_closed(struct bosh_req *);
+void	 http_bosh_tls(struct conn *, char *, size_t);
 
 #endif /* HTTP_BOSH_H */

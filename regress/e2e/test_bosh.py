@@ -73,7 +73,7 @@ def run(coro):
 def sessions(s):
     rows = s.ctl("show", "sessions").stdout
     return {m.group(1): m.group(2) for m in re.finditer(
-        r"^(\S+@\S+)\s+\d+\s+\S+\s+(\S+)", rows, re.M)}
+        r"^(\S+@\S+)\s+\d+\s+\S+\s+(\S+)\s+TLSv", rows, re.M)}
 
 
 def terminated(text, cond=None):
