@@ -102,13 +102,13 @@ static void	c2s_tcp_open(struct conn *);
 /* A stream over TCP, the transport of client listeners. */
 static const struct c2s_transport c2s_tcp = {
 	"tcp", 1, c2s_tcp_write, c2s_tcp_open, c2s_close_after_write, NULL,
-	NULL
+	NULL, NULL
 };
 
 /* Over a WebSocket (http_ws.c): the same engine, framed for it. */
 const struct c2s_transport c2s_ws = {
 	"websocket", 0, http_ws_write, http_ws_open, c2s_close_after_write,
-	http_ws_ping, http_ws_free
+	http_ws_ping, http_ws_free, NULL
 };
 
 static int

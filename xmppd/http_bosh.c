@@ -128,6 +128,8 @@ static int	bosh_write(struct conn *, const char *, size_t);
 static void	bosh_open(struct conn *);
 static void	bosh_close(struct conn *);
 static void	bosh_free(struct conn *);
+static void	bosh_resume(struct conn *);
+static void	bosh_go(struct http_bosh *);
 static int	bosh_cut_stanza(void *, struct xml_node *);
 static int	bosh_cut_close(void *);
 static void	bosh_cut_error(void *, int, const char *);
@@ -135,7 +137,8 @@ static void	bosh_flush(struct http_bosh *);
 static void	bosh_flush_later(struct http_bosh *);
 
 static const struct c2s_transport bosh_transport = {
-	"bosh", 0, bosh_write, bosh_open, bosh_close, NULL, bosh_free
+	"bosh", 0, bosh_write, bosh_open, bosh_close, NULL, bosh_free,
+	bosh_resume
 };
 
 static const struct xml_stream_cb bosh_cut_cb = {
@@ -321,6 +324,7 @@ bosh_flush(struct http_bosh *b)
 	struct bosh_req	*r;
 
 	evtimer_del(&b->flushev);
+	bosh_go(b);
 	if (b->failed && !b->ended) {
 		b->ended = 1;
 		if (b->cond == NULL)
@@ -876,11 +880,39 @@ bosh_request(struct http_bosh *b, struct bosh_req *r)
 		bosh_queue(b, &b->ahead, r);
 		return;
 	}
-	bosh_process(b, r);
+	bosh_queue(b, &b->ahead, r);
+	bosh_go(b);
+}
+
+/* Over its rate, or stopped by the router: input waits, as a socket's. */
+static int
+bosh_stopped(struct conn *c)
+{
+	return (c->flow_stopped || evtimer_pending(&c->ratev, NULL));
+}
+
+/* The requests next in rid order are handled, unless input waits. */
+static void
+bosh_go(struct http_bosh *b)
+{
+	struct bosh_req	*o;
+
 	while (!b->ended && (o = TAILQ_FIRST(&b->ahead)) != NULL &&
-	    o->rid == b->rid + 1)
+	    o->rid == b->rid + 1) {
+		if (bosh_stopped(b->c)) {
+			log_debug("connection %u: bosh rid %llu waits for its "
+			    "rate", b->c->id, (unsigned long long)o->rid);
+			return;
+		}
 		bosh_process(b, o);
+	}
 	bosh_unhold(b);
+}
+
+static void
+bosh_resume(struct conn *c)
+{
+	bosh_flush_later(c->bosh);
 }
 
 /*

@@ -423,9 +423,12 @@ conn_close(struct conn *c)
 static void
 stream_read_again(struct conn *c)
 {
-	if (!c->flow_stopped && !evtimer_pending(&c->ratev, NULL) &&
-	    c->io != NULL)
+	if (c->flow_stopped || evtimer_pending(&c->ratev, NULL))
+		return;
+	if (c->io != NULL)
 		io_resume(c->io);
+	else if (c->transport != NULL && c->transport->resume != NULL)
+		c->transport->resume(c);
 }
 
 static void

@@ -57,6 +57,8 @@ struct conn;
  * through write(), starts its stream with open() and ends the
  * connection with close(), once what is written is out; free() lets go
  * of the transport's state.  ping: NULL for an XMPP ping (XEP-0199).
+ * resume: input may be read again (rate, flow), for a stream with no
+ * connection of its own.
  */
 struct c2s_transport {
 	const char	*name;		/* as xmppctl show sessions says */
@@ -66,6 +68,7 @@ struct c2s_transport {
 	void		(*close)(struct conn *);
 	void		(*ping)(struct conn *);
 	void		(*free)(struct conn *);
+	void		(*resume)(struct conn *);	/* NULL: its io's */
 };
 
 struct conn {

@@ -265,7 +265,9 @@ def test_bad_bodies(s):
     h.post(body(rid=1, to="nowhere.example", wait=5, hold=1))
     st, _, r = h.response()
     assert terminated(r, "host-unknown"), r
-    h.post("<body/>" + " " * (1024 * 1024))
+    # Refused on its Content-Length, before any of it is read.
+    h.send_raw("POST /http-bind HTTP/1.1\r\nHost: x\r\n"
+               "Content-Length: 1048576\r\n\r\n")
     r = h.response()
     assert r is not None and r[0] == 413, r
     h.close()
@@ -430,3 +432,36 @@ def test_sessions_per_address(s):
             break
         assert time.monotonic() < deadline, r
     h.close()
+
+
+def test_client_rate(s):
+    """A session over its `client rate' has its next requests wait, as
+    a socket goes unread, and handled in order once the rate allows."""
+    port = free_port()
+    slow = Server("listen on 127.0.0.1 port %d http tls\n"
+                  "limits { client rate 2K }\n" % port, prefork=1)
+    slow.start()
+    try:
+        for u in ("alice", "bob"):
+            add_user(slow, "%s@example.org" % u, u + "-pw")
+
+        async def scenario():
+            bob = await slix(slow.ports["client"], "bob")
+            b = Bosh(port)
+            await asyncio.to_thread(b.login, "alice", "alice-pw")
+            msg = ("<message xmlns='jabber:client' type='chat' "
+                   "to='bob@example.org/tcp'><body>%s</body></message>")
+            m = slow.mark()
+            big = b.send(msg % ("x" * 6000))
+            b.send(msg % "after", conn=HTTP(port))
+            slow.wait_log(r"bosh rid %d waits for its rate" % b.rid,
+                          after=m)
+            got = [(await asyncio.wait_for(bob.inbox.get(), T))["body"]
+                   for _ in range(2)]
+            assert got == ["x" * 6000, "after"], [g[:10] for g in got]
+            assert not terminated(await asyncio.to_thread(b.result, big))
+            b.close()
+            bob.disconnect()
+        run(scenario())
+    finally:
+        slow.stop()
