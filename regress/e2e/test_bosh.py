@@ -465,3 +465,32 @@ def test_client_rate(s):
         run(scenario())
     finally:
         slow.stop()
+
+
+def test_stream_management_resume(s):
+    """An inactive session ends as a dropped connection does: with
+    stream management enabled it is kept, and resumed by a new BOSH
+    session, stanzas sent meanwhile included."""
+    async def scenario():
+        bob = await slix(s.ports["client"], "bob")
+        b = Bosh(s.ports["web"])
+        jid = await asyncio.to_thread(b.login, "alice", "alice-pw", "sm")
+        got = await asyncio.to_thread(
+            b.until, r"<enabled ",
+            "<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+        previd = re.search(r"<enabled [^>]*id='([^']+)'", got).group(1)
+        m = s.mark()
+        b.close()
+        await asyncio.to_thread(
+            s.wait_log, r"session %s detached" % re.escape(jid), m)
+        bob.send_message(mto=jid, mbody="while away", mtype="chat")
+        b2 = Bosh(s.ports["web"])
+        await asyncio.to_thread(b2.login, "alice", "alice-pw", "sm", False)
+        got = await asyncio.to_thread(
+            b2.until, r"while away",
+            "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>" % previd)
+        assert "<resumed " in got, got
+        assert sessions(s).get(jid) == "bosh", sessions(s)
+        b2.close()
+        bob.disconnect()
+    run(scenario())
