@@ -1053,8 +1053,9 @@ c2s_input(struct conn *c)
 }
 
 /*
- * An element of a WebSocket message, as stream text (http_ws.c); empty:
- * a pong, which only says the client is there.
+ * An element of a WebSocket message (http_ws.c) or of a BOSH request
+ * (http_bosh.c), as stream text; empty: a pong, which only says the
+ * client is there.
  */
 void
 c2s_ws_input(struct conn *c, const char *data, size_t len)

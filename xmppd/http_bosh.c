@@ -280,8 +280,7 @@ bosh_answer(struct http_bosh *b, struct bosh_req *r, int terminate,
 static void
 bosh_refuse(struct bosh_req *r, const char *cond, const char *why)
 {
-	log_info("bosh request from %s refused: %s", http_conn_addr(r->hc),
-	    why);
+	log_info("bosh request from %s refused: %s", r->addr, why);
 	bosh_answer(NULL, r, 1, cond);
 }
 
@@ -594,22 +593,64 @@ bosh_ver(struct xml_node *body)
 	return (ver);
 }
 
+/* A session for r, with an unguessable sid, and its client stream. */
+static struct http_bosh *
+bosh_new(struct bosh_req *r)
+{
+	struct http_bosh	*b;
+	struct xml_limits	 xl;
+	struct tls		*t;
+	uint8_t			 raw[BOSH_SID_BYTES];
+	size_t			 i;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	if ((b->c = conn_add_io(NULL, LISTEN_CLIENT, r->addr, NULL)) ==
+	    NULL) {
+		free(b);
+		return (NULL);
+	}
+	do {
+		arc4random_buf(raw, sizeof(raw));
+		for (i = 0; i < sizeof(raw); i++)
+			(void)snprintf(b->sid + 2 * i, sizeof(b->sid) - 2 * i,
+			    "%02x", raw[i]);
+	} while (RB_FIND(bosh_tree, &bosh_sessions, b) != NULL);
+	RB_INSERT(bosh_tree, &bosh_sessions, b);
+	TAILQ_INIT(&b->held);
+	TAILQ_INIT(&b->ahead);
+	evtimer_set(&b->idle, bosh_idle_cb, b);
+	evtimer_set(&b->flushev, bosh_flush_cb, b);
+	(void)strlcpy(b->local, r->local, sizeof(b->local));
+	if ((t = http_conn_tls(r->hc)) != NULL)
+		(void)snprintf(b->tls, sizeof(b->tls), "%s %s",
+		    tls_conn_version(t), tls_conn_cipher(t));
+	b->c->transport = &bosh_transport;
+	b->c->bosh = b;
+	b->c->tls = r->tls;
+	stanza_limits(&stream_conf->global, &xl);
+	xl.max_depth += 1;
+	if ((b->out = xml_node_new(NULL, "out")) == NULL ||
+	    (b->cut = xml_stream_new(&xl, &bosh_cut_cb, b->c)) == NULL) {
+		conn_close(b->c);
+		return (NULL);
+	}
+	return (b);
+}
+
 /* A new session: its stream is opened with the client's 'to'. */
 static void
 bosh_create(struct bosh_req *r, struct xml_node *body, const char *addr)
 {
 	struct limits_conf	*l = &stream_conf->global.limits;
-	struct xml_limits	 xl;
 	struct http_bosh	*b;
 	struct conn		*c;
 	struct xml_node		*res;
 	struct xml_buf		 buf;
 	const char		*to = xml_get_attr(body, "to");
+	const char		*ack = xml_get_attr(body, "ack");
 	uint64_t		 wait, hold, rid;
-	uint8_t			 raw[BOSH_SID_BYTES];
 	char			 dom[CONF_NAMELEN];
-	struct tls		*t;
-	size_t			 i;
 	int			 maxwait;
 
 	if (bosh_num(body, "rid", BOSH_RID_MAX, &rid) == -1 ||
@@ -628,30 +669,13 @@ bosh_create(struct bosh_req *r, struct xml_node *body, const char *addr)
 		bosh_refuse(r, "policy-violation", "too many from there");
 		return;
 	}
-	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (c = conn_add_io(NULL, LISTEN_CLIENT, addr, NULL)) == NULL) {
-		free(b);
+	if ((b = bosh_new(r)) == NULL) {
 		bosh_refuse(r, "internal-server-error", "out of memory");
 		return;
 	}
-	do {
-		arc4random_buf(raw, sizeof(raw));
-		for (i = 0; i < sizeof(raw); i++)
-			(void)snprintf(b->sid + 2 * i, sizeof(b->sid) - 2 * i,
-			    "%02x", raw[i]);
-	} while (RB_FIND(bosh_tree, &bosh_sessions, b) != NULL);
-	RB_INSERT(bosh_tree, &bosh_sessions, b);
-	TAILQ_INIT(&b->held);
-	TAILQ_INIT(&b->ahead);
-	evtimer_set(&b->idle, bosh_idle_cb, b);
-	evtimer_set(&b->flushev, bosh_flush_cb, b);
-	(void)strlcpy(b->local, r->local, sizeof(b->local));
-	if ((t = http_conn_tls(r->hc)) != NULL)
-		(void)snprintf(b->tls, sizeof(b->tls), "%s %s",
-		    tls_conn_version(t), tls_conn_cipher(t));
-	b->c = c;
+	c = b->c;
 	b->rid = r->rid = rid;
-	b->ack = xml_get_attr(body, "ack") != NULL;
+	b->ack = ack != NULL && strcmp(ack, "1") == 0;
 	/* Held requests must end before the connection's idle time. */
 	maxwait = l->http_idle_timeout - 1 < BOSH_WAIT_MAX ?
 	    l->http_idle_timeout - 1 : BOSH_WAIT_MAX;
@@ -659,17 +683,6 @@ bosh_create(struct bosh_req *r, struct xml_node *body, const char *addr)
 	if (b->wait < 1)
 		b->wait = 1;
 	b->hold = hold < BOSH_HOLD ? (int)hold : BOSH_HOLD;
-	c->transport = &bosh_transport;
-	c->bosh = b;
-	c->tls = r->tls;
-	stanza_limits(&stream_conf->global, &xl);
-	xl.max_depth += 1;
-	if ((b->out = xml_node_new(NULL, "out")) == NULL ||
-	    (b->cut = xml_stream_new(&xl, &bosh_cut_cb, c)) == NULL) {
-		conn_close(c);
-		bosh_refuse(r, "internal-server-error", "out of memory");
-		return;
-	}
 	log_info("connection %u from %s: bosh session", c->id, addr);
 	c2s_start(c);
 	bosh_header(c, dom, xml_get_attr_ns(body, NS_XBOSH, "version"));
