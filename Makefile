@@ -41,9 +41,10 @@ COMMON_SRCS+=	common/pgbatch.c common/pgconf.c common/pgconn.c \
 		common/pgmam.c
 endif
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
-		xmppd/disco.c xmppd/http_hostmeta.c xmppd/http_web.c \
+		xmppd/disco.c xmppd/http_bosh.c xmppd/http_hostmeta.c \
+		xmppd/http_web.c \
 		xmppd/http_ws.c \
-		xmppd/keys.c xmppd/last.c xmppd/parent_check.c \
+		xmppd/keys.c xmppd/last.c \
 		xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \

@@ -298,6 +298,12 @@ http_conn_addr(struct http_conn *c)
 	return (c->addr);
 }
 
+struct tls *
+http_conn_tls(struct http_conn *c)
+{
+	return (c->io != NULL ? io_tls(c->io) : NULL);
+}
+
 const char *
 http_conn_servername(struct http_conn *c)
 {

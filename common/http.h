@@ -108,6 +108,7 @@ void		*http_conn_arg(struct http_conn *);
 void		 http_conn_set_arg(struct http_conn *, void *);
 const char	*http_conn_addr(struct http_conn *);	/* peer, numeric */
 const char	*http_conn_servername(struct http_conn *); /* SNI or NULL */
+struct tls	*http_conn_tls(struct http_conn *);	/* or NULL */
 void		 http_conn_close(struct http_conn *);
 struct io	*http_conn_detach(struct http_conn *);
 int		 http_conn_count(void);		/* open connections */

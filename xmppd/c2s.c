@@ -33,6 +33,7 @@
 #include "base64.h"
 #include "config.h"
 #include "io.h"
+#include "http_bosh.h"
 #include "http_web.h"
 #include "jid.h"
 #include "log.h"
@@ -95,16 +96,44 @@ static const struct xml_stream_cb c2s_cb = {
 	c2s_open, c2s_stanza, c2s_closed, c2s_xml_error
 };
 
+static int	c2s_tcp_write(struct conn *, const char *, size_t);
+static void	c2s_tcp_open(struct conn *);
+
+/* A stream over TCP, the transport of client listeners. */
+static const struct c2s_transport c2s_tcp = {
+	"tcp", 1, c2s_tcp_write, c2s_tcp_open, c2s_close_after_write, NULL,
+	NULL, NULL
+};
+
+/* Over a WebSocket (http_ws.c): the same engine, framed for it. */
+const struct c2s_transport c2s_ws = {
+	"websocket", 0, http_ws_write, http_ws_open, c2s_close_after_write,
+	http_ws_ping, http_ws_free, NULL
+};
+
+static int
+c2s_tcp_write(struct conn *c, const char *s, size_t len)
+{
+	return (io_write(c->io, s, len));
+}
+
+/* The transports over a connection of their own close it so. */
+void
+c2s_close_after_write(struct conn *c)
+{
+	io_close_after_write(c->io);
+}
+
 void
 c2s_write(struct conn *c, const char *s)
 {
 	if (c->state == C2S_CLOSING)
 		return;		/* nothing follows the stream's end */
-	if ((c->ws != NULL ? http_ws_write(c, s, strlen(s)) :
-	    io_write(c->io, s, strlen(s))) == -1) {
-		log_info("connection %u: %s", c->id, io_error(c->io));
+	if (c->transport->write(c, s, strlen(s)) == -1) {
+		log_info("connection %u: %s", c->id, c->io != NULL ?
+		    io_error(c->io) : "not written");
 		c->state = C2S_CLOSING;
-		io_close_after_write(c->io);
+		c->transport->close(c);
 	}
 }
 
@@ -122,20 +151,22 @@ c2s_write_node(struct conn *c, struct xml_node *n)
 }
 
 static void
-c2s_header(struct conn *c)
+c2s_tcp_open(struct conn *c)
 {
 	char	*h;
 
-	if (c->header_sent)
-		return;
-	c->header_sent = 1;
-	if (c->ws != NULL) {
-		http_ws_open(c);	/* <open/>, RFC 7395 section 3.4 */
-		return;
-	}
 	h = stream_header(NS_CLIENT, c, " version='1.0' xml:lang='en'>");
 	c2s_write(c, h);
 	free(h);
+}
+
+static void
+c2s_header(struct conn *c)
+{
+	if (c->header_sent)
+		return;
+	c->header_sent = 1;
+	c->transport->open(c);
 }
 
 /* Serialize n into b; what cannot be written is left out. */
@@ -184,7 +215,7 @@ c2s_error_app(struct conn *c, const char *cond, const char *text,
 	log_info("connection %u from %s: stream error %s%s%s", c->id, c->addr,
 	    cond, text ? ": " : "", text ? text : "");
 	c->state = C2S_CLOSING;
-	io_close_after_write(c->io);
+	c->transport->close(c);
 }
 
 void
@@ -260,10 +291,15 @@ c2s_new_parser(struct conn *c)
 void
 c2s_start(struct conn *c)
 {
+	if (c->transport == NULL)
+		c->transport = &c2s_tcp;
 	conn_deadline(c, C2S_LOGIN_TIMEOUT);
-	io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
-	io_set_maxout(c->io, 4 * stream_conf->global.limits.stanza_size +
-	    65536);
+	/* A BOSH session has no connection of its own: it times itself. */
+	if (c->io != NULL) {
+		io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
+		io_set_maxout(c->io, 4 *
+		    stream_conf->global.limits.stanza_size + 65536);
+	}
 	if (c2s_new_parser(c) == -1) {
 		conn_close(c);
 		return;
@@ -284,8 +320,8 @@ c2s_features(struct conn *c)
 
 	c2s_write(c, "<stream:features>");
 	if (!c->tls) {
-		/* A WebSocket has no STARTTLS: TLS is its listener's. */
-		if (c->ws == NULL)
+		/* A web transport has no STARTTLS: TLS is its listener's. */
+		if (c->transport->starttls)
 			c2s_write(c, "<starttls xmlns='" NS_TLS "'><required/>"
 			    "</starttls>");
 	} else if (!c->authed) {
@@ -355,7 +391,7 @@ c2s_close(struct conn *c)
 	conn_deadline(c, 0);
 	c2s_write(c, "</stream:stream>");
 	c->state = C2S_CLOSING;
-	io_close_after_write(c->io);
+	c->transport->close(c);
 }
 
 /*
@@ -696,7 +732,6 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 	struct session_bind	 req;
 	struct imsgev		*router = proc_peer(PROC_ROUTER, 0);
 	struct xml_node		*r;
-	struct tls		*t = io_tls(c->io);
 	char			*res = NULL;
 
 	memset(&req, 0, sizeof(req));
@@ -718,11 +753,9 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 	    sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
-	(void)strlcpy(req.transport, c->ws != NULL ? "websocket" : "tcp",
+	(void)strlcpy(req.transport, c->transport->name,
 	    sizeof(req.transport));
-	if (t != NULL)
-		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
-		    tls_conn_version(t), tls_conn_cipher(t));
+	c2s_tls_desc(c, req.tls, sizeof(req.tls));
 	req.since = c->since;
 	imsgev_compose(router, IMSG_SESSION_BIND, c->id, 0, -1, &req,
 	    sizeof(req));
@@ -806,6 +839,20 @@ c2s_route(struct conn *c, struct xml_node *n)
 		c2s_stanza_error(c, n, router == NULL ? "wait" : "modify",
 		    router == NULL ? "internal-server-error" :
 		    "policy-violation");
+}
+
+/* The TLS of c's connection for xmppctl, "" when there is none. */
+void
+c2s_tls_desc(struct conn *c, char *buf, size_t len)
+{
+	struct tls	*t = c->io != NULL ? io_tls(c->io) : NULL;
+
+	buf[0] = '\0';
+	if (c->bosh != NULL)
+		http_bosh_tls(c, buf, len);
+	else if (t != NULL)
+		(void)snprintf(buf, len, "%s %s", tls_conn_version(t),
+		    tls_conn_cipher(t));
 }
 
 /* Client State Indication (XEP-0352): a nonza the router acts on. */
@@ -904,7 +951,7 @@ c2s_handle(struct conn *c, struct xml_node *n)
 
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0) &&
-		    c->ws == NULL) {
+		    c->transport->starttls) {
 			c2s_write(c, "<proceed xmlns='" NS_TLS "'/>");
 			c->state = C2S_STARTTLS;
 			io_pause(c->io);
@@ -949,8 +996,8 @@ c2s_ping(struct conn *c)
 {
 	struct xml_node	*iq;
 
-	if (c->ws != NULL) {
-		http_ws_ping(c);	/* the pong is input */
+	if (c->transport->ping != NULL) {
+		c->transport->ping(c);	/* its answer is input */
 		return;
 	}
 	if ((iq = xml_node_new(NS_CLIENT, "iq")) == NULL ||
@@ -970,7 +1017,8 @@ c2s_awake(struct conn *c)
 {
 	if (c->ping_pending || c->quiet) {
 		c->ping_pending = c->quiet = 0;
-		io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
+		if (c->io != NULL)
+			io_set_timeout(c->io, C2S_QUIET_TIMEOUT);
 	}
 }
 
@@ -1005,8 +1053,9 @@ c2s_input(struct conn *c)
 }
 
 /*
- * An element of a WebSocket message, as stream text (http_ws.c); empty:
- * a pong, which only says the client is there.
+ * An element of a WebSocket message (http_ws.c) or of a BOSH request
+ * (http_bosh.c), as stream text; empty: a pong, which only says the
+ * client is there.
  */
 void
 c2s_ws_input(struct conn *c, const char *data, size_t len)

@@ -389,7 +389,6 @@ sm_resume(struct conn *c, struct xml_node *n)
 {
 	struct sm_resume	 req;
 	struct imsgev		*router = proc_peer(PROC_ROUTER, 0);
-	struct tls		*t = io_tls(c->io);
 	const char		*previd = xml_get_attr(n, "previd");
 	uint32_t		 h;
 
@@ -413,11 +412,9 @@ sm_resume(struct conn *c, struct xml_node *n)
 	(void)strlcpy(req.localpart, conn_local(c), sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
-	(void)strlcpy(req.transport, c->ws != NULL ? "websocket" : "tcp",
+	(void)strlcpy(req.transport, c->transport->name,
 	    sizeof(req.transport));
-	if (t != NULL)
-		(void)snprintf(req.tls, sizeof(req.tls), "%s %s",
-		    tls_conn_version(t), tls_conn_cipher(t));
+	c2s_tls_desc(c, req.tls, sizeof(req.tls));
 	c->sm = sm_new(c);
 	c->sm->state = SM_RESUMING;
 	c->sm->resume = 1;

@@ -17,7 +17,7 @@
 /*
  * XEP-0156 discovery over HTTP, in the stream process's HTTP server
  * (http_web.c): /.well-known/host-meta (XRD) and host-meta.json (JRD)
- * name the WebSocket URL of the host the client asked for.  The URL is
+ * name the WebSocket and BOSH URLs of the host the client asked for.  The URL is
  * made of the request's Host header, checked to be a host name or
  * address and a port, so each domain served here gets its own; only a
  * TLS listener names one, since logins need TLS.  CORS, by the global
@@ -31,6 +31,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "http_bosh.h"
 #include "http_web.h"
 #include "stream.h"
 #include "xml.h"
@@ -39,6 +40,7 @@
 #define HM_PATH_JSON	"/.well-known/host-meta.json"
 #define NS_XRD		"http://docs.oasis-open.org/ns/xri/xrd-1.0"
 #define REL_WS		"urn:xmpp:alt-connections:websocket"
+#define REL_BOSH	"urn:xmpp:alt-connections:xbosh"
 #define HM_HOST_MAX	300
 
 int
@@ -47,9 +49,13 @@ http_hostmeta_path(const char *path)
 	return (strcmp(path, HM_PATH) == 0 || strcmp(path, HM_PATH_JSON) == 0);
 }
 
-/* wss://host/xmpp-websocket in url, from Host; -1 if it is no host. */
+/*
+ * scheme://host/path in url, from Host (scheme "wss://" or
+ * "https://"); -1 if it is no host.
+ */
 static int
-http_hostmeta_url(const struct http_request *req, char *url, size_t size)
+http_hostmeta_url(const struct http_request *req, const char *scheme,
+    const char *path, char *url, size_t size)
 {
 	const char	*host = http_header(req, "Host");
 	char		 h[HM_HOST_MAX];
@@ -65,25 +71,28 @@ http_hostmeta_url(const struct http_request *req, char *url, size_t size)
 		    h[i]) == NULL)
 			return (-1);
 	}
-	if (strlcpy(url, "wss://", size) >= size ||
+	if (strlcpy(url, scheme, size) >= size ||
 	    strlcat(url, h, size) >= size ||
-	    strlcat(url, WS_PATH, size) >= size)
+	    strlcat(url, path, size) >= size)
 		return (-1);
 	return (0);
 }
 
 /* The XRD document of XEP-0156 section 3.2.1. */
 static int
-http_hostmeta_xrd(const char *url, struct xml_buf *b)
+http_hostmeta_xrd(const char *ws, const char *bosh, struct xml_buf *b)
 {
 	struct xml_node	*xrd, *link;
 	int		 r;
 
 	if ((xrd = xml_node_new(NS_XRD, "XRD")) == NULL)
 		return (-1);
-	if (url != NULL && ((link = xml_add_child(xrd, NS_XRD,
+	if (ws != NULL && ((link = xml_add_child(xrd, NS_XRD,
 	    "Link")) == NULL || xml_set_attr(link, "rel", REL_WS) == -1 ||
-	    xml_set_attr(link, "href", url) == -1)) {
+	    xml_set_attr(link, "href", ws) == -1 ||
+	    (link = xml_add_child(xrd, NS_XRD, "Link")) == NULL ||
+	    xml_set_attr(link, "rel", REL_BOSH) == -1 ||
+	    xml_set_attr(link, "href", bosh) == -1)) {
 		xml_node_free(xrd);
 		return (-1);
 	}
@@ -95,34 +104,19 @@ http_hostmeta_xrd(const char *url, struct xml_buf *b)
 }
 
 /*
- * The JRD of XEP-0156 section 3.2.2.  The URL holds only the characters
+ * The JRD of XEP-0156 section 3.2.2.  The URLs hold only the characters
  * http_hostmeta_url() lets through: none needs escaping in JSON.
  */
 static int
-http_hostmeta_jrd(const char *url, struct xml_buf *b)
+http_hostmeta_jrd(const char *ws, const char *bosh, struct xml_buf *b)
 {
-	if (xml_buf_addstr(b, "{\"links\":[") == -1 || (url != NULL &&
+	if (xml_buf_addstr(b, "{\"links\":[") == -1 || (ws != NULL &&
 	    (xml_buf_addstr(b, "{\"rel\":\"" REL_WS "\",\"href\":\"") == -1 ||
-	    xml_buf_addstr(b, url) == -1 || xml_buf_addstr(b, "\"}") == -1)) ||
+	    xml_buf_addstr(b, ws) == -1 || xml_buf_addstr(b, "\"},") == -1 ||
+	    xml_buf_addstr(b, "{\"rel\":\"" REL_BOSH "\",\"href\":\"") ==
+	    -1 || xml_buf_addstr(b, bosh) == -1 ||
+	    xml_buf_addstr(b, "\"}") == -1)) ||
 	    xml_buf_addstr(b, "]}\n") == -1)
-		return (-1);
-	return (0);
-}
-
-/* Access-Control-Allow-Origin, when the cors lines allow the origin. */
-static int
-http_hostmeta_cors(struct http_conn *hc, const struct http_request *req)
-{
-	const char	*cors = stream_conf->global.web_cors;
-	const char	*origin = http_header(req, "Origin");
-
-	if (http_web_has(cors, "*", 1))
-		return (http_response_header(hc,
-		    "Access-Control-Allow-Origin", "*"));
-	if (origin == NULL || !http_web_origin_ok(cors, origin, 0))
-		return (0);
-	if (http_response_header(hc, "Access-Control-Allow-Origin",
-	    origin) == -1 || http_response_header(hc, "Vary", "Origin") == -1)
 		return (-1);
 	return (0);
 }
@@ -131,21 +125,23 @@ http_hostmeta_cors(struct http_conn *hc, const struct http_request *req)
 int
 http_hostmeta(struct http_conn *hc, struct http_request *req, int tls)
 {
-	char		 url[HM_HOST_MAX + 32];
+	char		 ws[HM_HOST_MAX + 32], bosh[HM_HOST_MAX + 32];
 	struct xml_buf	 b;
 	int		 json = strcmp(req->path, HM_PATH_JSON) == 0, r;
 
 	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD)
 		return (http_error(hc, 405) == -1 ? -1 : 0);
-	if (http_hostmeta_url(req, url, sizeof(url)) == -1)
+	if (http_hostmeta_url(req, "wss://", WS_PATH, ws, sizeof(ws)) == -1 ||
+	    http_hostmeta_url(req, "https://", BOSH_PATH, bosh,
+	    sizeof(bosh)) == -1)
 		return (http_error(hc, 400) == -1 ? -1 : 0);
 	xml_buf_init(&b, 0);
-	r = json ? http_hostmeta_jrd(tls ? url : NULL, &b) :
-	    http_hostmeta_xrd(tls ? url : NULL, &b);
+	r = json ? http_hostmeta_jrd(tls ? ws : NULL, bosh, &b) :
+	    http_hostmeta_xrd(tls ? ws : NULL, bosh, &b);
 	if (r == -1 || http_response_begin(hc, 200, NULL) == -1 ||
 	    http_response_header(hc, "Content-Type", json ?
 	    "application/json" : "application/xrd+xml") == -1 ||
-	    http_hostmeta_cors(hc, req) == -1 ||
+	    http_web_cors(hc, http_header(req, "Origin")) == -1 ||
 	    http_response_body(hc, b.data, b.len) == -1)
 		r = -1;
 	xml_buf_free(&b);

@@ -19,13 +19,18 @@
  * rest of it does: connections on `listen ... http [tls]`, read by the
  * HTTP layer of common/http.c (libhttp-parser), routed by path to the
  * web transports.  A WebSocket upgrade leaves HTTP for a client stream
- * (http_ws.c); anything else is answered here.
+ * (http_ws.c); a BOSH request is answered by its session (http_bosh.c),
+ * maybe later; anything else is answered here.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/tree.h>
 
+#include <netinet/in.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +39,7 @@
 
 #include "addr.h"
 #include "http.h"
+#include "http_bosh.h"
 #include "http_web.h"
 #include "log.h"
 #include "stream.h"
@@ -42,6 +48,8 @@
 struct http_web {
 	struct tlsctx	*tlsctx;	/* NULL: plain http */
 	char		 addr[ADDR_STRLEN];
+	char		 local[ADDR_STRLEN + 8];	/* the listener's */
+	struct bosh_req	*bosh;		/* a BOSH request being read */
 	int		 starting;	/* inside http_conn_new() */
 	int		 gone;		/* closed meanwhile */
 	int		 upgrade;	/* a WebSocket handshake is accepted */
@@ -49,12 +57,36 @@ struct http_web {
 };
 
 static int	http_web_request(struct http_conn *, struct http_request *);
+static int	http_web_body(struct http_conn *, const void *, size_t);
 static int	http_web_done(struct http_conn *);
 static void	http_web_closed(struct http_conn *);
 
 static const struct http_handler http_web_handler = {
-	http_web_request, NULL, http_web_done, NULL, http_web_closed
+	http_web_request, http_web_body, http_web_done, NULL, http_web_closed
 };
+
+/*
+ * The local address and port s was accepted on: a BOSH session is
+ * served on the listener that made it only.
+ */
+static void
+http_web_local(int s, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 a[ADDR_STRLEN];
+	in_port_t		 port = 0;
+
+	(void)strlcpy(buf, "?", len);
+	if (getsockname(s, (struct sockaddr *)&ss, &sl) == -1)
+		return;
+	addr_ntop(&ss, a, sizeof(a));
+	if (ss.ss_family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	(void)snprintf(buf, len, "%s %u", a, port);
+}
 
 /*
  * Serve s, accepted from addr on an http listener; t: its TLS or NULL.
@@ -83,6 +115,7 @@ http_web_accept(int s, const char *addr, struct tlsctx *t)
 		return;
 	}
 	(void)strlcpy(w->addr, addr, sizeof(w->addr));
+	http_web_local(s, w->local, sizeof(w->local));
 	w->tlsctx = tlsctx_ref(t);
 	addr_count_add(w->addr, 1);
 	w->starting = 1;
@@ -127,6 +160,26 @@ http_web_origin_ok(const char *list, const char *origin, int empty_ok)
 	return (http_web_has(list, "*", 1) || http_web_has(list, origin, 1));
 }
 
+/*
+ * Access-Control-Allow-Origin, when the cors lines allow origin (the
+ * request's, or NULL).
+ */
+int
+http_web_cors(struct http_conn *hc, const char *origin)
+{
+	const char	*cors = stream_conf->global.web_cors;
+
+	if (http_web_has(cors, "*", 1))
+		return (http_response_header(hc,
+		    "Access-Control-Allow-Origin", "*"));
+	if (origin == NULL || !http_web_origin_ok(cors, origin, 0))
+		return (0);
+	if (http_response_header(hc, "Access-Control-Allow-Origin",
+	    origin) == -1 || http_response_header(hc, "Vary", "Origin") == -1)
+		return (-1);
+	return (0);
+}
+
 static int
 http_web_request(struct http_conn *hc, struct http_request *req)
 {
@@ -140,7 +193,20 @@ http_web_request(struct http_conn *hc, struct http_request *req)
 			w->upgrade = 1;
 		return (r == -1 ? -1 : 0);
 	}
+	if (strcmp(req->path, BOSH_PATH) == 0)
+		return (http_bosh_request(hc, req, w->tlsctx != NULL,
+		    w->local, w->addr, &w->bosh));
 	return (http_error(hc, 404) == -1 ? -1 : 0);
+}
+
+static int
+http_web_body(struct http_conn *hc, const void *data, size_t len)
+{
+	struct http_web	*w = http_conn_arg(hc);
+
+	if (w->bosh == NULL)
+		return (-1);
+	return (http_bosh_body(w->bosh, data, len));
 }
 
 /* The request is read: an accepted upgrade leaves HTTP now. */
@@ -149,6 +215,8 @@ http_web_done(struct http_conn *hc)
 {
 	struct http_web	*w = http_conn_arg(hc);
 
+	if (w->bosh != NULL)
+		return (http_bosh_done(w->bosh));
 	if (!w->upgrade)
 		return (-1);
 	w->upgrade = 0;
@@ -165,6 +233,8 @@ http_web_closed(struct http_conn *hc)
 		w->gone = 1;
 		return;
 	}
+	if (w->bosh != NULL)
+		http_bosh_closed(w->bosh);
 	addr_count_add(w->addr, -1);
 	tlsctx_unref(w->tlsctx);
 	free(w);

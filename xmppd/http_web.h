@@ -16,7 +16,8 @@
 
 /*
  * The web transports of the stream process: its HTTP server
- * (http_web.c) and XMPP over WebSocket, RFC 7395 (http_ws.c).
+ * (http_web.c), XMPP over WebSocket, RFC 7395 (http_ws.c), and host-meta
+ * (http_hostmeta.c); BOSH has http_bosh.h.
  */
 
 #ifndef HTTP_WEB_H
@@ -36,6 +37,7 @@ struct tlsctx;
 void	 http_web_accept(int, const char *, struct tlsctx *);
 int	 http_web_has(const char *, const char *, int);
 int	 http_web_origin_ok(const char *, const char *, int);
+int	 http_web_cors(struct http_conn *, const char *);
 
 /* http_hostmeta.c */
 int	 http_hostmeta_path(const char *);

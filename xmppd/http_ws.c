@@ -644,6 +644,7 @@ http_ws_upgrade(struct http_conn *hc, const char *addr, struct tlsctx *t,
 		io_free(io);
 		return;
 	}
+	c->transport = &c2s_ws;
 	c->tlsctx = tlsctx_ref(t);
 	c->tls = (t != NULL);
 	/* As much as c2s lets wait for a socket (c2s_start()). */

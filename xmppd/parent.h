@@ -79,6 +79,5 @@ void		 parent_control_cmd(struct child *, struct imsg *);
 void		 parent_ctl_reply(struct child *, uint32_t, int, const char *);
 void		 parent_ctl_errors(struct child *, uint32_t);
 struct child	*parent_control(void);
-void		 parent_check_listeners(struct xmppd_config *);
 
 #endif /* PARENT_H */

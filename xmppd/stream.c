@@ -294,7 +294,8 @@ conn_add(int s, int kind, const char *addr,
 
 /*
  * A connection on an io that served another protocol first (a
- * WebSocket upgrade); NULL out of memory, io left as it was then.
+ * WebSocket upgrade), or on none (a BOSH session, fed by requests);
+ * NULL out of memory, io left as it was then.
  */
 struct conn *
 conn_add_io(struct io *io, int kind, const char *addr,
@@ -305,7 +306,8 @@ conn_add_io(struct io *io, int kind, const char *addr,
 	if ((c = conn_new(kind, addr)) == NULL)
 		return (NULL);
 	c->io = io;
-	io_set_callback(io, cb, c);
+	if (io != NULL)
+		io_set_callback(io, cb, c);
 	return (conn_insert(c));
 }
 
@@ -403,7 +405,8 @@ conn_close(struct conn *c)
 		s2s_free(c);
 	else
 		c2s_free(c);
-	http_ws_free(c);
+	if (c->transport != NULL && c->transport->free != NULL)
+		c->transport->free(c);
 	evtimer_del(&c->deadline);
 	evtimer_del(&c->ratev);
 	io_free(c->io);
@@ -419,8 +422,12 @@ conn_close(struct conn *c)
 static void
 stream_read_again(struct conn *c)
 {
-	if (!c->flow_stopped && !evtimer_pending(&c->ratev, NULL))
+	if (c->flow_stopped || evtimer_pending(&c->ratev, NULL))
+		return;
+	if (c->io != NULL)
 		io_resume(c->io);
+	else if (c->transport != NULL && c->transport->resume != NULL)
+		c->transport->resume(c);
 }
 
 static void
@@ -439,7 +446,7 @@ void
 stream_flow(struct conn *c, int go)
 {
 	c->flow_stopped = !go;
-	if (!go)
+	if (!go && c->io != NULL)
 		io_pause(c->io);
 	else
 		stream_read_again(c);
@@ -480,7 +487,8 @@ stream_rate(struct conn *c, size_t len)
 	dt = -c->tokens / rate;
 	tv.tv_sec = (time_t)dt;
 	tv.tv_usec = (suseconds_t)((dt - tv.tv_sec) * 1e6);
-	io_pause(c->io);
+	if (c->io != NULL)
+		io_pause(c->io);
 	evtimer_set(&c->ratev, stream_rate_resume, c);
 	evtimer_add(&c->ratev, &tv);
 	return (1);

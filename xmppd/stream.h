@@ -48,6 +48,28 @@ struct s2s;
 struct xml_stream_cb;
 struct tlsverify_ca;
 struct http_ws;
+struct http_bosh;
+struct conn;
+
+/*
+ * What a client stream runs over (c2s.c): TCP, a WebSocket (http_ws.c)
+ * or a BOSH session (http_bosh.c).  The engine writes its stream text
+ * through write(), starts its stream with open() and ends the
+ * connection with close(), once what is written is out; free() lets go
+ * of the transport's state.  ping: NULL for an XMPP ping (XEP-0199).
+ * resume: input may be read again (rate, flow), for a stream with no
+ * connection of its own.
+ */
+struct c2s_transport {
+	const char	*name;		/* as xmppctl show sessions says */
+	int		 starttls;	/* offered in the clear */
+	int		(*write)(struct conn *, const char *, size_t);
+	void		(*open)(struct conn *);
+	void		(*close)(struct conn *);
+	void		(*ping)(struct conn *);
+	void		(*free)(struct conn *);
+	void		(*resume)(struct conn *);	/* NULL: its io's */
+};
 
 struct conn {
 	RB_ENTRY(conn)		 node;
@@ -78,7 +100,9 @@ struct conn {
 	struct sm		*sm;		/* XEP-0198, c2s_sm.c */
 	struct tlsctx		*tlsctx;	/* what TLS started with */
 	struct s2s		*s2s;		/* stream_s2s.c */
+	const struct c2s_transport *transport;	/* client streams */
 	struct http_ws		*ws;		/* over a WebSocket, http_ws.c */
+	struct http_bosh	*bosh;		/* a BOSH session, http_bosh.c */
 	int			 flow_stopped;	/* the router asked */
 	struct event		 deadline;
 	struct event		 ratev;
@@ -115,6 +139,9 @@ void		 mux_start(int, const char *);
 
 /* c2s.c */
 void		 c2s_start(struct conn *);
+void		 c2s_tls_desc(struct conn *, char *, size_t);
+void		 c2s_close_after_write(struct conn *);
+extern const struct c2s_transport c2s_ws;
 void		 c2s_io(struct io *, int, void *);
 int		 c2s_dispatch(struct imsgev *, struct imsg *);
 void		 c2s_owner_down(struct conn *, int);

@@ -447,7 +447,6 @@ main(int argc, char *argv[])
 	    parent_check_helpers(env.conf) == -1 ||
 	    parent_check_storage(env.conf) == -1)
 		exit(1);
-	parent_check_listeners(env.conf);
 	if (noaction) {
 		if (keys_load(env.conf, 1) == -1)
 			exit(1);
