@@ -1,7 +1,7 @@
 """A real web client: Converse.js, as released on npm, in Debian's
-headless Chromium, logs in to xmppd over WebSocket on an `http tls`
-listener, shows a message a slixmpp user sends it over TCP, and sends
-one back that the slixmpp user receives.
+headless Chromium, logs in to xmppd over WebSocket and over BOSH on an
+`http tls` listener, shows a message a slixmpp user sends it over TCP,
+and sends one back that the slixmpp user receives.
 
 The page is served by the test from a local directory (the Converse.js
 release scripts/deps.sh installed, and an index page written here);
@@ -271,3 +271,9 @@ def test_websocket(c):
     chat_in_browser(c, "websocket", {
         "websocket_url": "wss://example.org:%d/xmpp-websocket" % c.web},
         "websocket")
+
+
+def test_bosh(c):
+    chat_in_browser(c, "bosh", {
+        "bosh_service_url": "https://example.org:%d/http-bind" % c.web},
+        "bosh")
