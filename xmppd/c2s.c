@@ -183,6 +183,7 @@ c2s_error_app(struct conn *c, const char *cond, const char *text,
 	xml_buf_free(&b);
 	log_info("connection %u from %s: stream error %s%s%s", c->id, c->addr,
 	    cond, text ? ": " : "", text ? text : "");
+	conn_end_error(c, cond);
 	c->state = C2S_CLOSING;
 	io_close_after_write(c->io);
 }
@@ -369,6 +370,7 @@ c2s_closed(void *arg)
 {
 	struct conn	*c = arg;
 
+	conn_end(c, "stream closed by client");
 	/* A removal under way ends the stream itself, once answered. */
 	if (c->state == C2S_REMOVING)
 		return (-1);

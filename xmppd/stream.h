@@ -85,6 +85,7 @@ struct conn {
 	double			 tokens;
 	struct timespec		 last;
 	time_t			 since;
+	char			 end[48];	/* why it ended, for the log */
 };
 
 /* stream.c */
@@ -93,6 +94,8 @@ extern char			 stream_caps[64];
 struct conn	*conn_find(uint32_t);
 const char	*conn_local(struct conn *);
 void		 conn_close(struct conn *);
+void		 conn_end(struct conn *, const char *);
+void		 conn_end_error(struct conn *, const char *);
 void		 conn_deadline(struct conn *, int);
 int		 stream_tls_accept(struct conn *, int);
 int		 stream_tls_ready(int);
