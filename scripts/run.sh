@@ -18,14 +18,8 @@ mkdir -p "$run"
 chmod 755 "$run"
 if [ ! -f "$run/localhost.pem" ] ||
     ! grep -q upload.localhost "$run/localhost.san" 2>/dev/null; then
-	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
-	    -subj "/CN=localhost" \
-	    -addext "subjectAltName=DNS:localhost,DNS:upload.localhost" \
-	    -keyout "$run/localhost.key" -out "$run/localhost.crt" \
-	    2>/dev/null
-	cat "$run/localhost.key" "$run/localhost.crt" > "$run/localhost.pem"
+	scripts/keypair.sh "$run/localhost.pem" localhost upload.localhost
 	echo "localhost upload.localhost" > "$run/localhost.san"
-	chmod 600 "$run/localhost.key" "$run/localhost.pem"
 fi
 cat > "$run/xmppd.conf" <<EOC
 # Written by make run.
