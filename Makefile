@@ -243,7 +243,12 @@ test: deps reconfigure
 # there rather than where `make install` puts them.
 RUN_OBJ=	run/obj
 
-run: deps reconfigure
+# A second one, while the first runs, says so and leaves it alone.
+run:
+	@scripts/run.sh -c || { [ $$? -eq 3 ]; exit; }; \
+	    ${MAKE} --no-print-directory run-start
+
+run-start: deps reconfigure
 	${MAKE} OBJ=${RUN_OBJ} LIBEXECDIR=${CURDIR}/${RUN_OBJ}/libexec all
 	@mkdir -p ${RUN_OBJ}/libexec
 	ln -sf ../ldapauthd/ldapauthd ${RUN_OBJ}/libexec/ldapauthd
@@ -272,5 +277,5 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all install uninstall regress-build deps reconfigure test run lint \
+.PHONY: all install uninstall regress-build deps reconfigure test run run-start lint \
 	clean distclean FORCE

@@ -3,6 +3,7 @@ the time on a terminal only; both ends of a session are logged with the
 reason it ended; `make run` a second time says the first still runs,
 and Ctrl-C stops it with status 0 (run in a copy of the tree)."""
 
+import fcntl
 import os
 import pty
 import re
@@ -11,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import termios
 import time
 
 from rawxmpp import Raw
@@ -26,11 +28,16 @@ class Pty:
 
     def __init__(self, argv, cwd=None, env=None):
         self.master, slave = pty.openpty()
+
+        def pre():
+            # A session whose controlling terminal this is, as in a
+            # terminal window: Ctrl-C goes to its foreground group.
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         self.proc = subprocess.Popen(argv, cwd=cwd, env=env,
                                      stdin=slave, stdout=slave, stderr=slave,
-                                     start_new_session=True)
+                                     preexec_fn=pre)
         os.close(slave)
-        # The child's session leader must own the terminal for Ctrl-C.
         self.buf = ""
 
     def expect(self, pattern, timeout=TIMEOUT):
@@ -152,3 +159,56 @@ def test_session_end_of_bad_input_logged(s):
     s.wait_log(r"connection \d+ from 127\.0\.0\.1", after=m)
     assert not s.log_has(r"stream 0\[\d+\]: session from .* ended", after=m), \
         s.log_tail()
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    env.update(extra)
+    return env
+
+
+def test_make_run_twice_and_interrupted(s):
+    d = tempfile.mkdtemp(prefix="xmppd-run-")
+    os.chmod(d, 0o755)
+    first = None
+    try:
+        for part in PARTS:
+            subprocess.run(["cp", "-a", os.path.join(TOP, part), d],
+                           check=True)
+        subprocess.run(["make", "-C", d, "distclean"], env=clean_env(),
+                       capture_output=True)
+        env = clean_env(XMPPD_RUN_PORT=str(free_port()))
+        first = Pty(["make", "--no-print-directory", "run"], cwd=d,
+                    env=env)
+        first.expect(r"^Log in as demo@localhost", timeout=900)
+        with open(os.path.join(d, "run", "xmppd.pid")) as f:
+            pid = int(f.read())
+        # The second says the first runs, how to stop it, and starts
+        # nothing.
+        p = subprocess.run(["make", "--no-print-directory", "run"], cwd=d,
+                           env=env, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert re.search(r"xmppd is already running from make run \(pid "
+                         r"%d," % pid, p.stdout), p.stdout + p.stderr
+        assert "kill %d" % pid in p.stdout, p.stdout
+        assert "starting on" not in p.stdout + p.stderr, p.stdout
+        # Ctrl-C: xmppd stops cleanly, and make run with status 0.
+        first.interrupt()
+        assert first.proc.wait(timeout=TIMEOUT) == 0, first.buf[-3000:]
+        first.expect(r"received signal 2, shutting down")
+        assert not os.path.exists(os.path.join(d, "run", "xmppd.pid"))
+        try:
+            os.kill(pid, 0)
+            raise AssertionError("xmppd %d still runs" % pid)
+        except ProcessLookupError:
+            pass
+        # Nothing runs now: a second make run would start.
+        p = subprocess.run(["sh", os.path.join(d, "scripts", "run.sh"),
+                            "-c"], capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
+    finally:
+        if first is not None:
+            first.close()
+        shutil.rmtree(d, ignore_errors=True)
