@@ -226,6 +226,12 @@ def test_make_run_twice_and_interrupted(s):
                             "-c"], capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
     finally:
+        # xmppd has a process group of its own: stopped by its pid.
+        try:
+            with open(os.path.join(d, "run", "xmppd.pid")) as f:
+                os.kill(int(f.read()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
         if first is not None:
             first.close()
         shutil.rmtree(d, ignore_errors=True)
