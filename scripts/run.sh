@@ -39,9 +39,11 @@ obj=${1:-.}
 mkdir -p "$run"
 chmod 755 "$run"
 if [ ! -f "$run/localhost.pem" ] ||
-    ! grep -q upload.localhost "$run/localhost.san" 2>/dev/null; then
-	scripts/keypair.sh "$run/localhost.pem" localhost upload.localhost
-	echo "localhost upload.localhost" > "$run/localhost.san"
+    ! grep -q conference.localhost "$run/localhost.san" 2>/dev/null; then
+	scripts/keypair.sh "$run/localhost.pem" localhost \
+	    conference.localhost upload.localhost
+	echo "localhost conference.localhost upload.localhost" \
+	    > "$run/localhost.san"
 fi
 cat > "$run/xmppd.conf" <<EOC
 # Written by make run.
