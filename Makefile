@@ -5,6 +5,13 @@ SBINDIR?=	${PREFIX}/sbin
 LIBEXECDIR?=	${PREFIX}/libexec/xmppd
 MANDIR?=	${PREFIX}/share/man
 SYSCONFDIR?=	/etc
+DOCDIR?=	${PREFIX}/share/doc/xmppd
+# Where the systemd unit goes (Linux) and the rc.d script (OpenBSD).
+SYSTEMDDIR?=	${PREFIX}/lib/systemd/system
+RCDIR?=		/etc/rc.d
+# The domain of the configuration make install writes when there is none;
+# empty: hostname -f.
+DOMAIN?=
 DESTDIR?=
 
 CC?=		cc
@@ -18,6 +25,8 @@ OBJ?=		.
 EXTRA_CFLAGS?=
 
 -include config.mk
+
+UNAME!=		uname -s
 
 ALL_CFLAGS=	${CFLAGS} ${WARNINGS} ${PKG_CFLAGS} ${PROBE_CFLAGS} -Icommon \
 		-I${OBJ} -D_GNU_SOURCE ${EXTRA_CFLAGS}
@@ -179,22 +188,37 @@ ${OBJ}/mucd/mucd: ${MUCD_OBJS} ${LIBCOMMON}
 ${OBJ}/uploadd/uploadd: ${UPLOADD_OBJS} ${LIBCOMMON}
 	${CC} ${LDFLAGS} -o $@ ${UPLOADD_OBJS} ${LIBCOMMON} ${LIBS}
 
-install: all
+# The service files name the sbin directory of this install.
+${OBJ}/xmppd.service: etc/xmppd.service FORCE
+	sed 's,@SBINDIR@,${SBINDIR},g' etc/xmppd.service >$@
+${OBJ}/xmppd.rc: etc/rc.d/xmppd FORCE
+	sed 's,@SBINDIR@,${SBINDIR},g' etc/rc.d/xmppd >$@
+
+install: all ${OBJ}/xmppd.service ${OBJ}/xmppd.rc
 	install -d ${DESTDIR}${SBINDIR} ${DESTDIR}${LIBEXECDIR} \
 	    ${DESTDIR}${MANDIR}/man5 ${DESTDIR}${MANDIR}/man8 \
-	    ${DESTDIR}${SYSCONFDIR}
+	    ${DESTDIR}${SYSCONFDIR} ${DESTDIR}${DOCDIR}/examples
 	install -m 0555 xmppd/xmppd xmppctl/xmppctl ${DESTDIR}${SBINDIR}
 	install -m 0555 ldapauthd/ldapauthd mucd/mucd uploadd/uploadd \
 	    ${DESTDIR}${LIBEXECDIR}
 	install -m 0444 ${MANS5} ${DESTDIR}${MANDIR}/man5
 	install -m 0444 ${MANS8} ${DESTDIR}${MANDIR}/man8
-	if [ ! -e ${DESTDIR}${SYSCONFDIR}/xmppd.conf ]; then \
-		install -m 0600 etc/xmppd.conf ${DESTDIR}${SYSCONFDIR}; fi
+	install -m 0444 etc/xmppd.conf ${DESTDIR}${DOCDIR}/examples
+ifeq (${UNAME},OpenBSD)
+	install -d ${DESTDIR}${RCDIR}
+	install -m 0555 ${OBJ}/xmppd.rc ${DESTDIR}${RCDIR}/xmppd
+else
+	install -d ${DESTDIR}${SYSTEMDDIR}
+	install -m 0444 ${OBJ}/xmppd.service ${DESTDIR}${SYSTEMDDIR}
+endif
+	scripts/install-conf.sh "${DESTDIR}" "${SYSCONFDIR}" "${DOCDIR}" \
+	    "${DOMAIN}"
 	if [ -z "${DESTDIR}" ]; then scripts/user.sh; fi
 
 uninstall:
 	rm -f ${DESTDIR}${SBINDIR}/xmppd ${DESTDIR}${SBINDIR}/xmppctl
-	rm -rf ${DESTDIR}${LIBEXECDIR}
+	rm -rf ${DESTDIR}${LIBEXECDIR} ${DESTDIR}${DOCDIR}
+	rm -f ${DESTDIR}${SYSTEMDDIR}/xmppd.service ${DESTDIR}${RCDIR}/xmppd
 	cd ${DESTDIR}${MANDIR} && rm -f man5/xmppd.conf.5 \
 	    man8/xmppd.8 man8/xmppctl.8 man8/ldapauthd.8 man8/mucd.8 \
 	    man8/uploadd.8
@@ -222,7 +246,12 @@ test: deps reconfigure
 # there rather than where `make install` puts them.
 RUN_OBJ=	run/obj
 
-run: deps reconfigure
+# A second one, while the first runs, says so and leaves it alone.
+run:
+	@scripts/run.sh -c || { [ $$? -eq 3 ]; exit; }; \
+	    ${MAKE} --no-print-directory run-start
+
+run-start: deps reconfigure
 	${MAKE} OBJ=${RUN_OBJ} LIBEXECDIR=${CURDIR}/${RUN_OBJ}/libexec all
 	@mkdir -p ${RUN_OBJ}/libexec
 	ln -sf ../ldapauthd/ldapauthd ${RUN_OBJ}/libexec/ldapauthd
@@ -244,11 +273,12 @@ lint:
 clean:
 	rm -rf ${PROGS} ${COMMON_OBJS} ${LIBCOMMON} ${XMPPD_OBJS} \
 	    ${XMPPCTL_OBJS} ${LDAPAUTHD_OBJS} ${MUCD_OBJS} ${UPLOADD_OBJS} \
-	    xmppd/parse.c ${PATHS_H} ${REGRESS_OBJ}
+	    xmppd/parse.c ${PATHS_H} ${REGRESS_OBJ} \
+	    ${OBJ}/xmppd.service ${OBJ}/xmppd.rc
 	${MAKE} -C regress clean
 
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all install uninstall regress-build deps reconfigure test run lint \
+.PHONY: all install uninstall regress-build deps reconfigure test run run-start lint \
 	clean distclean FORCE

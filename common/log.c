@@ -37,6 +37,7 @@
 #include "log.h"
 
 static int		 log_debug_mode;	/* stderr instead of syslog */
+static int		 log_stamp;		/* stderr is a terminal */
 static int		 log_verbose;
 static int		 log_fd = -1;		/* child: datagrams to parent */
 static const char	*log_procname;
@@ -45,6 +46,8 @@ void
 log_init(int debug, int facility)
 {
 	log_debug_mode = debug;
+	/* A journal or a log file stamps each line itself; a person not. */
+	log_stamp = debug && isatty(STDERR_FILENO);
 	log_procinit(getprogname());
 	if (!log_debug_mode)
 		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
@@ -89,6 +92,21 @@ log_sanitize(const char *in, char *out, size_t outlen)
 	return (out);
 }
 
+static void
+log_stderr(const char *line)
+{
+	char		 stamp[32];
+	time_t		 now;
+	struct tm	*tm;
+
+	if (log_stamp && time(&now) != -1 && (tm = localtime(&now)) != NULL &&
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", tm) != 0)
+		fprintf(stderr, "%s %s\n", stamp, line);
+	else
+		fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+}
+
 void
 log_emit(int pri, const char *line)
 {
@@ -105,8 +123,7 @@ log_emit(int pri, const char *line)
 		return;
 	}
 	if (log_debug_mode) {
-		fprintf(stderr, "%s\n", line);
-		fflush(stderr);
+		log_stderr(line);
 	} else
 		syslog(pri, "%s", line);
 }

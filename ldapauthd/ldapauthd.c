@@ -62,6 +62,7 @@ struct auth_req {
 	uint32_t		 id;
 	int			 dead;		/* aborted while in flight */
 	int			 inflight;
+	int			 throttled;	/* the user name is over */
 	struct ldap_dir		*dir;
 	char			 domain[CONF_NAMELEN];
 	char			 addr[64];
@@ -150,7 +151,11 @@ auth_reply(struct auth_req *a, int status)
 	struct auth_result	 res;
 	struct imsgev		*iev;
 
-	sasl_log(status, a->addr, a->local, a->domain);
+	if (a->throttled)
+		log_info("authentication throttled for %s from %s", a->userkey,
+		    a->addr);
+	else
+		sasl_log(status, a->addr, a->local, a->domain);
 	if (status == AUTH_NOT_AUTHORIZED) {
 		throttle_hit(addr_throttle, a->addr, time(NULL));
 		if (a->userkey[0] != '\0')
@@ -275,6 +280,7 @@ auth_plain(struct auth_req *a, const char *msg, size_t len)
 		goto done;
 	}
 	if (throttle_over(user_throttle, a->userkey, time(NULL))) {
+		a->throttled = 1;
 		status = AUTH_TEMPORARY_FAILURE;
 		goto done;
 	}

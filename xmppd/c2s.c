@@ -100,7 +100,7 @@ static int	c2s_tcp_write(struct conn *, const char *, size_t);
 static void	c2s_tcp_open(struct conn *);
 
 /* A stream over TCP, the transport of client listeners. */
-static const struct c2s_transport c2s_tcp = {
+const struct c2s_transport c2s_tcp = {
 	"tcp", 1, c2s_tcp_write, c2s_tcp_open, c2s_close_after_write, NULL,
 	NULL, NULL
 };
@@ -214,6 +214,7 @@ c2s_error_app(struct conn *c, const char *cond, const char *text,
 	xml_buf_free(&b);
 	log_info("connection %u from %s: stream error %s%s%s", c->id, c->addr,
 	    cond, text ? ": " : "", text ? text : "");
+	conn_end_error(c, cond);
 	c->state = C2S_CLOSING;
 	c->transport->close(c);
 }
@@ -405,6 +406,7 @@ c2s_closed(void *arg)
 {
 	struct conn	*c = arg;
 
+	conn_end(c, "stream closed by client");
 	/* A removal under way ends the stream itself, once answered. */
 	if (c->state == C2S_REMOVING)
 		return (-1);

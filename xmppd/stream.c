@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -396,9 +397,63 @@ conn_local(struct conn *c)
 	return (c->local != NULL ? c->local : "");
 }
 
+/*
+ * Why a client connection ends, for the line its session's end logs
+ * (conn_close); the first reason given is the one.
+ */
+void
+conn_end(struct conn *c, const char *why)
+{
+	if (c->end[0] == '\0')
+		(void)strlcpy(c->end, why, sizeof(c->end));
+}
+
+/* The stream error condition the server ended the stream with. */
+void
+conn_end_error(struct conn *c, const char *cond)
+{
+	char	 why[sizeof(c->end)];
+
+	if (strcmp(cond, "connection-timeout") == 0 ||
+	    strcmp(cond, "conflict") == 0)
+		conn_end(c, strcmp(cond, "conflict") == 0 ? "conflict" :
+		    "timeout");
+	else {
+		(void)snprintf(why, sizeof(why), "stream error %s", cond);
+		conn_end(c, why);
+	}
+}
+
+/*
+ * Both ends of a session are logged at the default level, for log
+ * watchers: its start ("logged in"), and here its end with the reason.
+ * The address comes first and the client's JID last, escaped, so that
+ * no resource can move the rest.
+ */
+static void
+conn_log_end(struct conn *c)
+{
+	const char	*why = c->end;
+	char		 full[4 * CONF_JIDLEN], lost[256] = "";
+
+	if (c->full == NULL || c->kind == LISTEN_SERVER ||
+	    c->kind == LISTEN_COMPONENT)
+		return;
+	/* A BOSH session has no connection of its own. */
+	if (*why == '\0' && c->io != NULL && *io_error(c->io) != '\0')
+		(void)snprintf(lost, sizeof(lost), "connection lost: %s",
+		    io_error(c->io));
+	log_info("session from %s ended (%s%s%s): %s", c->addr,
+	    *why != '\0' ? why : *lost != '\0' ? lost : "connection lost",
+	    c->transport != &c2s_tcp ? ", " : "",
+	    c->transport != &c2s_tcp ? c->transport->name : "",
+	    log_sanitize(c->full, full, sizeof(full)));
+}
+
 void
 conn_close(struct conn *c)
 {
+	conn_log_end(c);
 	if (c->kind == LISTEN_COMPONENT)
 		comp_free(c);
 	else if (c->kind == LISTEN_SERVER)

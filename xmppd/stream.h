@@ -109,6 +109,7 @@ struct conn {
 	double			 tokens;
 	struct timespec		 last;
 	time_t			 since;
+	char			 end[48];	/* why it ended, for the log */
 };
 
 /* stream.c */
@@ -117,6 +118,8 @@ extern char			 stream_caps[64];
 struct conn	*conn_find(uint32_t);
 const char	*conn_local(struct conn *);
 void		 conn_close(struct conn *);
+void		 conn_end(struct conn *, const char *);
+void		 conn_end_error(struct conn *, const char *);
 void		 conn_deadline(struct conn *, int);
 int		 stream_tls_accept(struct conn *, int);
 int		 stream_tls_ready(int);
@@ -141,6 +144,7 @@ void		 mux_start(int, const char *);
 void		 c2s_start(struct conn *);
 void		 c2s_tls_desc(struct conn *, char *, size_t);
 void		 c2s_close_after_write(struct conn *);
+extern const struct c2s_transport c2s_tcp;
 extern const struct c2s_transport c2s_ws;
 void		 c2s_io(struct io *, int, void *);
 int		 c2s_dispatch(struct imsgev *, struct imsg *);

@@ -175,3 +175,87 @@ def test_exec_failure_is_logged(c):
         s.stop()
         if os.path.islink(link):
             os.unlink(link)
+
+
+def hostname():
+    return subprocess.run(["hostname", "-f"], capture_output=True,
+                          text=True).stdout.strip().lower()
+
+
+def test_install_service_files_and_minimal_conf(c):
+    dest = os.path.join(c.dir, "dest-conf")
+    make(c, "install", "DESTDIR=" + dest, "PREFIX=/usr")
+    with open(dest + "/usr/lib/systemd/system/xmppd.service") as f:
+        unit = f.read()
+    assert "\nExecStart=/usr/sbin/xmppd -d\n" in unit, unit
+    assert "/usr/local" not in unit and "@SBINDIR@" not in unit, unit
+    with open(os.path.join(c.src, "xmppd.rc")) as f:
+        rc = f.read()
+    assert '\ndaemon="/usr/sbin/xmppd"\n' in rc, rc
+    # The commented example is documentation; the file installed is a
+    # minimal one that names this machine's domain.
+    assert os.path.exists(dest + "/usr/share/doc/xmppd/examples/xmppd.conf")
+    conf = dest + "/etc/xmppd.conf"
+    domain = hostname()
+    pem = "/etc/xmppd/%s.pem" % domain
+    with open(conf) as f:
+        text = f.read()
+    assert 'domain "%s" {\n\tauth internal' % domain in text, text
+    assert 'tls keypair "%s" certificate "%s"' % (domain, pem) in text, text
+    assert os.stat(conf).st_mode & 0o777 == 0o600
+    assert os.stat(dest + pem).st_mode & 0o777 == 0o600
+    p = subprocess.run(["openssl", "x509", "-noout", "-ext",
+                        "subjectAltName", "-in", dest + pem],
+                       capture_output=True, text=True)
+    assert "DNS:" + domain in p.stdout, p.stdout + p.stderr
+    # Installed again: what is there stays, byte for byte.
+    before = {f: open(f, "rb").read() for f in (conf, dest + pem)}
+    with open(conf, "a") as f:
+        f.write("# the admin's\n")
+    before[conf] += b"# the admin's\n"
+    out = make(c, "install", "DESTDIR=" + dest, "PREFIX=/usr")
+    assert "exists: left as it is" in out, out
+    for f, data in before.items():
+        assert open(f, "rb").read() == data, f
+
+
+def test_installed_minimal_conf_checks(c):
+    # Without DESTDIR, the paths in the file are where it is: xmppd -n
+    # loads it, with its keypair, as installed.
+    top = os.path.join(c.dir, "live")
+    make(c, "install", "PREFIX=" + top, "SYSCONFDIR=" + top + "/etc",
+         "DOMAIN=chat.example.net")
+    conf = top + "/etc/xmppd.conf"
+    p = subprocess.run([top + "/sbin/xmppd", "-n", "-f", conf],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0 and "configuration OK" in p.stderr, p.stderr
+    assert os.path.exists(top + "/etc/xmppd/chat.example.net.pem")
+    # A domain that is not one is refused, and nothing written.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    bad = os.path.join(c.dir, "bad")
+    p = subprocess.run(["make", "-C", c.src, "install", "PREFIX=" + bad,
+                        "SYSCONFDIR=" + bad + "/etc", "DOMAIN=a b/c"],
+                       env=env, capture_output=True, text=True, timeout=900)
+    assert p.returncode != 0 and "is not a domain name" in p.stderr, \
+        p.stdout[-2000:] + p.stderr[-2000:]
+    assert not os.path.exists(bad + "/etc/xmppd.conf")
+
+
+def test_example_conf_holds_no_password(c):
+    # The example is readable by all, as git keeps it: its passwords are
+    # macros given with -D (or in an included private file).
+    ex = os.path.join(c.src, "etc", "xmppd.conf")
+    os.chmod(ex, 0o644)
+    xmppd = os.path.join(TOP, "regress", "obj", "xmppd", "xmppd")
+    p = subprocess.run([xmppd, "-n", "-D", "ldap_password=x", "-D",
+                        "irc_password=y", "-f", ex],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert "holds a password" not in p.stderr, p.stderr
+    assert "syntax error" not in p.stderr and "not defined" not in \
+        p.stderr, p.stderr
+    # Without them, xmppd names what is missing.
+    p = subprocess.run([xmppd, "-n", "-f", ex], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert p.returncode == 1 and "macro 'ldap_password' not defined" in \
+        p.stderr, p.stderr

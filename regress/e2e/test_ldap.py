@@ -408,8 +408,12 @@ def test_user_throttled_after_failures(c):
     assert_fails(c, "anna", "anna-pw", "temporary-auth-failure",
                  source="127.0.0.20")
     assert "<success" in auth(c, "bob", "bob-pw", source="127.0.0.20")
-    c.s.wait_log(r"authentication unavailable from 127\.0\.0\.20 "
-                       r"for anna@example\.org")
+    # The line names the account, and says it is a throttle, not a
+    # directory that failed.
+    c.s.wait_log(r"authentication throttled for anna@example\.org from "
+                 r"127\.0\.0\.20$")
+    assert not c.s.log_has(r"authentication unavailable from 127\.0\.0\.20 "
+                           r"for anna@example\.org"), c.s.log_tail()
     # And per address: 127.0.0.10 is through, for every user.
     for i in range(2):
         assert_fails(c, "bob", "guess", source="127.0.0.10")

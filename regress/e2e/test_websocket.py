@@ -205,8 +205,12 @@ def test_login_and_chat(s):
         assert code == 1000, code
         await ws.close()
         bob.disconnect()
+    mark = s.mark()
     run(scenario())
     s.wait_log(r"connection \d+ from 127.0.0.1: websocket")
+    # The session's end is logged as over TCP, saying it was a WebSocket.
+    s.wait_log(r"session from 127\.0\.0\.1 ended \(stream closed by client, "
+               r"websocket\): alice@example\.org/ws$", after=mark)
 
 
 def test_stream_management_resume(s):
@@ -615,6 +619,8 @@ def test_close_without_close_element(s):
     mark = s.mark()
     run(one())
     s.wait_log(r"session carol@example.org/gone ended", after=mark)
+    s.wait_log(r"session from 127\.0\.0\.1 ended \(connection lost[^)]*, "
+               r"websocket\): carol@example\.org/gone$", after=mark)
     assert "carol@example.org/gone" not in s.ctl("show",
                                                   "sessions").stdout
     still_serving(s, pid)
