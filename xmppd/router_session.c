@@ -330,13 +330,30 @@ session_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (1);
 }
 
+/* xmppctl show sessions: every session, or those of one bare JID. */
 static void
-session_ctl_show(struct imsgev *iev, uint32_t peerid)
+session_ctl_show(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_session	 cs;
+	struct ctl_user		 cu;
 	struct session		*s;
+	struct user		*u = NULL;
+	uint32_t		 peerid = imsg_get_id(imsg);
 
-	RB_FOREACH(s, session_ids, &sessions_by_id) {
+	if (imsg_get_len(imsg) > 0) {
+		if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1)
+			fatalx("%s: bad request", __func__);
+		cu.jid[sizeof(cu.jid) - 1] = '\0';
+		if ((u = session_find_user(cu.jid)) == NULL) {
+			imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL,
+			    0);
+			return;
+		}
+	}
+	for (s = u != NULL ? TAILQ_FIRST(&u->sessions) :
+	    RB_MIN(session_ids, &sessions_by_id); s != NULL;
+	    s = u != NULL ? TAILQ_NEXT(s, user_entry) :
+	    RB_NEXT(session_ids, &sessions_by_id, s)) {
 		memset(&cs, 0, sizeof(cs));
 		(void)strlcpy(cs.jid, s->full, sizeof(cs.jid));
 		cs.stream = s->stream;
@@ -403,6 +420,23 @@ session_ctl_kick(struct imsgev *iev, uint32_t peerid, const struct jid *j,
 	    -1, msg, strlen(msg) + 1);
 }
 
+/* The store disabled an account: its sessions end, with the reason. */
+static void
+session_disabled(struct imsg *imsg)
+{
+	struct ctl_user_state	 us;
+	int			 n;
+
+	if (imsg_get_data(imsg, &us, sizeof(us)) == -1)
+		fatalx("%s: bad message", __func__);
+	us.jid[sizeof(us.jid) - 1] = '\0';
+	us.reason[sizeof(us.reason) - 1] = '\0';
+	if ((n = session_kick(us.jid, CLOSE_KICKED, us.reason[0] != '\0' ?
+	    us.reason : "Account disabled")) > 0)
+		log_info("account %s disabled: %d session%s closed", us.jid,
+		    n, n == 1 ? "" : "s");
+}
+
 int
 session_ctl(struct imsgev *iev, struct imsg *imsg)
 {
@@ -414,7 +448,10 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_SHOW_SESSIONS:
-		session_ctl_show(iev, peerid);
+		session_ctl_show(iev, imsg);
+		return (0);
+	case IMSG_ACCOUNT_DISABLED:
+		session_disabled(imsg);
 		return (0);
 	case IMSG_CTL_KICK:
 	case IMSG_CTL_USER_DELETE:
