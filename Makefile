@@ -57,6 +57,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/c2s_sm.c xmppd/router_sm.c \
 		xmppd/router_private.c xmppd/router_xmlstore.c \
 		xmppd/router_component.c xmppd/router_privilege.c \
+		xmppd/router_disabled.c \
 		xmppd/store_component.c xmppd/stream_component.c \
 		xmppd/stream_s2s.c xmppd/stream_s2s_in.c xmppd/stream_s2s_out.c \
 		xmppd/router_s2s.c xmppd/router_dialback.c \

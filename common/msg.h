@@ -345,6 +345,7 @@ enum imsg_type {
 	IMSG_CTL_USER_INFO,	/* struct ctl_user_state, the JID */
 	IMSG_CTL_USER_STATE,	/* struct ctl_user_info */
 	IMSG_ACCOUNT_DISABLED,	/* store -> router: struct ctl_user_state */
+	IMSG_ACCOUNT_ENABLED,	/* store -> router: struct ctl_user_state */
 	IMSG_ACCOUNT_LOGIN,	/* stream -> store: struct account_login */
 	IMSG_ACCOUNT_LOGIN_RESULT, /* store -> stream: struct account_login */
 

@@ -135,6 +135,9 @@ account_state_set(const char *jid, int disable, const char *reason,
 		    st.disabled ? " (it was already)" : "");
 	} else {
 		log_info("account %s enabled", us.jid);
+		if ((router = proc_peer(PROC_ROUTER, 0)) != NULL)
+			imsgev_compose(router, IMSG_ACCOUNT_ENABLED, 0, 0, -1,
+			    &us, sizeof(us));
 		(void)snprintf(msg, len, "user %s enabled%s", us.jid,
 		    st.disabled ? "" : " (it was not disabled)");
 	}

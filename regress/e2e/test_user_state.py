@@ -106,6 +106,29 @@ def test_disable_ends_sessions_and_refuses_logins(s):
                         "disabled)\n"), p.stdout
 
 
+def test_bind_after_disable_is_refused(s):
+    """Logged in just before the disable, bound just after: closed."""
+    c = Raw(s.ports["client"])
+    c.starttls()
+    c.header()
+    assert "<success" in c.auth_plain("alice", "alice-pw").group(0)
+    c.header()
+    mark = s.mark()
+    s.ctl("user", "disable", "alice@example.org", "late")
+    s.wait_log(r"router\[\d+\]: account alice@example\.org disabled: "
+               r"0 sessions closed", after=mark)
+    c.send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:"
+           "xmpp-bind'/></iq>")
+    c.expect(r"<policy-violation[^>]*/><text[^>]*>late</text>")
+    assert c.closed()
+    s.wait_log(r"bind by alice@example\.org refused: account disabled")
+    # Enabled: a bind goes through at once.
+    s.ctl("user", "enable", "alice@example.org")
+    c = Raw(s.ports["client"])
+    assert c.login("alice", "alice-pw", "r") == "alice@example.org/r"
+    c.close()
+
+
 def test_disabled_keeps_its_data(s):
     """Roster and messages stay; those sent meanwhile wait offline."""
     c = Raw(s.ports["client"])
