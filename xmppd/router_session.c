@@ -364,8 +364,11 @@ session_ctl_show(struct imsgev *iev, struct imsg *imsg)
 	uint32_t		 peerid = imsg_get_id(imsg);
 
 	if (imsg_get_len(imsg) > 0) {
-		if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1)
-			fatalx("%s: bad request", __func__);
+		if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1) {
+			imsgev_compose(iev, IMSG_CTL_FAIL, peerid, 0, -1,
+			    "bad request", sizeof("bad request"));
+			return;
+		}
 		cu.jid[sizeof(cu.jid) - 1] = '\0';
 		if ((u = session_find_user(cu.jid)) == NULL) {
 			imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL,

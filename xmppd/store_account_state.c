@@ -227,10 +227,15 @@ account_state_dispatch(struct imsgev *iev, struct imsg *imsg)
 	default:
 		return (1);
 	}
-	if ((iev->type != PROC_CONTROL && (iev->type != PROC_ROUTER ||
-	    type == IMSG_CTL_USER_INFO)) ||
-	    imsg_get_data(imsg, &us, sizeof(us)) == -1)
+	if (iev->type != PROC_CONTROL && (iev->type != PROC_ROUTER ||
+	    type == IMSG_CTL_USER_INFO))
 		return (-1);
+	/* What xmppctl sent, as it sent it: refused, not fatal. */
+	if (imsg_get_data(imsg, &us, sizeof(us)) == -1) {
+		imsgev_compose(iev, IMSG_CTL_FAIL, imsg_get_id(imsg), 0, -1,
+		    "bad request", sizeof("bad request"));
+		return (0);
+	}
 	us.jid[sizeof(us.jid) - 1] = '\0';
 	us.reason[sizeof(us.reason) - 1] = '\0';
 	if (type == IMSG_CTL_USER_INFO) {

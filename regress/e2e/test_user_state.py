@@ -7,7 +7,10 @@ account was made, its last login and from where, its sessions, roster
 and archive sizes.  Every bad argument is a clear error, exit status 1.
 Run on SQLite and again on PostgreSQL."""
 
+import os
 import re
+import socket
+import struct
 import subprocess
 
 from rawxmpp import Raw
@@ -244,6 +247,53 @@ def test_bad_arguments(s):
     c.close()
     out = s.ctl("user", "info", "bob@example.org").stdout
     assert re.search(r"^state\s+enabled$", out, re.M), out
+
+
+def imsg_types():
+    """The imsg types, numbered as common/msg.h's enum numbers them."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "..", "..", "common", "msg.h")
+    with open(path) as f:
+        text = f.read()
+    body = re.search(r"enum imsg_type \{(.*?)\};", text, re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    return {n: i for i, n in enumerate(re.findall(r"\b(IMSG_\w+)\s*,",
+                                                  body))}
+
+
+def raw_ctl(s, type, payload):
+    """One request on the control socket as xmppctl would send it, but
+    with any payload: the answer's type and data."""
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(20)
+    c.connect(s.sock)
+    c.sendall(struct.pack("=IIII", type, 16 + len(payload), 1,
+                          os.getpid()) + payload)
+    buf = b""
+    while len(buf) < 16 or len(buf) < struct.unpack("=I", buf[4:8])[0]:
+        data = c.recv(65536)
+        assert data, "control connection closed"
+        buf += data
+    c.close()
+    t, n = struct.unpack("=II", buf[:8])
+    return t, buf[16:n]
+
+
+def test_malformed_requests(s):
+    """A request of the wrong size is refused, and nothing restarts."""
+    types = imsg_types()
+    assert types["IMSG_NONE"] == 0 and "IMSG_MAX" not in types
+    before = {p["name"]: p["pid"] for p in s.processes()}
+    for name in ("IMSG_CTL_USER_DISABLE", "IMSG_CTL_USER_ENABLE",
+                 "IMSG_CTL_USER_INFO", "IMSG_CTL_SHOW_SESSIONS"):
+        for payload in (b"alice", b"x" * 5000):
+            t, data = raw_ctl(s, types[name], payload)
+            assert t == types["IMSG_CTL_FAIL"], (name, t, data)
+            assert data == b"bad request\0", (name, data)
+    assert {p["name"]: p["pid"] for p in s.processes()} == before
+    c = Raw(s.ports["client"])
+    assert c.login("bob", "bob-pw", "r") == "bob@example.org/r"
+    c.close()
 
 
 def test_directory_user(_):
