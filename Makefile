@@ -68,11 +68,13 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/c2s_sm.c xmppd/router_sm.c \
 		xmppd/router_private.c xmppd/router_xmlstore.c \
 		xmppd/router_component.c xmppd/router_privilege.c \
+		xmppd/router_disabled.c \
 		xmppd/store_component.c xmppd/stream_component.c \
 		xmppd/stream_s2s.c xmppd/stream_s2s_in.c xmppd/stream_s2s_out.c \
 		xmppd/router_s2s.c xmppd/router_dialback.c \
 		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
+		xmppd/store_account_state.c xmppd/store_sqlite_state.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
 		xmppd/store_mam.c xmppd/store_mam_sql.c \
 		xmppd/store_sqlite_mam.c \
@@ -83,13 +85,13 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/version.c
 # The PostgreSQL backend of the store, when configure found libpq.
 XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_mam.c xmppd/store_pg_xml.c \
-		xmppd/store_pie_pg.c
+		xmppd/store_pie_pg.c xmppd/store_pg_state.c
 ifneq (${HAVE_LIBPQ},)
 XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c xmppctl/xmlread.c \
-		xmppctl/convert_lua.c xmppctl/muc_import.c
+		xmppctl/convert_lua.c xmppctl/muc_import.c xmppctl/user_state.c
 XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
 XMPPD_SRCS+=	xmppd/stream_mux.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c

@@ -333,6 +333,23 @@ enum imsg_type {
 	IMSG_CTL_ABOUT,
 	IMSG_CTL_ABOUT_INFO,	/* struct ctl_about */
 
+	/*
+	 * An account's state (store_account_state.c).  DISABLE and ENABLE
+	 * come from control (or the router), answered OK/FAIL; a disable
+	 * is then told to the router, which closes the account's sessions.
+	 * USER_INFO is answered USER_STATE, or FAIL.  A directory user's
+	 * login (ldapauthd said yes) is checked with the store, which
+	 * records it and answers whether the account is disabled.
+	 */
+	IMSG_CTL_USER_DISABLE,	/* struct ctl_user_state */
+	IMSG_CTL_USER_ENABLE,	/* struct ctl_user_state */
+	IMSG_CTL_USER_INFO,	/* struct ctl_user_state, the JID */
+	IMSG_CTL_USER_STATE,	/* struct ctl_user_info */
+	IMSG_ACCOUNT_DISABLED,	/* store -> router: struct ctl_user_state */
+	IMSG_ACCOUNT_ENABLED,	/* store -> router: struct ctl_user_state */
+	IMSG_ACCOUNT_LOGIN,	/* stream -> store: struct account_login */
+	IMSG_ACCOUNT_LOGIN_RESULT, /* store -> stream: struct account_login */
+
 	IMSG_MAX
 };
 
@@ -393,6 +410,34 @@ struct ctl_about {
 struct ctl_user {
 	char		 jid[CONF_JIDLEN];	/* or a domain for LIST */
 	char		 password[1024];	/* ADD and PASSWORD only */
+};
+
+/* Why an account is disabled: an administrator's words, or "". */
+#define ACCOUNT_REASON_MAX	256
+
+struct ctl_user_state {
+	char		 jid[CONF_JIDLEN];	/* bare */
+	char		 reason[ACCOUNT_REASON_MAX];	/* DISABLE */
+};
+
+struct ctl_user_info {
+	char		 jid[CONF_JIDLEN];
+	int		 ldap;			/* a directory user */
+	int		 disabled;
+	char		 reason[ACCOUNT_REASON_MAX];
+	time_t		 created;
+	time_t		 last_login;		/* 0: never */
+	char		 last_addr[64];
+	int64_t		 roster;		/* contacts */
+	int64_t		 archive;		/* archived messages */
+};
+
+struct account_login {
+	char		 domain[CONF_NAMELEN];
+	char		 localpart[1024];	/* nodeprep'd */
+	char		 addr[64];
+	int		 status;		/* answer: enum auth_status */
+	char		 reason[ACCOUNT_REASON_MAX];	/* when disabled */
 };
 
 struct ctl_session {

@@ -100,7 +100,8 @@ PG_FILES = ["test_im", "test_roster", "test_offline_limit", "test_mam",
             # mucd's rooms on a database of their own.
             "test_muc", "test_muc_history", "test_muc_disco", "test_muc_mam",
             "test_muc_route", "test_muc_config", "test_muc_import",
-            "test_mam_count", "test_mam_expire", "test_pie_leftovers"]
+            "test_mam_count", "test_mam_expire", "test_pie_leftovers",
+            "test_user_state"]
 
 
 def run_e2e(only, files=None, suffix=""):

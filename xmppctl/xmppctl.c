@@ -62,6 +62,9 @@ enum action {
 	USER_DELETE,
 	USER_PASSWORD,
 	USER_LIST,
+	USER_DISABLE,
+	USER_ENABLE,
+	USER_INFO,
 	ARCHIVE_EXPIRE,
 	MUC_ROOMS,
 	MUC_IMPORT,
@@ -121,6 +124,14 @@ static const struct command commands[] = {
 	    "read as for user add." },
 	{ "user list [DOMAIN]",	USER_LIST, "List the accounts of DOMAIN, or "
 	    "of every domain, as JIDs grouped by domain." },
+	{ "user disable JID [REASON]", USER_DISABLE, "Disable the account "
+	    "JID: its sessions end, it cannot log in, it keeps its data. "
+	    "REASON, one argument, is what its client is told." },
+	{ "user enable JID",	USER_ENABLE, "Let the disabled account JID log "
+	    "in again." },
+	{ "user info JID",	USER_INFO, "Show the account JID: disabled or "
+	    "not and why, when it was made, its last login and from where, "
+	    "its sessions, roster and archive sizes." },
 	{ "archive expire DURATION [DOMAIN]", ARCHIVE_EXPIRE, "Delete the "
 	    "archived messages older than DURATION (30d, 12h, ...), of "
 	    "every domain or of DOMAIN." },
@@ -972,6 +983,16 @@ main(int argc, char *argv[])
 		return (ret);
 	case MUC_IMPORT:
 		ret = muc_import(&ibuf, rooms, nrooms);
+		imsgbuf_clear(&ibuf);
+		close(fd);
+		return (ret);
+	case USER_DISABLE:
+	case USER_ENABLE:
+	case USER_INFO:
+		ret = user_state(&ibuf, cmd->action == USER_DISABLE ?
+		    IMSG_CTL_USER_DISABLE : cmd->action == USER_ENABLE ?
+		    IMSG_CTL_USER_ENABLE : IMSG_CTL_USER_INFO, arg,
+		    argc == 4 ? argv[3] : "");
 		imsgbuf_clear(&ibuf);
 		close(fd);
 		return (ret);

@@ -54,4 +54,6 @@ struct xml_node;
 int	 muc_import_read(const char *, struct xml_node ***);
 int	 muc_import(struct imsgbuf *, struct xml_node **, int);
 
+int	 user_state(struct imsgbuf *, int, const char *, const char *);
+
 #endif /* XMPPCTL_H */

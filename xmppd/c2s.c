@@ -443,20 +443,33 @@ c2s_reopen(struct conn *c)
 		c2s_close(c);
 }
 
+/* A SASL failure, with a text when not NULL (an administrator's). */
 static void
-c2s_sasl_failure(struct conn *c, const char *cond)
+c2s_sasl_failure_text(struct conn *c, const char *cond, const char *text)
 {
-	struct xml_node	*n;
+	struct xml_node	*n, *t;
 
 	if ((n = xml_node_new(NS_SASL, "failure")) == NULL ||
 	    xml_add_child(n, NS_SASL, cond) == NULL)
 		fatal("%s", __func__);
+	if (text != NULL && text[0] != '\0' &&
+	    ((t = xml_add_child(n, NS_SASL, "text")) == NULL ||
+	    xml_add_text(t, text, strlen(text)) == -1))
+		fatal("%s", __func__);
 	c2s_write_node(c, n);
 	xml_node_free(n);
 	c->state = C2S_STREAM;
+	free(c->login_check);
+	c->login_check = NULL;
 	if (strcmp(cond, "aborted") != 0 &&
 	    ++c->auth_failures >= C2S_AUTH_RETRIES)
 		c2s_error(c, "policy-violation", "Too many failed logins");
+}
+
+static void
+c2s_sasl_failure(struct conn *c, const char *cond)
+{
+	c2s_sasl_failure_text(c, cond, NULL);
 }
 
 /*
@@ -1158,11 +1171,88 @@ c2s_io(struct io *io, int event, void *arg)
 }
 
 static void
+c2s_auth_success(struct conn *c, const char *local, const void *data,
+    size_t len)
+{
+	char	 out[8192];
+
+	free(c->local);
+	if ((c->local = strdup(local)) == NULL)
+		fatal("%s", __func__);
+	c->authed = 1;
+	if (len > 0 && base64_encode(data, len, out, sizeof(out)) > 0) {
+		c2s_write(c, "<success xmlns='" NS_SASL "'>");
+		c2s_write(c, out);
+		c2s_write(c, "</success>");
+	} else
+		c2s_write(c, "<success xmlns='" NS_SASL "'/>");
+	log_info("connection %u from %s: %s@%s logged in", c->id,
+	    c->addr, conn_local(c), c->domain);
+	/* The client starts a new stream on the same connection. */
+	if (c2s_new_parser(c) == -1)
+		conn_close(c);
+}
+
+/*
+ * The directory took a user's password; whether the account is
+ * disabled is the store's to say, and it records the login.  1 when
+ * asked, the exchange going on until the answer.
+ */
+static int
+c2s_ldap_login(struct conn *c, const char *local)
+{
+	struct account_login	 al;
+	struct domain_conf	*d = config_domain(stream_conf, c->domain);
+	struct imsgev		*store;
+
+	if (d == NULL || d->auth != AUTH_LDAP)
+		return (0);
+	if ((store = proc_peer(PROC_STORE, 0)) == NULL) {
+		c2s_sasl_failure(c, "temporary-auth-failure");
+		return (1);
+	}
+	memset(&al, 0, sizeof(al));
+	(void)strlcpy(al.domain, c->domain, sizeof(al.domain));
+	(void)strlcpy(al.localpart, local, sizeof(al.localpart));
+	(void)strlcpy(al.addr, c->addr, sizeof(al.addr));
+	free(c->login_check);
+	if ((c->login_check = strdup(local)) == NULL)
+		fatal("%s", __func__);
+	imsgev_compose(store, IMSG_ACCOUNT_LOGIN, c->id, 0, -1, &al,
+	    sizeof(al));
+	return (1);
+}
+
+/* The store's answer: an answer for another name is an old one. */
+static void
+c2s_ldap_login_result(struct conn *c, struct imsg *imsg)
+{
+	struct account_login	 al;
+
+	if (imsg_get_data(imsg, &al, sizeof(al)) == -1)
+		fatalx("%s: bad answer", __func__);
+	al.localpart[sizeof(al.localpart) - 1] = '\0';
+	al.reason[sizeof(al.reason) - 1] = '\0';
+	if (c->login_check == NULL || strcmp(c->login_check, al.localpart) != 0)
+		return;
+	free(c->login_check);
+	c->login_check = NULL;
+	if (al.status == AUTH_SUCCESS)
+		c2s_auth_success(c, al.localpart, NULL, 0);
+	else if (al.status == AUTH_ACCOUNT_DISABLED)
+		c2s_sasl_failure_text(c, "account-disabled", al.reason[0] ?
+		    al.reason : "Account disabled");
+	else
+		c2s_sasl_failure(c, al.status == AUTH_NOT_AUTHORIZED ?
+		    "not-authorized" : "temporary-auth-failure");
+}
+
+static void
 c2s_auth_result(struct conn *c, struct imsg *imsg)
 {
 	struct auth_result	 res;
 	struct ibuf		 ib;
-	char			 out[8192];
+	char			 text[ACCOUNT_REASON_MAX];
 	const char		*cond;
 
 	if (imsg_get_ibuf(imsg, &ib) == -1 ||
@@ -1171,24 +1261,20 @@ c2s_auth_result(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad auth result", __func__);
 	res.localpart[sizeof(res.localpart) - 1] = '\0';
 	if (res.status == AUTH_SUCCESS) {
-		free(c->local);
-		if ((c->local = strdup(res.localpart)) == NULL)
-			fatal("%s", __func__);
-		c->authed = 1;
-		if (ibuf_size(&ib) > 0 && base64_encode(ibuf_data(&ib),
-		    ibuf_size(&ib), out, sizeof(out)) > 0) {
-			c2s_write(c, "<success xmlns='" NS_SASL "'>");
-			c2s_write(c, out);
-			c2s_write(c, "</success>");
-		} else
-			c2s_write(c, "<success xmlns='" NS_SASL "'/>");
-		log_info("connection %u from %s: %s@%s logged in", c->id,
-		    c->addr, conn_local(c), c->domain);
-		/* The client starts a new stream on the same connection. */
-		if (c2s_new_parser(c) == -1) {
-			conn_close(c);
-			return;
+		if (!c2s_ldap_login(c, res.localpart))
+			c2s_auth_success(c, res.localpart, ibuf_data(&ib),
+			    ibuf_size(&ib));
+		return;
+	}
+	if (res.status == AUTH_ACCOUNT_DISABLED) {
+		/* The reason, as the store has it; a default without. */
+		if (ibuf_size(&ib) == 0 || ibuf_size(&ib) >= sizeof(text))
+			(void)strlcpy(text, "Account disabled", sizeof(text));
+		else {
+			memcpy(text, ibuf_data(&ib), ibuf_size(&ib));
+			text[ibuf_size(&ib)] = '\0';
 		}
+		c2s_sasl_failure_text(c, "account-disabled", text);
 		return;
 	}
 	switch (res.status) {
@@ -1200,9 +1286,6 @@ c2s_auth_result(struct conn *c, struct imsg *imsg)
 		break;
 	case AUTH_INVALID_AUTHZID:
 		cond = "invalid-authzid";
-		break;
-	case AUTH_ACCOUNT_DISABLED:
-		cond = "account-disabled";
 		break;
 	default:
 		cond = "not-authorized";
@@ -1394,6 +1477,12 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 		else
 			c2s_auth_result(c, imsg);
 		return (0);
+	case IMSG_ACCOUNT_LOGIN_RESULT:
+		if (iev->type != PROC_STORE)
+			return (-1);
+		if (c != NULL && c->state == C2S_SASL)
+			c2s_ldap_login_result(c, imsg);
+		return (0);
 	case IMSG_REGISTER_RESULT:
 		if (iev->type != PROC_STORE)
 			return (-1);
@@ -1438,6 +1527,8 @@ c2s_free(struct conn *c)
 	    (iev = stream_auth_owner(c->domain)) != NULL)
 		imsgev_compose(iev, IMSG_AUTH_ABORT, c->id, 0, -1, NULL, 0);
 	c->bound = 0;
+	free(c->login_check);
+	c->login_check = NULL;
 	xml_stream_free(c->xs);
 	c->xs = NULL;
 	free(c->pending_id);

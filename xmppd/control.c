@@ -177,6 +177,9 @@ control_target(uint32_t type)
 	case IMSG_CTL_USER_DELETE:
 	case IMSG_CTL_USER_PASSWORD:
 	case IMSG_CTL_USER_LIST:
+	case IMSG_CTL_USER_DISABLE:
+	case IMSG_CTL_USER_ENABLE:
+	case IMSG_CTL_USER_INFO:
 	case IMSG_CTL_ARCHIVE_EXPIRE:
 	case IMSG_CTL_SHOW_ARCHIVE:
 	case IMSG_CTL_PIE_USER:
@@ -250,6 +253,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_ABOUT_INFO:
 	case IMSG_CTL_SESSION:
 	case IMSG_CTL_USER:
+	case IMSG_CTL_USER_STATE:
 	case IMSG_CTL_LDAP:
 	case IMSG_CTL_STATS:
 	case IMSG_CTL_ARCHIVE_EXPIRED:

@@ -45,6 +45,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		return (session_ctl(iev, imsg));
 	case IMSG_PIE_IMPORTED:
+	case IMSG_ACCOUNT_DISABLED:
+	case IMSG_ACCOUNT_ENABLED:
 		if (iev->type != PROC_STORE)
 			return (-1);
 		return (session_ctl(iev, imsg));

@@ -467,6 +467,11 @@ void		*router_enter_session(struct session *);
 void		 router_leave(uint32_t, void *);
 void		 router_release(uint32_t);
 
+/* router_disabled.c */
+void		 disabled_add(const char *, const char *);
+void		 disabled_clear(const char *);
+const char	*disabled_reason(const char *);
+
 /* router_session.c */
 void		 session_init(void);
 int		 session_dispatch(struct imsgev *, struct imsg *);

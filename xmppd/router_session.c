@@ -182,6 +182,27 @@ session_random_resource(char *buf, size_t len)
 		(void)snprintf(buf + 2 * i, len - 2 * i, "%02x", r[i]);
 }
 
+/* A login just before its account was disabled: closed, not bound. */
+static int
+session_bind_disabled(struct imsgev *iev, uint32_t id,
+    const struct session_bind *req)
+{
+	struct session_close	 sc;
+	const char		*reason;
+	char			 bare[CONF_JIDLEN];
+
+	(void)snprintf(bare, sizeof(bare), "%s@%s", req->localpart,
+	    req->domain);
+	if ((reason = disabled_reason(bare)) == NULL)
+		return (0);
+	memset(&sc, 0, sizeof(sc));
+	sc.reason = CLOSE_KICKED;
+	(void)strlcpy(sc.text, reason, sizeof(sc.text));
+	imsgev_compose(iev, IMSG_SESSION_CLOSE, id, 0, -1, &sc, sizeof(sc));
+	log_info("bind by %s refused: account disabled", bare);
+	return (1);
+}
+
 static int
 session_bind(struct imsgev *iev, struct imsg *imsg)
 {
@@ -224,6 +245,8 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	}
 	(void)snprintf(full, sizeof(full), "%s@%s/%s", req.localpart,
 	    req.domain, rep.resource);
+	if (session_bind_disabled(iev, id, &req))
+		return (0);
 	if ((old = session_find_full(full)) != NULL) {
 		session_close(old, CLOSE_CONFLICT,
 		    "Replaced by a new connection");
@@ -330,13 +353,33 @@ session_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (1);
 }
 
+/* xmppctl show sessions: every session, or those of one bare JID. */
 static void
-session_ctl_show(struct imsgev *iev, uint32_t peerid)
+session_ctl_show(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_session	 cs;
+	struct ctl_user		 cu;
 	struct session		*s;
+	struct user		*u = NULL;
+	uint32_t		 peerid = imsg_get_id(imsg);
 
-	RB_FOREACH(s, session_ids, &sessions_by_id) {
+	if (imsg_get_len(imsg) > 0) {
+		if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1) {
+			imsgev_compose(iev, IMSG_CTL_FAIL, peerid, 0, -1,
+			    "bad request", sizeof("bad request"));
+			return;
+		}
+		cu.jid[sizeof(cu.jid) - 1] = '\0';
+		if ((u = session_find_user(cu.jid)) == NULL) {
+			imsgev_compose(iev, IMSG_CTL_END, peerid, 0, -1, NULL,
+			    0);
+			return;
+		}
+	}
+	for (s = u != NULL ? TAILQ_FIRST(&u->sessions) :
+	    RB_MIN(session_ids, &sessions_by_id); s != NULL;
+	    s = u != NULL ? TAILQ_NEXT(s, user_entry) :
+	    RB_NEXT(session_ids, &sessions_by_id, s)) {
 		memset(&cs, 0, sizeof(cs));
 		(void)strlcpy(cs.jid, s->full, sizeof(cs.jid));
 		cs.stream = s->stream;
@@ -403,6 +446,32 @@ session_ctl_kick(struct imsgev *iev, uint32_t peerid, const struct jid *j,
 	    -1, msg, strlen(msg) + 1);
 }
 
+/*
+ * The store disabled an account: its sessions end, with the reason, and
+ * a bind that comes late is refused (router_disabled.c).
+ */
+static void
+session_disabled(struct imsg *imsg)
+{
+	struct ctl_user_state	 us;
+	int			 n;
+
+	if (imsg_get_data(imsg, &us, sizeof(us)) == -1)
+		fatalx("%s: bad message", __func__);
+	us.jid[sizeof(us.jid) - 1] = '\0';
+	us.reason[sizeof(us.reason) - 1] = '\0';
+	if (imsg_get_type(imsg) == IMSG_ACCOUNT_ENABLED) {
+		disabled_clear(us.jid);
+		return;
+	}
+	if (us.reason[0] == '\0')
+		(void)strlcpy(us.reason, "Account disabled", sizeof(us.reason));
+	disabled_add(us.jid, us.reason);
+	n = session_kick(us.jid, CLOSE_KICKED, us.reason);
+	log_info("account %s disabled: %d session%s closed", us.jid, n,
+	    n == 1 ? "" : "s");
+}
+
 int
 session_ctl(struct imsgev *iev, struct imsg *imsg)
 {
@@ -414,7 +483,11 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_SHOW_SESSIONS:
-		session_ctl_show(iev, peerid);
+		session_ctl_show(iev, imsg);
+		return (0);
+	case IMSG_ACCOUNT_DISABLED:
+	case IMSG_ACCOUNT_ENABLED:
+		session_disabled(imsg);
 		return (0);
 	case IMSG_CTL_KICK:
 	case IMSG_CTL_USER_DELETE:
@@ -433,6 +506,7 @@ session_ctl(struct imsgev *iev, struct imsg *imsg)
 		(void)jid_full(&j, norm, sizeof(norm));
 		if (imsg_get_type(imsg) == IMSG_CTL_USER_DELETE) {
 			(void)session_kick(norm, CLOSE_ACCOUNT_DELETED, NULL);
+			disabled_clear(norm);
 			roster_forget(norm);
 			upload_account_gone(norm);
 		} else if (imsg_get_type(imsg) == IMSG_PIE_IMPORTED) {

@@ -41,6 +41,15 @@ int		 account_keys(const char *, const char *, int,
 int		 account_set_keys(const char *, const char *, const char *);
 int		 account_hash_keys(const char *, const char *, int,
 		    const char *);
+struct jid;
+const char	*account_jid(const char *, struct jid *, int);
+
+/* store_account_state.c */
+int		 account_state_dispatch(struct imsgev *, struct imsg *);
+int		 account_state_login(const char *, const char *, const char *,
+		    char *, size_t);
+int		 account_state_set(const char *, int, const char *, char *,
+		    size_t);
 
 /* store_offline.c */
 int		 offline_dispatch(struct imsgev *, struct imsg *);

@@ -173,9 +173,12 @@ account_error(int r)
 	return ("database error");
 }
 
-/* A JID naming an internal account of a configured domain. */
-static const char *
-account_jid(const char *in, struct jid *j)
+/*
+ * A JID naming an internal account of a configured domain, or with
+ * any_auth a directory user's too.
+ */
+const char *
+account_jid(const char *in, struct jid *j, int any_auth)
 {
 	struct domain_conf	*d;
 
@@ -184,7 +187,7 @@ account_jid(const char *in, struct jid *j)
 		return ("not a valid bare JID (user@domain)");
 	if ((d = config_domain(proc_self.conf, j->domain)) == NULL)
 		return ("no such domain in the configuration");
-	if (d->auth != AUTH_INTERNAL)
+	if (d->auth != AUTH_INTERNAL && !any_auth)
 		return ("the domain does not use internal accounts");
 	return (NULL);
 }
@@ -278,7 +281,7 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 		account_ctl_list(iev, peerid, cu.jid);
 		return (0);
 	}
-	if ((err = account_jid(cu.jid, &j)) == NULL) {
+	if ((err = account_jid(cu.jid, &j, 0)) == NULL) {
 		switch (type) {
 		case IMSG_CTL_USER_ADD:
 			r = account_create(j.domain, j.local, cu.password);

@@ -134,11 +134,19 @@ auth_result(struct imsgev *iev, uint32_t id, int status, const char *local,
 	imsgev_composev(iev, IMSG_AUTH_RESULT, id, 0, -1, iov, 2);
 }
 
-/* The end of an exchange: answer, count a failure, forget the state. */
+/*
+ * The end of an exchange: answer, count a failure, forget the state.
+ * Right credentials of a disabled account are refused with its reason.
+ */
 static void
 auth_done(struct imsgev *iev, struct auth_exch *a, int status,
     const char *extra)
 {
+	char	 reason[ACCOUNT_REASON_MAX];
+
+	if (status == AUTH_SUCCESS && (status = account_state_login(a->domain,
+	    a->local, a->addr, reason, sizeof(reason))) != AUTH_SUCCESS)
+		extra = status == AUTH_ACCOUNT_DISABLED ? reason : NULL;
 	sasl_log(status, a->addr, a->local, a->domain);
 	if (status == AUTH_NOT_AUTHORIZED)
 		throttle_hit(auth_throttle, a->addr, time(NULL));

@@ -84,6 +84,37 @@ struct store_backend {
 	/* Every archived message of one account given to another. */
 	int		(*mam_move)(const char *, const char *, const char *,
 			    const char *);
+
+	/* Accounts' state (store_account_state.c). */
+	const struct store_state_ops *state;
+};
+
+/*
+ * An account's state: whether it is disabled and why, when it was made,
+ * its last login and from where; roster and archive sizes for counts.
+ */
+struct account_state {
+	int64_t		 created;
+	int		 disabled;
+	char		 reason[256];
+	int64_t		 last_login;
+	char		 last_addr[64];
+};
+
+/*
+ * get: 1 and the state, 0 when there is no such account, -1 when the
+ * database cannot say.  disable and login: 0, or -1; the account must
+ * exist.  counts: its contacts and archived messages, or -1.
+ */
+struct store_state_ops {
+	int		(*get)(const char *, const char *,
+			    struct account_state *);
+	int		(*disable)(const char *, const char *, int,
+			    const char *);
+	int		(*login)(const char *, const char *, int64_t,
+			    const char *);
+	int		(*counts)(const char *, const char *, int64_t *,
+			    int64_t *);
 };
 
 /*
@@ -195,6 +226,8 @@ int64_t		 mam_count_max(void);
 int		 mam_count_sql(char *, size_t, const struct mam_query *,
 		    const struct mam_bounds *, const char *, int64_t, char);
 
+extern const struct store_state_ops	 sqlite_state;
+extern const struct store_state_ops	 pg_state;
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;
 extern const struct store_mam_ops	 sqlite_mam;

@@ -40,7 +40,7 @@
 #include "store_backend.h"
 #include "store_pg.h"
 
-#define PG_SCHEMA_VERSION	1
+#define PG_SCHEMA_VERSION	2
 #define PG_SCHEMA_LOCK		"7823013"	/* an advisory lock's key */
 static struct pgconn	 pg_db;
 
@@ -106,8 +106,22 @@ static const char *pg_schema_v1[] = {
 	NULL
 };
 
+/* Accounts disabled by an administrator, and their last login. */
+static const char *pg_schema_v2[] = {
+	"CREATE TABLE account_state (domain text NOT NULL, "
+	    "localpart text NOT NULL, disabled integer NOT NULL DEFAULT 0, "
+	    "reason text NOT NULL DEFAULT '', "
+	    "last_login bigint NOT NULL DEFAULT 0, "
+	    "last_addr text NOT NULL DEFAULT '', "
+	    "PRIMARY KEY (domain, localpart), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	NULL
+};
+
 static const char *const *const pg_schema_steps[PG_SCHEMA_VERSION] = {
 	pg_schema_v1,
+	pg_schema_v2,
 };
 
 static const struct pgconn_stmt pg_stmts[] = {
@@ -260,7 +274,8 @@ pg_ready(struct pgconn *pc)
 	}
 	if (pgconn_prepare(pc, pg_stmts, nitems(pg_stmts)) == -1 ||
 	    pgconn_prepare(pc, pg_xml_stmts, pg_xml_nstmts) == -1 ||
-	    pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts) == -1)
+	    pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts) == -1 ||
+	    pgconn_prepare(pc, pg_state_stmts, pg_state_nstmts) == -1)
 		return (-1);
 	pg_mam_open(pc->kw, pc->val);
 	return (0);
@@ -597,4 +612,5 @@ const struct store_backend store_pg = {
 	.mam = &pg_mam,
 	.up = pg_up,
 	.mam_move = pie_pg_move,
+	.state = &pg_state,
 };

@@ -147,8 +147,22 @@ static const char *const sqlite_tables[] = {
  * The store's schema, one step per version (see dbutil.h): a change
  * of schema is a step appended here, never an edit of an earlier one.
  */
+/* Step 2: accounts disabled by an administrator, and their last login. */
+static const char *const sqlite_tables_2[] = {
+	"CREATE TABLE account_state (domain TEXT NOT NULL, "
+	    "localpart TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, "
+	    "reason TEXT NOT NULL DEFAULT '', "
+	    "last_login INTEGER NOT NULL DEFAULT 0, "
+	    "last_addr TEXT NOT NULL DEFAULT '', "
+	    "PRIMARY KEY (domain, localpart), "
+	    "FOREIGN KEY (domain, localpart) REFERENCES accounts "
+	    "ON DELETE CASCADE)",
+	NULL
+};
+
 static const struct dbu_step sqlite_steps[] = {
 	{ sqlite_tables, NULL },
+	{ sqlite_tables_2, NULL },
 };
 
 enum {
@@ -629,6 +643,7 @@ const struct store_backend store_sqlite = {
 	.xml = &sqlite_xml,
 	.mam = &sqlite_mam,
 	.mam_move = pie_sqlite_move,
+	.state = &sqlite_state,
 };
 
 /* The database, for the backend's other files (store_sqlite_xml.c). */

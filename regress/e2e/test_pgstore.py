@@ -236,8 +236,8 @@ def test_nowhere_then_it_comes_up(c):
     s.wait_log(r"store: PostgreSQL reachable again")
     add_user(s, "alice@%s" % D, "alice-pw")
     Raw(s.ports["client"]).login("alice", "alice-pw", "r")
-    assert c.pg.psql("SELECT version FROM schema_version",
-                     db="late") == [["1"]]
+    assert c.pg.psql("SELECT version FROM schema_version ORDER BY "
+                     "version", db="late") == [["1"], ["2"]]
     assert not s.log_has("late-pw")
 
 
@@ -302,6 +302,28 @@ def test_wrong_credentials(c):
     assert s.proc.poll() is None
 
 
+def test_version_1_upgraded_in_place(c):
+    """A database at schema version 1 (before accounts could be
+    disabled) is brought to version 2: its accounts log in, and can be
+    disabled."""
+    if c.pg.proc is None:
+        c.pg.start()
+    c.pg.create_db("older", "older", "older-pw")
+    s = c.server(c.conninfo("older", "older-pw"), up=True)
+    add_user(s, "alice@%s" % D, "alice-pw")
+    s.stop_keep()
+    c.pg.psql("DROP TABLE account_state; DELETE FROM schema_version "
+              "WHERE version = 2", db="older")
+    s.start()
+    s.wait_log(r"store: PostgreSQL schema upgraded from 1 to 2")
+    assert c.pg.psql("SELECT version FROM schema_version ORDER BY "
+                     "version", db="older") == [["1"], ["2"]]
+    Raw(s.ports["client"]).login("alice", "alice-pw", "r")
+    s.ctl("user", "disable", "alice@%s" % D, "upgraded")
+    assert c.pg.psql("SELECT reason FROM account_state",
+                     db="older") == [["upgraded"]]
+
+
 def test_newer_schema_is_refused(c):
     if c.pg.proc is None:
         c.pg.start()
@@ -311,7 +333,7 @@ def test_newer_schema_is_refused(c):
               "ALTER TABLE schema_version OWNER TO future", db="future")
     s = c.server(c.conninfo("future", "future-pw"), start=False)
     s.start(wait=False)
-    s.wait_log(r"schema version 99, newer than this xmppd's 1")
+    s.wait_log(r"schema version 99, newer than this xmppd's 2")
     assert s.wait_exit() != 0
     # Untouched: no downgrade, no table of ours.
     assert c.pg.psql("SELECT version FROM schema_version",

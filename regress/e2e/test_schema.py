@@ -59,11 +59,11 @@ def test_new_database_records_its_version(_):
     s = Server(prefork=1)
     try:
         s.start()
-        assert s.log_has(r"store: %s: created at schema version 1" %
+        assert s.log_has(r"store: %s: created at schema version 2" %
                          _store(s)), s.log_tail()
-        assert _versions(_store(s)) == [1]
+        assert _versions(_store(s)) == [1, 2]
         assert _one(_store(s), "SELECT value FROM meta WHERE key = "
-                    "'schema'") == "1"
+                    "'schema'") == "2"
     finally:
         s.stop()
 
@@ -78,11 +78,11 @@ def test_future_store_refused(_):
         _restart_with(s, _store(s),
                       "INSERT INTO schema_version VALUES (99, 0)",
                       "CREATE TABLE from_the_future (x)")
-        s.wait_log(r"store: %s: schema version 99 is newer than 1, the "
+        s.wait_log(r"store: %s: schema version 99 is newer than 2, the "
                    r"newest this xmppd knows: not downgraded" % _store(s))
         assert s.wait_exit() == 1
         assert not s.log_has(r"startup finished")
-        assert _versions(_store(s)) == [1, 99]
+        assert _versions(_store(s)) == [1, 2, 99]
         assert _one(_store(s), "SELECT count(*) FROM accounts") == 1
         assert _one(_store(s), "SELECT count(*) FROM sqlite_master WHERE "
                     "name = 'from_the_future'") == 1
@@ -110,6 +110,8 @@ def _pre_versioning(s, keep_meta):
     assert _one(_store(s), "SELECT count(*) FROM offline") == 1
     db = _db(_store(s))
     db.execute("DROP TABLE schema_version")
+    # Step 2's table, which a database of then did not have.
+    db.execute("DROP TABLE account_state")
     if keep_meta:
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     else:
@@ -125,8 +127,8 @@ def _upgraded(s):
     accounts log in with their passwords, bob gets his message."""
     s.start()
     s.wait_log(r"store: %s: made before schema versions, taken as "
-               r"version 1 and brought to version 1" % _store(s))
-    assert _versions(_store(s)) == [1]
+               r"version 1 and brought to version 2" % _store(s))
+    assert _versions(_store(s)) == [1, 2]
     c = Raw(s.ports["client"])
     assert c.login("alice", "alice-pw", "r") == "alice@example.org/r"
     c.close()
@@ -144,12 +146,12 @@ def test_pre_versioning_store_upgraded(_):
         _pre_versioning(s, keep_meta=True)
         _upgraded(s)
         assert _one(_store(s), "SELECT value FROM meta WHERE key = "
-                    "'schema'") == "1"
-        # Started again, it is simply at version 1.
+                    "'schema'") == "2"
+        # Started again, it is simply at version 2.
         s.stop_keep()
         s.start()
         assert not s.log_has(r"made before schema versions")
-        assert _versions(_store(s)) == [1]
+        assert _versions(_store(s)) == [1, 2]
     finally:
         s.stop()
 
@@ -167,6 +169,35 @@ def test_older_store_gets_missing_tables(_):
         s.stop()
 
 
+def test_version_1_store_upgraded_in_place(_):
+    """A store at schema version 1 (before accounts could be disabled)
+    is brought to version 2 in place: its accounts log in, and can be
+    disabled."""
+    s = Server(prefork=1)
+    try:
+        s.start()
+        add_user(s, "alice@example.org", "alice-pw")
+        s.stop_keep()
+        db = _db(_store(s))
+        db.execute("DROP TABLE account_state")
+        db.execute("DELETE FROM schema_version WHERE version = 2")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+        db.commit()
+        db.close()
+        s.start()
+        s.wait_log(r"store: %s: schema upgraded from version 1 to 2" %
+                   _store(s))
+        assert _versions(_store(s)) == [1, 2]
+        c = Raw(s.ports["client"])
+        assert c.login("alice", "alice-pw", "r") == "alice@example.org/r"
+        c.close()
+        s.ctl("user", "disable", "alice@example.org", "upgraded")
+        assert _one(_store(s), "SELECT reason FROM account_state") == \
+            "upgraded"
+    finally:
+        s.stop()
+
+
 def test_future_store_meta_refused(_):
     """A database without schema_version whose meta row says a later
     version: refused as well."""
@@ -175,7 +206,7 @@ def test_future_store_meta_refused(_):
         s.start()
         _restart_with(s, _store(s), "DROP TABLE schema_version",
                       "UPDATE meta SET value = '999' WHERE key = 'schema'")
-        s.wait_log(r"store: %s: schema version 999 is newer than 1" %
+        s.wait_log(r"store: %s: schema version 999 is newer than 2" %
                    _store(s))
         assert s.wait_exit() == 1
     finally:

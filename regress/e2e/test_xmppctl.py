@@ -140,7 +140,7 @@ def test_help_of_one_command(s):
     p = run(XMPPCTL, "help", "convert", "ejabberd")
     assert "ejabberd-rooms" not in p.stdout, p.stdout
     p = run(XMPPCTL, "help", "user")
-    assert p.stdout.count("usage: xmppctl user ") == 4, p.stdout
+    assert p.stdout.count("usage: xmppctl user ") == 7, p.stdout
 
 
 def test_help_and_usage_errors(s):
