@@ -50,6 +50,11 @@
 #define MUC_MAM_OID_BYTES	18	/* of the digest: 24 characters */
 #define MUC_MAM_EXPIRE_CHUNK	1000	/* rows per delete */
 #define MUC_MAM_EXPIRE_EVERY	3600	/* seconds */
+#ifdef REGRESS
+#define MUC_MAM_EXPIRE_RETRY	2	/* seconds, after a failed delete */
+#else
+#define MUC_MAM_EXPIRE_RETRY	60
+#endif
 #define MUC_MAM_SECRET_KEY	"mam.secret"
 
 /* A room's key for its occupant ids. */
@@ -675,6 +680,15 @@ muc_mam_expire_run(int fd, short event, void *arg)
 	if ((n = muc_be->mam->expire(svc->name, muc_mam_cutoff(svc),
 	    MUC_MAM_EXPIRE_CHUNK)) > 0)
 		muc_mam_deleted += n;
+	if (n < 0) {
+		/* Not an hour away: the database may be back in a moment. */
+		log_warnx("room archive expiry of %s failed, again in %d "
+		    "seconds", svc->name, MUC_MAM_EXPIRE_RETRY);
+		muc_mam_expiring[0] = '\0';
+		tv.tv_sec = MUC_MAM_EXPIRE_RETRY;
+		evtimer_add(&muc_mam_hourly_ev, &tv);
+		return;
+	}
 	if (n == MUC_MAM_EXPIRE_CHUNK)
 		evtimer_add(&muc_mam_expire_ev, &tv);
 	else

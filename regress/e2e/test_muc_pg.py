@@ -481,6 +481,34 @@ def test_a_refused_write_loses_no_other(c):
         rows(c, db, "ALTER TABLE muc_mam DROP CONSTRAINT regress_poison")
         rows(c, db, "DROP TRIGGER regress_tx ON muc_mam")
 
+def test_failed_expiry_is_retried_soon(c):
+    """A room archive expiry the database refuses is logged and tried
+    again soon (a minute; seconds in the regress build), not at the
+    next hour; then the old rows go."""
+    db = c.db()
+    s = Server(prefork=1)
+    s.write_conf(raw='muc storage postgresql "%s"\n' % c.conninfo(db) +
+                 s.base_conf() +
+                 'muc "%s" {\n\trooms persistent\n\tarchive expire 1d\n}\n'
+                 % KEEP)
+    c.servers.append(s)
+    s.start()
+    s.wait_log(r"muc db: connected to PostgreSQL")
+    rows(c, db, "CREATE FUNCTION regress_noexpire() RETURNS trigger AS $$ "
+         "BEGIN RAISE EXCEPTION 'regress_noexpire'; END $$ LANGUAGE "
+         "plpgsql")
+    rows(c, db, "CREATE TRIGGER regress_noexpire BEFORE DELETE ON muc_mam "
+         "FOR EACH STATEMENT EXECUTE FUNCTION regress_noexpire()")
+    m = s.mark()
+    kill_mucd(s)
+    s.wait_log(r"room archive expiry of %s failed, again in \d+ seconds"
+               % re.escape(KEEP), after=m)
+    m = s.mark()
+    rows(c, db, "DROP TRIGGER regress_noexpire ON muc_mam")
+    s.wait_log(r"room archive expiry: nothing to delete", after=m)
+    assert s.proc.poll() is None
+
+
 def test_tls_verify_full(c):
     """mucd's own connection in TLS, the server's name checked: rooms
     and their archive kept there, again after mucd restarts (its copy
