@@ -119,7 +119,10 @@ disco_handle(struct session *s, struct xml_node *iq, struct xml_node *query)
 		return (router_error(iq, "cancel", "service-unavailable"));
 	if (type == NULL || strcmp(type, "get") != 0)
 		return (router_error(iq, "cancel", "feature-not-implemented"));
-	/* No nodes here; another account's items are empty whatever asked. */
+	/* The server's nodes are its commands (router_adhoc.c). */
+	if (xml_get_attr(query, "node") != NULL && to == IQ_SERVER)
+		return (adhoc_disco(s, iq, query, info));
+	/* Another account's items are empty whatever asked. */
 	if (xml_get_attr(query, "node") != NULL && to != IQ_ACCOUNT)
 		return (router_error(iq, "cancel", "item-not-found"));
 	if ((r = router_iq_result(iq)) == NULL ||
