@@ -599,6 +599,11 @@ int		 adhoc_values(const struct xml_node *, const char *, char **,
 		    int);
 void		 adhoc_values_free(char **, int);
 
+/* router_motd.c: the message of the day, and announcements */
+extern const struct router_hooks	 motd_hooks;
+int		 motd_send(const char *, struct session *, const char *,
+		    const char *);
+
 /* router_admin.c: service administration (XEP-0133) */
 extern const struct adhoc_cmd	 admin_cmds[];	/* ends with a NULL node */
 int		 admin_dispatch(struct imsgev *, struct imsg *);

@@ -426,37 +426,6 @@ admin_online_list(struct adhoc_req *req, const struct xml_node *x)
 	adhoc_complete(req, NULL, NULL, form);
 }
 
-/* A headline from the domain to each available session of its users. */
-static int
-admin_send_all(const char *domain, const char *subject, const char *text)
-{
-	struct session	*s = NULL;
-	struct imsgev	*iev;
-	struct xml_node	*m, *c;
-	int		 n = 0;
-
-	if ((m = xml_node_new(NS_CLIENT, "message")) == NULL ||
-	    xml_set_attr(m, "from", domain) == -1 ||
-	    xml_set_attr(m, "type", "headline") == -1 ||
-	    (subject != NULL && ((c = xml_add_child(m, NULL, "subject")) ==
-	    NULL || xml_add_text(c, subject, strlen(subject)) == -1)) ||
-	    (c = xml_add_child(m, NULL, "body")) == NULL ||
-	    xml_add_text(c, text, strlen(text)) == -1) {
-		xml_node_free(m);
-		return (-1);
-	}
-	while ((s = session_next(s)) != NULL) {
-		if (!s->available || strcmp(s->user->domain, domain) != 0 ||
-		    (iev = proc_peer(PROC_STREAM, s->stream)) == NULL ||
-		    xml_set_attr(m, "to", s->full) == -1)
-			continue;
-		if (stanza_send(iev, s->id, s->id, m, NS_CLIENT) == 0)
-			n++;
-	}
-	xml_node_free(m);
-	return (n);
-}
-
 /* The lines of a text-multi field as one text; NULL: req failed. */
 static char *
 admin_text(struct adhoc_req *req, const struct xml_node *x, const char *var,
@@ -514,7 +483,7 @@ admin_announce(struct adhoc_req *req, const struct xml_node *x)
 		    "The announcement is empty");
 		goto done;
 	}
-	if ((n = admin_send_all(req->domain, subject[0] != '\0' ? subject :
+	if ((n = motd_send(req->domain, NULL, subject[0] != '\0' ? subject :
 	    NULL, text)) == -1) {
 		adhoc_fail(req, "wait", "internal-server-error", NULL, NULL);
 		goto done;

@@ -84,6 +84,7 @@ static const struct router_hooks *router_hooks[] = {
 	&blocking_hooks,
 	&sm_hooks,
 	&mam_hooks,
+	&motd_hooks,
 };
 
 

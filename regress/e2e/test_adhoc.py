@@ -24,7 +24,8 @@ def setup():
         'domain "example.org" {\n\tauth internal\n'
         '\tadmin "alice@example.org"\n}\n'
         'domain "sub.example.org" {\n\tauth internal\n'
-        '\tadmin "carol@sub.example.org"\n}\n')
+        '\tadmin "carol@sub.example.org"\n'
+        '\tmotd "Welcome & <read> the rules"\n}\n')
     assert "carol" in conf
     s.write_conf(raw=conf)
     s.start()
@@ -356,6 +357,7 @@ def test_announce(s):
             c.send("<presence/>")
         bob.expect(r"<presence[^>]*from='bob@example\.org/ann'")
         carol.expect(r"<presence[^>]*from='carol@sub\.example\.org/r'")
+        carol.expect(r"<message[^>]*type='headline'.*?</message>")
         r = run(s, "announce", subject="Maintenance",
                 announcement=["Down at 22:00", "<b>&amp; back soon</b>"
                               .replace("<", "&lt;")])
@@ -384,3 +386,30 @@ def test_announce(s):
 def test_disable_is_not_implemented(s):
     for node in ("disable-user", "reenable-user"):
         error(iq(s, command(node)), "feature-not-implemented", "cancel")
+
+
+def test_motd_at_login(s):
+    """The domain's motd comes once, at the first available presence;
+    other domains' users get none."""
+    sam = login(s, "sam", "sam-pw", domain="sub.example.org")
+    bob = login(s, "bob", "bob-pw", resource="motd")
+    try:
+        sam.send("<presence/>")
+        m = sam.expect(r"<message[^>]*type='headline'.*?</message>")
+        msg = ET.fromstring(m.group(0))
+        assert msg.get("from") == "sub.example.org", m.group(0)
+        assert msg.get("to") == "sam@sub.example.org/r", m.group(0)
+        assert msg.findtext("body") == "Welcome & <read> the rules", \
+            m.group(0)
+        # A later presence is no login: no second motd before the pong.
+        sam.send("<presence><show>away</show></presence>"
+                 "<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>")
+        m = sam.expect(r"(?s)^(.*?)<iq[^>]*id='p2'")
+        assert "<message" not in m.group(1), m.group(1)
+        bob.send("<presence/><iq type='get' id='p3'>"
+                 "<ping xmlns='urn:xmpp:ping'/></iq>")
+        m = bob.expect(r"(?s)^(.*?)<iq[^>]*id='p3'")
+        assert "<message" not in m.group(1), m.group(1)
+    finally:
+        sam.close()
+        bob.close()
