@@ -134,7 +134,8 @@ disco_handle(struct session *s, struct xml_node *iq, struct xml_node *query)
 		rv = (id = disco_add(q, "identity", "category", "server")) ==
 		    NULL || xml_set_attr(id, "type", "im") == -1 ||
 		    xml_set_attr(id, "name", "xmppd") == -1 ||
-		    disco_features(q) == -1;
+		    disco_features(q) == -1 ||
+		    contact_disco(q, xml_get_attr(iq, "to")) == -1;
 	else if (info)
 		rv = (id = disco_add(q, "identity", "category", "account")) ==
 		    NULL || xml_set_attr(id, "type", "registered") == -1 ||

@@ -604,6 +604,9 @@ extern const struct router_hooks	 motd_hooks;
 int		 motd_send(const char *, struct session *, const char *,
 		    const char *);
 
+/* router_contact.c: contact addresses (XEP-0157) */
+int		 contact_disco(struct xml_node *, const char *);
+
 /* router_admin.c: service administration (XEP-0133) */
 extern const struct adhoc_cmd	 admin_cmds[];	/* ends with a NULL node */
 int		 admin_dispatch(struct imsgev *, struct imsg *);

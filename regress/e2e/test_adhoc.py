@@ -22,7 +22,10 @@ def setup():
     conf = s.base_conf().replace(
         'domain "example.org" {\n\tauth internal\n}\n',
         'domain "example.org" {\n\tauth internal\n'
-        '\tadmin "alice@example.org"\n}\n'
+        '\tadmin "alice@example.org"\n'
+        '\tcontact abuse "mailto:abuse@example.org"\n'
+        '\tcontact security "mailto:security@example.org"\n'
+        '\tcontact abuse "xmpp:abuse@example.org"\n}\n'
         'domain "sub.example.org" {\n\tauth internal\n'
         '\tadmin "carol@sub.example.org"\n'
         '\tmotd "Welcome & <read> the rules"\n}\n')
@@ -413,3 +416,42 @@ def test_motd_at_login(s):
     finally:
         sam.close()
         bob.close()
+
+
+def test_contact_addresses(s):
+    """XEP-0157: the domain's contact lines as its serverinfo form; a
+    domain without them has none, and keeps its caps hash."""
+    SERVERINFO = "http://jabber.org/network/serverinfo"
+
+    def forms(to, who=None):
+        r = iq(s, "<query xmlns='%s'/>" % DISCO_INFO, to=to, type="get",
+               who=who)
+        assert r.get("type") == "result", ET.tostring(r)
+        out = {}
+        for x in r.iter("{%s}x" % XDATA):
+            assert x.get("type") == "result", ET.tostring(x)
+            out.update({f.get("var"): [v.text for v in
+                                       f.findall("{%s}value" % XDATA)]
+                        for f in x.findall("{%s}field" % XDATA)})
+        return out
+
+    got = forms("example.org")
+    assert got == {"FORM_TYPE": [SERVERINFO],
+                   "abuse-addresses": ["mailto:abuse@example.org",
+                                       "xmpp:abuse@example.org"],
+                   "security-addresses": ["mailto:security@example.org"]}, \
+        got
+    carol = login(s, "carol", "carol-pw", domain="sub.example.org")
+    try:
+        assert forms("sub.example.org", who=carol) == {}
+    finally:
+        carol.close()
+    # The stream features' caps hash is of features alone: not offered
+    # where the disco#info has a form.
+    for domain, has in (("example.org", False), ("sub.example.org", True)):
+        r = Raw(s.ports["client"])
+        r.starttls(domain)
+        m = r.header(domain)
+        assert ("http://jabber.org/protocol/caps" in m.group(1)) == has, \
+            (domain, m.group(1))
+        r.close()
