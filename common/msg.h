@@ -328,6 +328,10 @@ enum imsg_type {
 	IMSG_CTL_PIE_FLUSH,	/* int: 0, or 1 to give the user up */
 	IMSG_CTL_PIE_FLUSHED,	/* int: 0, or -1 when the user is refused */
 
+	/* control -> router: a headline to a domain's online users */
+	IMSG_CTL_ANNOUNCE,	/* struct ctl_announce + the text, no NUL */
+	IMSG_CTL_ANNOUNCED,	/* struct ctl_announce: to how many sessions */
+
 	IMSG_MAX
 };
 
@@ -814,6 +818,13 @@ struct mam_meta {
 	int		 status;		/* enum mam_status */
 	struct mam_row	 start;
 	struct mam_row	 end;
+};
+
+#define CTL_ANNOUNCE_MAX	(16 * 1024)	/* bytes of text */
+
+struct ctl_announce {
+	char		 domain[CONF_NAMELEN];
+	int		 sessions;		/* in the answer */
 };
 
 struct ctl_archive {

@@ -136,7 +136,6 @@ static void	 ldap_end(void);
 static void	 domain_new(const char *);
 static void	 domain_admin(const char *);
 static void	 domain_contact(int, const char *);
-static int	 conf_xml_text(const char *);
 static void	 muc_new(const char *);
 static void	 upload_new(const char *);
 static void	 upload_url(const char *);
@@ -677,7 +676,7 @@ domainopt	: TLS KEYPAIR STRING		{
 		| MOTD STRING			{
 			if ($2[0] == '\0')
 				yyerror("motd is empty");
-			else if (!conf_xml_text($2))
+			else if (!xml_text_ok($2, strlen($2)))
 				yyerror("motd is not UTF-8 text");
 			else
 				(void)conf_copy(cur_domain->motd, $2,
@@ -1710,19 +1709,6 @@ domain_new(const char *name)
 	cur_domain = d;
 }
 
-/* Text a client can be sent: what the serializer would write. */
-static int
-conf_xml_text(const char *s)
-{
-	struct xml_buf	 b;
-	int		 ok;
-
-	xml_buf_init(&b, 0);
-	ok = xml_buf_escape(&b, s, strlen(s), 0) == 0;
-	xml_buf_free(&b);
-	return (ok);
-}
-
 /*
  * A contact address (XEP-0157) is a URI: a scheme, a colon, then no
  * blank; the clients that show it need no more.
@@ -1735,7 +1721,7 @@ domain_contact(int kind, const char *uri)
 				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
 
 	if (n == 0 || uri[n] != ':' || uri[n + 1] == '\0' ||
-	    uri[strcspn(uri, " \t\r\n")] != '\0' || !conf_xml_text(uri)) {
+	    uri[strcspn(uri, " \t\r\n")] != '\0' || !xml_text_ok(uri, strlen(uri))) {
 		yyerror("contact \"%s\" is not a URI (such as "
 		    "mailto:abuse@example.org)", uri);
 		return;

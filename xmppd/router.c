@@ -70,6 +70,10 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (resolve_ctl(iev, imsg));
+	case IMSG_CTL_ANNOUNCE:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (motd_ctl(iev, imsg));
 	}
 	if ((r = resolve_dispatch(iev, imsg)) != 1)
 		return (r);

@@ -603,6 +603,7 @@ void		 adhoc_values_free(char **, int);
 extern const struct router_hooks	 motd_hooks;
 int		 motd_send(const char *, struct session *, const char *,
 		    const char *);
+int		 motd_ctl(struct imsgev *, struct imsg *);
 
 /* router_contact.c: contact addresses (XEP-0157) */
 int		 contact_disco(struct xml_node *, const char *);

@@ -23,10 +23,13 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "jid.h"
 #include "log.h"
+#include "msg.h"
 #include "proc.h"
 #include "router.h"
 #include "stanza.h"
@@ -79,3 +82,50 @@ motd_available(struct session *s, int initial)
 }
 
 const struct router_hooks motd_hooks = { NULL, motd_available, NULL };
+
+static void
+motd_ctl_fail(struct imsgev *iev, uint32_t id, const char *why)
+{
+	imsgev_compose(iev, IMSG_CTL_FAIL, id, 0, -1, why, strlen(why) + 1);
+}
+
+/* xmppctl announce: the text to every available session of a domain. */
+int
+motd_ctl(struct imsgev *iev, struct imsg *imsg)
+{
+	struct ctl_announce	 ca;
+	uint32_t		 id = imsg_get_id(imsg);
+	size_t			 len = imsg_get_len(imsg);
+	char			*text;
+	int			 n;
+
+	if (len < sizeof(ca) || len - sizeof(ca) > CTL_ANNOUNCE_MAX)
+		return (-1);
+	len -= sizeof(ca);
+	if ((text = malloc(sizeof(ca) + len + 1)) == NULL)
+		fatal("%s", __func__);
+	if (imsg_get_data(imsg, text, sizeof(ca) + len) == -1)
+		fatalx("%s: bad request", __func__);
+	memcpy(&ca, text, sizeof(ca));
+	memmove(text, text + sizeof(ca), len);
+	text[len] = '\0';
+	ca.domain[sizeof(ca.domain) - 1] = '\0';
+	if (jid_prep_domain(ca.domain, sizeof(ca.domain)) == -1 ||
+	    config_domain(proc_self.conf, ca.domain) == NULL)
+		motd_ctl_fail(iev, id, "no such domain");
+	else if (strlen(text) != len || !xml_text_ok(text, len))
+		motd_ctl_fail(iev, id, "the text is not UTF-8 text");
+	else if (text[strspn(text, " \t\r\n")] == '\0')
+		motd_ctl_fail(iev, id, "the text is empty");
+	else if ((n = motd_send(ca.domain, NULL, NULL, text)) == -1)
+		motd_ctl_fail(iev, id, "out of memory");
+	else {
+		log_info("announcement to %s: sent to %d sessions", ca.domain,
+		    n);
+		ca.sessions = n;
+		imsgev_compose(iev, IMSG_CTL_ANNOUNCED, id, 0, -1, &ca,
+		    sizeof(ca));
+	}
+	free(text);
+	return (0);
+}

@@ -4,10 +4,11 @@ everyone else is refused, and every form field is checked (raw
 stanzas)."""
 
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 
 from rawxmpp import Raw
-from xmppdtest import Server, add_user, run_async
+from xmppdtest import Server, XMPPCTL, add_user, run_async
 
 CMDS = "http://jabber.org/protocol/commands"
 ADMIN = "http://jabber.org/protocol/admin"
@@ -455,3 +456,47 @@ def test_contact_addresses(s):
         assert ("http://jabber.org/protocol/caps" in m.group(1)) == has, \
             (domain, m.group(1))
         r.close()
+
+
+def announce(s, domain, text):
+    return subprocess.run([XMPPCTL, "-s", s.sock, "announce", domain],
+                          input=text, capture_output=True, timeout=30)
+
+
+def test_xmppctl_announce(s):
+    bob = login(s, "bob", "bob-pw", resource="ctl")
+    sam = login(s, "sam", "sam-pw", domain="sub.example.org")
+    try:
+        bob.send("<presence/>")
+        bob.expect(r"<presence[^>]*from='bob@example\.org/ctl'")
+        sam.send("<presence/>")
+        sam.expect(r"<message[^>]*type='headline'.*?</message>")  # motd
+        p = announce(s, "example.org", "Reboot at 5 & <soon>\n".encode())
+        assert p.returncode == 0, p.stderr
+        assert p.stdout == b"announcement sent to 1 session of " \
+            b"example.org\n", p.stdout
+        m = bob.expect(r"<message[^>]*type='headline'.*?</message>")
+        msg = ET.fromstring(m.group(0))
+        assert msg.get("from") == "example.org", m.group(0)
+        assert msg.findtext("body") == "Reboot at 5 & <soon>", m.group(0)
+        # Bad input: a clear error, exit status 1, nothing sent.
+        for domain, text, why in (
+                ("nowhere.example", b"x", b"no such domain"),
+                ("example.org", b"\n\n", b"empty announcement"),
+                ("example.org", b"  \t", b"the text is empty"),
+                ("example.org", b"bad \xff\xfe", b"not UTF-8"),
+                ("example.org", b"ctl \x01", b"not UTF-8"),
+                ("example.org", b"x" * (16 * 1024 + 1), b"longer than")):
+            p = announce(s, domain, text)
+            assert p.returncode == 1 and why in p.stderr, (domain, text[:9],
+                                                           p.stderr)
+        # Another domain's users hear nothing of it.
+        sam.send("<iq type='get' id='p4'><ping xmlns='urn:xmpp:ping'/></iq>")
+        m = sam.expect(r"(?s)^(.*?)<iq[^>]*id='p4'")
+        assert "<message" not in m.group(1), m.group(1)
+        bob.send("<iq type='get' id='p5'><ping xmlns='urn:xmpp:ping'/></iq>")
+        m = bob.expect(r"(?s)^(.*?)<iq[^>]*id='p5'")
+        assert "<message" not in m.group(1), m.group(1)
+    finally:
+        bob.close()
+        sam.close()
