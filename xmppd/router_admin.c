@@ -47,7 +47,7 @@ struct admin_op {
 	uint32_t		 id;
 	uint32_t		 type;		/* IMSG_CTL_USER_* */
 	struct adhoc_req	*req;
-	char			 jids[ADMIN_DELETE_MAX][CONF_JIDLEN];
+	char			(*jids)[CONF_JIDLEN];
 	int			 njids;
 	int			 next;		/* the one asked */
 	char			 done[512];	/* deleted, or not */
@@ -98,6 +98,31 @@ admin_jid(struct adhoc_req *req, const char *in, char *bare, size_t len)
 	return (0);
 }
 
+/* A request for njids accounts. */
+static struct admin_op *
+admin_op_new(struct adhoc_req *req, uint32_t type, int njids)
+{
+	struct admin_op	*op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL ||
+	    (op->jids = calloc(njids, sizeof(*op->jids))) == NULL) {
+		free(op);
+		adhoc_fail(req, "wait", "internal-server-error", NULL, NULL);
+		return (NULL);
+	}
+	op->req = req;
+	op->type = type;
+	op->njids = njids;
+	return (op);
+}
+
+static void
+admin_op_free(struct admin_op *op)
+{
+	free(op->jids);
+	free(op);
+}
+
 /* Ask the store for the op's next account (and password, if any). */
 static void
 admin_store(struct admin_op *op, const char *password)
@@ -108,7 +133,7 @@ admin_store(struct admin_op *op, const char *password)
 	if ((store = proc_peer(PROC_STORE, 0)) == NULL) {
 		adhoc_fail(op->req, "wait", "internal-server-error", NULL,
 		    "The store is not running");
-		free(op);
+		admin_op_free(op);
 		return;
 	}
 	memset(&cu, 0, sizeof(cu));
@@ -121,20 +146,6 @@ admin_store(struct admin_op *op, const char *password)
 	imsgev_compose(store, op->type, op->id, 0, -1, &cu, sizeof(cu));
 	explicit_bzero(&cu, sizeof(cu));
 	TAILQ_INSERT_TAIL(&admin_ops, op, entry);
-}
-
-static struct admin_op *
-admin_op_new(struct adhoc_req *req, uint32_t type)
-{
-	struct admin_op	*op;
-
-	if ((op = calloc(1, sizeof(*op))) == NULL)
-		adhoc_fail(req, "wait", "internal-server-error", NULL, NULL);
-	else {
-		op->req = req;
-		op->type = type;
-	}
-	return (op);
 }
 
 /* An account and its password, the form of add and change-password. */
@@ -176,9 +187,8 @@ admin_account(struct adhoc_req *req, const struct xml_node *x, int add)
 		adhoc_fail(req, "modify", "not-acceptable", NULL,
 		    "The password is too long");
 	else if ((op = admin_op_new(req, add ? IMSG_CTL_USER_ADD :
-	    IMSG_CTL_USER_PASSWORD)) != NULL) {
+	    IMSG_CTL_USER_PASSWORD, 1)) != NULL) {
 		(void)strlcpy(op->jids[0], bare, sizeof(op->jids[0]));
-		op->njids = 1;
 		admin_store(op, pw);
 	}
  done:
@@ -235,7 +245,7 @@ admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
 		    "The field accountjids needs 1 to 50 JIDs");
 		return;
 	}
-	if ((op = admin_op_new(req, IMSG_CTL_USER_DELETE)) == NULL) {
+	if ((op = admin_op_new(req, IMSG_CTL_USER_DELETE, n)) == NULL) {
 		adhoc_values_free(v, n);
 		return;
 	}
@@ -243,11 +253,10 @@ admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
 		if (admin_jid(req, v[i], op->jids[i], sizeof(op->jids[i])) ==
 		    -1) {
 			adhoc_values_free(v, n);
-			free(op);
+			admin_op_free(op);
 			return;
 		}
 	adhoc_values_free(v, n);
-	op->njids = n;
 	admin_store(op, NULL);
 }
 
@@ -290,7 +299,8 @@ admin_answer(struct admin_op *op, int ok, const char *why)
 		} else if (strcmp(why, "no such account") == 0) {
 			type = "cancel";
 			cond = "item-not-found";
-		} else if (strcmp(why, "password not acceptable") == 0) {
+		} else if (strncmp(why, "password", 8) == 0) {
+			/* Not acceptable, or too short for the domain. */
 			type = "modify";
 			cond = "not-acceptable";
 		} else if (strcmp(why,
@@ -300,7 +310,7 @@ admin_answer(struct admin_op *op, int ok, const char *why)
 		}
 		adhoc_fail(op->req, type, cond, NULL, why);
 	}
-	free(op);
+	admin_op_free(op);
 }
 
 int
