@@ -271,6 +271,12 @@ admin_answer(struct admin_op *op, int ok, const char *why)
 	const char	*what = op->type == IMSG_CTL_USER_ADD ? "added" :
 			    op->type == IMSG_CTL_USER_DELETE ? "deleted" :
 			    "password changed";
+	size_t		 n = strlen(op->jids[op->next]);
+
+	/* The store may name the account first: "JID: reason". */
+	if (strncmp(why, op->jids[op->next], n) == 0 && why[n] == ':' &&
+	    why[n + 1] == ' ')
+		why += n + 2;
 
 	if (ok)
 		log_info("account %s %s by %s", op->jids[op->next], what,
