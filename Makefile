@@ -56,7 +56,9 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/keys.c xmppd/last.c \
 		xmppd/parent_control.c xmppd/ping.c \
 		xmppd/printconf.c \
-		xmppd/router.c xmppd/router_ldap.c \
+		xmppd/router.c xmppd/router_adhoc.c xmppd/router_admin.c \
+		xmppd/router_motd.c xmppd/router_contact.c \
+		xmppd/router_ldap.c \
 		xmppd/router_mam.c xmppd/router_mam_meta.c xmppd/router_muc.c \
 		xmppd/router_service.c xmppd/router_upload.c \
 		xmppd/router_offline.c \

@@ -159,6 +159,23 @@ struct admin_conf {
 };
 TAILQ_HEAD(admin_list, admin_conf);
 
+/* XEP-0157 contact addresses of a domain, by kind. */
+enum contact_kind {
+	CONTACT_ABUSE,
+	CONTACT_ADMIN,
+	CONTACT_FEEDBACK,
+	CONTACT_SALES,
+	CONTACT_SECURITY,
+	CONTACT_SUPPORT,
+	CONTACT_NKINDS
+};
+#define CONTACT_MAX		16	/* addresses of a domain */
+
+struct contact_conf {
+	int				 kind;
+	char				 uri[CONF_NAMELEN];
+};
+
 enum auth_kind {
 	AUTH_INTERNAL,
 	AUTH_LDAP,
@@ -182,6 +199,9 @@ struct domain_conf {
 	time_t				 archive_expire;	/* 0 = never */
 	int				 offline_limit;
 	int				 federation_certs;	/* no dialback */
+	struct contact_conf		 contacts[CONTACT_MAX];
+	int				 ncontacts;
+	char				 motd[CONF_STRLEN];	/* "" = none */
 };
 TAILQ_HEAD(domain_list, domain_conf);
 

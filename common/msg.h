@@ -349,6 +349,9 @@ enum imsg_type {
 	IMSG_ACCOUNT_ENABLED,	/* store -> router: struct ctl_user_state */
 	IMSG_ACCOUNT_LOGIN,	/* stream -> store: struct account_login */
 	IMSG_ACCOUNT_LOGIN_RESULT, /* store -> stream: struct account_login */
+	/* control -> router: a headline to a domain's online users */
+	IMSG_CTL_ANNOUNCE,	/* struct ctl_announce + the text, no NUL */
+	IMSG_CTL_ANNOUNCED,	/* struct ctl_announce: to how many sessions */
 
 	IMSG_MAX
 };
@@ -874,6 +877,13 @@ struct mam_meta {
 	int		 status;		/* enum mam_status */
 	struct mam_row	 start;
 	struct mam_row	 end;
+};
+
+#define CTL_ANNOUNCE_MAX	(16 * 1024)	/* bytes of text */
+
+struct ctl_announce {
+	char		 domain[CONF_NAMELEN];
+	int		 sessions;		/* in the answer */
 };
 
 struct ctl_archive {

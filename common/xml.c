@@ -471,6 +471,20 @@ xml_buf_escape(struct xml_buf *b, const char *s, size_t len, int attr)
 	return (xml_buf_add(b, s + start, len - start));
 }
 
+/* Can s be sent as text: UTF-8 of XML characters only? */
+int
+xml_text_ok(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t		 i, k;
+	uint32_t	 cp;
+
+	for (i = 0; i < len; i += k)
+		if ((k = xml_utf8(u + i, len - i, &cp)) == 0)
+			return (0);
+	return (1);
+}
+
 /* XML 1.0 (fifth edition) name characters, without the colon. */
 static int
 xml_namechar(uint32_t c, int first)

@@ -143,6 +143,7 @@ void		 xml_buf_free(struct xml_buf *);
 int		 xml_buf_add(struct xml_buf *, const char *, size_t);
 int		 xml_buf_addstr(struct xml_buf *, const char *);
 int		 xml_buf_escape(struct xml_buf *, const char *, size_t, int);
+int		 xml_text_ok(const char *, size_t);
 int		 xml_serialize(const struct xml_node *, const char *,
 		    struct xml_buf *);
 int		 xml_serialize_as(const struct xml_node *, const char *,

@@ -78,6 +78,7 @@ enum action {
 	CONVERT_EJABBERD_ROOMS,
 	CONVERT_PROSODY,
 	CONVERT_PROSODY_OFFLINE,
+	ANNOUNCE,
 };
 
 /*
@@ -161,6 +162,8 @@ static const struct command commands[] = {
 	    "Prosody's DATADIR." },
 	{ "resolve DOMAIN",	RESOLVE, "Show where xmppd would connect to "
 	    "reach the servers of DOMAIN." },
+	{ "announce DOMAIN",	ANNOUNCE, "Send standard input as a headline "
+	    "message to the online users of DOMAIN." },
 #ifdef REGRESS
 	{ "regress violate PROCESS", REGRESS_VIOLATE, "Make PROCESS break "
 	    "its sandbox (regress builds only)." },
@@ -687,6 +690,52 @@ show_candidate(struct imsg *imsg)
 }
 
 static void
+show_announced(struct imsg *imsg)
+{
+	struct ctl_announce	 ca;
+
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
+		errx(1, "bad announce answer");
+	ca.domain[sizeof(ca.domain) - 1] = '\0';
+	printf("announcement sent to %d session%s of %s\n", ca.sessions,
+	    ca.sessions == 1 ? "" : "s", ca.domain);
+}
+
+/* The text of an announcement, from standard input, to domain. */
+static int
+announce_send(struct imsgbuf *ibuf, const char *domain)
+{
+	struct ctl_announce	 ca;
+	char			*buf;
+	size_t			 len = 0;
+	ssize_t			 n;
+
+	memset(&ca, 0, sizeof(ca));
+	if (strlcpy(ca.domain, domain, sizeof(ca.domain)) >= sizeof(ca.domain))
+		errx(1, "domain too long");
+	if ((buf = malloc(sizeof(ca) + CTL_ANNOUNCE_MAX + 1)) == NULL)
+		err(1, NULL);
+	while ((n = read(STDIN_FILENO, buf + sizeof(ca) + len,
+	    CTL_ANNOUNCE_MAX + 1 - len)) > 0)
+		if ((len += n) > CTL_ANNOUNCE_MAX)
+			errx(1, "announcement longer than %d bytes",
+			    CTL_ANNOUNCE_MAX);
+	if (n == -1)
+		err(1, "standard input");
+	while (len > 0 && (buf[sizeof(ca) + len - 1] == '\n' ||
+	    buf[sizeof(ca) + len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		errx(1, "empty announcement (the text is read from standard "
+		    "input)");
+	memcpy(buf, &ca, sizeof(ca));
+	n = imsg_compose(ibuf, IMSG_CTL_ANNOUNCE, MSG_VERSION, 0, -1, buf,
+	    sizeof(ca) + len);
+	free(buf);
+	return (n);
+}
+
+static void
 show_user(struct imsg *imsg)
 {
 	struct ctl_user	 cu;
@@ -887,6 +936,10 @@ ctl_answer(struct imsgbuf *ibuf)
 			show_archive(&imsg);
 			imsg_free(&imsg);
 			return (0);
+		case IMSG_CTL_ANNOUNCED:
+			show_announced(&imsg);
+			imsg_free(&imsg);
+			return (0);
 		case IMSG_CTL_OK:
 			/* What was done, when it is more than "done". */
 			if (ctl_text(&imsg, text, sizeof(text)) != NULL)
@@ -1064,6 +1117,9 @@ main(int argc, char *argv[])
 		ret = imsg_compose(&ibuf, ctl_type[cmd->action], MSG_VERSION,
 		    0, -1, &cu, sizeof(cu));
 		explicit_bzero(&cu, sizeof(cu));
+		break;
+	case ANNOUNCE:
+		ret = announce_send(&ibuf, arg);
 		break;
 	case LOG_VERBOSE:
 	case LOG_BRIEF:

@@ -340,8 +340,12 @@ c2s_features(struct conn *c)
 		/* XEP-0352 section 4: offered once authenticated. */
 		c2s_write(c, "<csi xmlns='" NS_CSI "'/>");
 	}
-	if (stream_caps[0] != '\0') {
-		/* XEP-0115 section 6.3: the server's own capabilities. */
+	/*
+	 * XEP-0115 section 6.3: the server's own capabilities.  The hash
+	 * is of the features alone: a domain with contact addresses
+	 * (XEP-0157) has a form in its disco#info, and no hash here.
+	 */
+	if (stream_caps[0] != '\0' && (d == NULL || d->ncontacts == 0)) {
 		c2s_write(c, "<c xmlns='http://jabber.org/protocol/caps' "
 		    "hash='sha-1' node='https://xmppd.invalid/caps' ver='");
 		c2s_write(c, stream_caps);

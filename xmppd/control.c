@@ -172,6 +172,7 @@ control_target(uint32_t type)
 	case IMSG_CTL_SHOW_COMPONENTS:
 	case IMSG_CTL_SHOW_STREAMS:
 	case IMSG_CTL_RESOLVE:		/* the router asks the resolver */
+	case IMSG_CTL_ANNOUNCE:
 		return (proc_peer(PROC_ROUTER, 0));
 	case IMSG_CTL_USER_ADD:
 	case IMSG_CTL_USER_DELETE:
@@ -271,6 +272,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_RESOLVE_CANDIDATE:
 	case IMSG_CTL_STREAM:
 	case IMSG_CTL_PIE_FLUSHED:
+	case IMSG_CTL_ANNOUNCED:
 		break;
 	default:
 		return (-1);

@@ -119,7 +119,10 @@ disco_handle(struct session *s, struct xml_node *iq, struct xml_node *query)
 		return (router_error(iq, "cancel", "service-unavailable"));
 	if (type == NULL || strcmp(type, "get") != 0)
 		return (router_error(iq, "cancel", "feature-not-implemented"));
-	/* No nodes here; another account's items are empty whatever asked. */
+	/* The server's nodes are its commands (router_adhoc.c). */
+	if (xml_get_attr(query, "node") != NULL && to == IQ_SERVER)
+		return (adhoc_disco(s, iq, query, info));
+	/* Another account's items are empty whatever asked. */
 	if (xml_get_attr(query, "node") != NULL && to != IQ_ACCOUNT)
 		return (router_error(iq, "cancel", "item-not-found"));
 	if ((r = router_iq_result(iq)) == NULL ||
@@ -131,7 +134,8 @@ disco_handle(struct session *s, struct xml_node *iq, struct xml_node *query)
 		rv = (id = disco_add(q, "identity", "category", "server")) ==
 		    NULL || xml_set_attr(id, "type", "im") == -1 ||
 		    xml_set_attr(id, "name", "xmppd") == -1 ||
-		    disco_features(q) == -1;
+		    disco_features(q) == -1 ||
+		    contact_disco(q, xml_get_attr(iq, "to")) == -1;
 	else if (info)
 		rv = (id = disco_add(q, "identity", "category", "account")) ==
 		    NULL || xml_set_attr(id, "type", "registered") == -1 ||

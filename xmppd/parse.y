@@ -44,6 +44,7 @@
 #include "config.h"
 #include "ldaputil.h"
 #include "log.h"
+#include "xml.h"
 
 #define PARSE_MAXINCLUDE	16
 #define PARSE_MAXTOKEN		8192
@@ -137,6 +138,7 @@ static void	 ldap_server(const char *, int);
 static void	 ldap_end(void);
 static void	 domain_new(const char *);
 static void	 domain_admin(const char *);
+static void	 domain_contact(int, const char *);
 static void	 muc_new(const char *);
 static void	 upload_new(const char *);
 static void	 upload_url(const char *);
@@ -188,10 +190,12 @@ static char			 lex_text[LEX_TEXTMAX];	/* the last word */
 %token	CERTIFICATES FEDERATION REQUIRE
 %token	QUEUE
 %token	ERROR
+%token	ABUSE CONTACT FEEDBACK MOTD SALES SECURITY SUPPORT
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.number>	size duration expiry starttls archpolicy
 %type	<v.number>	listenkind tlsopt
+%type	<v.number>	contactkind
 %type	<v.string>	secret
 
 %%
@@ -669,6 +673,28 @@ domainopt	: TLS KEYPAIR STRING		{
 		| FEDERATION REQUIRE CERTIFICATES {
 			cur_domain->federation_certs = 1;
 		}
+		| CONTACT contactkind STRING	{
+			domain_contact($2, $3);
+			free($3);
+		}
+		| MOTD STRING			{
+			if ($2[0] == '\0')
+				yyerror("motd is empty");
+			else if (!xml_text_ok($2, strlen($2)))
+				yyerror("motd is not UTF-8 text");
+			else
+				(void)conf_copy(cur_domain->motd, $2,
+				    sizeof(cur_domain->motd), "motd");
+			free($2);
+		}
+		;
+
+contactkind	: ABUSE				{ $$ = CONTACT_ABUSE; }
+		| ADMIN				{ $$ = CONTACT_ADMIN; }
+		| FEEDBACK			{ $$ = CONTACT_FEEDBACK; }
+		| SALES				{ $$ = CONTACT_SALES; }
+		| SECURITY			{ $$ = CONTACT_SECURITY; }
+		| SUPPORT			{ $$ = CONTACT_SUPPORT; }
 		;
 
 archpolicy	: ALWAYS			{ $$ = ARCHIVE_ALWAYS; }
@@ -1173,6 +1199,7 @@ lookup(const char *s)
 {
 	/* This has to be sorted always. */
 	static const struct keywords keywords[] = {
+		{ "abuse",		ABUSE },
 		{ "address",		ADDRESS },
 		{ "admin",		ADMIN },
 		{ "admins",		ADMINS },
@@ -1192,6 +1219,7 @@ lookup(const char *s)
 		{ "client",		CLIENT },
 		{ "component",		COMPONENT },
 		{ "connections",	CONNECTIONS },
+		{ "contact",		CONTACT },
 		{ "cors",		CORS },
 		{ "create",		CREATE },
 		{ "datadir",		DATADIR },
@@ -1203,6 +1231,7 @@ lookup(const char *s)
 		{ "expire",		EXPIRE },
 		{ "failures",		FAILURES },
 		{ "federation",		FEDERATION },
+		{ "feedback",		FEEDBACK },
 		{ "filter",		FILTER },
 		{ "fn",			FN },
 		{ "from",		FROM },
@@ -1225,6 +1254,7 @@ lookup(const char *s)
 		{ "managed_entity",	MANAGED },
 		{ "max",		MAXIMUM },
 		{ "message",		MESSAGE },
+		{ "motd",		MOTD },
 		{ "muc",		MUC },
 		{ "multiplex",		MULTIPLEX },
 		{ "never",		NEVER },
@@ -1256,6 +1286,8 @@ lookup(const char *s)
 		{ "room",		ROOM },
 		{ "rooms",		ROOMS },
 		{ "roster",		ROSTER },
+		{ "sales",		SALES },
+		{ "security",		SECURITY },
 		{ "server",		SERVER },
 		{ "sessions",		SESSIONS },
 		{ "set",		SET },
@@ -1266,6 +1298,7 @@ lookup(const char *s)
 		{ "starttls",		STARTTLS },
 		{ "storage",		STORAGE },
 		{ "subject",		SUBJECT },
+		{ "support",		SUPPORT },
 		{ "tel",		TEL },
 		{ "temporary",		TEMPORARY },
 		{ "timeout",		TIMEOUT },
@@ -1968,6 +2001,33 @@ domain_new(const char *name)
 	d->offline_limit = DEFAULT_OFFLINE_LIMIT;
 	TAILQ_INSERT_TAIL(&conf->domains, d, entry);
 	cur_domain = d;
+}
+
+/*
+ * A contact address (XEP-0157) is a URI: a scheme, a colon, then no
+ * blank; the clients that show it need no more.
+ */
+static void
+domain_contact(int kind, const char *uri)
+{
+	struct contact_conf	*c;
+	size_t			 n = strspn(uri, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	if (n == 0 || uri[n] != ':' || uri[n + 1] == '\0' ||
+	    uri[strcspn(uri, " \t\r\n")] != '\0' || !xml_text_ok(uri, strlen(uri))) {
+		yyerror("contact \"%s\" is not a URI (such as "
+		    "mailto:abuse@example.org)", uri);
+		return;
+	}
+	if (cur_domain->ncontacts == CONTACT_MAX) {
+		yyerror("more than %d contact addresses", CONTACT_MAX);
+		return;
+	}
+	c = &cur_domain->contacts[cur_domain->ncontacts];
+	c->kind = kind;
+	if (conf_copy(c->uri, uri, sizeof(c->uri), "contact URI") == 0)
+		cur_domain->ncontacts++;
 }
 
 /* An admin is a bare JID: user@domain, nothing else. */

@@ -333,6 +333,21 @@ print_ldap(FILE *fp, struct ldap_conf *l)
 }
 
 static void
+print_contacts(FILE *fp, struct domain_conf *d)
+{
+	static const char	*kinds[] = { "abuse", "admin", "feedback",
+				    "sales", "security", "support" };
+	int			 i;
+
+	for (i = 0; i < d->ncontacts; i++) {
+		fprintf(fp, "\tcontact %s ",
+		    kinds[d->contacts[i].kind % CONTACT_NKINDS]);
+		print_quoted(fp, d->contacts[i].uri);
+		fputc('\n', fp);
+	}
+}
+
+static void
 print_domain(FILE *fp, struct domain_conf *d)
 {
 	static const char	*archive[] = { "always", "roster", "never" };
@@ -366,6 +381,12 @@ print_domain(FILE *fp, struct domain_conf *d)
 	fprintf(fp, "\toffline limit %d\n", d->offline_limit);
 	if (d->federation_certs)
 		fputs("\tfederation require certificates\n", fp);
+	print_contacts(fp, d);
+	if (d->motd[0] != '\0') {
+		fputs("\tmotd ", fp);
+		print_quoted(fp, d->motd);
+		fputc('\n', fp);
+	}
 	fputs("}\n", fp);
 }
 

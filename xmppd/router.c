@@ -72,6 +72,10 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_CONTROL)
 			return (-1);
 		return (resolve_ctl(iev, imsg));
+	case IMSG_CTL_ANNOUNCE:
+		if (iev->type != PROC_CONTROL)
+			return (-1);
+		return (motd_ctl(iev, imsg));
 	}
 	if ((r = resolve_dispatch(iev, imsg)) != 1)
 		return (r);
@@ -100,6 +104,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 	if ((r = muc_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = upload_dispatch(iev, imsg)) != 1)
+		return (r);
+	if ((r = admin_dispatch(iev, imsg)) != 1)
 		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));

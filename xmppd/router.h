@@ -564,4 +564,60 @@ void		 s2s_stream_down(int);
 /* router_dialback.c */
 int		 dialback_dispatch(struct imsgev *, struct imsg *);
 
+/*
+ * router_adhoc.c: ad-hoc commands (XEP-0050) of the server's JIDs.  A
+ * command's run() gets its request, with the submitted form (NULL at
+ * the first stage), and ends it, now or later, with exactly one of
+ * adhoc_next() (a form to fill in), adhoc_complete() or adhoc_fail().
+ */
+#define NS_XDATA	"jabber:x:data"
+#define ADHOC_SIDLEN	24
+
+struct adhoc_req;
+struct adhoc_cmd {
+	const char	*node;
+	const char	*name;
+	int		 listed;	/* in the commands' disco items */
+	void		(*run)(struct adhoc_req *, const struct xml_node *);
+};
+
+struct adhoc_req {
+	int			 stream;	/* the requester's session */
+	uint32_t		 session;
+	struct xml_node		*iq;		/* the request, no payload */
+	const struct adhoc_cmd	*cmd;
+	char			 domain[CONF_NAMELEN];	/* the server's */
+	char			 admin[CONF_JIDLEN];	/* who asks, bare */
+	char			 sessionid[ADHOC_SIDLEN];
+};
+
+extern const struct iq_feature	 adhoc_feature;
+struct xml_node	*adhoc_disco(struct session *, struct xml_node *,
+		    struct xml_node *, int);
+void		 adhoc_next(struct adhoc_req *, struct xml_node *);
+void		 adhoc_complete(struct adhoc_req *, const char *,
+		    const char *, struct xml_node *);
+void		 adhoc_fail(struct adhoc_req *, const char *, const char *,
+		    const char *, const char *);
+struct xml_node	*adhoc_form(const char *, const char *, const char *);
+struct xml_node	*adhoc_field(struct xml_node *, const char *, const char *,
+		    const char *, int);
+int		 adhoc_value(struct xml_node *, const char *);
+int		 adhoc_values(const struct xml_node *, const char *, char **,
+		    int);
+void		 adhoc_values_free(char **, int);
+
+/* router_motd.c: the message of the day, and announcements */
+extern const struct router_hooks	 motd_hooks;
+int		 motd_send(const char *, struct session *, const char *,
+		    const char *);
+int		 motd_ctl(struct imsgev *, struct imsg *);
+
+/* router_contact.c: contact addresses (XEP-0157) */
+int		 contact_disco(struct xml_node *, const char *);
+
+/* router_admin.c: service administration (XEP-0133) */
+extern const struct adhoc_cmd	 admin_cmds[];	/* ends with a NULL node */
+int		 admin_dispatch(struct imsgev *, struct imsg *);
+
 #endif /* ROUTER_H */

@@ -71,6 +71,7 @@ static const struct router_feature {
 	{ &mam_prefs_feature, NULL, 1, 0 },
 	{ &mam_ext_feature, NULL, 1, 0 },
 	{ &mam_meta_feature, NULL, 1, 0 },
+	{ &adhoc_feature, NULL, 1, 1 },	/* forbidden to non-admins */
 };
 
 static const struct router_hooks *router_hooks[] = {
@@ -83,6 +84,7 @@ static const struct router_hooks *router_hooks[] = {
 	&blocking_hooks,
 	&sm_hooks,
 	&mam_hooks,
+	&motd_hooks,
 };
 
 

@@ -272,7 +272,9 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 	uint32_t	 type = imsg_get_type(imsg);
 	int		 r;
 
-	if (iev->type != PROC_CONTROL ||
+	/* The router asks for a domain's admins (router_admin.c). */
+	if ((iev->type != PROC_CONTROL && (iev->type != PROC_ROUTER ||
+	    imsg_get_type(imsg) == IMSG_CTL_USER_LIST)) ||
 	    imsg_get_data(imsg, &cu, sizeof(cu)) == -1)
 		return (-1);
 	cu.jid[sizeof(cu.jid) - 1] = '\0';
