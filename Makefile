@@ -80,7 +80,8 @@ endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c xmppctl/xmlread.c \
 		xmppctl/convert_lua.c xmppctl/muc_import.c
-XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
+XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c \
+		xmppd/resolver_ctl.c
 XMPPD_SRCS+=	xmppd/stream_mux.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
