@@ -44,7 +44,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/disco.c xmppd/http_hostmeta.c xmppd/http_web.c \
 		xmppd/http_ws.c \
 		xmppd/keys.c xmppd/last.c xmppd/parent_check.c \
-		xmppd/parent_control.c xmppd/ping.c \
+		xmppd/parent_control.c xmppd/parent_ctl_check.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_ldap.c \
 		xmppd/router_mam.c xmppd/router_mam_meta.c xmppd/router_muc.c \
