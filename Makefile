@@ -79,7 +79,7 @@ XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c xmppctl/xmlread.c \
-		xmppctl/convert_lua.c xmppctl/muc_import.c
+		xmppctl/convert_lua.c xmppctl/muc_import.c xmppctl/check.c
 XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c \
 		xmppd/resolver_ctl.c
 XMPPD_SRCS+=	xmppd/stream_mux.c
