@@ -77,16 +77,22 @@ check_say(struct check_ctx *cx, int level, const char *where,
 	    -1, &f, sizeof(f));
 }
 
-/* The keypair whose certificate names name: keypair's only, if given. */
+/*
+ * The keypair whose certificate names name: keypair's only, if given,
+ * and then also when its file cannot be read, to say so.
+ */
 static struct check_cert *
 check_naming(struct check_ctx *cx, const char *name, const char *keypair)
 {
 	size_t	 i;
 
 	for (i = 0; i < cx->ncerts; i++) {
-		if (keypair != NULL && keypair[0] != '\0' &&
-		    strcmp(cx->certs[i].k->name, keypair) != 0)
-			continue;
+		if (keypair != NULL && keypair[0] != '\0') {
+			if (strcmp(cx->certs[i].k->name, keypair) != 0)
+				continue;
+			if (cx->certs[i].pem == NULL)
+				return (&cx->certs[i]);
+		}
 		if (cx->certs[i].pem != NULL && tlsverify_names(
 		    cx->certs[i].pem, cx->certs[i].len, name) == 1)
 			return (&cx->certs[i]);

@@ -229,6 +229,19 @@ def test_certificate_in_its_last_14_days(c):
     assert "in under 14 days: renew it" in out, out
 
 
+def test_certificate_file_gone(c):
+    crt, _ = c.certs["soon"]
+    os.rename(crt, crt + ".away")
+    try:
+        rc, out, _ = check(c, "soon.example.org")
+        assert rc == 1, out
+        assert out == ("error: soon.example.org: certificate %s: No such "
+                       "file or directory: fix the path or the file\n"
+                       % crt), out
+    finally:
+        os.rename(crt + ".away", crt)
+
+
 def test_certificate_for_another_name(c):
     rc, out, _ = check(c, "named.example.org")
     assert rc == 1, out
