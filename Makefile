@@ -54,7 +54,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/http_web.c \
 		xmppd/http_ws.c \
 		xmppd/keys.c xmppd/last.c \
-		xmppd/parent_control.c xmppd/ping.c \
+		xmppd/parent_control.c xmppd/parent_ctl_check.c xmppd/ping.c \
 		xmppd/printconf.c \
 		xmppd/router.c xmppd/router_adhoc.c xmppd/router_admin.c \
 		xmppd/router_motd.c xmppd/router_contact.c \
@@ -93,8 +93,10 @@ XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif
 XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 		xmppctl/convert.c xmppctl/xmlread.c \
-		xmppctl/convert_lua.c xmppctl/muc_import.c xmppctl/user_state.c
-XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c
+		xmppctl/convert_lua.c xmppctl/muc_import.c xmppctl/user_state.c \
+		xmppctl/check.c
+XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c \
+		xmppd/resolver_ctl.c
 XMPPD_SRCS+=	xmppd/stream_mux.c
 LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \

@@ -23,7 +23,7 @@
  *	parent  <-> every child			fd 3 in the child
  *	stream  <-> router, store, ldapauthd	one link per stream instance
  *	router  <-> store, ldapauthd, mucd, uploadd
- *	control <-> router, store
+ *	control <-> router, store, ldapauthd, resolver
  *	router  <-> resolver
  * A child also has fd 4, a datagram socket to the parent for log lines.
  *
@@ -352,6 +352,18 @@ enum imsg_type {
 	/* control -> router: a headline to a domain's online users */
 	IMSG_CTL_ANNOUNCE,	/* struct ctl_announce + the text, no NUL */
 	IMSG_CTL_ANNOUNCED,	/* struct ctl_announce: to how many sessions */
+	/*
+	 * xmppctl check.  control -> parent CHECK, answered FINDING...,
+	 * CHECK_DOMAIN... and CHECK_LISTEN... then END (or FAIL).  control
+	 * -> resolver DNS, one question, answered DNS_ANSWER and its
+	 * records (peerid: the control connection).
+	 */
+	IMSG_CTL_CHECK,		/* struct ctl_check */
+	IMSG_CTL_CHECK_FINDING,	/* struct ctl_check_finding */
+	IMSG_CTL_CHECK_DOMAIN,	/* struct ctl_check: a domain checked */
+	IMSG_CTL_CHECK_LISTEN,	/* struct ctl_check_listen */
+	IMSG_CTL_DNS,		/* struct ctl_dns_q */
+	IMSG_CTL_DNS_ANSWER,	/* struct ctl_dns_answer + ctl_dns_rr... */
 
 	IMSG_MAX
 };
@@ -408,6 +420,64 @@ struct ctl_about {
 	char		 conffile[CONF_PATHLEN];
 	char		 socket[CONF_PATHLEN];
 	char		 datadir[CONF_PATHLEN];
+};
+
+/* xmppctl check: what the parent found, and what DNS should say. */
+#define CHECK_TEXT_LEN		512
+
+enum check_level {
+	CHECK_NOTE,		/* for the admin to know: no action needed */
+	CHECK_WARNING,		/* works, but should be looked at */
+	CHECK_ERROR,		/* clients or peers will fail */
+};
+
+struct ctl_check {
+	char		 domain[CONF_NAMELEN];	/* "": every domain */
+};
+
+struct ctl_check_finding {
+	int		 level;			/* enum check_level */
+	char		 where[CONF_NAMELEN];
+	char		 text[CHECK_TEXT_LEN];	/* what, and what to do */
+};
+
+struct ctl_check_listen {
+	char		 addr[CONF_NAMELEN];
+	in_port_t	 port;			/* host order */
+	int		 kind;			/* enum listen_kind */
+	int		 flags;			/* LISTEN_TLS */
+};
+
+/*
+ * IMSG_CTL_DNS: the resolver answers these questions only: SRV of the
+ * four XMPP services of a domain, or A or AAAA of a host.
+ */
+enum ctl_dns_service {
+	CTL_DNS_HOST,		/* the name itself: A or AAAA */
+	CTL_DNS_XMPP_CLIENT,	/* _xmpp-client._tcp: SRV */
+	CTL_DNS_XMPPS_CLIENT,	/* _xmpps-client._tcp */
+	CTL_DNS_XMPP_SERVER,	/* _xmpp-server._tcp */
+	CTL_DNS_XMPPS_SERVER,	/* _xmpps-server._tcp */
+};
+#define CTL_DNS_RR_MAX		32	/* records in one answer */
+
+struct ctl_dns_q {
+	char		 name[CONF_NAMELEN];	/* UTF-8 */
+	int		 service;		/* enum ctl_dns_service */
+	int		 type;			/* 1 (A) or 28 (AAAA) */
+};
+
+struct ctl_dns_answer {
+	int		 status;		/* enum resolve_status */
+	uint32_t	 nrr;			/* records that follow */
+};
+
+struct ctl_dns_rr {
+	uint16_t		 priority;	/* SRV */
+	uint16_t		 weight;
+	uint16_t		 port;
+	char			 target[CONF_NAMELEN];	/* "." for none */
+	struct sockaddr_storage	 ss;		/* A, AAAA */
 };
 
 struct ctl_user {

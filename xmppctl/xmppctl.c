@@ -43,6 +43,7 @@
 #include "log.h"
 #include "msg.h"
 #include "xmppctl.h"
+#include "check.h"
 #include "convert.h"
 
 enum action {
@@ -71,6 +72,7 @@ enum action {
 	UPLOAD_STATS,
 	UPLOAD_PURGE,
 	RESOLVE,
+	CHECK,
 	REGRESS_VIOLATE,
 	EXPORT,
 	IMPORT,
@@ -164,6 +166,9 @@ static const struct command commands[] = {
 	    "reach the servers of DOMAIN." },
 	{ "announce DOMAIN",	ANNOUNCE, "Send standard input as a headline "
 	    "message to the online users of DOMAIN." },
+	{ "check [DOMAIN]",	CHECK, "Check the certificates, DNS records "
+	    "and settings of DOMAIN, or of every domain: one line a "
+	    "finding; exit status 1 on errors, 2 on warnings only." },
 #ifdef REGRESS
 	{ "regress violate PROCESS", REGRESS_VIOLATE, "Make PROCESS break "
 	    "its sandbox (regress builds only)." },
@@ -1051,6 +1056,11 @@ main(int argc, char *argv[])
 		return (ret);
 	case EXPORT:
 		ret = pie_export(&ibuf, argv[1], argc == 3 ? argv[2] : NULL);
+		imsgbuf_clear(&ibuf);
+		close(fd);
+		return (ret);
+	case CHECK:
+		ret = check(&ibuf, arg);
 		imsgbuf_clear(&ibuf);
 		close(fd);
 		return (ret);

@@ -156,6 +156,7 @@ control_target(uint32_t type)
 	switch (type) {
 	case IMSG_CTL_SHOW_PROCESSES:
 	case IMSG_CTL_ABOUT:
+	case IMSG_CTL_CHECK:
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_VERBOSE:
 #ifdef REGRESS
@@ -191,6 +192,8 @@ control_target(uint32_t type)
 		return (proc_peer(PROC_STORE, 0));
 	case IMSG_CTL_SHOW_LDAP:
 		return (proc_peer(PROC_LDAPAUTHD, 0));
+	case IMSG_CTL_DNS:
+		return (proc_peer(PROC_RESOLVER, 0));
 	}
 	return (NULL);
 }
@@ -273,6 +276,10 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_STREAM:
 	case IMSG_CTL_PIE_FLUSHED:
 	case IMSG_CTL_ANNOUNCED:
+	case IMSG_CTL_CHECK_FINDING:
+	case IMSG_CTL_CHECK_DOMAIN:
+	case IMSG_CTL_CHECK_LISTEN:
+	case IMSG_CTL_DNS_ANSWER:
 		break;
 	default:
 		return (-1);
@@ -287,7 +294,9 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    type != IMSG_CTL_MUC_ROOM && type != IMSG_CTL_UPLOAD_STAT &&
 	    type != IMSG_CTL_UPLOAD_USER && type != IMSG_CTL_COMPONENT &&
 	    type != IMSG_CTL_PIE_REC && type != IMSG_CTL_PIE_NOTE &&
-	    type != IMSG_CTL_RESOLVE_CANDIDATE && type != IMSG_CTL_STREAM)
+	    type != IMSG_CTL_RESOLVE_CANDIDATE && type != IMSG_CTL_STREAM &&
+	    type != IMSG_CTL_CHECK_FINDING && type != IMSG_CTL_CHECK_DOMAIN &&
+	    type != IMSG_CTL_CHECK_LISTEN)
 		cc->waiting = 0;
 	return (0);
 }

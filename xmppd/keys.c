@@ -83,7 +83,7 @@ keys_doubt(int strict, const char *fmt, ...)
  * them under XMPPD_REGRESS_FILES, for configurations naming files that
  * a test machine does not have.
  */
-static uint8_t *
+uint8_t *
 keys_file(const char *path, size_t *len)
 {
 #ifdef REGRESS

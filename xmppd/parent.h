@@ -79,5 +79,6 @@ void		 parent_control_cmd(struct child *, struct imsg *);
 void		 parent_ctl_reply(struct child *, uint32_t, int, const char *);
 void		 parent_ctl_errors(struct child *, uint32_t);
 struct child	*parent_control(void);
+void		 parent_ctl_check(struct child *, uint32_t, struct imsg *);
 
 #endif /* PARENT_H */

@@ -185,6 +185,9 @@ parent_control_cmd(struct child *ctl, struct imsg *imsg)
 	case IMSG_CTL_ABOUT:
 		parent_about(ctl, peerid);
 		break;
+	case IMSG_CTL_CHECK:
+		parent_ctl_check(ctl, peerid, imsg);
+		break;
 	case IMSG_CTL_VERBOSE:
 		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v < 0 || v > 3)
 			parent_ctl_reply(ctl, peerid, IMSG_CTL_FAIL,

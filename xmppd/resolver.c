@@ -19,7 +19,8 @@
  * section 3.2 with XEP-0368), asked by the router.  libunbound runs in
  * its event mode on our libevent loop (no thread, no fork) as a stub
  * forwarding to the configured resolvers only.  DNS answers are network
- * input: they are read here, where nothing else is held.
+ * input: they are read here, where nothing else is held.  xmppctl check
+ * asks its questions too (resolver_ctl.c).
  */
 
 #include <sys/types.h>
@@ -468,6 +469,8 @@ resolver_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct resolve_req	 req;
 
+	if (iev->type == PROC_CONTROL)
+		return (resolver_ctl_dispatch(resolver_ctx, imsg));
 	if (iev->type != PROC_ROUTER ||
 	    imsg_get_type(imsg) != IMSG_RESOLVE_S2S)
 		return (-1);
@@ -478,12 +481,14 @@ resolver_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (0);
 }
 
-/* The router is gone: nobody waits for the answers. */
+/* The router or control is gone: nobody waits for their answers. */
 static void
 resolver_peer_down(struct imsgev *iev)
 {
 	struct rquery	*q, *tq;
 
+	if (iev->type == PROC_CONTROL)
+		resolver_ctl_stop(0);
 	if (iev->type != PROC_ROUTER)
 		return;
 	TAILQ_FOREACH_SAFE(q, &rqueries, entry, tq)
@@ -521,7 +526,9 @@ resolver_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 	TAILQ_FOREACH_SAFE(q, &rqueries, entry, tq)
 		if (!q->answered)
 			resolver_done(q, RESOLVE_SERVFAIL);
+	resolver_ctl_stop(1);
 	ub_ctx_delete(resolver_ctx);
+	resolver_ctl_forget();
 	/* Those libunbound would not cancel are gone with it. */
 	while ((q = TAILQ_FIRST(&rqueries)) != NULL) {
 		TAILQ_REMOVE(&rqueries, q, entry);

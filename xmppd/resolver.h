@@ -72,6 +72,13 @@ void	 dns_srv_order(struct srv_rr *, size_t, uint32_t (*)(uint32_t));
 
 void	 resolver_main(int) __attribute__((__noreturn__));
 
+/* xmppd/resolver_ctl.c: xmppctl check's questions. */
+struct ub_ctx;
+struct imsg;
+int	 resolver_ctl_dispatch(struct ub_ctx *, struct imsg *);
+void	 resolver_ctl_stop(int);
+void	 resolver_ctl_forget(void);
+
 /* xmppd/router_resolve.c: why a resolution failed, for people. */
 const char *resolve_status_text(int);
 

@@ -81,6 +81,7 @@ static const struct {
 	{ PROC_CONTROL,	PROC_ROUTER },
 	{ PROC_CONTROL,	PROC_STORE },
 	{ PROC_CONTROL,	PROC_LDAPAUTHD },
+	{ PROC_CONTROL,	PROC_RESOLVER },	/* xmppctl check's DNS */
 };
 
 struct parent_env	 env;

@@ -26,6 +26,7 @@
 struct xmppd_config;
 
 int		keys_load(struct xmppd_config *, int);
+uint8_t		*keys_file(const char *, size_t *);
 
 __dead void	control_main(int);
 __dead void	router_main(int);
