@@ -40,6 +40,7 @@
 #define NS_ADMIN		"http://jabber.org/protocol/admin"
 #define ADMIN_DELETE_MAX	50	/* accounts in one delete-user */
 #define ADMIN_LIST_MAX		1000	/* JIDs in one online users list */
+#define ADMIN_DISABLED		"Disabled by an administrator"
 
 /* A request to the store, and what is left to ask it. */
 struct admin_op {
@@ -127,8 +128,9 @@ admin_op_free(struct admin_op *op)
 static void
 admin_store(struct admin_op *op, const char *password)
 {
-	struct imsgev	*store;
-	struct ctl_user	 cu;
+	struct imsgev		*store;
+	struct ctl_user		 cu;
+	struct ctl_user_state	 us;
 
 	if ((store = proc_peer(PROC_STORE, 0)) == NULL) {
 		adhoc_fail(op->req, "wait", "internal-server-error", NULL,
@@ -136,15 +138,28 @@ admin_store(struct admin_op *op, const char *password)
 		admin_op_free(op);
 		return;
 	}
-	memset(&cu, 0, sizeof(cu));
-	(void)strlcpy(cu.jid, op->jids[op->next], sizeof(cu.jid));
-	if (password != NULL)
-		(void)strlcpy(cu.password, password, sizeof(cu.password));
 	op->id = admin_next_id++;
 	if (admin_next_id == 0)
 		admin_next_id = 1;
-	imsgev_compose(store, op->type, op->id, 0, -1, &cu, sizeof(cu));
-	explicit_bzero(&cu, sizeof(cu));
+	if (op->type == IMSG_CTL_USER_DISABLE ||
+	    op->type == IMSG_CTL_USER_ENABLE) {
+		memset(&us, 0, sizeof(us));
+		(void)strlcpy(us.jid, op->jids[op->next], sizeof(us.jid));
+		if (op->type == IMSG_CTL_USER_DISABLE)
+			(void)strlcpy(us.reason, ADMIN_DISABLED,
+			    sizeof(us.reason));
+		imsgev_compose(store, op->type, op->id, 0, -1, &us,
+		    sizeof(us));
+	} else {
+		memset(&cu, 0, sizeof(cu));
+		(void)strlcpy(cu.jid, op->jids[op->next], sizeof(cu.jid));
+		if (password != NULL)
+			(void)strlcpy(cu.password, password,
+			    sizeof(cu.password));
+		imsgev_compose(store, op->type, op->id, 0, -1, &cu,
+		    sizeof(cu));
+		explicit_bzero(&cu, sizeof(cu));
+	}
 	TAILQ_INSERT_TAIL(&admin_ops, op, entry);
 }
 
@@ -217,9 +232,13 @@ admin_change_password(struct adhoc_req *req, const struct xml_node *x)
 		admin_account(req, x, 0);
 }
 
-/* Every account named is checked before the first is deleted. */
+/*
+ * delete-user, disable-user, reenable-user: the accounts of accountjids,
+ * every one checked before the store is asked for the first.
+ */
 static void
-admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
+admin_accounts(struct adhoc_req *req, const struct xml_node *x,
+    uint32_t type, const char *title)
 {
 	struct admin_op	*op;
 	struct xml_node	*form;
@@ -227,7 +246,7 @@ admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
 	int		 n, i;
 
 	if (x == NULL) {
-		form = adhoc_form("form", NS_ADMIN, "Deleting users");
+		form = adhoc_form("form", NS_ADMIN, title);
 		if (adhoc_field(form, "accountjids", "jid-multi",
 		    "The accounts' JIDs", 1) == NULL) {
 			xml_node_free(form);
@@ -245,7 +264,7 @@ admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
 		    "The field accountjids needs 1 to 50 JIDs");
 		return;
 	}
-	if ((op = admin_op_new(req, IMSG_CTL_USER_DELETE, n)) == NULL) {
+	if ((op = admin_op_new(req, type, n)) == NULL) {
 		adhoc_values_free(v, n);
 		return;
 	}
@@ -260,6 +279,25 @@ admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
 	admin_store(op, NULL);
 }
 
+static void
+admin_delete_user(struct adhoc_req *req, const struct xml_node *x)
+{
+	admin_accounts(req, x, IMSG_CTL_USER_DELETE, "Deleting users");
+}
+
+/* The account's sessions end; it keeps its data (see store_account_state.c). */
+static void
+admin_disable_user(struct adhoc_req *req, const struct xml_node *x)
+{
+	admin_accounts(req, x, IMSG_CTL_USER_DISABLE, "Disabling users");
+}
+
+static void
+admin_reenable_user(struct adhoc_req *req, const struct xml_node *x)
+{
+	admin_accounts(req, x, IMSG_CTL_USER_ENABLE, "Re-enabling users");
+}
+
 /*
  * The store answered (peerid: the op): a failure's reason, bounded, is
  * its text.  Deletions go on with the next account.
@@ -270,6 +308,8 @@ admin_answer(struct admin_op *op, int ok, const char *why)
 	const char	*cond = "internal-server-error", *type = "wait";
 	const char	*what = op->type == IMSG_CTL_USER_ADD ? "added" :
 			    op->type == IMSG_CTL_USER_DELETE ? "deleted" :
+			    op->type == IMSG_CTL_USER_DISABLE ? "disabled" :
+			    op->type == IMSG_CTL_USER_ENABLE ? "enabled" :
 			    "password changed";
 	size_t		 n = strlen(op->jids[op->next]);
 
@@ -281,14 +321,13 @@ admin_answer(struct admin_op *op, int ok, const char *why)
 	if (ok)
 		log_info("account %s %s by %s", op->jids[op->next], what,
 		    op->req->admin);
-	if (op->type == IMSG_CTL_USER_DELETE) {
+	if (op->type == IMSG_CTL_USER_DELETE ||
+	    op->type == IMSG_CTL_USER_DISABLE ||
+	    op->type == IMSG_CTL_USER_ENABLE) {
 		(void)strlcat(op->done, op->jids[op->next], sizeof(op->done));
-		(void)strlcat(op->done, ok ? ": deleted\n" : ": ",
-		    sizeof(op->done));
-		if (!ok) {
-			(void)strlcat(op->done, why, sizeof(op->done));
-			(void)strlcat(op->done, "\n", sizeof(op->done));
-		}
+		(void)strlcat(op->done, ": ", sizeof(op->done));
+		(void)strlcat(op->done, ok ? what : why, sizeof(op->done));
+		(void)strlcat(op->done, "\n", sizeof(op->done));
 		if (++op->next < op->njids) {
 			admin_store(op, NULL);
 			return;
@@ -513,22 +552,13 @@ admin_announce(struct adhoc_req *req, const struct xml_node *x)
 	free(text);
 }
 
-/* Accounts cannot be disabled yet: said so, not pretended. */
-static void
-admin_not_implemented(struct adhoc_req *req, const struct xml_node *x)
-{
-	(void)x;
-	adhoc_fail(req, "cancel", "feature-not-implemented", NULL,
-	    "Accounts cannot be disabled on this server yet");
-}
-
 const struct adhoc_cmd admin_cmds[] = {
 	{ NS_ADMIN "#add-user", "Add a User", 1, admin_add_user },
 	{ NS_ADMIN "#delete-user", "Delete a User", 1, admin_delete_user },
-	{ NS_ADMIN "#disable-user", "Disable a User", 0,
-	    admin_not_implemented },
-	{ NS_ADMIN "#reenable-user", "Re-Enable a User", 0,
-	    admin_not_implemented },
+	{ NS_ADMIN "#disable-user", "Disable a User", 1,
+	    admin_disable_user },
+	{ NS_ADMIN "#reenable-user", "Re-Enable a User", 1,
+	    admin_reenable_user },
 	{ NS_ADMIN "#change-user-password", "Change User Password", 1,
 	    admin_change_password },
 	{ NS_ADMIN "#get-online-users-num", "Get Number of Online Users", 1,

@@ -141,7 +141,8 @@ def test_disco_lists_commands_to_admins_only(s):
     nodes = [i.get("node") for i in r.iter("{%s}item" % DISCO_ITEMS)]
     assert ADMIN + "#add-user" in nodes and ADMIN + "#announce" in nodes, \
         nodes
-    assert ADMIN + "#disable-user" not in nodes, nodes
+    assert ADMIN + "#disable-user" in nodes, nodes
+    assert ADMIN + "#reenable-user" in nodes, nodes
     r = iq(s, "<query xmlns='%s' node='%s#add-user'/>" % (DISCO_INFO, ADMIN),
            type="get")
     ident = r.find(".//{%s}identity" % DISCO_INFO)
@@ -387,9 +388,36 @@ def test_announce(s):
         carol.close()
 
 
-def test_disable_is_not_implemented(s):
-    for node in ("disable-user", "reenable-user"):
-        error(iq(s, command(node)), "feature-not-implemented", "cancel")
+def test_disable_and_reenable_users(s):
+    """disable-user ends the account's sessions and refuses its logins,
+    keeping the account; reenable-user lets it in again.  Each account
+    named gets a line; another domain's account is forbidden."""
+    add_user(s, "dis1@example.org", "d-pw")
+    d = login(s, "dis1", "d-pw")
+    assert d is not None
+    text = note(run(s, "disable-user", accountjids=["dis1@example.org",
+                                                    "never@example.org"]))
+    assert "dis1@example.org: disabled" in text, text
+    assert "never@example.org: no such account" in text, text
+    out = d.closed()
+    assert "policy-violation" in out, out
+    r = Raw(s.ports["client"])
+    r.starttls("example.org")
+    r.header("example.org")
+    m = r.auth_plain("dis1", "d-pw")
+    assert m.group(1) == "failure" and "account-disabled" in m.group(0), \
+        m.group(0)
+    r.close()
+    assert "dis1@example.org" in accounts(s)
+    error(run(s, "disable-user", accountjids=["sam@sub.example.org"]),
+          "forbidden", "auth")
+    error(run(s, "reenable-user", accountjids=[]), "bad-request", "modify",
+          "bad-payload")
+    text = note(run(s, "reenable-user", accountjids=["dis1@example.org"]))
+    assert "dis1@example.org: enabled" in text, text
+    d = login(s, "dis1", "d-pw")
+    assert d is not None
+    d.close()
 
 
 def test_motd_at_login(s):
