@@ -2370,6 +2370,8 @@ parse_cleanup(void)
 	cur_domain = NULL;
 	cur_muc = NULL;
 	cur_upload = NULL;
+	/* A reload starts again from the defaults ("*" for cors). */
+	cur_web_cors = cur_ws_origins = 0;
 }
 
 struct xmppd_config *
