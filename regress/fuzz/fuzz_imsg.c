@@ -23,8 +23,8 @@
  * stanza from a stream or the router), sasl_start_get() (a login from
  * a stream) and pie_piece_add() (an XEP-0227 record, in pieces).
  * Aborts when a decoder accepts a message and leaves a string that is
- * not terminated, a length that disagrees with it, or more than it
- * allows.  See regress/fuzz/README.
+ * not terminated (at its length, for a record's binary strings), a
+ * length that disagrees with it, or more than it allows.  See regress/fuzz/README.
  */
 
 #include <sys/types.h>
@@ -92,9 +92,11 @@ fuzz_pie(struct pie_piece *p, struct imsg *imsg)
 	if (r == 1) {
 		if (p->len > FUZZ_PIE_MAX)
 			abort();
+		/* Binary (SCRAM keys): NUL-terminated at their length. */
 		for (i = 0; i < 3; i++)
-			if (p->str[i] == NULL ||
-			    strlen(p->str[i]) != p->r.len[i])
+			if (p->str[i] == NULL || p->str[i] < p->data ||
+			    p->str[i] + p->r.len[i] >= p->data + p->len + 3 ||
+			    p->str[i][p->r.len[i]] != '\0')
 				abort();
 		if (strnlen(p->r.jid, sizeof(p->r.jid)) == sizeof(p->r.jid))
 			abort();
