@@ -26,7 +26,8 @@
  *   or is the framing's <open/> or <close/>;
  * - the engine is given input before an <open/> was read, other than
  *   the stream header <open/> becomes;
- * - the engine is fed after the connection was closed or failed;
+ * - the engine is fed after the connection was closed (after a stream
+ *   error it is, in the same read, and ignores it as c2s.c does);
  * - an element is left held after a message.
  * See regress/fuzz/README.
  */
@@ -47,7 +48,7 @@ struct io {
 
 struct xmppd_config	*stream_conf;
 static struct conn	 fuzz_conn;
-static int		 fuzz_opened, fuzz_closed;
+static int		 fuzz_opened, fuzz_closed, fuzz_errored;
 
 void *
 io_data(struct io *io, size_t *n)
@@ -137,13 +138,14 @@ c2s_io(struct io *io, int event, void *arg)
 	(void)arg;
 }
 
+/* As c2s.c's: the stream ends, the socket closes after the error. */
 void
 c2s_error(struct conn *c, const char *cond, const char *text)
 {
-	(void)c;
 	(void)cond;
 	(void)text;
-	fuzz_closed = 1;
+	fuzz_errored = 1;
+	io_close_after_write(c->io);
 }
 
 int
@@ -159,6 +161,8 @@ c2s_ws_input(struct conn *c, const char *s, size_t len)
 	(void)c;
 	if (fuzz_closed)
 		abort();
+	if (fuzz_errored)
+		return;		/* c2s.c reads nothing after its error */
 	if (len >= 14 && strncmp(s, "<stream:stream", 14) == 0)
 		fuzz_opened = 1;
 	else if (!fuzz_opened && len > 0)
@@ -169,6 +173,10 @@ void
 c2s_ws_stanza(struct conn *c, struct xml_node *n, size_t len)
 {
 	(void)c;
+	if (!fuzz_closed && fuzz_errored) {
+		xml_node_free(n);
+		return;
+	}
 	if (fuzz_closed || !fuzz_opened || n == NULL ||
 	    len > FUZZ_STANZA_SIZE || xml_is(n, NS_FRAMING, "open") ||
 	    xml_is(n, NS_FRAMING, "close"))
@@ -260,7 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	piece = (size_t)data[0] + 1;
 	memset(&io, 0, sizeof(io));
-	fuzz_opened = fuzz_closed = 0;
+	fuzz_opened = fuzz_closed = fuzz_errored = 0;
 	http_ws_upgrade((struct http_conn *)&io, "192.0.2.1", NULL,
 	    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 	if (fuzz_conn.ws == NULL || fuzz_closed)
