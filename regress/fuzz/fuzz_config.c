@@ -60,6 +60,14 @@ fuzz_write(const char *path, const void *p, size_t len)
 		abort();
 }
 
+static void
+fuzz_cleanup(void)
+{
+	unlink(mainpath);
+	unlink(incpath);
+	rmdir(dir);
+}
+
 /* What `xmppd -n` prints, in a string to free. */
 static char *
 fuzz_print(struct xmppd_config *c, size_t *len)
@@ -95,6 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			abort();
 		snprintf(mainpath, sizeof(mainpath), "%s/xmppd.conf", dir);
 		snprintf(incpath, sizeof(incpath), "%s/inc.conf", dir);
+		atexit(fuzz_cleanup);
 		init = 1;
 	}
 	nul = memchr(data, '\0', len);
