@@ -271,7 +271,15 @@ bench: deps
 	${MAKE} all
 	${MAKE} -C regress/bench bench
 
-.PHONY: bench
+.PHONY: bench fuzz
+
+# Each libFuzzer harness of regress/fuzz for FUZZ_TIME seconds (120 by
+# default): long, and never part of `make test`, which replays the
+# corpora only.  Fails on any crash, leak or sanitizer report.
+FUZZ_TIME?=	120
+
+fuzz: deps config.mk
+	${MAKE} -C regress/fuzz FUZZ_TIME=${FUZZ_TIME} fuzz
 
 lint:
 	cd man && mandoc -Tlint -Wstyle xmppd.conf.5 *.8

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
 libldap-dev libhttp-parser-dev libwslay-dev libpq-dev postgresql mandoc openssl python3 python3-slixmpp slapd ldap-utils
-ngircd biboumi libunbound-dev unbound python3-aiohttp chromium"
+ngircd biboumi libunbound-dev unbound python3-aiohttp chromium clang"
 
 missing=""
 for p in $PKGS; do
@@ -47,6 +47,25 @@ if [ -n "$missing" ]; then
 			;;
 		esac
 	done
+fi
+
+# `make fuzz` links clang's libFuzzer and sanitizer runtimes, which
+# Debian ships apart from clang (only recommended by it): the package of
+# the installed clang's major version, libclang-rt-N-dev.
+if command -v clang >/dev/null 2>&1; then
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	rtpkg="libclang-rt-$v-dev"
+	if ! dpkg-query -W -f='${Status}' "$rtpkg" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "make fuzz needs $rtpkg; as root, run:" >&2
+			echo "  apt-get install -y $rtpkg" >&2
+			exit 1
+		fi
+		echo "installing: $rtpkg"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    "$rtpkg" >/dev/null
+	fi
 fi
 
 # The libraries that parse what the network sends: an old version's

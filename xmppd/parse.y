@@ -67,6 +67,8 @@ static struct file {
 	int			 lastc;		/* last byte of the stream */
 	int			 lineno;
 	const char		*exposed;	/* why it may hold no secret */
+	dev_t			 dev;		/* which file, for loops */
+	ino_t			 ino;
 } *file, *topfile;
 static TAILQ_HEAD(files, file)	 files = TAILQ_HEAD_INITIALIZER(files);
 
@@ -1602,6 +1604,8 @@ pushfile(const char *name)
 		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		goto fail;
 	}
+	nfile->dev = st.st_dev;
+	nfile->ino = st.st_ino;
 	if (st.st_uid != 0 && st.st_uid != getuid())
 		nfile->exposed = "is not owned by root or the current user";
 	else if (st.st_mode & (S_IRWXG | S_IRWXO))
@@ -1638,6 +1642,7 @@ popfile(void)
 static int
 include_file(const char *name)
 {
+	struct stat	 st;
 	struct file	*nfile;
 	char		 path[PATH_MAX];
 	const char	*slash;
@@ -1652,6 +1657,19 @@ include_file(const char *name)
 		yyerror("include path too long");
 		return (-1);
 	}
+	/*
+	 * A file that includes itself, directly or not, is refused at
+	 * once: the depth limit alone lets a file that does it twice be
+	 * read 2^PARSE_MAXINCLUDE times.
+	 */
+	if (stat(path, &st) == 0)
+		TAILQ_FOREACH(nfile, &files, entry)
+			if (nfile->dev == st.st_dev &&
+			    nfile->ino == st.st_ino) {
+				yyerror("include \"%s\": includes itself",
+				    path);
+				return (-1);
+			}
 	if ((nfile = pushfile(path)) == NULL) {
 		yyerror("include \"%s\": %s", path, errno == ELOOP ?
 		    "includes nested too deeply" : strerror(errno));
@@ -2430,6 +2448,8 @@ parse_cleanup(void)
 	cur_domain = NULL;
 	cur_muc = NULL;
 	cur_upload = NULL;
+	/* A reload starts again from the defaults ("*" for cors). */
+	cur_web_cors = cur_ws_origins = 0;
 }
 
 struct xmppd_config *

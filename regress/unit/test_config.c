@@ -109,6 +109,40 @@ count_domains(struct xmppd_config *c)
 	return (n);
 }
 
+/*
+ * A reload parses the file again in the same process: what one parse
+ * set must not carry over.  The cors list was once kept "named" across
+ * parses, so the second parse added the default "*" to it.
+ */
+static void
+reparse(void)
+{
+	char			 path[] = "/tmp/test_config.XXXXXX";
+	const char		*text =
+	    "tls keypair \"example.org\" certificate \"/etc/ssl/e.pem\"\n"
+	    "cors \"https://chat.example.org\"\n"
+	    "websocket origin \"https://web.example.org\"\n"
+	    "domain \"example.org\"\n"
+	    "listen on * port 5222 client\n";
+	struct xmppd_config	*c;
+	int			 fd, i;
+
+	if ((fd = mkstemp(path)) == -1 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		exit(1);
+	close(fd);
+	for (i = 1; i <= 2; i++) {
+		c = parse_config(path);
+		CHECK(c != NULL && strcmp(c->global.web_cors,
+		    "https://chat.example.org") == 0 &&
+		    strcmp(c->global.ws_origins, "https://web.example.org") == 0,
+		    "parse %d: cors and websocket origins as written", i);
+		if (c != NULL)
+			config_free(c);
+	}
+	unlink(path);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -122,6 +156,7 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	log_init(1, 0);
+	reparse();
 	conf = parse_config(argv[1]);
 	CHECK(conf != NULL, "%s parses", argv[1]);
 	if (conf == NULL)
