@@ -12,10 +12,9 @@ import ssl
 import time
 import urllib.request
 
-from slixmpp import ClientXMPP
-
 from rawbosh import HTTP, Bosh, body
-from xmppdtest import Server, add_user, free_port
+from webclient import slix
+from xmppdtest import Server, add_user, free_port, run_async
 
 T = 10
 
@@ -37,37 +36,6 @@ def setup():
 
 def teardown(s):
     s.stop()
-
-
-async def slix(port, user):
-    """user@example.org/tcp online over TCP with slixmpp."""
-    loop = asyncio.get_event_loop()
-    c = ClientXMPP("%s@example.org/tcp" % user, user + "-pw")
-    c.loop = loop
-    c.ssl_context.check_hostname = False
-    c.ssl_context.verify_mode = ssl.CERT_NONE
-    c.started = loop.create_future()
-    c.inbox = asyncio.Queue()
-    c.add_event_handler("session_start",
-                        lambda e: c.started.done() or c.started.set_result(1))
-    c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
-    c.connect(("127.0.0.1", port))
-    await asyncio.wait_for(c.started, T)
-    return c
-
-
-def run(coro):
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        pending = asyncio.all_tasks(loop)
-        for t in pending:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*pending,
-                                               return_exceptions=True))
-        loop.close()
 
 
 def sessions(s):
@@ -117,7 +85,7 @@ def test_login_and_chat(s):
         assert "alice@example.org/bosh" not in sessions(s)
         b.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
 
 
 def test_create_attributes(s):
@@ -213,7 +181,7 @@ def test_rid_order(s):
         c2.close()
         b.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
 
 
 def test_rid_jump(s):
@@ -462,7 +430,7 @@ def test_client_rate(s):
             assert not terminated(await asyncio.to_thread(b.result, big))
             b.close()
             bob.disconnect()
-        run(scenario())
+        run_async(scenario())
     finally:
         slow.stop()
 
@@ -493,4 +461,4 @@ def test_stream_management_resume(s):
         assert sessions(s).get(jid) == "bosh", sessions(s)
         b2.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
