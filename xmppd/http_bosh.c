@@ -480,6 +480,18 @@ bosh_free(struct conn *c)
 	c->bosh = NULL;
 }
 
+/* Does a <body/> carry elements (text between them is not payload)? */
+static int
+bosh_has_payload(struct xml_node *body)
+{
+	struct xml_node	*n;
+
+	TAILQ_FOREACH(n, &body->children, entry)
+		if (n->name != NULL)
+			return (1);
+	return (0);
+}
+
 /* A number of a <body/> attribute; -1 when absent or not one. */
 static int
 bosh_num(struct xml_node *body, const char *name, uint64_t max,
@@ -659,6 +671,15 @@ bosh_create(struct bosh_req *r, struct xml_node *body, const char *addr)
 		bosh_refuse(r, "bad-request", "no rid, wait or hold");
 		return;
 	}
+	/*
+	 * XEP-0206 section 3: the creation request opens the stream, whose
+	 * features the client has not seen yet; stanzas ride on the
+	 * requests that follow.  They are refused, never dropped unsaid.
+	 */
+	if (bosh_has_payload(body)) {
+		bosh_refuse(r, "bad-request", "stanzas in a session creation");
+		return;
+	}
 	if (to == NULL || strlcpy(dom, to, sizeof(dom)) >= sizeof(dom) ||
 	    jid_prep_domain(dom, sizeof(dom)) == -1 ||
 	    config_domain(stream_conf, dom) == NULL) {
@@ -748,12 +769,10 @@ static int
 bosh_poll_early(struct http_bosh *b, struct xml_node *body)
 {
 	struct timespec	 now;
-	struct xml_node	*n;
 	int		 early;
 
-	TAILQ_FOREACH(n, &body->children, entry)
-		if (n->name != NULL)
-			return (0);
+	if (bosh_has_payload(body))
+		return (0);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	early = b->polled.tv_sec != 0 &&
 	    now.tv_sec - b->polled.tv_sec < BOSH_POLLING;

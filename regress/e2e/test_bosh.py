@@ -462,3 +462,36 @@ def test_stream_management_resume(s):
         b2.close()
         bob.disconnect()
     run_async(scenario())
+
+
+
+def test_stanzas_in_creation(s):
+    """A session creation request carrying stanzas is refused with
+    bad-request (the stream's features are not out yet): no session is
+    made, nothing is delivered, and the server goes on."""
+    async def scenario():
+        bob = await slix(s.ports["client"], "bob")
+        h = HTTP(s.ports["web"])
+        m = s.mark()
+        h.post(body("<message xmlns='jabber:client' type='chat' "
+                    "to='bob@example.org/tcp'><body>early</body></message>",
+                    rid=7, to="example.org", wait=5, hold=1,
+                    xmpp_version="1.0"))
+        st, _, r = await asyncio.to_thread(h.response)
+        assert st == 200 and terminated(r, "bad-request"), r
+        assert "sid=" not in r, r
+        s.wait_log(r"bosh request from 127.0.0.1 refused: stanzas in a "
+                   r"session creation", after=m)
+        # The session that follows, on the same connection, chats.
+        b = Bosh(s.ports["web"])
+        jid = await asyncio.to_thread(b.login, "carol", "carol-pw", "late")
+        await asyncio.to_thread(
+            b.request, "<message xmlns='jabber:client' type='chat' "
+            "to='bob@example.org/tcp'><body>later</body></message>")
+        got = await asyncio.wait_for(bob.inbox.get(), T)
+        assert got["body"] == "later" and str(got["from"]) == jid, got
+        assert bob.inbox.empty()
+        h.close()
+        b.close()
+        bob.disconnect()
+    run_async(scenario())
