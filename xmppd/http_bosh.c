@@ -63,6 +63,11 @@
 #define BOSH_INACTIVITY	4
 #define BOSH_MAXPAUSE	8
 #endif
+#ifndef REGRESS
+#define BOSH_QUIET	10	/* seconds: the parsers are given back */
+#else
+#define BOSH_QUIET	2
+#endif
 #define BOSH_POLLING	2	/* seconds between empty polls, hold 0 */
 #define BOSH_SID_BYTES	16
 #define BOSH_RID_MAX	9007199254740991ULL	/* 2^53 - 1, section 14.1 */
@@ -97,6 +102,7 @@ struct http_bosh {
 	struct timespec		 polled; /* last empty request, hold 0 */
 	struct event		 idle;
 	struct event		 flushev;
+	struct event		 quiet;
 };
 
 struct bosh_req {
@@ -174,6 +180,31 @@ bosh_idle_arm(struct http_bosh *b)
 		return;
 	tv.tv_sec = b->pause > 0 ? b->pause : BOSH_INACTIVITY;
 	evtimer_add(&b->idle, &tv);
+}
+
+/*
+ * No stanza either way for a while: the session gives its two parsers
+ * back, as a quiet TCP stream does; the next input gets new ones.
+ */
+static void
+bosh_quiet_cb(int fd, short ev, void *arg)
+{
+	struct http_bosh	*b = arg;
+
+	(void)fd;
+	(void)ev;
+	if (b->c->xs != NULL && xml_stream_sleep(b->c->xs) == 0 &&
+	    xml_stream_sleep(b->cut) == 0)
+		log_debug("connection %u: bosh session quiet, its parsers "
+		    "given back", b->c->id);
+}
+
+static void
+bosh_quiet_arm(struct http_bosh *b)
+{
+	struct timeval	 tv = { BOSH_QUIET, 0 };
+
+	evtimer_add(&b->quiet, &tv);
 }
 
 /* Section 7: the answer's <body/>, with its payload moved in. */
@@ -427,6 +458,7 @@ bosh_write(struct conn *c, const char *s, size_t len)
 		return (0);
 	/* What waits for the client is bounded as a socket's output is. */
 	b->outlen += len;
+	bosh_quiet_arm(b);
 	if (b->outlen > 4 * (size_t)stream_conf->global.limits.stanza_size +
 	    65536 || xml_stream_feed(b->cut, s, len) != 0 || b->failed) {
 		b->failed = 1;
@@ -472,6 +504,7 @@ bosh_free(struct conn *c)
 	RB_REMOVE(bosh_tree, &bosh_sessions, b);
 	evtimer_del(&b->idle);
 	evtimer_del(&b->flushev);
+	evtimer_del(&b->quiet);
 	xml_stream_free(b->cut);
 	xml_node_free(b->out);
 	for (i = 0; i < BOSH_REQUESTS; i++)
@@ -523,6 +556,7 @@ bosh_header(struct conn *c, const char *to, const char *version)
 	    xml_buf_escape(&b, version, strlen(version), 1) == -1)) ||
 	    xml_buf_addstr(&b, "'>") == -1)
 		fatal("%s", __func__);
+	bosh_quiet_arm(c->bosh);
 	c2s_ws_input(c, b.data, b.len);
 	xml_buf_free(&b);
 }
@@ -543,6 +577,7 @@ bosh_payload(struct http_bosh *b, struct xml_node *body)
 			b->failed = 1;
 			return;
 		}
+		bosh_quiet_arm(b);
 		xml_buf_init(&buf, 0);
 		if (xml_serialize(n, NULL, &buf) == -1)
 			b->failed = 1;
@@ -633,6 +668,7 @@ bosh_new(struct bosh_req *r)
 	TAILQ_INIT(&b->ahead);
 	evtimer_set(&b->idle, bosh_idle_cb, b);
 	evtimer_set(&b->flushev, bosh_flush_cb, b);
+	evtimer_set(&b->quiet, bosh_quiet_cb, b);
 	(void)strlcpy(b->local, r->local, sizeof(b->local));
 	if ((t = http_conn_tls(r->hc)) != NULL)
 		(void)snprintf(b->tls, sizeof(b->tls), "%s %s",

@@ -495,3 +495,30 @@ def test_stanzas_in_creation(s):
         b.close()
         bob.disconnect()
     run_async(scenario())
+
+
+
+def test_quiet_session_gives_parsers_back(s):
+    """A logged-in session quiet for a while gives its parsers back, as
+    a TCP stream does; stanzas either way wake it up."""
+    async def scenario():
+        bob = await slix(s.ports["client"], "bob")
+        b = Bosh(s.ports["web"])
+        jid = await asyncio.to_thread(b.login, "alice", "alice-pw", "quiet")
+        m = s.mark()
+        held = b.send()
+        await asyncio.to_thread(
+            s.wait_log, r"connection \d+: bosh session quiet, its parsers "
+            r"given back", m)
+        bob.send_message(mto=jid, mbody="wake up", mtype="chat")
+        got = await asyncio.to_thread(b.result, held)
+        while "wake up" not in got:
+            got += await asyncio.to_thread(b.request)
+        await asyncio.to_thread(
+            b.request, "<message xmlns='jabber:client' type='chat' "
+            "to='bob@example.org/tcp'><body>awake</body></message>")
+        r = await asyncio.wait_for(bob.inbox.get(), T)
+        assert r["body"] == "awake" and str(r["from"]) == jid, r
+        b.close()
+        bob.disconnect()
+    run_async(scenario())
