@@ -1088,6 +1088,37 @@ http_bosh_closed(struct bosh_req *r)
 		bosh_idle_arm(b);
 }
 
+/*
+ * The stream process stops (its event loop has ended): each session's
+ * waiting requests are answered with a terminate of system-shutdown
+ * (XEP-0124 section 17), and what that wrote goes out in one last pass
+ * of the loop, before the process exits with the sessions.
+ */
+void
+http_bosh_shutdown(void)
+{
+	struct http_bosh	*b;
+	struct bosh_req		*r;
+	int			 n = 0;
+
+	RB_FOREACH(b, bosh_tree, &bosh_sessions) {
+		b->ended = 1;
+		b->cond = "system-shutdown";
+		while ((r = TAILQ_FIRST(&b->ahead)) != NULL) {
+			bosh_answer(b, r, 1, b->cond);
+			n++;
+		}
+		while ((r = TAILQ_FIRST(&b->held)) != NULL) {
+			bosh_answer(b, r, 1, b->cond);
+			n++;
+		}
+	}
+	if (n > 0) {
+		log_debug("%s: %d bosh requests answered", __func__, n);
+		(void)event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	}
+}
+
 /* The TLS the session was made with, for xmppctl show sessions. */
 void
 http_bosh_tls(struct conn *c, char *buf, size_t len)

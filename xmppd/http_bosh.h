@@ -37,5 +37,6 @@ int	 http_bosh_body(struct bosh_req *, const void *, size_t);
 int	 http_bosh_done(struct bosh_req *);
 void	 http_bosh_closed(struct bosh_req *);
 void	 http_bosh_tls(struct conn *, char *, size_t);
+void	 http_bosh_shutdown(void);
 
 #endif /* HTTP_BOSH_H */

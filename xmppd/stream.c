@@ -38,6 +38,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "http_bosh.h"
 #include "http_web.h"
 #include "io.h"
 #include "listener.h"
@@ -614,5 +615,7 @@ stream_main(int instance)
 	ps->peer_down = stream_peer_down;
 	ps->config_commit = stream_config_commit;
 	ps->accept = stream_accept_start;
+	/* Web sessions answer the requests they hold before it exits. */
+	ps->shutdown = http_bosh_shutdown;
 	proc_child_run();
 }

@@ -464,7 +464,6 @@ def test_stream_management_resume(s):
     run_async(scenario())
 
 
-
 def test_stanzas_in_creation(s):
     """A session creation request carrying stanzas is refused with
     bad-request (the stream's features are not out yet): no session is
@@ -497,7 +496,6 @@ def test_stanzas_in_creation(s):
     run_async(scenario())
 
 
-
 def test_quiet_session_gives_parsers_back(s):
     """A logged-in session quiet for a while gives its parsers back, as
     a TCP stream does; stanzas either way wake it up."""
@@ -522,3 +520,33 @@ def test_quiet_session_gives_parsers_back(s):
         b.close()
         bob.disconnect()
     run_async(scenario())
+
+
+def test_shutdown_answers_held_requests(s):
+    """The stream process stops: a held request comes back with a
+    terminate of system-shutdown, not a closed connection."""
+    port = free_port()
+    own = Server("listen on 127.0.0.1 port %d http tls\n" % port, prefork=1)
+    own.start()
+    try:
+        for u in ("alice", "bob"):
+            add_user(own, "%s@example.org" % u, u + "-pw")
+
+        async def scenario():
+            bob = await slix(own.ports["client"], "bob")
+            b = Bosh(port)
+            await asyncio.to_thread(b.login, "alice", "alice-pw")
+            # Held once bob has what it carried: nothing comes back yet.
+            held = b.send("<message xmlns='jabber:client' type='chat' "
+                          "to='bob@example.org/tcp'><body>held</body>"
+                          "</message>")
+            got = await asyncio.wait_for(bob.inbox.get(), T)
+            assert got["body"] == "held", got
+            bob.disconnect()
+            await asyncio.to_thread(own.stop_keep)
+            r = await asyncio.to_thread(b.result, held)
+            assert terminated(r, "system-shutdown"), r
+            b.close()
+        run_async(scenario())
+    finally:
+        own.stop()
