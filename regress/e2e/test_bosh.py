@@ -14,7 +14,7 @@ import urllib.request
 
 from rawbosh import HTTP, Bosh, body
 from webclient import slix
-from xmppdtest import Server, add_user, free_port, run_async
+from xmppdtest import Server, add_user, free_port, run_async, started
 
 T = 10
 
@@ -406,13 +406,9 @@ def test_client_rate(s):
     """A session over its `client rate' has its next requests wait, as
     a socket goes unread, and handled in order once the rate allows."""
     port = free_port()
-    slow = Server("listen on 127.0.0.1 port %d http tls\n"
-                  "limits { client rate 2K }\n" % port, prefork=1)
-    slow.start()
+    slow = started(body="listen on 127.0.0.1 port %d http tls\n"
+                   "limits { client rate 2K }\n" % port, prefork=1)
     try:
-        for u in ("alice", "bob"):
-            add_user(slow, "%s@example.org" % u, u + "-pw")
-
         async def scenario():
             bob = await slix(slow.ports["client"], "bob")
             b = Bosh(port)
@@ -526,12 +522,9 @@ def test_shutdown_answers_held_requests(s):
     """The stream process stops: a held request comes back with a
     terminate of system-shutdown, not a closed connection."""
     port = free_port()
-    own = Server("listen on 127.0.0.1 port %d http tls\n" % port, prefork=1)
-    own.start()
+    own = started(body="listen on 127.0.0.1 port %d http tls\n" % port,
+                  prefork=1)
     try:
-        for u in ("alice", "bob"):
-            add_user(own, "%s@example.org" % u, u + "-pw")
-
         async def scenario():
             bob = await slix(own.ports["client"], "bob")
             b = Bosh(port)
