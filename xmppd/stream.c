@@ -490,6 +490,13 @@ stream_rate(struct conn *c, size_t len)
 	tv.tv_usec = (suseconds_t)((dt - tv.tv_sec) * 1e6);
 	if (c->io != NULL)
 		io_pause(c->io);
+	/*
+	 * Input already read goes on past the rate (the stanzas of one
+	 * BOSH body): the pause set stands, and is never set again while
+	 * pending, which would lose it and the input with it.
+	 */
+	if (evtimer_pending(&c->ratev, NULL))
+		return (1);
 	evtimer_set(&c->ratev, stream_rate_resume, c);
 	evtimer_add(&c->ratev, &tv);
 	return (1);

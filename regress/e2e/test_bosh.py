@@ -424,6 +424,19 @@ def test_client_rate(s):
                    for _ in range(2)]
             assert got == ["x" * 6000, "after"], [g[:10] for g in got]
             assert not terminated(await asyncio.to_thread(b.result, big))
+            # Several stanzas of one body past the rate: the session
+            # still reads once the rate allows.
+            m = slow.mark()
+            many = b.send("".join(msg % (str(i) * 3000) for i in range(3)))
+            got = [(await asyncio.wait_for(bob.inbox.get(), T))["body"]
+                   for _ in range(3)]
+            assert got == [str(i) * 3000 for i in range(3)], \
+                [g[:10] for g in got]
+            slow.wait_log(r"connection \d+: over its rate", after=m)
+            b.send(msg % "at last")
+            got = await asyncio.wait_for(bob.inbox.get(), T)
+            assert got["body"] == "at last", got["body"][:10]
+            assert not terminated(await asyncio.to_thread(b.result, many))
             b.close()
             bob.disconnect()
         run_async(scenario())
