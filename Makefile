@@ -50,7 +50,8 @@ COMMON_SRCS+=	common/pgbatch.c common/pgconf.c common/pgconn.c \
 		common/pgmam.c
 endif
 XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
-		xmppd/disco.c xmppd/http_bosh.c xmppd/http_hostmeta.c \
+		xmppd/disco.c xmppd/http_bosh.c xmppd/http_bosh_body.c \
+		xmppd/http_bosh_session.c xmppd/http_hostmeta.c \
 		xmppd/http_web.c \
 		xmppd/http_ws.c \
 		xmppd/keys.c xmppd/last.c \

@@ -39,6 +39,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "http_bosh.h"
 #include "http_web.h"
 #include "io.h"
 #include "listener.h"
@@ -544,6 +545,13 @@ stream_rate(struct conn *c, size_t len)
 	tv.tv_usec = (suseconds_t)((dt - tv.tv_sec) * 1e6);
 	if (c->io != NULL)
 		io_pause(c->io);
+	/*
+	 * Input already read goes on past the rate (the stanzas of one
+	 * BOSH body): the pause set stands, and is never set again while
+	 * pending, which would lose it and the input with it.
+	 */
+	if (evtimer_pending(&c->ratev, NULL))
+		return (1);
 	evtimer_set(&c->ratev, stream_rate_resume, c);
 	evtimer_add(&c->ratev, &tv);
 	return (1);
@@ -669,5 +677,7 @@ stream_main(int instance)
 	ps->peer_down = stream_peer_down;
 	ps->config_commit = stream_config_commit;
 	ps->accept = stream_accept_start;
+	/* Web sessions answer the requests they hold before it exits. */
+	ps->shutdown = http_bosh_shutdown;
 	proc_child_run();
 }

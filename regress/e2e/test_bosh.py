@@ -12,10 +12,9 @@ import ssl
 import time
 import urllib.request
 
-from slixmpp import ClientXMPP
-
 from rawbosh import HTTP, Bosh, body
-from xmppdtest import Server, add_user, free_port
+from webclient import slix
+from xmppdtest import Server, add_user, free_port, run_async, started
 
 T = 10
 
@@ -37,37 +36,6 @@ def setup():
 
 def teardown(s):
     s.stop()
-
-
-async def slix(port, user):
-    """user@example.org/tcp online over TCP with slixmpp."""
-    loop = asyncio.get_event_loop()
-    c = ClientXMPP("%s@example.org/tcp" % user, user + "-pw")
-    c.loop = loop
-    c.ssl_context.check_hostname = False
-    c.ssl_context.verify_mode = ssl.CERT_NONE
-    c.started = loop.create_future()
-    c.inbox = asyncio.Queue()
-    c.add_event_handler("session_start",
-                        lambda e: c.started.done() or c.started.set_result(1))
-    c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
-    c.connect(("127.0.0.1", port))
-    await asyncio.wait_for(c.started, T)
-    return c
-
-
-def run(coro):
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        pending = asyncio.all_tasks(loop)
-        for t in pending:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*pending,
-                                               return_exceptions=True))
-        loop.close()
 
 
 def sessions(s):
@@ -117,7 +85,7 @@ def test_login_and_chat(s):
         assert "alice@example.org/bosh" not in sessions(s)
         b.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
 
 
 def test_create_attributes(s):
@@ -213,7 +181,7 @@ def test_rid_order(s):
         c2.close()
         b.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
 
 
 def test_rid_jump(s):
@@ -438,13 +406,9 @@ def test_client_rate(s):
     """A session over its `client rate' has its next requests wait, as
     a socket goes unread, and handled in order once the rate allows."""
     port = free_port()
-    slow = Server("listen on 127.0.0.1 port %d http tls\n"
-                  "limits { client rate 2K }\n" % port, prefork=1)
-    slow.start()
+    slow = started(body="listen on 127.0.0.1 port %d http tls\n"
+                   "limits { client rate 2K }\n" % port, prefork=1)
     try:
-        for u in ("alice", "bob"):
-            add_user(slow, "%s@example.org" % u, u + "-pw")
-
         async def scenario():
             bob = await slix(slow.ports["client"], "bob")
             b = Bosh(port)
@@ -460,9 +424,22 @@ def test_client_rate(s):
                    for _ in range(2)]
             assert got == ["x" * 6000, "after"], [g[:10] for g in got]
             assert not terminated(await asyncio.to_thread(b.result, big))
+            # Several stanzas of one body past the rate: the session
+            # still reads once the rate allows.
+            m = slow.mark()
+            many = b.send("".join(msg % (str(i) * 3000) for i in range(3)))
+            got = [(await asyncio.wait_for(bob.inbox.get(), T))["body"]
+                   for _ in range(3)]
+            assert got == [str(i) * 3000 for i in range(3)], \
+                [g[:10] for g in got]
+            slow.wait_log(r"connection \d+: over its rate", after=m)
+            b.send(msg % "at last")
+            got = await asyncio.wait_for(bob.inbox.get(), T)
+            assert got["body"] == "at last", got["body"][:10]
+            assert not terminated(await asyncio.to_thread(b.result, many))
             b.close()
             bob.disconnect()
-        run(scenario())
+        run_async(scenario())
     finally:
         slow.stop()
 
@@ -493,4 +470,89 @@ def test_stream_management_resume(s):
         assert sessions(s).get(jid) == "bosh", sessions(s)
         b2.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
+
+
+def test_stanzas_in_creation(s):
+    """A session creation request carrying stanzas is refused with
+    bad-request (the stream's features are not out yet): no session is
+    made, nothing is delivered, and the server goes on."""
+    async def scenario():
+        bob = await slix(s.ports["client"], "bob")
+        h = HTTP(s.ports["web"])
+        m = s.mark()
+        h.post(body("<message xmlns='jabber:client' type='chat' "
+                    "to='bob@example.org/tcp'><body>early</body></message>",
+                    rid=7, to="example.org", wait=5, hold=1,
+                    xmpp_version="1.0"))
+        st, _, r = await asyncio.to_thread(h.response)
+        assert st == 200 and terminated(r, "bad-request"), r
+        assert "sid=" not in r, r
+        s.wait_log(r"bosh request from 127.0.0.1 refused: stanzas in a "
+                   r"session creation", after=m)
+        # The session that follows, on the same connection, chats.
+        b = Bosh(s.ports["web"])
+        jid = await asyncio.to_thread(b.login, "carol", "carol-pw", "late")
+        await asyncio.to_thread(
+            b.request, "<message xmlns='jabber:client' type='chat' "
+            "to='bob@example.org/tcp'><body>later</body></message>")
+        got = await asyncio.wait_for(bob.inbox.get(), T)
+        assert got["body"] == "later" and str(got["from"]) == jid, got
+        assert bob.inbox.empty()
+        h.close()
+        b.close()
+        bob.disconnect()
+    run_async(scenario())
+
+
+def test_quiet_session_gives_parsers_back(s):
+    """A logged-in session quiet for a while gives its parsers back, as
+    a TCP stream does; stanzas either way wake it up."""
+    async def scenario():
+        bob = await slix(s.ports["client"], "bob")
+        b = Bosh(s.ports["web"])
+        jid = await asyncio.to_thread(b.login, "alice", "alice-pw", "quiet")
+        m = s.mark()
+        held = b.send()
+        await asyncio.to_thread(
+            s.wait_log, r"connection \d+: bosh session quiet, its parsers "
+            r"given back", m)
+        bob.send_message(mto=jid, mbody="wake up", mtype="chat")
+        got = await asyncio.to_thread(b.result, held)
+        while "wake up" not in got:
+            got += await asyncio.to_thread(b.request)
+        await asyncio.to_thread(
+            b.request, "<message xmlns='jabber:client' type='chat' "
+            "to='bob@example.org/tcp'><body>awake</body></message>")
+        r = await asyncio.wait_for(bob.inbox.get(), T)
+        assert r["body"] == "awake" and str(r["from"]) == jid, r
+        b.close()
+        bob.disconnect()
+    run_async(scenario())
+
+
+def test_shutdown_answers_held_requests(s):
+    """The stream process stops: a held request comes back with a
+    terminate of system-shutdown, not a closed connection."""
+    port = free_port()
+    own = started(body="listen on 127.0.0.1 port %d http tls\n" % port,
+                  prefork=1)
+    try:
+        async def scenario():
+            bob = await slix(own.ports["client"], "bob")
+            b = Bosh(port)
+            await asyncio.to_thread(b.login, "alice", "alice-pw")
+            # Held once bob has what it carried: nothing comes back yet.
+            held = b.send("<message xmlns='jabber:client' type='chat' "
+                          "to='bob@example.org/tcp'><body>held</body>"
+                          "</message>")
+            got = await asyncio.wait_for(bob.inbox.get(), T)
+            assert got["body"] == "held", got
+            bob.disconnect()
+            await asyncio.to_thread(own.stop_keep)
+            r = await asyncio.to_thread(b.result, held)
+            assert terminated(r, "system-shutdown"), r
+            b.close()
+        run_async(scenario())
+    finally:
+        own.stop()

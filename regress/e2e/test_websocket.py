@@ -6,16 +6,15 @@ process keeps serving others."""
 import asyncio
 import base64
 import hashlib
-import hmac
 import os
 import re
 import ssl
 from xml.etree import ElementTree
 
 import aiohttp
-from slixmpp import ClientXMPP
 
-from xmppdtest import Server, add_user, free_port
+from webclient import scram_final, scram_first, slix
+from xmppdtest import Server, add_user, free_port, run_async
 
 FRAMING = "urn:ietf:params:xml:ns:xmpp-framing"
 OPEN = "<open xmlns='%s' to='example.org' version='1.0'/>" % FRAMING
@@ -109,28 +108,10 @@ class WS:
         await self.expect(r"^<open xmlns='%s' from='example.org' id='[0-9a-f]+"
                           r"' version='1.0' xml:lang='en'/>$" % FRAMING)
         await self.expect(r"SCRAM-SHA-256")
-        nonce = base64.b64encode(os.urandom(18)).decode()
-        first = "n=%s,r=%s" % (user, nonce)
-        await self.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
-                        "mechanism='SCRAM-SHA-256'>%s</auth>" %
-                        base64.b64encode(("n,," + first).encode()).decode())
+        first, nonce, msg = scram_first(user)
+        await self.send(msg)
         ch = await self.expect(r"<challenge[^>]*>([^<]+)</challenge>")
-        sfirst = base64.b64decode(re.search(r">([^<]+)<", ch).group(1)
-                                  ).decode()
-        f = dict(kv.split("=", 1) for kv in sfirst.split(","))
-        assert f["r"].startswith(nonce)
-        salted = hashlib.pbkdf2_hmac("sha256", password.encode(),
-                                     base64.b64decode(f["s"]), int(f["i"]))
-        ckey = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
-        final = "c=biws,r=" + f["r"]
-        msg = ",".join((first, sfirst, final)).encode()
-        sig = hmac.new(hashlib.sha256(ckey).digest(), msg,
-                       hashlib.sha256).digest()
-        proof = bytes(a ^ b for a, b in zip(ckey, sig))
-        final += ",p=" + base64.b64encode(proof).decode()
-        await self.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'"
-                        ">%s</response>" %
-                        base64.b64encode(final.encode()).decode())
+        await self.send(scram_final(password, first, nonce, ch))
         await self.expect(r"^<success ")
         await self.send(OPEN)
         await self.expect(r"^<open ")
@@ -142,38 +123,6 @@ class WS:
                         "<resource>%s</resource></bind></iq>" % resource)
         r = await self.expect(r"<jid>([^<]+)</jid>")
         return re.search(r"<jid>([^<]+)</jid>", r).group(1)
-
-
-async def slix(port, user):
-    """user@example.org/tcp online over TCP with slixmpp."""
-    loop = asyncio.get_event_loop()
-    c = ClientXMPP("%s@example.org/tcp" % user, user + "-pw")
-    c.loop = loop
-    c.ssl_context.check_hostname = False
-    c.ssl_context.verify_mode = ssl.CERT_NONE
-    c.started = loop.create_future()
-    c.inbox = asyncio.Queue()
-    c.add_event_handler("session_start",
-                        lambda e: c.started.done() or c.started.set_result(1))
-    c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
-    c.connect(("127.0.0.1", port))
-    await asyncio.wait_for(c.started, T)
-    return c
-
-
-def run(coro):
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        # What a client left running ends with the loop.
-        pending = asyncio.all_tasks(loop)
-        for t in pending:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*pending,
-                                               return_exceptions=True))
-        loop.close()
 
 
 def test_login_and_chat(s):
@@ -206,7 +155,7 @@ def test_login_and_chat(s):
         await ws.close()
         bob.disconnect()
     mark = s.mark()
-    run(scenario())
+    run_async(scenario())
     s.wait_log(r"connection \d+ from 127.0.0.1: websocket")
     # The session's end is logged as over TCP, saying it was a WebSocket.
     s.wait_log(r"session from 127\.0\.0\.1 ended \(stream closed by client, "
@@ -238,7 +187,7 @@ def test_stream_management_resume(s):
         await ws.until(r"^<close ", skip=r".")
         await ws.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
 
 
 def test_keepalive_ping(s):
@@ -275,7 +224,7 @@ def test_keepalive_ping(s):
 
     async def both():
         await asyncio.gather(answers(), silent())
-    run(both())
+    run_async(both())
 
 
 def test_each_message_stands_alone(s):
@@ -310,7 +259,7 @@ def test_each_message_stands_alone(s):
         await ws.until(r"^<close ", skip=r".")
         await ws.close()
         bob.disconnect()
-    run(scenario())
+    run_async(scenario())
 
 
 def still_serving(s, pid):
@@ -323,7 +272,7 @@ def still_serving(s, pid):
         await ws.send(CLOSE)
         await ws.expect(r"^<close ")
         await ws.close()
-    run(again())
+    run_async(again())
 
 
 async def opened(port):
@@ -356,7 +305,7 @@ def test_no_subprotocol(s):
         await ws.close()
         return "accepted"
     for protocols in ((), ("chat",), ("xmpp2",)):
-        status = run(handshake(protocols))
+        status = run_async(handshake(protocols))
         assert status == 400, (protocols, status)
     still_serving(s, pid)
 
@@ -379,7 +328,7 @@ def test_not_one_element(s):
         await ws.send(text)
         await stream_error(ws, "not-well-formed")
     for text in bad:
-        run(one(text))
+        run_async(one(text))
     still_serving(s, pid)
 
 
@@ -411,7 +360,7 @@ def test_no_prefix_across_messages(s):
         await carol.until(r"^<close ", skip=r".")
         await carol.close()
         bob.disconnect()
-    run(one())
+    run_async(one())
     still_serving(s, pid)
 
 
@@ -423,13 +372,13 @@ def test_stream_header_instead_of_open(s):
         await ws.send(text)
         await ws.expect(r"^<open ")
         await stream_error(ws, cond)
-    run(one("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+    run_async(one("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
             "xmlns:stream='http://etherx.jabber.org/streams' "
             "to='example.org' version='1.0'>", "not-well-formed"))
-    run(one("<stream:stream xmlns='jabber:client' "
+    run_async(one("<stream:stream xmlns='jabber:client' "
             "xmlns:stream='http://etherx.jabber.org/streams' "
             "to='example.org' version='1.0'/>", "invalid-namespace"))
-    run(one("<message xmlns='jabber:client' to='bob@example.org'>"
+    run_async(one("<message xmlns='jabber:client' to='bob@example.org'>"
             "<body>before open</body></message>", "invalid-namespace"))
     still_serving(s, pid)
 
@@ -444,7 +393,7 @@ def test_oversized_message(s):
         code = await ws.closed()
         assert code == 1009, code        # RFC 6455: message too big
         await ws.close()
-    run(one())
+    run_async(one())
     still_serving(s, pid)
 
 
@@ -457,7 +406,7 @@ def test_binary_frame(s):
         code = await ws.closed()
         assert code == 1003, code        # RFC 6455: unsupported data
         await ws.close()
-    run(one())
+    run_async(one())
     still_serving(s, pid)
 
 
@@ -570,7 +519,7 @@ def test_burst_over_rate(s):
             ws.sock.close()
             bob.disconnect()
         try:
-            run(burst())
+            run_async(burst())
         except AssertionError as e:
             raise AssertionError("%s\n%s" % (e, o.log_tail(30)))
     finally:
@@ -617,7 +566,7 @@ def test_close_without_close_element(s):
         assert ws.ws.close_code == 1000, ws.ws.close_code
         await ws.session.close()
     mark = s.mark()
-    run(one())
+    run_async(one())
     s.wait_log(r"session carol@example.org/gone ended", after=mark)
     s.wait_log(r"session from 127\.0\.0\.1 ended \(connection lost[^)]*, "
                r"websocket\): carol@example\.org/gone$", after=mark)
@@ -643,7 +592,7 @@ def test_host_meta(s):
     host = {"Host": "example.org:%d" % port,
             "Origin": "https://chat.example.net"}
     url = "wss://example.org:%d/xmpp-websocket" % port
-    st, h, body = run(get(port, "/.well-known/host-meta", host))
+    st, h, body = run_async(get(port, "/.well-known/host-meta", host))
     assert st == 200, (st, body)
     assert h["Content-Type"] == "application/xrd+xml", h
     assert h["Access-Control-Allow-Origin"] == "*", h
@@ -651,23 +600,23 @@ def test_host_meta(s):
     assert xrd.tag == "{http://docs.oasis-open.org/ns/xri/xrd-1.0}XRD", body
     links = [(e.get("rel"), e.get("href")) for e in xrd]
     assert links[0] == ("urn:xmpp:alt-connections:websocket", url), body
-    st, h, body = run(get(port, "/.well-known/host-meta.json", host))
+    st, h, body = run_async(get(port, "/.well-known/host-meta.json", host))
     assert st == 200 and h["Content-Type"] == "application/json", (st, h)
     assert json.loads(body)["links"][0] == {
         "rel": "urn:xmpp:alt-connections:websocket", "href": url}, body
     # Another domain's name gives its own URL.
-    st, h, body = run(get(port, "/.well-known/host-meta.json",
+    st, h, body = run_async(get(port, "/.well-known/host-meta.json",
                           {"Host": "Chat.Example.COM"}))
     assert json.loads(body)["links"][0]["href"] == \
         "wss://chat.example.com/xmpp-websocket", body
     # A Host that is no host name is refused, nothing echoed.
     for bad in ("example.org/x", "a b", "<x>", "ex'ample", "x" * 400):
-        st, h, body = run(get(port, "/.well-known/host-meta",
+        st, h, body = run_async(get(port, "/.well-known/host-meta",
                               {"Host": bad}))
         assert st == 400, (bad, st, body)
-    st, h, body = run(get(port, "/.well-known/host-meta", host, "POST"))
+    st, h, body = run_async(get(port, "/.well-known/host-meta", host, "POST"))
     assert st == 405, st
-    st, h, body = run(get(port, "/nothing-here", host))
+    st, h, body = run_async(get(port, "/nothing-here", host))
     assert st == 404, st
 
 
@@ -697,15 +646,15 @@ def test_origins(s):
                              ("https://evil.example.org", 403),
                              ("https://chat.example.org.evil.net", 403),
                              ("null", 403)):
-            got = run(handshake(origin))
+            got = run_async(handshake(origin))
             assert got == want, (origin, got)
-        st, h, body = run(get(port, "/.well-known/host-meta",
+        st, h, body = run_async(get(port, "/.well-known/host-meta",
                               {"Origin": "https://chat.example.org"}))
         assert st == 200, st
         assert h["Access-Control-Allow-Origin"] == \
             "https://chat.example.org", h
         assert h["Vary"] == "Origin", h
-        st, h, body = run(get(port, "/.well-known/host-meta",
+        st, h, body = run_async(get(port, "/.well-known/host-meta",
                               {"Origin": "https://evil.example.org"}))
         assert st == 200 and "Access-Control-Allow-Origin" not in h, h
     finally:

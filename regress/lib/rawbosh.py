@@ -3,10 +3,6 @@ tests: HTTP/1.1 over its own sockets, each request sent as the test
 writes it and its answer read when the test asks, so that requests can
 be held by the server while the test does something else."""
 
-import base64
-import hashlib
-import hmac
-import os
 import random
 import re
 import socket
@@ -14,10 +10,10 @@ import ssl
 import time
 
 from rawxmpp import tls_context
+from webclient import scram_final, scram_first
 
 HTTPBIND = "http://jabber.org/protocol/httpbind"
 XBOSH = "urn:xmpp:xbosh"
-SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 BIND = "urn:ietf:params:xml:ns:xmpp-bind"
 T = 10
 
@@ -194,28 +190,3 @@ class Bosh:
         for c in self.conns:
             c.close()
 
-
-def scram_first(user):
-    nonce = base64.b64encode(os.urandom(18)).decode()
-    first = "n=%s,r=%s" % (user, nonce)
-    msg = ("<auth xmlns='%s' mechanism='SCRAM-SHA-256'>%s</auth>" %
-           (SASL, base64.b64encode(("n,," + first).encode()).decode()))
-    return first, nonce, msg
-
-
-def scram_final(password, first, nonce, challenge):
-    sfirst = base64.b64decode(re.search(
-        r"<challenge[^>]*>([^<]+)</challenge>", challenge).group(1)).decode()
-    f = dict(kv.split("=", 1) for kv in sfirst.split(","))
-    assert f["r"].startswith(nonce)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(),
-                                 base64.b64decode(f["s"]), int(f["i"]))
-    ckey = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
-    final = "c=biws,r=" + f["r"]
-    msg = ",".join((first, sfirst, final)).encode()
-    sig = hmac.new(hashlib.sha256(ckey).digest(), msg,
-                   hashlib.sha256).digest()
-    proof = bytes(a ^ b for a, b in zip(ckey, sig))
-    final += ",p=" + base64.b64encode(proof).decode()
-    return ("<response xmlns='%s'>%s</response>" %
-            (SASL, base64.b64encode(final.encode()).decode()))
