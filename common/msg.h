@@ -332,6 +332,16 @@ enum imsg_type {
 	IMSG_CTL_ABOUT,
 	IMSG_CTL_ABOUT_INFO,	/* struct ctl_about */
 
+	/*
+	 * xmppctl show throttled, unthrottle: control -> every process
+	 * holding throttles (store, ldapauthd), each answering THROTTLED
+	 * records then END.  UNTHROTTLE's struct ctl_throttle names the
+	 * key only; its records are what was cleared.
+	 */
+	IMSG_CTL_SHOW_THROTTLED,
+	IMSG_CTL_UNTHROTTLE,	/* struct ctl_throttle, key only */
+	IMSG_CTL_THROTTLED,	/* struct ctl_throttle */
+
 	IMSG_MAX
 };
 
@@ -1038,6 +1048,15 @@ struct ctl_stream {
 	uint64_t	 in;			/* stanzas */
 	uint64_t	 out;
 	time_t		 since;			/* wall clock */
+};
+
+struct ctl_throttle {
+	char		 key[CONF_JIDLEN];	/* an address or a bare JID */
+	char		 what[32];		/* "auth failures", ... */
+	char		 process[16];		/* which holds it */
+	int		 count;			/* events in the window */
+	int		 max;			/* the limit */
+	time_t		 clears;		/* wall clock */
 };
 
 struct s2s_db {

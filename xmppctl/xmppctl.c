@@ -40,6 +40,7 @@
 #include "compat.h"
 #include "config.h"
 #include "imsg.h"
+#include "jid.h"
 #include "msg.h"
 #include "xmppctl.h"
 #include "convert.h"
@@ -53,10 +54,12 @@ enum action {
 	SHOW_STATS,
 	SHOW_COMPONENTS,
 	SHOW_STREAMS,
+	SHOW_THROTTLED,
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
 	KICK,
+	UNTHROTTLE,
 	USER_ADD,
 	USER_DELETE,
 	USER_PASSWORD,
@@ -104,6 +107,9 @@ static const struct command commands[] = {
 	    "components and their privileges." },
 	{ "show streams",	SHOW_STREAMS, "List the server-to-server "
 	    "streams." },
+	{ "show throttled",	SHOW_THROTTLED, "List the addresses and "
+	    "accounts over a limit (auth failures, registrations, component "
+	    "handshakes), the process holding each, and when it clears." },
 	{ "reload",		RELOAD, "Reload the configuration, certificates "
 	    "and keys, as SIGHUP does." },
 	{ "log verbose",	LOG_VERBOSE, "Log debug messages too, in every "
@@ -111,6 +117,9 @@ static const struct command commands[] = {
 	{ "log brief",		LOG_BRIEF, "Stop logging debug messages." },
 	{ "kick JID",		KICK, "End the sessions of JID: all of a bare "
 	    "JID, the one of a full JID." },
+	{ "unthrottle ADDRESS|JID", UNTHROTTLE, "Forget at once what is "
+	    "counted against the address or bare JID, in every process "
+	    "holding it, so that it may log in again." },
 	{ "user add JID",	USER_ADD, "Create the internal account JID; "
 	    "the password is read from the terminal, or one line from "
 	    "standard input." },
@@ -674,6 +683,61 @@ show_candidate(struct imsg *imsg)
 	    c.tls ? "tls" : "starttls", c.target);
 }
 
+/* What the throttles hold, or what unthrottle cleared: how many so far. */
+static int
+show_throttled(struct imsg *imsg, int cleared)
+{
+	static int		 n;
+	struct ctl_throttle	 ct;
+	struct tm		*tm;
+	char			 clears[32];
+
+	if (imsg_get_data(imsg, &ct, sizeof(ct)) == -1)
+		errx(1, "bad answer from xmppd");
+	ct.key[sizeof(ct.key) - 1] = '\0';
+	ct.what[sizeof(ct.what) - 1] = '\0';
+	ct.process[sizeof(ct.process) - 1] = '\0';
+	if (cleared) {
+		printf("%s: %s cleared in %s (%d of %d)\n", ct.key, ct.what,
+		    ct.process, ct.count, ct.max);
+		return (++n);
+	}
+	if ((tm = localtime(&ct.clears)) == NULL ||
+	    strftime(clears, sizeof(clears), "%Y-%m-%d %H:%M:%S", tm) == 0)
+		(void)strlcpy(clears, "?", sizeof(clears));
+	printf("%-40s %-20s %-10s %5d %5d  %s\n", ct.key, ct.what,
+	    ct.process, ct.count, ct.max, clears);
+	return (++n);
+}
+
+/*
+ * What unthrottle names, as the throttles hold it: an address as
+ * inet_ntop(3) writes it, or a bare JID prepared.
+ */
+static void
+throttle_key(const char *arg, char *buf, size_t len)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	struct jid	 j;
+
+	if (inet_pton(AF_INET, arg, &a4) == 1) {
+		if (inet_ntop(AF_INET, &a4, buf, len) == NULL)
+			errx(1, "bad address: %s", arg);
+		return;
+	}
+	if (inet_pton(AF_INET6, arg, &a6) == 1) {
+		if (inet_ntop(AF_INET6, &a6, buf, len) == NULL)
+			errx(1, "bad address: %s", arg);
+		return;
+	}
+	if (jid_parse(arg, &j) == -1 || j.local[0] == '\0' ||
+	    j.resource[0] != '\0')
+		errx(1, "not an address or a bare JID: %s", arg);
+	if ((size_t)snprintf(buf, len, "%s@%s", j.local, j.domain) >= len)
+		errx(1, "JID too long: %s", arg);
+}
+
 static void
 show_user(struct imsg *imsg)
 {
@@ -801,6 +865,9 @@ ctl_fail_exit(struct imsg *imsg)
 	exit(ctl_fail(imsg));
 }
 
+/* Records of show throttled or, when unthrottle is set, of unthrottle. */
+static int	 ctl_throttled, ctl_unthrottle;
+
 /* Print answers until the request is done; returns the exit status. */
 static int
 ctl_answer(struct imsgbuf *ibuf)
@@ -836,6 +903,9 @@ ctl_answer(struct imsgbuf *ibuf)
 			break;
 		case IMSG_CTL_RESOLVE_CANDIDATE:
 			show_candidate(&imsg);
+			break;
+		case IMSG_CTL_THROTTLED:
+			ctl_throttled = show_throttled(&imsg, ctl_unthrottle);
 			break;
 		case IMSG_CTL_STATS:
 			show_stats(&imsg);
@@ -886,6 +956,7 @@ main(int argc, char *argv[])
 	struct ctl_archive	 ca;
 	struct ctl_upload	 cup;
 	struct resolve_req	 rr;
+	struct ctl_throttle	 ct;
 	struct xml_node		**rooms = NULL;
 	char			 name[32];
 	int			 ch, fd, v, ret, nrooms = 0;
@@ -1001,6 +1072,19 @@ main(int argc, char *argv[])
 		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_STREAMS, MSG_VERSION,
 		    0, -1, NULL, 0);
 		break;
+	case SHOW_THROTTLED:
+		printf("%-40s %-20s %-10s %5s %5s  %s\n", "THROTTLED", "FOR",
+		    "HELD BY", "COUNT", "LIMIT", "CLEARS");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_THROTTLED, MSG_VERSION,
+		    0, -1, NULL, 0);
+		break;
+	case UNTHROTTLE:
+		memset(&ct, 0, sizeof(ct));
+		throttle_key(arg, ct.key, sizeof(ct.key));
+		ctl_unthrottle = 1;
+		ret = imsg_compose(&ibuf, IMSG_CTL_UNTHROTTLE, MSG_VERSION, 0,
+		    -1, &ct, sizeof(ct));
+		break;
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,
 		    NULL, 0);
@@ -1088,6 +1172,11 @@ main(int argc, char *argv[])
 	}
 	if (ret == 0 && cmd->action == RELOAD)
 		printf("configuration reloaded\n");
+	if (ret == 0 && cmd->action == UNTHROTTLE && ctl_throttled == 0) {
+		fprintf(stderr, "%s: nothing is held against %s\n",
+		    getprogname(), ct.key);
+		ret = 1;
+	}
 	imsgbuf_clear(&ibuf);
 	close(fd);
 	return (ret);

@@ -46,7 +46,8 @@ static struct throttle	*register_throttle;
 void
 account_init(void)
 {
-	register_throttle = throttle_new(REGISTER_MAX, REGISTER_PERIOD, 4096);
+	register_throttle = throttle_new("registrations", REGISTER_MAX,
+	    REGISTER_PERIOD, 4096);
 }
 
 /* The SCRAM keys of an account for one hash; -1 when there is none. */
