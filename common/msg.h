@@ -466,6 +466,7 @@ enum register_status {
 	REGISTER_NOT_ACCEPTABLE,	/* bad username or password */
 	REGISTER_NOT_ALLOWED,		/* registration denied */
 	REGISTER_RATE_LIMITED,		/* resource-constraint */
+	REGISTER_PASSWORD_SHORT,	/* not-acceptable, with a text */
 	REGISTER_INTERNAL_ERROR,
 };
 

@@ -183,6 +183,7 @@ static int			 lex_reported;	/* the lexer said why */
 %token	FROM PROXY
 %token	CERTIFICATES FEDERATION REQUIRE
 %token	QUEUE
+%token	MIN
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -422,6 +423,11 @@ limitopt	: STANZA SIZE size		{
 				g->limits.auth_failures = $3;
 				g->limits.auth_period = $5;
 			}
+		}
+		| PASSWORD MIN LENGTH NUMBER	{
+			/* What xmppctl and registration accept from now. */
+			if (range($4, 1, 1023, "password min length") == 0)
+				g->limits.password_min = $4;
 		}
 		| SESSIONS PER USER NUMBER	{
 			if (range($4, 1, 1000, "sessions per user") == 0)
@@ -965,6 +971,7 @@ lookup(const char *s)
 		{ "managed_entity",	MANAGED },
 		{ "max",		MAXIMUM },
 		{ "message",		MESSAGE },
+		{ "min",		MIN },
 		{ "muc",		MUC },
 		{ "multiplex",		MULTIPLEX },
 		{ "never",		NEVER },

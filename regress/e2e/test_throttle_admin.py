@@ -1,7 +1,10 @@
-"""What an admin does about throttles without a restart: xmppctl show
-throttled lists the addresses and accounts over a limit in every process
-holding them (the store, ldapauthd), xmppctl unthrottle lets one back in
-at once.  Every bad argument is a clear error with exit status 1."""
+"""What an admin does about throttles and passwords without a restart:
+xmppctl show throttled lists the addresses and accounts over a limit in
+every process holding them (the store, ldapauthd), xmppctl unthrottle
+lets one back in at once; "limits { password min length N }" holds for
+xmppctl user add|password and for in-band registration and password
+change, while passwords set before still log in.  Every bad argument is
+a clear error with exit status 1."""
 
 import re
 import subprocess
@@ -14,6 +17,7 @@ OPEN = "open.example.org"
 OPEN_DOMAIN = ('domain "open.example.org" {\n\ttls keypair "example.org"\n'
                '\tauth internal\n\tregistration allow\n}\n')
 LIMITS = "limits {\n\tauth failures 3 per 300s\n}\n"
+SHORT = "limits {\n\tauth failures 3 per 300s\n\tpassword min length 8\n}\n"
 
 
 def setup():
@@ -157,6 +161,53 @@ def test_registrations_throttled_then_let_in(s):
                         % src), p.stdout
     out = register(s, "reg3", "reg-password", src)
     assert "type='result'" in out, out
+
+
+def test_password_min_length_ctl(s):
+    # Made before the limit: it must still log in afterwards.
+    add_user(s, "shorty@example.org", "short")
+    s.write_conf(OPEN_DOMAIN + SHORT)
+    s.ctl("reload")
+    err = ctl_fails(s, "user", "add", "carol@example.org", stdin="seven77\n")
+    assert err == ("xmppctl: carol@example.org: password too short: at "
+                   "least 8 characters\n"), err
+    assert "carol@example.org" not in s.ctl("user", "list").stdout
+    # Characters, not bytes: seven of them in nine bytes are too few,
+    # eight are enough.
+    ctl_fails(s, "user", "add", "carol@example.org", stdin="h\u00e9h\u00e9abc\n")
+    add_user(s, "carol@example.org", "h\u00e9h\u00e9abcd")
+    assert "<success" in auth(s, "carol", "h\u00e9h\u00e9abcd", "127.0.0.31")
+    err = ctl_fails(s, "user", "password", "alice@example.org",
+                    stdin="1234567\n")
+    assert "password too short: at least 8 characters" in err, err
+    assert "<success" in auth(s, "alice", "alice-pw", "127.0.0.31")
+    assert "<success" in auth(s, "shorty", "short", "127.0.0.31")
+
+
+def test_password_min_length_registration(s):
+    out = register(s, "dora", "1234567", "127.0.0.32")
+    assert "not-acceptable" in out and "type='modify'" in out, out
+    assert re.search(r"<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>"
+                     r"Password too short: at least 8 characters</text>",
+                     out), out
+    assert "dora@" not in s.ctl("user", "list", OPEN).stdout
+    out = register(s, "dora", "12345678", "127.0.0.32")
+    assert "type='result'" in out, out
+    # A password change in-band (XEP-0077 section 3.3) is measured too.
+    r = Raw(s.ports["client"], source="127.0.0.32")
+    r.login("dora", "12345678", "x", domain=OPEN)
+    r.send("<iq type='set' id='p'><query xmlns='jabber:iq:register'>"
+           "<username>dora</username><password>short</password>"
+           "</query></iq>")
+    m = r.expect(r"<iq[^>]*id='p'.*?</iq>")
+    assert "not-acceptable" in m.group(0), m.group(0)
+    assert "Password too short" in m.group(0), m.group(0)
+    r.send("<iq type='set' id='q'><query xmlns='jabber:iq:register'>"
+           "<username>dora</username><password>long-enough</password>"
+           "</query></iq>")
+    assert "type='result'" in r.expect(r"<iq[^>]*id='q'[^>]*/>").group(0)
+    r.close()
+    assert "<success" in auth(s, "dora", "long-enough", "127.0.0.32", OPEN)
 
 
 def test_ldap_user_and_address_throttles(s):
