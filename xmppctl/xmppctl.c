@@ -408,6 +408,17 @@ uptime_fmt(time_t t, char *buf, size_t len)
 		    (long long)t % 60);
 }
 
+/* A wall clock time as the show commands print it, "?" if it cannot be. */
+static void
+time_fmt(time_t t, char *buf, size_t len)
+{
+	struct tm	*tm;
+
+	if ((tm = localtime(&t)) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", tm) == 0)
+		(void)strlcpy(buf, "?", len);
+}
+
 static void
 print_uptime(time_t t)
 {
@@ -437,7 +448,6 @@ static void
 show_session(struct imsg *imsg)
 {
 	struct ctl_session	 cs;
-	struct tm		*tm;
 	char			 since[32];
 
 	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
@@ -446,9 +456,7 @@ show_session(struct imsg *imsg)
 	cs.addr[sizeof(cs.addr) - 1] = '\0';
 	cs.tls[sizeof(cs.tls) - 1] = '\0';
 	cs.transport[sizeof(cs.transport) - 1] = '\0';
-	if ((tm = localtime(&cs.since)) == NULL ||
-	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(since, "?", sizeof(since));
+	time_fmt(cs.since, since, sizeof(since));
 	printf("%-40s %6d %-20s %-9s %-28s %s\n", cs.jid, cs.stream,
 	    cs.addr, cs.transport, cs.tls, since);
 }
@@ -461,7 +469,6 @@ show_component(struct imsg *imsg)
 	static const char *const presence[] = { "", "managed_entity",
 	    "roster" };
 	struct ctl_component	 cc;
-	struct tm		*tm;
 	char			 since[32], privs[128];
 
 	if (imsg_get_data(imsg, &cc, sizeof(cc)) == -1 ||
@@ -469,9 +476,7 @@ show_component(struct imsg *imsg)
 	    cc.priv_presence < 0 || cc.priv_presence > 2)
 		errx(1, "bad answer from xmppd");
 	cc.name[sizeof(cc.name) - 1] = '\0';
-	if ((tm = localtime(&cc.since)) == NULL ||
-	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(since, "?", sizeof(since));
+	time_fmt(cc.since, since, sizeof(since));
 	privs[0] = '\0';
 	if (cc.priv_roster != 0) {
 		(void)strlcat(privs, " roster ", sizeof(privs));
@@ -497,7 +502,6 @@ show_stream(struct imsg *imsg)
 	static const char *const auth[] = { "none", "sasl-external",
 	    "dialback" };
 	struct ctl_stream	 cs;
-	struct tm		*tm;
 	char			 since[32];
 
 	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1 || cs.auth < 0 ||
@@ -506,9 +510,7 @@ show_stream(struct imsg *imsg)
 	cs.local[sizeof(cs.local) - 1] = '\0';
 	cs.remote[sizeof(cs.remote) - 1] = '\0';
 	cs.tls[sizeof(cs.tls) - 1] = '\0';
-	if ((tm = localtime(&cs.since)) == NULL ||
-	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(since, "?", sizeof(since));
+	time_fmt(cs.since, since, sizeof(since));
 	printf("%-3s %-28s %-24s %-13s %6d %8llu %8llu %-19s %s\n",
 	    cs.outbound ? "out" : "in", cs.remote, cs.local, auth[cs.auth],
 	    cs.stream, (unsigned long long)cs.in, (unsigned long long)cs.out,
@@ -519,7 +521,6 @@ static void
 show_ldap(struct imsg *imsg)
 {
 	struct ctl_ldap	 cl;
-	struct tm	*tm;
 	char		 when[32];
 
 	if (imsg_get_data(imsg, &cl, sizeof(cl)) == -1)
@@ -532,9 +533,7 @@ show_ldap(struct imsg *imsg)
 	    (unsigned long long)cl.binds_failed,
 	    (unsigned long long)cl.searches);
 	if (cl.error[0] != '\0') {
-		if ((tm = localtime(&cl.error_time)) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", tm) == 0)
-			(void)strlcpy(when, "?", sizeof(when));
+		time_fmt(cl.error_time, when, sizeof(when));
 		printf("%-12s last error %s: %s\n", "", when, cl.error);
 	}
 }
@@ -689,7 +688,6 @@ show_throttled(struct imsg *imsg, int cleared)
 {
 	static int		 n;
 	struct ctl_throttle	 ct;
-	struct tm		*tm;
 	char			 clears[32];
 
 	if (imsg_get_data(imsg, &ct, sizeof(ct)) == -1)
@@ -702,9 +700,7 @@ show_throttled(struct imsg *imsg, int cleared)
 		    ct.process, ct.count, ct.max);
 		return (++n);
 	}
-	if ((tm = localtime(&ct.clears)) == NULL ||
-	    strftime(clears, sizeof(clears), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(clears, "?", sizeof(clears));
+	time_fmt(ct.clears, clears, sizeof(clears));
 	printf("%-40s %-20s %-10s %5d %5d  %s\n", ct.key, ct.what,
 	    ct.process, ct.count, ct.max, clears);
 	return (++n);
