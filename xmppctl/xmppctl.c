@@ -118,7 +118,7 @@ static const struct command commands[] = {
 	{ "kick JID",		KICK, "End the sessions of JID: all of a bare "
 	    "JID, the one of a full JID." },
 	{ "unthrottle ADDRESS|JID", UNTHROTTLE, "Forget at once what is "
-	    "counted against the address or bare JID, in every process "
+	    "counted against ADDRESS, or the bare JID, in every process "
 	    "holding it, so that it may log in again." },
 	{ "user add JID",	USER_ADD, "Create the internal account JID; "
 	    "the password is read from the terminal, or one line from "
