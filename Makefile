@@ -43,6 +43,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/pie.c
 COMMON_SRCS+=	common/tlsverify.c common/certcheck.c
 COMMON_SRCS+=	common/about.c
+COMMON_SRCS+=	common/throttle_ctl.c
 COMMON_SRCS+=	common/tlshello.c common/proxyv2.c common/peek.c common/proxy.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
 ifneq (${HAVE_LIBPQ},)

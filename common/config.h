@@ -301,6 +301,7 @@ struct limits_conf {
 	time_t				 server_idle;	/* seconds */
 	int				 server_queue;
 	int				 server_conn_per_addr;
+	int				 password_min;	/* characters; 0: any */
 };
 
 /* The global settings: the part every process may know. */

@@ -364,6 +364,15 @@ enum imsg_type {
 	IMSG_CTL_CHECK_LISTEN,	/* struct ctl_check_listen */
 	IMSG_CTL_DNS,		/* struct ctl_dns_q */
 	IMSG_CTL_DNS_ANSWER,	/* struct ctl_dns_answer + ctl_dns_rr... */
+	/*
+	 * xmppctl show throttled, unthrottle: control -> every process
+	 * holding throttles (store, ldapauthd), each answering THROTTLED
+	 * records then END.  UNTHROTTLE's struct ctl_throttle names the
+	 * key only; its records are what was cleared.
+	 */
+	IMSG_CTL_SHOW_THROTTLED,
+	IMSG_CTL_UNTHROTTLE,	/* struct ctl_throttle, key only */
+	IMSG_CTL_THROTTLED,	/* struct ctl_throttle */
 
 	IMSG_MAX
 };
@@ -575,6 +584,7 @@ enum register_status {
 	REGISTER_NOT_ACCEPTABLE,	/* bad username or password */
 	REGISTER_NOT_ALLOWED,		/* registration denied */
 	REGISTER_RATE_LIMITED,		/* resource-constraint */
+	REGISTER_PASSWORD_SHORT,	/* not-acceptable, with a text */
 	REGISTER_INTERNAL_ERROR,
 };
 
@@ -1164,6 +1174,15 @@ struct ctl_stream {
 	uint64_t	 in;			/* stanzas */
 	uint64_t	 out;
 	time_t		 since;			/* wall clock */
+};
+
+struct ctl_throttle {
+	char		 key[CONF_JIDLEN];	/* an address or a bare JID */
+	char		 what[32];		/* "auth failures", ... */
+	char		 process[16];		/* which holds it */
+	int		 count;			/* events in the window */
+	int		 max;			/* the limit */
+	time_t		 clears;		/* wall clock */
 };
 
 struct s2s_db {

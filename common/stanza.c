@@ -106,6 +106,19 @@ stanza_error(const struct xml_node *n, const char *type, const char *cond)
 	    xml_get_attr(n, "to"), xml_get_attr(n, "from"), type, cond));
 }
 
+/* A text for the user in an error stanza (RFC 6120 section 8.3.2). */
+int
+stanza_error_text(struct xml_node *r, const char *text)
+{
+	struct xml_node	*e, *t;
+
+	if ((e = xml_find_child(r, NULL, "error")) == NULL ||
+	    (t = xml_add_child(e, NS_STANZA_ERR, "text")) == NULL ||
+	    xml_add_text(t, text, strlen(text)) == -1)
+		return (-1);
+	return (0);
+}
+
 /*
  * The same in answer to m, from its envelope alone, so that a stanza
  * that cannot be read still gets its error.

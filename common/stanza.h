@@ -52,6 +52,7 @@ struct xml_node	*stanza_error(const struct xml_node *, const char *,
 	    const char *);
 struct xml_node	*stanza_error_msg(const struct stanza_msg *, const char *,
 	    const char *);
+int	stanza_error_text(struct xml_node *, const char *);
 int	stanza_send(struct imsgev *, uint32_t, uint64_t,
 	    const struct xml_node *, const char *);
 int	stanza_send_msg(struct imsgev *, uint32_t, const struct stanza_msg *);

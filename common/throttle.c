@@ -15,7 +15,9 @@
  */
 
 /*
- * Per-key event counters over a fixed window, in a bounded table.
+ * Per-key event counters over a fixed window, in a bounded table.  Each
+ * process keeps its throttles on one list, so that xmppctl can see and
+ * clear what they hold without knowing which feature made them.
  */
 
 #include <sys/types.h>
@@ -40,6 +42,8 @@ struct tentry {
 RB_HEAD(ttree, tentry);
 
 struct throttle {
+	TAILQ_ENTRY(throttle)	 entry;
+	const char		*what;		/* "auth failures" */
 	struct ttree		 tree;
 	TAILQ_HEAD(, tentry)	 ages;
 	size_t			 n, max_entries;
@@ -55,13 +59,18 @@ tentry_cmp(struct tentry *a, struct tentry *b)
 
 RB_GENERATE_STATIC(ttree, tentry, node, tentry_cmp);
 
+static TAILQ_HEAD(, throttle)	 throttles = TAILQ_HEAD_INITIALIZER(throttles);
+
+/* what: a constant naming what is counted, as xmppctl shows it. */
 struct throttle *
-throttle_new(int max, time_t period, size_t max_entries)
+throttle_new(const char *what, int max, time_t period, size_t max_entries)
 {
 	struct throttle	*t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		fatal("%s", __func__);
+	t->what = what;
+	TAILQ_INSERT_TAIL(&throttles, t, entry);
 	RB_INIT(&t->tree);
 	TAILQ_INIT(&t->ages);
 	t->max = max;
@@ -96,6 +105,7 @@ throttle_free(struct throttle *t)
 		return;
 	while ((e = TAILQ_FIRST(&t->ages)) != NULL)
 		throttle_remove(t, e);
+	TAILQ_REMOVE(&throttles, t, entry);
 	free(t);
 }
 
@@ -143,12 +153,54 @@ throttle_hit(struct throttle *t, const char *key, time_t now)
 	e->count++;
 }
 
-void
+/* Forget what key did: 1 when something was held for it. */
+int
 throttle_clear(struct throttle *t, const char *key)
 {
 	struct tentry	 k, *e;
 
 	k.key = (char *)key;
-	if ((e = RB_FIND(ttree, &t->tree, &k)) != NULL)
-		throttle_remove(t, e);
+	if ((e = RB_FIND(ttree, &t->tree, &k)) == NULL)
+		return (0);
+	throttle_remove(t, e);
+	return (1);
+}
+
+/*
+ * Every throttle of this process: with key NULL, each key over its limit
+ * now; else what is held for key, whatever its count, forgotten when
+ * clear is set.  Returns how many cb was told of.
+ */
+size_t
+throttle_each(const char *key, int clear, time_t now, throttle_cb cb,
+    void *arg)
+{
+	struct throttle	*t;
+	struct tentry	*e, *next;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(t, &throttles, entry) {
+		if (key != NULL) {
+			if ((e = throttle_find(t, key, now)) == NULL)
+				continue;
+			cb(t->what, e->key, e->count, t->max,
+			    e->start + t->period, arg);
+			n++;
+			if (clear)
+				throttle_remove(t, e);
+			continue;
+		}
+		TAILQ_FOREACH_SAFE(e, &t->ages, age, next) {
+			if (now - e->start >= t->period) {
+				throttle_remove(t, e);
+				continue;
+			}
+			if (e->count < t->max)
+				continue;
+			cb(t->what, e->key, e->count, t->max,
+			    e->start + t->period, arg);
+			n++;
+		}
+	}
+	return (n);
 }

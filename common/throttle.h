@@ -17,7 +17,8 @@
 /*
  * Counting events per key (a client address) in a fixed time window:
  * "auth failures 5 per 60s", registrations per address.  The table is
- * bounded; when full, the oldest key is forgotten.
+ * bounded; when full, the oldest key is forgotten.  A process's throttles
+ * are listed and cleared by xmppctl through throttle_ctl_dispatch().
  */
 
 #ifndef THROTTLE_H
@@ -26,12 +27,20 @@
 #include <time.h>
 
 struct throttle;
+struct imsgev;
+struct imsg;
 
-struct throttle	*throttle_new(int, time_t, size_t);
+/* What a throttle holds for one key, as xmppctl shows it. */
+typedef void	(*throttle_cb)(const char *what, const char *key, int count,
+		    int max, time_t clears, void *arg);
+
+struct throttle	*throttle_new(const char *, int, time_t, size_t);
 void		 throttle_free(struct throttle *);
 void		 throttle_set(struct throttle *, int, time_t);
 int		 throttle_over(struct throttle *, const char *, time_t);
 void		 throttle_hit(struct throttle *, const char *, time_t);
-void		 throttle_clear(struct throttle *, const char *);
+int		 throttle_clear(struct throttle *, const char *);
+size_t		 throttle_each(const char *, int, time_t, throttle_cb, void *);
+int		 throttle_ctl_dispatch(struct imsgev *, struct imsg *);
 
 #endif /* THROTTLE_H */

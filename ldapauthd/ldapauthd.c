@@ -853,7 +853,7 @@ ldapauthd_dispatch(struct imsgev *iev, struct imsg *imsg)
 			ctl_show(iev, imsg_get_id(imsg));
 			return (0);
 		}
-		break;
+		return (throttle_ctl_dispatch(iev, imsg) == 0 ? 0 : -1);
 	}
 	return (-1);
 }
@@ -886,10 +886,10 @@ main(int argc, char *argv[])
 	 */
 	sandbox("stdio inet dns recvfd");
 	lim = &proc_self.conf->global.limits;
-	addr_throttle = throttle_new(lim->auth_failures, lim->auth_period,
-	    65536);
-	user_throttle = throttle_new(lim->auth_failures, lim->auth_period,
-	    65536);
+	addr_throttle = throttle_new("auth failures", lim->auth_failures,
+	    lim->auth_period, 65536);
+	user_throttle = throttle_new("user auth failures",
+	    lim->auth_failures, lim->auth_period, 65536);
 	TAILQ_FOREACH(l, &proc_self.conf->ldaps, entry)
 		if (proc_peer(PROC_ROUTER, 0) != NULL)
 			group_refresh(dir_add(l));

@@ -40,6 +40,7 @@
 #include "compat.h"
 #include "config.h"
 #include "imsg.h"
+#include "jid.h"
 #include "log.h"
 #include "msg.h"
 #include "xmppctl.h"
@@ -55,10 +56,12 @@ enum action {
 	SHOW_STATS,
 	SHOW_COMPONENTS,
 	SHOW_STREAMS,
+	SHOW_THROTTLED,
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
 	KICK,
+	UNTHROTTLE,
 	USER_ADD,
 	USER_DELETE,
 	USER_PASSWORD,
@@ -111,6 +114,9 @@ static const struct command commands[] = {
 	    "components and their privileges." },
 	{ "show streams",	SHOW_STREAMS, "List the server-to-server "
 	    "streams." },
+	{ "show throttled",	SHOW_THROTTLED, "List the addresses and "
+	    "accounts over a limit (auth failures, registrations, component "
+	    "handshakes), the process holding each, and when it clears." },
 	{ "reload",		RELOAD, "Reload the configuration, certificates "
 	    "and keys, as SIGHUP does." },
 	{ "log verbose",	LOG_VERBOSE, "Log debug messages too, in every "
@@ -118,6 +124,9 @@ static const struct command commands[] = {
 	{ "log brief",		LOG_BRIEF, "Stop logging debug messages." },
 	{ "kick JID",		KICK, "End the sessions of JID: all of a bare "
 	    "JID, the one of a full JID." },
+	{ "unthrottle ADDRESS|JID", UNTHROTTLE, "Forget at once what is "
+	    "counted against ADDRESS, or the bare JID, in every process "
+	    "holding it, so that it may log in again." },
 	{ "user add JID",	USER_ADD, "Create the internal account JID; "
 	    "the password is read from the terminal, or one line from "
 	    "standard input." },
@@ -419,6 +428,17 @@ uptime_fmt(time_t t, char *buf, size_t len)
 		    (long long)t % 60);
 }
 
+/* A wall clock time as the show commands print it, "?" if it cannot be. */
+static void
+time_fmt(time_t t, char *buf, size_t len)
+{
+	struct tm	*tm;
+
+	if ((tm = localtime(&t)) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", tm) == 0)
+		(void)strlcpy(buf, "?", len);
+}
+
 static void
 print_uptime(time_t t)
 {
@@ -448,7 +468,6 @@ static void
 show_session(struct imsg *imsg)
 {
 	struct ctl_session	 cs;
-	struct tm		*tm;
 	char			 since[32];
 
 	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1)
@@ -457,9 +476,7 @@ show_session(struct imsg *imsg)
 	cs.addr[sizeof(cs.addr) - 1] = '\0';
 	cs.tls[sizeof(cs.tls) - 1] = '\0';
 	cs.transport[sizeof(cs.transport) - 1] = '\0';
-	if ((tm = localtime(&cs.since)) == NULL ||
-	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(since, "?", sizeof(since));
+	time_fmt(cs.since, since, sizeof(since));
 	printf("%-40s %6d %-20s %-9s %-28s %s\n", cs.jid, cs.stream,
 	    cs.addr, cs.transport, cs.tls, since);
 }
@@ -472,7 +489,6 @@ show_component(struct imsg *imsg)
 	static const char *const presence[] = { "", "managed_entity",
 	    "roster" };
 	struct ctl_component	 cc;
-	struct tm		*tm;
 	char			 since[32], privs[128];
 
 	if (imsg_get_data(imsg, &cc, sizeof(cc)) == -1 ||
@@ -480,9 +496,7 @@ show_component(struct imsg *imsg)
 	    cc.priv_presence < 0 || cc.priv_presence > 2)
 		errx(1, "bad answer from xmppd");
 	cc.name[sizeof(cc.name) - 1] = '\0';
-	if ((tm = localtime(&cc.since)) == NULL ||
-	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(since, "?", sizeof(since));
+	time_fmt(cc.since, since, sizeof(since));
 	privs[0] = '\0';
 	if (cc.priv_roster != 0) {
 		(void)strlcat(privs, " roster ", sizeof(privs));
@@ -508,7 +522,6 @@ show_stream(struct imsg *imsg)
 	static const char *const auth[] = { "none", "sasl-external",
 	    "dialback" };
 	struct ctl_stream	 cs;
-	struct tm		*tm;
 	char			 since[32];
 
 	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1 || cs.auth < 0 ||
@@ -517,9 +530,7 @@ show_stream(struct imsg *imsg)
 	cs.local[sizeof(cs.local) - 1] = '\0';
 	cs.remote[sizeof(cs.remote) - 1] = '\0';
 	cs.tls[sizeof(cs.tls) - 1] = '\0';
-	if ((tm = localtime(&cs.since)) == NULL ||
-	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", tm) == 0)
-		(void)strlcpy(since, "?", sizeof(since));
+	time_fmt(cs.since, since, sizeof(since));
 	printf("%-3s %-28s %-24s %-13s %6d %8llu %8llu %-19s %s\n",
 	    cs.outbound ? "out" : "in", cs.remote, cs.local, auth[cs.auth],
 	    cs.stream, (unsigned long long)cs.in, (unsigned long long)cs.out,
@@ -530,7 +541,6 @@ static void
 show_ldap(struct imsg *imsg)
 {
 	struct ctl_ldap	 cl;
-	struct tm	*tm;
 	char		 when[32];
 
 	if (imsg_get_data(imsg, &cl, sizeof(cl)) == -1)
@@ -543,9 +553,7 @@ show_ldap(struct imsg *imsg)
 	    (unsigned long long)cl.binds_failed,
 	    (unsigned long long)cl.searches);
 	if (cl.error[0] != '\0') {
-		if ((tm = localtime(&cl.error_time)) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", tm) == 0)
-			(void)strlcpy(when, "?", sizeof(when));
+		time_fmt(cl.error_time, when, sizeof(when));
 		printf("%-12s last error %s: %s\n", "", when, cl.error);
 	}
 }
@@ -692,6 +700,58 @@ show_candidate(struct imsg *imsg)
 	    "[%s]" : "%s", host);
 	printf("%-41s %5u %-9s %s\n", addr, c.port,
 	    c.tls ? "tls" : "starttls", c.target);
+}
+
+/* What the throttles hold, or what unthrottle cleared: how many so far. */
+static int
+show_throttled(struct imsg *imsg, int cleared)
+{
+	static int		 n;
+	struct ctl_throttle	 ct;
+	char			 clears[32];
+
+	if (imsg_get_data(imsg, &ct, sizeof(ct)) == -1)
+		errx(1, "bad answer from xmppd");
+	ct.key[sizeof(ct.key) - 1] = '\0';
+	ct.what[sizeof(ct.what) - 1] = '\0';
+	ct.process[sizeof(ct.process) - 1] = '\0';
+	if (cleared) {
+		printf("%s: %s cleared in %s (%d of %d)\n", ct.key, ct.what,
+		    ct.process, ct.count, ct.max);
+		return (++n);
+	}
+	time_fmt(ct.clears, clears, sizeof(clears));
+	printf("%-40s %-20s %-10s %5d %5d  %s\n", ct.key, ct.what,
+	    ct.process, ct.count, ct.max, clears);
+	return (++n);
+}
+
+/*
+ * What unthrottle names, as the throttles hold it: an address as
+ * inet_ntop(3) writes it, or a bare JID prepared.
+ */
+static void
+throttle_key(const char *arg, char *buf, size_t len)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	struct jid	 j;
+
+	if (inet_pton(AF_INET, arg, &a4) == 1) {
+		if (inet_ntop(AF_INET, &a4, buf, len) == NULL)
+			errx(1, "bad address: %s", arg);
+		return;
+	}
+	if (inet_pton(AF_INET6, arg, &a6) == 1) {
+		if (inet_ntop(AF_INET6, &a6, buf, len) == NULL)
+			errx(1, "bad address: %s", arg);
+		return;
+	}
+	if (jid_parse(arg, &j) == -1 || j.local[0] == '\0' ||
+	    j.resource[0] != '\0')
+		errx(1, "not an address or a bare JID: %s", arg);
+	if ((size_t)snprintf(buf, len, "%s@%s", j.local, j.domain) >= len)
+		errx(1, "JID too long: %s", arg);
 }
 
 static void
@@ -881,6 +941,9 @@ ctl_fail_exit(struct imsg *imsg)
 	exit(ctl_fail(imsg));
 }
 
+/* Records of show throttled or, when unthrottle is set, of unthrottle. */
+static int	 ctl_throttled, ctl_unthrottle;
+
 /* Print answers until the request is done; returns the exit status. */
 static int
 ctl_answer(struct imsgbuf *ibuf)
@@ -919,6 +982,9 @@ ctl_answer(struct imsgbuf *ibuf)
 			break;
 		case IMSG_CTL_RESOLVE_CANDIDATE:
 			show_candidate(&imsg);
+			break;
+		case IMSG_CTL_THROTTLED:
+			ctl_throttled = show_throttled(&imsg, ctl_unthrottle);
 			break;
 		case IMSG_CTL_STATS:
 			show_stats(&imsg);
@@ -973,6 +1039,7 @@ main(int argc, char *argv[])
 	struct ctl_archive	 ca;
 	struct ctl_upload	 cup;
 	struct resolve_req	 rr;
+	struct ctl_throttle	 ct;
 	struct xml_node		**rooms = NULL;
 	char			 name[32];
 	int			 ch, fd, v, ret, nrooms = 0;
@@ -1103,6 +1170,19 @@ main(int argc, char *argv[])
 		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_STREAMS, MSG_VERSION,
 		    0, -1, NULL, 0);
 		break;
+	case SHOW_THROTTLED:
+		printf("%-40s %-20s %-10s %5s %5s  %s\n", "THROTTLED", "FOR",
+		    "HELD BY", "COUNT", "LIMIT", "CLEARS");
+		ret = imsg_compose(&ibuf, IMSG_CTL_SHOW_THROTTLED, MSG_VERSION,
+		    0, -1, NULL, 0);
+		break;
+	case UNTHROTTLE:
+		memset(&ct, 0, sizeof(ct));
+		throttle_key(arg, ct.key, sizeof(ct.key));
+		ctl_unthrottle = 1;
+		ret = imsg_compose(&ibuf, IMSG_CTL_UNTHROTTLE, MSG_VERSION, 0,
+		    -1, &ct, sizeof(ct));
+		break;
 	case RELOAD:
 		ret = imsg_compose(&ibuf, IMSG_CTL_RELOAD, MSG_VERSION, 0, -1,
 		    NULL, 0);
@@ -1193,6 +1273,11 @@ main(int argc, char *argv[])
 	}
 	if (ret == 0 && cmd->action == RELOAD)
 		printf("configuration reloaded\n");
+	if (ret == 0 && cmd->action == UNTHROTTLE && ctl_throttled == 0) {
+		fprintf(stderr, "%s: nothing is held against %s\n",
+		    getprogname(), ct.key);
+		ret = 1;
+	}
 	imsgbuf_clear(&ibuf);
 	close(fd);
 	return (ret);

@@ -1324,9 +1324,9 @@ static void
 c2s_register_answer(struct conn *c, struct imsg *imsg)
 {
 	struct register_result	 res;
-	struct xml_node		*iq;
+	struct xml_node		*iq, *err;
 	const char		*cond, *type = "cancel";
-	char			*id = c->register_id;
+	char			*id = c->register_id, text[128];
 	int			 removing = c->state == C2S_REMOVING;
 
 	if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
@@ -1344,10 +1344,16 @@ c2s_register_answer(struct conn *c, struct imsg *imsg)
 		free(id);
 		return;
 	}
+	text[0] = '\0';
 	switch (res.status) {
 	case REGISTER_CONFLICT:
 		cond = "conflict";
 		break;
+	case REGISTER_PASSWORD_SHORT:
+		(void)snprintf(text, sizeof(text), "Password too short: at "
+		    "least %d characters",
+		    stream_conf->global.limits.password_min);
+		/* FALLTHROUGH */
 	case REGISTER_NOT_ACCEPTABLE:
 		cond = "not-acceptable";
 		type = "modify";
@@ -1367,7 +1373,12 @@ c2s_register_answer(struct conn *c, struct imsg *imsg)
 	if ((iq = xml_node_new(NS_CLIENT, "iq")) != NULL) {
 		if (id != NULL)
 			xml_set_attr(iq, "id", id);
-		c2s_stanza_error(c, iq, type, cond);
+		if ((err = stanza_error(iq, type, cond)) != NULL) {
+			if (text[0] != '\0')
+				(void)stanza_error_text(err, text);
+			c2s_write_node(c, err);
+			xml_node_free(err);
+		}
 		xml_node_free(iq);
 	}
 	/* The account was deleted another way meanwhile: the session too. */

@@ -42,7 +42,7 @@ struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	uint32_t		 id;
 	struct imsgev		 iev;
-	int			 waiting;	/* a request is in flight */
+	int			 waiting;	/* answers to a request awaited */
 	int			 pie;		/* an import was begun */
 };
 TAILQ_HEAD(ctl_conns, ctl_conn);
@@ -198,6 +198,26 @@ control_target(uint32_t type)
 	return (NULL);
 }
 
+/*
+ * A request every process holding throttles answers (the store, and
+ * ldapauthd when it runs): how many were asked.
+ */
+static int
+control_throttles(struct ctl_conn *cc, struct imsg *imsg)
+{
+	static const int	 types[] = { PROC_STORE, PROC_LDAPAUTHD };
+	struct imsgev		*target;
+	size_t			 i;
+	int			 n = 0;
+
+	for (i = 0; i < nitems(types); i++)
+		if ((target = proc_peer(types[i], 0)) != NULL) {
+			imsgev_forward(target, imsg, cc->id);
+			n++;
+		}
+	return (n);
+}
+
 static void
 control_client(int fd, short event, void *arg)
 {
@@ -222,7 +242,12 @@ control_client(int fd, short event, void *arg)
 			control_fail(cc, "xmppctl and xmppd versions differ");
 		else if (cc->waiting)
 			control_fail(cc, "one request at a time");
-		else if ((target = control_target(imsg_get_type(&imsg))) ==
+		else if (imsg_get_type(&imsg) == IMSG_CTL_SHOW_THROTTLED ||
+		    imsg_get_type(&imsg) == IMSG_CTL_UNTHROTTLE) {
+			if ((cc->waiting = control_throttles(cc, &imsg)) == 0)
+				control_fail(cc, "no process holding throttles "
+				    "is running");
+		} else if ((target = control_target(imsg_get_type(&imsg))) ==
 		    NULL)
 			control_fail(cc, "unknown request, or its process "
 			    "is not running");
@@ -280,12 +305,18 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_CHECK_DOMAIN:
 	case IMSG_CTL_CHECK_LISTEN:
 	case IMSG_CTL_DNS_ANSWER:
+	case IMSG_CTL_THROTTLED:
 		break;
 	default:
 		return (-1);
 	}
 	if ((cc = control_find(imsg_get_id(imsg))) == NULL)
 		return (0);	/* the client left */
+	/* One of several processes asked is done: wait for the others. */
+	if (type == IMSG_CTL_END && cc->waiting > 1) {
+		cc->waiting--;
+		return (0);
+	}
 	imsgev_forward(&cc->iev, imsg, 0);
 	if (type != IMSG_CTL_PROCESS && type != IMSG_CTL_SESSION &&
 	    type != IMSG_CTL_CONF_ERROR &&
@@ -296,7 +327,7 @@ control_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    type != IMSG_CTL_PIE_REC && type != IMSG_CTL_PIE_NOTE &&
 	    type != IMSG_CTL_RESOLVE_CANDIDATE && type != IMSG_CTL_STREAM &&
 	    type != IMSG_CTL_CHECK_FINDING && type != IMSG_CTL_CHECK_DOMAIN &&
-	    type != IMSG_CTL_CHECK_LISTEN)
+	    type != IMSG_CTL_CHECK_LISTEN && type != IMSG_CTL_THROTTLED)
 		cc->waiting = 0;
 	return (0);
 }

@@ -191,6 +191,7 @@ static char			 lex_text[LEX_TEXTMAX];	/* the last word */
 %token	FROM PROXY
 %token	CERTIFICATES FEDERATION REQUIRE
 %token	QUEUE
+%token	MIN
 %token	ERROR
 %token	ABUSE CONTACT FEEDBACK MOTD SALES SECURITY SUPPORT
 %token	<v.string>	STRING
@@ -432,6 +433,11 @@ limitopt	: STANZA SIZE size		{
 				g->limits.auth_failures = $3;
 				g->limits.auth_period = $5;
 			}
+		}
+		| PASSWORD MIN LENGTH NUMBER	{
+			/* What xmppctl and registration accept from now. */
+			if (range($4, 1, 1023, "password min length") == 0)
+				g->limits.password_min = $4;
 		}
 		| SESSIONS PER USER NUMBER	{
 			if (range($4, 1, 1000, "sessions per user") == 0)
@@ -920,7 +926,8 @@ static const struct {
 	{ LIMITS, "limits", "stanza size, client rate, server rate, "
 	    "server idle timeout, server queue, server connections per "
 	    "address, component rate, connections per address, auth "
-	    "failures, sessions per user, xml depth, resume timeout, http "
+	    "failures, password min length, sessions per user, xml depth, "
+	    "resume timeout, http "
 	    "header size, http header timeout, http idle timeout, http body "
 	    "rate, http connections or multiplex timeout" },
 	{ TLS, "tls keypair", "certificate or key" },
@@ -979,6 +986,8 @@ static const struct parse_choice {
 	{ LIMITS, 0, COMPONENT, 1, 0, "component limit", "rate" },
 	{ LIMITS, 0, CONNECTIONS, 1, 0, "connections limit", "per address" },
 	{ LIMITS, 0, AUTH, 1, 0, "auth limit", "failures" },
+	{ LIMITS, PASSWORD, MIN, 0, 0, "password min limit", "length" },
+	{ LIMITS, 0, PASSWORD, 1, 0, "password limit", "min length" },
 	{ LIMITS, 0, SESSIONS, 1, 0, "sessions limit", "per user" },
 	{ LIMITS, 0, XML, 1, 0, "xml limit", "depth" },
 	{ LIMITS, 0, RESUME, 1, 0, "resume limit", "timeout" },
@@ -1256,6 +1265,7 @@ lookup(const char *s)
 		{ "managed_entity",	MANAGED },
 		{ "max",		MAXIMUM },
 		{ "message",		MESSAGE },
+		{ "min",		MIN },
 		{ "motd",		MOTD },
 		{ "muc",		MUC },
 		{ "multiplex",		MULTIPLEX },

@@ -236,6 +236,8 @@ print_global(FILE *fp, struct global_conf *g)
 	fprintf(fp, "\tauth failures %d per %s\n", l->auth_failures,
 	    print_duration(l->auth_period, b, sizeof(b)));
 	fprintf(fp, "\tsessions per user %d\n", l->sessions_per_user);
+	if (l->password_min > 0)
+		fprintf(fp, "\tpassword min length %d\n", l->password_min);
 	fprintf(fp, "\txml depth %d\n", l->xml_depth);
 	fprintf(fp, "\tresume timeout %s\n", print_duration(
 	    l->resume_timeout, b, sizeof(b)));

@@ -30,6 +30,7 @@
 #include "proc.h"
 #include "sandbox.h"
 #include "store.h"
+#include "throttle.h"
 #ifdef HAVE_LIBPQ
 #include "pgconf.h"
 #endif
@@ -96,6 +97,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 	if ((r = xs_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = pie_dispatch(iev, imsg)) != 1)
+		return (r);
+	if ((r = throttle_ctl_dispatch(iev, imsg)) != 1)
 		return (r);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_OK:

@@ -46,7 +46,8 @@ static struct throttle	*register_throttle;
 void
 account_init(void)
 {
-	register_throttle = throttle_new(REGISTER_MAX, REGISTER_PERIOD, 4096);
+	register_throttle = throttle_new("registrations", REGISTER_MAX,
+	    REGISTER_PERIOD, 4096);
 }
 
 /* The SCRAM keys of an account for one hash; -1 when there is none. */
@@ -93,14 +94,34 @@ enum {
 	ACCOUNT_EXISTS,
 	ACCOUNT_NOT_FOUND,
 	ACCOUNT_BAD_PASSWORD,
+	ACCOUNT_SHORT_PASSWORD,
 	ACCOUNT_ERROR,
 };
+
+/*
+ * A new password is at least "limits { password min length N }"
+ * characters (UTF-8 sequences, not bytes).  Passwords set before the
+ * limit was raised still log in: only new ones are measured.
+ */
+static int
+account_password_short(const char *password)
+{
+	const unsigned char	*p;
+	int			 n = 0;
+
+	for (p = (const unsigned char *)password; *p != '\0'; p++)
+		if ((*p & 0xc0) != 0x80)
+			n++;
+	return (n < proc_self.conf->global.limits.password_min);
+}
 
 static int
 account_create(const char *domain, const char *local, const char *password)
 {
 	int	 rc;
 
+	if (account_password_short(password))
+		return (ACCOUNT_SHORT_PASSWORD);
 	if (store_be->begin() == -1)
 		return (ACCOUNT_ERROR);
 	if ((rc = store_be->account_insert(domain, local, time(NULL))) != 0) {
@@ -122,6 +143,8 @@ account_password(const char *domain, const char *local, const char *password)
 	if (account_keys(domain, local, SCRAM_SHA256, &k) == -1)
 		return (ACCOUNT_NOT_FOUND);
 	explicit_bzero(&k, sizeof(k));
+	if (account_password_short(password))
+		return (ACCOUNT_SHORT_PASSWORD);
 	if (store_be->begin() == -1)
 		return (ACCOUNT_ERROR);
 	if (account_set_keys(domain, local, password) == -1) {
@@ -297,7 +320,12 @@ account_ctl(struct imsgev *iev, struct imsg *imsg)
 				account_kick(j.domain, j.local);
 			break;
 		}
-		if (r != ACCOUNT_OK) {
+		if (r == ACCOUNT_SHORT_PASSWORD) {
+			(void)snprintf(msg, sizeof(msg), "%s@%s: password too "
+			    "short: at least %d characters", j.local, j.domain,
+			    proc_self.conf->global.limits.password_min);
+			err = msg;
+		} else if (r != ACCOUNT_OK) {
 			(void)snprintf(msg, sizeof(msg), "%s@%s: %s", j.local,
 			    j.domain, account_error(r));
 			err = msg;
@@ -357,6 +385,8 @@ account_register_op(struct register_req *req)
 		return (REGISTER_CONFLICT);
 	case ACCOUNT_BAD_PASSWORD:
 		return (REGISTER_NOT_ACCEPTABLE);
+	case ACCOUNT_SHORT_PASSWORD:
+		return (REGISTER_PASSWORD_SHORT);
 	case ACCOUNT_NOT_FOUND:
 		return (REGISTER_NOT_ALLOWED);
 	}

@@ -84,7 +84,8 @@ auth_init(void)
 {
 	struct limits_conf	*l = &proc_self.conf->global.limits;
 
-	auth_throttle = throttle_new(l->auth_failures, l->auth_period, 65536);
+	auth_throttle = throttle_new("auth failures", l->auth_failures,
+	    l->auth_period, 65536);
 	if (scram_init(SCRAM_ITER_MIN, NULL, 0) == -1)
 		fatalx("scram_init");
 }

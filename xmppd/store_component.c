@@ -44,8 +44,8 @@ component_auth_init(void)
 {
 	struct limits_conf	*l = &proc_self.conf->global.limits;
 
-	component_throttle = throttle_new(l->auth_failures, l->auth_period,
-	    65536);
+	component_throttle = throttle_new("component handshakes",
+	    l->auth_failures, l->auth_period, 65536);
 }
 
 void
