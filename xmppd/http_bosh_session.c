@@ -240,6 +240,11 @@ bosh_terminate(struct http_bosh *b, const char *cond, const char *why)
 {
 	log_info("connection %u from %s: bosh session ended: %s", b->c->id,
 	    b->c->addr, why);
+	/* For the line the session's end logs (conn_close). */
+	if (cond == NULL)
+		conn_end(b->c, "stream closed by client");
+	else
+		conn_end_error(b->c, cond);
 	if (!b->ended)
 		b->cond = cond;
 	b->ended = 1;
@@ -315,6 +320,7 @@ bosh_idle_cb(int fd, short ev, void *arg)
 	(void)ev;
 	log_info("connection %u from %s: bosh session inactive", b->c->id,
 	    b->c->addr);
+	conn_end(b->c, "timeout");
 	conn_close(b->c);
 }
 

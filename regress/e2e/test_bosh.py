@@ -82,6 +82,8 @@ def test_login_and_chat(s):
             type="terminate")
         assert terminated(end), end
         s.wait_log(r"session alice@example.org/bosh ended", after=m)
+        s.wait_log(r"session from 127\.0\.0\.1 ended \(stream closed by "
+                   r"client, bosh\): alice@example\.org/bosh", after=m)
         assert "alice@example.org/bosh" not in sessions(s)
         b.close()
         bob.disconnect()
@@ -312,6 +314,8 @@ def test_pause_and_inactivity(s):
     assert not terminated(b.result(held))
     s.wait_log(r"connection \d+ from 127.0.0.1: bosh session inactive",
                after=m, timeout=T)
+    s.wait_log(r"session from 127\.0\.0\.1 ended \(timeout, bosh\): %s"
+               % re.escape(jid), after=m)
     s.wait_log(r"session %s ended" % re.escape(jid), after=m)
     assert jid not in sessions(s)
     b.close()
