@@ -266,6 +266,11 @@ bosh_process(struct http_bosh *b, struct bosh_req *r)
 			bosh_terminate(b, "bad-request", "restart out of turn");
 			return;
 		}
+		/* XEP-0206 section 5: the restart request's body MUST be empty. */
+		if (bosh_body_payload(body)) {
+			bosh_terminate(b, "bad-request", "stanzas in a restart");
+			return;
+		}
 		bosh_header(b->c, b->c->domain, "1.0");
 	}
 	bosh_payload(b, body);

@@ -274,6 +274,20 @@ def test_restart_out_of_turn(s):
     b.close()
 
 
+def test_restart_with_stanzas(s):
+    """XEP-0206 section 5: the restart request's body MUST be empty; a
+    stanza riding on it is refused, not sent."""
+    b = Bosh(s.ports["web"])
+    b.sasl("alice", "alice-pw")
+    m = s.mark()
+    r = b.request("<message xmlns='jabber:client' to='bob@example.org'>"
+                  "<body>on a restart</body></message>",
+                  xmpp_restart="true", to="example.org")
+    assert terminated(r, "bad-request"), r
+    s.wait_log(r"bosh session ended: stanzas in a restart", after=m)
+    b.close()
+
+
 def test_too_many_requests(s):
     """More requests at once than 'requests': policy-violation."""
     b = Bosh(s.ports["web"])

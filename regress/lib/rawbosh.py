@@ -167,7 +167,8 @@ class Bosh:
                 return got
         raise AssertionError("no %r in %r" % (pattern, got))
 
-    def login(self, user, password, resource="bosh", bind=True):
+    def sasl(self, user, password):
+        """A new session, authenticated by SCRAM, not yet restarted."""
         feats = self.create()
         if "SCRAM-SHA-256" not in feats:
             feats = self.until(r"SCRAM-SHA-256")
@@ -175,6 +176,9 @@ class Bosh:
         ch = self.until(r"<challenge[^>]*>([^<]+)</challenge>", msg)
         final = scram_final(password, first, nonce, ch)
         self.until(r"<success ", final)
+
+    def login(self, user, password, resource="bosh", bind=True):
+        self.sasl(user, password)
         feats = self.request(xmpp_restart="true", to="example.org")
         if "<bind " not in feats:
             self.until(r"<bind ")
