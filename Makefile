@@ -83,7 +83,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
 		xmppd/store_pie.c xmppd/store_pie_export.c \
 		xmppd/store_pie_sqlite.c \
-		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
+		xmppd/stats.c xmppd/stream.c xmppd/stream_regress.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
 # The PostgreSQL backend of the store, when configure found libpq.
 XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_mam.c xmppd/store_pg_xml.c \

@@ -968,6 +968,10 @@ c2s_handle(struct conn *c, struct xml_node *n)
 {
 	int	 stop = 0;
 
+#ifdef REGRESS
+	if (c->tls && stream_regress_imsg(c, n))
+		return (0);
+#endif
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0) &&
 		    c->transport->starttls) {

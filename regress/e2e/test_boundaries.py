@@ -1,0 +1,145 @@
+"""A compromised stream process (issue 20, "The process boundaries").
+
+The regress build's stream process obeys <imsg xmlns='urn:xmppd:regress'/>
+(xmppd/stream_regress.c): it sends the given bytes as an imsg of the
+given type to the router, the store, ldapauthd or the parent, as code
+running in the stream process could after an exploit.  Each test plays
+one attack and checks its outcome: nothing delivered, nothing read,
+and the processes on the other side still running.
+"""
+
+import base64
+import os
+import re
+import struct
+
+from rawxmpp import Raw
+from xmppdtest import TOP, started
+
+DOMAIN = "example.org"
+
+
+def imsg_types():
+    """enum imsg_type of common/msg.h: name -> number."""
+    text = open(os.path.join(TOP, "common", "msg.h")).read()
+    body = text[text.index("enum imsg_type {"):]
+    body = body[:body.index("};")]
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    names = re.findall(r"\b(IMSG_\w+)\s*,", body)
+    return {n: i for i, n in enumerate(names)}
+
+
+IMSG = imsg_types()
+
+
+def cstr(s, n):
+    b = s.encode()
+    assert len(b) < n
+    return b + b"\0" * (n - len(b))
+
+
+def session_bind(local, resource):
+    """struct session_bind"""
+    return (cstr(local, 1024) + cstr(DOMAIN, 256) + cstr(resource, 1024) +
+            cstr("127.0.0.1", 64) + cstr("TLSv1.3", 64) + cstr("tcp", 16) +
+            struct.pack("=q", 0))
+
+
+def stanza(kind, to, frm, xml, typ="chat", sid=""):
+    """struct stanza_hdr + type, id, to, from + xml"""
+    strs = [typ.encode(), sid.encode(), to.encode(), frm.encode()]
+    x = xml.encode()
+    hdr = struct.pack("=QIIHHHHI4x", 0, kind, 0, *[len(v) for v in strs],
+                      len(x))
+    return hdr + b"".join(strs) + x
+
+
+def xs_req(local, space):
+    """struct xs_req: a GET (op 0) of every item of space"""
+    return (cstr(DOMAIN, 256) + cstr(local, 1024) + cstr(space, 64) +
+            cstr("", 256) + struct.pack("=iiIIII", 0, 0, 100, 0, 0, 65536))
+
+
+def roster_owner(local):
+    return cstr(local, 1024) + cstr(DOMAIN, 256) + struct.pack("=qi4x", 0, 0)
+
+
+class Mallory:
+    """A connection whose stream process is under the attacker's control;
+    with a user, logged in as that user first."""
+
+    def __init__(self, s, user=None):
+        self.raw = Raw(s.ports["client"])
+        if user is None:
+            self.raw.starttls()
+            self.raw.header()
+        else:
+            self.jid = self.raw.login(user, user + "-pw", "m")
+
+    def imsg(self, to, name, payload=b"", peerid=None):
+        """Send; returns this connection's session id."""
+        attrs = " peerid='%d'" % peerid if peerid is not None else ""
+        self.raw.send("<imsg xmlns='urn:xmppd:regress' to='%s' type='%d'%s>"
+                      "%s</imsg>" % (to, IMSG[name], attrs,
+                                     base64.b64encode(payload).decode()))
+        return int(self.raw.expect(r"<sent xmlns='urn:xmppd:regress' "
+                                   r"id='(\d+)'/>").group(1))
+
+
+def pids(s):
+    return {(p["name"], p["instance"]): p["pid"] for p in s.processes()}
+
+
+def setup():
+    s = started(users=("alice", "bob", "carol"), prefork=1)
+    s.pids = pids(s)
+    return s
+
+
+def teardown(s):
+    s.stop()
+
+
+def alive(s):
+    """xmppd still runs, with the same router, store and parent."""
+    assert s.proc.poll() is None, s.log_tail()
+    now = pids(s)
+    for k in (("parent", 0), ("router", 0), ("store", 0)):
+        assert now[k] == s.pids[k], (k, now, s.log_tail())
+
+
+def receiver(s, user):
+    r = Raw(s.ports["client"])
+    jid = r.login(user, user + "-pw", "r")
+    return r, jid
+
+
+def marker(s, to_raw, to_jid, text):
+    """A message alice really sends to to_jid, and its arrival: what the
+    router handled before it was handled (same channel, in order)."""
+    a = Raw(s.ports["client"])
+    a.login("alice", "alice-pw", "marker")
+    a.send("<message to='%s' type='chat'><body>%s</body></message>"
+           % (to_jid, text))
+    m = to_raw.expect(r"<message[^>]*>.*?<body>%s</body>.*?</message>"
+                      % text)
+    a.close()
+    return m
+
+
+def test_forged_header_from_not_delivered(s):
+    """A stanza whose envelope names another user than the session's."""
+    bob, bob_jid = receiver(s, "bob")
+    m = Mallory(s, "carol")
+    m.imsg("router", "IMSG_STANZA", stanza(
+        0, bob_jid, "alice@example.org/x",
+        "<message xmlns='jabber:client' from='alice@example.org/x' to='%s'"
+        " type='chat'><body>forged1</body></message>" % bob_jid))
+    m.raw.send("<message to='%s' type='chat'><body>after1</body></message>"
+               % bob_jid)
+    got = bob.expect(r"<body>after1</body>")
+    assert "forged1" not in got.string, got.string
+    alive(s)
+    bob.close()
+    m.raw.close()
+
