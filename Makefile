@@ -36,7 +36,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/addr.c common/dbutil.c common/imsg-buffer.c \
 		common/io.c common/jid.c \
 		common/ldaputil.c common/listener.c common/log.c common/mam.c \
-		common/proc.c \
+		common/proc.c common/grant.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c common/http.c common/http_util.c \

@@ -525,8 +525,7 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 	if (iev->type != PROC_STREAM)
 		return (-1);
 	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from stream %d", __func__,
-		    iev->instance);
+		return (-1);
 	router_stats.in++;
 	if ((from = session_find_id(iev->instance, imsg_get_id(imsg))) ==
 	    NULL || strcmp(m.from, from->full) != 0) {

@@ -91,6 +91,7 @@ struct conn {
 	char			 domain[CONF_NAMELEN];
 	char			 streamid[40];
 	char			*local;		/* after SASL success */
+	uint8_t			 grant[32];	/* its proof, grant.h */
 	char			*login_check;	/* a directory user's, asked */
 	char			*full;		/* bound JID */
 	char			*pending_id;	/* iq awaiting an answer */

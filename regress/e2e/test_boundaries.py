@@ -38,11 +38,11 @@ def cstr(s, n):
     return b + b"\0" * (n - len(b))
 
 
-def session_bind(local, resource):
-    """struct session_bind"""
+def session_bind(local, resource, grant=b"\0" * 32):
+    """struct session_bind, with a grant the stream could make up"""
     return (cstr(local, 1024) + cstr(DOMAIN, 256) + cstr(resource, 1024) +
             cstr("127.0.0.1", 64) + cstr("TLSv1.3", 64) + cstr("tcp", 16) +
-            struct.pack("=q", 0))
+            struct.pack("=q", 0) + grant)
 
 
 def stanza(kind, to, frm, xml, typ="chat", sid=""):
@@ -143,3 +143,76 @@ def test_forged_header_from_not_delivered(s):
     bob.close()
     m.raw.close()
 
+
+
+def refused_and_restarted(s, mark, to, name):
+    """The peer refused the message and closed its link to the stream,
+    which the parent started again; the others run on."""
+    s.wait_log(r"%s\[\d+\]: unexpected imsg %d from stream 0: link closed"
+               % (to, IMSG[name]), after=mark)
+    s.wait_log(r"restarting stream 0", after=mark)
+    s.wait_log(r"stream 0 ready", after=mark)
+    alive(s)
+
+
+def test_forged_bind_refused(s):
+    """A bind for a user nobody authenticated on this stream: refused,
+    no session, and nothing can be sent in that user's name."""
+    m = Mallory(s)
+    mark = s.mark()
+    m.imsg("router", "IMSG_SESSION_BIND", session_bind("alice", "forged"))
+    s.wait_log(r"bind as alice@example.org that no login granted: refused",
+               after=mark)
+    refused_and_restarted(s, mark, "router", "IMSG_SESSION_BIND")
+    out = s.ctl("show", "sessions").stdout
+    assert "alice@example.org/forged" not in out, out
+
+
+def test_bind_as_another_user_refused(s):
+    """Logged in as carol, the stream binds alice: the grant it holds is
+    carol's, not alice's."""
+    m = Mallory(s, "carol")
+    mark = s.mark()
+    m.imsg("router", "IMSG_SESSION_BIND",
+           session_bind("alice", "forged2", os.urandom(32)), peerid=0xffff)
+    s.wait_log(r"bind as alice@example.org that no login granted: refused",
+               after=mark)
+    refused_and_restarted(s, mark, "router", "IMSG_SESSION_BIND")
+    out = s.ctl("show", "sessions").stdout
+    assert "alice@example.org/forged2" not in out, out
+
+
+def test_store_reads_refused(s):
+    """The store answers the router alone: a stream asking for another
+    user's vCard, private XML or roster reads nothing, and the store
+    keeps running."""
+    for name, payload in (("IMSG_XS_REQUEST", xs_req("bob", "vcard")),
+                          ("IMSG_XS_REQUEST", xs_req("bob", "private")),
+                          ("IMSG_ROSTER_LOAD", roster_owner("bob"))):
+        m = Mallory(s)
+        mark = s.mark()
+        m.imsg("store", name, payload, peerid=7)
+        refused_and_restarted(s, mark, "store", name)
+        m.raw.close()
+
+
+def register_req(op, local, password, grant=b"\0" * 32):
+    """struct register_req: op 1 a password change, 2 a removal"""
+    return (struct.pack("=i", op) + cstr(DOMAIN, 256) +
+            cstr("127.0.0.1", 64) + cstr(local, 1024) +
+            cstr(password, 1024) + grant)
+
+
+def test_account_change_refused(s):
+    """A password change and a removal of an account no one logged in
+    to on this stream: refused, and the account is as it was."""
+    for op in (1, 2):
+        m = Mallory(s, "carol")
+        mark = s.mark()
+        m.imsg("store", "IMSG_REGISTER", register_req(op, "bob", "owned"),
+               peerid=0xfffe)
+        s.wait_log(r"account change for bob@example.org that no login "
+                   r"granted: refused", after=mark)
+        refused_and_restarted(s, mark, "store", "IMSG_REGISTER")
+    bob, _ = receiver(s, "bob")
+    bob.close()
