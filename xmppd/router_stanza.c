@@ -516,6 +516,34 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 	router_message_bare(from, m, imsg, u);
 }
 
+static int
+router_attr_is(const struct xml_node *n, const char *name, const char *v)
+{
+	const char	*a = xml_get_attr(n, name);
+
+	return (strcmp(a != NULL ? a : "", v) == 0);
+}
+
+/*
+ * The router routes on the envelope, the recipient reads the XML: from
+ * a stream, both must say the same, or a stream could send in another
+ * user's name under its own session's envelope.
+ */
+static int
+router_envelope_ok(const struct stanza_msg *m)
+{
+	struct xml_node	*n;
+	int		 ok;
+
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
+		return (0);
+	ok = stanza_kind(n) == (int)m->kind && router_attr_is(n, "from",
+	    m->from) && router_attr_is(n, "to", m->to) &&
+	    router_attr_is(n, "type", m->type) && router_attr_is(n, "id", m->id);
+	xml_node_free(n);
+	return (ok);
+}
+
 int
 router_stanza(struct imsgev *iev, struct imsg *imsg)
 {
@@ -532,6 +560,12 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 		/* A session that just ended, or a stream gone wrong. */
 		stanza_msg_clear(&m);
 		return (0);
+	}
+	if (!router_envelope_ok(&m)) {
+		log_warnx("stream %d: a stanza of %s whose XML is not what its "
+		    "envelope says: refused", iev->instance, from->full);
+		stanza_msg_clear(&m);
+		return (-1);
 	}
 	if (m.kind == STANZA_PRESENCE)
 		presence_in(from, &m, imsg);

@@ -196,6 +196,24 @@ def test_store_reads_refused(s):
         m.raw.close()
 
 
+def test_xml_from_must_match_envelope(s):
+    """The envelope names the session's own JID, the XML someone else's:
+    the recipient reads the XML, so it must not pass."""
+    m = Mallory(s, "carol")
+    bob, bob_jid = receiver(s, "bob")
+    mark = s.mark()
+    m.imsg("router", "IMSG_STANZA", stanza(
+        0, bob_jid, m.jid,
+        "<message xmlns='jabber:client' from='alice@example.org/x' to='%s'"
+        " type='chat'><body>forged2</body></message>" % bob_jid))
+    s.wait_log(r"stanza of %s whose XML is not what its envelope says"
+               % re.escape(m.jid), after=mark)
+    refused_and_restarted(s, mark, "router", "IMSG_STANZA")
+    # Bob's stream went with the restart: all it was sent is read.
+    got = bob.closed()
+    assert "forged2" not in got, got
+
+
 def register_req(op, local, password, grant=b"\0" * 32):
     """struct register_req: op 1 a password change, 2 a removal"""
     return (struct.pack("=i", op) + cstr(DOMAIN, 256) +
