@@ -234,3 +234,24 @@ def test_account_change_refused(s):
         refused_and_restarted(s, mark, "store", "IMSG_REGISTER")
     bob, _ = receiver(s, "bob")
     bob.close()
+
+
+def test_parent_does_nothing_for_a_stream(s):
+    """Every message type, sent to the parent from a stream: the parent
+    acts on none but its own bootstrap ones (ready, a configuration's
+    acknowledgment), logs the others, restarts nothing and runs on."""
+    before = pids(s)
+    m = Mallory(s)
+    mark = s.mark()
+    for name, t in sorted(IMSG.items(), key=lambda kv: kv[1]):
+        if t == 0:
+            continue
+        m.imsg("parent", name, b"\0" * 64)
+    s.wait_log(r"parent_dispatch: unexpected imsg %d from stream"
+               % max(IMSG.values()), after=mark)
+    alive(s)
+    assert pids(s) == before, (pids(s), before)
+    bob, bob_jid = receiver(s, "bob")
+    marker(s, bob, bob_jid, "after4")
+    bob.close()
+    m.raw.close()
