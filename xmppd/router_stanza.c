@@ -527,7 +527,8 @@ router_attr_is(const struct xml_node *n, const char *name, const char *v)
 /*
  * The router routes on the envelope, the recipient reads the XML: from
  * a stream, both must say the same, or a stream could send in another
- * user's name under its own session's envelope.
+ * user's name under its own session's envelope.  -1: the XML does not
+ * parse here (limits lowered by a reload), so it cannot be checked.
  */
 static int
 router_envelope_ok(const struct stanza_msg *m)
@@ -536,7 +537,7 @@ router_envelope_ok(const struct stanza_msg *m)
 	int		 ok;
 
 	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
-		return (0);
+		return (-1);
 	ok = stanza_kind(n) == (int)m->kind && router_attr_is(n, "from",
 	    m->from) && router_attr_is(n, "to", m->to) &&
 	    router_attr_is(n, "type", m->type) && router_attr_is(n, "id", m->id);
@@ -549,6 +550,7 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	struct session		*from;
+	int			 ok;
 
 	if (iev->type != PROC_STREAM)
 		return (-1);
@@ -561,7 +563,12 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 		stanza_msg_clear(&m);
 		return (0);
 	}
-	if (!router_envelope_ok(&m)) {
+	if ((ok = router_envelope_ok(&m)) == -1) {
+		router_refuse(from, &m, "envelope");
+		stanza_msg_clear(&m);
+		return (0);
+	}
+	if (!ok) {
 		log_warnx("stream %d: a stanza of %s whose XML is not what its "
 		    "envelope says: refused", iev->instance, from->full);
 		stanza_msg_clear(&m);
