@@ -36,7 +36,7 @@ COMMON_SRCS=	common/base64.c common/config.c common/imsg.c \
 		common/addr.c common/dbutil.c common/imsg-buffer.c \
 		common/io.c common/jid.c \
 		common/ldaputil.c common/listener.c common/log.c common/mam.c \
-		common/proc.c \
+		common/proc.c common/grant.c \
 		common/sandbox.c common/sasl.c common/scram.c \
 		common/stanza.c common/throttle.c common/tlsctx.c common/xml.c \
 		common/xml_stream.c common/http.c common/http_util.c \
@@ -85,7 +85,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/store_sqlite_xml.c xmppd/store_xml.c \
 		xmppd/store_pie.c xmppd/store_pie_export.c \
 		xmppd/store_pie_sqlite.c \
-		xmppd/stats.c xmppd/stream.c xmppd/time.c xmppd/vcard.c \
+		xmppd/stats.c xmppd/stream.c xmppd/stream_regress.c xmppd/time.c xmppd/vcard.c \
 		xmppd/version.c
 # The PostgreSQL backend of the store, when configure found libpq.
 XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_mam.c xmppd/store_pg_xml.c \

@@ -97,6 +97,7 @@ config_wipe_secrets(struct xmppd_config *conf)
 	    sizeof(conf->global.storage_password));
 	explicit_bzero(conf->global.muc_password,
 	    sizeof(conf->global.muc_password));
+	explicit_bzero(conf->global.grant_key, sizeof(conf->global.grant_key));
 }
 
 #define CONFIG_FREE_LIST(head, type) do {			\
@@ -349,6 +350,9 @@ config_resolv_conf(FILE *fp, struct xmppd_config *conf)
 #define CFG_UPLOADD	(1 << PROC_UPLOADD)
 #define CFG_RESOLVER	(1 << PROC_RESOLVER)
 
+static uint8_t	 config_grant_key[sizeof(((struct global_conf *)0)->grant_key)];
+static int	 config_grant_key_made;
+
 static int
 config_compose(struct imsgbuf *ibuf, int type, int fd, const void *p,
     size_t len)
@@ -523,6 +527,13 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 		explicit_bzero(g.muc_conninfo, sizeof(g.muc_conninfo));
 		explicit_bzero(g.muc_password, sizeof(g.muc_password));
 	}
+	/* One key for the parent's life: a reload keeps logins' grants. */
+	if (!config_grant_key_made) {
+		arc4random_buf(config_grant_key, sizeof(config_grant_key));
+		config_grant_key_made = 1;
+	}
+	if (what & (CFG_ROUTER | CFG_STORE | CFG_LDAPAUTHD))
+		memcpy(g.grant_key, config_grant_key, sizeof(g.grant_key));
 	rc = config_compose(ibuf, IMSG_CFG_GLOBAL, -1, &g, sizeof(g));
 	explicit_bzero(&g, sizeof(g));
 	if (rc == -1)

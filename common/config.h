@@ -324,6 +324,8 @@ struct global_conf {
 	/* The web transports (xmppd/http_*.c): origins, by spaces. */
 	char				 web_cors[CONF_STRLEN]; /* "" none */
 	char				 ws_origins[CONF_STRLEN]; /* "" any */
+	/* Logins' grants (grant.h): the router's, store's and ldapauthd's. */
+	uint8_t				 grant_key[32];
 };
 
 /*

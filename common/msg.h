@@ -562,6 +562,7 @@ enum auth_status {
 struct auth_result {
 	int		 status;		/* enum auth_status */
 	char		 localpart[1024];	/* normalised, on success */
+	uint8_t		 grant[32];		/* on success, grant.h */
 };
 
 enum register_op {
@@ -576,6 +577,7 @@ struct register_req {
 	char		 addr[64];
 	char		 localpart[1024];
 	char		 password[1024];
+	uint8_t		 grant[32];		/* PASSWORD, REMOVE: grant.h */
 };
 
 enum register_status {
@@ -600,6 +602,7 @@ struct session_bind {
 	char		 tls[64];
 	char		 transport[16];		/* "tcp", "websocket" */
 	time_t		 since;
+	uint8_t		 grant[32];		/* of the login, grant.h */
 };
 
 enum session_bind_error {
@@ -994,6 +997,7 @@ struct sm_resume {
 	char		 addr[64];
 	char		 tls[64];
 	char		 transport[16];		/* "tcp", "websocket" */
+	uint8_t		 grant[32];		/* of the login, grant.h */
 };
 
 struct sm_resumed {

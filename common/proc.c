@@ -43,7 +43,7 @@
 #define MSG_MAXSIZE	(4 * 1024 * 1024)	/* 4 x the largest stanza size */
 
 static void	proc_dispatch(int, short, void *);
-static void	proc_handle(struct imsgev *);
+static int	proc_handle(struct imsgev *);
 static void	proc_drain(void);
 static void	proc_add_peer(struct imsg *);
 static int	proc_generic(struct imsgev *, struct imsg *);
@@ -341,7 +341,8 @@ proc_drain(void)
 			pfd.events = POLLIN;
 			while (poll(&pfd, 1, 0) > 0 &&
 			    imsgbuf_read(&iev->ibuf) > 0)
-				proc_handle(iev);
+				if (proc_handle(iev) == -1)
+					break;
 		}
 	for (t = 0; t < PROC_MAX; t++)
 		for (i = 0; i < ps->npeers[t]; i++)
@@ -540,16 +541,35 @@ proc_dispatch(int fd, short event, void *arg)
 		 * in one event (read and write: the write fails, the read
 		 * came first).  What it sent before it went is handled.
 		 */
-		if (n == 0)
-			proc_handle(iev);
+		if (n == 0 && proc_handle(iev) == -1)
+			return;
 		proc_peer_close(iev);
 		return;
 	}
-	proc_handle(iev);
+	(void)proc_handle(iev);
 }
 
-/* Handle every complete message the channel holds. */
-static void
+/*
+ * A stream process faces the network: what it sends that its peer
+ * refuses is the sign of a stream gone wrong, not of a bug here.  The
+ * link to it closes; it exits on losing it and the parent starts it
+ * again.  From any other process, the receiver stops (fatal).
+ */
+static int
+proc_refused(struct imsgev *iev, struct imsg *imsg)
+{
+	if (iev->type != PROC_STREAM)
+		fatalx("%s: unexpected imsg %u from %s", __func__,
+		    imsg_get_type(imsg), proc_name(iev->type));
+	log_warnx("unexpected imsg %u from stream %d: link closed",
+	    imsg_get_type(imsg), iev->instance);
+	imsg_free(imsg);
+	proc_peer_close(iev);
+	return (-1);
+}
+
+/* Handle every complete message the channel holds; -1: link closed. */
+static int
 proc_handle(struct imsgev *iev)
 {
 	struct proc_self	*ps = &proc_self;
@@ -567,14 +587,17 @@ proc_handle(struct imsgev *iev)
 			batch = 1;
 		}
 		if (!proc_generic(iev, &imsg) &&
-		    (ps->dispatch == NULL || ps->dispatch(iev, &imsg) == -1))
-			fatalx("%s: unexpected imsg %u from %s", __func__,
-			    imsg_get_type(&imsg), proc_name(iev->type));
+		    (ps->dispatch == NULL || ps->dispatch(iev, &imsg) == -1)) {
+			if (batch)
+				ps->batch_end();
+			return (proc_refused(iev, &imsg));
+		}
 		imsg_free(&imsg);
 	}
 	if (batch)
 		ps->batch_end();
 	imsgev_add(iev);
+	return (0);
 }
 
 void

@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "jid.h"
 #include "ldapauthd.h"
 #include "ldaputil.h"
@@ -167,6 +168,14 @@ auth_reply(struct auth_req *a, int status)
 		if (status == AUTH_SUCCESS)
 			(void)strlcpy(res.localpart, a->local,
 			    sizeof(res.localpart));
+		if (status == AUTH_SUCCESS && grant_make(
+		    proc_self.conf->global.grant_key, a->stream, a->id,
+		    res.localpart, a->domain, res.grant) == -1) {
+			log_warnx("%s: no grant for %s@%s", __func__, a->local,
+			    a->domain);
+			res.status = AUTH_TEMPORARY_FAILURE;
+			res.localpart[0] = '\0';
+		}
 		imsgev_compose(iev, IMSG_AUTH_RESULT, a->id, 0, -1, &res,
 		    sizeof(res));
 	}

@@ -728,6 +728,7 @@ c2s_register(struct conn *c, struct xml_node *iq, struct xml_node *q)
 	}
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	memcpy(req.grant, c->grant, sizeof(req.grant));
 	imsgev_compose(store, IMSG_REGISTER, c->id, 0, -1, &req, sizeof(req));
 	explicit_bzero(&req, sizeof(req));
 	c->registering = 1;
@@ -776,6 +777,7 @@ c2s_bind(struct conn *c, struct xml_node *iq, struct xml_node *b)
 	    sizeof(req.transport));
 	c2s_tls_desc(c, req.tls, sizeof(req.tls));
 	req.since = c->since;
+	memcpy(req.grant, c->grant, sizeof(req.grant));
 	imsgev_compose(router, IMSG_SESSION_BIND, c->id, 0, -1, &req,
 	    sizeof(req));
 	free(c->pending_id);
@@ -968,6 +970,10 @@ c2s_handle(struct conn *c, struct xml_node *n)
 {
 	int	 stop = 0;
 
+#ifdef REGRESS
+	if (c->tls && stream_regress_imsg(c, n))
+		return (0);
+#endif
 	if (!c->tls) {
 		if (xml_is(n, NS_TLS, "starttls") && stream_tls_ready(0) &&
 		    c->transport->starttls) {
@@ -1265,6 +1271,7 @@ c2s_auth_result(struct conn *c, struct imsg *imsg)
 		fatalx("%s: bad auth result", __func__);
 	res.localpart[sizeof(res.localpart) - 1] = '\0';
 	if (res.status == AUTH_SUCCESS) {
+		memcpy(c->grant, res.grant, sizeof(c->grant));
 		if (!c2s_ldap_login(c, res.localpart))
 			c2s_auth_success(c, res.localpart, ibuf_data(&ib),
 			    ibuf_size(&ib));

@@ -412,6 +412,7 @@ sm_resume(struct conn *c, struct xml_node *n)
 	(void)strlcpy(req.localpart, conn_local(c), sizeof(req.localpart));
 	(void)strlcpy(req.domain, c->domain, sizeof(req.domain));
 	(void)strlcpy(req.addr, c->addr, sizeof(req.addr));
+	memcpy(req.grant, c->grant, sizeof(req.grant));
 	(void)strlcpy(req.transport, c->transport->name,
 	    sizeof(req.transport));
 	c2s_tls_desc(c, req.tls, sizeof(req.tls));

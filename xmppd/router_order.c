@@ -418,8 +418,9 @@ order_replay(int fd, short event, void *arg)
 			    g->s->stream)) != NULL) {
 				order_imsg(&imsg, it, g->s->id);
 				if (order_run(g, iev, &imsg) == -1)
-					fatalx("%s: bad replayed message",
-					    __func__);
+					log_warnx("%s: stream %d: a refused "
+					    "message dropped", __func__,
+					    g->s != NULL ? g->s->stream : -1);
 				imsg_free(&imsg);
 			}
 			free(it);

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "jid.h"
 #include "log.h"
 #include "proc.h"
@@ -230,6 +231,13 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 	    config_domain(proc_self.conf, req.domain) == NULL ||
 	    req.localpart[0] == '\0') {
 		log_warnx("stream %d: bad bind request", iev->instance);
+		return (-1);
+	}
+	/* The user is the one the store or ldapauthd authenticated. */
+	if (!grant_ok(proc_self.conf->global.grant_key, iev->instance, id,
+	    req.localpart, req.domain, req.grant)) {
+		log_warnx("stream %d: bind as %s@%s that no login granted: "
+		    "refused", iev->instance, req.localpart, req.domain);
 		return (-1);
 	}
 	if (req.resource[0] == '\0')

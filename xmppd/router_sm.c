@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "grant.h"
 #include "log.h"
 #include "proc.h"
 #include "router.h"
@@ -359,7 +360,7 @@ sm_detached(struct imsgev *iev, struct imsg *imsg)
  * Only the account that enabled it may resume a session: anything else
  * is <item-not-found/>, as for an id never seen, and changes nothing.
  */
-static void
+static int
 sm_resume(struct imsgev *iev, struct imsg *imsg)
 {
 	struct sm_resume	 req;
@@ -369,7 +370,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 	uint32_t		 id = imsg_get_id(imsg);
 
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)
-		fatalx("%s: bad resume", __func__);
+		return (-1);
 	req.id[sizeof(req.id) - 1] = '\0';
 	req.localpart[sizeof(req.localpart) - 1] = '\0';
 	req.domain[sizeof(req.domain) - 1] = '\0';
@@ -378,9 +379,16 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 	req.transport[sizeof(req.transport) - 1] = '\0';
 	memset(&rep, 0, sizeof(rep));
 	(void)strlcpy(key.id, req.id, sizeof(key.id));
-	if (session_find_id(iev->instance, id) != NULL)
-		fatalx("%s: stream %d resumes a bound session", __func__,
-		    iev->instance);
+	if (session_find_id(iev->instance, id) != NULL) {
+		log_warnx("stream %d resumes a bound session", iev->instance);
+		return (-1);
+	}
+	if (!grant_ok(proc_self.conf->global.grant_key, iev->instance, id,
+	    req.localpart, req.domain, req.grant)) {
+		log_warnx("stream %d: resume as %s@%s that no login granted: "
+		    "refused", iev->instance, req.localpart, req.domain);
+		return (-1);
+	}
 	if (req.id[0] == '\0' ||
 	    (sm = RB_FIND(sm_ids, &sm_ids, &key)) == NULL ||
 	    strcmp(sm->s->user->local, req.localpart) != 0 ||
@@ -389,7 +397,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 		    req.localpart, req.domain, req.addr);
 		imsgev_compose(iev, IMSG_SM_RESUMED, id, 0, -1, &rep,
 		    sizeof(rep));
-		return;
+		return (0);
 	}
 	s = sm->s;
 	evtimer_del(&sm->timer);
@@ -404,6 +412,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 	(void)strlcpy(rep.full, s->full, sizeof(rep.full));
 	imsgev_compose(iev, IMSG_SM_RESUMED, id, 0, -1, &rep, sizeof(rep));
 	log_info("session %s resumed on stream %d", s->full, iev->instance);
+	return (0);
 }
 
 /* A piece of a queue on its way: pass it on, or dispose of it. */
@@ -455,8 +464,7 @@ sm_dispatch(struct imsgev *iev, struct imsg *imsg)
 		sm_detached(iev, imsg);
 		break;
 	case IMSG_SM_RESUME:
-		sm_resume(iev, imsg);
-		break;
+		return (sm_resume(iev, imsg));
 	default:
 		sm_replay(iev, imsg);
 		break;

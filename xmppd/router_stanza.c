@@ -516,23 +516,63 @@ router_route(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 	router_message_bare(from, m, imsg, u);
 }
 
+static int
+router_attr_is(const struct xml_node *n, const char *name, const char *v)
+{
+	const char	*a = xml_get_attr(n, name);
+
+	return (strcmp(a != NULL ? a : "", v) == 0);
+}
+
+/*
+ * The router routes on the envelope, the recipient reads the XML: from
+ * a stream, both must say the same, or a stream could send in another
+ * user's name under its own session's envelope.  -1: the XML does not
+ * parse here (limits lowered by a reload), so it cannot be checked.
+ */
+static int
+router_envelope_ok(const struct stanza_msg *m)
+{
+	struct xml_node	*n;
+	int		 ok;
+
+	if ((n = router_parse(m->xml, m->xmllen, NS_CLIENT)) == NULL)
+		return (-1);
+	ok = stanza_kind(n) == (int)m->kind && router_attr_is(n, "from",
+	    m->from) && router_attr_is(n, "to", m->to) &&
+	    router_attr_is(n, "type", m->type) && router_attr_is(n, "id", m->id);
+	xml_node_free(n);
+	return (ok);
+}
+
 int
 router_stanza(struct imsgev *iev, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	struct session		*from;
+	int			 ok;
 
 	if (iev->type != PROC_STREAM)
 		return (-1);
 	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from stream %d", __func__,
-		    iev->instance);
+		return (-1);
 	router_stats.in++;
 	if ((from = session_find_id(iev->instance, imsg_get_id(imsg))) ==
 	    NULL || strcmp(m.from, from->full) != 0) {
 		/* A session that just ended, or a stream gone wrong. */
 		stanza_msg_clear(&m);
 		return (0);
+	}
+	if ((ok = router_envelope_ok(&m)) == -1) {
+		router_refuse(from, &m, "envelope");
+		stanza_msg_clear(&m);
+		return (0);
+	}
+	if (!ok) {
+		log_warnx("stream %d: a stanza of %s whose XML is not what its "
+		    "envelope says: refused", iev->instance, from->full);
+		stanza_msg_clear(&m);
+		return (-1);
 	}
 	if (m.kind == STANZA_PRESENCE)
 		presence_in(from, &m, imsg);

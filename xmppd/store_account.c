@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "jid.h"
 #include "log.h"
 #include "proc.h"
@@ -406,6 +407,16 @@ account_register(struct imsgev *iev, struct imsg *imsg)
 	req.addr[sizeof(req.addr) - 1] = '\0';
 	req.localpart[sizeof(req.localpart) - 1] = '\0';
 	req.password[sizeof(req.password) - 1] = '\0';
+	/* A password change or a removal: of the user who logged in. */
+	if (req.op != REGISTER_CREATE && !grant_ok(
+	    proc_self.conf->global.grant_key, iev->instance,
+	    imsg_get_id(imsg), req.localpart, req.domain, req.grant)) {
+		log_warnx("stream %d: account change for %s@%s that no login "
+		    "granted: refused", iev->instance, req.localpart,
+		    req.domain);
+		explicit_bzero(&req, sizeof(req));
+		return (-1);
+	}
 	memset(&res, 0, sizeof(res));
 	res.status = account_register_op(&req);
 	explicit_bzero(&req, sizeof(req));

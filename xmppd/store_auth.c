@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "jid.h"
 #include "log.h"
 #include "proc.h"
@@ -119,15 +120,23 @@ auth_stream_down(int stream)
 
 static void
 auth_result(struct imsgev *iev, uint32_t id, int status, const char *local,
-    const char *extra)
+    const char *domain, const char *extra)
 {
 	struct auth_result	 res;
 	struct iovec		 iov[2];
 
 	memset(&res, 0, sizeof(res));
 	res.status = status;
-	if (local != NULL)
+	if (local != NULL) {
 		(void)strlcpy(res.localpart, local, sizeof(res.localpart));
+		if (grant_make(proc_self.conf->global.grant_key, iev->instance,
+		    id, res.localpart, domain, res.grant) == -1) {
+			log_warnx("%s: no grant for %s@%s", __func__, local,
+			    domain);
+			res.status = AUTH_TEMPORARY_FAILURE;
+			res.localpart[0] = '\0';
+		}
+	}
 	iov[0].iov_base = &res;
 	iov[0].iov_len = sizeof(res);
 	iov[1].iov_base = (void *)extra;
@@ -152,7 +161,7 @@ auth_done(struct imsgev *iev, struct auth_exch *a, int status,
 	if (status == AUTH_NOT_AUTHORIZED)
 		throttle_hit(auth_throttle, a->addr, time(NULL));
 	auth_result(iev, a->id, status, status == AUTH_SUCCESS ? a->local :
-	    NULL, extra);
+	    NULL, a->domain, extra);
 	auth_free(a);
 }
 
@@ -313,17 +322,19 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 	    auth_nexch >= AUTH_MAX_EXCHANGES) {
 		log_info("authentication throttled from %s on %s", st.addr,
 		    st.domain);
-		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL);
+		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL,
+		    NULL);
 		return;
 	}
 	if (!store_up()) {
-		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL);
+		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL,
+		    NULL);
 		return;
 	}
 	if ((d = config_domain(proc_self.conf, st.domain)) == NULL ||
 	    d->auth != AUTH_INTERNAL || st.mech < SASL_PLAIN ||
 	    st.mech > SASL_SCRAM_SHA_256) {
-		auth_result(iev, key.id, AUTH_NOT_AUTHORIZED, NULL, NULL);
+		auth_result(iev, key.id, AUTH_NOT_AUTHORIZED, NULL, NULL, NULL);
 		return;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)

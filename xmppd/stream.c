@@ -645,6 +645,12 @@ stream_peer_down(struct imsgev *iev)
 {
 	struct conn	*c, *next;
 
+	/*
+	 * The router and the store stop only with the whole service, or
+	 * close a link to a stream that sent what they refuse: start anew.
+	 */
+	if (iev->type == PROC_ROUTER || iev->type == PROC_STORE)
+		fatalx("%s link closed", proc_name(iev->type));
 	/* A credential owner went away with the exchanges it held. */
 	if (iev->type != PROC_LDAPAUTHD && iev->type != PROC_STORE)
 		return;

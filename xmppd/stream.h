@@ -91,6 +91,7 @@ struct conn {
 	char			 domain[CONF_NAMELEN];
 	char			 streamid[40];
 	char			*local;		/* after SASL success */
+	uint8_t			 grant[32];	/* its proof, grant.h */
 	char			*login_check;	/* a directory user's, asked */
 	char			*full;		/* bound JID */
 	char			*pending_id;	/* iq awaiting an answer */
@@ -154,6 +155,9 @@ void		 c2s_timeout(struct conn *);
 void		 c2s_free(struct conn *);
 void		 c2s_write(struct conn *, const char *);
 void		 c2s_write_node(struct conn *, struct xml_node *);
+#ifdef REGRESS
+int		 stream_regress_imsg(struct conn *, struct xml_node *);
+#endif
 void		 c2s_error(struct conn *, const char *, const char *);
 void		 c2s_error_app(struct conn *, const char *, const char *,
 		    const struct xml_node *);

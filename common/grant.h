@@ -1,0 +1,40 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * A login's grant: proof, made by the process that checked the
+ * credentials (the store, ldapauthd), that a stream's session
+ * authenticated as a user.  The router binds a session only with one,
+ * so that a stream process cannot name the user itself.  A keyed MAC of
+ * (stream instance, session id, localpart, domain) under a key the
+ * parent makes at start and gives those three processes alone.
+ */
+
+#ifndef GRANT_H
+#define GRANT_H
+
+#include <stdint.h>
+
+#define GRANT_KEYLEN	32
+#define GRANT_LEN	32
+
+int	grant_make(const uint8_t *, int, uint32_t, const char *,
+	    const char *, uint8_t *);
+int	grant_ok(const uint8_t *, int, uint32_t, const char *, const char *,
+	    const uint8_t *);
+
+#endif /* GRANT_H */
