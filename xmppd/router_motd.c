@@ -339,26 +339,44 @@ motd_ctl_fail(struct imsgev *iev, uint32_t id, const char *why)
 	imsgev_compose(iev, IMSG_CTL_FAIL, id, 0, -1, why, strlen(why) + 1);
 }
 
+/*
+ * An imsg of a struct (hdr, hlen bytes) then up to max bytes of text:
+ * the text, NUL-terminated, to free, and its length; NULL when the
+ * sizes are wrong.
+ */
+static char *
+motd_imsg_text(struct imsg *imsg, void *hdr, size_t hlen, size_t max,
+    size_t *tlen)
+{
+	size_t	 len = imsg_get_len(imsg);
+	char	*buf;
+
+	if (len < hlen || len - hlen > max)
+		return (NULL);
+	if ((buf = malloc(len + 1)) == NULL)
+		fatal("%s", __func__);
+	if (imsg_get_data(imsg, buf, len) == -1)
+		fatalx("%s: bad message", __func__);
+	memcpy(hdr, buf, hlen);
+	*tlen = len - hlen;
+	memmove(buf, buf + hlen, *tlen);
+	buf[*tlen] = '\0';
+	return (buf);
+}
+
 /* xmppctl announce: the text to every available session of a domain. */
 int
 motd_ctl(struct imsgev *iev, struct imsg *imsg)
 {
 	struct ctl_announce	 ca;
 	uint32_t		 id = imsg_get_id(imsg);
-	size_t			 len = imsg_get_len(imsg);
+	size_t			 len;
 	char			*text;
 	int			 n;
 
-	if (len < sizeof(ca) || len - sizeof(ca) > CTL_ANNOUNCE_MAX)
+	if ((text = motd_imsg_text(imsg, &ca, sizeof(ca), CTL_ANNOUNCE_MAX,
+	    &len)) == NULL)
 		return (-1);
-	len -= sizeof(ca);
-	if ((text = malloc(sizeof(ca) + len + 1)) == NULL)
-		fatal("%s", __func__);
-	if (imsg_get_data(imsg, text, sizeof(ca) + len) == -1)
-		fatalx("%s: bad request", __func__);
-	memcpy(&ca, text, sizeof(ca));
-	memmove(text, text + sizeof(ca), len);
-	text[len] = '\0';
 	ca.domain[sizeof(ca.domain) - 1] = '\0';
 	if (jid_prep_domain(ca.domain, sizeof(ca.domain)) == -1 ||
 	    config_domain(proc_self.conf, ca.domain) == NULL)
@@ -385,27 +403,20 @@ static void
 motd_loaded_one(struct imsg *imsg)
 {
 	struct motd_msg	 mm;
-	char		*buf;
-	size_t		 len = imsg_get_len(imsg);
+	char		*text;
+	size_t		 len;
 
-	if (len <= sizeof(mm) || len - sizeof(mm) > MOTD_MAX)
+	if ((text = motd_imsg_text(imsg, &mm, sizeof(mm), MOTD_MAX,
+	    &len)) == NULL)
 		fatalx("%s: bad motd", __func__);
-	if ((buf = malloc(len)) == NULL)
-		fatal("%s", __func__);
-	if (imsg_get_data(imsg, buf, len) == -1)
-		fatalx("%s: bad motd", __func__);
-	memcpy(&mm, buf, sizeof(mm));
 	mm.domain[sizeof(mm.domain) - 1] = '\0';
-	len -= sizeof(mm);
-	if (config_domain(proc_self.conf, mm.domain) == NULL ||
-	    memchr(buf + sizeof(mm), '\0', len) != NULL ||
-	    !xml_text_ok(buf + sizeof(mm), len))
+	if (config_domain(proc_self.conf, mm.domain) == NULL || len == 0 ||
+	    strlen(text) != len || !xml_text_ok(text, len))
 		log_warnx("%s: the stored motd of %s is ignored", __func__,
 		    mm.domain);
-	else if (motd_put(&motd_loading, mm.domain, buf + sizeof(mm),
-	    len) == -1)
+	else if (motd_put(&motd_loading, mm.domain, text, len) == -1)
 		fatal("%s", __func__);
-	free(buf);
+	free(text);
 }
 
 int

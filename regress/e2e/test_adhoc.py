@@ -7,7 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 
-from rawxmpp import Raw
+from rawxmpp import Raw, motd_at_login as raw_motd_at_login
 from xmppdtest import Server, XMPPCTL, add_user, run_async
 
 CMDS = "http://jabber.org/protocol/commands"
@@ -531,22 +531,7 @@ def test_xmppctl_announce(s):
 
 
 def motd_at_login(s, user, pw, domain, resource):
-    """The body of the motd a new session gets at its first presence,
-    or None when none comes before the answer to a ping."""
-    r = login(s, user, pw, domain=domain, resource=resource)
-    try:
-        r.send("<presence/><iq type='get' id='mp'>"
-               "<ping xmlns='urn:xmpp:ping'/></iq>")
-        m = r.expect(r"(?s)^(.*?)<iq[^>]*id='mp'")
-        found = re.search(r"<message[^>]*type='headline'.*?</message>",
-                          m.group(1), re.S)
-        if found is None:
-            return None
-        msg = ET.fromstring(found.group(0))
-        assert msg.get("from") == domain, found.group(0)
-        return msg.findtext("body")
-    finally:
-        r.close()
+    return raw_motd_at_login(s.ports["client"], user, pw, resource, domain)
 
 
 def form_values(reply, var):

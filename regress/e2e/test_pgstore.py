@@ -16,7 +16,7 @@ import subprocess
 import time
 
 from postgres import Postgres
-from rawxmpp import Raw
+from rawxmpp import Raw, motd_at_login
 from testca import TestCA
 from xmppdtest import TIMEOUT, USER, XMPPD, Server, add_user
 
@@ -312,16 +312,7 @@ def test_wrong_credentials(c):
 
 
 def motd_of_login(s, user, pw):
-    """The motd body a new session of user gets, or None."""
-    r = Raw(s.ports["client"])
-    r.login(user, pw, "m")
-    r.send("<presence/><iq type='get' id='mp'>"
-           "<ping xmlns='urn:xmpp:ping'/></iq>")
-    m = r.expect(r"(?s)^(.*?)<iq[^>]*id='mp'")
-    r.close()
-    b = re.search(r"<message[^>]*type='headline'.*?<body>(.*?)</body>",
-                  m.group(1), re.S)
-    return b and b.group(1)
+    return motd_at_login(s.ports["client"], user, pw, "m")
 
 
 def set_motd(s, admin, pw, text):

@@ -5,10 +5,9 @@ database from before schema_version is taken as version 1 and upgraded
 in place, its accounts still logging in."""
 
 import os
-import re
 import sqlite3
 
-from rawxmpp import Raw
+from rawxmpp import Raw, motd_at_login
 from xmppdtest import Server, add_user
 
 MUC = "conference.example.org"
@@ -214,16 +213,7 @@ def _motd_conf(s):
 
 
 def _motd_of_login(s, user, pw):
-    """The motd body a new session of user gets, or None."""
-    c = Raw(s.ports["client"])
-    c.login(user, pw, "m")
-    c.send("<presence/><iq type='get' id='mp'>"
-           "<ping xmlns='urn:xmpp:ping'/></iq>")
-    m = c.expect(r"(?s)^(.*?)<iq[^>]*id='mp'")
-    c.close()
-    b = re.search(r"<message[^>]*type='headline'.*?<body>(.*?)</body>",
-                  m.group(1), re.S)
-    return b and b.group(1)
+    return motd_at_login(s.ports["client"], user, pw, "m")
 
 
 def _set_motd(s, text):
@@ -269,10 +259,10 @@ def test_version_2_store_upgraded_in_place(_):
         assert _one(_store(s), "SELECT reason FROM account_state") == "kept"
         assert _motd_of_login(s, "bob", "bob-pw") == "From the file"
         _set_motd(s, "Stored &amp; kept")
-        assert _motd_of_login(s, "bob", "bob-pw") == "Stored &amp; kept"
+        assert _motd_of_login(s, "bob", "bob-pw") == "Stored & kept"
         s.stop_keep()
         s.start()
-        assert _motd_of_login(s, "bob", "bob-pw") == "Stored &amp; kept"
+        assert _motd_of_login(s, "bob", "bob-pw") == "Stored & kept"
         assert _one(_store(s), "SELECT set_by FROM motd WHERE domain = "
                     "'example.org'") == "alice@example.org"
     finally:
