@@ -79,6 +79,7 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/router_pep.c xmppd/router_caps_client.c \
 		xmppd/store.c xmppd/store_account.c xmppd/store_auth.c \
 		xmppd/store_account_state.c xmppd/store_sqlite_state.c \
+		xmppd/store_motd.c xmppd/store_sqlite_motd.c \
 		xmppd/store_offline.c xmppd/store_roster.c xmppd/store_sqlite.c \
 		xmppd/store_mam.c xmppd/store_mam_sql.c \
 		xmppd/store_sqlite_mam.c \
@@ -89,7 +90,8 @@ XMPPD_SRCS=	xmppd/xmppd.c xmppd/c2s.c xmppd/caps.c xmppd/control.c \
 		xmppd/version.c
 # The PostgreSQL backend of the store, when configure found libpq.
 XMPPD_PG_SRCS=	xmppd/store_pg.c xmppd/store_pg_mam.c xmppd/store_pg_xml.c \
-		xmppd/store_pie_pg.c xmppd/store_pg_state.c
+		xmppd/store_pie_pg.c xmppd/store_pg_state.c \
+		xmppd/store_pg_motd.c
 ifneq (${HAVE_LIBPQ},)
 XMPPD_SRCS+=	${XMPPD_PG_SRCS}
 endif

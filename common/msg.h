@@ -373,6 +373,18 @@ enum imsg_type {
 	IMSG_CTL_SHOW_THROTTLED,
 	IMSG_CTL_UNTHROTTLE,	/* struct ctl_throttle, key only */
 	IMSG_CTL_THROTTLED,	/* struct ctl_throttle */
+	/*
+	 * Messages of the day set by admins (store_motd.c).  router ->
+	 * store MOTD_LOAD at its start and at each reload, answered one
+	 * MOTD per stored motd of a served domain, then MOTD_LOADED;
+	 * MOTD_SET and MOTD_DELETE (id: the request) answered MOTD_DONE.
+	 */
+	IMSG_MOTD_LOAD,		/* nothing */
+	IMSG_MOTD,		/* struct motd_msg + the text, no NUL */
+	IMSG_MOTD_LOADED,	/* struct motd_msg: ok, or why not */
+	IMSG_MOTD_SET,		/* struct motd_msg + the text, no NUL */
+	IMSG_MOTD_DELETE,	/* struct motd_msg */
+	IMSG_MOTD_DONE,		/* struct motd_msg: ok, or why not */
 
 	IMSG_MAX
 };
@@ -967,6 +979,16 @@ struct mam_meta {
 struct ctl_announce {
 	char		 domain[CONF_NAMELEN];
 	int		 sessions;		/* in the answer */
+};
+
+/* A stored motd: as long as a configured one, one line or several. */
+#define MOTD_MAX		(CONF_STRLEN - 1)	/* bytes of text */
+
+struct motd_msg {
+	char		 domain[CONF_NAMELEN];
+	char		 by[CONF_JIDLEN];	/* the admin, in SET */
+	int		 ok;			/* in the answers */
+	char		 why[128];		/* when not ok */
 };
 
 struct ctl_archive {

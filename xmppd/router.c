@@ -107,6 +107,8 @@ router_handle(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = admin_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = motd_dispatch(iev, imsg)) != 1)
+		return (r);
 	if (imsg_get_type(imsg) == IMSG_STANZA)
 		return (router_stanza(iev, imsg));
 	return (-1);
@@ -132,6 +134,15 @@ router_peer_down(struct imsgev *iev)
 		resolve_peer_down();
 }
 
+/* A link to a restarted peer; the store's: its motds again. */
+static void
+router_peer_up(struct imsgev *iev)
+{
+	caps_send(iev);
+	if (iev->type == PROC_STORE)
+		motd_load();
+}
+
 static void
 router_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 {
@@ -139,6 +150,7 @@ router_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 	(void)new;
 	ldap_config_commit();
 	component_config_commit();
+	motd_load();
 }
 
 void
@@ -160,10 +172,11 @@ router_main(int instance)
 	ps->dispatch = order_dispatch;
 	ps->peer_down = router_peer_down;
 	ps->config_commit = router_config_commit;
-	ps->peer_up = caps_send;
+	ps->peer_up = router_peer_up;
 	for (i = 0; i < proc_self.npeers[PROC_STREAM]; i++)
 		if ((iev = proc_peer(PROC_STREAM, i)) != NULL)
 			caps_send(iev);
+	motd_init();
 	log_debug("router ready");
 	proc_child_run();
 }

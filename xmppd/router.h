@@ -612,6 +612,11 @@ extern const struct router_hooks	 motd_hooks;
 int		 motd_send(const char *, struct session *, const char *,
 		    const char *);
 int		 motd_ctl(struct imsgev *, struct imsg *);
+void		 motd_init(void);
+void		 motd_load(void);
+const char	*motd_text(const char *);
+void		 motd_store(struct adhoc_req *, const char *, int);
+int		 motd_dispatch(struct imsgev *, struct imsg *);
 
 /* router_contact.c: contact addresses (XEP-0157) */
 int		 contact_disco(struct xml_node *, const char *);

@@ -488,13 +488,15 @@ admin_text(struct adhoc_req *req, const struct xml_node *x, const char *var,
 {
 	struct xml_buf	 b;
 	char		*v[ADMIN_DELETE_MAX];
+	char		 why[96];
 	int		 n, i, bad;
 
 	if ((n = adhoc_values(x, var, v, nitems(v))) < 0 ||
 	    (n == 0 && required)) {
-		adhoc_fail(req, "modify", "bad-request", "bad-payload",
-		    required ? "The announcement is missing" :
-		    "A field is given twice, or has too many lines");
+		(void)snprintf(why, sizeof(why), n == 0 ? "The field %s is "
+		    "missing" : "The field %s is given twice, or has too many "
+		    "lines", var);
+		adhoc_fail(req, "modify", "bad-request", "bad-payload", why);
 		return (NULL);
 	}
 	xml_buf_init(&b, 0);
@@ -552,6 +554,84 @@ admin_announce(struct adhoc_req *req, const struct xml_node *x)
 	free(text);
 }
 
+/* The motd form, for edit pre-filled with the one in use, a line a value. */
+static void
+admin_motd_form(struct adhoc_req *req, int edit)
+{
+	struct xml_node	*form, *f;
+	const char	*cur;
+	char		*copy = NULL, *p, *line;
+
+	form = adhoc_form("form", NS_ADMIN, edit ?
+	    "Editing the message of the day" :
+	    "Setting the message of the day");
+	f = adhoc_field(form, "motd", "text-multi", "Message of the Day", 1);
+	if (f != NULL && edit && (cur = motd_text(req->domain)) != NULL) {
+		if ((p = copy = strdup(cur)) == NULL)
+			f = NULL;
+		while (f != NULL && (line = strsep(&p, "\n")) != NULL)
+			if (adhoc_value(f, line) == -1)
+				f = NULL;
+		free(copy);
+	}
+	if (f == NULL) {
+		xml_node_free(form);
+		adhoc_fail(req, "wait", "internal-server-error", NULL, NULL);
+	} else
+		adhoc_next(req, form);
+}
+
+/*
+ * set-motd and edit-motd: the motd field's lines, stored for the
+ * domain; a set also goes to the sessions online (XEP-0133 4.24).
+ */
+static void
+admin_motd(struct adhoc_req *req, const struct xml_node *x, int edit)
+{
+	char	*text;
+	size_t	 len;
+
+	if (x == NULL) {
+		admin_motd_form(req, edit);
+		return;
+	}
+	if ((text = admin_text(req, x, "motd", 1)) == NULL)
+		return;
+	len = strlen(text);
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		adhoc_fail(req, "modify", "bad-request", "bad-payload",
+		    "The message of the day is empty");
+	else if (len > MOTD_MAX)
+		adhoc_fail(req, "modify", "not-acceptable", NULL,
+		    "The message of the day is longer than 1023 bytes");
+	else if (!xml_text_ok(text, len))
+		adhoc_fail(req, "modify", "not-acceptable", NULL,
+		    "The message of the day is not UTF-8 text");
+	else
+		motd_store(req, text, !edit);
+	free(text);
+}
+
+static void
+admin_set_motd(struct adhoc_req *req, const struct xml_node *x)
+{
+	admin_motd(req, x, 0);
+}
+
+static void
+admin_edit_motd(struct adhoc_req *req, const struct xml_node *x)
+{
+	admin_motd(req, x, 1);
+}
+
+/* No form: the stored motd goes, the configured one applies again. */
+static void
+admin_delete_motd(struct adhoc_req *req, const struct xml_node *x)
+{
+	(void)x;
+	motd_store(req, NULL, 0);
+}
+
 const struct adhoc_cmd admin_cmds[] = {
 	{ NS_ADMIN "#add-user", "Add a User", 1, admin_add_user },
 	{ NS_ADMIN "#delete-user", "Delete a User", 1, admin_delete_user },
@@ -567,5 +647,11 @@ const struct adhoc_cmd admin_cmds[] = {
 	    admin_online_list },
 	{ NS_ADMIN "#announce", "Send Announcement to Online Users", 1,
 	    admin_announce },
+	{ NS_ADMIN "#set-motd", "Set Message of the Day", 1,
+	    admin_set_motd },
+	{ NS_ADMIN "#edit-motd", "Edit Message of the Day", 1,
+	    admin_edit_motd },
+	{ NS_ADMIN "#delete-motd", "Delete Message of the Day", 1,
+	    admin_delete_motd },
 	{ NULL, NULL, 0, NULL }
 };

@@ -88,6 +88,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (r);
 	if ((r = account_state_dispatch(iev, imsg)) != 1)
 		return (r);
+	if ((r = store_motd_dispatch(iev, imsg)) != 1)
+		return (r);
 	if ((r = offline_dispatch(iev, imsg)) != 1)
 		return (r);
 	if ((r = roster_store_dispatch(iev, imsg)) != 1)

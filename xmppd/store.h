@@ -51,6 +51,9 @@ int		 account_state_login(const char *, const char *, const char *,
 int		 account_state_set(const char *, int, const char *, char *,
 		    size_t);
 
+/* store_motd.c */
+int		 store_motd_dispatch(struct imsgev *, struct imsg *);
+
 /* store_offline.c */
 int		 offline_dispatch(struct imsgev *, struct imsg *);
 

@@ -87,6 +87,23 @@ struct store_backend {
 
 	/* Accounts' state (store_account_state.c). */
 	const struct store_state_ops *state;
+
+	/* Messages of the day set by admins (store_motd.c). */
+	const struct store_motd_ops *motd;
+};
+
+/*
+ * each: every stored motd given to the function (which says -1 to
+ * stop), 0 or -1 when the database cannot say.  set: a domain's motd
+ * replaced, with who set it and when; delete: 1 when there was one, 0
+ * when not; both -1 on error.
+ */
+struct store_motd_ops {
+	int		(*each)(int (*)(const char *, const char *, void *),
+			    void *);
+	int		(*set)(const char *, const char *, const char *,
+			    int64_t);
+	int		(*delete)(const char *);
 };
 
 /*
@@ -228,6 +245,8 @@ int		 mam_count_sql(char *, size_t, const struct mam_query *,
 
 extern const struct store_state_ops	 sqlite_state;
 extern const struct store_state_ops	 pg_state;
+extern const struct store_motd_ops	 sqlite_motd;
+extern const struct store_motd_ops	 pg_motd;
 extern const struct store_backend	 store_sqlite;
 extern const struct store_xml_ops	 sqlite_xml;
 extern const struct store_mam_ops	 sqlite_mam;

@@ -40,7 +40,7 @@
 #include "store_backend.h"
 #include "store_pg.h"
 
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	3
 #define PG_SCHEMA_LOCK		"7823013"	/* an advisory lock's key */
 static struct pgconn	 pg_db;
 
@@ -119,9 +119,18 @@ static const char *pg_schema_v2[] = {
 	NULL
 };
 
+/* Messages of the day set by admins, one per domain. */
+static const char *pg_schema_v3[] = {
+	"CREATE TABLE motd (domain text PRIMARY KEY, text text NOT NULL, "
+	    "set_by text NOT NULL DEFAULT '', "
+	    "set_at bigint NOT NULL DEFAULT 0)",
+	NULL
+};
+
 static const char *const *const pg_schema_steps[PG_SCHEMA_VERSION] = {
 	pg_schema_v1,
 	pg_schema_v2,
+	pg_schema_v3,
 };
 
 static const struct pgconn_stmt pg_stmts[] = {
@@ -275,7 +284,8 @@ pg_ready(struct pgconn *pc)
 	if (pgconn_prepare(pc, pg_stmts, nitems(pg_stmts)) == -1 ||
 	    pgconn_prepare(pc, pg_xml_stmts, pg_xml_nstmts) == -1 ||
 	    pgconn_prepare(pc, pg_mam_stmts, pg_mam_nstmts) == -1 ||
-	    pgconn_prepare(pc, pg_state_stmts, pg_state_nstmts) == -1)
+	    pgconn_prepare(pc, pg_state_stmts, pg_state_nstmts) == -1 ||
+	    pgconn_prepare(pc, pg_motd_stmts, pg_motd_nstmts) == -1)
 		return (-1);
 	pg_mam_open(pc->kw, pc->val);
 	return (0);
@@ -613,4 +623,5 @@ const struct store_backend store_pg = {
 	.up = pg_up,
 	.mam_move = pie_pg_move,
 	.state = &pg_state,
+	.motd = &pg_motd,
 };

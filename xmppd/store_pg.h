@@ -44,6 +44,8 @@ extern const struct pgconn_stmt	 pg_mam_stmts[];
 extern const size_t		 pg_mam_nstmts;
 extern const struct pgconn_stmt	 pg_state_stmts[];
 extern const size_t		 pg_state_nstmts;
+extern const struct pgconn_stmt	 pg_motd_stmts[];
+extern const size_t		 pg_motd_nstmts;
 
 /* The archive queries' connection (store_pg_mam.c). */
 void		 pg_mam_open(const char **, const char **);

@@ -160,9 +160,18 @@ static const char *const sqlite_tables_2[] = {
 	NULL
 };
 
+/* Step 3: messages of the day set by admins, one per domain. */
+static const char *const sqlite_tables_3[] = {
+	"CREATE TABLE motd (domain TEXT PRIMARY KEY, text TEXT NOT NULL, "
+	    "set_by TEXT NOT NULL DEFAULT '', "
+	    "set_at INTEGER NOT NULL DEFAULT 0)",
+	NULL
+};
+
 static const struct dbu_step sqlite_steps[] = {
 	{ sqlite_tables, NULL },
 	{ sqlite_tables_2, NULL },
+	{ sqlite_tables_3, NULL },
 };
 
 enum {
@@ -644,6 +653,7 @@ const struct store_backend store_sqlite = {
 	.mam = &sqlite_mam,
 	.mam_move = pie_sqlite_move,
 	.state = &sqlite_state,
+	.motd = &sqlite_motd,
 };
 
 /* The database, for the backend's other files (store_sqlite_xml.c). */

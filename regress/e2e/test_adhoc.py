@@ -7,7 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 
-from rawxmpp import Raw
+from rawxmpp import Raw, motd_at_login as raw_motd_at_login
 from xmppdtest import Server, XMPPCTL, add_user, run_async
 
 CMDS = "http://jabber.org/protocol/commands"
@@ -528,3 +528,120 @@ def test_xmppctl_announce(s):
     finally:
         bob.close()
         sam.close()
+
+
+def motd_at_login(s, user, pw, domain, resource):
+    return raw_motd_at_login(s.ports["client"], user, pw, resource, domain)
+
+
+def form_values(reply, var):
+    c = cmd_of(reply)
+    return [v.text or "" for f in c.iter("{%s}field" % XDATA)
+            if f.get("var") == var for v in f.findall("{%s}value" % XDATA)]
+
+
+def test_set_edit_delete_motd(s):
+    """set-motd stores a motd that comes before the configured one and
+    goes to who is online; edit-motd shows it and changes it for later
+    logins; delete-motd brings the configured one back."""
+    SUB = "sub.example.org"
+    carol = login(s, "carol", "carol-pw", domain=SUB, resource="adm")
+    sam = login(s, "sam", "sam-pw", domain=SUB, resource="on")
+    try:
+        sam.send("<presence/>")
+        sam.expect(r"<message[^>]*type='headline'.*?</message>")  # config's
+        # edit-motd before any set: the configured one, to start from.
+        r = iq(s, command("edit-motd"), to=SUB, who=carol)
+        assert form_values(r, "motd") == ["Welcome & <read> the rules"], \
+            ET.tostring(r)
+        mark = s.mark()
+        r = run(s, "set-motd", to=SUB, who=carol,
+                motd=["Line one", "Tom &amp; &lt;Jerry&gt;"])
+        assert note(r) == "The message of the day was set and sent to " \
+            "1 sessions", note(r)
+        s.wait_log(r"motd of sub\.example\.org set by carol@sub\.example"
+                   r"\.org", after=mark)
+        m = sam.expect(r"<message[^>]*type='headline'.*?</message>")
+        assert ET.fromstring(m.group(0)).findtext("body") == \
+            "Line one\nTom & <Jerry>", m.group(0)
+        assert motd_at_login(s, "sam", "sam-pw", SUB, "l1") == \
+            "Line one\nTom & <Jerry>"
+        # Another domain keeps its own (none here).
+        assert motd_at_login(s, "bob", "bob-pw", "example.org", "l1") is None
+        # edit-motd: the form holds the stored one, a line a value.
+        r = iq(s, command("edit-motd"), to=SUB, who=carol)
+        assert form_values(r, "motd") == ["Line one", "Tom & <Jerry>"], \
+            ET.tostring(r)
+        r = run(s, "edit-motd", to=SUB, who=carol, motd="Edited")
+        assert note(r) == "The message of the day was set", note(r)
+        # An edit is for later logins: sam hears nothing of it now.
+        sam.send("<iq type='get' id='m1'><ping xmlns='urn:xmpp:ping'/></iq>")
+        m = sam.expect(r"(?s)^(.*?)<iq[^>]*id='m1'")
+        assert "<message" not in m.group(1), m.group(1)
+        assert motd_at_login(s, "sam", "sam-pw", SUB, "l2") == "Edited"
+        # delete-motd: no form, done at once; the config's comes back.
+        c = cmd_of(iq(s, command("delete-motd"), to=SUB, who=carol))
+        assert c.get("status") == "completed", ET.tostring(c)
+        assert motd_at_login(s, "sam", "sam-pw", SUB, "l3") == \
+            "Welcome & <read> the rules"
+        error(iq(s, command("delete-motd"), to=SUB, who=carol),
+              "item-not-found", "cancel")
+        # A domain without a configured motd has none after a delete.
+        run(s, "set-motd", motd="For example.org")
+        assert motd_at_login(s, "bob", "bob-pw", "example.org", "l2") == \
+            "For example.org"
+        assert motd_at_login(s, "sam", "sam-pw", SUB, "l4") == \
+            "Welcome & <read> the rules"
+        cmd_of(iq(s, command("delete-motd")))
+        assert motd_at_login(s, "bob", "bob-pw", "example.org", "l3") is None
+    finally:
+        carol.close()
+        sam.close()
+
+
+def test_motd_bad_input(s):
+    """Every refusal is a clear error, and nothing is stored: the
+    configured motd still comes at login."""
+    SUB = "sub.example.org"
+    bob = login(s, "bob", "bob-pw", resource="mb")
+    carol = login(s, "carol", "carol-pw", domain=SUB, resource="mb")
+    try:
+        mark = s.mark()
+        for node in ("set-motd", "edit-motd", "delete-motd"):
+            error(iq(s, command(node), who=bob), "forbidden", "auth")
+            # An admin of another domain.
+            error(iq(s, command(node), to=SUB), "forbidden", "auth")
+        s.wait_log(r"bob@example\.org/mb is not an admin of example\.org: "
+                   r"command .*#set-motd refused", after=mark)
+        s.wait_log(r"alice@example\.org/desk is not an admin of "
+                   r"sub\.example\.org: command .*#delete-motd refused",
+                   after=mark)
+        # Two motd fields, none, an empty one.
+        sid, _ = start(s, "set-motd", to=SUB, who=carol)
+        form = submit(motd="one").replace(
+            "</x>", "<field var='motd'><value>two</value></field></x>")
+        error(iq(s, command("set-motd", "complete", sid, form), to=SUB,
+                 who=carol), "bad-request", "modify", "bad-payload")
+        error(run(s, "set-motd", to=SUB, who=carol, other="x"),
+              "bad-request", "modify", "bad-payload")
+        error(run(s, "set-motd", to=SUB, who=carol, motd=[" ", "\t"]),
+              "bad-request", "modify", "bad-payload")
+        # Too long: 1024 bytes of text (2-byte characters).
+        error(run(s, "edit-motd", to=SUB, who=carol, motd="\u00e9" * 512),
+              "not-acceptable", "modify")
+        error(run(s, "set-motd", to=SUB, who=carol,
+                  motd=["x" * 1000, "y" * 23]), "not-acceptable", "modify")
+        # Too many lines.
+        error(run(s, "set-motd", to=SUB, who=carol,
+                  motd=["l"] * 51), "bad-request", "modify", "bad-payload")
+        assert not s.log_has(r"motd of sub\.example\.org set", after=mark)
+        assert motd_at_login(s, "sam", "sam-pw", SUB, "b1") == \
+            "Welcome & <read> the rules"
+        # Exactly 1023 bytes is a motd.
+        text = "\u00e9" * 511 + "z"
+        run(s, "set-motd", to=SUB, who=carol, motd=text)
+        assert motd_at_login(s, "sam", "sam-pw", SUB, "b2") == text
+        cmd_of(iq(s, command("delete-motd"), to=SUB, who=carol))
+    finally:
+        bob.close()
+        carol.close()

@@ -16,7 +16,7 @@ import subprocess
 import time
 
 from postgres import Postgres
-from rawxmpp import Raw
+from rawxmpp import Raw, motd_at_login
 from testca import TestCA
 from xmppdtest import TIMEOUT, USER, XMPPD, Server, add_user
 
@@ -231,13 +231,22 @@ def test_nowhere_then_it_comes_up(c):
     assert "late-pw" not in m.string
     f = temp_failure(s, "alice", "alice-pw")
     assert "temporary-auth-failure" in f, f
+    # The router could not read the stored motds: it asks again.
+    s.wait_log(r"stored motds not read \(the database is unreachable\): "
+               r"asking again")
     c.pg.start()
     c.pg.create_db("late", "late", "late-pw")
     s.wait_log(r"store: PostgreSQL reachable again")
     add_user(s, "alice@%s" % D, "alice-pw")
     Raw(s.ports["client"]).login("alice", "alice-pw", "r")
     assert c.pg.psql("SELECT version FROM schema_version ORDER BY "
-                     "version", db="late") == [["1"], ["2"]]
+                     "version", db="late") == [["1"], ["2"], ["3"]]
+    # One set meanwhile is read when the router asks again.
+    mark = s.mark()
+    c.pg.psql("INSERT INTO motd (domain, text) VALUES ('%s', 'late motd')"
+              % D, db="late")
+    s.wait_log(r"stored motds read: 1", after=mark)
+    assert motd_of_login(s, "alice", "alice-pw") == "late motd"
     assert not s.log_has("late-pw")
 
 
@@ -302,9 +311,30 @@ def test_wrong_credentials(c):
     assert s.proc.poll() is None
 
 
+def motd_of_login(s, user, pw):
+    return motd_at_login(s.ports["client"], user, pw, "m")
+
+
+def set_motd(s, admin, pw, text):
+    """XEP-0133 set-motd, run by admin."""
+    cmd = ("<command xmlns='http://jabber.org/protocol/commands' "
+           "node='http://jabber.org/protocol/admin#set-motd'")
+    r = Raw(s.ports["client"])
+    r.login(admin, pw, "adm")
+    r.send("<iq type='set' id='s1' to='%s'>%s/></iq>" % (D, cmd))
+    sid = r.expect(r"sessionid='([^']+)'").group(1)
+    r.send("<iq type='set' id='s2' to='%s'>%s sessionid='%s'>"
+           "<x xmlns='jabber:x:data' type='submit'><field var='motd'>"
+           "<value>%s</value></field></x></command></iq>"
+           % (D, cmd, sid, text))
+    m = r.expect(r"<iq[^>]*id='s2'.*?</iq>")
+    r.close()
+    assert "status='completed'" in m.group(0), m.group(0)
+
+
 def test_version_1_upgraded_in_place(c):
     """A database at schema version 1 (before accounts could be
-    disabled) is brought to version 2: its accounts log in, and can be
+    disabled) is brought to version 3: its accounts log in, and can be
     disabled."""
     if c.pg.proc is None:
         c.pg.start()
@@ -312,16 +342,56 @@ def test_version_1_upgraded_in_place(c):
     s = c.server(c.conninfo("older", "older-pw"), up=True)
     add_user(s, "alice@%s" % D, "alice-pw")
     s.stop_keep()
-    c.pg.psql("DROP TABLE account_state; DELETE FROM schema_version "
-              "WHERE version = 2", db="older")
+    c.pg.psql("DROP TABLE account_state; DROP TABLE motd; DELETE FROM "
+              "schema_version WHERE version >= 2", db="older")
     s.start()
-    s.wait_log(r"store: PostgreSQL schema upgraded from 1 to 2")
+    s.wait_log(r"store: PostgreSQL schema upgraded from 1 to 3")
     assert c.pg.psql("SELECT version FROM schema_version ORDER BY "
-                     "version", db="older") == [["1"], ["2"]]
+                     "version", db="older") == [["1"], ["2"], ["3"]]
     Raw(s.ports["client"]).login("alice", "alice-pw", "r")
     s.ctl("user", "disable", "alice@%s" % D, "upgraded")
     assert c.pg.psql("SELECT reason FROM account_state",
                      db="older") == [["upgraded"]]
+
+
+def test_version_2_upgraded_in_place(c):
+    """A database at schema version 2 (before admins could set a motd)
+    is brought to version 3, a disabled account staying disabled; a
+    motd set then outlives a restart and comes before the file's."""
+    if c.pg.proc is None:
+        c.pg.start()
+    c.pg.create_db("v2", "v2", "v2-pw")
+    s = Server(prefork=1)
+    conf = s.base_conf().replace(
+        'domain "example.org" {\n\tauth internal\n',
+        'domain "example.org" {\n\tauth internal\n'
+        '\tadmin "alice@example.org"\n\tmotd "From the file"\n')
+    assert "From the file" in conf
+    s.write_conf(raw='storage postgresql "%s"\n' %
+                 c.conninfo("v2", "v2-pw") + conf)
+    c.servers.append(s)
+    s.start()
+    s.wait_log(r"store: connected to PostgreSQL")
+    for u in ("alice", "bob", "eve"):
+        add_user(s, "%s@%s" % (u, D), u + "-pw")
+    s.ctl("user", "disable", "eve@%s" % D, "kept")
+    s.stop_keep()
+    c.pg.psql("DROP TABLE motd; DELETE FROM schema_version WHERE "
+              "version = 3", db="v2")
+    s.start()
+    s.wait_log(r"store: PostgreSQL schema upgraded from 2 to 3")
+    assert c.pg.psql("SELECT version FROM schema_version ORDER BY "
+                     "version", db="v2") == [["1"], ["2"], ["3"]]
+    assert c.pg.psql("SELECT reason FROM account_state",
+                     db="v2") == [["kept"]]
+    assert motd_of_login(s, "bob", "bob-pw") == "From the file"
+    set_motd(s, "alice", "alice-pw", "Stored on PostgreSQL")
+    assert motd_of_login(s, "bob", "bob-pw") == "Stored on PostgreSQL"
+    s.stop_keep()
+    s.start()
+    assert motd_of_login(s, "bob", "bob-pw") == "Stored on PostgreSQL"
+    assert c.pg.psql("SELECT set_by FROM motd", db="v2") == \
+        [["alice@example.org"]]
 
 
 def test_newer_schema_is_refused(c):
@@ -333,7 +403,7 @@ def test_newer_schema_is_refused(c):
               "ALTER TABLE schema_version OWNER TO future", db="future")
     s = c.server(c.conninfo("future", "future-pw"), start=False)
     s.start(wait=False)
-    s.wait_log(r"schema version 99, newer than this xmppd's 2")
+    s.wait_log(r"schema version 99, newer than this xmppd's 3")
     assert s.wait_exit() != 0
     # Untouched: no downgrade, no table of ours.
     assert c.pg.psql("SELECT version FROM schema_version",

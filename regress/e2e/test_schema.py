@@ -7,7 +7,7 @@ in place, its accounts still logging in."""
 import os
 import sqlite3
 
-from rawxmpp import Raw
+from rawxmpp import Raw, motd_at_login
 from xmppdtest import Server, add_user
 
 MUC = "conference.example.org"
@@ -59,11 +59,11 @@ def test_new_database_records_its_version(_):
     s = Server(prefork=1)
     try:
         s.start()
-        assert s.log_has(r"store: %s: created at schema version 2" %
+        assert s.log_has(r"store: %s: created at schema version 3" %
                          _store(s)), s.log_tail()
-        assert _versions(_store(s)) == [1, 2]
+        assert _versions(_store(s)) == [1, 2, 3]
         assert _one(_store(s), "SELECT value FROM meta WHERE key = "
-                    "'schema'") == "2"
+                    "'schema'") == "3"
     finally:
         s.stop()
 
@@ -78,11 +78,11 @@ def test_future_store_refused(_):
         _restart_with(s, _store(s),
                       "INSERT INTO schema_version VALUES (99, 0)",
                       "CREATE TABLE from_the_future (x)")
-        s.wait_log(r"store: %s: schema version 99 is newer than 2, the "
+        s.wait_log(r"store: %s: schema version 99 is newer than 3, the "
                    r"newest this xmppd knows: not downgraded" % _store(s))
         assert s.wait_exit() == 1
         assert not s.log_has(r"startup finished")
-        assert _versions(_store(s)) == [1, 2, 99]
+        assert _versions(_store(s)) == [1, 2, 3, 99]
         assert _one(_store(s), "SELECT count(*) FROM accounts") == 1
         assert _one(_store(s), "SELECT count(*) FROM sqlite_master WHERE "
                     "name = 'from_the_future'") == 1
@@ -110,8 +110,9 @@ def _pre_versioning(s, keep_meta):
     assert _one(_store(s), "SELECT count(*) FROM offline") == 1
     db = _db(_store(s))
     db.execute("DROP TABLE schema_version")
-    # Step 2's table, which a database of then did not have.
+    # Steps 2 and 3's tables, which a database of then did not have.
     db.execute("DROP TABLE account_state")
+    db.execute("DROP TABLE motd")
     if keep_meta:
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     else:
@@ -127,8 +128,8 @@ def _upgraded(s):
     accounts log in with their passwords, bob gets his message."""
     s.start()
     s.wait_log(r"store: %s: made before schema versions, taken as "
-               r"version 1 and brought to version 2" % _store(s))
-    assert _versions(_store(s)) == [1, 2]
+               r"version 1 and brought to version 3" % _store(s))
+    assert _versions(_store(s)) == [1, 2, 3]
     c = Raw(s.ports["client"])
     assert c.login("alice", "alice-pw", "r") == "alice@example.org/r"
     c.close()
@@ -146,12 +147,12 @@ def test_pre_versioning_store_upgraded(_):
         _pre_versioning(s, keep_meta=True)
         _upgraded(s)
         assert _one(_store(s), "SELECT value FROM meta WHERE key = "
-                    "'schema'") == "2"
-        # Started again, it is simply at version 2.
+                    "'schema'") == "3"
+        # Started again, it is simply at version 3.
         s.stop_keep()
         s.start()
         assert not s.log_has(r"made before schema versions")
-        assert _versions(_store(s)) == [1, 2]
+        assert _versions(_store(s)) == [1, 2, 3]
     finally:
         s.stop()
 
@@ -171,7 +172,7 @@ def test_older_store_gets_missing_tables(_):
 
 def test_version_1_store_upgraded_in_place(_):
     """A store at schema version 1 (before accounts could be disabled)
-    is brought to version 2 in place: its accounts log in, and can be
+    is brought to version 3 in place: its accounts log in, and can be
     disabled."""
     s = Server(prefork=1)
     try:
@@ -180,20 +181,114 @@ def test_version_1_store_upgraded_in_place(_):
         s.stop_keep()
         db = _db(_store(s))
         db.execute("DROP TABLE account_state")
-        db.execute("DELETE FROM schema_version WHERE version = 2")
+        db.execute("DROP TABLE motd")
+        db.execute("DELETE FROM schema_version WHERE version >= 2")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
         db.commit()
         db.close()
         s.start()
-        s.wait_log(r"store: %s: schema upgraded from version 1 to 2" %
+        s.wait_log(r"store: %s: schema upgraded from version 1 to 3" %
                    _store(s))
-        assert _versions(_store(s)) == [1, 2]
+        assert _versions(_store(s)) == [1, 2, 3]
         c = Raw(s.ports["client"])
         assert c.login("alice", "alice-pw", "r") == "alice@example.org/r"
         c.close()
         s.ctl("user", "disable", "alice@example.org", "upgraded")
         assert _one(_store(s), "SELECT reason FROM account_state") == \
             "upgraded"
+    finally:
+        s.stop()
+
+
+ADMIN = "http://jabber.org/protocol/admin"
+
+
+def _motd_conf(s):
+    conf = s.base_conf().replace(
+        'domain "example.org" {\n\tauth internal\n',
+        'domain "example.org" {\n\tauth internal\n'
+        '\tadmin "alice@example.org"\n\tmotd "From the file"\n')
+    assert "From the file" in conf
+    s.write_conf(raw=conf)
+
+
+def _motd_of_login(s, user, pw):
+    return motd_at_login(s.ports["client"], user, pw, "m")
+
+
+def _set_motd(s, text):
+    c = Raw(s.ports["client"])
+    c.login("alice", "alice-pw", "adm")
+    c.send("<iq type='set' id='s1' to='example.org'><command xmlns='"
+           "http://jabber.org/protocol/commands' node='%s#set-motd'/></iq>"
+           % ADMIN)
+    sid = c.expect(r"sessionid='([^']+)'").group(1)
+    c.send("<iq type='set' id='s2' to='example.org'><command xmlns='"
+           "http://jabber.org/protocol/commands' node='%s#set-motd' "
+           "sessionid='%s'><x xmlns='jabber:x:data' type='submit'>"
+           "<field var='motd'><value>%s</value></field></x></command></iq>"
+           % (ADMIN, sid, text))
+    m = c.expect(r"<iq[^>]*id='s2'.*?</iq>")
+    c.close()
+    assert "status='completed'" in m.group(0), m.group(0)
+
+
+def test_version_2_store_upgraded_in_place(_):
+    """A store at schema version 2 (before admins could set a motd) is
+    brought to version 3 in place, a disabled account staying disabled;
+    a motd set then outlives a restart and comes before the file's."""
+    s = Server(prefork=1)
+    try:
+        _motd_conf(s)
+        s.start()
+        add_user(s, "alice@example.org", "alice-pw")
+        add_user(s, "bob@example.org", "bob-pw")
+        add_user(s, "eve@example.org", "eve-pw")
+        s.ctl("user", "disable", "eve@example.org", "kept")
+        s.stop_keep()
+        db = _db(_store(s))
+        db.execute("DROP TABLE motd")
+        db.execute("DELETE FROM schema_version WHERE version = 3")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        db.commit()
+        db.close()
+        s.start()
+        s.wait_log(r"store: %s: schema upgraded from version 2 to 3" %
+                   _store(s))
+        assert _versions(_store(s)) == [1, 2, 3]
+        assert _one(_store(s), "SELECT reason FROM account_state") == "kept"
+        assert _motd_of_login(s, "bob", "bob-pw") == "From the file"
+        _set_motd(s, "Stored &amp; kept")
+        assert _motd_of_login(s, "bob", "bob-pw") == "Stored & kept"
+        s.stop_keep()
+        s.start()
+        assert _motd_of_login(s, "bob", "bob-pw") == "Stored & kept"
+        assert _one(_store(s), "SELECT set_by FROM motd WHERE domain = "
+                    "'example.org'") == "alice@example.org"
+    finally:
+        s.stop()
+
+
+def test_unusable_stored_motd_ignored(_):
+    """A stored motd that is not UTF-8 text, or of a domain no longer
+    served, is not used: the file's motd comes, the store says why."""
+    s = Server(prefork=1)
+    try:
+        _motd_conf(s)
+        s.start()
+        add_user(s, "bob@example.org", "bob-pw")
+        s.stop_keep()
+        db = _db(_store(s))
+        db.execute("INSERT INTO motd (domain, text) VALUES "
+                   "('example.org', CAST(X'66fffe' AS TEXT)), "
+                   "('gone.example', 'not ours')")
+        db.commit()
+        db.close()
+        s.start()
+        s.wait_log(r"store: the stored motd of example\.org is not usable "
+                   r"text: not sent")
+        assert _motd_of_login(s, "bob", "bob-pw") == "From the file"
+        assert not s.log_has(r"gone\.example")
     finally:
         s.stop()
 
@@ -206,7 +301,7 @@ def test_future_store_meta_refused(_):
         s.start()
         _restart_with(s, _store(s), "DROP TABLE schema_version",
                       "UPDATE meta SET value = '999' WHERE key = 'schema'")
-        s.wait_log(r"store: %s: schema version 999 is newer than 2" %
+        s.wait_log(r"store: %s: schema version 999 is newer than 3" %
                    _store(s))
         assert s.wait_exit() == 1
     finally:

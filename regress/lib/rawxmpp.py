@@ -131,6 +131,28 @@ class Raw:
             pass
 
 
+def motd_at_login(port, user, password, resource, domain="example.org"):
+    """The body of the message of the day a new session of user gets
+    from domain at its first presence, or None when none comes before
+    the answer to a ping."""
+    import xml.etree.ElementTree as ET
+    r = Raw(port)
+    try:
+        r.login(user, password, resource, domain=domain)
+        r.send("<presence/><iq type='get' id='motd-ping'>"
+               "<ping xmlns='urn:xmpp:ping'/></iq>")
+        m = r.expect(r"(?s)^(.*?)<iq[^>]*id='motd-ping'")
+        found = re.search(r"<message[^>]*type='headline'.*?</message>",
+                          m.group(1), re.S)
+        if found is None:
+            return None
+        msg = ET.fromstring(found.group(0))
+        assert msg.get("from") == domain, found.group(0)
+        return msg.findtext("body")
+    finally:
+        r.close()
+
+
 def subscribe(fr, to, frname, toname):
     """Raw clients fr (of user frname) and to (of toname), both logged
     in: fr subscribes to to's presence, to approves, and fr hears of it
