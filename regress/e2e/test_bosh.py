@@ -170,8 +170,10 @@ def test_rid_order(s):
                "to='bob@example.org/tcp'><body>%s</body></message>")
         c1, c2 = HTTP(s.ports["web"]), HTTP(s.ports["web"])
         rid = b.rid
+        m = s.mark()
         b.send(msg % "second", conn=c2, rid=rid + 2)
-        await asyncio.sleep(0.3)
+        await asyncio.to_thread(s.wait_log, r"bosh rid %d waits for %d"
+                                % (rid + 2, rid + 1), m)
         assert bob.inbox.empty()
         b.send(msg % "first", conn=c1, rid=rid + 1)
         b.rid = rid + 2
