@@ -275,7 +275,14 @@ bench: deps
 	${MAKE} all
 	${MAKE} -C regress/bench bench
 
-.PHONY: bench fuzz
+# Fault scenarios under load (regress/faults, docs/FAULTS.md): kills,
+# a failing database or directory, descriptors running out, the clock
+# stepping.  Long, and never part of `make test`.
+faults: deps reconfigure
+	${MAKE} all regress-build
+	cd regress && /usr/bin/python3 run.py --faults
+
+.PHONY: bench fuzz faults
 
 # Each libFuzzer harness of regress/fuzz for FUZZ_TIME seconds (120 by
 # default): long, and never part of `make test`, which replays the

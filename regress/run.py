@@ -104,8 +104,8 @@ PG_FILES = ["test_im", "test_roster", "test_offline_limit", "test_mam",
             "test_user_state"]
 
 
-def run_e2e(only, files=None, suffix=""):
-    d = os.path.join(HERE, "e2e")
+def run_e2e(only, files=None, suffix="", where="e2e"):
+    d = os.path.join(HERE, where)
     for f in sorted(os.listdir(d)):
         if not (f.startswith("test_") and f.endswith(".py")):
             continue
@@ -165,11 +165,21 @@ def run_e2e_pg(only):
 
 def main():
     only = set(sys.argv[1:])
+    if "--faults" in only:
+        # `make faults`: the scenarios of faults/, long, never part of
+        # `make test`.
+        only.discard("--faults")
+        run_e2e(only, where="faults")
+        return finish()
     run_lint(only)
     run_units(only)
     run_config(only)
     run_e2e(only)
     run_e2e_pg(only)
+    return finish()
+
+
+def finish():
     if failures:
         print("failed:")
         for f in failures:
