@@ -25,13 +25,12 @@ import json
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import tempfile
 import threading
 
-from slixmpp import ClientXMPP
 
+import webclient
 from cdp import Browser, CHROMIUM
 from xmppdtest import Server, add_user, certs, free_port, run_async
 
@@ -155,18 +154,7 @@ async def logged(c, pattern, after=0):
 async def slix(c, user):
     """user@example.org/tcp online over TCP with slixmpp, available: a
     chat message to the bare JID, as Converse.js sends it, reaches it."""
-    loop = asyncio.get_event_loop()
-    x = ClientXMPP("%s@example.org/tcp" % user, user + "-pw")
-    x.loop = loop
-    x.ssl_context.check_hostname = False
-    x.ssl_context.verify_mode = ssl.CERT_NONE
-    x.started = loop.create_future()
-    x.inbox = asyncio.Queue()
-    x.add_event_handler("session_start",
-                        lambda e: x.started.done() or x.started.set_result(1))
-    x.add_event_handler("message", lambda m: x.inbox.put_nowait(m))
-    x.connect(("127.0.0.1", c.s.ports["client"]))
-    await asyncio.wait_for(x.started, T)
+    x = await webclient.slix(c.s.ports["client"], user)
     mark = c.s.mark()
     x.send_presence()
     await logged(c, r"presence of %s@example.org/tcp: available" % user,

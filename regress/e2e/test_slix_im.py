@@ -2,10 +2,9 @@
 other's presence."""
 
 import asyncio
-import ssl
 
-from slixmpp import ClientXMPP
 
+from webclient import slix_client
 from xmppdtest import started
 
 
@@ -18,15 +17,7 @@ def teardown(s):
 
 
 def client(user, loop):
-    c = ClientXMPP("%s@example.org/slix" % user, user + "-pw")
-    c.loop = loop
-    c.ssl_context.check_hostname = False
-    c.ssl_context.verify_mode = ssl.CERT_NONE
-    c.started = loop.create_future()
-    c.inbox = asyncio.Queue()
-    c.add_event_handler("session_start",
-                        lambda e: c.started.done() or c.started.set_result(1))
-    c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
+    c = slix_client("%s@example.org/slix" % user, user + "-pw", loop)
     c.pushed = asyncio.Event()
     c.add_event_handler("roster_update", lambda e: c.pushed.set())
     return c

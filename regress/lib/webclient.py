@@ -16,10 +16,11 @@ SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 T = 10
 
 
-async def slix(port, user):
-    """user@example.org/tcp online over TCP with slixmpp."""
-    loop = asyncio.get_event_loop()
-    c = ClientXMPP("%s@example.org/tcp" % user, user + "-pw")
+def slix_client(jid, password, loop):
+    """A slixmpp client not yet connected that takes the test
+    certificate: c.started is done at session start, c.inbox queues the
+    messages it receives."""
+    c = ClientXMPP(jid, password)
     c.loop = loop
     c.ssl_context.check_hostname = False
     c.ssl_context.verify_mode = ssl.CERT_NONE
@@ -28,6 +29,13 @@ async def slix(port, user):
     c.add_event_handler("session_start",
                         lambda e: c.started.done() or c.started.set_result(1))
     c.add_event_handler("message", lambda m: c.inbox.put_nowait(m))
+    return c
+
+
+async def slix(port, user):
+    """user@example.org/tcp online over TCP with slixmpp."""
+    c = slix_client("%s@example.org/tcp" % user, user + "-pw",
+                    asyncio.get_event_loop())
     c.connect(("127.0.0.1", port))
     await asyncio.wait_for(c.started, T)
     return c
