@@ -18,8 +18,10 @@
 /*
  * The XEP-0114 handshake, checked for the stream processes: the store
  * holds the component secrets, as it holds account credentials, and a
- * stream process learns only yes or no.  Failures are counted per
- * address with the limits of logins ("auth failures N per T").
+ * stream process learns only yes or no, and on yes a grant (grant.h)
+ * that the router asks for before it brings the component up.
+ * Failures are counted per address with the limits of logins ("auth
+ * failures N per T").
  */
 
 #include <sys/types.h>
@@ -32,6 +34,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "log.h"
 #include "proc.h"
 #include "store.h"
@@ -103,15 +106,19 @@ component_check(struct component_auth *ca)
 	return (ok);
 }
 
-static void
+/* -1: the request is not one a stream writes. */
+static int
 component_auth(struct imsgev *iev, struct imsg *imsg)
 {
 	struct component_auth	 ca;
 	time_t			 now = time(NULL);
 
-	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
-		fatalx("%s: bad request from stream %d", __func__,
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1) {
+		log_warnx("%s: bad request from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
+	memset(ca.grant, 0, sizeof(ca.grant));
 	ca.name[sizeof(ca.name) - 1] = '\0';
 	ca.streamid[sizeof(ca.streamid) - 1] = '\0';
 	ca.digest[sizeof(ca.digest) - 1] = '\0';
@@ -125,6 +132,12 @@ component_auth(struct imsgev *iev, struct imsg *imsg)
 		    ca.addr);
 		throttle_clear(component_throttle, ca.addr);
 		ca.status = COMPONENT_AUTH_OK;
+		if (grant_component_make(proc_self.conf->global.grant_key,
+		    iev->instance, imsg_get_id(imsg), ca.name,
+		    ca.grant) == -1) {
+			log_warnx("%s: no grant for %s", __func__, ca.name);
+			ca.status = COMPONENT_AUTH_REFUSED;
+		}
 	} else {
 		log_info("component handshake failed from %s for %s",
 		    ca.addr, ca.name);
@@ -134,6 +147,8 @@ component_auth(struct imsgev *iev, struct imsg *imsg)
 	explicit_bzero(ca.digest, sizeof(ca.digest));
 	imsgev_compose(iev, IMSG_COMPONENT_AUTH_RESULT, imsg_get_id(imsg), 0,
 	    -1, &ca, sizeof(ca));
+	explicit_bzero(ca.grant, sizeof(ca.grant));
+	return (0);
 }
 
 int
@@ -143,6 +158,5 @@ component_auth_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (1);
 	if (iev->type != PROC_STREAM)
 		return (-1);
-	component_auth(iev, imsg);
-	return (0);
+	return (component_auth(iev, imsg));
 }
