@@ -11,6 +11,7 @@ and the processes on the other side still running.
 import base64
 import os
 import re
+import socket
 import struct
 import sys
 
@@ -451,3 +452,64 @@ def test_unacked_stanzas_come_back_for_their_account_only(s):
     bob.close()
     a.close()
     alive(s)
+
+
+def on_stream(x, want, mark):
+    """A Mallory on stream process `want` of x (connections land on
+    either): each says where it is by a message the parent ignores."""
+    for _ in range(30):
+        m = Mallory(x)
+        mk = x.mark()
+        m.id = m.imsg("parent", "IMSG_S2S_OUT_CLOSE")
+        got = x.wait_log(r"stream (\d+)\[\d+\]: regress: stream sends imsg "
+                         r"%d" % IMSG["IMSG_S2S_OUT_CLOSE"], after=mk)
+        if int(got.group(1)) == want:
+            return m
+        m.raw.close()
+    raise AssertionError("no connection on stream %d" % want)
+
+
+def test_s2s_link_is_its_streams_own(s):
+    """A link to a remote domain is made by the stream process the router
+    asked: another one saying that link came up is refused and its link
+    closed, and what waits for the remote domain does not go to it."""
+    from federation import Federation
+    fed = Federation()
+    hold = socket.socket()          # takes the connection, says nothing
+    hold.bind(("127.0.0.1", 0))
+    hold.listen(4)
+    fed.publish("remote.test", port=hold.getsockname()[1])
+    x = fed.xmppd("xmppd.test", starttls=False, direct_tls=False, prefork=2)
+    try:
+        fed.start()
+        x.start()
+        x.pids = pids(x)
+        add_user(x, "alice@example.org", "alice-pw")
+        a = Raw(x.ports["client"])
+        a.login("alice", "alice-pw", "s2s")
+        a.send("<message to='bob@remote.test' type='chat'><body>secret8"
+               "</body></message>")
+        conn, _ = hold.accept()     # the link, pending on one stream
+        got = x.wait_log(r"stream (\d+)\[\d+\]: s2s outbound \d+ to "
+                         r"remote\.test: connected")
+        other = 1 - int(got.group(1))
+        m = on_stream(x, other, x.mark())
+        mark = x.mark()
+        # The router's first link has id 1; the connection, Mallory's.
+        m.imsg("router", "IMSG_S2S_OUT_UP",
+               s2s_link(DOMAIN, "remote.test", m.id), peerid=1)
+        x.wait_log(r"s2s: stream %d: link 1 to remote\.test is stream "
+                   r"%d's" % (other, 1 - other), after=mark)
+        x.wait_log(r"router\[\d+\]: unexpected imsg %d from stream %d: "
+                   r"link closed" % (IMSG["IMSG_S2S_OUT_UP"], other),
+                   after=mark)
+        out = m.raw.closed()
+        assert "secret8" not in out, out
+        x.wait_log(r"stream %d ready" % other, after=mark)
+        alive(x)
+        conn.close()
+        a.close()
+    finally:
+        hold.close()
+        x.stop()
+        fed.close()
