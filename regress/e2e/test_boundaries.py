@@ -19,7 +19,8 @@ from rawxmpp import Raw
 from xmppdtest import TOP, Server, add_user, free_port
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_component import NAME as COMPONENT, connect  # noqa: E402
+from test_component import (NAME as COMPONENT, SECRET, connect, digest,  # noqa
+                            opened)
 
 DOMAIN = "example.org"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -109,8 +110,9 @@ def pids(s):
 def setup():
     port = free_port()
     s = Server(prefork=1, body=(
-        'component "%s" password "gateway-secret"\n'
-        "listen on 127.0.0.1 port %d component\n" % (COMPONENT, port)))
+        'component "%s" password "%s"\n'
+        "listen on 127.0.0.1 port %d component\n" % (COMPONENT, SECRET,
+                                                      port)))
     s.ports["component"] = port
     s.start()
     for u in ("alice", "bob", "carol"):
@@ -333,6 +335,35 @@ def test_component_up_without_handshake_refused(s):
     a.expect(r"<message [^>]*id='c3'.*?<body>back</body>")
     comp.close()
     a.close()
+    alive(s)
+
+
+def component_auth(name, streamid, dig):
+    """struct component_auth"""
+    return (cstr(name, 256) + cstr(streamid, 40) + cstr(dig, 41) +
+            cstr("127.0.0.1", 64) + b"\0" * 3 + struct.pack("=i", 0) +
+            b"\0" * 32)
+
+
+def test_component_handshake_not_replayed(s):
+    """A stream process sees the handshakes of the components that
+    connect through it: one that passed once, sent to the store again,
+    is refused, and grants nothing."""
+    fresh(s)
+    comp, sid = opened(s)
+    dig = digest(sid, SECRET)
+    comp.send("<handshake>%s</handshake>" % dig)
+    comp.expect(r"<handshake/>")
+    m = Mallory(s)
+    mark = s.mark()
+    m.imsg("store", "IMSG_COMPONENT_AUTH", component_auth(COMPONENT, sid,
+                                                          dig))
+    s.wait_log(r"component handshake for %s replayed by stream 0: refused"
+               % re.escape(COMPONENT), after=mark)
+    assert not s.log_has(r"component %s authenticated" % re.escape(COMPONENT),
+                         after=mark), s.log_tail()
+    comp.close()
+    m.raw.close()
     alive(s)
 
 
