@@ -16,12 +16,15 @@
 
 
 /*
- * A login's grant: proof, made by the process that checked the
- * credentials (the store, ldapauthd), that a stream's session
- * authenticated as a user.  The router binds a session only with one,
- * so that a stream process cannot name the user itself.  A keyed MAC of
- * (stream instance, session id, localpart, domain) under a key the
- * parent makes at start and gives those three processes alone.
+ * A grant: proof, made by the process that checked the credentials,
+ * that a stream's connection authenticated.  A login's (the store,
+ * ldapauthd) names a user: the router binds a session only with one.
+ * A component's (the store, from the XEP-0114 handshake) names a
+ * component: the router brings it up only with one.  So a stream
+ * process cannot name the user or the component itself.  A keyed MAC of
+ * (kind, stream instance, connection id, names) under a key the parent
+ * makes at start and gives those three processes alone; the kind keeps
+ * one sort from passing for the other.
  */
 
 #ifndef GRANT_H
@@ -35,6 +38,10 @@
 int	grant_make(const uint8_t *, int, uint32_t, const char *,
 	    const char *, uint8_t *);
 int	grant_ok(const uint8_t *, int, uint32_t, const char *, const char *,
+	    const uint8_t *);
+int	grant_component_make(const uint8_t *, int, uint32_t, const char *,
+	    uint8_t *);
+int	grant_component_ok(const uint8_t *, int, uint32_t, const char *,
 	    const uint8_t *);
 
 #endif /* GRANT_H */

@@ -806,6 +806,7 @@ struct component_auth {
 	char		 digest[COMPONENT_DIGEST_LEN + 1];
 	char		 addr[64];
 	int		 status;	/* in the answer */
+	uint8_t		 grant[32];	/* on success, grant.h */
 };
 
 enum component_up_status {
@@ -819,6 +820,7 @@ struct component_up {
 	char		 addr[64];
 	time_t		 since;
 	int		 status;	/* in the answer */
+	uint8_t		 grant[32];	/* the store's, grant.h */
 };
 
 struct ctl_component {

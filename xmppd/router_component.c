@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "jid.h"
 #include "log.h"
 #include "msg.h"
@@ -341,14 +342,18 @@ component_in(struct component *c, struct stanza_msg *m, struct imsg *imsg)
 		component_bounce(c, m, "cancel", "service-unavailable");
 }
 
-static void
+/* -1: not a stanza a stream writes. */
+static int
 component_stanza(struct component *c, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	struct jid		 j;
 
-	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from stream %d", __func__, c->stream);
+	if (stanza_recv(imsg, &m) == -1) {
+		log_warnx("component %s: a bad stanza from stream %d", c->name,
+		    c->stream);
+		return (-1);
+	}
 	c->in++;
 	/* The stream checked it; a stream gone wrong is not believed. */
 	if (jid_parse(m.from, &j) == -1 || strcmp(j.domain, c->name) != 0) {
@@ -358,21 +363,35 @@ component_stanza(struct component *c, struct imsg *imsg)
 	} else
 		component_in(c, &m, imsg);
 	stanza_msg_clear(&m);
+	return (0);
 }
 
-/* A stream process's component passed its handshake: one per name. */
-static void
+/*
+ * A stream process's component passed its handshake: one per name,
+ * and only the one the store's grant names for that connection.  -1:
+ * a stream that names a component no handshake proved.
+ */
+static int
 component_up(struct imsgev *iev, struct imsg *imsg)
 {
 	struct component_up	 up;
 	struct component_conf	*cc;
 	struct component	*c;
 
-	if (imsg_get_data(imsg, &up, sizeof(up)) == -1)
-		fatalx("%s: bad message from stream %d", __func__,
+	if (imsg_get_data(imsg, &up, sizeof(up)) == -1) {
+		log_warnx("%s: bad message from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
 	up.name[sizeof(up.name) - 1] = '\0';
 	up.addr[sizeof(up.addr) - 1] = '\0';
+	if (!grant_component_ok(proc_self.conf->global.grant_key,
+	    iev->instance, imsg_get_id(imsg), up.name, up.grant)) {
+		log_warnx("stream %d: component %s that no handshake granted: "
+		    "refused", iev->instance, up.name);
+		return (-1);
+	}
+	explicit_bzero(up.grant, sizeof(up.grant));
 	if ((cc = config_component(proc_self.conf, up.name)) == NULL)
 		up.status = COMPONENT_UP_UNKNOWN;
 	else if (component_find(up.name) != NULL) {
@@ -396,6 +415,7 @@ component_up(struct imsgev *iev, struct imsg *imsg)
 		log_info("component %s up from %s", up.name, up.addr);
 		priv_component_up(component_find(up.name));
 	}
+	return (0);
 }
 
 static void
@@ -442,8 +462,7 @@ component_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_COMPONENT_UP:
 		if (iev->type != PROC_STREAM)
 			return (-1);
-		component_up(iev, imsg);
-		return (0);
+		return (component_up(iev, imsg));
 	case IMSG_COMPONENT_DOWN:
 		if (iev->type != PROC_STREAM)
 			return (-1);
@@ -455,8 +474,7 @@ component_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_STREAM || (c = component_at(
 		    iev->instance, imsg_get_id(imsg))) == NULL)
 			return (1);
-		component_stanza(c, imsg);
-		return (0);
+		return (component_stanza(c, imsg));
 	}
 	return (1);
 }

@@ -441,7 +441,24 @@ s2s_out_up(struct imsgev *iev, struct s2s_out *o, struct s2s_link *l)
 	o->nqueue = 0;
 }
 
-static void
+/*
+ * May remote be the peer of an inbound pair: a domain no part of this
+ * server serves (ours, a muc or upload service, a component)?  Only
+ * the stream proves who the peer is; the router keeps it from being
+ * one of those.
+ */
+static int
+s2s_in_remote_ok(const char *remote)
+{
+	struct domain_conf	*d;
+
+	return (!config_federated(proc_self.conf, remote, &d) &&
+	    config_component(proc_self.conf, remote) == NULL &&
+	    !upload_jid(remote) && !muc_jid(remote));
+}
+
+/* -1: a message no stream writes, or about another stream's link. */
+static int
 s2s_link(struct imsgev *iev, struct imsg *imsg)
 {
 	struct s2s_link	 l;
@@ -449,18 +466,20 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 	struct s2s_in	*in;
 	struct domain_conf	*d;
 
-	if (imsg_get_data(imsg, &l, sizeof(l)) == -1)
-		fatalx("%s: bad message from stream %d", __func__,
+	if (imsg_get_data(imsg, &l, sizeof(l)) == -1) {
+		log_warnx("%s: bad message from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
 	l.local[sizeof(l.local) - 1] = l.remote[sizeof(l.remote) - 1] = '\0';
 	l.tls[sizeof(l.tls) - 1] = '\0';
 	if (imsg_get_type(imsg) == IMSG_S2S_IN_UP) {
 		/* The stream authenticated the pair: for a domain of ours. */
 		if (!config_federated(proc_self.conf, l.local, &d) ||
-		    config_federated(proc_self.conf, l.remote, &d)) {
+		    !s2s_in_remote_ok(l.remote)) {
 			log_warnx("s2s: stream %d: a pair %s to %s refused",
 			    iev->instance, l.remote, l.local);
-			return;
+			return (0);
 		}
 		if ((in = calloc(1, sizeof(*in))) == NULL)
 			fatal("%s", __func__);
@@ -472,18 +491,26 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
 		(void)strlcpy(in->tls, l.tls, sizeof(in->tls));
 		in->since = time(NULL);
 		TAILQ_INSERT_TAIL(&s2s_ins, in, entry);
-		return;
+		return (0);
 	}
 	if ((o = s2s_out_find_id(imsg_get_id(imsg))) == NULL ||
-	    o->resolving != 0 || (o->up && imsg_get_type(imsg) ==
-	    IMSG_S2S_OUT_UP))
-		return;
+	    o->resolving != 0)
+		return (0);
+	/* A link is the one stream's the router asked to make it. */
+	if (o->stream != iev->instance) {
+		log_warnx("s2s: stream %d: link %u to %s is stream %d's",
+		    iev->instance, o->id, o->remote, o->stream);
+		return (-1);
+	}
+	if (o->up && imsg_get_type(imsg) == IMSG_S2S_OUT_UP)
+		return (0);
 	if (imsg_get_type(imsg) == IMSG_S2S_OUT_UP && o->mode ==
 	    S2S_MODE_STANZAS)
 		s2s_out_up(iev, o, &l);
 	else if (imsg_get_type(imsg) == IMSG_S2S_OUT_DOWN)
 		s2s_out_free(o, l.status == S2S_FAIL_CONNECT ?
 		    "remote-server-timeout" : "remote-server-not-found");
+	return (0);
 }
 
 /*
@@ -493,19 +520,22 @@ s2s_link(struct imsgev *iev, struct imsg *imsg)
  * whatever was sent to it before, so nothing is written to a stream
  * already closed.
  */
-static void
+static int
 s2s_link_ending(struct imsgev *iev, struct imsg *imsg)
 {
 	struct s2s_link	 l;
 	struct s2s_out	*o;
 
-	if (imsg_get_data(imsg, &l, sizeof(l)) == -1)
-		fatalx("%s: bad message from stream %d", __func__,
+	if (imsg_get_data(imsg, &l, sizeof(l)) == -1) {
+		log_warnx("%s: bad message from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
 	if ((o = s2s_out_find_id(imsg_get_id(imsg))) != NULL && o->up &&
 	    o->stream == iev->instance && o->conn == l.conn)
 		s2s_out_free(o, NULL);	/* nothing waits on a link up */
 	imsgev_compose(iev, IMSG_S2S_OUT_CLOSE, l.conn, 0, -1, NULL, 0);
+	return (0);
 }
 
 static void
@@ -594,7 +624,7 @@ s2s_in_forged(struct session *from, struct stanza_msg *m)
  * names, IQs to the server get what anyone gets; to a muc service's
  * rooms as a user's stanza goes, mucd answering by s2s_forward().
  */
-static void
+static int
 s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
@@ -605,9 +635,10 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	struct s2s_in		*in = NULL;
 	int			 where;
 
-	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from stream %d", __func__,
-		    iev->instance);
+	if (stanza_recv(imsg, &m) == -1) {
+		log_warnx("s2s: stream %d: a bad stanza", iev->instance);
+		return (-1);
+	}
 	router_stats.in++;
 	if (jid_parse(m.from, &from) == -1 || jid_parse(m.to, &to) == -1 ||
 	    (in = s2s_in_allowed(iev->instance, imsg_get_id(imsg),
@@ -615,13 +646,13 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 		log_warnx("s2s: stream %d: a stanza from %s to %s dropped",
 		    iev->instance, m.from, m.to);
 		stanza_msg_clear(&m);
-		return;
+		return (0);
 	}
 	in->in++;
 	/* No stream: answers go back by s2s_send_node. */
 	if (router_sender(&ss, m.from, -1, 0) == -1) {
 		stanza_msg_clear(&m);
-		return;
+		return (0);
 	}
 	/*
 	 * A room: to mucd, as a user's stanza.  Not a domain of ours: the
@@ -667,6 +698,7 @@ s2s_in_stanza(struct imsgev *iev, struct imsg *imsg)
 	else if (m.kind != STANZA_PRESENCE)
 		router_route(&ss.s, &m, imsg);
 	stanza_msg_clear(&m);
+	return (0);
 }
 
 /* xmppctl show streams: the links up, outbound then inbound pairs. */
@@ -719,13 +751,11 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_S2S_IN_UP:
 		if (iev->type != PROC_STREAM)
 			return (-1);
-		s2s_link(iev, imsg);
-		return (0);
+		return (s2s_link(iev, imsg));
 	case IMSG_S2S_OUT_IDLE:
 		if (iev->type != PROC_STREAM)
 			return (-1);
-		s2s_link_ending(iev, imsg);
-		return (0);
+		return (s2s_link_ending(iev, imsg));
 	case IMSG_S2S_IN_DOWN:
 		if (iev->type != PROC_STREAM)
 			return (-1);
@@ -736,7 +766,13 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 		    imsg_get_data(imsg, &db, sizeof(db)) == -1)
 			return (-1);
 		if ((o = s2s_out_find_id(imsg_get_id(imsg))) != NULL &&
-		    o->mode == S2S_MODE_VERIFY && o->verified != NULL) {
+		    o->stream != iev->instance) {
+			log_warnx("s2s: stream %d: answers for link %u, "
+			    "stream %d's", iev->instance, o->id, o->stream);
+			return (-1);
+		}
+		if (o != NULL && o->mode == S2S_MODE_VERIFY &&
+		    o->verified != NULL && o->resolving == 0) {
 			o->verified(o->arg, db.valid == 1);
 			o->verified = NULL;
 			s2s_out_free(o, NULL);
@@ -751,8 +787,7 @@ s2s_router_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (iev->type != PROC_STREAM ||
 		    !s2s_in_conn(iev->instance, imsg_get_id(imsg)))
 			return (1);
-		s2s_in_stanza(iev, imsg);
-		return (0);
+		return (s2s_in_stanza(iev, imsg));
 	}
 	return (dialback_dispatch(iev, imsg));
 }

@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "grant.h"
+#include "jid.h"
 #include "log.h"
 #include "proc.h"
 #include "router.h"
@@ -248,8 +249,28 @@ sm_fate(struct sm_move *mv, struct stanza_msg *m, struct xml_node *n)
 	return (SM_OFFLINE);
 }
 
-/* A stanza the session never acknowledged, now nobody's. */
-static void
+/*
+ * Was m, as the stream gives it back, sent to the account of the
+ * session that ended?  Nothing else was in its queue: a stream that
+ * says otherwise would have the router store, in another user's
+ * offline queue, a stanza no one sent.
+ */
+static int
+sm_was_sent(struct sm_move *mv, struct stanza_msg *m)
+{
+	struct jid	 to;
+	char		 bare[CONF_JIDLEN];
+
+	return (mv->bare != NULL && jid_parse(m->to, &to) == 0 &&
+	    jid_bare(&to, bare, sizeof(bare)) < sizeof(bare) &&
+	    strcmp(bare, mv->bare) == 0);
+}
+
+/*
+ * A stanza the session never acknowledged, now nobody's.  -1: not a
+ * stanza a stream writes.
+ */
+static int
 sm_undeliverable(struct sm_move *mv, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
@@ -257,8 +278,11 @@ sm_undeliverable(struct sm_move *mv, struct imsg *imsg)
 	struct xml_node		*n;
 	const char		*kind;
 
-	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza", __func__);
+	if (stanza_recv(imsg, &m) == -1) {
+		log_warnx("%s: a bad stanza from stream %d", __func__,
+		    mv->stream);
+		return (-1);
+	}
 	if ((n = router_parse(m.xml, m.xmllen, NS_CLIENT)) == NULL) {
 		/* Its fate cannot be told: its sender hears it failed. */
 		log_warnx("%s: an unacked stanza unreadable", __func__);
@@ -267,10 +291,19 @@ sm_undeliverable(struct sm_move *mv, struct imsg *imsg)
 			router_bounce(from, &m, "cancel",
 			    "internal-server-error");
 		stanza_msg_clear(&m);
-		return;
+		return (0);
 	}
 	if (m.to[0] == '\0')
 		sm_envelope(&m, n);
+	if (m.to[0] != '\0' && !sm_was_sent(mv, &m)) {
+		log_warnx("stream %d: an unacked stanza to %s, not %s's: "
+		    "refused", mv->stream, m.to, mv->bare != NULL ?
+		    mv->bare : "a known session");
+		xml_node_free(n);
+		stanza_msg_clear(&m);
+		/* With no session to tell it by, the lie is not certain. */
+		return (mv->bare != NULL ? -1 : 0);
+	}
 	kind = m.kind == STANZA_MESSAGE ? "message" : m.kind == STANZA_IQ ?
 	    "iq" : "presence";
 	from = m.from[0] != '\0' ? session_find_full(m.from) : NULL;
@@ -296,21 +329,26 @@ sm_undeliverable(struct sm_move *mv, struct imsg *imsg)
 	}
 	xml_node_free(n);
 	stanza_msg_clear(&m);
+	return (0);
 }
 
-static void
+/* -1: not a request a stream writes. */
+static int
 sm_enable(struct imsgev *iev, struct imsg *imsg)
 {
 	struct sm_enable	 e;
 	struct sm_session	*sm;
 	struct session		*s;
 
-	if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
-		fatalx("%s: bad enable", __func__);
+	if (imsg_get_data(imsg, &e, sizeof(e)) == -1) {
+		log_warnx("%s: a bad request from stream %d", __func__,
+		    iev->instance);
+		return (-1);
+	}
 	e.id[sizeof(e.id) - 1] = '\0';
 	if ((s = session_find_id(iev->instance, imsg_get_id(imsg))) == NULL ||
 	    s->sm != NULL)
-		return;
+		return (0);
 	if ((sm = calloc(1, sizeof(*sm))) == NULL)
 		fatal("%s", __func__);
 	sm->s = s;
@@ -322,6 +360,7 @@ sm_enable(struct imsgev *iev, struct imsg *imsg)
 		sm->id[0] = '\0';
 	}
 	s->sm = sm;
+	return (0);
 }
 
 /* The connection is gone; a resumable session waits for its client. */
@@ -416,7 +455,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 }
 
 /* A piece of a queue on its way: pass it on, or dispose of it. */
-static void
+static int
 sm_replay(struct imsgev *iev, struct imsg *imsg)
 {
 	struct sm_move	*mv;
@@ -426,7 +465,7 @@ sm_replay(struct imsgev *iev, struct imsg *imsg)
 	if ((mv = sm_move_find(iev->instance, imsg_get_id(imsg))) == NULL) {
 		log_warnx("%s: no move from stream %d session %u", __func__,
 		    iev->instance, imsg_get_id(imsg));
-		return;
+		return (0);
 	}
 	if (mv->mode == SM_TAKEOVER_RESUME &&
 	    (to = session_find_id(mv->to_stream, mv->to_id)) != NULL)
@@ -438,7 +477,8 @@ sm_replay(struct imsgev *iev, struct imsg *imsg)
 	} else if (dst != NULL)
 		imsgev_forward(dst, imsg, mv->to_id);
 	else
-		sm_undeliverable(mv, imsg);
+		return (sm_undeliverable(mv, imsg));
+	return (0);
 }
 
 int
@@ -458,16 +498,14 @@ sm_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_SM_ENABLE:
-		sm_enable(iev, imsg);
-		break;
+		return (sm_enable(iev, imsg));
 	case IMSG_SM_DETACHED:
 		sm_detached(iev, imsg);
 		break;
 	case IMSG_SM_RESUME:
 		return (sm_resume(iev, imsg));
 	default:
-		sm_replay(iev, imsg);
-		break;
+		return (sm_replay(iev, imsg));
 	}
 	return (0);
 }

@@ -303,7 +303,8 @@ auth_step(struct imsgev *iev, struct auth_exch *a, const char *msg,
 		auth_scram_first(iev, a, msg, len);
 }
 
-static void
+/* -1: the request is not one a stream writes. */
+static int
 auth_start(struct imsgev *iev, struct imsg *imsg)
 {
 	struct auth_start	 st;
@@ -311,9 +312,11 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 	struct domain_conf	*d;
 	struct ibuf		 ib;
 
-	if (sasl_start_get(imsg, &st, &ib) == -1)
-		fatalx("%s: bad request from stream %d", __func__,
+	if (sasl_start_get(imsg, &st, &ib) == -1) {
+		log_warnx("%s: bad request from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
 	key.stream = iev->instance;
 	key.id = imsg_get_id(imsg);
 	if ((a = RB_FIND(auth_tree, &auth_exchanges, &key)) != NULL)
@@ -324,18 +327,18 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 		    st.domain);
 		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL,
 		    NULL);
-		return;
+		return (0);
 	}
 	if (!store_up()) {
 		auth_result(iev, key.id, AUTH_TEMPORARY_FAILURE, NULL, NULL,
 		    NULL);
-		return;
+		return (0);
 	}
 	if ((d = config_domain(proc_self.conf, st.domain)) == NULL ||
 	    d->auth != AUTH_INTERNAL || st.mech < SASL_PLAIN ||
 	    st.mech > SASL_SCRAM_SHA_256) {
 		auth_result(iev, key.id, AUTH_NOT_AUTHORIZED, NULL, NULL, NULL);
-		return;
+		return (0);
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("%s", __func__);
@@ -351,6 +354,7 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 		imsgev_compose(iev, IMSG_AUTH_CHALLENGE, a->id, 0, -1, NULL, 0);
 	else
 		auth_step(iev, a, ibuf_data(&ib), ibuf_size(&ib));
+	return (0);
 }
 
 int
@@ -362,8 +366,7 @@ auth_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_AUTH_START:
 		if (iev->type != PROC_STREAM)
 			return (-1);
-		auth_start(iev, imsg);
-		return (0);
+		return (auth_start(iev, imsg));
 	case IMSG_AUTH_RESPONSE:
 	case IMSG_AUTH_ABORT:
 		if (iev->type != PROC_STREAM ||

@@ -18,26 +18,82 @@
 /*
  * The XEP-0114 handshake, checked for the stream processes: the store
  * holds the component secrets, as it holds account credentials, and a
- * stream process learns only yes or no.  Failures are counted per
- * address with the limits of logins ("auth failures N per T").
+ * stream process learns only yes or no, and on yes a grant (grant.h)
+ * that the router asks for before it brings the component up.
+ * Failures are counted per address with the limits of logins ("auth
+ * failures N per T").
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
 
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "grant.h"
 #include "log.h"
 #include "proc.h"
 #include "store.h"
 #include "throttle.h"
 
-static struct throttle	*component_throttle;
+#define COMPONENT_SEEN_MAX	4096	/* stream ids remembered */
+
+struct component_seen {
+	RB_ENTRY(component_seen)	 node;
+	TAILQ_ENTRY(component_seen)	 entry;
+	char				 streamid[40];
+};
+
+RB_HEAD(component_seen_tree, component_seen);
+
+static struct throttle			*component_throttle;
+static struct component_seen_tree	 component_seen =
+    RB_INITIALIZER(&component_seen);
+static TAILQ_HEAD(, component_seen)	 component_seen_order =
+    TAILQ_HEAD_INITIALIZER(component_seen_order);
+static int				 component_nseen;
+
+static int
+component_seen_cmp(struct component_seen *a, struct component_seen *b)
+{
+	return (strcmp(a->streamid, b->streamid));
+}
+
+RB_GENERATE_STATIC(component_seen_tree, component_seen, node,
+    component_seen_cmp);
+
+/*
+ * 1 when a handshake on streamid passed before; else streamid is
+ * remembered, in place of the oldest of the last COMPONENT_SEEN_MAX.
+ */
+static int
+component_replayed(const char *streamid)
+{
+	struct component_seen	*s, key;
+
+	(void)strlcpy(key.streamid, streamid, sizeof(key.streamid));
+	if (RB_FIND(component_seen_tree, &component_seen, &key) != NULL)
+		return (1);
+	if (component_nseen >= COMPONENT_SEEN_MAX) {
+		s = TAILQ_FIRST(&component_seen_order);
+		RB_REMOVE(component_seen_tree, &component_seen, s);
+		TAILQ_REMOVE(&component_seen_order, s, entry);
+	} else if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("%s", __func__);
+	else
+		component_nseen++;
+	(void)strlcpy(s->streamid, streamid, sizeof(s->streamid));
+	RB_INSERT(component_seen_tree, &component_seen, s);
+	TAILQ_INSERT_TAIL(&component_seen_order, s, entry);
+	return (0);
+}
 
 void
 component_auth_init(void)
@@ -103,37 +159,49 @@ component_check(struct component_auth *ca)
 	return (ok);
 }
 
-static void
+/* -1: the request is not one a stream writes. */
+static int
 component_auth(struct imsgev *iev, struct imsg *imsg)
 {
 	struct component_auth	 ca;
 	time_t			 now = time(NULL);
 
-	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1)
-		fatalx("%s: bad request from stream %d", __func__,
+	if (imsg_get_data(imsg, &ca, sizeof(ca)) == -1) {
+		log_warnx("%s: bad request from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
+	memset(ca.grant, 0, sizeof(ca.grant));
 	ca.name[sizeof(ca.name) - 1] = '\0';
 	ca.streamid[sizeof(ca.streamid) - 1] = '\0';
 	ca.digest[sizeof(ca.digest) - 1] = '\0';
 	ca.addr[sizeof(ca.addr) - 1] = '\0';
+	ca.status = COMPONENT_AUTH_REFUSED;
 	if (throttle_over(component_throttle, ca.addr, now)) {
 		log_info("component handshake throttled from %s for %s",
 		    ca.addr, ca.name);
 		ca.status = COMPONENT_AUTH_THROTTLED;
-	} else if (component_check(&ca)) {
+	} else if (!component_check(&ca)) {
+		log_info("component handshake failed from %s for %s",
+		    ca.addr, ca.name);
+		throttle_hit(component_throttle, ca.addr, now);
+	} else if (component_replayed(ca.streamid))
+		log_warnx("component handshake for %s replayed by stream %d: "
+		    "refused", ca.name, iev->instance);
+	else if (grant_component_make(proc_self.conf->global.grant_key,
+	    iev->instance, imsg_get_id(imsg), ca.name, ca.grant) == -1)
+		log_warnx("%s: no grant for %s", __func__, ca.name);
+	else {
 		log_info("component %s authenticated from %s", ca.name,
 		    ca.addr);
 		throttle_clear(component_throttle, ca.addr);
 		ca.status = COMPONENT_AUTH_OK;
-	} else {
-		log_info("component handshake failed from %s for %s",
-		    ca.addr, ca.name);
-		throttle_hit(component_throttle, ca.addr, now);
-		ca.status = COMPONENT_AUTH_REFUSED;
 	}
 	explicit_bzero(ca.digest, sizeof(ca.digest));
 	imsgev_compose(iev, IMSG_COMPONENT_AUTH_RESULT, imsg_get_id(imsg), 0,
 	    -1, &ca, sizeof(ca));
+	explicit_bzero(ca.grant, sizeof(ca.grant));
+	return (0);
 }
 
 int
@@ -143,6 +211,5 @@ component_auth_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (1);
 	if (iev->type != PROC_STREAM)
 		return (-1);
-	component_auth(iev, imsg);
-	return (0);
+	return (component_auth(iev, imsg));
 }

@@ -17,8 +17,9 @@
 /*
  * External component streams (XEP-0114, jabber:component:accept): the
  * header names the component, the <handshake/> digest goes to the store
- * (which holds the secrets), the router takes the name, then stanzas go
- * both ways, each from the component's own domain only.
+ * (which holds the secrets), the router takes the name on the store's
+ * grant, then stanzas go both ways, each from the component's own
+ * domain only.
  */
 
 #include <sys/types.h>
@@ -450,8 +451,11 @@ comp_auth_result(struct conn *c, struct imsg *imsg)
 	(void)strlcpy(up.name, c->domain, sizeof(up.name));
 	(void)strlcpy(up.addr, c->addr, sizeof(up.addr));
 	up.since = c->since;
+	memcpy(up.grant, ca.grant, sizeof(up.grant));
+	explicit_bzero(ca.grant, sizeof(ca.grant));
 	imsgev_compose(router, IMSG_COMPONENT_UP, c->id, 0, -1, &up,
 	    sizeof(up));
+	explicit_bzero(up.grant, sizeof(up.grant));
 	c->state = COMP_BINDING;
 }
 
