@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "leaf_regress.h"
 #include "log.h"
 #include "msg.h"
 #include "muc.h"
@@ -203,6 +204,10 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STANZA:
+#ifdef REGRESS
+		if (leaf_regress_stanza(imsg))
+			return (0);
+#endif
 		muc_stanza_in(imsg);
 		return (0);
 	case IMSG_CTL_MUC_ROOMS:

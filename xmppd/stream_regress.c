@@ -18,9 +18,10 @@
  * Regress builds only: a compromised stream process, played by a client.
  * On a TLS client stream, <imsg xmlns='urn:xmppd:regress' to='router'
  * type='N' peerid='N'>base64</imsg> makes this process send those bytes
- * as an imsg of that type to the router, the store, ldapauthd or the
- * parent, exactly as code running here could.  peerid defaults to the
- * connection's own session id, which the answer <sent id='N'/> tells.
+ * as an imsg of that type to the router, the store, ldapauthd, uploadd
+ * or the parent, exactly as code running here could.  peerid defaults
+ * to the connection's own session id, which the answer <sent id='N'/>
+ * tells.
  * The processes on the other side must hold their ground against it.
  */
 
@@ -56,6 +57,8 @@ stream_regress_peer(const char *to)
 		return (proc_peer(PROC_STORE, 0));
 	if (strcmp(to, "ldapauthd") == 0)
 		return (proc_peer(PROC_LDAPAUTHD, 0));
+	if (strcmp(to, "uploadd") == 0)
+		return (proc_peer(PROC_UPLOADD, 0));
 	return (NULL);
 }
 
