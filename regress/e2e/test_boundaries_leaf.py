@@ -14,6 +14,7 @@ router, store and parent running on, the process that lied restarted.
 import base64
 import os
 import re
+import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,6 +26,7 @@ from xmppdtest import Server                                # noqa: E402
 
 MUC = "conference.example.org"
 UP = "upload.example.org"
+OTHER = "other.example"         # a domain of the store's accounts
 SECRET = "Bob Confidential"
 
 
@@ -48,7 +50,7 @@ def setup():
         % (c.ldap.ldaps_port, c.ldap.service_dn, c.ldap.service_pw,
            c.ldap.base, c.ldap.ca) + base +
         'muc "%s"\nupload "%s" {\n\turl "https://%s/files/"\n}\n'
-        % (MUC, UP, UP)))
+        'domain "%s" {\n\tauth internal\n}\n' % (MUC, UP, UP, OTHER)))
     s.start()
     s.wait_log(r"uploadd 0 ready")
     s.wait_log(r"mucd 0 ready")
@@ -306,3 +308,41 @@ def test_uploadd_refuses_a_stream(c):
     r, _ = login(c, "alice", "u3")
     slot_request(r, 3)
     r.close()
+
+
+def test_ldapauthd_speaks_for_its_domains_only(c):
+    """Code in ldapauthd tells a stream that a connection logging in to
+    a domain of the store's accounts did so as its admin: the stream
+    takes a login's outcome only from the process that owns the
+    domain's accounts, and the connection is not logged in.  The store
+    is held stopped meanwhile, so that its own answer comes last."""
+    mark = c.s.mark()
+    v = Raw(c.s.ports["client"])
+    cid = int(c.s.wait_log(r"stream 0\[\d+\]: connection (\d+) from",
+                           after=mark).group(1))
+    v.starttls(OTHER)
+    v.header(OTHER)
+    store = c.s.pids[("store", 0)]
+    os.kill(store, signal.SIGSTOP)
+    try:
+        v.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+               "mechanism='PLAIN'>%s</auth>" % base64.b64encode(
+                   b"\0admin\0guess").decode())
+        m = Raw(c.s.ports["client"])
+        m.starttls()
+        m.header()
+        out = m.auth_plain("regress-grant", "%d admin %s" % (cid, OTHER))
+        assert out.group(1) == "failure", out.group(0)
+        c.s.wait_log(r"regress: ldapauthd says connection %d logged in as "
+                     r"admin@%s" % (cid, re.escape(OTHER)), after=mark)
+        got = v.expect(r"<(success|failure)[^>]*?(/>|>.*?</\1>)")
+    finally:
+        os.kill(store, signal.SIGCONT)
+    assert got.group(1) == "failure", got.group(0)
+    c.s.wait_log(r"connection %d: a login's outcome from ldapauthd, which "
+                 r"does not own %s: refused" % (cid, re.escape(OTHER)),
+                 after=mark)
+    out = c.s.ctl("show", "sessions").stdout
+    assert "admin@" + OTHER not in out, out
+    m.close()
+    v.close()
