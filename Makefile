@@ -45,7 +45,7 @@ COMMON_SRCS+=	common/tlsverify.c common/certcheck.c
 COMMON_SRCS+=	common/about.c
 COMMON_SRCS+=	common/throttle_ctl.c
 COMMON_SRCS+=	common/tlshello.c common/proxyv2.c common/peek.c common/proxy.c
-COMMON_SRCS+=	common/leaf_regress.c
+COMMON_SRCS+=	common/regress.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
 ifneq (${HAVE_LIBPQ},)
 COMMON_SRCS+=	common/pgbatch.c common/pgconf.c common/pgconn.c \

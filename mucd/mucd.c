@@ -31,7 +31,6 @@
 #include <string.h>
 
 #include "config.h"
-#include "leaf_regress.h"
 #include "log.h"
 #include "msg.h"
 #include "muc.h"
@@ -43,6 +42,7 @@
 #endif
 #endif
 #include "proc.h"
+#include "regress.h"
 #include "sandbox.h"
 #include "xml.h"
 
@@ -205,7 +205,7 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STANZA:
 #ifdef REGRESS
-		if (leaf_regress_stanza(imsg))
+		if (regress_leaf_stanza(imsg))
 			return (0);
 #endif
 		muc_stanza_in(imsg);

@@ -34,10 +34,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "leaf_regress.h"
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
+#include "regress.h"
 #include "sandbox.h"
 #include "upload.h"
 
@@ -145,7 +145,7 @@ uploadd_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	if (imsg_get_type(imsg) == IMSG_STANZA) {
 #ifdef REGRESS
-		if (leaf_regress_stanza(imsg))
+		if (regress_leaf_stanza(imsg))
 			return (0);
 #endif
 		upload_slot_in(imsg);

@@ -3,7 +3,7 @@
 
 In the regress build, a stanza to a muc or upload service carrying
 <imsg xmlns='urn:xmppd:regress'/> makes mucd or uploadd send the given
-bytes as an imsg to the router or the parent (common/leaf_regress.c),
+bytes as an imsg to the router or the parent (common/regress.c),
 as code running there could after an exploit; what comes back to the
 service's JID with the resource "regress" is logged.  A stream plays
 against ldapauthd and uploadd with its own hook (xmppd/stream_regress.c).

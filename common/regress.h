@@ -16,17 +16,23 @@
 
 
 /*
- * Regress builds only: a compromised mucd or uploadd, played by a client
- * (leaf_regress.c).
+ * Regress builds only: a compromised process, played by a client
+ * (regress.c).
  */
 
-#ifndef LEAF_REGRESS_H
-#define LEAF_REGRESS_H
+#ifndef REGRESS_H
+#define REGRESS_H
 
 #ifdef REGRESS
-struct imsg;
+#include <stdint.h>
 
-int	leaf_regress_stanza(struct imsg *);
+#define NS_REGRESS	"urn:xmppd:regress"
+
+struct imsg;
+struct xml_node;
+
+void	regress_imsg_send(struct xml_node *, uint32_t);
+int	regress_leaf_stanza(struct imsg *);
 #endif
 
-#endif /* LEAF_REGRESS_H */
+#endif /* REGRESS_H */

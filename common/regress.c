@@ -16,14 +16,15 @@
 
 
 /*
- * Regress builds only: a compromised service daemon (mucd, uploadd),
- * played by a client.  A stanza to a service's domain carrying
+ * Regress builds only: a compromised process, played by a client.
  * <imsg xmlns='urn:xmppd:regress' to='router' type='N'>base64</imsg>
- * makes the daemon send those bytes as an imsg of that type to the
- * router or the parent, exactly as code running in it could.  What
- * comes to the service's domain with the resource "regress" (what the
- * router answers to a stanza sent from there) is logged whole, for the
- * test to read.  The router and the parent must hold their ground.
+ * makes this process send those bytes as an imsg of that type to that
+ * peer (or the parent), exactly as code running here could: a stream
+ * obeys it on a client stream (xmppd/stream_regress.c), mucd and
+ * uploadd in a stanza to one of their services.  What comes to such a
+ * service's domain with the resource "regress" (what the router
+ * answers to a stanza sent from there) is logged whole, for the test to
+ * read.  The processes on the other side must hold their ground.
  */
 
 #ifdef REGRESS
@@ -38,39 +39,29 @@
 #include "base64.h"
 #include "config.h"
 #include "jid.h"
-#include "leaf_regress.h"
 #include "log.h"
 #include "proc.h"
+#include "regress.h"
 #include "stanza.h"
 #include "xml.h"
 
-#define NS_REGRESS	"urn:xmppd:regress"
-
-static struct imsgev *
-leaf_regress_peer(const char *to)
+/* Send what rq asks, as this process, with peerid. */
+void
+regress_imsg_send(struct xml_node *rq, uint32_t peerid)
 {
-	if (to == NULL)
-		return (NULL);
-	if (strcmp(to, "parent") == 0)
-		return (&proc_self.parent);
-	if (strcmp(to, "router") == 0)
-		return (proc_peer(PROC_ROUTER, 0));
-	return (NULL);
-}
+	const struct proc_role	*role;
+	struct imsgev		*iev = NULL;
+	const char		*to, *v, *errstr;
+	char			*b64;
+	uint8_t			*data;
+	uint32_t		 type;
+	int			 len;
 
-/* Send what rq says, as this process. */
-static void
-leaf_regress_send(struct xml_node *rq)
-{
-	struct imsgev	*iev;
-	const char	*v, *errstr;
-	char		*b64;
-	uint8_t		*data;
-	uint32_t	 type;
-	int		 len;
-
-	if ((iev = leaf_regress_peer(xml_get_attr(rq, "to"))) == NULL ||
-	    (v = xml_get_attr(rq, "type")) == NULL)
+	if ((to = xml_get_attr(rq, "to")) != NULL && strcmp(to, "parent") == 0)
+		iev = &proc_self.parent;
+	else if (to != NULL && (role = proc_role_byname(to)) != NULL)
+		iev = proc_peer(role->type, 0);
+	if (iev == NULL || (v = xml_get_attr(rq, "type")) == NULL)
 		fatalx("%s: bad request", __func__);
 	type = strtonum(v, 1, UINT16_MAX, &errstr);
 	if (errstr != NULL || (b64 = xml_text(rq)) == NULL ||
@@ -78,16 +69,16 @@ leaf_regress_send(struct xml_node *rq)
 	    (len = base64_decode(b64, strlen(b64), data,
 	    strlen(b64) + 1)) == -1)
 		fatalx("%s: bad request", __func__);
-	log_warnx("regress: %s sends imsg %u (%d bytes) to %s",
-	    proc_name(proc_self.type), type, len, xml_get_attr(rq, "to"));
-	imsgev_compose(iev, type, 0, 0, -1, data, len);
+	log_warnx("regress: %s sends imsg %u (%d bytes, peerid %u) to %s",
+	    proc_name(proc_self.type), type, len, peerid, to);
+	imsgev_compose(iev, type, peerid, 0, -1, data, len);
 	free(data);
 	free(b64);
 }
 
-/* 1: the stanza was the hook's, and was handled. */
+/* A stanza for mucd or uploadd; 1: it was the hook's, and was handled. */
 int
-leaf_regress_stanza(struct imsg *imsg)
+regress_leaf_stanza(struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	struct xml_limits	 l;
@@ -106,7 +97,7 @@ leaf_regress_stanza(struct imsg *imsg)
 		    m.xml);
 		mine = 1;
 	} else if ((rq = xml_find_child(n, NS_REGRESS, "imsg")) != NULL) {
-		leaf_regress_send(rq);
+		regress_imsg_send(rq, 0);
 		mine = 1;
 	}
 	xml_node_free(n);
