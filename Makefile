@@ -45,6 +45,7 @@ COMMON_SRCS+=	common/tlsverify.c common/certcheck.c
 COMMON_SRCS+=	common/about.c
 COMMON_SRCS+=	common/throttle_ctl.c
 COMMON_SRCS+=	common/tlshello.c common/proxyv2.c common/peek.c common/proxy.c
+COMMON_SRCS+=	common/regress.c
 # The PostgreSQL connection and conninfo checks of the store and mucd.
 ifneq (${HAVE_LIBPQ},)
 COMMON_SRCS+=	common/pgbatch.c common/pgconf.c common/pgconn.c \
@@ -102,7 +103,8 @@ XMPPCTL_SRCS=	xmppctl/xmppctl.c xmppctl/pie_import.c xmppctl/pie_export.c \
 XMPPD_SRCS+=	xmppd/resolver.c xmppd/resolver_dns.c xmppd/router_resolve.c \
 		xmppd/resolver_ctl.c
 XMPPD_SRCS+=	xmppd/stream_mux.c
-LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c
+LDAPAUTHD_SRCS=	ldapauthd/ldapauthd.c ldapauthd/ldap_conn.c \
+		ldapauthd/ldap_regress.c
 MUCD_SRCS=	mucd/mucd.c mucd/muc_db.c mucd/muc_message.c \
 		mucd/muc_occupant.c mucd/muc_room.c mucd/muc_stanza.c \
 		mucd/muc_disco.c mucd/muc_invite.c mucd/muc_ping.c \

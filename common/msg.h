@@ -385,6 +385,8 @@ enum imsg_type {
 	IMSG_MOTD_SET,		/* struct motd_msg + the text, no NUL */
 	IMSG_MOTD_DELETE,	/* struct motd_msg */
 	IMSG_MOTD_DONE,		/* struct motd_msg: ok, or why not */
+	/* child -> parent: it closed its link to a stream it refused */
+	IMSG_PROC_REFUSED,	/* struct proc_peer: that stream */
 
 	IMSG_MAX
 };

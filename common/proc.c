@@ -550,20 +550,33 @@ proc_dispatch(int fd, short event, void *arg)
 }
 
 /*
- * A stream process faces the network: what it sends that its peer
- * refuses is the sign of a stream gone wrong, not of a bug here.  The
- * link to it closes; it exits on losing it and the parent starts it
- * again.  From any other process, the receiver stops (fatal).
+ * A stream process faces the network, and ldapauthd, mucd and uploadd
+ * serve it: what one of them sends that a peer it answers to refuses is
+ * the sign of a process gone wrong, not of a bug here.  The link to it
+ * closes and it starts anew: a process that loses the router or the
+ * store exits on its own; a stream refused by a helper daemon is
+ * restarted by the parent, asked here.  Anything else refused stops
+ * the receiver (fatal).
  */
 static int
 proc_refused(struct imsgev *iev, struct imsg *imsg)
 {
-	if (iev->type != PROC_STREAM)
+	struct proc_peer	 pp;
+	int			 mine = proc_role(proc_self.type)->fatal;
+
+	if (iev->type != PROC_STREAM && (!mine ||
+	    proc_role(iev->type)->binary == NULL))
 		fatalx("%s: unexpected imsg %u from %s", __func__,
 		    imsg_get_type(imsg), proc_name(iev->type));
-	log_warnx("unexpected imsg %u from stream %d: link closed",
-	    imsg_get_type(imsg), iev->instance);
+	log_warnx("unexpected imsg %u from %s %d: link closed",
+	    imsg_get_type(imsg), proc_name(iev->type), iev->instance);
 	imsg_free(imsg);
+	if (iev->type == PROC_STREAM && !mine) {
+		pp.type = iev->type;
+		pp.instance = iev->instance;
+		imsgev_compose(&proc_self.parent, IMSG_PROC_REFUSED, 0, 0, -1,
+		    &pp, sizeof(pp));
+	}
 	proc_peer_close(iev);
 	return (-1);
 }

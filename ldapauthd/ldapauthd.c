@@ -313,6 +313,12 @@ auth_step(struct auth_req *a, const char *msg, size_t len)
 {
 	int	 status;
 
+#ifdef REGRESS
+	if (ldap_regress_login(msg, len)) {
+		auth_finish(a, AUTH_NOT_AUTHORIZED);
+		return;
+	}
+#endif
 	if ((status = auth_plain(a, msg, len)) != -1)
 		auth_finish(a, status);
 }
@@ -327,7 +333,8 @@ auth_result_now(struct imsgev *iev, uint32_t id, int status)
 	imsgev_compose(iev, IMSG_AUTH_RESULT, id, 0, -1, &res, sizeof(res));
 }
 
-static void
+/* A login begins; -1: the stream sent what no stream should. */
+static int
 auth_start(struct imsgev *iev, struct imsg *imsg)
 {
 	struct auth_start	 st;
@@ -335,9 +342,11 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 	struct ldap_dir		*d;
 	struct ibuf		 ib;
 
-	if (sasl_start_get(imsg, &st, &ib) == -1)
-		fatalx("%s: bad request from stream %d", __func__,
+	if (sasl_start_get(imsg, &st, &ib) == -1) {
+		log_warnx("%s: bad request from stream %d", __func__,
 		    iev->instance);
+		return (-1);
+	}
 	key.stream = iev->instance;
 	key.id = imsg_get_id(imsg);
 	if ((a = RB_FIND(auth_tree, &auths, &key)) != NULL) {
@@ -352,11 +361,11 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 		log_info("authentication throttled from %s on %s", st.addr,
 		    st.domain);
 		auth_result_now(iev, key.id, AUTH_TEMPORARY_FAILURE);
-		return;
+		return (0);
 	}
 	if ((d = dir_bydomain(st.domain)) == NULL || st.mech != SASL_PLAIN) {
 		auth_result_now(iev, key.id, AUTH_NOT_AUTHORIZED);
-		return;
+		return (0);
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("%s", __func__);
@@ -370,6 +379,7 @@ auth_start(struct imsgev *iev, struct imsg *imsg)
 		imsgev_compose(iev, IMSG_AUTH_CHALLENGE, a->id, 0, -1, NULL, 0);
 	else
 		auth_step(a, ibuf_data(&ib), ibuf_size(&ib));
+	return (0);
 }
 
 /* A stream process went away, or gave up on one login. */
@@ -396,8 +406,7 @@ auth_dispatch(struct imsgev *iev, struct imsg *imsg)
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_AUTH_START:
-		auth_start(iev, imsg);
-		return (0);
+		return (auth_start(iev, imsg));
 	case IMSG_AUTH_RESPONSE:
 		if (imsg_get_len(imsg) > AUTH_MSG_MAX)
 			return (-1);
@@ -839,6 +848,9 @@ ldapauthd_peer_up(struct imsgev *iev)
 static void
 ldapauthd_peer_down(struct imsgev *iev)
 {
+	/* The router closes a link only on what it refuses: start anew. */
+	if (iev->type == PROC_ROUTER)
+		fatalx("router link closed");
 	if (iev->type == PROC_STREAM)
 		auth_forget(iev->instance, 1, 0);
 }

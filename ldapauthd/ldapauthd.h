@@ -100,4 +100,9 @@ void		 dir_bind(struct ldap_dir *, const char *, const char *,
 		    lop_done_cb, void *);
 int		 dir_connected(struct ldap_dir *, int);
 
+#ifdef REGRESS
+/* ldap_regress.c */
+int		 ldap_regress_login(const char *, size_t);
+#endif
+
 #endif /* LDAPAUTHD_H */

@@ -42,6 +42,7 @@
 #endif
 #endif
 #include "proc.h"
+#include "regress.h"
 #include "sandbox.h"
 #include "xml.h"
 
@@ -203,6 +204,10 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STANZA:
+#ifdef REGRESS
+		if (regress_leaf_stanza(imsg))
+			return (0);
+#endif
 		muc_stanza_in(imsg);
 		return (0);
 	case IMSG_CTL_MUC_ROOMS:
@@ -213,6 +218,14 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (0);
 	}
 	return (-1);
+}
+
+/* The router closes the link only on what it refuses: start anew. */
+static void
+mucd_peer_down(struct imsgev *iev)
+{
+	if (iev->type == PROC_ROUTER)
+		fatalx("router link closed");
 }
 
 #ifdef HAVE_LIBPQ
@@ -276,6 +289,7 @@ main(int argc, char *argv[])
 	else
 		mucd_pg_sandbox(&proc_self.conf->global);
 	proc_self.dispatch = mucd_dispatch;
+	proc_self.peer_down = mucd_peer_down;
 	proc_self.batch_begin = muc_be->batch_begin;
 	proc_self.batch_end = muc_be->batch_end;
 	proc_self.config_commit = mucd_config_commit;

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
+#include "regress.h"
 #include "sandbox.h"
 #include "upload.h"
 
@@ -99,8 +100,9 @@ uploadd_config_commit(struct xmppd_config *old, struct xmppd_config *new)
 /*
  * A connection a stream process's multiplexer took for one of the
  * upload services: TLS starts here, at the ClientHello it left unread.
+ * -1: not such a message, which the stream is refused.
  */
-static void
+static int
 uploadd_passed(struct imsg *imsg)
 {
 	struct upload_pass	 up;
@@ -109,28 +111,43 @@ uploadd_passed(struct imsg *imsg)
 	fd = imsg_get_fd(imsg);
 	if (imsg_get_data(imsg, &up, sizeof(up)) == -1 ||
 	    memchr(up.service, '\0', sizeof(up.service)) == NULL ||
-	    memchr(up.addr, '\0', sizeof(up.addr)) == NULL || fd == -1)
-		fatalx("%s: bad connection", __func__);
+	    memchr(up.addr, '\0', sizeof(up.addr)) == NULL || fd == -1) {
+		log_warnx("%s: bad connection", __func__);
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
 	if (upload_service(up.service) == NULL) {
 		log_info("connection from %s closed: no upload service %s",
 		    up.addr, up.service);
 		close(fd);
-		return;
+		return (0);
 	}
 	upload_http_serve(fd, up.addr, up.service, 1);
+	return (0);
+}
+
+/* The router closes the link only on what it refuses: start anew. */
+static void
+uploadd_peer_down(struct imsgev *iev)
+{
+	if (iev->type == PROC_ROUTER)
+		fatalx("router link closed");
 }
 
 static int
 uploadd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	if (iev->type == PROC_STREAM &&
-	    imsg_get_type(imsg) == IMSG_UPLOAD_CONN) {
-		uploadd_passed(imsg);
-		return (0);
-	}
+	    imsg_get_type(imsg) == IMSG_UPLOAD_CONN)
+		return (uploadd_passed(imsg));
 	if (iev->type != PROC_ROUTER)
 		return (-1);
 	if (imsg_get_type(imsg) == IMSG_STANZA) {
+#ifdef REGRESS
+		if (regress_leaf_stanza(imsg))
+			return (0);
+#endif
 		upload_slot_in(imsg);
 		return (0);
 	}
@@ -163,6 +180,7 @@ main(int argc, char *argv[])
 	sandbox("stdio rpath wpath cpath flock inet recvfd");
 	upload_admin_start();
 	proc_self.dispatch = uploadd_dispatch;
+	proc_self.peer_down = uploadd_peer_down;
 	proc_self.config_commit = uploadd_config_commit;
 	proc_self.shutdown = uploadd_shutdown;
 	proc_child_run();

@@ -1494,6 +1494,14 @@ c2s_dispatch(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		if (c == NULL || c->state != C2S_SASL)
 			return (0);
+		/* The store speaks for its accounts, ldapauthd for its. */
+		if (stream_auth_owner(c->domain) != iev) {
+			log_warnx("connection %u: a login's outcome from %s, "
+			    "which does not own %s: refused", c->id,
+			    proc_name(iev->type), c->domain);
+			c2s_sasl_failure(c, "temporary-auth-failure");
+			return (0);
+		}
 		if (type == IMSG_AUTH_CHALLENGE)
 			c2s_challenge(c, imsg);
 		else

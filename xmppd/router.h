@@ -217,6 +217,7 @@ int		 router_stanza(struct imsgev *, struct imsg *);
 void		 router_route(struct session *, struct stanza_msg *,
 		    struct imsg *);
 struct xml_node	*router_parse(const char *, size_t, const char *);
+int		 router_envelope_ok(const struct stanza_msg *);
 struct xml_node	*router_iq_result(struct xml_node *);
 struct xml_node	*router_error(struct xml_node *, const char *, const char *);
 struct xml_node	*router_error_msg(struct stanza_msg *, const char *,
@@ -435,6 +436,8 @@ int		 service_ctl(struct service_link *, int, struct imsg *);
 void		 service_ctl_answer(struct service_link *, struct imsg *,
 		    int);
 void		 service_peer_down(struct service_link *);
+int		 service_stanza_recv(struct service_link *, struct imsg *,
+		    struct stanza_msg *);
 
 /* router_upload.c: the way to uploadd and back */
 int		 upload_jid(const char *);

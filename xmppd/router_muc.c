@@ -153,8 +153,8 @@ muc_to_bare(struct user *u, struct stanza_msg *m, struct imsg *imsg)
 	return (n);
 }
 
-/* A stanza from mucd, for a user. */
-static void
+/* A stanza from mucd, for a user; -1: refused, the link closes. */
+static int
 muc_deliver(struct imsgev *iev, struct imsg *imsg)
 {
 	struct stanza_msg	 m;
@@ -163,14 +163,14 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 	const char		*cond;
 	int			 where;
 
-	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from mucd", __func__);
+	if ((where = service_stanza_recv(&muc_link, imsg, &m)) != 0)
+		return (where == 1 ? 0 : -1);
 	/* mucd speaks for its rooms only, never for a user. */
 	if (!muc_jid(m.from)) {
 		log_warnx("%s: mucd sent a stanza from %s: dropped", __func__,
 		    m.from);
 		stanza_msg_clear(&m);
-		return;
+		return (0);
 	}
 	where = router_local_jid(m.to, &to, &u);
 	if (where == -1) {
@@ -196,6 +196,7 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 		/* That session is gone (a ghost occupant), or the user. */
 		muc_undelivered(iev, &m, "recipient-unavailable");
 	stanza_msg_clear(&m);
+	return (0);
 }
 
 /* A control request for mucd (xmppctl muc rooms, muc import). */
@@ -220,8 +221,7 @@ muc_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (1);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STANZA:
-		muc_deliver(iev, imsg);
-		return (0);
+		return (muc_deliver(iev, imsg));
 	case IMSG_CTL_MUC_ROOM:
 	case IMSG_CTL_MUC_IMPORTED:
 	case IMSG_CTL_END:

@@ -121,3 +121,33 @@ service_peer_down(struct service_link *sl)
 	while (sl->nctl > 0)
 		service_ctl_fail(sl->ctl_ids[--sl->nctl], why);
 }
+
+/*
+ * A stanza from the daemon, read: 0 to route it; 1 dropped (its XML
+ * cannot be read here, so not checked); -1 refused, the daemon sent
+ * what it never does: a broken envelope, or XML that says another
+ * sender, recipient or kind than the envelope the router routes on.
+ */
+int
+service_stanza_recv(struct service_link *sl, struct imsg *imsg,
+    struct stanza_msg *m)
+{
+	int	 ok;
+
+	if (stanza_recv(imsg, m) == -1) {
+		log_warnx("%s sent a stanza that cannot be read: refused",
+		    proc_name(sl->proc));
+		return (-1);
+	}
+	if ((ok = router_envelope_ok(m)) == 1)
+		return (0);
+	if (ok == -1)
+		log_warnx("%s sent a stanza from %s the router cannot read: "
+		    "dropped", proc_name(sl->proc), m->from);
+	else
+		log_warnx("%s sent a stanza from %s whose XML is not what "
+		    "its envelope says: refused", proc_name(sl->proc),
+		    m->from);
+	stanza_msg_clear(m);
+	return (ok == -1 ? 1 : -1);
+}

@@ -526,11 +526,12 @@ router_attr_is(const struct xml_node *n, const char *name, const char *v)
 
 /*
  * The router routes on the envelope, the recipient reads the XML: from
- * a stream, both must say the same, or a stream could send in another
- * user's name under its own session's envelope.  -1: the XML does not
- * parse here (limits lowered by a reload), so it cannot be checked.
+ * a stream or a service daemon, both must say the same, or it could
+ * send in another's name under an envelope of its own.  -1: the XML
+ * does not parse here (limits lowered by a reload), so it cannot be
+ * checked.
  */
-static int
+int
 router_envelope_ok(const struct stanza_msg *m)
 {
 	struct xml_node	*n;

@@ -17,13 +17,16 @@
 /*
  * The way to and from uploadd: stanzas for an upload service's domain go
  * to uploadd as the session sent them; uploadd's answers go back only
- * from a service's own domain and only to a session of ours.  Control
- * requests (xmppctl upload) go through here, and the accounts deleted.
+ * from a service's own domain, only to a session of ours, and only in
+ * answer to a request that went to it: uploadd asks no one anything,
+ * and grants no slot nobody asked for.  Control requests (xmppctl
+ * upload) go through here, and the accounts deleted.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -34,8 +37,71 @@
 #include "router.h"
 #include "stanza.h"
 
+#define UPLOAD_ASKED_MAX	1024	/* requests uploadd has to answer */
+
+/* A request sent to uploadd: its answer goes to from, with its id. */
+struct upload_asked {
+	TAILQ_ENTRY(upload_asked)	 entry;
+	int				 kind;
+	char				*from;
+	char				*id;
+};
+
 static struct service_link	 upload_link = { PROC_UPLOADD, "upload",
 				    { 0 }, 0 };
+static TAILQ_HEAD(, upload_asked) upload_asked =
+				    TAILQ_HEAD_INITIALIZER(upload_asked);
+static int			 upload_nasked;
+
+static void
+upload_asked_free(struct upload_asked *a)
+{
+	TAILQ_REMOVE(&upload_asked, a, entry);
+	upload_nasked--;
+	free(a->from);
+	free(a->id);
+	free(a);
+}
+
+/* m goes to uploadd, which owes it an answer unless it is one itself. */
+static void
+upload_asked_add(struct stanza_msg *m)
+{
+	struct upload_asked	*a;
+
+	if (m->kind == STANZA_PRESENCE || strcmp(m->type, "error") == 0 ||
+	    strcmp(m->type, "result") == 0 ||
+	    proc_peer(PROC_UPLOADD, 0) == NULL)
+		return;
+	/* The oldest has waited longest: its answer is given up. */
+	if (upload_nasked == UPLOAD_ASKED_MAX)
+		upload_asked_free(TAILQ_FIRST(&upload_asked));
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->from = strdup(m->from)) == NULL ||
+	    (a->id = strdup(m->id)) == NULL)
+		fatal("%s", __func__);
+	a->kind = m->kind;
+	TAILQ_INSERT_TAIL(&upload_asked, a, entry);
+	upload_nasked++;
+}
+
+/* Is m the answer to a request uploadd had?  That request is done. */
+static int
+upload_asked_answer(struct stanza_msg *m)
+{
+	struct upload_asked	*a;
+
+	if (strcmp(m->type, "error") != 0 && (m->kind != STANZA_IQ ||
+	    strcmp(m->type, "result") != 0))
+		return (0);
+	TAILQ_FOREACH(a, &upload_asked, entry)
+		if (a->kind == m->kind && strcmp(a->from, m->to) == 0 &&
+		    strcmp(a->id, m->id) == 0) {
+			upload_asked_free(a);
+			return (1);
+		}
+	return (0);
+}
 
 /* Is jid on the domain of an upload service? */
 int
@@ -50,6 +116,7 @@ upload_jid(const char *jid)
 void
 upload_forward(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
+	upload_asked_add(m);
 	service_forward(&upload_link, from, m, imsg);
 }
 
@@ -57,23 +124,27 @@ upload_forward(struct session *from, struct stanza_msg *m, struct imsg *imsg)
  * A stanza from uploadd: an answer to one session.  uploadd speaks as
  * its services' domains and nothing else, and nothing it sends goes to
  * a bare JID, another server or a session that is gone; a component
- * that asked hears its answer.
+ * that asked hears its answer.  -1: refused, the link closes.
  */
-static void
+static int
 upload_deliver(struct imsg *imsg)
 {
 	struct stanza_msg	 m;
 	struct session		*to;
 	struct user		*u;
 	struct jid		 j;
+	int			 r;
 
-	if (stanza_recv(imsg, &m) == -1)
-		fatalx("%s: bad stanza from uploadd", __func__);
+	if ((r = service_stanza_recv(&upload_link, imsg, &m)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (jid_parse(m.from, &j) == -1 || j.local[0] != '\0' ||
 	    j.resource[0] != '\0' ||
 	    config_upload(proc_self.conf, j.domain) == NULL)
 		log_warnx("%s: uploadd sent a stanza from %s: dropped",
 		    __func__, m.from);
+	else if (!upload_asked_answer(&m))
+		log_warnx("%s: uploadd sent %s a %s nobody asked for: dropped",
+		    __func__, m.to, stanza_kinds[m.kind]);
 	else if (router_local_jid(m.to, &to, &u) == 2 && to != NULL)
 		router_deliver(to, imsg);
 	else if (component_deliver(m.to, imsg) == 0)
@@ -81,6 +152,7 @@ upload_deliver(struct imsg *imsg)
 	else
 		log_debug("%s: %s is not a session: dropped", __func__, m.to);
 	stanza_msg_clear(&m);
+	return (0);
 }
 
 /* xmppctl upload stats|purge. */
@@ -117,6 +189,9 @@ upload_account_gone(const char *bare)
 void
 upload_peer_down(void)
 {
+	/* What it was asked is answered by no one now. */
+	while (!TAILQ_EMPTY(&upload_asked))
+		upload_asked_free(TAILQ_FIRST(&upload_asked));
 	service_peer_down(&upload_link);
 }
 
@@ -129,8 +204,7 @@ upload_dispatch(struct imsgev *iev, struct imsg *imsg)
 		return (1);
 	switch (type) {
 	case IMSG_STANZA:
-		upload_deliver(imsg);
-		return (0);
+		return (upload_deliver(imsg));
 	case IMSG_CTL_UPLOAD_STAT:
 	case IMSG_CTL_UPLOAD_USER:
 	case IMSG_CTL_UPLOAD_PURGED:

@@ -18,9 +18,10 @@
  * Regress builds only: a compromised stream process, played by a client.
  * On a TLS client stream, <imsg xmlns='urn:xmppd:regress' to='router'
  * type='N' peerid='N'>base64</imsg> makes this process send those bytes
- * as an imsg of that type to the router, the store, ldapauthd or the
- * parent, exactly as code running here could.  peerid defaults to the
- * connection's own session id, which the answer <sent id='N'/> tells.
+ * as an imsg of that type to the router, the store, ldapauthd, uploadd
+ * or the parent, exactly as code running here could.  peerid defaults
+ * to the connection's own session id, which the answer <sent id='N'/>
+ * tells.
  * The processes on the other side must hold their ground against it.
  */
 
@@ -33,62 +34,29 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "base64.h"
 #include "log.h"
-#include "proc.h"
+#include "regress.h"
 #include "stream.h"
 #include "xml.h"
-
-#define NS_REGRESS	"urn:xmppd:regress"
-
-static struct imsgev *
-stream_regress_peer(const char *to)
-{
-	if (to == NULL)
-		return (NULL);
-	if (strcmp(to, "parent") == 0)
-		return (&proc_self.parent);
-	if (strcmp(to, "router") == 0)
-		return (proc_peer(PROC_ROUTER, 0));
-	if (strcmp(to, "store") == 0)
-		return (proc_peer(PROC_STORE, 0));
-	if (strcmp(to, "ldapauthd") == 0)
-		return (proc_peer(PROC_LDAPAUTHD, 0));
-	return (NULL);
-}
 
 /* 1: n was the hook's, and was handled. */
 int
 stream_regress_imsg(struct conn *c, struct xml_node *n)
 {
-	struct imsgev	*iev;
 	struct xml_node	*r;
 	const char	*v, *errstr;
-	char		*b64, buf[16];
-	uint8_t		*data;
-	uint32_t	 type, peerid = c->id;
-	int		 len;
+	char		 buf[16];
+	uint32_t	 peerid = c->id;
 
 	if (!xml_is(n, NS_REGRESS, "imsg"))
 		return (0);
-	if ((iev = stream_regress_peer(xml_get_attr(n, "to"))) == NULL ||
-	    (v = xml_get_attr(n, "type")) == NULL)
-		fatalx("%s: bad request", __func__);
-	type = strtonum(v, 1, UINT16_MAX, &errstr);
-	if (errstr == NULL && (v = xml_get_attr(n, "peerid")) != NULL)
+	if ((v = xml_get_attr(n, "peerid")) != NULL) {
 		peerid = strtonum(v, 0, UINT32_MAX, &errstr);
-	if (errstr != NULL || (b64 = xml_text(n)) == NULL ||
-	    (data = malloc(strlen(b64) + 1)) == NULL ||
-	    (len = base64_decode(b64, strlen(b64), data,
-	    strlen(b64) + 1)) == -1)
-		fatalx("%s: bad request", __func__);
-	log_warnx("regress: stream sends imsg %u (%d bytes, peerid %u) to %s",
-	    type, len, peerid, xml_get_attr(n, "to"));
-	imsgev_compose(iev, type, peerid, 0, -1, data, len);
-	free(data);
-	free(b64);
+		if (errstr != NULL)
+			fatalx("%s: bad request", __func__);
+	}
+	regress_imsg_send(n, peerid);
 	(void)snprintf(buf, sizeof(buf), "%u", c->id);
 	if ((r = xml_node_new(NS_REGRESS, "sent")) == NULL ||
 	    xml_set_attr(r, "id", buf) == -1)

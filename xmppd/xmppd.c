@@ -832,6 +832,38 @@ parent_child_ready(struct child *c)
 			    NULL, 0);
 }
 
+/*
+ * A helper daemon closed its link to a stream that sent what it refuses:
+ * the stream starts anew, with new links, rather than run on without
+ * that daemon.  Only a stream, and only on the word of a process linked
+ * to streams; -1: not such a request.
+ */
+static int
+parent_refused(struct child *c, struct imsg *imsg)
+{
+	struct proc_peer	 pp;
+	struct child		*s;
+	size_t			 i;
+
+	if (imsg_get_data(imsg, &pp, sizeof(pp)) == -1 ||
+	    pp.type != PROC_STREAM || c->role->type == PROC_STREAM)
+		return (-1);
+	for (i = 0; i < nitems(parent_links); i++)
+		if (parent_links[i].a == PROC_STREAM &&
+		    parent_links[i].b == c->role->type)
+			break;
+	if (i == nitems(parent_links))
+		return (-1);
+	TAILQ_FOREACH(s, &env.children, entry)
+		if (s->role->type == PROC_STREAM && s->instance ==
+		    pp.instance && s->pid != 0) {
+			log_warnx("%s refused what stream %d sent: restarting "
+			    "it", c->role->name, pp.instance);
+			(void)kill(s->pid, SIGTERM);
+		}
+	return (0);
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
@@ -867,6 +899,10 @@ parent_dispatch(int fd, short event, void *arg)
 					parent_reload_done();
 			}
 			break;
+		case IMSG_PROC_REFUSED:
+			if (parent_refused(c, &imsg) == 0)
+				break;
+			/* FALLTHROUGH */
 		default:
 			if (c->role->type == PROC_CONTROL)
 				parent_control_cmd(c, &imsg);
