@@ -38,6 +38,7 @@
 #include "stanza.h"
 
 #define UPLOAD_ASKED_MAX	1024	/* requests uploadd has to answer */
+#define UPLOAD_ASKED_SENDER	16	/* IQs of them from one sender */
 
 /* A request sent to uploadd: its answer goes to from, with its id. */
 struct upload_asked {
@@ -63,19 +64,28 @@ upload_asked_free(struct upload_asked *a)
 	free(a);
 }
 
-/* m goes to uploadd, which owes it an answer unless it is one itself. */
-static void
+/*
+ * m goes to uploadd, which owes it an answer unless it is one itself.
+ * -1: too many requests wait already, IQs from its sender or in all; m
+ * is refused rather than another sender's request forgotten.
+ */
+static int
 upload_asked_add(struct stanza_msg *m)
 {
 	struct upload_asked	*a;
+	int			 n = 0;
 
 	if (m->kind == STANZA_PRESENCE || strcmp(m->type, "error") == 0 ||
 	    strcmp(m->type, "result") == 0 ||
 	    proc_peer(PROC_UPLOADD, 0) == NULL)
-		return;
-	/* The oldest has waited longest: its answer is given up. */
+		return (0);
 	if (upload_nasked == UPLOAD_ASKED_MAX)
-		upload_asked_free(TAILQ_FIRST(&upload_asked));
+		return (-1);
+	TAILQ_FOREACH(a, &upload_asked, entry)
+		if (m->kind == STANZA_IQ && a->kind == STANZA_IQ &&
+		    strcmp(a->from, m->from) == 0 &&
+		    ++n == UPLOAD_ASKED_SENDER)
+			return (-1);
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->from = strdup(m->from)) == NULL ||
 	    (a->id = strdup(m->id)) == NULL)
@@ -83,6 +93,7 @@ upload_asked_add(struct stanza_msg *m)
 	a->kind = m->kind;
 	TAILQ_INSERT_TAIL(&upload_asked, a, entry);
 	upload_nasked++;
+	return (0);
 }
 
 /* Is m the answer to a request uploadd had?  That request is done. */
@@ -116,7 +127,12 @@ upload_jid(const char *jid)
 void
 upload_forward(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
-	upload_asked_add(m);
+	if (upload_asked_add(m) == -1) {
+		log_warnx("%s: upload request from %s refused: too many "
+		    "wait", __func__, m->from);
+		router_bounce(from, m, "wait", "resource-constraint");
+		return;
+	}
 	service_forward(&upload_link, from, m, imsg);
 }
 

@@ -248,6 +248,38 @@ def test_upload_speaks_only_when_asked(c):
     alice.close()
 
 
+def test_upload_requests_waiting_per_sender(c):
+    """uploadd held stopped: carol's 17th request waiting is refused at
+    once with resource-constraint, alice's request is kept, and once
+    uploadd runs again alice and carol's first 16 get their slots."""
+    alice, _ = login(c, "alice", "wait")
+    carol, _ = login(c, "carol", "flood")
+    up = pids(c.s)[("uploadd", 0)]
+    os.kill(up, signal.SIGSTOP)
+    try:
+        alice.send("<iq to='%s' type='get' id='slot0'><request xmlns='urn:"
+                   "xmpp:http:upload:0' filename='f.txt' size='10' "
+                   "content-type='text/plain'/></iq>" % UP)
+        carol.send("".join(
+            "<iq to='%s' type='get' id='flood%d'><request xmlns='urn:xmpp:"
+            "http:upload:0' filename='f.txt' size='10' content-type='text/"
+            "plain'/></iq>" % (UP, n) for n in range(20)))
+        for n in range(16, 20):
+            m = carol.expect(r"<iq[^>]*id='flood%d'.*?</iq>" % n)
+            assert "type='error'" in m.group(0) and \
+                "resource-constraint" in m.group(0), m.group(0)
+    finally:
+        os.kill(up, signal.SIGCONT)
+    got = alice.expect(r"<iq[^>]*id='slot0'.*?</iq>").group(0)
+    assert "type='result'" in got and "<put " in got, got
+    for n in range(16):
+        got = carol.expect(r"<iq[^>]*id='flood%d'.*?</iq>" % n).group(0)
+        assert "type='result'" in got, got
+    alice.close()
+    carol.close()
+    core_alive(c.s)
+
+
 def test_upload_xml_must_match_envelope(c):
     """An answer whose XML names alice as its sender: refused, uploadd
     restarted."""
