@@ -417,6 +417,13 @@ proc_peer_close(struct imsgev *iev)
 {
 	struct proc_self	*ps = &proc_self;
 
+	/*
+	 * The parent, the router and the store stop only with the whole
+	 * service, or close the link of a process that sent what they
+	 * refuse: a process left without one of them starts anew.
+	 */
+	if (!proc_role(ps->type)->fatal && proc_role(iev->type)->fatal)
+		fatalx("%s link closed", proc_name(iev->type));
 	if (ps->peer_down != NULL)
 		ps->peer_down(iev);
 	imsgev_clear(iev);
@@ -550,13 +557,14 @@ proc_dispatch(int fd, short event, void *arg)
 }
 
 /*
- * A stream process faces the network, and ldapauthd, mucd and uploadd
- * serve it: what one of them sends that a peer it answers to refuses is
- * the sign of a process gone wrong, not of a bug here.  The link to it
- * closes and it starts anew: a process that loses the router or the
- * store exits on its own; a stream refused by a helper daemon is
- * restarted by the parent, asked here.  Anything else refused stops
- * the receiver (fatal).
+ * A stream process faces the network, the resolver reads DNS answers,
+ * and ldapauthd, mucd, uploadd and the control process serve them:
+ * what one of them sends that a peer it answers to refuses is the sign
+ * of a process gone wrong, not of a bug here.  The link to it closes
+ * and it starts anew: a process that loses the router or the store
+ * exits on its own (proc_peer_close); a stream refused by a helper
+ * daemon is restarted by the parent, asked here.  Anything else
+ * refused stops the receiver (fatal).
  */
 static int
 proc_refused(struct imsgev *iev, struct imsg *imsg)
@@ -564,8 +572,7 @@ proc_refused(struct imsgev *iev, struct imsg *imsg)
 	struct proc_peer	 pp;
 	int			 mine = proc_role(proc_self.type)->fatal;
 
-	if (iev->type != PROC_STREAM && (!mine ||
-	    proc_role(iev->type)->binary == NULL))
+	if (iev->type != PROC_STREAM && (!mine || proc_role(iev->type)->fatal))
 		fatalx("%s: unexpected imsg %u from %s", __func__,
 		    imsg_get_type(imsg), proc_name(iev->type));
 	log_warnx("unexpected imsg %u from %s %d: link closed",

@@ -69,11 +69,19 @@ regress_imsg_send(struct xml_node *rq, uint32_t peerid)
 	    (len = base64_decode(b64, strlen(b64), data,
 	    strlen(b64) + 1)) == -1)
 		fatalx("%s: bad request", __func__);
-	log_warnx("regress: %s sends imsg %u (%d bytes, peerid %u) to %s",
-	    proc_name(proc_self.type), type, len, peerid, to);
-	imsgev_compose(iev, type, peerid, 0, -1, data, len);
+	regress_imsg_compose(iev, type, peerid, data, len);
 	free(data);
 	free(b64);
+}
+
+void
+regress_imsg_compose(struct imsgev *iev, uint32_t type, uint32_t peerid,
+    const void *data, size_t len)
+{
+	log_warnx("regress: %s sends imsg %u (%zu bytes, peerid %u) to %s",
+	    proc_name(proc_self.type), type, len, peerid,
+	    proc_name(iev->type));
+	imsgev_compose(iev, type, peerid, 0, -1, data, len);
 }
 
 /* A stanza for mucd or uploadd; 1: it was the hook's, and was handled. */

@@ -31,7 +31,11 @@
 struct imsg;
 struct xml_node;
 
+struct imsgev;
+
 void	regress_imsg_send(struct xml_node *, uint32_t);
+void	regress_imsg_compose(struct imsgev *, uint32_t, uint32_t,
+	    const void *, size_t);
 int	regress_leaf_stanza(struct imsg *);
 #endif
 

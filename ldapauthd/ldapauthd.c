@@ -848,9 +848,6 @@ ldapauthd_peer_up(struct imsgev *iev)
 static void
 ldapauthd_peer_down(struct imsgev *iev)
 {
-	/* The router closes a link only on what it refuses: start anew. */
-	if (iev->type == PROC_ROUTER)
-		fatalx("router link closed");
 	if (iev->type == PROC_STREAM)
 		auth_forget(iev->instance, 1, 0);
 }

@@ -220,14 +220,6 @@ mucd_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (-1);
 }
 
-/* The router closes the link only on what it refuses: start anew. */
-static void
-mucd_peer_down(struct imsgev *iev)
-{
-	if (iev->type == PROC_ROUTER)
-		fatalx("router link closed");
-}
-
 #ifdef HAVE_LIBPQ
 static void
 mucd_pg_select(void)
@@ -289,7 +281,6 @@ main(int argc, char *argv[])
 	else
 		mucd_pg_sandbox(&proc_self.conf->global);
 	proc_self.dispatch = mucd_dispatch;
-	proc_self.peer_down = mucd_peer_down;
 	proc_self.batch_begin = muc_be->batch_begin;
 	proc_self.batch_end = muc_be->batch_end;
 	proc_self.config_commit = mucd_config_commit;

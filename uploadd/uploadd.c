@@ -127,14 +127,6 @@ uploadd_passed(struct imsg *imsg)
 	return (0);
 }
 
-/* The router closes the link only on what it refuses: start anew. */
-static void
-uploadd_peer_down(struct imsgev *iev)
-{
-	if (iev->type == PROC_ROUTER)
-		fatalx("router link closed");
-}
-
 static int
 uploadd_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
@@ -180,7 +172,6 @@ main(int argc, char *argv[])
 	sandbox("stdio rpath wpath cpath flock inet recvfd");
 	upload_admin_start();
 	proc_self.dispatch = uploadd_dispatch;
-	proc_self.peer_down = uploadd_peer_down;
 	proc_self.config_commit = uploadd_config_commit;
 	proc_self.shutdown = uploadd_shutdown;
 	proc_child_run();

@@ -40,6 +40,7 @@
 #include "config.h"
 #include "log.h"
 #include "proc.h"
+#include "regress.h"
 #include "resolver.h"
 #include "sandbox.h"
 
@@ -464,6 +465,33 @@ resolver_request(uint32_t id, struct resolve_req *req)
 		resolver_srv_done(q);
 }
 
+#ifdef REGRESS
+/*
+ * Regress builds only: a compromised resolver, played by a client that
+ * writes to a user at regress-imsg-TYPE-HEX.DOMAIN: the resolver sends
+ * the router the bytes HEX as an imsg of type TYPE, with the id of the
+ * request (common/regress.c).
+ */
+static int
+resolver_regress(uint32_t id, const char *domain)
+{
+	uint8_t		 data[64];
+	const char	*p = domain + strlen("regress-imsg-");
+	size_t		 n = 0;
+	unsigned int	 type, byte;
+	int		 k;
+
+	if (strncmp(domain, "regress-imsg-", strlen("regress-imsg-")) != 0 ||
+	    sscanf(p, "%u-%n", &type, &k) != 1)
+		return (0);
+	for (p += k; n < sizeof(data) && sscanf(p, "%2x", &byte) == 1;
+	    p += 2)
+		data[n++] = byte;
+	regress_imsg_compose(proc_peer(PROC_ROUTER, 0), type, id, data, n);
+	return (1);
+}
+#endif
+
 static int
 resolver_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
@@ -477,6 +505,10 @@ resolver_dispatch(struct imsgev *iev, struct imsg *imsg)
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1 ||
 	    memchr(req.domain, '\0', sizeof(req.domain)) == NULL)
 		fatalx("%s: bad request", __func__);
+#ifdef REGRESS
+	if (resolver_regress(imsg_get_id(imsg), req.domain))
+		return (0);
+#endif
 	resolver_request(imsg_get_id(imsg), &req);
 	return (0);
 }

@@ -646,22 +646,14 @@ stream_peer_down(struct imsgev *iev)
 	struct conn	*c, *next;
 
 	/*
-	 * The router and the store stop only with the whole service, or
-	 * close a link to a stream that sent what they refuse: start anew.
+	 * ldapauthd went away with the logins it held (losing the router
+	 * or the store ends the process: proc_peer_close).
 	 */
-	if (iev->type == PROC_ROUTER || iev->type == PROC_STORE)
-		fatalx("%s link closed", proc_name(iev->type));
-	/* A credential owner went away with the exchanges it held. */
-	if (iev->type != PROC_LDAPAUTHD && iev->type != PROC_STORE)
+	if (iev->type != PROC_LDAPAUTHD)
 		return;
-	RB_FOREACH_SAFE(c, conns, &conns, next) {
-		if (c->kind == LISTEN_SERVER)
-			continue;
-		if (c->kind != LISTEN_COMPONENT)
+	RB_FOREACH_SAFE(c, conns, &conns, next)
+		if (c->kind != LISTEN_SERVER && c->kind != LISTEN_COMPONENT)
 			c2s_owner_down(c, iev->type);
-		else if (iev->type == PROC_STORE)
-			comp_owner_down(c);
-	}
 }
 
 void

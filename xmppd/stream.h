@@ -173,7 +173,6 @@ void		 comp_start(struct conn *);
 void		 comp_io(struct io *, int, void *);
 int		 comp_dispatch(struct imsgev *, struct imsg *);
 void		 comp_timeout(struct conn *);
-void		 comp_owner_down(struct conn *);
 void		 comp_free(struct conn *);
 void		 comp_reconfigure(struct conn *, struct xmppd_config *);
 

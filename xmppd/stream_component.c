@@ -529,14 +529,6 @@ comp_dispatch(struct imsgev *iev, struct imsg *imsg)
 	return (1);
 }
 
-/* The store went away with a digest it was checking. */
-void
-comp_owner_down(struct conn *c)
-{
-	if (c->state == COMP_AUTH)
-		comp_error(c, "internal-server-error", NULL);
-}
-
 /* The connection goes: the router forgets the component. */
 /*
  * The configuration changed: a component whose block is gone is told

@@ -7,12 +7,17 @@ import os
 import signal
 import socket
 import struct
+import sys
 import tempfile
 import threading
 import time
 
-from xmppdtest import Server, proc_status, free_port
+from rawxmpp import Raw
+from xmppdtest import Server, add_user, proc_status, free_port
 from unbound import Unbound
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_boundaries import IMSG                            # noqa: E402
 
 RESOLVE_TIMEOUT = 10    # the resolver's bound on one request, seconds
 
@@ -309,6 +314,44 @@ def test_killed_resolver_is_restarted_alone(c):
     for k, pid in others.items():
         assert procs[k] == pid, k
     assert resolve(c, "mixed.test")[0][3] == "a.mixed.test"
+
+
+def test_lying_resolver_is_restarted_alone(c):
+    """A compromised resolver, played with the regress hook (a message
+    to regress-imsg-TYPE-HEX.test makes it send the router those bytes,
+    with the request's id): an answer that does not parse fails that
+    resolution alone, and the sender hears so; a message of another
+    type closes its link, and the resolver starts anew while the
+    router, the store and the sessions run on."""
+    add_user(c.s, "lia@example.org", "lia-pw")
+    r = Raw(c.s.ports["client"])
+    jid = r.login("lia", "lia-pw", "r")
+    before = {(p["name"], p["instance"]): p["pid"]
+              for p in c.s.processes()}
+    m = c.s.mark()
+    dom = "regress-imsg-%d-0102.test" % IMSG["IMSG_RESOLVE_S2S_RESULT"]
+    r.send("<message to='x@%s' id='bad1'><body>x</body></message>" % dom)
+    got = r.expect(r"<message[^>]*id='bad1'.*?</message>").group(0)
+    assert "type='error'" in got and "remote-server-not-found" in got, got
+    c.s.wait_log(r"%s: malformed answer from the resolver" % dom, after=m)
+    assert c.s.pid_of("resolver") == before[("resolver", 0)]
+    m = c.s.mark()
+    dom = "regress-imsg-%d-00.test" % IMSG["IMSG_STANZA"]
+    r.send("<message to='x@%s' id='bad2'><body>x</body></message>" % dom)
+    c.s.wait_log(r"router\[\d+\]: unexpected imsg %d from resolver 0: link "
+                 r"closed" % IMSG["IMSG_STANZA"], after=m)
+    c.s.wait_log(r"resolver\[\d+\]: fatal in resolver: router link closed",
+                 after=m)
+    c.s.wait_log(r"router.*resolver 0 linked", after=m)
+    now = {(p["name"], p["instance"]): p["pid"] for p in c.s.processes()}
+    assert now[("resolver", 0)] != before[("resolver", 0)]
+    for k in (("parent", 0), ("router", 0), ("store", 0)):
+        assert now[k] == before[k], (k, now, before)
+    # lia's session lives, and resolving works again.
+    r.send("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>")
+    assert "type='result'" in r.expect(r"<iq[^>]*id='p1'[^>]*>").group(0)
+    assert resolve(c, "mixed.test")[0][3] == "a.mixed.test"
+    r.close()
 
 
 def test_default_resolvers_from_resolv_conf(c):
