@@ -156,7 +156,7 @@ class Load:
 
     def __init__(self, s, upload_port=None, domain="example.org",
                  idle=None, pairs=None, occupants=None, senders=None,
-                 checkers=None, host="127.0.0.1"):
+                 checkers=None, host="127.0.0.1", prefix="ck"):
         k = scale()
         self.s = s
         self.domain = domain
@@ -173,7 +173,7 @@ class Load:
             max(1, min(self.occupants, int(5 * k)))
         nck = checkers if checkers is not None else max(2, int(12 * k))
         self.checker = Checker(lambda: s.ports["client"], domain, nck,
-                               host=host)
+                               host=host, prefix=prefix)
         self.loops = []
 
     def users(self):
@@ -183,7 +183,8 @@ class Load:
         """Every account the load logs in, in one XEP-0227 import (the
         store hashes the passwords: no file keeps them)."""
         names = ["user%04d" % i for i in range(self.users())]
-        names += self.checker.localparts()
+        ck = set(self.checker.localparts())
+        names += sorted(ck)
         path = os.path.join(self.s.dir, "faultload-users.xml")
         with open(path, "w") as f:
             f.write("<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -191,7 +192,7 @@ class Load:
                     "<host jid='%s'>\n" % self.domain)
             for n in names:
                 f.write("<user name='%s' password='%s'/>\n" %
-                        (n, CK_PASSWORD if n.startswith("ck") else PASSWORD))
+                        (n, CK_PASSWORD if n in ck else PASSWORD))
             f.write("</host>\n</server-data>\n")
         p = subprocess.run([XMPPCTL, "-s", self.s.sock, "import", path],
                            capture_output=True, text=True, timeout=600)
@@ -557,7 +558,7 @@ class Client:
             return
         if el.tag != C + "message":
             return
-        m = re.match(r"fk (ck\w+) (\d+)$", el.findtext(C + "body") or "")
+        m = re.match(r"fk (\w+) (\d+)$", el.findtext(C + "body") or "")
         if m is None:
             return
         sid = None
@@ -601,7 +602,7 @@ class Client:
                         continue
                     inner = res.find("{urn:xmpp:forward:0}forwarded/"
                                      "%smessage" % C)
-                    m = re.match(r"fk (ck\w+) (\d+)$",
+                    m = re.match(r"fk (\w+) (\d+)$",
                                  inner.findtext(C + "body") or "")
                     if m:
                         out.append((m.group(1), int(m.group(2)),
@@ -661,10 +662,12 @@ class Result:
 
 
 class Checker:
-    """Pairs of checker clients ck00s -> ck00r ..., on an event loop in
-    a thread of their own."""
+    """Pairs of checker clients ck00s -> ck00r ... (another prefix for
+    another checker on the same server), on an event loop in a thread of
+    their own."""
 
-    def __init__(self, port_fn, domain, n, host="127.0.0.1", interval=0.2):
+    def __init__(self, port_fn, domain, n, host="127.0.0.1", interval=0.2,
+                 prefix="ck"):
         self.port = port_fn
         self.domain = domain
         self.host = host
@@ -672,10 +675,9 @@ class Checker:
         self.npairs = max(1, n // 2)
         self.clients = []
         for i in range(self.npairs):
-            self.clients.append(Client(self, "ck%02ds" % i, "ck%02dr" % i,
-                                       True))
-            self.clients.append(Client(self, "ck%02dr" % i, "ck%02ds" % i,
-                                       False))
+            snd, rcv = "%s%02ds" % (prefix, i), "%s%02dr" % (prefix, i)
+            self.clients.append(Client(self, snd, rcv, True))
+            self.clients.append(Client(self, rcv, snd, False))
         self.stopping = False
         self.sending_stopped = False
         self.resumed = 0
