@@ -54,6 +54,7 @@ UPSLOTS = os.path.join(BENCH, "upslots.py")
 # upslots.py needs slixmpp, which Debian's python3 has.
 PYTHON = "/usr/bin/python3"
 PASSWORD = "fl-pw"
+UPLOADER = "flupload"     # the account asking for upload slots
 CK_PASSWORD = "ck-pw"
 SM = "urn:xmpp:sm:3"
 MAM = "urn:xmpp:mam:2"
@@ -89,10 +90,12 @@ class Looped:
     """One load process started again each time it exits, until
     stop(): its runs, exit codes and last lines are kept."""
 
-    def __init__(self, name, argv_fn, stdin_line=False):
+    def __init__(self, name, argv_fn, run_timeout=None):
         self.name = name
         self.argv_fn = argv_fn
-        self.stdin_line = stdin_line
+        # A run cut by a fault may wait forever on an answer: killed
+        # after run_timeout seconds, counted as an exit of -9.
+        self.run_timeout = run_timeout
         self.runs = 0
         self.exits = collections.Counter()
         self.last = collections.deque(maxlen=20)
@@ -115,12 +118,18 @@ class Looped:
                     argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, text=True, errors="replace")
             self.runs += 1
+            timer = None
+            if self.run_timeout is not None:
+                timer = threading.Timer(self.run_timeout, self.proc.kill)
+                timer.start()
             for line in self.proc.stdout:
                 line = line.rstrip()
                 self.last.append(line)
                 if line.startswith(("ready", "logged", "result")):
                     self.ready += 1
             self.exits[self.proc.wait()] += 1
+            if timer is not None:
+                timer.cancel()
             # A fault may refuse every try for a while: not a busy loop.
             self.stopping.wait(0.5)
 
@@ -184,7 +193,7 @@ class Load:
         store hashes the passwords: no file keeps them)."""
         names = ["user%04d" % i for i in range(self.users())]
         ck = set(self.checker.localparts())
-        names += sorted(ck)
+        names += sorted(ck) + [UPLOADER]
         path = os.path.join(self.s.dir, "faultload-users.xml")
         with open(path, "w") as f:
             f.write("<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -228,7 +237,8 @@ class Load:
                 "-o", str(o), "-R", "fault%d" % run, "-M",
                 "conference." + self.domain, "-t", "600")))
         if self.upload_port is not None:
-            self.loops.append(Looped("upload", self._upload_round))
+            self.loops.append(Looped("upload", self._upload_round,
+                                     run_timeout=90))
         for l in self.loops:
             l.start()
         self.checker.start()
@@ -241,7 +251,7 @@ class Load:
                 '"$1" "$2" -h "$3" -P "$4" -j "$5" -w "$6" -s "$7" -n 4 '
                 '-l 262144 -p "$8" > "$9" && shift 9 && '
                 'exec "$@"', "sh", PYTHON, UPSLOTS, self.host,
-                str(self.s.ports["client"]), "user0000@" + self.domain,
+                str(self.s.ports["client"]), UPLOADER + "@" + self.domain,
                 PASSWORD, "upload." + self.domain, "r%d-" % run, urls,
                 HTTPLOAD, "-m", "put", "-c", "4", "-l", "262144",
                 "-h", self.host, "-P", str(self.upload_port), urls]
