@@ -15,7 +15,7 @@ import socket
 
 import faultload
 from rawxmpp import Raw
-from xmppdtest import Server, add_user
+from xmppdtest import Server, add_user, free_port
 
 NS_SM = "urn:xmpp:sm:3"
 USERS = ("alice", "bob", "carol")
@@ -27,10 +27,10 @@ NOFILE = 2048
 
 
 def setup():
-    # One stream process, so that its listener alone accepts; enough
-    # connections per address for the load and the filling ones.
-    s = Server("limits {\n\tconnections per address 100000\n"
-               "\tsessions per user 1000\n}\n", prefork=1)
+    # One stream process, so that its listener alone accepts.
+    up = free_port()
+    s = faultload.release(Server(prefork=1))
+    s.write_conf(raw=s.base_conf() + faultload.config(up))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, hard))
     try:
@@ -39,12 +39,18 @@ def setup():
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     for u in USERS:
         add_user(s, "%s@example.org" % u, u + "-pw")
-    s.load = faultload.start(s)
+    s.load = faultload.Load(s, upload_port=up)
+    s.load.add_users()
+    s.load.start()
+    s.load.wait_ready(600)
+    print("# load: %d xmppload sessions, %d checker clients, uploads"
+          % (s.load.users(), len(s.load.checker.clients)), flush=True)
     return s
 
 
 def teardown(s):
-    if getattr(s, "load", None) is not None:
+    if getattr(s, "load", None) is not None and \
+            not s.load.checker.stopping:
         s.load.stop()
     s.stop()
 
@@ -104,6 +110,7 @@ def test_accept_pauses_sessions_continue_accept_resumes(s):
         h1 = exchange(a, b, jb, "during")
         assert h1 == h0 + 5, (h0, h1)
         exchange(b, a, ja, "back")
+        s.load.checker.wait_progress(n=3, timeout=60)
         assert s.log_has(r"stream 0\[\d+\]: out of file descriptors",
                          after=mark)
         # Descriptors free again: the late client is served on its own.
@@ -132,4 +139,11 @@ def test_accept_pauses_sessions_continue_accept_resumes(s):
 def test_load_outcome(s):
     """The load ran through it: what was acknowledged is delivered or
     archived exactly once, the database intact."""
-    s.load.check()
+    s.load.checker.wait_progress(n=3, timeout=120)
+    s.load.stop()
+    res = s.load.checker.verify()
+    print("# " + res.summary(), flush=True)
+    print("# " + s.load.summary().replace("\n", "; "), flush=True)
+    res.assert_exactly_once()
+    print("# database intact: %d accounts" % faultload.integrity(s),
+          flush=True)
