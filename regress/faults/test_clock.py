@@ -31,15 +31,16 @@ import xml.etree.ElementTree as ET
 
 import faultload
 from rawxmpp import Raw
-from xmppdtest import Server, add_user
+from xmppdtest import Server, add_user, free_port
 
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 NS_SM = "urn:xmpp:sm:3"
 NS_MAM = "urn:xmpp:mam:2"
 STEP = 36 * 3600
-# Seconds of xmppd's run time: the forward step, then the step back.
-FORWARD_AT = 45
-BACK_AT = 100
+# Seconds of xmppd's run time: the forward step, then the step back;
+# the load is up before the first.
+FORWARD_AT = 240
+BACK_AT = 330
 USERS = ("alice", "bob", "carol", "dave")
 # Auth failures: few and a short period, so that the lock-out ends
 # within the test.
@@ -49,9 +50,13 @@ AUTH_PERIOD = 10
 
 def setup():
     assert os.path.exists(LIBFAKETIME), "faketime is not installed"
-    s = Server("limits {\n\tauth failures %d per %ds\n"
-               "\tconnections per address 100000\n}\n"
-               % (AUTH_MAX, AUTH_PERIOD), prefork=2)
+    up = free_port()
+    s = faultload.release(Server(prefork=2))
+    load_conf = faultload.config(up)
+    assert "auth failures 1000 per 1s" in load_conf
+    s.write_conf(raw=s.base_conf() + load_conf.replace(
+        "auth failures 1000 per 1s",
+        "auth failures %d per %ds" % (AUTH_MAX, AUTH_PERIOD)))
     env = {"LD_PRELOAD": LIBFAKETIME, "FAKETIME": "+%d" % STEP,
            "FAKETIME_START_AFTER_SECONDS": str(FORWARD_AT),
            "FAKETIME_STOP_AFTER_SECONDS": str(BACK_AT),
@@ -60,13 +65,19 @@ def setup():
     s.start(env=env)
     for u in USERS:
         add_user(s, "%s@example.org" % u, u + "-pw")
-    s.load = faultload.start(s)
+    s.load = faultload.Load(s, upload_port=up)
+    s.load.add_users()
+    s.load.start()
+    s.load.wait_ready(FORWARD_AT - 60)
+    print("# load: %d xmppload sessions, %d checker clients, uploads"
+          % (s.load.users(), len(s.load.checker.clients)), flush=True)
     s.archived = []
     return s
 
 
 def teardown(s):
-    if getattr(s, "load", None) is not None:
+    if getattr(s, "load", None) is not None and \
+            not s.load.checker.stopping:
         s.load.stop()
     s.stop()
 
@@ -208,6 +219,7 @@ def test_steps(s):
     assert time.time() - s.started_at < FORWARD_AT - 5, \
         "setup took too long for the schedule"
     off = wait_offset(a, STEP, FORWARD_AT + 30)
+    s.load.checker.wait_progress(n=3, timeout=60)
     send_acked(s, a, jb, None, "ahead")
     b = resume(s, "bob", bsid, bh)
     got = b.expect(r"^(.*?id='ahead-2'.*?</message>)").group(1)
@@ -232,6 +244,7 @@ def test_steps(s):
             "127.0.0.2 still refused %d s after the step back" % (
                 time.monotonic() - stepped_back)
         a.quiet(1)
+    s.load.checker.wait_progress(n=3, timeout=60)
     # Everything archived once, in the order sent, whatever the stamps.
     got = archive(a, "bob@example.org")
     bodies = [body for _, _, body in got]
@@ -250,4 +263,11 @@ def test_steps(s):
 def test_load_outcome(s):
     """The load ran through both steps: what was acknowledged is
     delivered or archived exactly once, the database intact."""
-    s.load.check()
+    s.load.checker.wait_progress(n=3, timeout=120)
+    s.load.stop()
+    res = s.load.checker.verify()
+    print("# " + res.summary(), flush=True)
+    print("# " + s.load.summary().replace("\n", "; "), flush=True)
+    res.assert_exactly_once()
+    print("# database intact: %d accounts" % faultload.integrity(s),
+          flush=True)
