@@ -132,7 +132,6 @@ def sqlite_lock(c, seconds):
     assert p.stdout.readline().startswith("held")
     t0 = time.monotonic()
     # The fault itself lasts this long.
-    p.stdin.flush()
     time.sleep(seconds)
     p.stdin.write("\n")
     p.stdin.close()
