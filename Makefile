@@ -282,6 +282,7 @@ bench: deps
 # stepping.  Long, and never part of `make test`.
 faults: deps reconfigure
 	${MAKE} all regress-build
+	${MAKE} -C regress/bench
 	cd regress && /usr/bin/python3 run.py --faults
 
 .PHONY: bench fuzz faults

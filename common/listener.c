@@ -47,6 +47,7 @@ listeners_init(struct listeners *ls)
 	TAILQ_INIT(&ls->list);
 	evtimer_set(&ls->pause, listeners_resume, ls);
 	ls->started = 0;
+	ls->paused = 0;
 }
 
 /*
@@ -96,7 +97,8 @@ listeners_start(struct listeners *ls)
  * A connection from fd, non-blocking, with its peer's numeric address
  * in addr; -1 when there is none.  Out of descriptors, no listener
  * accepts for a second: the connections wait in the backlog rather
- * than wake the process again and again.
+ * than wake the process again and again.  Said once when it begins
+ * and once when a connection is accepted again, not every second.
  */
 int
 listener_accept(struct listeners *ls, int fd, char *addr, size_t len)
@@ -110,11 +112,19 @@ listener_accept(struct listeners *ls, int fd, char *addr, size_t len)
 	if ((s = accept4(fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
+			if (!ls->paused)
+				log_warn("out of file descriptors, "
+				    "connections wait");
+			ls->paused = 1;
 			TAILQ_FOREACH(l, &ls->list, entry)
 				event_del(&l->ev);
 			evtimer_add(&ls->pause, &tv);
 		}
 		return (-1);
+	}
+	if (ls->paused) {
+		log_info("accepting connections again");
+		ls->paused = 0;
 	}
 	/*
 	 * Answers go out as written, not held for the peer's ACKs: a page

@@ -41,6 +41,7 @@ struct listeners {
 	TAILQ_HEAD(, listener)	 list;
 	struct event		 pause;		/* out of descriptors */
 	int			 started;
+	int			 paused;	/* since the last accept */
 };
 
 void	 listeners_init(struct listeners *);

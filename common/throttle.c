@@ -109,6 +109,20 @@ throttle_free(struct throttle *t)
 	free(t);
 }
 
+/*
+ * Whether e's window has ended.  Windows are wall clock time, which an
+ * admin or NTP may step: one that would begin in the future (the clock
+ * went back) begins now instead, so that a key stays held one period
+ * at most, not for as long as the step.
+ */
+static int
+throttle_ended(struct throttle *t, struct tentry *e, time_t now)
+{
+	if (now < e->start)
+		e->start = now;
+	return (now - e->start >= t->period);
+}
+
 static struct tentry *
 throttle_find(struct throttle *t, const char *key, time_t now)
 {
@@ -116,7 +130,7 @@ throttle_find(struct throttle *t, const char *key, time_t now)
 
 	k.key = (char *)key;
 	if ((e = RB_FIND(ttree, &t->tree, &k)) != NULL &&
-	    now - e->start >= t->period) {
+	    throttle_ended(t, e, now)) {
 		throttle_remove(t, e);
 		e = NULL;
 	}
@@ -191,7 +205,7 @@ throttle_each(const char *key, int clear, time_t now, throttle_cb cb,
 			continue;
 		}
 		TAILQ_FOREACH_SAFE(e, &t->ages, age, next) {
-			if (now - e->start >= t->period) {
+			if (throttle_ended(t, e, now)) {
 				throttle_remove(t, e);
 				continue;
 			}

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS="gcc make pkg-config byacc libtls-dev libevent-dev libexpat1-dev
 libbsd-dev libseccomp-dev libidn11-dev libssl-dev libsqlite3-dev
 libldap-dev libhttp-parser-dev libwslay-dev libpq-dev postgresql mandoc openssl python3 python3-slixmpp slapd ldap-utils
-ngircd biboumi libunbound-dev unbound python3-aiohttp chromium clang"
+ngircd biboumi libunbound-dev unbound python3-aiohttp chromium clang faketime"
 
 missing=""
 for p in $PKGS; do

@@ -113,6 +113,16 @@ main(void)
 	CHECK(throttle_each(NULL, 0, t0 + 1, seen_one, &s) == 4,
 	    "the table stays within its bound");
 
+	/* The clock stepped back a day: held one period, not a day more. */
+	throttle_hit(r, "203.0.113.1", t0 + 86400);
+	throttle_hit(r, "203.0.113.1", t0 + 86400);
+	CHECK(throttle_over(r, "203.0.113.1", t0),
+	    "a clock stepped back: still held at once");
+	CHECK(throttle_over(r, "203.0.113.1", t0 + 599),
+	    "a clock stepped back: held for the period");
+	CHECK(!throttle_over(r, "203.0.113.1", t0 + 600),
+	    "a clock stepped back: let in after the period, not a day more");
+
 	throttle_hit(r, "198.51.100.1", t0);
 	throttle_free(a);
 	memset(&s, 0, sizeof(s));
