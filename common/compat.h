@@ -37,4 +37,20 @@
 #define WAIT_ANY	(-1)
 #endif
 
+#include <time.h>
+
+/*
+ * Seconds of the monotonic clock: what a timeout measures, so that a
+ * step of the date neither ends it at once nor stretches it.
+ */
+static inline time_t
+getmonotime(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return (0);
+	return (ts.tv_sec);
+}
+
 #endif /* COMPAT_H */

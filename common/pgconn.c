@@ -506,7 +506,7 @@ pgconn_wait(struct pgconn *pc, PostgresPollingStatusType st)
 {
 	struct timeval	 tv = { 0, 0 };
 
-	if ((tv.tv_sec = pc->deadline - time(NULL)) <= 0)
+	if ((tv.tv_sec = pc->deadline - getmonotime()) <= 0)
 		tv.tv_sec = 1;
 	event_set(&pc->ev, PQsocket(pc->conn), st == PGRES_POLLING_READING ?
 	    EV_READ : EV_WRITE, pgconn_poll, pc);
@@ -552,7 +552,7 @@ pgconn_try(int fd, short what, void *arg)
 		return;
 	}
 	pc->state = PGCONN_CONNECTING;
-	pc->deadline = time(NULL) + PGCONN_CONNECT_SECS;
+	pc->deadline = getmonotime() + PGCONN_CONNECT_SECS;
 	pgconn_wait(pc, PGRES_POLLING_WRITING);
 }
 

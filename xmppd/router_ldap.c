@@ -236,7 +236,7 @@ ldap_timer_arm(void)
 	if ((u = TAILQ_FIRST(&ldap_flight)) == NULL ||
 	    evtimer_pending(&ldap_timer, NULL))
 		return;
-	tv.tv_sec = u->sent + LDAP_WAIT_TIMEOUT - time(NULL);
+	tv.tv_sec = u->sent + LDAP_WAIT_TIMEOUT - getmonotime();
 	if (tv.tv_sec < 1)
 		tv.tv_sec = 1;
 	tv.tv_usec = 0;
@@ -247,7 +247,7 @@ static void
 ldap_timeout(int fd, short ev, void *arg)
 {
 	struct ldap_user	*u;
-	time_t			 now = time(NULL);
+	time_t			 now = getmonotime();
 
 	(void)fd;
 	(void)ev;
@@ -285,7 +285,7 @@ ldap_ask(struct imsgev *iev, const char *domain, const char *local)
 	TAILQ_INIT(&u->waiters);
 	u->inflight = 1;
 	u->id = ++ldap_reqid;
-	u->sent = time(NULL);
+	u->sent = getmonotime();
 	RB_INSERT(ldap_users, &ldap_users, u);
 	TAILQ_INSERT_TAIL(&ldap_flight, u, list);
 	memset(&req, 0, sizeof(req));
@@ -323,7 +323,7 @@ ldap_user_check(const char *domain, const char *local,
 	key.domain = (char *)domain;
 	key.local = (char *)local;
 	if ((u = RB_FIND(ldap_users, &ldap_users, &key)) != NULL &&
-	    !u->inflight && (online || time(NULL) >= u->expires)) {
+	    !u->inflight && (online || getmonotime() >= u->expires)) {
 		ldap_user_free(u);
 		u = NULL;
 	}
@@ -379,7 +379,7 @@ ldap_user_result(struct imsg *imsg)
 		TAILQ_REMOVE(&ldap_flight, u, list);
 		u->inflight = 0;
 		u->status = res.status;
-		u->expires = time(NULL) + (res.status == LDAP_USER_EXISTS ?
+		u->expires = getmonotime() + (res.status == LDAP_USER_EXISTS ?
 		    LDAP_TTL_EXISTS : LDAP_TTL_NONE);
 		TAILQ_INSERT_TAIL(&ldap_lru, u, list);
 		ldap_ncached++;

@@ -179,7 +179,7 @@ router_hold(void)
 	h->gate = g;
 	TAILQ_INSERT_TAIL(&g->held, h, entry);
 	if (g->holds++ == 0)
-		g->since = time(NULL);
+		g->since = getmonotime();
 	g->refs++;
 	order_expire_arm();
 	return (h->token);
@@ -252,10 +252,10 @@ order_expire(struct order_gate *g)
 	struct order_hold	*h;
 
 	if (g->s == NULL || g->holds == 0 ||
-	    time(NULL) - g->since < ORDER_HOLD_MAX)
+	    getmonotime() - g->since < ORDER_HOLD_MAX)
 		return (0);
 	log_warnx("%s: held %d times for %lld s; going on", g->s->full,
-	    g->holds, (long long)(time(NULL) - g->since));
+	    g->holds, (long long)(getmonotime() - g->since));
 	g->refs++;
 	while ((h = TAILQ_FIRST(&g->held)) != NULL)
 		order_drop(h);

@@ -183,7 +183,7 @@ vcard_timer_arm(void)
 	if ((v = TAILQ_FIRST(&vcard_reqs)) == NULL ||
 	    evtimer_pending(&vcard_timer, NULL))
 		return;
-	tv.tv_sec = v->sent + VCARD_TIMEOUT - time(NULL);
+	tv.tv_sec = v->sent + VCARD_TIMEOUT - getmonotime();
 	if (tv.tv_sec < 1)
 		tv.tv_sec = 1;
 	tv.tv_usec = 0;
@@ -194,7 +194,7 @@ static void
 vcard_timeout(int fd, short ev, void *arg)
 {
 	struct vcard_req	*v;
-	time_t			 now = time(NULL);
+	time_t			 now = getmonotime();
 
 	(void)fd;
 	(void)ev;
@@ -340,7 +340,7 @@ vcard_handle(struct session *s, struct xml_node *iq, struct xml_node *q)
 	v->id = ++vcard_id;
 	v->stream = s->stream;
 	v->session = s->id;
-	v->sent = time(NULL);
+	v->sent = getmonotime();
 	v->xml = b.data;
 	v->hold = router_hold();
 	TAILQ_INSERT_TAIL(&vcard_reqs, v, entry);
