@@ -165,6 +165,7 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 
 	if (stanza_recv(imsg, &m) == -1)
 		fatalx("%s: bad stanza from mucd", __func__);
+	service_answered(&muc_link, &m);
 	/* mucd speaks for its rooms only, never for a user. */
 	if (!muc_jid(m.from)) {
 		log_warnx("%s: mucd sent a stanza from %s: dropped", __func__,

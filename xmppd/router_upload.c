@@ -69,6 +69,7 @@ upload_deliver(struct imsg *imsg)
 
 	if (stanza_recv(imsg, &m) == -1)
 		fatalx("%s: bad stanza from uploadd", __func__);
+	service_answered(&upload_link, &m);
 	if (jid_parse(m.from, &j) == -1 || j.local[0] != '\0' ||
 	    j.resource[0] != '\0' ||
 	    config_upload(proc_self.conf, j.domain) == NULL)
