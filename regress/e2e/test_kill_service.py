@@ -2,14 +2,16 @@
 request: the router answers it <service-unavailable/> (RFC 6120 8.2.3:
 every IQ get or set is answered), never leaves it waiting; a request
 already answered gets nothing more; the daemon restarted answers the
-next."""
+next.  A slot uploadd granted before it was killed is still good."""
 
+import html
 import os
 import re
 import signal
+import subprocess
 
 from rawxmpp import Raw
-from xmppdtest import Server, add_user, free_port
+from xmppdtest import Server, add_user, certs, free_port, TIMEOUT
 
 UP = "upload.example.org"
 MUC = "conference.example.org"
@@ -101,3 +103,33 @@ def test_answered_request_gets_no_second_answer(s):
     s.c.send("<iq type='get' id='after'><ping xmlns='urn:xmpp:ping'/></iq>")
     m = s.c.expect(r"(?s)^(.*?)<iq[^>]*id='after'")
     assert not re.search(r"id='done(?:-muc)?'", m.group(1)), m.group(1)
+
+
+def curl(s, url, *args, data=None):
+    """The status of one request to uploadd, and the body."""
+    p = subprocess.run(["curl", "-sS", "--http1.1", "--cacert", certs()[0],
+                        "--resolve", "%s:%d:127.0.0.1" % (UP, s.port),
+                        "--max-time", "20", "-o", "-", "-w",
+                        "\n%{http_code}"] + list(args) + [url],
+                       input=data, capture_output=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    body, _, status = p.stdout.rpartition(b"\n")
+    return int(status), body
+
+
+def test_slot_granted_survives_uploadd_death(s):
+    s.c.send(slot("kept"))
+    got = answer(s.c, "kept")
+    put = html.unescape(re.search(r"<put[^>]*url='([^']*)'", got).group(1))
+    get = html.unescape(re.search(r"<get[^>]*url='([^']*)'", got).group(1))
+    pid = s.pid_of("uploadd")
+    mark = s.mark()
+    os.kill(pid, signal.SIGKILL)
+    s.wait_log(r"^uploadd 0 ready", after=mark)
+    assert not s.log_has(r"slot \w+ of alice@example.org removed",
+                         after=mark)
+    status, _ = curl(s, put, "-X", "PUT", "-H",
+                     "Content-Type: application/octet-stream",
+                     "--data-binary", "@-", data=b"0123456789")
+    assert status == 201, status
+    assert curl(s, get) == (200, b"0123456789")
