@@ -288,10 +288,13 @@ def test_router_and_store_killed(c):
     load.add_users()
     load.start()
     load.wait_ready(600)
+    marks = []
     for r in range(ROUNDS):
         for name in ("router", "store"):
             wait_all_progress(c, load)
             acked = load.checker.acked_total()
+            marks.append(("%s %d" % (name, r + 1), {
+                cl.name: cl.seq for cl in load.checker.senders()}))
             down = restart_on_failure(c, name)
             faultload.integrity(c.s)
             t0 = time.monotonic()
@@ -304,6 +307,16 @@ def test_router_and_store_killed(c):
     res = load.checker.verify()
     c.router_store = res
     figure(c, "after the router and store kills: " + res.summary())
+    # A lost message was sent before the first kill that followed it.
+    per = dict((label, 0) for label, _ in marks)
+    for key in res.lost:
+        who, n = key.split(":")
+        for label, seqs in marks:
+            if seqs[who] >= int(n):
+                per[label] += 1
+                break
+    figure(c, "acknowledged and lost, by the kill that followed: %s" %
+           ", ".join("%s: %d" % kv for kv in per.items()))
     figure(c, load.summary().replace("\n", "; "))
     figure(c, "databases intact: %d accounts" % faultload.integrity(c.s))
     assert not res.twice, res.summary()
