@@ -84,24 +84,47 @@ upload_admin_remove(const char *slot, void *arg)
 }
 
 /*
- * A pending slot past its time: gone, unless a PUT of it runs, or its
- * file is complete (the database step was lost in a crash: it is done).
+ * A pending slot whose file is complete: the database step was lost in
+ * a crash, and it is done now.  Returns 1 when so.
  */
-static void
-upload_admin_stale(const char *slot, void *arg)
+static int
+upload_admin_done(const char *slot)
 {
 	struct stat	 sb;
 	char		 path[sizeof(UPLOAD_DIR_FILES) + UPLOAD_SLOT_LEN + 1];
 
+	(void)snprintf(path, sizeof(path), "%s/%s", UPLOAD_DIR_FILES, slot);
+	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return (0);
+	if (upload_db_done(slot, sb.st_mtime) == 0)
+		log_info("slot %s: its file is complete", slot);
+	return (1);
+}
+
+/*
+ * A pending slot past its time: gone, unless a PUT of it runs, or its
+ * file is complete.
+ */
+static void
+upload_admin_stale(const char *slot, void *arg)
+{
 	if (!upload_slot_valid(slot) || upload_put_busy(slot))
 		return;
-	(void)snprintf(path, sizeof(path), "%s/%s", UPLOAD_DIR_FILES, slot);
-	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		if (upload_db_done(slot, sb.st_mtime) == 0)
-			log_info("slot %s: its file is complete", slot);
-		return;
-	}
-	upload_admin_remove(slot, arg);
+	if (!upload_admin_done(slot))
+		upload_admin_remove(slot, arg);
+}
+
+/*
+ * At start, any pending slot: done when its file is complete; else kept
+ * until its time is up, since its client was given it and may still
+ * upload (uploadd restarted meanwhile).
+ */
+static void
+upload_admin_pending(const char *slot, void *arg)
+{
+	(void)arg;
+	if (upload_slot_valid(slot))
+		(void)upload_admin_done(slot);
 }
 
 static void
@@ -145,7 +168,7 @@ upload_admin_start(void)
 
 	memset(&c, 0, sizeof(c));
 	(void)upload_db_list(UPLOAD_LIST_STALE, NULL, INT64_MAX,
-	    upload_admin_stale, &c);
+	    upload_admin_pending, &c);
 	evtimer_set(&upload_admin_ev, upload_admin_timer, NULL);
 	upload_admin_timer(-1, 0, NULL);
 }

@@ -432,6 +432,8 @@ struct service_link {
 };
 void		 service_forward(struct service_link *, struct session *,
 		    struct stanza_msg *, struct imsg *);
+void		 service_answered(struct service_link *,
+		    const struct stanza_msg *);
 int		 service_ctl(struct service_link *, int, struct imsg *);
 void		 service_ctl_answer(struct service_link *, struct imsg *,
 		    int);

@@ -165,6 +165,7 @@ muc_deliver(struct imsgev *iev, struct imsg *imsg)
 
 	if ((where = service_stanza_recv(&muc_link, imsg, &m)) != 0)
 		return (where == 1 ? 0 : -1);
+	service_answered(&muc_link, &m);
 	/* mucd speaks for its rooms only, never for a user. */
 	if (!muc_jid(m.from)) {
 		log_warnx("%s: mucd sent a stanza from %s: dropped", __func__,

@@ -17,13 +17,18 @@
 /*
  * What the ways to the service daemons (mucd, uploadd) share: stanzas
  * handed on as the session sent them, and control requests relayed to
- * the daemon, their ids kept until the daemon ends its answer.
+ * the daemon, their ids kept until the daemon ends its answer.  The IQ
+ * requests a daemon has not answered are kept too: when it dies, each
+ * gets the error a service that is away earns (RFC 6120 8.2.3: an IQ
+ * request is answered), instead of waiting for an answer that cannot
+ * come.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -33,6 +38,80 @@
 #include "proc.h"
 #include "router.h"
 #include "stanza.h"
+
+#define SERVICE_IQS_MAX	4096	/* requests kept waiting, all daemons */
+
+/* An IQ request a daemon has not answered yet, and who sent it. */
+struct service_iq {
+	TAILQ_ENTRY(service_iq)	 entry;
+	int			 proc;
+	int			 stream;	/* the session's */
+	uint32_t		 session;
+	struct stanza_msg	 m;		/* no XML: the error needs none */
+};
+
+static TAILQ_HEAD(, service_iq)	 service_iqs =
+    TAILQ_HEAD_INITIALIZER(service_iqs);
+static int			 service_niqs;
+
+static void
+service_iq_free(struct service_iq *q)
+{
+	TAILQ_REMOVE(&service_iqs, q, entry);
+	service_niqs--;
+	free(q->m.type);
+	free(q->m.id);
+	free(q->m.to);
+	free(q->m.from);
+	free(q);
+}
+
+/*
+ * Keep a request of from's until its answer.  Past the bound the oldest
+ * is forgotten: it would get no error if its daemon died.
+ */
+static void
+service_iq_keep(struct service_link *sl, struct session *from,
+    struct stanza_msg *m)
+{
+	struct service_iq	*q;
+
+	if (from == NULL || m->kind != STANZA_IQ || m->id == NULL ||
+	    (strcmp(m->type, "get") != 0 && strcmp(m->type, "set") != 0))
+		return;
+	if (service_niqs == SERVICE_IQS_MAX)
+		service_iq_free(TAILQ_FIRST(&service_iqs));
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->m.type = strdup(m->type)) == NULL ||
+	    (q->m.id = strdup(m->id)) == NULL ||
+	    (q->m.to = strdup(m->to)) == NULL ||
+	    (q->m.from = strdup(from->full)) == NULL)
+		fatal("%s", __func__);
+	q->proc = sl->proc;
+	q->stream = from->stream;
+	q->session = from->id;
+	q->m.kind = m->kind;
+	q->m.xml = "";
+	TAILQ_INSERT_TAIL(&service_iqs, q, entry);
+	service_niqs++;
+}
+
+/* A stanza from the daemon: an answer lets its request go. */
+void
+service_answered(struct service_link *sl, const struct stanza_msg *m)
+{
+	struct service_iq	*q;
+
+	if (m->kind != STANZA_IQ || m->id == NULL ||
+	    (strcmp(m->type, "result") != 0 && strcmp(m->type, "error") != 0))
+		return;
+	TAILQ_FOREACH(q, &service_iqs, entry)
+		if (q->proc == sl->proc && strcmp(q->m.id, m->id) == 0 &&
+		    strcmp(q->m.from, m->to) == 0) {
+			service_iq_free(q);
+			return;
+		}
+}
 
 /*
  * A stanza from session from to a service: to the daemon as it came,
@@ -53,6 +132,7 @@ service_forward(struct service_link *sl, struct session *from,
 		imsgev_forward(iev, imsg, 0);
 	else
 		(void)stanza_send_msg(iev, 0, m);
+	service_iq_keep(sl, from, m);
 }
 
 static void
@@ -111,15 +191,29 @@ service_ctl_answer(struct service_link *sl, struct imsg *imsg, int last)
 		sl->ctl_ids[i] = sl->ctl_ids[--sl->nctl];
 }
 
-/* The daemon is gone: what it was asked fails. */
+/*
+ * The daemon is gone: what it was asked fails, the requests of sessions
+ * still there with <service-unavailable/>.
+ */
 void
 service_peer_down(struct service_link *sl)
 {
-	char	 why[64];
+	struct service_iq	*q, *next;
+	struct session		*s;
+	char			 why[64];
 
 	(void)snprintf(why, sizeof(why), "%s went away", proc_name(sl->proc));
 	while (sl->nctl > 0)
 		service_ctl_fail(sl->ctl_ids[--sl->nctl], why);
+	for (q = TAILQ_FIRST(&service_iqs); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, entry);
+		if (q->proc != sl->proc)
+			continue;
+		if ((s = session_find_id(q->stream, q->session)) != NULL &&
+		    strcmp(s->full, q->m.from) == 0)
+			router_bounce(s, &q->m, "wait", "service-unavailable");
+		service_iq_free(q);
+	}
 }
 
 /*

@@ -153,6 +153,7 @@ upload_deliver(struct imsg *imsg)
 
 	if ((r = service_stanza_recv(&upload_link, imsg, &m)) != 0)
 		return (r == 1 ? 0 : -1);
+	service_answered(&upload_link, &m);
 	if (jid_parse(m.from, &j) == -1 || j.local[0] != '\0' ||
 	    j.resource[0] != '\0' ||
 	    config_upload(proc_self.conf, j.domain) == NULL)

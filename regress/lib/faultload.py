@@ -38,6 +38,7 @@ import base64
 import collections
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import threading
@@ -127,13 +128,16 @@ class Looped:
             with self.lock:
                 if self.stopping.is_set():
                     break
+                # A group of its own: a shell line's children end with it.
                 self.proc = subprocess.Popen(
                     argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, text=True, errors="replace")
+                    stderr=subprocess.STDOUT, text=True, errors="replace",
+                    start_new_session=True)
             self.runs += 1
             timer = None
             if self.run_timeout is not None:
-                timer = threading.Timer(self.run_timeout, self.proc.kill)
+                timer = threading.Timer(self.run_timeout, self._kill,
+                                        (self.proc, signal.SIGKILL))
                 timer.start()
             for line in self.proc.stdout:
                 line = line.rstrip()
@@ -146,6 +150,13 @@ class Looped:
             # A fault may refuse every try for a while: not a busy loop.
             self.stopping.wait(0.5)
 
+    @staticmethod
+    def _kill(p, sig):
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def stop(self):
         self.stopping.set()
         with self.lock:
@@ -157,9 +168,9 @@ class Looped:
             except (BrokenPipeError, OSError):
                 pass
             # idle ends on the line; the others on SIGTERM.
-            for how in (None, p.terminate, p.kill):
+            for how in (None, signal.SIGTERM, signal.SIGKILL):
                 if how is not None:
-                    how()
+                    self._kill(p, how)
                 try:
                     p.wait(timeout=2 if how is None else 10)
                     break
