@@ -429,10 +429,11 @@ struct service_link {
 	const char	*what;		/* "muc": no muc service is ... */
 	uint32_t	 ctl_ids[64];	/* control requests waiting */
 	int		 nctl;
+	int		 answers_only;	/* speaks only to answer: uploadd */
 };
 void		 service_forward(struct service_link *, struct session *,
 		    struct stanza_msg *, struct imsg *);
-void		 service_answered(struct service_link *,
+int		 service_answered(struct service_link *,
 		    const struct stanza_msg *);
 int		 service_ctl(struct service_link *, int, struct imsg *);
 void		 service_ctl_answer(struct service_link *, struct imsg *,

@@ -38,7 +38,7 @@
 #include "stanza.h"
 #include "xml.h"
 
-static struct service_link	 muc_link = { PROC_MUCD, "muc", { 0 }, 0 };
+static struct service_link	 muc_link = { PROC_MUCD, "muc", { 0 }, 0, 0 };
 
 /* Is jid on the domain of a muc service? */
 int

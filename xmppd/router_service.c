@@ -39,9 +39,10 @@
 #include "router.h"
 #include "stanza.h"
 
-#define SERVICE_IQS_MAX	4096	/* requests kept waiting, all daemons */
+#define SERVICE_ASKED_MAX	4096	/* requests waiting, per daemon */
+#define SERVICE_ASKED_SENDER	16	/* IQs of one sender's at uploadd */
 
-/* An IQ request a daemon has not answered yet, and who sent it. */
+/* A request a daemon has not answered yet, and who sent it. */
 struct service_iq {
 	TAILQ_ENTRY(service_iq)	 entry;
 	int			 proc;
@@ -52,13 +53,13 @@ struct service_iq {
 
 static TAILQ_HEAD(, service_iq)	 service_iqs =
     TAILQ_HEAD_INITIALIZER(service_iqs);
-static int			 service_niqs;
+static int			 service_niqs[PROC_MAX];	/* per daemon */
 
 static void
 service_iq_free(struct service_iq *q)
 {
 	TAILQ_REMOVE(&service_iqs, q, entry);
-	service_niqs--;
+	service_niqs[q->proc]--;
 	free(q->m.type);
 	free(q->m.id);
 	free(q->m.to);
@@ -67,20 +68,40 @@ service_iq_free(struct service_iq *q)
 }
 
 /*
- * Keep a request of from's until its answer.  Past the bound the oldest
- * is forgotten: it would get no error if its daemon died.
+ * Keep a request of from's until its answer: an IQ get or set, and to
+ * a daemon that speaks only to answer, a message (which it answers with
+ * an error).  Past the bound, mucd's oldest request is forgotten (it
+ * would get no error if mucd died); for a daemon that speaks only to
+ * answer, whose answers pass only if their request is kept, -1: too
+ * many wait already, IQs of this sender's or requests in all, and m is
+ * refused rather than another sender's request forgotten.
  */
-static void
+static int
 service_iq_keep(struct service_link *sl, struct session *from,
     struct stanza_msg *m)
 {
 	struct service_iq	*q;
+	int			 iq, n = 0;
 
-	if (from == NULL || m->kind != STANZA_IQ || m->id == NULL ||
-	    (strcmp(m->type, "get") != 0 && strcmp(m->type, "set") != 0))
-		return;
-	if (service_niqs == SERVICE_IQS_MAX)
-		service_iq_free(TAILQ_FIRST(&service_iqs));
+	iq = m->kind == STANZA_IQ && (strcmp(m->type, "get") == 0 ||
+	    strcmp(m->type, "set") == 0);
+	if (from == NULL || m->id == NULL || (!iq && (!sl->answers_only ||
+	    m->kind != STANZA_MESSAGE || strcmp(m->type, "error") == 0)))
+		return (0);
+	if (service_niqs[sl->proc] == SERVICE_ASKED_MAX) {
+		if (sl->answers_only)
+			return (-1);
+		TAILQ_FOREACH(q, &service_iqs, entry)
+			if (q->proc == sl->proc)
+				break;
+		service_iq_free(q);
+	}
+	TAILQ_FOREACH(q, &service_iqs, entry)
+		if (sl->answers_only && iq && q->proc == sl->proc &&
+		    q->m.kind == STANZA_IQ &&
+		    strcmp(q->m.from, from->full) == 0 &&
+		    ++n == SERVICE_ASKED_SENDER)
+			return (-1);
 	if ((q = calloc(1, sizeof(*q))) == NULL ||
 	    (q->m.type = strdup(m->type)) == NULL ||
 	    (q->m.id = strdup(m->id)) == NULL ||
@@ -93,24 +114,30 @@ service_iq_keep(struct service_link *sl, struct session *from,
 	q->m.kind = m->kind;
 	q->m.xml = "";
 	TAILQ_INSERT_TAIL(&service_iqs, q, entry);
-	service_niqs++;
+	service_niqs[sl->proc]++;
+	return (0);
 }
 
-/* A stanza from the daemon: an answer lets its request go. */
-void
+/*
+ * A stanza from the daemon: an answer lets its request go.  1: m was
+ * the answer to a request kept.
+ */
+int
 service_answered(struct service_link *sl, const struct stanza_msg *m)
 {
 	struct service_iq	*q;
 
-	if (m->kind != STANZA_IQ || m->id == NULL ||
-	    (strcmp(m->type, "result") != 0 && strcmp(m->type, "error") != 0))
-		return;
+	if (m->id == NULL || (strcmp(m->type, "error") != 0 &&
+	    (m->kind != STANZA_IQ || strcmp(m->type, "result") != 0)))
+		return (0);
 	TAILQ_FOREACH(q, &service_iqs, entry)
-		if (q->proc == sl->proc && strcmp(q->m.id, m->id) == 0 &&
+		if (q->proc == sl->proc && q->m.kind == m->kind &&
+		    strcmp(q->m.id, m->id) == 0 &&
 		    strcmp(q->m.from, m->to) == 0) {
 			service_iq_free(q);
-			return;
+			return (1);
 		}
+	return (0);
 }
 
 /*
@@ -128,11 +155,16 @@ service_forward(struct service_link *sl, struct session *from,
 		router_bounce(from, m, "wait", "service-unavailable");
 		return;
 	}
+	if (service_iq_keep(sl, from, m) == -1) {
+		log_warnx("%s: a request from %s refused: too many wait",
+		    proc_name(sl->proc), from->full);
+		router_bounce(from, m, "wait", "resource-constraint");
+		return;
+	}
 	if (imsg != NULL)
 		imsgev_forward(iev, imsg, 0);
 	else
 		(void)stanza_send_msg(iev, 0, m);
-	service_iq_keep(sl, from, m);
 }
 
 static void

@@ -37,82 +37,8 @@
 #include "router.h"
 #include "stanza.h"
 
-#define UPLOAD_ASKED_MAX	1024	/* requests uploadd has to answer */
-#define UPLOAD_ASKED_SENDER	16	/* IQs of them from one sender */
-
-/* A request sent to uploadd: its answer goes to from, with its id. */
-struct upload_asked {
-	TAILQ_ENTRY(upload_asked)	 entry;
-	int				 kind;
-	char				*from;
-	char				*id;
-};
-
 static struct service_link	 upload_link = { PROC_UPLOADD, "upload",
-				    { 0 }, 0 };
-static TAILQ_HEAD(, upload_asked) upload_asked =
-				    TAILQ_HEAD_INITIALIZER(upload_asked);
-static int			 upload_nasked;
-
-static void
-upload_asked_free(struct upload_asked *a)
-{
-	TAILQ_REMOVE(&upload_asked, a, entry);
-	upload_nasked--;
-	free(a->from);
-	free(a->id);
-	free(a);
-}
-
-/*
- * m goes to uploadd, which owes it an answer unless it is one itself.
- * -1: too many requests wait already, IQs from its sender or in all; m
- * is refused rather than another sender's request forgotten.
- */
-static int
-upload_asked_add(struct stanza_msg *m)
-{
-	struct upload_asked	*a;
-	int			 n = 0;
-
-	if (m->kind == STANZA_PRESENCE || strcmp(m->type, "error") == 0 ||
-	    strcmp(m->type, "result") == 0 ||
-	    proc_peer(PROC_UPLOADD, 0) == NULL)
-		return (0);
-	if (upload_nasked == UPLOAD_ASKED_MAX)
-		return (-1);
-	TAILQ_FOREACH(a, &upload_asked, entry)
-		if (m->kind == STANZA_IQ && a->kind == STANZA_IQ &&
-		    strcmp(a->from, m->from) == 0 &&
-		    ++n == UPLOAD_ASKED_SENDER)
-			return (-1);
-	if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (a->from = strdup(m->from)) == NULL ||
-	    (a->id = strdup(m->id)) == NULL)
-		fatal("%s", __func__);
-	a->kind = m->kind;
-	TAILQ_INSERT_TAIL(&upload_asked, a, entry);
-	upload_nasked++;
-	return (0);
-}
-
-/* Is m the answer to a request uploadd had?  That request is done. */
-static int
-upload_asked_answer(struct stanza_msg *m)
-{
-	struct upload_asked	*a;
-
-	if (strcmp(m->type, "error") != 0 && (m->kind != STANZA_IQ ||
-	    strcmp(m->type, "result") != 0))
-		return (0);
-	TAILQ_FOREACH(a, &upload_asked, entry)
-		if (a->kind == m->kind && strcmp(a->from, m->to) == 0 &&
-		    strcmp(a->id, m->id) == 0) {
-			upload_asked_free(a);
-			return (1);
-		}
-	return (0);
-}
+				    { 0 }, 0, 1 };
 
 /* Is jid on the domain of an upload service? */
 int
@@ -127,12 +53,6 @@ upload_jid(const char *jid)
 void
 upload_forward(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 {
-	if (upload_asked_add(m) == -1) {
-		log_warnx("%s: upload request from %s refused: too many "
-		    "wait", __func__, m->from);
-		router_bounce(from, m, "wait", "resource-constraint");
-		return;
-	}
 	service_forward(&upload_link, from, m, imsg);
 }
 
@@ -153,13 +73,12 @@ upload_deliver(struct imsg *imsg)
 
 	if ((r = service_stanza_recv(&upload_link, imsg, &m)) != 0)
 		return (r == 1 ? 0 : -1);
-	service_answered(&upload_link, &m);
 	if (jid_parse(m.from, &j) == -1 || j.local[0] != '\0' ||
 	    j.resource[0] != '\0' ||
 	    config_upload(proc_self.conf, j.domain) == NULL)
 		log_warnx("%s: uploadd sent a stanza from %s: dropped",
 		    __func__, m.from);
-	else if (!upload_asked_answer(&m))
+	else if (!service_answered(&upload_link, &m))
 		log_warnx("%s: uploadd sent %s a %s nobody asked for: dropped",
 		    __func__, m.to, stanza_kinds[m.kind]);
 	else if (router_local_jid(m.to, &to, &u) == 2 && to != NULL)
@@ -206,9 +125,6 @@ upload_account_gone(const char *bare)
 void
 upload_peer_down(void)
 {
-	/* What it was asked is answered by no one now. */
-	while (!TAILQ_EMPTY(&upload_asked))
-		upload_asked_free(TAILQ_FIRST(&upload_asked));
 	service_peer_down(&upload_link);
 }
 
