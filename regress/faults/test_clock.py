@@ -65,10 +65,7 @@ def setup():
     s.start(env=env)
     for u in USERS:
         add_user(s, "%s@example.org" % u, u + "-pw")
-    s.load = faultload.Load(s, upload_port=up)
-    s.load.add_users()
-    s.load.start()
-    s.load.wait_ready(FORWARD_AT - 60)
+    s.load = faultload.Load(s, upload_port=up).begin(FORWARD_AT - 60)
     print("# load: %d xmppload sessions, %d checker clients, uploads"
           % (s.load.users(), len(s.load.checker.clients)), flush=True)
     s.archived = []
@@ -76,9 +73,8 @@ def setup():
 
 
 def teardown(s):
-    if getattr(s, "load", None) is not None and \
-            not s.load.checker.stopping:
-        s.load.stop()
+    if getattr(s, "load", None) is not None:
+        s.load.end()
     s.stop()
 
 

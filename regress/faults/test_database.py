@@ -22,6 +22,7 @@ import sys
 import time
 
 import faultload
+from faultload import figure
 import postgres
 import xmppdtest
 from xmppdtest import Server, free_port
@@ -32,11 +33,6 @@ TMPFS = "1g"
 
 class Ctx:
     pass
-
-
-def figure(c, text):
-    c.figures.append(text)
-    print("# " + text, flush=True)
 
 
 def start(c, pg=False, tmpfs=False):
@@ -57,10 +53,7 @@ def start(c, pg=False, tmpfs=False):
         c.tmpfs = c.s.datadir
     c.s.write_conf(raw=c.s.base_conf() + faultload.config(c.up))
     c.s.start()
-    c.load = faultload.Load(c.s, upload_port=c.up)
-    c.load.add_users()
-    c.load.start()
-    c.load.wait_ready(600)
+    c.load = faultload.Load(c.s, upload_port=c.up).begin()
     figure(c, "%s: load of %d xmppload sessions, %d checker clients, "
            "uploads" % ("PostgreSQL" if pg else "SQLite", c.load.users(),
                         len(c.load.checker.clients)))
@@ -81,9 +74,8 @@ def finish(c, what):
 
 
 def stop(c):
-    if getattr(c, "load", None) is not None and \
-            not c.load.checker.stopping:
-        c.load.stop()
+    if getattr(c, "load", None) is not None:
+        c.load.end()
     if getattr(c, "s", None) is not None:
         c.s.stop()
     if getattr(c, "tmpfs", None):

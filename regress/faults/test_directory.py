@@ -16,6 +16,7 @@ import re
 import time
 
 import faultload
+from faultload import figure
 from rawxmpp import Raw
 from slapd import Slapd
 from xmppdtest import Server, free_port
@@ -28,11 +29,6 @@ LDAP_TIMEOUT = 3    # the ldap block's timeout
 
 class Ctx:
     pass
-
-
-def figure(c, text):
-    c.figures.append(text)
-    print("# " + text, flush=True)
 
 
 def setup():
@@ -54,10 +50,7 @@ def setup():
         c.s.base_conf() + faultload.config(c.up) +
         'domain "%s" {\n\tauth ldap "dir"\n}\n' % DOMAIN))
     c.s.start()
-    c.load = faultload.Load(c.s, upload_port=c.up)
-    c.load.add_users()
-    c.load.start()
-    c.load.wait_ready(600)
+    c.load = faultload.Load(c.s, upload_port=c.up).begin()
     figure(c, "load: %d xmppload sessions, %d checker clients, uploads; "
            "an LDAP domain beside" % (c.load.users(),
                                        len(c.load.checker.clients)))
@@ -65,9 +58,8 @@ def setup():
 
 
 def teardown(c):
-    if getattr(c, "load", None) is not None and \
-            not c.load.checker.stopping:
-        c.load.stop()
+    if getattr(c, "load", None) is not None:
+        c.load.end()
     c.s.stop()
     c.ldap.close()
     print("# figures:\n" + "\n".join("#   " + f for f in c.figures))

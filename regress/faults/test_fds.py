@@ -39,19 +39,15 @@ def setup():
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     for u in USERS:
         add_user(s, "%s@example.org" % u, u + "-pw")
-    s.load = faultload.Load(s, upload_port=up)
-    s.load.add_users()
-    s.load.start()
-    s.load.wait_ready(600)
+    s.load = faultload.Load(s, upload_port=up).begin()
     print("# load: %d xmppload sessions, %d checker clients, uploads"
           % (s.load.users(), len(s.load.checker.clients)), flush=True)
     return s
 
 
 def teardown(s):
-    if getattr(s, "load", None) is not None and \
-            not s.load.checker.stopping:
-        s.load.stop()
+    if getattr(s, "load", None) is not None:
+        s.load.end()
     s.stop()
 
 

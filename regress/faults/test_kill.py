@@ -18,6 +18,7 @@ import signal
 import time
 
 import faultload
+from faultload import figure
 from rawxmpp import Raw
 from slapd import Slapd
 from xmppdtest import Server, add_user, free_port
@@ -29,11 +30,6 @@ LDAP_DOMAIN = "dir.example.org"
 
 class Ctx:
     pass
-
-
-def figure(c, text):
-    c.figures.append(text)
-    print("# " + text, flush=True)
 
 
 def conf(c):
@@ -71,8 +67,8 @@ def setup():
 
 def teardown(c):
     for l in (getattr(c, "load", None), getattr(c, "load2", None)):
-        if l is not None and not l.checker.stopping:
-            l.stop()
+        if l is not None:
+            l.end()
     c.s.stop()
     c.ldap.close()
     print("# figures:\n" + "\n".join("#   " + f for f in c.figures))
@@ -284,10 +280,8 @@ def restart_on_failure(c, name):
 
 
 def test_router_and_store_killed(c):
-    c.load2 = load = faultload.Load(c.s, upload_port=c.up, prefix="cr")
-    load.add_users()
-    load.start()
-    load.wait_ready(600)
+    c.load2 = load = faultload.Load(c.s, upload_port=c.up,
+                                    prefix="cr").begin()
     marks = []
     for r in range(ROUNDS):
         for name in ("router", "store"):

@@ -46,7 +46,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import rawxmpp
-from xmppdtest import TOP, XMPPCTL, TIMEOUT
+from xmppdtest import TOP, XMPPCTL
 
 BENCH = os.path.join(TOP, "regress", "bench")
 # xmppd as released (make -C regress/bench): the regress build shrinks
@@ -298,6 +298,18 @@ class Load:
                 time.sleep(0.2)
         self.checker.wait_up(max(1, deadline - time.monotonic()))
 
+    def begin(self, timeout=600):
+        """Accounts made, the load started, and ready (wait_ready)."""
+        self.add_users()
+        self.start()
+        self.wait_ready(timeout)
+        return self
+
+    def end(self):
+        """stop(), unless it was stopped already: a teardown's."""
+        if not self.checker.stopping:
+            self.stop()
+
     def stop(self):
         """Stops the load processes, then the checker's sending; waits
         for the acknowledged messages to reach their receivers."""
@@ -310,6 +322,12 @@ class Load:
     def summary(self):
         return "\n".join([l.summary() for l in self.loops] +
                          [self.checker.summary()])
+
+
+def figure(c, text):
+    """A figure of the run: kept in c.figures, and printed."""
+    c.figures.append(text)
+    print("# " + text, flush=True)
 
 
 def integrity(s):
