@@ -29,6 +29,7 @@ from servers import (DOMAIN, Xmppd, descendants, log, make_cert,
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 XMPPLOAD = os.path.join(HERE, "xmppload")
+XMPPCTL = os.path.join(HERE, "obj", "xmppctl", "xmppctl")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 CONTACTS = 10           # each user's roster: its neighbours, mutual
@@ -189,6 +190,16 @@ class Sampler:
             pass
         return size, counts
 
+    def sessions(self):
+        """The router's count of client sessions, or -1."""
+        out = run([XMPPCTL, "-s", os.path.join(self.srv.dir, "xmppd.sock"),
+                   "show", "stats"], check=False)
+        for line in out.stdout.splitlines():
+            w = line.split()
+            if len(w) == 2 and w[0] == "sessions":
+                return int(w[1])
+        return -1
+
     def sample(self, t, keep=True):
         """One row of figures; keep: for the plot."""
         row = {"t": t}
@@ -204,6 +215,7 @@ class Sampler:
             self.pids[name] = p
             row[name] = (rss, fds, cpu)
         size, row["rows"] = self.db()
+        row["sessions"] = self.sessions()
         row.update(size)
         with open("/proc/loadavg") as f:
             row["load"] = float(f.read().split()[0])
@@ -213,11 +225,14 @@ class Sampler:
         row["occupants"] = int(st.get("occupants", 0))
         if keep:
             self.rows.append(row)
-        log("soak: %5.1f min  %s  db %.1f MiB  online %d  load %.2f"
+        log("soak: %5.1f min  %s  db %.1f MiB  online %d (router: %d)  "
+            "load %.2f"
             % (t / 60, "  ".join("%s %d KiB/%d fds" % (n, row[n][0],
                                                       row[n][1])
-                                 for n in self.names if n in row),
-               row["db"] / 1048576, row["online"], row["load"]))
+                                 for n in row
+                                 if isinstance(row[n], tuple)),
+               row["db"] / 1048576, row["online"], row["sessions"],
+               row["load"]))
         return row
 
     def settled(self, timeout=30):
@@ -234,28 +249,31 @@ class Sampler:
             time.sleep(0.5)
 
     def after(self, timeout=120):
-        """Once the clients have gone: every process back to the
-        descriptors it had before them?"""
+        """Once the clients have gone: no session left in the router,
+        every process back to the descriptors it had before them?"""
         deadline = time.monotonic() + timeout
         while True:
             row = self.sample(-1, keep=False)
             streams = [n for n in self.names if n.startswith("stream")
                        and n in row]
-            if all(row[n][1] <= self.base.get(n, (0, 0))[1] + 2
-                   for n in streams) or time.monotonic() > deadline:
+            if (row["sessions"] == 0 and
+                all(row[n][1] <= self.base.get(n, (0, 0))[1] + 2
+                    for n in streams)) or time.monotonic() > deadline:
                 return row
             time.sleep(2)
 
     def csv(self, path):
         with open(path, "w") as f:
-            f.write("minute,online,occupants,load,db_kib,wal_kib,muc_kib,"
+            f.write("minute,online,router_sessions,occupants,load,db_kib,"
+                    "wal_kib,muc_kib,"
                     "mam_rows,"
                     "offline_rows,%s,%s\n" % (
                         ",".join(n + "_rss_kib" for n in self.names),
                         ",".join(n + "_fds" for n in self.names)))
             for r in self.rows:
-                f.write("%.2f,%d,%d,%.2f,%d,%d,%d,%s,%s,%s,%s\n" % (
-                    r["t"] / 60, r["online"], r["occupants"], r["load"],
+                f.write("%.2f,%d,%d,%d,%.2f,%d,%d,%d,%s,%s,%s,%s\n" % (
+                    r["t"] / 60, r["online"], r["sessions"], r["occupants"],
+                    r["load"],
                     r["db"] // 1024, r["wal"] // 1024, r["muc"] // 1024,
                     r["rows"].get("mam", ""),
                     r["rows"].get("offline", ""),
@@ -312,6 +330,8 @@ def summary(s, warm, load, gone):
                   first["rows"].get("offline"), last["rows"].get("offline"),
                   max(r["wal"] for r in s.rows) / 1048576,
                   first["muc"] / 1048576, last["muc"] / 1048576))
+    out.append("sessions in the router once the clients had gone: %d"
+               % gone["sessions"])
     if s.restarts:
         out.append("processes restarted: %s" % s.restarts)
     res = load.last("result")
@@ -340,7 +360,8 @@ def install_gnuplot():
 def plot(s, csv, png, title):
     """Three panels: RSS, descriptors, the database and the sessions."""
     cols = {n: i for i, n in enumerate(
-        ["minute", "online", "occupants", "load", "db_kib", "wal_kib",
+        ["minute", "online", "router_sessions", "occupants", "load",
+         "db_kib", "wal_kib",
          "muc_kib", "mam_rows",
          "offline_rows"] + [n + "_rss_kib" for n in s.names] +
         [n + "_fds" for n in s.names], 1)}
@@ -393,7 +414,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-q", action="store_true", help="a short run")
     ap.add_argument("--sessions", type=int, default=10000)
-    ap.add_argument("--minutes", type=int, default=30)
+    ap.add_argument("--minutes", type=int, default=None, help="30; -q: 3")
     ap.add_argument("--interval", type=int, default=60)
     ap.add_argument("--warmup", type=float, default=5,
                     help="minutes of the soak before growth is measured")
@@ -410,8 +431,9 @@ def main():
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     if args.q:
-        args.sessions, args.minutes, args.interval = 300, 3, 10
-        args.warmup = 1
+        args.sessions, args.interval, args.warmup = 300, 10, 1
+    if args.minutes is None:
+        args.minutes = 3 if args.q else 30
     if args.occupants == 0:
         args.occupants = args.sessions // 10
     if not os.path.exists(XMPPLOAD):
