@@ -15,6 +15,7 @@ build is `make -C regress/bench`'s.  See docs/BENCHMARKS.md, "Soak".
 
 import argparse
 import os
+import struct
 import shutil
 import sqlite3
 import subprocess
@@ -30,6 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 XMPPLOAD = os.path.join(HERE, "xmppload")
 XMPPCTL = os.path.join(HERE, "obj", "xmppctl", "xmppctl")
+HEAPCOUNT = os.path.join(HERE, "libheapcount.so")
+HC_CLASSES = 256        # heapcount.c: 16-byte classes
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 CONTACTS = 10           # each user's roster: its neighbours, mutual
@@ -135,6 +138,34 @@ def proc_figures(p):
     return rss, fds, (int(fields[11]) + int(fields[12])) / TICK
 
 
+class SoakXmppd(Xmppd):
+    """--heap: libheapcount.so preloaded, so that each process shows its
+    live heap in /dev/shm/heapcount.PID."""
+    heap = False
+
+    def env(self):
+        e = dict(os.environ)
+        if self.heap:
+            e["LD_PRELOAD"] = HEAPCOUNT
+        return e
+
+
+HEAP_PIDS = set()       # whose files to remove
+
+
+def heap_of(p):
+    """(live bytes, live blocks, [live blocks by 16-byte class]) of
+    process p, from heapcount.c's file, or None."""
+    try:
+        with open("/dev/shm/heapcount.%d" % p, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    HEAP_PIDS.add(p)
+    v = struct.unpack("=%dQ" % (5 + HC_CLASSES), raw[:8 * (5 + HC_CLASSES)])
+    return v[1], v[2], v[5:]
+
+
 class Sampler:
     """Every process of xmppd by its title (processes of one title
     numbered in the order of their pids), and the database."""
@@ -214,6 +245,9 @@ class Sampler:
                 self.restarts[name] = self.restarts.get(name, 0) + 1
             self.pids[name] = p
             row[name] = (rss, fds, cpu)
+            h = heap_of(p)
+            if h is not None:
+                row.setdefault("heap", {})[name] = h
         size, row["rows"] = self.db()
         row["sessions"] = self.sessions()
         row.update(size)
@@ -317,6 +351,7 @@ def summary(s, warm, load, gone):
                       last[n][2]))
     dbg = slope([(r["t"] / 60, r["db"] / 1024) for r in after])
     out.append("")
+    out += heap_summary(s, after, gone)
     mam = [r["rows"].get("mam") for r in (first, last)]
     out.append("xmppd.db: %.1f MiB after warm-up, %.1f MiB at the end "
                "(%+.1f KiB/min); archive rows %s -> %s%s, offline rows "
@@ -344,6 +379,38 @@ def summary(s, warm, load, gone):
     out.append("load average: min %.2f, median %.2f, max %.2f"
                % (min(loads), sorted(loads)[len(loads) // 2], max(loads)))
     return "\n".join(out)
+
+
+def heap_summary(s, after, gone):
+    """--heap: each process's live heap after warm-up, at the end, its
+    growth, and the block sizes whose count grew most."""
+    first, last = after[0], s.rows[-1]
+    if "heap" not in first or "heap" not in last:
+        return []
+    out = ["", "| process | live heap before the clients | after warm-up "
+           "| at the end | growth after warm-up | clients gone | blocks "
+           "grown most after warm-up (size: count) |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    base = s.base.get("heap", {})
+    for n in s.names:
+        if n not in first["heap"] or n not in last["heap"]:
+            continue
+        a, b = first["heap"][n], last["heap"][n]
+        g = slope([(r["t"] / 60, r["heap"][n][0] / 1024) for r in after
+                   if n in r.get("heap", {})])
+        grown = sorted(((b[2][i] - a[2][i], i) for i in range(HC_CLASSES)),
+                       reverse=True)[:3]
+        out.append("| %s | %s | %.1f KiB | %.1f KiB | %+.1f KiB/min | %s "
+                   "| %s |"
+                   % (n, "%.1f KiB" % (base[n][0] / 1024) if n in base
+                      else "-", a[0] / 1024, b[0] / 1024, g,
+                      "%.1f KiB" % (gone["heap"][n][0] / 1024)
+                      if n in gone.get("heap", {}) else "-",
+                      ", ".join("%s: %+d" % ("%d-%d" % (16 * i, 16 * i + 15)
+                                             if i < HC_CLASSES - 1 else
+                                             ">4K", d)
+                                for d, i in grown if d > 0) or "none"))
+    return out
 
 
 def install_gnuplot():
@@ -429,6 +496,8 @@ def main():
     ap.add_argument("--out", default=".", help="where soak.csv and "
                     "soak.png go (default: here)")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--heap", action="store_true", help="each process's "
+                    "live heap too (libheapcount.so preloaded)")
     args = ap.parse_args()
     if args.q:
         args.sessions, args.interval, args.warmup = 300, 10, 1
@@ -446,7 +515,8 @@ def main():
     srv = load = None
     try:
         cert = make_cert(top)
-        srv = Xmppd(top, cert, archive=True)
+        srv = SoakXmppd(top, cert, archive=True)
+        srv.heap = args.heap
         log("soak: %d accounts" % args.sessions)
         srv.prepare(args.sessions)
         add_rosters(srv, args.sessions)
@@ -502,6 +572,11 @@ def main():
             load.proc.wait()
         if srv is not None:
             srv.stop()
+        for p in HEAP_PIDS:
+            try:
+                os.unlink("/dev/shm/heapcount.%d" % p)
+            except OSError:
+                pass
         if not args.keep:
             shutil.rmtree(top, ignore_errors=True)
         else:
