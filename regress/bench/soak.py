@@ -296,25 +296,29 @@ class Sampler:
                 return row
             time.sleep(2)
 
+    def heap_names(self):
+        return [n for n in self.names if any(n in r.get("heap", {})
+                                             for r in self.rows)]
+
     def csv(self, path):
+        hn = self.heap_names()
+        head = ["minute", "online", "router_sessions", "occupants", "load",
+                "db_kib", "wal_kib", "muc_kib", "mam_rows", "offline_rows"]
+        head += [n + "_rss_kib" for n in self.names]
+        head += [n + "_fds" for n in self.names]
+        head += [n + "_heap_kib" for n in hn]
         with open(path, "w") as f:
-            f.write("minute,online,router_sessions,occupants,load,db_kib,"
-                    "wal_kib,muc_kib,"
-                    "mam_rows,"
-                    "offline_rows,%s,%s\n" % (
-                        ",".join(n + "_rss_kib" for n in self.names),
-                        ",".join(n + "_fds" for n in self.names)))
+            f.write(",".join(head) + "\n")
             for r in self.rows:
-                f.write("%.2f,%d,%d,%d,%.2f,%d,%d,%d,%s,%s,%s,%s\n" % (
-                    r["t"] / 60, r["online"], r["sessions"], r["occupants"],
-                    r["load"],
-                    r["db"] // 1024, r["wal"] // 1024, r["muc"] // 1024,
-                    r["rows"].get("mam", ""),
-                    r["rows"].get("offline", ""),
-                    ",".join(str(r[n][0]) if n in r else ""
-                             for n in self.names),
-                    ",".join(str(r[n][1]) if n in r else ""
-                             for n in self.names)))
+                v = ["%.2f" % (r["t"] / 60), r["online"], r["sessions"],
+                     r["occupants"], "%.2f" % r["load"], r["db"] // 1024,
+                     r["wal"] // 1024, r["muc"] // 1024,
+                     r["rows"].get("mam", ""), r["rows"].get("offline", "")]
+                v += [r[n][0] if n in r else "" for n in self.names]
+                v += [r[n][1] if n in r else "" for n in self.names]
+                v += [r["heap"][n][0] // 1024 if n in r.get("heap", {})
+                      else "" for n in hn]
+                f.write(",".join(str(x) for x in v) + "\n")
 
 
 def slope(points):
@@ -389,8 +393,9 @@ def heap_summary(s, after, gone):
         return []
     out = ["", "| process | live heap before the clients | after warm-up "
            "| at the end | growth after warm-up | clients gone | blocks "
-           "grown most after warm-up (size: count) |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+           "grown most after warm-up (size: count) | blocks kept once the "
+           "clients had gone |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     base = s.base.get("heap", {})
     for n in s.names:
         if n not in first["heap"] or n not in last["heap"]:
@@ -398,19 +403,25 @@ def heap_summary(s, after, gone):
         a, b = first["heap"][n], last["heap"][n]
         g = slope([(r["t"] / 60, r["heap"][n][0] / 1024) for r in after
                    if n in r.get("heap", {})])
-        grown = sorted(((b[2][i] - a[2][i], i) for i in range(HC_CLASSES)),
-                       reverse=True)[:3]
         out.append("| %s | %s | %.1f KiB | %.1f KiB | %+.1f KiB/min | %s "
-                   "| %s |"
+                   "| %s | %s |"
                    % (n, "%.1f KiB" % (base[n][0] / 1024) if n in base
                       else "-", a[0] / 1024, b[0] / 1024, g,
                       "%.1f KiB" % (gone["heap"][n][0] / 1024)
                       if n in gone.get("heap", {}) else "-",
-                      ", ".join("%s: %+d" % ("%d-%d" % (16 * i, 16 * i + 15)
-                                             if i < HC_CLASSES - 1 else
-                                             ">4K", d)
-                                for d, i in grown if d > 0) or "none"))
+                      classes_grown(a[2], b[2]),
+                      classes_grown(base[n][2], gone["heap"][n][2])
+                      if n in base and n in gone.get("heap", {}) else "-"))
     return out
+
+
+def classes_grown(a, b):
+    """The three block sizes whose count grew most from a to b."""
+    grown = sorted(((b[i] - a[i], i) for i in range(HC_CLASSES)),
+                   reverse=True)[:3]
+    return ", ".join("%s: %+d" % ("%d-%d" % (16 * i, 16 * i + 15)
+                                  if i < HC_CLASSES - 1 else ">4K", d)
+                     for d, i in grown if d > 0) or "none"
 
 
 def install_gnuplot():
@@ -431,22 +442,27 @@ def plot(s, csv, png, title):
          "db_kib", "wal_kib",
          "muc_kib", "mam_rows",
          "offline_rows"] + [n + "_rss_kib" for n in s.names] +
-        [n + "_fds" for n in s.names], 1)}
+        [n + "_fds" for n in s.names] +
+        [n + "_heap_kib" for n in s.heap_names()], 1)}
+    heap = ", ".join("'%s' using 1:($%d/1024) with linespoints title '%s'"
+                     % (csv, cols[n + "_heap_kib"], n)
+                     for n in s.heap_names() if n != "xmppload")
     rss = ", ".join("'%s' using 1:($%d/1024) with linespoints title '%s'"
                     % (csv, cols[n + "_rss_kib"], n) for n in s.names)
     fds = ", ".join("'%s' using 1:%d with linespoints title '%s'"
                     % (csv, cols[n + "_fds"], n) for n in s.names)
     script = """
-set terminal pngcairo size 1000,1200 font ",10"
+set terminal pngcairo size 1000,%(height)d font ",10"
 set output '%(png)s'
 set datafile separator ','
 set key outside right top
 set grid
-set multiplot layout 3,1 title '%(title)s'
+set multiplot layout %(panels)d,1 title '%(title)s'
 set ylabel 'RSS (MiB)'
 set logscale y
 plot %(rss)s
 unset logscale y
+%(heapplot)s
 set ylabel 'open descriptors'
 set logscale y
 plot %(fds)s
@@ -464,6 +480,9 @@ plot '%(csv)s' using 1:($%(db)d/1024) with linespoints title 'xmppd.db', \
      '%(csv)s' using 1:%(online)d axes x1y2 with lines title 'sessions online'
 unset multiplot
 """ % {"png": png, "title": title, "rss": rss, "fds": fds, "csv": csv,
+       "panels": 4 if heap else 3, "height": 1600 if heap else 1200,
+       "heapplot": "set ylabel 'live heap (MiB)'\nset logscale y\n"
+                   "plot %s\nunset logscale y" % heap if heap else "",
        "db": cols["db_kib"], "wal": cols["wal_kib"], "muc": cols["muc_kib"],
        "online": cols["online"], "smax": max(r["online"]
                                               for r in s.rows) * 1.2}
