@@ -63,9 +63,12 @@ class Load:
                "-j", str(args.occupants), "-k", str(args.rooms),
                "-g", str(args.groupchat)]
         self.cmd = cmd
+        env = dict(os.environ)
+        if args.heap:
+            env["LD_PRELOAD"] = HEAPCOUNT   # the load client's heap too
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, text=True,
-                                     preexec_fn=raise_nofile)
+                                     preexec_fn=raise_nofile, env=env)
         self.lines = []
         self.cond = threading.Condition()
         self.thread = threading.Thread(target=self.read, daemon=True)
