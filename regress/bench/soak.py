@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 
+from bench import parse_kv
 from servers import (DOMAIN, Xmppd, descendants, log, make_cert,
                      raise_nofile, run)
 
@@ -37,18 +38,6 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 CONTACTS = 10           # each user's roster: its neighbours, mutual
 GNUPLOT = "/usr/bin/gnuplot"
-
-
-def kv(line):
-    out = {}
-    for w in line.split()[1:]:
-        k, sep, v = w.partition("=")
-        if sep:
-            try:
-                out[k] = float(v)
-            except ValueError:
-                out[k] = v
-    return out
 
 
 class Load:
@@ -93,7 +82,7 @@ class Load:
                                            "for %r" % (self.proc.poll(),
                                                        word))
                     if line.startswith(word + " "):
-                        return kv(line)
+                        return parse_kv(line)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise RuntimeError("xmppload: no %r line" % word)
@@ -103,7 +92,7 @@ class Load:
         with self.cond:
             for line in reversed(self.lines):
                 if line is not None and line.startswith(word + " "):
-                    return kv(line)
+                    return parse_kv(line)
         return {}
 
 
