@@ -583,11 +583,17 @@ def main():
             load.proc.wait()
         if srv is not None:
             srv.stop()
-        for p in HEAP_PIDS:
-            try:
-                os.unlink("/dev/shm/heapcount.%d" % p)
-            except OSError:
-                pass
+        # Also those of processes never sampled (the first start that
+        # lays out the database): every file whose process is gone.
+        for f in os.listdir("/dev/shm"):
+            pid = f[len("heapcount."):]
+            if f.startswith("heapcount.") and pid.isdigit() and \
+                    (int(pid) in HEAP_PIDS or
+                     not os.path.exists("/proc/" + pid)):
+                try:
+                    os.unlink(os.path.join("/dev/shm", f))
+                except OSError:
+                    pass
         if not args.keep:
             shutil.rmtree(top, ignore_errors=True)
         else:
