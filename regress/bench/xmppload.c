@@ -17,7 +17,8 @@
 /*
  * xmppload: the scenarios of the benchmark (idle connections, logins,
  * messages between pairs, messages echoed by an external component,
- * logins with a roster, and group chat in xmppmuc.c), each bounded in
+ * logins with a roster, group chat in xmppmuc.c, and the soak in
+ * xmppsoak.c), each bounded in
  * count and time, printing one line of key=value figures per phase, its
  * own CPU time included so that it can be shown not to be the
  * bottleneck.
@@ -38,7 +39,7 @@
 #include "xmppload.h"
 
 enum mode { M_IDLE, M_LOGINS, M_MESSAGES, M_COMPONENT, M_ROSTER, M_MUC,
-    M_MUCJOIN };
+    M_MUCJOIN, M_SOAK };
 
 struct load_opts	 opts = {
 	.host = "127.0.0.1",
@@ -87,7 +88,9 @@ usage(void)
 	    "\t[-c concurrent] [-D domain -Q port] [-d domain] [-E maxerrors] [-H path] "
 	    "[-h host]\n\t[-j occupants]\n"
 	    "\t[-M service] [-m idle|logins|messages|component|roster|muc|"
-	    "mucjoin]\n"
+	    "mucjoin|soak]\n"
+	    "\t[-e messages/s] [-g groupchat/s] [-i interval] [-J joins/s] "
+	    "[-k rooms]\n\t[-L logouts/s] [-x presences/s]\n"
 	    "\t[-n count] [-o first]\n"
 	    "\t[-P port] [-p pairs|senders] [-R room] [-S servername] "
 	    "[-t seconds]\n"
@@ -137,6 +140,8 @@ tick_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if (mode == M_SOAK)
+		return;		/* -t is the soak's length: it keeps time */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (ts.tv_sec < deadline.tv_sec) {
 		if (mode == M_MUC || mode == M_MUCJOIN)
@@ -191,6 +196,10 @@ login_done(void)
 void
 load_ready(struct conn *c)
 {
+	if (mode == M_SOAK) {
+		soak_ready(c);
+		return;
+	}
 	active--;
 	finished++;
 	if (nlat < total)
@@ -219,6 +228,10 @@ load_fail(const char *fmt, ...)
 void
 load_failed(struct conn *c, const char *why)
 {
+	if (mode == M_SOAK) {
+		soak_failed(c, why);
+		return;
+	}
 	if (mode == M_MESSAGES && finished == total)
 		errx(1, "%s%04d: %s during the scenario", opts.prefix,
 		    c->user, why);
@@ -269,6 +282,10 @@ load_message(struct conn *c)
 {
 	struct pair	*p = c->pair;
 
+	if (mode == M_SOAK) {
+		soak_message(c);
+		return;
+	}
 	if (mode == M_MUC || mode == M_MUCJOIN) {
 		muc_message(c);
 		return;
@@ -292,6 +309,8 @@ load_stanza(struct conn *c)
 {
 	if (mode == M_MUC || mode == M_MUCJOIN)
 		muc_stanza(c);
+	else if (mode == M_SOAK)
+		soak_stanza(c);
 }
 
 static int
@@ -433,7 +452,8 @@ parse_args(int argc, char *argv[])
 	int	 ch;
 
 	while ((ch = getopt(argc, argv,
-	    "a:C:c:D:d:E:H:h:j:M:m:n:o:P:p:Q:R:S:st:U:u:W:w:")) != -1) {
+	    "a:C:c:D:d:E:e:g:H:h:i:J:j:k:L:M:m:n:o:P:p:Q:R:S:st:U:u:W:w:x:"))
+	    != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcasecmp(optarg, "plain") == 0)
@@ -460,14 +480,32 @@ parse_args(int argc, char *argv[])
 		case 'E':
 			maxerrors = number(optarg, 0, 1000000, "errors");
 			break;
+		case 'e':
+			soak.messages = number(optarg, 0, 100000, "messages");
+			break;
+		case 'g':
+			soak.groupchat = number(optarg, 0, 100000, "groupchat");
+			break;
 		case 'H':
 			opts.websocket = optarg;
 			break;
 		case 'h':
 			opts.host = optarg;
 			break;
+		case 'i':
+			soak.interval = number(optarg, 1, 86400, "interval");
+			break;
+		case 'J':
+			soak.joins = number(optarg, 0, 100000, "joins");
+			break;
 		case 'j':
 			occupants = number(optarg, 1, 100000, "occupants");
+			break;
+		case 'k':
+			soak.rooms = number(optarg, 1, 100000, "rooms");
+			break;
+		case 'L':
+			soak.logouts = number(optarg, 0, 100000, "logouts");
 			break;
 		case 'M':
 			muc_service = optarg;
@@ -488,6 +526,8 @@ parse_args(int argc, char *argv[])
 				mode = M_MUC;
 			else if (strcmp(optarg, "mucjoin") == 0)
 				mode = M_MUCJOIN;
+			else if (strcmp(optarg, "soak") == 0)
+				mode = M_SOAK;
 			else
 				usage();
 			break;
@@ -529,6 +569,9 @@ parse_args(int argc, char *argv[])
 			break;
 		case 'w':
 			opts.password = optarg;
+			break;
+		case 'x':
+			soak.presences = number(optarg, 0, 100000, "presences");
 			break;
 		default:
 			usage();
@@ -574,6 +617,17 @@ main(int argc, char *argv[])
 		if ((pairs = calloc(npairs, sizeof(*pairs))) == NULL)
 			err(1, NULL);
 		break;
+	case M_SOAK:
+		soak.sessions = count > 0 ? count : soak.sessions;
+		soak.seconds = timelimit;
+		/* By default a tenth of them in rooms. */
+		soak.occupants = occupants > 0 ? occupants :
+		    soak.sessions / 10;
+		soak.service = muc_service;
+		if (muc_room != NULL)
+			soak.room = muc_room;
+		total = nusers = soak_setup(conc);
+		break;
 	case M_ROSTER:
 		opts.roster = 1;
 		/* FALLTHROUGH */
@@ -601,6 +655,11 @@ main(int argc, char *argv[])
 	event_assign(&tick, base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(&tick, &one);
 
+	if (mode == M_SOAK) {
+		soak_run();
+		printf("cpu total=%.3f\n", load_cpu());
+		return (0);
+	}
 	cpu0 = load_cpu();
 	load_phase_start();
 	start_next();
@@ -634,6 +693,8 @@ main(int argc, char *argv[])
 			load_fail("%d of %d logins failed", failed, total);
 		muc_run(conns);
 		close_all();
+		break;
+	case M_SOAK:
 		break;
 	}
 	printf("cpu total=%.3f\n", load_cpu());

@@ -162,7 +162,24 @@ struct load_opts {
 	const char	*websocket;	/* -H: over WebSocket at this path */
 };
 
+/* The soak scenario's rates are per second. */
+struct soak_opts {
+	int		 sessions;	/* -n: held, one per user */
+	int		 seconds;	/* -t: how long, once all are in */
+	int		 interval;	/* -i: a stats line this often */
+	int		 logouts;	/* -L: each comes back 5 s later */
+	int		 messages;	/* -e: chat, to bare JIDs */
+	int		 presences;	/* -x: away and back */
+	int		 joins;		/* -J: room joins, and leaves */
+	int		 occupants;	/* -j: kept in rooms at most */
+	int		 rooms;		/* -k */
+	int		 groupchat;	/* -g: from occupants */
+	const char	*service;	/* -M */
+	const char	*room;		/* -R: rooms are named room0.. */
+};
+
 extern struct load_opts	 opts;
+extern struct soak_opts	 soak;
 extern struct event_base *base;
 extern int		 load_sync;
 
@@ -204,5 +221,13 @@ void		 muc_run(struct conn **);
 void		 muc_message(struct conn *);
 void		 muc_stanza(struct conn *);
 void		 muc_tick(void);
+
+/* xmppsoak.c: the soak scenario. */
+int		 soak_setup(int);
+void		 soak_run(void);
+void		 soak_ready(struct conn *);
+void		 soak_failed(struct conn *, const char *);
+void		 soak_message(struct conn *);
+void		 soak_stanza(struct conn *);
 
 #endif /* XMPPLOAD_H */
