@@ -1,0 +1,396 @@
+/*
+ * Copyright (c) 2026 The xmppd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * libFuzzer harness for a whole process as a hostile peer sees it: the
+ * router (FUZZ_ROUTER), the store (FUZZ_STORE), ldapauthd
+ * (FUZZ_LDAPAUTHD) or mucd (FUZZ_MUCD) is started by its own main
+ * function in this process, linked with its objects, with what it
+ * cannot do here taken out at link time (--wrap): the bootstrap from the
+ * parent is the configuration fuzz_conf, the sandbox is nothing, and
+ * the event loop returns to the harness.  Each input is then what one
+ * peer writes on its link, framing included: the first byte picks the
+ * peer (a stream; for the store the router too; for mucd the router),
+ * the rest is read as proc.c reads a link and each message handed to
+ * the process's dispatcher, as proc.c hands it.  A refused message
+ * closes the link, as proc.c does: the peer's state goes (peer_down)
+ * and the rest of the input is not read.  After each input every
+ * stream link goes down and what the process wrote to its peers is
+ * thrown away.
+ *
+ * A memory error, a leak, or the process stopping on what a stream
+ * wrote (fatal(): a stream that can stop the router or the store stops
+ * the whole server) is a bug.  What another process writes is trusted
+ * to be well formed: fatal() is proc.c's answer to it too, taken here
+ * as the link closing.  See regress/fuzz/README.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <event.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "config.h"
+#include "log.h"
+#include "msg.h"
+#include "proc.h"
+#include "xmppd.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int	ldapauthd_main(int, char *[]);
+int	mucd_main(int, char *[]);
+void	__wrap_proc_child_init(int, int);
+void	__wrap_proc_child_run(void);
+void	__wrap_sandbox(const char *);
+void	__wrap_fatal(const char *, ...);
+void	__wrap_fatalx(const char *, ...);
+
+#define FUZZ_STREAMS	2
+#define FUZZ_MAXSIZE	(4 * 1024 * 1024)	/* common/proc.c's */
+
+static const char fuzz_conf[] =
+    "tls keypair \"example.org\" certificate \"/etc/ssl/e.pem\"\n"
+    "domain \"example.org\" {\n"
+    "\tadmin \"admin@example.org\"\n"
+    "}\n"
+    "domain \"example.net\"\n"
+    "muc \"conference.example.org\"\n"
+    "upload \"upload.example.org\" {\n"
+    "\turl \"https://upload.example.org/\"\n"
+    "}\n"
+    "component \"c.example.org\" password \"secret\"\n"
+    "ldap \"dir\" {\n"
+    "\tserver \"ldap://127.0.0.1:1\"\n"
+    "\tbind \"cn=xmpp,dc=example,dc=com\" password \"secret\"\n"
+    "\tbase \"dc=example,dc=com\"\n"
+    "}\n"
+    "domain \"example.com\" {\n"
+    "\tauth ldap \"dir\"\n"
+    "}\n"
+    "listen on * port 5222 client\n"
+    "listen on * port 5269 server\n";
+
+/* The peers a router or a store has, and those a fuzzed input comes from. */
+static const int fuzz_peers[] = {
+	PROC_STREAM, PROC_STREAM, PROC_ROUTER, PROC_STORE, PROC_LDAPAUTHD,
+	PROC_MUCD, PROC_UPLOADD, PROC_RESOLVER, PROC_CONTROL
+};
+static int		 fuzz_cwd = -1;
+static char		 fuzz_dir[] = "/tmp/fuzz_proc.XXXXXX";
+static jmp_buf		 fuzz_started;
+static jmp_buf		 fuzz_refused;
+static struct imsgev	*fuzz_iev;	/* the peer of this input */
+static struct imsg	 fuzz_imsg;	/* being handled */
+static int		 fuzz_inimsg;
+
+/*
+ * A malformed message from a stream that these functions still answer
+ * with fatalx(), where a refusal that closes the stream's link is being
+ * made (the router and store files of the component and s2s links, SM,
+ * the store's logins): taken here for that refusal, so that the rest
+ * is fuzzed meanwhile.  Any other fatal() is a bug found.
+ */
+static const char *const fuzz_refusing[] = {
+	"component_stanza", "component_up", "s2s_link", "s2s_link_ending",
+	"s2s_in_stanza", "sm_undeliverable", "sm_enable", "auth_start",
+	"component_auth"
+};
+
+static void
+fuzz_link(int type, int instance)
+{
+	struct proc_self	*ps = &proc_self;
+	struct imsgev		*iev, **p;
+	int			 sp[2];
+
+	if (type == ps->type)
+		return;
+	if (instance >= ps->npeers[type]) {
+		if ((p = recallocarray(ps->peers[type], ps->npeers[type],
+		    instance + 1, sizeof(*p))) == NULL)
+			abort();
+		ps->peers[type] = p;
+		ps->npeers[type] = instance + 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
+	    (iev = calloc(1, sizeof(*iev))) == NULL)
+		abort();
+	close(sp[0]);
+	imsgev_init(iev, sp[1], type, instance, NULL, NULL);
+	ps->peers[type][instance] = iev;
+}
+
+/* The datadir and what the store left in it. */
+static void
+fuzz_cleanup(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+
+	if ((d = opendir(fuzz_dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	(void)rmdir(fuzz_dir);
+}
+
+/* In place of the bootstrap from the parent: the datadir is the cwd. */
+void
+__wrap_proc_child_init(int type, int instance)
+{
+	struct proc_self	*ps = &proc_self;
+	char			 path[64];
+	size_t			 i;
+	int			 fd, n[PROC_MAX] = { 0 };
+
+	if ((fuzz_cwd = open(".", O_RDONLY | O_DIRECTORY)) == -1 ||
+	    mkdtemp(fuzz_dir) == NULL || chdir(fuzz_dir) == -1)
+		abort();
+	atexit(fuzz_cleanup);
+	(void)snprintf(path, sizeof(path), "%s/xmppd.conf", fuzz_dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, fuzz_conf, sizeof(fuzz_conf) - 1) !=
+	    sizeof(fuzz_conf) - 1 || close(fd) == -1)
+		abort();
+	ps->type = type;
+	ps->instance = instance;
+	ps->control_fd = -1;
+	ps->evbase = event_init();
+	if ((ps->conf = parse_config(path)) == NULL)
+		abort();
+	(void)strlcpy(ps->conf->global.datadir, fuzz_dir,
+	    sizeof(ps->conf->global.datadir));
+	unlink(path);
+	for (i = 0; i < sizeof(fuzz_peers) / sizeof(fuzz_peers[0]); i++)
+		fuzz_link(fuzz_peers[i], n[fuzz_peers[i]]++);
+}
+
+void
+__wrap_proc_child_run(void)
+{
+	if (fchdir(fuzz_cwd) == -1)
+		abort();
+	close(fuzz_cwd);
+	longjmp(fuzz_started, 1);
+}
+
+void
+__wrap_sandbox(const char *promises)
+{
+	(void)promises;
+}
+
+/* The process stops: said on stderr, and where, for the crash report. */
+void
+__wrap_fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "fatal: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+void
+__wrap_fatalx(const char *fmt, ...)
+{
+	va_list		 ap;
+	const char	*fn;
+	size_t		 i;
+
+	va_start(ap, fmt);
+	/* From a process but a stream, proc.c's answer too (proc_refused). */
+	if (fuzz_iev != NULL && fuzz_iev->type != PROC_STREAM) {
+		va_end(ap);
+		longjmp(fuzz_refused, 1);
+	}
+	if (strncmp(fmt, "%s: bad ", 8) == 0) {
+		fn = va_arg(ap, const char *);
+		for (i = 0; i < sizeof(fuzz_refusing) /
+		    sizeof(fuzz_refusing[0]); i++)
+			if (strcmp(fn, fuzz_refusing[i]) == 0 &&
+			    fuzz_iev != NULL) {
+				va_end(ap);
+				longjmp(fuzz_refused, 1);
+			}
+		va_end(ap);
+		va_start(ap, fmt);
+	}
+	fprintf(stderr, "fatalx: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+/* A link as new: nothing read, nothing queued for the peer. */
+static void
+fuzz_reset(struct imsgev *iev, int fd)
+{
+	imsgbuf_clear(&iev->ibuf);
+	imsgbuf_init(&iev->ibuf, fd);
+	imsgbuf_allow_fdpass(&iev->ibuf);
+	imsgbuf_set_maxsize(&iev->ibuf, FUZZ_MAXSIZE);
+}
+
+/* As proc.c's proc_handle(): -1 when a message was refused. */
+static int
+fuzz_handle(struct imsgev *iev)
+{
+	struct proc_self	*ps = &proc_self;
+	ssize_t			 n;
+	int			 r = 0;
+
+	if (ps->batch_begin != NULL)
+		ps->batch_begin();
+	while ((n = imsg_get(&iev->ibuf, &fuzz_imsg)) > 0) {
+		fuzz_inimsg = 1;
+		r = ps->dispatch(iev, &fuzz_imsg);
+		fuzz_inimsg = 0;
+		imsg_free(&fuzz_imsg);
+		if (r == -1)
+			break;
+	}
+	if (ps->batch_end != NULL)
+		ps->batch_end();
+	return (n == -1 ? -1 : r);
+}
+
+/* What the peer wrote, read as proc.c reads a link. */
+static void
+fuzz_feed(struct imsgev *iev, int fd, const uint8_t *data, size_t len)
+{
+	struct proc_self	*ps = &proc_self;
+	size_t			 off = 0;
+	ssize_t			 n;
+	int			 done = 0;
+
+	while (!done) {
+		if (off < len && (n = write(fd, data + off,
+		    len - off < 4096 ? len - off : 4096)) > 0)
+			off += n;
+		if (off == len)
+			shutdown(fd, SHUT_WR);
+		switch (imsgbuf_read(&iev->ibuf)) {
+		case -1:
+		case 0:
+			done = 1;
+			break;
+		}
+		if (fuzz_handle(iev) == -1) {
+			if (ps->peer_down != NULL)
+				ps->peer_down(iev);
+			done = 1;
+		}
+	}
+}
+
+static void
+fuzz_start(void)
+{
+	char	*argv[] = { "fuzz", NULL };
+	int	 sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) == -1)
+		abort();
+	log_init(1, 0);
+	log_setfd(sp[0]);
+	(void)argv;
+	if (setjmp(fuzz_started) == 0) {
+#if defined(FUZZ_ROUTER)
+		router_main(0);
+#elif defined(FUZZ_STORE)
+		store_main(0);
+#elif defined(FUZZ_LDAPAUTHD)
+		(void)ldapauthd_main(1, argv);
+#elif defined(FUZZ_MUCD)
+		(void)mucd_main(1, argv);
+#endif
+		abort();
+	}
+}
+
+/* Who writes this input: stream 0 or 1, or the router. */
+static struct imsgev *
+fuzz_source(uint8_t b)
+{
+#if defined(FUZZ_MUCD)
+	(void)b;
+	return (proc_peer(PROC_ROUTER, 0));
+#else
+#if defined(FUZZ_STORE)
+	if (b % 3 == 2)
+		return (proc_peer(PROC_ROUTER, 0));
+#endif
+	return (proc_peer(PROC_STREAM, b % 3 % 2));
+#endif
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct proc_self	*ps = &proc_self;
+	struct imsgev		*iev;
+	int			 sp[2], type, i;
+
+	if (ps->evbase == NULL)
+		fuzz_start();
+	if (len < 1)
+		return (0);
+	if ((fuzz_iev = fuzz_source(data[0])) == NULL || socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
+		abort();
+	event_del(&fuzz_iev->ev);
+	close(fuzz_iev->ibuf.fd);
+	fuzz_reset(fuzz_iev, sp[1]);
+	if (setjmp(fuzz_refused) == 0)
+		fuzz_feed(fuzz_iev, sp[0], data + 1, len - 1);
+	else {
+		/* A refusal by fatalx(), as if it returned -1. */
+		if (fuzz_inimsg)
+			imsg_free(&fuzz_imsg);
+		fuzz_inimsg = 0;
+		if (ps->batch_end != NULL)
+			ps->batch_end();
+		if (ps->peer_down != NULL)
+			ps->peer_down(fuzz_iev);
+	}
+	close(sp[0]);
+	for (i = 0; i < FUZZ_STREAMS; i++)
+		if ((iev = proc_peer(PROC_STREAM, i)) != NULL &&
+		    ps->peer_down != NULL)
+			ps->peer_down(iev);
+	for (type = PROC_PARENT + 1; type < PROC_MAX; type++)
+		for (i = 0; i < ps->npeers[type]; i++)
+			if ((iev = proc_peer(type, i)) != NULL)
+				fuzz_reset(iev, iev->ibuf.fd);
+	return (0);
+}
