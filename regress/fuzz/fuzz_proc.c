@@ -21,15 +21,16 @@
  * function in this process, linked with its objects, with what it
  * cannot do here taken out at link time (--wrap): the bootstrap from the
  * parent is the configuration fuzz_conf, the sandbox is nothing, and
- * the event loop returns to the harness.  Each input is then what one
- * peer writes on its link, framing included: the first byte picks the
- * peer (a stream; for the store the router too; for mucd the router),
- * the rest is read as proc.c reads a link and each message handed to
- * the process's dispatcher, as proc.c hands it.  A refused message
- * closes the link, as proc.c does: the peer's state goes (peer_down)
- * and the rest of the input is not read.  After each input every
- * stream link goes down and what the process wrote to its peers is
- * thrown away.
+ * the event loop returns to the harness.  Each input is then messages
+ * from peers: a byte that picks the peer (stream 0 or 1; the router for
+ * the store, ldapauthd and mucd; the store for the router), and an imsg,
+ * header included, that the peer writes on its link, read as proc.c
+ * reads a link and handed to the process's dispatcher as proc.c hands
+ * it.  A refused message closes the link, as proc.c does: the peer's
+ * state goes (peer_down), and the next message comes on a new link, as
+ * from the peer restarted.  After each input every stream link goes
+ * down and what the process wrote to its peers is thrown away.  A
+ * login's grant of zero bytes passes (__wrap_grant_ok).
  *
  * A memory error, a leak, or the process stopping on what a stream
  * wrote (fatal(): a stream that can stop the router or the store stops
@@ -40,7 +41,10 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+
+#include <sanitizer/lsan_interface.h>
 
 #include <dirent.h>
 #include <event.h>
@@ -55,6 +59,7 @@
 
 #include "imsg.h"
 #include "config.h"
+#include "grant.h"
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
@@ -68,6 +73,10 @@ void	__wrap_proc_child_run(void);
 void	__wrap_sandbox(const char *);
 void	__wrap_fatal(const char *, ...);
 void	__wrap_fatalx(const char *, ...);
+int	__real_grant_ok(const uint8_t *, int, uint32_t, const char *,
+	    const char *, const uint8_t *);
+int	__wrap_grant_ok(const uint8_t *, int, uint32_t, const char *,
+	    const char *, const uint8_t *);
 
 #define FUZZ_STREAMS	2
 #define FUZZ_MAXSIZE	(4 * 1024 * 1024)	/* common/proc.c's */
@@ -106,6 +115,12 @@ static jmp_buf		 fuzz_refused;
 static struct imsgev	*fuzz_iev;	/* the peer of this input */
 static struct imsg	 fuzz_imsg;	/* being handled */
 static int		 fuzz_inimsg;
+static int		 fuzz_trusted;	/* the peer is not a stream */
+static struct {
+	struct imsgev	*iev;		/* the process's end */
+	int		 far;		/* the peer's */
+}			 links[16];
+static int		 nlinks;
 
 /*
  * A malformed message from a stream that these functions still answer
@@ -137,11 +152,37 @@ fuzz_link(int type, int instance)
 		ps->npeers[type] = instance + 1;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
-	    (iev = calloc(1, sizeof(*iev))) == NULL)
+	    fcntl(sp[1], F_SETFL, O_NONBLOCK) == -1 ||
+	    (iev = calloc(1, sizeof(*iev))) == NULL ||
+	    nlinks == sizeof(links) / sizeof(links[0]))
 		abort();
-	close(sp[0]);
 	imsgev_init(iev, sp[1], type, instance, NULL, NULL);
 	ps->peers[type][instance] = iev;
+	links[nlinks].iev = iev;
+	links[nlinks++].far = sp[0];
+}
+
+/* The peer's end of a link. */
+static int
+fuzz_far(struct imsgev *iev)
+{
+	int	 i;
+
+	for (i = 0; i < nlinks; i++)
+		if (links[i].iev == iev)
+			return (links[i].far);
+	abort();
+}
+
+/* Bytes waiting on fd. */
+static int
+fuzz_pending(int fd)
+{
+	int	 n;
+
+	if (ioctl(fd, FIONREAD, &n) == -1)
+		abort();
+	return (n);
 }
 
 /* The datadir and what the store left in it. */
@@ -204,6 +245,21 @@ void
 __wrap_sandbox(const char *promises)
 {
 	(void)promises;
+}
+
+/*
+ * A login's grant is a MAC a fuzzer cannot make: one of GRANT_LEN zero
+ * bytes is taken for a login the store granted, so that a stream's
+ * bound sessions are fuzzed too.
+ */
+int
+__wrap_grant_ok(const uint8_t *key, int stream, uint32_t id,
+    const char *localpart, const char *domain, const uint8_t *grant)
+{
+	static const uint8_t	 zero[GRANT_LEN];
+
+	return (memcmp(grant, zero, sizeof(zero)) == 0 ||
+	    __real_grant_ok(key, stream, id, localpart, domain, grant));
 }
 
 /* The process stops: said on stderr, and where, for the crash report. */
@@ -285,34 +341,120 @@ fuzz_handle(struct imsgev *iev)
 	return (n == -1 ? -1 : r);
 }
 
-/* What the peer wrote, read as proc.c reads a link. */
+/* A link as new: nothing unread, nothing queued either way. */
 static void
-fuzz_feed(struct imsgev *iev, int fd, const uint8_t *data, size_t len)
+fuzz_clear(struct imsgev *iev)
+{
+	char	 buf[4096];
+	int	 far = fuzz_far(iev);
+
+	while (fuzz_pending(far) > 0)
+		(void)read(far, buf, sizeof(buf));
+	while (fuzz_pending(iev->ibuf.fd) > 0)
+		(void)read(iev->ibuf.fd, buf, sizeof(buf));
+	fuzz_reset(iev, iev->ibuf.fd);
+}
+
+/*
+ * The process reads and handles what its peer wrote on the link, as
+ * proc.c does; a refusal closes the link, and the peer comes back on a
+ * new one (restarted).  What a process but a stream writes is trusted:
+ * a fatal() is the answer to a malformed message, and what it left
+ * allocated is not a leak, so leaks are looked for in what streams
+ * write only.
+ */
+static void
+fuzz_read(struct imsgev *iev)
 {
 	struct proc_self	*ps = &proc_self;
-	size_t			 off = 0;
-	ssize_t			 n;
-	int			 done = 0;
 
-	while (!done) {
-		if (off < len && (n = write(fd, data + off,
-		    len - off < 4096 ? len - off : 4096)) > 0)
-			off += n;
-		if (off == len)
-			shutdown(fd, SHUT_WR);
-		switch (imsgbuf_read(&iev->ibuf)) {
-		case -1:
-		case 0:
-			done = 1;
-			break;
-		}
-		if (fuzz_handle(iev) == -1) {
-			if (ps->peer_down != NULL)
-				ps->peer_down(iev);
-			done = 1;
-		}
+	fuzz_iev = iev;
+	fuzz_trusted = iev->type != PROC_STREAM;
+	if (fuzz_trusted)
+		__lsan_disable();
+	if (setjmp(fuzz_refused) == 0) {
+		do {
+			if (imsgbuf_read(&iev->ibuf) == -1 ||
+			    fuzz_handle(iev) == -1)
+				goto refused;
+		} while (fuzz_pending(iev->ibuf.fd) > 0);
+		goto done;
 	}
+	/* A refusal by fatalx(), as if the handler returned -1. */
+	if (fuzz_inimsg)
+		imsg_free(&fuzz_imsg);
+	fuzz_inimsg = 0;
+	if (ps->batch_end != NULL)
+		ps->batch_end();
+ refused:
+	if (ps->peer_down != NULL)
+		ps->peer_down(iev);
+	fuzz_clear(iev);
+ done:
+	if (fuzz_trusted)
+		__lsan_enable();
+	fuzz_iev = NULL;
 }
+
+static void
+fuzz_feed(struct imsgev *iev, const uint8_t *msg, size_t len)
+{
+	if (write(fuzz_far(iev), msg, len) != (ssize_t)len)
+		abort();
+	fuzz_read(iev);
+}
+
+#ifdef FUZZ_ROUTER
+/*
+ * The store, as far as the router needs it to go on with a session: a
+ * request for XML items (the block list a bound session waits for) is
+ * answered at once, nothing found.  Anything else the router wrote to
+ * the store is dropped.
+ */
+static void
+fuzz_store(void)
+{
+	struct imsgev	*st = proc_peer(PROC_STORE, 0);
+	struct imsgbuf	 far;
+	struct imsg	 imsg;
+	struct xs_req	 req;
+	int		 round, answered;
+
+	if (imsgbuf_init(&far, fuzz_far(st)) == -1)
+		abort();
+	imsgbuf_set_maxsize(&far, FUZZ_MAXSIZE);
+	for (round = 0; round < 8; round++) {
+		answered = 0;
+		while (imsgbuf_queuelen(&st->ibuf) > 0) {
+			if (imsgbuf_write(&st->ibuf) == -1)
+				abort();
+			do {
+				if (imsgbuf_read(&far) == -1)
+					abort();
+			} while (fuzz_pending(far.fd) > 0);
+			while (imsg_get(&far, &imsg) > 0) {
+				if (imsg_get_type(&imsg) == IMSG_XS_REQUEST &&
+				    imsg_get_len(&imsg) >= sizeof(req)) {
+					memcpy(&req, imsg.data, sizeof(req));
+					req.status = XS_NOT_FOUND;
+					if (imsg_compose(&far, IMSG_XS_END,
+					    imsg_get_id(&imsg), 0, -1, &req,
+					    sizeof(req)) == -1)
+						abort();
+					answered = 1;
+				}
+				imsg_free(&imsg);
+			}
+		}
+		if (!answered)
+			break;
+		if (imsgbuf_flush(&far) == -1)
+			abort();
+		fuzz_read(st);
+	}
+	imsgbuf_clear(&far);
+}
+#endif
 
 static void
 fuzz_start(void)
@@ -323,7 +465,10 @@ fuzz_start(void)
 	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) == -1)
 		abort();
 	log_init(1, 0);
-	log_setfd(sp[0]);
+	/* FUZZ_LOG in the environment: the process's log on stderr. */
+	if (getenv("FUZZ_LOG") == NULL)
+		log_setfd(sp[0]);
+	log_setverbose(getenv("FUZZ_LOG") != NULL ? 2 : 0);
 	(void)argv;
 	if (setjmp(fuzz_started) == 0) {
 #if defined(FUZZ_ROUTER)
@@ -339,7 +484,10 @@ fuzz_start(void)
 	}
 }
 
-/* Who writes this input: stream 0 or 1, or the router. */
+/*
+ * Who writes a message: stream 0 or 1, or the router (the store's,
+ * ldapauthd's, mucd's only peer), or the store (the router's).
+ */
 static struct imsgev *
 fuzz_source(uint8_t b)
 {
@@ -347,11 +495,10 @@ fuzz_source(uint8_t b)
 	(void)b;
 	return (proc_peer(PROC_ROUTER, 0));
 #else
-#if defined(FUZZ_STORE)
 	if (b % 3 == 2)
-		return (proc_peer(PROC_ROUTER, 0));
-#endif
-	return (proc_peer(PROC_STREAM, b % 3 % 2));
+		return (proc_peer(proc_self.type == PROC_ROUTER ? PROC_STORE :
+		    PROC_ROUTER, 0));
+	return (proc_peer(PROC_STREAM, b % 3));
 #endif
 }
 
@@ -360,37 +507,40 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct proc_self	*ps = &proc_self;
 	struct imsgev		*iev;
-	int			 sp[2], type, i;
+	struct imsg_hdr		 hdr;
+	uint8_t			*msg;
+	int			 i;
 
 	if (ps->evbase == NULL)
 		fuzz_start();
-	if (len < 1)
-		return (0);
-	if ((fuzz_iev = fuzz_source(data[0])) == NULL || socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
-		abort();
-	event_del(&fuzz_iev->ev);
-	close(fuzz_iev->ibuf.fd);
-	fuzz_reset(fuzz_iev, sp[1]);
-	if (setjmp(fuzz_refused) == 0)
-		fuzz_feed(fuzz_iev, sp[0], data + 1, len - 1);
-	else {
-		/* A refusal by fatalx(), as if it returned -1. */
-		if (fuzz_inimsg)
-			imsg_free(&fuzz_imsg);
-		fuzz_inimsg = 0;
-		if (ps->batch_end != NULL)
-			ps->batch_end();
-		if (ps->peer_down != NULL)
-			ps->peer_down(fuzz_iev);
+	/* Messages: a byte for the peer, then the imsg header and data. */
+	while (len > 1 + sizeof(hdr)) {
+		if ((iev = fuzz_source(data[0])) == NULL)
+			abort();
+		memcpy(&hdr, data + 1, sizeof(hdr));
+		data += 1;
+		len -= 1;
+		hdr.len &= ~IMSG_FD_MARK;
+		if (hdr.len < sizeof(hdr) || hdr.len > len)
+			hdr.len = len;
+		if ((msg = malloc(hdr.len)) == NULL)
+			abort();
+		memcpy(msg, &hdr, sizeof(hdr));
+		memcpy(msg + sizeof(hdr), data + sizeof(hdr),
+		    hdr.len - sizeof(hdr));
+		fuzz_feed(iev, msg, hdr.len);
+		free(msg);
+#ifdef FUZZ_ROUTER
+		fuzz_store();
+#endif
+		data += hdr.len;
+		len -= hdr.len;
 	}
-	close(sp[0]);
 	for (i = 0; i < FUZZ_STREAMS; i++)
 		if ((iev = proc_peer(PROC_STREAM, i)) != NULL &&
 		    ps->peer_down != NULL)
 			ps->peer_down(iev);
-	for (type = PROC_PARENT + 1; type < PROC_MAX; type++)
-		for (i = 0; i < ps->npeers[type]; i++)
-			if ((iev = proc_peer(type, i)) != NULL)
-				fuzz_reset(iev, iev->ibuf.fd);
+	for (i = 0; i < nlinks; i++)
+		fuzz_clear(links[i].iev);
 	return (0);
 }
