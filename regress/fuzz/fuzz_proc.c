@@ -112,15 +112,15 @@ static int		 fuzz_cwd = -1;
 static char		 fuzz_dir[] = "/tmp/fuzz_proc.XXXXXX";
 static jmp_buf		 fuzz_started;
 static jmp_buf		 fuzz_refused;
-static struct imsgev	*fuzz_iev;	/* the peer of this input */
+static struct imsgev	*fuzz_iev;	/* the link being read */
 static struct imsg	 fuzz_imsg;	/* being handled */
 static int		 fuzz_inimsg;
 static int		 fuzz_trusted;	/* the peer is not a stream */
 static struct {
 	struct imsgev	*iev;		/* the process's end */
 	int		 far;		/* the peer's */
-}			 links[16];
-static int		 nlinks;
+}			 fuzz_links[16];
+static int		 fuzz_nlinks;
 
 /*
  * A malformed message from a stream that these functions still answer
@@ -154,12 +154,12 @@ fuzz_link(int type, int instance)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
 	    fcntl(sp[1], F_SETFL, O_NONBLOCK) == -1 ||
 	    (iev = calloc(1, sizeof(*iev))) == NULL ||
-	    nlinks == sizeof(links) / sizeof(links[0]))
+	    fuzz_nlinks == sizeof(fuzz_links) / sizeof(fuzz_links[0]))
 		abort();
 	imsgev_init(iev, sp[1], type, instance, NULL, NULL);
 	ps->peers[type][instance] = iev;
-	links[nlinks].iev = iev;
-	links[nlinks++].far = sp[0];
+	fuzz_links[fuzz_nlinks].iev = iev;
+	fuzz_links[fuzz_nlinks++].far = sp[0];
 }
 
 /* The peer's end of a link. */
@@ -168,9 +168,9 @@ fuzz_far(struct imsgev *iev)
 {
 	int	 i;
 
-	for (i = 0; i < nlinks; i++)
-		if (links[i].iev == iev)
-			return (links[i].far);
+	for (i = 0; i < fuzz_nlinks; i++)
+		if (fuzz_links[i].iev == iev)
+			return (fuzz_links[i].far);
 	abort();
 }
 
@@ -262,50 +262,54 @@ __wrap_grant_ok(const uint8_t *key, int stream, uint32_t id,
 	    __real_grant_ok(key, stream, id, localpart, domain, grant));
 }
 
-/* The process stops: said on stderr, and where, for the crash report. */
+/*
+ * The process stops.  On what a process but a stream wrote, that is
+ * proc.c's answer too (proc_refused()), and on the messages of
+ * fuzz_refusing the refusal to come: the link closes.  Anything else
+ * is said on stderr, with where, for the crash report.
+ */
+static void
+fuzz_stop(const char *fmt, va_list ap)
+{
+	va_list		 aq;
+	const char	*fn;
+	size_t		 i;
+
+	if (fuzz_iev != NULL && fuzz_iev->type != PROC_STREAM)
+		longjmp(fuzz_refused, 1);
+	if (fuzz_iev != NULL && strncmp(fmt, "%s: bad ", 8) == 0) {
+		va_copy(aq, ap);
+		fn = va_arg(aq, const char *);
+		va_end(aq);
+		for (i = 0; i < sizeof(fuzz_refusing) /
+		    sizeof(fuzz_refusing[0]); i++)
+			if (strcmp(fn, fuzz_refusing[i]) == 0)
+				longjmp(fuzz_refused, 1);
+	}
+	fprintf(stderr, "fatal: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	abort();
+}
+
 void
 __wrap_fatal(const char *fmt, ...)
 {
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "fatal: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
+	fuzz_stop(fmt, ap);
 	va_end(ap);
-	abort();
 }
 
 void
 __wrap_fatalx(const char *fmt, ...)
 {
-	va_list		 ap;
-	const char	*fn;
-	size_t		 i;
+	va_list	 ap;
 
 	va_start(ap, fmt);
-	/* From a process but a stream, proc.c's answer too (proc_refused). */
-	if (fuzz_iev != NULL && fuzz_iev->type != PROC_STREAM) {
-		va_end(ap);
-		longjmp(fuzz_refused, 1);
-	}
-	if (strncmp(fmt, "%s: bad ", 8) == 0) {
-		fn = va_arg(ap, const char *);
-		for (i = 0; i < sizeof(fuzz_refusing) /
-		    sizeof(fuzz_refusing[0]); i++)
-			if (strcmp(fn, fuzz_refusing[i]) == 0 &&
-			    fuzz_iev != NULL) {
-				va_end(ap);
-				longjmp(fuzz_refused, 1);
-			}
-		va_end(ap);
-		va_start(ap, fmt);
-	}
-	fprintf(stderr, "fatalx: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
+	fuzz_stop(fmt, ap);
 	va_end(ap);
-	abort();
 }
 
 /* A link as new: nothing read, nothing queued for the peer. */
@@ -540,7 +544,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if ((iev = proc_peer(PROC_STREAM, i)) != NULL &&
 		    ps->peer_down != NULL)
 			ps->peer_down(iev);
-	for (i = 0; i < nlinks; i++)
-		fuzz_clear(links[i].iev);
+	for (i = 0; i < fuzz_nlinks; i++)
+		fuzz_clear(fuzz_links[i].iev);
 	return (0);
 }
