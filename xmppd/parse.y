@@ -106,6 +106,10 @@ typedef struct {
 	int			 lineno;
 	struct sym		*origin;	/* token from this macro */
 } YYSTYPE;
+/* The %destructor function; the message yacc hands it is not used. */
+#define YYDESTRUCT_DECL()						\
+	yydestruct(const char *msg __attribute__((__unused__)), int psymb, \
+	    YYSTYPE *val)
 
 int		 yyparse(void);
 int		 yylex(void);
@@ -201,6 +205,14 @@ static char			 lex_text[LEX_TEXTMAX];	/* the last word */
 %type	<v.number>	contactkind
 %type	<v.string>	secret
 
+/*
+ * What yacc throws away on a syntax error (a word read ahead, or the
+ * words of a rule left half parsed) is freed here.  An action that
+ * frees one of its words before YYERROR, or in the middle of its rule,
+ * sets it to NULL, since the word stays on the stack.
+ */
+%destructor	{ if ($$ != NULL) freezero($$, strlen($$) + 1); } STRING secret
+
 %%
 
 grammar		: /* empty */
@@ -224,6 +236,7 @@ include		: INCLUDE STRING		{
 
 			ret = include_file($2);
 			free($2);
+			$2 = NULL;
 			if (ret == -1)
 				YYERROR;
 		}
@@ -350,6 +363,7 @@ size		: NUMBER			{
 
 			ret = parse_scaled($1, "kmg", INT64_MAX, "size", &$$);
 			free($1);
+			$1 = NULL;
 			if (ret == -1)
 				YYERROR;
 		}
@@ -366,6 +380,7 @@ duration	: NUMBER			{
 			ret = parse_scaled($1, "smhd", MAX_DURATION,
 			    "duration", &$$);
 			free($1);
+			$1 = NULL;
 			if (ret == -1)
 				YYERROR;
 			if ($$ == 0) {
@@ -480,6 +495,7 @@ limitopt	: STANZA SIZE size		{
 keypair		: TLS KEYPAIR STRING		{
 			keypair_new($3);
 			free($3);
+			$3 = NULL;
 		} kpbody			{
 			if (cur_keypair->cert[0] == '\0')
 				conf_error(file->name, block_line,
@@ -522,6 +538,7 @@ kpopt		: CERTIFICATE STRING		{
 ldap		: LDAP STRING			{
 			ldap_new($2);
 			free($2);
+			$2 = NULL;
 		} ldapbody			{ ldap_end(); }
 		;
 
@@ -629,6 +646,7 @@ vcardf		: FN STRING			{
 domain		: DOMAIN STRING			{
 			domain_new($2);
 			free($2);
+			$2 = NULL;
 		} domainbody			{ cur_domain = NULL; }
 		;
 
@@ -713,6 +731,7 @@ archpolicy	: ALWAYS			{ $$ = ARCHIVE_ALWAYS; }
 muc		: MUC STRING			{
 			muc_new($2);
 			free($2);
+			$2 = NULL;
 		} mucbody			{ cur_muc = NULL; }
 		;
 
@@ -767,6 +786,7 @@ mucopt		: CREATE ROOMS LOCAL		{ cur_muc->create = MUC_CREATE_LOCAL; }
 upload		: UPLOAD STRING			{
 			upload_new($2);
 			free($2);
+			$2 = NULL;
 		} uploadbody			{ upload_end(); }
 		;
 
@@ -812,6 +832,7 @@ component	: COMPONENT STRING PASSWORD secret {
 			component_new($2, $4);
 			free($2);
 			freezero($4, strlen($4) + 1);
+			$2 = $4 = NULL;
 		} componentbody {
 			struct component_conf	*c;
 
