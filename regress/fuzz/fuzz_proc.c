@@ -122,19 +122,6 @@ static struct {
 }			 fuzz_links[16];
 static int		 fuzz_nlinks;
 
-/*
- * A malformed message from a stream that these functions still answer
- * with fatalx(), where a refusal that closes the stream's link is being
- * made (the router and store files of the component and s2s links, SM,
- * the store's logins): taken here for that refusal, so that the rest
- * is fuzzed meanwhile.  Any other fatal() is a bug found.
- */
-static const char *const fuzz_refusing[] = {
-	"component_stanza", "component_up", "s2s_link", "s2s_link_ending",
-	"s2s_in_stanza", "sm_undeliverable", "sm_enable", "auth_start",
-	"component_auth"
-};
-
 static void
 fuzz_link(int type, int instance)
 {
@@ -264,28 +251,15 @@ __wrap_grant_ok(const uint8_t *key, int stream, uint32_t id,
 
 /*
  * The process stops.  On what a process but a stream wrote, that is
- * proc.c's answer too (proc_refused()), and on the messages of
- * fuzz_refusing the refusal to come: the link closes.  Anything else
- * is said on stderr, with where, for the crash report.
+ * proc.c's answer too (proc_refused()): the link closes.  Anything else
+ * is said on stderr, with where, for the crash report: a stream's
+ * message is refused, never a reason to stop.
  */
 static void
 fuzz_stop(const char *fmt, va_list ap)
 {
-	va_list		 aq;
-	const char	*fn;
-	size_t		 i;
-
 	if (fuzz_iev != NULL && fuzz_iev->type != PROC_STREAM)
 		longjmp(fuzz_refused, 1);
-	if (fuzz_iev != NULL && strncmp(fmt, "%s: bad ", 8) == 0) {
-		va_copy(aq, ap);
-		fn = va_arg(aq, const char *);
-		va_end(aq);
-		for (i = 0; i < sizeof(fuzz_refusing) /
-		    sizeof(fuzz_refusing[0]); i++)
-			if (strcmp(fn, fuzz_refusing[i]) == 0)
-				longjmp(fuzz_refused, 1);
-	}
 	fprintf(stderr, "fatal: ");
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
