@@ -120,10 +120,14 @@ def test_accept_pauses_sessions_continue_accept_resumes(s):
         c = Raw(s.ports["client"])
         c.login("carol", "carol-pw", "after")
         c.close()
-        # Said once, not every second it lasted.
-        n = sum(1 for l in s.lines[mark:]
-                if "out of file descriptors" in l)
-        assert n == 1, n
+        # Said once a pause, not every second it lasted: the load's own
+        # connections come and go, so accepting may resume and pause
+        # again, but never pauses twice without resuming between.
+        said = [l for l in s.lines[mark:] if "out of file descriptors" in l
+                or "accepting connections again" in l]
+        paused = ["out of file descriptors" in l for l in said]
+        assert paused[0] and not paused[-1], said
+        assert all(a != b for a, b in zip(paused, paused[1:])), said
     finally:
         for f in fillers:
             f.close()
@@ -135,11 +139,4 @@ def test_accept_pauses_sessions_continue_accept_resumes(s):
 def test_load_outcome(s):
     """The load ran through it: what was acknowledged is delivered or
     archived exactly once, the database intact."""
-    s.load.checker.wait_progress(n=3, timeout=120)
-    s.load.stop()
-    res = s.load.checker.verify()
-    print("# " + res.summary(), flush=True)
-    print("# " + s.load.summary().replace("\n", "; "), flush=True)
-    res.assert_exactly_once()
-    print("# database intact: %d accounts" % faultload.integrity(s),
-          flush=True)
+    s.load.outcome(s)

@@ -305,6 +305,23 @@ class Load:
         self.wait_ready(timeout)
         return self
 
+    def outcome(self, s, say=None):
+        """Progress once more, then stop() and check: what was
+        acknowledged is delivered or archived exactly once, and s's
+        database intact.  The figures go to say (printed by default);
+        returns the Result."""
+        if say is None:
+            def say(text):
+                print("# " + text, flush=True)
+        self.checker.wait_progress(n=3, timeout=120)
+        self.stop()
+        res = self.checker.verify()
+        say(res.summary())
+        say(self.summary().replace("\n", "; "))
+        res.assert_exactly_once()
+        say("database intact: %d accounts" % integrity(s))
+        return res
+
     def end(self):
         """stop(), unless it was stopped already: a teardown's."""
         if not self.checker.stopping:
