@@ -98,6 +98,8 @@ config_wipe_secrets(struct xmppd_config *conf)
 	explicit_bzero(conf->global.muc_password,
 	    sizeof(conf->global.muc_password));
 	explicit_bzero(conf->global.grant_key, sizeof(conf->global.grant_key));
+	explicit_bzero(conf->global.ldap_grant_key,
+	    sizeof(conf->global.ldap_grant_key));
 }
 
 #define CONFIG_FREE_LIST(head, type) do {			\
@@ -351,6 +353,7 @@ config_resolv_conf(FILE *fp, struct xmppd_config *conf)
 #define CFG_RESOLVER	(1 << PROC_RESOLVER)
 
 static uint8_t	 config_grant_key[sizeof(((struct global_conf *)0)->grant_key)];
+static uint8_t	 config_ldap_grant_key[sizeof(config_grant_key)];
 static int	 config_grant_key_made;
 
 static int
@@ -527,13 +530,25 @@ config_send(struct imsgbuf *ibuf, struct xmppd_config *conf, int type)
 		explicit_bzero(g.muc_conninfo, sizeof(g.muc_conninfo));
 		explicit_bzero(g.muc_password, sizeof(g.muc_password));
 	}
-	/* One key for the parent's life: a reload keeps logins' grants. */
+	/*
+	 * Keys for the parent's life (a reload keeps logins' grants), one
+	 * per maker: the store's, and ldapauthd's, so that ldapauthd's word
+	 * never passes for the store's on an account of the store's.
+	 */
 	if (!config_grant_key_made) {
 		arc4random_buf(config_grant_key, sizeof(config_grant_key));
+		arc4random_buf(config_ldap_grant_key,
+		    sizeof(config_ldap_grant_key));
 		config_grant_key_made = 1;
 	}
-	if (what & (CFG_ROUTER | CFG_STORE | CFG_LDAPAUTHD))
+	if (what & (CFG_ROUTER | CFG_STORE))
 		memcpy(g.grant_key, config_grant_key, sizeof(g.grant_key));
+	else if (what & CFG_LDAPAUTHD)
+		memcpy(g.grant_key, config_ldap_grant_key,
+		    sizeof(g.grant_key));
+	if (what & CFG_ROUTER)
+		memcpy(g.ldap_grant_key, config_ldap_grant_key,
+		    sizeof(g.ldap_grant_key));
 	rc = config_compose(ibuf, IMSG_CFG_GLOBAL, -1, &g, sizeof(g));
 	explicit_bzero(&g, sizeof(g));
 	if (rc == -1)

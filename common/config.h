@@ -324,8 +324,13 @@ struct global_conf {
 	/* The web transports (xmppd/http_*.c): origins, by spaces. */
 	char				 web_cors[CONF_STRLEN]; /* "" none */
 	char				 ws_origins[CONF_STRLEN]; /* "" any */
-	/* Logins' grants (grant.h): the router's, store's and ldapauthd's. */
+	/*
+	 * Grants (grant.h): the key of the process that makes them, the
+	 * store's or ldapauthd's (each has its own); the router has the
+	 * store's here and ldapauthd's in ldap_grant_key.
+	 */
 	uint8_t				 grant_key[32];
+	uint8_t				 ldap_grant_key[32];
 };
 
 /*

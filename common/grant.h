@@ -23,8 +23,9 @@
  * component: the router brings it up only with one.  So a stream
  * process cannot name the user or the component itself.  A keyed MAC of
  * (kind, stream instance, connection id, names) under a key the parent
- * makes at start and gives those three processes alone; the kind keeps
- * one sort from passing for the other.
+ * makes at start for each maker, and gives to it and the router alone:
+ * ldapauthd's grants never pass for the store's; the kind keeps one
+ * sort from passing for the other.
  */
 
 #ifndef GRANT_H

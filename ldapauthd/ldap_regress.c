@@ -50,7 +50,9 @@ ldap_regress_login(const char *msg, size_t len)
 	struct auth_result	 res;
 	struct imsgev		*iev;
 	char			 domain[CONF_NAMELEN];
+	char			 hex[2 * sizeof(res.grant) + 1];
 	uint32_t		 id;
+	size_t			 i;
 
 	if (sasl_plain_parse(msg, len, &sp) == -1 ||
 	    strcmp(sp.authcid, "regress-grant") != 0)
@@ -61,8 +63,10 @@ ldap_regress_login(const char *msg, size_t len)
 	    grant_make(proc_self.conf->global.grant_key, 0, id, res.localpart,
 	    domain, res.grant) == -1)
 		fatalx("%s: bad request", __func__);
-	log_warnx("regress: ldapauthd says connection %u logged in as %s@%s",
-	    id, res.localpart, domain);
+	for (i = 0; i < sizeof(res.grant); i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", res.grant[i]);
+	log_warnx("regress: ldapauthd says connection %u logged in as %s@%s "
+	    "(grant %s)", id, res.localpart, domain, hex);
 	res.status = AUTH_SUCCESS;
 	imsgev_compose(iev, IMSG_AUTH_RESULT, id, 0, -1, &res, sizeof(res));
 	explicit_bzero(&sp, sizeof(sp));

@@ -236,6 +236,7 @@ void		 router_bounce(struct session *, struct stanza_msg *,
 		    const char *, const char *);
 void		 router_refuse(struct session *, struct stanza_msg *,
 		    const char *);
+const uint8_t	*router_grant_key(const char *);
 int		 router_local_jid(const char *, struct session **,
 		    struct user **);
 

@@ -183,6 +183,22 @@ session_random_resource(char *buf, size_t len)
 		(void)snprintf(buf + 2 * i, len - 2 * i, "%02x", r[i]);
 }
 
+/*
+ * The key of the process that vouches for domain's logins: ldapauthd's
+ * for a domain of "auth ldap", the store's for any other, so that
+ * neither can grant a login to an account of the other's.
+ */
+const uint8_t *
+router_grant_key(const char *domain)
+{
+	struct domain_conf	*d;
+
+	if ((d = config_domain(proc_self.conf, domain)) != NULL &&
+	    d->auth == AUTH_LDAP)
+		return (proc_self.conf->global.ldap_grant_key);
+	return (proc_self.conf->global.grant_key);
+}
+
 /* A login just before its account was disabled: closed, not bound. */
 static int
 session_bind_disabled(struct imsgev *iev, uint32_t id,
@@ -234,7 +250,7 @@ session_bind(struct imsgev *iev, struct imsg *imsg)
 		return (-1);
 	}
 	/* The user is the one the store or ldapauthd authenticated. */
-	if (!grant_ok(proc_self.conf->global.grant_key, iev->instance, id,
+	if (!grant_ok(router_grant_key(req.domain), iev->instance, id,
 	    req.localpart, req.domain, req.grant)) {
 		log_warnx("stream %d: bind as %s@%s that no login granted: "
 		    "refused", iev->instance, req.localpart, req.domain);

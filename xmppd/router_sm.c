@@ -422,7 +422,7 @@ sm_resume(struct imsgev *iev, struct imsg *imsg)
 		log_warnx("stream %d resumes a bound session", iev->instance);
 		return (-1);
 	}
-	if (!grant_ok(proc_self.conf->global.grant_key, iev->instance, id,
+	if (!grant_ok(router_grant_key(req.domain), iev->instance, id,
 	    req.localpart, req.domain, req.grant)) {
 		log_warnx("stream %d: resume as %s@%s that no login granted: "
 		    "refused", iev->instance, req.localpart, req.domain);

@@ -399,6 +399,7 @@ account_register(struct imsgev *iev, struct imsg *imsg)
 {
 	struct register_req	 req;
 	struct register_result	 res;
+	struct domain_conf	*d;
 
 	if (iev->type != PROC_STREAM ||
 	    imsg_get_data(imsg, &req, sizeof(req)) == -1)
@@ -407,8 +408,13 @@ account_register(struct imsgev *iev, struct imsg *imsg)
 	req.addr[sizeof(req.addr) - 1] = '\0';
 	req.localpart[sizeof(req.localpart) - 1] = '\0';
 	req.password[sizeof(req.password) - 1] = '\0';
-	/* A password change or a removal: of the user who logged in. */
-	if (req.op != REGISTER_CREATE && !grant_ok(
+	/*
+	 * A password change or a removal: of the user who logged in, with
+	 * the store's grant (another domain's is refused below).
+	 */
+	if (req.op != REGISTER_CREATE &&
+	    (d = config_domain(proc_self.conf, req.domain)) != NULL &&
+	    d->auth == AUTH_INTERNAL && !grant_ok(
 	    proc_self.conf->global.grant_key, iev->instance,
 	    imsg_get_id(imsg), req.localpart, req.domain, req.grant)) {
 		log_warnx("stream %d: account change for %s@%s that no login "

@@ -45,9 +45,9 @@ def cstr(s, n):
     return b + b"\0" * (n - len(b))
 
 
-def session_bind(local, resource, grant=b"\0" * 32):
+def session_bind(local, resource, grant=b"\0" * 32, domain=DOMAIN):
     """struct session_bind, with a grant the stream could make up"""
-    return (cstr(local, 1024) + cstr(DOMAIN, 256) + cstr(resource, 1024) +
+    return (cstr(local, 1024) + cstr(domain, 256) + cstr(resource, 1024) +
             cstr("127.0.0.1", 64) + cstr("TLSv1.3", 64) + cstr("tcp", 16) +
             struct.pack("=q", 0) + grant)
 

@@ -378,3 +378,35 @@ def test_ldapauthd_speaks_for_its_domains_only(c):
     assert "admin@" + OTHER not in out, out
     m.close()
     v.close()
+
+
+def test_ldapauthd_grant_binds_no_internal_account(c):
+    """Code in ldapauthd and in a stream together: the grant ldapauthd
+    makes for the admin of a domain of the store's accounts, presented
+    by the stream in a bind.  The router checks a grant under the key
+    of the process that owns the domain's accounts (each has its own):
+    the bind is refused, the stream's link closed, no session bound."""
+    mark = c.s.mark()
+    m = Mallory(c.s)
+    cid = int(c.s.wait_log(r"stream 0\[\d+\]: connection (\d+) from",
+                           after=mark).group(1))
+    r = Raw(c.s.ports["client"])
+    r.starttls()
+    r.header()
+    out = r.auth_plain("regress-grant", "%d admin %s" % (cid, OTHER))
+    assert out.group(1) == "failure", out.group(0)
+    r.close()
+    grant = bytes.fromhex(c.s.wait_log(
+        r"regress: ldapauthd says connection %d logged in as admin@%s "
+        r"\(grant ([0-9a-f]{64})\)" % (cid, re.escape(OTHER)),
+        after=mark).group(1))
+    mark = c.s.mark()
+    m.imsg("router", "IMSG_SESSION_BIND",
+           session_bind("admin", "forged", grant, OTHER))
+    c.s.wait_log(r"stream 0: bind as admin@%s that no login granted: "
+                 r"refused" % re.escape(OTHER), after=mark)
+    c.s.wait_log(r"restarting stream 0", after=mark)
+    c.s.wait_log(r"stream 0 ready", after=mark)
+    assert not c.s.log_has(r"session admin@%s/forged bound"
+                           % re.escape(OTHER), after=mark)
+    core_alive(c.s)
