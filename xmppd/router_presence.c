@@ -123,6 +123,9 @@ presence_remember(struct session *s, const char *jid, int add)
 			if (!add) {
 				free(s->directed[i]);
 				s->directed[i] = s->directed[--s->ndirected];
+				/* Empty: given back, not kept to logout. */
+				if (s->ndirected == 0)
+					presence_forget_directed(s);
 			}
 			return;
 		}
