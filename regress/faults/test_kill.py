@@ -166,12 +166,9 @@ def test_ldapauthd_killed(c):
 
 
 def wait_loop(loop, field, before, timeout=180):
-    deadline = time.monotonic() + timeout
-    while field(loop) <= before:
-        if time.monotonic() > deadline:
-            raise AssertionError("%s: nothing new: %s" % (
-                loop.summary(), "\n".join(loop.last)))
-        time.sleep(0.2)
+    if not loop.wait_for(lambda l: field(l) > before, timeout):
+        raise AssertionError("%s: nothing new: %s" % (
+            loop.summary(), "\n".join(loop.last)))
 
 
 ROOM = "probe@conference.example.org"

@@ -114,6 +114,7 @@ class Looped:
         self.exits = collections.Counter()
         self.last = collections.deque(maxlen=20)
         self.ready = 0
+        self.changed = threading.Condition()
         self.proc = None
         self.stopping = threading.Event()
         self.lock = threading.Lock()
@@ -144,11 +145,23 @@ class Looped:
                 self.last.append(line)
                 if line.startswith(("ready", "logged", "result")):
                     self.ready += 1
+                self._changed()
             self.exits[self.proc.wait()] += 1
+            self._changed()
             if timer is not None:
                 timer.cancel()
             # A fault may refuse every try for a while: not a busy loop.
             self.stopping.wait(0.5)
+
+    def _changed(self):
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait_for(self, pred, timeout):
+        """Until pred(self) holds, woken by each line and exit; False if
+        timeout passed first."""
+        with self.changed:
+            return self.changed.wait_for(lambda: pred(self), timeout)
 
     @staticmethod
     def _kill(p, sig):
@@ -291,11 +304,10 @@ class Load:
         ready, logged or result) and the checker's clients are up."""
         deadline = time.monotonic() + timeout
         for l in self.loops:
-            while l.ready == 0:
-                if time.monotonic() > deadline:
-                    raise AssertionError("%s never ready: %s" % (
-                        l.name, "\n".join(l.last)))
-                time.sleep(0.2)
+            if not l.wait_for(lambda x: x.ready > 0,
+                              max(0, deadline - time.monotonic())):
+                raise AssertionError("%s never ready: %s" % (
+                    l.name, "\n".join(l.last)))
         self.checker.wait_up(max(1, deadline - time.monotonic()))
 
     def begin(self, timeout=600):
@@ -483,9 +495,18 @@ class Client:
         self.unknown = set()        # unacknowledged when a session ended
         self.got = []               # (sender, number, stanza-id, delayed)
         self.events = []            # (time, what)
-        self.up = False
+        self._up = False
         self.smid = None
         self.connects = 0
+
+    @property
+    def up(self):
+        return self._up
+
+    @up.setter
+    def up(self, v):
+        self._up = v
+        self.ck.changed()
 
     def event(self, what):
         self.events.append((time.time(), what))
@@ -565,6 +586,7 @@ class Client:
                 self.acked.add(seq)
         del self.outq[:n]
         self.h_out = h
+        self.ck.changed()
 
     def send_message(self, seq):
         self.st.write("<message to='%s' id='%s-%d' type='chat'><body>fk %s "
@@ -636,6 +658,7 @@ class Client:
                 sid = x.get("id")
         delayed = el.find("{urn:xmpp:delay}delay") is not None
         self.got.append((m.group(1), int(m.group(2)), sid, delayed))
+        self.ck.changed()
 
     async def archive(self, with_jid):
         """Every message of this account's archive with with_jid:
@@ -754,6 +777,19 @@ class Checker:
         self.resumed = 0
         self.resume_failed = 0
         self.loop = None
+        self.cond = threading.Condition()
+
+    def changed(self):
+        """A client's state changed (its loop's thread): wake wait()."""
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait(self, pred, deadline):
+        """Until pred() holds, woken by each change of the clients'
+        state; False if the monotonic deadline passed first."""
+        with self.cond:
+            return self.cond.wait_for(
+                pred, max(0, deadline - time.monotonic()))
 
     def localparts(self):
         return [c.name for c in self.clients]
@@ -785,13 +821,11 @@ class Checker:
             timeout)
 
     def wait_up(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while not all(c.up for c in self.clients):
-            if time.monotonic() > deadline:
-                raise AssertionError("checker clients not up: %s" % [
-                    (c.name, c.events[-3:]) for c in self.clients
-                    if not c.up])
-            time.sleep(0.1)
+        if not self.wait(lambda: all(c.up for c in self.clients),
+                         time.monotonic() + timeout):
+            raise AssertionError("checker clients not up: %s" % [
+                (c.name, c.events[-3:]) for c in self.clients
+                if not c.up])
 
     def acked_total(self):
         return sum(len(c.acked) for c in self.senders())
@@ -803,34 +837,32 @@ class Checker:
         clients = clients or self.senders()
         start = {c.name: (len(c.acked), len(self.receiver_of(c).got))
                  for c in clients}
-        deadline = time.monotonic() + timeout
-        while True:
-            slow = [c.name for c in clients
+
+        def slow():
+            return [c.name for c in clients
                     if len(c.acked) < start[c.name][0] + n or
                     len(self.receiver_of(c).got) < start[c.name][1] + n]
-            if not slow:
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError("no progress within %ds for %s: %s" % (
-                    timeout, slow, [(c.name, c.events[-3:])
-                                    for c in clients if c.name in slow]))
-            time.sleep(0.1)
+
+        if not self.wait(lambda: not slow(), time.monotonic() + timeout):
+            late = slow()
+            raise AssertionError("no progress within %ds for %s: %s" % (
+                timeout, late, [(c.name, c.events[-3:])
+                                for c in clients if c.name in late]))
 
     def stop(self, timeout=60):
         """Stop sending, wait for what was acknowledged to reach the
         receivers (or timeout), then close every stream and end."""
         self.sending_stopped = True
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pending = [c for c in self.senders()
-                       if c.outq and c.up]
+
+        def delivered():
+            pending = [c for c in self.senders() if c.outq and c.up]
             missing = [c for c in self.senders()
                        if not c.acked <= {n for (f, n, _, _) in
                                           self.receiver_of(c).got
                                           if f == c.name}]
-            if not pending and not missing:
-                break
-            time.sleep(0.2)
+            return not pending and not missing
+
+        self.wait(delivered, time.monotonic() + timeout)
         self.stopping = True
         self.loop.call_soon_threadsafe(self.closing.set)
 
