@@ -321,6 +321,9 @@ def test_publish_options_are_preconditions_on_an_existing_node(s):
     error(publish(s, c, "urn:test:new", "<x xmlns='t'/>",
                   opts=[("no_such_field", "1")]),
           "cancel", "conflict", "precondition-not-met")
+    error(iq(s, c, "<pubsub xmlns='%s'><publish node='urn:test:new'><item>"
+             "<x xmlns='t'/></item></publish><publish-options/></pubsub>" %
+             PS, type="set"), "modify", "bad-request")
     error(items(s, c, "urn:test:new"), "cancel", "item-not-found")
     c.close()
 
@@ -354,6 +357,15 @@ def test_owner_configures_the_node(s):
              "type='submit'><field var='FORM_TYPE'><value>urn:other</value>"
              "</field></x></configure></pubsub>" % (PSO, TUNE, DATA),
              type="set"), "modify", "bad-request")
+    for x in ("<x xmlns='%s' type='form'/>" % DATA,
+              "<x xmlns='%s' type='submit'><field><value>1</value></field>"
+              "</x>" % DATA, ""):
+        r = iq(s, c, "<pubsub xmlns='%s'><configure node='%s'>%s"
+               "</configure></pubsub>" % (PSO, TUNE, x), type="set")
+        assert r.get("type") == "error", ET.tostring(r)
+    result(iq(s, c, "<pubsub xmlns='%s'><configure node='%s'><x xmlns='%s' "
+              "type='cancel'/></configure></pubsub>" % (PSO, TUNE, DATA),
+              type="set"))
     error(configure(s, c, "urn:test:none"), "cancel", "item-not-found")
     error(configure(s, c, "urn:test:none", [("max_items", "2")]),
           "cancel", "item-not-found")
@@ -363,7 +375,14 @@ def test_owner_configures_the_node(s):
     r = login("romeo", s, "cfg")
     error(iq(s, r, "<pubsub xmlns='%s'><configure node='%s'/></pubsub>" %
              (PSO, TUNE), to="cfg@example.org"), "auth", "forbidden")
+    r.send("<iq type='set' id='cf' to='cfg@example.org'><pubsub xmlns='%s'>"
+           "<configure node='%s'><x xmlns='%s' type='submit'><field var="
+           "'pubsub#access_model'><value>open</value></field></x>"
+           "</configure></pubsub></iq>" % (PSO, TUNE, DATA))
+    assert "<forbidden" in r.expect(r"<iq[^>]*id='cf'.*?</iq>").group(0)
     r.close()
+    v = form_values(configure(s, c, TUNE))
+    assert v["pubsub#access_model"] == ["whitelist"], v
     c.close()
 
 
@@ -395,6 +414,10 @@ def test_delete_then_delete_again(s):
 
 def test_what_pep_lacks_is_refused_cleanly(s):
     c = login("sub", s)
+    # No pubsub service of its own: a node there is nobody's.
+    error(iq(s, c, "<pubsub xmlns='%s'><create node='n'/></pubsub>" % PS,
+             to="pubsub.example.org", type="set"), "cancel",
+          "remote-server-not-found")
     me = "sub@example.org/r"
     for payload, feature in (
             ("<pubsub xmlns='%s'><create node='n'/></pubsub>" % PS,
