@@ -772,7 +772,7 @@ pep_publish_check(struct xml_node *iq, struct xml_node *ps,
 	const char	*bad;
 	unsigned char	 rnd[8];
 	const char	*id;
-	int		 nitem = 0, npay = 0;
+	int		 nitem = 0, npay = 0, rv;
 	size_t		 i;
 
 	TAILQ_FOREACH(c, &pub->children, entry)
@@ -819,10 +819,11 @@ pep_publish_check(struct xml_node *iq, struct xml_node *ps,
 	if ((opts = xml_find_child(ps, NS_PUBSUB, "publish-options")) !=
 	    NULL) {
 		op->options = 1;
-		if ((x = xml_find_child(opts, NS_DATA, "x")) == NULL)
+		if ((x = xml_find_child(opts, NS_DATA, "x")) == NULL ||
+		    (rv = pep_form(x, NS_PUBSUB "#publish-options",
+		    &op->conf, 0, &bad)) == -2)
 			return (pep_error(iq, "modify", "bad-request", NULL));
-		if (pep_form(x, NS_PUBSUB "#publish-options", &op->conf, 0,
-		    &bad) != 0)
+		if (rv != 0)
 			return (pep_precondition(iq, bad));
 	}
 	xml_unlink(p);
@@ -972,7 +973,8 @@ pep_handle(struct session *s, struct xml_node *iq, struct xml_node *ps)
 			    sizeof(op->domain));
 		}
 		if ((v = xml_get_attr(c, "max_items")) != NULL) {
-			op->max = strtonum(v, 1, PEP_ITEMS_MAX, &errstr);
+			/* More than a node keeps is all it has. */
+			op->max = strtonum(v, 1, UINT32_MAX, &errstr);
 			if (errstr != NULL) {
 				pep_op_free(op);
 				return (router_error(iq, "modify",

@@ -324,6 +324,11 @@ def test_publish_options_are_preconditions_on_an_existing_node(s):
     error(iq(s, c, "<pubsub xmlns='%s'><publish node='urn:test:new'><item>"
              "<x xmlns='t'/></item></publish><publish-options/></pubsub>" %
              PS, type="set"), "modify", "bad-request")
+    error(iq(s, c, "<pubsub xmlns='%s'><publish node='urn:test:new'><item>"
+             "<x xmlns='t'/></item></publish><publish-options><x xmlns='%s' "
+             "type='submit'><field var='FORM_TYPE'><value>urn:other</value>"
+             "</field></x></publish-options></pubsub>" % (PS, DATA),
+             type="set"), "modify", "bad-request")
     error(items(s, c, "urn:test:new"), "cancel", "item-not-found")
     c.close()
 
@@ -397,6 +402,12 @@ def test_most_recent_items_and_several_ids(s):
     assert item_ids(r) == ["second"], ET.tostring(r)
     assert r.find(".//{urn:test}foo").text == "bar"
     assert sorted(item_ids(items(s, c, node))) == ["first", "second"]
+    # More than the node keeps is what it has.
+    assert sorted(item_ids(items(s, c, node, extra=" max_items='1000'"))) \
+        == ["first", "second"]
+    for bad in ("0", "-1", "x", "99999999999"):
+        error(items(s, c, node, extra=" max_items='%s'" % bad), "modify",
+              "bad-request")
     r = items(s, c, node, inner="<item id='first'/><item id='second'/>")
     assert sorted(item_ids(r)) == ["first", "second"], ET.tostring(r)
     c.close()
