@@ -81,6 +81,7 @@ static const struct {
 	{ "pubsub#deliver_notifications", { "1", "true" } },
 	{ "pubsub#deliver_payloads", { "1", "true" } },
 	{ "pubsub#notification_type", { "headline", NULL } },
+	{ "pubsub#notify_delete", { "1", "true" } },
 	{ "pubsub#publish_model", { "publishers", NULL } },
 };
 

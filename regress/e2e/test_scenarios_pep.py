@@ -341,8 +341,12 @@ def test_owner_configures_the_node(s):
     assert v["FORM_TYPE"] == [PS + "#node_config"], v
     assert v["pubsub#access_model"] == ["presence"], v
     assert v["pubsub#max_items"] == ["1"], v
+    # Fields whose behaviour is fixed are taken with that value.
     result(configure(s, c, TUNE, [("access_model", "whitelist"),
-                                  ("max_items", "10")]))
+                                  ("max_items", "10"),
+                                  ("deliver_notifications", "1"),
+                                  ("notify_delete", "true"),
+                                  ("publish_model", "publishers")]))
     v = form_values(configure(s, c, TUNE))
     assert v["pubsub#access_model"] == ["whitelist"], v
     assert v["pubsub#max_items"] == ["10"], v
