@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rawxmpp import Raw, subscribe  # noqa: E402
-from test_pep import caps_presence  # noqa: E402
+from test_pep import (before_ping, caps_presence, item_ids, items,  # noqa
+                      iq, result)
 from xmppdtest import Server, add_user  # noqa: E402
 
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -56,20 +57,6 @@ def login(user, s, res="r", domain="example.org"):
     return c
 
 
-def iq(s, c, payload, to=None, type="get"):
-    s.n += 1
-    ident = "s%d" % s.n
-    dest = " to='%s'" % to if to is not None else ""
-    c.send("<iq type='%s' id='%s'%s>%s</iq>" % (type, ident, dest, payload))
-    m = c.expect(r"<iq\b[^>]*\bid='%s'[^>]*?(/>|>.*?</iq>)" % ident)
-    return ET.fromstring(m.group(0))
-
-
-def result(r):
-    assert r.get("type") == "result", ET.tostring(r)
-    return r
-
-
 def error(r, etype, cond, pcond=None, feature=None):
     assert r.get("type") == "error", ET.tostring(r)
     e = r.find("error")
@@ -105,30 +92,11 @@ def published_id(r, node):
     return p.find("{%s}item" % PS).get("id")
 
 
-def items(s, c, node, to=None, extra="", inner=""):
-    return iq(s, c, "<pubsub xmlns='%s'><items node='%s'%s>%s</items>"
-              "</pubsub>" % (PS, node, extra, inner), to=to)
-
-
-def item_ids(r):
-    return [i.get("id") for i in
-            result(r).findall("{%s}pubsub/{%s}items/{%s}item" % (PS, PS, PS))]
-
-
 def event(c):
     m = c.expect(r"<message\b[^>]*>.*?</message>")
     ev = ET.fromstring(m.group(0))
     assert ev.get("type") == "headline", m.group(0)
     return ev, ev.find("{%s}event/{%s}items" % (PSE, PSE))
-
-
-def before_ping(s, c):
-    """What c got before the answer to a ping sent now."""
-    s.n += 1
-    ident = "s%d" % s.n
-    c.send("<iq type='get' id='%s' to='example.org'><ping xmlns='urn:xmpp:"
-           "ping'/></iq>" % ident)
-    return c.expect(r"(.*?)<iq\b[^>]*\bid='%s'" % ident).group(1)
 
 
 def configure(s, c, node, fields=None):
