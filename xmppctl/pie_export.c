@@ -237,6 +237,9 @@ pie_out_conf(struct pie_out *o, struct pie_piece *p, struct xml_node *conf)
 		{ "FORM_TYPE", "http://jabber.org/protocol/pubsub#node_config" },
 		{ "pubsub#access_model", xml_get_attr(conf, "access") },
 		{ "pubsub#max_items", xml_get_attr(conf, "max") },
+		{ "pubsub#send_last_published_item",
+		    xml_get_attr(conf, "last") },
+		{ "pubsub#itemreply", xml_get_attr(conf, "reply") },
 	};
 	size_t		 i;
 

@@ -466,7 +466,13 @@ pie_pep_conf(struct pie_parse *pp, struct xml_node *n, int line)
 				(void)snprintf(max, sizeof(max), "%d",
 				    m == 0 ? PIE_PEP_ITEMS : m);
 				(void)xml_set_attr(conf, "max", max);
-			}
+			} else if (strcmp(var,
+			    "pubsub#send_last_published_item") == 0 &&
+			    strcmp(v, "never") == 0)
+				(void)xml_set_attr(conf, "last", v);
+			else if (strcmp(var, "pubsub#itemreply") == 0 &&
+			    strcmp(v, "publisher") == 0)
+				(void)xml_set_attr(conf, "reply", v);
 			free(v);
 		}
 	pie_xml_item(pp, K_PEPCONF, conf, line, "pep", node);

@@ -59,7 +59,31 @@
 enum pep_access { PEP_PRESENCE, PEP_OPEN, PEP_WHITELIST };
 static const char *pep_access_names[] = { "presence", "open", "whitelist" };
 
-enum pep_kind { PEP_PUBLISH, PEP_ITEMS, PEP_RETRACT, PEP_DELETE };
+enum pep_kind { PEP_PUBLISH, PEP_ITEMS, PEP_RETRACT, PEP_DELETE,
+    PEP_CONF_GET, PEP_CONF_SET };
+
+/* When the last item goes out: at presence (XEP-0163 section 4.3), or not. */
+enum pep_last_when { PEP_LAST_PRESENCE, PEP_LAST_NEVER };
+static const char *pep_last_names[] = { "on_sub_and_presence", "never" };
+
+/* Who items name (XEP-0060 section 7.1.2.1): none, or their publisher. */
+enum pep_reply { PEP_REPLY_OWNER, PEP_REPLY_PUBLISHER };
+static const char *pep_reply_names[] = { "owner", "publisher" };
+
+/*
+ * Node configuration fields (XEP-0060 section 16.4.3) whose behaviour
+ * here is fixed: a form may name them with these values only.
+ */
+static const struct {
+	const char	*var;
+	const char	*values[2];
+} pep_fixed[] = {
+	{ "pubsub#deliver_notifications", { "1", "true" } },
+	{ "pubsub#deliver_payloads", { "1", "true" } },
+	{ "pubsub#notification_type", { "headline", NULL } },
+	{ "pubsub#notify_delete", { "1", "true" } },
+	{ "pubsub#publish_model", { "publishers", NULL } },
+};
 
 /* A session waiting for a contact's last items. */
 struct pep_last {
@@ -72,6 +96,8 @@ struct pep_last {
 struct pep_conf {
 	int		 access;
 	int		 max_items;
+	int		 last;		/* send_last_published_item */
+	int		 reply;		/* itemreply */
 };
 
 /* One request on a node, through its steps with the store. */
@@ -132,6 +158,8 @@ pep_conf_parse(const char *xml, size_t len, struct pep_conf *c)
 
 	c->access = PEP_PRESENCE;
 	c->max_items = 1;
+	c->last = PEP_LAST_PRESENCE;
+	c->reply = PEP_REPLY_OWNER;
 	memset(&it, 0, sizeof(it));
 	it.xml = (char *)xml;
 	it.len = len;
@@ -146,6 +174,12 @@ pep_conf_parse(const char *xml, size_t len, struct pep_conf *c)
 		if (errstr != NULL)
 			c->max_items = 1;
 	}
+	if ((v = xml_get_attr(n, "last")) != NULL &&
+	    strcmp(v, pep_last_names[PEP_LAST_NEVER]) == 0)
+		c->last = PEP_LAST_NEVER;
+	if ((v = xml_get_attr(n, "reply")) != NULL &&
+	    strcmp(v, pep_reply_names[PEP_REPLY_PUBLISHER]) == 0)
+		c->reply = PEP_REPLY_PUBLISHER;
 	xml_node_free(n);
 }
 
@@ -161,59 +195,173 @@ pep_conf_xml(const struct pep_conf *c, struct xml_buf *b)
 	(void)snprintf(max, sizeof(max), "%d", c->max_items);
 	xml_set_attr(n, "access", pep_access_names[c->access]);
 	xml_set_attr(n, "max", max);
+	if (c->last == PEP_LAST_NEVER)
+		xml_set_attr(n, "last", pep_last_names[PEP_LAST_NEVER]);
+	if (c->reply == PEP_REPLY_PUBLISHER)
+		xml_set_attr(n, "reply", pep_reply_names[PEP_REPLY_PUBLISHER]);
 	rv = xs_serialize(n, b, 0);
 	xml_node_free(n);
 	return (rv);
 }
 
+/* The index of v in names, or -1. */
+static int
+pep_name_index(const char *v, const char **names, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (i);
+	return (-1);
+}
+
+static int
+pep_field_fixed(const char *var, const char *v)
+{
+	size_t	i, k;
+
+	for (i = 0; i < nitems(pep_fixed); i++)
+		if (strcmp(var, pep_fixed[i].var) == 0)
+			for (k = 0; k < nitems(pep_fixed[i].values); k++)
+				if (pep_fixed[i].values[k] != NULL &&
+				    strcmp(v, pep_fixed[i].values[k]) == 0)
+					return (0);
+	return (-1);
+}
+
 /*
- * publish-options (XEP-0060 section 7.1.5, XEP-0223): the fields we
- * know set the node's configuration; on PEP only the owner publishes,
- * so they are applied rather than checked.  Returns -1 on a value we
- * cannot honour.
+ * One field of a node configuration: applied to c, or with check, a
+ * precondition c must meet (XEP-0060 section 7.1.5).  -1 for a field
+ * or a value the node cannot have, or one it has not.
  */
 static int
-pep_options(struct xml_node *opts, struct pep_conf *c)
+pep_field(const char *var, const char *v, struct pep_conf *c, int check)
 {
-	struct xml_node	*x, *f;
-	const char	*var, *errstr;
-	char		*v;
-	size_t		 i;
-	int		 rv = 0, n;
+	const char	*errstr;
+	int		 n;
 
-	if ((x = xml_find_child(opts, NS_DATA, "x")) == NULL)
-		return (0);
+	if (strcmp(var, "pubsub#access_model") == 0) {
+		if ((n = pep_name_index(v, pep_access_names,
+		    nitems(pep_access_names))) == -1 ||
+		    (check && n != c->access))
+			return (-1);
+		c->access = n;
+	} else if (strcmp(var, "pubsub#max_items") == 0) {
+		if (strcmp(v, "max") == 0)
+			n = PEP_ITEMS_MAX;
+		else if ((n = strtonum(v, 1, 1000000, &errstr)) == 0)
+			return (-1);
+		n = n > PEP_ITEMS_MAX ? PEP_ITEMS_MAX : n;
+		if (check && n != c->max_items)
+			return (-1);
+		c->max_items = n;
+	} else if (strcmp(var, "pubsub#send_last_published_item") == 0) {
+		if ((n = pep_name_index(v, pep_last_names,
+		    nitems(pep_last_names))) == -1 ||
+		    (check && n != c->last))
+			return (-1);
+		c->last = n;
+	} else if (strcmp(var, "pubsub#itemreply") == 0) {
+		if ((n = pep_name_index(v, pep_reply_names,
+		    nitems(pep_reply_names))) == -1 ||
+		    (check && n != c->reply))
+			return (-1);
+		c->reply = n;
+	} else if (strcmp(var, "pubsub#persist_items") == 0) {
+		/* Items persist; not to persist keeps the last alone. */
+		if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0) {
+			if (check && c->max_items != 1)
+				return (-1);
+			c->max_items = 1;
+		} else if (strcmp(v, "1") != 0 && strcmp(v, "true") != 0)
+			return (-1);
+	} else
+		return (pep_field_fixed(var, v));
+	return (0);
+}
+
+/*
+ * A submitted form of FORM_TYPE ft (publish-options, or node_config)
+ * applied to c, or with check, each field a precondition.  0; -1 with
+ * *bad the field refused; -2 for a form of another type.  A field
+ * without a value leaves its setting as it is.
+ */
+static int
+pep_form(struct xml_node *x, const char *ft, struct pep_conf *c, int check,
+    const char **bad)
+{
+	struct xml_node	*f;
+	const char	*var;
+	char		*v;
+	int		 rv = 0;
+
+	*bad = "";
 	TAILQ_FOREACH(f, &x->children, entry) {
-		if (!xml_is(f, NS_DATA, "field") ||
-		    (var = xml_get_attr(f, "var")) == NULL ||
-		    (v = xml_child_text(f, NS_DATA, "value")) == NULL)
+		if (!xml_is(f, NS_DATA, "field"))
 			continue;
-		if (strcmp(var, "pubsub#access_model") == 0) {
-			for (i = 0; i < nitems(pep_access_names); i++)
-				if (strcmp(v, pep_access_names[i]) == 0)
-					break;
-			if (i == nitems(pep_access_names))
-				rv = -1;
-			else
-				c->access = i;
-		} else if (strcmp(var, "pubsub#max_items") == 0) {
-			if (strcmp(v, "max") == 0)
-				c->max_items = PEP_ITEMS_MAX;
-			else {
-				n = strtonum(v, 1, 1000000, &errstr);
-				if (errstr != NULL)
-					rv = -1;
-				else
-					c->max_items = n > PEP_ITEMS_MAX ?
-					    PEP_ITEMS_MAX : n;
-			}
-		} else if (strcmp(var, "pubsub#persist_items") == 0) {
-			if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
-				c->max_items = 1;
+		if ((var = xml_get_attr(f, "var")) == NULL) {
+			rv = -1;
+			break;
 		}
+		if ((v = xml_child_text(f, NS_DATA, "value")) == NULL)
+			continue;
+		if (strcmp(var, "FORM_TYPE") == 0)
+			rv = strcmp(v, ft) == 0 ? 0 : -2;
+		else if ((rv = pep_field(var, v, c, check)) == -1)
+			*bad = var;
 		free(v);
+		if (rv != 0)
+			break;
 	}
 	return (rv);
+}
+
+/* The publish-options of a request, or NULL. */
+static struct xml_node *
+pep_options_form(struct xml_node *iq)
+{
+	return (xml_find_child(xml_find_child(xml_find_child(iq, NS_PUBSUB,
+	    "pubsub"), NS_PUBSUB, "publish-options"), NS_DATA, "x"));
+}
+
+/* conflict, a text naming the field, and precondition-not-met. */
+static struct xml_node *
+pep_precondition(struct xml_node *iq, const char *var)
+{
+	struct xml_node	*r, *e;
+	char		 text[PEP_NAME_MAX + 32];
+
+	if (strncmp(var, "pubsub#", 7) == 0)
+		var += 7;
+	(void)snprintf(text, sizeof(text), "Field does not match: %s", var);
+	if ((r = router_error(iq, "cancel", "conflict")) == NULL)
+		return (NULL);
+	if (stanza_error_text(r, text) == -1 ||
+	    (e = xml_find_child(r, NULL, "error")) == NULL ||
+	    xml_add_child(e, NS_PUBSUB_ERR, "precondition-not-met") == NULL) {
+		xml_node_free(r);
+		return (NULL);
+	}
+	return (r);
+}
+
+/* feature-not-implemented, naming the pubsub feature (section 7-8). */
+static struct xml_node *
+pep_unsupported(struct xml_node *iq, const char *feature)
+{
+	struct xml_node	*r, *e, *u;
+
+	if ((r = router_error(iq, "cancel", "feature-not-implemented")) ==
+	    NULL)
+		return (NULL);
+	if ((e = xml_find_child(r, NULL, "error")) == NULL ||
+	    (u = xml_add_child(e, NS_PUBSUB_ERR, "unsupported")) == NULL ||
+	    xml_set_attr(u, "feature", feature) == -1) {
+		xml_node_free(r);
+		return (NULL);
+	}
+	return (r);
 }
 
 /* May op->from see the owner's items?  Needs the owner's roster. */
@@ -232,15 +380,21 @@ pep_may_see(struct roster *r, const char *from, int access)
 	    (it->sub == SUB_FROM || it->sub == SUB_BOTH));
 }
 
-/* <item id='I'>payload</item> in namespace ns. */
+/*
+ * <item id='I'>payload</item> in namespace ns; naming its publisher,
+ * the owner, where the node's itemreply says so.
+ */
 static struct xml_node *
-pep_item_node(const char *ns, const char *id, struct xml_node *payload)
+pep_item_node(const char *ns, const char *id, struct xml_node *payload,
+    const struct pep_conf *c, const char *owner)
 {
 	struct xml_node	*it;
 
 	if ((it = xml_node_new(ns, "item")) == NULL)
 		return (NULL);
 	xml_set_attr(it, "id", id);
+	if (c->reply == PEP_REPLY_PUBLISHER)
+		xml_set_attr(it, "publisher", owner);
 	if (payload != NULL)
 		xml_append(it, payload);
 	return (it);
@@ -254,7 +408,9 @@ pep_items_got(struct xs_req *r, struct xs_items *items, void *arg)
 	struct xml_node	*res, *ps, *its, *p, *want, *n;
 	struct xs_item	*it;
 	const char	*id;
+	char		 owner[CONF_JIDLEN];
 
+	(void)snprintf(owner, sizeof(owner), "%s@%s", op->local, op->domain);
 	if (r->status != XS_OK) {
 		pep_op_done(op, xs_iq_error(op->q, r->status));
 		return;
@@ -278,7 +434,8 @@ pep_items_got(struct xs_req *r, struct xs_items *items, void *arg)
 				continue;
 		}
 		if ((p = xs_item_parse(it)) != NULL &&
-		    (n = pep_item_node(NS_PUBSUB, it->key, p)) != NULL)
+		    (n = pep_item_node(NS_PUBSUB, it->key, p, &op->conf,
+		    owner)) != NULL)
 			xml_append(its, n);
 	}
 	pep_op_done(op, res);
@@ -301,7 +458,9 @@ pep_items_roster(struct roster *ro, struct roster_job *j)
 	}
 	(void)snprintf(space, sizeof(space), "pep/%s", op->node);
 	xs_req_init(&r, XS_GET, op->local, op->domain, space, NULL);
-	r.limit = op->max;
+	/* What a configuration lowered is gone at the next publish. */
+	r.limit = op->max != 0 && op->max < (uint32_t)op->conf.max_items ?
+	    op->max : (uint32_t)op->conf.max_items;
 	max = proc_self.conf->global.limits.stanza_size - 4096;
 	r.maxbytes = max > 4096 ? max : 4096;
 	if (xs_request(&r, NULL, 0, pep_items_got, op) == -1)
@@ -317,7 +476,7 @@ pep_conf_got(struct xs_req *r, struct xs_items *items, void *arg)
 {
 	struct pep_op	*op = arg;
 	struct xs_item	*it = TAILQ_FIRST(items);
-	struct pep_conf	 given = op->conf;
+	const char	*bad;
 
 	if (r->status != XS_OK && r->status != XS_NOT_FOUND) {
 		pep_op_done(op, xs_iq_error(op->q, r->status));
@@ -325,12 +484,14 @@ pep_conf_got(struct xs_req *r, struct xs_items *items, void *arg)
 	}
 	if (it != NULL) {
 		pep_conf_parse(it->xml, it->len, &op->conf);
-		if (op->options) {
-			/* Only what the form named changes. */
-			if (pep_options(xml_find_child(xml_find_child(
-			    op->q->iq, NS_PUBSUB, "pubsub"), NS_PUBSUB,
-			    "publish-options"), &op->conf) == -1)
-				op->conf = given;
+		/*
+		 * Publish-options on a node that exists are preconditions
+		 * (XEP-0060 section 7.1.5): unmet, nothing is published.
+		 */
+		if (op->options && pep_form(pep_options_form(op->q->iq),
+		    NS_PUBSUB "#publish-options", &op->conf, 1, &bad) != 0) {
+			pep_op_done(op, pep_precondition(op->q->iq, bad));
+			return;
 		}
 	}
 	pep_after_conf(op, it != NULL);
@@ -341,8 +502,10 @@ pep_published(struct xs_req *r, struct xs_items *items, void *arg)
 {
 	struct pep_op	*op = arg;
 	struct xml_node	*res, *ps, *pub, *ev, *its, *item;
+	char		 owner[CONF_JIDLEN];
 
 	(void)items;
+	(void)snprintf(owner, sizeof(owner), "%s@%s", op->local, op->domain);
 	if (r->status == XS_FULL) {
 		pep_op_done(op, pep_error(op->q->iq, "wait",
 		    "resource-constraint", NULL));
@@ -365,7 +528,7 @@ pep_published(struct xs_req *r, struct xs_items *items, void *arg)
 	    (its = xml_add_child(ev, NULL, "items")) != NULL) {
 		xml_set_attr(its, "node", op->node);
 		if ((item = pep_item_node(NS_PUBSUB_EVENT, op->item,
-		    op->payload)) != NULL) {
+		    op->payload, &op->conf, owner)) != NULL) {
 			op->payload = NULL;
 			xml_append(its, item);
 		}
@@ -404,6 +567,120 @@ pep_removed(struct xs_req *r, struct xs_items *items, void *arg)
 	pep_op_free(op);
 }
 
+/* A list-single field of the configuration form, with its options. */
+static int
+pep_form_list(struct xml_node *x, const char *var, const char *label,
+    const char **names, size_t n, int value)
+{
+	struct xml_node	*f, *o;
+	size_t		 i;
+
+	if ((f = adhoc_field(x, var, "list-single", label, 0)) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if ((o = xml_add_child(f, NULL, "option")) == NULL ||
+		    xml_set_attr(o, "label", names[i]) == -1 ||
+		    adhoc_value(o, names[i]) == -1)
+			return (-1);
+	return (adhoc_value(f, names[value]));
+}
+
+/* The owner's configuration form of the node (XEP-0060 section 8.2). */
+static struct xml_node *
+pep_conf_result(struct pep_op *op)
+{
+	struct xml_node	*res, *ps, *cf, *x;
+	char		 max[16];
+
+	(void)snprintf(max, sizeof(max), "%d", op->conf.max_items);
+	if ((res = router_iq_result(op->q->iq)) == NULL)
+		return (NULL);
+	if ((ps = xml_add_child(res, NS_PUBSUB_OWNER, "pubsub")) == NULL ||
+	    (cf = xml_add_child(ps, NULL, "configure")) == NULL ||
+	    xml_set_attr(cf, "node", op->node) == -1 ||
+	    (x = adhoc_form("form", NS_PUBSUB "#node_config", NULL)) == NULL) {
+		xml_node_free(res);
+		return (NULL);
+	}
+	xml_append(cf, x);
+	if (pep_form_list(x, "pubsub#access_model", "Access model",
+	    pep_access_names, nitems(pep_access_names), op->conf.access) ==
+	    -1 || adhoc_value(adhoc_field(x, "pubsub#max_items", "text-single",
+	    "Max number of items to persist", 0), max) == -1 ||
+	    adhoc_value(adhoc_field(x, "pubsub#persist_items", "boolean",
+	    "Persist items", 0), "1") == -1 ||
+	    pep_form_list(x, "pubsub#send_last_published_item",
+	    "When to send the last published item", pep_last_names,
+	    nitems(pep_last_names), op->conf.last) == -1 ||
+	    pep_form_list(x, "pubsub#itemreply", "Whom items name",
+	    pep_reply_names, nitems(pep_reply_names), op->conf.reply) == -1) {
+		xml_node_free(res);
+		return (NULL);
+	}
+	return (res);
+}
+
+static void
+pep_configured(struct xs_req *r, struct xs_items *items, void *arg)
+{
+	struct pep_op	*op = arg;
+
+	(void)items;
+	if (r->status == XS_FULL)
+		pep_op_done(op, router_error(op->q->iq, "cancel",
+		    "item-not-found"));
+	else if (r->status != XS_OK)
+		pep_op_done(op, xs_iq_error(op->q, r->status));
+	else
+		pep_op_done(op, router_iq_result(op->q->iq));
+}
+
+/*
+ * A configuration submitted: every field applies or none (section
+ * 8.2.5); a cancelled form changes nothing.
+ */
+static void
+pep_conf_set(struct pep_op *op)
+{
+	struct xml_node	*x;
+	struct xs_req	 r;
+	struct xml_buf	 b;
+	const char	*t, *bad;
+	int		 rv;
+
+	x = xml_find_child(xml_find_child(xml_find_child(op->q->iq,
+	    NS_PUBSUB_OWNER, "pubsub"), NS_PUBSUB_OWNER, "configure"),
+	    NS_DATA, "x");
+	t = x != NULL ? xml_get_attr(x, "type") : NULL;
+	if (t != NULL && strcmp(t, "cancel") == 0) {
+		pep_op_done(op, router_iq_result(op->q->iq));
+		return;
+	}
+	if (t == NULL || strcmp(t, "submit") != 0 || (rv = pep_form(x,
+	    NS_PUBSUB "#node_config", &op->conf, 0, &bad)) == -2) {
+		pep_op_done(op, router_error(op->q->iq, "modify",
+		    "bad-request"));
+		return;
+	}
+	if (rv != 0) {
+		pep_op_done(op, router_error(op->q->iq, "modify",
+		    "not-acceptable"));
+		return;
+	}
+	if (pep_conf_xml(&op->conf, &b) == -1) {
+		pep_op_done(op, router_error(op->q->iq, "wait",
+		    "internal-server-error"));
+		return;
+	}
+	/* A node deleted meanwhile comes back empty, within the limit. */
+	xs_req_init(&r, XS_PUT, op->local, op->domain, "pep", op->node);
+	r.limit = PEP_NODES_MAX;
+	if (xs_request(&r, b.data, b.len, pep_configured, op) == -1)
+		pep_op_done(op, router_error(op->q->iq, "wait",
+		    "resource-constraint"));
+	xml_buf_free(&b);
+}
+
 static void
 pep_after_conf(struct pep_op *op, int exists)
 {
@@ -420,6 +697,12 @@ pep_after_conf(struct pep_op *op, int exists)
 		return;
 	}
 	switch (op->kind) {
+	case PEP_CONF_GET:
+		pep_op_done(op, pep_conf_result(op));
+		return;
+	case PEP_CONF_SET:
+		pep_conf_set(op);
+		return;
 	case PEP_ITEMS:
 		/*
 		 * A remote contact (no stream) hears back over federation,
@@ -485,11 +768,12 @@ static struct xml_node *
 pep_publish_check(struct xml_node *iq, struct xml_node *ps,
     struct xml_node *pub, struct pep_op *op)
 {
-	struct xml_node	*item = NULL, *c, *p = NULL, *opts;
+	struct xml_node	*item = NULL, *c, *p = NULL, *opts, *x;
 	struct xml_buf	 b;
+	const char	*bad;
 	unsigned char	 rnd[8];
 	const char	*id;
-	int		 nitem = 0, npay = 0;
+	int		 nitem = 0, npay = 0, rv;
 	size_t		 i;
 
 	TAILQ_FOREACH(c, &pub->children, entry)
@@ -530,12 +814,18 @@ pep_publish_check(struct xml_node *iq, struct xml_node *ps,
 	}
 	op->conf.access = PEP_PRESENCE;
 	op->conf.max_items = 1;
+	op->conf.last = PEP_LAST_PRESENCE;
+	op->conf.reply = PEP_REPLY_OWNER;
+	/* The configuration of a node this publish would make. */
 	if ((opts = xml_find_child(ps, NS_PUBSUB, "publish-options")) !=
 	    NULL) {
 		op->options = 1;
-		if (pep_options(opts, &op->conf) == -1)
-			return (pep_error(iq, "cancel", "conflict",
-			    "precondition-not-met"));
+		if ((x = xml_find_child(opts, NS_DATA, "x")) == NULL ||
+		    (rv = pep_form(x, NS_PUBSUB "#publish-options",
+		    &op->conf, 0, &bad)) == -2)
+			return (pep_error(iq, "modify", "bad-request", NULL));
+		if (rv != 0)
+			return (pep_precondition(iq, bad));
 	}
 	xml_unlink(p);
 	op->payload = p;
@@ -598,6 +888,46 @@ pep_start(struct session *s, struct xml_node *iq, struct pep_op *op)
 	return (NULL);
 }
 
+/*
+ * What a pubsub request asks, as far as PEP has it: NULL for what it
+ * does, else the feature it lacks (XEP-0060 section 10), or "".
+ */
+static const char *
+pep_action(struct xml_node *c, int set)
+{
+	static const struct {
+		const char	*ns;
+		const char	*name;
+		int		 set;		/* -1: either */
+		const char	*feature;	/* NULL: done here */
+	} actions[] = {
+		{ NS_PUBSUB, "publish", 1, NULL },
+		{ NS_PUBSUB, "retract", 1, NULL },
+		{ NS_PUBSUB, "items", 0, NULL },
+		{ NS_PUBSUB_OWNER, "delete", 1, NULL },
+		{ NS_PUBSUB_OWNER, "configure", -1, NULL },
+		{ NS_PUBSUB, "create", 1, "create-nodes" },
+		{ NS_PUBSUB, "subscribe", 1, "subscribe" },
+		{ NS_PUBSUB, "unsubscribe", 1, "subscribe" },
+		{ NS_PUBSUB, "options", -1, "subscription-options" },
+		{ NS_PUBSUB, "subscriptions", 0, "retrieve-subscriptions" },
+		{ NS_PUBSUB, "affiliations", 0, "retrieve-affiliations" },
+		{ NS_PUBSUB, "default", 0, "retrieve-default" },
+		{ NS_PUBSUB_OWNER, "affiliations", -1, "modify-affiliations" },
+		{ NS_PUBSUB_OWNER, "subscriptions", -1,
+		    "manage-subscriptions" },
+		{ NS_PUBSUB_OWNER, "purge", 1, "purge-nodes" },
+		{ NS_PUBSUB_OWNER, "default", 0, "retrieve-default" },
+	};
+	size_t	i;
+
+	for (i = 0; i < nitems(actions); i++)
+		if (xml_is(c, actions[i].ns, actions[i].name) &&
+		    (actions[i].set == -1 || actions[i].set == set))
+			return (actions[i].feature);
+	return ("");
+}
+
 static struct xml_node *
 pep_handle(struct session *s, struct xml_node *iq, struct xml_node *ps)
 {
@@ -614,25 +944,22 @@ pep_handle(struct session *s, struct xml_node *iq, struct xml_node *ps)
 	for (c = xml_first_child(ps); c != NULL && c->name == NULL;
 	    c = TAILQ_NEXT(c, entry))
 		;
-	if (c == NULL)
+	/* The action is of the namespace of its <pubsub/>. */
+	if (c == NULL || strcmp(c->ns, ps->ns) != 0)
 		return (router_error(iq, "modify", "bad-request"));
 	node = xml_get_attr(c, "node");
-	if (owner) {
-		if (!set || !xml_is(c, NS_PUBSUB_OWNER, "delete"))
-			return (router_error(iq, "cancel",
-			    "feature-not-implemented"));
-	} else if (set && !xml_is(c, NS_PUBSUB, "publish") &&
-	    !xml_is(c, NS_PUBSUB, "retract"))
-		return (pep_error(iq, "cancel", "feature-not-implemented",
-		    NULL));
-	else if (!set && !xml_is(c, NS_PUBSUB, "items"))
-		return (router_error(iq, "cancel", "feature-not-implemented"));
+	if ((v = pep_action(c, set)) != NULL)
+		return (v[0] != '\0' ? pep_unsupported(iq, v) :
+		    router_error(iq, "cancel", "feature-not-implemented"));
 	if (!pep_name_ok(node))
 		return (pep_error(iq, "modify", "bad-request",
 		    "nodeid-required"));
-	/* Only the owner changes its nodes (XEP-0163 section 4.1). */
-	if (set && to != IQ_SELF)
+	/* Only the owner changes or configures its nodes (section 4.1). */
+	if ((set || owner) && to != IQ_SELF)
 		return (router_error(iq, "auth", "forbidden"));
+	if (owner && xml_is(c, NS_PUBSUB_OWNER, "configure"))
+		return (pep_start(s, iq, pep_op_new(s, set ? PEP_CONF_SET :
+		    PEP_CONF_GET, node)));
 	if (!set) {
 		op = pep_op_new(s, PEP_ITEMS, node);
 		if (to == IQ_ACCOUNT) {
@@ -647,7 +974,8 @@ pep_handle(struct session *s, struct xml_node *iq, struct xml_node *ps)
 			    sizeof(op->domain));
 		}
 		if ((v = xml_get_attr(c, "max_items")) != NULL) {
-			op->max = strtonum(v, 1, PEP_ITEMS_MAX, &errstr);
+			/* More than a node keeps is all it has. */
+			op->max = strtonum(v, 1, UINT32_MAX, &errstr);
 			if (errstr != NULL) {
 				pep_op_free(op);
 				return (router_error(iq, "modify",
@@ -837,7 +1165,8 @@ pep_notify(struct pep_op *op, struct xml_node *ev)
 
 /* The event of a node's newest item it, as XS_PEP_LAST has it. */
 static struct xml_node *
-pep_last_event(struct xs_item *it, const char *node)
+pep_last_event(struct xs_item *it, const char *node,
+    const struct pep_conf *c, const char *owner)
 {
 	struct xml_node	*ev, *its, *p, *item;
 
@@ -846,7 +1175,8 @@ pep_last_event(struct xs_item *it, const char *node)
 	if ((ev = xml_node_new(NS_PUBSUB_EVENT, "event")) != NULL &&
 	    (its = xml_add_child(ev, NULL, "items")) != NULL &&
 	    xml_set_attr(its, "node", node) == 0 &&
-	    (item = pep_item_node(NS_PUBSUB_EVENT, it->key, p)) != NULL) {
+	    (item = pep_item_node(NS_PUBSUB_EVENT, it->key, p, c, owner)) !=
+	    NULL) {
 		xml_append(its, item);
 		return (ev);
 	}
@@ -884,11 +1214,11 @@ pep_last_got(struct xs_req *r, struct xs_items *items, void *arg)
 		    4) != 0 || strcmp(conf->key, node) != 0)
 			continue;
 		pep_conf_parse(conf->xml, conf->len, &c);
-		if (c.access == PEP_WHITELIST && strcmp(owner,
-		    s->user->bare) != 0)
+		if (c.last == PEP_LAST_NEVER || (c.access == PEP_WHITELIST &&
+		    strcmp(owner, s->user->bare) != 0))
 			continue;
 		if (caps_client_notify(s, node) &&
-		    (ev = pep_last_event(it, node)) != NULL) {
+		    (ev = pep_last_event(it, node, &c, owner)) != NULL) {
 			pep_send(s, owner, node, ev);
 			xml_node_free(ev);
 		}
@@ -1002,10 +1332,10 @@ pep_rlast_got(struct xs_req *r, struct xs_items *items, void *arg)
 		    strcmp(conf->key, node) != 0)
 			continue;
 		pep_conf_parse(conf->xml, conf->len, &c);
-		if (c.access == PEP_WHITELIST ||
+		if (c.access == PEP_WHITELIST || c.last == PEP_LAST_NEVER ||
 		    !caps_remote_notify(pl->jid, node))
 			continue;
-		if ((ev = pep_last_event(it, node)) != NULL) {
+		if ((ev = pep_last_event(it, node, &c, owner)) != NULL) {
 			pep_send_s2s(pl->jid, owner, ev);
 			xml_node_free(ev);
 		}
@@ -1078,7 +1408,8 @@ pep_disco(struct xml_node *q)
 {
 	static const char	*features[] = {
 		"access-open", "access-presence", "access-whitelist",
-		"auto-create", "config-node-max", "delete-nodes",
+		"auto-create", "config-node", "config-node-max",
+		"delete-nodes",
 		"item-ids", "last-published", "persistent-items",
 		"publish", "publish-options", "retract-items",
 		"retrieve-items",

@@ -61,6 +61,8 @@ CAROL = """
         <x xmlns='jabber:x:data' type='submit'>
           <field var='pubsub#access_model'><value>whitelist</value></field>
           <field var='pubsub#max_items'><value>max</value></field>
+          <field var='pubsub#send_last_published_item'>
+            <value>never</value></field>
         </x>
       </configure>
     </pubsub>
@@ -169,6 +171,13 @@ def check_carol(s):
                     to="carol@example.org")
         assert "room@conference.example.org" in raw and \
             "The room" in raw, raw
+        r, raw = iq(s, c, "<pubsub xmlns='http://jabber.org/protocol/"
+                    "pubsub#owner'><configure node='urn:xmpp:bookmarks:1'/>"
+                    "</pubsub>")
+        conf = {f.get("var"): f.findtext("{jabber:x:data}value") for f in
+                r.iter("{jabber:x:data}field")}
+        assert conf["pubsub#access_model"] == "whitelist" and \
+            conf["pubsub#send_last_published_item"] == "never", raw
         c.send("<iq type='set' id='mam1'><query xmlns='urn:xmpp:mam:2' "
                "queryid='x'/></iq>")
         m = c.expect(r"<iq\b[^>]*\bid='mam1'.*?(/>|</iq>)")
