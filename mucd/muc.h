@@ -390,6 +390,8 @@ void	 muc_occupant_set_role(struct muc_occupant *, int,
 	    const struct muc_why *);
 void	 muc_occupant_roster(struct muc_occupant *);
 int	 muc_occupant_sees_jids(struct muc_occupant *);
+void	 muc_occupant_tell_affiliation(struct muc_room *, const char *, int,
+	    const char *);
 int	 muc_occupant_send(struct muc_occupant *, struct muc_stanza_out *);
 size_t	 muc_occupant_jid(struct muc_occupant *, char *, size_t);
 

@@ -803,6 +803,7 @@ muc_admin_new_role(struct muc_occupant *occ, int role,
  * outcast is removed (301), so is one who is no longer a member of a
  * members-only room (321); the others are shown with their new
  * affiliation and the role it gives (XEP-0045 sections 9 and 10).
+ * A change for one who is not in the room is told by message.
  */
 static void
 muc_admin_affected(struct muc_admin_req *r, struct muc_admin_was *was,
@@ -840,6 +841,10 @@ muc_admin_affected(struct muc_admin_req *r, struct muc_admin_was *was,
 			role = o->role;
 		muc_admin_new_role(o, role, &why);
 	}
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].old != r->items[i].value)
+			muc_occupant_tell_affiliation(r->room, r->items[i].jid,
+			    r->items[i].value, r->items[i].reason);
 }
 
 /* Each occupant and its affiliation, before a change; NULL: no memory. */

@@ -198,7 +198,8 @@ muc_invite_allowed(struct muc_ctx *ctx)
 /*
  * An invitee of a members-only room becomes a member (section 9.5),
  * unless it has an affiliation already: an invitation neither bans nor
- * lifts a ban.  An occupant of that JID shows it at once.
+ * lifts a ban.  An occupant of that JID shows it at once; of one out of
+ * the room, a message tells those who see real JIDs.
  */
 static int
 muc_invite_member(struct muc_room *room, const char *bare)
@@ -216,6 +217,7 @@ muc_invite_member(struct muc_room *room, const char *bare)
 	RB_FOREACH(occ, muc_occupant_tree, &room->occupants)
 		if (strcmp(occ->bare, bare) == 0)
 			muc_occupant_broadcast(occ, NULL);
+	muc_occupant_tell_affiliation(room, bare, MUC_AFF_MEMBER, NULL);
 	return (0);
 }
 

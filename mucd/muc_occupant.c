@@ -222,6 +222,44 @@ muc_add_text(struct xml_node *parent, const char *name, const char *text)
 	return (0);
 }
 
+/*
+ * The affiliation of jid (a bare JID or a domain), which is no one's in
+ * the room, is now aff: the occupants who see real JIDs are told in a
+ * message from the room, as they would be by a presence were jid in it,
+ * so that their lists of members stay true (XEP-0045 sections 9 and 10).
+ */
+void
+muc_occupant_tell_affiliation(struct muc_room *room, const char *jid,
+    int aff, const char *reason)
+{
+	struct muc_occupant	*occ;
+	struct muc_stanza_out	*o = NULL;
+	struct xml_node		*m, *x = NULL, *item = NULL;
+
+	RB_FOREACH(occ, muc_occupant_tree, &room->occupants)
+		if (strcmp(occ->bare, jid) == 0)
+			return;
+	if ((m = muc_stanza_new("message", room->jid, NULL, NULL)) == NULL ||
+	    (x = xml_add_child(m, NS_MUC_USER, "x")) == NULL ||
+	    (item = xml_add_child(x, NULL, "item")) == NULL ||
+	    xml_set_attr(item, "jid", jid) == -1 ||
+	    xml_set_attr(item, "affiliation", muc_room_aff_name(aff)) == -1 ||
+	    (reason != NULL && reason[0] != '\0' &&
+	    muc_add_text(item, "reason", reason) == -1) ||
+	    (aff == MUC_AFF_OUTCAST && muc_add_status(x, 301) == -1) ||
+	    (o = muc_stanza_out_new(m)) == NULL) {
+		log_warnx("%s: %s: the affiliation of %s not told", __func__,
+		    room->jid, jid);
+		xml_node_free(m);
+		return;
+	}
+	RB_FOREACH(occ, muc_occupant_tree, &room->occupants)
+		if (muc_occupant_sees_jids(occ))
+			(void)muc_occupant_send(occ, o);
+	muc_stanza_out_free(o);
+	xml_node_free(m);
+}
+
 /* The muc#user item of occ, with its real JID when shown. */
 static struct xml_node *
 muc_presence_item(struct muc_occupant *occ, struct xml_node *x, int role,

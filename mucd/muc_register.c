@@ -110,10 +110,11 @@ muc_register_role(struct muc_room *room, int role, int aff)
 /*
  * The occupants of bare hear of its new affiliation (XEP-0045 section
  * 7.10); one who is no more a member of a members-only room leaves it
- * (321).
+ * (321).  When bare is not in the room and its affiliation was another
+ * (was), those who see real JIDs are told by message.
  */
 static void
-muc_register_tell(struct muc_room *room, const char *bare)
+muc_register_tell(struct muc_room *room, const char *bare, int was)
 {
 	static const int	 c321[] = { 321, 0 }, none[] = { 0 };
 	struct muc_why		 why = { none, NULL, NULL, NULL, NULL };
@@ -131,6 +132,8 @@ muc_register_tell(struct muc_room *room, const char *bare)
 			muc_occupant_set_role(occ, muc_register_role(room,
 			    occ->role, aff), &why);
 	}
+	if (aff != was)
+		muc_occupant_tell_affiliation(room, bare, aff, NULL);
 }
 
 /*
@@ -180,13 +183,14 @@ muc_register_set(struct muc_ctx *ctx, const struct xml_node *x,
 	struct muc_room	*room = ctx->room;
 	struct muc_aff	*a;
 	char		 nick[JID_PARTMAX + 1];
-	int		 aff;
+	int		 aff, was;
 
 	if (muc_register_allowed(room, ctx->bare, err) == MUC_FAIL ||
 	    muc_register_read(ctx, x, nick, sizeof(nick), err) == MUC_FAIL)
 		return (MUC_FAIL);
 	a = muc_room_aff_find(room, ctx->bare);
-	if ((aff = muc_room_affiliation(room, ctx->bare)) < MUC_AFF_MEMBER)
+	if ((aff = was = muc_room_affiliation(room, ctx->bare)) <
+	    MUC_AFF_MEMBER)
 		aff = MUC_AFF_MEMBER;
 	if (muc_room_set_affiliation(room, ctx->bare, aff, nick,
 	    a != NULL ? a->reason : NULL) == -1)
@@ -194,7 +198,7 @@ muc_register_set(struct muc_ctx *ctx, const struct xml_node *x,
 		    NULL));
 	log_debug("%s: %s registers with %s", __func__, ctx->bare, room->jid);
 	muc_stanza_result(ctx, NULL);
-	muc_register_tell(room, ctx->bare);
+	muc_register_tell(room, ctx->bare, was);
 	return (MUC_DONE);
 }
 
@@ -209,6 +213,7 @@ muc_register_remove(struct muc_ctx *ctx, const struct xml_node *q,
 	struct muc_room	*room = ctx->room;
 	struct muc_aff	*a;
 	struct xml_node	*c;
+	int		 was;
 
 	TAILQ_FOREACH(c, &q->children, entry)
 		if (c->name != NULL && !xml_is(c, NS_REGISTER, "remove"))
@@ -219,6 +224,7 @@ muc_register_remove(struct muc_ctx *ctx, const struct xml_node *q,
 	    a->affiliation == MUC_AFF_OUTCAST)
 		return (muc_stanza_seterr(err, "cancel",
 		    "registration-required", "You are not registered"));
+	was = muc_room_affiliation(room, ctx->bare);
 	if (muc_room_set_affiliation(room, ctx->bare, a->affiliation ==
 	    MUC_AFF_MEMBER ? MUC_AFF_NONE : a->affiliation, NULL,
 	    a->reason) == -1)
@@ -226,7 +232,7 @@ muc_register_remove(struct muc_ctx *ctx, const struct xml_node *q,
 		    NULL));
 	log_debug("%s: %s leaves %s", __func__, ctx->bare, room->jid);
 	muc_stanza_result(ctx, NULL);
-	muc_register_tell(room, ctx->bare);
+	muc_register_tell(room, ctx->bare, was);
 	if (room->noccupants == 0 && !room->cfg.persistent) {
 		ctx->room = NULL;
 		ctx->sess = NULL;
