@@ -48,6 +48,7 @@
 
 #include <sanitizer/lsan_interface.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
@@ -65,6 +66,7 @@
 #include "imsg.h"
 #include "config.h"
 #include "grant.h"
+#include "http.h"
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
@@ -160,6 +162,7 @@ static int		 fuzz_lsan_off;
 static int		 fuzz_variant;	/* of fuzz_uploads, running */
 static in_port_t	 fuzz_port;	/* of uploadd's listener */
 static uint64_t		 fuzz_random;	/* drawn in this input */
+static int		 fuzz_nfds;	/* open between inputs */
 #endif
 static struct {
 	struct imsgev	*iev;		/* the process's end */
@@ -668,15 +671,55 @@ fuzz_reload(size_t which)
 	config_free(old);
 }
 
+/* The descriptors this process holds. */
+static int
+fuzz_fds(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (0);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return (n);
+}
+
+/*
+ * Every connection of an input goes once its client has: it waits on
+ * a timer at most (the body rate), never ten seconds.
+ */
+static void
+fuzz_upload_drain(void)
+{
+	struct timeval	 tv = { 0, 1000 };
+	int		 i;
+
+	for (i = 0; http_conn_count() > 0; i++) {
+		if (i == 10000) {
+			fprintf(stderr, "%d connections outlive their "
+			    "clients\n", http_conn_count());
+			abort();
+		}
+		(void)event_base_loopexit(proc_self.evbase, &tv);
+		(void)event_base_loop(proc_self.evbase, EVLOOP_ONCE);
+	}
+}
+
 /*
  * After an input, uploadd as before it: the first configuration, every
- * slot and file purged (xmppctl upload purge all), the random numbers
- * drawn anew.
+ * slot and file purged (xmppctl upload purge all), every connection
+ * closed, and no more descriptors open than once started (one left
+ * behind a request is one a client can take every time).
  */
 static void
 fuzz_upload_end(void)
 {
 	struct ctl_upload	 cu;
+	int			 n;
 
 	if (fuzz_variant != 0)
 		fuzz_reload(0);
@@ -684,7 +727,11 @@ fuzz_upload_end(void)
 	fuzz_compose(proc_peer(PROC_ROUTER, 0), IMSG_CTL_UPLOAD_PURGE, 0, 0,
 	    -1, &cu, sizeof(cu));
 	fuzz_loop();
-	fuzz_random = 0;
+	fuzz_upload_drain();
+	if ((n = fuzz_fds()) > fuzz_nfds) {
+		fprintf(stderr, "%d descriptors left open\n", n - fuzz_nfds);
+		abort();
+	}
 }
 #endif
 
@@ -855,12 +902,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct imsg_hdr		 hdr;
 	int			 i, fd;
 
-	if (ps->evbase == NULL)
+	if (ps->evbase == NULL) {
 		fuzz_start();
+#ifdef FUZZ_UPLOADD
+		fuzz_nfds = fuzz_fds();
+#endif
+	}
 #ifdef FUZZ_UPLOADD
 	/* Its root, as chrooted; the fuzzer's own paths are relative. */
 	if (chdir(fuzz_dir) == -1 || chdir("upload") == -1)
 		abort();
+	/* The random numbers drawn anew (the secret took one at start). */
+	fuzz_random = 0;
 #endif
 	/* Messages: a byte for the peer, then the imsg header and data. */
 	while (len > 1 + sizeof(hdr)) {
