@@ -671,19 +671,36 @@ fuzz_reload(size_t which)
 	config_free(old);
 }
 
-/* The descriptors this process holds. */
+/*
+ * The descriptors this process holds, said on stderr when say is set;
+ * not pipes, which the sanitizers open to their symbolizer when they
+ * first need it, and uploadd never does.
+ */
 static int
-fuzz_fds(void)
+fuzz_fds(int say)
 {
 	DIR		*d;
 	struct dirent	*e;
+	char		 path[PATH_MAX], to[PATH_MAX];
+	ssize_t		 len;
 	int		 n = 0;
 
 	if ((d = opendir("/proc/self/fd")) == NULL)
 		return (0);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		(void)snprintf(path, sizeof(path), "/proc/self/fd/%s",
+		    e->d_name);
+		if ((len = readlink(path, to, sizeof(to) - 1)) == -1)
+			continue;
+		to[len] = '\0';
+		if (strncmp(to, "pipe:", 5) == 0)
+			continue;
+		n++;
+		if (say)
+			fprintf(stderr, "fd %s: %s\n", e->d_name, to);
+	}
 	closedir(d);
 	return (n);
 }
@@ -728,8 +745,9 @@ fuzz_upload_end(void)
 	    -1, &cu, sizeof(cu));
 	fuzz_loop();
 	fuzz_upload_drain();
-	if ((n = fuzz_fds()) > fuzz_nfds) {
+	if ((n = fuzz_fds(0)) > fuzz_nfds) {
 		fprintf(stderr, "%d descriptors left open\n", n - fuzz_nfds);
+		(void)fuzz_fds(1);
 		abort();
 	}
 }
@@ -905,7 +923,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (ps->evbase == NULL) {
 		fuzz_start();
 #ifdef FUZZ_UPLOADD
-		fuzz_nfds = fuzz_fds();
+		fuzz_nfds = fuzz_fds(0);
 #endif
 	}
 #ifdef FUZZ_UPLOADD
