@@ -195,6 +195,7 @@ upload_get_request(struct upload_conn *uc, struct http_request *req)
 		if (rc == -1) {
 			(void)snprintf(crange, sizeof(crange), "bytes */%lld",
 			    (long long)uc->file.size);
+			upload_get_closed(uc);
 			uc->answered = 1;
 			return (http_response_begin(uc->http, 416, NULL) == -1 ||
 			    http_response_header(uc->http, "Content-Range",
@@ -212,7 +213,12 @@ upload_get_request(struct upload_conn *uc, struct http_request *req)
 	    (status == 206 && http_response_header(uc->http,
 	    "Content-Range", crange) == -1))
 		return (-1);
+	/*
+	 * No body follows: the file is closed now, not left open for the
+	 * next request of the connection to replace.
+	 */
 	if (status == 304) {
+		upload_get_closed(uc);
 		uc->answered = 1;
 		return (http_response_body(uc->http, NULL, 0));
 	}
@@ -222,6 +228,7 @@ upload_get_request(struct upload_conn *uc, struct http_request *req)
 	if (http_response_length(uc->http, uc->end - uc->off) == -1)
 		return (-1);
 	if (method == HTTP_M_HEAD) {
+		upload_get_closed(uc);
 		uc->answered = 1;
 		return (http_response_end(uc->http));
 	}

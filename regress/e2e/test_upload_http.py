@@ -386,6 +386,37 @@ def test_conditional_requests_and_ranges(c):
     assert st == 206 and body == data[:2]
 
 
+def test_answers_without_a_body_leave_no_file_open(c):
+    """HEAD, 304 and 416 read nothing of the file: a connection asking
+    for them again and again holds one descriptor, its socket, where
+    each answer used to leave the file open for good, so that one
+    client could take every descriptor uploadd has."""
+    g, data, etag, _ = c.photo
+    t = target(g)
+    pid = c.s.pid_of("uploadd")
+    before = len(os.listdir("/proc/%d/fd" % pid))
+    h = HttpRaw(c.port)
+    for _ in range(10):
+        h.send("HEAD %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (t, UP))
+        st, hdrs, _ = h.response(head=True)
+        assert st == 200 and hdrs["content-length"] == str(len(data)), st
+        h.send("GET %s HTTP/1.1\r\nHost: %s\r\nIf-None-Match: %s\r\n"
+               "\r\n" % (t, UP, etag))
+        st, _, body = h.response()
+        assert st == 304 and body == b"", st
+        h.send("GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=%d-\r\n"
+               "\r\n" % (t, UP, len(data)))
+        st, _, _ = h.response()
+        assert st == 416, st
+    held = len(os.listdir("/proc/%d/fd" % pid)) - before
+    h.send("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (t, UP))
+    st, _, body = h.response()
+    h.close()
+    assert st == 200 and body == data, st
+    assert held <= 1, "%d descriptors held by one connection" % held
+    still_serving(c)
+
+
 def test_path_traversal_never_leaves_the_files(c):
     g, data = c.photo[0], c.photo[1]
     t = target(g)

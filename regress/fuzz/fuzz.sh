@@ -12,6 +12,8 @@ name=$1 bin=$2 corpus=$3 work=$4 secs=$5 maxlen=$6
 shift 6
 
 mkdir -p "$work/$name.corpus" "$work/$name.crash"
+# Absolute: a process's harness works in a directory of its own.
+work=$(cd "$work" && pwd)
 cp "$corpus"/* "$work/$name.corpus/" 2>/dev/null
 log="$work/$name.log"
 echo "fuzz $name: ${secs}s, corpus $corpus ($(ls "$corpus" | wc -l) files)"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Archives of the instrumented objects fuzz_proc.c links (Makefile):
-# xmppd.a, xmppd's but its main's; ldapauthd.a and mucd.a, with their
-# main renamed NAME_main.  Each is replaced only when it changed, so
+# xmppd.a, xmppd's but its main's; ldapauthd.a, mucd.a and uploadd.a,
+# with their main renamed NAME_main.  Each is replaced only when it changed, so
 # that the harnesses are not linked again for nothing.
 #
 # usage: tree.sh tree
@@ -18,7 +18,7 @@ put() {
 ar rcsD "$tmp/xmppd.a" $(ls "$tree"/xmppd/*.o | grep -v '/xmppd/xmppd\.o$') \
     $(ls "$tree"/mucd/muc_pg_conf.o 2>/dev/null)
 put xmppd.a
-for p in ldapauthd mucd; do
+for p in ldapauthd mucd uploadd; do
 	mkdir "$tmp/$p"
 	for o in "$tree/$p"/*.o; do
 		objcopy --redefine-sym main=${p}_main "$o" "$tmp/$p/${o##*/}"
