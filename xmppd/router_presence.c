@@ -228,8 +228,10 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	int		 initial = !from->available, prio;
 
 	if (strcmp(m->type, "unavailable") == 0) {
-		if (from->available)
+		if (from->available) {
+			last_unavailable(from, m->xml, m->xmllen);
 			presence_unavailable(from, imsg);
+		}
 		return;
 	}
 	if (m->type[0] != '\0')
@@ -320,8 +322,10 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 static void
 presence_session_end(struct session *s)
 {
-	if (s->available)
+	if (s->available) {
+		last_unavailable(s, NULL, 0);
 		presence_unavailable(s, NULL);
+	}
 	presence_forget_directed(s);
 }
 
