@@ -3,7 +3,6 @@ stanzas a client sends and what RFC 6120/6121 and the XEPs say it must
 get back (presence, messages, the roster and subscriptions, blocking,
 the server's own IQs, vCards, leaving a room)."""
 
-import re
 import xml.etree.ElementTree as ET
 
 from rawxmpp import Raw
@@ -59,8 +58,9 @@ def next_stanza(r, name, cond=lambda e: True, timeout=10):
     before it are dropped."""
     while True:
         m = r.expect(r"<(%s)\b(?:[^>]*?/>|.*?</\1>)" % name, timeout)
+        tag = "<" + m.group(1)
         e = ET.fromstring(m.group(0).replace(
-            "<%s" % name, "<%s xmlns='jabber:client'" % name, 1)
+            tag, tag + " xmlns='jabber:client'", 1)
             if "xmlns=" not in m.group(0).split(">", 1)[0]
             else m.group(0))
         if cond(e):
@@ -218,6 +218,41 @@ def test_preapproval_is_advertised(s):
     close(r)
 
 
+# RFC 6121 2.1.2.1, 3.4: the pre-approval is an item, approved='true';
+# one to an address that is no JID is refused (RFC 6120 8.3.3.8).
+def test_preapproval_is_shown_and_bad_addresses_refused(s):
+    a = available(s, "pa", "show")
+    a.send("<iq type='get' id='r0'><query xmlns='jabber:iq:roster'/></iq>")
+    next_stanza(a, "iq", lambda e: e.get("id") == "r0")
+    a.send("<presence to='nurse2@%s' type='subscribed'/>" % DOMAIN)
+    e = next_stanza(a, "iq", lambda e: e.get("type") == "set")
+    item = roster_items(e)["nurse2@" + DOMAIN]
+    assert item.get("approved") == "true" and \
+        item.get("subscription") == "none", ET.tostring(e)
+    e = iq(a, "r1", "<query xmlns='jabber:iq:roster'/>")
+    assert roster_items(e)["nurse2@" + DOMAIN].get("approved") == "true", \
+        ET.tostring(e)
+    for i, st in enumerate((
+            "<presence to='a@b@c' type='subscribed' id='bad%d'/>",
+            "<presence to='a@b@c' type='subscribe' id='bad%d'/>",
+            "<presence to='a@b@c' id='bad%d'/>",
+            "<presence to='x@%s' type='subscribed' id='bad%%d'/>" %
+            ("y" * 1100),
+            "<message to='a@b@c' id='bad%d'><body>x</body></message>")):
+        a.send(st % i)
+        e = next_stanza(a, "presence|message",
+                        lambda e, i=i: e.get("id") == "bad%d" % i)
+        assert e.get("type") == "error" and e.find(
+            "%s/{%s}jid-malformed" % (q("error"), STANZAS)) is not None, \
+            ET.tostring(e)
+    # An error is never answered with an error.
+    a.send("<message to='a@b@c' type='error' id='quiet'/>")
+    assert "quiet" not in sync(a, "r2")
+    e = iq(a, "r3", "<query xmlns='jabber:iq:roster'/>")
+    assert list(roster_items(e)) == ["nurse2@" + DOMAIN], ET.tostring(e)
+    close(a)
+
+
 # RFC 6121 3.4: a pre-approved request is answered by the server.
 def test_preapproved_subscription_is_answered_at_once(s):
     a = available(s, "pa")
@@ -307,11 +342,14 @@ def test_block_and_unblock_a_contact(s):
     a.send(msg("blockee@" + DOMAIN, "hello?", "m1"))
     e = next_stanza(a, "message", lambda e: e.get("id") == "m1")
     assert e.get("type") == "error" and blocked_error(e), ET.tostring(e)
+    # RFC 6120 8.3.1: an error comes from the address it was sent to.
+    assert e.get("from") == "blockee@" + DOMAIN, ET.tostring(e)
     b.send("<message type='chat' id='m2' to='blocker@%s'/>" % DOMAIN)
     e = next_stanza(b, "message", lambda e: e.get("id") == "m2")
     assert e.get("type") == "error" and e.find(
         "%s/{%s}service-unavailable" % (q("error"), STANZAS)) is not None, \
         ET.tostring(e)
+    assert e.get("from") == "blocker@" + DOMAIN, ET.tostring(e)
     e = iq(a, "lx3", "<unblock xmlns='urn:xmpp:blocking'><item jid='"
            "blockee@%s'/></unblock>" % DOMAIN, "set")
     assert e.get("type") == "result", ET.tostring(e)
