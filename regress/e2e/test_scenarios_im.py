@@ -587,3 +587,27 @@ def test_error_presence_from_an_occupant_removes_it(s):
         "{%s#user}status" % MUC_NS)]
     assert "333" in codes, ET.tostring(e)
     close(a, b)
+
+
+# XEP-0045 9.3: membership granted to an occupant, named by its nick;
+# the occupant and the others see its new affiliation.
+def test_membership_granted_by_nick(s):
+    a = connect(s, "na", "m1")
+    b = connect(s, "nb", "m1")
+    create_room(a, "grant", "Romeo")
+    join(b, "grant", "Juliet", [a])
+    e = iq(a, "member1", "<query xmlns='%s#admin'><item affiliation='"
+           "member' nick='Juliet'/></query>" % MUC_NS, "set",
+           "grant@" + MUC)
+    assert e.get("type") == "result", ET.tostring(e)
+    for r in (a, b):
+        e = next_stanza(r, "presence", lambda e: e.get("from") ==
+                        "grant@%s/Juliet" % MUC)
+        item = muc_user(e).find("{%s#user}item" % MUC_NS)
+        assert item.get("affiliation") == "member" and \
+            item.get("role") == "participant", ET.tostring(e)
+    e = iq(a, "member2", "<query xmlns='%s#admin'><item affiliation='"
+           "member' nick='Nobody'/></query>" % MUC_NS, "set",
+           "grant@" + MUC)
+    assert e.get("type") == "error", ET.tostring(e)
+    close(a, b)
