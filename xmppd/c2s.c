@@ -51,6 +51,7 @@
 #define NS_REGISTER_F	"http://jabber.org/features/iq-register"
 #define NS_SM		"urn:xmpp:sm:3"
 #define NS_CSI		"urn:xmpp:csi:0"
+#define NS_PREAPPROVAL	"urn:xmpp:features:pre-approval"
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
 #define C2S_CLOSE_TIMEOUT	2	/* for a closing client's last ack */
@@ -339,6 +340,8 @@ c2s_features(struct conn *c)
 		c2s_write(c, "<sm xmlns='" NS_SM "'/>");	/* XEP-0198 */
 		/* XEP-0352 section 4: offered once authenticated. */
 		c2s_write(c, "<csi xmlns='" NS_CSI "'/>");
+		/* RFC 6121 section 3.4: the router keeps pre-approvals. */
+		c2s_write(c, "<sub xmlns='" NS_PREAPPROVAL "'/>");
 	}
 	/*
 	 * XEP-0115 section 6.3: the server's own capabilities.  The hash
@@ -611,6 +614,19 @@ c2s_stanza_error(struct conn *c, struct xml_node *n, const char *type,
 	xml_node_free(r);
 }
 
+/* The same, unless n is itself an answer: an error, or an IQ result. */
+static void
+c2s_refuse(struct conn *c, struct xml_node *n, const char *type,
+    const char *cond)
+{
+	const char	*t = xml_get_attr(n, "type");
+
+	if (t != NULL && (strcmp(t, "error") == 0 ||
+	    (xml_is(n, NS_CLIENT, "iq") && strcmp(t, "result") == 0)))
+		return;
+	c2s_stanza_error(c, n, type, cond);
+}
+
 static void
 c2s_iq_result(struct conn *c, const char *id, struct xml_node *payload)
 {
@@ -838,11 +854,9 @@ c2s_route(struct conn *c, struct xml_node *n)
 		return;
 	}
 	if (to != NULL) {
+		/* RFC 6120 section 8.3.3.8, whatever the stanza. */
 		if (jid_parse(to, &j) == -1) {
-			if (xml_is(n, NS_CLIENT, "iq") && (type == NULL ||
-			    (strcmp(type, "result") != 0 &&
-			    strcmp(type, "error") != 0)))
-				c2s_stanza_error(c, n, "modify", "jid-malformed");
+			c2s_refuse(c, n, "modify", "jid-malformed");
 			return;
 		}
 		(void)jid_full(&j, norm, sizeof(norm));
@@ -855,11 +869,8 @@ c2s_route(struct conn *c, struct xml_node *n)
 		return;
 	/* Fail closed: it goes nowhere, and its sender hears so. */
 	log_warnx("connection %u: stanza not routed", c->id);
-	if (type == NULL || (strcmp(type, "error") != 0 &&
-	    (!xml_is(n, NS_CLIENT, "iq") || strcmp(type, "result") != 0)))
-		c2s_stanza_error(c, n, router == NULL ? "wait" : "modify",
-		    router == NULL ? "internal-server-error" :
-		    "policy-violation");
+	c2s_refuse(c, n, router == NULL ? "wait" : "modify",
+	    router == NULL ? "internal-server-error" : "policy-violation");
 }
 
 /* The TLS of c's connection for xmppctl, "" when there is none. */

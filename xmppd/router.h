@@ -78,6 +78,8 @@ struct user {
 	int			 nsessions;
 	struct blocklist	*blocklist;	/* XEP-0191 (blocking.c) */
 	struct mam_cache	*mam;		/* XEP-0313 (router_mam.c) */
+	struct timespec		 last_gone;	/* XEP-0012 (last.c) */
+	char			*last_status;
 };
 
 struct xml_node;
@@ -362,6 +364,7 @@ void		 caps_send(struct imsgev *);
 
 /* last.c */
 void		 last_init(void);
+void		 last_unavailable(struct session *, const char *, size_t);
 
 /* stats.c: stanzas from and to clients */
 struct router_stats {

@@ -174,7 +174,10 @@ presence_xml(const char *type, const char *from, const char *to,
 	return (x);
 }
 
-/* Tell the user's other resources and directed recipients s is gone. */
+/*
+ * Tell the user's resources and directed recipients s is gone: s too
+ * when it said so itself, imsg its presence (RFC 6121 section 4.5.2).
+ */
 static void
 presence_unavailable(struct session *s, struct imsg *imsg)
 {
@@ -185,7 +188,7 @@ presence_unavailable(struct session *s, struct imsg *imsg)
 
 	xml = presence_xml("unavailable", s->full, NULL, &len);
 	TAILQ_FOREACH(o, &s->user->sessions, user_entry)
-		if (o != s && o->available) {
+		if ((o != s || imsg != NULL) && o->available) {
 			if (imsg != NULL)
 				router_deliver(o, imsg);
 			else if (xml != NULL)
@@ -225,8 +228,10 @@ presence_broadcast(struct session *from, struct stanza_msg *m,
 	int		 initial = !from->available, prio;
 
 	if (strcmp(m->type, "unavailable") == 0) {
-		if (from->available)
+		if (from->available) {
+			last_unavailable(from, m->xml, m->xmllen);
 			presence_unavailable(from, imsg);
+		}
 		return;
 	}
 	if (m->type[0] != '\0')
@@ -317,8 +322,10 @@ presence_in(struct session *from, struct stanza_msg *m, struct imsg *imsg)
 static void
 presence_session_end(struct session *s)
 {
-	if (s->available)
+	if (s->available) {
+		last_unavailable(s, NULL, 0);
 		presence_unavailable(s, NULL);
+	}
 	presence_forget_directed(s);
 }
 

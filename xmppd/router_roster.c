@@ -527,6 +527,9 @@ roster_item_xml(struct xml_node *q, struct roster *r,
 	xml_set_attr(x, "subscription", roster_subs[sub]);
 	if (ask)
 		xml_set_attr(x, "ask", "subscribe");
+	/* RFC 6121 section 2.1.2.1: a pre-approval is shown. */
+	if (it != NULL && it->approved && m == NULL)
+		xml_set_attr(x, "approved", "true");
 	if (name != NULL && name[0] != '\0')
 		xml_set_attr(x, "name", name);
 	if (it != NULL && it->groups != NULL &&

@@ -124,6 +124,7 @@ session_free(struct session *s)
 		free(u->bare);
 		free(u->local);
 		free(u->domain);
+		free(u->last_status);
 		free(u);
 	}
 	order_session_free(s);

@@ -236,7 +236,9 @@ subscription_in(struct roster *r, struct roster_job *j)
  * the stanza goes to the contact, then the push, then presence (RFC
  * 6121 sections 3.1.2, 3.1.5, 3.2.2 and 3.3.2).  The state changes
  * first because a local contact's answer comes back at once: pushed
- * then, the item needs no push of its own.
+ * then, the item needs no push of its own.  A request is pushed with
+ * its ask before it goes (section 3.1.2): a contact who pre-approved
+ * answers at once, and the user sees the request before the answer.
  */
 static void
 subscription_out_job(struct roster *r, struct roster_job *j)
@@ -297,6 +299,10 @@ subscription_out_job(struct roster *r, struct roster_job *j)
 			presence = 1;
 		}
 		break;
+	}
+	if (changed && j->arg == SUBSCRIBE) {
+		roster_changed(r, it);
+		changed = 0;
 	}
 	if (route)
 		sub_route(r->bare, j->jid, j->arg, j->xml);
