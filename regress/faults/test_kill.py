@@ -230,15 +230,32 @@ def test_mucd_killed(c):
                                   fails[-1] if fails else "none"))
 
 
+def upload_failures(c, load, what):
+    """A figure of how the upload rounds that failed ended; the steps
+    of any round the time limit cut, printed.  Returns how many were:
+    each client gives up on its own, saying why, well before."""
+    up = load.loop("upload")
+    figure(c, "%s: upload rounds %s (0: every file put and read back); "
+           "those that failed: %s" % (what, dict(up.exits), up.failures(
+               faultload.upload_round_why) or "none"))
+    cut = [lines for _, _, expired, lines in up.failed if expired]
+    for lines in cut:
+        print("# a round cut after %d s:\n#   %s" % (
+            up.run_timeout, "\n#   ".join(lines)), flush=True)
+    return len(cut)
+
+
 def test_uploadd_killed(c):
     up = c.load.loop("upload")
+    since = up.runs
     for r in range(ROUNDS):
         ok = up.exits[0]
         kill(c, "uploadd")
         wait_loop(up, lambda l: l.exits[0], ok)
     figure(c, "uploadd killed %d times: upload rounds %s (0: every file "
-           "put and read back; others cut by a kill)" %
-           (ROUNDS, dict(up.exits)))
+           "put and read back); those that failed since the first kill: "
+           "%s" % (ROUNDS, dict(up.exits), up.failures(
+               faultload.upload_round_why, since) or "none"))
 
 
 def test_resolver_and_control_killed(c):
@@ -255,6 +272,7 @@ def test_leaf_kills_lose_nothing(c):
     res = c.load.checker.verify()
     figure(c, "after the leaf kills: " + res.summary())
     figure(c, c.load.summary().replace("\n", "; "))
+    assert upload_failures(c, c.load, "over the leaf kills") == 0
     res.assert_exactly_once()
     figure(c, "accounts readable, databases intact: %d accounts" %
            faultload.integrity(c.s))
@@ -309,5 +327,7 @@ def test_router_and_store_killed(c):
     figure(c, "acknowledged and lost, by the kill that followed: %s" %
            ", ".join("%s: %d" % kv for kv in per.items()))
     figure(c, load.summary().replace("\n", "; "))
+    cut = upload_failures(c, load, "over the router and store kills")
     figure(c, "databases intact: %d accounts" % faultload.integrity(c.s))
     assert not res.twice, res.summary()
+    assert cut == 0
