@@ -245,17 +245,42 @@ def upload_failures(c, load, what):
     return len(cut)
 
 
+# The steps of an upload round uploadd is killed at, in turn: what the
+# clients say (-v) as the step begins.
+UPLOAD_STEPS = (
+    ("before the slot answers", r"^upslots \S+ slot 0 asked"),
+    ("mid-PUT", r"^httpload \S+ PUT \S+ TLS up"),
+    ("mid-GET", r"^httpload \S+ GET \S+ TLS up"),
+)
+
+
 def test_uploadd_killed(c):
+    """uploadd killed as a round reaches each step in turn: the round
+    ends on its own (its slot requests answered, its connections
+    closed), and the next one puts and reads back every file."""
     up = c.load.loop("upload")
     since = up.runs
+    seen = []
     for r in range(ROUNDS):
-        ok = up.exits[0]
+        what, pattern = UPLOAD_STEPS[r % len(UPLOAD_STEPS)]
+        if up.wait_line(pattern, 180) is None:
+            raise AssertionError("no round reached %s: %s" % (
+                what, "\n".join(up.last)))
+        run = up.runs
         kill(c, "uploadd")
-        wait_loop(up, lambda l: l.exits[0], ok)
-    figure(c, "uploadd killed %d times: upload rounds %s (0: every file "
-           "put and read back); those that failed since the first kill: "
-           "%s" % (ROUNDS, dict(up.exits), up.failures(
-               faultload.upload_round_why, since) or "none"))
+        # The round going on ends (the next begins), then one works.
+        wait_loop(up, lambda l: l.runs, run)
+        wait_loop(up, lambda l: l.exits[0], up.exits[0])
+        ends = [(expired, faultload.upload_round_why(lines))
+                for n, _, expired, lines in up.failed if n == run]
+        assert not ends or not ends[0][0], ends
+        seen.append("%s: %s" % (what, ends[0][1] if ends else
+                                "completed"))
+    figure(c, "uploadd killed %d times, as a round reached a step: %s; "
+           "upload rounds %s (0: every file put and read back); those "
+           "that failed since the first kill: %s" % (
+               ROUNDS, "; ".join(seen), dict(up.exits), up.failures(
+                   faultload.upload_round_why, since) or "none"))
 
 
 def test_resolver_and_control_killed(c):

@@ -116,6 +116,7 @@ class Looped:
         # 0: (run number, from 1; exit code; killed after run_timeout;
         # lines).
         self.last = collections.deque(maxlen=keep)
+        self.nlines = 0
         self.failed = collections.deque(maxlen=50)
         self.ready = 0
         self.changed = threading.Condition()
@@ -149,7 +150,9 @@ class Looped:
             for line in self.proc.stdout:
                 line = line.rstrip()
                 lines.append(line)
-                self.last.append(line)
+                with self.changed:
+                    self.last.append(line)
+                    self.nlines += 1
                 if line.startswith(("ready", "logged", "result")):
                     self.ready += 1
                 self._changed()
@@ -173,6 +176,27 @@ class Looped:
         timeout passed first."""
         with self.changed:
             return self.changed.wait_for(lambda: pred(self), timeout)
+
+    def wait_line(self, pattern, timeout):
+        """Until a line said from now on matches pattern (within keep
+        lines of each other); the match, or None if timeout passed
+        first."""
+        rx = re.compile(pattern)
+        with self.changed:
+            seen = self.nlines
+            found = []
+
+            def new():
+                n = min(self.nlines - seen, len(self.last))
+                for line in list(self.last)[len(self.last) - n:]:
+                    m = rx.search(line)
+                    if m:
+                        found.append(m)
+                        return True
+                return False
+            if not self.changed.wait_for(new, timeout):
+                return None
+            return found[0]
 
     @classmethod
     def _expire(cls, p, expired):
