@@ -480,7 +480,7 @@ hc_handshake(struct hconn *c)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 &&
 	    e != 0) {
 		hc_finish(c, e == ECONNREFUSED ? "connection refused" :
-		    "connect failed");
+		    e == ECONNRESET ? "connection reset" : "connect failed");
 		return;
 	}
 	if (c->ssl == NULL) {
@@ -569,7 +569,7 @@ job_result(struct hconn *c, const char *why)
 	if (why != NULL && mode == M_GET)
 		fail(why);
 	if (why != NULL) {
-		note(c->putting ? "PUT" : "GET", j, why);
+		note(mode == M_PUT && !verifying ? "PUT" : "GET", j, why);
 		bad++;
 		failed++;
 		return (-1);
