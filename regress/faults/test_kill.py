@@ -84,9 +84,11 @@ def sessions(c):
     return out
 
 
-def kill(c, name, inst=0):
-    """kill -9 one leaf; returns once the parent has started it again."""
-    pid = c.s.pid_of(name, inst)
+def kill(c, name, inst=0, pid=None):
+    """kill -9 one leaf (pid, if known already); returns once the parent
+    has started it again."""
+    if pid is None:
+        pid = c.s.pid_of(name, inst)
     mark = c.s.mark()
     t0 = time.monotonic()
     os.kill(pid, signal.SIGKILL)
@@ -245,13 +247,38 @@ def upload_failures(c, load, what):
     return len(cut)
 
 
-# The steps of an upload round uploadd is killed at, in turn: what the
-# clients say (-v) as the step begins.
+# The steps of an upload round uploadd is killed at, in turn, by what
+# the clients say (-v): uploadd is stopped (SIGSTOP) at the first line,
+# when there is one, and killed at the second.  Stopped, it cannot
+# answer the slot requests or the GET it holds before it dies.
 UPLOAD_STEPS = (
-    ("before the slot answers", r"^upslots \S+ slot 0 asked"),
-    ("mid-PUT", r"^httpload \S+ PUT \S+ TLS up"),
-    ("mid-GET", r"^httpload \S+ GET \S+ TLS up"),
+    ("before the slot answers", r"^upslots \S+ session started",
+     r"^upslots \S+ slot 3 asked"),
+    ("mid-PUT", None, r"^httpload \S+ PUT \S+ TLS up"),
+    ("mid-GET", r"^httpload \S+ GET \S+ TLS up",
+     r"^httpload \S+ GET \S+ sent"),
 )
+
+
+def upload_step_kill(c, up, what, stop, at):
+    """Stop uploadd when a round says stop (if not None), kill it when
+    it says at; kill()'s mark, and the number of the round.  Its pid
+    is read before: xmppctl would take longer than the step."""
+    pid = c.s.pid_of("uploadd")
+    since = up.nlines
+    if stop is not None:
+        if up.wait_line(stop, 180) is None:
+            raise AssertionError("no round reached %s: %s" % (
+                what, "\n".join(up.last)))
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        if up.wait_line(at, 180, since) is None:
+            raise AssertionError("no round reached %s: %s" % (
+                what, "\n".join(up.last)))
+        run = up.runs
+    finally:
+        mark, _ = kill(c, "uploadd", pid=pid)
+    return mark, run
 
 
 def test_uploadd_killed(c):
@@ -262,20 +289,23 @@ def test_uploadd_killed(c):
     since = up.runs
     seen = []
     for r in range(ROUNDS):
-        what, pattern = UPLOAD_STEPS[r % len(UPLOAD_STEPS)]
-        if up.wait_line(pattern, 180) is None:
-            raise AssertionError("no round reached %s: %s" % (
-                what, "\n".join(up.last)))
-        run = up.runs
-        kill(c, "uploadd")
+        what, stop, at = UPLOAD_STEPS[r % len(UPLOAD_STEPS)]
+        mark, run = upload_step_kill(c, up, what, stop, at)
         # The round going on ends (the next begins), then one works.
         wait_loop(up, lambda l: l.runs, run)
         wait_loop(up, lambda l: l.exits[0], up.exits[0])
-        ends = [(expired, faultload.upload_round_why(lines))
-                for n, _, expired, lines in up.failed if n == run]
+        ends = [(expired, lines) for n, _, expired, lines in up.failed
+                if n == run]
+        if ends:
+            # Its every step, and what uploadd said meanwhile.
+            print("# the round uploadd was killed in, %s:\n#   %s\n"
+                  "# uploadd's log since:\n#   %s" % (
+                      what, "\n#   ".join(ends[0][1]), "\n#   ".join(
+                          [l for l in c.s.lines[mark:]
+                           if "uploadd" in l][:40])), flush=True)
         assert not ends or not ends[0][0], ends
-        seen.append("%s: %s" % (what, ends[0][1] if ends else
-                                "completed"))
+        seen.append("%s: %s" % (what, faultload.upload_round_why(
+            ends[0][1]) if ends else "completed"))
     figure(c, "uploadd killed %d times, as a round reached a step: %s; "
            "upload rounds %s (0: every file put and read back); those "
            "that failed since the first kill: %s" % (

@@ -177,13 +177,13 @@ class Looped:
         with self.changed:
             return self.changed.wait_for(lambda: pred(self), timeout)
 
-    def wait_line(self, pattern, timeout):
-        """Until a line said from now on matches pattern (within keep
-        lines of each other); the match, or None if timeout passed
-        first."""
+    def wait_line(self, pattern, timeout, since=None):
+        """Until a line said from now on (or since the since'th line)
+        matches pattern, within keep lines of the newest; the match, or
+        None if timeout passed first."""
         rx = re.compile(pattern)
         with self.changed:
-            seen = self.nlines
+            seen = self.nlines if since is None else since
             found = []
 
             def new():
