@@ -365,9 +365,9 @@ class Load:
                 'exec "$@"', "sh", PYTHON, UPSLOTS, self.host,
                 str(self.s.ports["client"]), UPLOADER + "@" + self.domain,
                 PASSWORD, "upload." + self.domain, "r%d-" % run, urls,
-                HTTPLOAD, "-v", "-m", "put", "-c", "4", "-t", "10", "-l",
-                "262144",
-                "-h", self.host, "-P", str(self.upload_port), urls]
+                HTTPLOAD, "-v", "-m", "put", "-c", "4", "-t", "10",
+                "-l", "262144", "-h", self.host, "-P",
+                str(self.upload_port), urls]
 
     def loop(self, name):
         for l in self.loops:
