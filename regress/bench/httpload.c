@@ -30,7 +30,9 @@
  *	what was sent.
  *
  * Prints one line of key=value figures per phase with its own CPU time,
- * or "fail ... why=" and exits non-zero.
+ * or "fail ... why=" and exits non-zero.  -v: each step of each request
+ * (connected, TLS up, sent, the status, the end) on stderr, timestamped
+ * (UTC), to tell where a run waited.
  */
 
 #include <sys/types.h>
@@ -109,6 +111,7 @@ struct hconn {
 	int64_t		 got;
 	int		 check;		/* hash the body and compare */
 	int		 nresp;		/* responses on this connection */
+	int		 sent;		/* the whole request is sent */
 };
 
 static SSL_CTX		*sslctx;
@@ -125,6 +128,7 @@ static long long	 maxget;	/* -n: GETs in all, else for -t s */
 static const char	*digest_hex;	/* -D */
 static const char	*bodyfile;	/* -f */
 static const char	*ctype = "application/octet-stream";
+static int		 verbose;	/* -v */
 static uint8_t		 digest[EVP_MAX_MD_SIZE];
 
 static struct job	*jobs;
@@ -145,10 +149,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: httpload -m get [-c conns] [-D sha256] "
 	    "[-h host] [-n count] [-P port]\n"
-	    "\t[-t seconds] -l length url\n"
+	    "\t[-t seconds] [-v] -l length url\n"
 	    "       httpload -m put [-c conns] [-f file | -l length] "
 	    "[-h host] [-P port]\n"
-	    "\t[-T type] [-t seconds] urlfile\n");
+	    "\t[-T type] [-t seconds] [-v] urlfile\n");
 	exit(1);
 }
 
@@ -216,6 +220,25 @@ url_parse(const char *s, struct url *u)
 	return (0);
 }
 
+/* With -v, one step of c's request on stderr, timestamped. */
+static void
+step(struct hconn *c, const char *what)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		 hms[16];
+
+	if (!verbose)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	fprintf(stderr, "httpload %s.%03ld %s %s %s\n", hms,
+	    ts.tv_nsec / 1000000, mode == M_PUT && !verifying ? "PUT" : "GET",
+	    verifying || mode == M_GET ? c->job->get.path : c->job->put.path,
+	    what);
+}
+
 static void
 note(const char *what, struct job *j, const char *why)
 {
@@ -272,6 +295,7 @@ hc_request(struct hconn *c)
 		errx(1, "request too long");
 	c->headlen = n;
 	c->headoff = 0;
+	c->sent = 0;
 	c->buflen = c->bufoff = 0;
 	c->body_left = c->putting ? length : 0;
 	c->prng = 0x9e3779b97f4a7c15ULL * (uint64_t)(j - jobs + 1);
@@ -297,8 +321,11 @@ static int
 on_headers(http_parser *hp)
 {
 	struct hconn	*c = hp->data;
+	char		 what[32];
 
 	c->status = hp->status_code;
+	(void)snprintf(what, sizeof(what), "status %d", c->status);
+	step(c, what);
 	/* After a PUT the digest is that of the body sent, kept. */
 	if (c->putting) {
 		EVP_DigestFinal_ex(c->md, c->job->sent, NULL);
@@ -453,16 +480,17 @@ hc_handshake(struct hconn *c)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 &&
 	    e != 0) {
 		hc_finish(c, e == ECONNREFUSED ? "connection refused" :
-		    "connect failed");
+		    e == ECONNRESET ? "connection reset" : "connect failed");
 		return;
 	}
 	if (c->ssl == NULL) {
 		c->connected = 1;
 		return;
 	}
-	if ((r = io_result(c, SSL_connect(c->ssl), 0)) == 1)
+	if ((r = io_result(c, SSL_connect(c->ssl), 0)) == 1) {
+		step(c, "TLS up");
 		c->connected = 1;
-	else if (r == -2 || r == -3)
+	} else if (r == -2 || r == -3)
 		hc_arm(c, r == -3);
 	else
 		hc_finish(c, "TLS handshake failed");
@@ -479,8 +507,12 @@ hc_io(struct hconn *c)
 			return;
 		hc_request(c);
 	}
-	if ((r = hc_send(c)) == 1)
+	if ((r = hc_send(c)) == 1) {
+		if (!c->sent)
+			step(c, "sent");
+		c->sent = 1;
 		r = hc_recv(c);
+	}
 	if (r == -1)
 		hc_finish(c, c->complete ? "closed" : "connection lost");
 	else if (r == 1)
@@ -533,10 +565,11 @@ job_result(struct hconn *c, const char *why)
 		if (memcmp(md, mode == M_PUT ? j->sent : digest, 32) != 0)
 			why = "digest differs";
 	}
+	step(c, why != NULL ? why : "ok");
 	if (why != NULL && mode == M_GET)
 		fail(why);
 	if (why != NULL) {
-		note(c->putting ? "PUT" : "GET", j, why);
+		note(mode == M_PUT && !verifying ? "PUT" : "GET", j, why);
 		bad++;
 		failed++;
 		return (-1);
@@ -604,6 +637,7 @@ hc_start(struct job *j, struct url *u)
 	c->ev_flags = EV_WRITE;
 	event_assign(&c->ev, base, c->fd, EV_WRITE, hc_cb, c);
 	event_add(&c->ev, NULL);
+	step(c, "connecting");
 }
 
 static void
@@ -780,7 +814,7 @@ main(int argc, char *argv[])
 	const char	*host = "127.0.0.1", *errstr;
 	int		 ch, port = 0;
 
-	while ((ch = getopt(argc, argv, "c:D:f:h:l:m:n:P:t:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:f:h:l:m:n:P:t:T:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			conc = strtonum(optarg, 1, 10000, &errstr);
@@ -827,6 +861,9 @@ main(int argc, char *argv[])
 			break;
 		case 'T':
 			ctype = optarg;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		default:
 			usage();

@@ -84,9 +84,11 @@ def sessions(c):
     return out
 
 
-def kill(c, name, inst=0):
-    """kill -9 one leaf; returns once the parent has started it again."""
-    pid = c.s.pid_of(name, inst)
+def kill(c, name, inst=0, pid=None):
+    """kill -9 one leaf (pid, if known already); returns once the parent
+    has started it again."""
+    if pid is None:
+        pid = c.s.pid_of(name, inst)
     mark = c.s.mark()
     t0 = time.monotonic()
     os.kill(pid, signal.SIGKILL)
@@ -230,15 +232,85 @@ def test_mucd_killed(c):
                                   fails[-1] if fails else "none"))
 
 
+def upload_failures(c, load, what):
+    """A figure of how the upload rounds that failed ended; the steps
+    of any round the time limit cut, printed.  Returns how many were:
+    each client gives up on its own, saying why, well before."""
+    up = load.loop("upload")
+    figure(c, "%s: upload rounds %s (0: every file put and read back); "
+           "those that failed: %s" % (what, dict(up.exits), up.failures(
+               faultload.upload_round_why) or "none"))
+    cut = [lines for _, _, expired, lines in up.failed if expired]
+    for lines in cut:
+        print("# a round cut after %d s:\n#   %s" % (
+            up.run_timeout, "\n#   ".join(lines)), flush=True)
+    return len(cut)
+
+
+# The steps of an upload round uploadd is killed at, in turn, by what
+# the clients say (-v): uploadd is stopped (SIGSTOP) at the first line,
+# when there is one, and killed at the second.  Stopped, it cannot
+# answer the slot requests or the GET it holds before it dies.
+UPLOAD_STEPS = (
+    ("before the slot answers", r"^upslots \S+ session started",
+     r"^upslots \S+ slot 3 asked"),
+    ("mid-PUT", None, r"^httpload \S+ PUT \S+ TLS up"),
+    ("mid-GET", r"^httpload \S+ GET \S+ TLS up",
+     r"^httpload \S+ GET \S+ sent"),
+)
+
+
+def upload_step_kill(c, up, what, stop, at):
+    """Stop uploadd when a round says stop (if not None), kill it when
+    it says at; kill()'s mark, and the number of the round.  Its pid
+    is read before: xmppctl would take longer than the step."""
+    pid = c.s.pid_of("uploadd")
+    since = up.nlines
+    if stop is not None:
+        if up.wait_line(stop, 180) is None:
+            raise AssertionError("no round reached %s: %s" % (
+                what, "\n".join(up.last)))
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        if up.wait_line(at, 180, since) is None:
+            raise AssertionError("no round reached %s: %s" % (
+                what, "\n".join(up.last)))
+        run = up.runs
+    finally:
+        mark, _ = kill(c, "uploadd", pid=pid)
+    return mark, run
+
+
 def test_uploadd_killed(c):
+    """uploadd killed as a round reaches each step in turn: the round
+    ends on its own (its slot requests answered, its connections
+    closed), and the next one puts and reads back every file."""
     up = c.load.loop("upload")
+    since = up.runs
+    seen = []
     for r in range(ROUNDS):
-        ok = up.exits[0]
-        kill(c, "uploadd")
-        wait_loop(up, lambda l: l.exits[0], ok)
-    figure(c, "uploadd killed %d times: upload rounds %s (0: every file "
-           "put and read back; others cut by a kill)" %
-           (ROUNDS, dict(up.exits)))
+        what, stop, at = UPLOAD_STEPS[r % len(UPLOAD_STEPS)]
+        mark, run = upload_step_kill(c, up, what, stop, at)
+        # The round going on ends (the next begins), then one works.
+        wait_loop(up, lambda l: l.runs, run)
+        wait_loop(up, lambda l: l.exits[0], up.exits[0])
+        ends = [(expired, lines) for n, _, expired, lines in up.failed
+                if n == run]
+        if ends:
+            # Its every step, and what uploadd said meanwhile.
+            print("# the round uploadd was killed in, %s:\n#   %s\n"
+                  "# uploadd's log since:\n#   %s" % (
+                      what, "\n#   ".join(ends[0][1]), "\n#   ".join(
+                          [l for l in c.s.lines[mark:]
+                           if "uploadd" in l][:40])), flush=True)
+        assert not ends or not ends[0][0], ends
+        seen.append("%s: %s" % (what, faultload.upload_round_why(
+            ends[0][1]) if ends else "completed"))
+    figure(c, "uploadd killed %d times, as a round reached a step: %s; "
+           "upload rounds %s (0: every file put and read back); those "
+           "that failed since the first kill: %s" % (
+               ROUNDS, "; ".join(seen), dict(up.exits), up.failures(
+                   faultload.upload_round_why, since) or "none"))
 
 
 def test_resolver_and_control_killed(c):
@@ -255,6 +327,7 @@ def test_leaf_kills_lose_nothing(c):
     res = c.load.checker.verify()
     figure(c, "after the leaf kills: " + res.summary())
     figure(c, c.load.summary().replace("\n", "; "))
+    assert upload_failures(c, c.load, "over the leaf kills") == 0
     res.assert_exactly_once()
     figure(c, "accounts readable, databases intact: %d accounts" %
            faultload.integrity(c.s))
@@ -309,5 +382,7 @@ def test_router_and_store_killed(c):
     figure(c, "acknowledged and lost, by the kill that followed: %s" %
            ", ".join("%s: %d" % kv for kv in per.items()))
     figure(c, load.summary().replace("\n", "; "))
+    cut = upload_failures(c, load, "over the router and store kills")
     figure(c, "databases intact: %d accounts" % faultload.integrity(c.s))
     assert not res.twice, res.summary()
+    assert cut == 0

@@ -104,7 +104,7 @@ class Looped:
     """One load process started again each time it exits, until
     stop(): its runs, exit codes and last lines are kept."""
 
-    def __init__(self, name, argv_fn, run_timeout=None):
+    def __init__(self, name, argv_fn, run_timeout=None, keep=20):
         self.name = name
         self.argv_fn = argv_fn
         # A run cut by a fault may wait forever on an answer: killed
@@ -112,7 +112,12 @@ class Looped:
         self.run_timeout = run_timeout
         self.runs = 0
         self.exits = collections.Counter()
-        self.last = collections.deque(maxlen=20)
+        # The last keep lines, and the last 50 runs that did not exit
+        # 0: (run number, from 1; exit code; killed after run_timeout;
+        # lines).
+        self.last = collections.deque(maxlen=keep)
+        self.nlines = 0
+        self.failed = collections.deque(maxlen=50)
         self.ready = 0
         self.changed = threading.Condition()
         self.proc = None
@@ -136,20 +141,29 @@ class Looped:
                     start_new_session=True)
             self.runs += 1
             timer = None
+            expired = threading.Event()
             if self.run_timeout is not None:
-                timer = threading.Timer(self.run_timeout, self._kill,
-                                        (self.proc, signal.SIGKILL))
+                timer = threading.Timer(self.run_timeout, self._expire,
+                                        (self.proc, expired))
                 timer.start()
+            lines = []
             for line in self.proc.stdout:
                 line = line.rstrip()
-                self.last.append(line)
+                lines.append(line)
+                with self.changed:
+                    self.last.append(line)
+                    self.nlines += 1
                 if line.startswith(("ready", "logged", "result")):
                     self.ready += 1
                 self._changed()
-            self.exits[self.proc.wait()] += 1
-            self._changed()
+            code = self.proc.wait()
             if timer is not None:
                 timer.cancel()
+            if code != 0:
+                self.failed.append((self.runs, code, expired.is_set(),
+                                    lines))
+            self.exits[code] += 1
+            self._changed()
             # A fault may refuse every try for a while: not a busy loop.
             self.stopping.wait(0.5)
 
@@ -162,6 +176,32 @@ class Looped:
         timeout passed first."""
         with self.changed:
             return self.changed.wait_for(lambda: pred(self), timeout)
+
+    def wait_line(self, pattern, timeout, since=None):
+        """Until a line said from now on (or since the since'th line)
+        matches pattern, within keep lines of the newest; the match, or
+        None if timeout passed first."""
+        rx = re.compile(pattern)
+        with self.changed:
+            seen = self.nlines if since is None else since
+            found = []
+
+            def new():
+                n = min(self.nlines - seen, len(self.last))
+                for line in list(self.last)[len(self.last) - n:]:
+                    m = rx.search(line)
+                    if m:
+                        found.append(m)
+                        return True
+                return False
+            if not self.changed.wait_for(new, timeout):
+                return None
+            return found[0]
+
+    @classmethod
+    def _expire(cls, p, expired):
+        expired.set()
+        cls._kill(p, signal.SIGKILL)
 
     @staticmethod
     def _kill(p, sig):
@@ -194,6 +234,36 @@ class Looped:
     def summary(self):
         return "%s: %d runs, exits %s" % (self.name, self.runs,
                                           dict(self.exits))
+
+    def failures(self, why, since=0):
+        """{how a run ended: runs} over the failed runs kept whose
+        number is since or more (runs, read before a fault, is the
+        number of the run then going on); why(lines) says how one
+        ended."""
+        out = collections.Counter()
+        for run, _, expired, lines in self.failed:
+            if run >= since:
+                out["killed after %d s, %s" % (self.run_timeout,
+                                               why(lines))
+                    if expired else why(lines)] += 1
+        return dict(out)
+
+
+def upload_round_why(lines):
+    """How an upload round that failed ended, in a few words: what
+    upslots said, or httpload's reasons by method (without the URLs);
+    a round cut by the time limit, the last step seen."""
+    for l in reversed(lines):
+        if l.startswith("upslots: "):
+            return l
+        m = re.match(r"fail mode=\S+ .*why=(.*)", l)
+        if m:
+            return "httpload: " + m.group(1)
+    notes = sorted(set(re.sub(r"^httpload: (\S+) \S+: (?:\1 )?", r"\1 ", l)
+                       for l in lines if re.match(r"httpload: [A-Z]+ ", l)))
+    if notes:
+        return "httpload: " + ", ".join(notes)
+    return "last: " + (lines[-1] if lines else "nothing said")
 
 
 class Load:
@@ -274,24 +344,30 @@ class Load:
                 "-o", str(o), "-R", "fault%d" % run, "-M",
                 "conference." + self.domain, "-t", "600")))
         if self.upload_port is not None:
+            # A round's lines, every step of it (-v).
             self.loops.append(Looped("upload", self._upload_round,
-                                     run_timeout=90))
+                                     run_timeout=90, keep=100))
         for l in self.loops:
             l.start()
         self.checker.start()
 
     def _upload_round(self, run):
         """A shell line asking for 4 slots and putting 256 KiB in each,
-        read back and compared; its exit code says how it went."""
+        read back and compared; its exit code says how it went.  Both
+        clients say each step, timestamped (-v), and give up on their
+        own, saying where they were, well before the run's time is up
+        (upslots after 40 s, httpload 10 s for the PUTs and 10 for
+        the GETs)."""
         urls = os.path.join(self.s.dir, "faultload-urls")
         return ["sh", "-c",
-                '"$1" "$2" -h "$3" -P "$4" -j "$5" -w "$6" -s "$7" -n 4 '
-                '-l 262144 -p "$8" > "$9" && shift 9 && '
+                '"$1" "$2" -v -t 40 -h "$3" -P "$4" -j "$5" -w "$6" -s "$7" '
+                '-n 4 -l 262144 -p "$8" > "$9" && shift 9 && '
                 'exec "$@"', "sh", PYTHON, UPSLOTS, self.host,
                 str(self.s.ports["client"]), UPLOADER + "@" + self.domain,
                 PASSWORD, "upload." + self.domain, "r%d-" % run, urls,
-                HTTPLOAD, "-m", "put", "-c", "4", "-l", "262144",
-                "-h", self.host, "-P", str(self.upload_port), urls]
+                HTTPLOAD, "-v", "-m", "put", "-c", "4", "-t", "10",
+                "-l", "262144", "-h", self.host, "-P",
+                str(self.upload_port), urls]
 
     def loop(self, name):
         for l in self.loops:
