@@ -13,8 +13,9 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_muc import (MUC, NS_USER, create, login,  # noqa: E402
-                      pres, upto)
+from test_muc import (MUC, NS_USER, create,  # noqa: E402
+                      error_of, instant, join, login, pres, self_presence,
+                      upto)
 from test_scenarios_muc import (NS_DATA, NS_INFO, NS_OWNER,  # noqa: E402
                                 admin_set, close, configure, enter,
                                 fails, field, iq, ok)
@@ -122,6 +123,31 @@ def test_service_iq_set_of_get_only_queries_refused(s):
             assert condition(r) != "internal-server-error", r
     alive(c)
     close(c)
+
+
+def test_room_answers_only_the_elements_that_ask(s):
+    """A new room's owner query is a <query/>: another element of the
+    namespace around an empty form neither unlocks the room nor makes
+    it instant; another element of disco#info asks for no reserved
+    nick."""
+    room = "locked@" + MUC
+    r, j = login(s, "romeo"), login(s, "juliet")
+    join(r, room, "romeo")
+    assert "code='201'" in self_presence(r)
+    a = iq(r, room, "set", "<destroy xmlns='%s'><x xmlns='%s' type="
+           "'submit'/></destroy>" % (NS_OWNER, NS_DATA))
+    assert "type='error'" in a and condition(a) != "internal-server-error", a
+    a = iq(r, room, "get", "<item xmlns='%s' node='x-roomuser-item'/>"
+           % NS_INFO)
+    assert "type='error'" in a and "<identity" not in a, a
+    # Still locked (XEP-0045 10.1.1): nobody else enters.
+    join(j, room, "juliet")
+    e = error_of(j)
+    assert condition(e) == "item-not-found", e
+    instant(r, room)
+    join(j, room, "juliet")
+    self_presence(j)
+    close(r, j)
 
 
 def test_disco_of_a_node_that_does_not_exist(s):
