@@ -307,10 +307,19 @@ def test_invitations_by_occupants_off(s):
 
 
 def test_destroy_by_a_non_owner_forbidden(s):
+    """Only an owner destroys (XEP-0045 10.9).  A room has no vCard to
+    read or set: refused cleanly, the room lives on."""
     room = "keep@" + MUC
     r, j = pair(s, room)
     fails(iq(j, room, "set", "<query xmlns='%s'><destroy/></query>"
              % NS_OWNER), "forbidden", "auth")
+    for c, typ, v in ((r, "get", "<vCard xmlns='vcard-temp'/>"),
+                      (r, "set", "<vCard xmlns='vcard-temp'><FN>x</FN>"
+                       "</vCard>"),
+                      (j, "set", "<vCard xmlns='vcard-temp'/>")):
+        a = iq(c, room, typ, v)
+        assert "type='error'" in a and condition(a) in (
+            "service-unavailable", "feature-not-implemented"), a
     r.send("<message type='groupchat' to='%s' id='alive'><body>x</body>"
            "</message>" % room)
     j.expect(r"<message[^>]*id='alive'")
