@@ -140,7 +140,8 @@ muc_disco_identity(struct xml_node *q, struct muc_room *room)
 
 /*
  * Is a disco query this file's to answer; if not, *rc says what the
- * handler returns.  A hidden room is not there for an outsider,
+ * handler returns.  Only a <query/> is one: another element of the
+ * namespace asks nothing.  A hidden room is not there for an outsider,
  * whatever it asks; a query to a node is another feature's (reserved
  * nicks); a query is a get.
  */
@@ -148,7 +149,9 @@ static int
 muc_disco_mine(struct muc_ctx *ctx, struct xml_node *q,
     struct muc_error *err, int *rc)
 {
-	if (ctx->room != NULL && !muc_room_visible(ctx))
+	if (strcmp(q->name, "query") != 0)
+		*rc = MUC_PASS;
+	else if (ctx->room != NULL && !muc_room_visible(ctx))
 		*rc = muc_stanza_seterr(err, "cancel", "item-not-found", NULL);
 	else if (xml_get_attr(q, "node") != NULL)
 		*rc = MUC_PASS;

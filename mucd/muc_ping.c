@@ -48,7 +48,8 @@ static int
 muc_ping_occupant(struct muc_ctx *ctx, struct xml_node *q,
     struct muc_error *err)
 {
-	(void)q;
+	if (!xml_is(q, NS_PING, "ping"))
+		return (MUC_PASS);
 	if (strcmp(ctx->type, "get") != 0)
 		return (muc_stanza_seterr(err, "modify", "bad-request", NULL));
 	muc_stanza_result(ctx, NULL);
@@ -60,7 +61,8 @@ static int
 muc_ping_entity(struct muc_ctx *ctx, struct xml_node *q,
     struct muc_error *err)
 {
-	(void)q;
+	if (!xml_is(q, NS_PING, "ping"))
+		return (MUC_PASS);
 	if (ctx->room != NULL && !muc_room_visible(ctx))
 		return (muc_stanza_seterr(err, "cancel", "item-not-found",
 		    NULL));

@@ -293,7 +293,8 @@ muc_register_disco(struct muc_ctx *ctx, struct xml_node *q,
 	struct xml_node	*r, *id;
 	const char	*node = xml_get_attr(q, "node"), *nick;
 
-	if (node == NULL || strcmp(node, MUC_REGISTER_NODE) != 0 ||
+	if (!xml_is(q, NS_DISCO_INFO, "query") || node == NULL ||
+	    strcmp(node, MUC_REGISTER_NODE) != 0 ||
 	    strcmp(ctx->type, "get") != 0 || ctx->room == NULL)
 		return (MUC_PASS);
 	if (!ctx->room->cfg.public && ctx->sess == NULL &&

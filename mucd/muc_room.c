@@ -493,6 +493,8 @@ muc_room_owner(struct muc_ctx *ctx, struct xml_node *q, struct muc_error *err)
 	struct xml_node		*x;
 	const char		*type;
 
+	if (!xml_is(q, NS_MUC_OWNER, "query"))
+		return (MUC_PASS);
 	if (muc_room_affiliation(room, ctx->bare) != MUC_AFF_OWNER)
 		return (muc_stanza_seterr(err, "auth", "forbidden", NULL));
 	if (!room->locked || strcmp(ctx->type, "set") != 0 ||

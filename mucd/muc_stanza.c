@@ -197,6 +197,15 @@ muc_refuse(struct stanza_msg *m)
 	xml_node_free(r);
 }
 
+/* Is q a disco query of a node? */
+static int
+muc_iq_node_query(const struct xml_node *q)
+{
+	return ((xml_is(q, NS_DISCO_INFO, "query") ||
+	    xml_is(q, NS_DISCO_ITEMS, "query")) &&
+	    xml_get_attr(q, "node") != NULL);
+}
+
 static void
 muc_iq_in(struct muc_ctx *ctx)
 {
@@ -223,8 +232,12 @@ muc_iq_in(struct muc_ctx *ctx)
 				rc = iq->handler(ctx, q, &err);
 	if (rc == MUC_DONE)
 		return;
-	/* To an outsider a hidden room is one that does not exist. */
-	if (rc == MUC_PASS && where == MUC_AT_ROOM && !muc_room_visible(ctx))
+	/*
+	 * To an outsider a hidden room is one that does not exist; a node
+	 * no feature answers for does not exist either (XEP-0030 section 7).
+	 */
+	if (rc == MUC_PASS && ((where == MUC_AT_ROOM &&
+	    !muc_room_visible(ctx)) || muc_iq_node_query(q)))
 		(void)muc_stanza_seterr(&err, "cancel", "item-not-found",
 		    NULL);
 	else if (rc == MUC_PASS)
