@@ -268,6 +268,7 @@ void		 vcard_ldap_down(void);
 
 /* router_offline.c */
 int		 offline_dispatch_router(struct imsgev *, struct imsg *);
+int		 offline_disco(struct xml_node *, const char *);
 
 /* router_roster.c */
 void		 roster_with(const char *, const char *,

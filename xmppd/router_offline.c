@@ -15,10 +15,12 @@
  */
 
 /*
- * Offline messages (XEP-0160): a chat or normal message with a body, for
- * a user with no available resource, is stored with a XEP-0203 delay
- * stamp and delivered once after the user's next initial presence.  For
- * a user of an "auth ldap" domain the directory is asked first.
+ * Offline messages (XEP-0160): a chat or normal message with a body (or
+ * a XEP-0334 <store/> hint), for a user with no available resource, is
+ * stored with a XEP-0203 delay stamp and delivered once after the user's
+ * next initial presence; one with a <no-store/> hint never is, and its
+ * sender gets service-unavailable (RFC 6121 section 8.5.2.2.1).  For a
+ * user of an "auth ldap" domain the directory is asked first.
  */
 
 #include <sys/types.h>
@@ -38,6 +40,8 @@
 #include "xml.h"
 
 #define NS_DELAY	"urn:xmpp:delay"
+#define NS_HINTS	"urn:xmpp:hints"
+#define NS_MSGOFFLINE	"msgoffline"
 
 /* A message waiting for the directory's word on its recipient. */
 struct offline_wait {
@@ -47,6 +51,34 @@ struct offline_wait {
 };
 
 static void	offline_checked(const char *, const char *, int, void *);
+
+/* The server's disco#info names msgoffline where messages are kept. */
+int
+offline_disco(struct xml_node *q, const char *to)
+{
+	struct domain_conf	*d;
+	struct xml_node		*f;
+	struct jid		 j;
+
+	if (jid_parse(to, &j) == -1 ||
+	    (d = config_domain(proc_self.conf, j.domain)) == NULL ||
+	    d->offline_limit == 0)
+		return (0);
+	if ((f = xml_add_child(q, NULL, "feature")) == NULL ||
+	    xml_set_attr(f, "var", NS_MSGOFFLINE) == -1)
+		return (-1);
+	return (0);
+}
+
+/* XEP-0334: a hint decides, else a body makes a message worth keeping. */
+static int
+offline_wanted(struct xml_node *n)
+{
+	if (xml_find_child(n, NS_HINTS, "no-store") != NULL)
+		return (0);
+	return (xml_find_child(n, NS_CLIENT, "body") != NULL ||
+	    xml_find_child(n, NS_HINTS, "store") != NULL);
+}
 
 static void
 offline_req(struct offline_req *r, struct user *u, const char *local,
@@ -106,7 +138,7 @@ offline_keep(struct session *from, struct stanza_msg *m)
 		router_refuse(from, m, "offline");
 		return (0);
 	}
-	if (xml_find_child(n, NS_CLIENT, "body") == NULL) {
+	if (!offline_wanted(n)) {
 		xml_node_free(n);
 		return (-1);
 	}
