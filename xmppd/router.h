@@ -268,7 +268,8 @@ void		 vcard_ldap_down(void);
 
 /* router_offline.c */
 int		 offline_dispatch_router(struct imsgev *, struct imsg *);
-int		 offline_disco(struct xml_node *, const char *);
+#define NS_MSGOFFLINE	"msgoffline"	/* XEP-0160: a feature, not an IQ */
+int		 offline_disco(struct xml_node *);
 
 /* router_roster.c */
 void		 roster_with(const char *, const char *,

@@ -41,7 +41,6 @@
 
 #define NS_DELAY	"urn:xmpp:delay"
 #define NS_HINTS	"urn:xmpp:hints"
-#define NS_MSGOFFLINE	"msgoffline"
 
 /* A message waiting for the directory's word on its recipient. */
 struct offline_wait {
@@ -52,18 +51,17 @@ struct offline_wait {
 
 static void	offline_checked(const char *, const char *, int, void *);
 
-/* The server's disco#info names msgoffline where messages are kept. */
+/*
+ * The server's disco#info names msgoffline (XEP-0160 section 4), for
+ * every domain alike: the entity capabilities hash (caps.c) is one for
+ * all.  A domain with an offline limit of 0 has a queue always full, and
+ * its senders hear service-unavailable, as section 2 has it.
+ */
 int
-offline_disco(struct xml_node *q, const char *to)
+offline_disco(struct xml_node *q)
 {
-	struct domain_conf	*d;
-	struct xml_node		*f;
-	struct jid		 j;
+	struct xml_node	*f;
 
-	if (jid_parse(to, &j) == -1 ||
-	    (d = config_domain(proc_self.conf, j.domain)) == NULL ||
-	    d->offline_limit == 0)
-		return (0);
 	if ((f = xml_add_child(q, NULL, "feature")) == NULL ||
 	    xml_set_attr(f, "var", NS_MSGOFFLINE) == -1)
 		return (-1);
