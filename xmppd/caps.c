@@ -59,6 +59,8 @@ caps_compute(void)
 		if (j == n)
 			features[n++] = ns;
 	}
+	if (n < CAPS_MAX_FEATURES)
+		features[n++] = NS_MSGOFFLINE;	/* as disco.c lists it */
 	qsort(features, n, sizeof(features[0]), caps_cmp);
 	xml_buf_init(&b, 0);
 	if (xml_buf_addstr(&b, "server/im//xmppd<") == -1)

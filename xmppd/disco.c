@@ -135,6 +135,7 @@ disco_handle(struct session *s, struct xml_node *iq, struct xml_node *query)
 		    NULL || xml_set_attr(id, "type", "im") == -1 ||
 		    xml_set_attr(id, "name", "xmppd") == -1 ||
 		    disco_features(q) == -1 ||
+		    offline_disco(q) == -1 ||
 		    contact_disco(q, xml_get_attr(iq, "to")) == -1;
 	else if (info)
 		rv = (id = disco_add(q, "identity", "category", "account")) ==

@@ -270,6 +270,8 @@ void		 vcard_ldap_down(void);
 
 /* router_offline.c */
 int		 offline_dispatch_router(struct imsgev *, struct imsg *);
+#define NS_MSGOFFLINE	"msgoffline"	/* XEP-0160: a feature, not an IQ */
+int		 offline_disco(struct xml_node *);
 
 /* router_roster.c */
 void		 roster_with(const char *, const char *,

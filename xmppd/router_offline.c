@@ -15,10 +15,12 @@
  */
 
 /*
- * Offline messages (XEP-0160): a chat or normal message with a body, for
- * a user with no available resource, is stored with a XEP-0203 delay
- * stamp and delivered once after the user's next initial presence.  For
- * a user of an "auth ldap" domain the directory is asked first.
+ * Offline messages (XEP-0160): a chat or normal message with a body (or
+ * a XEP-0334 <store/> hint), for a user with no available resource, is
+ * stored with a XEP-0203 delay stamp and delivered once after the user's
+ * next initial presence; one with a <no-store/> hint never is, and its
+ * sender gets service-unavailable (RFC 6121 section 8.5.2.2.1).  For a
+ * user of an "auth ldap" domain the directory is asked first.
  */
 
 #include <sys/types.h>
@@ -38,6 +40,7 @@
 #include "xml.h"
 
 #define NS_DELAY	"urn:xmpp:delay"
+#define NS_HINTS	"urn:xmpp:hints"
 
 /* A message waiting for the directory's word on its recipient. */
 struct offline_wait {
@@ -47,6 +50,33 @@ struct offline_wait {
 };
 
 static void	offline_checked(const char *, const char *, int, void *);
+
+/*
+ * The server's disco#info names msgoffline (XEP-0160 section 4), for
+ * every domain alike: the entity capabilities hash (caps.c) is one for
+ * all.  A domain with an offline limit of 0 has a queue always full, and
+ * its senders hear service-unavailable, as section 2 has it.
+ */
+int
+offline_disco(struct xml_node *q)
+{
+	struct xml_node	*f;
+
+	if ((f = xml_add_child(q, NULL, "feature")) == NULL ||
+	    xml_set_attr(f, "var", NS_MSGOFFLINE) == -1)
+		return (-1);
+	return (0);
+}
+
+/* XEP-0334: a hint decides, else a body makes a message worth keeping. */
+static int
+offline_wanted(struct xml_node *n)
+{
+	if (xml_find_child(n, NS_HINTS, "no-store") != NULL)
+		return (0);
+	return (xml_find_child(n, NS_CLIENT, "body") != NULL ||
+	    xml_find_child(n, NS_HINTS, "store") != NULL);
+}
 
 static void
 offline_req(struct offline_req *r, struct user *u, const char *local,
@@ -106,7 +136,7 @@ offline_keep(struct session *from, struct stanza_msg *m)
 		router_refuse(from, m, "offline");
 		return (0);
 	}
-	if (xml_find_child(n, NS_CLIENT, "body") == NULL) {
+	if (!offline_wanted(n)) {
 		xml_node_free(n);
 		return (-1);
 	}

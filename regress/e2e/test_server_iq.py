@@ -17,7 +17,7 @@ FEATURES = [DISCO_INFO, DISCO_ITEMS, "urn:xmpp:ping", "jabber:iq:version",
             "urn:xmpp:time", "jabber:iq:last", "jabber:iq:roster",
             "vcard-temp", "jabber:iq:private", "urn:xmpp:carbons:2",
             "urn:xmpp:blocking", "urn:xmpp:mam:2", "urn:xmpp:mam:2#extended",
-            "http://jabber.org/protocol/commands"]
+            "http://jabber.org/protocol/commands", "msgoffline"]
 
 SERVICES = ('muc "conference.example.org" {\n\thistory 10\n}\n'
             'muc "rooms.elsewhere.example" {\n\thistory 10\n}\n'
