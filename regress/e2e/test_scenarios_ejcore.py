@@ -150,18 +150,19 @@ def test_iq_without_type_or_id_or_with_two_children_is_bad_request(s):
     r.close()
 
 
-# RFC 6121 5.2.2: a message of a type the server does not understand is
-# handled as a normal one: delivered, not refused.
-def test_message_of_unknown_type_is_delivered_as_normal(s):
+# RFC 6121 5.2.2, 8.5.2.2: a message of a type the server does not
+# understand is handled as a normal one: to an account with no resource
+# online, it is stored and delivered at the next login, not refused.
+def test_message_of_unknown_type_is_handled_as_normal(s):
     a = bound(s, "alice", "m")
-    b = bound(s, "bob", "m")
-    b.send("<presence/>")
-    b.expect(r"<presence[^>]*from='bob@%s/m'" % DOMAIN)
     a.send("<message to='bob@%s' type='bogus' id='u1'><body>odd</body>"
            "</message>" % DOMAIN)
+    got = sync(a, "mu")
+    assert "type='error'" not in got, got
+    b = bound(s, "bob", "m")
+    b.send("<presence/>")
     m = b.expect(r"<message[^>]*id='u1'.*?</message>").group(0)
     assert "<body>odd</body>" in m, m
-    assert "type='error'" not in sync(a, "mu")
     a.close()
     b.close()
 
