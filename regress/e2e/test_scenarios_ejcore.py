@@ -179,6 +179,50 @@ def test_presence_of_unknown_type_is_bad_request(s):
     e.close()
 
 
+# RFC 6121 2.6.1: a server with roster versions says so in the stream
+# features it offers once the client is authenticated.
+def test_roster_versioning_is_a_stream_feature(s):
+    r = tls(s)
+    r.header()
+    r.auth_plain("alice", "alice-pw")
+    feats = r.header().group(1)
+    assert "<ver xmlns='urn:xmpp:features:rosterver'/>" in feats, feats
+    r.close()
+
+
+# RFC 6121 2.3.3: a roster set naming a group twice, or with more than
+# one item, is <bad-request/>; an empty or oversized group or name is
+# <not-acceptable/>; nothing of it is stored or pushed.
+def test_roster_set_errors(s):
+    r = bound(s, "dan", "set")
+    r.send("<iq type='get' id='g0'><query xmlns='%s'/></iq>" % ROSTER)
+    answer(r, "g0")
+    item = "<item jid='nurse@example.com'%s>%s</item>"
+    for i, (body, cond) in enumerate((
+            (item % ("", "<group>G</group><group>H</group>"
+                     "<group>G</group>"), "bad-request"),
+            (item % ("", "") + item % ("", ""), "bad-request"),
+            (item % ("", "<group></group>"), "not-acceptable"),
+            (item % ("", "<group>%s</group>" % ("g" * 5000)),
+             "not-acceptable"),
+            (item % (" name='%s'" % ("n" * 5000), ""), "not-acceptable"))):
+        r.send("<iq type='set' id='e%d'><query xmlns='%s'>%s</query></iq>"
+               % (i, ROSTER, body))
+        got = r.expect(r"(.*?)(<iq[^>]*id='e%d'[^>]*?(/>|>.*?</iq>))" % i)
+        assert "type='error'" in got.group(2) and "<%s " % cond in \
+            got.group(2), got.group(2)
+        assert "nurse@" not in got.group(1), got.group(1)
+    r.send("<iq type='get' id='g1'><query xmlns='%s'/></iq>" % ROSTER)
+    assert "nurse@" not in answer(r, "g1")
+    # Two different groups are fine.
+    r.send("<iq type='set' id='ok'><query xmlns='%s'>%s</query></iq>" % (
+        ROSTER, item % ("", "<group>G</group><group>GG</group>")))
+    push = r.expect(r"<iq[^>]*type='set'[^>]*>.*?</iq>").group(0)
+    assert "<group>G</group>" in push and "<group>GG</group>" in push, push
+    assert "type='result'" in answer(r, "ok")
+    r.close()
+
+
 # RFC 6121 2.6: roster versioning.  A get with ver='' returns the roster
 # and its version; the same version again, an empty result; a change is
 # pushed with a new version, which a get with the old one returns.
