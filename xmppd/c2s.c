@@ -52,6 +52,7 @@
 #define NS_SM		"urn:xmpp:sm:3"
 #define NS_CSI		"urn:xmpp:csi:0"
 #define NS_PREAPPROVAL	"urn:xmpp:features:pre-approval"
+#define NS_ROSTERVER	"urn:xmpp:features:rosterver"
 
 #define C2S_LOGIN_TIMEOUT	60	/* seconds from accept to bound */
 #define C2S_CLOSE_TIMEOUT	2	/* for a closing client's last ack */
@@ -342,6 +343,8 @@ c2s_features(struct conn *c)
 		c2s_write(c, "<csi xmlns='" NS_CSI "'/>");
 		/* RFC 6121 section 3.4: the router keeps pre-approvals. */
 		c2s_write(c, "<sub xmlns='" NS_PREAPPROVAL "'/>");
+		/* RFC 6121 section 2.6.1: the roster has versions. */
+		c2s_write(c, "<ver xmlns='" NS_ROSTERVER "'/>");
 	}
 	/*
 	 * XEP-0115 section 6.3: the server's own capabilities.  The hash

@@ -89,7 +89,29 @@ roster_get(struct roster *r, struct session *s, struct xml_node *iq,
 	return (res);
 }
 
-/* Groups of an item, joined by newlines; NULL when not acceptable. */
+/* 1 when group t is already in b, groups joined by newlines. */
+static int
+roster_group_dup(const struct xml_buf *b, const char *t)
+{
+	const char	*p, *e, *end;
+	size_t		 n = strlen(t);
+
+	if (b->len == 0)
+		return (0);
+	for (p = b->data, end = b->data + b->len; p < end; p = e + 1) {
+		if ((e = memchr(p, '\n', end - p)) == NULL)
+			e = end;
+		if ((size_t)(e - p) == n && memcmp(p, t, n) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Groups of an item, joined by newlines; NULL when not acceptable
+ * (*bad 1: <not-acceptable/>) or when a group is named twice (*bad 2:
+ * <bad-request/>, RFC 6121 section 2.3.3).
+ */
 static char *
 roster_groups(struct xml_node *item, int *bad)
 {
@@ -110,6 +132,11 @@ roster_groups(struct xml_node *item, int *bad)
 			*bad = 1;
 			break;
 		}
+		if (roster_group_dup(&b, t)) {
+			free(t);
+			*bad = 2;
+			break;
+		}
 		if ((b.len > 0 && xml_buf_add(&b, "\n", 1) == -1) ||
 		    xml_buf_addstr(&b, t) == -1)
 			*bad = 1;
@@ -117,7 +144,8 @@ roster_groups(struct xml_node *item, int *bad)
 	}
 	if (*bad || xml_buf_add(&b, "", 1) == -1) {
 		xml_buf_free(&b);
-		*bad = 1;
+		if (*bad == 0)
+			*bad = 1;
 		return (NULL);
 	}
 	return (b.data);
@@ -180,7 +208,8 @@ roster_set(struct roster *r, struct session *s, struct xml_node *iq,
 	if (name != NULL && strlen(name) > ROSTER_MAX_TEXT)
 		return (router_error(iq, "modify", "not-acceptable"));
 	if ((groups = roster_groups(item, &bad)) == NULL)
-		return (router_error(iq, "modify", "not-acceptable"));
+		return (router_error(iq, "modify", bad == 2 ? "bad-request" :
+		    "not-acceptable"));
 	if (m != NULL)
 		roster_groups_drop(groups, g->group);
 	if ((it = roster_item_make(r, norm)) == NULL) {

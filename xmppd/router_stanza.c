@@ -311,6 +311,18 @@ router_refuse(struct session *from, struct stanza_msg *m, const char *what)
 	router_bounce(from, m, "cancel", "internal-server-error");
 }
 
+/* 1 when an element follows q among its parent's children. */
+static int
+router_second_child(const struct xml_node *q)
+{
+	const struct xml_node	*c = q;
+
+	while ((c = TAILQ_NEXT(c, entry)) != NULL)
+		if (c->name != NULL)
+			return (1);
+	return (0);
+}
+
 /*
  * An IQ for the server or for an account: the feature table answers,
  * only its features for anyone when the sender has no account here.
@@ -327,7 +339,8 @@ router_iq_answer(struct session *from, struct stanza_msg *m, int anyone)
 		router_refuse(from, m, "iq");
 		return;
 	}
-	if ((q = xml_first_child(n)) == NULL)
+	/* Exactly one child element (RFC 6120 section 8.2.3). */
+	if ((q = xml_first_child(n)) == NULL || router_second_child(q))
 		r = router_error(n, "modify", "bad-request");
 	else if ((f = router_feature(q, anyone)) != NULL)
 		r = f->handler(from, n, q);
@@ -546,6 +559,68 @@ router_envelope_ok(const struct stanza_msg *m)
 	return (ok);
 }
 
+
+static const char *const router_message_types[] = {
+	"", "normal", "chat", "groupchat", "headline", "error"
+};
+static const char *const router_presence_types[] = {
+	"", "unavailable", "subscribe", "subscribed", "unsubscribe",
+	"unsubscribed", "probe", "error"
+};
+static const char *const router_iq_types[] = {
+	"get", "set", "result", "error"
+};
+
+static int
+router_type_in(const char *type, const char *const *types, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(type, types[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * The type of a client's stanza (RFC 6120 section 8.2.3, RFC 6121
+ * sections 4.7.1 and 5.2.2): a message of a type the server does not
+ * know is a normal one; an IQ without an id or a known type, or
+ * presence of a type not defined, is refused with <bad-request/>.
+ * -1 when m was refused.
+ */
+static int
+router_stanza_type(struct session *from, struct stanza_msg *m)
+{
+	char	*t;
+
+	switch (m->kind) {
+	case STANZA_MESSAGE:
+		if (router_type_in(m->type, router_message_types,
+		    nitems(router_message_types)))
+			return (0);
+		if ((t = strdup("normal")) == NULL)
+			fatal("%s", __func__);
+		free(m->type);
+		m->type = t;
+		return (0);
+	case STANZA_PRESENCE:
+		if (router_type_in(m->type, router_presence_types,
+		    nitems(router_presence_types)))
+			return (0);
+		break;
+	case STANZA_IQ:
+		if (m->id[0] != '\0' && router_type_in(m->type,
+		    router_iq_types, nitems(router_iq_types)))
+			return (0);
+		break;
+	}
+	log_debug("a %s of type \"%s\" from %s refused",
+	    stanza_kinds[m->kind], m->type, from->full);
+	router_bounce(from, m, "modify", "bad-request");
+	return (-1);
+}
+
 int
 router_stanza(struct imsgev *iev, struct imsg *imsg)
 {
@@ -575,7 +650,9 @@ router_stanza(struct imsgev *iev, struct imsg *imsg)
 		stanza_msg_clear(&m);
 		return (-1);
 	}
-	if (m.kind == STANZA_PRESENCE)
+	if (router_stanza_type(from, &m) == -1)
+		;	/* refused */
+	else if (m.kind == STANZA_PRESENCE)
 		presence_in(from, &m, imsg);
 	else if (blocking_out(from, &m))
 		;	/* refused, or dropped */

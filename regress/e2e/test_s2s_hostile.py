@@ -15,6 +15,7 @@ import threading
 
 from federation import Federation
 from rawxmpp import Raw
+from xmppdtest import add_user
 from raws2s import S2SListener, S2SOut
 
 T = 30          # s2s links come up on first use
@@ -193,6 +194,29 @@ def test_probe_from_stranger(env):
     finally:
         out.close()
         al.close()
+
+
+def test_probe_of_missing_account(env):
+    """A probe of an account that was removed, or never was, gets the
+    same "unsubscribed" a stranger's does (RFC 6121 4.3.2, 8.5.1): the
+    prober cannot tell the two apart, nor learn anything else."""
+    s = env["servers"]["a.test"]
+    add_user(s, "gone@a.test", "gone-pw")
+    s.ctl("user", "delete", "gone@a.test")
+    out = peer_in(env)
+    peer = env["peer"]
+    try:
+        for who in ("gone", "never"):
+            out.send("<presence from='paul@r.test' to='%s@a.test' "
+                     "type='probe'/>" % who)
+            m = peer.wait(r"<presence[^>]*%s@a\.test[^>]*>" % who,
+                          timeout=T).group(0)
+            attrs = dict(re.findall(r"(\w+)='([^']*)'", m))
+            assert m.endswith("/>") and attrs == {
+                "type": "unsubscribed", "from": "%s@a.test" % who,
+                "to": "paul@r.test"}, m
+    finally:
+        out.close()
 
 
 def test_presence_from_stranger_delivered(env):
