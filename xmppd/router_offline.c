@@ -68,13 +68,14 @@ offline_disco(struct xml_node *q)
 	return (0);
 }
 
-/* XEP-0334: a hint decides, else a body makes a message worth keeping. */
+/* XEP-0334: a hint decides, else a body or a subject makes it worth keeping. */
 static int
 offline_wanted(struct xml_node *n)
 {
 	if (xml_find_child(n, NS_HINTS, "no-store") != NULL)
 		return (0);
 	return (xml_find_child(n, NS_CLIENT, "body") != NULL ||
+	    xml_find_child(n, NS_CLIENT, "subject") != NULL ||
 	    xml_find_child(n, NS_HINTS, "store") != NULL);
 }
 

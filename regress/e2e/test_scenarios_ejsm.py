@@ -405,7 +405,8 @@ def test_offline_by_type(s):
 def test_offline_store_hints(s):
     """XEP-0334: <no-store/> is never kept offline (and, not kept, the
     sender hears service-unavailable, RFC 6121 8.5.2.2.1); <store/>
-    keeps a message that has no body."""
+    keeps a message that has no body; a normal message with a subject
+    and no body is kept (XEP-0160 3)."""
     c = login(s, "sender", "h")
     to = "offl@example.org"
     cs = "http://jabber.org/protocol/chatstates"
@@ -418,6 +419,8 @@ def test_offline_store_hints(s):
            "xmlns='%s'/></message>" % (to, cs))
     m = c.expect(r"<message[^>]*id='h-state'.*?</message>").group(0)
     assert "<service-unavailable xmlns='%s'/>" % STANZAS in m, m
+    c.send("<message to='%s' id='h-subject'><subject>only</subject>"
+           "</message>" % to)
     c.send("<message to='%s' id='h-store' type='chat'><composing "
            "xmlns='%s'/><store xmlns='urn:xmpp:hints'/></message>" % (to, cs))
     out = ping(c, "sent")
@@ -427,7 +430,7 @@ def test_offline_store_hints(s):
     # Kept messages come in the order they were kept.
     got = o.expect(r"^.*?<message[^>]*id='h-store'").group(0)
     ids = re.findall(r"<message[^>]*\bid='(h-[^']+)'", got)
-    assert ids == ["h-store"], (ids, got)
+    assert ids == ["h-subject", "h-store"], (ids, got)
     o.close()
     c.close()
 
