@@ -360,6 +360,26 @@ c2s_features(struct conn *c)
 	c2s_write(c, "</stream:features>");
 }
 
+/*
+ * RFC 6120 4.7.2: a client whose header names itself in from is named
+ * in to of ours, as a bare JID.  A from that is no JID names nobody:
+ * before authentication it proves nothing, so it is not refused.
+ */
+static void
+c2s_peer_from(struct conn *c, struct xml_node *h)
+{
+	struct jid	 j;
+	char		 bare[2 * JID_PARTMAX + 2];
+
+	free(c->peer_from);
+	c->peer_from = NULL;
+	if (jid_parse(xml_get_attr(h, "from"), &j) == -1 ||
+	    jid_bare(&j, bare, sizeof(bare)) >= sizeof(bare))
+		return;
+	if ((c->peer_from = strdup(bare)) == NULL)
+		fatal("%s", __func__);
+}
+
 static int
 c2s_open(void *arg, struct xml_node *h)
 {
@@ -389,6 +409,7 @@ c2s_open(void *arg, struct xml_node *h)
 		c2s_error(c, "unsupported-version", NULL);
 		return (-1);
 	}
+	c2s_peer_from(c, h);
 	c2s_header(c);
 	c2s_features(c);
 	c->state = C2S_STREAM;
@@ -1573,6 +1594,8 @@ c2s_free(struct conn *c)
 	c->bound = 0;
 	free(c->login_check);
 	c->login_check = NULL;
+	free(c->peer_from);
+	c->peer_from = NULL;
 	xml_stream_free(c->xs);
 	c->xs = NULL;
 	free(c->pending_id);

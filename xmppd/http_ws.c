@@ -423,7 +423,9 @@ http_ws_open(struct conn *c)
 	c->ws->depth = 0;
 	if ((n = xml_node_new(NS_FRAMING, "open")) == NULL ||
 	    (c->domain[0] != '\0' && xml_set_attr(n, "from",
-	    c->domain) == -1) || xml_set_attr(n, "id", c->streamid) == -1 ||
+	    c->domain) == -1) || (c->peer_from != NULL && xml_set_attr(n,
+	    "to", c->peer_from) == -1) ||
+	    xml_set_attr(n, "id", c->streamid) == -1 ||
 	    xml_set_attr(n, "version", "1.0") == -1 ||
 	    xml_set_attr_ns(n, NS_XML, "lang", "en") == -1)
 		fatal("%s", __func__);
@@ -474,7 +476,7 @@ http_ws_ping(struct conn *c)
 static void
 http_ws_open_in(struct conn *c, struct xml_node *n)
 {
-	static const char	*attrs[] = { "to", "version" };
+	static const char	*attrs[] = { "to", "from", "version" };
 	struct xml_buf		 b;
 	const char		*v;
 	size_t			 i;

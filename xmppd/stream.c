@@ -339,7 +339,7 @@ stream_ns_client(struct xml_node *n, const char *ns)
 
 /*
  * The opening of c's stream in namespace ns, NUL-terminated, ending
- * with tail (the attributes after id and from, and '>'); free it.  The
+ * with tail (the attributes after id, from and to, and '>'); free it.  The
  * header stays open, so it is no tree: its variable parts are escaped
  * one by one.
  */
@@ -355,7 +355,10 @@ stream_header(const char *ns, struct conn *c, const char *tail)
 	    -1 || xml_buf_escape(&b, c->streamid, strlen(c->streamid), 1) ==
 	    -1 || (c->domain[0] != '\0' && (xml_buf_addstr(&b,
 	    "' from='") == -1 || xml_buf_escape(&b, c->domain,
-	    strlen(c->domain), 1) == -1)) || xml_buf_addstr(&b, "'") == -1 ||
+	    strlen(c->domain), 1) == -1)) || (c->peer_from != NULL &&
+	    (xml_buf_addstr(&b, "' to='") == -1 || xml_buf_escape(&b,
+	    c->peer_from, strlen(c->peer_from), 1) == -1)) ||
+	    xml_buf_addstr(&b, "'") == -1 ||
 	    xml_buf_addstr(&b, tail) == -1 || xml_buf_add(&b, "", 1) == -1)
 		fatal("%s", __func__);
 	return (b.data);

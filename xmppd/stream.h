@@ -90,6 +90,7 @@ struct conn {
 	char			 addr[64];
 	char			 domain[CONF_NAMELEN];
 	char			 streamid[40];
+	char			*peer_from;	/* its header's from, bare */
 	char			*local;		/* after SASL success */
 	uint8_t			 grant[32];	/* its proof, grant.h */
 	char			*login_check;	/* a directory user's, asked */

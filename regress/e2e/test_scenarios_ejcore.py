@@ -272,6 +272,28 @@ def test_stream_header_with_from_id_and_lang_is_accepted(s):
     r.send(HEADER.replace(
         "xmlns='jabber:client'", "xmlns='jabber:client' from='alice@%s' "
         "id='mine' xml:lang='de-DE'" % DOMAIN) % DOMAIN)
+    hdr = r.expect(r"<stream:stream [^>]*>").group(0)
+    # RFC 6120 4.7.2: the client's from comes back as to, bare.
+    assert " to='alice@%s'" % DOMAIN in hdr, hdr
+    assert " from='%s'" % DOMAIN in hdr, hdr
     feats = r.expect(r"<stream:features>(.*?)</stream:features>").group(1)
     assert "<mechanisms xmlns='%s'>" % SASL in feats, feats
+    r.close()
+    # A from that is no JID names nobody: no to, and the stream goes on.
+    r = Raw(s.ports["client"])
+    r.starttls()
+    r.send(HEADER.replace(
+        "xmlns='jabber:client'", "xmlns='jabber:client' from='a@b@%s/x'"
+        % DOMAIN) % DOMAIN)
+    hdr = r.expect(r"<stream:stream [^>]*>").group(0)
+    assert " to=" not in hdr, hdr
+    feats = r.expect(r"<stream:features>(.*?)</stream:features>").group(1)
+    assert "<mechanisms xmlns='%s'>" % SASL in feats, feats
+    r.close()
+    # Without from, no to (RFC 6120 4.7.2).
+    r = Raw(s.ports["client"])
+    r.starttls()
+    r.send(HEADER % DOMAIN)
+    hdr = r.expect(r"<stream:stream [^>]*>").group(0)
+    assert " to=" not in hdr, hdr
     r.close()

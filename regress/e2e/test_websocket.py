@@ -383,6 +383,23 @@ def test_stream_header_instead_of_open(s):
     still_serving(s, pid)
 
 
+def test_open_from_answered_with_to(s):
+    """RFC 7395 3.3.2 and RFC 6120 4.7.2: a client's from comes back as
+    to, as a bare JID; one that is no JID names nobody."""
+    async def one(frm, to):
+        ws = await WS.connect(s.ports["web"])
+        await ws.send(OPEN.replace("/>", " from='%s'/>" % frm))
+        got = await ws.expect(r"^<open [^>]*/>")
+        if to is None:
+            assert " to=" not in got, got
+        else:
+            assert " to='%s'" % to in got, got
+        await ws.expect(r"SCRAM-SHA-256")
+        await ws.close()
+    run_async(one("alice@example.org/phone", "alice@example.org"))
+    run_async(one("a@b@example.org", None))
+
+
 def test_oversized_message(s):
     pid = s.pid_of("stream")
 
