@@ -225,6 +225,7 @@ struct xml_node	*router_error(struct xml_node *, const char *, const char *);
 struct xml_node	*router_error_msg(struct stanza_msg *, const char *,
 		    const char *);
 int		 router_iq_to(struct session *, struct xml_node *);
+int		 router_name_index(const char *, const char *const *, size_t);
 void		 router_iq_remote(struct session *, struct stanza_msg *);
 const char	*router_feature_ns(size_t);
 

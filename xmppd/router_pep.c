@@ -154,7 +154,7 @@ pep_conf_parse(const char *xml, size_t len, struct pep_conf *c)
 	struct xs_item	 it;
 	struct xml_node	*n;
 	const char	*v, *errstr;
-	size_t		 i;
+	int		 i;
 
 	c->access = PEP_PRESENCE;
 	c->max_items = 1;
@@ -165,10 +165,10 @@ pep_conf_parse(const char *xml, size_t len, struct pep_conf *c)
 	it.len = len;
 	if ((n = xs_item_parse(&it)) == NULL)
 		return;
-	if ((v = xml_get_attr(n, "access")) != NULL)
-		for (i = 0; i < nitems(pep_access_names); i++)
-			if (strcmp(v, pep_access_names[i]) == 0)
-				c->access = i;
+	if ((v = xml_get_attr(n, "access")) != NULL &&
+	    (i = router_name_index(v, pep_access_names,
+	    nitems(pep_access_names))) != -1)
+		c->access = i;
 	if ((v = xml_get_attr(n, "max")) != NULL) {
 		c->max_items = strtonum(v, 1, PEP_ITEMS_MAX, &errstr);
 		if (errstr != NULL)
@@ -204,18 +204,6 @@ pep_conf_xml(const struct pep_conf *c, struct xml_buf *b)
 	return (rv);
 }
 
-/* The index of v in names, or -1. */
-static int
-pep_name_index(const char *v, const char **names, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return (i);
-	return (-1);
-}
-
 static int
 pep_field_fixed(const char *var, const char *v)
 {
@@ -242,7 +230,7 @@ pep_field(const char *var, const char *v, struct pep_conf *c, int check)
 	int		 n;
 
 	if (strcmp(var, "pubsub#access_model") == 0) {
-		if ((n = pep_name_index(v, pep_access_names,
+		if ((n = router_name_index(v, pep_access_names,
 		    nitems(pep_access_names))) == -1 ||
 		    (check && n != c->access))
 			return (-1);
@@ -257,13 +245,13 @@ pep_field(const char *var, const char *v, struct pep_conf *c, int check)
 			return (-1);
 		c->max_items = n;
 	} else if (strcmp(var, "pubsub#send_last_published_item") == 0) {
-		if ((n = pep_name_index(v, pep_last_names,
+		if ((n = router_name_index(v, pep_last_names,
 		    nitems(pep_last_names))) == -1 ||
 		    (check && n != c->last))
 			return (-1);
 		c->last = n;
 	} else if (strcmp(var, "pubsub#itemreply") == 0) {
-		if ((n = pep_name_index(v, pep_reply_names,
+		if ((n = router_name_index(v, pep_reply_names,
 		    nitems(pep_reply_names))) == -1 ||
 		    (check && n != c->reply))
 			return (-1);

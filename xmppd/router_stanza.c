@@ -559,7 +559,6 @@ router_envelope_ok(const struct stanza_msg *m)
 	return (ok);
 }
 
-
 static const char *const router_message_types[] = {
 	"", "normal", "chat", "groupchat", "headline", "error"
 };
@@ -571,15 +570,16 @@ static const char *const router_iq_types[] = {
 	"get", "set", "result", "error"
 };
 
-static int
-router_type_in(const char *type, const char *const *types, size_t n)
+/* The index of v in names, or -1. */
+int
+router_name_index(const char *v, const char *const *names, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(type, types[i]) == 0)
-			return (1);
-	return (0);
+		if (strcmp(v, names[i]) == 0)
+			return (i);
+	return (-1);
 }
 
 /*
@@ -596,8 +596,8 @@ router_stanza_type(struct session *from, struct stanza_msg *m)
 
 	switch (m->kind) {
 	case STANZA_MESSAGE:
-		if (router_type_in(m->type, router_message_types,
-		    nitems(router_message_types)))
+		if (router_name_index(m->type, router_message_types,
+		    nitems(router_message_types)) != -1)
 			return (0);
 		if ((t = strdup("normal")) == NULL)
 			fatal("%s", __func__);
@@ -605,13 +605,13 @@ router_stanza_type(struct session *from, struct stanza_msg *m)
 		m->type = t;
 		return (0);
 	case STANZA_PRESENCE:
-		if (router_type_in(m->type, router_presence_types,
-		    nitems(router_presence_types)))
+		if (router_name_index(m->type, router_presence_types,
+		    nitems(router_presence_types)) != -1)
 			return (0);
 		break;
 	case STANZA_IQ:
-		if (m->id[0] != '\0' && router_type_in(m->type,
-		    router_iq_types, nitems(router_iq_types)))
+		if (m->id[0] != '\0' && router_name_index(m->type,
+		    router_iq_types, nitems(router_iq_types)) != -1)
 			return (0);
 		break;
 	}
