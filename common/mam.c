@@ -36,10 +36,10 @@
 #include "jid.h"
 #include "mam.h"
 #include "msg.h"
+#include "stanza.h"
 #include "xml.h"
 
 #define NS_VALIDATE	"http://jabber.org/protocol/xdata-validate"
-#define NS_HINTS	"urn:xmpp:hints"
 #define NS_FORWARD	"urn:xmpp:forward:0"
 #define NS_DELAY	"urn:xmpp:delay"
 

@@ -44,6 +44,7 @@ struct stanza_msg {
 
 void	stanza_limits(const struct global_conf *, struct xml_limits *);
 #define NS_STANZA_ERR	"urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_HINTS	"urn:xmpp:hints"		/* XEP-0334 */
 
 int	stanza_kind(const struct xml_node *);
 extern const char *const stanza_kinds[];	/* by enum stanza_kind */

@@ -35,7 +35,6 @@
 
 #define NS_CARBONS	"urn:xmpp:carbons:2"
 #define NS_FORWARD	"urn:xmpp:forward:0"
-#define NS_HINTS	"urn:xmpp:hints"
 #define NS_MUC_USER	"http://jabber.org/protocol/muc#user"
 
 static struct xml_node *

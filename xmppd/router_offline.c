@@ -15,12 +15,13 @@
  */
 
 /*
- * Offline messages (XEP-0160): a chat or normal message with a body (or
- * a XEP-0334 <store/> hint), for a user with no available resource, is
- * stored with a XEP-0203 delay stamp and delivered once after the user's
- * next initial presence; one with a <no-store/> hint never is, and its
- * sender gets service-unavailable (RFC 6121 section 8.5.2.2.1).  For a
- * user of an "auth ldap" domain the directory is asked first.
+ * Offline messages (XEP-0160): a chat or normal message with a body or a
+ * subject (or a XEP-0334 <store/> hint), for a user with no available
+ * resource, is stored with a XEP-0203 delay stamp and delivered once
+ * after the user's next initial presence; one with a <no-store/> hint
+ * never is, and its sender gets service-unavailable (RFC 6121 section
+ * 8.5.2.2.1).  For a user of an "auth ldap" domain the directory is
+ * asked first.
  */
 
 #include <sys/types.h>
@@ -40,7 +41,6 @@
 #include "xml.h"
 
 #define NS_DELAY	"urn:xmpp:delay"
-#define NS_HINTS	"urn:xmpp:hints"
 
 /* A message waiting for the directory's word on its recipient. */
 struct offline_wait {
